@@ -1,0 +1,44 @@
+# The two commands: `make demo` (set up and run with the demo data) and `make test`.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint format install run clean
+
+# The demo runs with DEBUG on (no SECRET_KEY needed, static files served by runserver).
+demo: export DEBUG ?= 1
+demo: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "Tracker: http://127.0.0.1:$(PORT)/   (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Tests run with DEBUG off, as production does; the key only signs test sessions.
+test: export SECRET_KEY ?= insecure-key-for-tests-only
+test: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py collectstatic --no-input -v0
+	$(VENV)/bin/pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/find-python
+	@python=$$(scripts/find-python) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@mkdir -p var
+	@touch $(STAMP)
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache *.egg-info

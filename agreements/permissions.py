@@ -1,0 +1,76 @@
+"""The only way a view gets a record: ``get_<thing>_for_user(user, pk, *, edit=False)``.
+
+A record outside the user's teams is a 404: its existence is not revealed. A record the user may
+see but not change (a reviewer, or an editor of another team who somehow has the link) is a 403
+when ``edit=True``. Admins (superusers) see and change everything.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+
+from . import models as m
+
+type User = AbstractBaseUser | AnonymousUser
+
+
+def is_editor(user: User, team: m.Team) -> bool:
+    """Whether the user may change the team's records."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or m.teams_of(user, role=m.TeamRole.EDITOR).filter(pk=team.pk).exists()
+
+
+def is_reviewer(user: User, team: m.Team) -> bool:
+    """Whether the user may review the team's updates and assess compliance."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        user.is_superuser or m.teams_of(user, role=m.TeamRole.REVIEWER).filter(pk=team.pk).exists()
+    )
+
+
+def _get_for_user[T: models.Model](
+    queryset: models.QuerySet[T], user: User, pk: object, *, edit: bool
+) -> T:
+    try:
+        obj = queryset.visible_to(user).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
+    if edit and not queryset.model.objects.editable_by(user).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj
+
+
+def get_meeting_for_user(user: User, pk: object, *, edit: bool = False) -> m.Meeting:
+    return _get_for_user(m.Meeting.objects.select_related("team"), user, pk, edit=edit)
+
+
+def get_commitment_for_user(user: User, pk: object, *, edit: bool = False) -> m.Commitment:
+    return _get_for_user(m.Commitment.objects.select_related("meeting__team"), user, pk, edit=edit)
+
+
+def get_body_for_user(user: User, pk: object, *, edit: bool = False) -> m.ImplementationBody:
+    return _get_for_user(
+        m.ImplementationBody.objects.select_related("meeting__team"), user, pk, edit=edit
+    )
+
+
+def get_milestone_for_user(user: User, pk: object, *, edit: bool = False) -> m.Milestone:
+    return _get_for_user(
+        m.Milestone.objects.select_related("commitment__meeting", "body__meeting"),
+        user,
+        pk,
+        edit=edit,
+    )
+
+
+def get_claim_for_user(user: User, pk: object, *, edit: bool = False) -> m.Claim:
+    return _get_for_user(m.Claim.objects.all(), user, pk, edit=edit)
+
+
+def get_source_for_user(user: User, pk: object, *, edit: bool = False) -> m.Source:
+    return _get_for_user(m.Source.objects.all(), user, pk, edit=edit)
