@@ -121,3 +121,9 @@ def meeting(team, us, mexico) -> Meeting:
 @pytest.fixture
 def commitment(meeting, us, mexico) -> Commitment:
     return make_commitment(meeting, parties=[us, mexico])
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing with the production hasher costs ~0.3 s a user; the tests do not need that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,179 @@
+"""Team scoping: a user outside a record's team cannot see that it exists."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from agreements import models as m
+from agreements import permissions
+from tests.conftest import make_body, make_commitment, make_meeting, make_source, make_user
+
+SEPT_3 = datetime.date(2025, 9, 3)
+
+
+@pytest.fixture
+def records(meeting, commitment, us, team, editor):
+    """One record of every team-scoped model, all in `team`."""
+    body = make_body(meeting)
+    body.commitments.add(commitment)
+    person = m.Person.objects.create(name="Marco Rubio", party=us)
+    update = m.ProgressUpdate.objects.create(
+        commitment=commitment, author=editor, narrative="Seizures up"
+    )
+    return {
+        m.Source: make_source(team),
+        m.Meeting: meeting,
+        m.Participant: m.Participant.objects.create(
+            meeting=meeting, person=person, party=us, office="Secretary of State", role="host"
+        ),
+        m.Commitment: commitment,
+        m.CommitmentParty: commitment.party_roles.first(),
+        m.StatusChange: m.StatusChange.objects.create(
+            commitment=commitment,
+            from_status=0,
+            to_status=1,
+            from_stalled=False,
+            to_stalled=False,
+            reason="Started",
+            changed_via="test",
+        ),
+        m.ImplementationBody: body,
+        m.BodyMembership: m.BodyMembership.objects.create(body=body, party=us),
+        m.Milestone: m.Milestone.objects.create(body=body, title="First", due_date=SEPT_3),
+        m.ProgressUpdate: update,
+        m.Assessment: m.Assessment.objects.create(
+            commitment=commitment,
+            party=us,
+            score=m.ComplianceScore.PARTIAL,
+            justification="Work in progress",
+            as_of=SEPT_3,
+            assessed_by=editor,
+        ),
+        m.Statement: m.Statement.objects.create(
+            meeting=meeting, speaker=person, text="Words", said_on=SEPT_3
+        ),
+        m.Claim: m.Claim.objects.create(text="Unclear", commitment=commitment),
+        m.ContextEvent: m.ContextEvent.objects.create(
+            meeting=meeting, title="Visit", relation="follow_up"
+        ),
+    }
+
+
+def scoped_models():
+    return [
+        model
+        for model in m.__dict__.values()
+        if isinstance(model, type)
+        and issubclass(model, m.models.Model)
+        and hasattr(model, "team_lookups")
+        and not model._meta.abstract
+    ]
+
+
+def test_every_team_scoped_model_is_covered_here(records):
+    assert set(scoped_models()) == set(records)
+
+
+def test_members_see_their_teams_records(records, editor, reviewer):
+    for model, record in records.items():
+        for user in (editor, reviewer):
+            visible = set(model.objects.visible_to(user))
+            assert record in visible, (model, user)
+            assert visible == set(model.objects.all()), (model, user)
+
+
+def test_outsiders_see_none_of_another_teams_records(records, outsider, other_team):
+    make_meeting(other_team, title="Their own meeting")
+    for model in records:
+        visible = model.objects.visible_to(outsider)
+        assert not visible.filter(pk=records[model].pk).exists(), model
+
+
+def test_anonymous_and_inactive_users_see_nothing(records, editor):
+    editor.is_active = False
+    for model in records:
+        assert not model.objects.visible_to(AnonymousUser()).exists()
+        assert not model.objects.visible_to(editor).exists()
+
+
+def test_admins_see_everything(records, admin_user, other_team):
+    theirs = make_meeting(other_team)
+    assert set(m.Meeting.objects.visible_to(admin_user)) == {records[m.Meeting], theirs}
+
+
+def test_milestones_and_claims_are_scoped_through_each_parent(meeting, commitment, outsider):
+    body = make_body(meeting)
+    m.Milestone.objects.create(commitment=commitment, title="A", due_date=SEPT_3)
+    m.Milestone.objects.create(body=body, title="B", due_date=SEPT_3)
+    m.Claim.objects.create(text="About meeting", meeting=meeting)
+    m.Claim.objects.create(text="About body", body=body)
+    assert not m.Milestone.objects.visible_to(outsider).exists()
+    assert not m.Claim.objects.visible_to(outsider).exists()
+
+
+def test_member_of_two_teams_sees_both_without_duplicates(team, other_team, meeting):
+    both = make_user("both", team=team)
+    m.TeamMembership.objects.create(user=both, team=other_team, role=m.TeamRole.REVIEWER)
+    theirs = make_meeting(other_team)
+    assert sorted(m.Meeting.objects.visible_to(both), key=lambda x: x.pk) == [meeting, theirs]
+
+
+def test_editor_may_edit_reviewer_may_only_read(meeting, editor, reviewer):
+    assert permissions.get_meeting_for_user(editor, meeting.pk, edit=True) == meeting
+    assert permissions.get_meeting_for_user(reviewer, meeting.pk) == meeting
+    with pytest.raises(PermissionDenied):
+        permissions.get_meeting_for_user(reviewer, meeting.pk, edit=True)
+
+
+def test_outsider_gets_not_found_not_forbidden(meeting, commitment, outsider):
+    for getter, pk in (
+        (permissions.get_meeting_for_user, meeting.pk),
+        (permissions.get_commitment_for_user, commitment.pk),
+    ):
+        for edit in (False, True):
+            with pytest.raises(Http404):
+                getter(outsider, pk, edit=edit)
+
+
+def test_editor_role_is_per_team(team, other_team, meeting):
+    user = make_user("split", team=other_team, role=m.TeamRole.EDITOR)
+    m.TeamMembership.objects.create(user=user, team=team, role=m.TeamRole.REVIEWER)
+    assert permissions.is_reviewer(user, team)
+    assert not permissions.is_editor(user, team)
+    assert permissions.is_editor(user, other_team)
+    with pytest.raises(PermissionDenied):
+        permissions.get_meeting_for_user(user, meeting.pk, edit=True)
+
+
+def test_malformed_id_is_not_found(editor, meeting):
+    with pytest.raises(Http404):
+        permissions.get_meeting_for_user(editor, "not-a-number")
+
+
+def test_getters_exist_for_records_with_pages(commitment, editor):
+    body = make_body(commitment.meeting)
+    milestone = m.Milestone.objects.create(body=body, title="A", due_date=SEPT_3)
+    claim = m.Claim.objects.create(text="x", body=body)
+    source = make_source(commitment.meeting.team)
+    assert permissions.get_body_for_user(editor, body.pk) == body
+    assert permissions.get_milestone_for_user(editor, milestone.pk, edit=True) == milestone
+    assert permissions.get_claim_for_user(editor, claim.pk, edit=True) == claim
+    assert permissions.get_source_for_user(editor, source.pk) == source
+
+
+def test_dashboard_shows_only_the_users_teams(client, meeting, outsider, editor, other_team):
+    make_commitment(meeting)
+    theirs = make_meeting(other_team, title="Brussels talks")
+    client.force_login(editor)
+    page = client.get("/").content.decode()
+    assert meeting.title in page
+    assert theirs.title not in page
+    client.force_login(outsider)
+    page = client.get("/").content.decode()
+    assert meeting.title not in page
+    assert theirs.title in page

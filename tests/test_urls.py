@@ -1,0 +1,57 @@
+"""Every URL needs a signed-in user, except signing in itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# The only pages an anonymous visitor may reach: the two sign-in pages.
+PUBLIC = {"login": "/accounts/login/", "admin:login": "/admin/login/"}
+
+
+def all_url_patterns(resolver=None, prefix="", namespace=""):
+    """Yield (route, qualified name) for every pattern, admin included."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from all_url_patterns(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), f"{namespace}{entry.name or ''}"
+
+
+def concrete_path(route: str) -> str:
+    """Turn a route into a path a request can take, with 1 for every parameter."""
+    path = route.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\", "")
+    path = re.sub(r"<(?:\w+:)?\w+>", "1", path)  # path() converters
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path)  # re_path() groups
+    path = re.sub(r"\(\?:[^)]*\)\??", "", path)
+    return "/" + path
+
+
+ALL_PATTERNS = sorted(set(all_url_patterns()))
+PATTERNS = [(route, name) for route, name in ALL_PATTERNS if name not in PUBLIC]
+
+
+def test_url_patterns_are_collected():
+    names = {name for _, name in ALL_PATTERNS}
+    assert {"login", "logout", "agreements:dashboard", "admin:index"} <= names
+    assert set(PUBLIC) <= names
+
+
+@pytest.mark.parametrize(("route", "name"), PATTERNS, ids=[f"{n}:{r}" for r, n in PATTERNS])
+def test_every_url_requires_login(client, route, name, db):
+    response = client.get(concrete_path(route))
+    # Our pages redirect to our sign-in page; the admin redirects to its own.
+    assert response.status_code in (301, 302), (route, response.status_code)
+    location = response.headers["Location"]
+    assert "/login/" in location, (route, location)
+
+
+@pytest.mark.parametrize("path", PUBLIC.values())
+def test_sign_in_pages_are_public(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b'type="password"' in response.content
