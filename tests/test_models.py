@@ -162,9 +162,7 @@ def test_status_change_records_who_when_from_to_and_why(commitment, editor):
 
 def test_status_change_without_a_reason_is_refused(commitment, editor):
     with pytest.raises(ValidationError) as exc:
-        change_commitment_status(
-            commitment=commitment, status=2, reason="  ", by=editor, via="web"
-        )
+        change_commitment_status(commitment=commitment, status=2, reason="  ", by=editor, via="web")
     assert exc.value.message_dict["reason"] == ["A status change needs a reason."]
     commitment.refresh_from_db()
     assert commitment.status == 0
@@ -229,9 +227,7 @@ def test_commitment_with_history_cannot_be_deleted(commitment, editor):
 
 
 def test_milestone_due_before_the_meeting_is_refused_with_a_message(commitment):
-    milestone = Milestone(
-        commitment=commitment, title="Early", due_date=datetime.date(2025, 9, 1)
-    )
+    milestone = Milestone(commitment=commitment, title="Early", due_date=datetime.date(2025, 9, 1))
     with pytest.raises(ValidationError) as exc:
         milestone.full_clean()
     assert exc.value.message_dict["due_date"] == [

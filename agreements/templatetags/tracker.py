@@ -1,0 +1,51 @@
+"""Small presentational tags shared by the pages: badges and the index bar.
+
+They only format what the view computed; no permission checks and no queries here.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def status_badge(commitment) -> str:
+    """The official status on the 0–3 scale, as a labelled badge."""
+    return format_html(
+        '<span class="badge status-{}" title="Implementation status {} of 3">{}</span>',
+        commitment.status,
+        commitment.status,
+        commitment.get_status_display(),
+    )
+
+
+@register.simple_tag
+def flag_badges(commitment, today=None) -> str:
+    """Stalled, cancelled/superseded and overdue flags, which sit beside the score."""
+    parts = []
+    if commitment.cancellation:
+        parts.append(
+            format_html(
+                '<span class="badge muted">{}</span>', commitment.get_cancellation_display()
+            )
+        )
+    if commitment.is_stalled:
+        parts.append(format_html('<span class="badge warn">{}</span>', "Stalled"))
+    if today is not None and commitment.is_overdue(today):
+        parts.append(format_html('<span class="badge danger">{}</span>', "Overdue"))
+    return format_html("{}", "".join(str(p) for p in parts)) if parts else ""
+
+
+@register.simple_tag
+def state_badge(value: str, label: str) -> str:
+    """A badge for a vocabulary value (verification, confirmation, review state, lifecycle)."""
+    return format_html('<span class="badge state-{}">{}</span>', value.replace("/", ""), label)
+
+
+@register.inclusion_tag("agreements/includes/index_bar.html")
+def index_bar(label: str, index: float | None, count: int | None = None) -> dict:
+    """A horizontal bar for an implementation index (0–100 %), with its number as text."""
+    return {"label": label, "index": index, "count": count}

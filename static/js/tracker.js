@@ -1,0 +1,30 @@
+// Makes failed htmx requests visible. htmx 2 does not swap 4xx/5xx responses by default;
+// a form with errors answers 422 and is swapped (see htmx-config in base.html), anything else
+// that fails is announced here, and the page (with whatever the user typed) stays as it was.
+(function () {
+  "use strict";
+  function show(message) {
+    var box = document.getElementById("request-error");
+    if (!box) return;
+    box.textContent = message;
+    box.focus();
+  }
+  function clear() {
+    var box = document.getElementById("request-error");
+    if (box) box.textContent = "";
+  }
+  document.addEventListener("htmx:beforeRequest", clear);
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var reasons = {
+      403: "You are not allowed to do that.",
+      404: "That record no longer exists, or is not visible to you.",
+      409: "Someone else changed this record since you opened it.",
+    };
+    show((reasons[xhr.status] || "The server could not complete the request") +
+      " (HTTP " + xhr.status + "). Nothing you typed was lost.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    show("The server could not be reached. Check the connection and try again; nothing you typed was lost.");
+  });
+})();
