@@ -368,7 +368,39 @@ class CommitmentQuerySet(TeamScopedQuerySet):
     def implementation_index(self) -> float | None:
         """Mean score ÷ 3 as a percentage over the commitments that count; None when none do."""
         mean = self.counting().aggregate(mean=models.Avg("status"))["mean"]
-        return None if mean is None else round(mean / 3 * 100, 1)
+        return as_index(mean)
+
+    def index_by(self, field: str) -> list[dict]:
+        """The implementation index grouped by ``field`` (e.g. "theme", "party_roles__party__name",
+        "bodies__name"): dicts of key, index and count, best first. One query."""
+        rows = (
+            self.counting()
+            .exclude(**{f"{field}__isnull": True})
+            .values(field)
+            .annotate(mean=models.Avg("status"), count=models.Count("pk", distinct=True))
+            .order_by(field)
+        )
+        return [{"key": r[field], "index": as_index(r["mean"]), "count": r["count"]} for r in rows]
+
+    def status_counts(self) -> dict[int, int]:
+        """How many commitments that count are at each status, every status present."""
+        counts = dict(
+            self.counting().values_list("status").annotate(n=models.Count("pk")).order_by()
+        )
+        return {status: counts.get(status, 0) for status in ImplementationStatus.values}
+
+    def without_update_since(self, since: datetime.datetime):
+        """Commitments that count with no progress update since ``since`` (and older than it)."""
+        return (
+            self.counting()
+            .annotate(last_update=models.Max("progress_updates__created_at"))
+            .filter(Q(last_update__lt=since) | Q(last_update__isnull=True), created_at__lt=since)
+        )
+
+
+def as_index(mean_score: float | None) -> float | None:
+    """Mean score on the 0–3 scale as a percentage, one decimal; None stays None."""
+    return None if mean_score is None else round(mean_score / 3 * 100, 1)
 
 
 class Commitment(Sourced, Timestamped):
@@ -677,6 +709,22 @@ class MilestoneStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class MilestoneQuerySet(TeamScopedQuerySet):
+    def open(self):
+        return self.filter(status=MilestoneStatus.PLANNED)
+
+    def overdue(self, today: datetime.date):
+        return self.open().filter(due_date__lt=today)
+
+    def due_within(self, today: datetime.date, days: int):
+        return self.open().filter(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days)
+        )
+
+    def for_list(self):
+        return self.select_related("commitment__meeting", "body__meeting")
+
+
 class Milestone(Timestamped):
     """A dated step of a commitment, or a meeting of a body."""
 
@@ -700,7 +748,7 @@ class Milestone(Timestamped):
     completed_on = models.DateField(null=True, blank=True)
     owner = models.CharField(max_length=200, blank=True, help_text="Who is responsible.")
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -761,6 +809,18 @@ class ReviewState(models.TextChoices):
     RESUBMITTED = "resubmitted", "Resubmitted"
 
 
+class ProgressUpdateQuerySet(TeamScopedQuerySet):
+    def awaiting_review(self):
+        return self.filter(review_state__in=[ReviewState.SUBMITTED, ReviewState.RESUBMITTED])
+
+    def reviewable_by(self, user: AbstractBaseUser | AnonymousUser):
+        """Updates in teams where the user reviews (all for admins), not their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        mine = self.exclude(author=user)
+        return mine if user.is_superuser else mine.in_teams(teams_of(user, role=TeamRole.REVIEWER))
+
+
 class ProgressUpdate(Sourced):
     """A report of progress on a commitment, proposing a status; reviewed before it counts.
 
@@ -792,7 +852,7 @@ class ProgressUpdate(Sourced):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions"
     )
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = ProgressUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

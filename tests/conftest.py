@@ -62,7 +62,7 @@ def make_commitment(meeting: Meeting, *, parties=(), **extra) -> Commitment:
 
 def make_body(meeting: Meeting, **extra) -> ImplementationBody:
     n = next(_counter)
-    return ImplementationBody.objects.create(meeting=meeting, name=f"Body {n}", **extra)
+    return ImplementationBody.objects.create(meeting=meeting, **({"name": f"Body {n}"} | extra))
 
 
 def make_source(team: Team, **extra) -> Source:

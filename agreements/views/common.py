@@ -1,0 +1,29 @@
+"""What every page view shares: choosing between the page and one of its partials."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """A plain htmx request (not boosted, not a history restore) gets a partial, not the page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    *,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render ``template``, or only its ``partial`` for a plain htmx request.
+
+    The server picks the partial (never a request parameter). A form with errors is answered
+    with status 422, which the htmx config in base.html swaps in place.
+    """
+    name = f"{template}#{partial}" if partial and wants_fragment(request) else template
+    return render(request, name, context, status=status)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from agreements.models import (
+    Cancellation,
+    ImplementationStatus,
+    Milestone,
+    ProgressUpdate,
+    ReviewState,
+    Theme,
+)
+from tests.conftest import make_body, make_commitment, make_meeting
+
+
+def test_dashboard_shows_the_index_overall_and_by_theme_party_and_body(
+    client, editor, meeting, us, mexico
+):
+    body = make_body(meeting, name="High-level implementation group")
+    done = make_commitment(meeting, parties=[us], theme=Theme.ARMS, status=3)
+    make_commitment(meeting, parties=[us, mexico], theme=Theme.DRUGS, status=1)
+    make_commitment(meeting, theme=Theme.DRUGS, cancellation=Cancellation.CANCELLED)
+    body.commitments.add(done)
+    client.force_login(editor)
+    page = client.get("/").content.decode()
+    # (3 + 1) / 2 ÷ 3 = 67 %; the cancelled commitment does not count.
+    assert "67%" in page
+    assert "Arms trafficking: 100.0%" in page  # the SVG's text equivalent
+    assert "Drugs: 33.3%" in page
+    assert "United States: 66.7%" in page
+    assert "Mexico: 33.3%" in page
+    assert "High-level implementation group: 100.0%" in page
+    assert "cancelled or superseded" in page
+
+
+def test_dashboard_lists_overdue_and_due_soon_milestones(client, editor, commitment):
+    today = timezone.localdate()
+    commitment.meeting.start_date = today - datetime.timedelta(days=60)
+    commitment.meeting.save(update_fields=["start_date"])
+    Milestone.objects.create(
+        commitment=commitment, title="Joint task force", due_date=today - datetime.timedelta(1)
+    )
+    Milestone.objects.create(
+        commitment=commitment, title="First report", due_date=today + datetime.timedelta(10)
+    )
+    Milestone.objects.create(
+        commitment=commitment, title="Annual review", due_date=today + datetime.timedelta(100)
+    )
+    client.force_login(editor)
+    response = client.get("/")
+    overdue = [m.title for m in response.context["overdue_milestones"]]
+    due_soon = [m.title for m in response.context["due_soon"]]
+    assert overdue == ["Joint task force"]
+    assert due_soon == ["First report"]
+
+
+def test_dashboard_shows_reviewers_what_waits_for_them(client, editor, reviewer, commitment):
+    ProgressUpdate.objects.create(
+        commitment=commitment,
+        author=editor,
+        narrative="Seizures rose 20%",
+        review_state=ReviewState.SUBMITTED,
+    )
+    client.force_login(reviewer)
+    assert len(client.get("/").context["awaiting_review"]) == 1
+    client.force_login(editor)  # nobody reviews their own update
+    assert len(client.get("/").context["awaiting_review"]) == 0
+
+
+def test_dashboard_counts_commitments_without_update_for_90_days(client, editor, commitment):
+    old = timezone.now() - datetime.timedelta(days=120)
+    type(commitment).objects.filter(pk=commitment.pk).update(created_at=old)
+    client.force_login(editor)
+    assert list(client.get("/").context["stale"]) == [commitment]
+    ProgressUpdate.objects.create(commitment=commitment, author=editor, narrative="News")
+    assert list(client.get("/").context["stale"]) == []
+
+
+def test_dashboard_counts_nothing_from_another_team(client, outsider, commitment):
+    client.force_login(outsider)
+    response = client.get("/")
+    assert response.context["counting"] == 0
+    assert commitment.title not in response.content.decode()
+
+
+def test_dashboard_query_count_does_not_grow_with_the_data(client, editor, team, us):
+    def fill(n: int) -> None:
+        for _ in range(n):
+            meeting = make_meeting(team)
+            body = make_body(meeting)
+            commitment = make_commitment(meeting, parties=[us], status=ImplementationStatus.MINIMAL)
+            body.commitments.add(commitment)
+            Milestone.objects.create(
+                commitment=commitment, title="m", due_date=timezone.localdate()
+            )
+
+    client.force_login(editor)
+    fill(5)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/").status_code == 200
+    fill(45)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get("/").status_code == 200
+    assert len(small) == len(large)
