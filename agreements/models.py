@@ -597,6 +597,42 @@ class Lifecycle(models.TextChoices):
     DISSOLVED = "dissolved", "Dissolved"
 
 
+class ImplementationBodyQuerySet(TeamScopedQuerySet):
+    def for_list(self, today: datetime.date):
+        """Bodies with their meeting, member counts, index and next meeting, in one query."""
+        counting = Q(commitments__cancellation="")
+        return (
+            self.select_related("meeting__team")
+            .annotate(
+                member_count=models.Count("members", distinct=True),
+                confirmed_count=models.Count(
+                    "members",
+                    filter=Q(members__confirmation=Confirmation.CONFIRMED),
+                    distinct=True,
+                ),
+                commitment_count=models.Count("commitments", filter=counting, distinct=True),
+                # A subquery: joined to members and milestones, an Avg would count a
+                # commitment once per member.
+                mean_status=models.Subquery(
+                    ImplementationBody.commitments.through.objects.filter(
+                        implementationbody=models.OuterRef("pk"), commitment__cancellation=""
+                    )
+                    .values("implementationbody")
+                    .annotate(mean=models.Avg("commitment__status"))
+                    .values("mean")
+                ),
+                next_meeting=models.Min(
+                    "milestones__due_date",
+                    filter=Q(
+                        milestones__status=MilestoneStatus.PLANNED,
+                        milestones__due_date__gte=today,
+                    ),
+                ),
+            )
+            .order_by("name", "pk")
+        )
+
+
 class ImplementationBody(Sourced, Timestamped):
     """A group set up to carry commitments out (e.g. a "high-level implementation group")."""
 
@@ -618,7 +654,7 @@ class ImplementationBody(Sourced, Timestamped):
         Commitment, blank=True, related_name="bodies", verbose_name="overseen commitments"
     )
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = ImplementationBodyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]
@@ -632,6 +668,11 @@ class ImplementationBody(Sourced, Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def index(self) -> float | None:
+        """The implementation index of the overseen commitments (needs ``for_list()``)."""
+        return as_index(self.mean_status)
 
 
 class Confirmation(models.TextChoices):
@@ -1048,6 +1089,11 @@ class Claim(Sourced, Timestamped):
     @property
     def subject(self) -> Meeting | Commitment | ImplementationBody | None:
         return self.meeting or self.commitment or self.body
+
+    @property
+    def team(self) -> Team:
+        subject = self.subject
+        return subject.team if isinstance(subject, Meeting) else subject.meeting.team
 
     def clean(self) -> None:
         if sum(bool(x) for x in (self.meeting_id, self.commitment_id, self.body_id)) != 1:

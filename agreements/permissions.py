@@ -17,6 +17,15 @@ from . import models as m
 type User = AbstractBaseUser | AnonymousUser
 
 
+def editable_teams(user: User) -> models.QuerySet[m.Team]:
+    """The teams whose records the user may change (all of them for admins)."""
+    if not user.is_authenticated or not user.is_active:
+        return m.Team.objects.none()
+    if user.is_superuser:
+        return m.Team.objects.all()
+    return m.teams_of(user, role=m.TeamRole.EDITOR)
+
+
 def is_editor(user: User, team: m.Team) -> bool:
     """Whether the user may change the team's records."""
     if not user.is_authenticated or not user.is_active:
@@ -74,3 +83,13 @@ def get_claim_for_user(user: User, pk: object, *, edit: bool = False) -> m.Claim
 
 def get_source_for_user(user: User, pk: object, *, edit: bool = False) -> m.Source:
     return _get_for_user(m.Source.objects.all(), user, pk, edit=edit)
+
+
+def get_membership_for_user(
+    user: User, pk: object, *, edit: bool = False, body: m.ImplementationBody | None = None
+) -> m.BodyMembership:
+    """A body's membership; with ``body``, one of that body's only (404 otherwise)."""
+    memberships = m.BodyMembership.objects.select_related("person", "party", "body")
+    if body is not None:
+        memberships = memberships.filter(body=body)
+    return _get_for_user(memberships, user, pk, edit=edit)

@@ -6,4 +6,7 @@ app_name = "agreements"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("bodies/", views.body_list, name="body_list"),
+    path("bodies/<int:pk>/", views.body_detail, name="body_detail"),
+    path("claims/", views.claim_list, name="claim_list"),
 ]

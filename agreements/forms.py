@@ -1,0 +1,76 @@
+"""ModelForms and filter forms for the pages (and the admin's extra validation).
+
+Choice fields that list records are always limited to what the requesting user may see.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from . import models as m
+
+# --- Body and claim pages ---
+
+
+class MemberForm(forms.ModelForm):
+    """Add a member to a body: a person, a party, or a person sitting for a party."""
+
+    class Meta:
+        model = m.BodyMembership
+        fields = ["person", "party", "role", "confirmation", "start_date", "end_date"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, body: m.ImplementationBody, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.body = body
+        self.fields["person"].queryset = m.Person.objects.select_related("party")
+        self.fields["party"].queryset = m.Party.objects.all()
+
+
+class ConfirmationForm(forms.Form):
+    """Change how far a membership is confirmed."""
+
+    membership = forms.IntegerField(widget=forms.HiddenInput)
+    confirmation = forms.ChoiceField(choices=m.Confirmation.choices)
+
+
+class ClaimVerificationForm(forms.Form):
+    """Move a claim to another verification state, citing a source where the state needs one.
+
+    ``sources`` is the list of the claim's team's sources, fetched once for the whole page.
+    """
+
+    claim = forms.IntegerField(widget=forms.HiddenInput)
+    verification = forms.ChoiceField(choices=m.Verification.choices, label="New state")
+    source = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Source",
+        help_text="Required for every state but unconfirmed.",
+    )
+
+    def __init__(self, *args, claim: m.Claim, sources: list[m.Source], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.claim = claim
+        self.sources = {source.pk: source for source in sources}
+        self.fields["source"].choices = [("", "—")] + [(s.pk, str(s)) for s in sources]
+        self.fields["claim"].initial = claim.pk
+        self.fields["verification"].initial = claim.verification
+        # Unique ids per row: several of these forms share one page.
+        self.auto_id = f"claim-{claim.pk}-%s"
+
+    def clean(self):
+        cleaned = super().clean()
+        source = self.sources.get(cleaned.get("source"))
+        cleaned["source"] = source
+        verification = cleaned.get("verification")
+        if verification:
+            cited = [*self.claim.sources.all(), *([source] if source else [])]
+            error = m.Claim.sources_error(verification, cited)
+            if error:
+                self.add_error("source", error)
+        return cleaned

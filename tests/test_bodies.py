@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import BodyMembership, Confirmation, Milestone, Person
+from tests.conftest import make_body, make_commitment, make_meeting
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def body(meeting, commitment):
+    body = make_body(
+        meeting,
+        name="High-level implementation group",
+        mandate="Monitor and coordinate agreed activities",
+        cadence="Meets regularly",
+    )
+    body.commitments.add(commitment)
+    return body
+
+
+def detail_url(body) -> str:
+    return reverse("agreements:body_detail", args=[body.pk])
+
+
+def test_body_list_shows_lifecycle_members_and_index(client, editor, body, us):
+    BodyMembership.objects.create(body=body, party=us, confirmation=Confirmation.CONFIRMED)
+    BodyMembership.objects.create(body=body, party=us, confirmation=Confirmation.REPORTED)
+    client.force_login(editor)
+    page = client.get(reverse("agreements:body_list")).content.decode()
+    assert "High-level implementation group" in page
+    assert "Announced" in page
+    assert "1 confirmed of 2" in page
+    assert "0%" in page  # its one commitment is not started
+
+
+def test_body_list_index_is_not_skewed_by_members(client, editor, body, meeting, us):
+    body.commitments.add(make_commitment(meeting, status=3))
+    for _ in range(3):
+        BodyMembership.objects.create(body=body, party=us)
+    client.force_login(editor)
+    bodies = client.get(reverse("agreements:body_list")).context["bodies"]
+    assert bodies[0].index == pytest.approx(50.0)  # (0 + 3) / 2 ÷ 3
+
+
+def test_body_without_members_says_so_plainly(client, reviewer, body):
+    client.force_login(reviewer)
+    page = client.get(detail_url(body)).content.decode()
+    assert "No members published" in page
+    assert "Monitor and coordinate agreed activities" in page
+    assert "Add a member" not in page  # reviewers read only
+
+
+def test_body_detail_shows_next_meeting_and_overseen_commitments(client, editor, body):
+    today = timezone.localdate()
+    body.meeting.start_date = today - datetime.timedelta(days=30)
+    body.meeting.save(update_fields=["start_date"])
+    Milestone.objects.create(
+        body=body, title="Second group meeting", due_date=today + datetime.timedelta(14)
+    )
+    client.force_login(editor)
+    response = client.get(detail_url(body))
+    assert response.context["next_meeting"].title == "Second group meeting"
+    assert body.commitments.get().title in response.content.decode()
+
+
+def test_editor_adds_a_member_in_place(client, editor, body, mexico):
+    person = Person.objects.create(name="Ramón de la Fuente", party=mexico)
+    client.force_login(editor)
+    response = client.post(
+        detail_url(body),
+        {
+            "action": "add_member",
+            "person": person.pk,
+            "party": mexico.pk,
+            "role": "Foreign affairs",
+            "confirmation": "reported",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "Ramón de la Fuente" in html
+    assert "added" in html
+    membership = body.members.get()
+    assert (membership.person, membership.confirmation) == (person, Confirmation.REPORTED)
+
+
+def test_member_with_nobody_named_is_refused_next_to_the_form(client, editor, body):
+    client.force_login(editor)
+    response = client.post(
+        detail_url(body),
+        {"action": "add_member", "role": "Chair", "confirmation": "reported"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "A member is a person or a party: name at least one." in html
+    assert 'value="Chair"' in html  # what was typed is kept
+    assert not body.members.exists()
+
+
+def test_editor_confirms_and_ends_a_membership(client, editor, body, us):
+    membership = BodyMembership.objects.create(body=body, party=us)
+    client.force_login(editor)
+    response = client.post(
+        detail_url(body),
+        {"action": "set_confirmation", "membership": membership.pk, "confirmation": "confirmed"},
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.confirmation == Confirmation.CONFIRMED
+    client.post(detail_url(body), {"action": "end_membership", "membership": membership.pk})
+    membership.refresh_from_db()
+    assert membership.end_date == timezone.localdate()
+    assert BodyMembership.objects.filter(pk=membership.pk).exists()  # ended, never deleted
+
+
+def test_membership_of_another_body_cannot_be_changed_through_this_one(
+    client, editor, body, meeting, us
+):
+    elsewhere = BodyMembership.objects.create(body=make_body(meeting), party=us)
+    client.force_login(editor)
+    response = client.post(
+        detail_url(body),
+        {"action": "set_confirmation", "membership": elsewhere.pk, "confirmation": "confirmed"},
+    )
+    assert response.status_code == 404
+
+
+def test_reviewer_cannot_change_members(client, reviewer, body, us):
+    membership = BodyMembership.objects.create(body=body, party=us)
+    client.force_login(reviewer)
+    for data in (
+        {"action": "add_member", "party": us.pk, "confirmation": "confirmed"},
+        {"action": "set_confirmation", "membership": membership.pk, "confirmation": "confirmed"},
+        {"action": "end_membership", "membership": membership.pk},
+    ):
+        assert client.post(detail_url(body), data).status_code == 403
+    membership.refresh_from_db()
+    assert membership.confirmation == Confirmation.UNCONFIRMED
+
+
+def test_outsider_cannot_see_a_body(client, outsider, body):
+    client.force_login(outsider)
+    assert client.get(detail_url(body)).status_code == 404
+    assert client.post(detail_url(body), {"action": "add_member"}).status_code == 404
+    assert body.name not in client.get(reverse("agreements:body_list")).content.decode()
+
+
+def test_body_pages_query_counts_do_not_grow(client, editor, team, us):
+    meeting = make_meeting(team)
+
+    def body_with(n: int):
+        """A body overseeing n commitments, with n members and n meetings."""
+        body = make_body(meeting)
+        body.commitments.add(*[make_commitment(meeting, parties=[us]) for _ in range(n)])
+        for _ in range(n):
+            BodyMembership.objects.create(body=body, party=us)
+            Milestone.objects.create(body=body, title="m", due_date=meeting.start_date)
+        return body
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    client.force_login(editor)
+    small = body_with(5)
+    list_small = queries(reverse("agreements:body_list"))
+    large = body_with(50)
+    for _ in range(45):
+        body_with(1)
+    assert queries(reverse("agreements:body_list")) == list_small
+    assert queries(detail_url(small)) == queries(detail_url(large))

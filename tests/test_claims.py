@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agreements.models import Claim, Verification
+from tests.conftest import make_body, make_meeting, make_source
+
+URL = "/claims/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def claim(meeting):
+    return Claim.objects.create(
+        text="Details of a possible MOU were not disclosed.", meeting=meeting
+    )
+
+
+def test_claims_page_lists_unconfirmed_and_disputed_only(client, reviewer, claim, commitment, team):
+    source = make_source(team)
+    disputed = Claim.objects.create(
+        text="Seizures doubled", commitment=commitment, verification=Verification.DISPUTED
+    )
+    disputed.sources.add(source)
+    verified = Claim.objects.create(
+        text="The meeting took place", meeting=claim.meeting, verification=Verification.VERIFIED
+    )
+    verified.sources.add(source)
+    client.force_login(reviewer)
+    page = client.get(URL).content.decode()
+    assert claim.text in page
+    assert "Seizures doubled" in page
+    assert "The meeting took place" not in page
+    assert "New state" not in page  # reviewers change nothing here
+
+
+def test_editor_verifies_a_claim_with_a_source_in_place(client, editor, claim, team):
+    source = make_source(team, title="Official readout")
+    client.force_login(editor)
+    response = client.post(
+        URL, {"claim": claim.pk, "verification": "verified", "source": source.pk}, **HTMX
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "Claim marked verified." in html
+    claim.refresh_from_db()
+    assert claim.verification == Verification.VERIFIED
+    assert list(claim.sources.all()) == [source]
+
+
+def test_verifying_without_a_source_is_refused_next_to_the_field(client, editor, claim):
+    client.force_login(editor)
+    response = client.post(URL, {"claim": claim.pk, "verification": "reported"}, **HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "A claim marked “Reported” needs at least one source." in html
+    assert 'value="reported" selected' in html  # the chosen state is kept
+    claim.refresh_from_db()
+    assert claim.verification == Verification.UNCONFIRMED
+
+
+def test_source_of_another_team_cannot_be_cited(client, editor, claim, other_team):
+    foreign = make_source(other_team)
+    client.force_login(editor)
+    response = client.post(
+        URL, {"claim": claim.pk, "verification": "verified", "source": foreign.pk}
+    )
+    assert response.status_code == 422
+    claim.refresh_from_db()
+    assert claim.verification == Verification.UNCONFIRMED
+
+
+def test_without_javascript_the_change_redirects_back(client, editor, claim, team):
+    source = make_source(team)
+    client.force_login(editor)
+    response = client.post(
+        URL, {"claim": claim.pk, "verification": "disputed", "source": source.pk}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == reverse("agreements:claim_list")
+
+
+def test_reviewer_and_outsider_cannot_change_claims(client, reviewer, outsider, claim):
+    client.force_login(reviewer)
+    assert client.post(URL, {"claim": claim.pk, "verification": "retracted"}).status_code == 403
+    client.force_login(outsider)
+    assert client.post(URL, {"claim": claim.pk, "verification": "retracted"}).status_code == 404
+    assert claim.text not in client.get(URL).content.decode()
+
+
+def test_claims_page_query_count_does_not_grow(client, editor, team):
+    meeting = make_meeting(team)
+    make_source(team)
+
+    def fill(n: int) -> None:
+        body = make_body(meeting)
+        for i in range(n):
+            claim = Claim.objects.create(text=f"Claim {i}", body=body)
+            claim.sources.add(make_source(team))
+
+    client.force_login(editor)
+    fill(5)
+    with CaptureQueriesContext(connection) as small:
+        client.get(URL)
+    fill(45)
+    with CaptureQueriesContext(connection) as large:
+        client.get(URL)
+    assert len(small) == len(large)
