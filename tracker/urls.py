@@ -2,10 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-admin.site.site_header = "Agreement tracker: records admin"
-admin.site.site_title = "Agreement tracker admin"
-admin.site.index_title = "Records"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Sign-in and sign-out only: accounts are made by admins, passwords reset by admins.

@@ -1,0 +1,188 @@
+"""The demo data: the reference meeting, read from the project's own fixture.
+
+``load_demo()`` creates what is missing and leaves what exists alone, so running it again keeps
+what users changed since and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from . import models as m
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "us_mexico_security_2025.toml"
+DEMO_PASSWORD = "demo"
+
+
+class Tally(Counter):
+    """How many records of each kind were created and found."""
+
+    def note(self, obj, created: bool):
+        self[(type(obj)._meta.verbose_name_plural, "created" if created else "kept")] += 1
+        return obj
+
+    def lines(self) -> list[str]:
+        kinds = sorted({kind for kind, _ in self})
+        return [
+            f"{kind}: {self[(kind, 'created')]} created, {self[(kind, 'kept')]} kept"
+            for kind in kinds
+        ]
+
+
+@transaction.atomic
+def load_demo(path: Path = FIXTURE) -> Tally:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    tally = Tally()
+
+    def get_or_create(model, defaults=None, **keys):
+        obj, created = model.objects.get_or_create(defaults=defaults or {}, **keys)
+        return tally.note(obj, created)
+
+    teams = {
+        t["slug"]: get_or_create(m.Team, slug=t["slug"], defaults={"name": t["name"]})
+        for t in data["teams"]
+    }
+    _load_users(data["users"], teams, tally)
+    parties = {
+        p["code"]: get_or_create(
+            m.Party, code=p["code"], defaults={"name": p["name"], "kind": p["kind"]}
+        )
+        for p in data["parties"]
+    }
+    persons = {
+        p["name"]: get_or_create(
+            m.Person,
+            name=p["name"],
+            party=parties[p["party"]],
+            defaults={"current_office": p["current_office"]},
+        )
+        for p in data["persons"]
+    }
+
+    spec = data["meeting"]
+    team = teams[spec["team"]]
+    source_spec = data["source"]
+    source = get_or_create(
+        m.Source,
+        team=team,
+        title=source_spec["title"],
+        defaults={"publisher": source_spec["publisher"], "notes": source_spec["notes"]},
+    )
+    meeting = get_or_create(
+        m.Meeting,
+        team=team,
+        title=spec["title"],
+        start_date=spec["start_date"],
+        defaults={
+            key: spec[key]
+            for key in ("city", "venue", "outcome_type", "outcome_note", "summary", "context_notes")
+        },
+    )
+    meeting.parties.add(*(parties[code] for code in spec["parties"]))
+    meeting.sources.add(source)
+    for p in spec["participants"]:
+        get_or_create(
+            m.Participant,
+            meeting=meeting,
+            person=persons[p["person"]],
+            defaults={"party": parties[p["party"]], "office": p["office"], "role": p["role"]},
+        )
+
+    commitments = []
+    for position, c in enumerate(data["commitments"], start=1):
+        commitment = get_or_create(
+            m.Commitment,
+            meeting=meeting,
+            title=c["title"],
+            defaults={
+                "text": c["text"],
+                "theme": c["theme"],
+                "jurisdiction_note": c["jurisdiction_note"],
+                "indicator": c["indicator"],
+                "position": position,
+            },
+        )
+        for code, role in c["parties"].items():
+            get_or_create(
+                m.CommitmentParty,
+                commitment=commitment,
+                party=parties[code],
+                defaults={"role": role},
+            )
+        commitment.sources.add(source)
+        commitments.append(commitment)
+
+    b = data["body"]
+    body = get_or_create(
+        m.ImplementationBody,
+        meeting=meeting,
+        name=b["name"],
+        defaults={"mandate": b["mandate"], "cadence": b["cadence"], "lifecycle": b["lifecycle"]},
+    )
+    body.sources.add(source)
+    if b["oversees"] == "all":
+        body.commitments.add(*commitments)
+
+    for s in data["statements"]:
+        statement = get_or_create(
+            m.Statement,
+            meeting=meeting,
+            speaker=persons[s["speaker"]],
+            text=s["text"],
+            defaults={
+                "party": parties[s["party"]],
+                "speaker_office": s["speaker_office"],
+                "language": s["language"],
+                "said_on": s["said_on"],
+            },
+        )
+        statement.sources.add(source)
+
+    subjects = {"meeting": {"meeting": meeting}, "body": {"body": body}}
+    for c in data["claims"]:
+        claim = get_or_create(m.Claim, text=c["text"], **subjects[c["about"]])
+        claim.sources.add(source)
+
+    for e in data["events"]:
+        event = get_or_create(
+            m.ContextEvent,
+            meeting=meeting,
+            title=e["title"],
+            defaults={
+                "description": e["description"],
+                "occurred_on": e.get("occurred_on"),
+                "timing_note": e.get("timing_note", ""),
+                "relation": e["relation"],
+                "actor": parties[e["actor"]],
+                "location": e.get("location", ""),
+                "fatalities": e.get("fatalities"),
+            },
+        )
+        event.sources.add(source)
+    return tally
+
+
+def _load_users(users: list[dict], teams: dict[str, m.Team], tally: Tally) -> None:
+    User = get_user_model()
+    for u in users:
+        user, created = User.objects.get_or_create(
+            username=u["username"],
+            defaults={
+                "is_superuser": u.get("superuser", False),
+                "is_staff": u.get("superuser", False),
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        tally.note(user, created)
+        if "team" in u:
+            membership, created = m.TeamMembership.objects.get_or_create(
+                user=user, team=teams[u["team"]], defaults={"role": u["role"]}
+            )
+            tally.note(membership, created)
