@@ -68,13 +68,14 @@ def get_body_for_user(user: User, pk: object, *, edit: bool = False) -> m.Implem
     )
 
 
-def get_milestone_for_user(user: User, pk: object, *, edit: bool = False) -> m.Milestone:
-    return _get_for_user(
-        m.Milestone.objects.select_related("commitment__meeting", "body__meeting"),
-        user,
-        pk,
-        edit=edit,
-    )
+def get_milestone_for_user(
+    user: User, pk: object, *, edit: bool = False, commitment: m.Commitment | None = None
+) -> m.Milestone:
+    """A milestone; with ``commitment``, one of that commitment's only (404 otherwise)."""
+    milestones = m.Milestone.objects.select_related("commitment__meeting", "body__meeting")
+    if commitment is not None:
+        milestones = milestones.filter(commitment=commitment)
+    return _get_for_user(milestones, user, pk, edit=edit)
 
 
 def get_claim_for_user(user: User, pk: object, *, edit: bool = False) -> m.Claim:

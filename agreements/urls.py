@@ -6,6 +6,8 @@ app_name = "agreements"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("commitments/", views.commitment_list, name="commitment_list"),
+    path("commitments/<int:pk>/", views.commitment_detail, name="commitment_detail"),
     path("bodies/", views.body_list, name="body_list"),
     path("bodies/<int:pk>/", views.body_detail, name="body_detail"),
     path("claims/", views.claim_list, name="claim_list"),

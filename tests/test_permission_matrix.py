@@ -27,6 +27,12 @@ class Row:
 
 MATRIX: dict[str, Row] = {
     "dashboard": Row(),
+    "commitment_list": Row(),
+    "commitment_detail": Row(
+        kwargs=lambda w: {"pk": w["commitment"].pk},
+        post=lambda w: {"action": "toggle_milestone", "milestone": w["milestone"].pk},
+        outsider_get=404,
+    ),
     "body_list": Row(),
     "body_detail": Row(
         kwargs=lambda w: {"pk": w["body"].pk},

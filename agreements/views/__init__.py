@@ -6,4 +6,5 @@ re-exports below, which ruff is told not to flag).
 
 from .bodies import body_detail, body_list
 from .claims import claim_list
+from .commitments import commitment_detail, commitment_list
 from .dashboard import dashboard

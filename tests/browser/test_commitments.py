@@ -1,0 +1,104 @@
+"""Commitment pages in a real browser: htmx swaps without a full page load."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from agreements.models import Milestone, MilestoneStatus, ProgressUpdate, Theme
+from tests.browser.conftest import axe_violations, sign_in
+from tests.conftest import PASSWORD, make_commitment
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def mark_page(page) -> None:
+    """Leave a marker on the window: a full page load would wipe it."""
+    page.evaluate("window.__marker = 1")
+
+
+def still_same_page(page) -> bool:
+    return page.evaluate("window.__marker === 1")
+
+
+def test_filtering_updates_the_table_and_the_url_without_reloading(page, editor, meeting):
+    make_commitment(meeting, title="Halt fentanyl", theme=Theme.DRUGS)
+    make_commitment(meeting, title="Stop guns", theme=Theme.ARMS)
+    sign_in(page, "editor", PASSWORD)
+    page.goto("/commitments/")
+    mark_page(page)
+    page.get_by_label("Theme").select_option("arms")
+    page.wait_for_url("**/commitments/?*theme=arms*")
+    table = page.locator("#commitment-table")
+    assert table.get_by_text("Stop guns").is_visible()
+    assert table.get_by_text("Halt fentanyl").count() == 0
+    assert still_same_page(page)
+    page.get_by_label("Search").fill("fent")
+    page.get_by_label("Theme").select_option("")
+    page.wait_for_url("**q=fent**")
+    page.locator("#commitment-table").get_by_text("Halt fentanyl").wait_for()
+    assert page.locator("#commitment-table").get_by_text("Stop guns").count() == 0
+    assert still_same_page(page)
+    page.reload()  # the pushed URL shows the same list
+    assert page.get_by_label("Search").input_value() == "fent"
+    assert page.locator("#commitment-table").get_by_text("Stop guns").count() == 0
+
+
+def test_ticking_a_milestone_in_place_and_the_dashboard_reflects_it(page, editor, commitment):
+    today = timezone.localdate()
+    commitment.meeting.start_date = today - datetime.timedelta(days=40)
+    commitment.meeting.save(update_fields=["start_date"])
+    Milestone.objects.create(
+        commitment=commitment,
+        title="Joint statistics published",
+        due_date=today - datetime.timedelta(days=3),
+    )
+    sign_in(page, "editor", PASSWORD)
+    dashboard = page.get_by_role("region", name="Milestones overdue")
+    assert page.get_by_text("Joint statistics published").is_visible()
+    page.goto(f"/commitments/{commitment.pk}/")
+    mark_page(page)
+    switch = page.get_by_role("switch", name="Joint statistics published")
+    assert switch.get_attribute("aria-checked") == "false"
+    switch.click()
+    page.get_by_text("“Joint statistics published” done.").wait_for()
+    assert (
+        page.get_by_role("switch", name="Joint statistics published").get_attribute("aria-checked")
+        == "true"
+    )
+    assert still_same_page(page)
+    assert Milestone.objects.get().status == MilestoneStatus.DONE
+    page.goto("/")
+    assert dashboard.get_by_text("Joint statistics published").count() == 0
+
+
+def test_posting_a_progress_update_shows_it_in_the_timeline(page, editor, reviewer, commitment):
+    sign_in(page, "editor", PASSWORD)
+    page.goto(f"/commitments/{commitment.pk}/")
+    mark_page(page)
+    page.get_by_role("button", name="Submit update").click()  # empty: the browser refuses it
+    narrative = page.get_by_label("What happened")
+    assert narrative.evaluate("element => element.validity.valueMissing")
+    assert not ProgressUpdate.objects.exists()
+    page.get_by_label("Proposed status").select_option("2")
+    page.get_by_label("What happened").fill("Seizures of precursors rose 20%")
+    page.get_by_role("button", name="Submit update").click()
+    page.get_by_text("Progress update submitted for review.").wait_for()
+    timeline = page.get_by_role("region", name="Timeline")
+    assert timeline.get_by_text("Seizures of precursors rose 20%").is_visible()
+    assert page.get_by_text("Proposed: Intermediate").count() == 0  # header not re-rendered
+    assert still_same_page(page)
+    assert ProgressUpdate.objects.get().proposed_status == 2
+
+
+def test_commitment_pages_have_no_accessibility_violations(page, editor, commitment):
+    Milestone.objects.create(
+        commitment=commitment, title="Step", due_date=commitment.meeting.start_date
+    )
+    sign_in(page, "editor", PASSWORD)
+    page.goto("/commitments/")
+    assert axe_violations(page) == ""
+    page.goto(f"/commitments/{commitment.pk}/")
+    assert axe_violations(page) == ""

@@ -1,0 +1,329 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import (
+    Cancellation,
+    ImplementationStatus,
+    Milestone,
+    MilestoneStatus,
+    ProgressUpdate,
+    ReviewState,
+    StatusChange,
+    Theme,
+)
+from tests.conftest import make_body, make_commitment, make_meeting, make_source
+
+LIST = "/commitments/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def detail_url(commitment) -> str:
+    return reverse("agreements:commitment_detail", args=[commitment.pk])
+
+
+def titles(response) -> list[str]:
+    return [c.title for c in response.context["page"].object_list]
+
+
+@pytest.fixture
+def three(meeting, us, mexico):
+    """Three commitments that differ in every filterable way."""
+    past = datetime.date(2025, 10, 1)
+    return [
+        make_commitment(
+            meeting,
+            title="Halt fentanyl",
+            theme=Theme.DRUGS,
+            parties=[mexico],
+            status=1,
+            target_date=past,
+        ),
+        make_commitment(
+            meeting, title="Stop guns", theme=Theme.ARMS, parties=[us], status=3, target_date=past
+        ),
+        make_commitment(
+            meeting,
+            title="Curb fuel theft",
+            theme=Theme.FUEL_THEFT,
+            parties=[us, mexico],
+            is_stalled=True,
+            text="Huachicol networks",
+        ),
+    ]
+
+
+def test_list_shows_the_users_commitments_with_badges(client, editor, three):
+    client.force_login(editor)
+    response = client.get(LIST)
+    html = response.content.decode()
+    assert "<html" in html
+    assert sorted(titles(response)) == ["Curb fuel theft", "Halt fentanyl", "Stop guns"]
+    assert "Overdue" in html and "Stalled" in html and "Complete" in html
+
+
+def test_htmx_request_gets_only_the_table(client, editor, three):
+    client.force_login(editor)
+    html = client.get(LIST, {"theme": "arms"}, **HTMX).content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith('<div id="commitment-table"')
+    assert "Stop guns" in html and "Halt fentanyl" not in html
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status": "1"}, ["Halt fentanyl"]),
+        ({"theme": "fuel_theft"}, ["Curb fuel theft"]),
+        ({"overdue": "on"}, ["Halt fentanyl"]),
+        ({"stalled": "on"}, ["Curb fuel theft"]),
+        ({"q": "huachicol"}, ["Curb fuel theft"]),
+        ({"q": "GUNS"}, ["Stop guns"]),
+    ],
+)
+def test_each_filter_narrows_the_list(client, editor, three, params, expected):
+    client.force_login(editor)
+    assert titles(client.get(LIST, params)) == expected
+
+
+def test_party_team_and_body_filters(client, editor, three, us, meeting, team):
+    body = make_body(meeting)
+    body.commitments.add(three[0])
+    client.force_login(editor)
+    assert sorted(titles(client.get(LIST, {"party": us.pk}))) == ["Curb fuel theft", "Stop guns"]
+    assert titles(client.get(LIST, {"body": body.pk})) == ["Halt fentanyl"]
+    assert len(titles(client.get(LIST, {"team": team.pk}))) == 3
+
+
+def test_filters_offer_only_what_the_user_can_see(client, outsider, three, other_team):
+    client.force_login(outsider)
+    form = client.get(LIST).context["form"]
+    assert list(form.fields["team"].queryset) == [other_team]
+    assert not form.fields["party"].queryset.exists()
+    assert not form.fields["body"].queryset.exists()
+
+
+def test_sorting_by_each_column_and_back(client, editor, three):
+    client.force_login(editor)
+    assert titles(client.get(LIST, {"sort": "title"})) == [
+        "Curb fuel theft",
+        "Halt fentanyl",
+        "Stop guns",
+    ]
+    assert titles(client.get(LIST, {"sort": "-title"})) == [
+        "Stop guns",
+        "Halt fentanyl",
+        "Curb fuel theft",
+    ]
+    assert titles(client.get(LIST, {"sort": "-status"}))[0] == "Stop guns"
+    response = client.get(LIST, {"sort": "title", "theme": "arms"})
+    title_column = response.context["columns"][0]
+    assert title_column["aria_sort"] == "ascending"
+    assert title_column["query"] == "theme=arms&sort=-title"  # filters kept, direction flips
+
+
+def test_pagination_keeps_the_filters(client, editor, meeting):
+    for i in range(30):
+        make_commitment(meeting, title=f"Commitment {i:02d}", theme=Theme.MIGRATION)
+    client.force_login(editor)
+    response = client.get(LIST, {"theme": "migration", "sort": "title", "page": 2})
+    assert titles(response) == [f"Commitment {i:02d}" for i in range(25, 30)]
+    assert response.context["page_query"] == "theme=migration&sort=title"
+
+
+def test_cancelled_commitments_stay_visible(client, editor, meeting):
+    make_commitment(meeting, title="Old plan", cancellation=Cancellation.SUPERSEDED)
+    client.force_login(editor)
+    html = client.get(LIST).content.decode()
+    assert "Old plan" in html and "Superseded" in html
+
+
+def test_list_and_fragment_query_counts_do_not_grow(client, editor, team, us):
+    def fill(n: int) -> None:
+        meeting = make_meeting(team)
+        body = make_body(meeting)
+        for _ in range(n):
+            body.commitments.add(make_commitment(meeting, parties=[us]))
+
+    client.force_login(editor)
+    fill(5)
+    with CaptureQueriesContext(connection) as page_small:
+        client.get(LIST)
+    with CaptureQueriesContext(connection) as fragment_small:
+        client.get(LIST, {"party": us.pk}, **HTMX)
+    fill(45)
+    with CaptureQueriesContext(connection) as page_large:
+        client.get(LIST)
+    with CaptureQueriesContext(connection) as fragment_large:
+        client.get(LIST, {"party": us.pk}, **HTMX)
+    assert len(page_small) == len(page_large)
+    assert len(fragment_small) == len(fragment_large)
+
+
+# Detail page ------------------------------------------------------------------------------
+
+
+def test_detail_shows_the_commitment_and_its_timeline(client, reviewer, editor, commitment):
+    StatusChange.objects.create(
+        commitment=commitment,
+        from_status=0,
+        to_status=1,
+        from_stalled=False,
+        to_stalled=False,
+        reason="Task force set up",
+        changed_by=editor,
+        changed_via="web",
+    )
+    ProgressUpdate.objects.create(
+        commitment=commitment,
+        author=editor,
+        narrative="Seizures rose 20%",
+        proposed_status=2,
+        review_state=ReviewState.SUBMITTED,
+    )
+    client.force_login(reviewer)
+    html = client.get(detail_url(commitment)).content.decode()
+    assert commitment.text in html
+    assert "Task force set up" in html and "Seizures rose 20%" in html
+    assert "Proposed: Intermediate" in html  # the pending proposal beside the official status
+    assert "Post a progress update" not in html  # reviewers read only
+
+
+def test_outsider_gets_not_found(client, outsider, commitment):
+    client.force_login(outsider)
+    assert client.get(detail_url(commitment)).status_code == 404
+    assert client.post(detail_url(commitment), {"action": "post_update"}).status_code == 404
+
+
+def test_editor_ticks_and_unticks_a_milestone_in_place(client, editor, commitment):
+    milestone = Milestone.objects.create(
+        commitment=commitment, title="Joint statistics", due_date=commitment.meeting.start_date
+    )
+    client.force_login(editor)
+    data = {"action": "toggle_milestone", "milestone": milestone.pk}
+    response = client.post(detail_url(commitment), data, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="milestone-checklist"')
+    assert "“Joint statistics” done." in html
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.completed_on) == (
+        MilestoneStatus.DONE,
+        timezone.localdate(),
+    )
+    response = client.post(detail_url(commitment), data)  # without JS: redirect back
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.completed_on) == (MilestoneStatus.PLANNED, None)
+
+
+def test_milestone_of_another_commitment_is_not_found(client, editor, commitment, meeting):
+    other = Milestone.objects.create(
+        commitment=make_commitment(meeting), title="x", due_date=meeting.start_date
+    )
+    client.force_login(editor)
+    response = client.post(
+        detail_url(commitment), {"action": "toggle_milestone", "milestone": other.pk}
+    )
+    assert response.status_code == 404
+
+
+def test_progress_update_is_submitted_and_leaves_the_official_status(
+    client, editor, commitment, team
+):
+    source = make_source(team, title="SSPC seizure figures")
+    client.force_login(editor)
+    response = client.post(
+        detail_url(commitment),
+        {
+            "action": "post_update",
+            "narrative": "Seizures rose 20%",
+            "proposed_status": "2",
+            "proposed_stalled": "unknown",
+            "sources": [source.pk],
+        },
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert "Progress update submitted for review." in html
+    assert "Seizures rose 20%" in html and "SSPC seizure figures" in html
+    update = ProgressUpdate.objects.get()
+    assert (update.author, update.review_state, update.proposed_status) == (
+        editor,
+        ReviewState.SUBMITTED,
+        2,
+    )
+    assert update.proposed_stalled is None
+    commitment.refresh_from_db()
+    assert commitment.status == ImplementationStatus.NOT_STARTED
+
+
+def test_invalid_update_keeps_what_was_typed(client, editor, commitment, other_team):
+    foreign = make_source(other_team)
+    client.force_login(editor)
+    response = client.post(
+        detail_url(commitment),
+        {"action": "post_update", "narrative": "", "proposed_status": "3", "sources": [foreign.pk]},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "This field is required." in html
+    assert 'aria-invalid="true"' in html
+    assert '<option value="3" selected>' in html
+    assert "is not one of the available choices" in html  # another team's source
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_reviewer_cannot_write(client, reviewer, commitment):
+    milestone = Milestone.objects.create(
+        commitment=commitment, title="x", due_date=commitment.meeting.start_date
+    )
+    client.force_login(reviewer)
+    for data in (
+        {"action": "toggle_milestone", "milestone": milestone.pk},
+        {"action": "post_update", "narrative": "Hi"},
+    ):
+        assert client.post(detail_url(commitment), data).status_code == 403
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_detail_query_count_does_not_grow(client, editor, meeting, us, team):
+    def commitment_with(n: int):
+        commitment = make_commitment(meeting, parties=[us])
+        source = make_source(team)
+        for i in range(n):
+            Milestone.objects.create(
+                commitment=commitment, title=f"m{i}", due_date=meeting.start_date
+            )
+            update = ProgressUpdate.objects.create(
+                commitment=commitment, author=editor, narrative="n"
+            )
+            update.sources.add(source)
+            StatusChange.objects.create(
+                commitment=commitment,
+                from_status=i % 3,
+                to_status=i % 3 + 1,
+                from_stalled=False,
+                to_stalled=False,
+                reason="r",
+                changed_by=editor,
+                changed_via="web",
+            )
+        return commitment
+
+    client.force_login(editor)
+    small, large = commitment_with(5), commitment_with(50)
+    with CaptureQueriesContext(connection) as few:
+        client.get(detail_url(small))
+    with CaptureQueriesContext(connection) as many:
+        client.get(detail_url(large))
+    assert len(few) == len(many)
