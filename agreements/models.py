@@ -236,7 +236,23 @@ class OutcomeType(models.TextChoices):
 
 class MeetingQuerySet(TeamScopedQuerySet):
     def for_list(self):
-        return self.select_related("team").prefetch_related("parties")
+        """With team, parties, the number of commitments and their mean status (subqueries, so
+        filters joining parties cannot multiply the rows they count)."""
+        commitments = Commitment.objects.filter(meeting=models.OuterRef("pk")).values("meeting")
+        return (
+            self.select_related("team")
+            .prefetch_related("parties")
+            .annotate(
+                commitment_count=models.Subquery(
+                    commitments.annotate(n=models.Count("pk")).values("n")
+                ),
+                mean_status=models.Subquery(
+                    commitments.filter(cancellation="")
+                    .annotate(mean=models.Avg("status"))
+                    .values("mean")
+                ),
+            )
+        )
 
 
 class Meeting(Sourced, Timestamped):
@@ -282,6 +298,11 @@ class Meeting(Sourced, Timestamped):
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "A meeting cannot end before it starts."})
+
+    @property
+    def index(self) -> float | None:
+        """The implementation index of its commitments (needs ``for_list()``)."""
+        return as_index(self.mean_status)
 
 
 class ParticipantRole(models.TextChoices):

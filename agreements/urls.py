@@ -6,6 +6,10 @@ app_name = "agreements"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("meetings/", views.meeting_list, name="meeting_list"),
+    path("meetings/new/", views.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("commitments/", views.commitment_list, name="commitment_list"),
     path("commitments/<int:pk>/", views.commitment_detail, name="commitment_detail"),
     path("bodies/", views.body_list, name="body_list"),

@@ -23,10 +23,44 @@ class Row:
     post: Callable[[dict], dict] | None = None
     # GET status for an outsider: lists show an empty page, records are hidden (404).
     outsider_get: int = 200
+    # POST status for an outsider: another team's record is hidden (404).
+    outsider_post: int = 404
+    # A form page that only editors may open: reviewers get 403 on GET too.
+    editors_only: bool = False
 
 
 MATRIX: dict[str, Row] = {
     "dashboard": Row(),
+    "meeting_list": Row(),
+    "meeting_create": Row(
+        post=lambda w: {
+            "title": "",
+            "commitments-TOTAL_FORMS": "0",
+            "commitments-INITIAL_FORMS": "0",
+        },
+        # An outsider edits their own team, so they may record a meeting (for their team).
+        outsider_post=422,
+        editors_only=True,
+    ),
+    "meeting_detail": Row(
+        kwargs=lambda w: {"pk": w["meeting"].pk},
+        post=lambda w: {
+            "form": "claim",
+            "claim-text": "New claim",
+            "claim-verification": "unconfirmed",
+        },
+        outsider_get=404,
+    ),
+    "meeting_edit": Row(
+        kwargs=lambda w: {"pk": w["meeting"].pk},
+        post=lambda w: {
+            "title": "",
+            "commitments-TOTAL_FORMS": "0",
+            "commitments-INITIAL_FORMS": "0",
+        },
+        outsider_get=404,
+        editors_only=True,
+    ),
     "commitment_list": Row(),
     "commitment_detail": Row(
         kwargs=lambda w: {"pk": w["commitment"].pk},
@@ -91,15 +125,19 @@ def expected(persona: str, method: str, row: Row) -> set[int]:
     if method == "get":
         if persona == "outsider":
             return {row.outsider_get}
+        if persona == "reviewer" and row.editors_only:
+            return {403}
         return {200}
     if row.post is None:
         return {405}
+    # A write that got past the permission check: a redirect, 200 for an in-place answer,
+    # or 422 when the (deliberately incomplete) data is refused with errors.
+    allowed = {200, 302, 303, 422}
     return {
-        "outsider": {404},
+        "outsider": {row.outsider_post},
         "reviewer": {403},
-        # A write that went through: a redirect, or 200 for an in-place answer.
-        "editor": {200, 302, 303},
-        "admin": {200, 302, 303},
+        "editor": allowed,
+        "admin": allowed,
     }[persona]
 
 

@@ -8,3 +8,4 @@ from .bodies import body_detail, body_list
 from .claims import claim_list
 from .commitments import commitment_detail, commitment_list
 from .dashboard import dashboard
+from .meetings import meeting_create, meeting_detail, meeting_edit, meeting_list

@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import permissions
+from ..forms import (
+    CommitmentRows,
+    MeetingClaimForm,
+    MeetingFilterForm,
+    MeetingForm,
+    MilestoneForm,
+    SourceForm,
+    StatementForm,
+)
+from ..models import (
+    BodyMembership,
+    Claim,
+    Commitment,
+    ContextEvent,
+    ImplementationBody,
+    Meeting,
+    Participant,
+    Party,
+    Source,
+    Statement,
+)
+from .common import render_page, wants_fragment
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    """Meetings the user can see: search and filters swap the table and push the URL."""
+    form = MeetingFilterForm(request.GET or None, user=request.user)
+    meetings = form.filter(Meeting.objects.visible_to(request.user).for_list())
+    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "page_query": query.urlencode(),
+        "can_record": permissions.editable_teams(request.user).exists(),
+    }
+    return render_page(request, "agreements/meeting_list.html", context, partial="meeting-table")
+
+
+# --- Recording and editing a meeting ---------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    """Record a meeting with its commitments, added row by row.
+
+    ``?row=N`` (htmx, from "Add commitment") answers with one empty commitment row numbered N;
+    without JavaScript, the "add_row" submit button re-renders the form with one more row.
+    """
+    if not permissions.editable_teams(request.user).exists():
+        raise PermissionDenied
+    return _meeting_form(request, Meeting())
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a meeting and its commitments (the commitments' status has its own workflow)."""
+    meeting = permissions.get_meeting_for_user(request.user, pk, edit=True)
+    return _meeting_form(request, meeting)
+
+
+def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    if request.method == "GET" and "row" in request.GET:
+        return _empty_row(request, meeting)
+    data = request.POST if request.method == "POST" else None
+    if data is not None and "add_row" in data:
+        data = _with_one_more_row(data)
+    form = MeetingForm(data, instance=meeting, user=request.user)
+    rows = _rows(data, meeting)
+    adding_row = request.method == "POST" and "add_row" in request.POST
+    if request.method == "POST" and not adding_row:
+        if form.is_valid() and rows.is_valid():
+            meeting = _save_meeting(form, rows)
+            messages.success(request, f"Meeting “{meeting.title}” saved.")
+            return redirect("agreements:meeting_detail", pk=meeting.pk)
+        status = 422
+    else:
+        status = 200
+    context = {"form": form, "rows": rows, "meeting": meeting if meeting.pk else None}
+    return render_page(request, "agreements/meeting_form.html", context, status=status)
+
+
+@transaction.atomic
+def _save_meeting(form: MeetingForm, rows) -> Meeting:
+    meeting = form.save()
+    rows.instance = meeting
+    for position, row in enumerate(rows.forms, start=1):
+        if not row.has_changed() and row.instance.pk is None:
+            continue  # an empty row left as it was
+        commitment = row.save(commit=False)
+        commitment.meeting = meeting
+        if commitment.pk is None:
+            commitment.position = position
+        commitment.save()
+        row.save_roles()
+    return meeting
+
+
+def _rows(data, meeting: Meeting):
+    """The commitment rows; every row offers a role for each party (fetched once)."""
+    parties = list(Party.objects.order_by("name"))
+    return CommitmentRows(
+        data, instance=meeting, prefix="commitments", form_kwargs={"parties": parties}
+    )
+
+
+def _with_one_more_row(data):
+    data = data.copy()
+    key = "commitments-TOTAL_FORMS"
+    data[key] = str(int(data.get(key) or 0) + 1)
+    return data
+
+
+def _empty_row(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    try:
+        index = max(0, min(int(request.GET["row"]), 500))
+    except ValueError:
+        return HttpResponse("Bad row number.", status=400)
+    rows = _rows(None, meeting)
+    # Built like the formset's empty_form, with a real row number in place of __prefix__.
+    row = rows.form(
+        auto_id=rows.auto_id,
+        prefix=rows.add_prefix(index),
+        empty_permitted=True,
+        use_required_attribute=False,
+        **rows.get_form_kwargs(None),
+    )
+    context = {"row": row, "index": index, "total": index + 1, "rows": rows, "oob": True}
+    return render_page(request, "agreements/meeting_form.html", context, partial="commitment-row")
+
+
+# --- A meeting's page -------------------------------------------------------------------------
+
+ADD_FORMS = {
+    "milestone": "commitments",
+    "statement": "statements",
+    "claim": "claims",
+    "source": "sources",
+}
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything a meeting holds. Editors add milestones, statements, claims and sources in
+    place: POST ``form`` names which; the answer is that section (htmx) or a redirect."""
+    if request.method == "GET":
+        meeting = permissions.get_meeting_for_user(request.user, pk)
+        return _render_detail(request, meeting)
+    meeting = permissions.get_meeting_for_user(request.user, pk, edit=True)
+    kind = request.POST.get("form")
+    if kind not in ADD_FORMS:
+        return HttpResponse("Unknown form.", status=400)
+    forms = _add_forms(meeting, data={kind: request.POST})
+    form = forms[kind]
+    if not form.is_valid():
+        return _render_detail(
+            request, meeting, forms=forms, partial=ADD_FORMS[kind], open_form=kind, status=422
+        )
+    record = form.save()
+    if kind == "source":
+        meeting.sources.add(record)
+    notice = f"{kind.capitalize()} added."
+    if wants_fragment(request):
+        return _render_detail(request, meeting, partial=ADD_FORMS[kind], notice=notice)
+    messages.success(request, notice)
+    return redirect("agreements:meeting_detail", pk=meeting.pk)
+
+
+def _add_forms(meeting: Meeting, data: dict | None = None) -> dict:
+    data = data or {}
+    commitments = Commitment.objects.filter(meeting=meeting)
+    sources = Source.objects.filter(team_id=meeting.team_id).order_by("title", "pk")
+    return {
+        "milestone": MilestoneForm(data.get("milestone"), meeting=meeting, commitments=commitments),
+        "statement": StatementForm(data.get("statement"), meeting=meeting, sources=sources),
+        "claim": MeetingClaimForm(
+            data.get("claim"), meeting=meeting, commitments=commitments, sources=sources
+        ),
+        "source": SourceForm(data.get("source"), team=meeting.team),
+    }
+
+
+def _render_detail(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    forms: dict | None = None,
+    partial: str | None = None,
+    open_form: str = "",
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    can_edit = permissions.is_editor(request.user, meeting.team)
+    commitments = (
+        Commitment.objects.filter(meeting=meeting)
+        .prefetch_related("party_roles__party", "milestones")
+        .order_by("position", "pk")
+    )
+    bodies = ImplementationBody.objects.filter(meeting=meeting).prefetch_related(
+        Prefetch(
+            "members",
+            queryset=BodyMembership.objects.select_related("person", "party"),
+        )
+    )
+    context = {
+        "meeting": meeting,
+        "today": timezone.localdate(),
+        "can_edit": can_edit,
+        "parties": meeting.parties.all(),
+        "participants": Participant.objects.filter(meeting=meeting).select_related(
+            "person", "party"
+        ),
+        "commitments": commitments,
+        "bodies": bodies,
+        "statements": Statement.objects.filter(meeting=meeting).select_related("speaker", "party"),
+        "claims": Claim.objects.filter(
+            Q(meeting=meeting) | Q(commitment__meeting=meeting) | Q(body__meeting=meeting)
+        )
+        .select_related("commitment", "body")
+        .prefetch_related("sources"),
+        "events": ContextEvent.objects.filter(meeting=meeting).select_related("actor"),
+        "sources": meeting.sources.all(),
+        "forms": (forms or _add_forms(meeting)) if can_edit else {},
+        "open_form": open_form,
+        "notice": notice,
+    }
+    return render_page(
+        request, "agreements/meeting_detail.html", context, partial=partial, status=status
+    )

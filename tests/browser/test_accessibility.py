@@ -1,0 +1,53 @@
+"""axe-core (WCAG 2.1 A and AA) finds nothing on any page, signed in as staff, with the demo."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from agreements.models import Commitment, ImplementationBody, Meeting
+from tests.browser.conftest import axe_violations, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def every_page() -> list[str]:
+    meeting = Meeting.objects.get()
+    return [
+        "/",
+        "/meetings/",
+        f"/meetings/{meeting.pk}/",
+        "/meetings/new/",
+        f"/meetings/{meeting.pk}/edit/",
+        "/commitments/",
+        "/commitments/?theme=drugs&sort=-title",
+        f"/commitments/{Commitment.objects.order_by('position').first().pk}/",
+        "/bodies/",
+        f"/bodies/{ImplementationBody.objects.get().pk}/",
+        "/claims/",
+    ]
+
+
+def test_every_page_has_no_accessibility_violations(page):
+    call_command("load_demo", stdout=io.StringIO())
+    page.goto("/accounts/login/")
+    assert axe_violations(page) == ""
+    sign_in(page, "staff", "demo")
+    for path in every_page():
+        page.goto(path)
+        # Open every disclosure so the forms inside are checked too.
+        for summary in page.locator("details > summary").all():
+            summary.click()
+        assert axe_violations(page) == "", path
+
+
+def test_every_page_fits_a_phone(page):
+    call_command("load_demo", stdout=io.StringIO())
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "staff", "demo")
+    for path in every_page():
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
