@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from agreements.models import Milestone, MilestoneStatus, ProgressUpdate, Theme
@@ -32,18 +33,18 @@ def test_filtering_updates_the_table_and_the_url_without_reloading(page, editor,
     page.get_by_label("Theme").select_option("arms")
     page.wait_for_url("**/commitments/?*theme=arms*")
     table = page.locator("#commitment-table")
-    assert table.get_by_text("Stop guns").is_visible()
-    assert table.get_by_text("Halt fentanyl").count() == 0
+    expect(table.get_by_text("Halt fentanyl")).to_have_count(0)
+    expect(table.get_by_text("Stop guns")).to_be_visible()
     assert still_same_page(page)
     page.get_by_label("Search").fill("fent")
     page.get_by_label("Theme").select_option("")
     page.wait_for_url("**q=fent**")
-    page.locator("#commitment-table").get_by_text("Halt fentanyl").wait_for()
-    assert page.locator("#commitment-table").get_by_text("Stop guns").count() == 0
+    expect(table.get_by_text("Stop guns")).to_have_count(0)
+    expect(table.get_by_text("Halt fentanyl")).to_be_visible()
     assert still_same_page(page)
     page.reload()  # the pushed URL shows the same list
-    assert page.get_by_label("Search").input_value() == "fent"
-    assert page.locator("#commitment-table").get_by_text("Stop guns").count() == 0
+    expect(page.get_by_label("Search")).to_have_value("fent")
+    expect(table.get_by_text("Stop guns")).to_have_count(0)
 
 
 def test_ticking_a_milestone_in_place_and_the_dashboard_reflects_it(page, editor, commitment):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from agreements.models import Meeting
 from tests.browser.conftest import sign_in
@@ -31,12 +32,12 @@ def test_recording_a_meeting_with_rows_added_in_place(page, editor, us, mexico):
     rows.nth(1).wait_for()
     assert page.evaluate("window.__marker") == 1  # no full page load
     second = rows.nth(1)
-    assert second.get_by_label("Title").evaluate("el => el === document.activeElement")
+    expect(second.get_by_label("Title")).to_be_focused()  # htmx honours autofocus after settling
     second.get_by_label("Title").fill("Stop guns")
     second.get_by_label("Theme").select_option("arms")
     second.get_by_label("Text").fill("Stop firearms moving south")
     second.get_by_label("United States").select_option("committed")
-    assert page.locator("#id_commitments-TOTAL_FORMS").input_value() == "2"
+    expect(page.locator("#id_commitments-TOTAL_FORMS")).to_have_value("2")
 
     page.get_by_role("button", name="Add commitment").click()  # a third row, left empty
     rows.nth(2).wait_for()
