@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agreements.models import Milestone, MilestoneStatus, ProgressUpdate, Theme
 from tests.browser.conftest import axe_violations, sign_in
