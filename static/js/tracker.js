@@ -17,9 +17,9 @@
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var reasons = {
-      403: "You are not allowed to do that.",
-      404: "That record no longer exists, or is not visible to you.",
-      409: "Someone else changed this record since you opened it.",
+      403: "You are not allowed to do that",
+      404: "That record no longer exists, or is not visible to you",
+      409: "Someone else changed this record since you opened it",
     };
     show((reasons[xhr.status] || "The server could not complete the request") +
       " (HTTP " + xhr.status + "). Nothing you typed was lost.");
