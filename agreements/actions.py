@@ -6,7 +6,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Commitment, ProgressUpdate, StatusChange
+from .models import (
+    Commitment,
+    ProgressUpdate,
+    ReviewAction,
+    ReviewEvent,
+    ReviewState,
+    StatusChange,
+)
 
 
 @transaction.atomic
@@ -56,3 +63,98 @@ def change_commitment_status(
     commitment.cancellation = new_cancellation
     commitment.save(update_fields=["status", "is_stalled", "cancellation", "updated_at"])
     return change
+
+
+def _refuse_own(update: ProgressUpdate, by: AbstractBaseUser) -> None:
+    if update.author_id == by.pk:
+        raise ValidationError("Nobody reviews their own update, admins included.")
+
+
+def _locked(update: ProgressUpdate) -> ProgressUpdate:
+    """The update with its review state, its commitment's row locked: decisions queue."""
+    Commitment.objects.select_for_update().filter(pk=update.commitment_id).first()
+    return ProgressUpdate.objects.select_related("commitment").get(pk=update.pk)
+
+
+@transaction.atomic
+def submit_update(
+    *,
+    commitment: Commitment,
+    author: AbstractBaseUser,
+    narrative: str,
+    proposed_status: int | None = None,
+    proposed_stalled: bool | None = None,
+    sources=(),
+    revises: ProgressUpdate | None = None,
+    draft: bool = False,
+) -> ProgressUpdate:
+    """Write a progress update and, unless it is a draft, submit it for review.
+
+    A revision (``revises``) answers a returned update of the same commitment.
+    """
+    if revises is not None:
+        revises = _locked(revises)
+        if revises.review_state != ReviewState.RETURNED or revises.commitment_id != commitment.pk:
+            raise ValidationError("Only a returned update of this commitment can be revised.")
+    update = ProgressUpdate.objects.create(
+        commitment=commitment,
+        author=author,
+        narrative=narrative,
+        proposed_status=proposed_status,
+        proposed_stalled=proposed_stalled,
+        revises=revises,
+    )
+    update.sources.set(sources)
+    if not draft:
+        ReviewEvent.objects.create(update=update, action=ReviewAction.SUBMIT, by=author)
+    return ProgressUpdate.objects.get(pk=update.pk)
+
+
+@transaction.atomic
+def submit_draft(*, update: ProgressUpdate, by: AbstractBaseUser) -> ProgressUpdate:
+    update = _locked(update)
+    if update.review_state != ReviewState.DRAFT:
+        raise ValidationError("Only a draft can be submitted.")
+    if update.author_id != by.pk:
+        raise ValidationError("Only its author submits a draft.")
+    ReviewEvent.objects.create(update=update, action=ReviewAction.SUBMIT, by=by)
+    return ProgressUpdate.objects.get(pk=update.pk)
+
+
+@transaction.atomic
+def approve_update(
+    *, update: ProgressUpdate, by: AbstractBaseUser, comment: str = ""
+) -> ProgressUpdate:
+    """Approve a submitted update; what it proposes becomes the official status, with the
+    approval, the history entry and the status written together or not at all."""
+    update = _locked(update)
+    _refuse_own(update, by)
+    if not update.awaits_review:
+        raise ValidationError(f"This update is {update.get_review_state_display().lower()}.")
+    ReviewEvent.objects.create(update=update, action=ReviewAction.APPROVE, by=by, comment=comment)
+    if update.proposes_change:
+        change_commitment_status(
+            commitment=update.commitment,
+            status=update.proposed_status,
+            is_stalled=update.proposed_stalled,
+            reason=comment.strip() or f"Approved progress update: {update.narrative[:200]}",
+            by=by,
+            via="review",
+            update=update,
+        )
+    return ProgressUpdate.objects.get(pk=update.pk)
+
+
+@transaction.atomic
+def return_update(*, update: ProgressUpdate, by: AbstractBaseUser, comment: str) -> ProgressUpdate:
+    """Send a submitted update back to its author with what to revise."""
+    if not comment or not comment.strip():
+        raise ValidationError({"comment": "Say what to revise when returning an update."})
+    update = _locked(update)
+    _refuse_own(update, by)
+    if not update.awaits_review:
+        raise ValidationError(f"This update is {update.get_review_state_display().lower()}.")
+    ReviewEvent.objects.create(
+        update=update, action=ReviewAction.RETURN, by=by, comment=comment.strip()
+    )
+    return ProgressUpdate.objects.get(pk=update.pk)

@@ -359,14 +359,40 @@ class MilestoneAdmin(admin.ModelAdmin):
 # --- Append-only: progress updates and assessments ---------------------------------------------
 
 
+class ReviewEventInline(admin.TabularInline):
+    model = m.ReviewEvent
+    fields = ["action", "by", "comment", "at"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # reviews happen through the review queue, which checks the workflow
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(m.ProgressUpdate)
 class ProgressUpdateAdmin(AppendOnlyAdmin):
     list_display = ["commitment", "author", "created_at", "proposed_status", "review_state"]
-    list_filter = ["review_state", "proposed_status"]
+    list_filter = ["proposed_status"]
+    inlines = [ReviewEventInline]
     search_fields = ["commitment__title", "narrative", "author__username"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["commitment", "author", "revises", "sources"]
     list_select_related = ["commitment", "author"]
+
+
+@admin.register(m.ReviewEvent)
+class ReviewEventAdmin(AppendOnlyAdmin):
+    list_display = ["update", "action", "by", "at"]
+    list_filter = ["action"]
+    search_fields = ["comment", "by__username", "update__commitment__title"]
+    date_hierarchy = "at"
+    list_select_related = ["update__commitment", "update__author", "by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reviews happen through the review queue, which checks the workflow
 
 
 @admin.register(m.Assessment)

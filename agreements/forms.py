@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from . import models as m
 from . import permissions
@@ -161,6 +162,8 @@ class CommitmentFilterForm(forms.Form):
 class ProgressUpdateForm(forms.ModelForm):
     """A progress report on a commitment, with the status it proposes and its evidence."""
 
+    revises = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = m.ProgressUpdate
         fields = ["narrative", "proposed_status", "proposed_stalled", "sources"]
@@ -177,6 +180,7 @@ class ProgressUpdateForm(forms.ModelForm):
 
     def __init__(self, *args, commitment: m.Commitment, sources, **kwargs):
         super().__init__(*args, **kwargs)
+        self.commitment = commitment
         self.instance.commitment = commitment
         self.fields["proposed_status"].choices = [
             ("", "No change"),
@@ -189,6 +193,35 @@ class ProgressUpdateForm(forms.ModelForm):
             ("true", "Stalled"),
             ("false", "Not stalled"),
         ]
+
+    def clean_revises(self) -> m.ProgressUpdate | None:
+        pk = self.cleaned_data.get("revises")
+        if pk is None:
+            return None
+        returned = self.commitment.progress_updates.filter(pk=pk).first()
+        if returned is None or returned.review_state != m.ReviewState.RETURNED:
+            raise forms.ValidationError("Only a returned update of this commitment can be revised.")
+        return returned
+
+
+class AssessmentForm(forms.ModelForm):
+    """A reviewer's compliance score for one party on the commitment (G7/G20 method)."""
+
+    class Meta:
+        model = m.Assessment
+        fields = ["party", "score", "justification", "as_of", "stage", "sources"]
+        widgets = {
+            "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "justification": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"score": "Absence of evidence is “not assessed”, not −1."}
+
+    def __init__(self, *args, commitment: m.Commitment, parties, sources, **kwargs):
+        super().__init__(*args, prefix="assessment", **kwargs)
+        self.instance.commitment = commitment
+        self.fields["party"].queryset = parties
+        self.fields["sources"].queryset = sources
+        self.fields["as_of"].initial = timezone.localdate()
 
 
 # --- Meeting pages ---
@@ -410,3 +443,28 @@ class SourceForm(forms.ModelForm):
         if url and m.Source.objects.filter(team=self.instance.team, url=url).exists():
             raise forms.ValidationError("This team already has a source with this address.")
         return url
+
+
+# --- Review queue ---
+
+
+class ReviewForm(forms.Form):
+    """Approve or return one submitted update; a return says what to revise."""
+
+    update = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when returning: what should the author revise?",
+    )
+
+    def __init__(self, *args, update: m.ProgressUpdate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["update"].initial = update.pk
+        self.auto_id = f"review-{update.pk}-%s"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get("decision") == "return" and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Say what to revise when returning an update.")
+        return cleaned

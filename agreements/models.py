@@ -88,11 +88,18 @@ class TeamScopedQuerySet(models.QuerySet):
 
     def editable_by(self, user: AbstractBaseUser | AnonymousUser):
         """Rows the user may change: all for admins, their teams' rows where they are editors."""
+        return self._with_role(user, TeamRole.EDITOR)
+
+    def reviewable_by_team(self, user: AbstractBaseUser | AnonymousUser):
+        """Rows the user may review and assess: all for admins, their teams' as reviewers."""
+        return self._with_role(user, TeamRole.REVIEWER)
+
+    def _with_role(self, user: AbstractBaseUser | AnonymousUser, role: str):
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
-        return self.in_teams(teams_of(user, role=TeamRole.EDITOR))
+        return self.in_teams(teams_of(user, role=role))
 
     def in_teams(self, teams):
         condition = Q()
@@ -871,9 +878,25 @@ class ReviewState(models.TextChoices):
     RESUBMITTED = "resubmitted", "Resubmitted"
 
 
+class ReviewAction(models.TextChoices):
+    SUBMIT = "submit", "Submitted"
+    APPROVE = "approve", "Approved"
+    RETURN = "return", "Returned for revision"
+
+
 class ProgressUpdateQuerySet(TeamScopedQuerySet):
+    def with_review(self):
+        """Annotate what the review state derives from: submitted?, and the decision if any."""
+        events = ReviewEvent.objects.filter(update=models.OuterRef("pk"))
+        return self.annotate(
+            is_submitted=models.Exists(events.filter(action=ReviewAction.SUBMIT)),
+            decision=models.Subquery(
+                events.exclude(action=ReviewAction.SUBMIT).values("action")[:1]
+            ),
+        )
+
     def awaiting_review(self):
-        return self.filter(review_state__in=[ReviewState.SUBMITTED, ReviewState.RESUBMITTED])
+        return self.filter(is_submitted=True, decision__isnull=True)
 
     def reviewable_by(self, user: AbstractBaseUser | AnonymousUser):
         """Updates in teams where the user reviews (all for admins), not their own."""
@@ -883,11 +906,19 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
         return mine if user.is_superuser else mine.in_teams(teams_of(user, role=TeamRole.REVIEWER))
 
 
+class ProgressUpdateManager(models.Manager.from_queryset(ProgressUpdateQuerySet)):
+    """Every progress update comes with its review state (also through related managers)."""
+
+    def get_queryset(self):
+        return super().get_queryset().with_review()
+
+
 class ProgressUpdate(Sourced):
     """A report of progress on a commitment, proposing a status; reviewed before it counts.
 
-    The narrative and the proposal never change once submitted; a revision after a return is a
-    new update that ``revises`` the returned one, so what the reviewer saw is kept.
+    Append-only: never edited or deleted. Its review is a series of ``ReviewEvent`` rows
+    (submitted, then approved or returned); a revision after a return is a new update that
+    ``revises`` the returned one, so what the reviewer saw is kept.
     """
 
     team_lookups = ("commitment__meeting__team",)
@@ -907,33 +938,104 @@ class ProgressUpdate(Sourced):
         help_text="Leave empty when the update proposes no change of status.",
     )
     proposed_stalled = models.BooleanField(null=True, blank=True)
-    review_state = models.CharField(
-        max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT
-    )
-    revises = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions"
+    revises = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revision",
+        help_text="The returned update this one revises.",
     )
 
-    objects = ProgressUpdateQuerySet.as_manager()
+    objects = ProgressUpdateManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(fields=["review_state", "created_at"]),
-            models.Index(fields=["commitment", "-created_at"]),
-        ]
+        base_manager_name = "objects"
+        indexes = [models.Index(fields=["commitment", "-created_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(narrative=""), name="progress_update_has_narrative"
             ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Update on {self.commitment} by {self.author}"
+
+    @property
+    def review_state(self) -> ReviewState:
+        """Derived from the review events (``with_review()`` annotations)."""
+        decision = getattr(self, "decision", None)
+        if decision == ReviewAction.APPROVE:
+            return ReviewState.APPROVED
+        if decision == ReviewAction.RETURN:
+            return ReviewState.RETURNED
+        if getattr(self, "is_submitted", False):
+            return ReviewState.RESUBMITTED if self.revises_id else ReviewState.SUBMITTED
+        return ReviewState.DRAFT
+
+    def get_review_state_display(self) -> str:
+        return self.review_state.label
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.review_state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED)
+
+    @property
+    def proposes_change(self) -> bool:
+        return self.proposed_status is not None or self.proposed_stalled is not None
+
+
+class ReviewEvent(models.Model):
+    """One step of a progress update's review. Append-only: written by ``actions``.
+
+    The database holds the workflow's shape: an update is submitted once and decided once, and
+    a return carries the reviewer's comment. That nobody reviews their own update is checked
+    by the action (and, on PostgreSQL, by a trigger).
+    """
+
+    team_lookups = ("update__commitment__meeting__team",)
+
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.PROTECT, related_name="review_events"
+    )
+    action = models.CharField(max_length=10, choices=ReviewAction.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_events"
+    )
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["update", "action"])]
+        constraints = [
             models.CheckConstraint(
-                condition=Q(review_state__in=ReviewState.values),
-                name="progress_update_review_state_valid",
+                condition=Q(action__in=ReviewAction.values), name="review_event_action_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["update"],
+                condition=Q(action=ReviewAction.SUBMIT),
+                name="review_event_submitted_once",
+                violation_error_message="This update has already been submitted.",
+            ),
+            models.UniqueConstraint(
+                fields=["update"],
+                condition=~Q(action=ReviewAction.SUBMIT),
+                name="review_event_decided_once",
+                violation_error_message="This update has already been reviewed.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=ReviewAction.RETURN, comment=""),
+                name="review_event_return_has_comment",
+                violation_error_message="Say what to revise when returning an update.",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Update on {self.commitment} by {self.author} ({self.get_review_state_display()})"
+        return f"{self.get_action_display()} by {self.by} on {self.at:%Y-%m-%d}"
 
 
 class ComplianceScore(models.TextChoices):
@@ -948,6 +1050,47 @@ class ComplianceScore(models.TextChoices):
 class AssessmentStage(models.TextChoices):
     INTERIM = "interim", "Interim"
     FINAL = "final", "Final"
+
+
+SCORE_VALUE = {"+1": 1, "0": 0, "-1": -1}
+
+
+class AssessmentQuerySet(TeamScopedQuerySet):
+    def latest_per_party(self):
+        """Each (commitment, party)'s most recent assessment only."""
+        newest = Assessment.objects.filter(
+            commitment=models.OuterRef("commitment"), party=models.OuterRef("party")
+        ).order_by("-as_of", "-pk")
+        return self.filter(pk=models.Subquery(newest.values("pk")[:1]))
+
+    def compliance_by_party(self) -> list[dict]:
+        """Per party, over the latest assessments of commitments that count: the mean score
+        (+1 … −1, "not assessed" left out, never counted as −1), as a 0–100 % index, and how
+        many commitments were scored. One query."""
+        value = models.Case(
+            *(models.When(score=score, then=models.Value(v)) for score, v in SCORE_VALUE.items()),
+            default=None,
+            output_field=models.IntegerField(),
+        )
+        rows = (
+            self.latest_per_party()
+            .filter(commitment__cancellation="")
+            .values("party__name")
+            .annotate(
+                mean=models.Avg(value),
+                scored=models.Count("pk", filter=~Q(score=ComplianceScore.NOT_ASSESSED)),
+            )
+            .order_by("party__name")
+        )
+        return [
+            {
+                "key": r["party__name"],
+                "mean": r["mean"],
+                "index": None if r["mean"] is None else round((r["mean"] + 1) / 2 * 100, 1),
+                "count": r["scored"],
+            }
+            for r in rows
+        ]
 
 
 class Assessment(Sourced):
@@ -968,7 +1111,7 @@ class Assessment(Sourced):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-as_of", "-pk"]

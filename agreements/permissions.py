@@ -43,13 +43,15 @@ def is_reviewer(user: User, team: m.Team) -> bool:
 
 
 def _get_for_user[T: models.Model](
-    queryset: models.QuerySet[T], user: User, pk: object, *, edit: bool
+    queryset: models.QuerySet[T], user: User, pk: object, *, edit: bool, review: bool = False
 ) -> T:
     try:
         obj = queryset.visible_to(user).get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
     if edit and not queryset.model.objects.editable_by(user).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    if review and not queryset.model.objects.reviewable_by_team(user).filter(pk=obj.pk).exists():
         raise PermissionDenied
     return obj
 
@@ -58,8 +60,13 @@ def get_meeting_for_user(user: User, pk: object, *, edit: bool = False) -> m.Mee
     return _get_for_user(m.Meeting.objects.select_related("team"), user, pk, edit=edit)
 
 
-def get_commitment_for_user(user: User, pk: object, *, edit: bool = False) -> m.Commitment:
-    return _get_for_user(m.Commitment.objects.select_related("meeting__team"), user, pk, edit=edit)
+def get_commitment_for_user(
+    user: User, pk: object, *, edit: bool = False, review: bool = False
+) -> m.Commitment:
+    """A commitment; ``edit`` needs an editor of its team, ``review`` a reviewer."""
+    return _get_for_user(
+        m.Commitment.objects.select_related("meeting__team"), user, pk, edit=edit, review=review
+    )
 
 
 def get_body_for_user(user: User, pk: object, *, edit: bool = False) -> m.ImplementationBody:
@@ -94,3 +101,18 @@ def get_membership_for_user(
     if body is not None:
         memberships = memberships.filter(body=body)
     return _get_for_user(memberships, user, pk, edit=edit)
+
+
+def get_update_for_review(user: User, pk: object) -> m.ProgressUpdate:
+    """A progress update the user may decide on: a reviewer of its team (or an admin), and
+    not its author: nobody reviews their own update, admins included."""
+    update = _get_for_user(
+        m.ProgressUpdate.objects.select_related("commitment__meeting__team", "author"),
+        user,
+        pk,
+        edit=False,
+        review=True,
+    )
+    if update.author_id == user.pk:
+        raise PermissionDenied("Nobody reviews their own update.")
+    return update

@@ -15,4 +15,5 @@ urlpatterns = [
     path("bodies/", views.body_list, name="body_list"),
     path("bodies/<int:pk>/", views.body_detail, name="body_detail"),
     path("claims/", views.claim_list, name="claim_list"),
+    path("reviews/", views.review_queue, name="review_queue"),
 ]

@@ -61,6 +61,13 @@ def build(model, world: dict):
         m.ProgressUpdate: lambda: m.ProgressUpdate.objects.create(
             commitment=commitment, author=user, narrative=f"Update {n}"
         ),
+        m.ReviewEvent: lambda: m.ReviewEvent.objects.create(
+            update=m.ProgressUpdate.objects.create(
+                commitment=commitment, author=user, narrative=f"Update {n}"
+            ),
+            action="submit",
+            by=user,
+        ),
         m.Assessment: lambda: m.Assessment.objects.create(
             commitment=commitment,
             party=party,
@@ -123,7 +130,7 @@ def test_admin_pages_render_within_a_query_budget(
     with django_assert_max_num_queries(30):
         assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
     add = client.get(admin_url(model, "add"))
-    append_only_history = model is m.StatusChange
+    append_only_history = model in (m.StatusChange, m.ReviewEvent)
     assert add.status_code == (403 if append_only_history else 200)
 
 
@@ -253,7 +260,7 @@ def test_milestone_due_before_its_meeting_is_refused_in_the_admin(client, admin_
 
 def test_append_only_records_cannot_be_changed_or_deleted(client, admin_user, world):
     client.force_login(admin_user)
-    for model in (m.StatusChange, m.ProgressUpdate, m.Assessment):
+    for model in (m.StatusChange, m.ProgressUpdate, m.ReviewEvent, m.Assessment):
         obj = build(model, world)
         page = client.get(admin_url(model, "change", obj.pk)).content.decode()
         assert 'name="_save"' not in page  # a read-only view

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.actions import submit_update
 from agreements.models import (
     Cancellation,
     ImplementationStatus,
@@ -180,12 +181,8 @@ def test_detail_shows_the_commitment_and_its_timeline(client, reviewer, editor, 
         changed_by=editor,
         changed_via="web",
     )
-    ProgressUpdate.objects.create(
-        commitment=commitment,
-        author=editor,
-        narrative="Seizures rose 20%",
-        proposed_status=2,
-        review_state=ReviewState.SUBMITTED,
+    submit_update(
+        commitment=commitment, author=editor, narrative="Seizures rose 20%", proposed_status=2
     )
     client.force_login(reviewer)
     html = client.get(detail_url(commitment)).content.decode()

@@ -6,18 +6,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from agreements.actions import submit_update
 from agreements.models import (
+    Assessment,
     Cancellation,
     ImplementationStatus,
     Milestone,
     ProgressUpdate,
-    ReviewState,
     Theme,
 )
 from tests.conftest import make_body, make_commitment, make_meeting
 
 
-def test_dashboard_shows_the_index_overall_and_by_theme_party_and_body(
+def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
     client, editor, meeting, us, mexico
 ):
     body = make_body(meeting, name="High-level implementation group")
@@ -31,10 +32,38 @@ def test_dashboard_shows_the_index_overall_and_by_theme_party_and_body(
     assert "67%" in page
     assert "Arms trafficking: 100.0%" in page  # the SVG's text equivalent
     assert "Drugs: 33.3%" in page
-    assert "United States: 66.7%" in page
-    assert "Mexico: 33.3%" in page
     assert "High-level implementation group: 100.0%" in page
     assert "cancelled or superseded" in page
+
+
+def assess(commitment, party, score, as_of, by):
+    return Assessment.objects.create(
+        commitment=commitment,
+        party=party,
+        score=score,
+        justification="Evidence",
+        as_of=as_of,
+        assessed_by=by,
+    )
+
+
+def test_dashboard_compliance_by_party_uses_each_latest_assessment(
+    client, editor, reviewer, meeting, us, mexico
+):
+    first = make_commitment(meeting, parties=[us, mexico])
+    second = make_commitment(meeting, parties=[us, mexico])
+    cancelled = make_commitment(meeting, parties=[us], cancellation=Cancellation.CANCELLED)
+    day = datetime.date(2025, 10, 1)
+    assess(first, us, "-1", day, reviewer)  # superseded by the next one
+    assess(first, us, "+1", day + datetime.timedelta(30), reviewer)
+    assess(second, us, "0", day, reviewer)
+    assess(cancelled, us, "-1", day, reviewer)  # leaves the averages
+    assess(first, mexico, "n/a", day, reviewer)  # not assessed is not −1
+    client.force_login(editor)
+    rows = {row["key"]: row for row in client.get("/").context["by_party"]}
+    assert (rows["United States"]["mean"], rows["United States"]["index"]) == (0.5, 75.0)
+    assert rows["United States"]["count"] == 2
+    assert rows["Mexico"]["index"] is None and rows["Mexico"]["count"] == 0
 
 
 def test_dashboard_lists_overdue_and_due_soon_milestones(client, editor, commitment):
@@ -59,12 +88,7 @@ def test_dashboard_lists_overdue_and_due_soon_milestones(client, editor, commitm
 
 
 def test_dashboard_shows_reviewers_what_waits_for_them(client, editor, reviewer, commitment):
-    ProgressUpdate.objects.create(
-        commitment=commitment,
-        author=editor,
-        narrative="Seizures rose 20%",
-        review_state=ReviewState.SUBMITTED,
-    )
+    submit_update(commitment=commitment, author=editor, narrative="Seizures rose 20%")
     client.force_login(reviewer)
     assert len(client.get("/").context["awaiting_review"]) == 1
     client.force_login(editor)  # nobody reviews their own update

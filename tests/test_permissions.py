@@ -46,6 +46,7 @@ def records(meeting, commitment, us, team, editor):
         m.BodyMembership: m.BodyMembership.objects.create(body=body, party=us),
         m.Milestone: m.Milestone.objects.create(body=body, title="First", due_date=SEPT_3),
         m.ProgressUpdate: update,
+        m.ReviewEvent: m.ReviewEvent.objects.create(update=update, action="submit", by=editor),
         m.Assessment: m.Assessment.objects.create(
             commitment=commitment,
             party=us,

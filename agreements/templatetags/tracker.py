@@ -46,6 +46,12 @@ def state_badge(value: str, label: str) -> str:
 
 
 @register.inclusion_tag("agreements/includes/index_bar.html")
-def index_bar(label: str, index: float | None, count: int | None = None) -> dict:
-    """A horizontal bar for an implementation index (0–100 %), with its number as text."""
-    return {"label": label, "index": index, "count": count}
+def index_bar(
+    label: str,
+    index: float | None,
+    count: int | None = None,
+    none: str = "no commitments that count",
+) -> dict:
+    """A horizontal bar for an index (0–100 %), with its number as text; ``none`` says why
+    there is no figure."""
+    return {"label": label, "index": index, "count": count, "none": none}

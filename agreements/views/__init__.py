@@ -9,3 +9,4 @@ from .claims import claim_list
 from .commitments import commitment_detail, commitment_list
 from .dashboard import dashboard
 from .meetings import meeting_create, meeting_detail, meeting_edit, meeting_list
+from .reviews import review_queue

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..models import (
+    Assessment,
     Commitment,
     ImplementationStatus,
     Meeting,
@@ -55,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cancelled": commitments.exclude(cancellation="").count(),
         "overdue": commitments.overdue(today).count(),
         "by_theme": by_theme,
-        "by_party": commitments.index_by("party_roles__party__name"),
+        "by_party": Assessment.objects.visible_to(user).compliance_by_party(),
         "by_body": commitments.index_by("bodies__name"),
         "overdue_milestones": milestones.overdue(today)[:LIST_LIMIT],
         "due_soon": milestones.due_within(today, DUE_SOON_DAYS)[:LIST_LIMIT],

@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from agreements.actions import submit_update
 from agreements.models import Commitment, ImplementationBody, Meeting
 from tests.browser.conftest import axe_violations, sign_in
 
+User = get_user_model()
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -27,6 +30,7 @@ def every_page() -> list[str]:
         "/bodies/",
         f"/bodies/{ImplementationBody.objects.get().pk}/",
         "/claims/",
+        "/reviews/",
     ]
 
 
@@ -51,3 +55,20 @@ def test_every_page_fits_a_phone(page):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+
+
+def test_review_queue_with_an_update_has_no_violations(page):
+    call_command("load_demo", stdout=io.StringIO())
+    commitment = Commitment.objects.order_by("position").first()
+    submit_update(
+        commitment=commitment,
+        author=User.objects.get(username="staff"),
+        narrative="Seizures of fentanyl precursors rose",
+        proposed_status=1,
+    )
+    sign_in(page, "reviewer", "demo")
+    for path in ("/reviews/", f"/commitments/{commitment.pk}/"):
+        page.goto(path)
+        for summary in page.locator("details > summary").all():
+            summary.click()
+        assert axe_violations(page) == "", path

@@ -79,13 +79,13 @@ def test_posting_a_progress_update_shows_it_in_the_timeline(page, editor, review
     sign_in(page, "editor", PASSWORD)
     page.goto(f"/commitments/{commitment.pk}/")
     mark_page(page)
-    page.get_by_role("button", name="Submit update").click()  # empty: the browser refuses it
+    page.get_by_role("button", name="Submit for review").click()  # empty: the browser refuses it
     narrative = page.get_by_label("What happened")
     assert narrative.evaluate("element => element.validity.valueMissing")
     assert not ProgressUpdate.objects.exists()
     page.get_by_label("Proposed status").select_option("2")
     page.get_by_label("What happened").fill("Seizures of precursors rose 20%")
-    page.get_by_role("button", name="Submit update").click()
+    page.get_by_role("button", name="Submit for review").click()
     page.get_by_text("Progress update submitted for review.").wait_for()
     timeline = page.get_by_role("region", name="Timeline")
     assert timeline.get_by_text("Seizures of precursors rose 20%").is_visible()

@@ -18,7 +18,7 @@ def test_a_failed_request_is_shown_and_typed_text_kept(page, editor, commitment)
     page.get_by_label("What happened").fill("Seizures rose 20%")
     # Meanwhile an admin takes the editor off the team: the post is now refused (404).
     TeamMembership.objects.filter(user=editor).delete()
-    page.get_by_role("button", name="Submit update").click()
+    page.get_by_role("button", name="Submit for review").click()
     alert = page.locator("#request-error")
     expect(alert).to_contain_text("no longer exists, or is not visible to you (HTTP 404)")
     expect(page.get_by_label("What happened")).to_have_value("Seizures rose 20%")

@@ -1,0 +1,39 @@
+"""A reviewer approves an update in place, and the commitment's official status follows."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from agreements.actions import submit_update
+from agreements.models import ImplementationStatus
+from tests.browser.conftest import sign_in
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_reviewer_returns_one_update_and_approves_another_in_place(
+    page, editor, reviewer, commitment
+):
+    first = submit_update(commitment=commitment, author=editor, narrative="Vague news")
+    submit_update(
+        commitment=commitment, author=editor, narrative="Seizures rose 20%", proposed_status=2
+    )
+    sign_in(page, "reviewer", PASSWORD)
+    page.goto("/reviews/")
+    page.evaluate("window.__marker = 1")
+    item = page.locator(f"#review-{first.pk}")
+    item.get_by_role("button", name="Return for revision").click()
+    expect(item.get_by_text("Say what to revise when returning an update.")).to_be_visible()
+    item.get_by_label("Comment").fill("Which figures? Cite them.")
+    item.get_by_role("button", name="Return for revision").click()
+    expect(page.get_by_text("Returned to its author")).to_be_visible()
+    second = page.locator("li.review").nth(1)
+    second.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Approved: update on")).to_be_visible()
+    assert page.evaluate("window.__marker") == 1
+    commitment.refresh_from_db()
+    assert commitment.status == ImplementationStatus.INTERMEDIATE
+    page.goto(f"/commitments/{commitment.pk}/")
+    expect(page.get_by_text("Which figures? Cite them.")).to_be_visible()

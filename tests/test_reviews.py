@@ -1,0 +1,269 @@
+"""The review workflow (Akvo RSR): draft → submitted → approved, or returned → resubmitted.
+Only an approved update changes the official status; nobody reviews their own update."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agreements import actions
+from agreements.models import (
+    Assessment,
+    ImplementationStatus,
+    ProgressUpdate,
+    ReviewEvent,
+    ReviewState,
+    StatusChange,
+)
+from tests.conftest import make_commitment, make_source, make_user
+
+QUEUE = "/reviews/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def submitted(commitment, author, **extra) -> ProgressUpdate:
+    return actions.submit_update(
+        commitment=commitment,
+        author=author,
+        narrative=extra.pop("narrative", "Seizures up"),
+        **extra,
+    )
+
+
+def test_queue_lists_submitted_updates_oldest_first_with_evidence(
+    client, editor, reviewer, commitment, team
+):
+    source = make_source(team, title="Customs seizure figures")
+    first = submitted(commitment, editor, narrative="First", sources=[source])
+    submitted(commitment, editor, narrative="Second")
+    actions.submit_update(commitment=commitment, author=editor, narrative="Draft", draft=True)
+    client.force_login(reviewer)
+    response = client.get(QUEUE)
+    assert [row["update"].narrative for row in response.context["rows"]] == ["First", "Second"]
+    assert "Customs seizure figures" in response.content.decode()
+    assert first.review_state == ReviewState.SUBMITTED
+
+
+def test_authors_do_not_see_their_own_updates_to_review(client, editor, commitment):
+    submitted(commitment, editor)
+    client.force_login(editor)
+    assert client.get(QUEUE).context["rows"] == []
+
+
+def test_approval_makes_the_proposal_official_with_history(client, editor, reviewer, commitment):
+    update = submitted(commitment, editor, proposed_status=2, proposed_stalled=True)
+    client.force_login(reviewer)
+    response = client.post(
+        QUEUE, {"update": update.pk, "decision": "approve", "comment": "Figures check out"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert "Approved: update on" in response.content.decode()
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.is_stalled) == (ImplementationStatus.INTERMEDIATE, True)
+    change = StatusChange.objects.get()
+    assert (change.update, change.changed_by, change.changed_via) == (update, reviewer, "review")
+    assert change.reason == "Figures check out"
+    assert ProgressUpdate.objects.get().review_state == ReviewState.APPROVED
+
+
+def test_submitted_update_does_not_change_the_status(commitment, editor):
+    submitted(commitment, editor, proposed_status=3)
+    commitment.refresh_from_db()
+    assert commitment.status == ImplementationStatus.NOT_STARTED
+
+
+def test_return_needs_a_comment(client, editor, reviewer, commitment):
+    update = submitted(commitment, editor)
+    client.force_login(reviewer)
+    response = client.post(
+        QUEUE, {"update": update.pk, "decision": "return", "comment": " "}, **HTMX
+    )
+    assert response.status_code == 422
+    assert "Say what to revise when returning an update." in response.content.decode()
+    assert not ReviewEvent.objects.exclude(action="submit").exists()
+
+
+def test_returned_update_is_revised_and_resubmitted(client, editor, reviewer, commitment):
+    update = submitted(commitment, editor, proposed_status=1)
+    client.force_login(reviewer)
+    client.post(QUEUE, {"update": update.pk, "decision": "return", "comment": "Cite the source"})
+    assert ProgressUpdate.objects.get(pk=update.pk).review_state == ReviewState.RETURNED
+    client.force_login(editor)
+    page = client.get(reverse("agreements:commitment_detail", args=[commitment.pk]))
+    assert "Cite the source" in page.content.decode()  # the comment is on the timeline
+    form = client.get(
+        reverse("agreements:commitment_detail", args=[commitment.pk]), {"revise": update.pk}
+    ).context["update_form"]
+    assert form.initial["revises"] == update.pk and form.initial["narrative"] == "Seizures up"
+    response = client.post(
+        reverse("agreements:commitment_detail", args=[commitment.pk]),
+        {
+            "action": "post_update",
+            "narrative": "Seizures up, per customs",
+            "proposed_status": "1",
+            "proposed_stalled": "unknown",
+            "revises": update.pk,
+        },
+    )
+    assert response.status_code == 302
+    revision = ProgressUpdate.objects.get(revises=update)
+    assert revision.review_state == ReviewState.RESUBMITTED
+    client.force_login(reviewer)
+    assert [r["update"] for r in client.get(QUEUE).context["rows"]] == [revision]
+
+
+def test_only_a_returned_update_can_be_revised(editor, commitment):
+    update = submitted(commitment, editor)
+    with pytest.raises(ValidationError):
+        actions.submit_update(commitment=commitment, author=editor, narrative="x", revises=update)
+
+
+def test_nobody_reviews_their_own_update_admins_included(client, admin_user, commitment):
+    update = submitted(commitment, admin_user, proposed_status=3)
+    client.force_login(admin_user)
+    assert client.post(QUEUE, {"update": update.pk, "decision": "approve"}).status_code == 403
+    with pytest.raises(ValidationError, match="Nobody reviews their own update"):
+        actions.approve_update(update=update, by=admin_user)
+    commitment.refresh_from_db()
+    assert commitment.status == ImplementationStatus.NOT_STARTED
+
+
+def test_an_update_is_decided_once(editor, reviewer, commitment):
+    update = submitted(commitment, editor)
+    actions.approve_update(update=update, by=reviewer)
+    with pytest.raises(ValidationError, match="approved"):
+        actions.return_update(update=update, by=reviewer, comment="Too late")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReviewEvent.objects.create(update=update, action="return", by=reviewer, comment="x")
+
+
+def test_the_database_refuses_a_return_without_comment(editor, reviewer, commitment):
+    update = submitted(commitment, editor)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReviewEvent.objects.create(update=update, action="return", by=reviewer, comment="")
+
+
+def test_drafts_wait_for_their_author(client, editor, reviewer, commitment):
+    client.force_login(editor)
+    url = reverse("agreements:commitment_detail", args=[commitment.pk])
+    client.post(
+        url,
+        {
+            "action": "post_update",
+            "narrative": "Early notes",
+            "save_draft": "1",
+            "proposed_stalled": "unknown",
+        },
+    )
+    draft = ProgressUpdate.objects.get()
+    assert draft.review_state == ReviewState.DRAFT
+    client.force_login(reviewer)
+    assert client.get(QUEUE).context["rows"] == []
+    client.force_login(editor)
+    client.post(url, {"action": "submit_draft", "update": draft.pk})
+    assert ProgressUpdate.objects.get().review_state == ReviewState.SUBMITTED
+
+
+def test_editor_who_is_not_a_reviewer_cannot_decide(client, editor, commitment, team):
+    update = submitted(commitment, make_user("author", team=team))
+    client.force_login(editor)
+    assert client.post(QUEUE, {"update": update.pk, "decision": "approve"}).status_code == 403
+
+
+def test_queue_query_count_does_not_grow(client, reviewer, editor, meeting, team):
+    source = make_source(team)
+
+    def fill(n: int) -> None:
+        for _ in range(n):
+            submitted(make_commitment(meeting), editor, sources=[source])
+
+    client.force_login(reviewer)
+    fill(5)
+    with CaptureQueriesContext(connection) as few:
+        client.get(QUEUE)
+    fill(45)
+    with CaptureQueriesContext(connection) as many:
+        client.get(QUEUE)
+    assert len(few) == len(many)
+
+
+# Assessments -------------------------------------------------------------------------------
+
+
+def test_reviewer_assesses_a_party_on_the_commitment_page(client, reviewer, commitment, us, mexico):
+    url = reverse("agreements:commitment_detail", args=[commitment.pk])
+    client.force_login(reviewer)
+    response = client.post(
+        url,
+        {
+            "action": "assess",
+            "assessment-party": us.pk,
+            "assessment-score": "0",
+            "assessment-justification": "Task force set up, no results yet",
+            "assessment-as_of": "2025-12-01",
+            "assessment-stage": "interim",
+        },
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="compliance"')
+    assert "0 partial compliance or work in progress" in html
+    assert "Not assessed" in html  # Mexico has none yet
+    assessment = Assessment.objects.get()
+    assert (assessment.party, assessment.assessed_by) == (us, reviewer)
+
+
+def test_assessment_needs_a_justification(client, reviewer, commitment, us):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("agreements:commitment_detail", args=[commitment.pk]),
+        {
+            "action": "assess",
+            "assessment-party": us.pk,
+            "assessment-score": "-1",
+            "assessment-justification": "",
+            "assessment-as_of": "2025-12-01",
+            "assessment-stage": "final",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_only_reviewers_assess(client, editor, commitment, us):
+    client.force_login(editor)
+    response = client.post(
+        reverse("agreements:commitment_detail", args=[commitment.pk]),
+        {
+            "action": "assess",
+            "assessment-party": us.pk,
+            "assessment-score": "+1",
+            "assessment-justification": "x",
+            "assessment-as_of": "2025-12-01",
+            "assessment-stage": "final",
+        },
+    )
+    assert response.status_code == 403
+
+
+def test_commitment_page_shows_each_partys_latest_assessment(client, reviewer, commitment, us):
+    for as_of, score, why in (("2025-10-01", "-1", "Nothing yet"), ("2025-12-01", "+1", "Done")):
+        Assessment.objects.create(
+            commitment=commitment,
+            party=us,
+            score=score,
+            justification=why,
+            as_of=as_of,
+            assessed_by=reviewer,
+        )
+    client.force_login(reviewer)
+    response = client.get(reverse("agreements:commitment_detail", args=[commitment.pk]))
+    assert [a.justification for a in response.context["latest_assessments"]] == ["Done"]
+    html = response.content.decode()
+    assert "Nothing yet" in html  # the history stays on the timeline
