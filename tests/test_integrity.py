@@ -1,0 +1,88 @@
+"""A status change and its history entry are written together or not at all; append-only
+tables refuse changes in the database itself."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from agreements import actions
+from agreements.models import Assessment, Commitment, ProgressUpdate, ReviewEvent, StatusChange
+
+
+def test_failure_between_history_and_status_leaves_neither(commitment, editor, monkeypatch):
+    def fail(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    # The history entry is written first; the commitment's own save then fails.
+    monkeypatch.setattr(Commitment, "save", fail)
+    with pytest.raises(DatabaseError):
+        actions.change_commitment_status(
+            commitment=commitment, status=2, reason="Task force operating", by=editor, via="web"
+        )
+    monkeypatch.undo()
+    commitment.refresh_from_db()
+    assert commitment.status == 0
+    assert not StatusChange.objects.exists()
+
+
+def test_failure_while_applying_an_approval_leaves_the_update_submitted(
+    commitment, editor, reviewer, monkeypatch
+):
+    update = actions.submit_update(
+        commitment=commitment, author=editor, narrative="Seizures up", proposed_status=3
+    )
+    monkeypatch.setattr(Commitment, "save", lambda *a, **k: (_ for _ in ()).throw(DatabaseError()))
+    with pytest.raises(DatabaseError):
+        actions.approve_update(update=update, by=reviewer)
+    monkeypatch.undo()
+    assert ProgressUpdate.objects.get().awaits_review
+    assert not ReviewEvent.objects.filter(action="approve").exists()
+    assert not StatusChange.objects.exists()
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the append-only triggers are PostgreSQL's (SQLite's test flush deletes rows)",
+)
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "model", [ProgressUpdate, ReviewEvent, Assessment, StatusChange], ids=lambda m: m.__name__
+)
+def test_postgresql_refuses_update_and_delete_on_append_only_tables(
+    model, commitment, editor, reviewer, us
+):
+    update = actions.submit_update(commitment=commitment, author=editor, narrative="n")
+    actions.approve_update(update=update, by=reviewer)
+    actions.change_commitment_status(
+        commitment=commitment, status=1, reason="r", by=editor, via="web"
+    )
+    Assessment.objects.create(
+        commitment=commitment,
+        party=us,
+        score="0",
+        justification="j",
+        as_of="2025-10-01",
+        assessed_by=reviewer,
+    )
+    table = model._meta.db_table
+    for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+    assert model.objects.exists()
+
+
+@postgres_only
+def test_postgresql_refuses_a_review_of_ones_own_update(commitment, editor):
+    update = actions.submit_update(commitment=commitment, author=editor, narrative="n")
+    with (
+        pytest.raises(DatabaseError, match="nobody reviews their own update"),
+        transaction.atomic(),
+    ):
+        ReviewEvent.objects.create(update=update, action="approve", by=editor)
