@@ -61,7 +61,9 @@ def change_commitment_status(
     commitment.status = new_status
     commitment.is_stalled = new_stalled
     commitment.cancellation = new_cancellation
-    commitment.save(update_fields=["status", "is_stalled", "cancellation", "updated_at"])
+    commitment.save_versioned(
+        expected=current.version, update_fields=["status", "is_stalled", "cancellation"]
+    )
     return change
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db.models import F
 from django.http import HttpRequest
 
 from . import actions
@@ -39,7 +40,53 @@ def team_of(obj, cleaned: dict | None = None) -> m.Team | None:
     return None
 
 
-class SourcedForm(forms.ModelForm):
+class VersionCheckedForm(forms.ModelForm):
+    """Admin forms of versioned records refuse to save over a change made since they opened."""
+
+    # Not named "version": the admin would take that for the (non-editable) model field.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            stored = (
+                type(self.instance)
+                .objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+            )
+            if cleaned.get("opened_version") != stored.first():
+                raise forms.ValidationError(
+                    "Someone else changed this record since you opened it. Nothing was saved: "
+                    "open it again to see their change, then make yours."
+                )
+        return cleaned
+
+
+class VersionCheckedAdmin(admin.ModelAdmin):
+    """Saves versioned records only over the version the form was opened at."""
+
+    form = VersionCheckedForm
+
+    def save_model(self, request, obj, form, change):
+        if change and isinstance(obj, m.Versioned):
+            obj.save_versioned(expected=form.cleaned_data["opened_version"])
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows were checked against their versions in clean(); bump those changed."""
+        super().save_formset(request, form, formset, change)
+        for obj, _fields in getattr(formset, "changed_objects", []):
+            if isinstance(obj, m.Versioned):
+                type(obj).objects.filter(pk=obj.pk).update(version=F("version") + 1)
+
+
+class SourcedForm(VersionCheckedForm):
     """Cited sources must belong to the record's own team: a team's sources are its own."""
 
     def clean(self):
@@ -112,7 +159,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(VersionCheckedAdmin):
     list_display = ["title", "publisher", "published_on", "accessed_on", "reliability", "team"]
     list_filter = ["team", "reliability", "publisher"]
     search_fields = ["title", "publisher", "url"]
@@ -132,6 +179,7 @@ class ParticipantInline(admin.TabularInline):
 
 class CommitmentInline(admin.TabularInline):
     model = m.Commitment
+    form = VersionCheckedForm
     fields = ["position", "title", "theme", "status", "target_date"]
     readonly_fields = ["status"]  # status changes go through the commitment's own form
     extra = 0
@@ -139,7 +187,7 @@ class CommitmentInline(admin.TabularInline):
 
 
 @admin.register(m.Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(VersionCheckedAdmin):
     form = SourcedForm
     list_display = ["title", "start_date", "city", "outcome_type", "team"]
     list_filter = ["team", "outcome_type", "parties"]
@@ -151,7 +199,18 @@ class MeetingAdmin(admin.ModelAdmin):
     save_on_top = True
     inlines = [ParticipantInline, CommitmentInline]
     fieldsets = [
-        (None, {"fields": ["team", "title", ("start_date", "end_date"), ("city", "venue")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "team",
+                    "title",
+                    ("start_date", "end_date"),
+                    ("city", "venue"),
+                    "opened_version",
+                ]
+            },
+        ),
         ("Who", {"fields": ["parties"]}),
         ("Outcome", {"fields": ["outcome_type", "outcome_note", "summary", "context_notes"]}),
         ("Evidence", {"fields": ["sources", *TIMESTAMPS]}),
@@ -178,6 +237,7 @@ class CommitmentPartyInline(admin.TabularInline):
 
 class MilestoneInline(admin.TabularInline):
     model = m.Milestone
+    form = VersionCheckedForm
     fields = ["title", "due_date", "status", "completed_on", "owner"]
     extra = 0
 
@@ -217,7 +277,7 @@ class CommitmentForm(SourcedForm):
 
 
 @admin.register(m.Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(VersionCheckedAdmin):
     form = CommitmentForm
     list_display = [
         "title",
@@ -238,7 +298,7 @@ class CommitmentAdmin(admin.ModelAdmin):
     save_on_top = True
     inlines = [CommitmentPartyInline, MilestoneInline]
     fieldsets = [
-        (None, {"fields": ["meeting", "position", "title", "text", "theme"]}),
+        (None, {"fields": ["meeting", "position", "title", "text", "theme", "opened_version"]}),
         (
             "Implementation",
             {"fields": ["lead_agency", "jurisdiction_note", "target_date", "indicator"]},
@@ -314,6 +374,7 @@ class StatusChangeAdmin(AppendOnlyAdmin):
 
 class MembershipInline(admin.TabularInline):
     model = m.BodyMembership
+    form = VersionCheckedForm
     fields = ["person", "party", "role", "start_date", "end_date", "confirmation"]
     extra = 0
     autocomplete_fields = ["person", "party"]
@@ -324,7 +385,7 @@ class BodyMilestoneInline(MilestoneInline):
 
 
 @admin.register(m.ImplementationBody)
-class ImplementationBodyAdmin(admin.ModelAdmin):
+class ImplementationBodyAdmin(VersionCheckedAdmin):
     form = SourcedForm
     list_display = ["name", "meeting", "lifecycle", "cadence"]
     list_filter = ["lifecycle", "meeting__team"]
@@ -336,7 +397,7 @@ class ImplementationBodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.BodyMembership)
-class BodyMembershipAdmin(admin.ModelAdmin):
+class BodyMembershipAdmin(VersionCheckedAdmin):
     form = SourcedForm
     list_display = ["__str__", "role", "confirmation", "start_date", "end_date"]
     list_filter = ["confirmation"]
@@ -346,7 +407,7 @@ class BodyMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(VersionCheckedAdmin):
     list_display = ["title", "due_date", "status", "completed_on", "commitment", "body", "owner"]
     list_filter = ["status"]
     search_fields = ["title", "owner", "commitment__title", "body__name"]
@@ -409,7 +470,7 @@ class AssessmentAdmin(AppendOnlyAdmin):
 
 
 @admin.register(m.Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(VersionCheckedAdmin):
     form = SourcedForm
     list_display = ["__str__", "speaker_office", "party", "kind", "language", "said_on"]
     list_filter = ["kind", "language", "party"]
@@ -432,7 +493,7 @@ class ClaimForm(SourcedForm):
 
 
 @admin.register(m.Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(VersionCheckedAdmin):
     form = ClaimForm
     list_display = ["__str__", "verification", "meeting", "commitment", "body"]
     list_filter = ["verification"]
@@ -443,7 +504,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.ContextEvent)
-class ContextEventAdmin(admin.ModelAdmin):
+class ContextEventAdmin(VersionCheckedAdmin):
     form = SourcedForm
     list_display = ["title", "occurred_on", "timing_note", "relation", "actor", "meeting"]
     list_filter = ["relation", "actor"]

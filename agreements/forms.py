@@ -12,6 +12,54 @@ from django.utils import timezone
 from . import models as m
 from . import permissions
 
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the form was opened at; saving over a newer version raises
+    ``VersionConflict`` instead of overwriting someone else's change."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def save(self, commit: bool = True):
+        if not commit or self.instance.pk is None:
+            return super().save(commit=commit)
+        record = super().save(commit=False)
+        expected = self.cleaned_data.get("version") or 0
+        record.save_versioned(expected=expected)
+        self.save_m2m()
+        return record
+
+    def conflicts(self) -> list[dict]:
+        """The fields where what is stored now differs from what the user submitted."""
+        stored = type(self.instance).objects.get(pk=self.instance.pk)
+        rows = []
+        for name, field in self.fields.items():
+            if name == "version" or not hasattr(stored, name):
+                continue
+            mine = (
+                self.data.getlist(self.add_prefix(name))
+                if isinstance(field, forms.ModelMultipleChoiceField)
+                else self.data.get(self.add_prefix(name), "")
+            )
+            theirs = getattr(stored, name)
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                theirs_text = ", ".join(str(x) for x in theirs.all())
+                mine_text = ", ".join(str(x) for x in field.queryset.filter(pk__in=mine))
+            elif isinstance(field, forms.ModelChoiceField):
+                theirs_text = str(theirs or "")
+                mine_text = str(field.queryset.filter(pk=mine).first() or "") if mine else ""
+            else:
+                theirs_text = "" if theirs is None else str(theirs)
+                mine_text = str(mine)
+            if theirs_text != mine_text:
+                rows.append({"label": field.label, "stored": theirs_text, "yours": mine_text})
+        return rows
+
+
 # --- Body and claim pages ---
 
 
@@ -37,6 +85,7 @@ class ConfirmationForm(forms.Form):
     """Change how far a membership is confirmed."""
 
     membership = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
     confirmation = forms.ChoiceField(choices=m.Confirmation.choices)
 
 
@@ -47,6 +96,7 @@ class ClaimVerificationForm(forms.Form):
     """
 
     claim = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
     verification = forms.ChoiceField(choices=m.Verification.choices, label="New state")
     source = forms.TypedChoiceField(
         coerce=int,
@@ -62,6 +112,7 @@ class ClaimVerificationForm(forms.Form):
         self.sources = {source.pk: source for source in sources}
         self.fields["source"].choices = [("", "—")] + [(s.pk, str(s)) for s in sources]
         self.fields["claim"].initial = claim.pk
+        self.fields["version"].initial = claim.version
         self.fields["verification"].initial = claim.verification
         # Unique ids per row: several of these forms share one page.
         self.auto_id = f"claim-{claim.pk}-%s"
@@ -274,7 +325,7 @@ class MeetingFilterForm(forms.Form):
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(VersionedForm):
     class Meta:
         model = m.Meeting
         fields = [
@@ -307,7 +358,7 @@ class MeetingForm(forms.ModelForm):
             self.initial["team"] = teams[0].pk
 
 
-class CommitmentRowForm(forms.ModelForm):
+class CommitmentRowForm(VersionedForm):
     """One commitment row of the meeting form, with a role select for each party."""
 
     class Meta:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 
 if TYPE_CHECKING:
@@ -108,6 +108,44 @@ class TeamScopedQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+class VersionConflict(Exception):
+    """The record changed since the version the user started from."""
+
+    def __init__(self, record: models.Model, expected: int, current: int | None):
+        super().__init__(f"{record} is at version {current}, not {expected}")
+        self.record, self.expected, self.current = record, expected, current
+
+
+class Versioned(models.Model):
+    """Optimistic concurrency: every change bumps ``version``; a form opened at an older
+    version cannot save over a newer one (``save_versioned`` raises ``VersionConflict``)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save_versioned(self, *, expected: int, update_fields: list[str] | None = None) -> None:
+        """Save if the stored row is still at ``expected``, as ``expected + 1``; the row is
+        locked meanwhile, so of two concurrent saves from the same version one conflicts."""
+        with transaction.atomic():
+            current = (
+                type(self)
+                .objects.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current != expected:
+                raise VersionConflict(self, expected, current)
+            self.version = expected + 1
+            if update_fields is not None:
+                update_fields = [*update_fields, "version"]
+                if any(f.name == "updated_at" for f in self._meta.fields):
+                    update_fields.append("updated_at")
+            self.save(update_fields=update_fields)
+
+
 # --- Reference data: parties, persons, sources ----------------------------------------------
 
 
@@ -181,7 +219,7 @@ class Reliability(models.TextChoices):
     F = "F", "F: reliability cannot be judged"
 
 
-class Source(models.Model):
+class Source(Versioned):
     """A document that evidences a record: a report, an official readout, a statement."""
 
     team_lookups = ("team",)
@@ -262,7 +300,7 @@ class MeetingQuerySet(TeamScopedQuerySet):
         )
 
 
-class Meeting(Sourced, Timestamped):
+class Meeting(Sourced, Timestamped, Versioned):
     """A meeting between parties, where commitments were made."""
 
     team_lookups = ("team",)
@@ -431,7 +469,7 @@ def as_index(mean_score: float | None) -> float | None:
     return None if mean_score is None else round(mean_score / 3 * 100, 1)
 
 
-class Commitment(Sourced, Timestamped):
+class Commitment(Sourced, Timestamped, Versioned):
     """Something a party, or several, undertook to do at a meeting."""
 
     team_lookups = ("meeting__team",)
@@ -661,7 +699,7 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet):
         )
 
 
-class ImplementationBody(Sourced, Timestamped):
+class ImplementationBody(Sourced, Timestamped, Versioned):
     """A group set up to carry commitments out (e.g. a "high-level implementation group")."""
 
     team_lookups = ("meeting__team",)
@@ -709,7 +747,7 @@ class Confirmation(models.TextChoices):
     UNCONFIRMED = "unconfirmed", "Unconfirmed"
 
 
-class BodyMembership(Sourced):
+class BodyMembership(Sourced, Versioned):
     """A person or a party sitting on a body. A body with no confirmed member is a normal state."""
 
     team_lookups = ("body__meeting__team",)
@@ -794,7 +832,7 @@ class MilestoneQuerySet(TeamScopedQuerySet):
         return self.select_related("commitment__meeting", "body__meeting")
 
 
-class Milestone(Timestamped):
+class Milestone(Timestamped, Versioned):
     """A dated step of a commitment, or a meeting of a body."""
 
     team_lookups = ("commitment__meeting__team", "body__meeting__team")
@@ -1152,7 +1190,7 @@ class StatementKind(models.TextChoices):
     SPEECH = "speech", "Speech"
 
 
-class Statement(Sourced, Timestamped):
+class Statement(Sourced, Timestamped, Versioned):
     """Words attributed to a speaker (Popolo: Speech). A party's own readout is one too."""
 
     team_lookups = ("meeting__team",)
@@ -1209,7 +1247,7 @@ class Verification(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
-class Claim(Sourced, Timestamped):
+class Claim(Sourced, Timestamped, Versioned):
     """A sentence about the world, with how far it is verified."""
 
     team_lookups = ("meeting__team", "commitment__meeting__team", "body__meeting__team")
@@ -1277,7 +1315,7 @@ class EventRelation(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow-up"
 
 
-class ContextEvent(Sourced, Timestamped):
+class ContextEvent(Sourced, Timestamped, Versioned):
     """Something that happened around a meeting, as background or as follow-up."""
 
     team_lookups = ("meeting__team",)

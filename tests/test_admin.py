@@ -159,6 +159,7 @@ def commitment_form_data(commitment, **changes) -> dict:
         "status": commitment.status,
         "cancellation": "",
         "status_reason": "",
+        "opened_version": commitment.version,
         "party_roles-TOTAL_FORMS": 0,
         "party_roles-INITIAL_FORMS": 0,
         "milestones-TOTAL_FORMS": 0,
@@ -230,6 +231,7 @@ def test_meeting_cannot_cite_another_teams_source(client, admin_user, meeting, o
             "parties": [p.pk for p in meeting.parties.all()],
             "outcome_type": meeting.outcome_type,
             "sources": [foreign.pk],
+            "opened_version": meeting.version,
             "participants-TOTAL_FORMS": 0,
             "participants-INITIAL_FORMS": 0,
             "commitments-TOTAL_FORMS": 0,
@@ -274,3 +276,29 @@ def test_policy_staff_have_no_admin(client, editor):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response.headers["Location"]
+
+
+def test_admin_refuses_to_save_over_a_newer_version(client, admin_user, commitment):
+    client.force_login(admin_user)
+    opened = commitment.version
+    commitment.lead_agency = "Changed meanwhile by someone else"
+    commitment.save_versioned(expected=opened, update_fields=["lead_agency"])
+    response = client.post(
+        admin_url(m.Commitment, "change", commitment.pk),
+        commitment_form_data(commitment, lead_agency="Mine", opened_version=opened),
+    )
+    assert response.status_code == 200
+    assert "Someone else changed this record since you opened it" in response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.lead_agency == "Changed meanwhile by someone else"
+
+
+def test_admin_save_bumps_the_version(client, admin_user, commitment):
+    client.force_login(admin_user)
+    before = commitment.version
+    client.post(
+        admin_url(m.Commitment, "change", commitment.pk),
+        commitment_form_data(commitment, lead_agency="SRE"),
+    )
+    commitment.refresh_from_db()
+    assert commitment.version == before + 1

@@ -113,12 +113,19 @@ def test_editor_confirms_and_ends_a_membership(client, editor, body, us):
     client.force_login(editor)
     response = client.post(
         detail_url(body),
-        {"action": "set_confirmation", "membership": membership.pk, "confirmation": "confirmed"},
+        {
+            "action": "set_confirmation",
+            "membership": membership.pk,
+            "version": 1,
+            "confirmation": "confirmed",
+        },
     )
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.confirmation == Confirmation.CONFIRMED
-    client.post(detail_url(body), {"action": "end_membership", "membership": membership.pk})
+    client.post(
+        detail_url(body), {"action": "end_membership", "membership": membership.pk, "version": 2}
+    )
     membership.refresh_from_db()
     assert membership.end_date == timezone.localdate()
     assert BodyMembership.objects.filter(pk=membership.pk).exists()  # ended, never deleted
@@ -131,7 +138,12 @@ def test_membership_of_another_body_cannot_be_changed_through_this_one(
     client.force_login(editor)
     response = client.post(
         detail_url(body),
-        {"action": "set_confirmation", "membership": elsewhere.pk, "confirmation": "confirmed"},
+        {
+            "action": "set_confirmation",
+            "membership": elsewhere.pk,
+            "version": 1,
+            "confirmation": "confirmed",
+        },
     )
     assert response.status_code == 404
 
@@ -141,8 +153,13 @@ def test_reviewer_cannot_change_members(client, reviewer, body, us):
     client.force_login(reviewer)
     for data in (
         {"action": "add_member", "party": us.pk, "confirmation": "confirmed"},
-        {"action": "set_confirmation", "membership": membership.pk, "confirmation": "confirmed"},
-        {"action": "end_membership", "membership": membership.pk},
+        {
+            "action": "set_confirmation",
+            "membership": membership.pk,
+            "version": 1,
+            "confirmation": "confirmed",
+        },
+        {"action": "end_membership", "membership": membership.pk, "version": 1},
     ):
         assert client.post(detail_url(body), data).status_code == 403
     membership.refresh_from_db()
@@ -181,3 +198,24 @@ def test_body_pages_query_counts_do_not_grow(client, editor, team, us):
         body_with(1)
     assert queries(reverse("agreements:body_list")) == list_small
     assert queries(detail_url(small)) == queries(detail_url(large))
+
+
+def test_stale_confirmation_change_is_a_conflict_shown_in_place(client, editor, body, us):
+    membership = BodyMembership.objects.create(body=body, party=us)
+    membership.confirmation = Confirmation.REPORTED
+    membership.save_versioned(expected=1, update_fields=["confirmation"])  # someone else
+    client.force_login(editor)
+    response = client.post(
+        detail_url(body),
+        {
+            "action": "set_confirmation",
+            "membership": membership.pk,
+            "version": 1,
+            "confirmation": "confirmed",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 409
+    assert "Someone else changed" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.confirmation == Confirmation.REPORTED

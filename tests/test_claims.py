@@ -41,7 +41,14 @@ def test_editor_verifies_a_claim_with_a_source_in_place(client, editor, claim, t
     source = make_source(team, title="Official readout")
     client.force_login(editor)
     response = client.post(
-        URL, {"claim": claim.pk, "verification": "verified", "source": source.pk}, **HTMX
+        URL,
+        {
+            "claim": claim.pk,
+            "version": claim.version,
+            "verification": "verified",
+            "source": source.pk,
+        },
+        **HTMX,
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -54,7 +61,9 @@ def test_editor_verifies_a_claim_with_a_source_in_place(client, editor, claim, t
 
 def test_verifying_without_a_source_is_refused_next_to_the_field(client, editor, claim):
     client.force_login(editor)
-    response = client.post(URL, {"claim": claim.pk, "verification": "reported"}, **HTMX)
+    response = client.post(
+        URL, {"claim": claim.pk, "version": claim.version, "verification": "reported"}, **HTMX
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert "A claim marked “Reported” needs at least one source." in html
@@ -67,7 +76,13 @@ def test_source_of_another_team_cannot_be_cited(client, editor, claim, other_tea
     foreign = make_source(other_team)
     client.force_login(editor)
     response = client.post(
-        URL, {"claim": claim.pk, "verification": "verified", "source": foreign.pk}
+        URL,
+        {
+            "claim": claim.pk,
+            "version": claim.version,
+            "verification": "verified",
+            "source": foreign.pk,
+        },
     )
     assert response.status_code == 422
     claim.refresh_from_db()
@@ -78,7 +93,13 @@ def test_without_javascript_the_change_redirects_back(client, editor, claim, tea
     source = make_source(team)
     client.force_login(editor)
     response = client.post(
-        URL, {"claim": claim.pk, "verification": "disputed", "source": source.pk}
+        URL,
+        {
+            "claim": claim.pk,
+            "version": claim.version,
+            "verification": "disputed",
+            "source": source.pk,
+        },
     )
     assert response.status_code == 302
     assert response.headers["Location"] == reverse("agreements:claim_list")
@@ -86,9 +107,19 @@ def test_without_javascript_the_change_redirects_back(client, editor, claim, tea
 
 def test_reviewer_and_outsider_cannot_change_claims(client, reviewer, outsider, claim):
     client.force_login(reviewer)
-    assert client.post(URL, {"claim": claim.pk, "verification": "retracted"}).status_code == 403
+    assert (
+        client.post(
+            URL, {"claim": claim.pk, "version": claim.version, "verification": "retracted"}
+        ).status_code
+        == 403
+    )
     client.force_login(outsider)
-    assert client.post(URL, {"claim": claim.pk, "verification": "retracted"}).status_code == 404
+    assert (
+        client.post(
+            URL, {"claim": claim.pk, "version": claim.version, "verification": "retracted"}
+        ).status_code
+        == 404
+    )
     assert claim.text not in client.get(URL).content.decode()
 
 
@@ -110,3 +141,21 @@ def test_claims_page_query_count_does_not_grow(client, editor, team):
     with CaptureQueriesContext(connection) as large:
         client.get(URL)
     assert len(small) == len(large)
+
+
+def test_stale_verification_is_a_conflict_shown_in_place(client, editor, claim, team):
+    source = make_source(team)
+    opened = claim.version
+    claim.note = "Edited meanwhile"
+    claim.save_versioned(expected=opened, update_fields=["note"])
+    client.force_login(editor)
+    response = client.post(
+        URL,
+        {"claim": claim.pk, "version": opened, "verification": "verified", "source": source.pk},
+        **HTMX,
+    )
+    assert response.status_code == 409
+    assert "Someone else changed this claim" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.verification == Verification.UNCONFIRMED
+    assert not claim.sources.exists()

@@ -203,7 +203,7 @@ def test_editor_ticks_and_unticks_a_milestone_in_place(client, editor, commitmen
         commitment=commitment, title="Joint statistics", due_date=commitment.meeting.start_date
     )
     client.force_login(editor)
-    data = {"action": "toggle_milestone", "milestone": milestone.pk}
+    data = {"action": "toggle_milestone", "milestone": milestone.pk, "version": 1}
     response = client.post(detail_url(commitment), data, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
@@ -214,6 +214,7 @@ def test_editor_ticks_and_unticks_a_milestone_in_place(client, editor, commitmen
         MilestoneStatus.DONE,
         timezone.localdate(),
     )
+    data["version"] = 2
     response = client.post(detail_url(commitment), data)  # without JS: redirect back
     assert response.status_code == 302
     milestone.refresh_from_db()
@@ -324,3 +325,21 @@ def test_detail_query_count_does_not_grow(client, editor, meeting, us, team):
     with CaptureQueriesContext(connection) as many:
         client.get(detail_url(large))
     assert len(few) == len(many)
+
+
+def test_ticking_a_milestone_changed_meanwhile_is_a_conflict(client, editor, commitment):
+    milestone = Milestone.objects.create(
+        commitment=commitment, title="Joint statistics", due_date=commitment.meeting.start_date
+    )
+    milestone.owner = "SSPC"
+    milestone.save_versioned(expected=1, update_fields=["owner"])  # someone else
+    client.force_login(editor)
+    response = client.post(
+        detail_url(commitment),
+        {"action": "toggle_milestone", "milestone": milestone.pk, "version": 1},
+        **HTMX,
+    )
+    assert response.status_code == 409
+    assert "Someone else changed “Joint statistics”" in response.content.decode()
+    milestone.refresh_from_db()
+    assert milestone.status == MilestoneStatus.PLANNED

@@ -249,9 +249,11 @@ def test_editing_a_meeting_and_its_commitments(client, editor, meeting, commitme
     url = reverse("agreements:meeting_edit", args=[meeting.pk])
     assert client.get(url).status_code == 200
     data = meeting_data(meeting.team, us, mexico, [], title="Renamed talks") | {
+        "version": meeting.version,
         "commitments-TOTAL_FORMS": "1",
         "commitments-INITIAL_FORMS": "1",
         "commitments-0-id": commitment.pk,
+        "commitments-0-version": commitment.version,
         "commitments-0-title": "Renamed commitment",
         "commitments-0-text": commitment.text,
         "commitments-0-theme": commitment.theme,
@@ -476,3 +478,60 @@ def test_admin_may_record_for_any_team(client, admin_user, team, us, mexico):
     make_user("someone", team=team)
     client.force_login(admin_user)
     assert client.post(NEW, meeting_data(team, us, mexico, [])).status_code == 302
+
+
+def edit_data(meeting, commitment, us, mexico, **changes) -> dict:
+    return (
+        meeting_data(meeting.team, us, mexico, [], version=meeting.version)
+        | {
+            "commitments-TOTAL_FORMS": "1",
+            "commitments-INITIAL_FORMS": "1",
+            "commitments-0-id": commitment.pk,
+            "commitments-0-version": commitment.version,
+            "commitments-0-title": commitment.title,
+            "commitments-0-text": commitment.text,
+            "commitments-0-theme": commitment.theme,
+        }
+        | changes
+    )
+
+
+def test_saving_over_a_newer_version_shows_the_conflict_and_loses_nothing(
+    client, editor, meeting, commitment, us, mexico
+):
+    url = reverse("agreements:meeting_edit", args=[meeting.pk])
+    client.force_login(editor)
+    mine = edit_data(meeting, commitment, us, mexico, title="My title", city="Monterrey")
+    # Meanwhile a colleague saves the meeting.
+    meeting.title = "Their title"
+    meeting.save_versioned(expected=meeting.version, update_fields=["title"])
+    response = client.post(url, mine)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this while you were editing" in html
+    assert "Their title" in html and "My title" in html  # side by side
+    meeting.refresh_from_db()
+    assert meeting.title == "Their title"  # nothing overwritten
+    # The form now carries the current version: saving again applies mine on top.
+    form = response.context["form"]
+    assert form["version"].value() == meeting.version
+    assert form["title"].value() == "My title"
+    again = client.post(url, mine | {"version": meeting.version})
+    assert again.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.city) == ("My title", "Monterrey")
+
+
+def test_a_conflict_on_a_commitment_row_is_caught_too(
+    client, editor, meeting, commitment, us, mexico
+):
+    url = reverse("agreements:meeting_edit", args=[meeting.pk])
+    client.force_login(editor)
+    mine = edit_data(meeting, commitment, us, mexico, **{"commitments-0-title": "My wording"})
+    commitment.title = "Their wording"
+    commitment.save_versioned(expected=commitment.version, update_fields=["title"])
+    response = client.post(url, mine)
+    assert response.status_code == 409
+    assert "Their wording" in response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.title == "Their wording"

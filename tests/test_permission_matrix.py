@@ -67,7 +67,11 @@ MATRIX: dict[str, Row] = {
     "commitment_list": Row(),
     "commitment_detail": Row(
         kwargs=lambda w: {"pk": w["commitment"].pk},
-        post=lambda w: {"action": "toggle_milestone", "milestone": w["milestone"].pk},
+        post=lambda w: {
+            "action": "toggle_milestone",
+            "milestone": w["milestone"].pk,
+            "version": w["milestone"].version,
+        },
         outsider_get=404,
     ),
     "body_list": Row(),
@@ -76,6 +80,7 @@ MATRIX: dict[str, Row] = {
         post=lambda w: {
             "action": "set_confirmation",
             "membership": w["membership"].pk,
+            "version": w["membership"].version,
             "confirmation": "confirmed",
         },
         outsider_get=404,
@@ -87,6 +92,7 @@ MATRIX: dict[str, Row] = {
     "claim_list": Row(
         post=lambda w: {
             "claim": w["claim"].pk,
+            "version": w["claim"].version,
             "verification": "verified",
             "source": w["source"].pk,
         },

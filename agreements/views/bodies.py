@@ -16,6 +16,7 @@ from ..models import (
     ImplementationBody,
     Milestone,
     MilestoneStatus,
+    VersionConflict,
 )
 from .common import render_page, wants_fragment
 
@@ -62,12 +63,20 @@ def _change_members(request: HttpRequest, body: ImplementationBody) -> HttpRespo
         )
         if action == "set_confirmation":
             membership.confirmation = form.cleaned_data["confirmation"]
-            membership.save(update_fields=["confirmation"])
+            field = "confirmation"
             notice = f"{membership}: now {membership.get_confirmation_display().lower()}."
         else:
             membership.end_date = timezone.localdate()
-            membership.save(update_fields=["end_date"])
+            field = "end_date"
             notice = f"{membership}: membership ended today."
+        try:
+            membership.save_versioned(expected=form.cleaned_data["version"], update_fields=[field])
+        except VersionConflict:
+            notice = (
+                f"Someone else changed {membership} since you opened the page: here is how it "
+                "stands now. Nothing was changed."
+            )
+            return _render_detail(request, body, member_form=member_form, notice=notice, status=409)
     else:
         return HttpResponse("Unknown action.", status=400)
     if wants_fragment(request):

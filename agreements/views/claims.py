@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from .. import permissions
 from ..forms import ClaimVerificationForm
-from ..models import Claim, Source, Verification
+from ..models import Claim, Source, Verification, VersionConflict
 from .common import render_page, wants_fragment
 
 OPEN_STATES = [Verification.UNCONFIRMED, Verification.DISPUTED]
@@ -56,9 +57,21 @@ def _verify(request: HttpRequest) -> HttpResponse:
             request, "agreements/claim_list.html", {"row": row}, partial="claim-row", status=422
         )
     claim.verification = form.cleaned_data["verification"]
-    claim.save(update_fields=["verification", "updated_at"])
-    if form.cleaned_data["source"]:
-        claim.sources.add(form.cleaned_data["source"])
+    try:
+        with transaction.atomic():
+            claim.save_versioned(
+                expected=form.cleaned_data["version"], update_fields=["verification"]
+            )
+            if form.cleaned_data["source"]:
+                claim.sources.add(form.cleaned_data["source"])
+    except VersionConflict:
+        claim.refresh_from_db()
+        form = ClaimVerificationForm(claim=claim, sources=list(Source.objects.filter(team=team)))
+        notice = "Someone else changed this claim since you opened the page: here it is now."
+        row = {"claim": claim, "team": team, "form": form, "notice": notice}
+        return render_page(
+            request, "agreements/claim_list.html", {"row": row}, partial="claim-row", status=409
+        )
     notice = f"Claim marked {claim.get_verification_display().lower()}."
     if wants_fragment(request):
         row = {"claim": claim, "team": team, "form": None, "notice": notice}

@@ -22,6 +22,7 @@ from ..models import (
     ReviewEvent,
     ReviewState,
     Source,
+    VersionConflict,
 )
 from .common import render_page, wants_fragment
 
@@ -131,8 +132,23 @@ def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> HttpRespo
     else:
         milestone.status, milestone.completed_on = MilestoneStatus.DONE, timezone.localdate()
         notice = f"“{milestone.title}” done."
-    milestone.save(update_fields=["status", "completed_on", "updated_at"])
+    try:
+        milestone.save_versioned(
+            expected=_int(request.POST.get("version")), update_fields=["status", "completed_on"]
+        )
+    except VersionConflict:
+        notice = (
+            f"Someone else changed “{milestone.title}” since you opened the page: "
+            "here is how it stands now. Nothing was changed."
+        )
+        return _render_detail(
+            request, commitment, partial="milestone-checklist", notice=notice, status=409
+        )
     return _done(request, commitment, "milestone-checklist", notice)
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
 
 
 def _post_update(request: HttpRequest, commitment: Commitment) -> HttpResponse:

@@ -31,6 +31,7 @@ from ..models import (
     Party,
     Source,
     Statement,
+    VersionConflict,
 )
 from .common import render_page, wants_fragment
 
@@ -85,30 +86,71 @@ def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     form = MeetingForm(data, instance=meeting, user=request.user)
     rows = _rows(data, meeting)
     adding_row = request.method == "POST" and "add_row" in request.POST
+    conflicts = []
     if request.method == "POST" and not adding_row:
         if form.is_valid() and rows.is_valid():
-            meeting = _save_meeting(form, rows)
-            messages.success(request, f"Meeting “{meeting.title}” saved.")
-            return redirect("agreements:meeting_detail", pk=meeting.pk)
-        status = 422
+            try:
+                meeting = _save_meeting(form, rows)
+            except VersionConflict:
+                conflicts = _conflicts(form, rows)
+                form, rows = _on_top_of_current(request, meeting)
+                status = 409
+            else:
+                messages.success(request, f"Meeting “{meeting.title}” saved.")
+                return redirect("agreements:meeting_detail", pk=meeting.pk)
+        else:
+            status = 422
     else:
         status = 200
-    context = {"form": form, "rows": rows, "meeting": meeting if meeting.pk else None}
+    context = {
+        "form": form,
+        "rows": rows,
+        "meeting": meeting if meeting.pk else None,
+        "conflicts": conflicts,
+    }
     return render_page(request, "agreements/meeting_form.html", context, status=status)
+
+
+def _conflicts(form: MeetingForm, rows) -> list[dict]:
+    """What changed under the user, record by record: stored values beside theirs."""
+    found = []
+    if form.instance.pk:
+        found.append({"record": "The meeting", "fields": form.conflicts()})
+    for row in rows.forms:
+        if row.instance.pk and row.has_changed():
+            found.append(
+                {"record": f"Commitment “{row.instance.title}”", "fields": row.conflicts()}
+            )
+    return [c for c in found if c["fields"]]
+
+
+def _on_top_of_current(request: HttpRequest, meeting: Meeting):
+    """The user's submitted values, re-bound with the current versions, so that saving again
+    applies them on top of the newer record (after the user has compared)."""
+    data = request.POST.copy()
+    meeting.refresh_from_db()
+    data["version"] = meeting.version
+    current = dict(Commitment.objects.filter(meeting=meeting).values_list("pk", "version"))
+    for i in range(int(data.get("commitments-TOTAL_FORMS") or 0)):
+        pk = data.get(f"commitments-{i}-id")
+        if pk and pk.isdigit() and int(pk) in current:
+            data[f"commitments-{i}-version"] = current[int(pk)]
+    return MeetingForm(data, instance=meeting, user=request.user), _rows(data, meeting)
 
 
 @transaction.atomic
 def _save_meeting(form: MeetingForm, rows) -> Meeting:
+    """Save the meeting and its changed rows, each only over the version it was opened at."""
     meeting = form.save()
-    rows.instance = meeting
     for position, row in enumerate(rows.forms, start=1):
-        if not row.has_changed() and row.instance.pk is None:
-            continue  # an empty row left as it was
-        commitment = row.save(commit=False)
-        commitment.meeting = meeting
-        if commitment.pk is None:
-            commitment.position = position
-        commitment.save()
+        if not row.has_changed():
+            continue  # an empty new row, or an existing one left as it was
+        if row.instance.pk is None:
+            commitment = row.save(commit=False)
+            commitment.meeting, commitment.position = meeting, position
+            commitment.save()
+        else:
+            row.save()
         row.save_roles()
     return meeting
 
