@@ -61,6 +61,7 @@ def change_commitment_status(
     commitment.status = new_status
     commitment.is_stalled = new_stalled
     commitment.cancellation = new_cancellation
+    commitment._change_reason = reason.strip()  # kept on the history record too
     commitment.save_versioned(
         expected=current.version, update_fields=["status", "is_stalled", "cancellation"]
     )

@@ -1,8 +1,10 @@
 """The records admin: every model, searchable, filterable, with inlines where records nest.
 
 Changelists select their foreign keys with the rows (``list_select_related``) so the number of
-queries does not grow with the rows shown. Append-only records (status history, progress updates,
-assessments) can be read but never changed or deleted here.
+queries does not grow with the rows shown. Every tracked record has a History button
+(django-simple-history): who changed what, when, and from where. Append-only records (status
+history, progress updates, review events, assessments) can be read but never changed or
+deleted here.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import actions
 from . import models as m
@@ -67,7 +70,7 @@ class VersionCheckedForm(forms.ModelForm):
         return cleaned
 
 
-class VersionCheckedAdmin(admin.ModelAdmin):
+class VersionCheckedAdmin(SimpleHistoryAdmin):
     """Saves versioned records only over the version the form was opened at."""
 
     form = VersionCheckedForm
@@ -134,7 +137,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.TeamMembership)
-class TeamMembershipAdmin(admin.ModelAdmin):
+class TeamMembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "team", "role"]
     list_filter = ["role", "team"]
     search_fields = ["user__username", "team__name"]
@@ -143,14 +146,14 @@ class TeamMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
 
 @admin.register(m.Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SimpleHistoryAdmin):
     list_display = ["name", "current_office", "party"]
     list_filter = ["party"]
     search_fields = ["name", "current_office"]
@@ -218,7 +221,7 @@ class MeetingAdmin(VersionCheckedAdmin):
 
 
 @admin.register(m.Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(SimpleHistoryAdmin):
     list_display = ["person", "office", "role", "party", "meeting"]
     list_filter = ["role", "party"]
     search_fields = ["person__name", "office", "meeting__title"]
@@ -340,7 +343,7 @@ class CommitmentAdmin(VersionCheckedAdmin):
 
 
 @admin.register(m.CommitmentParty)
-class CommitmentPartyAdmin(admin.ModelAdmin):
+class CommitmentPartyAdmin(SimpleHistoryAdmin):
     list_display = ["commitment", "party", "role"]
     list_filter = ["role", "party"]
     search_fields = ["commitment__title", "party__name"]

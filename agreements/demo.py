@@ -39,9 +39,19 @@ def load_demo(path: Path = FIXTURE) -> Tally:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     tally = Tally()
 
+    created_now: set[tuple[type, int]] = set()
+
     def get_or_create(model, defaults=None, **keys):
         obj, created = model.objects.get_or_create(defaults=defaults or {}, **keys)
+        if created:
+            created_now.add((model, obj.pk))
         return tally.note(obj, created)
+
+    def link(obj, relation: str, *targets) -> None:
+        """Set a relation on records made by this run only: existing ones are left as they
+        are (and an empty add would still write a history record)."""
+        if (type(obj), obj.pk) in created_now:
+            getattr(obj, relation).add(*targets)
 
     teams = {
         t["slug"]: get_or_create(m.Team, slug=t["slug"], defaults={"name": t["name"]})
@@ -83,8 +93,8 @@ def load_demo(path: Path = FIXTURE) -> Tally:
             for key in ("city", "venue", "outcome_type", "outcome_note", "summary", "context_notes")
         },
     )
-    meeting.parties.add(*(parties[code] for code in spec["parties"]))
-    meeting.sources.add(source)
+    link(meeting, "parties", *(parties[code] for code in spec["parties"]))
+    link(meeting, "sources", source)
     for p in spec["participants"]:
         get_or_create(
             m.Participant,
@@ -114,7 +124,7 @@ def load_demo(path: Path = FIXTURE) -> Tally:
                 party=parties[code],
                 defaults={"role": role},
             )
-        commitment.sources.add(source)
+        link(commitment, "sources", source)
         commitments.append(commitment)
 
     b = data["body"]
@@ -124,9 +134,9 @@ def load_demo(path: Path = FIXTURE) -> Tally:
         name=b["name"],
         defaults={"mandate": b["mandate"], "cadence": b["cadence"], "lifecycle": b["lifecycle"]},
     )
-    body.sources.add(source)
+    link(body, "sources", source)
     if b["oversees"] == "all":
-        body.commitments.add(*commitments)
+        link(body, "commitments", *commitments)
 
     for s in data["statements"]:
         statement = get_or_create(
@@ -141,12 +151,12 @@ def load_demo(path: Path = FIXTURE) -> Tally:
                 "said_on": s["said_on"],
             },
         )
-        statement.sources.add(source)
+        link(statement, "sources", source)
 
     subjects = {"meeting": {"meeting": meeting}, "body": {"body": body}}
     for c in data["claims"]:
         claim = get_or_create(m.Claim, text=c["text"], **subjects[c["about"]])
-        claim.sources.add(source)
+        link(claim, "sources", source)
 
     for e in data["events"]:
         event = get_or_create(
@@ -163,7 +173,7 @@ def load_demo(path: Path = FIXTURE) -> Tally:
                 "fatalities": e.get("fatalities"),
             },
         )
-        event.sources.add(source)
+        link(event, "sources", source)
     return tally
 
 

@@ -19,9 +19,26 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class AuditTrail(models.Model):
+    """Extra columns on every history record (see ``agreements.audit``)."""
+
+    history_via = models.CharField(
+        max_length=100, blank=True, help_text="Where the change came from: web, admin, command:…"
+    )
+
+    class Meta:
+        abstract = True
+
+
+def track_history(*m2m_fields: str) -> HistoricalRecords:
+    """Every change to the model kept: who, when, from where, every field's old and new value."""
+    return HistoricalRecords(bases=[AuditTrail], m2m_fields=list(m2m_fields))
 
 
 # --- Teams ---------------------------------------------------------------------------------
@@ -51,6 +68,7 @@ class TeamMembership(models.Model):
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=TeamRole.choices)
+    history = track_history()
 
     class Meta:
         ordering = ["team__name", "user__username"]
@@ -164,6 +182,7 @@ class Party(models.Model):
         help_text="ISO 3166 alpha-2 or alpha-3 for states (US, MEX); an acronym for organisations.",
     )
     kind = models.CharField(max_length=20, choices=PartyKind.choices, default=PartyKind.STATE)
+    history = track_history()
 
     class Meta:
         ordering = ["name"]
@@ -199,6 +218,7 @@ class Person(models.Model):
         help_text="The party this person usually acts for.",
     )
     current_office = models.CharField(max_length=200, blank=True)
+    history = track_history()
 
     class Meta:
         ordering = ["name"]
@@ -236,6 +256,7 @@ class Source(Versioned):
     notes = models.TextField(blank=True)
 
     objects = TeamScopedQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["-published_on", "title", "pk"]
@@ -322,6 +343,7 @@ class Meeting(Sourced, Timestamped, Versioned):
     context_notes = models.TextField(blank=True)
 
     objects = MeetingQuerySet.as_manager()
+    history = track_history("parties", "sources")
 
     class Meta:
         ordering = ["-start_date", "-pk"]
@@ -375,6 +397,7 @@ class Participant(models.Model):
     role = models.CharField(max_length=30, choices=ParticipantRole.choices)
 
     objects = TeamScopedQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["meeting", "pk"]
@@ -505,6 +528,7 @@ class Commitment(Sourced, Timestamped, Versioned):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the meeting.")
 
     objects = CommitmentQuerySet.as_manager()
+    history = track_history("sources")
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
@@ -573,6 +597,7 @@ class CommitmentParty(models.Model):
     role = models.CharField(max_length=20, choices=PartyRole.choices)
 
     objects = TeamScopedQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["commitment", "party__name"]
@@ -721,6 +746,7 @@ class ImplementationBody(Sourced, Timestamped, Versioned):
     )
 
     objects = ImplementationBodyQuerySet.as_manager()
+    history = track_history("commitments", "sources")
 
     class Meta:
         ordering = ["name", "pk"]
@@ -772,6 +798,7 @@ class BodyMembership(Sourced, Versioned):
     )
 
     objects = TeamScopedQuerySet.as_manager()
+    history = track_history("sources")
 
     class Meta:
         ordering = ["body", "pk"]
@@ -856,6 +883,7 @@ class Milestone(Timestamped, Versioned):
     owner = models.CharField(max_length=200, blank=True, help_text="Who is responsible.")
 
     objects = MilestoneQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -1218,6 +1246,7 @@ class Statement(Sourced, Timestamped, Versioned):
     said_on = models.DateField()
 
     objects = TeamScopedQuerySet.as_manager()
+    history = track_history("sources")
 
     class Meta:
         ordering = ["said_on", "pk"]
@@ -1268,6 +1297,7 @@ class Claim(Sourced, Timestamped, Versioned):
     note = models.TextField(blank=True)
 
     objects = TeamScopedQuerySet.as_manager()
+    history = track_history("sources")
 
     class Meta:
         ordering = ["pk"]
@@ -1339,6 +1369,7 @@ class ContextEvent(Sourced, Timestamped, Versioned):
     )
 
     objects = TeamScopedQuerySet.as_manager()
+    history = track_history("sources")
 
     class Meta:
         ordering = ["occurred_on", "pk"]

@@ -111,6 +111,8 @@ def test_every_model_is_in_the_admin():
         and issubclass(model, m.models.Model)
         and not model._meta.abstract
         and model._meta.app_label == "agreements"
+        # django-simple-history's tables: shown through each record's History button.
+        and not model.__name__.startswith("Historical")
     }
     assert domain == set(MODELS)
 

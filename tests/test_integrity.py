@@ -86,3 +86,18 @@ def test_postgresql_refuses_a_review_of_ones_own_update(commitment, editor):
         transaction.atomic(),
     ):
         ReviewEvent.objects.create(update=update, action="approve", by=editor)
+
+
+@postgres_only
+def test_postgresql_refuses_changing_or_deleting_history(commitment):
+    commitment.lead_agency = "SRE"
+    commitment.save(update_fields=["lead_agency"])
+    table = Commitment.history.model._meta.db_table
+    for statement in (f"UPDATE {table} SET history_via = 'forged'", f"DELETE FROM {table}"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+    assert Commitment.history.count() == 2

@@ -89,6 +89,10 @@ MATRIX: dict[str, Row] = {
         post=lambda w: {"update": w["update"].pk, "decision": "approve", "comment": ""},
         writers=("reviewer", "admin"),
     ),
+    "record_history": Row(
+        kwargs=lambda w: {"kind": "commitment", "pk": w["commitment"].pk},
+        outsider_get=404,
+    ),
     "claim_list": Row(
         post=lambda w: {
             "claim": w["claim"].pk,

@@ -31,6 +31,7 @@ def every_page() -> list[str]:
         f"/bodies/{ImplementationBody.objects.get().pk}/",
         "/claims/",
         "/reviews/",
+        f"/history/meeting/{meeting.pk}/",
     ]
 
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from agreements.audit import audit_via
 from agreements.demo import DEMO_PASSWORD, load_demo
 
 LOGINS = [
@@ -14,7 +15,8 @@ class Command(BaseCommand):
     help = "Load the demo meeting (3 Sept 2025 US–Mexico security meeting) and the demo logins."
 
     def handle(self, *args, **options):
-        tally = load_demo()
+        with audit_via("command:load_demo"):
+            tally = load_demo()
         for line in tally.lines():
             self.stdout.write(f"  {line}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

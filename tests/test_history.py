@@ -1,0 +1,127 @@
+"""Every change to every record, from any path, is kept: who (or which command), when, which
+fields, old and new values; each record's page has a History view."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agreements import actions
+from agreements.history import history_of
+from agreements.models import Commitment, Meeting
+from tests.conftest import make_source
+
+
+def history_url(kind: str, record) -> str:
+    return reverse("agreements:record_history", args=[kind, record.pk])
+
+
+def test_a_change_on_the_pages_is_kept_with_who_and_what(client, editor, meeting, us, mexico):
+    client.force_login(editor)
+    data = {
+        "team": meeting.team_id,
+        "title": "Renamed talks",
+        "start_date": "2025-09-03",
+        "city": "Monterrey",
+        "parties": [us.pk, mexico.pk],
+        "outcome_type": "reaffirmation",
+        "version": meeting.version,
+        "commitments-TOTAL_FORMS": "0",
+        "commitments-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("agreements:meeting_edit", args=[meeting.pk]), data)
+    assert response.status_code == 302
+    latest = history_of(Meeting.objects.get())[0]
+    assert (latest.kind, latest.who, latest.via) == ("Changed", "editor", "web")
+    changed = {c.label: (c.old, c.new) for c in latest.changes}
+    assert changed["Title"] == (meeting.title, "Renamed talks")
+    assert changed["City"] == ("", "Monterrey")
+
+
+def test_a_change_in_the_admin_is_kept(client, admin_user, commitment):
+    client.force_login(admin_user)
+    client.post(
+        reverse("admin:agreements_commitment_change", args=[commitment.pk]),
+        {
+            "meeting": commitment.meeting_id,
+            "position": 0,
+            "title": commitment.title,
+            "text": commitment.text,
+            "theme": commitment.theme,
+            "status": 0,
+            "lead_agency": "SRE",
+            "opened_version": commitment.version,
+            "party_roles-TOTAL_FORMS": 0,
+            "party_roles-INITIAL_FORMS": 0,
+            "milestones-TOTAL_FORMS": 0,
+            "milestones-INITIAL_FORMS": 0,
+        },
+    )
+    latest = history_of(Commitment.objects.get())[0]
+    assert (latest.who, latest.via) == ("admin", "admin")
+    assert [(c.label, c.new) for c in latest.changes] == [("Lead agency", "SRE")]
+
+
+def test_a_command_is_named_in_the_history(db):
+    call_command("load_demo", stdout=io.StringIO())
+    first = history_of(Meeting.objects.get())[-1]
+    assert (first.kind, first.who, first.via) == ("Created", "", "command:load_demo")
+
+
+def test_a_status_change_keeps_its_reason_in_the_history(commitment, editor):
+    actions.change_commitment_status(
+        commitment=commitment, status=1, reason="Task force set up", by=editor, via="web"
+    )
+    latest = history_of(commitment)[0]
+    assert latest.reason == "Task force set up"
+    assert [(c.label, c.old, c.new) for c in latest.changes] == [
+        ("Status", "Not started", "Minimal")
+    ]
+
+
+def test_cited_sources_are_part_of_the_history(commitment, team):
+    source = make_source(team, title="Customs figures")
+    commitment.sources.add(source)
+    latest = history_of(commitment)[0]
+    assert [(c.label, c.old, c.new) for c in latest.changes] == [
+        ("Sources", "", "Customs figures (Wire)")
+    ]
+
+
+def test_history_page_lists_the_changes(client, reviewer, commitment, editor):
+    actions.change_commitment_status(
+        commitment=commitment, status=2, reason="Seizures doubled", by=editor, via="web"
+    )
+    client.force_login(reviewer)
+    html = client.get(history_url("commitment", commitment)).content.decode()
+    assert "Seizures doubled" in html and "Intermediate" in html and "Not started" in html
+    assert f"History of {commitment.title}" in html
+    page = client.get(reverse("agreements:commitment_detail", args=[commitment.pk]))
+    assert history_url("commitment", commitment) in page.content.decode()
+
+
+def test_history_page_hides_other_teams_records(client, outsider, meeting):
+    client.force_login(outsider)
+    assert client.get(history_url("meeting", meeting)).status_code == 404
+    assert client.get(f"/history/team/{meeting.team_id}/").status_code == 404
+
+
+def test_history_page_query_count_does_not_grow(client, editor, commitment, team):
+    def change(n: int) -> None:
+        for i in range(n):
+            commitment.lead_agency = f"Agency {i}"
+            commitment.save_versioned(expected=commitment.version, update_fields=["lead_agency"])
+            commitment.sources.add(make_source(team))
+
+    client.force_login(editor)
+    change(5)
+    with CaptureQueriesContext(connection) as few:
+        client.get(history_url("commitment", commitment))
+    change(45)
+    with CaptureQueriesContext(connection) as many:
+        client.get(history_url("commitment", commitment))
+    assert len(few) == len(many)
