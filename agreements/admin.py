@@ -89,6 +89,49 @@ class VersionCheckedAdmin(SimpleHistoryAdmin):
                 type(obj).objects.filter(pk=obj.pk).update(version=F("version") + 1)
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Current"), ("yes", "Archived")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
+class ArchivableAdmin(VersionCheckedAdmin):
+    """Archived, never deleted: the admin archives and restores, and cannot delete."""
+
+    actions = ["archive_selected", "restore_selected"]
+
+    def get_list_filter(self, request):
+        return [ArchivedFilter, *super().get_list_filter(request)]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Archive the selected records")
+    def archive_selected(self, request, queryset):
+        done = 0
+        for record in queryset.filter(archived_at__isnull=True):
+            record.archive(by=request.user, reason=f"Archived in the admin by {request.user}")
+            done += 1
+        self.message_user(request, f"{done} archived.")
+
+    @admin.action(description="Restore the selected records")
+    def restore_selected(self, request, queryset):
+        done = 0
+        for record in queryset.filter(archived_at__isnull=False):
+            record.restore(by=request.user, reason=f"Restored in the admin by {request.user}")
+            done += 1
+        self.message_user(request, f"{done} restored.")
+
+
 class SourcedForm(VersionCheckedForm):
     """Cited sources must belong to the record's own team: a team's sources are its own."""
 
@@ -190,7 +233,7 @@ class CommitmentInline(admin.TabularInline):
 
 
 @admin.register(m.Meeting)
-class MeetingAdmin(VersionCheckedAdmin):
+class MeetingAdmin(ArchivableAdmin):
     form = SourcedForm
     list_display = ["title", "start_date", "city", "outcome_type", "team"]
     list_filter = ["team", "outcome_type", "parties"]
@@ -280,7 +323,7 @@ class CommitmentForm(SourcedForm):
 
 
 @admin.register(m.Commitment)
-class CommitmentAdmin(VersionCheckedAdmin):
+class CommitmentAdmin(ArchivableAdmin):
     form = CommitmentForm
     list_display = [
         "title",
@@ -388,7 +431,7 @@ class BodyMilestoneInline(MilestoneInline):
 
 
 @admin.register(m.ImplementationBody)
-class ImplementationBodyAdmin(VersionCheckedAdmin):
+class ImplementationBodyAdmin(ArchivableAdmin):
     form = SourcedForm
     list_display = ["name", "meeting", "lifecycle", "cadence"]
     list_filter = ["lifecycle", "meeting__team"]
@@ -496,7 +539,7 @@ class ClaimForm(SourcedForm):
 
 
 @admin.register(m.Claim)
-class ClaimAdmin(VersionCheckedAdmin):
+class ClaimAdmin(ArchivableAdmin):
     form = ClaimForm
     list_display = ["__str__", "verification", "meeting", "commitment", "body"]
     list_filter = ["verification"]

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
@@ -279,6 +280,42 @@ class Sourced(models.Model):
         abstract = True
 
 
+class Archivable(models.Model):
+    """Records are archived, never deleted: archived ones leave lists and averages but stay
+    reachable by link, and an admin can restore them."""
+
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def archive(self, *, by: AbstractBaseUser, reason: str) -> None:
+        """Archive the record (a versioned change, kept in its history with the reason)."""
+        self._set_archived(timezone.now(), by, reason)
+
+    def restore(self, *, by: AbstractBaseUser, reason: str) -> None:
+        self._set_archived(None, None, reason)
+
+    def _set_archived(self, at, by, reason: str) -> None:
+        if not reason or not reason.strip():
+            raise ValidationError({"reason": "Say why: it is kept in the record's history."})
+        self.archived_at, self.archived_by = at, by
+        self._change_reason = reason.strip()
+        self.save_versioned(expected=self.version, update_fields=["archived_at", "archived_by"])
+
+
 class Timestamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -301,6 +338,10 @@ class OutcomeType(models.TextChoices):
 
 
 class MeetingQuerySet(TeamScopedQuerySet):
+    def active(self):
+        """Not archived."""
+        return self.filter(archived_at__isnull=True)
+
     def for_list(self):
         """With team, parties, the number of commitments and their mean status (subqueries, so
         filters joining parties cannot multiply the rows they count)."""
@@ -313,7 +354,7 @@ class MeetingQuerySet(TeamScopedQuerySet):
                     commitments.annotate(n=models.Count("pk")).values("n")
                 ),
                 mean_status=models.Subquery(
-                    commitments.filter(cancellation="")
+                    commitments.filter(cancellation="", archived_at__isnull=True)
                     .annotate(mean=models.Avg("status"))
                     .values("mean")
                 ),
@@ -321,7 +362,7 @@ class MeetingQuerySet(TeamScopedQuerySet):
         )
 
 
-class Meeting(Sourced, Timestamped, Versioned):
+class Meeting(Sourced, Timestamped, Versioned, Archivable):
     """A meeting between parties, where commitments were made."""
 
     team_lookups = ("team",)
@@ -443,9 +484,13 @@ class CommitmentQuerySet(TeamScopedQuerySet):
     def for_list(self):
         return self.select_related("meeting__team").prefetch_related("party_roles__party")
 
+    def active(self):
+        """Not archived, in a meeting that is not archived."""
+        return self.filter(archived_at__isnull=True, meeting__archived_at__isnull=True)
+
     def counting(self):
-        """Commitments that count in averages: cancelled and superseded ones do not."""
-        return self.filter(cancellation="")
+        """Commitments that count in averages: not cancelled, superseded or archived."""
+        return self.active().filter(cancellation="")
 
     def overdue(self, today: datetime.date):
         return (
@@ -492,7 +537,7 @@ def as_index(mean_score: float | None) -> float | None:
     return None if mean_score is None else round(mean_score / 3 * 100, 1)
 
 
-class Commitment(Sourced, Timestamped, Versioned):
+class Commitment(Sourced, Timestamped, Versioned, Archivable):
     """Something a party, or several, undertook to do at a meeting."""
 
     team_lookups = ("meeting__team",)
@@ -689,6 +734,10 @@ class Lifecycle(models.TextChoices):
 
 
 class ImplementationBodyQuerySet(TeamScopedQuerySet):
+    def active(self):
+        """Not archived, set up at a meeting that is not archived."""
+        return self.filter(archived_at__isnull=True, meeting__archived_at__isnull=True)
+
     def for_list(self, today: datetime.date):
         """Bodies with their meeting, member counts, index and next meeting, in one query."""
         counting = Q(commitments__cancellation="")
@@ -706,7 +755,8 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet):
                 # commitment once per member.
                 mean_status=models.Subquery(
                     ImplementationBody.commitments.through.objects.filter(
-                        implementationbody=models.OuterRef("pk"), commitment__cancellation=""
+                        implementationbody=models.OuterRef("pk"),
+                        commitment__in=Commitment.objects.counting(),
                     )
                     .values("implementationbody")
                     .annotate(mean=models.Avg("commitment__status"))
@@ -724,7 +774,7 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet):
         )
 
 
-class ImplementationBody(Sourced, Timestamped, Versioned):
+class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
     """A group set up to carry commitments out (e.g. a "high-level implementation group")."""
 
     team_lookups = ("meeting__team",)
@@ -845,7 +895,21 @@ class MilestoneStatus(models.TextChoices):
 
 class MilestoneQuerySet(TeamScopedQuerySet):
     def open(self):
-        return self.filter(status=MilestoneStatus.PLANNED)
+        """Planned milestones of records that are not archived."""
+        return (
+            self.filter(status=MilestoneStatus.PLANNED)
+            .filter(
+                Q(commitment__isnull=True)
+                | Q(
+                    commitment__archived_at__isnull=True,
+                    commitment__meeting__archived_at__isnull=True,
+                )
+            )
+            .filter(
+                Q(body__isnull=True)
+                | Q(body__archived_at__isnull=True, body__meeting__archived_at__isnull=True)
+            )
+        )
 
     def overdue(self, today: datetime.date):
         return self.open().filter(due_date__lt=today)
@@ -1140,7 +1204,7 @@ class AssessmentQuerySet(TeamScopedQuerySet):
         )
         rows = (
             self.latest_per_party()
-            .filter(commitment__cancellation="")
+            .filter(commitment__in=Commitment.objects.counting())
             .values("party__name")
             .annotate(
                 mean=models.Avg(value),
@@ -1276,7 +1340,7 @@ class Verification(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
-class Claim(Sourced, Timestamped, Versioned):
+class Claim(Sourced, Timestamped, Versioned, Archivable):
     """A sentence about the world, with how far it is verified."""
 
     team_lookups = ("meeting__team", "commitment__meeting__team", "body__meeting__team")

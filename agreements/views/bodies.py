@@ -25,7 +25,7 @@ from .common import render_page, wants_fragment
 def body_list(request: HttpRequest) -> HttpResponse:
     """Implementation bodies the user can see, with lifecycle, members and the index."""
     today = timezone.localdate()
-    bodies = ImplementationBody.objects.visible_to(request.user).for_list(today)
+    bodies = ImplementationBody.objects.visible_to(request.user).active().for_list(today)
     return render_page(request, "agreements/body_list.html", {"bodies": bodies, "today": today})
 
 

@@ -25,7 +25,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         return _verify(request)
     claims = (
         Claim.objects.visible_to(request.user)
-        .filter(verification__in=OPEN_STATES)
+        .filter(verification__in=OPEN_STATES, archived_at__isnull=True)
         .select_related("meeting__team", "commitment__meeting__team", "body__meeting__team")
         .prefetch_related("sources")
         .order_by("verification", "pk")

@@ -24,7 +24,7 @@ from ..models import (
     Source,
     VersionConflict,
 )
-from .common import render_page, wants_fragment
+from .common import archive_record, render_page, wants_fragment
 
 PAGE_SIZE = 25
 SORTABLE = [
@@ -42,7 +42,9 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     that the filters swap in place (and push to the URL, so a reload shows the same)."""
     today = timezone.localdate()
     form = CommitmentFilterForm(request.GET or None, user=request.user)
-    commitments = form.filter(Commitment.objects.visible_to(request.user).for_list(), today)
+    commitments = form.filter(
+        Commitment.objects.visible_to(request.user).active().for_list(), today
+    )
     page = Paginator(commitments, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -111,6 +113,8 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _post_update(request, commitment)
     if action == "submit_draft":
         return _submit_draft(request, commitment)
+    if action == "archive":
+        return archive_record(request, commitment, "agreements:commitment_detail")
     return HttpResponse("Unknown action.", status=400)
 
 

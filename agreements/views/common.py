@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+
+from ..models import Archivable, VersionConflict
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -27,3 +31,16 @@ def render_page(
     """
     name = f"{template}#{partial}" if partial and wants_fragment(request) else template
     return render(request, name, context, status=status)
+
+
+def archive_record(request: HttpRequest, record: Archivable, page: str) -> HttpResponse:
+    """Archive a record (never delete it) with the reason given, then show its page again."""
+    try:
+        record.archive(by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except VersionConflict:
+        messages.error(request, "Someone else changed it meanwhile: look again, then archive.")
+    else:
+        messages.success(request, f"“{record}” archived: it has left the lists and averages.")
+    return redirect(page, pk=record.pk)

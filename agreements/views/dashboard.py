@@ -53,7 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for s, n in status_counts.items()
         ],
         "stalled": commitments.counting().filter(is_stalled=True).count(),
-        "cancelled": commitments.exclude(cancellation="").count(),
+        "cancelled": commitments.active().exclude(cancellation="").count(),
         "overdue": commitments.overdue(today).count(),
         "by_theme": by_theme,
         "by_party": Assessment.objects.visible_to(user).compliance_by_party(),
@@ -66,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
         "awaiting_review": awaiting_review[:LIST_LIMIT],
-        "recent_meetings": Meeting.objects.visible_to(user).for_list()[:5],
+        "recent_meetings": Meeting.objects.visible_to(user).active().for_list()[:5],
         "recent_changes": StatusChange.objects.visible_to(user)
         .select_related("commitment", "changed_by")
         .order_by("-changed_at", "-pk")[:LIST_LIMIT],

@@ -33,7 +33,7 @@ from ..models import (
     Statement,
     VersionConflict,
 )
-from .common import render_page, wants_fragment
+from .common import archive_record, render_page, wants_fragment
 
 PAGE_SIZE = 25
 
@@ -42,7 +42,7 @@ PAGE_SIZE = 25
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """Meetings the user can see: search and filters swap the table and push the URL."""
     form = MeetingFilterForm(request.GET or None, user=request.user)
-    meetings = form.filter(Meeting.objects.visible_to(request.user).for_list())
+    meetings = form.filter(Meeting.objects.visible_to(request.user).active().for_list())
     page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -207,6 +207,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_detail(request, meeting)
     meeting = permissions.get_meeting_for_user(request.user, pk, edit=True)
     kind = request.POST.get("form")
+    if kind == "archive":
+        return archive_record(request, meeting, "agreements:meeting_detail")
     if kind not in ADD_FORMS:
         return HttpResponse("Unknown form.", status=400)
     forms = _add_forms(meeting, data={kind: request.POST})
