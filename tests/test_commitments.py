@@ -343,3 +343,12 @@ def test_ticking_a_milestone_changed_meanwhile_is_a_conflict(client, editor, com
     assert "Someone else changed “Joint statistics”" in response.content.decode()
     milestone.refresh_from_db()
     assert milestone.status == MilestoneStatus.PLANNED
+
+
+def test_page_links_keep_the_filters_and_swap_the_table(client, editor, meeting):
+    for i in range(30):
+        make_commitment(meeting, title=f"C{i:02d}", theme=Theme.ARMS)
+    client.force_login(editor)
+    html = client.get(LIST, {"theme": "arms", "page": 1}).content.decode()
+    assert 'href="?theme=arms&amp;page=2" hx-get="?theme=arms&amp;page=2"' in html
+    assert 'hx-target="#commitment-table"' in html
