@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .audit import audit_via
 from .models import (
     Commitment,
     ProgressUpdate,
@@ -61,10 +62,13 @@ def change_commitment_status(
     commitment.status = new_status
     commitment.is_stalled = new_stalled
     commitment.cancellation = new_cancellation
-    commitment._change_reason = reason.strip()  # kept on the history record too
-    commitment.save_versioned(
-        expected=current.version, update_fields=["status", "is_stalled", "cancellation"]
-    )
+    # The history record names the same person and reason, in a request or not.
+    commitment._change_reason = reason.strip()
+    commitment._history_user = by
+    with audit_via(via):  # the history record names the same origin as the status change
+        commitment.save_versioned(
+            expected=current.version, update_fields=["status", "is_stalled", "cancellation"]
+        )
     return change
 
 

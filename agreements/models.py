@@ -306,13 +306,14 @@ class Archivable(models.Model):
         self._set_archived(timezone.now(), by, reason)
 
     def restore(self, *, by: AbstractBaseUser, reason: str) -> None:
-        self._set_archived(None, None, reason)
+        self._set_archived(None, None, reason, by=by)
 
-    def _set_archived(self, at, by, reason: str) -> None:
+    def _set_archived(self, at, archived_by, reason: str, *, by=None) -> None:
         if not reason or not reason.strip():
             raise ValidationError({"reason": "Say why: it is kept in the record's history."})
-        self.archived_at, self.archived_by = at, by
+        self.archived_at, self.archived_by = at, archived_by
         self._change_reason = reason.strip()
+        self._history_user = by or archived_by
         self.save_versioned(expected=self.version, update_fields=["archived_at", "archived_by"])
 
 

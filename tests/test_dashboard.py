@@ -130,3 +130,12 @@ def test_dashboard_query_count_does_not_grow_with_the_data(client, editor, team,
     with CaptureQueriesContext(connection) as large:
         assert client.get("/").status_code == 200
     assert len(small) == len(large)
+
+
+def test_pages_show_no_template_syntax(client, editor, commitment):
+    """A template comment or tag that leaked into the page would show here."""
+    client.force_login(editor)
+    for url in ("/", "/commitments/", f"/commitments/{commitment.pk}/", "/accounts/password/"):
+        html = client.get(url).content.decode()
+        for leak in ("{#", "#}", "{%", "%}", "{{", "}}"):
+            assert leak not in html, (url, leak)

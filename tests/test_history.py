@@ -77,7 +77,7 @@ def test_a_status_change_keeps_its_reason_in_the_history(commitment, editor):
         commitment=commitment, status=1, reason="Task force set up", by=editor, via="web"
     )
     latest = history_of(commitment)[0]
-    assert latest.reason == "Task force set up"
+    assert (latest.reason, latest.who, latest.via) == ("Task force set up", "editor", "web")
     assert [(c.label, c.old, c.new) for c in latest.changes] == [
         ("Status", "Not started", "Minimal")
     ]
