@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install run clean
+.PHONY: demo test bench format install clean
 
 # The demo runs with DEBUG on (no SECRET_KEY needed, static files served by runserver).
 demo: export DEBUG ?= 1
@@ -25,6 +25,10 @@ test: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py collectstatic --no-input -v0
 	$(VENV)/bin/pytest
+
+# Requests/s per page with a few thousand synthetic commitments, against a bare floor.
+bench: $(STAMP)
+	scripts/bench $(MEETINGS)
 
 install: $(STAMP)
 

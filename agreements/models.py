@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -740,39 +741,38 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet):
         return self.filter(archived_at__isnull=True, meeting__archived_at__isnull=True)
 
     def for_list(self, today: datetime.date):
-        """Bodies with their meeting, member counts, index and next meeting, in one query."""
-        counting = Q(commitments__cancellation="")
+        """Bodies with their meeting, member counts, index and next meeting, in one query.
+
+        Each figure is its own correlated subquery: joining members, commitments and
+        milestones at once would multiply the rows every aggregate reads."""
+        body = models.OuterRef("pk")
+        members = BodyMembership.objects.filter(body=body).values("body")
+        overseen = ImplementationBody.commitments.through.objects.filter(
+            implementationbody=body, commitment__in=Commitment.objects.counting()
+        ).values("implementationbody")
+        next_meeting = Milestone.objects.filter(
+            body=body, status=MilestoneStatus.PLANNED, due_date__gte=today
+        ).order_by("due_date")
         return (
             self.select_related("meeting__team")
             .annotate(
-                member_count=models.Count("members", distinct=True),
-                confirmed_count=models.Count(
-                    "members",
-                    filter=Q(members__confirmation=Confirmation.CONFIRMED),
-                    distinct=True,
-                ),
-                commitment_count=models.Count("commitments", filter=counting, distinct=True),
-                # A subquery: joined to members and milestones, an Avg would count a
-                # commitment once per member.
+                member_count=_count(members),
+                confirmed_count=_count(members.filter(confirmation=Confirmation.CONFIRMED)),
+                commitment_count=_count(overseen),
                 mean_status=models.Subquery(
-                    ImplementationBody.commitments.through.objects.filter(
-                        implementationbody=models.OuterRef("pk"),
-                        commitment__in=Commitment.objects.counting(),
-                    )
-                    .values("implementationbody")
-                    .annotate(mean=models.Avg("commitment__status"))
-                    .values("mean")
+                    overseen.annotate(mean=models.Avg("commitment__status")).values("mean")
                 ),
-                next_meeting=models.Min(
-                    "milestones__due_date",
-                    filter=Q(
-                        milestones__status=MilestoneStatus.PLANNED,
-                        milestones__due_date__gte=today,
-                    ),
-                ),
+                next_meeting=models.Subquery(next_meeting.values("due_date")[:1]),
             )
             .order_by("name", "pk")
         )
+
+
+def _count(grouped: models.QuerySet) -> models.Expression:
+    """COUNT(*) of a queryset already grouped by its outer reference, 0 when empty."""
+    return Coalesce(
+        models.Subquery(grouped.annotate(n=models.Count("*")).values("n")), 0
+    )
 
 
 class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):

@@ -46,7 +46,7 @@ def test_body_list_index_is_not_skewed_by_members(client, editor, body, meeting,
     for _ in range(3):
         BodyMembership.objects.create(body=body, party=us)
     client.force_login(editor)
-    bodies = client.get(reverse("agreements:body_list")).context["bodies"]
+    bodies = client.get(reverse("agreements:body_list")).context["page"].object_list
     assert bodies[0].index == pytest.approx(50.0)  # (0 + 3) / 2 ÷ 3
 
 
@@ -219,3 +219,14 @@ def test_stale_confirmation_change_is_a_conflict_shown_in_place(client, editor, 
     assert "Someone else changed" in response.content.decode()
     membership.refresh_from_db()
     assert membership.confirmation == Confirmation.REPORTED
+
+
+def test_body_list_is_paginated(client, editor, meeting):
+    for i in range(30):
+        make_body(meeting, name=f"Group {i:02d}")
+    client.force_login(editor)
+    response = client.get(reverse("agreements:body_list"), {"page": 2}, **HTMX)
+    assert [b.name for b in response.context["page"].object_list] == [
+        f"Group {i:02d}" for i in range(25, 30)
+    ]
+    assert response.content.decode().lstrip().startswith('<div id="body-table"')

@@ -159,3 +159,14 @@ def test_stale_verification_is_a_conflict_shown_in_place(client, editor, claim, 
     claim.refresh_from_db()
     assert claim.verification == Verification.UNCONFIRMED
     assert not claim.sources.exists()
+
+
+def test_claims_page_is_paginated(client, editor, meeting):
+    for i in range(30):
+        Claim.objects.create(text=f"Open question {i:02d}", meeting=meeting)
+    client.force_login(editor)
+    response = client.get(URL, {"page": 2})
+    assert [row["claim"].text for row in response.context["rows"]] == [
+        f"Open question {i:02d}" for i in range(25, 30)
+    ]
+    assert "Page 2 of 2" in response.content.decode()

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# The only pages an anonymous visitor may reach: the two sign-in pages.
-PUBLIC = {"login": "/accounts/login/", "admin:login": "/admin/login/"}
+# The only pages an anonymous visitor may reach: the two sign-in pages and the health check.
+PUBLIC = {"login": "/accounts/login/", "admin:login": "/admin/login/", "healthz": "/healthz"}
 
 
 def all_url_patterns(resolver=None, prefix="", namespace=""):
@@ -50,8 +50,13 @@ def test_every_url_requires_login(client, route, name, db):
     assert "/login/" in location, (route, location)
 
 
-@pytest.mark.parametrize("path", PUBLIC.values())
-def test_sign_in_pages_are_public(client, db, path):
-    response = client.get(path)
+@pytest.mark.parametrize("name", ["login", "admin:login"])
+def test_sign_in_pages_are_public(client, db, name):
+    response = client.get(PUBLIC[name])
     assert response.status_code == 200
     assert b'type="password"' in response.content
+
+
+def test_health_check_is_public_and_says_nothing_else(client, db):
+    response = client.get(PUBLIC["healthz"])
+    assert (response.status_code, response.content) == (200, b"ok")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -20,13 +21,17 @@ from ..models import (
 )
 from .common import render_page, wants_fragment
 
+PAGE_SIZE = 25
+
 
 @require_GET
 def body_list(request: HttpRequest) -> HttpResponse:
     """Implementation bodies the user can see, with lifecycle, members and the index."""
     today = timezone.localdate()
     bodies = ImplementationBody.objects.visible_to(request.user).active().for_list(today)
-    return render_page(request, "agreements/body_list.html", {"bodies": bodies, "today": today})
+    page = Paginator(bodies, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "page_query": "", "today": today}
+    return render_page(request, "agreements/body_list.html", context, partial="body-table")
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -12,6 +13,7 @@ from ..models import Claim, Source, Verification, VersionConflict
 from .common import render_page, wants_fragment
 
 OPEN_STATES = [Verification.UNCONFIRMED, Verification.DISPUTED]
+PAGE_SIZE = 25
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,19 +32,21 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("sources")
         .order_by("verification", "pk")
     )
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
     editable = permissions.editable_teams(request.user)
     sources_by_team: dict[int, list[Source]] = {}
     for source in Source.objects.filter(team__in=editable).order_by("title", "pk"):
         sources_by_team.setdefault(source.team_id, []).append(source)
     editable_ids = set(sources_by_team) | set(editable.values_list("pk", flat=True))
     rows = []
-    for claim in claims:
+    for claim in page.object_list:
         team = claim.team
         form = None
         if team.pk in editable_ids:
             form = ClaimVerificationForm(claim=claim, sources=sources_by_team.get(team.pk, []))
         rows.append({"claim": claim, "team": team, "form": form})
-    return render_page(request, "agreements/claim_list.html", {"rows": rows})
+    context = {"rows": rows, "page": page, "page_query": ""}
+    return render_page(request, "agreements/claim_list.html", context, partial="claim-list")
 
 
 def _verify(request: HttpRequest) -> HttpResponse:
