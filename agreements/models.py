@@ -748,7 +748,12 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet):
         body = models.OuterRef("pk")
         members = BodyMembership.objects.filter(body=body).values("body")
         overseen = ImplementationBody.commitments.through.objects.filter(
-            implementationbody=body, commitment__in=Commitment.objects.counting()
+            implementationbody=body,
+            # The conditions of Commitment.objects.counting(), as joins: an IN over that
+            # queryset would be evaluated again for every body.
+            commitment__cancellation="",
+            commitment__archived_at__isnull=True,
+            commitment__meeting__archived_at__isnull=True,
         ).values("implementationbody")
         next_meeting = Milestone.objects.filter(
             body=body, status=MilestoneStatus.PLANNED, due_date__gte=today
@@ -770,9 +775,7 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet):
 
 def _count(grouped: models.QuerySet) -> models.Expression:
     """COUNT(*) of a queryset already grouped by its outer reference, 0 when empty."""
-    return Coalesce(
-        models.Subquery(grouped.annotate(n=models.Count("*")).values("n")), 0
-    )
+    return Coalesce(models.Subquery(grouped.annotate(n=models.Count("*")).values("n")), 0)
 
 
 class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):

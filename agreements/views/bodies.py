@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -19,7 +18,7 @@ from ..models import (
     MilestoneStatus,
     VersionConflict,
 )
-from .common import render_page, wants_fragment
+from .common import annotated_page, render_page, wants_fragment
 
 PAGE_SIZE = 25
 
@@ -28,8 +27,8 @@ PAGE_SIZE = 25
 def body_list(request: HttpRequest) -> HttpResponse:
     """Implementation bodies the user can see, with lifecycle, members and the index."""
     today = timezone.localdate()
-    bodies = ImplementationBody.objects.visible_to(request.user).active().for_list(today)
-    page = Paginator(bodies, PAGE_SIZE).get_page(request.GET.get("page"))
+    bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
+    page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
     context = {"page": page, "page_query": "", "today": today}
     return render_page(request, "agreements/body_list.html", context, partial="body-table")
 

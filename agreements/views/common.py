@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -44,3 +48,20 @@ def archive_record(request: HttpRequest, record: Archivable, page: str) -> HttpR
     else:
         messages.success(request, f"“{record}” archived: it has left the lists and averages.")
     return redirect(page, pk=record.pk)
+
+
+def annotated_page(
+    request: HttpRequest,
+    queryset: QuerySet,
+    annotate: Callable[[QuerySet], QuerySet],
+    per_page: int = 25,
+) -> Page:
+    """Paginate on the ordered ids, then fetch and ``annotate`` only the rows shown: per-row
+    figures (counts, indexes) then cost one page, not the whole table."""
+    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(
+        request.GET.get("page")
+    )
+    ids = list(page.object_list)
+    rows = {row.pk: row for row in annotate(queryset.model.objects.filter(pk__in=ids))}
+    page.object_list = [rows[pk] for pk in ids]
+    return page

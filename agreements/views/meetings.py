@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -33,7 +32,7 @@ from ..models import (
     Statement,
     VersionConflict,
 )
-from .common import archive_record, render_page, wants_fragment
+from .common import annotated_page, archive_record, render_page, wants_fragment
 
 PAGE_SIZE = 25
 
@@ -42,8 +41,8 @@ PAGE_SIZE = 25
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """Meetings the user can see: search and filters swap the table and push the URL."""
     form = MeetingFilterForm(request.GET or None, user=request.user)
-    meetings = form.filter(Meeting.objects.visible_to(request.user).active().for_list())
-    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    meetings = form.filter(Meeting.objects.visible_to(request.user).active())
+    page = annotated_page(request, meetings, lambda rows: rows.for_list(), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
