@@ -535,3 +535,17 @@ def test_a_conflict_on_a_commitment_row_is_caught_too(
     assert "Their wording" in response.content.decode()
     commitment.refresh_from_db()
     assert commitment.title == "Their wording"
+
+
+def test_edit_form_query_count_does_not_grow_with_commitments(client, editor, meeting, us):
+    url = reverse("agreements:meeting_edit", args=[meeting.pk])
+    client.force_login(editor)
+    for _ in range(3):
+        make_commitment(meeting, parties=[us])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(20):
+        make_commitment(meeting, parties=[us])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(few) == len(many)

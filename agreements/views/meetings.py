@@ -157,8 +157,13 @@ def _save_meeting(form: MeetingForm, rows) -> Meeting:
 def _rows(data, meeting: Meeting):
     """The commitment rows; every row offers a role for each party (fetched once)."""
     parties = list(Party.objects.order_by("name"))
+    existing = Commitment.objects.filter(meeting=meeting) if meeting.pk else Commitment.objects
     return CommitmentRows(
-        data, instance=meeting, prefix="commitments", form_kwargs={"parties": parties}
+        data,
+        instance=meeting,
+        prefix="commitments",
+        queryset=existing.prefetch_related("party_roles").order_by("position", "pk"),
+        form_kwargs={"parties": parties},
     )
 
 
