@@ -390,7 +390,12 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
     class Meta:
         ordering = ["-start_date", "-pk"]
-        indexes = [models.Index(fields=["team", "-start_date"])]
+        # Every filter and sort of the meeting list: team, date (and year), outcome.
+        indexes = [
+            models.Index(fields=["team", "-start_date"]),
+            models.Index(fields=["-start_date", "-id"]),
+            models.Index(fields=["outcome_type"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
@@ -579,11 +584,14 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
+        # Every filter and sort column of the commitment list.
         indexes = [
             models.Index(fields=["status"]),
             models.Index(fields=["theme"]),
             models.Index(fields=["target_date"]),
             models.Index(fields=["updated_at"]),
+            models.Index(fields=["title"]),
+            models.Index(fields=["is_stalled"]),
         ]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "title"], name="commitment_title_unique"),
@@ -805,6 +813,7 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
     class Meta:
         ordering = ["name", "pk"]
         verbose_name_plural = "implementation bodies"
+        indexes = [models.Index(fields=["name", "id"])]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "name"], name="body_name_unique"),
             models.CheckConstraint(
