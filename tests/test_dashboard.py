@@ -139,3 +139,11 @@ def test_pages_show_no_template_syntax(client, editor, commitment):
         html = client.get(url).content.decode()
         for leak in ("{#", "#}", "{%", "%}", "{{", "}}"):
             assert leak not in html, (url, leak)
+
+
+def test_dashboard_shows_recent_updates_with_their_review_state(client, editor, commitment):
+    submit_update(commitment=commitment, author=editor, narrative="Seizures up")
+    client.force_login(editor)
+    response = client.get("/")
+    assert [u.narrative for u in response.context["recent_updates"]] == ["Seizures up"]
+    assert "Submitted" in response.content.decode()

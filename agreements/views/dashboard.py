@@ -67,6 +67,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "due_soon_days": DUE_SOON_DAYS,
         "awaiting_review": awaiting_review[:LIST_LIMIT],
         "recent_meetings": Meeting.objects.visible_to(user).active().for_list()[:5],
+        "recent_updates": ProgressUpdate.objects.visible_to(user)
+        .filter(commitment__in=commitments.active())
+        .select_related("commitment", "author")
+        .order_by("-created_at", "-pk")[:LIST_LIMIT],
         "recent_changes": StatusChange.objects.visible_to(user)
         .select_related("commitment", "changed_by")
         .order_by("-changed_at", "-pk")[:LIST_LIMIT],
