@@ -1,19 +1,42 @@
-"""Writes that span several models and leave a trace. Each is one transaction."""
+"""Every write the pages and the admin make: one function each, one transaction each.
+
+Views parse input (forms build unsaved instances and clean their values), call one action, and
+render what it returns; the admin calls the same actions. An action refuses what breaks a rule
+with ``ValidationError`` and a save over a newer version with ``VersionConflict``; the pages
+turn both into the section's answer (``views.common.run_action``). Each write names who made
+it (``by``) for the change history, in a request or not.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from .audit import audit_via
 from .models import (
+    Archivable,
+    Assessment,
+    BodyMembership,
+    Claim,
     Commitment,
+    CommitmentParty,
+    Confirmation,
+    Meeting,
+    Milestone,
+    MilestoneStatus,
     ProgressUpdate,
     ReviewAction,
     ReviewEvent,
     ReviewState,
+    Source,
+    Statement,
     StatusChange,
+    Versioned,
+    active_q,
 )
 
 
@@ -36,6 +59,7 @@ def change_commitment_status(
     """
     if not reason or not reason.strip():
         raise ValidationError({"reason": "A status change needs a reason."})
+    _refuse_archived(commitment)
     current = Commitment.objects.select_for_update().get(pk=commitment.pk)
     new_status = current.status if status is None else status
     new_stalled = current.is_stalled if is_stalled is None else is_stalled
@@ -77,6 +101,14 @@ def _refuse_own(update: ProgressUpdate, by: AbstractBaseUser) -> None:
         raise ValidationError("Nobody reviews their own update, admins included.")
 
 
+def _record_review(
+    update: ProgressUpdate, action: str, by: AbstractBaseUser, comment: str = ""
+) -> ProgressUpdate:
+    """Append the review event; saving it stores the state it moves the update to."""
+    ReviewEvent.objects.create(update=update, action=action, by=by, comment=comment)
+    return update
+
+
 def _locked(update: ProgressUpdate) -> ProgressUpdate:
     """The update with its review state, its commitment's row locked: decisions queue."""
     Commitment.objects.select_for_update().filter(pk=update.commitment_id).first()
@@ -99,6 +131,7 @@ def submit_update(
 
     A revision (``revises``) answers a returned update of the same commitment.
     """
+    _refuse_archived(commitment)
     if revises is not None:
         revises = _locked(revises)
         if revises.review_state != ReviewState.RETURNED or revises.commitment_id != commitment.pk:
@@ -113,19 +146,19 @@ def submit_update(
     )
     update.sources.set(sources)
     if not draft:
-        ReviewEvent.objects.create(update=update, action=ReviewAction.SUBMIT, by=author)
-    return ProgressUpdate.objects.get(pk=update.pk)
+        _record_review(update, ReviewAction.SUBMIT, author)
+    return update
 
 
 @transaction.atomic
 def submit_draft(*, update: ProgressUpdate, by: AbstractBaseUser) -> ProgressUpdate:
     update = _locked(update)
+    _refuse_archived(update.commitment)
     if update.review_state != ReviewState.DRAFT:
         raise ValidationError("Only a draft can be submitted.")
     if update.author_id != by.pk:
         raise ValidationError("Only its author submits a draft.")
-    ReviewEvent.objects.create(update=update, action=ReviewAction.SUBMIT, by=by)
-    return ProgressUpdate.objects.get(pk=update.pk)
+    return _record_review(update, ReviewAction.SUBMIT, by)
 
 
 @transaction.atomic
@@ -136,9 +169,10 @@ def approve_update(
     approval, the history entry and the status written together or not at all."""
     update = _locked(update)
     _refuse_own(update, by)
+    _refuse_archived(update.commitment)
     if not update.awaits_review:
         raise ValidationError(f"This update is {update.get_review_state_display().lower()}.")
-    ReviewEvent.objects.create(update=update, action=ReviewAction.APPROVE, by=by, comment=comment)
+    _record_review(update, ReviewAction.APPROVE, by, comment)
     if update.proposes_change:
         change_commitment_status(
             commitment=update.commitment,
@@ -149,7 +183,8 @@ def approve_update(
             via="review",
             update=update,
         )
-    return ProgressUpdate.objects.get(pk=update.pk)
+    update.commitment.refresh_from_db()  # the row shows the status the approval made
+    return update
 
 
 @transaction.atomic
@@ -159,9 +194,258 @@ def return_update(*, update: ProgressUpdate, by: AbstractBaseUser, comment: str)
         raise ValidationError({"comment": "Say what to revise when returning an update."})
     update = _locked(update)
     _refuse_own(update, by)
+    _refuse_archived(update.commitment)
     if not update.awaits_review:
         raise ValidationError(f"This update is {update.get_review_state_display().lower()}.")
-    ReviewEvent.objects.create(
-        update=update, action=ReviewAction.RETURN, by=by, comment=comment.strip()
-    )
-    return ProgressUpdate.objects.get(pk=update.pk)
+    return _record_review(update, ReviewAction.RETURN, by, comment.strip())
+
+
+# --- Shared steps -----------------------------------------------------------------------------
+
+
+def _refuse_archived(*records: models.Model | None) -> None:
+    """Archived means read-only: a record that is archived, or hangs from an archived one
+    (``archived_via``), takes no change until an admin restores it."""
+    for record in records:
+        if record is None or record.pk is None:
+            continue
+        model = type(record)
+        if not model._default_manager.filter(active_q(model), pk=record.pk).exists():
+            raise ValidationError(
+                f"“{record}” is archived, or belongs to an archived record: it is read-only "
+                "until an admin restores it."
+            )
+
+
+def _traced(record: models.Model, by: AbstractBaseUser | None, reason: str = "") -> None:
+    """Name who makes the next save of ``record`` (and why) in its change history."""
+    record._history_user = by
+    if reason:
+        record._change_reason = reason
+
+
+def _save_versioned(
+    record: Versioned,
+    *,
+    expected: int,
+    fields: list[str] | None,
+    by: AbstractBaseUser | None,
+    reason: str = "",
+) -> None:
+    """Save ``record`` over the version the user opened it at (``VersionConflict`` if newer)."""
+    _traced(record, by, reason)
+    record.save_versioned(expected=expected, update_fields=fields)
+
+
+def _create(record: models.Model, *, by: AbstractBaseUser | None, sources=()) -> models.Model:
+    """Save a new record with the sources it cites."""
+    _traced(record, by)
+    record.save()
+    if sources:
+        record.sources.set(sources)
+    return record
+
+
+# --- Archiving --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def archive_record(*, record: Archivable, by: AbstractBaseUser, reason: str) -> Archivable:
+    """Archive a record (never delete it): it leaves lists and averages, with the reason kept.
+    Archiving it again would overwrite who archived it and when: refused."""
+    if record.is_archived:
+        raise ValidationError(f"“{record}” is already archived.")
+    _refuse_archived(record)  # nor is a record of an archived meeting archived on its own
+    record.archive(by=by, reason=reason)
+    return record
+
+
+@transaction.atomic
+def restore_record(*, record: Archivable, by: AbstractBaseUser, reason: str) -> Archivable:
+    """Bring an archived record back into lists and averages (admins only)."""
+    if not record.is_archived:
+        raise ValidationError(f"“{record}” is not archived.")
+    record.restore(by=by, reason=reason)
+    return record
+
+
+# --- Meetings and what they hold --------------------------------------------------------------
+
+
+class CommitmentRow(NamedTuple):
+    """One commitment row of the meeting form: the commitment with the submitted values
+    (unsaved; a new one has its position set), the version the row was opened at (None for a
+    new one), and each party offered with the role chosen for it ("" for none)."""
+
+    commitment: Commitment
+    expected: int | None
+    roles: dict
+
+
+@transaction.atomic
+def save_meeting(
+    *,
+    meeting: Meeting,
+    expected: int | None,
+    parties,
+    rows: list[CommitmentRow],
+    by: AbstractBaseUser,
+) -> Meeting:
+    """Save a meeting and its changed commitment rows together, each over the version it was
+    opened at (``expected``; None for a new meeting): all of it, or nothing
+    (``VersionConflict``)."""
+    _refuse_archived(meeting)
+    if meeting.pk is None:
+        _create(meeting, by=by)
+    else:
+        _save_versioned(meeting, expected=expected or 0, fields=None, by=by)
+    meeting.parties.set(parties)
+    for row in rows:
+        commitment = row.commitment
+        if commitment.pk is None:
+            commitment.meeting = meeting
+            _create(commitment, by=by)
+        else:
+            _save_versioned(commitment, expected=row.expected or 0, fields=None, by=by)
+        _set_party_roles(commitment, row.roles)
+    return meeting
+
+
+def _set_party_roles(commitment: Commitment, roles: dict) -> None:
+    """Make the commitment's party roles match ``roles`` (party → role, "" for none)."""
+    current = {r.party_id: r for r in commitment.party_roles.all()}
+    for party, role in roles.items():
+        existing = current.get(party.pk)
+        if role and existing is None:
+            CommitmentParty.objects.create(commitment=commitment, party=party, role=role)
+        elif role and existing.role != role:
+            existing.role = role
+            existing.save(update_fields=["role"])
+        elif not role and existing is not None:
+            existing.delete()
+
+
+@transaction.atomic
+def add_milestone(*, milestone: Milestone, by: AbstractBaseUser) -> Milestone:
+    """Add a planned milestone to a commitment or a body."""
+    _refuse_archived(milestone.commitment, milestone.body)
+    return _create(milestone, by=by)
+
+
+@transaction.atomic
+def add_statement(*, statement: Statement, sources=(), by: AbstractBaseUser) -> Statement:
+    _refuse_archived(statement.meeting)
+    return _create(statement, by=by, sources=sources)
+
+
+@transaction.atomic
+def add_claim(*, claim: Claim, sources=(), by: AbstractBaseUser) -> Claim:
+    """Record a claim; every state but unconfirmed needs a source."""
+    _refuse_archived(claim.meeting, claim.commitment, claim.body)
+    if error := Claim.sources_error(claim.verification, list(sources)):
+        raise ValidationError({"sources": error})
+    return _create(claim, by=by, sources=sources)
+
+
+@transaction.atomic
+def add_source(*, source: Source, meeting: Meeting, by: AbstractBaseUser) -> Source:
+    """Add a source to the meeting's team and cite it on the meeting."""
+    _refuse_archived(meeting)
+    _create(source, by=by)
+    meeting.sources.add(source)
+    return source
+
+
+# --- Commitments: milestones and compliance ---------------------------------------------------
+
+
+@transaction.atomic
+def toggle_milestone(
+    *, milestone: Milestone, expected: int, by: AbstractBaseUser, on=None
+) -> Milestone:
+    """Tick a planned milestone as done (``on`` that day, today by default), or open a done one
+    again; over the version the checklist showed."""
+    _refuse_archived(milestone)
+    if milestone.status == MilestoneStatus.DONE:
+        milestone.status, milestone.completed_on = MilestoneStatus.PLANNED, None
+    elif milestone.status == MilestoneStatus.PLANNED:
+        milestone.status, milestone.completed_on = MilestoneStatus.DONE, on or timezone.localdate()
+    else:
+        raise ValidationError(
+            f"“{milestone.title}” is {milestone.get_status_display().lower()}: it cannot be ticked."
+        )
+    _save_versioned(milestone, expected=expected, fields=["status", "completed_on"], by=by)
+    return milestone
+
+
+@transaction.atomic
+def record_assessment(*, assessment: Assessment, sources=(), by: AbstractBaseUser) -> Assessment:
+    """A reviewer's score of one party's compliance, as of a date (append-only)."""
+    _refuse_archived(assessment.commitment)
+    assessment.assessed_by = by
+    assessment.full_clean()
+    return _create(assessment, by=by, sources=sources)
+
+
+# --- Bodies: members --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_membership(
+    *, membership: BodyMembership, sources=(), by: AbstractBaseUser
+) -> BodyMembership:
+    """Seat a person or a party on a body, confirmed or not."""
+    _refuse_archived(membership.body)
+    return _create(membership, by=by, sources=sources)
+
+
+@transaction.atomic
+def set_membership_confirmation(
+    *, membership: BodyMembership, confirmation: str, expected: int, by: AbstractBaseUser
+) -> BodyMembership:
+    """Record how far a membership is confirmed (confirmed, reported, unconfirmed)."""
+    _refuse_archived(membership.body)
+    if confirmation not in Confirmation.values:
+        raise ValidationError("Choose confirmed, reported or unconfirmed.")
+    membership.confirmation = confirmation
+    _save_versioned(membership, expected=expected, fields=["confirmation"], by=by)
+    return membership
+
+
+@transaction.atomic
+def end_membership(
+    *, membership: BodyMembership, expected: int, by: AbstractBaseUser, on=None
+) -> BodyMembership:
+    """End a membership ``on`` a day (today by default); the membership itself is kept."""
+    _refuse_archived(membership.body)
+    if membership.end_date is not None:
+        raise ValidationError(f"{membership}: the membership already ended.")
+    membership.end_date = on or timezone.localdate()
+    _save_versioned(membership, expected=expected, fields=["end_date"], by=by)
+    return membership
+
+
+# --- Claims -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def verify_claim(
+    *,
+    claim: Claim,
+    verification: str,
+    source: Source | None = None,
+    expected: int,
+    by: AbstractBaseUser,
+) -> Claim:
+    """Move a claim to another verification state, citing ``source`` where it adds one.
+
+    Every state but unconfirmed needs at least one source (cited before or now)."""
+    _refuse_archived(claim)
+    cited = [*claim.sources.all(), *([source] if source else [])]
+    if error := Claim.sources_error(verification, cited):
+        raise ValidationError({"source": error})
+    claim.verification = verification
+    _save_versioned(claim, expected=expected, fields=["verification"], by=by)
+    if source is not None:
+        claim.sources.add(source)
+    return claim

@@ -47,7 +47,7 @@ def _get_for_user[T: models.Model](
 ) -> T:
     try:
         obj = queryset.visible_to(user).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
     if edit and not queryset.model.objects.editable_by(user).filter(pk=obj.pk).exists():
         raise PermissionDenied
@@ -101,6 +101,16 @@ def get_membership_for_user(
     if body is not None:
         memberships = memberships.filter(body=body)
     return _get_for_user(memberships, user, pk, edit=edit)
+
+
+def get_update_for_user(
+    user: User, pk: object, *, edit: bool = False, commitment: m.Commitment | None = None
+) -> m.ProgressUpdate:
+    """A progress update; with ``commitment``, one of that commitment's only (404 otherwise)."""
+    updates = m.ProgressUpdate.objects.select_related("commitment__meeting__team")
+    if commitment is not None:
+        updates = updates.filter(commitment=commitment)
+    return _get_for_user(updates, user, pk, edit=edit)
 
 
 def get_update_for_review(user: User, pk: object) -> m.ProgressUpdate:

@@ -7,16 +7,31 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from agreements.actions import submit_update
 from agreements.models import (
+    Assessment,
+    BodyMembership,
+    Claim,
     Commitment,
     CommitmentParty,
+    ComplianceScore,
+    ContextEvent,
     ImplementationBody,
     Meeting,
+    Milestone,
     OutcomeType,
+    Participant,
     Party,
     PartyRole,
+    Person,
+    ProgressUpdate,
+    ReviewEvent,
     Source,
+    Statement,
+    StatusChange,
     Team,
     TeamMembership,
     TeamRole,
@@ -127,3 +142,133 @@ def commitment(meeting, us, mexico) -> Commitment:
 def fast_password_hashing(settings):
     """Hashing with the production hasher costs ~0.3 s a user; the tests do not need that."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(meeting, commitment, team, us, editor):
+    """One of every record a page acts on, in the team of the personas."""
+    author = make_user("author", team=team)
+    body = make_body(meeting)
+    body.commitments.add(commitment)
+    return {
+        "meeting": meeting,
+        "commitment": commitment,
+        "body": body,
+        "membership": BodyMembership.objects.create(body=body, party=us),
+        "milestone": Milestone.objects.create(
+            commitment=commitment, title="First", due_date=meeting.start_date
+        ),
+        "claim": Claim.objects.create(text="Unclear", meeting=meeting),
+        "source": make_source(team),
+        "update": submit_update(commitment=commitment, author=author, narrative="Seizures"),
+        "draft": submit_update(commitment=commitment, author=editor, narrative="Draft", draft=True),
+        "us": us,
+    }
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+class QueryCount:
+    """Counts the queries a page makes (the ``queries`` fixture).
+
+    A request is a URL, or a tuple ``(url, data)`` or ``(url, data, headers)``.
+    """
+
+    def of(self, client, request) -> int:
+        """The queries one GET makes; it must answer 200."""
+        url, data, headers = (request, None, {}) if isinstance(request, str) else (*request, {})[:3]
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, data, **headers)
+        assert response.status_code == 200, url
+        return len(captured)
+
+    def stay_flat(self, client, fill, *requests) -> None:
+        """Each request makes as many queries with 5 rows as with 50: ``fill(n)`` adds n."""
+        fill(5)
+        few = [self.of(client, request) for request in requests]
+        fill(45)
+        assert [self.of(client, request) for request in requests] == few
+
+
+@pytest.fixture
+def queries() -> QueryCount:
+    return QueryCount()
+
+
+def meeting_data(team, us, mexico, rows: list[dict], **meeting) -> dict:
+    """The meeting form's POST body: a meeting of ``team`` between ``us`` and ``mexico``
+    with one commitment row per dict of ``rows`` (its fields without the row prefix)."""
+    data = {
+        "team": team.pk,
+        "title": "Border security talks",
+        "start_date": "2025-09-03",
+        "end_date": "",
+        "city": "Mexico City",
+        "venue": "National Palace",
+        "parties": [us.pk, mexico.pk],
+        "outcome_type": "reaffirmation",
+        "outcome_note": "MOU discussed",
+        "commitments-TOTAL_FORMS": str(len(rows)),
+        "commitments-INITIAL_FORMS": "0",
+    } | meeting
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"commitments-{i}-{key}"] = value
+    return data
+
+
+def make_status_change(commitment, **extra) -> StatusChange:
+    """A status-history row as the action writes it (here written directly)."""
+    defaults = {
+        "from_status": 0,
+        "to_status": 1,
+        "from_stalled": False,
+        "to_stalled": False,
+        "reason": "Started",
+        "changed_via": "test",
+    }
+    return StatusChange.objects.create(commitment=commitment, **(defaults | extra))
+
+
+@pytest.fixture
+def records(meeting, commitment, us, team, editor):
+    """One record of every team-scoped model, all in `team`."""
+    body = make_body(meeting)
+    body.commitments.add(commitment)
+    person = Person.objects.create(name="Marco Rubio", party=us)
+    update = ProgressUpdate.objects.create(
+        commitment=commitment, author=editor, narrative="Seizures up"
+    )
+    return {
+        Source: make_source(team),
+        Meeting: meeting,
+        Participant: Participant.objects.create(
+            meeting=meeting, person=person, party=us, office="Secretary of State", role="host"
+        ),
+        Commitment: commitment,
+        CommitmentParty: commitment.party_roles.first(),
+        StatusChange: make_status_change(commitment),
+        ImplementationBody: body,
+        BodyMembership: BodyMembership.objects.create(body=body, party=us),
+        Milestone: Milestone.objects.create(
+            body=body, title="First", due_date=datetime.date(2025, 9, 3)
+        ),
+        ProgressUpdate: update,
+        ReviewEvent: ReviewEvent.objects.create(update=update, action="submit", by=editor),
+        Assessment: Assessment.objects.create(
+            commitment=commitment,
+            party=us,
+            score=ComplianceScore.PARTIAL,
+            justification="Work in progress",
+            as_of=datetime.date(2025, 9, 3),
+            assessed_by=editor,
+        ),
+        Statement: Statement.objects.create(
+            meeting=meeting, speaker=person, text="Words", said_on=datetime.date(2025, 9, 3)
+        ),
+        Claim: Claim.objects.create(text="Unclear", commitment=commitment),
+        ContextEvent: ContextEvent.objects.create(
+            meeting=meeting, title="Visit", relation="follow_up"
+        ),
+    }

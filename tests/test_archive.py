@@ -3,11 +3,16 @@ and an admin can restore them."""
 
 from __future__ import annotations
 
+import pytest
+from django.apps import apps
 from django.urls import reverse
 
+from agreements import actions
 from agreements.history import history_of
-from agreements.models import Commitment, ImplementationStatus, Meeting
+from agreements.models import Commitment, ImplementationStatus, Meeting, Versioned
+from agreements.views import PAGE_ACTIONS
 from tests.conftest import make_commitment
+from tests.test_permission_matrix import MATRIX
 
 
 def commitment_url(commitment) -> str:
@@ -46,7 +51,7 @@ def test_an_archived_meeting_takes_its_commitments_out_of_lists(
     client.force_login(editor)
     client.post(
         reverse("agreements:meeting_detail", args=[meeting.pk]),
-        {"form": "archive", "reason": "Recorded twice"},
+        {"action": "archive", "reason": "Recorded twice"},
     )
     assert not client.get("/meetings/").context["page"].object_list
     assert not client.get("/commitments/").context["page"].object_list
@@ -85,3 +90,69 @@ def test_archived_filter_in_the_admin(client, admin_user, editor, meeting, commi
     changelist = reverse("admin:agreements_commitment_changelist")
     archived = client.get(changelist, {"archived": "yes"}).context["cl"].result_list
     assert list(archived) == [Commitment.objects.get(pk=commitment.pk)]
+
+
+def test_archiving_twice_keeps_the_first_archiving(client, editor, admin_user, meeting):
+    actions.archive_record(record=meeting, by=admin_user, reason="Duplicate")
+    first = (meeting.archived_at, meeting.archived_by)
+    client.force_login(editor)
+    response = client.post(
+        reverse("agreements:meeting_detail", args=[meeting.pk]),
+        {"action": "archive", "reason": "Again"},
+    )
+    assert response.status_code == 409
+    assert "is already archived" in response.content.decode()
+    meeting.refresh_from_db()
+    assert (meeting.archived_at, meeting.archived_by) == first
+
+
+def snapshot() -> dict:
+    """Every row count and version of the tracker's tables: what a refused write leaves as is."""
+    counts = {model.__name__: model.objects.count() for model in apps.get_models()}
+    versions = {
+        model.__name__: sorted(model.objects.values_list("pk", "version"))
+        for model in apps.get_app_config("agreements").get_models()
+        if issubclass(model, Versioned)
+    }
+    return counts | versions
+
+
+@pytest.mark.parametrize(
+    ("name", "action"),
+    [(name, action) for name, registry in PAGE_ACTIONS.items() for action in registry],
+)
+def test_every_action_on_a_record_of_an_archived_meeting_is_refused(
+    client, world, admin_user, reviewer, name, action
+):
+    actions.archive_record(record=world["meeting"], by=admin_user, reason="Recorded twice")
+    writer = reviewer if PAGE_ACTIONS[name][action].permission == "review" else admin_user
+    client.force_login(writer)
+    row = MATRIX[name]
+    before = snapshot()
+    response = client.post(
+        reverse(f"agreements:{name}", kwargs=row.kwargs(world)),
+        {"action": action, **row.posts[action](world)},
+    )
+    assert response.status_code in (404, 409, 422)
+    assert snapshot() == before
+
+
+def test_archived_records_show_no_forms(client, world, admin_user, editor, reviewer):
+    actions.archive_record(record=world["meeting"], by=admin_user, reason="Recorded twice")
+    for user in (editor, reviewer, admin_user):
+        client.force_login(user)
+        for record in ("meeting", "commitment", "body"):
+            html = client.get(world[record].get_absolute_url()).content.decode()
+            assert 'name="action"' not in html, (user, record)
+
+
+def test_the_admin_cannot_change_an_archived_record_or_what_it_holds(
+    admin_client, admin_user, meeting, commitment
+):
+    actions.archive_record(record=meeting, by=admin_user, reason="Recorded twice")
+    for record in (meeting, commitment):
+        url = reverse(f"admin:agreements_{record._meta.model_name}_change", args=[record.pk])
+        assert admin_client.post(url, {"title": "Renamed"}).status_code == 403
+    meeting.refresh_from_db()
+    commitment.refresh_from_db()
+    assert "Renamed" not in (meeting.title, commitment.title)

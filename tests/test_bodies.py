@@ -3,15 +3,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import BodyMembership, Confirmation, Milestone, Person
-from tests.conftest import make_body, make_commitment, make_meeting
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
+from tests.conftest import HTMX, make_body, make_commitment, make_meeting
 
 
 @pytest.fixture
@@ -108,17 +104,22 @@ def test_member_with_nobody_named_is_refused_next_to_the_form(client, editor, bo
     assert not body.members.exists()
 
 
+def confirm(membership, confirmation: str, *, version: int) -> dict:
+    """The POST body of a member row's "set_confirmation" action."""
+    return {
+        "action": "set_confirmation",
+        "membership": membership.pk,
+        "version": version,
+        "confirmation": confirmation,
+    }
+
+
 def test_editor_confirms_and_ends_a_membership(client, editor, body, us):
     membership = BodyMembership.objects.create(body=body, party=us)
     client.force_login(editor)
     response = client.post(
         detail_url(body),
-        {
-            "action": "set_confirmation",
-            "membership": membership.pk,
-            "version": 1,
-            "confirmation": "confirmed",
-        },
+        confirm(membership, "confirmed", version=1),
     )
     assert response.status_code == 302
     membership.refresh_from_db()
@@ -153,12 +154,7 @@ def test_reviewer_cannot_change_members(client, reviewer, body, us):
     client.force_login(reviewer)
     for data in (
         {"action": "add_member", "party": us.pk, "confirmation": "confirmed"},
-        {
-            "action": "set_confirmation",
-            "membership": membership.pk,
-            "version": 1,
-            "confirmation": "confirmed",
-        },
+        confirm(membership, "confirmed", version=1),
         {"action": "end_membership", "membership": membership.pk, "version": 1},
     ):
         assert client.post(detail_url(body), data).status_code == 403
@@ -173,7 +169,7 @@ def test_outsider_cannot_see_a_body(client, outsider, body):
     assert body.name not in client.get(reverse("agreements:body_list")).content.decode()
 
 
-def test_body_pages_query_counts_do_not_grow(client, editor, team, us):
+def test_body_pages_query_counts_do_not_grow(client, editor, team, us, queries):
     meeting = make_meeting(team)
 
     def body_with(n: int):
@@ -185,19 +181,14 @@ def test_body_pages_query_counts_do_not_grow(client, editor, team, us):
             Milestone.objects.create(body=body, title="m", due_date=meeting.start_date)
         return body
 
-    def queries(url: str) -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200
-        return len(captured)
-
     client.force_login(editor)
     small = body_with(5)
-    list_small = queries(reverse("agreements:body_list"))
+    list_small = queries.of(client, reverse("agreements:body_list"))
     large = body_with(50)
     for _ in range(45):
         body_with(1)
-    assert queries(reverse("agreements:body_list")) == list_small
-    assert queries(detail_url(small)) == queries(detail_url(large))
+    assert queries.of(client, reverse("agreements:body_list")) == list_small
+    assert queries.of(client, detail_url(small)) == queries.of(client, detail_url(large))
 
 
 def test_stale_confirmation_change_is_a_conflict_shown_in_place(client, editor, body, us):
@@ -207,12 +198,7 @@ def test_stale_confirmation_change_is_a_conflict_shown_in_place(client, editor, 
     client.force_login(editor)
     response = client.post(
         detail_url(body),
-        {
-            "action": "set_confirmation",
-            "membership": membership.pk,
-            "version": 1,
-            "confirmation": "confirmed",
-        },
+        confirm(membership, "confirmed", version=1),
         **HTMX,
     )
     assert response.status_code == 409

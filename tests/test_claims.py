@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from agreements import actions
 from agreements.models import Claim, Verification
-from tests.conftest import make_body, make_meeting, make_source
+from tests.conftest import HTMX, make_body, make_meeting, make_source
 
 URL = "/claims/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def verify(claim, verification: str, source=None, *, version: int | None = None) -> dict:
+    """The POST body of a claim row's "verify" action."""
+    body = {"action": "verify", "claim": claim.pk, "verification": verification}
+    body["version"] = claim.version if version is None else version
+    return body | ({"source": source.pk} if source is not None else {})
 
 
 @pytest.fixture
@@ -42,12 +47,7 @@ def test_editor_verifies_a_claim_with_a_source_in_place(client, editor, claim, t
     client.force_login(editor)
     response = client.post(
         URL,
-        {
-            "claim": claim.pk,
-            "version": claim.version,
-            "verification": "verified",
-            "source": source.pk,
-        },
+        verify(claim, "verified", source),
         **HTMX,
     )
     assert response.status_code == 200
@@ -62,7 +62,9 @@ def test_editor_verifies_a_claim_with_a_source_in_place(client, editor, claim, t
 def test_verifying_without_a_source_is_refused_next_to_the_field(client, editor, claim):
     client.force_login(editor)
     response = client.post(
-        URL, {"claim": claim.pk, "version": claim.version, "verification": "reported"}, **HTMX
+        URL,
+        verify(claim, "reported"),
+        **HTMX,
     )
     assert response.status_code == 422
     html = response.content.decode()
@@ -77,12 +79,7 @@ def test_source_of_another_team_cannot_be_cited(client, editor, claim, other_tea
     client.force_login(editor)
     response = client.post(
         URL,
-        {
-            "claim": claim.pk,
-            "version": claim.version,
-            "verification": "verified",
-            "source": foreign.pk,
-        },
+        verify(claim, "verified", foreign),
     )
     assert response.status_code == 422
     claim.refresh_from_db()
@@ -94,12 +91,7 @@ def test_without_javascript_the_change_redirects_back(client, editor, claim, tea
     client.force_login(editor)
     response = client.post(
         URL,
-        {
-            "claim": claim.pk,
-            "version": claim.version,
-            "verification": "disputed",
-            "source": source.pk,
-        },
+        verify(claim, "disputed", source),
     )
     assert response.status_code == 302
     assert response.headers["Location"] == reverse("agreements:claim_list")
@@ -109,21 +101,23 @@ def test_reviewer_and_outsider_cannot_change_claims(client, reviewer, outsider, 
     client.force_login(reviewer)
     assert (
         client.post(
-            URL, {"claim": claim.pk, "version": claim.version, "verification": "retracted"}
+            URL,
+            verify(claim, "retracted"),
         ).status_code
         == 403
     )
     client.force_login(outsider)
     assert (
         client.post(
-            URL, {"claim": claim.pk, "version": claim.version, "verification": "retracted"}
+            URL,
+            verify(claim, "retracted"),
         ).status_code
         == 404
     )
     assert claim.text not in client.get(URL).content.decode()
 
 
-def test_claims_page_query_count_does_not_grow(client, editor, team):
+def test_claims_page_query_count_does_not_grow(client, editor, team, queries):
     meeting = make_meeting(team)
     make_source(team)
 
@@ -134,13 +128,7 @@ def test_claims_page_query_count_does_not_grow(client, editor, team):
             claim.sources.add(make_source(team))
 
     client.force_login(editor)
-    fill(5)
-    with CaptureQueriesContext(connection) as small:
-        client.get(URL)
-    fill(45)
-    with CaptureQueriesContext(connection) as large:
-        client.get(URL)
-    assert len(small) == len(large)
+    queries.stay_flat(client, fill, URL)
 
 
 def test_stale_verification_is_a_conflict_shown_in_place(client, editor, claim, team):
@@ -151,11 +139,11 @@ def test_stale_verification_is_a_conflict_shown_in_place(client, editor, claim, 
     client.force_login(editor)
     response = client.post(
         URL,
-        {"claim": claim.pk, "version": opened, "verification": "verified", "source": source.pk},
+        verify(claim, "verified", source, version=opened),
         **HTMX,
     )
     assert response.status_code == 409
-    assert "Someone else changed this claim" in response.content.decode()
+    assert f"Someone else changed “{claim}”" in response.content.decode()
     claim.refresh_from_db()
     assert claim.verification == Verification.UNCONFIRMED
     assert not claim.sources.exists()
@@ -170,3 +158,19 @@ def test_claims_page_is_paginated(client, editor, meeting):
         f"Open question {i:02d}" for i in range(25, 30)
     ]
     assert "Page 2 of 2" in response.content.decode()
+
+
+@pytest.mark.parametrize("archived", ["meeting", "commitment", "body"])
+def test_claims_of_archived_records_leave_the_list(
+    client, editor, admin_user, meeting, commitment, archived
+):
+    body = make_body(meeting)
+    subjects = {"meeting": meeting, "commitment": commitment, "body": body}
+    for name, subject in subjects.items():
+        Claim.objects.create(text=f"About the {name}", **{name: subject})
+    actions.archive_record(record=subjects[archived], by=admin_user, reason="Duplicate")
+    client.force_login(editor)
+    html = client.get(URL).content.decode()
+    gone = {"meeting": {"meeting", "commitment", "body"}}.get(archived, {archived})
+    for name in subjects:
+        assert (f"About the {name}" in html) is (name not in gone), name

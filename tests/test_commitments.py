@@ -3,8 +3,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,13 +14,18 @@ from agreements.models import (
     MilestoneStatus,
     ProgressUpdate,
     ReviewState,
-    StatusChange,
     Theme,
 )
-from tests.conftest import make_body, make_commitment, make_meeting, make_source
+from tests.conftest import (
+    HTMX,
+    make_body,
+    make_commitment,
+    make_meeting,
+    make_source,
+    make_status_change,
+)
 
 LIST = "/commitments/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def detail_url(commitment) -> str:
@@ -66,7 +69,28 @@ def test_list_shows_the_users_commitments_with_badges(client, editor, three):
     html = response.content.decode()
     assert "<html" in html
     assert sorted(titles(response)) == ["Curb fuel theft", "Halt fentanyl", "Stop guns"]
-    assert "Overdue" in html and "Stalled" in html and "Complete" in html
+    assert '<span class="badge danger">Overdue</span>' in html
+    assert '<span class="badge warn">Stalled</span>' in html
+    assert (
+        '<span class="badge status-3" title="Implementation status 3 of 3">Complete</span>' in html
+    )
+    assert "&lt;span" not in html  # no badge printed as text
+
+
+def test_detail_shows_every_flag_as_a_badge_not_as_text(client, editor, meeting):
+    commitment = make_commitment(
+        meeting,
+        title="Old plan",
+        is_stalled=True,
+        cancellation=Cancellation.CANCELLED,
+        target_date=datetime.date(2025, 10, 1),
+    )
+    client.force_login(editor)
+    html = client.get(detail_url(commitment)).content.decode()
+    assert (
+        '<span class="badge muted">Cancelled</span><span class="badge warn">Stalled</span>' in html
+    )
+    assert "&lt;span" not in html
 
 
 def test_htmx_request_gets_only_the_table(client, editor, three):
@@ -145,7 +169,7 @@ def test_cancelled_commitments_stay_visible(client, editor, meeting):
     assert "Old plan" in html and "Superseded" in html
 
 
-def test_list_and_fragment_query_counts_do_not_grow(client, editor, team, us):
+def test_list_and_fragment_query_counts_do_not_grow(client, editor, team, us, queries):
     def fill(n: int) -> None:
         meeting = make_meeting(team)
         body = make_body(meeting)
@@ -153,34 +177,14 @@ def test_list_and_fragment_query_counts_do_not_grow(client, editor, team, us):
             body.commitments.add(make_commitment(meeting, parties=[us]))
 
     client.force_login(editor)
-    fill(5)
-    with CaptureQueriesContext(connection) as page_small:
-        client.get(LIST)
-    with CaptureQueriesContext(connection) as fragment_small:
-        client.get(LIST, {"party": us.pk}, **HTMX)
-    fill(45)
-    with CaptureQueriesContext(connection) as page_large:
-        client.get(LIST)
-    with CaptureQueriesContext(connection) as fragment_large:
-        client.get(LIST, {"party": us.pk}, **HTMX)
-    assert len(page_small) == len(page_large)
-    assert len(fragment_small) == len(fragment_large)
+    queries.stay_flat(client, fill, LIST, (LIST, {"party": us.pk}, HTMX))
 
 
 # Detail page ------------------------------------------------------------------------------
 
 
 def test_detail_shows_the_commitment_and_its_timeline(client, reviewer, editor, commitment):
-    StatusChange.objects.create(
-        commitment=commitment,
-        from_status=0,
-        to_status=1,
-        from_stalled=False,
-        to_stalled=False,
-        reason="Task force set up",
-        changed_by=editor,
-        changed_via="web",
-    )
+    make_status_change(commitment, reason="Task force set up", changed_by=editor)
     submit_update(
         commitment=commitment, author=editor, narrative="Seizures rose 20%", proposed_status=2
     )
@@ -253,6 +257,7 @@ def test_progress_update_is_submitted_and_leaves_the_official_status(
     assert "<html" not in html
     assert "Progress update submitted for review." in html
     assert "Seizures rose 20%" in html and "SSPC seizure figures" in html
+    assert response.context["update_form"]["narrative"].value() is None  # a fresh form
     update = ProgressUpdate.objects.get()
     assert (update.author, update.review_state, update.proposed_status) == (
         editor,
@@ -294,7 +299,7 @@ def test_reviewer_cannot_write(client, reviewer, commitment):
     assert not ProgressUpdate.objects.exists()
 
 
-def test_detail_query_count_does_not_grow(client, editor, meeting, us, team):
+def test_detail_query_count_does_not_grow(client, editor, meeting, us, team, queries):
     def commitment_with(n: int):
         commitment = make_commitment(meeting, parties=[us])
         source = make_source(team)
@@ -306,25 +311,14 @@ def test_detail_query_count_does_not_grow(client, editor, meeting, us, team):
                 commitment=commitment, author=editor, narrative="n"
             )
             update.sources.add(source)
-            StatusChange.objects.create(
-                commitment=commitment,
-                from_status=i % 3,
-                to_status=i % 3 + 1,
-                from_stalled=False,
-                to_stalled=False,
-                reason="r",
-                changed_by=editor,
-                changed_via="web",
+            make_status_change(
+                commitment, from_status=i % 3, to_status=i % 3 + 1, changed_by=editor
             )
         return commitment
 
     client.force_login(editor)
     small, large = commitment_with(5), commitment_with(50)
-    with CaptureQueriesContext(connection) as few:
-        client.get(detail_url(small))
-    with CaptureQueriesContext(connection) as many:
-        client.get(detail_url(large))
-    assert len(few) == len(many)
+    assert queries.of(client, detail_url(small)) == queries.of(client, detail_url(large))
 
 
 def test_ticking_a_milestone_changed_meanwhile_is_a_conflict(client, editor, commitment):
@@ -352,3 +346,23 @@ def test_page_links_keep_the_filters_and_swap_the_table(client, editor, meeting)
     html = client.get(LIST, {"theme": "arms", "page": 1}).content.decode()
     assert 'href="?theme=arms&amp;page=2" hx-get="?theme=arms&amp;page=2"' in html
     assert 'hx-target="#commitment-table"' in html
+
+
+def test_a_refused_htmx_action_answers_with_its_section_and_the_reason(client, editor, commitment):
+    update = submit_update(commitment=commitment, author=editor, narrative="Seizures")
+    client.force_login(editor)
+    response = client.post(
+        detail_url(commitment), {"action": "submit_draft", "update": update.pk}, **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert html.lstrip().startswith('<div id="update-area">')  # the whole section, not a string
+    assert '<p role="alert" class="refusal">Only a draft can be submitted.</p>' in html
+    assert 'name="narrative"' in html and "Seizures" in html  # form and timeline still there
+
+
+@pytest.mark.parametrize("update", ["abc", "99999999999999999999", ""])
+def test_submitting_an_update_that_is_not_there_is_a_404(client, editor, commitment, update):
+    client.force_login(editor)
+    response = client.post(detail_url(commitment), {"action": "submit_draft", "update": update})
+    assert response.status_code == 404

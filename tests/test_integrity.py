@@ -101,3 +101,63 @@ def test_postgresql_refuses_changing_or_deleting_history(commitment):
         ):
             cursor.execute(statement)
     assert Commitment.history.count() == 2
+
+
+@postgres_only
+def test_postgresql_lets_only_the_review_state_of_an_update_change(commitment, editor):
+    update = actions.submit_update(commitment=commitment, author=editor, narrative="n")
+    table = ProgressUpdate._meta.db_table
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET narrative = 'rewritten', review_state = 'approved'")
+    update.refresh_from_db()
+    assert (update.narrative, update.review_state) == ("n", "submitted")
+
+
+@postgres_only
+@pytest.mark.parametrize("state", ["draft", "approved", "returned", "resubmitted"])
+def test_postgresql_refuses_a_review_state_that_disagrees_with_the_events(
+    commitment, editor, state
+):
+    actions.submit_update(commitment=commitment, author=editor, narrative="n")
+    table = ProgressUpdate._meta.db_table
+    with (
+        pytest.raises(DatabaseError, match="disagrees with its review events"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET review_state = %s", [state])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would check
+
+
+@postgres_only
+def test_postgresql_accepts_the_states_the_actions_write(commitment, editor, reviewer):
+    first = actions.submit_update(commitment=commitment, author=editor, narrative="n")
+    actions.return_update(update=first, by=reviewer, comment="Cite it")
+    second = actions.submit_update(
+        commitment=commitment, author=editor, narrative="n2", revises=first
+    )
+    actions.approve_update(update=second, by=reviewer)
+    draft = actions.submit_update(commitment=commitment, author=editor, narrative="d", draft=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no error: they agree
+    states = dict(ProgressUpdate.objects.values_list("pk", "review_state"))
+    assert states == {first.pk: "returned", second.pk: "approved", draft.pk: "draft"}
+
+
+def test_a_review_event_stores_the_state_it_moves_its_update_to(commitment, editor, reviewer):
+    """However an event is written (actions, admin, a data script), the update's stored state
+    follows it: the queue and lists read that column."""
+    update = ProgressUpdate.objects.create(commitment=commitment, author=editor, narrative="n")
+    ReviewEvent.objects.create(update=update, action="submit", by=editor)
+    assert ProgressUpdate.objects.get(pk=update.pk).review_state == "submitted"
+    ReviewEvent.objects.create(update=update, action="return", by=reviewer, comment="Cite it")
+    assert ProgressUpdate.objects.get(pk=update.pk).review_state == "returned"
+    revision = ProgressUpdate.objects.create(
+        commitment=commitment, author=editor, narrative="n2", revises=update
+    )
+    ReviewEvent.objects.create(update=revision, action="submit", by=editor)
+    assert ProgressUpdate.objects.get(pk=revision.pk).review_state == "resubmitted"

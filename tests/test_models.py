@@ -29,7 +29,14 @@ from agreements.models import (
     StatusChange,
     Verification,
 )
-from tests.conftest import make_body, make_commitment, make_meeting, make_party, make_source
+from tests.conftest import (
+    make_body,
+    make_commitment,
+    make_meeting,
+    make_party,
+    make_source,
+    make_status_change,
+)
 
 SEPT_3 = datetime.date(2025, 9, 3)
 
@@ -170,31 +177,11 @@ def test_status_change_without_a_reason_is_refused(commitment, editor):
 
 
 def test_status_history_row_without_a_reason_is_refused_by_the_database(commitment):
-    refused_by_database(
-        lambda: StatusChange.objects.create(
-            commitment=commitment,
-            from_status=0,
-            to_status=1,
-            from_stalled=False,
-            to_stalled=False,
-            reason="",
-            changed_via="test",
-        )
-    )
+    refused_by_database(lambda: make_status_change(commitment, reason=""))
 
 
 def test_status_history_row_that_changes_nothing_is_refused_by_the_database(commitment):
-    refused_by_database(
-        lambda: StatusChange.objects.create(
-            commitment=commitment,
-            from_status=1,
-            to_status=1,
-            from_stalled=False,
-            to_stalled=False,
-            reason="No change",
-            changed_via="test",
-        )
-    )
+    refused_by_database(lambda: make_status_change(commitment, from_status=1, reason="No change"))
 
 
 def test_setting_the_same_status_writes_no_history(commitment, editor):
@@ -266,7 +253,9 @@ def test_done_milestone_needs_a_completion_date(commitment):
         Milestone(
             commitment=commitment, title="x", due_date=SEPT_3, status=MilestoneStatus.DONE
         ).full_clean()
-    assert exc.value.message_dict["completed_on"] == ["Give the date the milestone was done."]
+    assert exc.value.message_dict["completed_on"] == [
+        "A done milestone has a completion date, and only a done one."
+    ]
 
 
 def test_planned_milestone_has_no_completion_date(commitment):

@@ -6,122 +6,110 @@ Adding a URL to ``agreements.urls`` without a row here fails ``test_matrix_cover
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.urls import get_resolver, reverse
 
-from agreements.actions import submit_update
-from agreements.models import BodyMembership, Claim, Milestone
-from tests.conftest import make_body, make_source, make_user
+from agreements.views import PAGE_ACTIONS
 
 
 @dataclass
 class Row:
-    """How to reach one URL: its kwargs from the world, and a POST body that writes (if any)."""
+    """How to reach one URL: its kwargs from the world, and a POST body for each thing the page
+    does: each of its ``ACTIONS`` (the body gets ``action``), or "save" for a form page."""
 
     kwargs: Callable[[dict], dict] = lambda w: {}
-    post: Callable[[dict], dict] | None = None
+    posts: dict[str, Callable[[dict], dict]] = field(default_factory=dict)
     # GET status for an outsider: lists show an empty page, records are hidden (404).
     outsider_get: int = 200
     # POST status for an outsider: another team's record is hidden (404).
     outsider_post: int = 404
     # A form page that only editors may open: reviewers get 403 on GET too.
     editors_only: bool = False
-    # Who may write here: editors, except where reviewers decide (then editors get 403).
-    writers: tuple[str, ...] = ("editor", "admin")
 
+
+EMPTY_MEETING_FORM = {"title": "", "commitments-TOTAL_FORMS": "0", "commitments-INITIAL_FORMS": "0"}
 
 MATRIX: dict[str, Row] = {
     "dashboard": Row(),
     "meeting_list": Row(),
     "meeting_create": Row(
-        post=lambda w: {
-            "title": "",
-            "commitments-TOTAL_FORMS": "0",
-            "commitments-INITIAL_FORMS": "0",
-        },
+        posts={"save": lambda w: EMPTY_MEETING_FORM},
         # An outsider edits their own team, so they may record a meeting (for their team).
         outsider_post=422,
         editors_only=True,
     ),
     "meeting_detail": Row(
         kwargs=lambda w: {"pk": w["meeting"].pk},
-        post=lambda w: {
-            "form": "claim",
-            "claim-text": "New claim",
-            "claim-verification": "unconfirmed",
+        posts={
+            "add_milestone": lambda w: {"milestone-title": "Plan"},
+            "add_statement": lambda w: {"statement-text": "Words"},
+            "add_claim": lambda w: {"claim-text": "New claim", "claim-verification": "unconfirmed"},
+            "add_source": lambda w: {"source-title": "Readout"},
+            "archive": lambda w: {"reason": "Recorded twice"},
         },
         outsider_get=404,
     ),
     "meeting_edit": Row(
         kwargs=lambda w: {"pk": w["meeting"].pk},
-        post=lambda w: {
-            "title": "",
-            "commitments-TOTAL_FORMS": "0",
-            "commitments-INITIAL_FORMS": "0",
-        },
+        posts={"save": lambda w: EMPTY_MEETING_FORM},
         outsider_get=404,
         editors_only=True,
     ),
     "commitment_list": Row(),
     "commitment_detail": Row(
         kwargs=lambda w: {"pk": w["commitment"].pk},
-        post=lambda w: {
-            "action": "toggle_milestone",
-            "milestone": w["milestone"].pk,
-            "version": w["milestone"].version,
+        posts={
+            "toggle_milestone": lambda w: {
+                "milestone": w["milestone"].pk,
+                "version": w["milestone"].version,
+            },
+            "post_update": lambda w: {"narrative": "Seizures rose"},
+            "submit_draft": lambda w: {"update": w["draft"].pk},
+            "assess": lambda w: {"assessment-party": w["us"].pk},
+            "archive": lambda w: {"reason": "Recorded twice"},
         },
         outsider_get=404,
     ),
     "body_list": Row(),
     "body_detail": Row(
         kwargs=lambda w: {"pk": w["body"].pk},
-        post=lambda w: {
-            "action": "set_confirmation",
-            "membership": w["membership"].pk,
-            "version": w["membership"].version,
-            "confirmation": "confirmed",
+        posts={
+            "add_member": lambda w: {"party": w["us"].pk, "confirmation": "reported"},
+            "set_confirmation": lambda w: {
+                "membership": w["membership"].pk,
+                "version": w["membership"].version,
+                "confirmation": "confirmed",
+            },
+            "end_membership": lambda w: {
+                "membership": w["membership"].pk,
+                "version": w["membership"].version,
+            },
         },
         outsider_get=404,
     ),
     "review_queue": Row(
-        post=lambda w: {"update": w["update"].pk, "decision": "approve", "comment": ""},
-        writers=("reviewer", "admin"),
+        posts={
+            "approve": lambda w: {"update": w["update"].pk},
+            "return": lambda w: {"update": w["update"].pk, "comment": "Cite a source"},
+        },
     ),
     "record_history": Row(
         kwargs=lambda w: {"kind": "commitment", "pk": w["commitment"].pk},
         outsider_get=404,
     ),
     "claim_list": Row(
-        post=lambda w: {
-            "claim": w["claim"].pk,
-            "version": w["claim"].version,
-            "verification": "verified",
-            "source": w["source"].pk,
+        posts={
+            "verify": lambda w: {
+                "claim": w["claim"].pk,
+                "version": w["claim"].version,
+                "verification": "verified",
+                "source": w["source"].pk,
+            },
         },
     ),
 }
-
-
-@pytest.fixture
-def world(meeting, commitment, team, us):
-    body = make_body(meeting)
-    body.commitments.add(commitment)
-    return {
-        "meeting": meeting,
-        "commitment": commitment,
-        "body": body,
-        "membership": BodyMembership.objects.create(body=body, party=us),
-        "milestone": Milestone.objects.create(
-            commitment=commitment, title="First", due_date=meeting.start_date
-        ),
-        "claim": Claim.objects.create(text="Unclear", meeting=meeting),
-        "source": make_source(team),
-        "update": submit_update(
-            commitment=commitment, author=make_user("author", team=team), narrative="Seizures"
-        ),
-    }
 
 
 def app_url_names() -> set[str]:
@@ -136,10 +124,24 @@ def test_matrix_covers_every_url():
     assert app_url_names() == set(MATRIX)
 
 
-CASES = [(name, method) for name in MATRIX for method in ("get", "post")]
+@pytest.mark.parametrize("name", sorted(PAGE_ACTIONS))
+def test_matrix_covers_every_action_of_every_page(name):
+    assert set(MATRIX[name].posts) == set(PAGE_ACTIONS[name])
 
 
-def expected(persona: str, method: str, row: Row) -> set[int]:
+def writers(name: str, action: str) -> set[str]:
+    """Who may do it: editors (and admins), or reviewers (and admins) where they decide."""
+    permission = PAGE_ACTIONS[name][action].permission if name in PAGE_ACTIONS else "edit"
+    return {"admin", "reviewer" if permission == "review" else "editor"}
+
+
+CASES = [(name, "get", "") for name in MATRIX] + [
+    (name, "post", action) for name, row in MATRIX.items() for action in row.posts or [""]
+]
+
+
+def expected(persona: str, name: str, method: str, action: str) -> set[int]:
+    row = MATRIX[name]
     if persona == "anonymous":
         return {302}
     if method == "get":
@@ -148,18 +150,18 @@ def expected(persona: str, method: str, row: Row) -> set[int]:
         if persona == "reviewer" and row.editors_only:
             return {403}
         return {200}
-    if row.post is None:
+    if not row.posts:
         return {405}
-    # A write that got past the permission check: a redirect, 200 for an in-place answer,
-    # or 422 when the (deliberately incomplete) data is refused with errors.
     if persona == "outsider":
         return {row.outsider_post}
-    return {200, 302, 303, 422} if persona in row.writers else {403}
+    # Past the permission check: a redirect, 200 for an in-place answer, 422 for a form with
+    # errors (some bodies are deliberately incomplete), 409 for a refusal by a rule.
+    return {200, 302, 303, 409, 422} if persona in writers(name, action) else {403}
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "outsider", "reviewer", "editor", "admin"])
-@pytest.mark.parametrize(("name", "method"), CASES)
-def test_permission_matrix(client, world, request, persona, name, method):
+@pytest.mark.parametrize(("name", "method", "action"), CASES)
+def test_permission_matrix(client, world, request, persona, name, method, action):
     if persona != "anonymous":
         user = request.getfixturevalue("admin_user" if persona == "admin" else persona)
         client.force_login(user)
@@ -168,8 +170,11 @@ def test_permission_matrix(client, world, request, persona, name, method):
     if method == "get":
         response = client.get(url)
     else:
-        response = client.post(url, row.post(world) if row.post else {})
-    assert response.status_code in expected(persona, method, row), response.content[:300]
+        body = row.posts[action](world) if action else {}
+        if name in PAGE_ACTIONS:
+            body = {"action": action, **body}
+        response = client.post(url, body)
+    assert response.status_code in expected(persona, name, method, action), response.content[:300]
     if persona == "anonymous":
         assert "/accounts/login/" in response.headers["Location"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -16,63 +17,11 @@ from tests.conftest import make_body, make_commitment, make_meeting, make_source
 SEPT_3 = datetime.date(2025, 9, 3)
 
 
-@pytest.fixture
-def records(meeting, commitment, us, team, editor):
-    """One record of every team-scoped model, all in `team`."""
-    body = make_body(meeting)
-    body.commitments.add(commitment)
-    person = m.Person.objects.create(name="Marco Rubio", party=us)
-    update = m.ProgressUpdate.objects.create(
-        commitment=commitment, author=editor, narrative="Seizures up"
-    )
-    return {
-        m.Source: make_source(team),
-        m.Meeting: meeting,
-        m.Participant: m.Participant.objects.create(
-            meeting=meeting, person=person, party=us, office="Secretary of State", role="host"
-        ),
-        m.Commitment: commitment,
-        m.CommitmentParty: commitment.party_roles.first(),
-        m.StatusChange: m.StatusChange.objects.create(
-            commitment=commitment,
-            from_status=0,
-            to_status=1,
-            from_stalled=False,
-            to_stalled=False,
-            reason="Started",
-            changed_via="test",
-        ),
-        m.ImplementationBody: body,
-        m.BodyMembership: m.BodyMembership.objects.create(body=body, party=us),
-        m.Milestone: m.Milestone.objects.create(body=body, title="First", due_date=SEPT_3),
-        m.ProgressUpdate: update,
-        m.ReviewEvent: m.ReviewEvent.objects.create(update=update, action="submit", by=editor),
-        m.Assessment: m.Assessment.objects.create(
-            commitment=commitment,
-            party=us,
-            score=m.ComplianceScore.PARTIAL,
-            justification="Work in progress",
-            as_of=SEPT_3,
-            assessed_by=editor,
-        ),
-        m.Statement: m.Statement.objects.create(
-            meeting=meeting, speaker=person, text="Words", said_on=SEPT_3
-        ),
-        m.Claim: m.Claim.objects.create(text="Unclear", commitment=commitment),
-        m.ContextEvent: m.ContextEvent.objects.create(
-            meeting=meeting, title="Visit", relation="follow_up"
-        ),
-    }
-
-
 def scoped_models():
     return [
         model
-        for model in m.__dict__.values()
-        if isinstance(model, type)
-        and issubclass(model, m.models.Model)
-        and hasattr(model, "team_lookups")
-        and not model._meta.abstract
+        for model in apps.get_app_config("agreements").get_models()
+        if hasattr(model, "team_lookups")
     ]
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from agreements import actions
@@ -18,10 +17,9 @@ from agreements.models import (
     ReviewState,
     StatusChange,
 )
-from tests.conftest import make_commitment, make_source, make_user
+from tests.conftest import HTMX, make_commitment, make_source, make_user
 
 QUEUE = "/reviews/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def submitted(commitment, author, **extra) -> ProgressUpdate:
@@ -57,7 +55,7 @@ def test_approval_makes_the_proposal_official_with_history(client, editor, revie
     update = submitted(commitment, editor, proposed_status=2, proposed_stalled=True)
     client.force_login(reviewer)
     response = client.post(
-        QUEUE, {"update": update.pk, "decision": "approve", "comment": "Figures check out"}, **HTMX
+        QUEUE, {"update": update.pk, "action": "approve", "comment": "Figures check out"}, **HTMX
     )
     assert response.status_code == 200
     assert "Approved: update on" in response.content.decode()
@@ -69,6 +67,28 @@ def test_approval_makes_the_proposal_official_with_history(client, editor, revie
     assert ProgressUpdate.objects.get().review_state == ReviewState.APPROVED
 
 
+@pytest.mark.parametrize(
+    ("action", "comment", "badge", "status"),
+    [
+        ("approve", "", "state-approved", "Intermediate"),
+        ("return", "Cite the source", "state-returned", "Not started"),
+    ],
+)
+def test_decided_row_shows_the_update_as_the_decision_left_it(
+    client, editor, reviewer, commitment, action, comment, badge, status
+):
+    update = submitted(commitment, editor, proposed_status=2)
+    client.force_login(reviewer)
+    response = client.post(
+        QUEUE, {"update": update.pk, "action": action, "comment": comment}, **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<span class="badge {badge}">' in html and "state-submitted" not in html
+    assert f'title="Implementation status {2 if action == "approve" else 0} of 3">{status}<' in html
+    assert "<form" not in html  # decided: nothing left to decide here
+
+
 def test_submitted_update_does_not_change_the_status(commitment, editor):
     submitted(commitment, editor, proposed_status=3)
     commitment.refresh_from_db()
@@ -78,9 +98,7 @@ def test_submitted_update_does_not_change_the_status(commitment, editor):
 def test_return_needs_a_comment(client, editor, reviewer, commitment):
     update = submitted(commitment, editor)
     client.force_login(reviewer)
-    response = client.post(
-        QUEUE, {"update": update.pk, "decision": "return", "comment": " "}, **HTMX
-    )
+    response = client.post(QUEUE, {"update": update.pk, "action": "return", "comment": " "}, **HTMX)
     assert response.status_code == 422
     assert "Say what to revise when returning an update." in response.content.decode()
     assert not ReviewEvent.objects.exclude(action="submit").exists()
@@ -89,7 +107,7 @@ def test_return_needs_a_comment(client, editor, reviewer, commitment):
 def test_returned_update_is_revised_and_resubmitted(client, editor, reviewer, commitment):
     update = submitted(commitment, editor, proposed_status=1)
     client.force_login(reviewer)
-    client.post(QUEUE, {"update": update.pk, "decision": "return", "comment": "Cite the source"})
+    client.post(QUEUE, {"update": update.pk, "action": "return", "comment": "Cite the source"})
     assert ProgressUpdate.objects.get(pk=update.pk).review_state == ReviewState.RETURNED
     client.force_login(editor)
     page = client.get(reverse("agreements:commitment_detail", args=[commitment.pk]))
@@ -124,7 +142,7 @@ def test_only_a_returned_update_can_be_revised(editor, commitment):
 def test_nobody_reviews_their_own_update_admins_included(client, admin_user, commitment):
     update = submitted(commitment, admin_user, proposed_status=3)
     client.force_login(admin_user)
-    assert client.post(QUEUE, {"update": update.pk, "decision": "approve"}).status_code == 403
+    assert client.post(QUEUE, {"update": update.pk, "action": "approve"}).status_code == 403
     with pytest.raises(ValidationError, match="Nobody reviews their own update"):
         actions.approve_update(update=update, by=admin_user)
     commitment.refresh_from_db()
@@ -170,10 +188,10 @@ def test_drafts_wait_for_their_author(client, editor, reviewer, commitment):
 def test_editor_who_is_not_a_reviewer_cannot_decide(client, editor, commitment, team):
     update = submitted(commitment, make_user("author", team=team))
     client.force_login(editor)
-    assert client.post(QUEUE, {"update": update.pk, "decision": "approve"}).status_code == 403
+    assert client.post(QUEUE, {"update": update.pk, "action": "approve"}).status_code == 403
 
 
-def test_queue_query_count_does_not_grow(client, reviewer, editor, meeting, team):
+def test_queue_query_count_does_not_grow(client, reviewer, editor, meeting, team, queries):
     source = make_source(team)
 
     def fill(n: int) -> None:
@@ -181,16 +199,17 @@ def test_queue_query_count_does_not_grow(client, reviewer, editor, meeting, team
             submitted(make_commitment(meeting), editor, sources=[source])
 
     client.force_login(reviewer)
-    fill(5)
-    with CaptureQueriesContext(connection) as few:
-        client.get(QUEUE)
-    fill(45)
-    with CaptureQueriesContext(connection) as many:
-        client.get(QUEUE)
-    assert len(few) == len(many)
+    queries.stay_flat(client, fill, QUEUE)
 
 
 # Assessments -------------------------------------------------------------------------------
+
+
+def assess(party, *, score: str, justification: str, stage: str = "interim") -> dict:
+    """The POST body of the commitment page's "assess" action."""
+    fields = {"party": party.pk, "score": score, "justification": justification}
+    fields |= {"as_of": "2025-12-01", "stage": stage}
+    return {"action": "assess"} | {f"assessment-{k}": v for k, v in fields.items()}
 
 
 def test_reviewer_assesses_a_party_on_the_commitment_page(client, reviewer, commitment, us, mexico):
@@ -198,14 +217,7 @@ def test_reviewer_assesses_a_party_on_the_commitment_page(client, reviewer, comm
     client.force_login(reviewer)
     response = client.post(
         url,
-        {
-            "action": "assess",
-            "assessment-party": us.pk,
-            "assessment-score": "0",
-            "assessment-justification": "Task force set up, no results yet",
-            "assessment-as_of": "2025-12-01",
-            "assessment-stage": "interim",
-        },
+        assess(us, score="0", justification="Task force set up, no results yet", stage="interim"),
         **HTMX,
     )
     html = response.content.decode()
@@ -221,14 +233,7 @@ def test_assessment_needs_a_justification(client, reviewer, commitment, us):
     client.force_login(reviewer)
     response = client.post(
         reverse("agreements:commitment_detail", args=[commitment.pk]),
-        {
-            "action": "assess",
-            "assessment-party": us.pk,
-            "assessment-score": "-1",
-            "assessment-justification": "",
-            "assessment-as_of": "2025-12-01",
-            "assessment-stage": "final",
-        },
+        assess(us, score="-1", justification="", stage="final"),
         **HTMX,
     )
     assert response.status_code == 422
@@ -240,14 +245,7 @@ def test_only_reviewers_assess(client, editor, commitment, us):
     client.force_login(editor)
     response = client.post(
         reverse("agreements:commitment_detail", args=[commitment.pk]),
-        {
-            "action": "assess",
-            "assessment-party": us.pk,
-            "assessment-score": "+1",
-            "assessment-justification": "x",
-            "assessment-as_of": "2025-12-01",
-            "assessment-stage": "final",
-        },
+        assess(us, score="+1", justification="x", stage="final"),
     )
     assert response.status_code == 403
 

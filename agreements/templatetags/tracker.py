@@ -6,7 +6,7 @@ They only format what the view computed; no permission checks and no queries her
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -36,7 +36,8 @@ def flag_badges(commitment, today=None) -> str:
         parts.append(format_html('<span class="badge warn">{}</span>', "Stalled"))
     if today is not None and commitment.is_overdue(today):
         parts.append(format_html('<span class="badge danger">{}</span>', "Overdue"))
-    return format_html("{}", "".join(str(p) for p in parts)) if parts else ""
+    # Each part is already safe (format_html): joined as such, never escaped again.
+    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 @register.simple_tag

@@ -1,9 +1,12 @@
 """Function views, one per page; each serves its page and that page's htmx partials.
 
 One module per entity; ``urls.py`` refers to them through this package (hence the
-re-exports below, which ruff is told not to flag).
+re-exports below, which ruff is told not to flag). A page that changes things names its
+actions in its module's ``ACTIONS``; ``PAGE_ACTIONS`` gathers them by URL name (the permission
+matrix test covers each one).
 """
 
+from . import bodies, claims, commitments, meetings, reviews
 from .bodies import body_detail, body_list
 from .claims import claim_list
 from .commitments import commitment_detail, commitment_list
@@ -11,3 +14,11 @@ from .dashboard import dashboard
 from .history import record_history
 from .meetings import meeting_create, meeting_detail, meeting_edit, meeting_list
 from .reviews import review_queue
+
+PAGE_ACTIONS = {
+    "meeting_detail": meetings.ACTIONS,
+    "commitment_detail": commitments.ACTIONS,
+    "body_detail": bodies.ACTIONS,
+    "claim_list": claims.ACTIONS,
+    "review_queue": reviews.ACTIONS,
+}

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import permissions
-from ..forms import ConfirmationForm, MemberForm
+from .. import actions, permissions
+from ..forms import MemberForm
 from ..models import (
     BodyMembership,
     Claim,
@@ -16,9 +14,8 @@ from ..models import (
     ImplementationBody,
     Milestone,
     MilestoneStatus,
-    VersionConflict,
 )
-from .common import annotated_page, render_page, wants_fragment
+from .common import Outcome, PageAction, annotated_page, render_page, run_action, version_of
 
 PAGE_SIZE = 25
 
@@ -36,67 +33,66 @@ def body_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A body: mandate, cadence, lifecycle, members, overseen commitments, next meeting.
-
-    Editors manage members in place: POST ``action`` = add_member, set_confirmation or
-    end_membership; each answers with the ``members`` partial (htmx) or a redirect.
-    """
+    Editors manage members in place (``ACTIONS``, each answering with the members section)."""
     if request.method == "POST":
-        body = permissions.get_body_for_user(request.user, pk, edit=True)
-        return _change_members(request, body)
-    body = permissions.get_body_for_user(request.user, pk)
-    return _render_detail(request, body, member_form=MemberForm(body=body))
-
-
-def _change_members(request: HttpRequest, body: ImplementationBody) -> HttpResponse:
-    action = request.POST.get("action")
-    member_form = MemberForm(body=body)
-    if action == "add_member":
-        member_form = MemberForm(request.POST, body=body)
-        if not member_form.is_valid():
-            return _render_detail(request, body, member_form=member_form, status=422)
-        notice = f"{member_form.save()}: added."
-        member_form = MemberForm(body=body)
-    elif action in ("set_confirmation", "end_membership"):
-        form = ConfirmationForm(request.POST)
-        if action == "end_membership":
-            form.fields["confirmation"].required = False
-        if not form.is_valid():
-            return _render_detail(request, body, member_form=member_form, status=422)
-        membership = permissions.get_membership_for_user(
-            request.user, form.cleaned_data["membership"], edit=True, body=body
+        return run_action(
+            request,
+            ACTIONS,
+            get=lambda permission: permissions.get_body_for_user(
+                request.user, pk, edit=permission == "edit"
+            ),
+            render=_render_detail,
+            page_url=lambda body: body.get_absolute_url(),
         )
-        if action == "set_confirmation":
-            membership.confirmation = form.cleaned_data["confirmation"]
-            field = "confirmation"
-            notice = f"{membership}: now {membership.get_confirmation_display().lower()}."
-        else:
-            membership.end_date = timezone.localdate()
-            field = "end_date"
-            notice = f"{membership}: membership ended today."
-        try:
-            membership.save_versioned(expected=form.cleaned_data["version"], update_fields=[field])
-        except VersionConflict:
-            notice = (
-                f"Someone else changed {membership} since you opened the page: here is how it "
-                "stands now. Nothing was changed."
-            )
-            return _render_detail(request, body, member_form=member_form, notice=notice, status=409)
-    else:
-        return HttpResponse("Unknown action.", status=400)
-    if wants_fragment(request):
-        return _render_detail(request, body, member_form=member_form, notice=notice)
-    messages.success(request, notice)
-    return redirect("agreements:body_detail", pk=body.pk)
+    return _render_detail(request, permissions.get_body_for_user(request.user, pk))
+
+
+def _add_member(request: HttpRequest, body: ImplementationBody) -> Outcome:
+    form = MemberForm(request.POST, body=body)
+    if not form.is_valid():
+        return Outcome(forms={"member_form": form})
+    membership = actions.add_membership(membership=form.save(commit=False), by=request.user)
+    return Outcome(notice=f"{membership}: added.")
+
+
+def _membership(request: HttpRequest, body: ImplementationBody) -> BodyMembership:
+    return permissions.get_membership_for_user(
+        request.user, request.POST.get("membership"), edit=True, body=body
+    )
+
+
+def _set_confirmation(request: HttpRequest, body: ImplementationBody) -> Outcome:
+    membership = _membership(request, body)
+    actions.set_membership_confirmation(
+        membership=membership,
+        confirmation=request.POST.get("confirmation", ""),
+        expected=version_of(request),
+        by=request.user,
+    )
+    return Outcome(notice=f"{membership}: now {membership.get_confirmation_display().lower()}.")
+
+
+def _end_membership(request: HttpRequest, body: ImplementationBody) -> Outcome:
+    membership = _membership(request, body)
+    actions.end_membership(membership=membership, expected=version_of(request), by=request.user)
+    return Outcome(notice=f"{membership}: membership ended today.")
+
+
+ACTIONS = {
+    "add_member": PageAction(_add_member, "members"),
+    "set_confirmation": PageAction(_set_confirmation, "members"),
+    "end_membership": PageAction(_end_membership, "members"),
+}
 
 
 def _render_detail(
     request: HttpRequest,
     body: ImplementationBody,
     *,
-    member_form: MemberForm,
-    notice: str = "",
-    status: int = 200,
+    partial: str | None = None,
+    outcome: Outcome | None = None,
 ) -> HttpResponse:
+    outcome = outcome or Outcome()
     today = timezone.localdate()
     members = BodyMembership.objects.filter(body=body).select_related("person", "party", "body")
     commitments = (
@@ -120,11 +116,12 @@ def _render_detail(
         ),
         "claims": Claim.objects.filter(body=body).prefetch_related("sources"),
         "sources": body.sources.all(),
-        "can_edit": permissions.is_editor(request.user, body.meeting.team),
-        "member_form": member_form,
+        "can_edit": permissions.is_editor(request.user, body.meeting.team)
+        and not body.is_read_only,
+        "member_form": outcome.forms.get("member_form") or MemberForm(body=body),
         "confirmation_choices": Confirmation.choices,
-        "notice": notice,
+        "outcome": outcome,
     }
     return render_page(
-        request, "agreements/body_detail.html", context, partial="members", status=status
+        request, "agreements/body_detail.html", context, partial=partial, status=outcome.status
     )

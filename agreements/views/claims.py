@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from .. import permissions
+from .. import actions, permissions
 from ..forms import ClaimVerificationForm
-from ..models import Claim, Source, Verification, VersionConflict
-from .common import render_page, wants_fragment
+from ..models import Claim, Source, Verification
+from .common import Outcome, PageAction, render_page, run_action
 
 OPEN_STATES = [Verification.UNCONFIRMED, Verification.DISPUTED]
 PAGE_SIZE = 25
@@ -20,14 +18,23 @@ PAGE_SIZE = 25
 def claim_list(request: HttpRequest) -> HttpResponse:
     """Everything unconfirmed or disputed in the user's records; editors re-verify in place.
 
-    A POST changes one claim's verification state (citing a source when the state needs one)
-    and answers with that claim's row (htmx) or a redirect back to the page.
+    Editors move a claim to another verification state (``ACTIONS``), citing a source when the
+    state needs one; the answer is that claim's row (htmx) or a redirect back to the page.
     """
     if request.method == "POST":
-        return _verify(request)
+        return run_action(
+            request,
+            ACTIONS,
+            get=lambda permission: permissions.get_claim_for_user(
+                request.user, request.POST.get("claim"), edit=permission == "edit"
+            ),
+            render=_render_row,
+            page_url=lambda claim: reverse("agreements:claim_list"),
+        )
     claims = (
         Claim.objects.visible_to(request.user)
-        .filter(verification__in=OPEN_STATES, archived_at__isnull=True)
+        .active()
+        .filter(verification__in=OPEN_STATES)
         .select_related("meeting__team", "commitment__meeting__team", "body__meeting__team")
         .prefetch_related("sources")
         .order_by("verification", "pk")
@@ -49,36 +56,45 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "agreements/claim_list.html", context, partial="claim-list")
 
 
-def _verify(request: HttpRequest) -> HttpResponse:
-    claim = permissions.get_claim_for_user(request.user, request.POST.get("claim"), edit=True)
-    team = claim.team
-    form = ClaimVerificationForm(
-        request.POST, claim=claim, sources=list(Source.objects.filter(team=team))
-    )
+def _verify(request: HttpRequest, claim: Claim) -> Outcome:
+    form = ClaimVerificationForm(request.POST, claim=claim, sources=_sources_of(claim))
     if not form.is_valid():
-        row = {"claim": claim, "team": team, "form": form}
-        return render_page(
-            request, "agreements/claim_list.html", {"row": row}, partial="claim-row", status=422
-        )
-    claim.verification = form.cleaned_data["verification"]
-    try:
-        with transaction.atomic():
-            claim.save_versioned(
-                expected=form.cleaned_data["version"], update_fields=["verification"]
-            )
-            if form.cleaned_data["source"]:
-                claim.sources.add(form.cleaned_data["source"])
-    except VersionConflict:
-        claim.refresh_from_db()
-        form = ClaimVerificationForm(claim=claim, sources=list(Source.objects.filter(team=team)))
-        notice = "Someone else changed this claim since you opened the page: here it is now."
-        row = {"claim": claim, "team": team, "form": form, "notice": notice}
-        return render_page(
-            request, "agreements/claim_list.html", {"row": row}, partial="claim-row", status=409
-        )
-    notice = f"Claim marked {claim.get_verification_display().lower()}."
-    if wants_fragment(request):
-        row = {"claim": claim, "team": team, "form": None, "notice": notice}
-        return render_page(request, "agreements/claim_list.html", {"row": row}, partial="claim-row")
-    messages.success(request, notice)
-    return redirect("agreements:claim_list")
+        return Outcome(forms={"form": form})
+    actions.verify_claim(
+        claim=claim,
+        verification=form.cleaned_data["verification"],
+        source=form.cleaned_data["source"],
+        expected=form.cleaned_data["version"],
+        by=request.user,
+    )
+    return Outcome(notice=f"Claim marked {claim.get_verification_display().lower()}.")
+
+
+ACTIONS = {"verify": PageAction(_verify, "claim-row")}
+
+
+def _sources_of(claim: Claim) -> list[Source]:
+    return list(Source.objects.filter(team=claim.team).order_by("title", "pk"))
+
+
+def _render_row(
+    request: HttpRequest, claim: Claim, *, partial: str | None, outcome: Outcome
+) -> HttpResponse:
+    """One claim's row as it stands now; its form again unless the change was made."""
+    form = outcome.forms.get("form")
+    if form is None and outcome.status != 200:
+        form = ClaimVerificationForm(claim=claim, sources=_sources_of(claim))
+    row = {
+        "claim": claim,
+        "team": claim.team,
+        "form": form,
+        "outcome": outcome,
+        "answered": partial,
+    }
+    return render_page(
+        request,
+        "agreements/claim_list.html",
+        {"row": row, "rows": [row]},
+        partial=partial,
+        status=outcome.status,
+    )

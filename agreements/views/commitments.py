@@ -3,12 +3,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,9 +19,8 @@ from ..models import (
     ReviewEvent,
     ReviewState,
     Source,
-    VersionConflict,
 )
-from .common import archive_record, render_page, wants_fragment
+from .common import ARCHIVE, Outcome, PageAction, render_page, run_action, version_of
 
 PAGE_SIZE = 25
 SORTABLE = [
@@ -93,76 +89,36 @@ class TimelineEntry:
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A commitment: what was agreed, its official status beside any pending proposal, each
     party's latest compliance assessment, the timeline, the milestone checklist and the
-    progress-update form.
-
-    POST ``action``: toggle_milestone (answers with the checklist), post_update or
-    submit_draft (answer with the update area: form and timeline) for editors; assess (answers
-    with the compliance section) for reviewers.
-    """
-    if request.method == "GET":
-        commitment = permissions.get_commitment_for_user(request.user, pk)
-        return _render_detail(request, commitment)
-    action = request.POST.get("action")
-    if action == "assess":
-        commitment = permissions.get_commitment_for_user(request.user, pk, review=True)
-        return _assess(request, commitment)
-    commitment = permissions.get_commitment_for_user(request.user, pk, edit=True)
-    if action == "toggle_milestone":
-        return _toggle_milestone(request, commitment)
-    if action == "post_update":
-        return _post_update(request, commitment)
-    if action == "submit_draft":
-        return _submit_draft(request, commitment)
-    if action == "archive":
-        return archive_record(request, commitment, "agreements:commitment_detail")
-    return HttpResponse("Unknown action.", status=400)
+    progress-update form. Its actions are ``ACTIONS`` (below)."""
+    if request.method == "POST":
+        return run_action(
+            request,
+            ACTIONS,
+            get=lambda permission: permissions.get_commitment_for_user(
+                request.user, pk, edit=permission == "edit", review=permission == "review"
+            ),
+            render=_render_detail,
+            page_url=lambda commitment: commitment.get_absolute_url(),
+        )
+    return _render_detail(request, permissions.get_commitment_for_user(request.user, pk))
 
 
-def _done(request: HttpRequest, commitment: Commitment, partial: str, notice: str):
-    """Answer a write: the changed section for htmx, else a redirect with the message."""
-    if wants_fragment(request):
-        return _render_detail(request, commitment, partial=partial, notice=notice)
-    messages.success(request, notice)
-    return redirect("agreements:commitment_detail", pk=commitment.pk)
-
-
-def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> HttpResponse:
+def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:
     milestone = permissions.get_milestone_for_user(
         request.user, request.POST.get("milestone"), edit=True, commitment=commitment
     )
+    actions.toggle_milestone(milestone=milestone, expected=version_of(request), by=request.user)
     if milestone.status == MilestoneStatus.DONE:
-        milestone.status, milestone.completed_on = MilestoneStatus.PLANNED, None
-        notice = f"“{milestone.title}” is open again."
-    else:
-        milestone.status, milestone.completed_on = MilestoneStatus.DONE, timezone.localdate()
-        notice = f"“{milestone.title}” done."
-    try:
-        milestone.save_versioned(
-            expected=_int(request.POST.get("version")), update_fields=["status", "completed_on"]
-        )
-    except VersionConflict:
-        notice = (
-            f"Someone else changed “{milestone.title}” since you opened the page: "
-            "here is how it stands now. Nothing was changed."
-        )
-        return _render_detail(
-            request, commitment, partial="milestone-checklist", notice=notice, status=409
-        )
-    return _done(request, commitment, "milestone-checklist", notice)
+        return Outcome(notice=f"“{milestone.title}” done.")
+    return Outcome(notice=f"“{milestone.title}” is open again.")
 
 
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
-
-
-def _post_update(request: HttpRequest, commitment: Commitment) -> HttpResponse:
+def _post_update(request: HttpRequest, commitment: Commitment) -> Outcome:
     form = ProgressUpdateForm(
         request.POST, commitment=commitment, sources=_team_sources(commitment)
     )
     if not form.is_valid():
-        return _render_detail(
-            request, commitment, update_form=form, partial="update-area", status=422
-        )
+        return Outcome(forms={"update_form": form})
     draft = "save_draft" in request.POST
     actions.submit_update(
         commitment=commitment,
@@ -174,20 +130,18 @@ def _post_update(request: HttpRequest, commitment: Commitment) -> HttpResponse:
         revises=form.cleaned_data["revises"],
         draft=draft,
     )
-    notice = "Draft saved." if draft else "Progress update submitted for review."
-    return _done(request, commitment, "update-area", notice)
+    return Outcome(notice="Draft saved." if draft else "Progress update submitted for review.")
 
 
-def _submit_draft(request: HttpRequest, commitment: Commitment) -> HttpResponse:
-    update = get_object_or_404(commitment.progress_updates, pk=request.POST.get("update") or 0)
-    try:
-        actions.submit_draft(update=update, by=request.user)
-    except ValidationError as error:
-        return HttpResponse(" ".join(error.messages), status=409)
-    return _done(request, commitment, "update-area", "Draft submitted for review.")
+def _submit_draft(request: HttpRequest, commitment: Commitment) -> Outcome:
+    update = permissions.get_update_for_user(
+        request.user, request.POST.get("update"), edit=True, commitment=commitment
+    )
+    actions.submit_draft(update=update, by=request.user)
+    return Outcome(notice="Draft submitted for review.")
 
 
-def _assess(request: HttpRequest, commitment: Commitment) -> HttpResponse:
+def _assess(request: HttpRequest, commitment: Commitment) -> Outcome:
     form = AssessmentForm(
         request.POST,
         commitment=commitment,
@@ -195,15 +149,22 @@ def _assess(request: HttpRequest, commitment: Commitment) -> HttpResponse:
         sources=_team_sources(commitment),
     )
     if not form.is_valid():
-        return _render_detail(
-            request, commitment, assessment_form=form, partial="compliance", status=422
-        )
-    assessment = form.save(commit=False)
-    assessment.assessed_by = request.user
-    assessment.save()
-    form.save_m2m()
-    notice = f"{assessment.party} assessed: {assessment.get_score_display()}."
-    return _done(request, commitment, "compliance", notice)
+        return Outcome(forms={"assessment_form": form})
+    assessment = actions.record_assessment(
+        assessment=form.save(commit=False),
+        sources=form.cleaned_data["sources"],
+        by=request.user,
+    )
+    return Outcome(notice=f"{assessment.party} assessed: {assessment.get_score_display()}.")
+
+
+ACTIONS = {
+    "toggle_milestone": PageAction(_toggle_milestone, "milestone-checklist"),
+    "post_update": PageAction(_post_update, "update-area"),
+    "submit_draft": PageAction(_submit_draft, "update-area"),
+    "assess": PageAction(_assess, "compliance", permission="review"),
+    "archive": ARCHIVE,
+}
 
 
 def _team_sources(commitment: Commitment):
@@ -218,17 +179,18 @@ def _render_detail(
     request: HttpRequest,
     commitment: Commitment,
     *,
-    update_form: ProgressUpdateForm | None = None,
-    assessment_form: AssessmentForm | None = None,
     partial: str | None = None,
-    notice: str = "",
-    status: int = 200,
+    outcome: Outcome | None = None,
 ) -> HttpResponse:
+    outcome = outcome or Outcome()
+    update_form = outcome.forms.get("update_form")
+    assessment_form = outcome.forms.get("assessment_form")
     user = request.user
     today = timezone.localdate()
     team = commitment.meeting.team
-    can_edit = permissions.is_editor(user, team)
-    can_review = permissions.is_reviewer(user, team)
+    # An archived commitment (or one of an archived meeting) is read-only for everyone.
+    can_edit = permissions.is_editor(user, team) and not commitment.is_read_only
+    can_review = permissions.is_reviewer(user, team) and not commitment.is_read_only
     milestones = list(commitment.milestones.order_by("due_date", "pk"))
     updates = list(
         commitment.progress_updates.select_related("author").prefetch_related(
@@ -253,7 +215,7 @@ def _render_detail(
         update_form = ProgressUpdateForm(
             commitment=commitment,
             sources=_team_sources(commitment),
-            initial=_revision_initial(revising),
+            initial=_revision_initial(revising) or _typed(request),
         )
     if assessment_form is None and can_review:
         assessment_form = AssessmentForm(
@@ -279,11 +241,24 @@ def _render_detail(
         "revising": revising,
         "assessment_form": assessment_form,
         "open_form": "assess" if assessment_form is not None and assessment_form.errors else "",
-        "notice": notice,
+        "outcome": outcome,
     }
     return render_page(
-        request, "agreements/commitment_detail.html", context, partial=partial, status=status
+        request,
+        "agreements/commitment_detail.html",
+        context,
+        partial=partial,
+        status=outcome.status,
     )
+
+
+def _typed(request: HttpRequest) -> dict:
+    """What the user had typed in the update form when another action of the update area
+    answered (htmx includes it): put back in the fresh form, so nothing typed is lost."""
+    if "narrative" not in request.POST or request.POST.get("action") == "post_update":
+        return {}  # a posted update is done, or comes back as its bound form
+    fields = ("narrative", "proposed_status", "proposed_stalled")
+    return {f: request.POST.get(f) for f in fields} | {"sources": request.POST.getlist("sources")}
 
 
 def _revision_initial(returned) -> dict:

@@ -1,16 +1,28 @@
-"""What every page view shares: choosing between the page and one of its partials."""
+"""What every page view shares: choosing between the page and one of its partials, and
+answering a page's actions.
+
+A page that changes things names its actions in one registry, ``ACTIONS = {"name":
+PageAction(handler, partial, permission)}``, posted as the ``action`` field. ``run_action``
+fetches the record with that permission, calls the handler (which parses input and calls one
+function of ``actions``) and answers, the same way on every page: the changed section for htmx,
+else a message and a redirect; a refused action or a form with errors gets the section again,
+with the reason or the errors, at 409 or 422 (the whole page without JavaScript).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 
+from .. import actions
 from ..models import Archivable, VersionConflict
 
 
@@ -34,20 +46,106 @@ def render_page(
     with status 422, which the htmx config in base.html swaps in place.
     """
     name = f"{template}#{partial}" if partial and wants_fragment(request) else template
+    # The section that answers an action shows its outcome (includes/outcome.html).
+    context = {"answered": partial or "page", **context}
     return render(request, name, context, status=status)
 
 
-def archive_record(request: HttpRequest, record: Archivable, page: str) -> HttpResponse:
-    """Archive a record (never delete it) with the reason given, then show its page again."""
+@dataclass
+class Outcome:
+    """What a page action did: a notice for the user, or the forms it could not accept
+    (``forms``, by their context name), or why it was refused (``refusal``). ``record`` is the
+    record as the action left it, when the page must show that one rather than the record
+    fetched before the action (a progress update's review state is read with the record)."""
+
+    notice: str = ""
+    forms: dict[str, Any] = field(default_factory=dict)
+    refusal: str = ""
+    record: Any = None
+
+    @property
+    def status(self) -> int:
+        if self.refusal:
+            return 409
+        return 422 if self.forms else 200
+
+
+type Permission = Literal["view", "edit", "review"]
+type Handler = Callable[[HttpRequest, Any], Outcome]
+
+
+@dataclass(frozen=True)
+class PageAction:
+    """One thing a page lets a user do: who may (``permission`` on the page's record), what
+    does it (``handler``), and which section of the page answers (``partial``; None for the
+    whole page)."""
+
+    handler: Handler
+    partial: str | None
+    permission: Permission = "edit"
+
+
+def run_action(
+    request: HttpRequest,
+    registry: dict[str, PageAction],
+    *,
+    get: Callable[[Permission], Any],
+    render: Callable[..., HttpResponse],
+    page_url: Callable[[Any], str],
+) -> HttpResponse:
+    """Answer the POSTed ``action`` of a page (see the module's docstring).
+
+    ``get(permission)`` fetches the record through ``permissions`` (404 for what the user
+    cannot see, 403 for what they cannot do); ``render(request, record, partial=, outcome=)``
+    draws the page or the section; ``page_url(record)`` is where a done action redirects.
+    """
+    action = registry.get(request.POST.get("action", ""))
+    if action is None:
+        get("view")  # 404 for a record the user cannot see, as for every action
+        return HttpResponseBadRequest("Unknown action.")
+    record = get(action.permission)
     try:
-        record.archive(by=request.user, reason=request.POST.get("reason", ""))
+        outcome = action.handler(request, record)
+    except VersionConflict as conflict:
+        outcome = Outcome(
+            refusal=f"Someone else changed “{conflict.record}” since you opened the page: here "
+            "is how it stands now. Nothing was changed."
+        )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except VersionConflict:
-        messages.error(request, "Someone else changed it meanwhile: look again, then archive.")
-    else:
-        messages.success(request, f"“{record}” archived: it has left the lists and averages.")
-    return redirect(page, pk=record.pk)
+        outcome = Outcome(refusal=" ".join(error.messages))
+    if outcome.record is not None:
+        record = outcome.record
+    elif outcome.refusal and hasattr(record, "refresh_from_db"):
+        record.refresh_from_db()  # the handler may have changed it in memory before refusing
+    if outcome.status == 200 and not wants_fragment(request):
+        messages.success(request, outcome.notice)
+        return redirect(page_url(record))
+    return render(request, record, partial=action.partial, outcome=outcome)
+
+
+def render_row(
+    request: HttpRequest, template: str, row: dict, *, partial: str | None, outcome: Outcome
+) -> HttpResponse:
+    """The row of a list that answered an action (``partial``), with the action's outcome;
+    without JavaScript, the page with that row."""
+    row = row | {"outcome": outcome, "answered": partial}
+    context = {"row": row, "rows": [row]}
+    return render_page(request, template, context, partial=partial, status=outcome.status)
+
+
+def archive(request: HttpRequest, record: Archivable) -> Outcome:
+    """The "archive" action of a record's page: archived with the reason given, never deleted."""
+    actions.archive_record(record=record, by=request.user, reason=request.POST.get("reason", ""))
+    return Outcome(notice=f"“{record}” archived: it has left the lists and averages.")
+
+
+ARCHIVE = PageAction(archive, partial=None)
+
+
+def version_of(request: HttpRequest, name: str = "version") -> int:
+    """The version a form was opened at, as posted (0, which never matches, when missing)."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else 0
 
 
 def annotated_page(

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import permissions
+from .. import actions, permissions
 from ..forms import (
     CommitmentRows,
     MeetingClaimForm,
@@ -32,7 +34,15 @@ from ..models import (
     Statement,
     VersionConflict,
 )
-from .common import annotated_page, archive_record, render_page, wants_fragment
+from .common import (
+    ARCHIVE,
+    Outcome,
+    PageAction,
+    annotated_page,
+    render_page,
+    run_action,
+    wants_fragment,
+)
 
 PAGE_SIZE = 25
 
@@ -73,11 +83,16 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a meeting and its commitments (the commitments' status has its own workflow)."""
     meeting = permissions.get_meeting_for_user(request.user, pk, edit=True)
+    if meeting.is_archived:
+        messages.error(
+            request, "This meeting is archived: it is read-only until an admin restores it."
+        )
+        return redirect(meeting)
     return _meeting_form(request, meeting)
 
 
 def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    if request.method == "GET" and "row" in request.GET:
+    if request.method == "GET" and "row" in request.GET and wants_fragment(request):
         return _empty_row(request, meeting)
     data = request.POST if request.method == "POST" else None
     if data is not None and "add_row" in data:
@@ -89,10 +104,13 @@ def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     if request.method == "POST" and not adding_row:
         if form.is_valid() and rows.is_valid():
             try:
-                meeting = _save_meeting(form, rows)
+                meeting = _save_meeting(request, form, rows)
             except VersionConflict:
                 conflicts = _conflicts(form, rows)
                 form, rows = _on_top_of_current(request, meeting)
+                status = 409
+            except ValidationError as refusal:
+                form.add_error(None, refusal)
                 status = 409
             else:
                 messages.success(request, f"Meeting “{meeting.title}” saved.")
@@ -137,21 +155,27 @@ def _on_top_of_current(request: HttpRequest, meeting: Meeting):
     return MeetingForm(data, instance=meeting, user=request.user), _rows(data, meeting)
 
 
-@transaction.atomic
-def _save_meeting(form: MeetingForm, rows) -> Meeting:
-    """Save the meeting and its changed rows, each only over the version it was opened at."""
-    meeting = form.save()
+def _save_meeting(request: HttpRequest, form: MeetingForm, rows) -> Meeting:
+    """Hand the meeting and its changed rows (in the order shown) to the action that saves
+    them together; an empty new row, or an existing one left as it was, is left out."""
+    changed = []
     for position, row in enumerate(rows.forms, start=1):
-        if not row.has_changed():
-            continue  # an empty new row, or an existing one left as it was
-        if row.instance.pk is None:
+        if row.has_changed():
             commitment = row.save(commit=False)
-            commitment.meeting, commitment.position = meeting, position
-            commitment.save()
-        else:
-            row.save()
-        row.save_roles()
-    return meeting
+            if commitment.pk is None:
+                commitment.position = position
+            changed.append(
+                actions.CommitmentRow(
+                    commitment, row.cleaned_data.get("version"), row.party_roles()
+                )
+            )
+    return actions.save_meeting(
+        meeting=form.save(commit=False),
+        expected=form.cleaned_data.get("version"),
+        parties=form.cleaned_data["parties"],
+        rows=changed,
+        by=request.user,
+    )
 
 
 def _rows(data, meeting: Meeting):
@@ -170,7 +194,10 @@ def _rows(data, meeting: Meeting):
 def _with_one_more_row(data):
     data = data.copy()
     key = "commitments-TOTAL_FORMS"
-    data[key] = str(int(data.get(key) or 0) + 1)
+    total = data.get(key, "")
+    # A total the formset cannot read stays as it is: the formset then says the form is broken.
+    if total.isdigit() and len(total) < 4:
+        data[key] = str(int(total) + 1)
     return data
 
 
@@ -188,13 +215,38 @@ def _empty_row(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         use_required_attribute=False,
         **rows.get_form_kwargs(None),
     )
-    context = {"row": row, "index": index, "total": index + 1, "rows": rows, "oob": True}
+    context = {
+        "row": row,
+        "index": index,
+        "number": index + 1,
+        "total": index + 1,
+        "rows": rows,
+        "oob": True,
+    }
     return render_page(request, "agreements/meeting_form.html", context, partial="commitment-row")
 
 
 # --- A meeting's page -------------------------------------------------------------------------
 
-ADD_FORMS = {
+
+@require_http_methods(["GET", "POST"])
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything a meeting holds. Editors add milestones, statements, claims and sources in
+    place (``ACTIONS``); each answers with its section (htmx) or a redirect."""
+    if request.method == "POST":
+        return run_action(
+            request,
+            ACTIONS,
+            get=lambda permission: permissions.get_meeting_for_user(
+                request.user, pk, edit=permission == "edit"
+            ),
+            render=_render_detail,
+            page_url=lambda meeting: meeting.get_absolute_url(),
+        )
+    return _render_detail(request, permissions.get_meeting_for_user(request.user, pk))
+
+
+ADDITIONS = {  # what editors add on the page, and the section that shows it
     "milestone": "commitments",
     "statement": "statements",
     "claim": "claims",
@@ -202,33 +254,37 @@ ADD_FORMS = {
 }
 
 
-@require_http_methods(["GET", "POST"])
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Everything a meeting holds. Editors add milestones, statements, claims and sources in
-    place: POST ``form`` names which; the answer is that section (htmx) or a redirect."""
-    if request.method == "GET":
-        meeting = permissions.get_meeting_for_user(request.user, pk)
-        return _render_detail(request, meeting)
-    meeting = permissions.get_meeting_for_user(request.user, pk, edit=True)
-    kind = request.POST.get("form")
-    if kind == "archive":
-        return archive_record(request, meeting, "agreements:meeting_detail")
-    if kind not in ADD_FORMS:
-        return HttpResponse("Unknown form.", status=400)
-    forms = _add_forms(meeting, data={kind: request.POST})
-    form = forms[kind]
-    if not form.is_valid():
-        return _render_detail(
-            request, meeting, forms=forms, partial=ADD_FORMS[kind], open_form=kind, status=422
-        )
-    record = form.save()
-    if kind == "source":
-        meeting.sources.add(record)
-    notice = f"{kind.capitalize()} added."
-    if wants_fragment(request):
-        return _render_detail(request, meeting, partial=ADD_FORMS[kind], notice=notice)
-    messages.success(request, notice)
-    return redirect("agreements:meeting_detail", pk=meeting.pk)
+def _add(kind: str) -> Callable[[HttpRequest, Meeting], Outcome]:
+    """The action adding one ``kind`` of record from its form on the meeting's page."""
+
+    def handler(request: HttpRequest, meeting: Meeting) -> Outcome:
+        form = _add_forms(meeting, data={kind: request.POST})[kind]
+        if not form.is_valid():
+            return Outcome(forms={kind: form})
+        _write_addition(kind, form, meeting, request.user)
+        return Outcome(notice=f"{kind.capitalize()} added.")
+
+    return handler
+
+
+def _write_addition(kind: str, form, meeting: Meeting, by) -> object:
+    record = form.save(commit=False)
+    match kind:
+        case "milestone":
+            return actions.add_milestone(milestone=record, by=by)
+        case "statement":
+            return actions.add_statement(
+                statement=record, sources=form.cleaned_data["sources"], by=by
+            )
+        case "claim":
+            return actions.add_claim(claim=record, sources=form.cleaned_data["sources"], by=by)
+        case "source":
+            return actions.add_source(source=record, meeting=meeting, by=by)
+    raise ValueError(kind)
+
+
+ACTIONS = {f"add_{kind}": PageAction(_add(kind), section) for kind, section in ADDITIONS.items()}
+ACTIONS["archive"] = ARCHIVE
 
 
 def _add_forms(meeting: Meeting, data: dict | None = None) -> dict:
@@ -249,13 +305,11 @@ def _render_detail(
     request: HttpRequest,
     meeting: Meeting,
     *,
-    forms: dict | None = None,
     partial: str | None = None,
-    open_form: str = "",
-    notice: str = "",
-    status: int = 200,
+    outcome: Outcome | None = None,
 ) -> HttpResponse:
-    can_edit = permissions.is_editor(request.user, meeting.team)
+    outcome = outcome or Outcome()
+    can_edit = permissions.is_editor(request.user, meeting.team) and not meeting.is_read_only
     commitments = (
         Commitment.objects.filter(meeting=meeting)
         .prefetch_related("party_roles__party", "milestones")
@@ -277,7 +331,9 @@ def _render_detail(
         ),
         "commitments": commitments,
         "bodies": bodies,
-        "statements": Statement.objects.filter(meeting=meeting).select_related("speaker", "party"),
+        "statements": _with_language_labels(
+            Statement.objects.filter(meeting=meeting).select_related("speaker", "party")
+        ),
         "claims": Claim.objects.filter(
             Q(meeting=meeting) | Q(commitment__meeting=meeting) | Q(body__meeting=meeting)
         )
@@ -285,10 +341,23 @@ def _render_detail(
         .prefetch_related("sources"),
         "events": ContextEvent.objects.filter(meeting=meeting).select_related("actor"),
         "sources": meeting.sources.all(),
-        "forms": (forms or _add_forms(meeting)) if can_edit else {},
-        "open_form": open_form,
-        "notice": notice,
+        "forms": (_add_forms(meeting) | outcome.forms) if can_edit else {},
+        # The add form whose input was refused stays open, with the user's input in it.
+        "open_form": next(iter(outcome.forms), ""),
+        "outcome": outcome,
     }
     return render_page(
-        request, "agreements/meeting_detail.html", context, partial=partial, status=status
+        request, "agreements/meeting_detail.html", context, partial=partial, status=outcome.status
     )
+
+
+def _with_language_labels(statements) -> list[Statement]:
+    """The statements, each with ``language_label``: the language's English name where Django
+    knows the BCP 47 tag (es → Spanish), else the tag itself."""
+    statements = list(statements)
+    for statement in statements:
+        try:
+            statement.language_label = get_language_info(statement.language)["name"]
+        except KeyError:
+            statement.language_label = statement.language
+    return statements

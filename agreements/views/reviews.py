@@ -1,26 +1,33 @@
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, permissions
 from ..forms import ReviewForm
 from ..models import ProgressUpdate
-from .common import render_page, wants_fragment
+from .common import Outcome, PageAction, render_page, render_row, run_action
 
 
 @require_http_methods(["GET", "POST"])
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Submitted updates the user may review, oldest first, with their evidence inline.
 
-    POST approves or returns one (``decision``) and answers with its row (htmx) or a redirect.
-    An approval that proposes a status makes it official, with its history entry.
+    Each row approves or returns its update (``ACTIONS``) and answers with the row as the
+    decision left it (htmx) or a redirect. An approval that proposes a status makes it
+    official, with its history entry.
     """
     if request.method == "POST":
-        return _decide(request)
+        return run_action(
+            request,
+            ACTIONS,
+            get=lambda permission: permissions.get_update_for_review(
+                request.user, request.POST.get("update")
+            ),
+            render=_render_row,
+            page_url=lambda update: reverse("agreements:review_queue"),
+        )
     updates = (
         ProgressUpdate.objects.reviewable_by(request.user)
         .awaiting_review()
@@ -32,32 +39,38 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render_page(request, "agreements/review_queue.html", {"rows": rows})
 
 
-def _decide(request: HttpRequest) -> HttpResponse:
-    update = permissions.get_update_for_review(request.user, request.POST.get("update"))
-    form = ReviewForm(request.POST, update=update)
-    decision = request.POST.get("decision")
-    if decision not in ("approve", "return"):
-        return HttpResponse("Choose approve or return.", status=400)
-    if form.is_valid():
-        comment = form.cleaned_data["comment"]
-        try:
-            if decision == "approve":
-                actions.approve_update(update=update, by=request.user, comment=comment)
-            else:
-                actions.return_update(update=update, by=request.user, comment=comment)
-        except ValidationError as error:
-            form.add_error(None, error)
-    if form.errors:
-        row = {"update": update, "form": form}
-        return render_page(
-            request, "agreements/review_queue.html", {"row": row}, partial="review-row", status=422
+def _decide(decision: str):
+    """The action approving or returning the update, with the reviewer's comment."""
+    decide = actions.approve_update if decision == "approve" else actions.return_update
+    done = "Approved" if decision == "approve" else "Returned to its author"
+
+    def handler(request: HttpRequest, update: ProgressUpdate) -> Outcome:
+        form = ReviewForm(request.POST, update=update, decision=decision)
+        if not form.is_valid():
+            return Outcome(forms={"form": form})
+        decided = decide(update=update, by=request.user, comment=form.cleaned_data["comment"])
+        return Outcome(
+            notice=f"{done}: update on “{update.commitment.title}” by {update.author}.",
+            record=decided,
         )
-    notice = "Approved" if decision == "approve" else "Returned to its author"
-    notice = f"{notice}: update on “{update.commitment.title}” by {update.author}."
-    if wants_fragment(request):
-        row = {"update": update, "form": None, "notice": notice}
-        return render_page(
-            request, "agreements/review_queue.html", {"row": row}, partial="review-row"
-        )
-    messages.success(request, notice)
-    return redirect("agreements:review_queue")
+
+    return handler
+
+
+ACTIONS = {
+    "approve": PageAction(_decide("approve"), "review-row", permission="review"),
+    "return": PageAction(_decide("return"), "review-row", permission="review"),
+}
+
+
+def _render_row(
+    request: HttpRequest, update: ProgressUpdate, *, partial: str | None, outcome: Outcome
+) -> HttpResponse:
+    """One update's row as it stands now: the form again while it still awaits review."""
+    form = outcome.forms.get("form")
+    if form is None and update.awaits_review:
+        form = ReviewForm(update=update)
+    row = {"update": update, "form": form}
+    return render_row(
+        request, "agreements/review_queue.html", row, partial=partial, outcome=outcome
+    )

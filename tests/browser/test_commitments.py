@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from agreements.actions import submit_draft, submit_update
 from agreements.models import Milestone, MilestoneStatus, ProgressUpdate, Theme
 from tests.browser.conftest import axe_violations, sign_in
 from tests.conftest import PASSWORD, make_commitment
@@ -103,3 +104,31 @@ def test_commitment_pages_have_no_accessibility_violations(page, editor, commitm
     assert axe_violations(page) == ""
     page.goto(f"/commitments/{commitment.pk}/")
     assert axe_violations(page) == ""
+
+
+def test_flags_show_as_badges_on_the_list_and_the_page(page, editor, meeting):
+    commitment = make_commitment(
+        meeting, title="Curb fuel theft", is_stalled=True, target_date=datetime.date(2025, 10, 1)
+    )
+    sign_in(page, "editor", PASSWORD)
+    for url in ("/commitments/", f"/commitments/{commitment.pk}/"):
+        page.goto(url)
+        expect(page.locator("main .badge.warn").first).to_have_text("Stalled")
+        expect(page.locator("main .badge.danger").first).to_have_text("Overdue")
+        expect(page.get_by_text("<span", exact=False)).to_have_count(0)
+
+
+def test_a_refused_action_keeps_its_section_and_says_why(page, editor, commitment):
+    draft = submit_update(commitment=commitment, author=editor, narrative="Draft", draft=True)
+    sign_in(page, "editor", PASSWORD)
+    page.goto(f"/commitments/{commitment.pk}/")
+    mark_page(page)
+    page.get_by_label("What happened").fill("Typed, not yet sent")
+    submit_draft(update=draft, by=editor)  # meanwhile, from another tab
+    page.get_by_role("button", name="Submit this draft for review").click()
+    area = page.locator("#update-area")
+    expect(area.get_by_role("alert")).to_have_text("Only a draft can be submitted.")
+    expect(area.get_by_role("heading", name="Post a progress update")).to_be_visible()
+    expect(area.get_by_text("Draft", exact=True).first).to_be_visible()  # the timeline stays
+    expect(page.get_by_label("What happened")).to_have_value("Typed, not yet sent")
+    assert still_same_page(page)

@@ -5,9 +5,24 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from agreements.models import Meeting
-from tests.browser.conftest import sign_in
-from tests.conftest import PASSWORD
+from agreements.models import (
+    BodyMembership,
+    Claim,
+    ContextEvent,
+    Meeting,
+    Milestone,
+    Participant,
+    Person,
+    Statement,
+)
+from tests.browser.conftest import axe_violations, sign_in
+from tests.conftest import (
+    PASSWORD,
+    make_body,
+    make_commitment,
+    make_meeting,
+    make_source,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,3 +63,94 @@ def test_recording_a_meeting_with_rows_added_in_place(page, editor, us, mexico):
     assert page.get_by_role("link", name="Stop guns").is_visible()
     meeting = Meeting.objects.get()
     assert meeting.commitments.count() == 2
+
+
+def meeting_with_every_kind_of_child(team, us, mexico) -> Meeting:
+    """A meeting holding one of everything its page shows."""
+    meeting = make_meeting(
+        team,
+        title="U.S.–Mexico security meeting",
+        city="Mexico City",
+        venue="National Palace",
+        outcome_type="reaffirmation",
+        outcome_note="MOU discussed, not signed",
+        summary="Both sides agreed to intensify cooperation.",
+        context_notes="Amid regional tension.",
+    )
+    meeting.parties.set([us, mexico])
+    rubio = Person.objects.create(name="Marco Rubio", party=us)
+    Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="Secretary of State", role="delegate"
+    )
+    commitment = make_commitment(meeting, title="Halt fentanyl", parties=[us, mexico], status=1)
+    Milestone.objects.create(commitment=commitment, title="Report", due_date=meeting.start_date)
+    make_commitment(meeting, title="Stop guns", is_stalled=True)
+    body = make_body(meeting, name="High-level implementation group")
+    BodyMembership.objects.create(body=body, person=rubio, party=us, confirmation="reported")
+    make_body(meeting, name="Working group")  # no published membership
+    source = make_source(team, title="Wire report", published_on=meeting.start_date)
+    meeting.sources.add(source)
+    Statement.objects.create(
+        meeting=meeting,
+        speaker=rubio,
+        speaker_office="Secretary of State",
+        party=us,
+        text="A high-level group",
+        said_on=meeting.start_date,
+    )
+    Claim.objects.create(meeting=meeting, text="Membership not published")
+    Claim.objects.create(body=body, text="The group met", verification="verified").sources.add(
+        source
+    )
+    ContextEvent.objects.create(
+        meeting=meeting, title="Strike", relation="background", fatalities=11
+    )
+    ContextEvent.objects.create(
+        meeting=meeting, title="Ecuador visit", relation="follow_up", timing_note="the next day"
+    )
+    return meeting
+
+
+def open_every_disclosure(page) -> None:
+    for summary in page.locator("details > summary").all():
+        summary.click()
+
+
+def test_meeting_pages_have_no_accessibility_violations(page, editor, team, us, mexico):
+    meeting = meeting_with_every_kind_of_child(team, us, mexico)
+    sign_in(page, "editor", PASSWORD)
+    for path in ("/meetings/", f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/edit/"):
+        page.goto(path)
+        open_every_disclosure(page)
+        assert axe_violations(page) == "", path
+    page.goto("/meetings/new/")
+    page.get_by_role("button", name="Add commitment").click()
+    page.locator("fieldset.commitment-row").nth(1).wait_for()
+    assert axe_violations(page) == "", "the form with an added row"
+    page.get_by_role("button", name="Save meeting").first.click()
+    expect(page.get_by_text("Please correct the fields marked below")).to_be_visible()
+    assert axe_violations(page) == "", "the form with errors"
+
+
+def test_adding_a_claim_swaps_its_section_in_place(page, editor, team, us, mexico):
+    meeting = meeting_with_every_kind_of_child(team, us, mexico)
+    sign_in(page, "editor", PASSWORD)
+    page.goto(f"/meetings/{meeting.pk}/")
+    page.evaluate("window.__marker = 1")
+    claims = page.locator("#claims")
+    claims.locator("summary", has_text="Add a claim").click()
+    claims.get_by_label("Text").fill("The schedule has not been published")
+    claims.get_by_label("Verification").select_option("verified")
+    claims.get_by_role("button", name="Add a claim").click()
+    # Refused in place: the message next to the field, the typed text kept.
+    expect(page.locator("#claims").get_by_text("needs at least one source")).to_be_visible()
+    expect(page.locator("#claims").get_by_label("Text")).to_have_value(
+        "The schedule has not been published"
+    )
+    page.locator("#claims").get_by_label("Sources").select_option(label="Wire report (Wire)")
+    page.locator("#claims").get_by_role("button", name="Add a claim").click()
+    expect(page.locator("#claims").get_by_text("Claim added.")).to_be_visible()
+    expect(
+        page.locator("#claims li", has_text="The schedule has not been published")
+    ).to_be_visible()
+    assert page.evaluate("window.__marker") == 1  # no full page load

@@ -37,3 +37,21 @@ def test_reviewer_returns_one_update_and_approves_another_in_place(
     assert commitment.status == ImplementationStatus.INTERMEDIATE
     page.goto(f"/commitments/{commitment.pk}/")
     expect(page.get_by_text("Which figures? Cite them.")).to_be_visible()
+
+
+def test_a_decided_row_shows_the_decision_its_badge_and_the_new_status(
+    page, editor, reviewer, commitment
+):
+    update = submit_update(
+        commitment=commitment, author=editor, narrative="Seizures rose 20%", proposed_status=2
+    )
+    sign_in(page, "reviewer", PASSWORD)
+    page.goto("/reviews/")
+    row = page.locator(f"#review-{update.pk}")
+    expect(row.locator(".badge.state-submitted")).to_have_text("Submitted")
+    row.get_by_role("button", name="Approve").click()
+    expect(row.get_by_text("Approved: update on")).to_be_visible()
+    expect(row.locator(".badge.state-approved")).to_have_text("Approved")
+    expect(row.locator(".badge.state-submitted")).to_have_count(0)
+    expect(row.locator(".badge.status-2")).to_have_text("Intermediate")
+    expect(row.get_by_role("button", name="Approve")).to_have_count(0)

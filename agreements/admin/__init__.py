@@ -1,0 +1,21 @@
+"""The records admin: every model, searchable, filterable, with inlines where records nest.
+
+Changelists select their foreign keys with the rows (``list_select_related``) so the number of
+queries does not grow with the rows shown. Every tracked record has a History button
+(django-simple-history): who changed what, when, and from where. Append-only records (status
+history, progress updates, review events, assessments) can be read but never changed or
+deleted here. Writes that the pages make through ``actions`` go through the same actions here,
+so the admin leaves the same trace as the pages.
+
+``base`` holds the shared machinery; one module per part of the domain registers its models.
+"""
+
+from django.contrib import admin
+
+from . import bodies, evidence, meetings, reference, reviews
+
+admin.site.site_header = "Agreement tracker: records admin"
+admin.site.site_title = "Agreement tracker admin"
+admin.site.index_title = "Records"
+
+__all__ = ["bodies", "evidence", "meetings", "reference", "reviews"]

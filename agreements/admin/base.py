@@ -1,0 +1,311 @@
+"""The admin's shared machinery: version checks, team checks, archiving, append-only, inlines."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from .. import actions
+from .. import models as m
+from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm
+from ..models import VersionConflict
+
+LIST_PER_PAGE = 50  # a screenful that still loads fast; the default 100 scrolls for long
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+# --- Shared pieces ----------------------------------------------------------------------------
+
+
+def team_of(obj, cleaned: dict | None = None) -> m.Team | None:
+    """The team a record belongs to, following the first of its ``team_lookups`` that is set.
+
+    ``cleaned`` (a form's cleaned data) takes precedence over the instance for the first step,
+    since a form's values reach the instance only after ``clean()``; a field the form cleaned
+    to empty counts as empty (a claim moved from a meeting to a commitment follows the latter).
+    """
+    cleaned = cleaned or {}
+    for lookup in obj.team_lookups:
+        first, *rest = lookup.split("__")
+        # getattr's default also covers an unset required foreign key (RelatedObjectDoesNotExist
+        # is an AttributeError).
+        value = cleaned[first] if first in cleaned else getattr(obj, first, None)
+        for part in rest:
+            value = getattr(value, part, None) if value is not None else None
+        if value is not None:
+            return value
+    return None
+
+
+class VersionCheckedForm(VersionedForm):
+    """The pages' versioned form, for the admin: the same hidden version and the same save.
+
+    Named ``opened_version`` here: the admin would take "version" for the (non-editable) model
+    field. Inlines must list ``opened_version`` in their ``fields``: a field the page does not
+    render comes back empty, and every existing row would then look out of date.
+    """
+
+    version_field = "opened_version"
+    version = None
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class SourcesOfTheTeamForm(ModelForm):
+    """Cited sources must belong to the record's own team: a team's sources are its own."""
+
+    def clean(self):
+        cleaned = super().clean()
+        sources = cleaned.get("sources")
+        team = team_of(self.instance, cleaned) if sources else None
+        foreign = [s for s in sources or () if team is not None and s.team_id != team.pk]
+        if foreign:
+            self.add_error(
+                "sources",
+                f"Cite only sources of this record's team ({team}); not: "
+                + ", ".join(str(s) for s in foreign),
+            )
+        return cleaned
+
+
+class VersionedSourcedForm(SourcesOfTheTeamForm, VersionCheckedForm):
+    """A versioned record that cites sources: both checks."""
+
+
+class RefusedForm(forms.BaseForm):
+    """A form shown again after its save was refused: it says why, with what was typed."""
+
+    refusal = ""
+
+    def clean(self):
+        super().clean()
+        raise forms.ValidationError(self.refusal, code="refused")
+
+
+class RefusalsShown:
+    """A save the actions refuse (``ValidationError``: a rule, an archived record) or that
+    meets a newer version (``VersionConflict``) rolls back, and the form comes back with the
+    user's values and the reason, never a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except VersionConflict as conflict:
+            # The same POST again, on the versions stored now: saving once more applies the
+            # user's values over the newer record, after they have compared.
+            request.POST = self._on_current_versions(request, object_id)
+            request.refusal = (
+                f"Someone else changed “{conflict.record}” since you opened this page (its "
+                "History shows what changed). Nothing was saved. Your values are still here: "
+                "save again to apply them over the newer version."
+            )
+        except ValidationError as error:
+            request.refusal = " ".join(error.messages)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if refusal := getattr(request, "refusal", ""):
+            return type(form.__name__, (RefusedForm, form), {"refusal": refusal})
+        return form
+
+    def _on_current_versions(self, request, object_id):
+        return request.POST
+
+
+class IdSafeFields:
+    """Foreign keys and many-to-many fields take ids through ``IdChoiceField`` and
+    ``IdMultipleChoiceField``: an id no column can hold is an invalid choice, not a 500."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class RecordsAdmin(RefusalsShown, IdSafeFields, SimpleHistoryAdmin):
+    """A tracked record: History button, and a page length for working through lists."""
+
+    list_per_page = LIST_PER_PAGE
+
+
+class VersionCheckedAdmin(RecordsAdmin):
+    """Saves versioned records (and inline rows) only over the version the form was opened at,
+    through ``VersionCheckedForm``; a conflict shows the form again with what was typed."""
+
+    form = VersionCheckedForm
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        """Archived means read-only, here too: only restoring (a list action) reopens it."""
+        if obj is not None and m.is_read_only(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change and isinstance(obj, m.Versioned):
+            obj.save_versioned(expected=form.opened_at())
+        else:
+            super().save_model(request, obj, form, change)
+
+    def _on_current_versions(self, request, object_id):
+        """The POST with every versioned record's version as stored now."""
+        data = request.POST.copy()
+        if object_id and "opened_version" in data:
+            data["opened_version"] = self.model.objects.get(pk=object_id).version
+        obj = self.model.objects.get(pk=object_id) if object_id else None
+        for inline in self.get_inline_instances(request, obj):
+            if not issubclass(inline.model, m.Versioned):
+                continue
+            prefix = inline.get_formset(request, obj).get_default_prefix()
+            ids = {
+                k[: -len("-id")]: v
+                for k, v in data.items()
+                if k.startswith(f"{prefix}-") and k.endswith("-id") and v.isdigit()
+            }
+            current = dict(
+                inline.model.objects.filter(pk__in=ids.values()).values_list("pk", "version")
+            )
+            for row, pk in ids.items():
+                if int(pk) in current:
+                    data[f"{row}-opened_version"] = current[int(pk)]
+        return data
+
+
+class ThroughActionsAdmin(VersionCheckedAdmin):
+    """Fields that change only through an action (``action_fields``), as on the pages: the form
+    saves the other fields, then ``apply`` hands each changed one to its action, with the same
+    rules and the same trace. A new record is saved with those fields at their defaults first."""
+
+    action_fields: tuple[str, ...] = ()
+
+    def save_model(self, request, obj, form, change):
+        if not change and self.create(request, obj):
+            form.wanted = {}  # created whole by its action; the sources follow in save_related
+            return
+        form.wanted = {f: getattr(obj, f) for f in self.action_fields}
+        stored = type(obj).objects.get(pk=obj.pk) if change else type(obj)()
+        for f in self.action_fields:
+            setattr(obj, f, getattr(stored, f))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record = form.instance
+        changes = {f: v for f, v in form.wanted.items() if getattr(record, f) != v}
+        if changes:
+            self.apply(request, record, changes)
+
+    def create(self, request, obj) -> bool:
+        """Create ``obj`` through its action, if it has one (True when it did)."""
+        return False
+
+    def apply(self, request, record, changes: dict) -> None:
+        raise NotImplementedError
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Current"), ("yes", "Archived")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
+class TeamFilter(admin.SimpleListFilter):
+    """The team a record belongs to, through its ``team_lookups`` (a claim has three paths)."""
+
+    title = "team"
+    parameter_name = "team"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in m.Team.objects.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.in_teams([int(self.value())])
+        return queryset
+
+
+class ArchivableAdmin(VersionCheckedAdmin):
+    """Archived, never deleted: the admin archives and restores, and cannot delete."""
+
+    actions = ["archive_selected", "restore_selected"]
+
+    def get_list_filter(self, request):
+        return [ArchivedFilter, *super().get_list_filter(request)]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Archive the selected records")
+    def archive_selected(self, request, queryset):
+        self._each(request, queryset.filter(archived_at__isnull=True), actions.archive_record)
+
+    @admin.action(description="Restore the selected records")
+    def restore_selected(self, request, queryset):
+        self._each(request, queryset.filter(archived_at__isnull=False), actions.restore_record)
+
+    def _each(self, request, records, action) -> None:
+        """Archive or restore each record through its action, saying so in its history."""
+        verb = "archived" if action is actions.archive_record else "restored"
+        reason = f"{verb.capitalize()} in the admin by {request.user}"
+        for record in records:
+            action(record=record, by=request.user, reason=reason)
+        self.message_user(request, f"{len(records)} {verb}.")
+
+
+class AppendOnlyAdmin(RefusalsShown, IdSafeFields, admin.ModelAdmin):
+    """Append-only records: added, then viewable but never changed or deleted.
+
+    Without delete permission Django also drops the bulk "delete selected" action; ``actions``
+    is emptied anyway so no future action can slip in.
+    """
+
+    actions = None
+    list_per_page = LIST_PER_PAGE
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class Inline(IdSafeFields, admin.TabularInline):
+    """A tabular inline whose rows come with the records their titles name (``select_related``):
+    each row's heading is its ``__str__``, which would otherwise cost a query or two a row."""
+
+    select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # select_related() without fields means "all of them" (and is deprecated): only with some.
+        return queryset.select_related(*self.select_related) if self.select_related else queryset
+
+
+class ReadOnlyInline(Inline):
+    """A trail shown beside its record: read, never added to, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,260 @@
+"""Meetings, their participants, and commitments with their status trail."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .. import actions
+from .. import models as m
+from .base import (
+    TIMESTAMPS,
+    AppendOnlyAdmin,
+    ArchivableAdmin,
+    Inline,
+    ReadOnlyInline,
+    RecordsAdmin,
+    TeamFilter,
+    VersionCheckedForm,
+    VersionedSourcedForm,
+)
+
+# --- Meetings ---------------------------------------------------------------------------------
+
+
+class ParticipantInline(Inline):
+    model = m.Participant
+    select_related = ("person",)
+    extra = 0
+    autocomplete_fields = ["person", "party"]
+
+
+class CommitmentInline(Inline):
+    model = m.Commitment
+    form = VersionCheckedForm
+    fields = ["position", "title", "theme", "status", "target_date", "opened_version"]
+    readonly_fields = ["status"]  # status changes go through the commitment's own form
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(m.Meeting)
+class MeetingAdmin(ArchivableAdmin):
+    form = VersionedSourcedForm
+    list_display = ["title", "start_date", "city", "outcome_type", "team"]
+    list_filter = ["team", "outcome_type", "parties"]
+    search_fields = ["title", "city", "venue", "summary"]
+    ordering = ["-start_date", "-pk"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["team", "parties", "sources"]
+    list_select_related = ["team"]
+    readonly_fields = TIMESTAMPS
+    save_on_top = True
+    inlines = [ParticipantInline, CommitmentInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "team",
+                    "title",
+                    ("start_date", "end_date"),
+                    ("city", "venue"),
+                    "opened_version",
+                ]
+            },
+        ),
+        ("Who", {"fields": ["parties"]}),
+        ("Outcome", {"fields": ["outcome_type", "outcome_note", "summary", "context_notes"]}),
+        ("Evidence", {"fields": ["sources", *TIMESTAMPS]}),
+    ]
+
+
+@admin.register(m.Participant)
+class ParticipantAdmin(RecordsAdmin):
+    list_display = ["person", "office", "role", "party", "meeting"]
+    list_filter = [TeamFilter, "role", "party"]
+    search_fields = ["person__name", "office", "meeting__title"]
+    ordering = ["-meeting__start_date", "meeting", "pk"]
+    autocomplete_fields = ["meeting", "person", "party"]
+    list_select_related = ["person", "party", "meeting"]
+
+
+# --- Commitments ------------------------------------------------------------------------------
+
+
+class CommitmentPartyInline(Inline):
+    model = m.CommitmentParty
+    select_related = ("party",)
+    extra = 0
+    autocomplete_fields = ["party"]
+
+
+class MilestoneInline(Inline):
+    model = m.Milestone
+    form = VersionCheckedForm
+    fields = ["title", "due_date", "status", "completed_on", "owner", "opened_version"]
+    # Ticking a milestone goes through its action: on the milestone's own page.
+    readonly_fields = ["status", "completed_on"]
+    show_change_link = True
+    extra = 0
+
+
+class StatusChangeInline(ReadOnlyInline):
+    """The commitment's status history, newest first, beside the form that adds to it."""
+
+    model = m.StatusChange
+    fk_name = "commitment"
+    verbose_name_plural = "status history"
+    fields = [
+        "changed_at",
+        "from_status",
+        "to_status",
+        "to_stalled",
+        "to_cancellation",
+        "reason",
+        "changed_by",
+        "changed_via",
+    ]
+    readonly_fields = fields
+    select_related = ("commitment", "changed_by")
+
+
+class CommitmentForm(VersionedSourcedForm):
+    """Status changes leave a trace: who, when, from, to, and the reason typed here."""
+
+    status_reason = forms.CharField(
+        label="Reason for the status change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the status, the stalled flag or the cancellation changes.",
+    )
+
+    STATUS_FIELDS = ("status", "is_stalled", "cancellation")
+
+    class Meta:
+        model = m.Commitment
+        fields = "__all__"
+
+    def status_changed(self) -> bool:
+        """Whether status or a flag differs from the stored values (a new commitment's are the
+        model's defaults: it is created with them, then changed through the action)."""
+        if self.instance.pk is None:
+            defaults = m.Commitment()
+            return any(
+                f in self.cleaned_data and self.cleaned_data[f] != getattr(defaults, f)
+                for f in self.STATUS_FIELDS
+            )
+        return any(f in self.changed_data for f in self.STATUS_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.status_changed() and not cleaned.get("status_reason", "").strip():
+            self.add_error(
+                "status_reason", "Say why the status changes: it is kept in the history."
+            )
+        return cleaned
+
+
+@admin.register(m.Commitment)
+class CommitmentAdmin(ArchivableAdmin):
+    form = CommitmentForm
+    list_display = [
+        "title",
+        "meeting",
+        "meeting__team",
+        "theme",
+        "status",
+        "is_stalled",
+        "cancellation",
+        "target_date",
+        "updated_at",
+    ]
+    list_filter = ["status", "theme", "is_stalled", "cancellation", "meeting__team"]
+    search_fields = ["title", "text", "lead_agency", "meeting__title"]
+    ordering = ["meeting", "position", "pk"]
+    date_hierarchy = "target_date"
+    autocomplete_fields = ["meeting", "superseded_by", "sources"]
+    list_select_related = ["meeting__team"]
+    readonly_fields = TIMESTAMPS
+    save_on_top = True
+    inlines = [CommitmentPartyInline, MilestoneInline, StatusChangeInline]
+    fieldsets = [
+        (None, {"fields": ["meeting", "position", "title", "text", "theme", "opened_version"]}),
+        (
+            "Implementation",
+            {"fields": ["lead_agency", "jurisdiction_note", "target_date", "indicator"]},
+        ),
+        (
+            "Status",
+            {
+                "fields": [
+                    ("status", "is_stalled"),
+                    ("cancellation", "superseded_by"),
+                    "status_reason",
+                ]
+            },
+        ),
+        ("Evidence", {"fields": ["sources", *TIMESTAMPS]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        """Save everything but the status, then change the status through the action that
+        records the history entry (it reads the stored values as "from")."""
+        wanted = {f: form.cleaned_data.get(f) for f in CommitmentForm.STATUS_FIELDS}
+        wanted_superseded_by = obj.superseded_by
+        stored = m.Commitment.objects.get(pk=obj.pk) if change else m.Commitment()
+        for f in CommitmentForm.STATUS_FIELDS:
+            setattr(obj, f, getattr(stored, f))
+        # The database allows superseded_by only on a superseded commitment (a constraint):
+        # until the action has made it one, it keeps the stored link, which is then empty.
+        if stored.cancellation != m.Cancellation.SUPERSEDED:
+            obj.superseded_by = None
+        super().save_model(request, obj, form, change)
+        if form.status_changed():
+            actions.change_commitment_status(
+                commitment=obj,
+                status=wanted["status"],
+                is_stalled=wanted["is_stalled"],
+                cancellation=wanted["cancellation"] or "",
+                reason=form.cleaned_data["status_reason"],
+                by=request.user,
+                via="admin",
+            )
+        if obj.superseded_by != wanted_superseded_by:
+            obj.superseded_by = wanted_superseded_by
+            obj.save_versioned(expected=obj.version, update_fields=["superseded_by"])
+
+
+@admin.register(m.CommitmentParty)
+class CommitmentPartyAdmin(RecordsAdmin):
+    list_display = ["commitment", "party", "role"]
+    list_filter = [TeamFilter, "role", "party"]
+    search_fields = ["commitment__title", "party__name"]
+    ordering = ["commitment", "party__name"]
+    autocomplete_fields = ["commitment", "party"]
+    list_select_related = ["commitment", "party"]
+
+
+@admin.register(m.StatusChange)
+class StatusChangeAdmin(AppendOnlyAdmin):
+    list_display = [
+        "commitment",
+        "from_status",
+        "to_status",
+        "to_stalled",
+        "to_cancellation",
+        "changed_by",
+        "changed_via",
+        "changed_at",
+    ]
+    list_filter = [TeamFilter, "to_status", "to_stalled", "to_cancellation", "changed_via"]
+    search_fields = ["commitment__title", "reason", "changed_by__username"]
+    ordering = ["-changed_at", "-pk"]
+    date_hierarchy = "changed_at"
+    autocomplete_fields = ["commitment", "changed_by", "update"]
+    list_select_related = ["commitment", "changed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # written only with the status change it records

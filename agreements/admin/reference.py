@@ -1,0 +1,96 @@
+"""Teams, parties, persons and sources."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .. import models as m
+from .base import (
+    LIST_PER_PAGE,
+    IdSafeFields,
+    Inline,
+    RecordsAdmin,
+    VersionCheckedAdmin,
+    VersionCheckedForm,
+)
+
+# --- Teams and reference data -----------------------------------------------------------------
+
+
+class TeamMembershipInline(Inline):
+    model = m.TeamMembership
+    select_related = ("user", "team")
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(m.Team)
+class TeamAdmin(IdSafeFields, admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    ordering = ["name"]
+    list_per_page = LIST_PER_PAGE
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [TeamMembershipInline]
+
+
+@admin.register(m.TeamMembership)
+class TeamMembershipAdmin(RecordsAdmin):
+    list_display = ["user", "team", "role"]
+    list_filter = ["role", "team"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "team__name"]
+    ordering = ["team__name", "user__username"]
+    autocomplete_fields = ["user", "team"]
+    list_select_related = ["user", "team"]
+
+
+@admin.register(m.Party)
+class PartyAdmin(RecordsAdmin):
+    list_display = ["name", "code", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    ordering = ["name"]
+
+
+@admin.register(m.Person)
+class PersonAdmin(RecordsAdmin):
+    list_display = ["name", "current_office", "party"]
+    list_filter = ["party"]
+    search_fields = ["name", "current_office"]
+    ordering = ["name", "pk"]
+    autocomplete_fields = ["party"]
+    list_select_related = ["party"]
+
+
+class SourceAdminForm(VersionCheckedForm):
+    """A source cited by records keeps its team: moving it would make them cite another
+    team's source (see ``SourcesOfTheTeamForm``)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "team" in self.changed_data:
+            citing = [
+                str(rel.related_model._meta.verbose_name_plural)
+                for rel in m.Source._meta.related_objects
+                if rel.many_to_many and getattr(self.instance, rel.get_accessor_name()).exists()
+            ]
+            if citing:
+                self.add_error(
+                    "team",
+                    "This source is cited by "
+                    + ", ".join(citing)
+                    + " of its team; remove it from them before moving it to another team.",
+                )
+        return cleaned
+
+
+@admin.register(m.Source)
+class SourceAdmin(VersionCheckedAdmin):
+    form = SourceAdminForm
+    list_display = ["title", "publisher", "published_on", "accessed_on", "reliability", "team"]
+    list_filter = ["team", "reliability", "publisher"]
+    search_fields = ["title", "publisher", "url"]
+    ordering = ["-published_on", "title", "pk"]
+    date_hierarchy = "published_on"
+    autocomplete_fields = ["team"]
+    list_select_related = ["team"]

@@ -1,0 +1,148 @@
+"""Form machinery every page shares: fast selects, date inputs, the version a form was opened at."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import models
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+# The largest id a database column holds (a signed 64-bit integer): a larger one in a request
+# is no record's id, and SQLite refuses to even compare it (OverflowError).
+MAX_ID = 2**63 - 1
+
+
+def _out_of_range(value) -> bool:
+    text = str(value).strip()
+    return text.isdigit() and int(text) > MAX_ID
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A record chosen by id, where an id no column can hold is simply not a valid choice."""
+
+    def to_python(self, value):
+        if _out_of_range(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        # Shown again with its error, the form must not look the impossible id up either.
+        return None if _out_of_range(data) else super().bound_data(data, initial)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Records chosen by id, where an id no column can hold is simply not a valid choice."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            if _out_of_range(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+    def bound_data(self, data, initial):
+        data = [pk for pk in data or () if not _out_of_range(pk)]
+        return super().bound_data(data, initial)
+
+
+def id_safe_formfield(db_field, **kwargs):
+    """``formfield_callback`` of every form (pages and admin): foreign keys and many-to-many
+    fields take ids through the fields above."""
+    if isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", IdMultipleChoiceField)
+    elif isinstance(db_field, models.ForeignKey):
+        kwargs.setdefault("form_class", IdChoiceField)
+    return db_field.formfield(**kwargs)
+
+
+class ModelForm(forms.ModelForm):
+    """The base of every ModelForm of the tracker (see ``id_safe_formfield``): their ``Meta``
+    inherits this one (``class Meta(ModelForm.Meta)``), since Django reads the callback from
+    the form's own ``Meta``. The admin sets the same fields through ``admin.base.IdSafeFields``.
+    """
+
+    class Meta:
+        formfield_callback = id_safe_formfield
+
+
+class FastSelect(forms.Select):
+    """A select whose options are rendered in Python, not through a template each: a filter
+    listing every body or party then costs microseconds, however long the list grows."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        final = self.build_attrs(self.attrs, attrs) | {"name": name}
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(v), mark_safe(" selected") if str(v) in chosen else "", label)
+                for v, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+class VersionedForm(ModelForm):
+    """Carries the version the form was opened at; saving over a newer version raises
+    ``VersionConflict`` instead of overwriting someone else's change.
+
+    The one locking path of the pages and the admin (whose forms subclass this one): the
+    version travels in a hidden field, and the save goes through ``Versioned.save_versioned``
+    (row locked, version compared, then bumped).
+    """
+
+    version_field = "version"
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields[self.version_field].initial = self.instance.version
+
+    def opened_at(self) -> int:
+        """The version the form was opened at (0, which never matches, when missing)."""
+        return self.cleaned_data.get(self.version_field) or 0
+
+    def save(self, commit: bool = True):
+        if not commit or self.instance.pk is None:
+            return super().save(commit=commit)
+        record = super().save(commit=False)
+        record.save_versioned(expected=self.opened_at())
+        self.save_m2m()
+        return record
+
+    def conflicts(self) -> list[dict]:
+        """The fields where what is stored now differs from what the user submitted."""
+        stored = type(self.instance).objects.get(pk=self.instance.pk)
+        rows = []
+        for name, field in self.fields.items():
+            if name == self.version_field or not hasattr(stored, name):
+                continue
+            mine = (
+                self.data.getlist(self.add_prefix(name))
+                if isinstance(field, forms.ModelMultipleChoiceField)
+                else self.data.get(self.add_prefix(name), "")
+            )
+            theirs = getattr(stored, name)
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                theirs_text = ", ".join(str(x) for x in theirs.all())
+                mine_text = ", ".join(str(x) for x in field.queryset.filter(pk__in=mine))
+            elif isinstance(field, forms.ModelChoiceField):
+                theirs_text = str(theirs or "")
+                mine_text = str(field.queryset.filter(pk=mine).first() or "") if mine else ""
+            else:
+                theirs_text = "" if theirs is None else str(theirs)
+                mine_text = str(mine)
+            if theirs_text != mine_text:
+                rows.append({"label": field.label, "stored": theirs_text, "yours": mine_text})
+        return rows
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

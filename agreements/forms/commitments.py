@@ -1,0 +1,158 @@
+"""The commitment pages: list filters, progress updates, compliance assessments."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import models as m
+from .base import FastSelect, IdChoiceField, ModelForm
+
+
+class CommitmentFilterForm(forms.Form):
+    """The commitment list's filters; choices list only what the user may see."""
+
+    SORTS = {
+        "title": ("title", "pk"),
+        "-title": ("-title", "-pk"),
+        "meeting": ("meeting__start_date", "pk"),
+        "-meeting": ("-meeting__start_date", "-pk"),
+        "status": ("status", "pk"),
+        "-status": ("-status", "-pk"),
+        "target": ("target_date", "pk"),
+        "-target": ("-target_date", "-pk"),
+        "updated": ("updated_at", "pk"),
+        "-updated": ("-updated_at", "-pk"),
+    }
+
+    # Newest meeting first, then the order the commitments were agreed in.
+    DEFAULT_ORDER = ("-meeting__start_date", "meeting_id", "position", "pk")
+
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    status = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any status"), *m.ImplementationStatus.choices],
+        widget=FastSelect,
+    )
+    theme = forms.ChoiceField(
+        required=False, choices=[("", "Any theme"), *m.Theme.choices], widget=FastSelect
+    )
+    party = IdChoiceField(
+        required=False, queryset=m.Party.objects.none(), empty_label="Any party", widget=FastSelect
+    )
+    team = IdChoiceField(
+        required=False, queryset=m.Team.objects.none(), empty_label="Any team", widget=FastSelect
+    )
+    body = IdChoiceField(
+        required=False,
+        queryset=m.ImplementationBody.objects.none(),
+        empty_label="Any body",
+        widget=FastSelect,
+    )
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    stalled = forms.BooleanField(required=False, label="Stalled only")
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = m.Party.objects.filter(
+            commitment_roles__commitment__in=m.Commitment.objects.visible_to(user)
+        ).distinct()
+        self.fields["team"].queryset = (
+            m.Team.objects.all() if user.is_superuser else m.teams_of(user)
+        )
+        self.fields["body"].queryset = m.ImplementationBody.objects.visible_to(user)
+
+    def filter(self, commitments, today):
+        """Apply the valid filters and the sort; invalid values are ignored."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            commitments = commitments.filter(
+                Q(title__icontains=data["q"]) | Q(text__icontains=data["q"])
+            )
+        if data.get("status") is not None:
+            commitments = commitments.filter(status=data["status"])
+        for field, lookup in (
+            ("theme", "theme"),
+            ("party", "party_roles__party"),
+            ("team", "meeting__team"),
+            ("body", "bodies"),
+        ):
+            if data.get(field):
+                commitments = commitments.filter(**{lookup: data[field]})
+        if data.get("overdue"):
+            commitments = commitments.overdue(today)
+        if data.get("stalled"):
+            commitments = commitments.filter(is_stalled=True)
+        order = self.SORTS.get(data.get("sort") or "", self.DEFAULT_ORDER)
+        return commitments.distinct().order_by(*order)
+
+
+class ProgressUpdateForm(ModelForm):
+    """A progress report on a commitment, with the status it proposes and its evidence."""
+
+    revises = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta(ModelForm.Meta):
+        model = m.ProgressUpdate
+        fields = ["narrative", "proposed_status", "proposed_stalled", "sources"]
+        labels = {
+            "narrative": "What happened",
+            "proposed_status": "Proposed status",
+            "proposed_stalled": "Proposed stalled flag",
+            "sources": "Evidence",
+        }
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 4}),
+            "proposed_stalled": forms.NullBooleanSelect(),
+        }
+
+    def __init__(self, *args, commitment: m.Commitment, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commitment = commitment
+        self.instance.commitment = commitment
+        self.fields["proposed_status"].choices = [
+            ("", "No change"),
+            *m.ImplementationStatus.choices,
+        ]
+        self.fields["sources"].queryset = sources
+        self.fields["sources"].help_text = "Sources of this team that evidence the update."
+        self.fields["proposed_stalled"].widget.choices = [
+            ("unknown", "No change"),
+            ("true", "Stalled"),
+            ("false", "Not stalled"),
+        ]
+
+    def clean_revises(self) -> m.ProgressUpdate | None:
+        pk = self.cleaned_data.get("revises")
+        if pk is None:
+            return None
+        returned = self.commitment.progress_updates.filter(pk=pk).first()
+        if returned is None or returned.review_state != m.ReviewState.RETURNED:
+            raise forms.ValidationError("Only a returned update of this commitment can be revised.")
+        return returned
+
+
+class AssessmentForm(ModelForm):
+    """A reviewer's compliance score for one party on the commitment (G7/G20 method)."""
+
+    class Meta(ModelForm.Meta):
+        model = m.Assessment
+        fields = ["party", "score", "justification", "as_of", "stage", "sources"]
+        widgets = {
+            "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "justification": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"score": "Absence of evidence is “not assessed”, not −1."}
+
+    def __init__(self, *args, commitment: m.Commitment, parties, sources, **kwargs):
+        super().__init__(*args, prefix="assessment", **kwargs)
+        self.instance.commitment = commitment
+        self.fields["party"].queryset = parties
+        self.fields["sources"].queryset = sources
+        self.fields["as_of"].initial = timezone.localdate()

@@ -1,0 +1,91 @@
+"""The tracker's domain: who met, what they agreed, and whether it is being carried out.
+
+Vocabularies come from the systems that already do this work (see README, "The domain"):
+the 0–3 implementation scale (Peace Accords Matrix), per-party compliance (G7/G20 Research
+Group), claim verification, and the Akvo RSR review workflow.
+
+Team scoping: every meeting belongs to one team, and everything hanging off a meeting belongs
+to that team through its foreign keys (never through a copied column that could drift). Each
+scoped model names the lookup paths to its team in ``team_lookups``; ``visible_to(user)`` on its
+QuerySet and ``permissions.py`` use them.
+
+One module per part of the domain; everything is re-exported here, so ``from agreements.models
+import Commitment`` (and ``models as m``) work as they always have.
+"""
+
+from .base import (
+    Archivable,
+    ArchivableQuerySet,
+    AuditTrail,
+    Sourced,
+    Timestamped,
+    VersionConflict,
+    Versioned,
+    active_q,
+    as_index,
+    is_read_only,
+    track_history,
+)
+from .bodies import (
+    BodyMembership,
+    Confirmation,
+    ImplementationBody,
+    ImplementationBodyQuerySet,
+    Lifecycle,
+    Milestone,
+    MilestoneQuerySet,
+    MilestoneStatus,
+    _count,
+)
+from .commitments import (
+    Cancellation,
+    Commitment,
+    CommitmentParty,
+    CommitmentQuerySet,
+    ImplementationStatus,
+    PartyRole,
+    StatusChange,
+    Theme,
+)
+from .evidence import (
+    Claim,
+    ContextEvent,
+    EventRelation,
+    Statement,
+    StatementKind,
+    Verification,
+)
+from .meetings import (
+    Meeting,
+    MeetingQuerySet,
+    OutcomeType,
+    Participant,
+    ParticipantRole,
+)
+from .reference import (
+    Party,
+    PartyKind,
+    Person,
+    Reliability,
+    Source,
+)
+from .reviews import (
+    AWAITING_REVIEW,
+    SCORE_VALUE,
+    Assessment,
+    AssessmentQuerySet,
+    AssessmentStage,
+    ComplianceScore,
+    ProgressUpdate,
+    ProgressUpdateQuerySet,
+    ReviewAction,
+    ReviewEvent,
+    ReviewState,
+)
+from .teams import (
+    Team,
+    TeamMembership,
+    TeamRole,
+    TeamScopedQuerySet,
+    teams_of,
+)

@@ -1,0 +1,281 @@
+"""Implementation bodies, their members, and milestones (of commitments or bodies)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from .base import (
+    Archivable,
+    ArchivableQuerySet,
+    Check,
+    Sourced,
+    Timestamped,
+    Versioned,
+    as_index,
+    choice_check,
+    track_history,
+)
+from .commitments import Commitment
+from .meetings import Meeting
+from .reference import Party, Person
+from .teams import TeamScopedQuerySet
+
+
+class Lifecycle(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    CONSTITUTED = "constituted", "Constituted"
+    FIRST_MEETING_HELD = "first_meeting_held", "First meeting held"
+    ACTIVE = "active", "Active"
+    DISSOLVED = "dissolved", "Dissolved"
+
+
+class ImplementationBodyQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
+    def for_list(self, today: datetime.date):
+        """Bodies with their meeting, member counts, index and next meeting, in one query.
+
+        Each figure is its own correlated subquery: joining members, commitments and
+        milestones at once would multiply the rows every aggregate reads."""
+        body = models.OuterRef("pk")
+        members = BodyMembership.objects.filter(body=body).values("body")
+        overseen = (
+            ImplementationBody.commitments.through.objects.filter(implementationbody=body)
+            # Commitments that count, as joins: an IN over Commitment.objects.counting() would
+            # be evaluated again for every body.
+            .filter(Commitment.counting_q("commitment__"))
+            .values("implementationbody")
+        )
+        next_meeting = Milestone.objects.filter(
+            body=body, status=MilestoneStatus.PLANNED, due_date__gte=today
+        ).order_by("due_date")
+        return (
+            self.select_related("meeting__team")
+            .annotate(
+                member_count=_count(members),
+                confirmed_count=_count(members.filter(confirmation=Confirmation.CONFIRMED)),
+                commitment_count=_count(overseen),
+                mean_status=models.Subquery(
+                    overseen.annotate(mean=models.Avg("commitment__status")).values("mean")
+                ),
+                next_meeting=models.Subquery(next_meeting.values("due_date")[:1]),
+            )
+            .order_by("name", "pk")
+        )
+
+
+def _count(grouped: models.QuerySet) -> models.Expression:
+    """COUNT(*) of a queryset already grouped by its outer reference, 0 when empty."""
+    return Coalesce(models.Subquery(grouped.annotate(n=models.Count("*")).values("n")), 0)
+
+
+class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
+    """A group set up to carry commitments out (e.g. a "high-level implementation group")."""
+
+    team_lookups = ("meeting__team",)
+    archived_via = ("meeting",)
+
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        related_name="bodies",
+        help_text="The meeting that created the body.",
+    )
+    name = models.CharField(max_length=200)
+    mandate = models.TextField(blank=True)
+    cadence = models.CharField(max_length=200, blank=True, help_text='e.g. "meets regularly".')
+    lifecycle = models.CharField(
+        max_length=30, choices=Lifecycle.choices, default=Lifecycle.ANNOUNCED
+    )
+    commitments = models.ManyToManyField(
+        Commitment, blank=True, related_name="bodies", verbose_name="overseen commitments"
+    )
+
+    objects = ImplementationBodyQuerySet.as_manager()
+    history = track_history("commitments", "sources")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name_plural = "implementation bodies"
+        indexes = [models.Index(fields=["name", "id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "name"], name="body_name_unique"),
+            models.CheckConstraint(
+                condition=Q(lifecycle__in=Lifecycle.values), name="body_lifecycle_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:body_detail", args=[self.pk])
+
+    @property
+    def index(self) -> float | None:
+        """The implementation index of the overseen commitments (needs ``for_list()``)."""
+        return as_index(self.mean_status)
+
+
+class Confirmation(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    REPORTED = "reported", "Reported"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+
+
+class BodyMembership(Sourced, Versioned):
+    """A person or a party sitting on a body. A body with no confirmed member is a normal state."""
+
+    team_lookups = ("body__meeting__team",)
+
+    body = models.ForeignKey(ImplementationBody, on_delete=models.PROTECT, related_name="members")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="body_memberships"
+    )
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="body_memberships",
+        help_text="The member itself, or the party a person sits for (Popolo on_behalf_of).",
+    )
+    role = models.CharField(max_length=200, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    confirmation = models.CharField(
+        max_length=20, choices=Confirmation.choices, default=Confirmation.UNCONFIRMED
+    )
+
+    objects = TeamScopedQuerySet.as_manager()
+    history = track_history("sources")
+
+    class Meta:
+        ordering = ["body", "pk"]
+        verbose_name = "member"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(party__isnull=False),
+                name="membership_names_someone",
+                violation_error_message="A member is a person or a party: name at least one.",
+            ),
+            Check(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="membership_ends_after_start",
+                violation_error_message="A membership cannot end before it starts.",
+                field="end_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmation__in=Confirmation.values),
+                name="membership_confirmation_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.person or self.party
+        return f"{who} on {self.body}"
+
+
+# --- Milestones -----------------------------------------------------------------------------
+
+
+class MilestoneStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    MISSED = "missed", "Missed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
+    def open(self):
+        """Planned milestones of records that are not archived."""
+        return self.active().filter(status=MilestoneStatus.PLANNED)
+
+    def overdue(self, today: datetime.date):
+        return self.open().filter(due_date__lt=today)
+
+    def due_within(self, today: datetime.date, days: int):
+        return self.open().filter(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days)
+        )
+
+    def for_list(self):
+        return self.select_related("commitment__meeting", "body__meeting")
+
+
+class Milestone(Timestamped, Versioned):
+    """A dated step of a commitment, or a meeting of a body."""
+
+    team_lookups = ("commitment__meeting__team", "body__meeting__team")
+    archived_via = ("commitment", "commitment__meeting", "body", "body__meeting")
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="milestones"
+    )
+    body = models.ForeignKey(
+        ImplementationBody,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="milestones",
+    )
+    title = models.CharField(max_length=200)
+    due_date = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
+    )
+    completed_on = models.DateField(null=True, blank=True)
+    owner = models.CharField(max_length=200, blank=True, help_text="Who is responsible.")
+
+    objects = MilestoneQuerySet.as_manager()
+    history = track_history()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["status", "due_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commitment__isnull=False, body__isnull=True)
+                | Q(commitment__isnull=True, body__isnull=False),
+                name="milestone_belongs_to_one",
+                violation_error_message="A milestone belongs to a commitment or to a body.",
+            ),
+            Check(
+                condition=Q(status=MilestoneStatus.DONE, completed_on__isnull=False)
+                | (~Q(status=MilestoneStatus.DONE) & Q(completed_on__isnull=True)),
+                name="milestone_completed_iff_done",
+                violation_error_message=(
+                    "A done milestone has a completion date, and only a done one."
+                ),
+                field="completed_on",
+            ),
+            choice_check("milestone", "status", MilestoneStatus),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def meeting(self) -> Meeting | None:
+        if self.commitment_id:
+            return self.commitment.meeting
+        if self.body_id:
+            return self.body.meeting
+        return None
+
+    def clean(self) -> None:
+        # Not a CHECK constraint: it reads the meeting, another table.
+        meeting = self.meeting
+        if meeting and self.due_date and self.due_date < meeting.start_date:
+            raise ValidationError(
+                {
+                    "due_date": "A milestone cannot fall due before the meeting that agreed it "
+                    f"({meeting.start_date:%-d %b %Y})."
+                }
+            )

@@ -1,0 +1,303 @@
+"""Commitments: what was agreed, each party's role, and the official status with its history."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from .base import (
+    Archivable,
+    ArchivableQuerySet,
+    Check,
+    Sourced,
+    Timestamped,
+    Versioned,
+    active_q,
+    as_index,
+    choice_check,
+    track_history,
+)
+from .meetings import Meeting
+from .reference import Party
+from .teams import TeamScopedQuerySet
+
+
+class Theme(models.TextChoices):
+    DRUGS = "drugs", "Drugs"
+    ARMS = "arms", "Arms trafficking"
+    FUEL_THEFT = "fuel_theft", "Fuel theft"
+    MIGRATION = "migration", "Migration"
+    SOVEREIGNTY = "sovereignty", "Sovereignty"
+    SECURITY = "security", "Security cooperation"
+    TRADE = "trade", "Trade"
+    ENERGY = "energy", "Energy"
+    HEALTH = "health", "Health"
+    OTHER = "other", "Other"
+
+
+class ImplementationStatus(models.IntegerChoices):
+    """Peace Accords Matrix ordinal scale."""
+
+    NOT_STARTED = 0, "Not started"
+    MINIMAL = 1, "Minimal"
+    INTERMEDIATE = 2, "Intermediate"
+    COMPLETE = 3, "Complete"
+
+
+class Cancellation(models.TextChoices):
+    CANCELLED = "cancelled", "Cancelled"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
+    def for_list(self):
+        return self.select_related("meeting__team").prefetch_related("party_roles__party")
+
+    def counting(self):
+        """Commitments that count in averages: not cancelled, superseded or archived."""
+        return self.filter(Commitment.counting_q())
+
+    def overdue(self, today: datetime.date):
+        return (
+            self.counting()
+            .filter(target_date__lt=today)
+            .exclude(status=ImplementationStatus.COMPLETE)
+        )
+
+    def implementation_index(self) -> float | None:
+        """Mean score ÷ 3 as a percentage over the commitments that count; None when none do."""
+        mean = self.counting().aggregate(mean=models.Avg("status"))["mean"]
+        return as_index(mean)
+
+    def index_by(self, field: str) -> list[dict]:
+        """The implementation index grouped by ``field`` (e.g. "theme", "party_roles__party__name",
+        "bodies__name"): dicts of key, index and count, best first. One query."""
+        rows = (
+            self.counting()
+            .exclude(**{f"{field}__isnull": True})
+            .values(field)
+            .annotate(mean=models.Avg("status"), count=models.Count("pk", distinct=True))
+            .order_by(field)
+        )
+        return [{"key": r[field], "index": as_index(r["mean"]), "count": r["count"]} for r in rows]
+
+    def status_counts(self) -> dict[int, int]:
+        """How many commitments that count are at each status, every status present."""
+        counts = dict(
+            self.counting().values_list("status").annotate(n=models.Count("pk")).order_by()
+        )
+        return {status: counts.get(status, 0) for status in ImplementationStatus.values}
+
+    def without_update_since(self, since: datetime.datetime):
+        """Commitments that count with no progress update since ``since`` (and older than it)."""
+        return (
+            self.counting()
+            .annotate(last_update=models.Max("progress_updates__created_at"))
+            .filter(Q(last_update__lt=since) | Q(last_update__isnull=True), created_at__lt=since)
+        )
+
+
+class Commitment(Sourced, Timestamped, Versioned, Archivable):
+    """Something a party, or several, undertook to do at a meeting."""
+
+    team_lookups = ("meeting__team",)
+    archived_via = ("meeting",)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="commitments")
+    title = models.CharField(max_length=200, help_text="A short label.")
+    text = models.TextField(help_text="What was agreed, as close to the source as possible.")
+    theme = models.CharField(max_length=30, choices=Theme.choices)
+    parties = models.ManyToManyField(Party, through="CommitmentParty", related_name="commitments")
+    lead_agency = models.CharField(max_length=200, blank=True)
+    jurisdiction_note = models.TextField(
+        blank=True,
+        verbose_name="jurisdiction / sovereignty note",
+        help_text="Whose territory and legal authority the action falls under.",
+    )
+    target_date = models.DateField(null=True, blank=True)
+    indicator = models.TextField(blank=True, help_text="How progress is measured.")
+    status = models.PositiveSmallIntegerField(
+        choices=ImplementationStatus.choices, default=ImplementationStatus.NOT_STARTED
+    )
+    is_stalled = models.BooleanField(
+        "stalled", default=False, help_text="No progress for a long time, or blocked."
+    )
+    cancellation = models.CharField(
+        max_length=20,
+        choices=Cancellation.choices,
+        blank=True,
+        help_text="Cancelled and superseded commitments stay visible but leave the averages.",
+    )
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the meeting.")
+
+    objects = CommitmentQuerySet.as_manager()
+    history = track_history("sources")
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+        # Every filter and sort column of the commitment list.
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["theme"]),
+            models.Index(fields=["target_date"]),
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["title"]),
+            models.Index(fields=["is_stalled"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "title"], name="commitment_title_unique"),
+            models.CheckConstraint(
+                condition=Q(status__gte=0, status__lte=3), name="commitment_status_0_to_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancellation__in=["", *Cancellation.values]),
+                name="commitment_cancellation_valid",
+            ),
+            Check(
+                condition=Q(superseded_by__isnull=True) | Q(cancellation=Cancellation.SUPERSEDED),
+                name="commitment_superseded_by_only_when_superseded",
+                violation_error_message="Only a superseded commitment names what superseded it.",
+                field="superseded_by",
+            ),
+            Check(
+                condition=Q(superseded_by__isnull=True) | ~Q(superseded_by=F("pk")),
+                name="commitment_not_superseded_by_itself",
+                violation_error_message="A commitment cannot supersede itself.",
+                field="superseded_by",
+            ),
+            choice_check("commitment", "theme", Theme),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def counting_q(cls, prefix: str = "") -> Q:
+        """The condition for a commitment that counts in averages (read through ``prefix``,
+        e.g. "commitment__"): active, and neither cancelled nor superseded."""
+        return active_q(cls, prefix) & Q(**{f"{prefix}cancellation": ""})
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:commitment_detail", args=[self.pk])
+
+    @property
+    def counts(self) -> bool:
+        """Whether the commitment counts in averages."""
+        return not self.cancellation
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        """Overdue is never typed in: past its target date, not complete, not cancelled."""
+        return bool(
+            self.counts
+            and self.target_date
+            and self.target_date < today
+            and self.status != ImplementationStatus.COMPLETE
+        )
+
+
+class PartyRole(models.TextChoices):
+    COMMITTED = "committed", "Committed"
+    JOINT = "joint", "Joint"
+    COUNTERPART = "counterpart", "Counterpart"
+    IMPLEMENTER = "implementer", "Implementer"
+
+
+class CommitmentParty(models.Model):
+    """A party's role in one commitment."""
+
+    team_lookups = ("commitment__meeting__team",)
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="party_roles")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="commitment_roles")
+    role = models.CharField(max_length=20, choices=PartyRole.choices)
+
+    objects = TeamScopedQuerySet.as_manager()
+    history = track_history()
+
+    class Meta:
+        ordering = ["commitment", "party__name"]
+        verbose_name = "party role"
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "party"], name="commitment_party_once"),
+            models.CheckConstraint(
+                condition=Q(role__in=PartyRole.values), name="commitment_party_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party}: {self.get_role_display()}"
+
+
+class StatusChange(models.Model):
+    """One change of a commitment's official status: who, when, from what, to what, and why.
+
+    Append-only: written by ``actions.change_commitment_status`` and never edited.
+    """
+
+    team_lookups = ("commitment__meeting__team",)
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    from_status = models.PositiveSmallIntegerField(choices=ImplementationStatus.choices)
+    to_status = models.PositiveSmallIntegerField(choices=ImplementationStatus.choices)
+    from_stalled = models.BooleanField()
+    to_stalled = models.BooleanField()
+    from_cancellation = models.CharField(max_length=20, choices=Cancellation.choices, blank=True)
+    to_cancellation = models.CharField(max_length=20, choices=Cancellation.choices, blank=True)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+    )
+    changed_via = models.CharField(
+        max_length=100, help_text='Where the change came from: "web", "admin", "command:…".'
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    update = models.ForeignKey(
+        "ProgressUpdate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        help_text="The approved progress update that caused the change, if any.",
+    )
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["commitment", "-changed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="status_change_has_reason",
+                violation_error_message="A status change needs a reason.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    from_status=F("to_status"),
+                    from_stalled=F("to_stalled"),
+                    from_cancellation=F("to_cancellation"),
+                ),
+                name="status_change_changes_something",
+                violation_error_message="A status change must change something.",
+            ),
+            choice_check("status_change", "from_status", ImplementationStatus),
+            choice_check("status_change", "to_status", ImplementationStatus),
+            choice_check("status_change", "from_cancellation", Cancellation, blank=True),
+            choice_check("status_change", "to_cancellation", Cancellation, blank=True),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment}: {self.from_status} → {self.to_status}"

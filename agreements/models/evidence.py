@@ -1,0 +1,191 @@
+"""What was said, what is claimed, and what happened around a meeting."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from .base import (
+    Archivable,
+    ArchivableQuerySet,
+    Sourced,
+    Timestamped,
+    Versioned,
+    choice_check,
+    track_history,
+)
+from .bodies import ImplementationBody
+from .commitments import Commitment
+from .meetings import Meeting
+from .reference import Party, Person
+from .teams import Team, TeamScopedQuerySet
+
+
+class StatementKind(models.TextChoices):
+    QUOTATION = "quotation", "Quotation"
+    READOUT = "readout", "Official readout"
+    PRESS_RELEASE = "press_release", "Press release"
+    SPEECH = "speech", "Speech"
+
+
+class Statement(Sourced, Timestamped, Versioned):
+    """Words attributed to a speaker (Popolo: Speech). A party's own readout is one too."""
+
+    team_lookups = ("meeting__team",)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="statements")
+    speaker = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
+    )
+    speaker_office = models.CharField(
+        max_length=200, blank=True, help_text="The office the speaker held when speaking."
+    )
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        help_text="The party the statement speaks for.",
+    )
+    kind = models.CharField(
+        max_length=20, choices=StatementKind.choices, default=StatementKind.QUOTATION
+    )
+    text = models.TextField(help_text="The exact words, ellipses as published.")
+    language = models.CharField(max_length=10, default="en", help_text="BCP 47 tag, e.g. en, es.")
+    said_on = models.DateField()
+
+    objects = TeamScopedQuerySet.as_manager()
+    history = track_history("sources")
+
+    class Meta:
+        ordering = ["said_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="statement_has_text"),
+            models.CheckConstraint(
+                condition=Q(speaker__isnull=False) | Q(party__isnull=False),
+                name="statement_attributed",
+                violation_error_message="A statement is attributed to a speaker or a party.",
+            ),
+            choice_check("statement", "kind", StatementKind),
+        ]
+
+    def __str__(self) -> str:
+        who = self.speaker or self.party
+        return f"{who}: “{self.text[:60]}…”" if len(self.text) > 60 else f"{who}: “{self.text}”"
+
+
+class Verification(models.TextChoices):
+    VERIFIED = "verified", "Verified"
+    REPORTED = "reported", "Reported"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    DISPUTED = "disputed", "Disputed"
+    RETRACTED = "retracted", "Retracted"
+
+
+class ClaimQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
+    """Claims: team-scoped, and active only while the record they are about is."""
+
+
+class Claim(Sourced, Timestamped, Versioned, Archivable):
+    """A sentence about the world, with how far it is verified."""
+
+    team_lookups = ("meeting__team", "commitment__meeting__team", "body__meeting__team")
+    archived_via = ("meeting", "commitment", "commitment__meeting", "body", "body__meeting")
+
+    text = models.TextField()
+    verification = models.CharField(
+        max_length=20, choices=Verification.choices, default=Verification.UNCONFIRMED
+    )
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    body = models.ForeignKey(
+        ImplementationBody, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    note = models.TextField(blank=True)
+
+    objects = ClaimQuerySet.as_manager()
+    history = track_history("sources")
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["verification"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(meeting__isnull=False, commitment__isnull=True, body__isnull=True)
+                | Q(meeting__isnull=True, commitment__isnull=False, body__isnull=True)
+                | Q(meeting__isnull=True, commitment__isnull=True, body__isnull=False),
+                name="claim_about_exactly_one_record",
+                violation_error_message="A claim is about exactly one meeting, commitment or body.",
+            ),
+            models.CheckConstraint(
+                condition=Q(verification__in=Verification.values), name="claim_verification_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def subject(self) -> Meeting | Commitment | ImplementationBody | None:
+        return self.meeting or self.commitment or self.body
+
+    @property
+    def team(self) -> Team:
+        subject = self.subject
+        return subject.team if isinstance(subject, Meeting) else subject.meeting.team
+
+    @staticmethod
+    def sources_error(verification: str, sources) -> str | None:
+        """Every state other than unconfirmed needs at least one source (checked by forms,
+        since the sources are saved after the claim itself)."""
+        if verification != Verification.UNCONFIRMED and not sources:
+            return f"A claim marked “{Verification(verification).label}” needs at least one source."
+        return None
+
+
+class EventRelation(models.TextChoices):
+    BACKGROUND = "background", "Background"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class ContextEvent(Sourced, Timestamped, Versioned):
+    """Something that happened around a meeting, as background or as follow-up."""
+
+    team_lookups = ("meeting__team",)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="context_events")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    occurred_on = models.DateField(
+        null=True, blank=True, help_text="Leave empty when the sources give no date."
+    )
+    timing_note = models.CharField(
+        max_length=200, blank=True, help_text='When the date is unknown: "shortly before".'
+    )
+    relation = models.CharField(max_length=20, choices=EventRelation.choices)
+    actor = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="context_events"
+    )
+    location = models.CharField(max_length=200, blank=True)
+    fatalities = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Deaths reported, where the event caused any."
+    )
+
+    objects = TeamScopedQuerySet.as_manager()
+    history = track_history("sources")
+
+    class Meta:
+        ordering = ["occurred_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(relation__in=EventRelation.values), name="context_event_relation_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

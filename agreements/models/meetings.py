@@ -1,0 +1,147 @@
+"""Meetings, and who took part in them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from .base import (
+    Archivable,
+    ArchivableQuerySet,
+    Check,
+    Sourced,
+    Timestamped,
+    Versioned,
+    as_index,
+    choice_check,
+    track_history,
+)
+from .reference import Party, Person
+from .teams import Team, TeamScopedQuerySet
+
+
+class OutcomeType(models.TextChoices):
+    TREATY = "treaty", "Treaty"
+    MOU = "mou", "Memorandum of understanding"
+    JOINT_STATEMENT = "joint_statement", "Joint statement"
+    JOINT_COMMUNIQUE = "joint_communique", "Joint communiqué"
+    REAFFIRMATION = "reaffirmation", "Reaffirmation"
+    READOUT_ONLY = "readout_only", "Readout only"
+    OTHER = "other", "Other"
+
+
+class MeetingQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
+    def for_list(self):
+        """With team, parties, the number of commitments and their mean status (subqueries, so
+        filters joining parties cannot multiply the rows they count)."""
+        Commitment = self.model._meta.get_field("commitments").related_model
+        commitments = Commitment.objects.filter(meeting=models.OuterRef("pk")).values("meeting")
+        return (
+            self.select_related("team")
+            .prefetch_related("parties")
+            .annotate(
+                commitment_count=models.Subquery(
+                    commitments.annotate(n=models.Count("pk")).values("n")
+                ),
+                mean_status=models.Subquery(
+                    commitments.filter(Commitment.counting_q())
+                    .annotate(mean=models.Avg("status"))
+                    .values("mean")
+                ),
+            )
+        )
+
+
+class Meeting(Sourced, Timestamped, Versioned, Archivable):
+    """A meeting between parties, where commitments were made."""
+
+    team_lookups = ("team",)
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="meetings")
+    title = models.CharField(max_length=300)
+    start_date = models.DateField()
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Leave empty for a one-day meeting."
+    )
+    city = models.CharField(max_length=100, blank=True)
+    venue = models.CharField(max_length=200, blank=True)
+    parties = models.ManyToManyField(Party, related_name="meetings")
+    outcome_type = models.CharField(max_length=30, choices=OutcomeType.choices)
+    outcome_note = models.TextField(
+        blank=True, help_text='What the outcome was and was not, e.g. "MOU under discussion".'
+    )
+    summary = models.TextField(blank=True)
+    context_notes = models.TextField(blank=True)
+
+    objects = MeetingQuerySet.as_manager()
+    history = track_history("parties", "sources")
+
+    class Meta:
+        ordering = ["-start_date", "-pk"]
+        # Every filter and sort of the meeting list: team, date (and year), outcome.
+        indexes = [
+            models.Index(fields=["team", "-start_date"]),
+            models.Index(fields=["-start_date", "-id"]),
+            models.Index(fields=["outcome_type"]),
+        ]
+        constraints = [
+            Check(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="meeting_ends_after_start",
+                violation_error_message="A meeting cannot end before it starts.",
+                field="end_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome_type__in=OutcomeType.values), name="meeting_outcome_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.start_date:%-d %b %Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:meeting_detail", args=[self.pk])
+
+    @property
+    def index(self) -> float | None:
+        """The implementation index of its commitments (needs ``for_list()``)."""
+        return as_index(self.mean_status)
+
+
+class ParticipantRole(models.TextChoices):
+    HOST = "host", "Host"
+    HEAD_OF_DELEGATION = "head_of_delegation", "Head of delegation"
+    DELEGATE = "delegate", "Delegate"
+    OBSERVER = "observer", "Observer"
+    OTHER = "other", "Other"
+
+
+class Participant(models.Model):
+    """A person at a meeting, with the office they held and their role there."""
+
+    team_lookups = ("meeting__team",)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        related_name="participations",
+        help_text="The party this person acted for at the meeting.",
+    )
+    office = models.CharField(max_length=200, help_text="The office held at the time.")
+    role = models.CharField(max_length=30, choices=ParticipantRole.choices)
+
+    objects = TeamScopedQuerySet.as_manager()
+    history = track_history()
+
+    class Meta:
+        ordering = ["meeting", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="participant_once"),
+            choice_check("participant", "role", ParticipantRole),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}, {self.office}"

@@ -1,0 +1,112 @@
+"""Reference data shared by every team (parties, persons) and each team's sources."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from .base import Check, Versioned, choice_check, track_history
+from .teams import Team, TeamScopedQuerySet
+
+
+class PartyKind(models.TextChoices):
+    STATE = "state", "State"
+    ORGANISATION = "organisation", "Organisation"
+
+
+class Party(models.Model):
+    """A state or an organisation that makes commitments (Popolo: Organization)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    code = models.CharField(
+        max_length=12,
+        unique=True,
+        help_text="ISO 3166 alpha-2 or alpha-3 for states (US, MEX); an acronym for organisations.",
+    )
+    kind = models.CharField(max_length=20, choices=PartyKind.choices, default=PartyKind.STATE)
+    history = track_history()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "parties"
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PartyKind.values), name="party_kind_valid"),
+            Check(
+                condition=~Q(kind=PartyKind.STATE) | Q(code__regex=r"^[A-Z]{2,3}$"),
+                name="party_state_code_iso",
+                violation_error_message=(
+                    "A state's code is its ISO 3166 alpha-2 or alpha-3 code, e.g. US or MEX."
+                ),
+                field="code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """Someone who acts for a party. Offices change, so the office held at a given time is kept
+    on each link (participation, statement, membership), not only here."""
+
+    name = models.CharField(max_length=200)
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="persons",
+        help_text="The party this person usually acts for.",
+    )
+    current_office = models.CharField(max_length=200, blank=True)
+    history = track_history()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Reliability(models.TextChoices):
+    """The Admiralty grading of a source's reliability."""
+
+    A = "A", "A: completely reliable"
+    B = "B", "B: usually reliable"
+    C = "C", "C: fairly reliable"
+    D = "D", "D: not usually reliable"
+    E = "E", "E: unreliable"
+    F = "F", "F: reliability cannot be judged"
+
+
+class Source(Versioned):
+    """A document that evidences a record: a report, an official readout, a statement."""
+
+    team_lookups = ("team",)
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="sources")
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    reliability = models.CharField(
+        max_length=1, choices=Reliability.choices, blank=True, help_text="Optional grade."
+    )
+    notes = models.TextField(blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+    history = track_history()
+
+    class Meta:
+        ordering = ["-published_on", "title", "pk"]
+        constraints = [
+            choice_check("source", "reliability", Reliability, blank=True),
+            models.UniqueConstraint(
+                fields=["team", "url"], condition=~Q(url=""), name="source_url_unique_per_team"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.publisher})" if self.publisher else self.title

@@ -1,0 +1,293 @@
+"""Progress updates and their review; per-party compliance assessments. Append-only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+
+from .base import Sourced, active_q, choice_check
+from .commitments import Commitment, ImplementationStatus
+from .reference import Party
+from .teams import TeamRole, TeamScopedQuerySet, teams_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned for revision"
+    RESUBMITTED = "resubmitted", "Resubmitted"
+
+
+class ReviewAction(models.TextChoices):
+    SUBMIT = "submit", "Submitted"
+    APPROVE = "approve", "Approved"
+    RETURN = "return", "Returned for revision"
+
+
+AWAITING_REVIEW = (ReviewState.SUBMITTED, ReviewState.RESUBMITTED)
+
+
+class ProgressUpdateQuerySet(TeamScopedQuerySet):
+    def awaiting_review(self):
+        """Submitted, not yet decided, on a commitment that is not archived (read-only)."""
+        return self.filter(review_state__in=AWAITING_REVIEW).filter(
+            active_q(Commitment, "commitment__")
+        )
+
+    def reviewable_by(self, user: AbstractBaseUser | AnonymousUser):
+        """Updates in teams where the user reviews (all for admins), not their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        mine = self.exclude(author=user)
+        return mine if user.is_superuser else mine.in_teams(teams_of(user, role=TeamRole.REVIEWER))
+
+
+class ProgressUpdate(Sourced):
+    """A report of progress on a commitment, proposing a status; reviewed before it counts.
+
+    Append-only: never edited or deleted. Its review is a series of ``ReviewEvent`` rows
+    (submitted, then approved or returned); a revision after a return is a new update that
+    ``revises`` the returned one, so what the reviewer saw is kept.
+    """
+
+    team_lookups = ("commitment__meeting__team",)
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="progress_updates"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="progress_updates"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    narrative = models.TextField()
+    proposed_status = models.PositiveSmallIntegerField(
+        choices=ImplementationStatus.choices,
+        null=True,
+        blank=True,
+        help_text="Leave empty when the update proposes no change of status.",
+    )
+    proposed_stalled = models.BooleanField(null=True, blank=True)
+    revises = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revision",
+        help_text="The returned update this one revises.",
+    )
+
+    # Where the review stands, stored where it changes: a new ``ReviewEvent`` writes it as it
+    # is saved, in one transaction (on PostgreSQL the database refuses a state that
+    # disagrees with the events). Lists and the queue read it through an index.
+    review_state = models.CharField(
+        max_length=12, choices=ReviewState.choices, default=ReviewState.DRAFT, editable=False
+    )
+
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["commitment", "-created_at"]),
+            models.Index(fields=["review_state", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(narrative=""), name="progress_update_has_narrative"
+            ),
+            choice_check("progress_update", "proposed_status", ImplementationStatus, null=True),
+            choice_check("progress_update", "review_state", ReviewState),
+        ]
+
+    def __str__(self) -> str:
+        return f"Update on {self.commitment} by {self.author}"
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.review_state in AWAITING_REVIEW
+
+    @property
+    def proposes_change(self) -> bool:
+        return self.proposed_status is not None or self.proposed_stalled is not None
+
+
+class ReviewEvent(models.Model):
+    """One step of a progress update's review. Append-only: written by ``actions``.
+
+    The database holds the workflow's shape: an update is submitted once and decided once, and
+    a return carries the reviewer's comment. That nobody reviews their own update is checked
+    by the action (and, on PostgreSQL, by a trigger).
+    """
+
+    team_lookups = ("update__commitment__meeting__team",)
+
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.PROTECT, related_name="review_events"
+    )
+    action = models.CharField(max_length=10, choices=ReviewAction.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_events"
+    )
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["update", "action"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=ReviewAction.values), name="review_event_action_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["update"],
+                condition=Q(action=ReviewAction.SUBMIT),
+                name="review_event_submitted_once",
+                violation_error_message="This update has already been submitted.",
+            ),
+            models.UniqueConstraint(
+                fields=["update"],
+                condition=~Q(action=ReviewAction.SUBMIT),
+                name="review_event_decided_once",
+                violation_error_message="This update has already been reviewed.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=ReviewAction.RETURN, comment=""),
+                name="review_event_return_has_comment",
+                violation_error_message="Say what to revise when returning an update.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.by} on {self.at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        """A new event stores the state it moves its update to, in the same transaction."""
+        adding = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if adding:
+                state = self.moves_to
+                ProgressUpdate.objects.filter(pk=self.update_id).update(review_state=state)
+                self.update.review_state = state
+
+    @property
+    def moves_to(self) -> str:
+        """The review state this event puts its update in."""
+        if self.action == ReviewAction.SUBMIT:
+            return ReviewState.RESUBMITTED if self.update.revises_id else ReviewState.SUBMITTED
+        return ReviewState.APPROVED if self.action == ReviewAction.APPROVE else ReviewState.RETURNED
+
+
+class ComplianceScore(models.TextChoices):
+    """G7/G20 Research Group compliance scoring."""
+
+    FULL = "+1", "+1 full or nearly full compliance"
+    PARTIAL = "0", "0 partial compliance or work in progress"
+    NONE = "-1", "-1 no compliance"
+    NOT_ASSESSED = "n/a", "Not assessed"
+
+
+class AssessmentStage(models.TextChoices):
+    INTERIM = "interim", "Interim"
+    FINAL = "final", "Final"
+
+
+SCORE_VALUE = {"+1": 1, "0": 0, "-1": -1}
+
+
+class AssessmentQuerySet(TeamScopedQuerySet):
+    def latest_per_party(self):
+        """Each (commitment, party)'s most recent assessment only."""
+        newest = Assessment.objects.filter(
+            commitment=models.OuterRef("commitment"), party=models.OuterRef("party")
+        ).order_by("-as_of", "-pk")
+        return self.filter(pk=models.Subquery(newest.values("pk")[:1]))
+
+    def compliance_by_party(self) -> list[dict]:
+        """Per party, over the latest assessments of commitments that count: the mean score
+        (+1 … −1, "not assessed" left out, never counted as −1), as a 0–100 % index, and how
+        many commitments were scored. One query."""
+        value = models.Case(
+            *(models.When(score=score, then=models.Value(v)) for score, v in SCORE_VALUE.items()),
+            default=None,
+            output_field=models.IntegerField(),
+        )
+        rows = (
+            self.latest_per_party()
+            .filter(Commitment.counting_q("commitment__"))
+            .values("party__name")
+            .annotate(
+                mean=models.Avg(value),
+                scored=models.Count("pk", filter=~Q(score=ComplianceScore.NOT_ASSESSED)),
+            )
+            .order_by("party__name")
+        )
+        return [
+            {
+                "key": r["party__name"],
+                "mean": r["mean"],
+                "index": None if r["mean"] is None else round((r["mean"] + 1) / 2 * 100, 1),
+                "count": r["scored"],
+            }
+            for r in rows
+        ]
+
+
+class Assessment(Sourced):
+    """A reviewer's score of one party's compliance with one commitment, as of a date."""
+
+    team_lookups = ("commitment__meeting__team",)
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="assessments")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="assessments")
+    score = models.CharField(max_length=3, choices=ComplianceScore.choices)
+    justification = models.TextField()
+    as_of = models.DateField()
+    stage = models.CharField(
+        max_length=10, choices=AssessmentStage.choices, default=AssessmentStage.INTERIM
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-as_of", "-pk"]
+        indexes = [models.Index(fields=["commitment", "party", "-as_of"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(justification=""),
+                name="assessment_has_justification",
+                violation_error_message="An assessment needs a written justification.",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__in=ComplianceScore.values), name="assessment_score_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=AssessmentStage.values), name="assessment_stage_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} on {self.commitment}: {self.score} as of {self.as_of}"
+
+    def clean(self) -> None:
+        # Not a CHECK constraint: it reads the commitment's party roles, another table.
+        if (
+            self.commitment_id
+            and self.party_id
+            and not self.commitment.party_roles.filter(party_id=self.party_id).exists()
+        ):
+            raise ValidationError({"party": "This party has no role in the commitment."})

@@ -1,0 +1,66 @@
+"""Hostile or malformed input gets a 4xx answer with a message, never a server error."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+HUGE_ID = str(2**63)
+
+
+@pytest.mark.parametrize("total", ["abc", "-1", "99999999999", ""])
+def test_adding_a_row_to_a_broken_meeting_form_is_not_a_server_error(client, editor, total):
+    client.force_login(editor)
+    response = client.post(
+        reverse("agreements:meeting_create"),
+        {"title": "Talks", "commitments-TOTAL_FORMS": total, "add_row": "1"},
+    )
+    assert response.status_code < 500
+
+
+def test_a_huge_id_in_a_multi_select_is_a_form_error(client, editor, team):
+    client.force_login(editor)
+    response = client.post(
+        reverse("agreements:meeting_create"),
+        {
+            "team": team.pk,
+            "title": "Talks",
+            "start_date": "2025-09-03",
+            "outcome_type": "reaffirmation",
+            "parties": [HUGE_ID],
+            "commitments-TOTAL_FORMS": "0",
+            "commitments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["milestone", "membership", "claim", "update"])
+def test_a_huge_or_malformed_record_id_is_a_404(client, editor, reviewer, world, field):
+    pages = {
+        "milestone": ("commitment_detail", {"pk": world["commitment"].pk}, "toggle_milestone"),
+        "membership": ("body_detail", {"pk": world["body"].pk}, "set_confirmation"),
+        "claim": ("claim_list", {}, "verify"),
+        "update": ("review_queue", {}, "approve"),
+    }
+    name, kwargs, action = pages[field]
+    client.force_login(reviewer if field == "update" else editor)
+    for value in (HUGE_ID, "abc", "", "1.5"):
+        response = client.post(
+            reverse(f"agreements:{name}", kwargs=kwargs), {"action": action, field: value}
+        )
+        assert response.status_code == 404, (value, response.status_code)
+
+
+@pytest.mark.parametrize("param", ["party", "team", "body"])
+def test_a_huge_id_in_a_list_filter_is_ignored(client, editor, param):
+    client.force_login(editor)
+    assert client.get(reverse("agreements:commitment_list"), {param: HUGE_ID}).status_code == 200
+
+
+def test_a_huge_id_in_the_admin_is_a_form_error(admin_client, meeting):
+    url = reverse("admin:agreements_meeting_change", args=[meeting.pk])
+    response = admin_client.post(url, {"parties": [HUGE_ID], "team": HUGE_ID})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()

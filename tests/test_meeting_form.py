@@ -1,0 +1,246 @@
+"""Recording and editing a meeting with its commitment rows: the form, its errors, its
+conflicts, with and without JavaScript."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from agreements.models import (
+    Commitment,
+    Meeting,
+)
+from tests.conftest import (
+    HTMX,
+    make_commitment,
+    make_user,
+    meeting_data,
+)
+
+LIST = "/meetings/"
+NEW = "/meetings/new/"
+
+
+def _detail(meeting) -> str:
+    return meeting.get_absolute_url()
+
+
+# Recording a meeting -----------------------------------------------------------------------
+
+
+def test_editor_records_a_meeting_with_two_commitments(client, editor, team, us, mexico):
+    client.force_login(editor)
+    rows = [
+        {
+            "title": "Halt fentanyl",
+            "text": "Disrupt shipments",
+            "theme": "drugs",
+            f"role_{mexico.pk}": "committed",
+            f"role_{us.pk}": "counterpart",
+        },
+        {
+            "title": "Stop guns",
+            "text": "Stop firearms moving south",
+            "theme": "arms",
+            f"role_{us.pk}": "committed",
+        },
+    ]
+    response = client.post(NEW, meeting_data(team, us, mexico, rows))
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302
+    assert response.headers["Location"] == _detail(meeting)
+    commitments = list(meeting.commitments.order_by("position"))
+    assert [c.title for c in commitments] == ["Halt fentanyl", "Stop guns"]
+    assert {r.party.code: r.role for r in commitments[0].party_roles.all()} == {
+        "MX": "committed",
+        "US": "counterpart",
+    }
+    assert {r.party.code: r.role for r in commitments[1].party_roles.all()} == {"US": "committed"}
+    assert meeting.team == team
+
+
+def test_single_team_is_preselected(client, editor):
+    client.force_login(editor)
+    assert client.get(NEW).context["form"]["team"].value() == editor.team_memberships.get().team_id
+
+
+def test_empty_extra_row_is_ignored(client, editor, team, us, mexico):
+    client.force_login(editor)
+    rows = [{"title": "Halt fentanyl", "text": "x", "theme": "drugs"}, {}]
+    assert client.post(NEW, meeting_data(team, us, mexico, rows)).status_code == 302
+    assert Commitment.objects.count() == 1
+
+
+def test_add_row_partial_returns_the_next_row_and_updates_the_count(client, editor):
+    client.force_login(editor)
+    html = client.get(NEW, {"row": 3}, **HTMX).content.decode()
+    assert "<html" not in html
+    assert 'name="commitments-3-title"' in html
+    assert 'id="id_commitments-TOTAL_FORMS" hx-swap-oob="true"' in html
+    assert 'value="4"' in html
+    assert "?row=4" in html  # the button now fetches the row after
+    assert "New commitment 4" in html
+
+
+def test_add_row_without_javascript_keeps_everything_typed(client, editor, team, us, mexico):
+    client.force_login(editor)
+    data = meeting_data(
+        team, us, mexico, [{"title": "Halt fentanyl", "text": "Typed text", "theme": "drugs"}]
+    )
+    response = client.post(NEW, data | {"add_row": "1"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="commitments-1-title"' in html
+    assert 'value="Halt fentanyl"' in html and "Typed text" in html
+    assert "This field is required" not in html
+    assert not Meeting.objects.exists()
+
+
+def test_invalid_meeting_shows_errors_next_to_fields_and_keeps_input(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    rows = [{"title": "", "text": "Typed commitment", "theme": "drugs"}]
+    data = meeting_data(team, us, mexico, rows, start_date="2025-09-03", end_date="2025-09-01")
+    response = client.post(NEW, data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "A meeting cannot end before it starts." in html
+    assert "This field is required." in html  # the row's missing title
+    assert 'value="Border security talks"' in html and "Typed commitment" in html
+    assert 'aria-invalid="true"' in html
+    assert not Meeting.objects.exists()
+
+
+def test_reviewer_and_outsider_cannot_record_for_a_team(
+    client, reviewer, outsider, team, us, mexico
+):
+    client.force_login(reviewer)
+    assert client.get(NEW).status_code == 403
+    assert client.post(NEW, meeting_data(team, us, mexico, [])).status_code == 403
+    client.force_login(outsider)  # an editor elsewhere cannot pick this team
+    response = client.post(NEW, meeting_data(team, us, mexico, []))
+    assert response.status_code == 422
+    assert not Meeting.objects.exists()
+
+
+def test_editing_a_meeting_and_its_commitments(client, editor, meeting, commitment, us, mexico):
+    client.force_login(editor)
+    url = reverse("agreements:meeting_edit", args=[meeting.pk])
+    assert client.get(url).status_code == 200
+    data = meeting_data(meeting.team, us, mexico, [], title="Renamed talks") | {
+        "version": meeting.version,
+        "commitments-TOTAL_FORMS": "1",
+        "commitments-INITIAL_FORMS": "1",
+        "commitments-0-id": commitment.pk,
+        "commitments-0-version": commitment.version,
+        "commitments-0-title": "Renamed commitment",
+        "commitments-0-text": commitment.text,
+        "commitments-0-theme": commitment.theme,
+        f"commitments-0-role_{us.pk}": "implementer",
+    }
+    assert client.post(url, data).status_code == 302
+    meeting.refresh_from_db()
+    commitment.refresh_from_db()
+    assert (meeting.title, commitment.title) == ("Renamed talks", "Renamed commitment")
+    assert {r.party.code: r.role for r in commitment.party_roles.all()} == {"US": "implementer"}
+
+
+def test_reviewer_cannot_edit_and_outsider_cannot_see(client, reviewer, outsider, meeting):
+    url = reverse("agreements:meeting_edit", args=[meeting.pk])
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 403
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.get(_detail(meeting)).status_code == 404
+
+
+def test_admin_may_record_for_any_team(client, admin_user, team, us, mexico):
+    make_user("someone", team=team)
+    client.force_login(admin_user)
+    assert client.post(NEW, meeting_data(team, us, mexico, [])).status_code == 302
+
+
+def edit_data(meeting, commitment, us, mexico, **changes) -> dict:
+    return (
+        meeting_data(meeting.team, us, mexico, [], version=meeting.version)
+        | {
+            "commitments-TOTAL_FORMS": "1",
+            "commitments-INITIAL_FORMS": "1",
+            "commitments-0-id": commitment.pk,
+            "commitments-0-version": commitment.version,
+            "commitments-0-title": commitment.title,
+            "commitments-0-text": commitment.text,
+            "commitments-0-theme": commitment.theme,
+        }
+        | changes
+    )
+
+
+def test_saving_over_a_newer_version_shows_the_conflict_and_loses_nothing(
+    client, editor, meeting, commitment, us, mexico
+):
+    url = reverse("agreements:meeting_edit", args=[meeting.pk])
+    client.force_login(editor)
+    mine = edit_data(meeting, commitment, us, mexico, title="My title", city="Monterrey")
+    # Meanwhile a colleague saves the meeting.
+    meeting.title = "Their title"
+    meeting.save_versioned(expected=meeting.version, update_fields=["title"])
+    response = client.post(url, mine)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this while you were editing" in html
+    assert "Their title" in html and "My title" in html  # side by side
+    meeting.refresh_from_db()
+    assert meeting.title == "Their title"  # nothing overwritten
+    # The form now carries the current version: saving again applies mine on top.
+    form = response.context["form"]
+    assert form["version"].value() == meeting.version
+    assert form["title"].value() == "My title"
+    again = client.post(url, mine | {"version": meeting.version})
+    assert again.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.city) == ("My title", "Monterrey")
+
+
+def test_a_conflict_on_a_commitment_row_is_caught_too(
+    client, editor, meeting, commitment, us, mexico
+):
+    url = reverse("agreements:meeting_edit", args=[meeting.pk])
+    client.force_login(editor)
+    mine = edit_data(meeting, commitment, us, mexico, **{"commitments-0-title": "My wording"})
+    commitment.title = "Their wording"
+    commitment.save_versioned(expected=commitment.version, update_fields=["title"])
+    response = client.post(url, mine)
+    assert response.status_code == 409
+    assert "Their wording" in response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.title == "Their wording"
+
+
+def test_edit_form_query_count_does_not_grow_with_commitments(client, editor, meeting, us, queries):
+    client.force_login(editor)
+
+    def fill(n: int) -> None:
+        for _ in range(n):
+            make_commitment(meeting, parties=[us])
+
+    queries.stay_flat(client, fill, reverse("agreements:meeting_edit", args=[meeting.pk]))
+
+
+def test_end_before_start_is_refused_with_the_model_message(client, editor, team, us, mexico):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, [], end_date="2025-09-02")
+    response = client.post(NEW, data, **HTMX)
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert form.errors["end_date"] == ["A meeting cannot end before it starts."]
+    html = response.content.decode()
+    assert 'id="id_end_date_error"' in html and 'value="2025-09-02"' in html
+
+
+def test_add_row_link_without_javascript_shows_the_whole_form(client, editor):
+    client.force_login(editor)
+    response = client.get(NEW, {"row": 3})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html and 'name="title"' in html
