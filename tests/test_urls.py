@@ -7,8 +7,13 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# The only pages an anonymous visitor may reach: the two sign-in pages and the health check.
-PUBLIC = {"login": "/accounts/login/", "admin:login": "/admin/login/", "healthz": "/healthz"}
+# The only pages an anonymous visitor may reach: the two sign-in pages and the health checks.
+PUBLIC = {
+    "login": "/accounts/login/",
+    "admin:login": "/admin/login/",
+    "healthz": "/healthz",
+    "readyz": "/readyz",
+}
 
 
 def all_url_patterns(resolver=None, prefix="", namespace=""):
@@ -60,3 +65,22 @@ def test_sign_in_pages_are_public(client, db, name):
 def test_health_check_is_public_and_says_nothing_else(client, db):
     response = client.get(PUBLIC["healthz"])
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_readiness_asks_the_database_once(client, db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get(PUBLIC["readyz"])
+    assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_readiness_answers_503_when_the_database_does_not(client, db, monkeypatch):
+    from django.db import OperationalError, connection
+
+    def refuse():
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(connection, "cursor", refuse)
+        response = client.get(PUBLIC["readyz"])
+    assert (response.status_code, response.content) == (503, b"database unavailable")
+    assert client.get(PUBLIC["healthz"]).status_code == 200  # liveness does not ask it
