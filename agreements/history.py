@@ -44,7 +44,8 @@ def history_of(record: models.Model, *, limit: int = 500) -> list[HistoryEntry]:
         ]
     )
     rows.reverse()
-    fields = [f for f in model._meta.concrete_fields if f.name not in IGNORED]
+    kept = {f.name for f in record.history.model._meta.fields}  # not the copies (``excluded``)
+    fields = [f for f in model._meta.concrete_fields if f.name in kept and f.name not in IGNORED]
     names = _related_names(fields, rows)
     snapshots = _m2m_snapshots(record, rows)
     entries, previous = [], None

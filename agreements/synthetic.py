@@ -374,6 +374,8 @@ class MeetingMaker:
         commitment = w.add(
             m.Commitment,
             meeting_id=meeting,
+            team_id=cast.team.pk,
+            meeting_date=start,
             title=title,
             text=sentence(rng, 25),
             theme=theme,

@@ -12,10 +12,12 @@ from agreements.models import (
     ImplementationStatus,
     Milestone,
     MilestoneStatus,
+    Party,
     ProgressUpdate,
     ReviewState,
     Theme,
 )
+from agreements.views.common import CappedPaginator
 from tests.conftest import (
     HTMX,
     make_body,
@@ -130,8 +132,10 @@ def test_filters_offer_only_what_the_user_can_see(client, outsider, three, other
     client.force_login(outsider)
     form = client.get(LIST).context["form"]
     assert list(form.fields["team"].queryset) == [other_team]
-    assert not form.fields["party"].queryset.exists()
     assert not form.fields["body"].queryset.exists()
+    # Parties are shared reference data (states and organisations), not a team's records:
+    # every one is offered, which says nothing about another team's commitments.
+    assert set(form.fields["party"].queryset) == set(Party.objects.all())
 
 
 def test_sorting_by_each_column_and_back(client, editor, three):
@@ -160,6 +164,38 @@ def test_pagination_keeps_the_filters(client, editor, meeting):
     response = client.get(LIST, {"theme": "migration", "sort": "title", "page": 2})
     assert titles(response) == [f"Commitment {i:02d}" for i in range(25, 30)]
     assert response.context["page_query"] == "theme=migration&sort=title"
+
+
+def test_a_long_list_counts_up_to_a_cap_and_says_more(client, editor, meeting, monkeypatch):
+    """Counting every row of a large list costs a scan on each page view: it stops at a cap."""
+    monkeypatch.setattr(CappedPaginator, "CAP", 20)
+    for i in range(30):
+        make_commitment(meeting, title=f"Commitment {i:02d}")
+    client.force_login(editor)
+    response = client.get(LIST)
+    assert response.context["page"].paginator.count == 20
+    assert "More than 20 commitments" in response.content.decode()
+    make_commitment(meeting, title="One more")  # the cap holds whatever the size
+    assert client.get(LIST).context["page"].paginator.count == 20
+
+
+def test_the_body_filter_is_a_search_as_you_type_picker(client, editor, meeting, other_team):
+    """Bodies grow with the data: the list carries only the chosen one, and typing asks the
+    page for matches among the bodies the user may see."""
+    ours = make_body(meeting, name="Security Implementation Group")
+    make_body(meeting, name="Migration working group")
+    theirs = make_body(make_meeting(other_team), name="Security council of Europe")
+    client.force_login(editor)
+    html = client.get(LIST).content.decode()
+    assert 'name="find"' in html and "Migration working group" not in html  # no full list
+    chosen = client.get(LIST, {"body": ours.pk}).content.decode()
+    assert f'<option value="{ours.pk}" selected>' in chosen
+    options = client.get(LIST, {"_pick": "body", "find": "secur"}, **HTMX).content.decode()
+    assert f'value="{ours.pk}"' in options and "Security Implementation Group" in options
+    assert f'value="{theirs.pk}"' not in options and "Migration" not in options
+    assert "<html" not in options  # the options only, swapped into the select
+    again = client.get(LIST, {"_pick": "body", "find": "migration", "body": ours.pk}, **HTMX)
+    assert f'<option value="{ours.pk}" selected>' in again.content.decode()  # kept
 
 
 def test_cancelled_commitments_stay_visible(client, editor, meeting):

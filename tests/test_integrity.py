@@ -3,8 +3,10 @@ tables refuse changes in the database itself."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from agreements import actions
 from agreements.models import Assessment, Commitment, ProgressUpdate, ReviewEvent, StatusChange
@@ -161,3 +163,21 @@ def test_a_review_event_stores_the_state_it_moves_its_update_to(commitment, edit
     )
     ReviewEvent.objects.create(update=revision, action="submit", by=editor)
     assert ProgressUpdate.objects.get(pk=revision.pk).review_state == "resubmitted"
+
+
+def test_a_commitment_copies_its_meetings_team_and_date(commitment, meeting, other_team):
+    """The list's indexes lead with these copies; they follow the meeting wherever it goes."""
+    assert (commitment.team_id, commitment.meeting_date) == (meeting.team_id, meeting.start_date)
+    meeting.team = other_team
+    meeting.start_date = datetime.date(2026, 1, 15)
+    meeting.save()
+    commitment.refresh_from_db()
+    assert (commitment.team_id, commitment.meeting_date) == (other_team.pk, meeting.start_date)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a composite foreign key")
+def test_postgresql_refuses_a_copy_that_disagrees_with_the_meeting(commitment, other_team):
+    table = Commitment._meta.db_table
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET team_id = %s", [other_team.pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

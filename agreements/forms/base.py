@@ -89,6 +89,46 @@ class FastSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
+class SearchSelect(FastSelect):
+    """A search-as-you-type picker for choices that grow with the data (bodies, persons): the
+    select holds only the empty and the chosen options; typing in the search box beside it
+    asks the page for up to ``PICK_LIMIT`` matches (``views.common.picker_options``), which
+    replace the options. Without JavaScript the chosen value still submits as usual.
+    """
+
+    def __init__(self, search_fields: tuple[str, ...] = ("name",), attrs=None) -> None:
+        super().__init__(attrs)
+        self.search_fields = search_fields
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        field = self.choices.field
+        chosen = [v for v in map(str, self.format_value(value)) if v.isdigit() and len(v) < 19]
+        choices = [("", field.empty_label or "")] if field.empty_label is not None else []
+        choices += [
+            (obj.pk, field.label_from_instance(obj)) for obj in field.queryset.filter(pk__in=chosen)
+        ]
+        select_id = self.build_attrs(self.attrs, attrs).get("id", f"id_{name}")
+        search = format_html(
+            '<input type="search" name="find" form="" id="{}_find" class="picker-find" '
+            'autocomplete="off" placeholder="Type to find" aria-label="{}: type to find" '
+            'aria-controls="{}" hx-get="?_pick={}" hx-trigger="input changed delay:250ms, search" '
+            'hx-target="#{}" hx-swap="innerHTML" hx-include="#{}" hx-sync="this:replace" '
+            'hx-on:change="event.stopPropagation()">',
+            select_id,
+            field.label or name,
+            select_id,
+            name,
+            select_id,
+            select_id,
+        )
+        original, self.choices = self.choices, choices
+        try:
+            select = super().render(name, value, attrs, renderer)
+        finally:
+            self.choices = original
+        return format_html('<span class="picker">{}{}</span>', search, select)
+
+
 class VersionedForm(ModelForm):
     """Carries the version the form was opened at; saving over a newer version raises
     ``VersionConflict`` instead of overwriting someone else's change.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .. import models as m
-from .base import FastSelect, IdChoiceField, ModelForm
+from .base import FastSelect, IdChoiceField, ModelForm, SearchSelect
 
 
 class CommitmentFilterForm(forms.Form):
@@ -16,8 +16,8 @@ class CommitmentFilterForm(forms.Form):
     SORTS = {
         "title": ("title", "pk"),
         "-title": ("-title", "-pk"),
-        "meeting": ("meeting__start_date", "pk"),
-        "-meeting": ("-meeting__start_date", "-pk"),
+        "meeting": ("meeting_date", "meeting_id", "position", "pk"),
+        "-meeting": ("-meeting_date", "meeting_id", "position", "pk"),
         "status": ("status", "pk"),
         "-status": ("-status", "-pk"),
         "target": ("target_date", "pk"),
@@ -27,7 +27,7 @@ class CommitmentFilterForm(forms.Form):
     }
 
     # Newest meeting first, then the order the commitments were agreed in.
-    DEFAULT_ORDER = ("-meeting__start_date", "meeting_id", "position", "pk")
+    DEFAULT_ORDER = ("-meeting_date", "meeting_id", "position", "pk")
 
     q = forms.CharField(required=False, label="Search", max_length=200)
     status = forms.TypedChoiceField(
@@ -50,7 +50,7 @@ class CommitmentFilterForm(forms.Form):
         required=False,
         queryset=m.ImplementationBody.objects.none(),
         empty_label="Any body",
-        widget=FastSelect,
+        widget=SearchSelect(search_fields=("name", "meeting__title")),
     )
     overdue = forms.BooleanField(required=False, label="Overdue only")
     stalled = forms.BooleanField(required=False, label="Stalled only")
@@ -60,13 +60,16 @@ class CommitmentFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["party"].queryset = m.Party.objects.filter(
-            commitment_roles__commitment__in=m.Commitment.objects.visible_to(user)
-        ).distinct()
+        self.fields["party"].queryset = m.Party.objects.all()  # reference data: a few hundred
         self.fields["team"].queryset = (
             m.Team.objects.all() if user.is_superuser else m.teams_of(user)
         )
-        self.fields["body"].queryset = m.ImplementationBody.objects.visible_to(user)
+        self.fields["body"].queryset = (
+            m.ImplementationBody.objects.visible_to(user)
+            .select_related("meeting")
+            .order_by("name", "pk")
+        )
+        self.fields["body"].label_from_instance = lambda body: f"{body} ({body.meeting.title})"
 
     def filter(self, commitments, today):
         """Apply the valid filters and the sort; invalid values are ignored."""
@@ -77,20 +80,32 @@ class CommitmentFilterForm(forms.Form):
             )
         if data.get("status") is not None:
             commitments = commitments.filter(status=data["status"])
-        for field, lookup in (
-            ("theme", "theme"),
-            ("party", "party_roles__party"),
-            ("team", "meeting__team"),
-            ("body", "bodies"),
-        ):
-            if data.get(field):
-                commitments = commitments.filter(**{lookup: data[field]})
+        if data.get("theme"):
+            commitments = commitments.filter(theme=data["theme"])
+        if data.get("team"):
+            commitments = commitments.filter(team=data["team"])
+        # Many-to-many filters as EXISTS: no join that repeats rows, so no DISTINCT.
+        if data.get("party"):
+            commitments = commitments.filter(
+                Exists(
+                    m.CommitmentParty.objects.filter(commitment=OuterRef("pk"), party=data["party"])
+                )
+            )
+        if data.get("body"):
+            through = m.ImplementationBody.commitments.through
+            commitments = commitments.filter(
+                Exists(
+                    through.objects.filter(
+                        commitment=OuterRef("pk"), implementationbody=data["body"]
+                    )
+                )
+            )
         if data.get("overdue"):
             commitments = commitments.overdue(today)
         if data.get("stalled"):
             commitments = commitments.filter(is_stalled=True)
         order = self.SORTS.get(data.get("sort") or "", self.DEFAULT_ORDER)
-        return commitments.distinct().order_by(*order)
+        return commitments.order_by(*order)
 
 
 class ProgressUpdateForm(ModelForm):

@@ -87,5 +87,6 @@ from .teams import (
     TeamMembership,
     TeamRole,
     TeamScopedQuerySet,
+    team_ids,
     teams_of,
 )

@@ -26,9 +26,12 @@ class AuditTrail(models.Model):
         abstract = True
 
 
-def track_history(*m2m_fields: str) -> HistoricalRecords:
-    """Every change to the model kept: who, when, from where, every field's old and new value."""
-    return HistoricalRecords(bases=[AuditTrail], m2m_fields=list(m2m_fields))
+def track_history(*m2m_fields: str, copies: tuple[str, ...] = ()) -> HistoricalRecords:
+    """Every change to the model kept: who, when, from where, every field's old and new value
+    (``copies``, columns copied from a related record for indexes, are not the model's own)."""
+    return HistoricalRecords(
+        bases=[AuditTrail], m2m_fields=list(m2m_fields), excluded_fields=list(copies)
+    )
 
 
 class VersionConflict(Exception):

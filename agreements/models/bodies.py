@@ -212,7 +212,7 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
 class Milestone(Timestamped, Versioned):
     """A dated step of a commitment, or a meeting of a body."""
 
-    team_lookups = ("commitment__meeting__team", "body__meeting__team")
+    team_lookups = ("commitment__team", "body__meeting__team")
     archived_via = ("commitment", "commitment__meeting", "body", "body__meeting")
 
     commitment = models.ForeignKey(

@@ -23,7 +23,7 @@ from .base import (
 )
 from .meetings import Meeting
 from .reference import Party
-from .teams import TeamScopedQuerySet
+from .teams import Team, TeamScopedQuerySet
 
 
 class Theme(models.TextChoices):
@@ -104,10 +104,16 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
 class Commitment(Sourced, Timestamped, Versioned, Archivable):
     """Something a party, or several, undertook to do at a meeting."""
 
-    team_lookups = ("meeting__team",)
+    team_lookups = ("team",)
     archived_via = ("meeting",)
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="commitments")
+    # Copied from the meeting so that lists filter and sort on one index that leads with the
+    # team. They cannot drift: ``save()`` copies them, a meeting's save passes its changes
+    # on, and on PostgreSQL a foreign key over (meeting, team, meeting_date) to the meeting's
+    # (id, team, start_date), ON UPDATE CASCADE, makes the database keep them equal.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", editable=False)
+    meeting_date = models.DateField(editable=False)
     title = models.CharField(max_length=200, help_text="A short label.")
     text = models.TextField(help_text="What was agreed, as close to the source as possible.")
     theme = models.CharField(max_length=30, choices=Theme.choices)
@@ -138,18 +144,22 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the meeting.")
 
     objects = CommitmentQuerySet.as_manager()
-    history = track_history("sources")
+    history = track_history("sources", copies=("team", "meeting_date"))
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
-        # Every filter and sort column of the commitment list.
+        # Every filter and sort of the commitment list, each leading with the team.
         indexes = [
-            models.Index(fields=["status"]),
-            models.Index(fields=["theme"]),
-            models.Index(fields=["target_date"]),
-            models.Index(fields=["updated_at"]),
-            models.Index(fields=["title"]),
-            models.Index(fields=["is_stalled"]),
+            models.Index(
+                fields=["team", "-meeting_date", "meeting", "position", "id"],
+                name="commitment_team_default_order",
+            ),
+            models.Index(fields=["team", "status", "id"], name="commitment_team_status"),
+            models.Index(fields=["team", "theme", "status"], name="commitment_team_theme"),
+            models.Index(fields=["team", "target_date", "id"], name="commitment_team_target"),
+            models.Index(fields=["team", "updated_at", "id"], name="commitment_team_updated"),
+            models.Index(fields=["team", "title", "id"], name="commitment_team_title"),
+            models.Index(fields=["team", "is_stalled"], name="commitment_team_stalled"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "title"], name="commitment_title_unique"),
@@ -177,6 +187,14 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        fields = kwargs.get("update_fields")
+        if self.meeting_id is not None and (fields is None or "meeting" in fields):
+            self.team_id, self.meeting_date = self.meeting.team_id, self.meeting.start_date
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "team", "meeting_date"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def counting_q(cls, prefix: str = "") -> Q:
@@ -212,7 +230,7 @@ class PartyRole(models.TextChoices):
 class CommitmentParty(models.Model):
     """A party's role in one commitment."""
 
-    team_lookups = ("commitment__meeting__team",)
+    team_lookups = ("commitment__team",)
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="party_roles")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="commitment_roles")
@@ -241,7 +259,7 @@ class StatusChange(models.Model):
     Append-only: written by ``actions.change_commitment_status`` and never edited.
     """
 
-    team_lookups = ("commitment__meeting__team",)
+    team_lookups = ("commitment__team",)
 
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, related_name="status_changes"

@@ -90,7 +90,7 @@ class ClaimQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
 class Claim(Sourced, Timestamped, Versioned, Archivable):
     """A sentence about the world, with how far it is verified."""
 
-    team_lookups = ("meeting__team", "commitment__meeting__team", "body__meeting__team")
+    team_lookups = ("meeting__team", "commitment__team", "body__meeting__team")
     archived_via = ("meeting", "commitment", "commitment__meeting", "body", "body__meeting")
 
     text = models.TextField()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 
@@ -99,6 +99,15 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.start_date:%-d %b %Y})"
+
+    def save(self, *args, **kwargs) -> None:
+        """Pass a change of team or date on to the commitments' copies (see ``Commitment``;
+        on PostgreSQL the foreign key's cascade has done it already)."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.commitments.exclude(team_id=self.team_id, meeting_date=self.start_date).update(
+                team_id=self.team_id, meeting_date=self.start_date
+            )
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:meeting_detail", args=[self.pk])

@@ -12,7 +12,7 @@ from django.db.models import Q
 from .base import Sourced, active_q, choice_check
 from .commitments import Commitment, ImplementationStatus
 from .reference import Party
-from .teams import TeamRole, TeamScopedQuerySet, teams_of
+from .teams import TeamRole, TeamScopedQuerySet, team_ids
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -47,7 +47,7 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
         if not user.is_authenticated or not user.is_active:
             return self.none()
         mine = self.exclude(author=user)
-        return mine if user.is_superuser else mine.in_teams(teams_of(user, role=TeamRole.REVIEWER))
+        return mine if user.is_superuser else mine.in_teams(team_ids(user, role=TeamRole.REVIEWER))
 
 
 class ProgressUpdate(Sourced):
@@ -58,7 +58,7 @@ class ProgressUpdate(Sourced):
     ``revises`` the returned one, so what the reviewer saw is kept.
     """
 
-    team_lookups = ("commitment__meeting__team",)
+    team_lookups = ("commitment__team",)
 
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, related_name="progress_updates"
@@ -127,7 +127,7 @@ class ReviewEvent(models.Model):
     by the action (and, on PostgreSQL, by a trigger).
     """
 
-    team_lookups = ("update__commitment__meeting__team",)
+    team_lookups = ("update__commitment__team",)
 
     update = models.ForeignKey(
         ProgressUpdate, on_delete=models.PROTECT, related_name="review_events"
@@ -246,7 +246,7 @@ class AssessmentQuerySet(TeamScopedQuerySet):
 class Assessment(Sourced):
     """A reviewer's score of one party's compliance with one commitment, as of a date."""
 
-    team_lookups = ("commitment__meeting__team",)
+    team_lookups = ("commitment__team",)
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="assessments")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="assessments")

@@ -63,6 +63,14 @@ def teams_of(user: AbstractBaseUser | AnonymousUser, *, role: str | None = None)
     return Team.objects.filter(**membership)
 
 
+def team_ids(user: AbstractBaseUser | AnonymousUser, *, role: str | None = None) -> list[int]:
+    """The ids of ``teams_of(user, role=role)``, read once per user object (so once a request)."""
+    cache = user.__dict__.setdefault("_team_ids", {})
+    if role not in cache:
+        cache[role] = list(teams_of(user, role=role).values_list("pk", flat=True))
+    return cache[role]
+
+
 class TeamScopedQuerySet(models.QuerySet):
     """QuerySet of a model that belongs to a team through ``Model.team_lookups``."""
 
@@ -72,7 +80,7 @@ class TeamScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.in_teams(teams_of(user))
+        return self.in_teams(team_ids(user))
 
     def editable_by(self, user: AbstractBaseUser | AnonymousUser):
         """Rows the user may change: all for admins, their teams' rows where they are editors."""
@@ -87,9 +95,11 @@ class TeamScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.in_teams(teams_of(user, role=role))
+        return self.in_teams(team_ids(user, role=role))
 
     def in_teams(self, teams):
+        """Rows of these teams (ids or a QuerySet). ``visible_to`` passes a user's team ids,
+        read once per request, so the planner sees the values and walks the team indexes."""
         condition = Q()
         for lookup in self.model.team_lookups:
             condition |= Q(**{f"{lookup}__in": teams})

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -8,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 from .. import actions, permissions
 from ..forms import ClaimVerificationForm
 from ..models import Claim, Source, Verification
-from .common import Outcome, PageAction, render_page, run_action
+from .common import Outcome, PageAction, capped_page, render_page, run_action
 
 OPEN_STATES = [Verification.UNCONFIRMED, Verification.DISPUTED]
 PAGE_SIZE = 25
@@ -39,7 +38,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("sources")
         .order_by("verification", "pk")
     )
-    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = capped_page(request, claims, PAGE_SIZE)
     editable = permissions.editable_teams(request.user)
     sources_by_team: dict[int, list[Source]] = {}
     for source in Source.objects.filter(team__in=editable).order_by("title", "pk"):

@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -20,7 +19,16 @@ from ..models import (
     ReviewState,
     Source,
 )
-from .common import ARCHIVE, Outcome, PageAction, render_page, run_action, version_of
+from .common import (
+    ARCHIVE,
+    Outcome,
+    PageAction,
+    capped_page,
+    picker_options,
+    render_page,
+    run_action,
+    version_of,
+)
 
 PAGE_SIZE = 25
 SORTABLE = [
@@ -38,10 +46,12 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     that the filters swap in place (and push to the URL, so a reload shows the same)."""
     today = timezone.localdate()
     form = CommitmentFilterForm(request.GET or None, user=request.user)
+    if options := picker_options(request, form):
+        return options
     commitments = form.filter(
         Commitment.objects.visible_to(request.user).active().for_list(), today
     )
-    page = Paginator(commitments, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = capped_page(request, commitments, PAGE_SIZE)
     context = {
         "form": form,
         "page": page,

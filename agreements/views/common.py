@@ -15,14 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from .. import actions
+from ..forms.base import SearchSelect
 from ..models import Archivable, VersionConflict
 
 
@@ -148,6 +153,59 @@ def version_of(request: HttpRequest, name: str = "version") -> int:
     return int(value) if value.isdigit() and len(value) < 10 else 0
 
 
+PICK_LIMIT = 20
+
+
+def picker_options(request: HttpRequest, form: forms.BaseForm) -> HttpResponse | None:
+    """The options of a search-as-you-type picker (``SearchSelect``) of the page's ``form``,
+    when its search box asks (``?_pick=<field>&find=<words>``): the chosen ones, then up to
+    ``PICK_LIMIT`` matches among what the field offers (already limited to what the user may
+    see). None for any other request: the page renders as usual."""
+    name = request.GET.get("_pick", "")
+    picker = form.fields.get(name)
+    if not request.htmx or picker is None or not isinstance(picker.widget, SearchSelect):
+        return None
+    find = request.GET.get("find", "").strip()[:100]
+    chosen = [v for v in request.GET.getlist(form.add_prefix(name)) if v.isdigit() and len(v) < 19]
+    rows = [("", picker.empty_label or "—", False)] if picker.empty_label is not None else []
+    picked = list(picker.queryset.filter(pk__in=chosen))
+    rows += [(obj.pk, picker.label_from_instance(obj), True) for obj in picked]
+    if find:
+        lookup = Q(*(Q(**{f"{f}__icontains": find}) for f in picker.widget.search_fields))
+        lookup.connector = Q.OR
+        matches = picker.queryset.filter(lookup).exclude(pk__in=[o.pk for o in picked])
+        rows += [(o.pk, picker.label_from_instance(o), False) for o in matches[:PICK_LIMIT]]
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((pk, mark_safe(" selected") if selected else "", label) for pk, label, selected in rows),
+    )
+    return HttpResponse(options)
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``CAP`` rows, so a list's size costs a bounded walk of its index, never a
+    count of the whole table. Past the cap the list says "more than" and pages stop there."""
+
+    CAP = 10_000
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list[: self.CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.CAP)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.CAP
+
+
+def capped_page(request: HttpRequest, queryset: QuerySet, per_page: int = 25) -> Page:
+    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
 def annotated_page(
     request: HttpRequest,
     queryset: QuerySet,
@@ -156,9 +214,7 @@ def annotated_page(
 ) -> Page:
     """Paginate on the ordered ids, then fetch and ``annotate`` only the rows shown: per-row
     figures (counts, indexes) then cost one page, not the whole table."""
-    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(
-        request.GET.get("page")
-    )
+    page = capped_page(request, queryset.values_list("pk", flat=True), per_page)
     ids = list(page.object_list)
     rows = {row.pk: row for row in annotate(queryset.model.objects.filter(pk__in=ids))}
     page.object_list = [rows[pk] for pk in ids]

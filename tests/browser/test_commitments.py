@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from agreements.actions import submit_draft, submit_update
 from agreements.models import Milestone, MilestoneStatus, ProgressUpdate, Theme
 from tests.browser.conftest import axe_violations, sign_in
-from tests.conftest import PASSWORD, make_commitment
+from tests.conftest import PASSWORD, make_body, make_commitment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -132,3 +132,25 @@ def test_a_refused_action_keeps_its_section_and_says_why(page, editor, commitmen
     expect(area.get_by_text("Draft", exact=True).first).to_be_visible()  # the timeline stays
     expect(page.get_by_label("What happened")).to_have_value("Typed, not yet sent")
     assert still_same_page(page)
+
+
+def test_picking_a_body_by_typing_filters_the_list(page, editor, meeting):
+    fentanyl = make_commitment(meeting, title="Halt fentanyl", theme=Theme.DRUGS)
+    make_commitment(meeting, title="Stop guns", theme=Theme.ARMS)
+    body = make_body(meeting, name="Security Implementation Group")
+    body.commitments.add(fentanyl)
+    make_body(meeting, name="Migration working group")
+    sign_in(page, "editor", PASSWORD)
+    page.goto("/commitments/")
+    mark_page(page)
+    page.get_by_label("Body: type to find").fill("secur")
+    select = page.locator("#id_body")
+    expect(select.locator("option", has_text="Security Implementation Group")).to_have_count(1)
+    expect(select.locator("option", has_text="Migration")).to_have_count(0)
+    select.select_option(str(body.pk))
+    page.wait_for_url(f"**body={body.pk}**")
+    table = page.locator("#commitment-table")
+    expect(table.get_by_text("Stop guns")).to_have_count(0)
+    expect(table.get_by_text("Halt fentanyl")).to_be_visible()
+    assert still_same_page(page)
+    assert axe_violations(page) == ""
