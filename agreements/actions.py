@@ -129,8 +129,11 @@ def submit_update(
 ) -> ProgressUpdate:
     """Write a progress update and, unless it is a draft, submit it for review.
 
-    A revision (``revises``) answers a returned update of the same commitment.
+    A revision (``revises``) answers a returned update of the same commitment. The commitment's
+    row is locked first, as every review step locks it: writers of one commitment queue in one
+    order, so they never deadlock.
     """
+    Commitment.objects.select_for_update().filter(pk=commitment.pk).first()
     _refuse_archived(commitment)
     if revises is not None:
         revises = _locked(revises)

@@ -17,6 +17,7 @@ from agreements.models import (
     Claim,
     Commitment,
     CommitmentParty,
+    CommitmentTally,
     ComplianceScore,
     ContextEvent,
     ImplementationBody,
@@ -247,6 +248,7 @@ def records(meeting, commitment, us, team, editor):
             meeting=meeting, person=person, party=us, office="Secretary of State", role="host"
         ),
         Commitment: commitment,
+        CommitmentTally: CommitmentTally.objects.filter(team=team).first(),
         CommitmentParty: commitment.party_roles.first(),
         StatusChange: make_status_change(commitment),
         ImplementationBody: body,

@@ -30,7 +30,7 @@ def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
     assert "67%" in page
     assert "Arms trafficking: 100.0%" in page  # the SVG's text equivalent
     assert "Drugs: 33.3%" in page
-    assert "High-level implementation group: 100.0%" in page
+    assert f"High-level implementation group ({meeting.title}): 100.0%" in page
     assert "cancelled or superseded" in page
 
 

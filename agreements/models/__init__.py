@@ -42,6 +42,8 @@ from .commitments import (
     Commitment,
     CommitmentParty,
     CommitmentQuerySet,
+    CommitmentTally,
+    CommitmentTallyQuerySet,
     ImplementationStatus,
     PartyRole,
     StatusChange,

@@ -98,6 +98,7 @@ class ProgressUpdate(Sourced):
         indexes = [
             models.Index(fields=["commitment", "-created_at"]),
             models.Index(fields=["review_state", "created_at"]),
+            models.Index(fields=["-created_at", "-id"], name="progress_update_recent"),
         ]
         constraints = [
             models.CheckConstraint(

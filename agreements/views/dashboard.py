@@ -10,17 +10,19 @@ from django.views.decorators.http import require_GET
 from ..models import (
     Assessment,
     Commitment,
+    CommitmentTally,
+    ImplementationBody,
     ImplementationStatus,
     Meeting,
     Milestone,
     ProgressUpdate,
     StatusChange,
-    Theme,
 )
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30
 LIST_LIMIT = 10
+OVERDUE_CAP = 999
 
 
 @require_GET
@@ -32,11 +34,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     milestones = Milestone.objects.visible_to(user).for_list()
     stale_since = timezone.now() - datetime.timedelta(days=STALE_AFTER_DAYS)
 
-    status_counts = commitments.status_counts()
-    by_theme = commitments.index_by("theme")
-    theme_labels = dict(Theme.choices)
-    for row in by_theme:
-        row["key"] = theme_labels.get(row["key"], row["key"])
+    # Figures over all of the user's commitments come from the tally the database keeps on
+    # every write (``CommitmentTally``): a few hundred rows per team, whatever the data.
+    tally = CommitmentTally.objects.visible_to(user).compacted()
+    status_counts = tally.status_counts()
 
     awaiting_review = (
         ProgressUpdate.objects.reviewable_by(user)
@@ -46,18 +47,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "today": today,
-        "index": commitments.implementation_index(),
+        "index": tally.implementation_index(),
         "counting": sum(status_counts.values()),
         "status_rows": [
             {"label": ImplementationStatus(s).label, "status": s, "count": n}
             for s, n in status_counts.items()
         ],
-        "stalled": commitments.counting().filter(is_stalled=True).count(),
-        "cancelled": commitments.active().exclude(cancellation="").count(),
-        "overdue": commitments.overdue(today).count(),
-        "by_theme": by_theme,
+        "stalled": tally.counting().total(is_stalled=True),
+        "cancelled": tally.total(active=True, cancelled=True),
+        # Counted up to a cap, so the count walks at most that many index entries.
+        "overdue": commitments.overdue(today)[: OVERDUE_CAP + 1].count(),
+        "overdue_cap": OVERDUE_CAP,
+        "by_theme": tally.index_by_theme(),
         "by_party": Assessment.objects.visible_to(user).compliance_by_party(),
-        "by_body": commitments.index_by("bodies__name"),
+        # Bodies of the most recent meetings, their figures computed for those rows only
+        # (every body's index is on the bodies page).
+        "by_body": _recent_bodies(user, today),
         "overdue_milestones": milestones.overdue(today)[:LIST_LIMIT],
         "due_soon": milestones.due_within(today, DUE_SOON_DAYS)[:LIST_LIMIT],
         "stale": commitments.without_update_since(stale_since)
@@ -76,3 +81,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("-changed_at", "-pk")[:LIST_LIMIT],
     }
     return render(request, "agreements/dashboard.html", context)
+
+
+def _recent_bodies(user, today: datetime.date) -> list[dict]:
+    ids = list(
+        ImplementationBody.objects.visible_to(user)
+        .active()
+        .order_by("-meeting__start_date", "-pk")
+        .values_list("pk", flat=True)[:LIST_LIMIT]
+    )
+    bodies = ImplementationBody.objects.filter(pk__in=ids).for_list(today)
+    return [
+        {
+            "key": f"{body.name} ({body.meeting.title})",
+            "index": body.index,
+            "count": body.commitment_count,
+        }
+        for body in sorted(bodies, key=lambda b: ids.index(b.pk))
+        if body.commitment_count
+    ]

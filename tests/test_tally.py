@@ -1,0 +1,101 @@
+"""The dashboard's tally of commitments is kept by the database on every write: whatever path
+a change takes (actions, the admin, a queryset update, a meeting moved or archived), it equals
+a count of the commitments themselves."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db.models import Sum
+
+from agreements import actions
+from agreements.models import Cancellation, Commitment, CommitmentTally, Theme
+from tests.conftest import make_commitment, make_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+KEY = ("team_id", "theme", "status", "is_stalled", "cancelled", "active")
+
+
+def live() -> list[tuple]:
+    """The tally's states with their sums, as the dashboard reads them."""
+    rows = CommitmentTally.objects.values_list(*KEY).annotate(k=Sum("n")).order_by()
+    return sorted(row for row in rows if row[-1])
+
+
+def assert_agrees() -> None:
+    assert live() == CommitmentTally.recount()
+
+
+def test_the_tally_follows_every_kind_of_write(meeting, editor, team, other_team):
+    first = make_commitment(meeting, title="Halt fentanyl", theme=Theme.DRUGS)
+    second = make_commitment(meeting, title="Stop guns", theme=Theme.ARMS)
+    assert_agrees()
+    actions.change_commitment_status(
+        commitment=first, status=2, is_stalled=True, reason="Seizures up", by=editor, via="web"
+    )
+    assert_agrees()
+    Commitment.objects.filter(pk=second.pk).update(cancellation=Cancellation.CANCELLED)
+    assert_agrees()
+    actions.archive_record(record=meeting, reason="Entered twice", by=editor)
+    assert_agrees()
+    assert CommitmentTally.objects.filter(team=team).counting().total() == 0
+    actions.restore_record(record=meeting, reason="Not a duplicate", by=editor)
+    assert_agrees()
+    actions.archive_record(record=second, reason="Wrong meeting", by=editor)
+    actions.archive_record(record=meeting, reason="Entered twice", by=editor)
+    actions.restore_record(record=meeting, reason="Not a duplicate", by=editor)
+    assert_agrees()
+    meeting.team = other_team  # a meeting moved to another team takes its commitments along
+    meeting.start_date = datetime.date(2026, 1, 1)
+    meeting.save()
+    assert_agrees()
+    assert CommitmentTally.objects.filter(team=team).total() == 0
+    make_commitment(meeting, title="Entered by mistake").delete()
+    assert_agrees()
+
+
+def test_the_dashboard_figures_come_from_the_tally(client, editor, meeting):
+    for status, theme in ((0, Theme.DRUGS), (3, Theme.DRUGS), (2, Theme.ARMS)):
+        make_commitment(meeting, title=f"C {status}", theme=theme, status=status)
+    make_commitment(meeting, title="Gone", cancellation=Cancellation.SUPERSEDED, status=3)
+    other = make_meeting(meeting.team, title="Archived one")
+    make_commitment(other, title="Hidden", status=3)
+    actions.archive_record(record=other, reason="Duplicate", by=editor)
+    client.force_login(editor)
+    context = client.get("/").context
+    assert context["counting"] == 3
+    assert context["index"] == pytest.approx(5 / 9 * 100, abs=0.1)
+    assert context["cancelled"] == 1
+    themes = {row["key"]: (row["index"], row["count"]) for row in context["by_theme"]}
+    assert themes["Drugs"][1] == 2 and themes["Arms trafficking"] == (
+        pytest.approx(66.7, abs=0.1),
+        1,
+    )
+
+
+def test_compacting_folds_the_rows_and_keeps_the_sums(meeting, editor, team):
+    commitment = make_commitment(meeting, title="Halt fentanyl")
+    for status in (1, 2, 3, 2):
+        actions.change_commitment_status(
+            commitment=commitment, status=status, reason="Progress", by=editor, via="web"
+        )
+    before = live()
+    assert CommitmentTally.objects.count() > len(before)  # appended, not updated
+    CommitmentTally.compact([team.pk])
+    assert live() == before == CommitmentTally.recount()
+    assert CommitmentTally.objects.count() == len(before)  # one row per state
+
+
+def test_the_dashboard_compacts_a_team_whose_rows_piled_up(client, editor, meeting, monkeypatch):
+    monkeypatch.setattr(CommitmentTally, "COMPACT_AFTER", 3)
+    commitment = make_commitment(meeting, title="Halt fentanyl")
+    for status in (1, 2, 3):
+        actions.change_commitment_status(
+            commitment=commitment, status=status, reason="Progress", by=editor, via="web"
+        )
+    client.force_login(editor)
+    assert client.get("/").context["counting"] == 1
+    assert CommitmentTally.objects.count() == 1
