@@ -19,6 +19,7 @@ from agreements.models import (
     CommitmentParty,
     CommitmentTally,
     ComplianceScore,
+    ComplianceTally,
     ContextEvent,
     ImplementationBody,
     Meeting,
@@ -266,6 +267,7 @@ def records(meeting, commitment, us, team, editor):
             as_of=datetime.date(2025, 9, 3),
             assessed_by=editor,
         ),
+        ComplianceTally: ComplianceTally.objects.filter(team=team).first(),
         Statement: Statement.objects.create(
             meeting=meeting, speaker=person, text="Words", said_on=datetime.date(2025, 9, 3)
         ),

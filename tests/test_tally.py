@@ -7,26 +7,30 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db.models import Sum
+from django.db import connection
 
 from agreements import actions
-from agreements.models import Cancellation, Commitment, CommitmentTally, Theme
+from agreements.models import (
+    Assessment,
+    Cancellation,
+    Commitment,
+    CommitmentTally,
+    ComplianceScore,
+    ComplianceTally,
+    Theme,
+)
 from tests.conftest import make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
 
-KEY = ("team_id", "theme", "status", "is_stalled", "cancelled", "active")
-
-
 def live() -> list[tuple]:
-    """The tally's states with their sums, as the dashboard reads them."""
-    rows = CommitmentTally.objects.values_list(*KEY).annotate(k=Sum("n")).order_by()
-    return sorted(row for row in rows if row[-1])
+    return CommitmentTally.summed()
 
 
 def assert_agrees() -> None:
-    assert live() == CommitmentTally.recount()
+    assert CommitmentTally.summed() == CommitmentTally.recount()
+    assert ComplianceTally.summed() == ComplianceTally.recount()
 
 
 def test_the_tally_follows_every_kind_of_write(meeting, editor, team, other_team):
@@ -99,3 +103,69 @@ def test_the_dashboard_compacts_a_team_whose_rows_piled_up(client, editor, meeti
     client.force_login(editor)
     assert client.get("/").context["counting"] == 1
     assert CommitmentTally.objects.count() == 1
+
+
+def test_compliance_counts_each_partys_latest_assessment(
+    meeting, editor, reviewer, us, mexico, other_team
+):
+    """Per party, the latest assessment of each commitment that counts: a newer one replaces
+    it, a backdated one does not, and commitments that stop counting take theirs along."""
+    first = make_commitment(meeting, title="Halt fentanyl", parties=[us, mexico])
+    second = make_commitment(meeting, title="Stop guns", parties=[us])
+
+    def assess(commitment, party, score, day):
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=commitment,
+                party=party,
+                score=score,
+                justification="Seen",
+                as_of=datetime.date(2025, 10, day),
+            ),
+            by=reviewer,
+        )
+        assert_agrees()
+
+    assess(first, us, ComplianceScore.PARTIAL, 1)
+    assess(first, us, ComplianceScore.FULL, 5)  # newer: replaces
+    assess(first, us, ComplianceScore.NONE, 3)  # backdated: the latest stays
+    assess(first, mexico, ComplianceScore.NOT_ASSESSED, 2)
+    assess(second, us, ComplianceScore.NONE, 2)
+    by_party = {row["key"]: row for row in ComplianceTally.objects.all().by_party()}
+    assert by_party[us.name]["count"] == 2 and by_party[us.name]["mean"] == 0
+    assert by_party[mexico.name]["count"] == 0 and by_party[mexico.name]["index"] is None
+    Commitment.objects.filter(pk=second.pk).update(cancellation=Cancellation.CANCELLED)
+    assert_agrees()
+    actions.archive_record(record=meeting, reason="Entered twice", by=editor)
+    assert_agrees()
+    assert ComplianceTally.summed() == []
+    actions.restore_record(record=meeting, reason="Not a duplicate", by=editor)
+    assert_agrees()
+    meeting.team = other_team
+    meeting.save()
+    assert_agrees()
+    ComplianceTally.compact([meeting.team_id])
+    assert_agrees()
+
+
+TRIGGERS = {
+    "agreements_commitment": ["agreements_commitment_tally", "agreements_commitment_compliance"],
+    "agreements_meeting": ["agreements_meeting_tally", "agreements_meeting_compliance"],
+    "agreements_assessment": ["agreements_assessment_compliance"],
+}
+
+
+def test_the_tallies_triggers_are_installed():
+    """SQLite drops a table's triggers when a migration remakes the table: a later migration
+    that alters these tables must create them again, or the dashboard silently goes stale."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT event_object_table, trigger_name FROM information_schema.triggers"
+            )
+        else:
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        installed = set(cursor.fetchall())
+    for table, names in TRIGGERS.items():
+        for name in names:
+            assert any(t == table and n.startswith(name) for t, n in installed), (table, name)

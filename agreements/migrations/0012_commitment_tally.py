@@ -85,7 +85,10 @@ SQLITE_FORWARD = [
     f"BEGIN {_count('NEW', '')} END;",
     f"CREATE TRIGGER agreements_commitment_tally_update AFTER UPDATE ON agreements_commitment "
     f"WHEN {_key_changed('IS NOT')} BEGIN {_count('OLD', '-')} {_count('NEW', '')} END;",
+    # A commitment always has rows in its team's tally; when they are gone, the tally was
+    # emptied first (a test database flushed table by table) and there is nothing to undo.
     f"CREATE TRIGGER agreements_commitment_tally_delete AFTER DELETE ON agreements_commitment "
+    f"WHEN EXISTS (SELECT 1 FROM agreements_commitmenttally WHERE team_id = OLD.team_id) "
     f"BEGIN {_count('OLD', '-')} END;",
     "CREATE TRIGGER agreements_meeting_tally AFTER UPDATE OF archived_at ON agreements_meeting "
     f"WHEN (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL) BEGIN {MOVE} END;",

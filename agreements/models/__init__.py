@@ -42,8 +42,6 @@ from .commitments import (
     Commitment,
     CommitmentParty,
     CommitmentQuerySet,
-    CommitmentTally,
-    CommitmentTallyQuerySet,
     ImplementationStatus,
     PartyRole,
     StatusChange,
@@ -83,6 +81,12 @@ from .reviews import (
     ReviewAction,
     ReviewEvent,
     ReviewState,
+)
+from .tallies import (
+    CommitmentTally,
+    CommitmentTallyQuerySet,
+    ComplianceTally,
+    Tally,
 )
 from .teams import (
     Team,

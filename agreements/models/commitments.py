@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
@@ -73,25 +72,6 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         """Mean score ÷ 3 as a percentage over the commitments that count; None when none do."""
         mean = self.counting().aggregate(mean=models.Avg("status"))["mean"]
         return as_index(mean)
-
-    def index_by(self, field: str) -> list[dict]:
-        """The implementation index grouped by ``field`` (e.g. "theme", "party_roles__party__name",
-        "bodies__name"): dicts of key, index and count, best first. One query."""
-        rows = (
-            self.counting()
-            .exclude(**{f"{field}__isnull": True})
-            .values(field)
-            .annotate(mean=models.Avg("status"), count=models.Count("pk", distinct=True))
-            .order_by(field)
-        )
-        return [{"key": r[field], "index": as_index(r["mean"]), "count": r["count"]} for r in rows]
-
-    def status_counts(self) -> dict[int, int]:
-        """How many commitments that count are at each status, every status present."""
-        counts = dict(
-            self.counting().values_list("status").annotate(n=models.Count("pk")).order_by()
-        )
-        return {status: counts.get(status, 0) for status in ImplementationStatus.values}
 
     def without_update_since(self, since: datetime.datetime):
         """Commitments that count with no progress update since ``since`` (and older than it)."""
@@ -323,133 +303,3 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment}: {self.from_status} → {self.to_status}"
-
-
-KEY = ("team_id", "theme", "status", "is_stalled", "cancelled", "active")
-COMPACT_SQL = f"""
-WITH folded AS (
-    DELETE FROM agreements_commitmenttally WHERE team_id = ANY(%s)
-    RETURNING {", ".join(KEY)}, n
-)
-INSERT INTO agreements_commitmenttally ({", ".join(KEY)}, n)
-SELECT {", ".join(KEY)}, sum(n) FROM folded GROUP BY {", ".join(KEY)} HAVING sum(n) <> 0
-"""
-
-
-class CommitmentTallyQuerySet(TeamScopedQuerySet):
-    """The dashboard's figures, summed over a few hundred tally rows per team at most."""
-
-    def compacted(self):
-        """These rows, folded first when appended changes have piled up (see ``compact``)."""
-        if self.count() > CommitmentTally.COMPACT_AFTER:
-            CommitmentTally.compact(list(self.values_list("team_id", flat=True).distinct()))
-        return self
-
-    def counting(self):
-        return self.filter(active=True, cancelled=False)
-
-    def status_counts(self) -> dict[int, int]:
-        counts = dict(self.counting().values_list("status").annotate(k=models.Sum("n")).order_by())
-        return {status: counts.get(status, 0) for status in ImplementationStatus.values}
-
-    def implementation_index(self) -> float | None:
-        counts = self.status_counts()
-        total = sum(counts.values())
-        return as_index(sum(s * k for s, k in counts.items()) / total) if total else None
-
-    def index_by_theme(self) -> list[dict]:
-        rows = defaultdict(lambda: [0, 0])  # theme: [sum of statuses, commitments]
-        for theme, status, k in (
-            self.counting().values_list("theme", "status").annotate(k=models.Sum("n")).order_by()
-        ):
-            rows[theme][0] += status * k
-            rows[theme][1] += k
-        labels = dict(Theme.choices)
-        return [
-            {"key": labels.get(theme, theme), "index": as_index(total / k), "count": k}
-            for theme, (total, k) in sorted(rows.items())
-            if k
-        ]
-
-    def total(self, **conditions) -> int:
-        return self.filter(**conditions).aggregate(k=models.Sum("n"))["k"] or 0
-
-
-class CommitmentTally(models.Model):
-    """How many of a team's commitments are in each state: theme, status, stalled, cancelled
-    (or superseded), active (neither it nor its meeting archived). The sum of ``n`` per state.
-
-    Derived state stored where it changes: database triggers on every insert, update and
-    delete of a commitment, and on archiving or restoring a meeting, append a −1 row for the
-    old state and a +1 row for the new one in the same transaction (migration 0012, PostgreSQL
-    and SQLite alike). Appending, never updating, means concurrent writers never wait for or
-    deadlock on a shared counter. ``compact()`` folds a team's rows into one per state, so the
-    dashboard reads a few hundred rows whatever the size of the data.
-    """
-
-    COMPACT_AFTER = 500  # rows per team beyond which the dashboard folds them
-
-    team_lookups = ("team",)
-    derived = True  # kept by the database, edited nowhere (not in the admin)
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
-    theme = models.CharField(max_length=30)
-    status = models.PositiveSmallIntegerField()
-    is_stalled = models.BooleanField()
-    cancelled = models.BooleanField()
-    active = models.BooleanField()
-    n = models.IntegerField(default=0)
-
-    objects = CommitmentTallyQuerySet.as_manager()
-
-    class Meta:
-        indexes = [models.Index(fields=["team"], name="commitment_tally_team")]
-
-    def __str__(self) -> str:
-        return f"{self.team_id}/{self.theme}/{self.status}: {self.n:+d}"
-
-    @classmethod
-    def recount(cls) -> list[tuple]:
-        """The tally as computed from the commitments themselves: (key..., n), sorted."""
-        rows = (
-            Commitment.objects.annotate(
-                is_cancelled=models.ExpressionWrapper(
-                    ~Q(cancellation=""), output_field=models.BooleanField()
-                ),
-                is_active=models.ExpressionWrapper(
-                    Q(archived_at__isnull=True, meeting__archived_at__isnull=True),
-                    output_field=models.BooleanField(),
-                ),
-            )
-            .values_list("team_id", "theme", "status", "is_stalled", "is_cancelled", "is_active")
-            .annotate(k=models.Count("pk"))
-            .order_by()
-        )
-        return sorted(rows)
-
-    @classmethod
-    def compact(cls, team_ids: list[int]) -> None:
-        """Fold the teams' rows into one per state (states that sum to 0 disappear). Rows
-        appended meanwhile by other transactions are not seen, so not lost."""
-        if connection.vendor == "postgresql":
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('commitment tally'))")
-                if not cursor.fetchone()[0]:
-                    return  # another request is compacting
-                cursor.execute(COMPACT_SQL, [list(team_ids)])
-            return
-        with transaction.atomic():
-            rows = cls.objects.filter(team__in=team_ids)
-            totals = list(rows.values_list(*KEY).annotate(k=models.Sum("n")).order_by())
-            rows.delete()
-            cls.objects.bulk_create(
-                cls(**dict(zip(KEY, key, strict=True)), n=k) for *key, k in totals if k
-            )
-
-    @classmethod
-    def rebuild(cls) -> None:
-        cls.objects.all().delete()
-        cls.objects.bulk_create(
-            cls(team_id=t, theme=th, status=s, is_stalled=st, cancelled=c, active=a, n=k)
-            for t, th, s, st, c, a, k in cls.recount()
-        )

@@ -214,35 +214,6 @@ class AssessmentQuerySet(TeamScopedQuerySet):
         ).order_by("-as_of", "-pk")
         return self.filter(pk=models.Subquery(newest.values("pk")[:1]))
 
-    def compliance_by_party(self) -> list[dict]:
-        """Per party, over the latest assessments of commitments that count: the mean score
-        (+1 … −1, "not assessed" left out, never counted as −1), as a 0–100 % index, and how
-        many commitments were scored. One query."""
-        value = models.Case(
-            *(models.When(score=score, then=models.Value(v)) for score, v in SCORE_VALUE.items()),
-            default=None,
-            output_field=models.IntegerField(),
-        )
-        rows = (
-            self.latest_per_party()
-            .filter(Commitment.counting_q("commitment__"))
-            .values("party__name")
-            .annotate(
-                mean=models.Avg(value),
-                scored=models.Count("pk", filter=~Q(score=ComplianceScore.NOT_ASSESSED)),
-            )
-            .order_by("party__name")
-        )
-        return [
-            {
-                "key": r["party__name"],
-                "mean": r["mean"],
-                "index": None if r["mean"] is None else round((r["mean"] + 1) / 2 * 100, 1),
-                "count": r["scored"],
-            }
-            for r in rows
-        ]
-
 
 class Assessment(Sourced):
     """A reviewer's score of one party's compliance with one commitment, as of a date."""

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..models import (
-    Assessment,
     Commitment,
     CommitmentTally,
+    ComplianceTally,
     ImplementationBody,
     ImplementationStatus,
     Meeting,
@@ -59,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue": commitments.overdue(today)[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_theme": tally.index_by_theme(),
-        "by_party": Assessment.objects.visible_to(user).compliance_by_party(),
+        "by_party": ComplianceTally.objects.visible_to(user).compacted().by_party(),
         # Bodies of the most recent meetings, their figures computed for those rows only
         # (every body's index is on the bodies page).
         "by_body": _recent_bodies(user, today),

@@ -1,0 +1,212 @@
+"""Derived state kept by the database: the dashboard's tallies.
+
+Figures over all of a team's records (how many commitments at each status, each party's
+compliance) are not recomputed on every view. Database triggers (migrations 0012 and 0014, the
+same logic for PostgreSQL and SQLite) append a −1 row for a record's old state and a +1 row for
+its new one, in the same transaction as the write, whatever path the write takes (actions, the
+admin, a queryset update, a bulk load). Appending, never updating, means concurrent writers
+never wait for or deadlock on a shared counter; ``compact()`` folds a team's rows into one per
+state when they pile up, so the dashboard reads a few hundred rows whatever the size of the
+data. Tests compare each tally with a recount from the records themselves.
+
+Trap: SQLite drops a table's triggers when a migration remakes the table (most AlterFields
+there). A migration that alters commitments, meetings or assessments must create the triggers
+again; ``tests/test_tally.py`` fails if one is missing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import connection, models, transaction
+from django.db.models import Q
+
+from .base import as_index
+from .commitments import Commitment, ImplementationStatus, Theme
+from .reference import Party
+from .reviews import SCORE_VALUE, Assessment
+from .teams import Team, TeamScopedQuerySet
+
+
+class TallyQuerySet(TeamScopedQuerySet):
+    def compacted(self):
+        """These rows, folded first when appended changes have piled up (see ``compact``)."""
+        if self.count() > self.model.COMPACT_AFTER:
+            self.model.compact(list(self.values_list("team_id", flat=True).distinct()))
+        return self
+
+    def total(self, **conditions) -> int:
+        return self.filter(**conditions).aggregate(k=models.Sum("n"))["k"] or 0
+
+
+class Tally(models.Model):
+    """A count per team and state (the fields named in ``key``): the sum of ``n``."""
+
+    COMPACT_AFTER = 500  # rows beyond which the dashboard folds them
+    key: tuple[str, ...] = ()
+
+    team_lookups = ("team",)
+    derived = True  # kept by the database, edited nowhere (not in the admin)
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{'/'.join(str(getattr(self, f)) for f in self.key)}: {self.n:+d}"
+
+    @classmethod
+    def compact(cls, team_ids: list[int]) -> None:
+        """Fold the teams' rows into one per state (states that sum to 0 disappear). Rows
+        appended meanwhile by other transactions are not seen, so not lost."""
+        key = ", ".join(cls.key)
+        table = cls._meta.db_table
+        if connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [table])
+                if not cursor.fetchone()[0]:
+                    return  # another request is folding this tally
+                cursor.execute(
+                    f"WITH folded AS (DELETE FROM {table} WHERE team_id = ANY(%s) "
+                    f"RETURNING {key}, n) INSERT INTO {table} ({key}, n) "
+                    f"SELECT {key}, sum(n) FROM folded GROUP BY {key} HAVING sum(n) <> 0",
+                    [list(team_ids)],
+                )
+            return
+        with transaction.atomic():  # SQLite: one writer at a time
+            rows = cls.objects.filter(team__in=team_ids)
+            totals = list(rows.values_list(*cls.key).annotate(k=models.Sum("n")).order_by())
+            rows.delete()
+            cls.objects.bulk_create(
+                cls(**dict(zip(cls.key, key, strict=True)), n=k) for *key, k in totals if k
+            )
+
+    @classmethod
+    def summed(cls) -> list[tuple]:
+        """Every state with its sum, sorted: what the tally says."""
+        rows = cls.objects.values_list(*cls.key).annotate(k=models.Sum("n")).order_by()
+        return sorted(row for row in rows if row[-1])
+
+
+class CommitmentTallyQuerySet(TallyQuerySet):
+    def counting(self):
+        return self.filter(active=True, cancelled=False)
+
+    def status_counts(self) -> dict[int, int]:
+        counts = dict(self.counting().values_list("status").annotate(k=models.Sum("n")).order_by())
+        return {status: counts.get(status, 0) for status in ImplementationStatus.values}
+
+    def implementation_index(self) -> float | None:
+        counts = self.status_counts()
+        total = sum(counts.values())
+        return as_index(sum(s * k for s, k in counts.items()) / total) if total else None
+
+    def index_by_theme(self) -> list[dict]:
+        rows = defaultdict(lambda: [0, 0])  # theme: [sum of statuses, commitments]
+        for theme, status, k in (
+            self.counting().values_list("theme", "status").annotate(k=models.Sum("n")).order_by()
+        ):
+            rows[theme][0] += status * k
+            rows[theme][1] += k
+        labels = dict(Theme.choices)
+        return [
+            {"key": labels.get(theme, theme), "index": as_index(total / k), "count": k}
+            for theme, (total, k) in sorted(rows.items())
+            if k
+        ]
+
+
+class CommitmentTally(Tally):
+    """Commitments per team and state: theme, status, stalled, cancelled (or superseded),
+    active (neither it nor its meeting archived). Kept by migration 0012's triggers."""
+
+    key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active")
+
+    theme = models.CharField(max_length=30)
+    status = models.PositiveSmallIntegerField()
+    is_stalled = models.BooleanField()
+    cancelled = models.BooleanField()
+    active = models.BooleanField()
+
+    objects = CommitmentTallyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["team"], name="commitment_tally_team")]
+
+    @classmethod
+    def recount(cls) -> list[tuple]:
+        """The tally as computed from the commitments themselves: (key..., n), sorted."""
+        rows = (
+            Commitment.objects.annotate(
+                is_cancelled=models.ExpressionWrapper(
+                    ~Q(cancellation=""), output_field=models.BooleanField()
+                ),
+                is_active=models.ExpressionWrapper(
+                    Q(archived_at__isnull=True, meeting__archived_at__isnull=True),
+                    output_field=models.BooleanField(),
+                ),
+            )
+            .values_list("team_id", "theme", "status", "is_stalled", "is_cancelled", "is_active")
+            .annotate(k=models.Count("pk"))
+            .order_by()
+        )
+        return sorted(rows)
+
+
+class ComplianceTallyQuerySet(TallyQuerySet):
+    def by_party(self) -> list[dict]:
+        """Per party: the mean latest score (+1 … −1, "not assessed" left out) as a 0–100 %
+        index, and how many commitments were scored; over commitments that count."""
+        sums = defaultdict(lambda: [0, 0])  # party: [sum of scores, scored]
+        seen = set()
+        for party, score, k in (
+            self.values_list("party_id", "score").annotate(k=models.Sum("n")).order_by()
+        ):
+            if not k:
+                continue
+            seen.add(party)
+            if score in SCORE_VALUE:
+                sums[party][0] += SCORE_VALUE[score] * k
+                sums[party][1] += k
+        names = dict(Party.objects.filter(pk__in=seen).values_list("pk", "name"))
+        rows = []
+        for party in sorted(seen, key=lambda pk: names[pk]):
+            total, scored = sums[party]
+            mean = total / scored if scored else None
+            rows.append(
+                {
+                    "key": names[party],
+                    "mean": mean,
+                    "index": None if mean is None else round((mean + 1) / 2 * 100, 1),
+                    "count": scored,
+                }
+            )
+        return rows
+
+
+class ComplianceTally(Tally):
+    """Latest assessments per team, party and score, over commitments that count (active,
+    not cancelled or superseded). Kept by migration 0014's triggers."""
+
+    key = ("team_id", "party_id", "score")
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    score = models.CharField(max_length=3)  # an assessment's, already checked there
+
+    objects = ComplianceTallyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["team"], name="compliance_tally_team")]
+
+    @classmethod
+    def recount(cls) -> list[tuple]:
+        rows = (
+            Assessment.objects.latest_per_party()
+            .filter(Commitment.counting_q("commitment__"))
+            .values_list("commitment__team_id", "party_id", "score")
+            .annotate(k=models.Count("pk"))
+            .order_by()
+        )
+        return sorted(rows)
