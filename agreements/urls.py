@@ -16,5 +16,6 @@ urlpatterns = [
     path("bodies/<int:pk>/", views.body_detail, name="body_detail"),
     path("claims/", views.claim_list, name="claim_list"),
     path("reviews/", views.review_queue, name="review_queue"),
+    path("search/", views.search_page, name="search"),
     path("history/<str:kind>/<int:pk>/", views.record_history, name="record_history"),
 ]

@@ -165,7 +165,7 @@ def pages(commitment: int, meeting: int) -> list[tuple[str, str, dict]]:
         ("commitments filtered", "/commitments/?theme=drugs&status=1", {}),
         ("commitments sorted", "/commitments/?sort=-status", {}),
         ("commitments deep page", "/commitments/?page=400", {}),
-        ("search", "/commitments/?q=fentanyl+precursor", {}),
+        ("search", "/search/?q=fentanyl+precursor", {}),
         ("commitment, long timeline", f"/commitments/{commitment}/", {}),
         ("meeting", f"/meetings/{meeting}/", {}),
         ("meetings", "/meetings/", {}),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .. import models as m
+from ..search import matching
 from .base import FastSelect, IdChoiceField, ModelForm, SearchSelect
 
 
@@ -74,10 +75,8 @@ class CommitmentFilterForm(forms.Form):
     def filter(self, commitments, today):
         """Apply the valid filters and the sort; invalid values are ignored."""
         data = self.cleaned_data if self.is_valid() else {}
-        if data.get("q"):
-            commitments = commitments.filter(
-                Q(title__icontains=data["q"]) | Q(text__icontains=data["q"])
-            )
+        if data.get("q"):  # full-text on PostgreSQL, through its GIN index (``search``)
+            commitments = matching(commitments, data["q"])
         if data.get("status") is not None:
             commitments = commitments.filter(status=data["status"])
         if data.get("theme"):

@@ -14,6 +14,7 @@ from .dashboard import dashboard
 from .history import record_history
 from .meetings import meeting_create, meeting_detail, meeting_edit, meeting_list
 from .reviews import review_queue
+from .search import search_page
 
 PAGE_ACTIONS = {
     "meeting_detail": meetings.ACTIONS,

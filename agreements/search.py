@@ -1,0 +1,145 @@
+"""Search across meetings, commitments, statements and claims.
+
+On PostgreSQL: full-text search, each model's words indexed by a GIN index over the very
+expression the queries use (``vector()``; migration 0015), results ranked, and the matching
+words shown in a highlighted extract. Elsewhere (SQLite, the zero-setup default): every word
+must appear (case-insensitive), newest first, with the first match shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection, models
+from django.db.models import Q
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from . import models as m
+
+# Model: (fields searched, text-search configuration). Statements are quoted in their own
+# language (Spanish, English…), so their words are indexed without English stemming.
+SEARCHED = {
+    m.Meeting: (("title", "summary", "outcome_note"), "english"),
+    m.Commitment: (("title", "text"), "english"),
+    m.Statement: (("text", "speaker_office"), "simple"),
+    m.Claim: (("text", "note"), "english"),
+}
+PER_KIND = 10
+START, STOP = "<mark>", "</mark>"
+
+
+def vector(model: type[models.Model]) -> SearchVector:
+    """The expression indexed for ``model`` (the index and the queries must match)."""
+    fields, config = SEARCHED[model]
+    return SearchVector(*fields, config=config)
+
+
+def index_for(model: type[models.Model]):
+    from django.contrib.postgres.indexes import GinIndex
+
+    return GinIndex(vector(model), name=f"{model._meta.model_name}_search")
+
+
+def matching(queryset: models.QuerySet, words: str) -> models.QuerySet:
+    """``queryset`` narrowed to rows matching ``words`` (as a search box reads them)."""
+    fields, config = SEARCHED[queryset.model]
+    if connection.vendor == "postgresql":
+        query = SearchQuery(words, config=config, search_type="websearch")
+        return queryset.annotate(search=vector(queryset.model)).filter(search=query)
+    for word in words.split():
+        queryset = queryset.filter(Q.create([(f"{f}__icontains", word) for f in fields], "OR"))
+    return queryset
+
+
+@dataclass
+class Hit:
+    record: models.Model
+    title: str
+    extract: SafeString
+    url: str
+
+
+@dataclass
+class Section:
+    label: str
+    hits: list[Hit]
+
+
+def search(user, words: str) -> list[Section]:
+    """The best matches of each kind the user may see, active records only."""
+    words = words.strip()[:200]
+    if not words:
+        return []
+    kinds = [
+        ("Commitments", m.Commitment, "text", lambda c: c.title, lambda c: c),
+        ("Meetings", m.Meeting, "summary", lambda mt: str(mt), lambda mt: mt),
+        ("Statements", m.Statement, "text", _speaker, lambda s: s.meeting),
+        ("Claims", m.Claim, "text", lambda c: "Claim", _claim_record),
+    ]
+    sections = []
+    for label, model, shown, title, page in kinds:
+        rows = matching(model.objects.visible_to(user).filter(m.active_q(model)), words)
+        rows = _ranked(rows, model, words, shown)[:PER_KIND]
+        hits = [
+            Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
+            for row in rows
+        ]
+        sections.append(Section(label, hits))
+    return sections
+
+
+def _ranked(rows: models.QuerySet, model, words: str, shown: str) -> models.QuerySet:
+    related = {
+        m.Statement: ["meeting", "speaker", "party"],
+        m.Claim: ["meeting", "commitment", "body"],
+    }.get(model, [])
+    if related:
+        rows = rows.select_related(*related)
+    if connection.vendor != "postgresql":
+        return rows.order_by("-pk")
+    _, config = SEARCHED[model]
+    query = SearchQuery(words, config=config, search_type="websearch")
+    return rows.annotate(
+        rank=SearchRank(vector(model), query),
+        headline=SearchHeadline(
+            shown, query, config=config, start_sel=START, stop_sel=STOP, max_words=30
+        ),
+    ).order_by("-rank", "-pk")
+
+
+def _extract(row, shown: str, words: str) -> SafeString:
+    """The matching words marked in an extract; the text itself is escaped."""
+    if hasattr(row, "headline"):
+        parts = re.split(f"({re.escape(START)}|{re.escape(STOP)})", row.headline or "")
+        out, inside = [], False
+        for part in parts:
+            if part in (START, STOP):
+                inside = part == START
+            elif inside:
+                out.append(format_html("<mark>{}</mark>", part))
+            else:
+                out.append(escape(part))
+        return mark_safe("".join(out))
+    text = getattr(row, shown) or ""
+    terms = [re.escape(w) for w in words.split() if w]
+    first = re.search("|".join(terms), text, re.IGNORECASE) if terms else None
+    start = max(0, first.start() - 80) if first else 0
+    extract = ("…" if start else "") + text[start : start + 240]
+    pieces = re.split(f"({'|'.join(terms)})", extract, flags=re.IGNORECASE) if terms else [extract]
+    return mark_safe(
+        "".join(
+            format_html("<mark>{}</mark>", p) if i % 2 else escape(p) for i, p in enumerate(pieces)
+        )
+    )
+
+
+def _speaker(statement) -> str:
+    who = statement.speaker or statement.party
+    return f"{who}, {statement.said_on:%-d %b %Y}"
+
+
+def _claim_record(claim):
+    return claim.meeting or claim.commitment or claim.body
