@@ -33,6 +33,7 @@ EMPTY_MEETING_FORM = {"title": "", "commitments-TOTAL_FORMS": "0", "commitments-
 
 MATRIX: dict[str, Row] = {
     "dashboard": Row(),
+    "search": Row(),
     "meeting_list": Row(),
     "meeting_create": Row(
         posts={"save": lambda w: EMPTY_MEETING_FORM},
