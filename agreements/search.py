@@ -43,12 +43,22 @@ def index_for(model: type[models.Model]):
     return GinIndex(vector(model), name=f"{model._meta.model_name}_search")
 
 
+def query(model: type[models.Model], words: str) -> SearchQuery:
+    """Every word, or a word it starts ("fent" finds fentanyl), as a search box is typed."""
+    _, config = SEARCHED[model]
+    terms = re.findall(r"\w+", words)
+    return SearchQuery(" & ".join(f"{t}:*" for t in terms), config=config, search_type="raw")
+
+
 def matching(queryset: models.QuerySet, words: str) -> models.QuerySet:
-    """``queryset`` narrowed to rows matching ``words`` (as a search box reads them)."""
-    fields, config = SEARCHED[queryset.model]
+    """``queryset`` narrowed to rows matching ``words`` (see ``query``)."""
+    fields, _ = SEARCHED[queryset.model]
+    if not re.search(r"\w", words):
+        return queryset.none()
     if connection.vendor == "postgresql":
-        query = SearchQuery(words, config=config, search_type="websearch")
-        return queryset.annotate(search=vector(queryset.model)).filter(search=query)
+        return queryset.annotate(search=vector(queryset.model)).filter(
+            search=query(queryset.model, words)
+        )
     for word in words.split():
         queryset = queryset.filter(Q.create([(f"{f}__icontains", word) for f in fields], "OR"))
     return queryset
@@ -101,11 +111,11 @@ def _ranked(rows: models.QuerySet, model, words: str, shown: str) -> models.Quer
     if connection.vendor != "postgresql":
         return rows.order_by("-pk")
     _, config = SEARCHED[model]
-    query = SearchQuery(words, config=config, search_type="websearch")
+    words_query = query(model, words)
     return rows.annotate(
-        rank=SearchRank(vector(model), query),
+        rank=SearchRank(vector(model), words_query),
         headline=SearchHeadline(
-            shown, query, config=config, start_sel=START, stop_sel=STOP, max_words=30
+            shown, words_query, config=config, start_sel=START, stop_sel=STOP, max_words=30
         ),
     ).order_by("-rank", "-pk")
 

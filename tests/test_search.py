@@ -95,3 +95,13 @@ def test_an_empty_search_shows_the_form_only(client, editor):
     response = client.get(SEARCH)
     assert response.status_code == 200 and response.context["sections"] == []
     assert Commitment.objects.count() == 0
+
+
+def test_the_start_of_a_word_finds_it(client, editor, meeting):
+    """A search box is typed word by word: "fent" already finds fentanyl (both databases)."""
+    make_commitment(meeting, title="Halt fentanyl", text="Seizures at ports")
+    client.force_login(editor)
+    assert results(client, "fent")["Commitments"] == ["Halt fentanyl"]
+    assert results(client, "halt fent")["Commitments"] == ["Halt fentanyl"]
+    assert results(client, "fent guns")["Commitments"] == []  # every word
+    assert results(client, "<*&|!>")["Commitments"] == []  # no word: nothing, no error

@@ -103,7 +103,8 @@ class SearchSelect(FastSelect):
     def render(self, name, value, attrs=None, renderer=None) -> str:
         field = self.choices.field
         chosen = [v for v in map(str, self.format_value(value)) if v.isdigit() and len(v) < 19]
-        choices = [("", field.empty_label or "")] if field.empty_label is not None else []
+        empty = getattr(field, "empty_label", None)
+        choices = [] if self.allow_multiple_selected or empty is None else [("", empty)]
         choices += [
             (obj.pk, field.label_from_instance(obj)) for obj in field.queryset.filter(pk__in=chosen)
         ]
@@ -121,12 +122,23 @@ class SearchSelect(FastSelect):
             select_id,
             select_id,
         )
+        if self.allow_multiple_selected:
+            attrs = {**(attrs or {}), "multiple": True}
         original, self.choices = self.choices, choices
         try:
             select = super().render(name, value, attrs, renderer)
         finally:
             self.choices = original
         return format_html('<span class="picker">{}{}</span>', search, select)
+
+
+class SearchSelectMultiple(SearchSelect):
+    """``SearchSelect`` choosing several: the chosen stay selected while the search adds
+    matches beside them."""
+
+    allow_multiple_selected = True
+    value_from_datadict = forms.SelectMultiple.value_from_datadict
+    value_omitted_from_data = forms.SelectMultiple.value_omitted_from_data
 
 
 class VersionedForm(ModelForm):

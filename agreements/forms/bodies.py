@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from .. import models as m
-from .base import ModelForm
+from .base import ModelForm, SearchSelect
 
 
 class MemberForm(ModelForm):
@@ -17,6 +17,7 @@ class MemberForm(ModelForm):
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
+            "person": SearchSelect(search_fields=("name", "current_office")),
         }
 
     def __init__(self, *args, body: m.ImplementationBody, **kwargs):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .. import models as m
 from ..search import matching
-from .base import FastSelect, IdChoiceField, ModelForm, SearchSelect
+from .base import FastSelect, IdChoiceField, ModelForm, SearchSelect, SearchSelectMultiple
 
 
 class CommitmentFilterForm(forms.Form):
@@ -124,6 +124,7 @@ class ProgressUpdateForm(ModelForm):
         widgets = {
             "narrative": forms.Textarea(attrs={"rows": 4}),
             "proposed_stalled": forms.NullBooleanSelect(),
+            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
         }
 
     def __init__(self, *args, commitment: m.Commitment, sources, **kwargs):
@@ -161,6 +162,7 @@ class AssessmentForm(ModelForm):
         widgets = {
             "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "justification": forms.Textarea(attrs={"rows": 3}),
+            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
         }
         help_texts = {"score": "Absence of evidence is “not assessed”, not −1."}
 

@@ -7,7 +7,15 @@ from django.db.models import Q
 
 from .. import models as m
 from .. import permissions
-from .base import DATE, FastSelect, IdChoiceField, ModelForm, VersionedForm
+from .base import (
+    DATE,
+    FastSelect,
+    IdChoiceField,
+    ModelForm,
+    SearchSelect,
+    SearchSelectMultiple,
+    VersionedForm,
+)
 
 
 class MeetingFilterForm(forms.Form):
@@ -165,7 +173,12 @@ class StatementForm(ModelForm):
             "said_on",
             "sources",
         ]
-        widgets = {"said_on": DATE, "text": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "said_on": DATE,
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "speaker": SearchSelect(search_fields=("name", "current_office")),
+            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+        }
 
     def __init__(self, *args, meeting: m.Meeting, sources, **kwargs):
         super().__init__(*args, prefix="statement", **kwargs)
@@ -182,7 +195,10 @@ class MeetingClaimForm(ModelForm):
         model = m.Claim
         fields = ["text", "verification", "commitment", "sources"]
         labels = {"commitment": "About the commitment (else the meeting)"}
-        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2}),
+            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+        }
 
     def __init__(self, *args, meeting: m.Meeting, commitments, sources, **kwargs):
         super().__init__(*args, prefix="claim", **kwargs)

@@ -15,7 +15,15 @@ from ..models import (
     Milestone,
     MilestoneStatus,
 )
-from .common import Outcome, PageAction, annotated_page, render_page, run_action, version_of
+from .common import (
+    Outcome,
+    PageAction,
+    annotated_page,
+    picker_options,
+    render_page,
+    run_action,
+    version_of,
+)
 
 PAGE_SIZE = 25
 
@@ -44,7 +52,10 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
             render=_render_detail,
             page_url=lambda body: body.get_absolute_url(),
         )
-    return _render_detail(request, permissions.get_body_for_user(request.user, pk))
+    body = permissions.get_body_for_user(request.user, pk)
+    if options := picker_options(request, MemberForm(body=body)):
+        return options
+    return _render_detail(request, body)
 
 
 def _add_member(request: HttpRequest, body: ImplementationBody) -> Outcome:

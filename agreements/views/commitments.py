@@ -110,7 +110,11 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             render=_render_detail,
             page_url=lambda commitment: commitment.get_absolute_url(),
         )
-    return _render_detail(request, permissions.get_commitment_for_user(request.user, pk))
+    commitment = permissions.get_commitment_for_user(request.user, pk)
+    evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
+    if options := picker_options(request, evidence):
+        return options
+    return _render_detail(request, commitment)
 
 
 def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:

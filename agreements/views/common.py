@@ -156,18 +156,28 @@ def version_of(request: HttpRequest, name: str = "version") -> int:
 PICK_LIMIT = 20
 
 
-def picker_options(request: HttpRequest, form: forms.BaseForm) -> HttpResponse | None:
-    """The options of a search-as-you-type picker (``SearchSelect``) of the page's ``form``,
-    when its search box asks (``?_pick=<field>&find=<words>``): the chosen ones, then up to
-    ``PICK_LIMIT`` matches among what the field offers (already limited to what the user may
+def picker_options(request: HttpRequest, *forms_on_page: forms.BaseForm) -> HttpResponse | None:
+    """The options of a search-as-you-type picker (``SearchSelect``) of one of the page's forms,
+    when its search box asks (``?_pick=<field's name>&find=<words>``): the chosen ones, then up
+    to ``PICK_LIMIT`` matches among what the field offers (already limited to what the user may
     see). None for any other request: the page renders as usual."""
     name = request.GET.get("_pick", "")
-    picker = form.fields.get(name)
+    picker = next(
+        (
+            field
+            for form in forms_on_page
+            for field_name, field in form.fields.items()
+            if form.add_prefix(field_name) == name
+        ),
+        None,
+    )
     if not request.htmx or picker is None or not isinstance(picker.widget, SearchSelect):
         return None
     find = request.GET.get("find", "").strip()[:100]
-    chosen = [v for v in request.GET.getlist(form.add_prefix(name)) if v.isdigit() and len(v) < 19]
-    rows = [("", picker.empty_label or "—", False)] if picker.empty_label is not None else []
+    chosen = [v for v in request.GET.getlist(name) if v.isdigit() and len(v) < 19]
+    empty = getattr(picker, "empty_label", None)
+    multiple = picker.widget.allow_multiple_selected
+    rows = [] if multiple or empty is None else [("", empty, False)]
     picked = list(picker.queryset.filter(pk__in=chosen))
     rows += [(obj.pk, picker.label_from_instance(obj), True) for obj in picked]
     if find:

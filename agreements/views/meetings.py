@@ -39,6 +39,7 @@ from .common import (
     Outcome,
     PageAction,
     annotated_page,
+    picker_options,
     render_page,
     run_action,
     wants_fragment,
@@ -243,7 +244,16 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             render=_render_detail,
             page_url=lambda meeting: meeting.get_absolute_url(),
         )
-    return _render_detail(request, permissions.get_meeting_for_user(request.user, pk))
+    meeting = permissions.get_meeting_for_user(request.user, pk)
+    if can_edit(request.user, meeting) and (
+        options := picker_options(request, *_add_forms(meeting).values())
+    ):
+        return options
+    return _render_detail(request, meeting)
+
+
+def can_edit(user, meeting: Meeting) -> bool:
+    return permissions.is_editor(user, meeting.team) and not meeting.is_read_only
 
 
 ADDITIONS = {  # what editors add on the page, and the section that shows it
@@ -309,7 +319,7 @@ def _render_detail(
     outcome: Outcome | None = None,
 ) -> HttpResponse:
     outcome = outcome or Outcome()
-    can_edit = permissions.is_editor(request.user, meeting.team) and not meeting.is_read_only
+    editable = can_edit(request.user, meeting)
     commitments = (
         Commitment.objects.filter(meeting=meeting)
         .prefetch_related("party_roles__party", "milestones")
@@ -324,7 +334,7 @@ def _render_detail(
     context = {
         "meeting": meeting,
         "today": timezone.localdate(),
-        "can_edit": can_edit,
+        "can_edit": editable,
         "parties": meeting.parties.all(),
         "participants": Participant.objects.filter(meeting=meeting).select_related(
             "person", "party"
@@ -341,7 +351,7 @@ def _render_detail(
         .prefetch_related("sources"),
         "events": ContextEvent.objects.filter(meeting=meeting).select_related("actor"),
         "sources": meeting.sources.all(),
-        "forms": (_add_forms(meeting) | outcome.forms) if can_edit else {},
+        "forms": (_add_forms(meeting) | outcome.forms) if editable else {},
         # The add form whose input was refused stays open, with the user's input in it.
         "open_form": next(iter(outcome.forms), ""),
         "outcome": outcome,

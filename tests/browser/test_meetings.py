@@ -147,7 +147,11 @@ def test_adding_a_claim_swaps_its_section_in_place(page, editor, team, us, mexic
     expect(page.locator("#claims").get_by_label("Text")).to_have_value(
         "The schedule has not been published"
     )
-    page.locator("#claims").get_by_label("Sources").select_option(label="Wire report (Wire)")
+    # Sources grow with the data: typed into the picker, then chosen among its matches.
+    page.locator("#claims").get_by_label("Sources: type to find").fill("wire")
+    sources = page.locator("#claims").get_by_role("listbox", name="Sources")
+    expect(sources.locator("option", has_text="Wire report")).to_have_count(1)
+    sources.select_option(label="Wire report (Wire)")
     page.locator("#claims").get_by_role("button", name="Add a claim").click()
     expect(page.locator("#claims").get_by_text("Claim added.")).to_be_visible()
     expect(
