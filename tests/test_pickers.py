@@ -63,3 +63,11 @@ def test_the_body_and_commitment_pages_serve_their_pickers(
     assert f'value="{rubio.pk}"' in pick(client, body.get_absolute_url(), "person", "marco")
     found = pick(client, commitment.get_absolute_url(), "sources", "wire")
     assert f'value="{source.pk}"' in found
+
+
+def test_the_claims_page_serves_its_source_picker(client, editor, team, other_team):
+    ours = make_source(team, title="Wire report")
+    theirs = make_source(other_team, title="Wire of Europe")
+    client.force_login(editor)
+    found = pick(client, "/claims/", "source", "wire")
+    assert f'value="{ours.pk}"' in found and f'value="{theirs.pk}"' not in found

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django import forms
 
 from .. import models as m
-from .base import FastSelect
+from .base import FastSelect, IdChoiceField, SearchSelect
 
 
 class ClaimVerificationForm(forms.Form):
     """Move a claim to another verification state, citing a source where the state needs one.
 
-    ``sources`` is the list of the claim's team's sources, fetched once for the whole page.
+    ``sources`` are the claim's team's sources, picked by typing (``SearchSelect``): a page of
+    claims holds no list of every source per row.
     """
 
     claim = forms.IntegerField(widget=forms.HiddenInput)
@@ -19,20 +20,19 @@ class ClaimVerificationForm(forms.Form):
     verification = forms.ChoiceField(
         choices=m.Verification.choices, label="New state", widget=FastSelect
     )
-    source = forms.TypedChoiceField(
-        coerce=int,
+    source = IdChoiceField(
+        queryset=m.Source.objects.none(),
         required=False,
-        empty_value=None,
-        widget=FastSelect,
+        empty_label="—",
+        widget=SearchSelect(search_fields=("title", "publisher")),
         label="Source",
         help_text="Required for every state but unconfirmed.",
     )
 
-    def __init__(self, *args, claim: m.Claim, sources: list[m.Source], **kwargs):
+    def __init__(self, *args, claim: m.Claim, sources, **kwargs):
         super().__init__(*args, **kwargs)
         self.claim = claim
-        self.sources = {source.pk: source for source in sources}
-        self.fields["source"].choices = [("", "—")] + [(s.pk, str(s)) for s in sources]
+        self.fields["source"].queryset = sources
         self.fields["claim"].initial = claim.pk
         self.fields["version"].initial = claim.version
         self.fields["verification"].initial = claim.verification
@@ -41,8 +41,7 @@ class ClaimVerificationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        source = self.sources.get(cleaned.get("source"))
-        cleaned["source"] = source
+        source = cleaned.get("source")
         verification = cleaned.get("verification")
         if verification:
             cited = [*self.claim.sources.all(), *([source] if source else [])]

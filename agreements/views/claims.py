@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 from .. import actions, permissions
 from ..forms import ClaimVerificationForm
 from ..models import Claim, Source, Verification
-from .common import Outcome, PageAction, capped_page, render_page, run_action
+from .common import Outcome, PageAction, capped_page, picker_options, render_page, run_action
 
 OPEN_STATES = [Verification.UNCONFIRMED, Verification.DISPUTED]
 PAGE_SIZE = 25
@@ -30,6 +30,12 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             render=_render_row,
             page_url=lambda claim: reverse("agreements:claim_list"),
         )
+    # The source picker of a row: the sources of the teams the user edits (the form checks,
+    # on saving, that the source is the claim's team's).
+    editable_sources = Source.objects.filter(team__in=permissions.editable_teams(request.user))
+    picker = ClaimVerificationForm(claim=Claim(), sources=editable_sources.order_by("title"))
+    if options := picker_options(request, picker):
+        return options
     claims = (
         Claim.objects.visible_to(request.user)
         .active()
@@ -39,17 +45,13 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         .order_by("verification", "pk")
     )
     page = capped_page(request, claims, PAGE_SIZE)
-    editable = permissions.editable_teams(request.user)
-    sources_by_team: dict[int, list[Source]] = {}
-    for source in Source.objects.filter(team__in=editable).order_by("title", "pk"):
-        sources_by_team.setdefault(source.team_id, []).append(source)
-    editable_ids = set(sources_by_team) | set(editable.values_list("pk", flat=True))
+    editable_ids = set(permissions.editable_teams(request.user).values_list("pk", flat=True))
     rows = []
     for claim in page.object_list:
         team = claim.team
         form = None
         if team.pk in editable_ids:
-            form = ClaimVerificationForm(claim=claim, sources=sources_by_team.get(team.pk, []))
+            form = ClaimVerificationForm(claim=claim, sources=_sources_of(claim))
         rows.append({"claim": claim, "team": team, "form": form})
     context = {"rows": rows, "page": page, "page_query": ""}
     return render_page(request, "agreements/claim_list.html", context, partial="claim-list")
@@ -72,8 +74,8 @@ def _verify(request: HttpRequest, claim: Claim) -> Outcome:
 ACTIONS = {"verify": PageAction(_verify, "claim-row")}
 
 
-def _sources_of(claim: Claim) -> list[Source]:
-    return list(Source.objects.filter(team=claim.team).order_by("title", "pk"))
+def _sources_of(claim: Claim):
+    return Source.objects.filter(team=claim.team).order_by("title", "pk")
 
 
 def _render_row(
