@@ -342,6 +342,8 @@ class MeetingMaker:
         w.add(
             m.Claim,
             meeting_id=meeting,
+            record_meeting_id=meeting,
+            team_id=cast.team.pk,
             text=f"Open question: {sentence(rng)}",
             verification=rng.choice(m.Verification.values),
         )
@@ -419,6 +421,8 @@ class MeetingMaker:
             w.add(
                 m.Claim,
                 commitment_id=commitment,
+                record_meeting_id=meeting,
+                team_id=cast.team.pk,
                 text=f"Reported: {sentence(rng)}",
                 verification=rng.choice(m.Verification.values),
             )

@@ -102,6 +102,22 @@ def test_dashboard_counts_commitments_without_update_for_90_days(client, editor,
     assert list(client.get("/").context["stale"]) == []
 
 
+def test_dashboard_lists_the_never_updated_first_then_the_longest_without_update(
+    client, editor, meeting, commitment
+):
+    """Read from ``last_update_at``, which the database writes with every new update."""
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    updated = make_commitment(meeting, title="Updated a year ago")
+    never = make_commitment(meeting, title="Never updated")
+    type(commitment).objects.update(created_at=long_ago)
+    # Updates are append-only: the year-old one is written as the trigger would have.
+    type(commitment).objects.filter(pk=updated.pk).update(last_update_at=long_ago)
+    ProgressUpdate.objects.create(commitment=commitment, author=editor, narrative="Fresh")
+    assert type(commitment).objects.get(pk=commitment.pk).last_update_at is not None
+    client.force_login(editor)
+    assert list(client.get("/").context["stale"]) == [never, updated]
+
+
 def test_dashboard_counts_nothing_from_another_team(client, outsider, commitment):
     client.force_login(outsider)
     response = client.get("/")

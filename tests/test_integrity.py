@@ -181,3 +181,35 @@ def test_postgresql_refuses_a_copy_that_disagrees_with_the_meeting(commitment, o
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET team_id = %s", [other_team.pk])
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_claim_copies_its_records_meeting_and_team(commitment, meeting, other_team, us):
+    """The claims list and the meeting page read these copies; they follow a commitment moved
+    to another meeting and a meeting moved to another team."""
+    from agreements.models import Claim
+
+    from .conftest import make_body, make_meeting
+
+    about_commitment = Claim.objects.create(commitment=commitment, text="Seizures rose")
+    about_body = Claim.objects.create(body=make_body(meeting), text="It met twice")
+    for claim in (about_commitment, about_body):
+        claim.refresh_from_db()
+        assert (claim.record_meeting_id, claim.team_id) == (meeting.pk, meeting.team_id)
+    meeting.team = other_team
+    meeting.save()
+    assert set(Claim.objects.values_list("team_id", flat=True)) == {other_team.pk}
+    elsewhere = make_meeting(other_team, title="Next round")
+    commitment.meeting = elsewhere
+    commitment.save()
+    about_commitment.refresh_from_db()
+    assert about_commitment.record_meeting_id == elsewhere.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a trigger of PostgreSQL's")
+def test_postgresql_sets_a_claims_copies_whatever_the_writer_sends(commitment, other_team):
+    from agreements.models import Claim
+
+    claim = Claim.objects.create(commitment=commitment, text="Seizures rose")
+    Claim.objects.filter(pk=claim.pk).update(team_id=other_team.pk)
+    claim.refresh_from_db()
+    assert claim.team_id == commitment.team_id

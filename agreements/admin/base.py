@@ -21,14 +21,15 @@ TIMESTAMPS = ("created_at", "updated_at")
 
 
 def team_of(obj, cleaned: dict | None = None) -> m.Team | None:
-    """The team a record belongs to, following the first of its ``team_lookups`` that is set.
+    """The team a record belongs to, following the first of its ``team_lookups`` that is set
+    (or of ``team_from``, for a record whose team column is a copy made on saving).
 
     ``cleaned`` (a form's cleaned data) takes precedence over the instance for the first step,
     since a form's values reach the instance only after ``clean()``; a field the form cleaned
     to empty counts as empty (a claim moved from a meeting to a commitment follows the latter).
     """
     cleaned = cleaned or {}
-    for lookup in obj.team_lookups:
+    for lookup in getattr(obj, "team_from", obj.team_lookups):
         first, *rest = lookup.split("__")
         # getattr's default also covers an unset required foreign key (RelatedObjectDoesNotExist
         # is an AttributeError).
@@ -224,7 +225,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 
 class TeamFilter(admin.SimpleListFilter):
-    """The team a record belongs to, through its ``team_lookups`` (a claim has three paths)."""
+    """The team a record belongs to, through its ``team_lookups``."""
 
     title = "team"
     parameter_name = "team"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -111,6 +111,16 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Pass a move to another meeting on to its claims' copies (see ``Claim``)."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            fields = kwargs.get("update_fields")
+            if fields is None or "meeting" in fields:
+                from .evidence import Claim
+
+                Claim.follow(body=self, meeting=self.meeting)
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:body_detail", args=[self.pk])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 
@@ -74,11 +74,13 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         return as_index(mean)
 
     def without_update_since(self, since: datetime.datetime):
-        """Commitments that count with no progress update since ``since`` (and older than it)."""
+        """Commitments that count with no progress update since ``since`` (and older than it),
+        the never updated first, then the longest without one."""
         return (
             self.counting()
-            .annotate(last_update=models.Max("progress_updates__created_at"))
-            .filter(Q(last_update__lt=since) | Q(last_update__isnull=True), created_at__lt=since)
+            .filter(Q(last_update_at__lt=since) | Q(last_update_at__isnull=True))
+            .filter(created_at__lt=since)
+            .order_by(models.F("last_update_at").asc(nulls_first=True), "pk")
         )
 
 
@@ -95,6 +97,9 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     # (id, team, start_date), ON UPDATE CASCADE, makes the database keep them equal.
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", editable=False)
     meeting_date = models.DateField(editable=False)
+    # When its newest progress update was written: set by the database on every insert of an
+    # update (a trigger, migration 0016), so "no update for 90 days" reads one index.
+    last_update_at = models.DateTimeField(null=True, editable=False)
     title = models.CharField(max_length=200, help_text="A short label.")
     text = models.TextField(help_text="What was agreed, as close to the source as possible.")
     theme = models.CharField(max_length=30, choices=Theme.choices)
@@ -125,7 +130,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the meeting.")
 
     objects = CommitmentQuerySet.as_manager()
-    history = track_history("sources", copies=("team", "meeting_date"))
+    history = track_history("sources", copies=("team", "meeting_date", "last_update_at"))
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
@@ -141,6 +146,8 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             models.Index(fields=["team", "updated_at", "id"], name="commitment_team_updated"),
             models.Index(fields=["team", "title", "id"], name="commitment_team_title"),
             models.Index(fields=["team", "is_stalled"], name="commitment_team_stalled"),
+            # And (team, last_update_at NULLS FIRST, id), made by migration 0016 (SQLite cannot
+            # say NULLS FIRST in an index; its nulls come first anyway).
         ]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "title"], name="commitment_title_unique"),
@@ -175,7 +182,12 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             self.team_id, self.meeting_date = self.meeting.team_id, self.meeting.start_date
             if fields is not None:
                 kwargs["update_fields"] = {*fields, "team", "meeting_date"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if fields is None or "meeting" in fields:
+                from .evidence import Claim
+
+                Claim.follow(commitment=self, meeting=self.meeting)
 
     @classmethod
     def counting_q(cls, prefix: str = "") -> Q:

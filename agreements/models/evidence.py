@@ -90,8 +90,9 @@ class ClaimQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
 class Claim(Sourced, Timestamped, Versioned, Archivable):
     """A sentence about the world, with how far it is verified."""
 
-    team_lookups = ("meeting__team", "commitment__team", "body__meeting__team")
-    archived_via = ("meeting", "commitment", "commitment__meeting", "body", "body__meeting")
+    team_lookups = ("team",)
+    team_from = ("meeting__team", "commitment__team", "body__meeting__team")  # copied to team
+    archived_via = ("record_meeting", "commitment", "body")
 
     text = models.TextField()
     verification = models.CharField(
@@ -107,13 +108,25 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
         ImplementationBody, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
     note = models.TextField(blank=True)
+    # Copies of the subject's meeting (the meeting itself, or the commitment's or body's) and
+    # its team, so the claims of a team or of a meeting's record are read through one index
+    # instead of three joined paths. ``save()`` copies them; on PostgreSQL a trigger sets them
+    # from the subject on every write and a foreign key over (record_meeting, team) follows a
+    # meeting that changes team (migration 0016).
+    record_meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", editable=False)
 
     objects = ClaimQuerySet.as_manager()
-    history = track_history("sources")
+    history = track_history("sources", copies=("record_meeting", "team"))
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["verification"])]
+        indexes = [
+            models.Index(fields=["team", "verification", "id"], name="claim_team_verification"),
+            models.Index(fields=["record_meeting", "id"], name="claim_record_meeting"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(meeting__isnull=False, commitment__isnull=True, body__isnull=True)
@@ -130,14 +143,27 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
     def __str__(self) -> str:
         return self.text[:80]
 
+    def save(self, *args, **kwargs) -> None:
+        subject = self.subject
+        if subject is not None:
+            meeting = subject if isinstance(subject, Meeting) else subject.meeting
+            self.record_meeting_id, self.team_id = meeting.pk, meeting.team_id
+            if (fields := kwargs.get("update_fields")) is not None:
+                kwargs["update_fields"] = {*fields, "record_meeting", "team"}
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def follow(cls, *, meeting: Meeting, **subject) -> None:
+        """Bring the copies of the claims about ``subject`` (a commitment or a body; the meeting
+        itself when none is named) up to date with ``meeting``, after a move or a team change."""
+        claims = cls.objects.filter(**(subject or {"record_meeting": meeting}))
+        claims.exclude(record_meeting=meeting, team_id=meeting.team_id).update(
+            record_meeting=meeting, team_id=meeting.team_id
+        )
+
     @property
     def subject(self) -> Meeting | Commitment | ImplementationBody | None:
         return self.meeting or self.commitment or self.body
-
-    @property
-    def team(self) -> Team:
-        subject = self.subject
-        return subject.team if isinstance(subject, Meeting) else subject.meeting.team
 
     @staticmethod
     def sources_error(verification: str, sources) -> str | None:

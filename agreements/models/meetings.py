@@ -101,13 +101,16 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
         return f"{self.title} ({self.start_date:%-d %b %Y})"
 
     def save(self, *args, **kwargs) -> None:
-        """Pass a change of team or date on to the commitments' copies (see ``Commitment``;
-        on PostgreSQL the foreign key's cascade has done it already)."""
+        """Pass a change of team or date on to the copies in commitments and claims (see
+        ``Commitment`` and ``Claim``; on PostgreSQL foreign keys' cascades have done it already)."""
         with transaction.atomic():
             super().save(*args, **kwargs)
             self.commitments.exclude(team_id=self.team_id, meeting_date=self.start_date).update(
                 team_id=self.team_id, meeting_date=self.start_date
             )
+            from .evidence import Claim
+
+            Claim.follow(meeting=self)
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:meeting_detail", args=[self.pk])

@@ -40,7 +40,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         Claim.objects.visible_to(request.user)
         .active()
         .filter(verification__in=OPEN_STATES)
-        .select_related("meeting__team", "commitment__meeting__team", "body__meeting__team")
+        .select_related("team", "meeting", "commitment", "body")
         .prefetch_related("sources")
         .order_by("verification", "pk")
     )

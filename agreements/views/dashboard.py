@@ -65,9 +65,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "by_body": _recent_bodies(user, today),
         "overdue_milestones": milestones.overdue(today)[:LIST_LIMIT],
         "due_soon": milestones.due_within(today, DUE_SOON_DAYS)[:LIST_LIMIT],
-        "stale": commitments.without_update_since(stale_since)
-        .select_related("meeting")
-        .order_by("last_update", "pk")[:LIST_LIMIT],
+        "stale": commitments.without_update_since(stale_since).select_related("meeting")[
+            :LIST_LIMIT
+        ],
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
         "awaiting_review": awaiting_review[:LIST_LIMIT],

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -344,9 +344,7 @@ def _render_detail(
         "statements": _with_language_labels(
             Statement.objects.filter(meeting=meeting).select_related("speaker", "party")
         ),
-        "claims": Claim.objects.filter(
-            Q(meeting=meeting) | Q(commitment__meeting=meeting) | Q(body__meeting=meeting)
-        )
+        "claims": Claim.objects.filter(record_meeting=meeting)
         .select_related("commitment", "body")
         .prefetch_related("sources"),
         "events": ContextEvent.objects.filter(meeting=meeting).select_related("actor"),

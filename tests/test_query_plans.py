@@ -1,0 +1,75 @@
+"""Every query of the lists, the search and the dashboard is served by an index (scale point 10).
+
+Each page is requested and every query it ran is explained on PostgreSQL with sequential scans
+switched off: the planner then scans a table in full only when no index can serve the query,
+which on the large tables is what makes a page grow with the data. The small tables (teams,
+memberships, users, sessions, the tallies, parties) are read whole by design.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="query plans are PostgreSQL's"
+)
+
+SMALL = {
+    "auth_user",
+    "django_session",
+    "agreements_team",
+    "agreements_teammembership",
+    "agreements_commitmenttally",
+    "agreements_compliancetally",
+    "agreements_party",
+}
+
+PAGES = [
+    "/",
+    "/commitments/",
+    "/commitments/?theme=drugs&status=1",
+    "/commitments/?overdue=on",
+    "/commitments/?stalled=on",
+    "/commitments/?sort=-status",
+    "/commitments/?sort=title",
+    "/commitments/?sort=target",
+    "/commitments/?sort=-updated",
+    "/commitments/?sort=meeting",
+    "/commitments/?q=fentanyl",
+    "/meetings/",
+    "/bodies/",
+    "/claims/",
+    "/reviews/",
+    "/search/?q=fentanyl",
+]
+
+
+def sequential_scans(sql: str) -> list[str]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    tables = re.findall(r"Seq Scan on (\w+)", plan)
+    return [table for table in tables if table not in SMALL]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_query_of_the_page_reads_an_index(client, editor, records, path):
+    """``records`` holds one row of every team-scoped model, so each section has a row."""
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        assert client.get(path).status_code == 200
+    selects = [q["sql"] for q in ran.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    assert selects
+    scanned = {sql[:300]: tables for sql in selects if (tables := sequential_scans(sql))}
+    assert scanned == {}, scanned
+
+
+def test_a_query_no_index_serves_is_reported(db):
+    """The check itself: a search inside the text of every commitment cannot use an index."""
+    sql = "SELECT id FROM agreements_commitment WHERE text LIKE '%fentanyl%'"
+    assert sequential_scans(sql) == ["agreements_commitment"]
