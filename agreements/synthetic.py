@@ -388,6 +388,7 @@ class MeetingMaker:
             target_date=start + datetime.timedelta(days=rng.randrange(30, 900)),
             lead_agency=rng.choice(["Ministry of Security", "Customs", "Attorney General"]),
             position=position,
+            created_at=self.at(start),  # recorded at the meeting, as a desk would
         )
         for party in parties:
             w.add(

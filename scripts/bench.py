@@ -37,6 +37,8 @@ PORT = 8097
 CONNECTIONS = 16
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 OWN_PG_PORT = 15433
+# Bumped when synthetic_data changes what it writes, so the next run reloads the dataset.
+DATASET = "2"
 
 
 def say(text: str) -> None:
@@ -119,7 +121,7 @@ def prepare(server: str, env: dict) -> str:
     loaded = (
         exists
         and psql(url, "SELECT obj_description('agreements_commitment'::regclass)")
-        == f"bench dataset {SIZE}"
+        == f"bench dataset {SIZE} v{DATASET}"
     )
     env["DATABASE_URL"] = url
     if loaded:
@@ -134,7 +136,7 @@ def prepare(server: str, env: dict) -> str:
     run(PY, "manage.py", "load_demo", env=env, capture=True)
     run(PY, "manage.py", "synthetic_data", "--size", str(SIZE), env=env)
     psql(url, "VACUUM ANALYZE")
-    psql(url, f"COMMENT ON TABLE agreements_commitment IS 'bench dataset {SIZE}'")
+    psql(url, f"COMMENT ON TABLE agreements_commitment IS 'bench dataset {SIZE} v{DATASET}'")
     return url
 
 

@@ -98,7 +98,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", editable=False)
     meeting_date = models.DateField(editable=False)
     # When its newest progress update was written: set by the database on every insert of an
-    # update (a trigger, migration 0016), so "no update for 90 days" reads one index.
+    # update (a trigger, migration 0017), so "no update for 90 days" reads one index.
     last_update_at = models.DateTimeField(null=True, editable=False)
     title = models.CharField(max_length=200, help_text="A short label.")
     text = models.TextField(help_text="What was agreed, as close to the source as possible.")
@@ -146,7 +146,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             models.Index(fields=["team", "updated_at", "id"], name="commitment_team_updated"),
             models.Index(fields=["team", "title", "id"], name="commitment_team_title"),
             models.Index(fields=["team", "is_stalled"], name="commitment_team_stalled"),
-            # And (team, last_update_at NULLS FIRST, id), made by migration 0016 (SQLite cannot
+            # And (team, last_update_at NULLS FIRST, id), made by migration 0017 (SQLite cannot
             # say NULLS FIRST in an index; its nulls come first anyway).
         ]
         constraints = [

@@ -112,7 +112,7 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
     # its team, so the claims of a team or of a meeting's record are read through one index
     # instead of three joined paths. ``save()`` copies them; on PostgreSQL a trigger sets them
     # from the subject on every write and a foreign key over (record_meeting, team) follows a
-    # meeting that changes team (migration 0016).
+    # meeting that changes team (migration 0017).
     record_meeting = models.ForeignKey(
         Meeting, on_delete=models.PROTECT, related_name="+", editable=False
     )

@@ -73,6 +73,14 @@ def sign_in(page, username: str, password: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped, processed and settled what it fetched: typing into content
+    it has not processed yet would go unheard (a race of milliseconds a person never wins)."""
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def axe_violations(page) -> str:
     """Run axe-core (WCAG 2.1 A and AA rules) on the page; return a report of violations, or ''."""
     from axe_playwright_python.sync_playwright import Axe

@@ -15,7 +15,7 @@ from agreements.models import (
     Person,
     Statement,
 )
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, htmx_settled, sign_in
 from tests.conftest import (
     PASSWORD,
     make_body,
@@ -148,6 +148,7 @@ def test_adding_a_claim_swaps_its_section_in_place(page, editor, team, us, mexic
         "The schedule has not been published"
     )
     # Sources grow with the data: typed into the picker, then chosen among its matches.
+    htmx_settled(page)
     page.locator("#claims").get_by_label("Sources: type to find").fill("wire")
     sources = page.locator("#claims").get_by_role("listbox", name="Sources")
     expect(sources.locator("option", has_text="Wire report")).to_have_count(1)
