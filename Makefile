@@ -17,12 +17,17 @@ demo: $(STAMP)
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Tests run with DEBUG off, as production does; the key only signs test sessions.
+# Tests run with DEBUG off, as production does; the key only signs test sessions. The test
+# servers speak plain HTTP on loopback (HTTPS=0); tests/test_settings.py checks the HTTPS
+# defaults themselves, and `check --deploy` runs with them.
 test: export SECRET_KEY ?= insecure-key-for-tests-only
+test: export HTTPS ?= 0
 test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	HTTPS=1 DEBUG=0 ALLOWED_HOSTS=tracker.example SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
+		$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py collectstatic --no-input -v0
 	$(VENV)/bin/pytest
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from .audit import audit_via
@@ -352,9 +352,18 @@ def add_claim(*, claim: Claim, sources=(), by: AbstractBaseUser) -> Claim:
 
 @transaction.atomic
 def add_source(*, source: Source, meeting: Meeting, by: AbstractBaseUser) -> Source:
-    """Add a source to the meeting's team and cite it on the meeting."""
+    """Add a source to the meeting's team and cite it on the meeting. Two people adding the
+    same address at once: the second is told so, as if the form had seen the first."""
     _refuse_archived(meeting)
-    _create(source, by=by)
+    try:
+        with transaction.atomic():
+            _create(source, by=by)
+    except IntegrityError:
+        if source.url and Source.objects.filter(team=source.team, url=source.url).exists():
+            raise ValidationError(
+                {"url": "This team already has a source with this address."}
+            ) from None
+        raise
     meeting.sources.add(source)
     return source
 

@@ -7,4 +7,4 @@ class AgreementsConfig(AppConfig):
     verbose_name = "Agreements"
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (connects the history stamp)
+        from . import audit, middleware  # noqa: F401  (connect the history stamp, the sign-in clock)

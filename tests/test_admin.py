@@ -372,3 +372,36 @@ def test_assessment_of_a_party_without_a_role_is_refused(admin_client, commitmen
         "This party has no role in the commitment."
     ]
     assert not m.Assessment.objects.exists()
+
+
+def _registered_records():
+    return [
+        model
+        for model in admin.site._registry
+        if model._meta.app_label == "agreements" and model is not m.TeamMembership
+    ]
+
+
+@pytest.mark.parametrize("model", _registered_records(), ids=lambda model: model.__name__)
+def test_no_record_is_deleted_in_the_admin_one_by_one_or_in_bulk(
+    admin_client, records, us, team, model
+):
+    """Evidence, history and citations point at them: retiring is archiving (security 4)."""
+    obj = (records | {m.Party: us, m.Team: team, m.Person: records[m.Participant].person})[model]
+    assert admin_client.get(admin_url(model, "delete", obj.pk)).status_code == 403
+    assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    changelist = admin_client.get(admin_url(model, "changelist")).content.decode()
+    assert "delete_selected" not in changelist
+    bulk = {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
+    admin_client.post(admin_url(model, "changelist"), bulk)
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_leaving_a_team_is_deleting_the_membership(admin_client, editor):
+    membership = m.TeamMembership.objects.get(user=editor)
+    response = admin_client.post(
+        admin_url(m.TeamMembership, "delete", membership.pk), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not m.TeamMembership.objects.filter(pk=membership.pk).exists()
+    assert membership.history.filter(history_type="-").exists()  # who removed it, and when

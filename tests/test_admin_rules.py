@@ -55,6 +55,32 @@ def test_status_change_in_the_admin_is_recorded_with_who_and_why(
     assert commitment.history.first().history_via == "admin"
 
 
+def test_an_admins_status_change_shows_as_an_override_on_the_timeline_and_dashboard(
+    admin_client, commitment
+):
+    post_page(
+        admin_client,
+        admin_url(m.Commitment, "change", commitment.pk),
+        status="2",
+        status_reason="Corrected from the ministry's report",
+    )
+    assert m.StatusChange.objects.get().is_override
+    timeline = admin_client.get(commitment.get_absolute_url()).content.decode()
+    assert "Override</span> <strong>Status set by an admin</strong>" in timeline
+    assert "Corrected from the ministry&#x27;s report" in timeline
+    dashboard = admin_client.get("/")
+    assert [c.is_override for c in dashboard.context["recent_changes"]] == [True]
+    assert "Override</span>" in dashboard.content.decode()
+
+
+def test_a_status_changed_by_an_approved_update_is_no_override(commitment, editor, reviewer):
+    update = actions.submit_update(
+        commitment=commitment, author=editor, narrative="Started", proposed_status=1
+    )
+    actions.approve_update(update=update, by=reviewer)
+    assert not m.StatusChange.objects.get().is_override
+
+
 def test_new_commitment_with_a_status_starts_not_started_then_changes(
     admin_client, admin_user, meeting
 ):

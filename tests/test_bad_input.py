@@ -64,3 +64,44 @@ def test_a_huge_id_in_the_admin_is_a_form_error(admin_client, meeting):
     response = admin_client.post(url, {"parties": [HUGE_ID], "team": HUGE_ID})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_two_people_adding_the_same_source_address_at_once_get_a_form_error(
+    client, editor, meeting, monkeypatch
+):
+    """The form checks the address first; a second person's save can land between that check
+    and this one's insert. Played here by skipping the check: the database's unique
+    constraint refuses, and the user reads why next to the field, with what they typed."""
+    from agreements.forms.meetings import SourceForm
+
+    from .conftest import make_source
+
+    make_source(meeting.team, title="Wire", url="https://news.example/wire")
+    monkeypatch.setattr(SourceForm, "clean_url", lambda form: form.cleaned_data["url"])
+    client.force_login(editor)
+    response = client.post(
+        meeting.get_absolute_url(),
+        {
+            "action": "add_source",
+            "source-title": "Same wire, typed again",
+            "source-url": "https://news.example/wire",
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "already has a source with this address" in html
+    assert "Same wire, typed again" in html
+    assert meeting.sources.count() == 0
+
+
+def test_a_text_beyond_50000_characters_is_refused_next_to_the_field(client, editor, team):
+    from .conftest import make_party, meeting_data
+
+    us, mexico = make_party("US"), make_party("MEX")
+    client.force_login(editor)
+    huge = "x" * 2_400_000
+    response = client.post(
+        reverse("agreements:meeting_create"), meeting_data(team, us, mexico, [], summary=huge)
+    )
+    assert response.status_code == 422
+    assert "at most 50000 characters" in response.content.decode()

@@ -213,3 +213,23 @@ def test_postgresql_sets_a_claims_copies_whatever_the_writer_sends(commitment, o
     Claim.objects.filter(pk=claim.pk).update(team_id=other_team.pk)
     claim.refresh_from_db()
     assert claim.team_id == commitment.team_id
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers of PostgreSQL's")
+def test_postgresql_keeps_sources_and_the_citations_of_append_only_records(records):
+    """Deleting a source would silently drop it from every record citing it."""
+    from agreements.models import Source
+
+    source = records[Source]
+    update, assessment = records[ProgressUpdate], records[Assessment]
+    update_citations = ProgressUpdate.sources.through.objects.create(
+        progressupdate=update, source=source
+    )
+    Assessment.sources.through.objects.create(assessment=assessment, source=source)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Source.objects.filter(pk=source.pk).delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        update_citations.delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        assessment.sources.clear()
+    assert update.sources.get() == assessment.sources.get() == source

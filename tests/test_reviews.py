@@ -265,3 +265,25 @@ def test_commitment_page_shows_each_partys_latest_assessment(client, reviewer, c
     assert [a.justification for a in response.context["latest_assessments"]] == ["Done"]
     html = response.content.decode()
     assert "Nothing yet" in html  # the history stays on the timeline
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("9999-12-31", "less than or equal to 2100-12-31"),  # past any date it tracks
+        ("2099-01-01", "cannot be dated in the future"),
+        ("2000-01-01", "cannot be dated before its meeting"),
+    ],
+)
+def test_an_assessment_is_dated_between_its_meeting_and_today(
+    client, reviewer, commitment, us, as_of, message
+):
+    """Else a date far ahead stays the "latest" score for ever, and nothing corrects it."""
+    client.force_login(reviewer)
+    body = assess(us, score="0", justification="Done") | {"assessment-as_of": as_of}
+    response = client.post(
+        reverse("agreements:commitment_detail", args=[commitment.pk]), body, **HTMX
+    )
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Assessment.objects.exists()

@@ -15,7 +15,8 @@ def settings_in(env: dict[str, str], expression: str) -> subprocess.CompletedPro
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}
+        if k
+        not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS", "PROXY_SSL_HEADER"}
     }
     return subprocess.run(
         [sys.executable, "-c", f"import tracker.settings as s; print(repr(({expression},)))"],

@@ -5,13 +5,19 @@ DATABASE_URL   default: a SQLite file in var/ (zero setup); PostgreSQL in produc
 SECRET_KEY     required when DEBUG is off
 DEBUG          off unless set to 1/true/yes/on
 ALLOWED_HOSTS  comma-separated; defaults to localhost when DEBUG is on
+HTTPS          on unless DEBUG is on: secure cookies, HSTS, redirect to HTTPS. Set HTTPS=0 only
+               to serve plain HTTP on a trusted loopback (the benchmark does)
+PROXY_SSL_HEADER  behind a proxy that terminates TLS, the header it sets for HTTPS requests,
+               e.g. X-Forwarded-Proto (the proxy must overwrite it on every request)
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,11 +56,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "axes",
     "agreements",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +75,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Signed-in pages are never stored by browsers or proxies; idle and absolute session limits.
+    "agreements.middleware.private_pages",
+    "agreements.middleware.session_limits",
+    # Last, as django-axes asks: answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -126,10 +139,56 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# --- Security -------------------------------------------------------------------------------
+
+# Sign-in throttling (django-axes, on both sign-in pages): after 5 failures for one username from
+# one address, that pair is refused for 15 minutes, even with the right password; a success
+# clears the count. Unknown usernames are counted alike, so the answer never tells them apart.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Sessions end after 30 minutes without a request and 12 hours after sign-in, whatever happens
+# (``agreements.middleware.session_limits``); the cookie dies with the browser.
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-# Set SECURE_COOKIES=1 behind HTTPS in production.
-SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# HTTPS unless DEBUG is on (HTTPS=0 turns it off for plain HTTP on a trusted loopback only).
+HTTPS = env_flag("HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if proxy_header := os.environ.get("PROXY_SSL_HEADER", "").strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy, on every page including the admin: scripts, styles and images from
+# this site only; no inline script, no eval (htmx runs with allowEval off), no plugins, no
+# <base>, no framing.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,

@@ -40,3 +40,6 @@ urlpatterns = [
     ),
     path("", include("agreements.urls")),
 ]
+
+# A database that does not answer is a 503 that keeps what was typed, not a bare 500.
+handler500 = "agreements.views.errors.server_error"

@@ -130,9 +130,17 @@ class IdSafeFields:
 
 
 class RecordsAdmin(RefusalsShown, IdSafeFields, SimpleHistoryAdmin):
-    """A tracked record: History button, and a page length for working through lists."""
+    """A tracked record: History button, and a page length for working through lists.
+
+    Never deleted here, one by one or in bulk: evidence, history and citations point at the
+    records (retiring one is archiving it, where it can be). Team memberships are the one
+    exception: removing one is how someone leaves a team (their history keeps who and when).
+    """
 
     list_per_page = LIST_PER_PAGE
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 class VersionCheckedAdmin(RecordsAdmin):
@@ -289,6 +297,7 @@ class Inline(IdSafeFields, admin.TabularInline):
     each row's heading is its ``__str__``, which would otherwise cost a query or two a row."""
 
     select_related: tuple[str, ...] = ()
+    can_delete = False  # rows are records too (see ``RecordsAdmin``)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .. import models as m
 from .base import (
@@ -21,6 +22,7 @@ class TeamMembershipInline(Inline):
     model = m.TeamMembership
     select_related = ("user", "team")
     extra = 1
+    can_delete = True  # leaving a team (see ``RecordsAdmin``)
     autocomplete_fields = ["user"]
 
 
@@ -33,6 +35,9 @@ class TeamAdmin(IdSafeFields, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TeamMembershipInline]
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # every record hangs from a team
+
 
 @admin.register(m.TeamMembership)
 class TeamMembershipAdmin(RecordsAdmin):
@@ -42,6 +47,9 @@ class TeamMembershipAdmin(RecordsAdmin):
     ordering = ["team__name", "user__username"]
     autocomplete_fields = ["user", "team"]
     list_select_related = ["user", "team"]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super(RecordsAdmin, self).has_delete_permission(request, obj)  # leaving a team
 
 
 @admin.register(m.Party)

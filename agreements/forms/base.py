@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -51,14 +54,28 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super().bound_data(data, initial)
 
 
+# The longest text any form takes (a summary, a statement, a justification): some 8,000 words.
+TEXT_LIMIT = 50_000
+# Dates a record can carry: the tracker's diplomacy is modern, and a date past 2100 is a typo.
+EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
+
+
 def id_safe_formfield(db_field, **kwargs):
     """``formfield_callback`` of every form (pages and admin): foreign keys and many-to-many
-    fields take ids through the fields above."""
+    fields take ids through the fields above; long texts and dates have bounds."""
     if isinstance(db_field, models.ManyToManyField):
         kwargs.setdefault("form_class", IdMultipleChoiceField)
     elif isinstance(db_field, models.ForeignKey):
         kwargs.setdefault("form_class", IdChoiceField)
-    return db_field.formfield(**kwargs)
+    elif isinstance(db_field, models.TextField):
+        kwargs.setdefault("max_length", db_field.max_length or TEXT_LIMIT)
+    field = db_field.formfield(**kwargs)
+    is_date = isinstance(db_field, models.DateField) and not isinstance(
+        db_field, models.DateTimeField
+    )
+    if is_date and field is not None:
+        field.validators += [MinValueValidator(EARLIEST), MaxValueValidator(LATEST)]
+    return field
 
 
 class ModelForm(forms.ModelForm):

@@ -286,6 +286,8 @@ class StatusChange(models.Model):
 
     objects = TeamScopedQuerySet.as_manager()
 
+    OVERRIDE_VIA = "admin"
+
     class Meta:
         ordering = ["-changed_at", "-pk"]
         indexes = [
@@ -315,3 +317,9 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment}: {self.from_status} → {self.to_status}"
+
+    @property
+    def is_override(self) -> bool:
+        """An admin's direct change in the records admin, not a reviewer's approval of an
+        update: shown as an override wherever status changes are listed."""
+        return self.update_id is None and self.changed_via == self.OVERRIDE_VIA

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from .base import Sourced, active_q, choice_check
 from .commitments import Commitment, ImplementationStatus
@@ -263,3 +264,16 @@ class Assessment(Sourced):
             and not self.commitment.party_roles.filter(party_id=self.party_id).exists()
         ):
             raise ValidationError({"party": "This party has no role in the commitment."})
+        # A day between its meeting and today: dated beyond today it would stay the "latest"
+        # score until then, and nothing could correct it.
+        if self.as_of and self.commitment_id:
+            meeting_date = self.commitment.meeting_date
+            if self.as_of > timezone.localdate():
+                raise ValidationError({"as_of": "An assessment cannot be dated in the future."})
+            if self.as_of < meeting_date:
+                raise ValidationError(
+                    {
+                        "as_of": "An assessment cannot be dated before its meeting "
+                        f"({meeting_date:%-d %b %Y})."
+                    }
+                )

@@ -22,6 +22,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -53,7 +54,10 @@ def render_page(
     name = f"{template}#{partial}" if partial and wants_fragment(request) else template
     # The section that answers an action shows its outcome (includes/outcome.html).
     context = {"answered": partial or "page", **context}
-    return render(request, name, context, status=status)
+    response = render(request, name, context, status=status)
+    if partial:  # one URL, two answers: caches must key on the header that picks one
+        patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @dataclass

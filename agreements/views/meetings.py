@@ -271,7 +271,13 @@ def _add(kind: str) -> Callable[[HttpRequest, Meeting], Outcome]:
         form = _add_forms(meeting, data={kind: request.POST})[kind]
         if not form.is_valid():
             return Outcome(forms={kind: form})
-        _write_addition(kind, form, meeting, request.user)
+        try:
+            _write_addition(kind, form, meeting, request.user)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                raise  # a refusal of the whole action (run_action says why)
+            form.add_error(None, error)  # a field's value, refused on saving: next to it
+            return Outcome(forms={kind: form})
         return Outcome(notice=f"{kind.capitalize()} added.")
 
     return handler

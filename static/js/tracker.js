@@ -17,9 +17,11 @@
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var reasons = {
+      401: "Your session has ended. Sign in again in a new tab, then send this again",
       403: "You are not allowed to do that",
       404: "That record no longer exists, or is not visible to you",
       409: "Someone else changed this record since you opened it",
+      503: "The database did not answer, so nothing was saved. Try again in a moment",
     };
     show((reasons[xhr.status] || "The server could not complete the request") +
       " (HTTP " + xhr.status + "). Nothing you typed was lost.");

@@ -12,15 +12,28 @@ from tests.conftest import PASSWORD, make_commitment
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_failed_request_is_shown_and_typed_text_kept(page, editor, commitment):
+def test_a_failed_request_is_shown_and_typed_text_kept(page, editor, commitment, other_team):
+    TeamMembership.objects.create(user=editor, team=other_team, role="editor")
     sign_in(page, "editor", PASSWORD)
     page.goto(f"/commitments/{commitment.pk}/")
     page.get_by_label("What happened").fill("Seizures rose 20%")
-    # Meanwhile an admin takes the editor off the team: the post is now refused (404).
-    TeamMembership.objects.filter(user=editor).delete()
+    # Meanwhile an admin takes the editor off this team: the post is now refused (404).
+    TeamMembership.objects.filter(user=editor, team=commitment.team).delete()
     page.get_by_role("button", name="Submit for review").click()
     alert = page.locator("#request-error")
     expect(alert).to_contain_text("no longer exists, or is not visible to you (HTTP 404)")
+    expect(page.get_by_label("What happened")).to_have_value("Seizures rose 20%")
+
+
+def test_a_session_that_ended_meanwhile_is_said_and_typed_text_kept(page, editor, commitment):
+    sign_in(page, "editor", PASSWORD)
+    page.goto(f"/commitments/{commitment.pk}/")
+    page.get_by_label("What happened").fill("Seizures rose 20%")
+    # Meanwhile an admin takes the editor off their only team: their sessions end.
+    TeamMembership.objects.filter(user=editor).delete()
+    page.get_by_role("button", name="Submit for review").click()
+    alert = page.locator("#request-error")
+    expect(alert).to_contain_text("Your session has ended. Sign in again in a new tab")
     expect(page.get_by_label("What happened")).to_have_value("Seizures rose 20%")
 
 

@@ -1,0 +1,72 @@
+"""Two rules for every signed-in request: the page is private, and the session has limits."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
+
+from .models.teams import team_ids
+
+SEEN_KEY, SIGNED_IN_KEY = "seen_at", "signed_in_at"
+
+
+@receiver(user_logged_in)
+def start_the_clock(sender, request, user, **kwargs) -> None:
+    """The session's limits count from sign-in (written with the new session, no extra save)."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SIGNED_IN_KEY] = request.session[SEEN_KEY] = now
+
+
+def private_pages(get_response):
+    """Signed-in pages hold team records: never stored by a browser's cache or a proxy."""
+
+    def middleware(request):
+        response = get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    return middleware
+
+
+def session_limits(get_response):
+    """End a session after ``SESSION_IDLE_SECONDS`` without a request, ``SESSION_COOKIE_AGE``
+    after sign-in whatever the activity, and as soon as its user belongs to no team (an admin
+    aside). A deactivated user is signed out by Django itself: ``ModelBackend`` refuses them on
+    the next request. The times are written at most once a minute, not on every request."""
+
+    def middleware(request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return get_response(request)
+        session, now = request.session, int(time.time())
+        signed_in = session.setdefault(SIGNED_IN_KEY, now)
+        seen = session.get(SEEN_KEY, now)
+        reason = ""
+        if now - seen > settings.SESSION_IDLE_SECONDS:
+            reason = "You were signed out after a while without activity. Sign in again."
+        elif now - signed_in > settings.SESSION_COOKIE_AGE:
+            reason = "Your session reached its time limit. Sign in again."
+        elif not user.is_superuser and not team_ids(user):
+            reason = "Your account belongs to no team any more: ask an admin to add you to one."
+        if reason:
+            logout(request)
+            messages.info(request, reason)
+            if request.htmx:  # the page stays, with what was typed in it; tracker.js says why
+                return HttpResponse(reason, status=401, content_type="text/plain")
+            return redirect_to_login(request.get_full_path())
+        if now - seen >= 60 or SEEN_KEY not in session:
+            session[SEEN_KEY] = now
+        return get_response(request)
+
+    return middleware

@@ -1,0 +1,80 @@
+"""When the database does not answer: a 503 that says nothing was saved and keeps what was
+typed (security 9); /readyz answers 503 too (tests/test_urls.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import OperationalError
+from django.urls import reverse
+
+from agreements import actions
+from agreements.models import Meeting
+
+from .conftest import PASSWORD, meeting_data
+
+
+def down(*args, **kwargs):
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+@pytest.fixture
+def client(client):
+    client.raise_request_exception = False  # answered as production answers it
+    return client
+
+
+def test_a_save_the_database_cannot_take_is_a_503_that_shows_what_was_typed(
+    client, editor, team, us, mexico, monkeypatch
+):
+    client.force_login(editor)
+    monkeypatch.setattr(actions, "save_meeting", down)
+    rows = [{"title": "Halt fentanyl", "text": "Seizures at ports", "theme": "drugs"}]
+    response = client.post(
+        reverse("agreements:meeting_create"), meeting_data(team, us, mexico, rows)
+    )
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    html = response.content.decode()
+    assert "nothing was saved" in html
+    assert (
+        "Halt fentanyl" in html and "Seizures at ports" in html and "Border security talks" in html
+    )
+    assert "csrfmiddlewaretoken" not in html
+    assert not Meeting.objects.exists()
+
+
+def test_an_htmx_save_gets_the_503_alone_and_the_page_stays(
+    client, editor, commitment, monkeypatch
+):
+    client.force_login(editor)
+    monkeypatch.setattr(actions, "submit_update", down)
+    response = client.post(
+        commitment.get_absolute_url(),
+        {"action": "post_update", "narrative": "Seizures rose 20%"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 503
+    assert response.content.decode() == "The database did not answer; nothing was saved."
+
+
+def test_a_database_gone_before_the_view_is_a_503_too(client, editor, monkeypatch):
+    """The session is read from the database by a middleware, before any view runs."""
+    client.force_login(editor)
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.load", down)
+    response = client.get("/")
+    assert response.status_code == 503
+
+
+def test_a_sign_in_never_echoes_the_password(client, editor, monkeypatch):
+    monkeypatch.setattr("django.contrib.auth.backends.ModelBackend.authenticate", down)
+    response = client.post("/accounts/login/", {"username": "editor", "password": PASSWORD})
+    assert response.status_code == 503
+    assert PASSWORD not in response.content.decode()
+
+
+def test_other_server_errors_stay_a_plain_500(client, editor, team, us, mexico, monkeypatch):
+    client.force_login(editor)
+    monkeypatch.setattr(actions, "save_meeting", lambda *a, **k: 1 / 0)
+    response = client.post(reverse("agreements:meeting_create"), meeting_data(team, us, mexico, []))
+    assert response.status_code == 500
+    assert "Server Error (500)" in response.content.decode()

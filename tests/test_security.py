@@ -1,0 +1,200 @@
+"""The security promises of the README, one test (or a few) each: sign-in throttling, session
+limits, production defaults and headers."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agreements.middleware import SEEN_KEY, SIGNED_IN_KEY
+from agreements.models import TeamMembership
+
+from .conftest import PASSWORD, make_user
+from .test_settings import settings_in
+
+SIGN_IN_PAGES = ["/accounts/login/", "/admin/login/"]
+
+
+def attempt(client, page: str, username: str, password: str, address: str = "203.0.113.7"):
+    return client.post(page, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+# --- Sign-in throttling ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", SIGN_IN_PAGES)
+def test_five_failures_refuse_that_username_from_that_address_even_with_the_right_password(
+    client, admin_user, page
+):
+    for _ in range(4):
+        assert attempt(client, page, "admin", "wrong").status_code == 200  # the form again
+    assert attempt(client, page, "admin", "wrong").status_code == 429  # the fifth: locked
+    locked = attempt(client, page, "admin", PASSWORD)
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_lock_holds_on_the_other_sign_in_page_too(client, admin_user):
+    for _ in range(5):
+        attempt(client, "/accounts/login/", "admin", "wrong")
+    assert attempt(client, "/admin/login/", "admin", PASSWORD).status_code == 429
+
+
+def test_other_users_and_other_addresses_are_unaffected(client, editor, admin_user):
+    for _ in range(5):
+        attempt(client, "/accounts/login/", "admin", "wrong")
+    assert attempt(client, "/accounts/login/", "editor", PASSWORD).status_code == 302
+    client.logout()
+    other_address = attempt(client, "/accounts/login/", "admin", PASSWORD, "198.51.100.9")
+    assert other_address.status_code == 302
+
+
+def test_a_success_clears_the_count(client, editor):
+    for _ in range(4):
+        attempt(client, "/accounts/login/", "editor", "wrong")
+    assert attempt(client, "/accounts/login/", "editor", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(4):
+        attempt(client, "/accounts/login/", "editor", "wrong")
+    assert attempt(client, "/accounts/login/", "editor", PASSWORD).status_code == 302
+
+
+def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(client, editor):
+    def answer(username: str) -> tuple[int, str]:
+        response = attempt(client, "/accounts/login/", username, "wrong")
+        html = response.content.decode().replace(f'value="{username}"', "")  # the echo
+        return response.status_code, re.sub(r"[A-Za-z0-9]{64}", "<csrf token>", html)
+
+    assert answer("editor") == answer("nobody")
+    for _ in range(4):
+        attempt(client, "/accounts/login/", "nobody", "wrong")
+    assert attempt(client, "/accounts/login/", "nobody", "wrong").status_code == 429
+
+
+# --- Sessions ------------------------------------------------------------------------------------
+
+
+def age_session(client, **seconds_ago) -> None:
+    session = client.session
+    for key, ago in seconds_ago.items():
+        session[key] = int(time.time()) - ago
+    session.save()
+
+
+def test_a_session_ends_after_30_minutes_without_a_request(client, editor):
+    client.force_login(editor)
+    assert client.get("/").status_code == 200
+    age_session(client, **{SEEN_KEY: 31 * 60})
+    response = client.get("/commitments/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get("/").status_code == 302  # signed out for good
+
+
+def test_a_session_ends_12_hours_after_sign_in_however_active(client, editor):
+    client.force_login(editor)
+    age_session(client, **{SIGNED_IN_KEY: 12 * 3600 + 1, SEEN_KEY: 10})
+    assert client.get("/").status_code == 302
+
+
+def test_an_htmx_request_of_an_ended_session_is_refused_and_the_page_stays(client, editor):
+    """Not a redirect that would replace the page and what was typed in it: a 401, which
+    tracker.js announces (tests/browser/test_resilience.py)."""
+    client.force_login(editor)
+    age_session(client, **{SEEN_KEY: 31 * 60})
+    response = client.get("/commitments/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 401
+    assert "without activity" in response.content.decode()
+
+
+def test_activity_keeps_a_session_alive_without_a_write_per_request(client, editor):
+    client.force_login(editor)
+    client.get("/")
+    with CaptureQueriesContext(connection) as ran:
+        client.get("/")
+    assert not any("django_session" in q["sql"] and "UPDATE" in q["sql"] for q in ran)
+    age_session(client, **{SEEN_KEY: 29 * 60})  # active again before the limit: renewed
+    assert client.get("/").status_code == 200
+    assert time.time() - client.session[SEEN_KEY] < 5
+
+
+def test_leaving_the_last_team_ends_the_session(client, editor):
+    client.force_login(editor)
+    assert client.get("/").status_code == 200
+    TeamMembership.objects.filter(user=editor).delete()
+    assert client.get("/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_deactivated_user_is_signed_out_at_the_next_request(client, editor):
+    client.force_login(editor)
+    editor.is_active = False
+    editor.save()
+    assert client.get("/").status_code == 302
+
+
+# --- Production defaults and headers ---------------------------------------------------------
+
+
+def test_with_debug_off_https_is_the_default():
+    out = settings_in(
+        {"SECRET_KEY": "x"},
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    )
+    assert out.stdout.strip() == "(True, True, True, True, True)"
+
+
+def test_behind_a_proxy_its_https_header_is_trusted_only_when_named():
+    assert (
+        settings_in({"SECRET_KEY": "x"}, "hasattr(s, 'SECURE_PROXY_SSL_HEADER')").stdout.strip()
+        == "(False,)"
+    )
+    out = settings_in(
+        {"SECRET_KEY": "x", "PROXY_SSL_HEADER": "X-Forwarded-Proto"}, "s.SECURE_PROXY_SSL_HEADER"
+    )
+    assert out.stdout.strip() == "(('HTTP_X_FORWARDED_PROTO', 'https'),)"
+
+
+def test_plain_http_is_redirected_and_https_answers_with_hsts(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    response = client.get("/healthz")
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+    assert "max-age=31536000" in client.get("/healthz", secure=True)["Strict-Transport-Security"]
+
+
+@pytest.mark.parametrize("path", ["/", "/commitments/", "/admin/", "/accounts/login/"])
+def test_every_page_carries_a_strict_content_security_policy(admin_client, path):
+    policy = admin_client.get(path)["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["base-uri"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy
+
+
+def test_signed_in_pages_are_never_stored(client, editor, commitment):
+    client.force_login(editor)
+    for path in ["/", f"/commitments/{commitment.pk}/", "/admin/"]:
+        response = client.get(path, follow=False)
+        assert "no-store" in response["Cache-Control"], path
+
+
+def test_a_url_that_answers_page_and_fragment_varies_on_hx_request(client, editor):
+    client.force_login(editor)
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        assert "HX-Request" in client.get("/commitments/", **headers)["Vary"]
+
+
+def test_a_new_user_without_a_team_is_told_why_they_are_signed_out(client, db):
+    make_user("newcomer")
+    response = client.post(
+        "/accounts/login/", {"username": "newcomer", "password": PASSWORD}, follow=True
+    )
+    assert "belongs to no team" in response.content.decode()
