@@ -244,3 +244,28 @@ def test_add_row_link_without_javascript_shows_the_whole_form(client, editor):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" in html and 'name="title"' in html
+
+
+def test_a_row_id_outside_the_meeting_is_refused_alike_whoever_holds_it(
+    client, outsider, other_team, us, mexico, commitment
+):
+    """No existence oracle: another team's commitment id and an id nobody holds get the same
+    answer, and neither becomes a row of this meeting (security 6)."""
+    from agreements.models import Commitment
+
+    from .conftest import make_meeting
+
+    client.force_login(outsider)
+    mine = make_meeting(other_team, title="Mine")
+    url = reverse("agreements:meeting_edit", args=[mine.pk])
+    answers = []
+    for pk in (commitment.pk, 999_999):
+        row = {"id": str(pk), "title": "X", "text": "t", "theme": "drugs", "version": "1"}
+        data = meeting_data(other_team, us, mexico, [row], version=str(mine.version))
+        data["commitments-INITIAL_FORMS"] = "1"
+        response = client.post(url, data)
+        message = "This row is not one of this meeting&#x27;s commitments."
+        answers.append((response.status_code, message in response.content.decode()))
+    assert answers == [(422, True), (422, True)]
+    assert not Commitment.objects.filter(meeting=mine).exists()
+    assert Commitment.objects.get(pk=commitment.pk).title == commitment.title

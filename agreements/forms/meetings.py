@@ -143,8 +143,28 @@ class CommitmentRowForm(VersionedForm):
         return {party: self.cleaned_data.get(f"role_{party.pk}") or "" for party in self.parties}
 
 
+class BaseCommitmentRows(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Django checks a row's id against every commitment in the database, so another team's
+        # id would be told apart from an unknown one: only this meeting's rows are choices.
+        pk = form.fields[self._pk_field.name]
+        form.fields[self._pk_field.name] = IdChoiceField(
+            self.get_queryset(),
+            initial=pk.initial,
+            required=False,
+            widget=pk.widget,
+            error_messages={"invalid_choice": "This row is not one of this meeting's commitments."},
+        )
+
+
 CommitmentRows = forms.inlineformset_factory(
-    m.Meeting, m.Commitment, form=CommitmentRowForm, extra=1, can_delete=False
+    m.Meeting,
+    m.Commitment,
+    form=CommitmentRowForm,
+    formset=BaseCommitmentRows,
+    extra=1,
+    can_delete=False,
 )
 
 
