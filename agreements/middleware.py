@@ -1,4 +1,5 @@
-"""Two rules for every signed-in request: the page is private, and the session has limits."""
+"""Rules for every signed-in request: the page is private, the session has limits, and the
+second factor is given where it is on or required."""
 
 from __future__ import annotations
 
@@ -11,11 +12,22 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
+from django_otp import user_has_device
 
-from .models.teams import team_ids
+from .models.teams import TeamRole, team_ids
 
 SEEN_KEY, SIGNED_IN_KEY = "seen_at", "signed_in_at"
+# Whether the signed-in user has two-factor sign-in on, read once at sign-in (and set when they
+# turn it on), so a request costs no device lookup until then.
+TWO_FACTOR_KEY = "two_factor_on"
+# Answered without a user: never a session read here (the benchmark's floors stay bare).
+NO_USER = ("/healthz", "/readyz", "/static/")
+# Reachable before the second step: the step itself, setting it up, signing out.
+BEFORE_SECOND_STEP = ("/accounts/", *NO_USER)
 
 
 @receiver(user_logged_in)
@@ -24,6 +36,38 @@ def start_the_clock(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         now = int(time.time())
         request.session[SIGNED_IN_KEY] = request.session[SEEN_KEY] = now
+        request.session[TWO_FACTOR_KEY] = user_has_device(user, confirmed=True)
+
+
+def two_factor_required(user) -> bool:
+    """Admins and editors sign in with a second factor, unless ``TWO_FACTOR_REQUIRED`` is off
+    or the account is one of ``TWO_FACTOR_EXEMPT`` (the demo's)."""
+    if not settings.TWO_FACTOR_REQUIRED or user.get_username() in settings.TWO_FACTOR_EXEMPT:
+        return False
+    return user.is_superuser or user.is_staff or bool(team_ids(user, role=TeamRole.EDITOR))
+
+
+def two_factor(get_response):
+    """Until the second step is done, a signed-in user reaches only the pages of signing in:
+    the code prompt when they have a device, the set-up page when they must have one."""
+
+    def middleware(request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.path.startswith(BEFORE_SECOND_STEP):
+            return get_response(request)
+        if request.session.get(TWO_FACTOR_KEY):
+            if user.is_verified():
+                return get_response(request)
+            where, why = "two_factor_verify", "Enter the code from your authenticator app."
+        elif two_factor_required(user):
+            where, why = "two_factor", "Set up two-factor sign-in to go on."
+        else:
+            return get_response(request)
+        if request.htmx:
+            return HttpResponse(why, status=401, content_type="text/plain")
+        return redirect(f"{reverse(where)}?{urlencode({'next': request.get_full_path()})}")
+
+    return middleware
 
 
 def private_pages(get_response):
@@ -31,6 +75,8 @@ def private_pages(get_response):
 
     def middleware(request):
         response = get_response(request)
+        if request.path.startswith(NO_USER):
+            return response
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
@@ -47,7 +93,7 @@ def session_limits(get_response):
 
     def middleware(request):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        if request.path.startswith(NO_USER) or user is None or not user.is_authenticated:
             return get_response(request)
         session, now = request.session, int(time.time())
         signed_in = session.setdefault(SIGNED_IN_KEY, now)

@@ -146,6 +146,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def password_only_sign_in(settings):
+    """The personas sign in with a password; tests/test_two_factor.py turns the second step's
+    requirement back on and proves it."""
+    settings.TWO_FACTOR_REQUIRED = False
+
+
 @pytest.fixture
 def world(meeting, commitment, team, us, editor):
     """One of every record a page acts on, in the team of the personas."""

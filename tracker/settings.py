@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "agreements",
 ]
 
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second step.
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs a signed-in user unless its view says otherwise (login page only).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Lets the history records know who made each change.
@@ -78,6 +83,7 @@ MIDDLEWARE = [
     # Signed-in pages are never stored by browsers or proxies; idle and absolute session limits.
     "agreements.middleware.private_pages",
     "agreements.middleware.session_limits",
+    "agreements.middleware.two_factor",
     # Last, as django-axes asks: answers a locked-out sign-in.
     "axes.middleware.AxesMiddleware",
 ]
@@ -154,6 +160,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp: an authenticator app, with recovery codes): anyone can turn
+# it on; admins and editors must. TWO_FACTOR_EXEMPT names accounts spared (`make demo` names
+# its four demo logins); TWO_FACTOR_REQUIRED=0 lifts the requirement altogether.
+TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR_REQUIRED", default=True)
+TWO_FACTOR_EXEMPT = env_list("TWO_FACTOR_EXEMPT")
+OTP_TOTP_ISSUER = "Agreement tracker"
 
 # Sessions end after 30 minutes without a request and 12 hours after sign-in, whatever happens
 # (``agreements.middleware.session_limits``); the cookie dies with the browser.

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
+from agreements.views import two_factor
+
 
 @login_not_required
 @require_GET
@@ -33,6 +35,8 @@ urlpatterns = [
     # Sign-in and sign-out only: accounts are made by admins, passwords reset by admins.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/verify/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/", two_factor.setup, name="two_factor"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(success_url="/"),

@@ -47,6 +47,7 @@ def paths(records) -> list[str]:
         reverse("admin:agreements_source_add"),
         reverse("admin:agreements_source_change", args=[source.pk]),
         reverse("admin:auth_user_changelist"),
+        "/accounts/two-factor/",  # its QR code is a data: image
     ]
 
 
