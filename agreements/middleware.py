@@ -52,8 +52,10 @@ def two_factor(get_response):
     the code prompt when they have a device, the set-up page when they must have one."""
 
     def middleware(request):
+        if request.path.startswith(BEFORE_SECOND_STEP):  # first: no session read for these
+            return get_response(request)
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path.startswith(BEFORE_SECOND_STEP):
+        if user is None or not user.is_authenticated:
             return get_response(request)
         if request.session.get(TWO_FACTOR_KEY):
             if user.is_verified():

@@ -405,3 +405,45 @@ def test_leaving_a_team_is_deleting_the_membership(admin_client, editor):
     assert response.status_code == 302
     assert not m.TeamMembership.objects.filter(pk=membership.pk).exists()
     assert membership.history.filter(history_type="-").exists()  # who removed it, and when
+
+
+# --- One team per link (security 6) ------------------------------------------------------------
+
+
+@pytest.fixture
+def europe(other_team, us, mexico):
+    meeting = make_meeting(other_team, title="Brussels talks")
+    return {"meeting": meeting, "commitment": make_commitment(meeting, title="EU pledge")}
+
+
+def test_a_body_oversees_only_commitments_of_its_own_team(admin_client, meeting, europe):
+    body = make_body(meeting, name="High-level group")
+    url = admin_url(m.ImplementationBody, "change", body.pk)
+    response = post_page(admin_client, url, commitments=[str(europe["commitment"].pk)])
+    errors = response.context["adminform"].form.errors
+    assert "Link only records of this record's team" in errors["commitments"][0]
+    assert not body.commitments.exists()
+
+
+def test_a_commitment_is_superseded_only_by_one_of_its_team(admin_client, commitment, europe):
+    url = admin_url(m.Commitment, "change", commitment.pk)
+    response = post_page(
+        admin_client,
+        url,
+        cancellation="superseded",
+        superseded_by=str(europe["commitment"].pk),
+        status_reason="Replaced",
+    )
+    assert "superseded_by" in response.context["adminform"].form.errors
+    commitment.refresh_from_db()
+    assert commitment.superseded_by is None
+
+
+def test_a_milestone_hangs_from_records_of_one_team(admin_client, commitment, europe, meeting):
+    body = make_body(europe["meeting"], name="EU group")
+    fields = {"commitment": str(commitment.pk), "body": str(body.pk), "title": "Report"}
+    response = post_page(
+        admin_client, admin_url(m.Milestone, "add"), due_date="2026-01-01", **fields
+    )
+    assert response.status_code == 200  # refused: the form again
+    assert not m.Milestone.objects.filter(title="Report").exists()

@@ -233,3 +233,26 @@ def test_postgresql_keeps_sources_and_the_citations_of_append_only_records(recor
     with pytest.raises(IntegrityError), transaction.atomic():
         assessment.sources.clear()
     assert update.sources.get() == assessment.sources.get() == source
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers of PostgreSQL's")
+def test_postgresql_keeps_every_link_inside_one_team(commitment, meeting, other_team):
+    """Whatever writes (a script, a shell): links across teams are refused (security 6)."""
+    from agreements.models import Source
+
+    from .conftest import make_body, make_commitment, make_meeting, make_source
+
+    elsewhere = make_commitment(make_meeting(other_team, title="Brussels"), title="EU pledge")
+    body = make_body(meeting)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        body.commitments.add(elsewhere)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Commitment.objects.filter(pk=commitment.pk).update(
+            cancellation="superseded", superseded_by=elsewhere
+        )
+    foreign: Source = make_source(other_team)
+    for record in (meeting, commitment, body):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            record.sources.add(foreign)
+    body.commitments.add(commitment)  # its own team's: fine
+    meeting.sources.add(make_source(meeting.team))

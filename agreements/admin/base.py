@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -41,8 +42,40 @@ def team_of(obj, cleaned: dict | None = None) -> m.Team | None:
     return None
 
 
-class VersionCheckedForm(VersionedForm):
-    """The pages' versioned form, for the admin: the same hidden version and the same save.
+class OneTeamForm(ModelForm):
+    """Every link stays inside the record's team: a foreign key or many-to-many field pointing
+    at a team's record (a commitment, a body, a source…) takes only records of the team the
+    edited record belongs to. Parties and persons are shared reference data, not checked.
+    The admin's forms all check it (``RecordsAdmin.form`` and the forms below)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        team = team_of(self.instance, cleaned)
+        if team is None:
+            return cleaned
+        for name, value in list(cleaned.items()):  # add_error() drops fields from cleaned
+            targets = list(value) if isinstance(value, models.QuerySet | list | tuple) else [value]
+            foreign = [
+                target
+                for target in targets
+                if isinstance(target, models.Model)
+                and hasattr(target, "team_lookups")
+                and (other := team_of(target)) is not None
+                and other.pk != team.pk
+            ]
+            if foreign:
+                verb = "Cite only sources" if name == "sources" else "Link only records"
+                self.add_error(
+                    name,
+                    f"{verb} of this record's team ({team}); not: "
+                    + ", ".join(str(t) for t in foreign),
+                )
+        return cleaned
+
+
+class VersionCheckedForm(OneTeamForm, VersionedForm):
+    """The pages' versioned form, for the admin: the same hidden version and the same save,
+    and every link inside the record's team.
 
     Named ``opened_version`` here: the admin would take "version" for the (non-editable) model
     field. Inlines must list ``opened_version`` in their ``fields``: a field the page does not
@@ -54,25 +87,9 @@ class VersionCheckedForm(VersionedForm):
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class SourcesOfTheTeamForm(ModelForm):
-    """Cited sources must belong to the record's own team: a team's sources are its own."""
-
-    def clean(self):
-        cleaned = super().clean()
-        sources = cleaned.get("sources")
-        team = team_of(self.instance, cleaned) if sources else None
-        foreign = [s for s in sources or () if team is not None and s.team_id != team.pk]
-        if foreign:
-            self.add_error(
-                "sources",
-                f"Cite only sources of this record's team ({team}); not: "
-                + ", ".join(str(s) for s in foreign),
-            )
-        return cleaned
-
-
-class VersionedSourcedForm(SourcesOfTheTeamForm, VersionCheckedForm):
-    """A versioned record that cites sources: both checks."""
+# Names kept from when only citations were checked.
+SourcesOfTheTeamForm = OneTeamForm
+VersionedSourcedForm = VersionCheckedForm
 
 
 class RefusedForm(forms.BaseForm):
@@ -138,6 +155,7 @@ class RecordsAdmin(RefusalsShown, IdSafeFields, SimpleHistoryAdmin):
     """
 
     list_per_page = LIST_PER_PAGE
+    form = OneTeamForm
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -295,6 +313,8 @@ class AppendOnlyAdmin(RefusalsShown, IdSafeFields, admin.ModelAdmin):
 class Inline(IdSafeFields, admin.TabularInline):
     """A tabular inline whose rows come with the records their titles name (``select_related``):
     each row's heading is its ``__str__``, which would otherwise cost a query or two a row."""
+
+    form = OneTeamForm
 
     select_related: tuple[str, ...] = ()
     can_delete = False  # rows are records too (see ``RecordsAdmin``)

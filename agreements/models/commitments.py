@@ -88,6 +88,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     """Something a party, or several, undertook to do at a meeting."""
 
     team_lookups = ("team",)
+    team_from = ("meeting__team",)  # ``team`` is a copy, made on saving
     archived_via = ("meeting",)
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="commitments")
