@@ -25,8 +25,12 @@ from .models import (
     Commitment,
     CommitmentParty,
     Confirmation,
+    ContextEvent,
+    ImplementationBody,
     Meeting,
+    MeetingLink,
     Milestone,
+    MilestoneReschedule,
     MilestoneStatus,
     ProgressUpdate,
     ReviewAction,
@@ -333,6 +337,104 @@ def add_milestone(*, milestone: Milestone, by: AbstractBaseUser) -> Milestone:
     """Add a planned milestone to a commitment or a body."""
     _refuse_archived(milestone.commitment, milestone.body)
     return _create(milestone, by=by)
+
+
+@transaction.atomic
+def reschedule_milestone(
+    *,
+    milestone: Milestone,
+    expected: int,
+    to_date,
+    reason: str,
+    by: AbstractBaseUser,
+) -> MilestoneReschedule:
+    """Move a planned (or missed) milestone to a new date, keeping the date it had, who moved
+    it, when and why; the first date stays on the milestone as ``original_due_date``. A missed
+    milestone given a new date is planned again. "Overdue" then counts from the new date."""
+    _refuse_archived(milestone)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the date moves."})
+    if not milestone.is_reschedulable:
+        raise ValidationError(
+            f"“{milestone.title}” is {milestone.get_status_display().lower()}: "
+            "only a planned or missed milestone gets a new date."
+        )
+    if to_date == milestone.due_date:
+        raise ValidationError({"to_date": "That is the date it is due already."})
+    earlier = milestone.due_date
+    milestone.due_date = to_date
+    milestone.original_due_date = milestone.original_due_date or earlier
+    milestone.status = MilestoneStatus.PLANNED
+    try:
+        milestone.clean()  # not before the meeting that agreed it
+    except ValidationError as error:
+        raise ValidationError({"to_date": error.message_dict["due_date"]}) from None
+    _save_versioned(
+        milestone,
+        expected=expected,
+        fields=["due_date", "original_due_date", "status"],
+        by=by,
+        reason=f"Rescheduled: {reason}",
+    )
+    return MilestoneReschedule.objects.create(
+        milestone=milestone, from_date=earlier, to_date=to_date, reason=reason, by=by
+    )
+
+
+@transaction.atomic
+def link_meetings(*, link: MeetingLink, by: AbstractBaseUser) -> MeetingLink:
+    """Relate a meeting to another of its team (``MeetingLink.clean`` says which links hold)."""
+    _refuse_archived(link.meeting)
+    link.full_clean()
+    return _create(link, by=by)
+
+
+@transaction.atomic
+def unlink_meetings(*, link: MeetingLink, by: AbstractBaseUser) -> None:
+    """Remove a link between two meetings; its history keeps who removed it and when."""
+    _refuse_archived(link.meeting, link.other)
+    _traced(link, by, "Link removed from the meeting's page")
+    link.delete()
+
+
+@transaction.atomic
+def add_body(
+    *, body: ImplementationBody, commitments=(), by: AbstractBaseUser
+) -> ImplementationBody:
+    """Record a body set up at a meeting, with the meeting's commitments it oversees."""
+    _refuse_archived(body.meeting)
+    _create(body, by=by)
+    body.commitments.set(commitments)
+    return body
+
+
+@transaction.atomic
+def edit_body(
+    *, body: ImplementationBody, expected: int, commitments, by: AbstractBaseUser
+) -> ImplementationBody:
+    """Correct a body (name, mandate, cadence, lifecycle, what it oversees) over the version
+    the editor opened."""
+    _refuse_archived(body)
+    _save_versioned(body, expected=expected, fields=None, by=by)
+    body.commitments.set(commitments)
+    return body
+
+
+@transaction.atomic
+def add_context_event(*, event: ContextEvent, sources=(), by: AbstractBaseUser) -> ContextEvent:
+    _refuse_archived(event.meeting)
+    return _create(event, by=by, sources=sources)
+
+
+@transaction.atomic
+def edit_context_event(
+    *, event: ContextEvent, expected: int, sources, by: AbstractBaseUser
+) -> ContextEvent:
+    _refuse_archived(event)
+    _save_versioned(event, expected=expected, fields=None, by=by)
+    event.sources.set(sources)
+    return event
 
 
 @transaction.atomic

@@ -64,18 +64,18 @@ def load_demo(path: Path = FIXTURE) -> Tally:
         )
         for p in data["parties"]
     }
-    persons = {
+    spec = data["meeting"]
+    team = teams[spec["team"]]
+    persons = {  # the meeting's team's own records of them
         p["name"]: get_or_create(
             m.Person,
+            team=team,
             name=p["name"],
             party=parties[p["party"]],
             defaults={"current_office": p["current_office"]},
         )
         for p in data["persons"]
     }
-
-    spec = data["meeting"]
-    team = teams[spec["team"]]
     source_spec = data["source"]
     source = get_or_create(
         m.Source,
@@ -132,7 +132,12 @@ def load_demo(path: Path = FIXTURE) -> Tally:
         m.ImplementationBody,
         meeting=meeting,
         name=b["name"],
-        defaults={"mandate": b["mandate"], "cadence": b["cadence"], "lifecycle": b["lifecycle"]},
+        defaults={
+            "mandate": b["mandate"],
+            "cadence": b["cadence"],
+            "lifecycle": b["lifecycle"],
+            "membership_note": b.get("membership_note", ""),
+        },
     )
     link(body, "sources", source)
     if b["oversees"] == "all":

@@ -85,6 +85,23 @@ def get_milestone_for_user(
     return _get_for_user(milestones, user, pk, edit=edit)
 
 
+def get_meeting_link_for_user(
+    user: User, pk: object, *, edit: bool = False, meeting: m.Meeting
+) -> m.MeetingLink:
+    """A link between two meetings, one of them ``meeting`` (404 otherwise)."""
+    links = m.MeetingLink.objects.filter(
+        models.Q(meeting=meeting) | models.Q(other=meeting)
+    ).select_related("meeting", "other")
+    return _get_for_user(links, user, pk, edit=edit)
+
+
+def get_context_event_for_user(
+    user: User, pk: object, *, edit: bool = False, meeting: m.Meeting
+) -> m.ContextEvent:
+    """A context event of ``meeting`` (404 for any other)."""
+    return _get_for_user(m.ContextEvent.objects.filter(meeting=meeting), user, pk, edit=edit)
+
+
 def get_claim_for_user(user: User, pk: object, *, edit: bool = False) -> m.Claim:
     return _get_for_user(m.Claim.objects.all(), user, pk, edit=edit)
 

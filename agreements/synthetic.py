@@ -183,7 +183,11 @@ def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: Non
     with transaction.atomic():
         casts = _teams_and_people()
         parties = _parties()
-        persons = _persons(writer, rng, parties, count=max(50, size // 50))
+        # Each team keeps its own persons (the ones its records name).
+        persons = {
+            cast.team.pk: _persons(writer, rng, cast.team.pk, parties, count=max(50, size // 200))
+            for cast in casts
+        }
         for cast in casts:
             cast.source_ids = [
                 writer.add(
@@ -242,11 +246,15 @@ def _parties() -> list[int]:
     return list(m.Party.objects.order_by("pk").values_list("pk", flat=True))
 
 
-def _persons(writer: BulkWriter, rng: random.Random, parties: list[int], count: int) -> list:
+def _persons(writer: BulkWriter, rng: random.Random, team: int, parties: list[int], count: int):
     return [
         (
             writer.add(
-                m.Person, name=f"Synthetic person {i}", party_id=party, current_office="Minister"
+                m.Person,
+                team_id=team,
+                name=f"Synthetic person {i}",
+                party_id=party,
+                current_office="Minister",
             ),
             party,
         )
@@ -297,7 +305,7 @@ class MeetingMaker:
         for party in parties:
             w.link(m.Meeting._meta.get_field("parties"), meeting, party)
         w.link(m.Meeting._meta.get_field("sources"), meeting, rng.choice(cast.source_ids))
-        for person, party in rng.sample(self.persons, k=2):
+        for person, party in rng.sample(self.persons[cast.team.pk], k=2):
             w.add(
                 m.Participant,
                 meeting_id=meeting,
@@ -313,7 +321,7 @@ class MeetingMaker:
             mandate=sentence(rng),
             lifecycle=rng.choice(m.Lifecycle.values),
         )
-        for person, party in rng.sample(self.persons, k=2):
+        for person, party in rng.sample(self.persons[cast.team.pk], k=2):
             w.add(
                 m.BodyMembership,
                 body_id=body,
@@ -329,7 +337,7 @@ class MeetingMaker:
         )  # members not published
         self.milestone(body_id=body, start=start)
         for _ in range(2):
-            person, party = rng.choice(self.persons)
+            person, party = rng.choice(self.persons[cast.team.pk])
             w.add(
                 m.Statement,
                 meeting_id=meeting,

@@ -23,7 +23,9 @@ from agreements.models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
+    MeetingLink,
     Milestone,
+    MilestoneReschedule,
     OutcomeType,
     Participant,
     Party,
@@ -172,6 +174,11 @@ def world(meeting, commitment, team, us, editor):
         "update": submit_update(commitment=commitment, author=author, narrative="Seizures"),
         "draft": submit_update(commitment=commitment, author=editor, narrative="Draft", draft=True),
         "us": us,
+        "earlier": (earlier := make_meeting(team, start_date=datetime.date(2021, 10, 8))),
+        "link": MeetingLink.objects.create(meeting=meeting, relation="follows_up", other=earlier),
+        "event": ContextEvent.objects.create(
+            meeting=meeting, title="Strike", relation="background", timing_note="the day before"
+        ),
     }
 
 
@@ -245,7 +252,7 @@ def records(meeting, commitment, us, team, editor):
     """One record of every team-scoped model, all in `team`."""
     body = make_body(meeting)
     body.commitments.add(commitment)
-    person = Person.objects.create(name="Marco Rubio", party=us)
+    person = Person.objects.create(team=team, name="Marco Rubio", party=us)
     update = ProgressUpdate.objects.create(
         commitment=commitment, author=editor, narrative="Seizures up"
     )
@@ -281,5 +288,20 @@ def records(meeting, commitment, us, team, editor):
         Claim: Claim.objects.create(text="Unclear", commitment=commitment),
         ContextEvent: ContextEvent.objects.create(
             meeting=meeting, title="Visit", relation="follow_up"
+        ),
+        Person: person,
+        MeetingLink: MeetingLink.objects.create(
+            meeting=meeting,
+            relation="follows_up",
+            other=make_meeting(team, title="Earlier", start_date=datetime.date(2021, 10, 8)),
+        ),
+        MilestoneReschedule: MilestoneReschedule.objects.create(
+            milestone=Milestone.objects.create(
+                commitment=commitment, title="Review", due_date=datetime.date(2025, 12, 3)
+            ),
+            from_date=datetime.date(2025, 12, 1),
+            to_date=datetime.date(2025, 12, 3),
+            reason="Extended",
+            by=editor,
         ),
     }

@@ -68,7 +68,7 @@ def test_body_detail_shows_next_meeting_and_overseen_commitments(client, editor,
 
 
 def test_editor_adds_a_member_in_place(client, editor, body, mexico):
-    person = Person.objects.create(name="Ramón de la Fuente", party=mexico)
+    person = Person.objects.create(team=body.meeting.team, name="Ramón de la Fuente", party=mexico)
     client.force_login(editor)
     response = client.post(
         detail_url(body),

@@ -121,7 +121,15 @@ def test_the_meeting_form_never_errs_nor_saves_a_meeting_that_ends_before_it_sta
     check()
 
 
-ACTIONS = ["post_update", "submit_draft", "assess", "toggle_milestone", "archive", "approve"]
+ACTIONS = [
+    "post_update",
+    "submit_draft",
+    "assess",
+    "toggle_milestone",
+    "reschedule_milestone",
+    "archive",
+    "approve",
+]
 
 
 def test_commitment_actions_never_err_nor_date_an_assessment_ahead(client, reviewer, records):
@@ -132,6 +140,7 @@ def test_commitment_actions_never_err_nor_date_an_assessment_ahead(client, revie
         "milestone",
         "version",
         "reason",
+        "to_date",
         "narrative",
         "proposed_status",
         "assessment-party",
@@ -147,5 +156,92 @@ def test_commitment_actions_never_err_nor_date_an_assessment_ahead(client, revie
     def check(action, data):
         no_server_error(client.post(url, {"action": action} | data))
         assert not Assessment.objects.filter(as_of__gt="2100-01-01").exists()
+
+    check()
+
+
+PAGE_ACTIONS = {
+    "meeting": (
+        [
+            "add_milestone",
+            "add_statement",
+            "add_claim",
+            "add_source",
+            "add_link",
+            "unlink",
+            "add_body",
+            "add_event",
+            "edit_event",
+            "archive_event",
+            "archive",
+        ],
+        [
+            "link",
+            "link-relation",
+            "link-other",
+            "body-name",
+            "body-commitments",
+            "body-lifecycle",
+            "event",
+            "event-title",
+            "event-relation",
+            "event-occurred_on",
+            "event-fatalities",
+            "reason",
+            "milestone-commitment",
+            "milestone-title",
+            "milestone-due_date",
+            "statement-speaker",
+            "statement-text",
+            "statement-said_on",
+            "statement-language",
+            "statement-sources",
+            "claim-text",
+            "claim-verification",
+            "claim-commitment",
+            "claim-sources",
+            "source-title",
+            "source-url",
+            "source-published_on",
+            "reason",
+            "version",
+        ],
+    ),
+    "body": (
+        ["add_member", "set_confirmation", "end_membership"],
+        [
+            "membership",
+            "person",
+            "party",
+            "role",
+            "confirmation",
+            "start_date",
+            "end_date",
+            "version",
+        ],
+    ),
+    "claims": (["verify"], ["claim", "verification", "source", "version"]),
+    "reviews": (["approve", "return"], ["update", "comment", "version"]),
+}
+
+
+@pytest.mark.parametrize("page", list(PAGE_ACTIONS))
+def test_the_other_pages_actions_never_err(client, editor, reviewer, records, page):
+    from agreements.models import ImplementationBody
+
+    url = {
+        "meeting": records[Meeting].get_absolute_url(),
+        "body": records[ImplementationBody].get_absolute_url(),
+        "claims": reverse("agreements:claim_list"),
+        "reviews": reverse("agreements:review_queue"),
+    }[page]
+    client.force_login(reviewer if page == "reviews" else editor)
+    actions, fields = PAGE_ACTIONS[page]
+
+    @FUZZ
+    @given(st.sampled_from(actions), st.dictionaries(st.sampled_from(fields), values, max_size=6))
+    def check(action, data):
+        no_server_error(client.post(url, {"action": action} | data))
+        no_server_error(client.post(url, {"action": action} | data, HTTP_HX_REQUEST="true"))
 
     check()

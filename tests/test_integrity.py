@@ -9,7 +9,15 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from agreements import actions
-from agreements.models import Assessment, Commitment, ProgressUpdate, ReviewEvent, StatusChange
+from agreements.models import (
+    Assessment,
+    Commitment,
+    Milestone,
+    MilestoneReschedule,
+    ProgressUpdate,
+    ReviewEvent,
+    StatusChange,
+)
 
 
 def test_failure_between_history_and_status_leaves_neither(commitment, editor, monkeypatch):
@@ -51,7 +59,9 @@ postgres_only = pytest.mark.skipif(
 
 @postgres_only
 @pytest.mark.parametrize(
-    "model", [ProgressUpdate, ReviewEvent, Assessment, StatusChange], ids=lambda m: m.__name__
+    "model",
+    [ProgressUpdate, ReviewEvent, Assessment, StatusChange, MilestoneReschedule],
+    ids=lambda m: m.__name__,
 )
 def test_postgresql_refuses_update_and_delete_on_append_only_tables(
     model, commitment, editor, reviewer, us
@@ -68,6 +78,16 @@ def test_postgresql_refuses_update_and_delete_on_append_only_tables(
         justification="j",
         as_of="2025-10-01",
         assessed_by=reviewer,
+    )
+    milestone = Milestone.objects.create(
+        commitment=commitment, title="Review", due_date=datetime.date(2025, 12, 1)
+    )
+    actions.reschedule_milestone(
+        milestone=milestone,
+        expected=milestone.version,
+        to_date=datetime.date(2026, 3, 1),
+        reason="Extended by 90 days",
+        by=editor,
     )
     table = model._meta.db_table
     for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
@@ -256,3 +276,44 @@ def test_postgresql_keeps_every_link_inside_one_team(commitment, meeting, other_
             record.sources.add(foreign)
     body.commitments.add(commitment)  # its own team's: fine
     meeting.sources.add(make_source(meeting.team))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers of PostgreSQL's")
+def test_postgresql_keeps_participants_speakers_and_members_inside_one_team(
+    meeting, other_team, us
+):
+    """Persons are a team's own records: the database refuses another team's person as a
+    participant, a speaker or a body member (security 6)."""
+    from agreements.models import BodyMembership, Participant, Person, Statement
+
+    from .conftest import make_body
+
+    theirs = Person.objects.create(team=other_team, name="Their envoy")
+    ours = Person.objects.create(team=meeting.team, name="Our envoy")
+    body = make_body(meeting)
+    rows = [
+        lambda person: Participant.objects.create(
+            meeting=meeting, person=person, party=us, office="Envoy", role="delegate"
+        ),
+        lambda person: Statement.objects.create(
+            meeting=meeting, speaker=person, text="Words.", said_on=meeting.start_date
+        ),
+        lambda person: BodyMembership.objects.create(body=body, person=person, party=us),
+    ]
+    for row in rows:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            row(theirs)
+        row(ours)  # its own team's: fine
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a trigger of PostgreSQL's")
+def test_postgresql_relates_meetings_of_one_team_only(meeting, other_team):
+    from agreements.models import MeetingLink
+
+    from .conftest import make_meeting
+
+    theirs = make_meeting(other_team, start_date=datetime.date(2021, 1, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MeetingLink.objects.create(meeting=meeting, relation="follows_up", other=theirs)
+    ours = make_meeting(meeting.team, start_date=datetime.date(2021, 1, 1))
+    MeetingLink.objects.create(meeting=meeting, relation="follows_up", other=ours)

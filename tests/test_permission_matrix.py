@@ -48,6 +48,22 @@ MATRIX: dict[str, Row] = {
             "add_statement": lambda w: {"statement-text": "Words"},
             "add_claim": lambda w: {"claim-text": "New claim", "claim-verification": "unconfirmed"},
             "add_source": lambda w: {"source-title": "Readout"},
+            "add_link": lambda w: {"link-relation": "same_series", "link-other": w["earlier"].pk},
+            "unlink": lambda w: {"link": w["link"].pk},
+            "add_body": lambda w: {"body-name": "Working group", "body-lifecycle": "announced"},
+            "add_event": lambda w: {
+                "event-title": "Talks resume",
+                "event-relation": "follow_up",
+                "event-timing_note": "next month",
+            },
+            "edit_event": lambda w: {
+                "event": w["event"].pk,
+                f"event-{w['event'].pk}-version": w["event"].version,
+                f"event-{w['event'].pk}-title": "Strike at sea",
+                f"event-{w['event'].pk}-relation": "background",
+                f"event-{w['event'].pk}-timing_note": "the day before",
+            },
+            "archive_event": lambda w: {"event": w["event"].pk, "reason": "Recorded twice"},
             "archive": lambda w: {"reason": "Recorded twice"},
         },
         outsider_get=404,
@@ -66,6 +82,12 @@ MATRIX: dict[str, Row] = {
                 "milestone": w["milestone"].pk,
                 "version": w["milestone"].version,
             },
+            "reschedule_milestone": lambda w: {
+                "milestone": w["milestone"].pk,
+                "version": w["milestone"].version,
+                "to_date": "2026-03-01",
+                "reason": "Extended by 90 days",
+            },
             "post_update": lambda w: {"narrative": "Seizures rose"},
             "submit_draft": lambda w: {"update": w["draft"].pk},
             "assess": lambda w: {"assessment-party": w["us"].pk},
@@ -77,6 +99,11 @@ MATRIX: dict[str, Row] = {
     "body_detail": Row(
         kwargs=lambda w: {"pk": w["body"].pk},
         posts={
+            "edit_body": lambda w: {
+                "body-version": w["body"].version,
+                "body-name": "Renamed group",
+                "body-lifecycle": "constituted",
+            },
             "add_member": lambda w: {"party": w["us"].pk, "confirmation": "reported"},
             "set_confirmation": lambda w: {
                 "membership": w["membership"].pk,

@@ -20,8 +20,8 @@ def pick(client, url: str, name: str, find: str, **chosen) -> str:
 def test_the_meeting_page_serves_its_speaker_and_source_pickers(
     client, editor, meeting, us, team, other_team
 ):
-    rubio = Person.objects.create(name="Marco Rubio", party=us)
-    Person.objects.create(name="Juan de la Fuente", party=us)
+    rubio = Person.objects.create(team=team, name="Marco Rubio", party=us)
+    Person.objects.create(team=team, name="Juan de la Fuente", party=us)
     ours = make_source(team, title="State Department readout")
     theirs = make_source(other_team, title="Readout in Europe")
     client.force_login(editor)
@@ -30,6 +30,9 @@ def test_the_meeting_page_serves_its_speaker_and_source_pickers(
     url = meeting.get_absolute_url()
     speakers = pick(client, url, "statement-speaker", "rubio")
     assert f'value="{rubio.pk}"' in speakers and "Fuente" not in speakers
+    # Another team's record of the same man is that team's business (security 6).
+    europes = Person.objects.create(team=other_team, name="Marco Rubio", party=us)
+    assert f'value="{europes.pk}"' not in pick(client, url, "statement-speaker", "rubio")
     sources = pick(client, url, "claim-sources", "readout")
     assert f'value="{ours.pk}"' in sources and f'value="{theirs.pk}"' not in sources
     kept = pick(client, url, "claim-sources", "nothing like it", **{"claim-sources": ours.pk})
@@ -37,7 +40,7 @@ def test_the_meeting_page_serves_its_speaker_and_source_pickers(
 
 
 def test_only_editors_get_the_meeting_pages_pickers(client, reviewer, meeting, us):
-    Person.objects.create(name="Marco Rubio", party=us)
+    Person.objects.create(team=meeting.team, name="Marco Rubio", party=us)
     client.force_login(reviewer)
     response = client.get(
         meeting.get_absolute_url(), {"_pick": "statement-speaker", "find": "rubio"}, **HTMX
@@ -56,7 +59,7 @@ def test_another_teams_page_serves_no_picker(client, outsider, meeting):
 def test_the_body_and_commitment_pages_serve_their_pickers(
     client, editor, commitment, meeting, us, team
 ):
-    rubio = Person.objects.create(name="Marco Rubio", party=us)
+    rubio = Person.objects.create(team=team, name="Marco Rubio", party=us)
     source = make_source(team, title="Wire report")
     body = make_body(meeting)
     client.force_login(editor)

@@ -45,7 +45,8 @@ def team_of(obj, cleaned: dict | None = None) -> m.Team | None:
 class OneTeamForm(ModelForm):
     """Every link stays inside the record's team: a foreign key or many-to-many field pointing
     at a team's record (a commitment, a body, a source…) takes only records of the team the
-    edited record belongs to. Parties and persons are shared reference data, not checked.
+    edited record belongs to (persons too: each team keeps its own). Parties are shared
+    reference data, not checked.
     The admin's forms all check it (``RecordsAdmin.form`` and the forms below)."""
 
     def clean(self):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .. import actions
 from .. import models as m
 from .base import (
     TIMESTAMPS,
+    AppendOnlyAdmin,
     ArchivableAdmin,
     Inline,
+    ReadOnlyInline,
     TeamFilter,
     ThroughActionsAdmin,
     VersionCheckedForm,
@@ -80,9 +83,37 @@ class BodyMembershipAdmin(ThroughActionsAdmin):
             )
 
 
+class RescheduleInline(ReadOnlyInline):
+    model = m.MilestoneReschedule
+    fields = ["from_date", "to_date", "reason", "by", "at"]
+    readonly_fields = fields
+    select_related = ("by", "milestone")
+
+
+@admin.register(m.MilestoneReschedule)
+class MilestoneRescheduleAdmin(AppendOnlyAdmin):
+    """Each move of a milestone's date, written by the pages' "new date" form."""
+
+    list_display = ["milestone", "from_date", "to_date", "reason", "by", "at"]
+    list_filter = [TeamFilter]
+    search_fields = ["milestone__title", "reason"]
+    ordering = ["-at", "-pk"]
+    list_select_related = ["milestone", "by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # written only with the move it records
+
+
 @admin.register(m.Milestone)
 class MilestoneAdmin(ThroughActionsAdmin):
-    """Ticked done (or opened again) through the action the checklist uses."""
+    """Ticked done (or opened again) through the action the checklist uses. A saved
+    milestone's date moves only through the pages' "new date" form, which keeps why."""
+
+    inlines = [RescheduleInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "due_date", "original_due_date"] if obj else fields
 
     action_fields = ("status", "completed_on")
 

@@ -68,7 +68,7 @@ class ClaimAdmin(ThroughActionsAdmin, ArchivableAdmin):
 
 
 @admin.register(m.ContextEvent)
-class ContextEventAdmin(VersionCheckedAdmin):
+class ContextEventAdmin(ArchivableAdmin):
     form = VersionedSourcedForm
     list_display = ["title", "occurred_on", "timing_note", "relation", "actor", "meeting"]
     list_filter = [TeamFilter, "relation", "actor"]

@@ -71,6 +71,18 @@ class MeetingAdmin(ArchivableAdmin):
     ]
 
 
+@admin.register(m.MeetingLink)
+class MeetingLinkAdmin(RecordsAdmin):
+    """Meetings related to each other (both of one team: ``OneTeamForm``)."""
+
+    list_display = ["meeting", "relation", "other", "note"]
+    list_filter = [TeamFilter, "relation"]
+    search_fields = ["meeting__title", "other__title", "note"]
+    ordering = ["-pk"]
+    autocomplete_fields = ["meeting", "other"]
+    list_select_related = ["meeting", "other"]
+
+
 @admin.register(m.Participant)
 class ParticipantAdmin(RecordsAdmin):
     list_display = ["person", "office", "role", "party", "meeting"]

@@ -62,12 +62,12 @@ class PartyAdmin(RecordsAdmin):
 
 @admin.register(m.Person)
 class PersonAdmin(RecordsAdmin):
-    list_display = ["name", "current_office", "party"]
-    list_filter = ["party"]
+    list_display = ["name", "current_office", "party", "team"]
+    list_filter = ["team", "party"]
+    list_select_related = ["party", "team"]
     search_fields = ["name", "current_office"]
     ordering = ["name", "pk"]
     autocomplete_fields = ["party"]
-    list_select_related = ["party"]
 
 
 class SourceAdminForm(VersionCheckedForm):

@@ -4,15 +4,22 @@ Choice fields that list records are always limited to what the requesting user m
 """
 
 from .base import DATE, FastSelect, VersionedForm
-from .bodies import MemberForm
+from .bodies import BodyForm, MemberForm
 from .claims import ClaimVerificationForm
-from .commitments import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm
+from .commitments import (
+    AssessmentForm,
+    CommitmentFilterForm,
+    ProgressUpdateForm,
+    RescheduleForm,
+)
 from .meetings import (
     CommitmentRowForm,
     CommitmentRows,
+    ContextEventForm,
     MeetingClaimForm,
     MeetingFilterForm,
     MeetingForm,
+    MeetingLinkForm,
     MilestoneForm,
     SourceForm,
     StatementForm,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from .. import models as m
-from .base import ModelForm, SearchSelect
+from .base import ModelForm, SearchSelect, VersionedForm
 
 
 class MemberForm(ModelForm):
@@ -23,5 +23,33 @@ class MemberForm(ModelForm):
     def __init__(self, *args, body: m.ImplementationBody, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.body = body
-        self.fields["person"].queryset = m.Person.objects.select_related("party")
+        self.fields["person"].queryset = m.Person.objects.filter(
+            team_id=body.meeting.team_id
+        ).select_related("party")
         self.fields["party"].queryset = m.Party.objects.all()
+
+
+class BodyForm(VersionedForm):
+    """A body set up at a meeting: recorded from the meeting's page, edited on its own."""
+
+    class Meta(ModelForm.Meta):
+        model = m.ImplementationBody
+        fields = ["name", "mandate", "cadence", "lifecycle", "commitments", "membership_note"]
+        widgets = {
+            "mandate": forms.Textarea(attrs={"rows": 2}),
+            "commitments": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, meeting: m.Meeting, prefix="body", **kwargs):
+        super().__init__(*args, prefix=prefix, **kwargs)
+        self.instance.meeting = meeting
+        self.fields["commitments"].queryset = m.Commitment.objects.filter(meeting=meeting).order_by(
+            "position", "pk"
+        )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        same = m.ImplementationBody.objects.filter(meeting=self.instance.meeting, name=name)
+        if same.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("This meeting has a body of this name already.")
+        return name

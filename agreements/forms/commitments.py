@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .. import models as m
 from ..search import matching
-from .base import FastSelect, IdChoiceField, ModelForm, SearchSelect, SearchSelectMultiple
+from .base import (
+    DATE,
+    EARLIEST,
+    LATEST,
+    FastSelect,
+    IdChoiceField,
+    ModelForm,
+    SearchSelect,
+    SearchSelectMultiple,
+)
 
 
 class CommitmentFilterForm(forms.Form):
@@ -172,3 +182,23 @@ class AssessmentForm(ModelForm):
         self.fields["party"].queryset = parties
         self.fields["sources"].queryset = sources
         self.fields["as_of"].initial = timezone.localdate()
+
+
+class RescheduleForm(forms.Form):
+    """A new date for one milestone, and why it moves (``actions.reschedule_milestone``)."""
+
+    to_date = forms.DateField(
+        label="New date",
+        widget=DATE,
+        validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
+    )
+    reason = forms.CharField(
+        max_length=2_000,
+        widget=forms.TextInput,
+        help_text="Why it moves, e.g. “suspension extended by another 90 days”.",
+    )
+
+    def __init__(self, *args, milestone: m.Milestone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.milestone = milestone
+        self.auto_id = f"reschedule-{milestone.pk}-%s"

@@ -143,6 +143,9 @@ class CommitmentRowForm(VersionedForm):
         return {party: self.cleaned_data.get(f"role_{party.pk}") or "" for party in self.parties}
 
 
+MAX_ROWS = 600
+
+
 class BaseCommitmentRows(forms.BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -165,6 +168,11 @@ CommitmentRows = forms.inlineformset_factory(
     formset=BaseCommitmentRows,
     extra=1,
     can_delete=False,
+    # A peace accord may hold hundreds of stipulations; a posted total past this is refused
+    # ("submit at most …") instead of rendering thousands of rows.
+    max_num=MAX_ROWS,
+    absolute_max=MAX_ROWS,
+    validate_max=True,
 )
 
 
@@ -204,7 +212,7 @@ class StatementForm(ModelForm):
         super().__init__(*args, prefix="statement", **kwargs)
         self.instance.meeting = meeting
         self.fields["said_on"].initial = meeting.start_date
-        self.fields["speaker"].queryset = m.Person.objects.all()
+        self.fields["speaker"].queryset = m.Person.objects.filter(team_id=meeting.team_id)
         self.fields["sources"].queryset = sources
 
 
@@ -256,3 +264,57 @@ class SourceForm(ModelForm):
         if url and m.Source.objects.filter(team=self.instance.team, url=url).exists():
             raise forms.ValidationError("This team already has a source with this address.")
         return url
+
+
+class MeetingLinkForm(ModelForm):
+    """This meeting follows up, continues the series of, or supersedes another of its team."""
+
+    class Meta(ModelForm.Meta):
+        model = m.MeetingLink
+        fields = ["relation", "other", "note"]
+        widgets = {"other": SearchSelect(search_fields=("title", "city"))}
+
+    def __init__(self, *args, meeting: m.Meeting, **kwargs):
+        super().__init__(*args, prefix="link", **kwargs)
+        self.instance.meeting = meeting
+        self.fields["other"].queryset = m.Meeting.objects.filter(team_id=meeting.team_id).exclude(
+            pk=meeting.pk
+        )
+
+
+class ContextEventForm(VersionedForm):
+    """An event around the meeting: added from its page, and corrected there."""
+
+    class Meta(ModelForm.Meta):
+        model = m.ContextEvent
+        fields = [
+            "title",
+            "relation",
+            "occurred_on",
+            "timing_note",
+            "location",
+            "actor",
+            "fatalities",
+            "description",
+            "sources",
+        ]
+        widgets = {
+            "occurred_on": DATE,
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+        }
+
+    def __init__(self, *args, meeting: m.Meeting, sources, prefix="event", **kwargs):
+        super().__init__(*args, prefix=prefix, **kwargs)
+        self.instance.meeting = meeting
+        self.fields["sources"].queryset = sources
+        self.fields["actor"].queryset = m.Party.objects.order_by("name")
+        self.fields["actor"].widget = FastSelect(choices=self.fields["actor"].choices)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("occurred_on") and not cleaned.get("timing_note", "").strip():
+            self.add_error(
+                "timing_note", 'Give a date, or say when it happened ("shortly before").'
+            )
+        return cleaned

@@ -34,6 +34,7 @@ from .bodies import (
     Lifecycle,
     Milestone,
     MilestoneQuerySet,
+    MilestoneReschedule,
     MilestoneStatus,
     _count,
 )
@@ -57,7 +58,9 @@ from .evidence import (
 )
 from .meetings import (
     Meeting,
+    MeetingLink,
     MeetingQuerySet,
+    MeetingRelation,
     OutcomeType,
     Participant,
     ParticipantRole,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from .base import (
     Archivable,
@@ -93,6 +95,11 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
     )
     commitments = models.ManyToManyField(
         Commitment, blank=True, related_name="bodies", verbose_name="overseen commitments"
+    )
+    membership_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='When its members are not public: e.g. "precise membership not published".',
     )
 
     objects = ImplementationBodyQuerySet.as_manager()
@@ -242,6 +249,12 @@ class Milestone(Timestamped, Versioned):
     )
     completed_on = models.DateField(null=True, blank=True)
     owner = models.CharField(max_length=200, blank=True, help_text="Who is responsible.")
+    original_due_date = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The first date it was due, once rescheduled (see reschedules).",
+    )
 
     objects = MilestoneQuerySet.as_manager()
     history = track_history()
@@ -272,6 +285,11 @@ class Milestone(Timestamped, Versioned):
         return self.title
 
     @property
+    def is_reschedulable(self) -> bool:
+        """A planned milestone can move, and a missed one can be given a new date."""
+        return self.status in (MilestoneStatus.PLANNED, MilestoneStatus.MISSED)
+
+    @property
     def meeting(self) -> Meeting | None:
         if self.commitment_id:
             return self.commitment.meeting
@@ -289,3 +307,32 @@ class Milestone(Timestamped, Versioned):
                     f"({meeting.start_date:%-d %b %Y})."
                 }
             )
+
+
+class MilestoneReschedule(models.Model):
+    """A milestone moved to a new date: from which, to which, who moved it, when and why
+    (a 90-day suspension extended by another 90 days). Append-only, like the other records of
+    what happened: the milestone's ``due_date`` is the current date, these rows its past."""
+
+    team_lookups = ("milestone__commitment__team", "milestone__body__meeting__team")
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="reschedules")
+    from_date = models.DateField()
+    to_date = models.DateField()
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["milestone", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_date=F("to_date")), name="reschedule_moves_the_date"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="reschedule_has_a_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone}: {self.from_date} → {self.to_date}"

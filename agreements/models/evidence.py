@@ -175,14 +175,23 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
 
 
 class EventRelation(models.TextChoices):
-    BACKGROUND = "background", "Background"
-    FOLLOW_UP = "follow_up", "Follow-up"
+    """When an event stands to its meeting: before it, while it met, or after it."""
+
+    BACKGROUND = "background", "Background (before)"
+    DURING = "during", "During the meeting"
+    FOLLOW_UP = "follow_up", "Follow-up (after)"
 
 
-class ContextEvent(Sourced, Timestamped, Versioned):
-    """Something that happened around a meeting, as background or as follow-up."""
+class ContextEventQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
+    pass
+
+
+class ContextEvent(Sourced, Timestamped, Versioned, Archivable):
+    """Something that happened around a meeting, as background, during it or as follow-up.
+    Retired by archiving, like every record (its page keeps it, marked)."""
 
     team_lookups = ("meeting__team",)
+    archived_via = ("meeting",)
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="context_events")
     title = models.CharField(max_length=300)
@@ -202,7 +211,7 @@ class ContextEvent(Sourced, Timestamped, Versioned):
         null=True, blank=True, help_text="Deaths reported, where the event caused any."
     )
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = ContextEventQuerySet.as_manager()
     history = track_history("sources")
 
     class Meta:

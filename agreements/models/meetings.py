@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -115,6 +116,32 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
     def get_absolute_url(self) -> str:
         return reverse("agreements:meeting_detail", args=[self.pk])
 
+    def chain(self, limit: int = 10) -> list[Meeting]:
+        """The run of meetings this one belongs to through "follows up" links: those it
+        continues (oldest first), itself, then those continuing it; at most ``limit`` each way
+        (a query a step, so the page's cost stays bounded however long the series grows)."""
+        follow_ups = MeetingLink.objects.filter(relation=MeetingRelation.FOLLOWS_UP)
+        seen, earlier, later = {self.pk}, [], []
+        for links, side, order, found in (
+            ("meeting", "other", "-other__start_date", earlier),
+            ("other", "meeting", "meeting__start_date", later),
+        ):
+            node = self
+            for _ in range(limit):
+                link = (
+                    follow_ups.filter(**{links: node})
+                    .exclude(**{f"{side}__in": seen})
+                    .select_related(side)
+                    .order_by(order)
+                    .first()
+                )
+                if link is None:
+                    break
+                node = getattr(link, side)
+                seen.add(node.pk)
+                found.append(node)
+        return [*reversed(earlier), self, *later]
+
     @property
     def index(self) -> float | None:
         """The implementation index of its commitments (needs ``for_list()``)."""
@@ -157,3 +184,79 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}, {self.office}"
+
+
+class MeetingRelation(models.TextChoices):
+    """How one meeting relates to another, with the reading from the other side."""
+
+    FOLLOWS_UP = "follows_up", "Follows up"
+    SAME_SERIES = "same_series", "Same series as"
+    SUPERSEDES = "supersedes", "Supersedes"
+
+    @property
+    def inverse_label(self) -> str:
+        return {
+            "follows_up": "Followed up by",
+            "same_series": "Same series as",
+            "supersedes": "Superseded by",
+        }[self.value]
+
+
+class MeetingLink(Timestamped):
+    """A typed link between two meetings of one team, read both ways: this meeting follows up
+    an earlier one (the 2021 High-Level Security Dialogue), is a round of the same series, or
+    supersedes it. An earlier meeting never follows up or is superseded by a later one."""
+
+    team_lookups = ("meeting__team",)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="links")
+    relation = models.CharField(max_length=20, choices=MeetingRelation.choices)
+    other = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        related_name="linked_from",
+        verbose_name="related meeting",
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+    history = track_history()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "relation", "other"], name="meeting_link_once"
+            ),
+            Check(
+                condition=~Q(meeting=F("other")),
+                name="meeting_link_not_itself",
+                violation_error_message="A meeting is not related to itself.",
+                field="other",
+            ),
+            choice_check("meetinglink", "relation", MeetingRelation),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.get_relation_display().lower()} {self.other}"
+
+    def clean(self) -> None:
+        if not (self.meeting_id and self.other_id):
+            return
+        other, meeting = self.other, self.meeting
+        if other.team_id != meeting.team_id:
+            raise ValidationError({"other": "Link only meetings of this meeting's team."})
+        ordered = self.relation in (MeetingRelation.FOLLOWS_UP, MeetingRelation.SUPERSEDES)
+        if ordered and other.start_date > meeting.start_date:
+            raise ValidationError(
+                {
+                    "other": f"“{other}” is later than this meeting: link it from that "
+                    "meeting's page instead."
+                }
+            )
+        same = MeetingLink.objects.filter(relation=self.relation).exclude(pk=self.pk)
+        if same.filter(meeting=meeting, other=other).exists():
+            raise ValidationError({"other": f"This meeting is linked to “{other}” already."})
+        if same.filter(meeting=other, other=meeting).exists():
+            relation = self.get_relation_display().lower()
+            raise ValidationError({"other": f"“{other}” {relation} this meeting already."})

@@ -47,8 +47,15 @@ class Party(models.Model):
 
 class Person(models.Model):
     """Someone who acts for a party. Offices change, so the office held at a given time is kept
-    on each link (participation, statement, membership), not only here."""
+    on each link (participation, statement, membership), not only here.
 
+    A team's own record: which persons a desk follows is its business, so another team never
+    sees them, even in a picker; two teams following one minister each keep a record of them.
+    (Parties, by contrast, are public facts shared by every team.)"""
+
+    team_lookups = ("team",)
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="persons")
     name = models.CharField(max_length=200)
     party = models.ForeignKey(
         Party,
@@ -61,9 +68,11 @@ class Person(models.Model):
     current_office = models.CharField(max_length=200, blank=True)
     history = track_history()
 
+    objects = TeamScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [models.Index(fields=["team", "name"], name="person_team_name")]
 
     def __str__(self) -> str:
         return self.name

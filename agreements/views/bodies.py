@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, permissions
-from ..forms import MemberForm
+from ..forms import BodyForm, MemberForm
 from ..models import (
     BodyMembership,
     Claim,
@@ -89,7 +89,21 @@ def _end_membership(request: HttpRequest, body: ImplementationBody) -> Outcome:
     return Outcome(notice=f"{membership}: membership ended today.")
 
 
+def _edit_body(request: HttpRequest, body: ImplementationBody) -> Outcome:
+    form = BodyForm(request.POST, instance=body, meeting=body.meeting)
+    if not form.is_valid():
+        return Outcome(forms={"body_form": form})
+    actions.edit_body(
+        body=form.save(commit=False),
+        expected=form.opened_at(),
+        commitments=form.cleaned_data["commitments"],
+        by=request.user,
+    )
+    return Outcome(notice=f"“{body.name}” saved.")
+
+
 ACTIONS = {
+    "edit_body": PageAction(_edit_body, None),
     "add_member": PageAction(_add_member, "members"),
     "set_confirmation": PageAction(_set_confirmation, "members"),
     "end_membership": PageAction(_end_membership, "members"),
@@ -113,6 +127,7 @@ def _render_detail(
         .order_by("meeting__start_date", "position", "pk")
     )
     milestones = Milestone.objects.filter(body=body).order_by("due_date", "pk")
+    editable = permissions.is_editor(request.user, body.meeting.team) and not body.is_read_only
     context = {
         "body": body,
         "today": today,
@@ -127,8 +142,12 @@ def _render_detail(
         ),
         "claims": Claim.objects.filter(body=body).prefetch_related("sources"),
         "sources": body.sources.all(),
-        "can_edit": permissions.is_editor(request.user, body.meeting.team)
-        and not body.is_read_only,
+        "can_edit": editable,
+        "body_form": (
+            outcome.forms.get("body_form") or BodyForm(instance=body, meeting=body.meeting)
+        )
+        if editable
+        else None,
         "member_form": outcome.forms.get("member_form") or MemberForm(body=body),
         "confirmation_choices": Confirmation.choices,
         "outcome": outcome,

@@ -3,15 +3,17 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, permissions
-from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm
+from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm, RescheduleForm
 from ..models import (
     Commitment,
+    MilestoneReschedule,
     MilestoneStatus,
     Party,
     ReviewAction,
@@ -127,6 +129,29 @@ def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:
     return Outcome(notice=f"“{milestone.title}” is open again.")
 
 
+def _reschedule(request: HttpRequest, commitment: Commitment) -> Outcome:
+    milestone = permissions.get_milestone_for_user(
+        request.user, request.POST.get("milestone"), edit=True, commitment=commitment
+    )
+    form = RescheduleForm(request.POST, milestone=milestone)
+    if not form.is_valid():
+        return Outcome(forms={"reschedule_form": form})
+    try:
+        moved = actions.reschedule_milestone(
+            milestone=milestone,
+            expected=version_of(request),
+            to_date=form.cleaned_data["to_date"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise  # refused as a whole (archived, done): run_action says why
+        form.add_error(None, error)
+        return Outcome(forms={"reschedule_form": form})
+    return Outcome(notice=f"“{milestone.title}” moved to {moved.to_date:%-d %b %Y}.")
+
+
 def _post_update(request: HttpRequest, commitment: Commitment) -> Outcome:
     form = ProgressUpdateForm(
         request.POST, commitment=commitment, sources=_team_sources(commitment)
@@ -174,6 +199,7 @@ def _assess(request: HttpRequest, commitment: Commitment) -> Outcome:
 
 ACTIONS = {
     "toggle_milestone": PageAction(_toggle_milestone, "milestone-checklist"),
+    "reschedule_milestone": PageAction(_reschedule, "milestone-checklist"),
     "post_update": PageAction(_post_update, "update-area"),
     "submit_draft": PageAction(_submit_draft, "update-area"),
     "assess": PageAction(_assess, "compliance", permission="review"),
@@ -205,7 +231,20 @@ def _render_detail(
     # An archived commitment (or one of an archived meeting) is read-only for everyone.
     can_edit = permissions.is_editor(user, team) and not commitment.is_read_only
     can_review = permissions.is_reviewer(user, team) and not commitment.is_read_only
-    milestones = list(commitment.milestones.order_by("due_date", "pk"))
+    milestones = list(
+        commitment.milestones.prefetch_related(
+            Prefetch("reschedules", queryset=MilestoneReschedule.objects.select_related("by"))
+        ).order_by("due_date", "pk")
+    )
+    if can_edit:  # each open milestone carries its reschedule form (the refused one bound)
+        refused = outcome.forms.get("reschedule_form")
+        for milestone in milestones:
+            if milestone.is_reschedulable:
+                milestone.reschedule_form = (
+                    refused
+                    if refused is not None and refused.milestone.pk == milestone.pk
+                    else RescheduleForm(milestone=milestone)
+                )
     updates = list(
         commitment.progress_updates.select_related("author").prefetch_related(
             "sources", Prefetch("review_events", queryset=ReviewEvent.objects.select_related("by"))

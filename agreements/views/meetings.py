@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -13,14 +13,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, permissions
 from ..forms import (
+    BodyForm,
     CommitmentRows,
+    ContextEventForm,
     MeetingClaimForm,
     MeetingFilterForm,
     MeetingForm,
+    MeetingLinkForm,
     MilestoneForm,
     SourceForm,
     StatementForm,
 )
+from ..forms.meetings import MAX_ROWS
 from ..models import (
     BodyMembership,
     Claim,
@@ -28,6 +32,8 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
+    MeetingLink,
+    MeetingRelation,
     Participant,
     Party,
     Source,
@@ -204,7 +210,7 @@ def _with_one_more_row(data):
 
 def _empty_row(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     try:
-        index = max(0, min(int(request.GET["row"]), 500))
+        index = max(0, min(int(request.GET["row"]), MAX_ROWS - 1))
     except ValueError:
         return HttpResponse("Bad row number.", status=400)
     rows = _rows(None, meeting)
@@ -245,10 +251,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             page_url=lambda meeting: meeting.get_absolute_url(),
         )
     meeting = permissions.get_meeting_for_user(request.user, pk)
-    if can_edit(request.user, meeting) and (
-        options := picker_options(request, *_add_forms(meeting).values())
-    ):
-        return options
+    if "_pick" in request.GET and can_edit(request.user, meeting):
+        editing = _edit_forms(request, meeting, request.GET.get("_pick", "").split("-")[1:2])
+        if options := picker_options(request, *_add_forms(meeting).values(), *editing):
+            return options
     return _render_detail(request, meeting)
 
 
@@ -257,7 +263,10 @@ def can_edit(user, meeting: Meeting) -> bool:
 
 
 ADDITIONS = {  # what editors add on the page, and the section that shows it
+    "link": "related",
     "milestone": "commitments",
+    "body": "bodies",
+    "event": "events",
     "statement": "statements",
     "claim": "claims",
     "source": "sources",
@@ -286,8 +295,18 @@ def _add(kind: str) -> Callable[[HttpRequest, Meeting], Outcome]:
 def _write_addition(kind: str, form, meeting: Meeting, by) -> object:
     record = form.save(commit=False)
     match kind:
+        case "link":
+            return actions.link_meetings(link=record, by=by)
         case "milestone":
             return actions.add_milestone(milestone=record, by=by)
+        case "body":
+            return actions.add_body(
+                body=record, commitments=form.cleaned_data["commitments"], by=by
+            )
+        case "event":
+            return actions.add_context_event(
+                event=record, sources=form.cleaned_data["sources"], by=by
+            )
         case "statement":
             return actions.add_statement(
                 statement=record, sources=form.cleaned_data["sources"], by=by
@@ -303,11 +322,67 @@ ACTIONS = {f"add_{kind}": PageAction(_add(kind), section) for kind, section in A
 ACTIONS["archive"] = ARCHIVE
 
 
+def _unlink(request: HttpRequest, meeting: Meeting) -> Outcome:
+    """Remove a link of this meeting's, either way round (another id: not found)."""
+    link = permissions.get_meeting_link_for_user(
+        request.user, request.POST.get("link"), edit=True, meeting=meeting
+    )
+    actions.unlink_meetings(link=link, by=request.user)
+    return Outcome(notice="Link removed.")
+
+
+ACTIONS["unlink"] = PageAction(_unlink, "related")
+
+
+def _event(request: HttpRequest, meeting: Meeting) -> ContextEvent:
+    return permissions.get_context_event_for_user(
+        request.user, request.POST.get("event"), edit=True, meeting=meeting
+    )
+
+
+def _edit_event(request: HttpRequest, meeting: Meeting) -> Outcome:
+    """Correct one context event, from the form under it (prefixed with its id)."""
+    event = _event(request, meeting)
+    form = ContextEventForm(
+        request.POST,
+        instance=event,
+        meeting=meeting,
+        sources=_sources(meeting),
+        prefix=f"event-{event.pk}",
+    )
+    if not form.is_valid():
+        return Outcome(forms={f"event-{event.pk}": form})
+    actions.edit_context_event(
+        event=form.save(commit=False),
+        expected=form.opened_at(),
+        sources=form.cleaned_data["sources"],
+        by=request.user,
+    )
+    return Outcome(notice=f"“{event.title}” saved.")
+
+
+def _archive_event(request: HttpRequest, meeting: Meeting) -> Outcome:
+    event = _event(request, meeting)
+    actions.archive_record(record=event, by=request.user, reason=request.POST.get("reason", ""))
+    return Outcome(notice=f"“{event.title}” archived.")
+
+
+ACTIONS["edit_event"] = PageAction(_edit_event, "events")
+ACTIONS["archive_event"] = PageAction(_archive_event, "events")
+
+
+def _sources(meeting: Meeting):
+    return Source.objects.filter(team_id=meeting.team_id).order_by("title", "pk")
+
+
 def _add_forms(meeting: Meeting, data: dict | None = None) -> dict:
     data = data or {}
     commitments = Commitment.objects.filter(meeting=meeting)
-    sources = Source.objects.filter(team_id=meeting.team_id).order_by("title", "pk")
+    sources = _sources(meeting)
     return {
+        "link": MeetingLinkForm(data.get("link"), meeting=meeting),
+        "body": BodyForm(data.get("body"), meeting=meeting),
+        "event": ContextEventForm(data.get("event"), meeting=meeting, sources=sources),
         "milestone": MilestoneForm(data.get("milestone"), meeting=meeting, commitments=commitments),
         "statement": StatementForm(data.get("statement"), meeting=meeting, sources=sources),
         "claim": MeetingClaimForm(
@@ -353,7 +428,17 @@ def _render_detail(
         "claims": Claim.objects.filter(record_meeting=meeting)
         .select_related("commitment", "body")
         .prefetch_related("sources"),
-        "events": ContextEvent.objects.filter(meeting=meeting).select_related("actor"),
+        "links": [
+            (link.get_relation_display(), link.other, link)
+            for link in MeetingLink.objects.filter(meeting=meeting).select_related("other")
+        ]
+        + [
+            (MeetingRelation(link.relation).inverse_label, link.meeting, link)
+            for link in MeetingLink.objects.filter(other=meeting).select_related("meeting")
+        ],
+        "chain": meeting.chain(),
+        "events": _events(meeting),
+        "event_form": _event_form(request, meeting, outcome) if editable else None,
         "sources": meeting.sources.all(),
         "forms": (_add_forms(meeting) | outcome.forms) if editable else {},
         # The add form whose input was refused stays open, with the user's input in it.
@@ -363,6 +448,38 @@ def _render_detail(
     return render_page(
         request, "agreements/meeting_detail.html", context, partial=partial, status=outcome.status
     )
+
+
+def _events(meeting: Meeting) -> list[ContextEvent]:
+    """The meeting's context events, archived ones last."""
+    return list(
+        ContextEvent.objects.filter(meeting=meeting)
+        .select_related("actor")
+        .prefetch_related("sources")
+        .order_by(F("archived_at").asc(nulls_first=True), "occurred_on", "pk")
+    )
+
+
+def _event_form(request: HttpRequest, meeting: Meeting, outcome: Outcome):
+    """The event form open on the page: the refused one, with what was typed, else the one
+    the editor asked for."""
+    refused = [form for key, form in outcome.forms.items() if key.startswith("event-")]
+    if refused:
+        return refused[0]
+    return next(iter(_edit_forms(request, meeting, [request.GET.get("edit_event", "")])), None)
+
+
+def _edit_forms(request: HttpRequest, meeting: Meeting, asked) -> list[ContextEventForm]:
+    """The edit form of the context event an editor opened (``?edit_event=<id>``, or the
+    picker of that form asking): one form, so the page costs the same however many events."""
+    pks = [pk for pk in asked if pk.isdigit() and len(pk) < 19]
+    events = ContextEvent.objects.filter(meeting=meeting, pk__in=pks).active()
+    return [
+        ContextEventForm(
+            instance=event, meeting=meeting, sources=_sources(meeting), prefix=f"event-{event.pk}"
+        )
+        for event in events
+    ]
 
 
 def _with_language_labels(statements) -> list[Statement]:

@@ -78,7 +78,7 @@ def meeting_with_every_kind_of_child(team, us, mexico) -> Meeting:
         context_notes="Amid regional tension.",
     )
     meeting.parties.set([us, mexico])
-    rubio = Person.objects.create(name="Marco Rubio", party=us)
+    rubio = Person.objects.create(team=team, name="Marco Rubio", party=us)
     Participant.objects.create(
         meeting=meeting, person=rubio, party=us, office="Secretary of State", role="delegate"
     )
