@@ -612,6 +612,9 @@ def test_staff_record_the_implementation_group_from_the_meeting_page(
     client, editor, meeting, commitment
 ):
     client.force_login(editor)
+    page = client.get(detail_url(meeting)).content.decode()
+    assert 'name="body-name"' in page
+    assert "Version:" not in page  # the version a form was opened at travels hidden, unlabelled
     data = {
         "action": "add_body",
         "body-name": "High-level implementation group",
