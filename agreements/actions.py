@@ -41,6 +41,8 @@ from .models import (
     StatusChange,
     Versioned,
     active_q,
+    links_of,
+    outside_team,
 )
 
 
@@ -143,7 +145,7 @@ def submit_update(
         revises = _locked(revises)
         if revises.review_state != ReviewState.RETURNED or revises.commitment_id != commitment.pk:
             raise ValidationError("Only a returned update of this commitment can be revised.")
-    update = ProgressUpdate.objects.create(
+    update = ProgressUpdate(
         commitment=commitment,
         author=author,
         narrative=narrative,
@@ -151,6 +153,8 @@ def submit_update(
         proposed_stalled=proposed_stalled,
         revises=revises,
     )
+    _refuse_other_teams(update, {"sources": list(sources)})
+    update.save()
     update.sources.set(sources)
     if not draft:
         _record_review(update, ReviewAction.SUBMIT, author)
@@ -231,6 +235,13 @@ def _traced(record: models.Model, by: AbstractBaseUser | None, reason: str = "")
         record._change_reason = reason
 
 
+def _refuse_other_teams(record: models.Model, links: dict | None = None) -> None:
+    """One team per link, whoever writes: a record names only its own team's records in its
+    foreign keys and in ``links`` (many-to-many values about to be set)."""
+    if refused := outside_team(record, links_of(record) | (links or {})):
+        raise ValidationError(refused)
+
+
 def _save_versioned(
     record: Versioned,
     *,
@@ -239,17 +250,23 @@ def _save_versioned(
     by: AbstractBaseUser | None,
     reason: str = "",
 ) -> None:
-    """Save ``record`` over the version the user opened it at (``VersionConflict`` if newer)."""
+    """Save ``record`` over the version the user opened it at (``VersionConflict`` if newer).
+    A whole save (``fields`` None) may change links: they stay inside the record's team."""
+    if fields is None:
+        _refuse_other_teams(record)
     _traced(record, by, reason)
     record.save_versioned(expected=expected, update_fields=fields)
 
 
-def _create(record: models.Model, *, by: AbstractBaseUser | None, sources=()) -> models.Model:
-    """Save a new record with the sources it cites."""
+def _create(record: models.Model, *, by: AbstractBaseUser | None, **links) -> models.Model:
+    """Save a new record with its many-to-many links (``sources=…``, ``commitments=…``), all
+    inside its team."""
+    _refuse_other_teams(record, links)
     _traced(record, by)
     record.save()
-    if sources:
-        record.sources.set(sources)
+    for name, targets in links.items():
+        if targets:
+            getattr(record, name).set(targets)
     return record
 
 
@@ -385,7 +402,7 @@ def reschedule_milestone(
 @transaction.atomic
 def link_meetings(*, link: MeetingLink, by: AbstractBaseUser) -> MeetingLink:
     """Relate a meeting to another of its team (``MeetingLink.clean`` says which links hold)."""
-    _refuse_archived(link.meeting)
+    _refuse_archived(link.meeting, link.other)
     link.full_clean()
     return _create(link, by=by)
 
@@ -393,7 +410,7 @@ def link_meetings(*, link: MeetingLink, by: AbstractBaseUser) -> MeetingLink:
 @transaction.atomic
 def unlink_meetings(*, link: MeetingLink, by: AbstractBaseUser) -> None:
     """Remove a link between two meetings; its history keeps who removed it and when."""
-    _refuse_archived(link.meeting, link.other)
+    _refuse_archived(link)
     _traced(link, by, "Link removed from the meeting's page")
     link.delete()
 
@@ -404,21 +421,7 @@ def add_body(
 ) -> ImplementationBody:
     """Record a body set up at a meeting, with the meeting's commitments it oversees."""
     _refuse_archived(body.meeting)
-    _create(body, by=by)
-    body.commitments.set(commitments)
-    return body
-
-
-@transaction.atomic
-def edit_body(
-    *, body: ImplementationBody, expected: int, commitments, by: AbstractBaseUser
-) -> ImplementationBody:
-    """Correct a body (name, mandate, cadence, lifecycle, what it oversees) over the version
-    the editor opened."""
-    _refuse_archived(body)
-    _save_versioned(body, expected=expected, fields=None, by=by)
-    body.commitments.set(commitments)
-    return body
+    return _create(body, by=by, commitments=commitments)
 
 
 @transaction.atomic
@@ -428,13 +431,15 @@ def add_context_event(*, event: ContextEvent, sources=(), by: AbstractBaseUser) 
 
 
 @transaction.atomic
-def edit_context_event(
-    *, event: ContextEvent, expected: int, sources, by: AbstractBaseUser
-) -> ContextEvent:
-    _refuse_archived(event)
-    _save_versioned(event, expected=expected, fields=None, by=by)
-    event.sources.set(sources)
-    return event
+def edit_record(*, record: Versioned, expected: int, by: AbstractBaseUser, **links) -> Versioned:
+    """Save an edit form's changes to a record (a body, a context event) over the version the
+    editor opened, with its many-to-many links (``commitments=…``, ``sources=…``) as given."""
+    _refuse_archived(record)
+    _refuse_other_teams(record, links)
+    _save_versioned(record, expected=expected, fields=None, by=by)
+    for name, targets in links.items():
+        getattr(record, name).set(targets)
+    return record
 
 
 @transaction.atomic
@@ -555,6 +560,8 @@ def verify_claim(
 
     Every state but unconfirmed needs at least one source (cited before or now)."""
     _refuse_archived(claim)
+    if source is not None:
+        _refuse_other_teams(claim, {"sources": [source]})
     cited = [*claim.sources.all(), *([source] if source else [])]
     if error := Claim.sources_error(verification, cited):
         raise ValidationError({"source": error})

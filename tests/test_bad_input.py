@@ -18,7 +18,8 @@ def test_adding_a_row_to_a_broken_meeting_form_is_not_a_server_error(client, edi
     assert response.status_code < 500
 
 
-def test_a_huge_id_in_a_multi_select_is_a_form_error(client, editor, team):
+@pytest.mark.parametrize("huge", [HUGE_ID, str(-(2**63) - 1)])
+def test_a_huge_id_in_a_multi_select_is_a_form_error(client, editor, team, huge):
     client.force_login(editor)
     response = client.post(
         reverse("agreements:meeting_create"),
@@ -27,7 +28,7 @@ def test_a_huge_id_in_a_multi_select_is_a_form_error(client, editor, team):
             "title": "Talks",
             "start_date": "2025-09-03",
             "outcome_type": "reaffirmation",
-            "parties": [HUGE_ID],
+            "parties": [huge],
             "commitments-TOTAL_FORMS": "0",
             "commitments-INITIAL_FORMS": "0",
         },

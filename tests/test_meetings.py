@@ -748,3 +748,15 @@ def test_another_meetings_event_is_not_found_here(client, editor, meeting, team)
         detail_url(meeting), {"action": "archive_event", "event": theirs.pk, "reason": "x"}
     )
     assert response.status_code == 404
+
+
+def test_an_archived_meeting_takes_no_new_link(client, editor, meeting, team, admin_user):
+    from agreements import actions
+
+    earlier = make_meeting(team, title="Earlier", start_date=datetime.date(2024, 1, 1))
+    actions.archive_record(record=earlier, by=admin_user, reason="Duplicate")
+    client.force_login(editor)
+    response = link(client, meeting, earlier, **HTMX)
+    assert response.status_code == 409
+    assert "read-only" in response.content.decode()
+    assert not MeetingLink.objects.exists()

@@ -198,3 +198,56 @@ def test_a_new_user_without_a_team_is_told_why_they_are_signed_out(client, db):
         "/accounts/login/", {"username": "newcomer", "password": PASSWORD}, follow=True
     )
     assert "belongs to no team" in response.content.decode()
+
+
+# --- One team per link, in the actions --------------------------------------------------------
+
+
+def test_every_action_refuses_a_link_to_another_teams_record(
+    meeting, commitment, other_team, editor, us
+):
+    """Whoever calls an action (a page, the admin, a script), on SQLite as on PostgreSQL: a
+    person, a commitment, a source or a meeting of another team is refused, said by field."""
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from agreements import actions
+    from agreements.models import ImplementationBody, MeetingLink, Person, Statement
+
+    from .conftest import make_commitment, make_meeting, make_source
+
+    theirs_meeting = make_meeting(other_team, start_date=datetime.date(2021, 1, 1))
+    theirs = {
+        "person": Person.objects.create(team=other_team, name="Their envoy"),
+        "commitment": make_commitment(theirs_meeting),
+        "source": make_source(other_team),
+    }
+    writes = {
+        "speaker": lambda: actions.add_statement(
+            statement=Statement(
+                meeting=meeting, speaker=theirs["person"], text="Words", said_on=meeting.start_date
+            ),
+            by=editor,
+        ),
+        "commitments": lambda: actions.add_body(
+            body=ImplementationBody(meeting=meeting, name="Group"),
+            commitments=[theirs["commitment"]],
+            by=editor,
+        ),
+        "sources": lambda: actions.submit_update(
+            commitment=commitment, author=editor, narrative="n", sources=[theirs["source"]]
+        ),
+        "other": lambda: actions.link_meetings(
+            link=MeetingLink(meeting=meeting, relation="follows_up", other=theirs_meeting),
+            by=editor,
+        ),
+    }
+    for field, write in writes.items():
+        with pytest.raises(ValidationError) as refused:
+            write()
+        assert field in refused.value.message_dict, field
+    assert not Statement.objects.exists()
+    assert not ImplementationBody.objects.exists()
+    assert not commitment.progress_updates.exists()
+    assert not MeetingLink.objects.exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -21,27 +20,6 @@ TIMESTAMPS = ("created_at", "updated_at")
 # --- Shared pieces ----------------------------------------------------------------------------
 
 
-def team_of(obj, cleaned: dict | None = None) -> m.Team | None:
-    """The team a record belongs to, following the first of its ``team_lookups`` that is set
-    (or of ``team_from``, for a record whose team column is a copy made on saving).
-
-    ``cleaned`` (a form's cleaned data) takes precedence over the instance for the first step,
-    since a form's values reach the instance only after ``clean()``; a field the form cleaned
-    to empty counts as empty (a claim moved from a meeting to a commitment follows the latter).
-    """
-    cleaned = cleaned or {}
-    for lookup in getattr(obj, "team_from", obj.team_lookups):
-        first, *rest = lookup.split("__")
-        # getattr's default also covers an unset required foreign key (RelatedObjectDoesNotExist
-        # is an AttributeError).
-        value = cleaned[first] if first in cleaned else getattr(obj, first, None)
-        for part in rest:
-            value = getattr(value, part, None) if value is not None else None
-        if value is not None:
-            return value
-    return None
-
-
 class OneTeamForm(ModelForm):
     """Every link stays inside the record's team: a foreign key or many-to-many field pointing
     at a team's record (a commitment, a body, a source…) takes only records of the team the
@@ -51,26 +29,8 @@ class OneTeamForm(ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        team = team_of(self.instance, cleaned)
-        if team is None:
-            return cleaned
-        for name, value in list(cleaned.items()):  # add_error() drops fields from cleaned
-            targets = list(value) if isinstance(value, models.QuerySet | list | tuple) else [value]
-            foreign = [
-                target
-                for target in targets
-                if isinstance(target, models.Model)
-                and hasattr(target, "team_lookups")
-                and (other := team_of(target)) is not None
-                and other.pk != team.pk
-            ]
-            if foreign:
-                verb = "Cite only sources" if name == "sources" else "Link only records"
-                self.add_error(
-                    name,
-                    f"{verb} of this record's team ({team}); not: "
-                    + ", ".join(str(t) for t in foreign),
-                )
+        for name, message in m.outside_team(self.instance, cleaned).items():
+            self.add_error(name, message)
         return cleaned
 
 

@@ -73,7 +73,8 @@ class MeetingAdmin(ArchivableAdmin):
 
 @admin.register(m.MeetingLink)
 class MeetingLinkAdmin(RecordsAdmin):
-    """Meetings related to each other (both of one team: ``OneTeamForm``)."""
+    """Meetings related to each other, listed here; made and removed on the meeting pages
+    (``actions.link_meetings``: one team, never onto an archived meeting)."""
 
     list_display = ["meeting", "relation", "other", "note"]
     list_filter = [TeamFilter, "relation"]
@@ -81,6 +82,12 @@ class MeetingLinkAdmin(RecordsAdmin):
     ordering = ["-pk"]
     autocomplete_fields = ["meeting", "other"]
     list_select_related = ["meeting", "other"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(m.Participant)

@@ -18,7 +18,8 @@ MAX_ID = 2**63 - 1
 
 def _out_of_range(value) -> bool:
     text = str(value).strip()
-    return text.isdigit() and int(text) > MAX_ID
+    digits = text.removeprefix("-")
+    return digits.isdigit() and not -MAX_ID - 1 <= int(text) <= MAX_ID
 
 
 class IdChoiceField(forms.ModelChoiceField):

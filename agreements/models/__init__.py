@@ -96,6 +96,9 @@ from .teams import (
     TeamMembership,
     TeamRole,
     TeamScopedQuerySet,
+    links_of,
+    outside_team,
     team_ids,
+    team_of,
     teams_of,
 )

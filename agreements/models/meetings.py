@@ -116,6 +116,15 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
     def get_absolute_url(self) -> str:
         return reverse("agreements:meeting_detail", args=[self.pk])
 
+    def related(self) -> list[tuple[str, Meeting, MeetingLink]]:
+        """Every meeting linked to this one, either way round, each with the link read from
+        this side ("Follows up" one way, "Followed up by" the other)."""
+        ours = MeetingLink.objects.filter(meeting=self).select_related("other")
+        theirs = MeetingLink.objects.filter(other=self).select_related("meeting")
+        return [(link.get_relation_display(), link.other, link) for link in ours] + [
+            (MeetingRelation(link.relation).inverse_label, link.meeting, link) for link in theirs
+        ]
+
     def chain(self, limit: int = 10) -> list[Meeting]:
         """The run of meetings this one belongs to through "follows up" links: those it
         continues (oldest first), itself, then those continuing it; at most ``limit`` each way
@@ -208,6 +217,7 @@ class MeetingLink(Timestamped):
     supersedes it. An earlier meeting never follows up or is superseded by a later one."""
 
     team_lookups = ("meeting__team",)
+    archived_via = ("meeting", "other")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="links")
     relation = models.CharField(max_length=20, choices=MeetingRelation.choices)
@@ -243,9 +253,7 @@ class MeetingLink(Timestamped):
     def clean(self) -> None:
         if not (self.meeting_id and self.other_id):
             return
-        other, meeting = self.other, self.meeting
-        if other.team_id != meeting.team_id:
-            raise ValidationError({"other": "Link only meetings of this meeting's team."})
+        other, meeting = self.other, self.meeting  # of one team: ``outside_team`` checks
         ordered = self.relation in (MeetingRelation.FOLLOWS_UP, MeetingRelation.SUPERSEDES)
         if ordered and other.start_date > meeting.start_date:
             raise ValidationError(

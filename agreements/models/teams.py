@@ -104,3 +104,59 @@ class TeamScopedQuerySet(models.QuerySet):
         for lookup in self.model.team_lookups:
             condition |= Q(**{f"{lookup}__in": teams})
         return self.filter(condition)
+
+
+def team_of(obj, values: dict | None = None) -> Team | None:
+    """The team a record belongs to, following the first of its ``team_lookups`` that is set
+    (or of ``team_from``, for a record whose team column is a copy made on saving).
+
+    ``values`` (a form's cleaned data) take precedence over the record for the first step,
+    since a form's values reach the instance only after ``clean()``; a field cleaned to empty
+    counts as empty (a claim moved from a meeting to a commitment follows the latter).
+    """
+    values = values or {}
+    for lookup in getattr(obj, "team_from", obj.team_lookups):
+        first, *rest = lookup.split("__")
+        # getattr's default also covers an unset required foreign key (RelatedObjectDoesNotExist
+        # is an AttributeError).
+        value = values[first] if first in values else getattr(obj, first, None)
+        for part in rest:
+            value = getattr(value, part, None) if value is not None else None
+        if value is not None:
+            return value
+    return None
+
+
+def outside_team(record, values: dict) -> dict[str, str]:
+    """One team per link: of ``values`` (field name → a record or several), those naming a
+    team's record (a commitment, a body, a source, a person…) of another team than
+    ``record``'s, each with the message to show next to its field. Parties, shared reference
+    data, have no team and pass. The admin's forms and every action check this."""
+    team = team_of(record, values)
+    if team is None:
+        return {}
+    refused = {}
+    for name, value in values.items():
+        targets = list(value) if isinstance(value, models.QuerySet | list | tuple) else [value]
+        foreign = [
+            target
+            for target in targets
+            if isinstance(target, models.Model)
+            and hasattr(target, "team_lookups")
+            and (other := team_of(target)) is not None
+            and other.pk != team.pk
+        ]
+        if foreign:
+            verb = "Cite only sources" if name == "sources" else "Link only records"
+            names = ", ".join(str(target) for target in foreign)
+            refused[name] = f"{verb} of this record's team ({team}); not: {names}"
+    return refused
+
+
+def links_of(record) -> dict:
+    """A record's foreign keys to team-owned records, by field name, for ``outside_team``."""
+    return {
+        field.name: getattr(record, field.name, None)
+        for field in record._meta.concrete_fields
+        if field.many_to_one and hasattr(field.related_model, "team_lookups")
+    }

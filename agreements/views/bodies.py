@@ -93,8 +93,8 @@ def _edit_body(request: HttpRequest, body: ImplementationBody) -> Outcome:
     form = BodyForm(request.POST, instance=body, meeting=body.meeting)
     if not form.is_valid():
         return Outcome(forms={"body_form": form})
-    actions.edit_body(
-        body=form.save(commit=False),
+    actions.edit_record(
+        record=form.save(commit=False),
         expected=form.opened_at(),
         commitments=form.cleaned_data["commitments"],
         by=request.user,

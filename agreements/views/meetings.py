@@ -32,8 +32,6 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
-    MeetingLink,
-    MeetingRelation,
     Participant,
     Party,
     Source,
@@ -252,8 +250,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     meeting = permissions.get_meeting_for_user(request.user, pk)
     if "_pick" in request.GET and can_edit(request.user, meeting):
-        editing = _edit_forms(request, meeting, request.GET.get("_pick", "").split("-")[1:2])
-        if options := picker_options(request, *_add_forms(meeting).values(), *editing):
+        # An edit form's picker names its event: "event-<id>-sources".
+        event_pk = request.GET["_pick"].removeprefix("event-").partition("-")[0]
+        forms = [*_add_forms(meeting).values(), _event_form(meeting, event_pk)]
+        if options := picker_options(request, *filter(None, forms)):
             return options
     return _render_detail(request, meeting)
 
@@ -351,9 +351,9 @@ def _edit_event(request: HttpRequest, meeting: Meeting) -> Outcome:
         prefix=f"event-{event.pk}",
     )
     if not form.is_valid():
-        return Outcome(forms={f"event-{event.pk}": form})
-    actions.edit_context_event(
-        event=form.save(commit=False),
+        return Outcome(forms={"event_edit": form})
+    actions.edit_record(
+        record=form.save(commit=False),
         expected=form.opened_at(),
         sources=form.cleaned_data["sources"],
         by=request.user,
@@ -428,17 +428,17 @@ def _render_detail(
         "claims": Claim.objects.filter(record_meeting=meeting)
         .select_related("commitment", "body")
         .prefetch_related("sources"),
-        "links": [
-            (link.get_relation_display(), link.other, link)
-            for link in MeetingLink.objects.filter(meeting=meeting).select_related("other")
-        ]
-        + [
-            (MeetingRelation(link.relation).inverse_label, link.meeting, link)
-            for link in MeetingLink.objects.filter(other=meeting).select_related("meeting")
-        ],
+        "links": meeting.related(),
         "chain": meeting.chain(),
         "events": _events(meeting),
-        "event_form": _event_form(request, meeting, outcome) if editable else None,
+        # The event form open on the page: the refused one, with what was typed, else the one
+        # the editor asked for.
+        "event_form": (
+            outcome.forms.get("event_edit")
+            or _event_form(meeting, request.GET.get("edit_event", ""))
+        )
+        if editable
+        else None,
         "sources": meeting.sources.all(),
         "forms": (_add_forms(meeting) | outcome.forms) if editable else {},
         # The add form whose input was refused stays open, with the user's input in it.
@@ -460,26 +460,19 @@ def _events(meeting: Meeting) -> list[ContextEvent]:
     )
 
 
-def _event_form(request: HttpRequest, meeting: Meeting, outcome: Outcome):
-    """The event form open on the page: the refused one, with what was typed, else the one
-    the editor asked for."""
-    refused = [form for key, form in outcome.forms.items() if key.startswith("event-")]
-    if refused:
-        return refused[0]
-    return next(iter(_edit_forms(request, meeting, [request.GET.get("edit_event", "")])), None)
-
-
-def _edit_forms(request: HttpRequest, meeting: Meeting, asked) -> list[ContextEventForm]:
-    """The edit form of the context event an editor opened (``?edit_event=<id>``, or the
-    picker of that form asking): one form, so the page costs the same however many events."""
-    pks = [pk for pk in asked if pk.isdigit() and len(pk) < 19]
-    events = ContextEvent.objects.filter(meeting=meeting, pk__in=pks).active()
-    return [
-        ContextEventForm(
-            instance=event, meeting=meeting, sources=_sources(meeting), prefix=f"event-{event.pk}"
-        )
-        for event in events
-    ]
+def _event_form(meeting: Meeting, pk: str) -> ContextEventForm | None:
+    """The edit form of one open context event of the meeting (``?edit_event=<id>``): the page
+    opens one at a time, so it costs the same however many events the meeting has."""
+    event = (
+        ContextEvent.objects.filter(meeting=meeting).active().filter(pk=pk).first()
+        if pk.isdigit() and len(pk) < 19
+        else None
+    )
+    if event is None:
+        return None
+    return ContextEventForm(
+        instance=event, meeting=meeting, sources=_sources(meeting), prefix=f"event-{event.pk}"
+    )
 
 
 def _with_language_labels(statements) -> list[Statement]:
