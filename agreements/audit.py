@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.db import connection
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -43,3 +44,15 @@ def current_via() -> str:
 @receiver(pre_create_historical_record)
 def stamp_via(sender, history_instance, **kwargs) -> None:
     history_instance.history_via = current_via()
+
+
+def allow_citation_edits(by) -> None:
+    """Within the current transaction, let a recorded edit remove citations of statements and
+    claims. On PostgreSQL the database refuses their removal otherwise (migration 0024), so
+    nothing removes one behind the record's back: only an edit that its history records, made
+    by ``by``. (SQLite keeps the rule in the application only.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('agreements.citations_edited_by', %s, true)", [str(by.pk)]
+            )

@@ -317,3 +317,32 @@ def test_postgresql_relates_meetings_of_one_team_only(meeting, other_team):
         MeetingLink.objects.create(meeting=meeting, relation="follows_up", other=theirs)
     ours = make_meeting(meeting.team, start_date=datetime.date(2021, 1, 1))
     MeetingLink.objects.create(meeting=meeting, relation="follows_up", other=ours)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers of PostgreSQL's")
+def test_postgresql_removes_a_statements_or_claims_citation_only_in_a_recorded_edit(
+    records, admin_client, admin_user
+):
+    """Evidence never disappears behind the record's back (security 4): raw SQL cannot drop
+    a citation of a statement or a claim; the admin's edit can, and its history says who."""
+    from agreements.audit import allow_citation_edits
+    from agreements.models import Claim, Source, Statement
+
+    from .admin_forms import admin_url, post_page
+
+    source = records[Source]
+    statement, claim = records[Statement], records[Claim]
+    statement.sources.add(source)
+    claim.sources.add(source)
+    for record in (statement, claim):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            record.sources.clear()
+        assert record.sources.get() == source
+    with transaction.atomic():
+        allow_citation_edits(admin_user)
+        claim.sources.clear()
+    assert not claim.sources.exists()
+    url = admin_url(Statement, "change", statement.pk)
+    assert post_page(admin_client, url, sources=[]).status_code == 302
+    assert not statement.sources.exists()
+    assert statement.history.first().history_user == admin_user

@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import actions
 from .. import models as m
+from ..audit import allow_citation_edits
 from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm
 from ..models import VersionConflict
 
@@ -139,6 +140,11 @@ class VersionCheckedAdmin(RecordsAdmin):
             obj.save_versioned(expected=form.opened_at())
         else:
             super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # The form's citations are set here, as an edit the record's history keeps.
+        allow_citation_edits(request.user)
+        super().save_related(request, form, formsets, change)
 
     def _on_current_versions(self, request, object_id):
         """The POST with every versioned record's version as stored now."""
