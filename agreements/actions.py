@@ -443,9 +443,14 @@ def edit_record(*, record: Versioned, expected: int, by: AbstractBaseUser, **lin
 
 
 @transaction.atomic
-def add_statement(*, statement: Statement, sources=(), by: AbstractBaseUser) -> Statement:
+def add_statement(
+    *, statement: Statement, sources=(), commitments=(), by: AbstractBaseUser
+) -> Statement:
+    """Record words said at or about a meeting, with the meeting's commitments they mention."""
     _refuse_archived(statement.meeting)
-    return _create(statement, by=by, sources=sources)
+    if any(c.meeting_id != statement.meeting_id for c in commitments):
+        raise ValidationError({"commitments": "Name only commitments of this meeting."})
+    return _create(statement, by=by, sources=sources, commitments=commitments)
 
 
 @transaction.atomic

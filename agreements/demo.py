@@ -38,6 +38,7 @@ class Tally(Counter):
 def load_demo(path: Path = FIXTURE) -> Tally:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     tally = Tally()
+    m.Theme.seed()  # seeded by the migrations; again here, should a test have emptied them
 
     created_now: set[tuple[type, int]] = set()
 
@@ -111,7 +112,7 @@ def load_demo(path: Path = FIXTURE) -> Tally:
             title=c["title"],
             defaults={
                 "text": c["text"],
-                "theme": c["theme"],
+                "theme_id": c["theme"],
                 "jurisdiction_note": c["jurisdiction_note"],
                 "indicator": c["indicator"],
                 "position": position,

@@ -65,7 +65,11 @@ def get_commitment_for_user(
 ) -> m.Commitment:
     """A commitment; ``edit`` needs an editor of its team, ``review`` a reviewer."""
     return _get_for_user(
-        m.Commitment.objects.select_related("meeting__team"), user, pk, edit=edit, review=review
+        m.Commitment.objects.select_related("meeting__team", "theme"),
+        user,
+        pk,
+        edit=edit,
+        review=review,
     )
 
 

@@ -181,6 +181,7 @@ def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: Non
     started = time.perf_counter()
     writer = BulkWriter(now=timezone.now())
     with transaction.atomic():
+        m.Theme.seed()
         casts = _teams_and_people()
         parties = _parties()
         # Each team keeps its own persons (the ones its records name).
@@ -389,7 +390,7 @@ class MeetingMaker:
             meeting_date=start,
             title=title,
             text=sentence(rng, 25),
-            theme=theme,
+            theme_id=theme,
             status=status,
             is_stalled=stalled,
             cancellation=m.Cancellation.CANCELLED if cancelled else "",

@@ -72,8 +72,11 @@ def make_meeting(team: Team, **extra) -> Meeting:
 
 def make_commitment(meeting: Meeting, *, parties=(), **extra) -> Commitment:
     n = next(_counter)
-    defaults = {"title": f"Commitment {n}", "text": f"Text of commitment {n}", "theme": Theme.DRUGS}
-    commitment = Commitment.objects.create(meeting=meeting, **(defaults | extra))
+    defaults = {"title": f"Commitment {n}", "text": f"Text of commitment {n}", "theme": "drugs"}
+    extra = defaults | extra
+    if isinstance(extra["theme"], str):  # a theme's code, as the tests name them
+        extra["theme_id"] = extra.pop("theme")
+    commitment = Commitment.objects.create(meeting=meeting, **extra)
     for party in parties:
         CommitmentParty.objects.create(commitment=commitment, party=party, role=PartyRole.JOINT)
     return commitment
@@ -146,6 +149,14 @@ def commitment(meeting, us, mexico) -> Commitment:
 def fast_password_hashing(settings):
     """Hashing with the production hasher costs ~0.3 s a user; the tests do not need that."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def themes(request):
+    """The themes the migrations seed, back after a browser test's flush emptied the tables."""
+    if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+        Theme.seed()
 
 
 @pytest.fixture(autouse=True)

@@ -43,6 +43,7 @@ def build(model, world: dict):
             user=make_user(f"member{n}"), team=team, role="editor"
         ),
         m.Party: lambda: m.Party.objects.create(name=f"Org {n}", code=f"O{n}", kind="organisation"),
+        m.Theme: lambda: m.Theme.objects.create(code=f"theme_{n}", name=f"Theme {n}"),
         m.Person: lambda: m.Person.objects.create(team=team, name=f"Person {n}", party=party),
         m.Source: lambda: make_source(team),
         m.Meeting: lambda: make_meeting(team),
@@ -403,7 +404,8 @@ def test_no_record_is_deleted_in_the_admin_one_by_one_or_in_bulk(
     admin_client, records, us, team, model
 ):
     """Evidence, history and citations point at them: retiring is archiving (security 4)."""
-    obj = (records | {m.Party: us, m.Team: team, m.Person: records[m.Participant].person})[model]
+    people = {m.Party: us, m.Team: team, m.Person: records[m.Participant].person}
+    obj = (records | people | {m.Theme: records[m.Commitment].theme})[model]
     assert admin_client.get(admin_url(model, "delete", obj.pk)).status_code == 403
     assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
     changelist = admin_client.get(admin_url(model, "changelist")).content.decode()

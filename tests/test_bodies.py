@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import BodyMembership, Confirmation, Milestone, Person
+from agreements.models import BodyMembership, Confirmation, ImplementationBody, Milestone, Person
 from tests.conftest import HTMX, make_body, make_commitment, make_meeting
 
 
@@ -216,3 +216,68 @@ def test_body_list_is_paginated(client, editor, meeting):
         f"Group {i:02d}" for i in range(25, 30)
     ]
     assert response.content.decode().lstrip().startswith('<div id="body-table"')
+
+
+# Recording a body from the bodies page (issue #10, point 2) ----------------------------------
+
+
+def test_an_editor_records_a_body_from_the_bodies_page(client, editor, meeting, commitment):
+    client.force_login(editor)
+    page = client.get(reverse("agreements:body_list")).content.decode()
+    assert "Record a body" in page
+    response = client.post(
+        reverse("agreements:body_list"),
+        {
+            "body-meeting": meeting.pk,
+            "body-name": "High-level implementation group",
+            "body-mandate": "Follow up the three priorities",
+            "body-cadence": "Quarterly",
+            "body-lifecycle": "announced",
+            "body-membership_note": "Members not published",
+        },
+    )
+    body = ImplementationBody.objects.get(name="High-level implementation group")
+    assert response.status_code == 302
+    assert response.headers["Location"] == body.get_absolute_url()
+    assert (body.meeting, body.membership_note) == (meeting, "Members not published")
+    assert body.history.get().history_user == editor
+    # On its page, the editor then ticks what it oversees (the meeting's commitments).
+    page = client.get(body.get_absolute_url()).content.decode()
+    assert commitment.title in page
+
+
+def test_a_body_recorded_from_the_list_keeps_what_was_typed_on_an_error(client, editor, meeting):
+    make_body(meeting, name="Working group")
+    client.force_login(editor)
+    response = client.post(
+        reverse("agreements:body_list"),
+        {"body-meeting": meeting.pk, "body-name": "Working group", "body-mandate": "Typed"},
+    )
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert form.errors["name"] == ["This meeting has a body of this name already."]
+    assert form["mandate"].value() == "Typed"
+    assert ImplementationBody.objects.count() == 1
+
+
+def test_a_body_is_recorded_only_at_a_meeting_the_user_edits(
+    client, editor, reviewer, other_team, meeting
+):
+    elsewhere = make_meeting(other_team, title="Another desk's talks")
+    client.force_login(editor)
+    response = client.post(
+        reverse("agreements:body_list"),
+        {"body-meeting": elsewhere.pk, "body-name": "Group", "body-lifecycle": "announced"},
+    )
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.context["form"].errors["meeting"][0]
+    # Its title is never offered in the meeting picker either.
+    picked = client.get(
+        reverse("agreements:body_list"), {"_pick": "body-meeting", "find": "talks"}, **HTMX
+    ).content.decode()
+    assert "Another desk" not in picked
+    assert ImplementationBody.objects.count() == 0
+    # A reviewer, who edits nothing, has no form and cannot post one.
+    client.force_login(reviewer)
+    assert "Record a body" not in client.get(reverse("agreements:body_list")).content.decode()
+    assert client.post(reverse("agreements:body_list"), {"body-name": "X"}).status_code == 403

@@ -11,7 +11,6 @@ from agreements.models import (
     ImplementationStatus,
     Milestone,
     ProgressUpdate,
-    Theme,
 )
 from tests.conftest import make_body, make_commitment, make_meeting
 
@@ -20,9 +19,9 @@ def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
     client, editor, meeting, us, mexico
 ):
     body = make_body(meeting, name="High-level implementation group")
-    done = make_commitment(meeting, parties=[us], theme=Theme.ARMS, status=3)
-    make_commitment(meeting, parties=[us, mexico], theme=Theme.DRUGS, status=1)
-    make_commitment(meeting, theme=Theme.DRUGS, cancellation=Cancellation.CANCELLED)
+    done = make_commitment(meeting, parties=[us], theme="arms", status=3)
+    make_commitment(meeting, parties=[us, mexico], theme="drugs", status=1)
+    make_commitment(meeting, theme="drugs", cancellation=Cancellation.CANCELLED)
     body.commitments.add(done)
     client.force_login(editor)
     page = client.get("/").content.decode()

@@ -85,7 +85,7 @@ def test_the_five_commitments_with_each_partys_role(client, demo):
         "Control migration",
         "Act only from each country's own side of the border",
     ]
-    themes = [c.theme for c in commitments.values()]
+    themes = [c.theme_id for c in commitments.values()]
     assert themes == ["drugs", "arms", "fuel_theft", "migration", "sovereignty"]
     arms = commitments["Stop firearms moving south"]
     assert {r.party.code: r.role for r in arms.party_roles.all()} == {

@@ -49,7 +49,7 @@ def test_a_change_in_the_admin_is_kept(client, admin_user, commitment):
             "position": 0,
             "title": commitment.title,
             "text": commitment.text,
-            "theme": commitment.theme,
+            "theme": commitment.theme_id,
             "status": 0,
             "lead_agency": "SRE",
             "opened_version": commitment.version,

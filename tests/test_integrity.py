@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.apps import apps
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from agreements import actions
@@ -346,3 +347,20 @@ def test_postgresql_removes_a_statements_or_claims_citation_only_in_a_recorded_e
     assert post_page(admin_client, url, sources=[]).status_code == 302
     assert not statement.sources.exists()
     assert statement.history.first().history_user == admin_user
+
+
+@postgres_only
+def test_postgresql_keeps_every_history_table_append_only(db):
+    """Including those added after the first history migration (themes', meeting links')."""
+    tables = {
+        model._meta.db_table
+        for model in apps.get_app_config("agreements").get_models()
+        if model._meta.db_table.startswith("agreements_historical")
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT event_object_table FROM information_schema.triggers"
+            " WHERE trigger_name LIKE '%%_append_only'"
+        )
+        guarded = {table for (table,) in cursor.fetchall()}
+    assert tables - guarded == set()

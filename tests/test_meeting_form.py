@@ -135,7 +135,7 @@ def test_editing_a_meeting_and_its_commitments(client, editor, meeting, commitme
         "commitments-0-version": commitment.version,
         "commitments-0-title": "Renamed commitment",
         "commitments-0-text": commitment.text,
-        "commitments-0-theme": commitment.theme,
+        "commitments-0-theme": commitment.theme_id,
         f"commitments-0-role_{us.pk}": "implementer",
     }
     assert client.post(url, data).status_code == 302
@@ -170,7 +170,7 @@ def edit_data(meeting, commitment, us, mexico, **changes) -> dict:
             "commitments-0-version": commitment.version,
             "commitments-0-title": commitment.title,
             "commitments-0-text": commitment.text,
-            "commitments-0-theme": commitment.theme,
+            "commitments-0-theme": commitment.theme_id,
         }
         | changes
     )

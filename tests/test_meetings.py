@@ -301,6 +301,11 @@ def test_detail_query_count_does_not_grow(client, editor, team, us, queries):
             Statement.objects.create(
                 meeting=meeting, speaker=person, text=f"s{i}", said_on=meeting.start_date
             )
+            readout = Statement.objects.create(
+                meeting=meeting, party=us, kind="readout", text=f"r{i}", said_on=meeting.start_date
+            )
+            readout.commitments.add(commitment)
+            readout.sources.add(make_source(team))
             Claim.objects.create(commitment=commitment, text="c").sources.add(make_source(team))
             ContextEvent.objects.create(
                 meeting=meeting, title=f"e{i}", relation="background", actor=us

@@ -84,7 +84,7 @@ def test_meeting_with_commitments_cannot_be_deleted(commitment):
 
 def test_commitment_belongs_to_exactly_one_meeting(meeting):
     refused_by_database(
-        lambda: Commitment.objects.create(meeting=None, title="x", text="x", theme="drugs")
+        lambda: Commitment.objects.create(meeting=None, title="x", text="x", theme_id="drugs")
     )
 
 
@@ -112,7 +112,7 @@ def test_only_a_superseded_commitment_names_its_successor(meeting):
     refused_by_database(lambda: make_commitment(meeting, superseded_by=successor))
     with pytest.raises(ValidationError) as exc:
         Commitment(
-            meeting=meeting, title="Old", text="Old", theme="drugs", superseded_by=successor
+            meeting=meeting, title="Old", text="Old", theme_id="drugs", superseded_by=successor
         ).full_clean()
     assert "Only a superseded commitment names what superseded it." in messages_of(exc)
 

@@ -18,15 +18,24 @@ from .base import (
 # --- What was said, claimed and happened ------------------------------------------------------
 
 
+class StatementForm(VersionedSourcedForm):
+    def clean(self):
+        cleaned = super().clean()
+        meeting = cleaned.get("meeting")
+        if meeting and any(c.meeting_id != meeting.pk for c in cleaned.get("commitments") or []):
+            self.add_error("commitments", "Name only commitments of this statement's meeting.")
+        return cleaned
+
+
 @admin.register(m.Statement)
 class StatementAdmin(VersionCheckedAdmin):
-    form = VersionedSourcedForm
+    form = StatementForm
     list_display = ["__str__", "speaker_office", "party", "kind", "language", "said_on"]
     list_filter = [TeamFilter, "kind", "language", "party"]
     search_fields = ["text", "speaker__name", "speaker_office", "meeting__title"]
     ordering = ["-said_on", "pk"]
     date_hierarchy = "said_on"
-    autocomplete_fields = ["meeting", "speaker", "party", "sources"]
+    autocomplete_fields = ["meeting", "speaker", "party", "commitments", "sources"]
     list_select_related = ["speaker", "party"]
     readonly_fields = TIMESTAMPS
 

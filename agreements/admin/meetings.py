@@ -156,6 +156,11 @@ class CommitmentForm(VersionedSourcedForm):
         model = m.Commitment
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "theme" in self.fields:  # archived themes only where they already are
+            self.fields["theme"].queryset = m.Theme.objects.offered(keep=self.instance.theme_id)
+
     def status_changed(self) -> bool:
         """Whether status or a flag differs from the stored values (a new commitment's are the
         model's defaults: it is created with them, then changed through the action)."""
@@ -195,7 +200,7 @@ class CommitmentAdmin(ArchivableAdmin):
     ordering = ["meeting", "position", "pk"]
     date_hierarchy = "target_date"
     autocomplete_fields = ["meeting", "superseded_by", "sources"]
-    list_select_related = ["meeting__team"]
+    list_select_related = ["meeting__team", "theme"]
     readonly_fields = TIMESTAMPS
     save_on_top = True
     inlines = [CommitmentPartyInline, MilestoneInline, StatusChangeInline]

@@ -60,6 +60,21 @@ class PartyAdmin(RecordsAdmin):
     ordering = ["name"]
 
 
+@admin.register(m.Theme)
+class ThemeAdmin(RecordsAdmin):
+    """The themes every team's commitments are filed under. Retired by archiving, never
+    deleted: commitments and their history name them."""
+
+    list_display = ["name", "code", "archived", "description"]
+    list_filter = ["archived"]
+    search_fields = ["name", "code", "description"]
+    ordering = ["archived", "name"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # The code is the key in every commitment's row and in saved addresses (?theme=…).
+        return ["code"] if obj is not None else []
+
+
 @admin.register(m.Person)
 class PersonAdmin(RecordsAdmin):
     list_display = ["name", "current_office", "party", "team"]

@@ -1,4 +1,5 @@
-"""The body page: adding members and changing how far they are confirmed."""
+"""Bodies: recorded from a meeting's page or the bodies page, edited on their own page, where
+members are added and their confirmation changed."""
 
 from __future__ import annotations
 
@@ -48,8 +49,40 @@ class BodyForm(VersionedForm):
         )
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        same = m.ImplementationBody.objects.filter(meeting=self.instance.meeting, name=name)
-        if same.exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("This meeting has a body of this name already.")
-        return name
+        return _unique_name(self.cleaned_data["name"], self.instance.meeting, self.instance.pk)
+
+
+def _unique_name(name: str, meeting: m.Meeting, pk: int | None = None) -> str:
+    name = name.strip()
+    same = m.ImplementationBody.objects.filter(meeting=meeting, name=name).exclude(pk=pk)
+    if same.exists():
+        raise forms.ValidationError("This meeting has a body of this name already.")
+    return name
+
+
+class NewBodyForm(ModelForm):
+    """A body recorded from the bodies page: the meeting that set it up is picked first (among
+    the open meetings of the teams the user edits); the commitments it oversees, that meeting's,
+    are ticked on the body's own page next."""
+
+    class Meta(ModelForm.Meta):
+        model = m.ImplementationBody
+        fields = ["meeting", "name", "mandate", "cadence", "lifecycle", "membership_note"]
+        labels = {"meeting": "Set up at the meeting"}
+        widgets = {
+            "meeting": SearchSelect(search_fields=("title", "city")),
+            "mandate": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, meetings, **kwargs):
+        super().__init__(*args, prefix="body", **kwargs)
+        self.fields["meeting"].queryset = meetings
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("meeting") and cleaned.get("name"):
+            try:
+                cleaned["name"] = _unique_name(cleaned["name"], cleaned["meeting"])
+            except forms.ValidationError as error:
+                self.add_error("name", error)
+        return cleaned

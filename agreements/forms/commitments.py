@@ -48,9 +48,7 @@ class CommitmentFilterForm(forms.Form):
         choices=[("", "Any status"), *m.ImplementationStatus.choices],
         widget=FastSelect,
     )
-    theme = forms.ChoiceField(
-        required=False, choices=[("", "Any theme"), *m.Theme.choices], widget=FastSelect
-    )
+    theme = forms.ChoiceField(required=False, choices=[], widget=FastSelect)
     party = IdChoiceField(
         required=False, queryset=m.Party.objects.none(), empty_label="Any party", widget=FastSelect
     )
@@ -72,6 +70,9 @@ class CommitmentFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = m.Party.objects.all()  # reference data: a few hundred
+        # Archived themes too: their commitments are still there to be found.
+        themes = m.Theme.objects.values_list("code", "name")
+        self.fields["theme"].choices = [("", "Any theme"), *themes]
         self.fields["team"].queryset = (
             m.Team.objects.all() if user.is_superuser else m.teams_of(user)
         )

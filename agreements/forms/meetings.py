@@ -121,9 +121,15 @@ class CommitmentRowForm(VersionedForm):
             "indicator": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, parties: list[m.Party], **kwargs):
+    def __init__(self, *args, parties: list[m.Party], themes: list[m.Theme], **kwargs):
         super().__init__(*args, **kwargs)
         self.parties = parties
+        # The themes on offer, fetched once for every row; a row keeps its archived theme.
+        kept = self.instance.theme_id
+        theme = self.fields["theme"]
+        theme.queryset = m.Theme.objects.offered(keep=kept)
+        offered = [(t.code, str(t)) for t in themes if not t.archived or t.code == kept]
+        theme.widget = FastSelect(choices=[("", theme.empty_label), *offered])
         current = {}
         if self.instance.pk:
             current = {r.party_id: r.role for r in self.instance.party_roles.all()}
@@ -199,21 +205,31 @@ class StatementForm(ModelForm):
             "text",
             "language",
             "said_on",
+            "commitments",
             "sources",
         ]
         widgets = {
             "said_on": DATE,
             "text": forms.Textarea(attrs={"rows": 3}),
             "speaker": SearchSelect(search_fields=("name", "current_office")),
+            "commitments": forms.CheckboxSelectMultiple,
             "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
         }
 
-    def __init__(self, *args, meeting: m.Meeting, sources, **kwargs):
+    def __init__(self, *args, meeting: m.Meeting, sources, commitments, **kwargs):
         super().__init__(*args, prefix="statement", **kwargs)
         self.instance.meeting = meeting
         self.fields["said_on"].initial = meeting.start_date
         self.fields["speaker"].queryset = m.Person.objects.filter(team_id=meeting.team_id)
+        self.fields["commitments"].queryset = commitments
         self.fields["sources"].queryset = sources
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == m.StatementKind.READOUT and not cleaned.get("party"):
+            # Readouts are compared party by party on the meeting's page.
+            self.add_error("party", "A readout is a party's own account: say whose.")
+        return cleaned
 
 
 class MeetingClaimForm(ModelForm):

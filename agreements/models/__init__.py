@@ -46,15 +46,16 @@ from .commitments import (
     ImplementationStatus,
     PartyRole,
     StatusChange,
-    Theme,
 )
 from .evidence import (
     Claim,
     ContextEvent,
     EventRelation,
+    ReadoutComparison,
     Statement,
     StatementKind,
     Verification,
+    compare_readouts,
 )
 from .meetings import (
     Meeting,
@@ -71,6 +72,8 @@ from .reference import (
     Person,
     Reliability,
     Source,
+    Theme,
+    ThemeQuerySet,
 )
 from .reviews import (
     AWAITING_REVIEW,

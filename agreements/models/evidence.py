@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models import Q
 
@@ -54,9 +56,17 @@ class Statement(Sourced, Timestamped, Versioned):
     text = models.TextField(help_text="The exact words, ellipses as published.")
     language = models.CharField(max_length=10, default="en", help_text="BCP 47 tag, e.g. en, es.")
     said_on = models.DateField()
+    commitments = models.ManyToManyField(
+        Commitment,
+        blank=True,
+        related_name="mentioned_in",
+        verbose_name="commitments it mentions",
+        help_text="Of the meeting's commitments, those these words speak of (for a readout: "
+        "what this side reported).",
+    )
 
     objects = TeamScopedQuerySet.as_manager()
-    history = track_history("sources")
+    history = track_history("sources", "commitments")
 
     class Meta:
         ordering = ["said_on", "pk"]
@@ -224,3 +234,40 @@ class ContextEvent(Sourced, Timestamped, Versioned, Archivable):
 
     def __str__(self) -> str:
         return self.title
+
+
+@dataclass(frozen=True)
+class ReadoutComparison:
+    """Each party's official readouts of a meeting side by side: ``columns`` holds each party
+    with its readouts (none, when it published none), ``rows`` each of the meeting's
+    commitments with, per column, whether that party's readouts mention it (None: the party
+    published no readout), and, where the readouts differ on it, the parties whose readouts
+    mention it (else an empty list)."""
+
+    columns: list[tuple[Party, list[Statement]]]
+    rows: list[tuple[Commitment, list[bool | None], list[Party]]]
+
+
+def compare_readouts(parties, statements, commitments) -> ReadoutComparison | None:
+    """The readouts among ``statements`` (with their ``commitments`` prefetched) compared over
+    ``commitments``, a column for each of ``parties`` and for any other party with a readout;
+    None when the meeting has no readout."""
+    readouts = [s for s in statements if s.kind == StatementKind.READOUT and s.party_id]
+    if not readouts:
+        return None
+    columns = {party.pk: (party, []) for party in parties}
+    for readout in readouts:
+        columns.setdefault(readout.party_id, (readout.party, []))[1].append(readout)
+    mentioned = {
+        pk: {c.pk for readout in said for c in readout.commitments.all()}
+        for pk, (_, said) in columns.items()
+    }
+    rows = []
+    for commitment in commitments:
+        marks = [
+            commitment.pk in mentioned[pk] if said else None for pk, (_, said) in columns.items()
+        ]
+        by = [party for (party, said), mark in zip(columns.values(), marks, strict=True) if mark]
+        differs = True in marks and False in marks
+        rows.append((commitment, marks, by if differs else []))
+    return ReadoutComparison(columns=list(columns.values()), rows=rows)

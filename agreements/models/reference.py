@@ -1,4 +1,4 @@
-"""Reference data shared by every team (parties, persons) and each team's sources."""
+"""Reference data shared by every team (parties, themes), each team's persons and sources."""
 
 from __future__ import annotations
 
@@ -43,6 +43,71 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThemeQuerySet(models.QuerySet):
+    def offered(self, keep: str | None = None):
+        """The themes a commitment can be given: those not archived, and ``keep``, the one it
+        has now (an archived theme stays on the commitments that carry it)."""
+        return self.filter(Q(archived=False) | Q(pk=keep or ""))
+
+
+class Theme(models.Model):
+    """What a commitment is about (drugs, migration, climate…): one list for every team, kept
+    by records admins in the admin. Archived themes are no longer offered for new commitments
+    but stay on those that have them, and in filters and the dashboard."""
+
+    code = models.SlugField(
+        max_length=30,
+        primary_key=True,
+        help_text="The short key in addresses (?theme=drugs): lowercase, fixed once saved.",
+    )
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, help_text="What belongs under this theme.")
+    archived = models.BooleanField(
+        default=False,
+        help_text="No longer offered for new commitments; those that have it keep it.",
+    )
+    history = track_history()
+
+    objects = ThemeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            Check(
+                condition=Q(code__regex=r"^[a-z0-9_]+$"),
+                name="theme_code_slug",
+                violation_error_message="Lowercase letters, digits and underscores only.",
+                field="code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (archived)" if self.archived else self.name
+
+    # The ten themes the tracker started with (migration 0025 seeds them; tests and
+    # ``load_demo`` call ``seed`` again after a database is emptied).
+    DEFAULTS = (
+        ("drugs", "Drugs", "Illicit drugs and their precursors: fentanyl, cocaine, synthetics."),
+        ("arms", "Arms trafficking", "Illicit firearms and ammunition crossing borders."),
+        ("fuel_theft", "Fuel theft", "Theft and smuggling of fuel (huachicol)."),
+        ("migration", "Migration", "Irregular migration, asylum and border control."),
+        ("sovereignty", "Sovereignty", "Territorial integrity and non-intervention."),
+        ("security", "Security cooperation", "Joint security work, intelligence, extraditions."),
+        ("trade", "Trade", "Tariffs, market access and trade agreements."),
+        ("energy", "Energy", "Energy supply, investment and transition."),
+        ("health", "Health", "Public health and health systems."),
+        ("other", "Other", "Anything no other theme covers."),
+    )
+
+    @classmethod
+    def seed(cls) -> None:
+        """Add the starting themes that are missing (never changes one a records admin edited)."""
+        cls.objects.bulk_create(
+            [cls(code=c, name=n, description=d) for c, n, d in cls.DEFAULTS],
+            ignore_conflicts=True,
+        )
 
 
 class Person(models.Model):

@@ -22,8 +22,8 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 
 from .base import as_index
-from .commitments import Commitment, ImplementationStatus, Theme
-from .reference import Party
+from .commitments import Commitment, ImplementationStatus
+from .reference import Party, Theme
 from .reviews import SCORE_VALUE, Assessment
 from .teams import Team, TeamScopedQuerySet
 
@@ -110,10 +110,12 @@ class CommitmentTallyQuerySet(TallyQuerySet):
         ):
             rows[theme][0] += status * k
             rows[theme][1] += k
-        labels = dict(Theme.choices)
+        labels = dict(Theme.objects.values_list("code", "name"))
         return [
             {"key": labels.get(theme, theme), "index": as_index(total / k), "count": k}
-            for theme, (total, k) in sorted(rows.items())
+            for theme, (total, k) in sorted(
+                rows.items(), key=lambda row: labels.get(row[0], row[0])
+            )
             if k
         ]
 

@@ -115,7 +115,8 @@ def team_of(obj, values: dict | None = None) -> Team | None:
     counts as empty (a claim moved from a meeting to a commitment follows the latter).
     """
     values = values or {}
-    for lookup in getattr(obj, "team_from", obj.team_lookups):
+    # Shared reference data (parties, themes) has neither: no team.
+    for lookup in getattr(obj, "team_from", getattr(obj, "team_lookups", ())):
         first, *rest = lookup.split("__")
         # getattr's default also covers an unset required foreign key (RelatedObjectDoesNotExist
         # is an AttributeError).

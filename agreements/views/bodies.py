@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from .. import actions, permissions
-from ..forms import BodyForm, MemberForm
+from ..forms import BodyForm, MemberForm, NewBodyForm
 from ..models import (
     BodyMembership,
     Claim,
     Commitment,
     Confirmation,
     ImplementationBody,
+    Meeting,
     Milestone,
     MilestoneStatus,
 )
@@ -28,14 +32,36 @@ from .common import (
 PAGE_SIZE = 25
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def body_list(request: HttpRequest) -> HttpResponse:
-    """Implementation bodies the user can see, with lifecycle, members and the index."""
+    """Implementation bodies the user can see, with lifecycle, members and the index.
+
+    Editors record a body here too (POST), set up at one of their teams' open meetings; a body
+    saved opens on its own page, where its commitments are ticked and members added."""
+    meetings = Meeting.objects.filter(team__in=permissions.editable_teams(request.user)).active()
+    form = None
+    if meetings.exists():
+        form = NewBodyForm(request.POST or None, meetings=meetings.order_by("-start_date", "pk"))
+        if options := picker_options(request, form):
+            return options
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            body = actions.add_body(body=form.save(commit=False), commitments=[], by=request.user)
+            messages.success(
+                request, f"“{body.name}” recorded: tick what it oversees, add members."
+            )
+            return redirect(body)
+        status = 422
     today = timezone.localdate()
     bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
     page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
-    context = {"page": page, "page_query": "", "today": today}
-    return render_page(request, "agreements/body_list.html", context, partial="body-table")
+    context = {"page": page, "page_query": "", "today": today, "form": form}
+    return render_page(
+        request, "agreements/body_list.html", context, partial="body-table", status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -36,7 +36,9 @@ from ..models import (
     Party,
     Source,
     Statement,
+    Theme,
     VersionConflict,
+    compare_readouts,
 )
 from .common import (
     ARCHIVE,
@@ -192,7 +194,7 @@ def _rows(data, meeting: Meeting):
         instance=meeting,
         prefix="commitments",
         queryset=existing.prefetch_related("party_roles").order_by("position", "pk"),
-        form_kwargs={"parties": parties},
+        form_kwargs={"parties": parties, "themes": list(Theme.objects.all())},
     )
 
 
@@ -309,7 +311,10 @@ def _write_addition(kind: str, form, meeting: Meeting, by) -> object:
             )
         case "statement":
             return actions.add_statement(
-                statement=record, sources=form.cleaned_data["sources"], by=by
+                statement=record,
+                sources=form.cleaned_data["sources"],
+                commitments=form.cleaned_data["commitments"],
+                by=by,
             )
         case "claim":
             return actions.add_claim(claim=record, sources=form.cleaned_data["sources"], by=by)
@@ -384,7 +389,9 @@ def _add_forms(meeting: Meeting, data: dict | None = None) -> dict:
         "body": BodyForm(data.get("body"), meeting=meeting),
         "event": ContextEventForm(data.get("event"), meeting=meeting, sources=sources),
         "milestone": MilestoneForm(data.get("milestone"), meeting=meeting, commitments=commitments),
-        "statement": StatementForm(data.get("statement"), meeting=meeting, sources=sources),
+        "statement": StatementForm(
+            data.get("statement"), meeting=meeting, sources=sources, commitments=commitments
+        ),
         "claim": MeetingClaimForm(
             data.get("claim"), meeting=meeting, commitments=commitments, sources=sources
         ),
@@ -403,6 +410,7 @@ def _render_detail(
     editable = can_edit(request.user, meeting)
     commitments = (
         Commitment.objects.filter(meeting=meeting)
+        .select_related("theme")
         .prefetch_related("party_roles__party", "milestones")
         .order_by("position", "pk")
     )
@@ -412,19 +420,24 @@ def _render_detail(
             queryset=BodyMembership.objects.select_related("person", "party"),
         )
     )
+    parties = list(meeting.parties.all())
+    statements = _with_language_labels(
+        Statement.objects.filter(meeting=meeting)
+        .select_related("speaker", "party")
+        .prefetch_related("commitments", "sources")
+    )
     context = {
         "meeting": meeting,
         "today": timezone.localdate(),
         "can_edit": editable,
-        "parties": meeting.parties.all(),
+        "parties": parties,
         "participants": Participant.objects.filter(meeting=meeting).select_related(
             "person", "party"
         ),
         "commitments": commitments,
         "bodies": bodies,
-        "statements": _with_language_labels(
-            Statement.objects.filter(meeting=meeting).select_related("speaker", "party")
-        ),
+        "statements": statements,
+        "readouts": compare_readouts(parties, statements, commitments),
         "claims": Claim.objects.filter(record_meeting=meeting)
         .select_related("commitment", "body")
         .prefetch_related("sources"),

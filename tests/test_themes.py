@@ -1,0 +1,89 @@
+"""Themes are records a records admin keeps (issue #10, point 6): added and archived in the
+admin, offered on the meeting form, used by the commitment list's filter and the dashboard."""
+
+from __future__ import annotations
+
+from agreements.models import Commitment, Theme
+from tests.conftest import make_commitment, meeting_data
+
+NEW = "/meetings/new/"
+
+
+def test_the_ten_starting_themes_are_there(db):
+    assert Theme.objects.count() == 10
+    assert Theme.objects.get(code="fuel_theft").name == "Fuel theft"
+
+
+def test_a_records_admin_adds_a_theme_that_editors_then_use(
+    admin_client, client, editor, team, us, mexico
+):
+    response = admin_client.post(
+        "/admin/agreements/theme/add/",
+        {"code": "climate", "name": "Climate", "description": "Emissions and adaptation."},
+    )
+    assert response.status_code == 302
+    climate = Theme.objects.get(code="climate")
+    assert climate.history.get().history_user.is_superuser  # who added it is kept
+
+    client.force_login(editor)
+    form = client.get(NEW).content.decode()
+    assert '<option value="climate">Climate</option>' in form
+    rows = [{"title": "Cut methane", "text": "By 30%", "theme": "climate"}]
+    assert client.post(NEW, meeting_data(team, us, mexico, rows)).status_code == 302
+    assert Commitment.objects.get().theme == climate
+
+    listed = client.get("/commitments/", {"theme": "climate"}).content.decode()
+    assert "Cut methane" in listed
+    assert "Climate" in client.get("/").content.decode()  # the dashboard's index by theme
+
+
+def test_a_records_admin_adds_a_party_too(admin_client):
+    """Shared reference data has no team, so the admin's one-team check lets it through."""
+    response = admin_client.post(
+        "/admin/agreements/party/add/", {"name": "Canada", "code": "CA", "kind": "state"}
+    )
+    assert response.status_code == 302
+
+
+def test_the_code_of_a_saved_theme_is_fixed(admin_client):
+    page = admin_client.get("/admin/agreements/theme/drugs/change/").content.decode()
+    assert 'name="code"' not in page
+    assert 'name="name"' in page
+
+
+def test_an_archived_theme_is_not_offered_for_a_new_commitment(client, editor, team, us, mexico):
+    Theme.objects.filter(code="fuel_theft").update(archived=True)
+    client.force_login(editor)
+    assert 'value="fuel_theft"' not in client.get(NEW).content.decode()
+    rows = [{"title": "Curb theft", "text": "Pipelines", "theme": "fuel_theft"}]
+    response = client.post(NEW, meeting_data(team, us, mexico, rows))
+    assert response.status_code == 422
+    errors = response.context["rows"].forms[0].errors
+    assert "Select a valid choice" in errors["theme"][0]
+    assert response.context["rows"].forms[0]["title"].value() == "Curb theft"  # kept
+
+
+def test_a_commitment_keeps_its_archived_theme_in_forms_lists_and_filters(
+    client, editor, meeting, us, mexico
+):
+    make_commitment(meeting, title="Curb theft", theme="fuel_theft", parties=[us])
+    Theme.objects.filter(code="fuel_theft").update(archived=True)
+    client.force_login(editor)
+    edit = client.get(f"/meetings/{meeting.pk}/edit/").content.decode()
+    assert '<option value="fuel_theft" selected>Fuel theft (archived)</option>' in edit
+    listed = client.get("/commitments/", {"theme": "fuel_theft"}).content.decode()
+    assert "Curb theft" in listed
+    assert "Fuel theft" in client.get("/").content.decode()
+
+
+def test_a_theme_renamed_by_an_admin_is_renamed_everywhere(client, editor, meeting):
+    make_commitment(meeting, title="Stop guns", theme="arms")
+    Theme.objects.filter(code="arms").update(name="Arms and ammunition")
+    client.force_login(editor)
+    assert "Arms and ammunition" in client.get(meeting.get_absolute_url()).content.decode()
+    assert "Arms and ammunition" in client.get("/commitments/").content.decode()
+    assert "Arms and ammunition: " in client.get("/").content.decode()
+
+
+def test_a_theme_is_never_deleted_in_the_admin(admin_client):
+    assert admin_client.get("/admin/agreements/theme/drugs/delete/").status_code == 403
