@@ -196,6 +196,9 @@ PAGE_ACTIONS = {
             "statement-said_on",
             "statement-language",
             "statement-sources",
+            "statement-kind",
+            "statement-party",
+            "statement-commitments",
             "claim-text",
             "claim-verification",
             "claim-commitment",
@@ -220,6 +223,16 @@ PAGE_ACTIONS = {
             "version",
         ],
     ),
+    "bodies": (
+        [""],  # the list's form to record a body
+        [
+            "body-meeting",
+            "body-name",
+            "body-mandate",
+            "body-lifecycle",
+            "body-membership_note",
+        ],
+    ),
     "claims": (["verify"], ["claim", "verification", "source", "version"]),
     "reviews": (["approve", "return"], ["update", "comment", "version"]),
 }
@@ -232,6 +245,7 @@ def test_the_other_pages_actions_never_err(client, editor, reviewer, records, pa
     url = {
         "meeting": records[Meeting].get_absolute_url(),
         "body": records[ImplementationBody].get_absolute_url(),
+        "bodies": reverse("agreements:body_list"),
         "claims": reverse("agreements:claim_list"),
         "reviews": reverse("agreements:review_queue"),
     }[page]

@@ -95,7 +95,18 @@ MATRIX: dict[str, Row] = {
         },
         outsider_get=404,
     ),
-    "body_list": Row(),
+    "body_list": Row(
+        posts={
+            "save": lambda w: {
+                "body-meeting": w["meeting"].pk,
+                "body-name": "Working group",
+                "body-lifecycle": "announced",
+            }
+        },
+        # An outsider edits their own team: the form is theirs, the world's meeting is not one
+        # of its choices.
+        outsider_post=422,
+    ),
     "body_detail": Row(
         kwargs=lambda w: {"pk": w["body"].pk},
         posts={

@@ -38,10 +38,11 @@ def body_list(request: HttpRequest) -> HttpResponse:
 
     Editors record a body here too (POST), set up at one of their teams' open meetings; a body
     saved opens on its own page, where its commitments are ticked and members added."""
-    meetings = Meeting.objects.filter(team__in=permissions.editable_teams(request.user)).active()
+    teams = permissions.editable_teams(request.user)
     form = None
-    if meetings.exists():
-        form = NewBodyForm(request.POST or None, meetings=meetings.order_by("-start_date", "pk"))
+    if teams.exists():
+        meetings = Meeting.objects.filter(team__in=teams).active().order_by("-start_date", "pk")
+        form = NewBodyForm(request.POST or None, meetings=meetings)
         if options := picker_options(request, form):
             return options
     status = 200
