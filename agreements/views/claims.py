@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from .. import actions, permissions
+from .. import actions, exports, permissions
 from ..forms import ClaimVerificationForm
 from ..models import Claim, Source, Verification
 from .common import Outcome, PageAction, capped_page, picker_options, render_page, run_action
@@ -44,6 +44,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("sources")
         .order_by("verification", "pk")
     )
+    if request.GET.get("format") == "csv":
+        return exports.csv_response("open-claims", exports.CLAIMS, claims)
     page = capped_page(request, claims, PAGE_SIZE)
     editable_ids = set(permissions.editable_teams(request.user).values_list("pk", flat=True))
     rows = []

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import actions, permissions
+from .. import actions, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm, RescheduleForm
 from ..models import (
     Commitment,
@@ -45,7 +45,8 @@ SORTABLE = [
 @require_GET
 def commitment_list(request: HttpRequest) -> HttpResponse:
     """Commitments the user can see, filtered, sorted and paginated; the table is a partial
-    that the filters swap in place (and push to the URL, so a reload shows the same)."""
+    that the filters swap in place (and push to the URL, so a reload shows the same).
+    ``?format=csv`` downloads every row the filters select, in the same order."""
     today = timezone.localdate()
     form = CommitmentFilterForm(request.GET or None, user=request.user)
     if options := picker_options(request, form):
@@ -53,6 +54,8 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     commitments = form.filter(
         Commitment.objects.visible_to(request.user).active().for_list(), today
     )
+    if request.GET.get("format") == "csv":
+        return exports.csv_response("commitments", exports.COMMITMENTS, commitments)
     page = capped_page(request, commitments, PAGE_SIZE)
     context = {
         "form": form,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language_info
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import actions, permissions
+from .. import actions, exports, permissions
 from ..forms import (
     BodyForm,
     CommitmentRows,
@@ -59,6 +59,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     """Meetings the user can see: search and filters swap the table and push the URL."""
     form = MeetingFilterForm(request.GET or None, user=request.user)
     meetings = form.filter(Meeting.objects.visible_to(request.user).active())
+    if request.GET.get("format") == "csv":  # every meeting the filters select
+        return exports.csv_response("meetings", exports.MEETINGS, meetings.for_list())
     page = annotated_page(request, meetings, lambda rows: rows.for_list(), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)

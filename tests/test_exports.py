@@ -1,0 +1,108 @@
+"""CSV exports of the lists (issue #11, point 1): the page's filters and sort, only what the user
+may see, formulas disarmed, streamed in chunks."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+
+from agreements.models import Claim
+from tests.conftest import HTMX, make_commitment, make_meeting
+
+
+def read(response) -> list[dict]:
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)  # never built whole in memory
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="')
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")  # spreadsheets then read it as UTF-8
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def test_commitments_export_has_the_pages_filters_and_sort(client, editor, meeting, us, mexico):
+    make_commitment(meeting, title="Halt fentanyl", theme="drugs", parties=[us, mexico])
+    make_commitment(meeting, title="Stop guns", theme="arms", status=2)
+    make_commitment(meeting, title="Seize precursors", theme="drugs", status=1)
+    client.force_login(editor)
+    rows = read(client.get("/commitments/", {"theme": "drugs", "sort": "title", "format": "csv"}))
+    assert [r["title"] for r in rows] == ["Halt fentanyl", "Seize precursors"]
+    first = rows[0]
+    assert first["theme"] == "Drugs"
+    assert (first["status"], first["status_label"]) == ("0", "Not started")
+    assert first["party_roles"] == "MX: Joint; US: Joint"
+    assert first["meeting"] == meeting.title and first["meeting_date"] == "2025-09-03"
+    assert first["page"] == f"/commitments/{rows[0]['id']}/"
+
+
+def test_the_list_links_to_its_export_with_the_filters_applied(client, editor, commitment):
+    client.force_login(editor)
+    html = client.get("/commitments/", {"theme": "drugs", "page": "1"}, **HTMX).content.decode()
+    assert 'href="?theme=drugs&amp;format=csv" download' in html
+    html = client.get("/meetings/", {"outcome_type": "joint_statement"}).content.decode()
+    assert 'href="?outcome_type=joint_statement&amp;format=csv" download' in html
+
+
+def test_an_export_holds_only_what_the_user_may_see(client, outsider, editor, commitment):
+    client.force_login(outsider)
+    assert read(client.get("/commitments/", {"format": "csv"})) == []
+    assert read(client.get("/meetings/", {"format": "csv"})) == []
+    client.force_login(editor)
+    assert len(read(client.get("/commitments/", {"format": "csv"}))) == 1
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_cell_a_spreadsheet_would_run_is_disarmed(client, editor, meeting, start):
+    formula = f'{start}HYPERLINK("http://evil.example","click")'
+    make_commitment(meeting, title=formula, text="plain")
+    client.force_login(editor)
+    (row,) = read(client.get("/commitments/", {"format": "csv"}))
+    assert row["title"] == "'" + formula  # kept, shown as text, never run
+    assert row["text"] == "plain"
+
+
+def test_meetings_export_has_counts_and_index(client, editor, team, us, mexico):
+    meeting = make_meeting(team, title="Border talks", city="Mexico City")
+    meeting.parties.add(us, mexico)
+    make_commitment(meeting, status=3)
+    make_commitment(meeting, status=0)
+    make_meeting(team, title="Trade talks")
+    client.force_login(editor)
+    rows = read(client.get("/meetings/", {"q": "Border", "format": "csv"}))
+    assert [(r["title"], r["city"], r["commitments"]) for r in rows] == [
+        ("Border talks", "Mexico City", "2")
+    ]
+    assert rows[0]["implementation_index"] == "50.0"
+    assert rows[0]["parties"] == "MX; US"
+
+
+def test_open_claims_export(client, editor, meeting, commitment):
+    Claim.objects.create(text="Warnings were given", meeting=meeting)
+    Claim.objects.create(text="Seizures doubled", commitment=commitment, verification="disputed")
+    client.force_login(editor)
+    rows = read(client.get("/claims/", {"format": "csv"}))
+    assert {(r["text"], r["verification"], r["about"]) for r in rows} == {
+        ("Warnings were given", "Unconfirmed", f"meeting: {meeting.title}"),
+        ("Seizures doubled", "Disputed", f"commitment: {commitment.title}"),
+    }
+
+
+def test_an_exports_queries_do_not_grow_with_its_rows(client, editor, meeting, us):
+    client.force_login(editor)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            b"".join(client.get("/commitments/", {"format": "csv"}).streaming_content)
+        return len(captured)
+
+    for _ in range(5):
+        make_commitment(meeting, parties=[us])
+    few = count()
+    for _ in range(45):
+        make_commitment(meeting, parties=[us])
+    assert count() == few
