@@ -439,3 +439,28 @@ def test_a_party_added_meanwhile_by_someone_else_is_said_next_to_the_field(
         "Canada is already in the tracker (CAN): pick it above."
     ]
     assert not Meeting.objects.exists()
+
+
+def test_an_editor_of_two_teams_is_offered_the_persons_of_the_team_chosen_on_the_form(
+    client, team, other_team, us, mexico
+):
+    from agreements.models import TeamMembership, TeamRole
+
+    from .conftest import make_user
+
+    both = make_user("both", team=team, role=TeamRole.EDITOR)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    ours = Person.objects.create(team=team, name="Marco Rubio", party=us)
+    theirs = Person.objects.create(team=other_team, name="Marco Rubio", party=us)
+    client.force_login(both)
+
+    def found(team_id) -> str:
+        query = {"_pick": "participants-0-person", "find": "rubio", "team": team_id}
+        return client.get(NEW, query, **HTMX).content.decode()
+
+    assert f'value="{ours.pk}"' in found(team.pk) and f'value="{theirs.pk}"' not in found(team.pk)
+    assert f'value="{theirs.pk}"' in found(other_team.pk)
+    row = {"person": theirs.pk, "office": "Secretary of State", "party": us.pk, "role": "delegate"}
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=[row]))
+    assert response.status_code == 422  # a person of the other team is no choice for this one
+    assert not Meeting.objects.exists()
