@@ -464,3 +464,25 @@ def test_an_editor_of_two_teams_is_offered_the_persons_of_the_team_chosen_on_the
     response = client.post(NEW, meeting_data(team, us, mexico, [], participants=[row]))
     assert response.status_code == 422  # a person of the other team is no choice for this one
     assert not Meeting.objects.exists()
+
+
+def test_a_refusal_of_the_save_about_a_row_is_said_above_the_form_not_a_500(
+    client, editor, team, us, mexico, rubio, monkeypatch
+):
+    """Rows may be stale (someone added the person meanwhile): the action's refusal, keyed
+    by a row's field, is shown with everything typed kept."""
+    from django.core.exceptions import ValidationError
+
+    from agreements import actions
+
+    def refuse(**kwargs):
+        raise ValidationError({"person": "Marco Rubio is already a participant of this meeting."})
+
+    monkeypatch.setattr(actions, "save_meeting", refuse)
+    client.force_login(editor)
+    row = {"person": rubio.pk, "office": "Secretary of State", "party": us.pk, "role": "delegate"}
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=[row]))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Marco Rubio is already a participant of this meeting." in html
+    assert 'value="Border security talks"' in html

@@ -179,8 +179,8 @@ def _show_refusal(refusal: ValidationError, form: MeetingForm) -> None:
     if hasattr(refusal, "error_dict") and all(name in form.fields for name in refusal.error_dict):
         for name, errors in refusal.error_dict.items():
             form.add_error(name, errors)
-    else:
-        form.add_error(None, refusal)
+    else:  # a rule of the whole save (or a field no longer on the form): above the form
+        form.add_error(None, refusal.messages)
 
 
 def _team_id(request: HttpRequest, data, meeting: Meeting) -> int | None:
