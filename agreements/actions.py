@@ -32,6 +32,9 @@ from .models import (
     Milestone,
     MilestoneReschedule,
     MilestoneStatus,
+    Participant,
+    Party,
+    Person,
     ProgressUpdate,
     ReviewAction,
     ReviewEvent,
@@ -306,6 +309,15 @@ class CommitmentRow(NamedTuple):
     roles: dict
 
 
+class ParticipantRow(NamedTuple):
+    """One participant row of the meeting form: the participant with the submitted values
+    (unsaved; its person unset when ``new_person`` names one to create for the meeting's team).
+    """
+
+    participant: Participant
+    new_person: str = ""
+
+
 @transaction.atomic
 def save_meeting(
     *,
@@ -313,12 +325,30 @@ def save_meeting(
     expected: int | None,
     parties,
     rows: list[CommitmentRow],
+    participants: list[ParticipantRow] = (),
+    removed: list[Participant] = (),
+    new_party: Party | None = None,
     by: AbstractBaseUser,
 ) -> Meeting:
-    """Save a meeting and its changed commitment rows together, each over the version it was
-    opened at (``expected``; None for a new meeting): all of it, or nothing
-    (``VersionConflict``)."""
+    """Save a meeting, its changed commitment rows and its participants together, each
+    versioned record over the version it was opened at (``expected``; None for a new meeting):
+    all of it, or nothing (``VersionConflict``).
+
+    ``new_party`` (unsaved) is added to the tracker's parties and to the meeting's; persons
+    typed as new names are created for the meeting's team; ``removed`` participants leave it.
+    """
     _refuse_archived(meeting)
+    parties = list(parties)
+    if new_party is not None:
+        try:
+            added = add_party(party=new_party, by=by, reason=f"Added with “{meeting.title}”")
+        except ValidationError as error:  # said next to the form's fields for the new party
+            if not hasattr(error, "error_dict"):
+                raise
+            raise ValidationError(
+                {f"new_party_{name}": errors for name, errors in error.error_dict.items()}
+            ) from None
+        parties.append(added)
     if meeting.pk is None:
         _create(meeting, by=by)
     else:
@@ -332,7 +362,71 @@ def save_meeting(
         else:
             _save_versioned(commitment, expected=row.expected or 0, fields=None, by=by)
         _set_party_roles(commitment, row.roles)
+    _save_participants(meeting, participants, removed, by)
     return meeting
+
+
+def _save_participants(
+    meeting: Meeting, rows: list[ParticipantRow], removed: list[Participant], by
+) -> None:
+    """Remove, then change and add (so a person removed from one row may be added in another).
+    A person at the meeting twice is refused (the rows may be stale: said, not a 500)."""
+    for participant in removed:
+        if participant.meeting_id != meeting.pk:
+            raise ValidationError("A participant of another meeting cannot be removed here.")
+        _traced(participant, by, "Removed from the meeting")
+        participant.delete()
+    for row in rows:
+        participant = row.participant
+        participant.meeting = meeting
+        if row.new_person:
+            participant.person = _create(
+                Person(
+                    team=meeting.team,
+                    name=row.new_person,
+                    party=participant.party,
+                    current_office=participant.office,
+                ),
+                by=by,
+            )
+        try:
+            with transaction.atomic():
+                if participant.pk is None:
+                    _create(participant, by=by)
+                else:
+                    _refuse_other_teams(participant)
+                    _traced(participant, by)
+                    participant.save(update_fields=["person", "party", "office", "role"])
+        except IntegrityError:
+            if Participant.objects.filter(meeting=meeting, person=participant.person).exists():
+                raise ValidationError(
+                    f"{participant.person} is already a participant of this meeting."
+                ) from None
+            raise
+
+
+@transaction.atomic
+def add_party(*, party: Party, by: AbstractBaseUser | None, reason: str = "") -> Party:
+    """Add a state or an organisation to the parties every team shares. Someone adding the
+    same name or code meanwhile: refused next to the field, as if the form had seen it."""
+    party.full_clean(validate_unique=False)
+    taken = Party.objects.filter(
+        models.Q(name__iexact=party.name) | models.Q(code__iexact=party.code)
+    )
+    for other in taken[:1]:
+        field = "name" if other.name.lower() == party.name.lower() else "code"
+        raise ValidationError(
+            {field: f"{other.name} is already in the tracker ({other.code}): pick it above."}
+        )
+    _traced(party, by, reason or "Added")
+    try:
+        with transaction.atomic():
+            party.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"name": f"{party.name} ({party.code}) was added meanwhile: pick it above."}
+        ) from None
+    return party
 
 
 def _set_party_roles(commitment: Commitment, roles: dict) -> None:

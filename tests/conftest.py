@@ -223,9 +223,12 @@ def queries() -> QueryCount:
     return QueryCount()
 
 
-def meeting_data(team, us, mexico, rows: list[dict], **meeting) -> dict:
+def meeting_data(
+    team, us, mexico, rows: list[dict], participants: list[dict] = (), **meeting
+) -> dict:
     """The meeting form's POST body: a meeting of ``team`` between ``us`` and ``mexico``
-    with one commitment row per dict of ``rows`` (its fields without the row prefix)."""
+    with one commitment row per dict of ``rows`` and one participant row per dict of
+    ``participants`` (their fields without the row prefix)."""
     data = {
         "team": team.pk,
         "title": "Border security talks",
@@ -238,10 +241,15 @@ def meeting_data(team, us, mexico, rows: list[dict], **meeting) -> dict:
         "outcome_note": "MOU discussed",
         "commitments-TOTAL_FORMS": str(len(rows)),
         "commitments-INITIAL_FORMS": "0",
+        "participants-TOTAL_FORMS": str(len(participants)),
+        "participants-INITIAL_FORMS": "0",
     } | meeting
     for i, row in enumerate(rows):
         for key, value in row.items():
             data[f"commitments-{i}-{key}"] = value
+    for i, row in enumerate(participants):
+        for key, value in row.items():
+            data[f"participants-{i}-{key}"] = value
     return data
 
 

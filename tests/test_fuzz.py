@@ -101,6 +101,19 @@ MEETING_FIELDS = [
     "commitments-0-status",
     "commitments-0-target_date",
     "commitments-0-version",
+    "participants-TOTAL_FORMS",
+    "participants-INITIAL_FORMS",
+    "participants-0-id",
+    "participants-0-person",
+    "participants-0-new_person",
+    "participants-0-office",
+    "participants-0-party",
+    "participants-0-role",
+    "participants-0-DELETE",
+    "new_party_name",
+    "new_party_kind",
+    "new_party_code",
+    "new_party_anyway",
 ]
 
 
@@ -111,9 +124,12 @@ def test_the_meeting_form_never_errs_nor_saves_a_meeting_that_ends_before_it_sta
     edit = reverse("agreements:meeting_edit", args=[records[Meeting].pk])
 
     @FUZZ
-    @given(st.dictionaries(st.sampled_from(MEETING_FIELDS), values, max_size=8), st.booleans())
-    def check(data, add_row):
-        data = data | ({"add_row": "1"} if add_row else {})
+    @given(
+        st.dictionaries(st.sampled_from(MEETING_FIELDS), values, max_size=8),
+        st.sampled_from(["", "add_row", "add_participant", "refresh"]),
+    )
+    def check(data, redraw):
+        data = data | ({redraw: "1"} if redraw else {})
         no_server_error(client.post(reverse("agreements:meeting_create"), data))
         no_server_error(client.post(edit, data))
         assert not Meeting.objects.filter(end_date__lt=F("start_date")).exists()

@@ -213,7 +213,7 @@ def test_every_action_refuses_a_link_to_another_teams_record(
     from django.core.exceptions import ValidationError
 
     from agreements import actions
-    from agreements.models import ImplementationBody, MeetingLink, Person, Statement
+    from agreements.models import ImplementationBody, MeetingLink, Participant, Person, Statement
 
     from .conftest import make_commitment, make_meeting, make_source
 
@@ -238,6 +238,18 @@ def test_every_action_refuses_a_link_to_another_teams_record(
         "sources": lambda: actions.submit_update(
             commitment=commitment, author=editor, narrative="n", sources=[theirs["source"]]
         ),
+        "person": lambda: actions.save_meeting(
+            meeting=meeting,
+            expected=meeting.version,
+            parties=[us],
+            rows=[],
+            participants=[
+                actions.ParticipantRow(
+                    Participant(person=theirs["person"], party=us, office="Envoy", role="delegate")
+                )
+            ],
+            by=editor,
+        ),
         "other": lambda: actions.link_meetings(
             link=MeetingLink(meeting=meeting, relation="follows_up", other=theirs_meeting),
             by=editor,
@@ -251,3 +263,4 @@ def test_every_action_refuses_a_link_to_another_teams_record(
     assert not ImplementationBody.objects.exists()
     assert not commitment.progress_updates.exists()
     assert not MeetingLink.objects.exists()
+    assert not Participant.objects.exists()

@@ -21,6 +21,8 @@ from .meetings import (
     MeetingForm,
     MeetingLinkForm,
     MilestoneForm,
+    ParticipantRowForm,
+    ParticipantRows,
     SourceForm,
     StatementForm,
 )

@@ -114,31 +114,46 @@ class SearchSelect(FastSelect):
     replace the options. Without JavaScript the chosen value still submits as usual.
     """
 
-    def __init__(self, search_fields: tuple[str, ...] = ("name",), attrs=None) -> None:
+    def __init__(
+        self, search_fields: tuple[str, ...] = ("name",), attrs=None, include: str = ""
+    ) -> None:
         super().__init__(attrs)
         self.search_fields = search_fields
+        # Further fields the search sends (a CSS selector) when the choices depend on them:
+        # a participant's person is one of the meeting's team's, as chosen on the form.
+        self.include = include
+        # The chosen options' labels, when a form of many rows fetched them once for all its
+        # rows (``known_labels``): rendering a row then costs no query.
+        self.labels: dict[str, str] | None = None
+        # Options offered beside the chosen ones (id, label): the matches of a refused value.
+        self.offered: list[tuple] = []
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
         field = self.choices.field
         chosen = [v for v in map(str, self.format_value(value)) if v.isdigit() and len(v) < 19]
         empty = getattr(field, "empty_label", None)
         choices = [] if self.allow_multiple_selected or empty is None else [("", empty)]
-        choices += [
-            (obj.pk, field.label_from_instance(obj)) for obj in field.queryset.filter(pk__in=chosen)
-        ]
+        if self.labels is not None:
+            choices += [(pk, self.labels[pk]) for pk in chosen if pk in self.labels]
+        else:
+            choices += [
+                (obj.pk, field.label_from_instance(obj))
+                for obj in field.queryset.filter(pk__in=chosen)
+            ]
+        choices += [(pk, label) for pk, label in self.offered if str(pk) not in chosen]
         select_id = self.build_attrs(self.attrs, attrs).get("id", f"id_{name}")
         search = format_html(
             '<input type="search" name="find" form="" id="{}_find" class="picker-find" '
             'autocomplete="off" placeholder="Type to find" aria-label="{}: type to find" '
             'aria-controls="{}" hx-get="?_pick={}" hx-trigger="input changed delay:250ms, search" '
-            'hx-target="#{}" hx-swap="innerHTML" hx-include="#{}" hx-sync="this:replace" '
+            'hx-target="#{}" hx-swap="innerHTML" hx-include="{}" hx-sync="this:replace" '
             'hx-on:change="event.stopPropagation()">',
             select_id,
             field.label or name,
             select_id,
             name,
             select_id,
-            select_id,
+            ", ".join(filter(None, [f"#{select_id}", self.include])),
         )
         if self.allow_multiple_selected:
             attrs = {**(attrs or {}), "multiple": True}
@@ -148,6 +163,24 @@ class SearchSelect(FastSelect):
         finally:
             self.choices = original
         return format_html('<span class="picker">{}{}</span>', search, select)
+
+
+def known_labels(bound_fields: list[forms.BoundField]) -> None:
+    """Fetch the chosen options of many rows' pickers of one field at once (one query, among
+    what the field offers), so that rendering each row queries nothing: a form with many
+    participant rows costs the same queries as one with a few."""
+    if not bound_fields:
+        return
+    field = bound_fields[0].field
+    chosen = set()
+    for bound in bound_fields:
+        values = bound.value()
+        values = values if isinstance(values, list | tuple) else [values]
+        chosen |= {str(v) for v in values if str(v).isdigit() and len(str(v)) < 19}
+    found = field.queryset.filter(pk__in=chosen) if chosen else []
+    labels = {str(obj.pk): field.label_from_instance(obj) for obj in found}
+    for bound in bound_fields:
+        bound.field.widget.labels = labels
 
 
 class SearchSelectMultiple(SearchSelect):

@@ -15,6 +15,7 @@ from .base import (
     SearchSelect,
     SearchSelectMultiple,
     VersionedForm,
+    known_labels,
 )
 
 
@@ -68,6 +69,26 @@ class MeetingFilterForm(forms.Form):
 
 
 class MeetingForm(VersionedForm):
+    """The meeting; its parties are picked by search, and a party not in the tracker yet can be
+    added here (``new_party_*``): it is created when the meeting is saved, and becomes one of
+    its parties."""
+
+    new_party_name = forms.CharField(
+        label="Name", required=False, max_length=200, help_text="e.g. European Union"
+    )
+    new_party_kind = forms.ChoiceField(
+        label="Kind", choices=m.PartyKind.choices, initial=m.PartyKind.STATE, required=False
+    )
+    new_party_code = forms.CharField(
+        label="Short code",
+        required=False,
+        max_length=12,
+        help_text="ISO 3166 alpha-2 or alpha-3 for a state (US, MEX); an acronym otherwise.",
+    )
+    new_party_anyway = forms.BooleanField(
+        label="Add it anyway: it is not the same party", required=False
+    )
+
     class Meta(ModelForm.Meta):
         model = m.Meeting
         fields = [
@@ -86,7 +107,7 @@ class MeetingForm(VersionedForm):
         widgets = {
             "start_date": DATE,
             "end_date": DATE,
-            "parties": forms.CheckboxSelectMultiple,
+            "parties": SearchSelectMultiple(search_fields=("name", "code")),
             "outcome_note": forms.Textarea(attrs={"rows": 2}),
             "summary": forms.Textarea(attrs={"rows": 4}),
             "context_notes": forms.Textarea(attrs={"rows": 3}),
@@ -96,8 +117,76 @@ class MeetingForm(VersionedForm):
         super().__init__(*args, **kwargs)
         teams = permissions.editable_teams(user)
         self.fields["team"].queryset = teams
+        self.fields["parties"].required = False  # a party added below may be the only one
         if self.instance.pk is None and len(teams) == 1:
             self.initial["team"] = teams[0].pk
+        self.near_parties: list[m.Party] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["new_party"] = self._new_party(cleaned)
+        if not cleaned.get("parties") and not cleaned["new_party"] and "parties" not in self.errors:
+            self.add_error("parties", "Pick at least one party, or add one below.")
+        return cleaned
+
+    def _new_party(self, cleaned) -> m.Party | None:
+        """The party to add (unsaved), when its name or code is typed; refused next to its
+        field when it is already in the tracker, and held back for a confirmation when a party
+        looks like it (``near_parties``)."""
+        name = (cleaned.get("new_party_name") or "").strip()
+        code = (cleaned.get("new_party_code") or "").strip()
+        if not name and not code:
+            return None
+        kind = cleaned.get("new_party_kind") or m.PartyKind.STATE
+        if kind == m.PartyKind.STATE:
+            code = code.upper()  # ISO codes are uppercase: "mex" is MEX
+        if not name:
+            self.add_error("new_party_name", "Give the party's name.")
+        if not code:
+            self.add_error("new_party_code", "Give a short code.")
+        if not name or not code:
+            return None
+        same = m.Party.objects.filter(Q(name__iexact=name) | Q(code__iexact=code))[:2]
+        for party in same:
+            field = "new_party_name" if party.name.lower() == name.lower() else "new_party_code"
+            self.add_error(
+                field, f"{party.name} is already in the tracker ({party.code}): pick it above."
+            )
+        if same:
+            return None
+        party = m.Party(name=name, code=code, kind=kind)
+        try:
+            party.full_clean(validate_unique=False)
+        except forms.ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(f"new_party_{field}" if field != "__all__" else None, messages)
+            return None
+        self.near_parties = list(m.Party.objects.near(name, code)[:5])
+        if self.near_parties and not cleaned.get("new_party_anyway"):
+            names = ", ".join(f"{p.name} ({p.code})" for p in self.near_parties)
+            self.add_error(
+                "new_party_name",
+                f"Is it one already in the tracker: {names}? Pick it above, or tick "
+                "“Add it anyway”.",
+            )
+            return None
+        return party
+
+    def parties_chosen(self) -> list[m.Party]:
+        """The parties the commitment rows offer a role for: the meeting's parties as the form
+        holds them (posted, or stored), and any party already holding a role in one of its
+        commitments (so that a role is never kept out of sight). Bounded by what the meeting
+        names, never every party in the tracker; one query."""
+        ids = []
+        if self.is_bound:
+            values = self["parties"].value() or []
+            ids = [v for v in map(str, values) if v.isdigit() and len(v) < 19]
+        chosen = Q(pk__in=ids)
+        if self.instance.pk:
+            chosen |= Q(commitment_roles__commitment__meeting=self.instance)
+            if not self.is_bound:
+                chosen |= Q(meetings=self.instance)
+        return list(m.Party.objects.filter(chosen).distinct().order_by("name"))
 
 
 class CommitmentRowForm(VersionedForm):
@@ -178,6 +267,144 @@ CommitmentRows = forms.inlineformset_factory(
     # ("submit at most …") instead of rendering thousands of rows.
     max_num=MAX_ROWS,
     absolute_max=MAX_ROWS,
+    validate_max=True,
+)
+
+
+class ParticipantRowForm(ModelForm):
+    """One participant of the meeting form: a person of the meeting's team, picked by search or
+    typed as a new name (created on saving, for the meeting's team), the office they held then,
+    the party they acted for and their role at the meeting."""
+
+    new_person = forms.CharField(
+        label="Or a new person",
+        required=False,
+        max_length=200,
+        help_text="Their name, when they are not in the tracker yet.",
+    )
+
+    class Meta(ModelForm.Meta):
+        model = m.Participant
+        fields = ["person", "new_person", "office", "party", "role"]
+        labels = {
+            "office": "Office held then",
+            "party": "Acting for",
+            "role": "Role at the meeting",
+        }
+        widgets = {
+            "person": SearchSelect(search_fields=("name", "current_office"), include="#id_team"),
+            "party": SearchSelect(search_fields=("name", "code")),
+        }
+
+    def __init__(self, *args, persons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = persons
+        self.fields["person"].required = False  # or a new person's name
+        self.fields["person"].empty_label = "Pick a person"
+        self.fields["party"].queryset = m.Party.objects.all()
+        self.fields["party"].required = False  # else the person's usual party
+        self.fields["party"].empty_label = "Their usual party"
+        self.fields["office"].required = False  # else the person's current office
+        self.fields["role"].choices = [("", "Choose a role"), *m.ParticipantRole.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        person, name = cleaned.get("person"), (cleaned.get("new_person") or "").strip()
+        cleaned["new_person"] = name
+        if person and name:
+            self.add_error("new_person", "Pick a person or type a new name, not both.")
+        elif name and (same := list(self.fields["person"].queryset.filter(name__iexact=name)[:3])):
+            # Offered in the list above, so that it is one choice away, with JavaScript or not.
+            self.fields["person"].widget.offered = [(p.pk, str(p)) for p in same]
+            self.add_error(
+                "new_person",
+                f"{same[0].name} is already in the tracker: pick them in the list above (for "
+                "someone else of that name, add what tells them apart, e.g. their office).",
+            )
+        elif not person and not name and "person" not in self.errors:
+            self.add_error("person", "Pick a person, or type a new person's name below.")
+        # What the person's record says fills what the row leaves empty.
+        if person and not cleaned.get("office"):
+            cleaned["office"] = person.current_office
+        if person and not cleaned.get("party") and "party" not in self.errors:
+            cleaned["party"] = person.party
+        if not cleaned.get("office") and "office" not in self.errors:
+            self.add_error("office", "Give the office they held at the meeting.")
+        if not cleaned.get("party") and "party" not in self.errors:
+            self.add_error("party", "Pick the party they acted for.")
+        return cleaned
+
+    def _get_validation_exclusions(self):
+        # Unique per meeting is checked across the rows (``BaseParticipantRows.clean``), with a
+        # message on the row; the person may be new (no id yet).
+        return {*super()._get_validation_exclusions(), "person", "meeting"}
+
+    def label(self) -> str:
+        """Who the row names, for its legend and messages."""
+        if self.is_bound and hasattr(self, "cleaned_data"):
+            person = self.cleaned_data.get("person")
+            return str(person or self.cleaned_data.get("new_person") or "")
+        return str(self.instance.person) if self.instance.person_id else ""
+
+
+MAX_PARTICIPANTS = 200
+
+
+class BaseParticipantRows(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # As for commitment rows: only this meeting's participants are rows' ids.
+        pk = form.fields[self._pk_field.name]
+        form.fields[self._pk_field.name] = IdChoiceField(
+            self.get_queryset(),
+            initial=pk.initial,
+            required=False,
+            widget=pk.widget,
+            error_messages={
+                "invalid_choice": "This row is not one of this meeting's participants."
+            },
+        )
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove from the meeting"
+
+    def clean(self):
+        """A person is at a meeting once: a second row naming them is refused on that row."""
+        super().clean()
+        seen: set = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            if not form.has_changed() and form.instance.pk is None:
+                continue
+            person = form.cleaned_data.get("person")
+            name = form.cleaned_data.get("new_person", "")
+            key = ("id", person.pk) if person else ("new", name.casefold()) if name else None
+            if key is None:
+                continue
+            if key in seen:
+                field = "person" if person else "new_person"
+                form.add_error(field, f"{person or name} is listed twice: keep one row.")
+            seen.add(key)
+
+    def known_labels(self) -> None:
+        """Fetch every row's chosen person and party at once (see ``known_labels``)."""
+        for name in ("person", "party"):
+            known_labels([form[name] for form in self.forms])
+
+    def validate_unique(self):
+        pass  # said per row, in ``clean``
+
+
+ParticipantRows = forms.inlineformset_factory(
+    m.Meeting,
+    m.Participant,
+    form=ParticipantRowForm,
+    formset=BaseParticipantRows,
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=MAX_PARTICIPANTS,
+    absolute_max=MAX_PARTICIPANTS,
     validate_max=True,
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
 
 from .base import Check, Versioned, choice_check, track_history
 from .teams import Team, TeamScopedQuerySet
@@ -12,6 +12,23 @@ from .teams import Team, TeamScopedQuerySet
 class PartyKind(models.TextChoices):
     STATE = "state", "State"
     ORGANISATION = "organisation", "Organisation"
+
+
+class PartyQuerySet(models.QuerySet):
+    def near(self, name: str, code: str) -> PartyQuerySet:
+        """Parties that may be the one someone is about to add as ``name`` (``code``): a name
+        containing the other either way, or a code the same whatever the case, or a code
+        typed as the name ("EU"). For a warning, not a refusal: "Niger" is not "Nigeria"."""
+        return (
+            self.alias(typed=Value(name, output_field=models.CharField()))
+            .filter(
+                Q(name__icontains=name)
+                | Q(typed__icontains=F("name"))
+                | Q(code__iexact=code)
+                | Q(code__iexact=name)
+            )
+            .order_by("name", "pk")
+        )
 
 
 class Party(models.Model):
@@ -25,6 +42,8 @@ class Party(models.Model):
     )
     kind = models.CharField(max_length=20, choices=PartyKind.choices, default=PartyKind.STATE)
     history = track_history()
+
+    objects = PartyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

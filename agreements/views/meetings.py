@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Prefetch
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -21,10 +23,11 @@ from ..forms import (
     MeetingForm,
     MeetingLinkForm,
     MilestoneForm,
+    ParticipantRows,
     SourceForm,
     StatementForm,
 )
-from ..forms.meetings import MAX_ROWS
+from ..forms.meetings import MAX_PARTICIPANTS, MAX_ROWS
 from ..models import (
     BodyMembership,
     Claim,
@@ -34,6 +37,7 @@ from ..models import (
     Meeting,
     Participant,
     Party,
+    Person,
     Source,
     Statement,
     Theme,
@@ -100,26 +104,39 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _meeting_form(request, meeting)
 
 
+# Submit buttons that redraw the form with what was typed, saving nothing: one more commitment
+# row, one more participant row, the commitment rows' roles for the parties now chosen.
+REDRAWS = ("add_row", "add_participant", "refresh")
+
+
 def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    if request.method == "GET" and "row" in request.GET and wants_fragment(request):
-        return _empty_row(request, meeting)
+    if request.method == "GET" and wants_fragment(request):
+        if "row" in request.GET:
+            return _empty_row(request, meeting)
+        if "participant_row" in request.GET:
+            return _empty_participant(request, meeting)
+        if "_pick" in request.GET and (options := _pick(request, meeting)):
+            return options
     data = request.POST if request.method == "POST" else None
     if data is not None and "add_row" in data:
         data = _with_one_more_row(data)
+    if data is not None and "add_participant" in data:
+        data = _with_one_more_row(data, "participants")
     form = MeetingForm(data, instance=meeting, user=request.user)
-    rows = _rows(data, meeting)
-    adding_row = request.method == "POST" and "add_row" in request.POST
+    rows = _rows(data, meeting, form.parties_chosen())
+    participants = _participants(request, data, meeting)
+    redraw = request.method == "POST" and any(name in request.POST for name in REDRAWS)
     conflicts = []
-    if request.method == "POST" and not adding_row:
-        if form.is_valid() and rows.is_valid():
+    if request.method == "POST" and not redraw:
+        if form.is_valid() and rows.is_valid() and participants.is_valid():
             try:
-                meeting = _save_meeting(request, form, rows)
+                meeting = _save_meeting(request, form, rows, participants)
             except VersionConflict:
                 conflicts = _conflicts(form, rows)
-                form, rows = _on_top_of_current(request, meeting)
+                form, rows, participants = _on_top_of_current(request, meeting)
                 status = 409
             except ValidationError as refusal:
-                form.add_error(None, refusal)
+                _show_refusal(refusal, form)
                 status = 409
             else:
                 messages.success(request, f"Meeting “{meeting.title}” saved.")
@@ -128,13 +145,95 @@ def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
             status = 422
     else:
         status = 200
+        if redraw:
+            _unfinished(form, rows, participants)
+    participants.known_labels()
     context = {
         "form": form,
         "rows": rows,
+        "participants": participants,
         "meeting": meeting if meeting.pk else None,
         "conflicts": conflicts,
     }
-    return render_page(request, "agreements/meeting_form.html", context, status=status)
+    # Parties chosen (htmx): each commitment row's roles, swapped out of band; nothing else.
+    roles_only = request.method == "POST" and "refresh" in request.POST
+    return render_page(
+        request,
+        "agreements/meeting_form.html",
+        context | {"roles_oob": roles_only},
+        partial="every-party-roles" if roles_only else None,
+        status=status,
+    )
+
+
+def _unfinished(form: MeetingForm, *formsets) -> None:
+    """A redrawn form is being filled in, not saved: its fields show no errors yet (what is
+    wrong with the whole of it, a broken row count, still shows)."""
+    form._errors = ErrorDict()
+    for formset in formsets:
+        formset.non_form_errors()  # cleans the rows
+        for row in formset.forms:
+            row._errors = ErrorDict()
+        formset._errors = [row._errors for row in formset.forms]
+
+
+def _show_refusal(refusal: ValidationError, form: MeetingForm) -> None:
+    """A refusal of the save next to the field it names (the new party's, when someone added
+    the same party meanwhile), else above the form."""
+    if hasattr(refusal, "error_dict") and all(name in form.fields for name in refusal.error_dict):
+        for name, errors in refusal.error_dict.items():
+            form.add_error(name, errors)
+    else:  # a rule of the whole save (or a field no longer on the form): above the form
+        form.add_error(None, refusal.messages)
+
+
+def _team_id(request: HttpRequest, data, meeting: Meeting) -> int | None:
+    """The meeting's team as the form holds it: the team chosen on it, when the user may edit
+    that team; else the meeting's; else the user's only team (None while there is no telling).
+    """
+    teams = permissions.editable_teams(request.user)
+    chosen = (data if data is not None else request.GET).get("team", "")
+    valid = chosen.isdigit() and len(chosen) < 19
+    if valid and (found := teams.filter(pk=chosen).values_list("pk", flat=True).first()):
+        return found
+    if meeting.pk:
+        return meeting.team_id
+    only = list(teams.values_list("pk", flat=True)[:2])
+    return only[0] if len(only) == 1 else None
+
+
+def _participants(request: HttpRequest, data, meeting: Meeting):
+    """The participant rows; a row's person is one of the meeting's team's persons only.
+
+    A POST without the rows' management form (a form opened before participants were on it)
+    leaves the participants as they are, rather than refusing the whole meeting."""
+    if data is not None and "participants-TOTAL_FORMS" not in data:
+        data = data.copy()
+        data["participants-TOTAL_FORMS"] = data["participants-INITIAL_FORMS"] = "0"
+    team_id = _team_id(request, data, meeting)
+    persons = Person.objects.filter(team_id=team_id) if team_id else Person.objects.none()
+    existing = Participant.objects.filter(meeting=meeting) if meeting.pk else Participant.objects
+    return ParticipantRows(
+        data,
+        instance=meeting,
+        prefix="participants",
+        queryset=existing.select_related("person", "party").order_by("pk"),
+        form_kwargs={"persons": persons},
+    )
+
+
+PICKED_ROW = re.compile(r"participants-(\d{1,4})-(person|party)")
+
+
+def _pick(request: HttpRequest, meeting: Meeting) -> HttpResponse | None:
+    """The options of the form's pickers: the meeting's parties, and a participant row's person
+    (among the team's) or party, whichever row asks, added in place or not."""
+    name = request.GET["_pick"]
+    if match := PICKED_ROW.fullmatch(name):
+        forms = [_participant_row(request, meeting, int(match[1]))]
+    else:
+        forms = [MeetingForm(instance=meeting, user=request.user)]
+    return picker_options(request, *forms)
 
 
 def _conflicts(form: MeetingForm, rows) -> list[dict]:
@@ -152,7 +251,8 @@ def _conflicts(form: MeetingForm, rows) -> list[dict]:
 
 def _on_top_of_current(request: HttpRequest, meeting: Meeting):
     """The user's submitted values, re-bound with the current versions, so that saving again
-    applies them on top of the newer record (after the user has compared)."""
+    applies them on top of the newer record (after the user has compared). (Participant rows
+    carry no version: a row saved again says what the user typed.)"""
     data = request.POST.copy()
     meeting.refresh_from_db()
     data["version"] = meeting.version
@@ -161,12 +261,14 @@ def _on_top_of_current(request: HttpRequest, meeting: Meeting):
         pk = data.get(f"commitments-{i}-id")
         if pk and pk.isdigit() and int(pk) in current:
             data[f"commitments-{i}-version"] = current[int(pk)]
-    return MeetingForm(data, instance=meeting, user=request.user), _rows(data, meeting)
+    form = MeetingForm(data, instance=meeting, user=request.user)
+    return form, _rows(data, meeting, form.parties_chosen()), _participants(request, data, meeting)
 
 
-def _save_meeting(request: HttpRequest, form: MeetingForm, rows) -> Meeting:
-    """Hand the meeting and its changed rows (in the order shown) to the action that saves
-    them together; an empty new row, or an existing one left as it was, is left out."""
+def _save_meeting(request: HttpRequest, form: MeetingForm, rows, participants) -> Meeting:
+    """Hand the meeting, its changed rows (in the order shown) and its participants to the
+    action that saves them together; an empty new row, or an existing one left as it was, is
+    left out."""
     changed = []
     for position, row in enumerate(rows.forms, start=1):
         if row.has_changed():
@@ -178,18 +280,30 @@ def _save_meeting(request: HttpRequest, form: MeetingForm, rows) -> Meeting:
                     commitment, row.cleaned_data.get("version"), row.party_roles()
                 )
             )
+    attending, removed = [], []
+    for row in participants.forms:
+        if row.instance.pk and participants._should_delete_form(row):
+            removed.append(row.instance)
+        elif row.has_changed() and not participants._should_delete_form(row):
+            participant = row.save(commit=False)
+            participant.office = row.cleaned_data["office"]
+            participant.party = row.cleaned_data["party"]
+            attending.append(actions.ParticipantRow(participant, row.cleaned_data["new_person"]))
     return actions.save_meeting(
         meeting=form.save(commit=False),
         expected=form.cleaned_data.get("version"),
         parties=form.cleaned_data["parties"],
+        new_party=form.cleaned_data.get("new_party"),
         rows=changed,
+        participants=attending,
+        removed=removed,
         by=request.user,
     )
 
 
-def _rows(data, meeting: Meeting):
-    """The commitment rows; every row offers a role for each party (fetched once)."""
-    parties = list(Party.objects.order_by("name"))
+def _rows(data, meeting: Meeting, parties: list[Party]):
+    """The commitment rows; every row offers a role for each of the meeting's parties (as the
+    form holds them: fetched once, bounded by the meeting)."""
     existing = Commitment.objects.filter(meeting=meeting) if meeting.pk else Commitment.objects
     return CommitmentRows(
         data,
@@ -200,9 +314,9 @@ def _rows(data, meeting: Meeting):
     )
 
 
-def _with_one_more_row(data):
+def _with_one_more_row(data, prefix: str = "commitments"):
     data = data.copy()
-    key = "commitments-TOTAL_FORMS"
+    key = f"{prefix}-TOTAL_FORMS"
     total = data.get(key, "")
     # A total the formset cannot read stays as it is: the formset then says the form is broken.
     if total.isdigit() and len(total) < 4:
@@ -215,7 +329,7 @@ def _empty_row(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         index = max(0, min(int(request.GET["row"]), MAX_ROWS - 1))
     except ValueError:
         return HttpResponse("Bad row number.", status=400)
-    rows = _rows(None, meeting)
+    rows = _rows(None, meeting, _parties_asked(request, meeting))
     # Built like the formset's empty_form, with a real row number in place of __prefix__.
     row = rows.form(
         auto_id=rows.auto_id,
@@ -233,6 +347,43 @@ def _empty_row(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         "oob": True,
     }
     return render_page(request, "agreements/meeting_form.html", context, partial="commitment-row")
+
+
+def _parties_asked(request: HttpRequest, meeting: Meeting) -> list[Party]:
+    """The parties an added commitment row offers roles for: those chosen on the form (sent
+    along with "Add commitment"), else the meeting's."""
+    form = MeetingForm(
+        request.GET if "parties" in request.GET else None, instance=meeting, user=request.user
+    )
+    return form.parties_chosen()
+
+
+def _participant_row(request: HttpRequest, meeting: Meeting, index: int):
+    """An empty participant row numbered ``index``, built like the formset's empty form."""
+    rows = _participants(request, None, meeting)
+    return rows.form(
+        auto_id=rows.auto_id,
+        prefix=rows.add_prefix(index),
+        empty_permitted=True,
+        use_required_attribute=False,
+        **rows.get_form_kwargs(None),
+    )
+
+
+def _empty_participant(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """``?participant_row=N`` (htmx, from "Add participant"): one empty participant row."""
+    try:
+        index = max(0, min(int(request.GET["participant_row"]), MAX_PARTICIPANTS - 1))
+    except ValueError:
+        return HttpResponse("Bad row number.", status=400)
+    context = {
+        "participant": _participant_row(request, meeting, index),
+        "index": index,
+        "number": index + 1,
+        "total": index + 1,
+        "oob": True,
+    }
+    return render_page(request, "agreements/meeting_form.html", context, partial="participant-row")
 
 
 # --- A meeting's page -------------------------------------------------------------------------

@@ -34,10 +34,18 @@ def test_recording_a_meeting_with_rows_added_in_place(page, editor, us, mexico):
     page.get_by_label("Title:", exact=True).first.fill("Border security talks")
     page.get_by_label("Start date").fill("2025-09-03")
     page.get_by_label("Outcome type").select_option("reaffirmation")
-    page.get_by_role("checkbox", name="Mexico").check()
-    page.get_by_role("checkbox", name="United States").check()
-
     rows = page.locator("fieldset.commitment-row")
+    # The parties are picked by search; choosing them redraws the rows with a role for each.
+    htmx_settled(page)
+    parties = page.get_by_role("listbox", name="Parties")
+    for typed, name in (("mex", "Mexico"), ("united", "United States")):
+        page.get_by_label("Parties: type to find").fill(typed)
+        expect(parties.locator("option", has_text=name)).to_have_count(1)
+        chosen = parties.evaluate("s => [...s.selectedOptions].map(o => o.label)")
+        parties.select_option(label=[*chosen, name])
+        expect(rows.nth(0).get_by_label(name)).to_be_visible()
+        htmx_settled(page)
+
     rows.nth(0).get_by_label("Title").fill("Halt fentanyl")
     rows.nth(0).get_by_label("Theme").select_option("drugs")
     rows.nth(0).get_by_label("Text").fill("Disrupt shipments of fentanyl")
@@ -63,6 +71,51 @@ def test_recording_a_meeting_with_rows_added_in_place(page, editor, us, mexico):
     assert page.get_by_role("link", name="Stop guns").is_visible()
     meeting = Meeting.objects.get()
     assert meeting.commitments.count() == 2
+
+
+def test_adding_a_participant_row_in_place_and_finding_a_person(page, editor, team, us, mexico):
+    rubio = Person.objects.create(
+        team=team, name="Marco Rubio", party=us, current_office="Secretary of State"
+    )
+    meeting = make_meeting(team, title="Border security talks")
+    meeting.parties.set([us, mexico])
+    sign_in(page, "editor", PASSWORD)
+    page.goto(f"/meetings/{meeting.pk}/edit/")
+    page.evaluate("window.__marker = 1")
+    rows = page.locator("fieldset.participant-row")
+    first = rows.nth(0)
+    htmx_settled(page)
+    first.get_by_label("Person: type to find").fill("rubio")
+    person = first.get_by_role("combobox", name="Person")
+    expect(person.locator("option", has_text="Marco Rubio")).to_have_count(1)
+    person.select_option(label="Marco Rubio")
+    first.get_by_label("Role at the meeting").select_option("delegate")
+
+    page.get_by_role("button", name="Add participant").click()
+    rows.nth(1).wait_for()
+    htmx_settled(page)
+    assert page.evaluate("window.__marker") == 1  # no full page load
+    expect(page.locator("#id_participants-TOTAL_FORMS")).to_have_value("2")
+    second = rows.nth(1)
+    second.get_by_label("Or a new person").fill("Claudia Sheinbaum")
+    second.get_by_label("Office held then").fill("President of Mexico")
+    second.get_by_label("Acting for: type to find").fill("mex")
+    acting = second.get_by_role("combobox", name="Acting for")
+    expect(acting.locator("option", has_text="Mexico")).to_have_count(1)
+    acting.select_option(label="Mexico")
+    second.get_by_label("Role at the meeting").select_option("host")
+    page.get_by_role("button", name="Save meeting").first.click()
+    page.get_by_role("heading", name="Border security talks").wait_for()
+    seen = {
+        (p.person.name, p.office, p.party.code, p.role)
+        for p in Participant.objects.select_related("person", "party")
+    }
+    assert seen == {
+        ("Marco Rubio", "Secretary of State", "US", "delegate"),
+        ("Claudia Sheinbaum", "President of Mexico", "MX", "host"),
+    }
+    assert Person.objects.get(name="Claudia Sheinbaum").team == team
+    assert rubio.participations.get().meeting == meeting
 
 
 def meeting_with_every_kind_of_child(team, us, mexico) -> Meeting:
@@ -126,7 +179,11 @@ def test_meeting_pages_have_no_accessibility_violations(page, editor, team, us, 
     page.goto("/meetings/new/")
     page.get_by_role("button", name="Add commitment").click()
     page.locator("fieldset.commitment-row").nth(1).wait_for()
-    assert axe_violations(page) == "", "the form with an added row"
+    page.get_by_role("button", name="Add participant").click()
+    page.locator("fieldset.participant-row").nth(1).wait_for()
+    assert axe_violations(page) == "", "the form with added rows"
+    page.get_by_label("Name:", exact=True).fill("Mexico City")
+    page.get_by_label("Short code").fill("CDMX")
     page.get_by_role("button", name="Save meeting").first.click()
     expect(page.get_by_text("Please correct the fields marked below")).to_be_visible()
     assert axe_violations(page) == "", "the form with errors"

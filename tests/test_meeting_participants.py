@@ -1,0 +1,488 @@
+"""The meeting form's participants (person, office held then, party, role; a person picked or
+created on the spot) and its parties (picked, or added when not in the tracker yet), with and
+without JavaScript."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from agreements.models import Meeting, Participant, Party, Person
+from tests.conftest import HTMX, make_commitment, make_meeting, make_party, meeting_data
+
+pytestmark = pytest.mark.django_db
+
+NEW = "/meetings/new/"
+
+
+def _edit(meeting) -> str:
+    return reverse("agreements:meeting_edit", args=[meeting.pk])
+
+
+def edit_data(meeting, us, mexico, participants: list[Participant], **changes) -> dict:
+    """The edit form's POST body with the meeting's participants as stored, then ``changes``."""
+    data = meeting_data(meeting.team, us, mexico, [], version=meeting.version)
+    data |= {
+        "participants-TOTAL_FORMS": str(len(participants)),
+        "participants-INITIAL_FORMS": str(len(participants)),
+    }
+    for i, p in enumerate(participants):
+        data |= {
+            f"participants-{i}-id": p.pk,
+            f"participants-{i}-person": p.person_id,
+            f"participants-{i}-office": p.office,
+            f"participants-{i}-party": p.party_id,
+            f"participants-{i}-role": p.role,
+        }
+    return data | changes
+
+
+@pytest.fixture
+def rubio(team, us) -> Person:
+    return Person.objects.create(
+        team=team, name="Marco Rubio", party=us, current_office="Secretary of State"
+    )
+
+
+# Participants ---------------------------------------------------------------------------------
+
+
+def test_a_meeting_is_recorded_with_a_picked_person_and_one_created_on_the_spot(
+    client, editor, team, us, mexico, rubio
+):
+    client.force_login(editor)
+    people = [
+        {"person": rubio.pk, "office": "Secretary of State", "party": us.pk, "role": "delegate"},
+        {
+            "new_person": "Claudia Sheinbaum",
+            "office": "President of Mexico",
+            "party": mexico.pk,
+            "role": "host",
+        },
+    ]
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=people))
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    seen = {
+        (p.person.name, p.office, p.party.code, p.role)
+        for p in meeting.participants.select_related("person", "party")
+    }
+    assert seen == {
+        ("Marco Rubio", "Secretary of State", "US", "delegate"),
+        ("Claudia Sheinbaum", "President of Mexico", "MX", "host"),
+    }
+    sheinbaum = Person.objects.get(name="Claudia Sheinbaum")
+    assert (sheinbaum.team, sheinbaum.party, sheinbaum.current_office) == (
+        team,
+        mexico,
+        "President of Mexico",
+    )
+    assert sheinbaum.history.get().history_user == editor  # traceable, as every write
+
+
+def test_a_picked_persons_office_and_party_fill_what_the_row_leaves_empty(
+    client, editor, team, us, mexico, rubio
+):
+    client.force_login(editor)
+    people = [{"person": rubio.pk, "role": "delegate"}]
+    assert (
+        client.post(NEW, meeting_data(team, us, mexico, [], participants=people)).status_code == 302
+    )
+    participant = Participant.objects.get()
+    assert (participant.office, participant.party) == ("Secretary of State", us)
+
+
+def test_a_row_without_office_party_or_person_says_so_next_to_each_field_and_keeps_input(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    people = [{"new_person": "Rosa Icela Rodríguez", "role": "delegate"}, {"role": "host"}]
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=people))
+    assert response.status_code == 422
+    rows = response.context["participants"].forms
+    assert rows[0].errors == {
+        "office": ["Give the office they held at the meeting."],
+        "party": ["Pick the party they acted for."],
+    }
+    assert rows[1].errors["person"] == ["Pick a person, or type a new person's name below."]
+    html = response.content.decode()
+    assert 'value="Rosa Icela Rodríguez"' in html
+    assert 'id="id_participants-0-office_error"' in html
+    assert not Meeting.objects.exists() and not Person.objects.exists()
+
+
+def test_a_person_listed_twice_is_refused_on_the_second_row(
+    client, editor, team, us, mexico, rubio
+):
+    client.force_login(editor)
+    row = {"person": rubio.pk, "office": "Secretary of State", "party": us.pk, "role": "delegate"}
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=[row, row]))
+    assert response.status_code == 422
+    rows = response.context["participants"].forms
+    assert rows[0].errors == {}
+    assert rows[1].errors["person"] == ["Marco Rubio is listed twice: keep one row."]
+    assert not Meeting.objects.exists()
+
+
+def test_a_new_name_already_in_the_team_is_refused_and_offered_to_pick(
+    client, editor, team, us, mexico, rubio
+):
+    client.force_login(editor)
+    row = {"new_person": "marco rubio", "office": "Secretary", "party": us.pk, "role": "delegate"}
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=[row]))
+    assert response.status_code == 422
+    assert (
+        "Marco Rubio is already in the tracker"
+        in response.context["participants"].forms[0].errors["new_person"][0]
+    )
+    assert f'<option value="{rubio.pk}">Marco Rubio</option>' in response.content.decode()
+    assert Person.objects.count() == 1
+
+
+def test_another_teams_person_is_an_invalid_choice_and_never_shown(
+    client, editor, team, other_team, us, mexico
+):
+    """Which officials a desk follows is its business (security 6)."""
+    theirs = Person.objects.create(team=other_team, name="Marco Rubio", party=us)
+    client.force_login(editor)
+    row = {"person": theirs.pk, "office": "Secretary of State", "party": us.pk, "role": "delegate"}
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=[row]))
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.context["participants"].forms[0].errors["person"][0]
+    assert "Marco Rubio" not in response.content.decode()
+    found = client.get(
+        NEW, {"_pick": "participants-0-person", "find": "rubio", "team": team.pk}, **HTMX
+    )
+    assert f'value="{theirs.pk}"' not in found.content.decode()
+    # Nor does naming the other team in the search reach its persons.
+    found = client.get(
+        NEW, {"_pick": "participants-0-person", "find": "rubio", "team": other_team.pk}, **HTMX
+    )
+    assert f'value="{theirs.pk}"' not in found.content.decode()
+    assert not Participant.objects.exists()
+
+
+def test_the_form_serves_its_person_and_party_pickers_for_any_row(
+    client, editor, meeting, team, us, rubio
+):
+    Person.objects.create(team=team, name="Juan de la Fuente", party=us)
+    eu = make_party("EU", name="European Union", kind="organisation")
+    client.force_login(editor)
+    for url in (NEW, _edit(meeting)):
+        page = client.get(url).content.decode()
+        assert "Juan de la Fuente" not in page  # no select of every person
+        found = client.get(url, {"_pick": "participants-7-person", "find": "rubio"}, **HTMX)
+        html = found.content.decode()
+        assert f'value="{rubio.pk}"' in html and "Fuente" not in html
+        found = client.get(url, {"_pick": "participants-7-party", "find": "europ"}, **HTMX)
+        assert f'value="{eu.pk}"' in found.content.decode()
+        found = client.get(url, {"_pick": "parties", "find": "EU"}, **HTMX)
+        assert f'value="{eu.pk}"' in found.content.decode()
+
+
+def test_add_participant_fragment_returns_the_next_row_and_updates_the_count(client, editor):
+    client.force_login(editor)
+    html = client.get(NEW, {"participant_row": 2}, **HTMX).content.decode()
+    assert "<html" not in html
+    assert 'name="participants-2-new_person"' in html
+    assert 'id="id_participants-TOTAL_FORMS" hx-swap-oob="true"' in html and 'value="3"' in html
+    assert "?participant_row=3" in html
+    assert "New participant 3" in html
+    assert client.get(NEW, {"participant_row": "x"}, **HTMX).status_code == 400
+
+
+def test_add_participant_without_javascript_keeps_everything_typed(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    row = {"new_person": "Claudia Sheinbaum", "office": "President", "role": "host"}
+    data = meeting_data(team, us, mexico, [], participants=[row]) | {"add_participant": "1"}
+    response = client.post(NEW, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="participants-1-new_person"' in html and 'value="Claudia Sheinbaum"' in html
+    assert "errorlist" not in html
+    assert not Meeting.objects.exists()
+
+
+def test_editing_changes_a_participant_and_removes_another(
+    client, editor, meeting, us, mexico, rubio
+):
+    fuente = Person.objects.create(team=meeting.team, name="Juan de la Fuente", party=mexico)
+    kept = Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="Secretary of State", role="delegate"
+    )
+    gone = Participant.objects.create(
+        meeting=meeting, person=fuente, party=mexico, office="Foreign Minister", role="delegate"
+    )
+    client.force_login(editor)
+    page = client.get(_edit(meeting)).content.decode()
+    assert "Participant: Marco Rubio" in page and "Remove from the meeting" in page
+    data = edit_data(
+        meeting,
+        us,
+        mexico,
+        [kept, gone],
+        **{"participants-0-role": "head_of_delegation", "participants-1-DELETE": "on"},
+    )
+    assert client.post(_edit(meeting), data).status_code == 302
+    assert list(meeting.participants.values_list("person__name", "role")) == [
+        ("Marco Rubio", "head_of_delegation")
+    ]
+    removal = Participant.history.filter(id=gone.pk).latest("history_date")
+    assert (removal.history_type, removal.history_user) == ("-", editor)
+
+
+def test_a_person_removed_from_one_row_may_be_added_in_another(
+    client, editor, meeting, us, mexico, rubio
+):
+    was = Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="Senator", role="observer"
+    )
+    client.force_login(editor)
+    data = edit_data(meeting, us, mexico, [was], **{"participants-0-DELETE": "on"})
+    data |= {
+        "participants-TOTAL_FORMS": "2",
+        "participants-1-person": rubio.pk,
+        "participants-1-office": "Secretary of State",
+        "participants-1-party": us.pk,
+        "participants-1-role": "delegate",
+    }
+    assert client.post(_edit(meeting), data).status_code == 302
+    assert list(meeting.participants.values_list("office", flat=True)) == ["Secretary of State"]
+
+
+def test_a_post_without_participant_rows_leaves_the_participants_alone(
+    client, editor, meeting, us, mexico, rubio
+):
+    Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="Secretary of State", role="delegate"
+    )
+    client.force_login(editor)
+    data = meeting_data(meeting.team, us, mexico, [], version=meeting.version)
+    del data["participants-TOTAL_FORMS"], data["participants-INITIAL_FORMS"]
+    assert client.post(_edit(meeting), data).status_code == 302
+    assert meeting.participants.count() == 1
+
+
+def test_another_meetings_participant_is_not_a_row_of_this_one(
+    client, editor, meeting, team, us, mexico, rubio
+):
+    elsewhere = Participant.objects.create(
+        meeting=make_meeting(team), person=rubio, party=us, office="Senator", role="observer"
+    )
+    client.force_login(editor)
+    data = edit_data(meeting, us, mexico, [elsewhere], **{"participants-0-role": "host"})
+    response = client.post(_edit(meeting), data)
+    assert response.status_code == 422
+    assert "This row is not one of this meeting&#x27;s participants." in response.content.decode()
+    # Ticked "remove", it removes nothing: it is no row of this meeting.
+    client.post(_edit(meeting), data | {"participants-0-DELETE": "on"})
+    elsewhere.refresh_from_db()
+    assert elsewhere.role == "observer"
+
+
+def test_the_edit_form_costs_the_same_queries_with_5_or_50_participants(
+    client, editor, meeting, us, queries
+):
+    def fill(n: int) -> None:
+        start = Person.objects.count()
+        for i in range(n):
+            person = Person.objects.create(team=meeting.team, name=f"Delegate {start + i}")
+            Participant.objects.create(
+                meeting=meeting, person=person, party=us, office="Adviser", role="delegate"
+            )
+
+    client.force_login(editor)
+    queries.stay_flat(client, fill, _edit(meeting))
+
+
+def test_commitment_rows_offer_roles_for_the_meetings_parties_only(
+    client, editor, meeting, us, mexico, queries
+):
+    make_commitment(meeting, parties=[us])
+    client.force_login(editor)
+
+    def fill(n: int) -> None:
+        start = Party.objects.count()
+        for i in range(start, start + n):
+            Party.objects.create(name=f"Organisation {i}", code=f"ORG{i}", kind="organisation")
+
+    queries.stay_flat(client, fill, _edit(meeting))
+    rows = client.get(_edit(meeting)).context["rows"]
+    assert {f.label for f in rows.forms[0].party_role_fields()} == {"United States", "Mexico"}
+
+
+def test_choosing_parties_redraws_the_commitment_rows_with_their_roles(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, [{"title": "Halt fentanyl"}], parties=[mexico.pk])
+    response = client.post(NEW, data | {"refresh": "1"})
+    assert response.status_code == 200
+    assert [f.label for f in response.context["rows"].forms[0].party_role_fields()] == ["Mexico"]
+    assert 'value="Halt fentanyl"' in response.content.decode()
+    assert not Meeting.objects.exists()
+    # With htmx, only each row's roles come back, swapped out of band: typed text is not touched.
+    html = client.post(NEW, data | {"refresh": "1"}, **HTMX).content.decode()
+    assert "<html" not in html and "Halt fentanyl" not in html
+    assert 'id="roles-commitments-0" hx-swap-oob="true"' in html
+    assert f'name="commitments-0-role_{mexico.pk}"' in html
+    # An added commitment row offers the parties sent along with "Add commitment".
+    html = client.get(NEW, {"row": 1, "parties": [us.pk]}, **HTMX).content.decode()
+    assert f'name="commitments-1-role_{us.pk}"' in html
+    assert f'name="commitments-1-role_{mexico.pk}"' not in html
+
+
+# Parties added on the spot --------------------------------------------------------------------
+
+
+def new_party(**fields) -> dict:
+    return {f"new_party_{name}": value for name, value in fields.items()}
+
+
+def test_a_party_not_in_the_tracker_is_added_and_made_one_of_the_meetings_parties(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, [], parties=[us.pk]) | new_party(
+        name="Canada", kind="state", code="can"
+    )
+    assert client.post(NEW, data).status_code == 302
+    canada = Party.objects.get(name="Canada")
+    assert canada.code == "CAN"  # a state's ISO code, uppercase
+    assert set(Meeting.objects.get().parties.all()) == {us, canada}
+    record = canada.history.get()
+    assert record.history_user == editor
+    assert "Border security talks" in record.history_change_reason
+
+
+def test_a_party_added_alone_is_enough(client, editor, team, us, mexico):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, [], parties=[]) | new_party(
+        name="European Union", kind="organisation", code="EU"
+    )
+    assert client.post(NEW, data).status_code == 302
+    assert [p.code for p in Meeting.objects.get().parties.all()] == ["EU"]
+    response = client.post(NEW, meeting_data(team, us, mexico, [], parties=[]))
+    assert response.context["form"].errors["parties"] == [
+        "Pick at least one party, or add one below."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "field"),
+    [
+        ({"name": "mexico", "kind": "state", "code": "MEX"}, "new_party_name"),
+        ({"name": "United Mexican States", "kind": "state", "code": "mx"}, "new_party_code"),
+    ],
+)
+def test_a_party_already_in_the_tracker_is_refused_next_to_the_field(
+    client, editor, team, us, mexico, typed, field
+):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, []) | new_party(**typed)
+    response = client.post(NEW, data)
+    assert response.status_code == 422
+    assert response.context["form"].errors[field] == [
+        "Mexico is already in the tracker (MX): pick it above."
+    ]
+    html = response.content.decode()
+    assert f'value="{typed["name"]}"' in html  # what was typed is kept
+    assert Party.objects.count() == 2 and not Meeting.objects.exists()
+
+
+def test_a_party_that_looks_like_one_in_the_tracker_needs_a_confirmation(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, []) | new_party(
+        name="Mexico City government", kind="organisation", code="CDMX"
+    )
+    response = client.post(NEW, data)
+    assert response.status_code == 422
+    error = response.context["form"].errors["new_party_name"][0]
+    assert "Mexico (MX)" in error and "Add it anyway" in error
+    assert 'name="new_party_anyway"' in response.content.decode()
+    assert client.post(NEW, data | {"new_party_anyway": "on"}).status_code == 302
+    assert Party.objects.filter(code="CDMX").exists()
+
+
+def test_a_states_code_must_be_an_iso_code(client, editor, team, us, mexico):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, []) | new_party(name="Canada", kind="state", code="CAN1")
+    response = client.post(NEW, data)
+    assert response.status_code == 422
+    assert "ISO 3166" in response.context["form"].errors["new_party_code"][0]
+    assert not Party.objects.filter(name="Canada").exists()
+
+
+def test_a_party_added_meanwhile_by_someone_else_is_said_next_to_the_field(
+    client, editor, team, us, mexico, monkeypatch
+):
+    """The form saw no Canada; someone adds it before the save: refused, nothing saved."""
+    from agreements.forms.meetings import MeetingForm
+
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, []) | new_party(name="Canada", kind="state", code="CA")
+    original = MeetingForm._new_party
+
+    def racing(self, cleaned):
+        party = original(self, cleaned)
+        Party.objects.create(name="Canada", code="CAN")
+        return party
+
+    monkeypatch.setattr(MeetingForm, "_new_party", racing)
+    response = client.post(NEW, data)
+    assert response.status_code == 409
+    assert response.context["form"].errors["new_party_name"] == [
+        "Canada is already in the tracker (CAN): pick it above."
+    ]
+    assert not Meeting.objects.exists()
+
+
+def test_an_editor_of_two_teams_is_offered_the_persons_of_the_team_chosen_on_the_form(
+    client, team, other_team, us, mexico
+):
+    from agreements.models import TeamMembership, TeamRole
+
+    from .conftest import make_user
+
+    both = make_user("both", team=team, role=TeamRole.EDITOR)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    ours = Person.objects.create(team=team, name="Marco Rubio", party=us)
+    theirs = Person.objects.create(team=other_team, name="Marco Rubio", party=us)
+    client.force_login(both)
+
+    def found(team_id) -> str:
+        query = {"_pick": "participants-0-person", "find": "rubio", "team": team_id}
+        return client.get(NEW, query, **HTMX).content.decode()
+
+    assert f'value="{ours.pk}"' in found(team.pk) and f'value="{theirs.pk}"' not in found(team.pk)
+    assert f'value="{theirs.pk}"' in found(other_team.pk)
+    row = {"person": theirs.pk, "office": "Secretary of State", "party": us.pk, "role": "delegate"}
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=[row]))
+    assert response.status_code == 422  # a person of the other team is no choice for this one
+    assert not Meeting.objects.exists()
+
+
+def test_a_refusal_of_the_save_about_a_row_is_said_above_the_form_not_a_500(
+    client, editor, team, us, mexico, rubio, monkeypatch
+):
+    """Rows may be stale (someone added the person meanwhile): the action's refusal, keyed
+    by a row's field, is shown with everything typed kept."""
+    from django.core.exceptions import ValidationError
+
+    from agreements import actions
+
+    def refuse(**kwargs):
+        raise ValidationError({"person": "Marco Rubio is already a participant of this meeting."})
+
+    monkeypatch.setattr(actions, "save_meeting", refuse)
+    client.force_login(editor)
+    row = {"person": rubio.pk, "office": "Secretary of State", "party": us.pk, "role": "delegate"}
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=[row]))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Marco Rubio is already a participant of this meeting." in html
+    assert 'value="Border security talks"' in html
