@@ -146,8 +146,7 @@ class SearchSelect(FastSelect):
             '<input type="search" name="find" form="" id="{}_find" class="picker-find" '
             'autocomplete="off" placeholder="Type to find" aria-label="{}: type to find" '
             'aria-controls="{}" hx-get="?_pick={}" hx-trigger="input changed delay:250ms, search" '
-            'hx-target="#{}" hx-swap="innerHTML" hx-include="{}" hx-sync="this:replace" '
-            'hx-on:change="event.stopPropagation()">',
+            'hx-target="#{}" hx-swap="innerHTML" hx-include="{}" hx-sync="this:replace">',
             select_id,
             field.label or name,
             select_id,

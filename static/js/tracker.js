@@ -26,6 +26,12 @@
     show((reasons[xhr.status] || "The server could not complete the request") +
       " (HTTP " + xhr.status + "). Nothing you typed was lost.");
   });
+  // A picker's search box (forms/base.py, SearchSelect) belongs to no form: what is typed in it
+  // must not set off its form's own "change" trigger (a filter form would reload its table).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.classList && target.classList.contains("picker-find")) event.stopPropagation();
+  }, true);
   document.addEventListener("htmx:sendError", function () {
     show("The server could not be reached. Check the connection and try again; nothing you typed was lost.");
   });

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from agreements.actions import submit_draft, submit_update
 from agreements.models import Milestone, MilestoneStatus, ProgressUpdate
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, htmx_settled, sign_in
 from tests.conftest import PASSWORD, make_body, make_commitment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -143,10 +143,17 @@ def test_picking_a_body_by_typing_filters_the_list(page, editor, meeting):
     sign_in(page, "editor", PASSWORD)
     page.goto("/commitments/")
     mark_page(page)
+    lists = []
+    page.on(
+        "request", lambda r: "_pick" not in r.url and "/commitments/?" in r.url and lists.append(r)
+    )
     page.get_by_label("Body: type to find").fill("secur")
     select = page.locator("#id_body")
     expect(select.locator("option", has_text="Security Implementation Group")).to_have_count(1)
     expect(select.locator("option", has_text="Migration")).to_have_count(0)
+    page.get_by_label("Body: type to find").blur()  # its "change" is the search box's own
+    htmx_settled(page)
+    assert lists == []  # typing to find did not reload the list
     select.select_option(str(body.pk))
     page.wait_for_url(f"**body={body.pk}**")
     table = page.locator("#commitment-table")
