@@ -132,3 +132,26 @@ CLAIMS: list[Column] = [
     ("team", lambda c: c.team.name),
     ("updated_at", lambda c: c.updated_at),
 ]
+
+
+def _of(milestone: m.Milestone) -> str:
+    if milestone.commitment_id:
+        return f"commitment: {milestone.commitment.title}"
+    return f"body: {milestone.body.name}"
+
+
+MILESTONES: list[Column] = [
+    ("id", lambda ms: ms.pk),
+    ("title", lambda ms: ms.title),
+    ("due_date", lambda ms: ms.due_date),
+    ("first_due_date", lambda ms: ms.original_due_date),
+    ("status", lambda ms: ms.get_status_display()),
+    (
+        "overdue",
+        lambda ms: ms.status == m.MilestoneStatus.PLANNED and ms.due_date < timezone.localdate(),
+    ),
+    ("completed_on", lambda ms: ms.completed_on),
+    ("owner", lambda ms: ms.owner),
+    ("of", _of),
+    ("meeting", lambda ms: ms.meeting.title),
+]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("commitments/", views.commitment_list, name="commitment_list"),
     path("commitments/<int:pk>/", views.commitment_detail, name="commitment_detail"),
+    path("milestones/", views.milestone_list, name="milestone_list"),
     path("bodies/", views.body_list, name="body_list"),
     path("bodies/<int:pk>/", views.body_detail, name="body_detail"),
     path("claims/", views.claim_list, name="claim_list"),

@@ -60,6 +60,8 @@ LIST_PARAMS = [
     "stalled",
     "sort",
     "page",
+    "when",
+    "format",
 ]
 
 
@@ -68,7 +70,17 @@ def no_server_error(response) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/commitments/", "/meetings/", "/bodies/", "/claims/", "/reviews/", "/search/", "/"]
+    "path",
+    [
+        "/commitments/",
+        "/meetings/",
+        "/milestones/",
+        "/bodies/",
+        "/claims/",
+        "/reviews/",
+        "/search/",
+        "/",
+    ],
 )
 def test_list_parameters_never_cause_a_server_error(client, editor, records, path):
     client.force_login(editor)

@@ -95,6 +95,7 @@ MATRIX: dict[str, Row] = {
         },
         outsider_get=404,
     ),
+    "milestone_list": Row(),
     "body_list": Row(
         posts={
             "save": lambda w: {

@@ -26,6 +26,7 @@ SMALL = {
     "agreements_commitmenttally",
     "agreements_compliancetally",
     "agreements_party",
+    "agreements_theme",
 }
 
 PAGES = [
@@ -41,6 +42,8 @@ PAGES = [
     "/commitments/?sort=meeting",
     "/commitments/?q=fentanyl",
     "/meetings/",
+    "/milestones/",
+    "/milestones/?when=overdue",
     "/bodies/",
     "/claims/",
     "/reviews/",

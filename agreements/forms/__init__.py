@@ -26,4 +26,5 @@ from .meetings import (
     SourceForm,
     StatementForm,
 )
+from .milestones import MilestoneFilterForm
 from .reviews import ReviewForm

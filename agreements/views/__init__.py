@@ -13,6 +13,7 @@ from .commitments import commitment_detail, commitment_list
 from .dashboard import dashboard
 from .history import record_history
 from .meetings import meeting_create, meeting_detail, meeting_edit, meeting_list
+from .milestones import milestone_list
 from .reviews import review_queue
 from .search import search_page
 

@@ -30,6 +30,7 @@ def every_page() -> list[str]:
         "/bodies/",
         f"/bodies/{ImplementationBody.objects.get().pk}/",
         "/claims/",
+        "/milestones/",
         "/reviews/",
         "/search/?q=fentanyl",
         f"/history/meeting/{meeting.pk}/",

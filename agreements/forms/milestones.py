@@ -1,0 +1,54 @@
+"""The milestones list's filters."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.db.models import Q
+
+from .. import models as m
+from .base import FastSelect, IdChoiceField
+
+WHEN = [
+    ("", "Any date"),
+    ("overdue", "Overdue"),
+    ("30", "Due in the next 30 days"),
+    ("90", "Due in the next 90 days"),
+]
+
+
+class MilestoneFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), *m.MilestoneStatus.choices],
+        widget=FastSelect,
+    )
+    when = forms.ChoiceField(required=False, label="Due", choices=WHEN, widget=FastSelect)
+    team = IdChoiceField(
+        required=False, queryset=m.Team.objects.none(), empty_label="Any team", widget=FastSelect
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = (
+            m.Team.objects.all() if user.is_superuser else m.teams_of(user)
+        )
+
+    def filter(self, milestones, today: datetime.date):
+        """Apply the valid filters; the soonest due first (invalid values are ignored)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            milestones = milestones.filter(title__icontains=data["q"])
+        if data.get("status"):
+            milestones = milestones.filter(status=data["status"])
+        match data.get("when"):
+            case "overdue":
+                milestones = milestones.overdue(today)
+            case "30" | "90" as days:
+                milestones = milestones.due_within(today, int(days))
+        if data.get("team"):
+            team = data["team"]
+            milestones = milestones.filter(Q(commitment__team=team) | Q(body__meeting__team=team))
+        return milestones.order_by("due_date", "pk")
