@@ -9,9 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import get_resolver, reverse
 
+from agreements.models import CalendarFeed
 from agreements.views import PAGE_ACTIONS
+
+User = get_user_model()
 
 
 @dataclass
@@ -27,6 +31,10 @@ class Row:
     outsider_post: int = 404
     # A form page that only editors may open: reviewers get 403 on GET too.
     editors_only: bool = False
+    # What any signed-in user does for themselves (their calendar address): no team role needed.
+    everyone: bool = False
+    # Reached without a session (a calendar feed: its secret address is the credential).
+    public: bool = False
 
 
 EMPTY_MEETING_FORM = {"title": "", "commitments-TOTAL_FORMS": "0", "commitments-INITIAL_FORMS": "0"}
@@ -96,6 +104,11 @@ MATRIX: dict[str, Row] = {
         outsider_get=404,
     ),
     "milestone_list": Row(),
+    "calendar": Row(posts={"save": lambda w: {}}, everyone=True),
+    "calendar_feed": Row(
+        kwargs=lambda w: {"token": CalendarFeed.of(User.objects.get(username="editor")).token},
+        public=True,
+    ),
     "body_list": Row(
         posts={
             "save": lambda w: {
@@ -182,6 +195,8 @@ CASES = [(name, "get", "") for name in MATRIX] + [
 
 def expected(persona: str, name: str, method: str, action: str) -> set[int]:
     row = MATRIX[name]
+    if row.public:
+        return {200} if method == "get" else {405}
     if persona == "anonymous":
         return {302}
     if method == "get":
@@ -192,6 +207,8 @@ def expected(persona: str, name: str, method: str, action: str) -> set[int]:
         return {200}
     if not row.posts:
         return {405}
+    if row.everyone:
+        return {302}
     if persona == "outsider":
         return {row.outsider_post}
     # Past the permission check: a redirect, 200 for an in-place answer, 422 for a form with
@@ -215,14 +232,14 @@ def test_permission_matrix(client, world, request, persona, name, method, action
             body = {"action": action, **body}
         response = client.post(url, body)
     assert response.status_code in expected(persona, name, method, action), response.content[:300]
-    if persona == "anonymous":
+    if persona == "anonymous" and not row.public:
         assert "/accounts/login/" in response.headers["Location"]
 
 
 def test_outsider_pages_do_not_leak_the_records(client, world, outsider):
     client.force_login(outsider)
     for name, row in MATRIX.items():
-        if row.outsider_get != 200:
+        if row.outsider_get != 200 or row.public:  # a feed shows its address's owner's
             continue
         html = client.get(reverse(f"agreements:{name}", kwargs=row.kwargs(world))).content
         for record in (world["meeting"].title, world["commitment"].title, world["body"].name):

@@ -57,6 +57,7 @@ from .evidence import (
     Verification,
     compare_readouts,
 )
+from .feeds import CalendarFeed
 from .meetings import (
     Meeting,
     MeetingLink,

@@ -26,11 +26,14 @@ class AuditTrail(models.Model):
         abstract = True
 
 
-def track_history(*m2m_fields: str, copies: tuple[str, ...] = ()) -> HistoricalRecords:
+def track_history(
+    *m2m_fields: str, copies: tuple[str, ...] = (), secrets: tuple[str, ...] = ()
+) -> HistoricalRecords:
     """Every change to the model kept: who, when, from where, every field's old and new value
-    (``copies``, columns copied from a related record for indexes, are not the model's own)."""
+    (``copies``, columns copied from a related record for indexes, are not the model's own;
+    ``secrets`` are never written to the history, only that the record changed)."""
     return HistoricalRecords(
-        bases=[AuditTrail], m2m_fields=list(m2m_fields), excluded_fields=list(copies)
+        bases=[AuditTrail], m2m_fields=list(m2m_fields), excluded_fields=[*copies, *secrets]
     )
 
 

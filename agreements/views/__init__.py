@@ -8,6 +8,7 @@ matrix test covers each one).
 
 from . import bodies, claims, commitments, meetings, reviews
 from .bodies import body_detail, body_list
+from .calendar import calendar_feed, calendar_page
 from .claims import claim_list
 from .commitments import commitment_detail, commitment_list
 from .dashboard import dashboard

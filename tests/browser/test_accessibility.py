@@ -31,6 +31,7 @@ def every_page() -> list[str]:
         f"/bodies/{ImplementationBody.objects.get().pk}/",
         "/claims/",
         "/milestones/",
+        "/calendar/",
         "/reviews/",
         "/search/?q=fentanyl",
         f"/history/meeting/{meeting.pk}/",

@@ -1,0 +1,71 @@
+"""Milestones as an iCalendar feed (RFC 5545) for the user's own calendar app.
+
+One all-day event per milestone (a commitment's step, or a meeting of a body), with a stable
+UID and its version as the SEQUENCE, so a calendar updates the event in place when the milestone
+is rescheduled, done or cancelled, instead of adding another.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest
+from icalendar import Calendar, Event
+
+from . import models as m
+
+# From a year back, so recent history stays in view; bounded, so a feed stays small.
+PAST = datetime.timedelta(days=365)
+LIMIT = 2_000
+
+
+def milestones_for(user, today: datetime.date):
+    """What the feed of ``user`` holds: the milestones the pages would show them."""
+    return (
+        m.Milestone.objects.visible_to(user)
+        .active()
+        .for_list()
+        .filter(due_date__gte=today - PAST)
+        .order_by("due_date", "pk")[:LIMIT]
+    )
+
+
+def calendar(milestones, request: HttpRequest) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Agreement tracker//Milestones//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", "Agreement tracker: milestones")
+    for milestone in milestones:
+        cal.add_component(_event(milestone, request))
+    return cal.to_ical()
+
+
+def _event(milestone: m.Milestone, request: HttpRequest) -> Event:
+    of = milestone.commitment or milestone.body
+    kind = "Commitment milestone" if milestone.commitment_id else "Body meeting"
+    event = Event()
+    event.add("uid", f"milestone-{milestone.pk}@agreement-tracker")
+    event.add("dtstamp", milestone.updated_at)
+    event.add("last-modified", milestone.updated_at)
+    event.add("sequence", milestone.version)
+    event.add("dtstart", milestone.due_date)  # a date: an all-day event
+    event.add("dtend", milestone.due_date + datetime.timedelta(days=1))
+    event.add("summary", f"{milestone.title} · {of}")
+    lines = [
+        f"{kind} of “{of}” ({milestone.meeting.title}).",
+        f"Status: {milestone.get_status_display()}.",
+    ]
+    if milestone.owner:
+        lines.append(f"Owner: {milestone.owner}.")
+    if milestone.original_due_date:
+        lines.append(f"First due {milestone.original_due_date:%-d %b %Y}.")
+    event.add("description", "\n".join(lines))
+    event.add("url", request.build_absolute_uri(of.get_absolute_url()))
+    event.add("categories", [kind])
+    event.add(
+        "status", "CANCELLED" if milestone.status == m.MilestoneStatus.CANCELLED else "CONFIRMED"
+    )
+    event.add("transp", "TRANSPARENT")  # a deadline, not a busy slot
+    return event

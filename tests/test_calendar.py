@@ -1,0 +1,133 @@
+"""The calendar feeds (issue #11, point 3): each user's milestones as iCalendar, behind a secret
+address the user can reset, holding only what that user may see, events updated in place."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from icalendar import Calendar
+
+from agreements import actions
+from agreements.models import CalendarFeed, Milestone
+from tests.conftest import make_body, make_commitment, make_meeting
+
+PAGE = "/calendar/"
+
+
+def soon(days: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+def feed_of(client, user) -> str:
+    """The user's feed address, as the calendar page shows it."""
+    client.force_login(user)
+    return client.get(PAGE).context["address"].removeprefix("http://testserver")
+
+
+def events(path: str) -> dict[str, dict]:
+    """The feed at ``path``, fetched as a calendar app would (no session), parsed by the
+    iCalendar library: each event by UID."""
+    response = Client().get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "no-store" in response["Cache-Control"]
+    calendar = Calendar.from_ical(response.content)
+    return {
+        str(e["UID"]): {
+            "summary": str(e["SUMMARY"]),
+            "start": e.decoded("DTSTART"),
+            "end": e.decoded("DTEND"),
+            "sequence": int(e["SEQUENCE"]),
+            "status": str(e["STATUS"]),
+            "url": str(e["URL"]),
+            "description": str(e["DESCRIPTION"]),
+        }
+        for e in calendar.walk("VEVENT")
+    }
+
+
+def test_a_feed_holds_the_users_milestones_and_body_meetings(client, editor, meeting, commitment):
+    step = Milestone.objects.create(commitment=commitment, title="Report", due_date=soon(10))
+    body = make_body(meeting, name="Working group")
+    sitting = Milestone.objects.create(body=body, title="First meeting", due_date=soon(20))
+    found = events(feed_of(client, editor))
+    assert set(found) == {
+        f"milestone-{step.pk}@agreement-tracker",
+        f"milestone-{sitting.pk}@agreement-tracker",
+    }
+    report = found[f"milestone-{step.pk}@agreement-tracker"]
+    assert report["summary"] == f"Report · {commitment.title}"
+    assert (report["start"], report["end"]) == (soon(10), soon(11))  # an all-day event
+    assert report["url"] == f"http://testserver/commitments/{commitment.pk}/"
+    assert report["status"] == "CONFIRMED"
+    assert "Body meeting" in found[f"milestone-{sitting.pk}@agreement-tracker"]["description"]
+
+
+def test_an_event_changes_in_place_when_its_milestone_moves(client, editor, commitment):
+    step = Milestone.objects.create(commitment=commitment, title="Report", due_date=soon(10))
+    path = feed_of(client, editor)
+    uid = f"milestone-{step.pk}@agreement-tracker"
+    before = events(path)[uid]
+    actions.reschedule_milestone(
+        milestone=step, to_date=soon(100), reason="Extended", expected=step.version, by=editor
+    )
+    after = events(path)[uid]  # the same UID: the calendar updates, never duplicates
+    assert after["start"] == soon(100)
+    assert after["sequence"] > before["sequence"]
+    assert "First due" in after["description"]
+
+
+def test_a_feed_holds_nothing_of_another_team(client, editor, outsider, other_team, commitment):
+    Milestone.objects.create(commitment=commitment, title="Ours", due_date=soon(5))
+    theirs = make_commitment(make_meeting(other_team))
+    Milestone.objects.create(commitment=theirs, title="Theirs", due_date=soon(5))
+    assert [e["summary"] for e in events(feed_of(client, outsider)).values()] == [
+        f"Theirs · {theirs.title}"
+    ]
+    assert [e["summary"] for e in events(feed_of(client, editor)).values()] == [
+        f"Ours · {commitment.title}"
+    ]
+
+
+def test_resetting_the_address_stops_the_old_one(client, editor, commitment):
+    old = feed_of(client, editor)
+    response = client.post(PAGE)
+    assert response.status_code == 302
+    new = feed_of(client, editor)
+    assert new != old
+    assert Client().get(old).status_code == 404
+    assert Client().get(new).status_code == 200
+    feed = CalendarFeed.objects.get(user=editor)
+    assert feed.history.count() == 2  # made, then reset: kept, without the token
+    assert not hasattr(feed.history.first(), "token")
+
+
+def test_a_deactivated_users_address_answers_404(client, editor, commitment):
+    path = feed_of(client, editor)
+    editor.is_active = False
+    editor.save()
+    assert Client().get(path).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 43, "../admin", "%00"])
+def test_an_unknown_address_answers_404(db, token):
+    assert Client().get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_the_feed_is_bounded_and_its_queries_do_not_grow(client, editor, meeting, queries):
+    path = feed_of(client, editor)
+    Milestone.objects.create(
+        commitment=make_commitment(meeting), title="Long past", due_date=soon(-400)
+    )
+
+    def add(n: int) -> None:
+        for i in range(n):
+            Milestone.objects.create(
+                commitment=make_commitment(meeting), title=f"m{i}", due_date=soon(i)
+            )
+
+    queries.stay_flat(Client(), add, path)
+    assert "Long past" not in Client().get(path).content.decode()  # more than a year ago
