@@ -366,6 +366,26 @@ def save_meeting(
     return meeting
 
 
+@transaction.atomic
+def import_commitments(*, meeting: Meeting, rows, filename: str, by: AbstractBaseUser) -> int:
+    """Apply the new and changed rows of a checked import (``imports.plan``), all or nothing:
+    each commitment saved over the version the plan read (``VersionConflict`` if someone
+    changed it meanwhile), its history naming the file. Returns how many were written."""
+    _refuse_archived(meeting)
+    reason = f"Imported from {filename}"[:100]
+    for row in rows:
+        commitment = row.commitment
+        if commitment.pk is None:
+            _refuse_other_teams(commitment)
+            _traced(commitment, by, reason)
+            commitment.save()
+        else:
+            _save_versioned(commitment, expected=row.expected, fields=None, by=by, reason=reason)
+        if row.roles:
+            _set_party_roles(commitment, row.roles)
+    return len(rows)
+
+
 def _save_participants(
     meeting: Meeting, rows: list[ParticipantRow], removed: list[Participant], by
 ) -> None:

@@ -78,6 +78,7 @@ def _absolute(record) -> str:
 COMMITMENTS: list[Column] = [
     ("id", lambda c: c.pk),
     ("title", lambda c: c.title),
+    ("reference", lambda c: c.reference),
     ("text", lambda c: c.text),
     ("theme", lambda c: c.theme.name),
     ("status", lambda c: c.status),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/import/", views.meeting_import, name="meeting_import"),
     path("commitments/", views.commitment_list, name="commitment_list"),
     path("commitments/<int:pk>/", views.commitment_detail, name="commitment_detail"),
     path("milestones/", views.milestone_list, name="milestone_list"),

@@ -82,6 +82,12 @@ MATRIX: dict[str, Row] = {
         outsider_get=404,
         editors_only=True,
     ),
+    "meeting_import": Row(
+        kwargs=lambda w: {"pk": w["meeting"].pk},
+        posts={"save": lambda w: {"filename": "x.csv", "content": "title\nNew commitment\n"}},
+        outsider_get=404,
+        editors_only=True,
+    ),
     "commitment_list": Row(),
     "commitment_detail": Row(
         kwargs=lambda w: {"pk": w["commitment"].pk},

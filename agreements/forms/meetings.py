@@ -196,6 +196,7 @@ class CommitmentRowForm(VersionedForm):
         model = m.Commitment
         fields = [
             "title",
+            "reference",
             "text",
             "theme",
             "target_date",

@@ -89,6 +89,12 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     # update (a trigger, migration 0017), so "no update for 90 days" reads one index.
     last_update_at = models.DateTimeField(null=True, editable=False)
     title = models.CharField(max_length=200, help_text="A short label.")
+    reference = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="Its number or key in the source text or a spreadsheet (e.g. 3.2); a "
+        "re-imported spreadsheet finds the commitment by it.",
+    )
     text = models.TextField(help_text="What was agreed, as close to the source as possible.")
     theme = models.ForeignKey(
         Theme,
@@ -148,6 +154,12 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         ]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "title"], name="commitment_title_unique"),
+            models.UniqueConstraint(
+                fields=["meeting", "reference"],
+                condition=~Q(reference=""),
+                name="commitment_reference_unique",
+                violation_error_message="Another commitment of this meeting has this reference.",
+            ),
             models.CheckConstraint(
                 condition=Q(status__gte=0, status__lte=3), name="commitment_status_0_to_3"
             ),

@@ -13,6 +13,7 @@ from .claims import claim_list
 from .commitments import commitment_detail, commitment_list
 from .dashboard import dashboard
 from .history import record_history
+from .imports import meeting_import
 from .meetings import meeting_create, meeting_detail, meeting_edit, meeting_list
 from .milestones import milestone_list
 from .reviews import review_queue

@@ -1,0 +1,211 @@
+"""Commitments from a spreadsheet (issue #11, point 2): a dry run that shows each row's outcome
+and every error by line and column, then all or nothing; an export imports back unchanged; a
+re-import updates instead of duplicating; bad files get a clear message."""
+
+from __future__ import annotations
+
+import pytest
+import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agreements.models import Commitment
+from tests.conftest import make_commitment, make_meeting
+from tests.test_fuzz import FUZZ, hostile, no_server_error
+
+HEADER = "title,reference,text,theme,target_date,party_roles\n"
+
+
+def url(meeting) -> str:
+    return f"/meetings/{meeting.pk}/import/"
+
+
+def upload(client, meeting, text: str | bytes, name: str = "plan.csv"):
+    content = text.encode("utf-8") if isinstance(text, str) else text
+    return client.post(url(meeting), {"file": SimpleUploadedFile(name, content)})
+
+
+def apply(client, meeting, dry_run):
+    """Press "Apply" on a dry run's page: post back what it carries."""
+    plan = dry_run.context["plan"]
+    versions = " ".join(f"{r.commitment.pk}:{r.expected}" for r in plan.changes if r.expected)
+    return client.post(
+        url(meeting),
+        {
+            "filename": dry_run.context["filename"],
+            "content": dry_run.context["content"],
+            "versions": versions,
+        },
+    )
+
+
+def outcomes(response) -> list[tuple[int, str, str]]:
+    return [(r.line, r.title, r.outcome) for r in response.context["plan"].rows]
+
+
+def test_a_dry_run_shows_each_row_and_saves_nothing(client, editor, meeting, us, mexico):
+    client.force_login(editor)
+    text = HEADER + (
+        "Halt fentanyl,1.1,Disrupt shipments,Drugs,2026-06-30,MX: Committed; US: Counterpart\n"
+        "Stop guns,1.2,Stop firearms,arms,,US: Joint\n"
+    )
+    response = upload(client, meeting, text)
+    assert response.status_code == 200
+    assert outcomes(response) == [(2, "Halt fentanyl", "new"), (3, "Stop guns", "new")]
+    assert not Commitment.objects.exists()  # a dry run
+    assert "Apply: save 2 commitments" in response.content.decode()
+
+    done = apply(client, meeting, response)
+    assert done.status_code == 302
+    fentanyl = Commitment.objects.get(title="Halt fentanyl")
+    assert (fentanyl.reference, fentanyl.theme_id, str(fentanyl.target_date)) == (
+        "1.1",
+        "drugs",
+        "2026-06-30",
+    )
+    assert {r.party.code: r.role for r in fentanyl.party_roles.all()} == {
+        "MX": "committed",
+        "US": "counterpart",
+    }
+    entry = fentanyl.history.get()
+    assert (entry.history_user, entry.history_change_reason) == (editor, "Imported from plan.csv")
+
+
+def test_every_error_is_shown_by_line_and_column_and_nothing_is_saved(client, editor, meeting, us):
+    client.force_login(editor)
+    text = HEADER + (
+        "Good row,,Text,drugs,,\n"
+        ",,No title,drugs,,\n"
+        "Bad theme,,Text,astrology,2026-02-30,XX: Joint\n"
+        "Formula,,=HYPERLINK(1),drugs,,\n"
+        "Good row,,Twice,drugs,,\n"
+    )
+    response = upload(client, meeting, text)
+    assert response.status_code == 422
+    rows = {r.line: r for r in response.context["plan"].rows}
+    assert rows[2].outcome == "new" and not rows[2].errors
+    assert [c for c, _ in rows[3].errors] == ["title"]
+    assert sorted(c for c, _ in rows[4].errors) == ["party_roles", "target_date", "theme"]
+    (theme,) = [message for column, message in rows[4].errors if column == "theme"]
+    assert theme.startswith("No theme “astrology”. The themes are: Arms trafficking, Drugs,")
+    assert rows[5].errors == [("text", "A formula: write the value itself.")]
+    assert rows[6].errors == [("title", "The same commitment as line 2.")]
+    assert "Apply" not in response.content.decode()
+    # Applying anyway (a forged post) writes nothing either.
+    forged = client.post(url(meeting), {"filename": "x.csv", "content": text})
+    assert forged.status_code == 422
+    assert not Commitment.objects.exists()
+
+
+def test_an_exported_file_imports_back_unchanged(client, editor, meeting, us, mexico):
+    make_commitment(
+        meeting, title="=Halt fentanyl", reference="1", parties=[us, mexico], lead_agency="SRE"
+    )
+    make_commitment(meeting, title="Stop guns", theme="arms", indicator="Seizures\nper month")
+    client.force_login(editor)
+    exported = b"".join(client.get("/commitments/", {"format": "csv"}).streaming_content).decode(
+        "utf-8"
+    )
+    response = upload(client, meeting, exported, "commitments-2026.csv")
+    assert response.status_code == 200
+    assert [o for _, _, o in outcomes(response)] == ["unchanged", "unchanged"]
+    assert response.context["plan"].changes == []
+
+
+def test_a_reimport_updates_instead_of_duplicating(client, editor, meeting, us):
+    first = make_commitment(meeting, title="Halt fentanyl", reference="1.1", text="Old")
+    client.force_login(editor)
+    # Found by reference though retitled; then by title without one; by id when given.
+    text = (
+        "id,title,reference,text\n"
+        ",Halt fentanyl flows,1.1,New text\n"
+        f"{first.pk},Halt fentanyl flows,1.1,New text\n"
+    )
+    response = upload(client, meeting, text)
+    rows = response.context["plan"].rows
+    assert rows[1].errors == [("title", "The same commitment as line 2.")]
+    text = "title,reference,text\nHalt fentanyl flows,1.1,Newer text\n"
+    response = upload(client, meeting, text)
+    assert outcomes(response) == [(2, "Halt fentanyl flows", "update")]
+    assert response.context["plan"].rows[0].changed == ["title", "text"]
+    apply(client, meeting, response)
+    first.refresh_from_db()
+    assert (first.title, first.text, first.version) == ("Halt fentanyl flows", "Newer text", 2)
+    assert Commitment.objects.count() == 1
+
+
+def test_another_meetings_commitment_is_never_touched(client, editor, team, meeting):
+    elsewhere = make_commitment(make_meeting(team), title="Elsewhere")
+    client.force_login(editor)
+    response = upload(client, meeting, f"id,title\n{elsewhere.pk},Hijacked\n")
+    assert response.context["plan"].rows[0].errors == [
+        ("id", "Not a commitment of this meeting: leave it empty to add one.")
+    ]
+    elsewhere.refresh_from_db()
+    assert elsewhere.title == "Elsewhere"
+
+
+def test_a_change_meanwhile_is_caught_when_applying(client, editor, meeting):
+    commitment = make_commitment(meeting, title="Halt fentanyl", text="Old")
+    client.force_login(editor)
+    response = upload(client, meeting, "title,text\nHalt fentanyl,From the file\n")
+    assert f'name="versions" value="{commitment.pk}:1 "' in response.content.decode()
+    commitment.text = "Someone else's"
+    commitment.save_versioned(expected=commitment.version)
+    applied = apply(client, meeting, response)
+    assert applied.status_code == 409
+    commitment.refresh_from_db()
+    assert commitment.text == "Someone else's"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("plan.csv", "title,text\n".encode("utf-16"), "not UTF-8"),
+        ("plan.csv", b"name,words\nA,B\n", "Unknown columns: name, words"),
+        ("plan.csv", b"text\nA\n", "no “title” column"),
+        ("plan.csv", b"title,text\n", "no commitments"),
+        ("plan.pdf", b"%PDF", "Upload a .csv or .xlsx file."),
+        ("plan.csv", b"title\n" + b"x" * (3 * 1024 * 1024), "at most 2 MB"),
+    ],
+)
+def test_a_bad_file_gets_a_clear_message(client, editor, meeting, name, content, message):
+    client.force_login(editor)
+    response = upload(client, meeting, content, name)
+    assert response.status_code == 422
+    assert message in response.context["form"].errors["file"][0]
+
+
+def test_an_excel_file_is_read_too(client, editor, meeting):
+    sheet = tablib.Dataset(headers=["title", "text", "theme"])
+    sheet.append(["Halt fentanyl", "Disrupt shipments", "Drugs"])
+    client.force_login(editor)
+    response = upload(client, meeting, sheet.export("xlsx"), "plan.xlsx")
+    assert outcomes(response) == [(2, "Halt fentanyl", "new")]
+
+
+def test_only_editors_of_the_meetings_team_import(client, reviewer, outsider, meeting):
+    client.force_login(reviewer)
+    assert client.get(url(meeting)).status_code == 403
+    client.force_login(outsider)
+    assert client.get(url(meeting)).status_code == 404
+    assert upload(client, meeting, HEADER + "X,,Y,drugs,,\n").status_code == 404
+
+
+def test_the_import_page_links_from_the_meeting(client, editor, meeting):
+    client.force_login(editor)
+    assert url(meeting) in client.get(meeting.get_absolute_url()).content.decode()
+
+
+def test_hostile_content_never_errs(client, editor, meeting):
+    client.force_login(editor)
+    text = st.one_of(hostile, hostile.map(lambda v: "title,text\n" + v))
+
+    @FUZZ
+    @given(text, hostile, hostile)
+    def check(content, versions, filename):
+        data = {"content": content, "versions": versions, "filename": filename}
+        no_server_error(client.post(url(meeting), data))
+
+    check()
