@@ -338,6 +338,8 @@ def save_meeting(
     typed as new names are created for the meeting's team; ``removed`` participants leave it.
     """
     _refuse_archived(meeting)
+    if refused := meeting.team_move_refused():
+        raise ValidationError({"team": refused})
     parties = list(parties)
     if new_party is not None:
         try:
@@ -390,12 +392,24 @@ def _save_participants(
     meeting: Meeting, rows: list[ParticipantRow], removed: list[Participant], by
 ) -> None:
     """Remove, then change and add (so a person removed from one row may be added in another).
-    A person at the meeting twice is refused (the rows may be stale: said, not a 500)."""
+    A row given another person is that person's attendance, not the first one's: the first is
+    removed and the second added (so two rows may also swap their persons). A person at the
+    meeting twice is refused (the rows may be stale: said, not a 500)."""
     for participant in removed:
         if participant.meeting_id != meeting.pk:
             raise ValidationError("A participant of another meeting cannot be removed here.")
         _traced(participant, by, "Removed from the meeting")
         participant.delete()
+    stored = Participant.objects.filter(
+        meeting=meeting, pk__in=[r.participant.pk for r in rows if r.participant.pk]
+    ).in_bulk()
+    for row in rows:
+        participant = row.participant
+        replaced = stored.get(participant.pk)
+        if replaced and (row.new_person or replaced.person_id != participant.person_id):
+            _traced(replaced, by, f"Replaced by {row.new_person or participant.person}")
+            replaced.delete()
+            participant.pk = None
     for row in rows:
         participant = row.participant
         participant.meeting = meeting

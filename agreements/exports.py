@@ -36,7 +36,13 @@ def cell(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if armed(text) else text
+
+
+def armed(text: str) -> bool:
+    """Whether a spreadsheet might run ``text`` as a formula (leading spaces too: some
+    spreadsheets trim them before reading the cell)."""
+    return text[:1] in ("\t", "\r", "\n") or text.lstrip().startswith(FORMULA_START)
 
 
 class _Line:

@@ -140,3 +140,54 @@ def _m2m_snapshots(record, rows) -> dict[int, dict[str, str]]:
         for history_id in ids:
             snapshots[history_id][name] = ", ".join(sorted(chosen.get(history_id, [])))
     return snapshots
+
+
+def participants_history(meeting, *, limit: int = 500) -> list[HistoryEntry]:
+    """Who was added to, changed at, or removed from the meeting, newest first (a participant
+    has no page of its own: its history is the meeting's). One query for the rows, one each
+    for the names of the persons and parties they mention."""
+    from .models import Participant, ParticipantRole
+
+    rows = list(
+        Participant.history.filter(meeting_id=meeting.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    rows.reverse()
+    persons = _names(Participant._meta.get_field("person").related_model, rows, "person_id")
+    parties = _names(Participant._meta.get_field("party").related_model, rows, "party_id")
+    roles = dict(ParticipantRole.choices)
+
+    def described(row) -> str:
+        person = persons.get(row.person_id, f"#{row.person_id}")
+        party = parties.get(row.party_id, f"#{row.party_id}")
+        return f"{person}, {row.office} ({roles.get(row.role, row.role)}, for {party})"
+
+    entries, last = [], {}
+    for row in rows:
+        before = last.get(row.id, "")
+        now = "" if row.history_type == "-" else described(row)
+        if row.history_type == "-":
+            now, before = "", before or described(row)
+        last[row.id] = now
+        if before == now:
+            continue
+        entries.append(
+            HistoryEntry(
+                when=row.history_date,
+                kind={"+": "Participant added", "-": "Participant removed"}.get(
+                    row.history_type, "Participant changed"
+                ),
+                who=row.history_user.get_username() if row.history_user else "",
+                via=row.history_via,
+                reason=row.history_change_reason or "",
+                changes=[FieldChange("Participant", before, now)],
+            )
+        )
+    entries.reverse()
+    return entries
+
+
+def _names(model, rows, attname: str) -> dict:
+    pks = {getattr(row, attname) for row in rows} - {None}
+    return {obj.pk: str(obj) for obj in model._base_manager.filter(pk__in=pks)}

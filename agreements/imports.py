@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import tablib
 
 from . import models as m
-from .exports import FORMULA_START
+from .exports import armed
 from .forms.meetings import MAX_ROWS, CommitmentRowForm
 
 MAX_BYTES = 2 * 1024 * 1024  # some thousands of rows; a larger file is refused unread
@@ -129,7 +129,7 @@ class Plan:
 
 
 def _restored(text: str) -> str:
-    if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
+    if text.startswith("'") and armed(text[1:]):
         return text[1:]  # disarmed by an export: as it was
     return text
 

@@ -26,6 +26,11 @@ def editable_teams(user: User) -> models.QuerySet[m.Team]:
     return m.teams_of(user, role=m.TeamRole.EDITOR)
 
 
+def editable_meetings(user: User) -> models.QuerySet[m.Meeting]:
+    """The open meetings of the teams the user edits: where they may record a body."""
+    return m.Meeting.objects.filter(team__in=editable_teams(user)).active()
+
+
 def is_editor(user: User, team: m.Team) -> bool:
     """Whether the user may change the team's records."""
     if not user.is_authenticated or not user.is_active:

@@ -43,6 +43,7 @@ def build(model, world: dict):
             user=make_user(f"member{n}"), team=team, role="editor"
         ),
         m.Party: lambda: m.Party.objects.create(name=f"Org {n}", code=f"O{n}", kind="organisation"),
+        m.CalendarFeed: lambda: m.CalendarFeed.of(make_user(f"subscriber{n}")),
         m.Theme: lambda: m.Theme.objects.create(code=f"theme_{n}", name=f"Theme {n}"),
         m.Person: lambda: m.Person.objects.create(team=team, name=f"Person {n}", party=party),
         m.Source: lambda: make_source(team),
@@ -154,7 +155,13 @@ def test_admin_pages_render_within_a_query_budget(
         assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
     # Written only where they happen: with the change, review or move they record, or on the
     # meeting pages (links).
-    written_elsewhere = (m.StatusChange, m.ReviewEvent, m.MilestoneReschedule, m.MeetingLink)
+    written_elsewhere = (
+        m.StatusChange,
+        m.ReviewEvent,
+        m.MilestoneReschedule,
+        m.MeetingLink,
+        m.CalendarFeed,
+    )
     with django_assert_max_num_queries(PAGE_QUERY_BUDGET):
         add = admin_client.get(admin_url(model, "add"))
     assert add.status_code == (403 if model in written_elsewhere else 200)
@@ -401,11 +408,12 @@ def _registered_records():
 
 @pytest.mark.parametrize("model", _registered_records(), ids=lambda model: model.__name__)
 def test_no_record_is_deleted_in_the_admin_one_by_one_or_in_bulk(
-    admin_client, records, us, team, model
+    admin_client, records, us, team, editor, model
 ):
     """Evidence, history and citations point at them: retiring is archiving (security 4)."""
     people = {m.Party: us, m.Team: team, m.Person: records[m.Participant].person}
-    obj = (records | people | {m.Theme: records[m.Commitment].theme})[model]
+    shared = {m.Theme: records[m.Commitment].theme, m.CalendarFeed: m.CalendarFeed.of(editor)}
+    obj = (records | people | shared)[model]
     assert admin_client.get(admin_url(model, "delete", obj.pk)).status_code == 403
     assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
     changelist = admin_client.get(admin_url(model, "changelist")).content.decode()

@@ -131,3 +131,17 @@ def test_the_feed_is_bounded_and_its_queries_do_not_grow(client, editor, meeting
 
     queries.stay_flat(Client(), add, path)
     assert "Long past" not in Client().get(path).content.decode()  # more than a year ago
+
+
+def test_an_admin_retires_an_address_without_seeing_it(admin_client, client, editor, commitment):
+    path = feed_of(client, editor)
+    feed = CalendarFeed.objects.get(user=editor)
+    change = admin_client.get(f"/admin/agreements/calendarfeed/{feed.pk}/change/").content
+    assert feed.token.encode() not in change
+    response = admin_client.post(
+        "/admin/agreements/calendarfeed/",
+        {"action": "reset", "_selected_action": [feed.pk]},
+    )
+    assert response.status_code == 302
+    assert Client().get(path).status_code == 404
+    assert feed.history.latest().history_change_reason == "Retired by an admin"

@@ -56,7 +56,7 @@ def test_an_export_holds_only_what_the_user_may_see(client, outsider, editor, co
     assert len(read(client.get("/commitments/", {"format": "csv"}))) == 1
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n", "  ="])
 def test_a_cell_a_spreadsheet_would_run_is_disarmed(client, editor, meeting, start):
     formula = f'{start}HYPERLINK("http://evil.example","click")'
     make_commitment(meeting, title=formula, text="plain")

@@ -43,6 +43,8 @@ hostile = st.one_of(
             "2025-13-01",
             "' OR 1=1 --",
             "<script>alert(1)</script>",
+            "²",  # a digit to Python's isdigit(), not to int()
+            "a\x00b",
             "x" * 60_000,
         ]
     ),

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from agreements import actions
 from agreements.history import history_of
-from agreements.models import Commitment, Meeting
+from agreements.models import Commitment, Meeting, Participant, Person
 from tests.conftest import make_source
 
 
@@ -119,3 +119,64 @@ def test_history_page_query_count_does_not_grow(client, editor, commitment, team
 
     client.force_login(editor)
     queries.stay_flat(client, change, history_url("commitment", commitment))
+
+
+def test_the_meetings_history_shows_who_was_added_changed_and_removed(client, editor, meeting, us):
+    rubio = Person.objects.create(team=meeting.team, name="Marco Rubio")
+    participant = Participant(person=rubio, party=us, office="Secretary of State", role="delegate")
+    row = actions.ParticipantRow(participant, "")
+    actions.save_meeting(
+        meeting=meeting,
+        expected=meeting.version,
+        parties=[us],
+        rows=[],
+        participants=[row],
+        by=editor,
+    )
+    participant.role = "head_of_delegation"
+    meeting.refresh_from_db()
+    actions.save_meeting(
+        meeting=meeting,
+        expected=meeting.version,
+        parties=[us],
+        rows=[],
+        participants=[row],
+        by=editor,
+    )
+    meeting.refresh_from_db()
+    actions.save_meeting(
+        meeting=meeting,
+        expected=meeting.version,
+        parties=[us],
+        rows=[],
+        removed=[participant],
+        by=editor,
+    )
+    client.force_login(editor)
+    entries = client.get(f"/history/meeting/{meeting.pk}/").context["entries"]
+    seen = [
+        (e.kind, e.who, e.changes[0].old, e.changes[0].new)
+        for e in entries
+        if e.kind.startswith("Participant")
+    ]
+    us_name = str(us)
+    assert seen == [
+        (
+            "Participant removed",
+            "editor",
+            f"Marco Rubio, Secretary of State (Head of delegation, for {us_name})",
+            "",
+        ),
+        (
+            "Participant changed",
+            "editor",
+            f"Marco Rubio, Secretary of State (Delegate, for {us_name})",
+            f"Marco Rubio, Secretary of State (Head of delegation, for {us_name})",
+        ),
+        (
+            "Participant added",
+            "editor",
+            "",
+            f"Marco Rubio, Secretary of State (Delegate, for {us_name})",
+        ),
+    ]

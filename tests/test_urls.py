@@ -1,4 +1,5 @@
-"""Every URL needs a signed-in user, except signing in itself."""
+"""Every URL needs a signed-in user, except signing in itself, the health checks and the
+calendar feeds (whose secret address is the credential: tests/test_calendar.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# The only pages an anonymous visitor may reach: the two sign-in pages and the health checks.
+# The only pages an anonymous visitor may reach: the two sign-in pages, the health checks, and
+# a calendar feed by its secret address (an unknown address answers 404).
 PUBLIC = {
     "login": "/accounts/login/",
     "admin:login": "/admin/login/",
     "healthz": "/healthz",
     "readyz": "/readyz",
+    "agreements:calendar_feed": "/calendar/unknown.ics",
 }
 
 

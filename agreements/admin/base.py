@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .. import actions
 from .. import models as m
 from ..audit import allow_citation_edits
-from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm
+from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm, is_id
 from ..models import VersionConflict
 
 LIST_PER_PAGE = 50  # a screenful that still loads fast; the default 100 scrolls for long
@@ -159,7 +159,7 @@ class VersionCheckedAdmin(RecordsAdmin):
             ids = {
                 k[: -len("-id")]: v
                 for k, v in data.items()
-                if k.startswith(f"{prefix}-") and k.endswith("-id") and v.isdigit()
+                if k.startswith(f"{prefix}-") and k.endswith("-id") and is_id(v)
             }
             current = dict(
                 inline.model.objects.filter(pk__in=ids.values()).values_list("pk", "version")
@@ -227,7 +227,7 @@ class TeamFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in m.Team.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value() and is_id(self.value()):
             return queryset.in_teams([int(self.value())])
         return queryset
 

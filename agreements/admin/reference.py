@@ -85,6 +85,31 @@ class PersonAdmin(RecordsAdmin):
     autocomplete_fields = ["party"]
 
 
+@admin.register(m.CalendarFeed)
+class CalendarFeedAdmin(RecordsAdmin):
+    """Users' calendar addresses (made on /calendar/): an admin sees who has one and can
+    retire it; the address itself is never shown here."""
+
+    list_display = ["user", "issued_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    ordering = ["user__username"]
+    fields = ["user", "issued_at"]
+    readonly_fields = ["user", "issued_at"]
+    actions = ["reset"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # each user makes their own
+
+    @admin.action(description="Retire the selected addresses (each gets a new one)")
+    def reset(self, request: HttpRequest, queryset) -> None:
+        for feed in queryset:
+            feed._history_user = request.user
+            feed._change_reason = "Retired by an admin"
+            feed.reset()
+        self.message_user(request, f"{len(queryset)} calendar address(es) retired.")
+
+
 class SourceAdminForm(VersionCheckedForm):
     """A source cited by records keeps its team: moving it would make them cite another
     team's source (see ``SourcesOfTheTeamForm``)."""

@@ -21,7 +21,6 @@ from .meetings import (
     MeetingForm,
     MeetingLinkForm,
     MilestoneForm,
-    ParticipantRowForm,
     ParticipantRows,
     SourceForm,
     StatementForm,

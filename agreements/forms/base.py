@@ -16,10 +16,17 @@ from django.utils.safestring import mark_safe
 MAX_ID = 2**63 - 1
 
 
+def is_id(value) -> bool:
+    """Whether ``value`` reads as a record's id: ASCII digits that a column can hold. (Python
+    calls "²" a digit, which ``int()`` then refuses: a request is never trusted that far.)"""
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) < 19
+
+
 def _out_of_range(value) -> bool:
     text = str(value).strip()
     digits = text.removeprefix("-")
-    return digits.isdigit() and not -MAX_ID - 1 <= int(text) <= MAX_ID
+    return digits.isascii() and digits.isdigit() and not -MAX_ID - 1 <= int(text) <= MAX_ID
 
 
 class IdChoiceField(forms.ModelChoiceField):
@@ -130,7 +137,7 @@ class SearchSelect(FastSelect):
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
         field = self.choices.field
-        chosen = [v for v in map(str, self.format_value(value)) if v.isdigit() and len(v) < 19]
+        chosen = [v for v in map(str, self.format_value(value)) if is_id(v)]
         empty = getattr(field, "empty_label", None)
         choices = [] if self.allow_multiple_selected or empty is None else [("", empty)]
         if self.labels is not None:
@@ -175,7 +182,7 @@ def known_labels(bound_fields: list[forms.BoundField]) -> None:
     for bound in bound_fields:
         values = bound.value()
         values = values if isinstance(values, list | tuple) else [values]
-        chosen |= {str(v) for v in values if str(v).isdigit() and len(str(v)) < 19}
+        chosen |= {str(v) for v in values if is_id(v)}
     found = field.queryset.filter(pk__in=chosen) if chosen else []
     labels = {str(obj.pk): field.label_from_instance(obj) for obj in found}
     for bound in bound_fields:

@@ -15,6 +15,7 @@ from .base import (
     SearchSelect,
     SearchSelectMultiple,
     VersionedForm,
+    is_id,
     known_labels,
 )
 
@@ -161,7 +162,7 @@ class MeetingForm(VersionedForm):
             for field, messages in error.message_dict.items():
                 self.add_error(f"new_party_{field}" if field != "__all__" else None, messages)
             return None
-        self.near_parties = list(m.Party.objects.near(name, code)[:5])
+        self.near_parties = list(m.Party.objects.near(name)[:5])
         if self.near_parties and not cleaned.get("new_party_anyway"):
             names = ", ".join(f"{p.name} ({p.code})" for p in self.near_parties)
             self.add_error(
@@ -176,17 +177,21 @@ class MeetingForm(VersionedForm):
         """The parties the commitment rows offer a role for: the meeting's parties as the form
         holds them (posted, or stored), and any party already holding a role in one of its
         commitments (so that a role is never kept out of sight). Bounded by what the meeting
-        names, never every party in the tracker; one query."""
+        names, never every party in the tracker; one query, its conditions as subqueries over
+        this meeting's rows (joining a party's roles and its meetings would multiply every
+        meeting of the party by every role it holds: seconds at 100,000 commitments)."""
         ids = []
         if self.is_bound:
             values = self["parties"].value() or []
-            ids = [v for v in map(str, values) if v.isdigit() and len(v) < 19]
+            ids = [v for v in map(str, values) if is_id(v)]
         chosen = Q(pk__in=ids)
         if self.instance.pk:
-            chosen |= Q(commitment_roles__commitment__meeting=self.instance)
+            roles = m.CommitmentParty.objects.filter(commitment__meeting=self.instance)
+            chosen |= Q(pk__in=roles.values("party_id"))
             if not self.is_bound:
-                chosen |= Q(meetings=self.instance)
-        return list(m.Party.objects.filter(chosen).distinct().order_by("name"))
+                listed = m.Meeting.parties.through.objects.filter(meeting=self.instance)
+                chosen |= Q(pk__in=listed.values("party_id"))
+        return list(m.Party.objects.filter(chosen).order_by("name"))
 
 
 class CommitmentRowForm(VersionedForm):
@@ -324,8 +329,9 @@ class ParticipantRowForm(ModelForm):
             )
         elif not person and not name and "person" not in self.errors:
             self.add_error("person", "Pick a person, or type a new person's name below.")
-        # What the person's record says fills what the row leaves empty.
-        if person and not cleaned.get("office"):
+        # What the person's record says fills what a new row leaves empty (a saved row's
+        # office is what they held then: emptied, it is asked for, not replaced by today's).
+        if person and not cleaned.get("office") and self.instance.pk is None:
             cleaned["office"] = person.current_office
         if person and not cleaned.get("party") and "party" not in self.errors:
             cleaned["party"] = person.party

@@ -101,6 +101,46 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
     def __str__(self) -> str:
         return f"{self.title} ({self.start_date:%-d %b %Y})"
 
+    def clean(self) -> None:
+        if error := self.team_move_refused():
+            raise ValidationError({"team": error})
+
+    def team_move_refused(self) -> str:
+        """Why this meeting cannot move to the team now set on it ("" if it can): it, or a
+        record of it, names a record its stored team owns (a person as participant, speaker or
+        body member; a source), which the other team would then see."""
+        if self.pk is None:
+            return ""
+        stored = Meeting.objects.filter(pk=self.pk).values_list("team_id", flat=True).first()
+        if stored in (None, self.team_id) or not self.names_team_records():
+            return ""
+        return (
+            "Its participants, speakers, body members or sources are its team's records: "
+            "the meeting stays with its team. Record it again under the other team."
+        )
+
+    def names_team_records(self) -> bool:
+        """Whether the meeting or one of its records names a person or a source (team-owned)."""
+        from .reference import Source
+
+        citing = [  # one lookup a path (an OR of joins would multiply them)
+            "meeting_records",
+            "commitment_records__meeting",
+            "statement_records__meeting",
+            "implementationbody_records__meeting",
+            "contextevent_records__meeting",
+            "claim_records__record_meeting",
+            "bodymembership_records__body__meeting",
+            "progressupdate_records__commitment__meeting",
+            "assessment_records__commitment__meeting",
+        ]
+        return (
+            self.participants.exists()
+            or self.statements.filter(speaker__isnull=False).exists()
+            or self.bodies.filter(members__person__isnull=False).exists()
+            or any(Source.objects.filter(**{path: self}).exists() for path in citing)
+        )
+
     def save(self, *args, **kwargs) -> None:
         """Pass a change of team or date on to the copies in commitments and claims (see
         ``Commitment`` and ``Claim``; on PostgreSQL foreign keys' cascades have done it already)."""

@@ -15,18 +15,13 @@ class PartyKind(models.TextChoices):
 
 
 class PartyQuerySet(models.QuerySet):
-    def near(self, name: str, code: str) -> PartyQuerySet:
-        """Parties that may be the one someone is about to add as ``name`` (``code``): a name
-        containing the other either way, or a code the same whatever the case, or a code
-        typed as the name ("EU"). For a warning, not a refusal: "Niger" is not "Nigeria"."""
+    def near(self, name: str) -> PartyQuerySet:
+        """Parties that may be the one someone is about to add as ``name``: a name containing
+        the other either way, or a code typed as the name ("EU"). For a warning, not a refusal:
+        "Niger" is not "Nigeria". (The same code is refused before this is asked.)"""
         return (
             self.alias(typed=Value(name, output_field=models.CharField()))
-            .filter(
-                Q(name__icontains=name)
-                | Q(typed__icontains=F("name"))
-                | Q(code__iexact=code)
-                | Q(code__iexact=name)
-            )
+            .filter(Q(name__icontains=name) | Q(typed__icontains=F("name")) | Q(code__iexact=name))
             .order_by("name", "pk")
         )
 

@@ -15,7 +15,6 @@ from ..models import (
     Commitment,
     Confirmation,
     ImplementationBody,
-    Meeting,
     Milestone,
     MilestoneStatus,
 )
@@ -38,10 +37,9 @@ def body_list(request: HttpRequest) -> HttpResponse:
 
     Editors record a body here too (POST), set up at one of their teams' open meetings; a body
     saved opens on its own page, where its commitments are ticked and members added."""
-    teams = permissions.editable_teams(request.user)
     form = None
-    if teams.exists():
-        meetings = Meeting.objects.filter(team__in=teams).active().order_by("-start_date", "pk")
+    if permissions.editable_teams(request.user).exists():
+        meetings = permissions.editable_meetings(request.user).order_by("-start_date", "pk")
         form = NewBodyForm(request.POST or None, meetings=meetings)
         if options := picker_options(request, form):
             return options

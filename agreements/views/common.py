@@ -28,7 +28,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from .. import actions
-from ..forms.base import SearchSelect
+from ..forms.base import SearchSelect, is_id
 from ..models import Archivable, VersionConflict
 
 
@@ -154,7 +154,7 @@ ARCHIVE = PageAction(archive, partial=None)
 def version_of(request: HttpRequest, name: str = "version") -> int:
     """The version a form was opened at, as posted (0, which never matches, when missing)."""
     value = request.POST.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
 PICK_LIMIT = 20
@@ -177,8 +177,8 @@ def picker_options(request: HttpRequest, *forms_on_page: forms.BaseForm) -> Http
     )
     if not request.htmx or picker is None or not isinstance(picker.widget, SearchSelect):
         return None
-    find = request.GET.get("find", "").strip()[:100]
-    chosen = [v for v in request.GET.getlist(name) if v.isdigit() and len(v) < 19]
+    find = request.GET.get("find", "").replace("\x00", "").strip()[:100]  # no NUL in SQL text
+    chosen = [v for v in request.GET.getlist(name) if is_id(v)]
     empty = getattr(picker, "empty_label", None)
     multiple = picker.widget.allow_multiple_selected
     rows = [] if multiple or empty is None else [("", empty, False)]

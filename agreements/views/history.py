@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from .. import permissions
-from ..history import history_of
+from ..history import history_of, participants_history
 
 # The records with a page of their own, and so a History view: getter and page URL name.
 RECORDS = {
@@ -24,9 +24,12 @@ def record_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         raise Http404("No such kind of record.")
     get_for_user, page = RECORDS[kind]
     record = get_for_user(request.user, pk)
+    entries = history_of(record)
+    if kind == "meeting":  # who attended is part of the meeting's record
+        entries = sorted(entries + participants_history(record), key=lambda e: e.when, reverse=True)
     context = {
         "record": record,
         "record_url": reverse(page, args=[record.pk]),
-        "entries": history_of(record),
+        "entries": entries,
     }
     return render(request, "agreements/record_history.html", context)

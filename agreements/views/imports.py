@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, imports, permissions
+from ..forms.base import is_id
 from ..models import VersionConflict
 from .common import render_page
 
@@ -24,7 +25,7 @@ class UploadForm(forms.Form):
 def _versions(request: HttpRequest) -> dict[str, int]:
     """The versions the dry run read ("id:version …"): applying saves over those or refuses."""
     pairs = (p.partition(":") for p in request.POST.get("versions", "").split())
-    return {pk: int(v) for pk, _, v in pairs if pk.isdigit() and v.isdigit() and len(v) < 10}
+    return {pk: int(v) for pk, _, v in pairs if is_id(pk) and is_id(v)}
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,6 +27,7 @@ from ..forms import (
     SourceForm,
     StatementForm,
 )
+from ..forms.base import is_id
 from ..forms.meetings import MAX_PARTICIPANTS, MAX_ROWS
 from ..models import (
     BodyMembership,
@@ -193,8 +194,7 @@ def _team_id(request: HttpRequest, data, meeting: Meeting) -> int | None:
     """
     teams = permissions.editable_teams(request.user)
     chosen = (data if data is not None else request.GET).get("team", "")
-    valid = chosen.isdigit() and len(chosen) < 19
-    if valid and (found := teams.filter(pk=chosen).values_list("pk", flat=True).first()):
+    if is_id(chosen) and (found := teams.filter(pk=chosen).values_list("pk", flat=True).first()):
         return found
     if meeting.pk:
         return meeting.team_id
@@ -259,7 +259,7 @@ def _on_top_of_current(request: HttpRequest, meeting: Meeting):
     current = dict(Commitment.objects.filter(meeting=meeting).values_list("pk", "version"))
     for i in range(int(data.get("commitments-TOTAL_FORMS") or 0)):
         pk = data.get(f"commitments-{i}-id")
-        if pk and pk.isdigit() and int(pk) in current:
+        if is_id(pk) and int(pk) in current:
             data[f"commitments-{i}-version"] = current[int(pk)]
     form = MeetingForm(data, instance=meeting, user=request.user)
     return form, _rows(data, meeting, form.parties_chosen()), _participants(request, data, meeting)
@@ -319,7 +319,7 @@ def _with_one_more_row(data, prefix: str = "commitments"):
     key = f"{prefix}-TOTAL_FORMS"
     total = data.get(key, "")
     # A total the formset cannot read stays as it is: the formset then says the form is broken.
-    if total.isdigit() and len(total) < 4:
+    if total.isascii() and total.isdigit() and len(total) < 4:
         data[key] = str(int(total) + 1)
     return data
 
@@ -631,7 +631,7 @@ def _event_form(meeting: Meeting, pk: str) -> ContextEventForm | None:
     opens one at a time, so it costs the same however many events the meeting has."""
     event = (
         ContextEvent.objects.filter(meeting=meeting).active().filter(pk=pk).first()
-        if pk.isdigit() and len(pk) < 19
+        if is_id(pk)
         else None
     )
     if event is None:

@@ -190,6 +190,11 @@ def test_staff_enter_a_whole_meeting_and_read_it_back_everywhere(page, team, us,
     created = page.locator("ol.timeline > li").last  # newest first: the creation is last
     expect(created).to_contain_text("Created")
     expect(created).to_contain_text("by staff · via web")
+    added = page.locator("ol.timeline > li", has_text="Participant added")
+    expect(added).to_have_count(2)
+    expect(
+        added.filter(has_text="Juan Ramón de la Fuente, Secretary of Foreign Affairs")
+    ).to_contain_text("by staff")
     page.goto(f"/history/commitment/{commitment.pk}/")
     expect(page.locator("ol.timeline")).to_contain_text("by staff")
     page.goto(f"/history/body/{meeting.bodies.get().pk}/")
