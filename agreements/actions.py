@@ -370,22 +370,36 @@ def save_meeting(
 
 @transaction.atomic
 def import_commitments(*, meeting: Meeting, rows, filename: str, by: AbstractBaseUser) -> int:
-    """Apply the new and changed rows of a checked import (``imports.plan``), all or nothing:
-    each commitment saved over the version the plan read (``VersionConflict`` if someone
-    changed it meanwhile), its history naming the file. Returns how many were written."""
+    """Apply the new and changed rows of a checked import (``imports.plan_commitments``), all
+    or nothing: each commitment saved over the version the plan read (``VersionConflict`` if
+    someone changed it meanwhile), its history naming the file. Returns how many were written."""
     _refuse_archived(meeting)
-    reason = f"Imported from {filename}"[:100]
     for row in rows:
-        commitment = row.commitment
-        if commitment.pk is None:
-            _refuse_other_teams(commitment)
-            _traced(commitment, by, reason)
-            commitment.save()
-        else:
-            _save_versioned(commitment, expected=row.expected, fields=None, by=by, reason=reason)
+        _write_imported(row.record, row.expected, filename, by)
         if row.roles:
-            _set_party_roles(commitment, row.roles)
+            _set_party_roles(row.record, row.roles)
     return len(rows)
+
+
+@transaction.atomic
+def import_milestones(*, meeting: Meeting, rows, filename: str, by: AbstractBaseUser) -> int:
+    """As ``import_commitments``, for the milestones of the meeting's commitments and bodies
+    (``imports.plan_milestones``: a date is never moved by an import, see there)."""
+    _refuse_archived(meeting)
+    for row in rows:
+        _refuse_archived(row.record.commitment, row.record.body)
+        _write_imported(row.record, row.expected, filename, by)
+    return len(rows)
+
+
+def _write_imported(record: Versioned, expected: int | None, filename: str, by) -> None:
+    reason = f"Imported from {filename}"[:100]
+    if record.pk is None:
+        _refuse_other_teams(record)
+        _traced(record, by, reason)
+        record.save()
+    else:
+        _save_versioned(record, expected=expected, fields=None, by=by, reason=reason)
 
 
 def _save_participants(

@@ -1,11 +1,14 @@
-"""Commitments from a spreadsheet, into one meeting: read, checked, shown, then applied.
+"""Commitments or milestones from a spreadsheet, into one meeting: read, checked, shown, then
+applied.
 
 ``read`` turns an upload (CSV or Excel, through tablib) into rows, refusing a file that is too
-large, not UTF-8, or has columns the tracker does not know. ``plan`` checks every row with
-the form the meeting form uses for a commitment row, and finds the commitment it updates: by
-``id`` (a file exported from the tracker), else by ``reference``, else by ``title``. So an
-exported file imports back unchanged, and a re-import updates instead of duplicating. Nothing is
-written until ``actions.import_commitments`` applies a plan without errors, all or nothing.
+large, not UTF-8, or has columns the tracker does not know. ``plan_commitments`` checks every
+row with the form the meeting form uses for a commitment row, and finds the commitment it
+updates: by ``id`` (a file exported from the tracker), else by ``reference``, else by
+``title``; ``plan_milestones`` likewise, a milestone found by ``id``, else by its commitment (or
+body) and title. So an exported file imports back unchanged, and a re-import updates instead of
+duplicating. Nothing is written until an action (``actions.import_commitments``,
+``import_milestones``) applies a plan without errors, all or nothing.
 
 Cells an export disarmed (``'=…``, see ``exports``) come back as they were; a cell that is a
 formula (it starts with ``=`` or ``@``) is refused, never stored for a spreadsheet to run later.
@@ -16,55 +19,75 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import tablib
+from django.db.models import Q
 
 from . import models as m
 from .exports import armed
 from .forms.meetings import MAX_ROWS, CommitmentRowForm
+from .forms.milestones import MilestoneImportForm
 
 MAX_BYTES = 2 * 1024 * 1024  # some thousands of rows; a larger file is refused unread
 FORMATS = {"csv": "csv", "xlsx": "xlsx"}
 
-# Columns written into the commitment, and those of an export that describe it but are set
-# elsewhere (its status has its own workflow): read-only here, ignored.
-WRITTEN = [
-    "title",
-    "reference",
-    "text",
-    "theme",
-    "target_date",
-    "lead_agency",
-    "jurisdiction_note",
-    "indicator",
-    "party_roles",
-]
-IGNORED = [
-    "status",
-    "status_label",
-    "stalled",
-    "cancellation",
-    "overdue",
-    "meeting_id",
-    "meeting",
-    "meeting_date",
-    "team",
-    "updated_at",
-    "page",
-]
+
+@dataclass(frozen=True)
+class Kind:
+    """What a file holds: the columns written into the records, and those of an export that
+    describe them but are set elsewhere (a status has its own workflow): read-only, ignored."""
+
+    name: str
+    written: tuple[str, ...]
+    ignored: tuple[str, ...]
+
+
+COMMITMENTS = Kind(
+    "commitments",
+    (
+        "title",
+        "reference",
+        "text",
+        "theme",
+        "target_date",
+        "lead_agency",
+        "jurisdiction_note",
+        "indicator",
+        "party_roles",
+    ),
+    (
+        "status",
+        "status_label",
+        "stalled",
+        "cancellation",
+        "overdue",
+        "meeting_id",
+        "meeting",
+        "meeting_date",
+        "team",
+        "updated_at",
+        "page",
+    ),
+)
+MILESTONES = Kind(
+    "milestones",
+    ("title", "due_date", "owner", "commitment", "body", "of"),
+    ("first_due_date", "status", "overdue", "completed_on", "meeting"),
+)
+KINDS = {kind.name: kind for kind in (COMMITMENTS, MILESTONES)}
 
 
 class FileRefused(Exception):
     """The file as a whole cannot be read: the message says why and what to do."""
 
 
-def read(upload) -> tablib.Dataset:
-    """The rows of an uploaded file, or ``FileRefused``."""
+def read(upload, kind: Kind = COMMITMENTS) -> tablib.Dataset:
+    """The rows of an uploaded file holding ``kind``, or ``FileRefused``."""
     extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     if extension not in FORMATS:
         raise FileRefused("Upload a .csv or .xlsx file.")
     if upload.size > MAX_BYTES:
         raise FileRefused(
             f"The file is {upload.size / 2**20:.1f} MB; at most {MAX_BYTES // 2**20} MB is "
-            "read. Split it, or leave out what is not commitments."
+            f"read. Split it, or leave out what is not {kind.name}."
         )
     content = upload.read()
     if extension == "csv":
@@ -79,7 +102,7 @@ def read(upload) -> tablib.Dataset:
     except Exception as error:  # tablib and its readers raise many kinds
         raise FileRefused(f"The file could not be read as {extension.upper()}: {error}") from None
     headers = [str(h or "").strip() for h in dataset.headers or []]
-    unknown = [h for h in headers if h not in ("id", *WRITTEN, *IGNORED)]
+    unknown = [h for h in headers if h not in ("id", *kind.written, *kind.ignored)]
     if unknown or "title" not in headers:
         raise FileRefused(
             "Unknown columns: " + ", ".join(unknown) + ". "
@@ -87,9 +110,9 @@ def read(upload) -> tablib.Dataset:
             else "There is no “title” column. "
         ) from None
     if not len(dataset):
-        raise FileRefused("The file has a header row but no commitments.")
+        raise FileRefused(f"The file has a header row but no {kind.name}.")
     if len(dataset) > MAX_ROWS:
-        raise FileRefused(f"A meeting holds at most {MAX_ROWS} commitments; the file has more.")
+        raise FileRefused(f"At most {MAX_ROWS} {kind.name} are read at once; the file has more.")
     dataset.headers = headers
     return dataset
 
@@ -103,7 +126,7 @@ class Row:
     outcome: str = "new"  # new, update, unchanged, error
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
     changed: list[str] = field(default_factory=list)
-    commitment: m.Commitment | None = None  # unsaved values, for applying
+    record: m.Commitment | m.Milestone | None = None  # unsaved values, for applying
     expected: int | None = None
     roles: dict = field(default_factory=dict)
 
@@ -134,7 +157,7 @@ def _restored(text: str) -> str:
     return text
 
 
-def plan(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | None = None) -> Plan:
+def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | None = None) -> Plan:
     """Every row checked, and matched with the commitment it updates (see the module).
     ``seen``: the versions a dry run read (id → version), which applying must still find."""
     seen = seen or {}
@@ -158,9 +181,7 @@ def plan(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | None = None) 
         values = {k: _restored(v) for k, v in raw.items()}
         row = Row(line=number, title=values.get("title", ""))
         rows.append(row)
-        for column, value in raw.items():
-            if value[:1] in ("=", "@"):
-                row.errors.append((column, "A formula: write the value itself."))
+        row.errors += _formulas(raw)
         target = None
         if values.get("id"):
             target = by_id.get(values["id"])
@@ -213,7 +234,7 @@ def plan(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | None = None) 
         if target and row.roles and any(current.get(p, "") != r for p, r in row.roles.items()):
             row.changed.append("party_roles")
         row.outcome = "new" if target is None else ("update" if row.changed else "unchanged")
-        row.commitment = form.instance
+        row.record = form.instance
         if target is not None:
             row.expected = seen.get(str(target.pk), target.version)
     return Plan(rows)
@@ -234,3 +255,114 @@ def _form_data(values: dict, target, themes: dict) -> dict:
     if target is not None:
         data["version"] = target.version
     return data
+
+
+def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | None = None) -> Plan:
+    """Every milestone row checked and matched (see the module). A row names what it is a step
+    of by ``commitment`` (a commitment's title or reference), ``body`` (a body's name), or
+    ``of`` as an export writes it ("commitment: …", "body: …"). An import never moves a saved
+    milestone's date: that is a reschedule, whose reason is kept (the commitment's page)."""
+    seen = seen or {}
+    existing = list(
+        m.Milestone.objects.filter(Q(commitment__meeting=meeting) | Q(body__meeting=meeting))
+    )
+    by_id = {str(ms.pk): ms for ms in existing}
+    by_parent = {(ms.commitment_id, ms.body_id, ms.title.casefold()): ms for ms in existing}
+    commitments = {}
+    for commitment in m.Commitment.objects.filter(meeting=meeting):
+        commitments[commitment.title.casefold()] = commitment
+        if commitment.reference:
+            commitments[commitment.reference.casefold()] = commitment
+    bodies = {b.name.casefold(): b for b in m.ImplementationBody.objects.filter(meeting=meeting)}
+    rows, lines = [], {}
+    for number, cells in enumerate(dataset.dict, start=2):
+        raw = {k: "" if v is None else str(v).strip() for k, v in cells.items() if k}
+        values = {k: _restored(v) for k, v in raw.items()}
+        row = Row(line=number, title=values.get("title", ""))
+        rows.append(row)
+        row.errors += _formulas(raw)
+        target = by_id.get(values["id"]) if values.get("id") else None
+        if values.get("id") and target is None:
+            row.errors.append(("id", "Not a milestone of this meeting: leave it empty to add one."))
+            row.outcome = "error"
+            continue
+        parent, column = _parent(values, commitments, bodies)
+        if parent is None and target is not None:
+            parent = target.commitment or target.body
+        if parent is None:
+            row.errors.append(
+                (column, "Name the commitment (its title or reference) or body it is a step of.")
+            )
+        elif target is None:
+            parent_key = (
+                parent.pk if isinstance(parent, m.Commitment) else None,
+                parent.pk if isinstance(parent, m.ImplementationBody) else None,
+                values.get("title", "").casefold(),
+            )
+            target = by_parent.get(parent_key)
+        title = values.get("title", "").casefold()
+        key = target.pk if target else (type(parent).__name__, getattr(parent, "pk", 0), title)
+        if key in lines:
+            row.errors.append(("title", f"The same milestone as line {lines[key]}."))
+        lines[key] = number
+        if parent is None:
+            row.outcome = "error"
+            continue
+        instance = target or m.Milestone(
+            commitment=parent if isinstance(parent, m.Commitment) else None,
+            body=parent if isinstance(parent, m.ImplementationBody) else None,
+        )
+        data = {name: values.get(name, "") for name in MilestoneImportForm.Meta.fields}
+        for name in MilestoneImportForm.Meta.fields:
+            if name not in values and target is not None:
+                value = getattr(target, name)
+                data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        form = MilestoneImportForm(data, instance=instance)
+        if not form.is_valid():
+            said = {column for column, _ in row.errors}
+            row.errors += [
+                (name if name != "__all__" else "due_date", message)
+                for name, messages in form.errors.items()
+                for message in messages
+                if name not in said
+            ]
+        elif target is not None and "due_date" in form.changed_data:
+            row.errors.append(
+                (
+                    "due_date",
+                    "An import does not move a milestone: give it a new date on its "
+                    "commitment's page, where the reason is kept.",
+                )
+            )
+        if row.errors:
+            row.outcome = "error"
+            continue
+        row.changed = list(form.changed_data)
+        row.outcome = "new" if target is None else ("update" if row.changed else "unchanged")
+        row.record = form.instance
+        if target is not None:
+            row.expected = seen.get(str(target.pk), target.version)
+    return Plan(rows)
+
+
+def _parent(values: dict, commitments: dict, bodies: dict):
+    """What a milestone row is a step of, and the column that says so."""
+    of = values.get("of", "")
+    kind, _, name = of.partition(":")
+    if values.get("commitment") or kind.strip() == "commitment":
+        wanted = values.get("commitment") or name.strip()
+        column = "commitment" if values.get("commitment") else "of"
+        return commitments.get(wanted.casefold()), column
+    if values.get("body") or kind.strip() == "body":
+        wanted = values.get("body") or name.strip()
+        column = "body" if values.get("body") else "of"
+        return bodies.get(wanted.casefold()), column
+    return None, "commitment"
+
+
+def _formulas(raw: dict) -> list[tuple[str, str]]:
+    return [
+        (column, "A formula: write the value itself.")
+        for column, value in raw.items()
+        if value[:1] in ("=", "@")
+    ]

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agreements.models import Commitment
-from tests.conftest import make_commitment, make_meeting
+from agreements.models import Commitment, Milestone
+from tests.conftest import make_body, make_commitment, make_meeting
 from tests.test_fuzz import FUZZ, hostile, no_server_error
 
 HEADER = "title,reference,text,theme,target_date,party_roles\n"
@@ -29,13 +29,14 @@ def upload(client, meeting, text: str | bytes, name: str = "plan.csv"):
 def apply(client, meeting, dry_run):
     """Press "Apply" on a dry run's page: post back what it carries."""
     plan = dry_run.context["plan"]
-    versions = " ".join(f"{r.commitment.pk}:{r.expected}" for r in plan.changes if r.expected)
+    versions = " ".join(f"{r.record.pk}:{r.expected}" for r in plan.changes if r.expected)
     return client.post(
         url(meeting),
         {
             "filename": dry_run.context["filename"],
             "content": dry_run.context["content"],
             "versions": versions,
+            "kind": dry_run.context["kind"],
         },
     )
 
@@ -209,3 +210,68 @@ def test_hostile_content_never_errs(client, editor, meeting):
         no_server_error(client.post(url(meeting), data))
 
     check()
+
+
+# Milestones -----------------------------------------------------------------------------------
+
+
+def upload_milestones(client, meeting, text: str, name: str = "steps.csv"):
+    content = SimpleUploadedFile(name, text.encode("utf-8"))
+    return client.post(url(meeting), {"kind": "milestones", "file": content})
+
+
+def test_milestones_come_in_under_their_commitment_or_body(client, editor, meeting):
+    fentanyl = make_commitment(meeting, title="Halt fentanyl", reference="1.1")
+    body = make_body(meeting, name="Working group")
+    client.force_login(editor)
+    text = (
+        "title,due_date,owner,commitment,body\n"
+        "Report delivered,2026-03-01,SRE,1.1,\n"
+        "First sitting,2026-01-15,,,Working group\n"
+    )
+    response = upload_milestones(client, meeting, text)
+    assert outcomes(response) == [(2, "Report delivered", "new"), (3, "First sitting", "new")]
+    assert "Apply: save 2 milestones" in response.content.decode()
+    assert apply(client, meeting, response).status_code == 302
+    report = Milestone.objects.get(title="Report delivered")
+    assert (report.commitment, report.owner, str(report.due_date)) == (
+        fentanyl,
+        "SRE",
+        "2026-03-01",
+    )
+    assert Milestone.objects.get(title="First sitting").body == body
+    assert report.history.get().history_change_reason == "Imported from steps.csv"
+
+
+def test_an_exported_milestone_list_imports_back_unchanged(client, editor, meeting, commitment):
+    Milestone.objects.create(commitment=commitment, title="=Report", due_date="2026-03-01")
+    body = make_body(meeting, name="Working group")
+    Milestone.objects.create(body=body, title="Sitting", due_date="2026-04-01", owner="SRE")
+    client.force_login(editor)
+    exported = b"".join(client.get("/milestones/", {"format": "csv"}).streaming_content).decode(
+        "utf-8"
+    )
+    response = upload_milestones(client, meeting, exported, "milestones.csv")
+    assert [o for _, _, o in outcomes(response)] == ["unchanged", "unchanged"]
+
+
+def test_an_import_never_moves_a_milestone_nor_guesses_its_commitment(client, editor, commitment):
+    step = Milestone.objects.create(commitment=commitment, title="Report", due_date="2026-03-01")
+    client.force_login(editor)
+    text = (
+        "id,title,due_date,commitment\n"
+        f"{step.pk},Report,2026-09-01,\n"
+        ",Orphan,2026-03-01,No such commitment\n"
+        ",Too early,2020-01-01," + commitment.title + "\n"
+    )
+    response = upload_milestones(client, commitment.meeting, text)
+    rows = response.context["plan"].rows
+    assert rows[0].errors[0][0] == "due_date"
+    assert "new date on its commitment's page" in rows[0].errors[0][1]
+    assert rows[1].errors == [
+        ("commitment", "Name the commitment (its title or reference) or body it is a step of.")
+    ]
+    assert rows[2].errors[0][0] == "due_date"  # before the meeting that agreed it
+    step.refresh_from_db()
+    assert str(step.due_date) == "2026-03-01"
+    assert Milestone.objects.count() == 1

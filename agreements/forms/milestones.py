@@ -1,4 +1,4 @@
-"""The milestones list's filters."""
+"""The milestones list's filters, and a milestone row of an imported spreadsheet."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q
 
 from .. import models as m
-from .base import FastSelect, IdChoiceField
+from .base import FastSelect, IdChoiceField, ModelForm
 
 WHEN = [
     ("", "Any date"),
@@ -52,3 +52,12 @@ class MilestoneFilterForm(forms.Form):
             team = data["team"]
             milestones = milestones.filter(Q(commitment__team=team) | Q(body__meeting__team=team))
         return milestones.order_by("due_date", "pk")
+
+
+class MilestoneImportForm(ModelForm):
+    """One milestone row of an imported spreadsheet (its commitment or body is found by the
+    import, from the row's ``commitment``, ``body`` or ``of`` column)."""
+
+    class Meta(ModelForm.Meta):
+        model = m.Milestone
+        fields = ["title", "due_date", "owner"]

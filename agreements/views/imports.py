@@ -12,13 +12,28 @@ from ..forms.base import is_id
 from ..models import VersionConflict
 from .common import render_page
 
+# What a file may hold: its planner (``imports``) and the action that applies the plan.
+KINDS = {
+    "commitments": (imports.COMMITMENTS, imports.plan_commitments, actions.import_commitments),
+    "milestones": (imports.MILESTONES, imports.plan_milestones, actions.import_milestones),
+}
+
 
 class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="The file holds",
+        choices=[("commitments", "Commitments"), ("milestones", "Milestones")],
+        initial="commitments",
+        required=False,  # commitments, unless said
+        widget=forms.RadioSelect,
+    )
     file = forms.FileField(
         label="Spreadsheet (.csv or .xlsx)",
-        help_text="One commitment a row, with a header row: title, reference, text, theme, "
-        "target_date, lead_agency, jurisdiction_note, indicator, party_roles (“MX: Joint; US: "
-        "Committed”). A file downloaded from the commitments list imports back as it is.",
+        help_text="A header row, then one record a row. Commitments: title, reference, text, "
+        "theme, target_date, lead_agency, jurisdiction_note, indicator, party_roles (“MX: "
+        "Joint; US: Committed”). Milestones: title, due_date, owner, and the commitment (its "
+        "title or reference) or body it is a step of. A file downloaded from the commitments "
+        "or milestones list imports back as it is.",
     )
 
 
@@ -30,8 +45,9 @@ def _versions(request: HttpRequest) -> dict[str, int]:
 
 @require_http_methods(["GET", "POST"])
 def meeting_import(request: HttpRequest, pk: int) -> HttpResponse:
-    """Commitments from a spreadsheet into this meeting: an upload is read and checked, and
-    what it would do shown row by row (the dry run); "Apply" then writes it all, or nothing.
+    """Commitments or milestones from a spreadsheet into this meeting: an upload is read and
+    checked, and what it would do shown row by row (the dry run); "Apply" then writes it all,
+    or nothing.
 
     The checked file travels with the dry run's page as CSV (``content``), and is read and
     checked again when applied: what is written is what the page showed, or it says why not.
@@ -44,40 +60,43 @@ def meeting_import(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"meeting": meeting, "form": form}
     if request.method == "GET":
         return render_page(request, "agreements/meeting_import.html", context)
-    if "content" in request.POST:  # applying a dry run
+    applying = "content" in request.POST
+    if applying:
+        name = request.POST.get("kind", "")
         filename = request.POST.get("filename", "import.csv")[:100]
         upload = SimpleUploadedFile(
             "checked.csv", request.POST["content"].encode("utf-8"), "text/csv"
         )
     elif form.is_valid():
-        upload = form.cleaned_data["file"]
+        name, upload = form.cleaned_data["kind"] or "commitments", form.cleaned_data["file"]
         filename = upload.name[:100]
     else:
         return render_page(request, "agreements/meeting_import.html", context, status=422)
+    kind, plan_of, apply = KINDS.get(name, KINDS["commitments"])
     try:
-        dataset = imports.read(upload)
+        dataset = imports.read(upload, kind)
     except imports.FileRefused as refusal:
         form.add_error("file", str(refusal))
         return render_page(request, "agreements/meeting_import.html", context, status=422)
-    applying = "content" in request.POST
-    plan = imports.plan(meeting, dataset, seen=_versions(request) if applying else None)
-    context |= {"plan": plan, "filename": filename, "content": dataset.export("csv")}
+    plan = plan_of(meeting, dataset, seen=_versions(request) if applying else None)
+    context |= {
+        "kind": kind.name,
+        "plan": plan,
+        "filename": filename,
+        "content": dataset.export("csv"),
+    }
     if not applying or plan.errors:
-        return render_page(
-            request, "agreements/meeting_import.html", context, status=422 if plan.errors else 200
-        )
+        status = 422 if plan.errors else 200
+        return render_page(request, "agreements/meeting_import.html", context, status=status)
     try:
-        written = actions.import_commitments(
-            meeting=meeting, rows=plan.changes, filename=filename, by=request.user
-        )
+        written = apply(meeting=meeting, rows=plan.changes, filename=filename, by=request.user)
     except VersionConflict:
         context["conflict"] = True
-        context["plan"] = imports.plan(meeting, dataset)  # read again: as things stand now
+        context["plan"] = plan_of(meeting, dataset)  # read again: as things stand now
         return render_page(request, "agreements/meeting_import.html", context, status=409)
     messages.success(
         request,
-        f"{written} commitment{'s' if written != 1 else ''} imported from {filename}: "
-        f"{plan.count('new')} new, {plan.count('update')} updated, "
-        f"{plan.count('unchanged')} unchanged.",
+        f"{written} {kind.name} saved from {filename}: {plan.count('new')} new, "
+        f"{plan.count('update')} updated, {plan.count('unchanged')} unchanged.",
     )
     return redirect(meeting)
