@@ -21,5 +21,6 @@ urlpatterns = [
     path("claims/", views.claim_list, name="claim_list"),
     path("reviews/", views.review_queue, name="review_queue"),
     path("search/", views.search_page, name="search"),
+    path("open-data.json", views.open_data, name="open_data"),
     path("history/<str:kind>/<int:pk>/", views.record_history, name="record_history"),
 ]

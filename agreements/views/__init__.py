@@ -16,6 +16,7 @@ from .history import record_history
 from .imports import meeting_import
 from .meetings import meeting_create, meeting_detail, meeting_edit, meeting_list
 from .milestones import milestone_list
+from .opendata import open_data
 from .reviews import review_queue
 from .search import search_page
 

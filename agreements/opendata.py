@@ -1,0 +1,297 @@
+"""Everything a user may see, as one JSON document for data portals and researchers.
+
+People, organisations, memberships, meetings and statements take Popolo's shapes (persons,
+organizations, memberships, events, speeches); commitments, milestones, assessments, claims and
+sources sit alongside in the same style, each record citing its sources by id. The document's
+JSON Schema is ``docs/open-data.schema.json`` (a test validates an export against it).
+
+Written as a stream, section by section and chunk by chunk: an export of 100,000 commitments is
+never held in memory. Archived records are left out, as on the pages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+from . import models as m
+
+CHUNK = 2_000
+SCHEMA = "https://agreement-tracker.invalid/open-data.schema.json"
+VERSION = 1
+
+
+def _sources(record) -> list[str]:
+    return [f"source-{s.pk}" for s in record.sources.all()]
+
+
+def _organization(party: m.Party) -> dict:
+    return {
+        "id": f"party-{party.pk}",
+        "name": party.name,
+        "classification": party.get_kind_display().lower(),
+        "identifiers": [
+            {
+                "scheme": "ISO 3166" if party.kind == m.PartyKind.STATE else "acronym",
+                "identifier": party.code,
+            }
+        ],
+    }
+
+
+def _body(body: m.ImplementationBody) -> dict:
+    return {
+        "id": f"body-{body.pk}",
+        "name": body.name,
+        "classification": "implementation body",
+        "founding_event_id": f"meeting-{body.meeting_id}",
+        "mandate": body.mandate,
+        "cadence": body.cadence,
+        "lifecycle": body.lifecycle,
+        "membership_note": body.membership_note,
+        "commitment_ids": [f"commitment-{c.pk}" for c in body.commitments.all()],
+        "sources": _sources(body),
+    }
+
+
+def _person(person: m.Person) -> dict:
+    return {
+        "id": f"person-{person.pk}",
+        "name": person.name,
+        "current_office": person.current_office,
+        "organization_id": f"party-{person.party_id}" if person.party_id else None,
+    }
+
+
+def _participation(participant: m.Participant) -> dict:
+    return {
+        "id": f"participant-{participant.pk}",
+        "person_id": f"person-{participant.person_id}",
+        "organization_id": f"party-{participant.party_id}",
+        "label": participant.office,
+        "role": participant.get_role_display(),
+        "event_id": f"meeting-{participant.meeting_id}",
+    }
+
+
+def _membership(member: m.BodyMembership) -> dict:
+    return {
+        "id": f"member-{member.pk}",
+        "person_id": f"person-{member.person_id}" if member.person_id else None,
+        "organization_id": f"body-{member.body_id}",
+        "on_behalf_of_id": f"party-{member.party_id}" if member.party_id else None,
+        "role": member.role,
+        "confirmation": member.confirmation,
+        "start_date": member.start_date,
+        "end_date": member.end_date,
+        "sources": _sources(member),
+    }
+
+
+def _meeting(meeting: m.Meeting) -> dict:
+    return {
+        "id": f"meeting-{meeting.pk}",
+        "name": meeting.title,
+        "classification": "meeting",
+        "start_date": meeting.start_date,
+        "end_date": meeting.end_date,
+        "location": ", ".join(filter(None, [meeting.venue, meeting.city])),
+        "organization_ids": [f"party-{p.pk}" for p in meeting.parties.all()],
+        "outcome": meeting.outcome_type,
+        "outcome_note": meeting.outcome_note,
+        "summary": meeting.summary,
+        "team": meeting.team.name,
+        "sources": _sources(meeting),
+    }
+
+
+def _context_event(event: m.ContextEvent) -> dict:
+    return {
+        "id": f"event-{event.pk}",
+        "name": event.title,
+        "classification": "context",
+        "parent_id": f"meeting-{event.meeting_id}",
+        "relation": event.relation,
+        "start_date": event.occurred_on,
+        "timing_note": event.timing_note,
+        "location": event.location,
+        "actor_id": f"party-{event.actor_id}" if event.actor_id else None,
+        "description": event.description,
+        "sources": _sources(event),
+    }
+
+
+def _speech(statement: m.Statement) -> dict:
+    return {
+        "id": f"statement-{statement.pk}",
+        "creator_id": f"person-{statement.speaker_id}" if statement.speaker_id else None,
+        "role": statement.speaker_office,
+        "on_behalf_of_id": f"party-{statement.party_id}" if statement.party_id else None,
+        "type": statement.kind,
+        "text": statement.text,
+        "language": statement.language,
+        "date": statement.said_on,
+        "event_id": f"meeting-{statement.meeting_id}",
+        "commitment_ids": [f"commitment-{c.pk}" for c in statement.commitments.all()],
+        "sources": _sources(statement),
+    }
+
+
+def _commitment(commitment: m.Commitment) -> dict:
+    return {
+        "id": f"commitment-{commitment.pk}",
+        "event_id": f"meeting-{commitment.meeting_id}",
+        "title": commitment.title,
+        "reference": commitment.reference,
+        "text": commitment.text,
+        "theme": commitment.theme_id,
+        "status": commitment.status,
+        "status_label": commitment.get_status_display(),
+        "stalled": commitment.is_stalled,
+        "cancellation": commitment.cancellation,
+        "target_date": commitment.target_date,
+        "lead_agency": commitment.lead_agency,
+        "jurisdiction_note": commitment.jurisdiction_note,
+        "indicator": commitment.indicator,
+        "party_roles": [
+            {"organization_id": f"party-{r.party_id}", "role": r.role}
+            for r in commitment.party_roles.all()
+        ],
+        "sources": _sources(commitment),
+    }
+
+
+def _milestone(milestone: m.Milestone) -> dict:
+    return {
+        "id": f"milestone-{milestone.pk}",
+        "commitment_id": f"commitment-{milestone.commitment_id}"
+        if milestone.commitment_id
+        else None,
+        "body_id": f"body-{milestone.body_id}" if milestone.body_id else None,
+        "title": milestone.title,
+        "due_date": milestone.due_date,
+        "first_due_date": milestone.original_due_date,
+        "status": milestone.status,
+        "completed_on": milestone.completed_on,
+        "owner": milestone.owner,
+    }
+
+
+def _assessment(assessment: m.Assessment) -> dict:
+    return {
+        "id": f"assessment-{assessment.pk}",
+        "commitment_id": f"commitment-{assessment.commitment_id}",
+        "organization_id": f"party-{assessment.party_id}",
+        "score": assessment.score,
+        "justification": assessment.justification,
+        "as_of": assessment.as_of,
+        "stage": assessment.stage,
+        "sources": _sources(assessment),
+    }
+
+
+def _claim(claim: m.Claim) -> dict:
+    if claim.commitment_id:
+        about = f"commitment-{claim.commitment_id}"
+    elif claim.body_id:
+        about = f"body-{claim.body_id}"
+    else:
+        about = f"meeting-{claim.meeting_id}"
+    return {
+        "id": f"claim-{claim.pk}",
+        "about_id": about,
+        "text": claim.text,
+        "verification": claim.verification,
+        "note": claim.note,
+        "sources": _sources(claim),
+    }
+
+
+def _source(source: m.Source) -> dict:
+    return {
+        "id": f"source-{source.pk}",
+        "title": source.title,
+        "url": source.url,
+        "publisher": source.publisher,
+        "published_on": source.published_on,
+        "accessed_on": source.accessed_on,
+        "reliability": source.reliability,
+    }
+
+
+def _seen(model: type[models.Model], user) -> models.QuerySet:
+    """``model``'s records the user may see, active ones only, in a stable order."""
+    return model.objects.visible_to(user).filter(m.active_q(model)).order_by("pk")
+
+
+def sections(user) -> list[tuple[str, list[tuple[models.QuerySet, Callable]]]]:
+    """The document's sections, each a list of (records, shape), in the order written."""
+    sourced = ("sources",)
+    return [
+        (
+            "organizations",
+            [
+                (m.Party.objects.order_by("pk"), _organization),
+                (
+                    _seen(m.ImplementationBody, user).prefetch_related("commitments", *sourced),
+                    _body,
+                ),
+            ],
+        ),
+        ("persons", [(m.Person.objects.visible_to(user).order_by("pk"), _person)]),
+        (
+            "memberships",
+            [
+                (_seen(m.Participant, user), _participation),
+                (_seen(m.BodyMembership, user).prefetch_related(*sourced), _membership),
+            ],
+        ),
+        (
+            "events",
+            [
+                (
+                    _seen(m.Meeting, user)
+                    .select_related("team")
+                    .prefetch_related("parties", *sourced),
+                    _meeting,
+                ),
+                (_seen(m.ContextEvent, user).prefetch_related(*sourced), _context_event),
+            ],
+        ),
+        (
+            "speeches",
+            [(_seen(m.Statement, user).prefetch_related("commitments", *sourced), _speech)],
+        ),
+        (
+            "commitments",
+            [(_seen(m.Commitment, user).prefetch_related("party_roles", *sourced), _commitment)],
+        ),
+        ("milestones", [(_seen(m.Milestone, user), _milestone)]),
+        ("assessments", [(_seen(m.Assessment, user).prefetch_related(*sourced), _assessment)]),
+        ("claims", [(_seen(m.Claim, user).prefetch_related(*sourced), _claim)]),
+        ("sources", [(m.Source.objects.visible_to(user).order_by("pk"), _source)]),
+    ]
+
+
+def document(user) -> Iterator[str]:
+    """The export, as pieces of JSON text to stream."""
+    meta = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "generator": "Agreement tracker",
+    }
+    yield '{"meta": ' + json.dumps(meta)
+    for name, parts in sections(user):
+        yield f', "{name}": ['
+        first = True
+        for records, shape in parts:
+            for record in records.iterator(chunk_size=CHUNK):
+                yield ("" if first else ", ") + json.dumps(shape(record), cls=DjangoJSONEncoder)
+                first = False
+        yield "]"
+    yield "}\n"

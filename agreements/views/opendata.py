@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .. import opendata
+
+
+@require_GET
+def open_data(request: HttpRequest) -> StreamingHttpResponse:
+    """Everything the user may see, as one JSON document (``opendata``), streamed."""
+    response = StreamingHttpResponse(
+        opendata.document(request.user), content_type="application/json"
+    )
+    filename = f"agreement-tracker-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

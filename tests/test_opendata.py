@@ -1,0 +1,154 @@
+"""The open-data export (issue #11, point 4): everything a user may see, Popolo-shaped where
+Popolo has a shape, each record with its sources, valid against docs/open-data.schema.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from jsonschema import Draft202012Validator, FormatChecker
+
+from agreements import actions
+from agreements.models import (
+    Assessment,
+    BodyMembership,
+    Claim,
+    ContextEvent,
+    Milestone,
+    Participant,
+    Person,
+    Statement,
+)
+from tests.conftest import make_body, make_commitment, make_meeting, make_source
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "docs/open-data.schema.json").read_text())
+URL = "/open-data.json"
+
+
+def export(client) -> dict:
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "application/json"
+    return json.loads(b"".join(response.streaming_content))
+
+
+def valid(document: dict) -> list[str]:
+    validator = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+@pytest.fixture
+def everything(team, meeting, commitment, us, mexico, editor):
+    """One record of every kind the export holds, sourced where records cite sources."""
+    source = make_source(team, title="Wire report")
+    meeting.parties.set([us, mexico])
+    meeting.sources.add(source)
+    commitment.sources.add(source)
+    rubio = Person.objects.create(team=team, name="Marco Rubio", party=us)
+    Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="Secretary of State", role="delegate"
+    )
+    body = make_body(meeting, name="High-level implementation group")
+    body.commitments.add(commitment)
+    BodyMembership.objects.create(body=body, party=mexico, confirmation="reported")
+    statement = Statement.objects.create(
+        meeting=meeting,
+        speaker=rubio,
+        party=us,
+        kind="readout",
+        text="We agreed.",
+        said_on=meeting.start_date,
+    )
+    statement.commitments.add(commitment)
+    ContextEvent.objects.create(meeting=meeting, title="Strike", relation="background")
+    Milestone.objects.create(commitment=commitment, title="Report", due_date="2026-01-01")
+    Assessment.objects.create(
+        commitment=commitment,
+        party=us,
+        score="0",
+        justification="Partly",
+        as_of="2025-10-01",
+        assessed_by=editor,
+    )
+    claim = actions.add_claim(
+        claim=Claim(text="Seizures rose", commitment=commitment, verification="reported"),
+        sources=[source],
+        by=editor,
+    )
+    return {"source": source, "claim": claim, "statement": statement, "body": body}
+
+
+def test_the_export_holds_every_kind_of_record_and_is_valid(client, editor, everything):
+    client.force_login(editor)
+    document = export(client)
+    assert valid(document) == []
+    counts = {name: len(rows) for name, rows in document.items() if name != "meta"}
+    assert counts == {
+        "organizations": 3,  # two parties and the body
+        "persons": 1,
+        "memberships": 2,  # a participant and a body member
+        "events": 2,  # the meeting and its context event
+        "speeches": 1,
+        "commitments": 1,
+        "milestones": 1,
+        "assessments": 1,
+        "claims": 1,
+        "sources": 1,
+    }
+    source_id = f"source-{everything['source'].pk}"
+    (commitment,) = document["commitments"]
+    assert commitment["sources"] == [source_id]
+    assert document["claims"][0]["sources"] == [source_id]
+    (speech,) = document["speeches"]
+    assert speech["commitment_ids"] == [commitment["id"]] and speech["type"] == "readout"
+    body = next(o for o in document["organizations"] if o["id"].startswith("body-"))
+    assert body["commitment_ids"] == [commitment["id"]]
+
+
+def test_the_schema_catches_what_it_should(client, editor, everything):
+    """The schema is strict: a missing field or a stray one is an error."""
+    client.force_login(editor)
+    document = export(client)
+    del document["commitments"][0]["status"]
+    document["sources"][0]["secret"] = "x"
+    assert len(valid(document)) == 2
+
+
+def test_the_export_holds_nothing_of_another_team(client, outsider, everything):
+    client.force_login(outsider)
+    document = export(client)
+    assert valid(document) == []
+    holdings = {name: rows for name, rows in document.items() if name != "meta"}
+    # Parties are shared public facts; everything else belongs to a team.
+    assert {name for name, rows in holdings.items() if rows} == {"organizations"}
+    assert all(o["id"].startswith("party-") for o in holdings["organizations"])
+
+
+def test_archived_records_are_left_out(client, editor, team, everything):
+    archived = make_meeting(team, title="Archived talks")
+    make_commitment(archived, title="Old promise")
+    actions.archive_record(record=archived, by=editor, reason="Recorded twice")
+    client.force_login(editor)
+    document = export(client)
+    assert "Archived talks" not in json.dumps(document)
+
+
+def test_its_queries_do_not_grow_with_the_records(client, editor, meeting, us):
+    client.force_login(editor)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            b"".join(client.get(URL).streaming_content)
+        return len(captured)
+
+    for _ in range(5):
+        make_commitment(meeting, parties=[us]).sources.add(make_source(meeting.team))
+    few = count()
+    for _ in range(45):
+        make_commitment(meeting, parties=[us]).sources.add(make_source(meeting.team))
+    assert count() == few
