@@ -80,7 +80,8 @@ def private_pages(get_response):
         if request.path.startswith(NO_USER):
             return response
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # The API reads as its key's user, not the session's: its answers are private too.
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             patch_cache_control(response, no_store=True, private=True)
         return response
 

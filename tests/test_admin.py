@@ -44,6 +44,7 @@ def build(model, world: dict):
         ),
         m.Party: lambda: m.Party.objects.create(name=f"Org {n}", code=f"O{n}", kind="organisation"),
         m.CalendarFeed: lambda: m.CalendarFeed.of(make_user(f"subscriber{n}")),
+        m.ApiToken: lambda: m.ApiToken.issue(user, f"Script {n}")[0],
         m.Theme: lambda: m.Theme.objects.create(code=f"theme_{n}", name=f"Theme {n}"),
         m.Person: lambda: m.Person.objects.create(team=team, name=f"Person {n}", party=party),
         m.Source: lambda: make_source(team),
@@ -161,6 +162,7 @@ def test_admin_pages_render_within_a_query_budget(
         m.MilestoneReschedule,
         m.MeetingLink,
         m.CalendarFeed,
+        m.ApiToken,
     )
     with django_assert_max_num_queries(PAGE_QUERY_BUDGET):
         add = admin_client.get(admin_url(model, "add"))
@@ -413,6 +415,7 @@ def test_no_record_is_deleted_in_the_admin_one_by_one_or_in_bulk(
     """Evidence, history and citations point at them: retiring is archiving (security 4)."""
     people = {m.Party: us, m.Team: team, m.Person: records[m.Participant].person}
     shared = {m.Theme: records[m.Commitment].theme, m.CalendarFeed: m.CalendarFeed.of(editor)}
+    shared[m.ApiToken] = m.ApiToken.issue(editor, "portal")[0]
     obj = (records | people | shared)[model]
     assert admin_client.get(admin_url(model, "delete", obj.pk)).status_code == 403
     assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
+from agreements import api
 from agreements.views import two_factor
 
 
@@ -42,6 +43,8 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(success_url="/"),
         name="password_change",
     ),
+    # The read API: its own key on every request, not the session (agreements/api.py).
+    path("api/v1/", api.urls()),
     path("", include("agreements.urls")),
 ]
 

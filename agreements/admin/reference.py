@@ -110,6 +110,32 @@ class CalendarFeedAdmin(RecordsAdmin):
         self.message_user(request, f"{len(queryset)} calendar address(es) retired.")
 
 
+@admin.register(m.ApiToken)
+class ApiTokenAdmin(RecordsAdmin):
+    """Users' API keys (made on /api-keys/): an admin sees who has which and revokes them; the
+    keys themselves are never stored, only their digests."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "user__username", "prefix"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # each user makes their own, and sees the key once
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        live = list(queryset.filter(revoked_at__isnull=True))
+        for token in live:
+            token._history_user = request.user
+            token._change_reason = "Revoked by an admin"
+            token.revoke()
+        self.message_user(request, f"{len(live)} key(s) revoked.")
+
+
 class SourceAdminForm(VersionCheckedForm):
     """A source cited by records keeps its team: moving it would make them cite another
     team's source (see ``SourcesOfTheTeamForm``)."""

@@ -106,3 +106,4 @@ from .teams import (
     team_of,
     teams_of,
 )
+from .tokens import ApiToken, ApiTokenQuerySet

@@ -7,6 +7,7 @@ matrix test covers each one).
 """
 
 from . import bodies, claims, commitments, meetings, reviews
+from .api_keys import api_keys
 from .bodies import body_detail, body_list
 from .calendar import calendar_feed, calendar_page
 from .claims import claim_list

@@ -32,6 +32,7 @@ def every_page() -> list[str]:
         "/claims/",
         "/milestones/",
         "/calendar/",
+        "/api-keys/",
         "/reviews/",
         "/search/?q=fentanyl",
         f"/history/meeting/{meeting.pk}/",

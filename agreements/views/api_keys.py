@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_http_methods
+
+from ..models import ApiToken
+from .common import render_page
+
+
+class NewKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, label="What it is for", help_text="e.g. “the ministry's data portal”"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """The user's keys for the read API: make one (its key shown once, here), revoke one."""
+    form = NewKeyForm(request.POST if request.POST.get("action") == "make" else None)
+    key = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            token = get_object_or_404(
+                ApiToken, pk=str(request.POST.get("token", ""))[:18] or 0, user=request.user
+            )
+            token.revoke()
+            messages.success(request, f"“{token.name}” revoked: it no longer opens the API.")
+            return redirect("agreements:api_keys")
+        if form.is_valid():
+            _, key = ApiToken.issue(request.user, form.cleaned_data["name"])
+            form = NewKeyForm()
+    context = {
+        "form": form,
+        "key": key,  # shown this once: only its digest is kept
+        "tokens": ApiToken.objects.filter(user=request.user),
+        "api_root": request.build_absolute_uri("/api/v1/"),
+    }
+    status = 422 if form.errors else 200
+    return render_page(request, "agreements/api_keys.html", context, status=status)

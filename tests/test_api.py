@@ -1,0 +1,157 @@
+"""The read API (issue #11, point 5): per-user keys that users and admins revoke, the pages'
+filters and visibility, pages of 50 with the next address, an OpenAPI 3 document, and a
+schema-driven fuzzer (schemathesis) finding no server error and no answer outside the schema."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+
+from agreements.models import ApiToken, Claim, Milestone
+from tests.conftest import make_body, make_commitment, make_meeting
+
+API = "/api/v1"
+
+
+def reader(user) -> tuple[Client, ApiToken]:
+    """A client sending a fresh key of ``user``'s, as a script would (no session)."""
+    token, key = ApiToken.issue(user, "script")
+    return Client(headers={"Authorization": f"Bearer {key}"}), token
+
+
+def test_a_key_is_needed_and_a_revoked_one_is_refused(editor, commitment):
+    assert Client().get(f"{API}/commitments").status_code == 401
+    bad = Client(headers={"Authorization": "Bearer at_not-a-key"})
+    assert bad.get(f"{API}/commitments").status_code == 401
+    client, token = reader(editor)
+    response = client.get(f"{API}/commitments")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    token.revoke()
+    assert client.get(f"{API}/commitments").status_code == 401
+
+
+def test_a_deactivated_users_keys_stop(editor, commitment):
+    client, _ = reader(editor)
+    editor.is_active = False
+    editor.save()
+    assert client.get(f"{API}/commitments").status_code == 401
+
+
+def test_only_a_digest_is_stored(editor):
+    token, key = ApiToken.issue(editor, "portal")
+    assert key not in {token.digest, token.prefix} and key.startswith(token.prefix)
+    assert not ApiToken.objects.filter(digest=key).exists()
+
+
+def test_the_api_reads_what_the_user_sees_with_the_pages_filters(
+    editor, outsider, team, meeting, us
+):
+    make_commitment(meeting, title="Halt fentanyl", theme="drugs", parties=[us])
+    make_commitment(meeting, title="Stop guns", theme="arms")
+    client, _ = reader(editor)
+    listed = client.get(f"{API}/commitments", {"theme": "drugs"}).json()
+    assert [c["title"] for c in listed["items"]] == ["Halt fentanyl"]
+    assert listed["items"][0]["party_roles"] == [
+        {"organization_id": f"party-{us.pk}", "role": "joint"}
+    ]
+    (only,) = client.get(f"{API}/meetings").json()["items"]
+    assert only["id"] == f"meeting-{meeting.pk}"
+    outside, _ = reader(outsider)
+    assert outside.get(f"{API}/commitments").json()["items"] == []
+    assert outside.get(f"{API}/meetings/{meeting.pk}").status_code == 404
+
+
+def test_every_list_answers(editor, meeting, commitment):
+    body = make_body(meeting)
+    Milestone.objects.create(body=body, title="Sitting", due_date="2026-01-01")
+    Claim.objects.create(text="Said", commitment=commitment)
+    client, _ = reader(editor)
+    for path, field in (
+        ("bodies", "founding_event_id"),
+        ("milestones", "due_date"),
+        ("claims", "about_id"),
+    ):
+        (item,) = client.get(f"{API}/{path}").json()["items"]
+        assert field in item
+    assert client.get(f"{API}/commitments/{commitment.pk}").json()["title"] == commitment.title
+
+
+def test_pages_of_fifty_with_the_next_address(editor, team):
+    meeting = make_meeting(team)
+    for i in range(51):
+        make_commitment(meeting, title=f"C{i:02d}")
+    client, _ = reader(editor)
+    first = client.get(f"{API}/commitments", {"sort": "title"}).json()
+    assert len(first["items"]) == 50
+    assert first["next"] == "http://testserver/api/v1/commitments?sort=title&page=2"
+    second = client.get(first["next"]).json()
+    assert [c["title"] for c in second["items"]] == ["C50"] and second["next"] is None
+
+
+def test_the_openapi_document_is_served(db):
+    document = Client().get(f"{API}/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    assert {"/api/v1/commitments", "/api/v1/meetings/{meeting_id}"} <= set(document["paths"])
+
+
+def test_users_make_and_revoke_their_keys(client, editor, reviewer):
+    client.force_login(editor)
+    made = client.post("/api-keys/", {"action": "make", "name": "data portal"})
+    key = made.context["key"]
+    assert key and key in made.content.decode()  # shown this once
+    assert key not in client.get("/api-keys/").content.decode()
+    token = ApiToken.objects.get(user=editor)
+    assert token.history.get().history_user == editor
+    client.force_login(reviewer)  # another user's key is not theirs to revoke
+    assert client.post("/api-keys/", {"action": "revoke", "token": token.pk}).status_code == 404
+    client.force_login(editor)
+    assert client.post("/api-keys/", {"action": "revoke", "token": token.pk}).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_an_admin_revokes_a_key(admin_client, editor):
+    token, _ = ApiToken.issue(editor, "portal")
+    admin_client.post(
+        "/admin/agreements/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert token.history.latest().history_change_reason == "Revoked by an admin"
+
+
+def test_schemathesis_finds_no_error_and_no_answer_outside_the_schema(
+    django_settings_for_api, editor, meeting, commitment
+):
+    from tracker.wsgi import application
+
+    make_body(meeting)
+    Claim.objects.create(text="Said", commitment=commitment)
+    _, key = ApiToken.issue(editor, "fuzzer")
+    schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", application)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 7
+    for operation in operations:
+
+        @settings(
+            max_examples=30,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy())
+        def check(case):
+            case.call_and_validate(headers={"Authorization": f"Bearer {key}"})
+
+        check()
+
+
+@pytest.fixture
+def django_settings_for_api(settings, db):
+    """schemathesis calls the app in process as host "localhost"."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    return settings
