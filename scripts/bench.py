@@ -178,6 +178,33 @@ def pages(commitment: int, meeting: int) -> list[tuple[str, str, dict]]:
     ]
 
 
+# Downloads: each fetched once, whole, after the pages (their time grows with the data, by
+# nature: they are measured for streaming, time and the workers' memory, not requests/s).
+EXPORTS = [
+    ("commitments CSV", "/commitments/?format=csv"),
+    ("milestones CSV", "/milestones/?format=csv"),
+    ("open data JSON", "/open-data.json"),
+]
+
+
+def download(path: str, cookie: str, master: int) -> dict:
+    """Stream one export to its end, noting its size, time, and the largest worker after."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": f"sessionid={cookie}"}
+    )
+    started, size, first = time.perf_counter(), 0, None
+    with urllib.request.urlopen(request, timeout=1800) as response:
+        while chunk := response.read(1 << 16):
+            first = first or time.perf_counter() - started
+            size += len(chunk)
+    return {
+        "seconds": time.perf_counter() - started,
+        "first_ms": (first or 0) * 1000,
+        "mb": size / 2**20,
+        "rss": worker_rss_mb(master),
+    }
+
+
 def milliseconds(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
@@ -285,12 +312,21 @@ def main() -> int:
                 f"{result['errors']:7d} {result['ratio']:9.3f}"
             )
         rss = worker_rss_mb(gunicorn.pid)
+        downloads = []
+        for label, path in EXPORTS:
+            drain()
+            done = download(path, cookie, gunicorn.pid) | {"label": label, "path": path}
+            downloads.append(done)
+            say(
+                f"{label:28} {done['mb']:8.1f} MB in {done['seconds']:.1f} s, first bytes "
+                f"after {done['first_ms']:.0f} ms; largest worker {done['rss']:.0f} MB"
+            )
     finally:
         if gunicorn:
             gunicorn.terminate()
             gunicorn.wait()
         stop_cluster()
-    write_report(results, rss)
+    write_report(results, rss, downloads)
     pages_only = [r for r in results if r["label"] not in ("liveness", "readiness")]
     worst = min(pages_only, key=lambda r: r["ratio"])
     say(f"largest worker: {rss:.0f} MB resident")
@@ -302,7 +338,7 @@ def main() -> int:
     return 0
 
 
-def write_report(results: list[dict], rss: float) -> None:
+def write_report(results: list[dict], rss: float, downloads: list[dict]) -> None:
     today = datetime.date.today().isoformat()
     lines = [
         f"## {SIZE:,} commitments, {today}",
@@ -318,6 +354,19 @@ def write_report(results: list[dict], rss: float) -> None:
         lines.append(
             f"| {r['label']} | `{r['path']}` | {r['rps']:.0f} | {r['p50']:.1f} | "
             f"{r['p99']:.1f} | {r['errors']} | {r['ratio']:.3f} |"
+        )
+    lines += [
+        "",
+        "Downloads, each streamed once to its end after the pages (the workers' memory stays "
+        "flat: rows are read a chunk at a time):",
+        "",
+        "| download | path | size MB | seconds | first bytes ms | largest worker MB |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for d in downloads:
+        lines.append(
+            f"| {d['label']} | `{d['path']}` | {d['mb']:.1f} | {d['seconds']:.1f} | "
+            f"{d['first_ms']:.0f} | {d['rss']:.0f} |"
         )
     report = ROOT / "docs" / "benchmarks.md"
     head = "# Benchmarks\n\nWritten by `make bench` (scripts/bench.py); newest run first.\n\n"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 
@@ -152,6 +154,12 @@ def test_schemathesis_finds_no_error_and_no_answer_outside_the_schema(
 
 @pytest.fixture
 def django_settings_for_api(settings, db):
-    """schemathesis calls the app in process as host "localhost"."""
+    """schemathesis calls the app in process as host "localhost", through the WSGI handler
+    itself: the start and end of each request must not close the test's database connection
+    (Django's own test client disconnects the same signals)."""
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    return settings
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield settings
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)

@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
+from agreements import exports
 from agreements.models import Claim
 from tests.conftest import HTMX, make_commitment, make_meeting
 
@@ -106,3 +107,17 @@ def test_an_exports_queries_do_not_grow_with_its_rows(client, editor, meeting, u
     for _ in range(45):
         make_commitment(meeting, parties=[us])
     assert count() == few
+
+
+def test_an_export_reads_its_rows_a_chunk_at_a_time(client, editor, meeting, us, monkeypatch):
+    """Never the whole list in memory: rows come in chunks (each with its own prefetch of party
+    roles), so a list of 100,000 holds one chunk at a time."""
+    monkeypatch.setattr(exports, "CHUNK", 10)
+    for _ in range(25):
+        make_commitment(meeting, parties=[us])
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as captured:
+        rows = read(client.get("/commitments/", {"format": "csv"}))
+    assert len(rows) == 25
+    prefetches = [q for q in captured if 'FROM "agreements_commitmentparty"' in q["sql"]]
+    assert len(prefetches) == 3  # 10 + 10 + 5

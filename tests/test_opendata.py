@@ -12,7 +12,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from jsonschema import Draft202012Validator, FormatChecker
 
-from agreements import actions
+from agreements import actions, opendata
 from agreements.models import (
     Assessment,
     BodyMembership,
@@ -152,3 +152,17 @@ def test_its_queries_do_not_grow_with_the_records(client, editor, meeting, us):
     for _ in range(45):
         make_commitment(meeting, parties=[us]).sources.add(make_source(meeting.team))
     assert count() == few
+
+
+def test_it_reads_each_kind_a_chunk_at_a_time(client, editor, meeting, us, monkeypatch):
+    """Never a whole table in memory: 25 commitments read 10 at a time, each chunk with its
+    own fetch of their sources."""
+    monkeypatch.setattr(opendata, "CHUNK", 10)
+    for _ in range(25):
+        make_commitment(meeting, parties=[us])
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as captured:
+        document = export(client)
+    assert len(document["commitments"]) == 25
+    fetches = [q for q in captured if 'FROM "agreements_commitmentparty"' in q["sql"]]
+    assert len(fetches) == 3  # 10 + 10 + 5
