@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import time
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db import models
@@ -71,6 +72,17 @@ def csv_response(name: str, columns: list[Column], queryset: models.QuerySet):
     return response
 
 
+def _today() -> datetime.date:
+    """Today, read once a second at most: a long export asks it for every row."""
+    now = time.monotonic()
+    if now - _TODAY[1] > 1:
+        _TODAY[:] = [timezone.localdate(), now]
+    return _TODAY[0]
+
+
+_TODAY: list = [None, float("-inf")]
+
+
 def _roles(commitment: m.Commitment) -> str:
     return "; ".join(
         f"{r.party.code}: {r.get_role_display()}" for r in commitment.party_roles.all()
@@ -92,7 +104,7 @@ COMMITMENTS: list[Column] = [
     ("stalled", lambda c: c.is_stalled),
     ("cancellation", lambda c: c.get_cancellation_display()),
     ("target_date", lambda c: c.target_date),
-    ("overdue", lambda c: c.is_overdue(timezone.localdate())),
+    ("overdue", lambda c: c.is_overdue(_today())),
     ("lead_agency", lambda c: c.lead_agency),
     ("party_roles", _roles),
     ("indicator", lambda c: c.indicator),
@@ -155,7 +167,7 @@ MILESTONES: list[Column] = [
     ("status", lambda ms: ms.get_status_display()),
     (
         "overdue",
-        lambda ms: ms.status == m.MilestoneStatus.PLANNED and ms.due_date < timezone.localdate(),
+        lambda ms: ms.status == m.MilestoneStatus.PLANNED and ms.due_date < _today(),
     ),
     ("completed_on", lambda ms: ms.completed_on),
     ("owner", lambda ms: ms.owner),

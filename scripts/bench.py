@@ -285,6 +285,10 @@ def main() -> int:
                 f"127.0.0.1:{PORT}",
                 "--log-level",
                 "warning",
+                # A download streams for longer than a page is allowed (30 s by default): at
+                # 100,000 commitments the open-data export takes minutes.
+                "--timeout",
+                "900",
             ],
             cwd=ROOT,
             env=env,
