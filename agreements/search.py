@@ -1,9 +1,10 @@
 """Search across meetings, commitments, statements and claims.
 
-On PostgreSQL: full-text search, each model's words indexed by a GIN index over the very
-expression the queries use (``vector()``; migration 0015), results ranked, and the matching
-words shown in a highlighted extract. Elsewhere (SQLite, the zero-setup default): every word
-must appear (case-insensitive), newest first, with the first match shown.
+On PostgreSQL: full-text search over each record's stored words (``search_vector``, written by
+a trigger on every change of the searched fields and indexed by GIN; migration 0031), results
+ranked from those stored words, and the matching words shown in a highlighted extract.
+Elsewhere (SQLite, the zero-setup default): every word must appear (case-insensitive), newest
+first, with the first match shown.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -32,12 +33,14 @@ START, STOP = "<mark>", "</mark>"
 
 
 def vector(model: type[models.Model]) -> SearchVector:
-    """The expression indexed for ``model`` (the index and the queries must match)."""
+    """The words of ``model`` as an expression: what its ``search_vector`` column stores
+    (migration 0031 writes the same in SQL); migration 0015 indexed this expression."""
     fields, config = SEARCHED[model]
     return SearchVector(*fields, config=config)
 
 
 def index_for(model: type[models.Model]):
+    """The expression index of migration 0015 (dropped by 0031 for the stored column's)."""
     from django.contrib.postgres.indexes import GinIndex
 
     return GinIndex(vector(model), name=f"{model._meta.model_name}_search")
@@ -56,9 +59,7 @@ def matching(queryset: models.QuerySet, words: str) -> models.QuerySet:
     if not re.search(r"\w", words):
         return queryset.none()
     if connection.vendor == "postgresql":
-        return queryset.annotate(search=vector(queryset.model)).filter(
-            search=query(queryset.model, words)
-        )
+        return queryset.filter(search_vector=query(queryset.model, words))
     for word in words.split():
         queryset = queryset.filter(Q.create([(f"{f}__icontains", word) for f in fields], "OR"))
     return queryset
@@ -113,7 +114,7 @@ def _ranked(rows: models.QuerySet, model, words: str, shown: str) -> models.Quer
     _, config = SEARCHED[model]
     words_query = query(model, words)
     return rows.annotate(
-        rank=SearchRank(vector(model), words_query),
+        rank=SearchRank(F("search_vector"), words_query),
         headline=SearchHeadline(
             shown, words_query, config=config, start_sel=START, stop_sel=STOP, max_words=30
         ),

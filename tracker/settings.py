@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # SearchVectorField, the stored search words (agreements.search); harmless on SQLite.
+    "django.contrib.postgres",
     "django_htmx",
     "simple_history",
     "axes",

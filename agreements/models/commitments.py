@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -132,8 +133,14 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the meeting.")
 
+    # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
+    # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = CommitmentQuerySet.as_manager()
-    history = track_history("sources", copies=("team", "meeting_date", "last_update_at"))
+    history = track_history(
+        "sources", copies=("team", "meeting_date", "last_update_at", "search_vector")
+    )
 
     class Meta:
         ordering = ["meeting", "position", "pk"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -65,8 +66,12 @@ class Statement(Sourced, Timestamped, Versioned):
         "what this side reported).",
     )
 
+    # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
+    # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = TeamScopedQuerySet.as_manager()
-    history = track_history("sources", "commitments")
+    history = track_history("sources", "commitments", copies=("search_vector",))
 
     class Meta:
         ordering = ["said_on", "pk"]
@@ -128,8 +133,12 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
     )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", editable=False)
 
+    # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
+    # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = ClaimQuerySet.as_manager()
-    history = track_history("sources", copies=("record_meeting", "team"))
+    history = track_history("sources", copies=("record_meeting", "team", "search_vector"))
 
     class Meta:
         ordering = ["pk"]

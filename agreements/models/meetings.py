@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -75,8 +76,12 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
     summary = models.TextField(blank=True)
     context_notes = models.TextField(blank=True)
 
+    # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
+    # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = MeetingQuerySet.as_manager()
-    history = track_history("parties", "sources")
+    history = track_history("parties", "sources", copies=("search_vector",))
 
     class Meta:
         ordering = ["-start_date", "-pk"]
