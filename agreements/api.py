@@ -205,15 +205,15 @@ def meetings(request: HttpRequest, filters: Query[MeetingFilters]):
     form = MeetingFilterForm(_form_data(filters), user=request.auth)
     records = form.filter(m.Meeting.objects.visible_to(request.auth).active())
     records = records.select_related("team").prefetch_related("parties", "sources")
-    return _page(request, records, opendata._meeting, filters.page)
+    return _page(request, records, opendata.as_meeting, filters.page)
 
 
 @api.get("/meetings/{meeting_id}", response={200: Meeting, 401: Error, 404: Error})
 def meeting(request: HttpRequest, meeting_id: int):
     record = permissions.get_meeting_for_user(request.auth, meeting_id)
-    if record.is_archived:
+    if m.is_read_only(record):
         return 404, {"detail": "Not found."}
-    return opendata._meeting(record)
+    return opendata.as_meeting(record)
 
 
 @api.get("/commitments", response={200: Commitments, 401: Error}, summary="Commitments")
@@ -221,7 +221,7 @@ def commitments(request: HttpRequest, filters: Query[CommitmentFilters]):
     form = CommitmentFilterForm(_form_data(filters), user=request.auth)
     visible = m.Commitment.objects.visible_to(request.auth).active()
     records = form.filter(visible, timezone.localdate()).prefetch_related("party_roles", "sources")
-    return _page(request, records, opendata._commitment, filters.page)
+    return _page(request, records, opendata.as_commitment, filters.page)
 
 
 @api.get("/commitments/{commitment_id}", response={200: Commitment, 401: Error, 404: Error})
@@ -229,7 +229,7 @@ def commitment(request: HttpRequest, commitment_id: int):
     record = permissions.get_commitment_for_user(request.auth, commitment_id)
     if m.is_read_only(record):
         return 404, {"detail": "Not found."}
-    return opendata._commitment(record)
+    return opendata.as_commitment(record)
 
 
 @api.get("/bodies", response={200: Bodies, 401: Error}, summary="Implementation bodies")
@@ -240,7 +240,7 @@ def bodies(request: HttpRequest, page: int = 1):
         .prefetch_related("commitments", "sources")
         .order_by("name", "pk")
     )
-    return _page(request, records, opendata._body, page)
+    return _page(request, records, opendata.as_body, page)
 
 
 @api.get("/milestones", response={200: Milestones, 401: Error}, summary="Milestones")
@@ -249,7 +249,7 @@ def milestones(request: HttpRequest, filters: Query[MilestoneFilters]):
     records = form.filter(
         m.Milestone.objects.visible_to(request.auth).active(), timezone.localdate()
     )
-    return _page(request, records, opendata._milestone, filters.page)
+    return _page(request, records, opendata.as_milestone, filters.page)
 
 
 @api.get("/claims", response={200: Claims, 401: Error}, summary="Claims")
@@ -257,7 +257,7 @@ def claims(request: HttpRequest, verification: str | None = None, page: int = 1)
     records = m.Claim.objects.visible_to(request.auth).active().prefetch_related("sources")
     if verification:
         records = records.filter(verification=verification)
-    return _page(request, records.order_by("pk"), opendata._claim, page)
+    return _page(request, records.order_by("pk"), opendata.as_claim, page)
 
 
 def urls():

@@ -167,21 +167,17 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
     by_id = {str(c.pk): c for c in existing}
     by_reference = {c.reference: c for c in existing if c.reference}
     by_title = {c.title.casefold(): c for c in existing}
+    all_themes = list(m.Theme.objects.all())
     themes = {}
-    for theme in m.Theme.objects.all():
+    for theme in all_themes:
         themes[theme.code.casefold()] = themes[theme.name.casefold()] = theme.code
     parties = {p.code.casefold(): p for p in m.Party.objects.all()}
     roles = {r.label.casefold(): r.value for r in m.PartyRole} | {
         r.value: r.value for r in m.PartyRole
     }
-    all_themes = list(m.Theme.objects.all())
     rows, lines = [], {}
-    for number, cells in enumerate(dataset.dict, start=2):
-        raw = {k: "" if v is None else str(v).strip() for k, v in cells.items() if k}
-        values = {k: _restored(v) for k, v in raw.items()}
-        row = Row(line=number, title=values.get("title", ""))
+    for row, values in _lines(dataset):
         rows.append(row)
-        row.errors += _formulas(raw)
         target = None
         if values.get("id"):
             target = by_id.get(values["id"])
@@ -195,10 +191,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
             target = by_reference.get(values["reference"])
         if target is None and not values.get("id"):
             target = by_title.get(values.get("title", "").casefold())
-        key = target.pk if target else values.get("title", "").casefold()
-        if key in lines:
-            row.errors.append(("title", f"The same commitment as line {lines[key]}."))
-        lines[key] = number
+        _once(row, target.pk if target else row.title.casefold(), lines, "commitment")
         chosen = {}
         for part in filter(None, (p.strip() for p in values.get("party_roles", "").split(";"))):
             code, _, role = (s.strip() for s in part.partition(":"))
@@ -216,27 +209,17 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
         data = _form_data(values, target, themes)
         instance = target or m.Commitment(meeting=meeting, position=len(existing) + len(rows))
         form = CommitmentRowForm(data, instance=instance, parties=[], themes=all_themes)
-        if not form.is_valid():
-            said = {column for column, _ in row.errors}
-            row.errors += [
-                (name if name != "__all__" else "title", message)
-                for name, messages in form.errors.items()
-                for message in messages
-                if name not in said
-            ]
+        _checked(row, form, whole="title")
         if row.errors:
             row.outcome = "error"
             continue
         current = {r.party: r.role for r in target.party_roles.all()} if target else {}
         if "party_roles" in values:
             row.roles = {party: chosen.get(party, "") for party in {*current, *chosen}}
-        row.changed = [name for name in form.changed_data if name != "version"]
+        changed = [name for name in form.changed_data if name != "version"]
         if target and row.roles and any(current.get(p, "") != r for p, r in row.roles.items()):
-            row.changed.append("party_roles")
-        row.outcome = "new" if target is None else ("update" if row.changed else "unchanged")
-        row.record = form.instance
-        if target is not None:
-            row.expected = seen.get(str(target.pk), target.version)
+            changed.append("party_roles")
+        _planned(row, form, target, changed, seen)
     return Plan(rows)
 
 
@@ -275,12 +258,8 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
             commitments[commitment.reference.casefold()] = commitment
     bodies = {b.name.casefold(): b for b in m.ImplementationBody.objects.filter(meeting=meeting)}
     rows, lines = [], {}
-    for number, cells in enumerate(dataset.dict, start=2):
-        raw = {k: "" if v is None else str(v).strip() for k, v in cells.items() if k}
-        values = {k: _restored(v) for k, v in raw.items()}
-        row = Row(line=number, title=values.get("title", ""))
+    for row, values in _lines(dataset):
         rows.append(row)
-        row.errors += _formulas(raw)
         target = by_id.get(values["id"]) if values.get("id") else None
         if values.get("id") and target is None:
             row.errors.append(("id", "Not a milestone of this meeting: leave it empty to add one."))
@@ -297,14 +276,11 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
             parent_key = (
                 parent.pk if isinstance(parent, m.Commitment) else None,
                 parent.pk if isinstance(parent, m.ImplementationBody) else None,
-                values.get("title", "").casefold(),
+                row.title.casefold(),
             )
             target = by_parent.get(parent_key)
-        title = values.get("title", "").casefold()
-        key = target.pk if target else (type(parent).__name__, getattr(parent, "pk", 0), title)
-        if key in lines:
-            row.errors.append(("title", f"The same milestone as line {lines[key]}."))
-        lines[key] = number
+        key = (type(parent).__name__, getattr(parent, "pk", 0), row.title.casefold())
+        _once(row, target.pk if target else key, lines, "milestone")
         if parent is None:
             row.outcome = "error"
             continue
@@ -318,15 +294,7 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
                 value = getattr(target, name)
                 data[name] = value.isoformat() if hasattr(value, "isoformat") else value
         form = MilestoneImportForm(data, instance=instance)
-        if not form.is_valid():
-            said = {column for column, _ in row.errors}
-            row.errors += [
-                (name if name != "__all__" else "due_date", message)
-                for name, messages in form.errors.items()
-                for message in messages
-                if name not in said
-            ]
-        elif target is not None and "due_date" in form.changed_data:
+        if _checked(row, form, whole="due_date") and target and "due_date" in form.changed_data:
             row.errors.append(
                 (
                     "due_date",
@@ -337,11 +305,7 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
         if row.errors:
             row.outcome = "error"
             continue
-        row.changed = list(form.changed_data)
-        row.outcome = "new" if target is None else ("update" if row.changed else "unchanged")
-        row.record = form.instance
-        if target is not None:
-            row.expected = seen.get(str(target.pk), target.version)
+        _planned(row, form, target, list(form.changed_data), seen)
     return Plan(rows)
 
 
@@ -360,9 +324,48 @@ def _parent(values: dict, commitments: dict, bodies: dict):
     return None, "commitment"
 
 
-def _formulas(raw: dict) -> list[tuple[str, str]]:
-    return [
-        (column, "A formula: write the value itself.")
-        for column, value in raw.items()
-        if value[:1] in ("=", "@")
+def _lines(dataset: tablib.Dataset):
+    """Each line of the file: its ``Row`` (numbered as a spreadsheet does, the header being
+    line 1; a formula cell already refused) and its values (as exported values were)."""
+    for number, cells in enumerate(dataset.dict, start=2):
+        raw = {k: "" if v is None else str(v).strip() for k, v in cells.items() if k}
+        values = {k: _restored(v) for k, v in raw.items()}
+        row = Row(line=number, title=values.get("title", ""))
+        row.errors += [
+            (column, "A formula: write the value itself.")
+            for column, value in raw.items()
+            if value[:1] in ("=", "@")
+        ]
+        yield row, values
+
+
+def _once(row: Row, key, lines: dict, noun: str) -> None:
+    """A record named by two lines of the file is refused on the second."""
+    if key in lines:
+        row.errors.append(("title", f"The same {noun} as line {lines[key]}."))
+    lines[key] = row.line
+
+
+def _checked(row: Row, form, *, whole: str) -> bool:
+    """Whether the row's form is valid; its errors join the row's (those of the whole form
+    under ``whole``), each column said once."""
+    if form.is_valid():
+        return True
+    said = {column for column, _ in row.errors}
+    row.errors += [
+        (name if name != "__all__" else whole, message)
+        for name, messages in form.errors.items()
+        for message in messages
+        if name not in said
     ]
+    return False
+
+
+def _planned(row: Row, form, target, changed: list[str], seen: dict) -> None:
+    """A valid row's outcome: new, update or unchanged, with what applying it writes, over
+    the version the dry run read (``seen``) when it updates."""
+    row.changed = changed
+    row.outcome = "new" if target is None else ("update" if changed else "unchanged")
+    row.record = form.instance
+    if target is not None:
+        row.expected = seen.get(str(target.pk), target.version)

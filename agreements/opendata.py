@@ -29,7 +29,7 @@ def _sources(record) -> list[str]:
     return [f"source-{s.pk}" for s in record.sources.all()]
 
 
-def _organization(party: m.Party) -> dict:
+def as_organization(party: m.Party) -> dict:
     return {
         "id": f"party-{party.pk}",
         "name": party.name,
@@ -43,7 +43,7 @@ def _organization(party: m.Party) -> dict:
     }
 
 
-def _body(body: m.ImplementationBody) -> dict:
+def as_body(body: m.ImplementationBody) -> dict:
     return {
         "id": f"body-{body.pk}",
         "name": body.name,
@@ -58,7 +58,7 @@ def _body(body: m.ImplementationBody) -> dict:
     }
 
 
-def _person(person: m.Person) -> dict:
+def as_person(person: m.Person) -> dict:
     return {
         "id": f"person-{person.pk}",
         "name": person.name,
@@ -67,7 +67,7 @@ def _person(person: m.Person) -> dict:
     }
 
 
-def _participation(participant: m.Participant) -> dict:
+def as_participation(participant: m.Participant) -> dict:
     return {
         "id": f"participant-{participant.pk}",
         "person_id": f"person-{participant.person_id}",
@@ -78,7 +78,7 @@ def _participation(participant: m.Participant) -> dict:
     }
 
 
-def _membership(member: m.BodyMembership) -> dict:
+def as_membership(member: m.BodyMembership) -> dict:
     return {
         "id": f"member-{member.pk}",
         "person_id": f"person-{member.person_id}" if member.person_id else None,
@@ -92,7 +92,7 @@ def _membership(member: m.BodyMembership) -> dict:
     }
 
 
-def _meeting(meeting: m.Meeting) -> dict:
+def as_meeting(meeting: m.Meeting) -> dict:
     return {
         "id": f"meeting-{meeting.pk}",
         "name": meeting.title,
@@ -109,7 +109,7 @@ def _meeting(meeting: m.Meeting) -> dict:
     }
 
 
-def _context_event(event: m.ContextEvent) -> dict:
+def as_context_event(event: m.ContextEvent) -> dict:
     return {
         "id": f"event-{event.pk}",
         "name": event.title,
@@ -125,7 +125,7 @@ def _context_event(event: m.ContextEvent) -> dict:
     }
 
 
-def _speech(statement: m.Statement) -> dict:
+def as_speech(statement: m.Statement) -> dict:
     return {
         "id": f"statement-{statement.pk}",
         "creator_id": f"person-{statement.speaker_id}" if statement.speaker_id else None,
@@ -141,7 +141,7 @@ def _speech(statement: m.Statement) -> dict:
     }
 
 
-def _commitment(commitment: m.Commitment) -> dict:
+def as_commitment(commitment: m.Commitment) -> dict:
     return {
         "id": f"commitment-{commitment.pk}",
         "event_id": f"meeting-{commitment.meeting_id}",
@@ -165,7 +165,7 @@ def _commitment(commitment: m.Commitment) -> dict:
     }
 
 
-def _milestone(milestone: m.Milestone) -> dict:
+def as_milestone(milestone: m.Milestone) -> dict:
     return {
         "id": f"milestone-{milestone.pk}",
         "commitment_id": f"commitment-{milestone.commitment_id}"
@@ -181,7 +181,7 @@ def _milestone(milestone: m.Milestone) -> dict:
     }
 
 
-def _assessment(assessment: m.Assessment) -> dict:
+def as_assessment(assessment: m.Assessment) -> dict:
     return {
         "id": f"assessment-{assessment.pk}",
         "commitment_id": f"commitment-{assessment.commitment_id}",
@@ -194,7 +194,7 @@ def _assessment(assessment: m.Assessment) -> dict:
     }
 
 
-def _claim(claim: m.Claim) -> dict:
+def as_claim(claim: m.Claim) -> dict:
     if claim.commitment_id:
         about = f"commitment-{claim.commitment_id}"
     elif claim.body_id:
@@ -211,7 +211,7 @@ def _claim(claim: m.Claim) -> dict:
     }
 
 
-def _source(source: m.Source) -> dict:
+def as_source(source: m.Source) -> dict:
     return {
         "id": f"source-{source.pk}",
         "title": source.title,
@@ -235,19 +235,19 @@ def sections(user) -> list[tuple[str, list[tuple[models.QuerySet, Callable]]]]:
         (
             "organizations",
             [
-                (m.Party.objects.order_by("pk"), _organization),
+                (m.Party.objects.order_by("pk"), as_organization),
                 (
                     _seen(m.ImplementationBody, user).prefetch_related("commitments", *sourced),
-                    _body,
+                    as_body,
                 ),
             ],
         ),
-        ("persons", [(m.Person.objects.visible_to(user).order_by("pk"), _person)]),
+        ("persons", [(m.Person.objects.visible_to(user).order_by("pk"), as_person)]),
         (
             "memberships",
             [
-                (_seen(m.Participant, user), _participation),
-                (_seen(m.BodyMembership, user).prefetch_related(*sourced), _membership),
+                (_seen(m.Participant, user), as_participation),
+                (_seen(m.BodyMembership, user).prefetch_related(*sourced), as_membership),
             ],
         ),
         (
@@ -257,23 +257,23 @@ def sections(user) -> list[tuple[str, list[tuple[models.QuerySet, Callable]]]]:
                     _seen(m.Meeting, user)
                     .select_related("team")
                     .prefetch_related("parties", *sourced),
-                    _meeting,
+                    as_meeting,
                 ),
-                (_seen(m.ContextEvent, user).prefetch_related(*sourced), _context_event),
+                (_seen(m.ContextEvent, user).prefetch_related(*sourced), as_context_event),
             ],
         ),
         (
             "speeches",
-            [(_seen(m.Statement, user).prefetch_related("commitments", *sourced), _speech)],
+            [(_seen(m.Statement, user).prefetch_related("commitments", *sourced), as_speech)],
         ),
         (
             "commitments",
-            [(_seen(m.Commitment, user).prefetch_related("party_roles", *sourced), _commitment)],
+            [(_seen(m.Commitment, user).prefetch_related("party_roles", *sourced), as_commitment)],
         ),
-        ("milestones", [(_seen(m.Milestone, user), _milestone)]),
-        ("assessments", [(_seen(m.Assessment, user).prefetch_related(*sourced), _assessment)]),
-        ("claims", [(_seen(m.Claim, user).prefetch_related(*sourced), _claim)]),
-        ("sources", [(m.Source.objects.visible_to(user).order_by("pk"), _source)]),
+        ("milestones", [(_seen(m.Milestone, user), as_milestone)]),
+        ("assessments", [(_seen(m.Assessment, user).prefetch_related(*sourced), as_assessment)]),
+        ("claims", [(_seen(m.Claim, user).prefetch_related(*sourced), as_claim)]),
+        ("sources", [(m.Source.objects.visible_to(user).order_by("pk"), as_source)]),
     ]
 
 

@@ -11,8 +11,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from . import models as m
+from .forms.base import is_id
 
 type User = AbstractBaseUser | AnonymousUser
 
@@ -109,6 +111,13 @@ def get_context_event_for_user(
 ) -> m.ContextEvent:
     """A context event of ``meeting`` (404 for any other)."""
     return _get_for_user(m.ContextEvent.objects.filter(meeting=meeting), user, pk, edit=edit)
+
+
+def get_api_token_for_user(user: User, pk: object) -> m.ApiToken:
+    """One of the user's own API keys (anyone else's: not found)."""
+    if not is_id(pk):
+        raise Http404
+    return get_object_or_404(m.ApiToken, pk=pk, user=user)
 
 
 def get_claim_for_user(user: User, pk: object, *, edit: bool = False) -> m.Claim:

@@ -247,19 +247,29 @@ class CommitmentRowForm(VersionedForm):
 MAX_ROWS = 600
 
 
-class BaseCommitmentRows(forms.BaseInlineFormSet):
+class MeetingRows(forms.BaseInlineFormSet):
+    """Rows of one meeting's records (``rows_of``: "commitments", "participants")."""
+
+    rows_of = "records"
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        # Django checks a row's id against every commitment in the database, so another team's
-        # id would be told apart from an unknown one: only this meeting's rows are choices.
+        # Django checks a row's id against every record in the database, so another team's id
+        # would be told apart from an unknown one: only this meeting's rows are choices.
         pk = form.fields[self._pk_field.name]
         form.fields[self._pk_field.name] = IdChoiceField(
             self.get_queryset(),
             initial=pk.initial,
             required=False,
             widget=pk.widget,
-            error_messages={"invalid_choice": "This row is not one of this meeting's commitments."},
+            error_messages={
+                "invalid_choice": f"This row is not one of this meeting's {self.rows_of}."
+            },
         )
+
+
+class BaseCommitmentRows(MeetingRows):
+    rows_of = "commitments"
 
 
 CommitmentRows = forms.inlineformset_factory(
@@ -357,20 +367,11 @@ class ParticipantRowForm(ModelForm):
 MAX_PARTICIPANTS = 200
 
 
-class BaseParticipantRows(forms.BaseInlineFormSet):
+class BaseParticipantRows(MeetingRows):
+    rows_of = "participants"
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        # As for commitment rows: only this meeting's participants are rows' ids.
-        pk = form.fields[self._pk_field.name]
-        form.fields[self._pk_field.name] = IdChoiceField(
-            self.get_queryset(),
-            initial=pk.initial,
-            required=False,
-            widget=pk.widget,
-            error_messages={
-                "invalid_choice": "This row is not one of this meeting's participants."
-            },
-        )
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Remove from the meeting"
 

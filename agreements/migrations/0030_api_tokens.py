@@ -6,18 +6,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-TABLE = "agreements_historicalapitoken"
-
-
-def append_only(apps, schema_editor):
-    """Its history is append-only on PostgreSQL, as every other (0006, 0027)."""
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-            "FOR EACH ROW EXECUTE FUNCTION agreements_refuse_change()"
-        )
-
-
+from ._append_only import append_only
 
 class Migration(migrations.Migration):
 
@@ -68,5 +57,5 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
-        migrations.RunPython(append_only, migrations.RunPython.noop),
+        append_only("agreements_historicalapitoken"),
     ]

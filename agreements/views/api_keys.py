@@ -3,9 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
+from .. import permissions
 from ..models import ApiToken
 from .common import render_page
 
@@ -23,9 +24,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     key = None
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            token = get_object_or_404(
-                ApiToken, pk=str(request.POST.get("token", ""))[:18] or 0, user=request.user
-            )
+            token = permissions.get_api_token_for_user(request.user, request.POST.get("token"))
             token.revoke()
             messages.success(request, f"“{token.name}” revoked: it no longer opens the API.")
             return redirect("agreements:api_keys")
