@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench format install clean
+.PHONY: demo test bench format install clean messages
 
 # The demo runs with DEBUG on (no SECRET_KEY needed, static files served by runserver).
 demo: export DEBUG ?= 1
@@ -37,6 +37,13 @@ test: $(STAMP)
 # large run), beside the floors /healthz and /readyz; writes docs/benchmarks.md.
 bench: $(STAMP)
 	$(PY) scripts/bench.py
+
+# For translators (needs GNU gettext): gather new strings into locale/es/LC_MESSAGES/django.po,
+# then, once translated, compile the .mo that is committed beside it (tests/test_translations.py).
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l es --no-obsolete --ignore='.venv/*' --ignore='staticfiles/*' \
+		--ignore='tests/*' --ignore='scripts/*' --ignore='var/*'
+	$(PY) manage.py compilemessages -l es --ignore='.venv/*'
 
 install: $(STAMP)
 

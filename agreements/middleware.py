@@ -14,13 +14,16 @@ from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
-from .models.teams import TeamRole, team_ids
+from .models.teams import Preference, TeamRole, language_of, team_ids
 
 SEEN_KEY, SIGNED_IN_KEY = "seen_at", "signed_in_at"
+# The interface language the signed-in user chose (their Preference), copied in at sign-in.
+LANGUAGE_KEY = "language"
 # Whether the signed-in user has two-factor sign-in on, read once at sign-in (and set when they
 # turn it on), so a request costs no device lookup until then.
 TWO_FACTOR_KEY = "two_factor_on"
@@ -37,6 +40,25 @@ def start_the_clock(sender, request, user, **kwargs) -> None:
         now = int(time.time())
         request.session[SIGNED_IN_KEY] = request.session[SEEN_KEY] = now
         request.session[TWO_FACTOR_KEY] = user_has_device(user, confirmed=True)
+        if Preference.objects.filter(user=user).exists():
+            request.session[LANGUAGE_KEY] = language_of(user)
+
+
+def user_language(get_response):
+    """A signed-in user reads the tracker in the language they chose, on every device, whatever
+    the browser asks for (LocaleMiddleware has already applied the cookie or Accept-Language)."""
+
+    def middleware(request):
+        user = getattr(request, "user", None)
+        if request.path.startswith(NO_USER) or user is None or not user.is_authenticated:
+            return get_response(request)
+        language = request.session.get(LANGUAGE_KEY)
+        if language and language != request.LANGUAGE_CODE:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return get_response(request)
+
+    return middleware
 
 
 def two_factor_required(user) -> bool:

@@ -70,11 +70,15 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The request's language: cookie, then Accept-Language (a signed-in user's own choice is
+    # applied after authentication, by agreements.middleware.user_language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second step.
     "django_otp.middleware.OTPMiddleware",
+    "agreements.middleware.user_language",
     # Every page needs a signed-in user unless its view says otherwise (login page only).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Lets the history records know who made each change.
@@ -139,6 +143,14 @@ LOGIN_REDIRECT_URL = "agreements:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
+# The interface in English and Spanish, each named in its own language in the switcher. A user's
+# choice is kept on their Preference (every device, and their emails) and in a cookie (before
+# sign-in); otherwise the browser's Accept-Language decides. Compiled catalogues (.mo) are
+# committed, so a fresh clone shows Spanish without gettext installed.
+LANGUAGES = [("en-gb", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -180,7 +192,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # HTTPS unless DEBUG is on (HTTPS=0 turns it off for plain HTTP on a trusted loopback only).
 HTTPS = env_flag("HTTPS", default=not DEBUG)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS

@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET
 
 from agreements import api
-from agreements.views import two_factor
+from agreements.views import language, two_factor
 
 
 @login_not_required
@@ -38,6 +38,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/verify/", two_factor.verify, name="two_factor_verify"),
     path("accounts/two-factor/", two_factor.setup, name="two_factor"),
+    path("accounts/language/", language.language_set, name="language_set"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(success_url="/"),

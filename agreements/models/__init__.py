@@ -96,10 +96,12 @@ from .tallies import (
     Tally,
 )
 from .teams import (
+    Preference,
     Team,
     TeamMembership,
     TeamRole,
     TeamScopedQuerySet,
+    language_of,
     links_of,
     outside_team,
     team_ids,

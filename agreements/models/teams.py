@@ -161,3 +161,24 @@ def links_of(record) -> dict:
         for field in record._meta.concrete_fields
         if field.many_to_one and hasattr(field.related_model, "team_lookups")
     }
+
+
+class Preference(models.Model):
+    """What a user chose for themselves: for now the interface language, kept for every device
+    they sign in from and for the emails sent to them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_language_display()}"
+
+
+def language_of(user: AbstractBaseUser) -> str:
+    """The language to write to ``user`` in: theirs if they chose one, else the site's."""
+    try:
+        return user.preference.language
+    except Preference.DoesNotExist:
+        return settings.LANGUAGE_CODE
