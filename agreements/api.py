@@ -69,6 +69,7 @@ class Commitment(Schema):
     title: str
     reference: str
     text: str
+    language: str
     theme: str
     status: int
     status_label: str

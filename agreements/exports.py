@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.db import models
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import models as m
 
@@ -61,10 +61,25 @@ def rows_of(columns: list[Column], records: Iterable) -> Iterator[str]:
         yield writer.writerow([cell(value(record)) for _, value in columns])
 
 
+def in_language(language: str, pieces: Iterable[str]) -> Iterator[str]:
+    """``pieces``, each made with ``language`` active: a streamed download is read after its
+    view returned, and labels in it (a status's name) must stay in the reader's language."""
+    pieces = iter(pieces)
+    while True:
+        with translation.override(language):
+            piece = next(pieces, None)
+        if piece is None:
+            return
+        yield piece
+
+
 def csv_response(name: str, columns: list[Column], queryset: models.QuerySet):
-    """``queryset`` as a CSV download named ``<name>-<date>.csv``, read in chunks."""
+    """``queryset`` as a CSV download named ``<name>-<date>.csv``, read in chunks. Its column
+    names are fixed (a spreadsheet imports back by them); labels are in the reader's language."""
     response = StreamingHttpResponse(
-        rows_of(columns, queryset.iterator(chunk_size=CHUNK)),
+        in_language(
+            translation.get_language(), rows_of(columns, queryset.iterator(chunk_size=CHUNK))
+        ),
         content_type="text/csv; charset=utf-8",
     )
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -98,6 +113,7 @@ COMMITMENTS: list[Column] = [
     ("title", lambda c: c.title),
     ("reference", lambda c: c.reference),
     ("text", lambda c: c.text),
+    ("language", lambda c: c.language),
     ("theme", lambda c: c.theme.name),
     ("status", lambda c: c.status),
     ("status_label", lambda c: c.get_status_display()),

@@ -46,6 +46,7 @@ COMMITMENTS = Kind(
         "title",
         "reference",
         "text",
+        "language",
         "theme",
         "target_date",
         "lead_agency",
@@ -225,12 +226,12 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
 
 def _form_data(values: dict, target, themes: dict) -> dict:
     """The row as the commitment row form reads it: a column left out keeps what is stored."""
-    data = {}
+    data, stored = {}, target if target is not None else m.Commitment()  # a new one: defaults
     for name in CommitmentRowForm.Meta.fields:
         if name in values:
             data[name] = values[name]
-        elif target is not None:
-            data[name] = getattr(target, f"{name}_id" if name == "theme" else name) or ""
+        else:
+            data[name] = getattr(stored, f"{name}_id" if name == "theme" else name) or ""
     if "theme" in values:
         data["theme"] = themes.get(values["theme"].casefold(), values["theme"])
     if data.get("target_date") and not isinstance(data["target_date"], str):

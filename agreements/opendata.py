@@ -148,6 +148,7 @@ def as_commitment(commitment: m.Commitment) -> dict:
         "title": commitment.title,
         "reference": commitment.reference,
         "text": commitment.text,
+        "language": commitment.language,
         "theme": commitment.theme_id,
         "status": commitment.status,
         "status_label": commitment.get_status_display(),

@@ -197,12 +197,22 @@ class MeetingForm(VersionedForm):
 class CommitmentRowForm(VersionedForm):
     """One commitment row of the meeting form, with a role select for each party."""
 
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language
+
+    @property
+    def changed_data(self) -> list[str]:
+        # An empty language keeps the row's: not a change (an untouched extra row stays empty).
+        changed = super().changed_data
+        return [name for name in changed if name != "language" or self["language"].data]
+
     class Meta(ModelForm.Meta):
         model = m.Commitment
         fields = [
             "title",
             "reference",
             "text",
+            "language",
             "theme",
             "target_date",
             "lead_agency",
@@ -219,6 +229,9 @@ class CommitmentRowForm(VersionedForm):
     def __init__(self, *args, parties: list[m.Party], themes: list[m.Theme], **kwargs):
         super().__init__(*args, **kwargs)
         self.parties = parties
+        # Left empty, a row keeps the language it had (a new one: English, the default).
+        self.fields["language"].required = False
+        self.fields["language"].widget.attrs.update(size=6, autocomplete="off")
         # The themes on offer, fetched once for every row; a row keeps its archived theme.
         kept = self.instance.theme_id
         theme = self.fields["theme"]

@@ -6,13 +6,32 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+
+def content_language(help_text: str) -> models.CharField:
+    """The language a record's own words are written in (they are never translated: a quotation
+    stays as it was said), as a BCP 47 tag; pages mark the words with it (``lang``)."""
+    return models.CharField(
+        max_length=10,
+        default="en",
+        validators=[
+            RegexValidator(
+                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                _("A language tag such as en, es or es-MX."),
+            )
+        ],
+        verbose_name=_("language"),
+        help_text=help_text,
+    )
 
 
 class AuditTrail(models.Model):

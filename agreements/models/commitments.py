@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .base import (
     Archivable,
@@ -20,6 +21,7 @@ from .base import (
     active_q,
     as_index,
     choice_check,
+    content_language,
     track_history,
 )
 from .meetings import Meeting
@@ -97,6 +99,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         "re-imported spreadsheet finds the commitment by it.",
     )
     text = models.TextField(help_text="What was agreed, as close to the source as possible.")
+    language = content_language(_("The language its title and text are written in: en, es…"))
     theme = models.ForeignKey(
         Theme,
         on_delete=models.PROTECT,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .base import (
     Archivable,
@@ -15,6 +16,7 @@ from .base import (
     Timestamped,
     Versioned,
     choice_check,
+    content_language,
     track_history,
 )
 from .bodies import ImplementationBody
@@ -55,7 +57,7 @@ class Statement(Sourced, Timestamped, Versioned):
         max_length=20, choices=StatementKind.choices, default=StatementKind.QUOTATION
     )
     text = models.TextField(help_text="The exact words, ellipses as published.")
-    language = models.CharField(max_length=10, default="en", help_text="BCP 47 tag, e.g. en, es.")
+    language = content_language(_("The language the words were said in: en, es…"))
     said_on = models.DateField()
     commitments = models.ManyToManyField(
         Commitment,

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from .. import opendata
+from ..exports import in_language
 
 
 @require_GET
 def open_data(request: HttpRequest) -> StreamingHttpResponse:
     """Everything the user may see, as one JSON document (``opendata``), streamed."""
     response = StreamingHttpResponse(
-        opendata.document(request.user), content_type="application/json"
+        in_language(translation.get_language(), opendata.document(request.user)),
+        content_type="application/json",
     )
     filename = f"agreement-tracker-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
