@@ -9,8 +9,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # The only pages an anonymous visitor may reach: the two sign-in pages, the health checks, and
-# a calendar feed by its secret address (an unknown address answers 404).
+# a calendar feed by its secret address (an unknown address answers 404), and the language
+# switch of the sign-in page (POST only: it sets a cookie; tests/test_translations.py).
 PUBLIC = {
+    "language_set": "/accounts/language/",
     "login": "/accounts/login/",
     "admin:login": "/admin/login/",
     "healthz": "/healthz",

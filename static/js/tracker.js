@@ -14,6 +14,12 @@
     if (box) box.textContent = "";
   }
   document.addEventListener("htmx:beforeRequest", clear);
+  // The words come from the page (#request-error's data-* attributes, in the reader's
+  // language: base.html); the English ones here are the fallback.
+  function say(name, fallback) {
+    var box = document.getElementById("request-error");
+    return (box && box.getAttribute("data-" + name)) || fallback;
+  }
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var reasons = {
@@ -23,8 +29,9 @@
       409: "Someone else changed this record since you opened it",
       503: "The database did not answer, so nothing was saved. Try again in a moment",
     };
-    show((reasons[xhr.status] || "The server could not complete the request") +
-      " (HTTP " + xhr.status + "). Nothing you typed was lost.");
+    var reason = say("http-" + xhr.status, reasons[xhr.status]) ||
+      say("http-other", "The server could not complete the request");
+    show(reason + " (HTTP " + xhr.status + "). " + say("kept", "Nothing you typed was lost."));
   });
   // A picker's search box (forms/base.py, SearchSelect) belongs to no form: what is typed in it
   // must not set off its form's own "change" trigger (a filter form would reload its table).
@@ -33,6 +40,6 @@
     if (target.classList && target.classList.contains("picker-find")) event.stopPropagation();
   }, true);
   document.addEventListener("htmx:sendError", function () {
-    show("The server could not be reached. Check the connection and try again; nothing you typed was lost.");
+    show(say("unreachable", "The server could not be reached. Check the connection and try again; nothing you typed was lost."));
   });
 })();
