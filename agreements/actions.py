@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .audit import audit_via
 from .models import (
@@ -67,7 +68,7 @@ def change_commitment_status(
     The row is locked for the duration, so concurrent changes queue instead of interleaving.
     """
     if not reason or not reason.strip():
-        raise ValidationError({"reason": "A status change needs a reason."})
+        raise ValidationError({"reason": _("A status change needs a reason.")})
     _refuse_archived(commitment)
     current = Commitment.objects.select_for_update().get(pk=commitment.pk)
     new_status = current.status if status is None else status
@@ -107,7 +108,7 @@ def change_commitment_status(
 
 def _refuse_own(update: ProgressUpdate, by: AbstractBaseUser) -> None:
     if update.author_id == by.pk:
-        raise ValidationError("Nobody reviews their own update, admins included.")
+        raise ValidationError(_("Nobody reviews their own update, admins included."))
 
 
 def _record_review(
@@ -147,7 +148,7 @@ def submit_update(
     if revises is not None:
         revises = _locked(revises)
         if revises.review_state != ReviewState.RETURNED or revises.commitment_id != commitment.pk:
-            raise ValidationError("Only a returned update of this commitment can be revised.")
+            raise ValidationError(_("Only a returned update of this commitment can be revised."))
     update = ProgressUpdate(
         commitment=commitment,
         author=author,
@@ -169,9 +170,9 @@ def submit_draft(*, update: ProgressUpdate, by: AbstractBaseUser) -> ProgressUpd
     update = _locked(update)
     _refuse_archived(update.commitment)
     if update.review_state != ReviewState.DRAFT:
-        raise ValidationError("Only a draft can be submitted.")
+        raise ValidationError(_("Only a draft can be submitted."))
     if update.author_id != by.pk:
-        raise ValidationError("Only its author submits a draft.")
+        raise ValidationError(_("Only its author submits a draft."))
     return _record_review(update, ReviewAction.SUBMIT, by)
 
 
@@ -185,7 +186,7 @@ def approve_update(
     _refuse_own(update, by)
     _refuse_archived(update.commitment)
     if not update.awaits_review:
-        raise ValidationError(f"This update is {update.get_review_state_display().lower()}.")
+        raise ValidationError(_not_awaiting(update))
     _record_review(update, ReviewAction.APPROVE, by, comment)
     if update.proposes_change:
         change_commitment_status(
@@ -205,13 +206,18 @@ def approve_update(
 def return_update(*, update: ProgressUpdate, by: AbstractBaseUser, comment: str) -> ProgressUpdate:
     """Send a submitted update back to its author with what to revise."""
     if not comment or not comment.strip():
-        raise ValidationError({"comment": "Say what to revise when returning an update."})
+        raise ValidationError({"comment": _("Say what to revise when returning an update.")})
     update = _locked(update)
     _refuse_own(update, by)
     _refuse_archived(update.commitment)
     if not update.awaits_review:
-        raise ValidationError(f"This update is {update.get_review_state_display().lower()}.")
+        raise ValidationError(_not_awaiting(update))
     return _record_review(update, ReviewAction.RETURN, by, comment.strip())
+
+
+def _not_awaiting(update: ProgressUpdate) -> str:
+    """Why a decision on an update that no longer awaits review is refused."""
+    return _("This update is %(state)s.") % {"state": update.get_review_state_display().lower()}
 
 
 # --- Shared steps -----------------------------------------------------------------------------
@@ -226,8 +232,11 @@ def _refuse_archived(*records: models.Model | None) -> None:
         model = type(record)
         if not model._default_manager.filter(active_q(model), pk=record.pk).exists():
             raise ValidationError(
-                f"“{record}” is archived, or belongs to an archived record: it is read-only "
-                "until an admin restores it."
+                _(
+                    "“%(record)s” is archived, or belongs to an archived record: it is read-only "
+                    "until an admin restores it."
+                )
+                % {"record": record}
             )
 
 
@@ -281,7 +290,7 @@ def archive_record(*, record: Archivable, by: AbstractBaseUser, reason: str) -> 
     """Archive a record (never delete it): it leaves lists and averages, with the reason kept.
     Archiving it again would overwrite who archived it and when: refused."""
     if record.is_archived:
-        raise ValidationError(f"“{record}” is already archived.")
+        raise ValidationError(_("“%(record)s” is already archived.") % {"record": record})
     _refuse_archived(record)  # nor is a record of an archived meeting archived on its own
     record.archive(by=by, reason=reason)
     return record
@@ -291,7 +300,7 @@ def archive_record(*, record: Archivable, by: AbstractBaseUser, reason: str) -> 
 def restore_record(*, record: Archivable, by: AbstractBaseUser, reason: str) -> Archivable:
     """Bring an archived record back into lists and averages (admins only)."""
     if not record.is_archived:
-        raise ValidationError(f"“{record}” is not archived.")
+        raise ValidationError(_("“%(record)s” is not archived.") % {"record": record})
     record.restore(by=by, reason=reason)
     return record
 
@@ -411,7 +420,7 @@ def _save_participants(
     meeting twice is refused (the rows may be stale: said, not a 500)."""
     for participant in removed:
         if participant.meeting_id != meeting.pk:
-            raise ValidationError("A participant of another meeting cannot be removed here.")
+            raise ValidationError(_("A participant of another meeting cannot be removed here."))
         _traced(participant, by, "Removed from the meeting")
         participant.delete()
     stored = Participant.objects.filter(
@@ -448,7 +457,8 @@ def _save_participants(
         except IntegrityError:
             if Participant.objects.filter(meeting=meeting, person=participant.person).exists():
                 raise ValidationError(
-                    f"{participant.person} is already a participant of this meeting."
+                    _("%(person)s is already a participant of this meeting.")
+                    % {"person": participant.person}
                 ) from None
             raise
 
@@ -464,7 +474,10 @@ def add_party(*, party: Party, by: AbstractBaseUser | None, reason: str = "") ->
     for other in taken[:1]:
         field = "name" if other.name.lower() == party.name.lower() else "code"
         raise ValidationError(
-            {field: f"{other.name} is already in the tracker ({other.code}): pick it above."}
+            {
+                field: _("%(name)s is already in the tracker (%(code)s): pick it above.")
+                % {"name": other.name, "code": other.code}
+            }
         )
     _traced(party, by, reason or "Added")
     try:
@@ -472,7 +485,10 @@ def add_party(*, party: Party, by: AbstractBaseUser | None, reason: str = "") ->
             party.save()
     except IntegrityError:
         raise ValidationError(
-            {"name": f"{party.name} ({party.code}) was added meanwhile: pick it above."}
+            {
+                "name": _("%(name)s (%(code)s) was added meanwhile: pick it above.")
+                % {"name": party.name, "code": party.code}
+            }
         ) from None
     return party
 
@@ -513,14 +529,14 @@ def reschedule_milestone(
     _refuse_archived(milestone)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the date moves."})
+        raise ValidationError({"reason": _("Say why the date moves.")})
     if not milestone.is_reschedulable:
         raise ValidationError(
-            f"“{milestone.title}” is {milestone.get_status_display().lower()}: "
-            "only a planned or missed milestone gets a new date."
+            _("“%(title)s” is %(status)s: only a planned or missed milestone gets a new date.")
+            % {"title": milestone.title, "status": milestone.get_status_display().lower()}
         )
     if to_date == milestone.due_date:
-        raise ValidationError({"to_date": "That is the date it is due already."})
+        raise ValidationError({"to_date": _("That is the date it is due already.")})
     earlier = milestone.due_date
     milestone.due_date = to_date
     milestone.original_due_date = milestone.original_due_date or earlier
@@ -591,7 +607,7 @@ def add_statement(
     """Record words said at or about a meeting, with the meeting's commitments they mention."""
     _refuse_archived(statement.meeting)
     if any(c.meeting_id != statement.meeting_id for c in commitments):
-        raise ValidationError({"commitments": "Name only commitments of this meeting."})
+        raise ValidationError({"commitments": _("Name only commitments of this meeting.")})
     return _create(statement, by=by, sources=sources, commitments=commitments)
 
 
@@ -615,7 +631,7 @@ def add_source(*, source: Source, meeting: Meeting, by: AbstractBaseUser) -> Sou
     except IntegrityError:
         if source.url and Source.objects.filter(team=source.team, url=source.url).exists():
             raise ValidationError(
-                {"url": "This team already has a source with this address."}
+                {"url": _("This team already has a source with this address.")}
             ) from None
         raise
     meeting.sources.add(source)
@@ -638,7 +654,8 @@ def toggle_milestone(
         milestone.status, milestone.completed_on = MilestoneStatus.DONE, on or timezone.localdate()
     else:
         raise ValidationError(
-            f"“{milestone.title}” is {milestone.get_status_display().lower()}: it cannot be ticked."
+            _("“%(title)s” is %(status)s: it cannot be ticked.")
+            % {"title": milestone.title, "status": milestone.get_status_display().lower()}
         )
     _save_versioned(milestone, expected=expected, fields=["status", "completed_on"], by=by)
     return milestone
@@ -672,7 +689,7 @@ def set_membership_confirmation(
     """Record how far a membership is confirmed (confirmed, reported, unconfirmed)."""
     _refuse_archived(membership.body)
     if confirmation not in Confirmation.values:
-        raise ValidationError("Choose confirmed, reported or unconfirmed.")
+        raise ValidationError(_("Choose confirmed, reported or unconfirmed."))
     membership.confirmation = confirmation
     _save_versioned(membership, expected=expected, fields=["confirmation"], by=by)
     return membership
@@ -685,7 +702,9 @@ def end_membership(
     """End a membership ``on`` a day (today by default); the membership itself is kept."""
     _refuse_archived(membership.body)
     if membership.end_date is not None:
-        raise ValidationError(f"{membership}: the membership already ended.")
+        raise ValidationError(
+            _("%(membership)s: the membership already ended.") % {"membership": membership}
+        )
     membership.end_date = on or timezone.localdate()
     _save_versioned(membership, expected=expected, fields=["end_date"], by=by)
     return membership

@@ -1,4 +1,5 @@
-"""Milestones as an iCalendar feed (RFC 5545) for the user's own calendar app.
+"""Milestones as an iCalendar feed (RFC 5545) for the user's own calendar app, its text in
+the language active when it is written (the feed's user's: ``views.calendar``).
 
 One all-day event per milestone (a commitment's step, or a meeting of a body), with a stable
 UID and its version as the SEQUENCE, so a calendar updates the event in place when the milestone
@@ -10,6 +11,8 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from . import models as m
@@ -36,7 +39,7 @@ def calendar(milestones, request: HttpRequest) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", "Agreement tracker: milestones")
+    cal.add("x-wr-calname", _("Agreement tracker: milestones"))
     for milestone in milestones:
         cal.add_component(_event(milestone, request))
     return cal.to_ical()
@@ -44,7 +47,7 @@ def calendar(milestones, request: HttpRequest) -> bytes:
 
 def _event(milestone: m.Milestone, request: HttpRequest) -> Event:
     of = milestone.commitment or milestone.body
-    kind = "Commitment milestone" if milestone.commitment_id else "Body meeting"
+    kind = _("Commitment milestone") if milestone.commitment_id else _("Body meeting")
     event = Event()
     event.add("uid", f"milestone-{milestone.pk}@agreement-tracker")
     event.add("dtstamp", milestone.updated_at)
@@ -53,14 +56,20 @@ def _event(milestone: m.Milestone, request: HttpRequest) -> Event:
     event.add("dtstart", milestone.due_date)  # a date: an all-day event
     event.add("dtend", milestone.due_date + datetime.timedelta(days=1))
     event.add("summary", f"{milestone.title} · {of}")
+    names = {"of": of, "meeting": milestone.meeting.title}
     lines = [
-        f"{kind} of “{of}” ({milestone.meeting.title}).",
-        f"Status: {milestone.get_status_display()}.",
+        (
+            _("Commitment milestone of “%(of)s” (%(meeting)s).")
+            if milestone.commitment_id
+            else _("Body meeting of “%(of)s” (%(meeting)s).")
+        )
+        % names,
+        _("Status: %(status)s.") % {"status": milestone.get_status_display()},
     ]
     if milestone.owner:
-        lines.append(f"Owner: {milestone.owner}.")
+        lines.append(_("Owner: %(owner)s.") % {"owner": milestone.owner})
     if milestone.original_due_date:
-        lines.append(f"First due {milestone.original_due_date:%-d %b %Y}.")
+        lines.append(_("First due %(date)s.") % {"date": date_format(milestone.original_due_date)})
     event.add("description", "\n".join(lines))
     event.add("url", request.build_absolute_uri(of.get_absolute_url()))
     event.add("categories", [kind])

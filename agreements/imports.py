@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 
 import tablib
 from django.db.models import Q
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from . import models as m
 from .exports import armed
@@ -84,11 +87,22 @@ def read(upload, kind: Kind = COMMITMENTS) -> tablib.Dataset:
     """The rows of an uploaded file holding ``kind``, or ``FileRefused``."""
     extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     if extension not in FORMATS:
-        raise FileRefused("Upload a .csv or .xlsx file.")
+        raise FileRefused(_("Upload a .csv or .xlsx file."))
     if upload.size > MAX_BYTES:
+        sizes = {"size": number_format(upload.size / 2**20, 1), "limit": MAX_BYTES // 2**20}
         raise FileRefused(
-            f"The file is {upload.size / 2**20:.1f} MB; at most {MAX_BYTES // 2**20} MB is "
-            f"read. Split it, or leave out what is not {kind.name}."
+            (
+                _(
+                    "The file is %(size)s MB; at most %(limit)s MB is read. Split it, or leave "
+                    "out what is not milestones."
+                )
+                if kind.name == MILESTONES.name
+                else _(
+                    "The file is %(size)s MB; at most %(limit)s MB is read. Split it, or leave "
+                    "out what is not commitments."
+                )
+            )
+            % sizes
         )
     content = upload.read()
     if extension == "csv":
@@ -96,24 +110,39 @@ def read(upload, kind: Kind = COMMITMENTS) -> tablib.Dataset:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise FileRefused(
-                "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”."
+                _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”.")
             ) from None
     try:
         dataset = tablib.Dataset().load(content, format=FORMATS[extension])
     except Exception as error:  # tablib and its readers raise many kinds
-        raise FileRefused(f"The file could not be read as {extension.upper()}: {error}") from None
+        raise FileRefused(
+            _("The file could not be read as %(format)s: %(error)s")
+            % {"format": extension.upper(), "error": error}
+        ) from None
     headers = [str(h or "").strip() for h in dataset.headers or []]
     unknown = [h for h in headers if h not in ("id", *kind.written, *kind.ignored)]
     if unknown or "title" not in headers:
         raise FileRefused(
-            "Unknown columns: " + ", ".join(unknown) + ". "
+            _("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)}
             if unknown
-            else "There is no “title” column. "
+            else _("There is no “title” column.")
         ) from None
+    milestones = kind.name == MILESTONES.name
     if not len(dataset):
-        raise FileRefused(f"The file has a header row but no {kind.name}.")
+        raise FileRefused(
+            _("The file has a header row but no milestones.")
+            if milestones
+            else _("The file has a header row but no commitments.")
+        )
     if len(dataset) > MAX_ROWS:
-        raise FileRefused(f"At most {MAX_ROWS} {kind.name} are read at once; the file has more.")
+        raise FileRefused(
+            (
+                _("At most %(count)s milestones are read at once; the file has more.")
+                if milestones
+                else _("At most %(count)s commitments are read at once; the file has more.")
+            )
+            % {"count": MAX_ROWS}
+        )
     dataset.headers = headers
     return dataset
 
@@ -173,9 +202,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
     for theme in all_themes:
         themes[theme.code.casefold()] = themes[theme.name.casefold()] = theme.code
     parties = {p.code.casefold(): p for p in m.Party.objects.all()}
-    roles = {r.label.casefold(): r.value for r in m.PartyRole} | {
-        r.value: r.value for r in m.PartyRole
-    }
+    roles = _role_names()
     rows, lines = [], {}
     for row, values in _lines(dataset):
         rows.append(row)
@@ -184,7 +211,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
             target = by_id.get(values["id"])
             if target is None:
                 row.errors.append(
-                    ("id", "Not a commitment of this meeting: leave it empty to add one.")
+                    ("id", _("Not a commitment of this meeting: leave it empty to add one."))
                 )
                 row.outcome = "error"
                 continue
@@ -195,18 +222,28 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
         _once(row, target.pk if target else row.title.casefold(), lines, "commitment")
         chosen = {}
         for part in filter(None, (p.strip() for p in values.get("party_roles", "").split(";"))):
-            code, _, role = (s.strip() for s in part.partition(":"))
+            code, _sep, role = (s.strip() for s in part.partition(":"))
             party, role = parties.get(code.casefold()), roles.get(role.casefold())
             if party is None or role is None:
                 row.errors.append(
-                    ("party_roles", f"“{part}”: write a party's code and a role, e.g. “MX: Joint”.")
+                    (
+                        "party_roles",
+                        _("“%(part)s”: write a party's code and a role, e.g. “MX: Joint”.")
+                        % {"part": part},
+                    )
                 )
             else:
                 chosen[party] = role
         theme = values.get("theme", "")
         if theme and theme.casefold() not in themes:
             names = ", ".join(t.name for t in all_themes if not t.archived)
-            row.errors.append(("theme", f"No theme “{theme}”. The themes are: {names}."))
+            row.errors.append(
+                (
+                    "theme",
+                    _("No theme “%(theme)s”. The themes are: %(names)s.")
+                    % {"theme": theme, "names": names},
+                )
+            )
         data = _form_data(values, target, themes)
         instance = target or m.Commitment(meeting=meeting, position=len(existing) + len(rows))
         form = CommitmentRowForm(data, instance=instance, parties=[], themes=all_themes)
@@ -222,6 +259,18 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
             changed.append("party_roles")
         _planned(row, form, target, changed, seen)
     return Plan(rows)
+
+
+def _role_names() -> dict[str, str]:
+    """A party's role as a file may write it: its value (``joint``), or its label in English
+    (as an export writes it) or in the reader's language."""
+    with translation.override("en"):
+        english = {str(r.label).casefold(): r.value for r in m.PartyRole}
+    return (
+        english
+        | {str(r.label).casefold(): r.value for r in m.PartyRole}
+        | {r.value: r.value for r in m.PartyRole}
+    )
 
 
 def _form_data(values: dict, target, themes: dict) -> dict:
@@ -263,7 +312,9 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
         rows.append(row)
         target = by_id.get(values["id"]) if values.get("id") else None
         if values.get("id") and target is None:
-            row.errors.append(("id", "Not a milestone of this meeting: leave it empty to add one."))
+            row.errors.append(
+                ("id", _("Not a milestone of this meeting: leave it empty to add one."))
+            )
             row.outcome = "error"
             continue
         parent, column = _parent(values, commitments, bodies)
@@ -271,7 +322,10 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
             parent = target.commitment or target.body
         if parent is None:
             row.errors.append(
-                (column, "Name the commitment (its title or reference) or body it is a step of.")
+                (
+                    column,
+                    _("Name the commitment (its title or reference) or body it is a step of."),
+                )
             )
         elif target is None:
             parent_key = (
@@ -299,8 +353,10 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
             row.errors.append(
                 (
                     "due_date",
-                    "An import does not move a milestone: give it a new date on its "
-                    "commitment's page, where the reason is kept.",
+                    _(
+                        "An import does not move a milestone: give it a new date on its "
+                        "commitment's page, where the reason is kept."
+                    ),
                 )
             )
         if row.errors:
@@ -313,7 +369,7 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
 def _parent(values: dict, commitments: dict, bodies: dict):
     """What a milestone row is a step of, and the column that says so."""
     of = values.get("of", "")
-    kind, _, name = of.partition(":")
+    kind, _sep, name = of.partition(":")
     if values.get("commitment") or kind.strip() == "commitment":
         wanted = values.get("commitment") or name.strip()
         column = "commitment" if values.get("commitment") else "of"
@@ -333,7 +389,7 @@ def _lines(dataset: tablib.Dataset):
         values = {k: _restored(v) for k, v in raw.items()}
         row = Row(line=number, title=values.get("title", ""))
         row.errors += [
-            (column, "A formula: write the value itself.")
+            (column, _("A formula: write the value itself."))
             for column, value in raw.items()
             if value[:1] in ("=", "@")
         ]
@@ -343,7 +399,12 @@ def _lines(dataset: tablib.Dataset):
 def _once(row: Row, key, lines: dict, noun: str) -> None:
     """A record named by two lines of the file is refused on the second."""
     if key in lines:
-        row.errors.append(("title", f"The same {noun} as line {lines[key]}."))
+        same = (
+            _("The same milestone as line %(line)s.")
+            if noun == "milestone"
+            else _("The same commitment as line %(line)s.")
+        )
+        row.errors.append(("title", same % {"line": lines[key]}))
     lines[key] = row.line
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from .models.teams import Preference, TeamRole, language_of, team_ids
@@ -82,9 +83,9 @@ def two_factor(get_response):
         if request.session.get(TWO_FACTOR_KEY):
             if user.is_verified():
                 return get_response(request)
-            where, why = "two_factor_verify", "Enter the code from your authenticator app."
+            where, why = "two_factor_verify", _("Enter the code from your authenticator app.")
         elif two_factor_required(user):
-            where, why = "two_factor", "Set up two-factor sign-in to go on."
+            where, why = "two_factor", _("Set up two-factor sign-in to go on.")
         else:
             return get_response(request)
         if request.htmx:
@@ -125,11 +126,11 @@ def session_limits(get_response):
         seen = session.get(SEEN_KEY, now)
         reason = ""
         if now - seen > settings.SESSION_IDLE_SECONDS:
-            reason = "You were signed out after a while without activity. Sign in again."
+            reason = _("You were signed out after a while without activity. Sign in again.")
         elif now - signed_in > settings.SESSION_COOKIE_AGE:
-            reason = "Your session reached its time limit. Sign in again."
+            reason = _("Your session reached its time limit. Sign in again.")
         elif not user.is_superuser and not team_ids(user):
-            reason = "Your account belongs to no team any more: ask an admin to add you to one."
+            reason = _("Your account belongs to no team any more: ask an admin to add you to one.")
         if reason:
             logout(request)
             messages.info(request, reason)

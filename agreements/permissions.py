@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from . import models as m
 from .forms.base import is_id
@@ -55,7 +56,9 @@ def _get_for_user[T: models.Model](
     try:
         obj = queryset.visible_to(user).get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
+        raise Http404(
+            _("No %(kind)s matches the given query.") % {"kind": queryset.model._meta.verbose_name}
+        ) from exc
     if edit and not queryset.model.objects.editable_by(user).filter(pk=obj.pk).exists():
         raise PermissionDenied
     if review and not queryset.model.objects.reviewable_by_team(user).filter(pk=obj.pk).exists():
@@ -159,5 +162,5 @@ def get_update_for_review(user: User, pk: object) -> m.ProgressUpdate:
         review=True,
     )
     if update.author_id == user.pk:
-        raise PermissionDenied("Nobody reviews their own update.")
+        raise PermissionDenied(_("Nobody reviews their own update."))
     return update

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from . import models as m
 
@@ -48,14 +50,14 @@ def index_for(model: type[models.Model]):
 
 def query(model: type[models.Model], words: str) -> SearchQuery:
     """Every word, or a word it starts ("fent" finds fentanyl), as a search box is typed."""
-    _, config = SEARCHED[model]
+    _fields, config = SEARCHED[model]
     terms = re.findall(r"\w+", words)
     return SearchQuery(" & ".join(f"{t}:*" for t in terms), config=config, search_type="raw")
 
 
 def matching(queryset: models.QuerySet, words: str) -> models.QuerySet:
     """``queryset`` narrowed to rows matching ``words`` (see ``query``)."""
-    fields, _ = SEARCHED[queryset.model]
+    fields, _config = SEARCHED[queryset.model]
     if not re.search(r"\w", words):
         return queryset.none()
     if connection.vendor == "postgresql":
@@ -85,10 +87,10 @@ def search(user, words: str) -> list[Section]:
     if not words:
         return []
     kinds = [
-        ("Commitments", m.Commitment, "text", lambda c: c.title, lambda c: c),
-        ("Meetings", m.Meeting, "summary", lambda mt: str(mt), lambda mt: mt),
-        ("Statements", m.Statement, "text", _speaker, lambda s: s.meeting),
-        ("Claims", m.Claim, "text", lambda c: "Claim", _claim_record),
+        (_("Commitments"), m.Commitment, "text", lambda c: c.title, lambda c: c),
+        (_("Meetings"), m.Meeting, "summary", lambda mt: str(mt), lambda mt: mt),
+        (_("Statements"), m.Statement, "text", _speaker, lambda s: s.meeting),
+        (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_record),
     ]
     sections = []
     for label, model, shown, title, page in kinds:
@@ -111,7 +113,7 @@ def _ranked(rows: models.QuerySet, model, words: str, shown: str) -> models.Quer
         rows = rows.select_related(*related)
     if connection.vendor != "postgresql":
         return rows.order_by("-pk")
-    _, config = SEARCHED[model]
+    _fields, config = SEARCHED[model]
     words_query = query(model, words)
     return rows.annotate(
         rank=SearchRank(F("search_vector"), words_query),
@@ -149,7 +151,7 @@ def _extract(row, shown: str, words: str) -> SafeString:
 
 def _speaker(statement) -> str:
     who = statement.speaker or statement.party
-    return f"{who}, {statement.said_on:%-d %b %Y}"
+    return f"{who}, {date_format(statement.said_on)}"
 
 
 def _claim_record(claim):

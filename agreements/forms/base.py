@@ -10,6 +10,7 @@ from django.db import models
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 # The largest id a database column holds (a signed 64-bit integer): a larger one in a request
 # is no record's id, and SQLite refuses to even compare it (OverflowError).
@@ -151,11 +152,12 @@ class SearchSelect(FastSelect):
         select_id = self.build_attrs(self.attrs, attrs).get("id", f"id_{name}")
         search = format_html(
             '<input type="search" name="find" form="" id="{}_find" class="picker-find" '
-            'autocomplete="off" placeholder="Type to find" aria-label="{}: type to find" '
+            'autocomplete="off" placeholder="{}" aria-label="{}" '
             'aria-controls="{}" hx-get="?_pick={}" hx-trigger="input changed delay:250ms, search" '
             'hx-target="#{}" hx-swap="innerHTML" hx-include="{}" hx-sync="this:replace">',
             select_id,
-            field.label or name,
+            _("Type to find"),
+            _("%(field)s: type to find") % {"field": field.label or name},
             select_id,
             name,
             select_id,

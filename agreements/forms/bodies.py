@@ -4,6 +4,7 @@ members are added and their confirmation changed."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from .base import ModelForm, SearchSelect, VersionedForm
@@ -56,7 +57,7 @@ def _unique_name(name: str, meeting: m.Meeting, pk: int | None = None) -> str:
     name = name.strip()
     same = m.ImplementationBody.objects.filter(meeting=meeting, name=name).exclude(pk=pk)
     if same.exists():
-        raise forms.ValidationError("This meeting has a body of this name already.")
+        raise forms.ValidationError(_("This meeting has a body of this name already."))
     return name
 
 
@@ -68,7 +69,7 @@ class NewBodyForm(ModelForm):
     class Meta(ModelForm.Meta):
         model = m.ImplementationBody
         fields = ["meeting", "name", "mandate", "cadence", "lifecycle", "membership_note"]
-        labels = {"meeting": "Set up at the meeting"}
+        labels = {"meeting": _("Set up at the meeting")}
         widgets = {
             "meeting": SearchSelect(search_fields=("title", "city")),
             "mandate": forms.Textarea(attrs={"rows": 2}),

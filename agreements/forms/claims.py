@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from .base import FastSelect, IdChoiceField, SearchSelect
@@ -18,15 +19,15 @@ class ClaimVerificationForm(forms.Form):
     claim = forms.IntegerField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
     verification = forms.ChoiceField(
-        choices=m.Verification.choices, label="New state", widget=FastSelect
+        choices=m.Verification.choices, label=_("New state"), widget=FastSelect
     )
     source = IdChoiceField(
         queryset=m.Source.objects.none(),
         required=False,
         empty_label="—",
         widget=SearchSelect(search_fields=("title", "publisher")),
-        label="Source",
-        help_text="Required for every state but unconfirmed.",
+        label=_("Source"),
+        help_text=_("Required for every state but unconfirmed."),
     )
 
     def __init__(self, *args, claim: m.Claim, sources, **kwargs):

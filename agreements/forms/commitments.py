@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..search import matching
@@ -40,29 +41,39 @@ class CommitmentFilterForm(forms.Form):
     # Newest meeting first, then the order the commitments were agreed in.
     DEFAULT_ORDER = ("-meeting_date", "meeting_id", "position", "pk")
 
-    q = forms.CharField(required=False, label="Search", max_length=200)
+    q = forms.CharField(required=False, label=_("Search"), max_length=200)
     status = forms.TypedChoiceField(
         required=False,
+        label=_("Status"),
         coerce=int,
         empty_value=None,
-        choices=[("", "Any status"), *m.ImplementationStatus.choices],
+        choices=[("", _("Any status")), *m.ImplementationStatus.choices],
         widget=FastSelect,
     )
-    theme = forms.ChoiceField(required=False, choices=[], widget=FastSelect)
+    theme = forms.ChoiceField(required=False, label=_("Theme"), choices=[], widget=FastSelect)
     party = IdChoiceField(
-        required=False, queryset=m.Party.objects.none(), empty_label="Any party", widget=FastSelect
+        required=False,
+        label=_("Party"),
+        queryset=m.Party.objects.none(),
+        empty_label=_("Any party"),
+        widget=FastSelect,
     )
     team = IdChoiceField(
-        required=False, queryset=m.Team.objects.none(), empty_label="Any team", widget=FastSelect
+        required=False,
+        label=_("Team"),
+        queryset=m.Team.objects.none(),
+        empty_label=_("Any team"),
+        widget=FastSelect,
     )
     body = IdChoiceField(
         required=False,
+        label=_("Body"),
         queryset=m.ImplementationBody.objects.none(),
-        empty_label="Any body",
+        empty_label=_("Any body"),
         widget=SearchSelect(search_fields=("name", "meeting__title")),
     )
-    overdue = forms.BooleanField(required=False, label="Overdue only")
-    stalled = forms.BooleanField(required=False, label="Stalled only")
+    overdue = forms.BooleanField(required=False, label=_("Overdue only"))
+    stalled = forms.BooleanField(required=False, label=_("Stalled only"))
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
     )
@@ -72,7 +83,7 @@ class CommitmentFilterForm(forms.Form):
         self.fields["party"].queryset = m.Party.objects.all()  # reference data: a few hundred
         # Archived themes too: their commitments are still there to be found.
         themes = m.Theme.objects.values_list("code", "name")
-        self.fields["theme"].choices = [("", "Any theme"), *themes]
+        self.fields["theme"].choices = [("", _("Any theme")), *themes]
         self.fields["team"].queryset = (
             m.Team.objects.all() if user.is_superuser else m.teams_of(user)
         )
@@ -127,10 +138,10 @@ class ProgressUpdateForm(ModelForm):
         model = m.ProgressUpdate
         fields = ["narrative", "proposed_status", "proposed_stalled", "sources"]
         labels = {
-            "narrative": "What happened",
-            "proposed_status": "Proposed status",
-            "proposed_stalled": "Proposed stalled flag",
-            "sources": "Evidence",
+            "narrative": _("What happened"),
+            "proposed_status": _("Proposed status"),
+            "proposed_stalled": _("Proposed stalled flag"),
+            "sources": _("Evidence"),
         }
         widgets = {
             "narrative": forms.Textarea(attrs={"rows": 4}),
@@ -143,15 +154,15 @@ class ProgressUpdateForm(ModelForm):
         self.commitment = commitment
         self.instance.commitment = commitment
         self.fields["proposed_status"].choices = [
-            ("", "No change"),
+            ("", _("No change")),
             *m.ImplementationStatus.choices,
         ]
         self.fields["sources"].queryset = sources
-        self.fields["sources"].help_text = "Sources of this team that evidence the update."
+        self.fields["sources"].help_text = _("Sources of this team that evidence the update.")
         self.fields["proposed_stalled"].widget.choices = [
-            ("unknown", "No change"),
-            ("true", "Stalled"),
-            ("false", "Not stalled"),
+            ("unknown", _("No change")),
+            ("true", _("Stalled")),
+            ("false", _("Not stalled")),
         ]
 
     def clean_revises(self) -> m.ProgressUpdate | None:
@@ -160,7 +171,9 @@ class ProgressUpdateForm(ModelForm):
             return None
         returned = self.commitment.progress_updates.filter(pk=pk).first()
         if returned is None or returned.review_state != m.ReviewState.RETURNED:
-            raise forms.ValidationError("Only a returned update of this commitment can be revised.")
+            raise forms.ValidationError(
+                _("Only a returned update of this commitment can be revised.")
+            )
         return returned
 
 
@@ -175,7 +188,7 @@ class AssessmentForm(ModelForm):
             "justification": forms.Textarea(attrs={"rows": 3}),
             "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
         }
-        help_texts = {"score": "Absence of evidence is “not assessed”, not −1."}
+        help_texts = {"score": _("Absence of evidence is “not assessed”, not −1.")}
 
     def __init__(self, *args, commitment: m.Commitment, parties, sources, **kwargs):
         super().__init__(*args, prefix="assessment", **kwargs)
@@ -189,14 +202,15 @@ class RescheduleForm(forms.Form):
     """A new date for one milestone, and why it moves (``actions.reschedule_milestone``)."""
 
     to_date = forms.DateField(
-        label="New date",
+        label=_("New date"),
         widget=DATE,
         validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )
     reason = forms.CharField(
+        label=_("Reason"),
         max_length=2_000,
         widget=forms.TextInput,
-        help_text="Why it moves, e.g. “suspension extended by another 90 days”.",
+        help_text=_("Why it moves, e.g. “suspension extended by another 90 days”."),
     )
 
     def __init__(self, *args, milestone: m.Milestone, **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from .. import permissions
@@ -21,21 +22,34 @@ from .base import (
 
 
 class MeetingFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=200)
+    q = forms.CharField(required=False, label=_("Search"), max_length=200)
     party = IdChoiceField(
-        required=False, queryset=m.Party.objects.none(), empty_label="Any party", widget=FastSelect
+        required=False,
+        label=_("Party"),
+        queryset=m.Party.objects.none(),
+        empty_label=_("Any party"),
+        widget=FastSelect,
     )
     team = IdChoiceField(
-        required=False, queryset=m.Team.objects.none(), empty_label="Any team", widget=FastSelect
+        required=False,
+        label=_("Team"),
+        queryset=m.Team.objects.none(),
+        empty_label=_("Any team"),
+        widget=FastSelect,
     )
     outcome_type = forms.ChoiceField(
         required=False,
-        label="Outcome",
-        choices=[("", "Any outcome"), *m.OutcomeType.choices],
+        label=_("Outcome"),
+        choices=[("", _("Any outcome")), *m.OutcomeType.choices],
         widget=FastSelect,
     )
     year = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, choices=[], widget=FastSelect
+        required=False,
+        label=_("Year"),
+        coerce=int,
+        empty_value=None,
+        choices=[],
+        widget=FastSelect,
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -46,7 +60,7 @@ class MeetingFilterForm(forms.Form):
             m.Team.objects.all() if user.is_superuser else m.teams_of(user)
         )
         years = meetings.dates("start_date", "year", order="DESC")
-        self.fields["year"].choices = [("", "Any year"), *((d.year, d.year) for d in years)]
+        self.fields["year"].choices = [("", _("Any year")), *((d.year, d.year) for d in years)]
 
     def filter(self, meetings):
         data = self.cleaned_data if self.is_valid() else {}
@@ -75,19 +89,19 @@ class MeetingForm(VersionedForm):
     its parties."""
 
     new_party_name = forms.CharField(
-        label="Name", required=False, max_length=200, help_text="e.g. European Union"
+        label=_("Name"), required=False, max_length=200, help_text=_("e.g. European Union")
     )
     new_party_kind = forms.ChoiceField(
-        label="Kind", choices=m.PartyKind.choices, initial=m.PartyKind.STATE, required=False
+        label=_("Kind"), choices=m.PartyKind.choices, initial=m.PartyKind.STATE, required=False
     )
     new_party_code = forms.CharField(
-        label="Short code",
+        label=_("Short code"),
         required=False,
         max_length=12,
-        help_text="ISO 3166 alpha-2 or alpha-3 for a state (US, MEX); an acronym otherwise.",
+        help_text=_("ISO 3166 alpha-2 or alpha-3 for a state (US, MEX); an acronym otherwise."),
     )
     new_party_anyway = forms.BooleanField(
-        label="Add it anyway: it is not the same party", required=False
+        label=_("Add it anyway: it is not the same party"), required=False
     )
 
     class Meta(ModelForm.Meta):
@@ -127,7 +141,7 @@ class MeetingForm(VersionedForm):
         cleaned = super().clean()
         cleaned["new_party"] = self._new_party(cleaned)
         if not cleaned.get("parties") and not cleaned["new_party"] and "parties" not in self.errors:
-            self.add_error("parties", "Pick at least one party, or add one below.")
+            self.add_error("parties", _("Pick at least one party, or add one below."))
         return cleaned
 
     def _new_party(self, cleaned) -> m.Party | None:
@@ -142,16 +156,18 @@ class MeetingForm(VersionedForm):
         if kind == m.PartyKind.STATE:
             code = code.upper()  # ISO codes are uppercase: "mex" is MEX
         if not name:
-            self.add_error("new_party_name", "Give the party's name.")
+            self.add_error("new_party_name", _("Give the party's name."))
         if not code:
-            self.add_error("new_party_code", "Give a short code.")
+            self.add_error("new_party_code", _("Give a short code."))
         if not name or not code:
             return None
         same = m.Party.objects.filter(Q(name__iexact=name) | Q(code__iexact=code))[:2]
         for party in same:
             field = "new_party_name" if party.name.lower() == name.lower() else "new_party_code"
             self.add_error(
-                field, f"{party.name} is already in the tracker ({party.code}): pick it above."
+                field,
+                _("%(name)s is already in the tracker (%(code)s): pick it above.")
+                % {"name": party.name, "code": party.code},
             )
         if same:
             return None
@@ -167,8 +183,11 @@ class MeetingForm(VersionedForm):
             names = ", ".join(f"{p.name} ({p.code})" for p in self.near_parties)
             self.add_error(
                 "new_party_name",
-                f"Is it one already in the tracker: {names}? Pick it above, or tick "
-                "“Add it anyway”.",
+                _(
+                    "Is it one already in the tracker: %(names)s? Pick it above, or tick "
+                    "“Add it anyway”."
+                )
+                % {"names": names},
             )
             return None
         return party
@@ -245,7 +264,7 @@ class CommitmentRowForm(VersionedForm):
             self.fields[f"role_{party.pk}"] = forms.ChoiceField(
                 label=party.name,
                 required=False,
-                choices=[("", "Not a party to it"), *m.PartyRole.choices],
+                choices=[("", _("Not a party to it")), *m.PartyRole.choices],
                 initial=current.get(party.pk, ""),
             )
 
@@ -261,9 +280,10 @@ MAX_ROWS = 600
 
 
 class MeetingRows(forms.BaseInlineFormSet):
-    """Rows of one meeting's records (``rows_of``: "commitments", "participants")."""
+    """Rows of one meeting's records (``not_ours``: the error of a row that is not one of
+    them)."""
 
-    rows_of = "records"
+    not_ours = _("This row is not one of this meeting's records.")
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -275,14 +295,12 @@ class MeetingRows(forms.BaseInlineFormSet):
             initial=pk.initial,
             required=False,
             widget=pk.widget,
-            error_messages={
-                "invalid_choice": f"This row is not one of this meeting's {self.rows_of}."
-            },
+            error_messages={"invalid_choice": self.not_ours},
         )
 
 
 class BaseCommitmentRows(MeetingRows):
-    rows_of = "commitments"
+    not_ours = _("This row is not one of this meeting's commitments.")
 
 
 CommitmentRows = forms.inlineformset_factory(
@@ -306,19 +324,19 @@ class ParticipantRowForm(ModelForm):
     the party they acted for and their role at the meeting."""
 
     new_person = forms.CharField(
-        label="Or a new person",
+        label=_("Or a new person"),
         required=False,
         max_length=200,
-        help_text="Their name, when they are not in the tracker yet.",
+        help_text=_("Their name, when they are not in the tracker yet."),
     )
 
     class Meta(ModelForm.Meta):
         model = m.Participant
         fields = ["person", "new_person", "office", "party", "role"]
         labels = {
-            "office": "Office held then",
-            "party": "Acting for",
-            "role": "Role at the meeting",
+            "office": _("Office held then"),
+            "party": _("Acting for"),
+            "role": _("Role at the meeting"),
         }
         widgets = {
             "person": SearchSelect(search_fields=("name", "current_office"), include="#id_team"),
@@ -329,29 +347,32 @@ class ParticipantRowForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = persons
         self.fields["person"].required = False  # or a new person's name
-        self.fields["person"].empty_label = "Pick a person"
+        self.fields["person"].empty_label = _("Pick a person")
         self.fields["party"].queryset = m.Party.objects.all()
         self.fields["party"].required = False  # else the person's usual party
-        self.fields["party"].empty_label = "Their usual party"
+        self.fields["party"].empty_label = _("Their usual party")
         self.fields["office"].required = False  # else the person's current office
-        self.fields["role"].choices = [("", "Choose a role"), *m.ParticipantRole.choices]
+        self.fields["role"].choices = [("", _("Choose a role")), *m.ParticipantRole.choices]
 
     def clean(self):
         cleaned = super().clean()
         person, name = cleaned.get("person"), (cleaned.get("new_person") or "").strip()
         cleaned["new_person"] = name
         if person and name:
-            self.add_error("new_person", "Pick a person or type a new name, not both.")
+            self.add_error("new_person", _("Pick a person or type a new name, not both."))
         elif name and (same := list(self.fields["person"].queryset.filter(name__iexact=name)[:3])):
             # Offered in the list above, so that it is one choice away, with JavaScript or not.
             self.fields["person"].widget.offered = [(p.pk, str(p)) for p in same]
             self.add_error(
                 "new_person",
-                f"{same[0].name} is already in the tracker: pick them in the list above (for "
-                "someone else of that name, add what tells them apart, e.g. their office).",
+                _(
+                    "%(name)s is already in the tracker: pick them in the list above (for "
+                    "someone else of that name, add what tells them apart, e.g. their office)."
+                )
+                % {"name": same[0].name},
             )
         elif not person and not name and "person" not in self.errors:
-            self.add_error("person", "Pick a person, or type a new person's name below.")
+            self.add_error("person", _("Pick a person, or type a new person's name below."))
         # What the person's record says fills what a new row leaves empty (a saved row's
         # office is what they held then: emptied, it is asked for, not replaced by today's).
         if person and not cleaned.get("office") and self.instance.pk is None:
@@ -359,9 +380,9 @@ class ParticipantRowForm(ModelForm):
         if person and not cleaned.get("party") and "party" not in self.errors:
             cleaned["party"] = person.party
         if not cleaned.get("office") and "office" not in self.errors:
-            self.add_error("office", "Give the office they held at the meeting.")
+            self.add_error("office", _("Give the office they held at the meeting."))
         if not cleaned.get("party") and "party" not in self.errors:
-            self.add_error("party", "Pick the party they acted for.")
+            self.add_error("party", _("Pick the party they acted for."))
         return cleaned
 
     def _get_validation_exclusions(self):
@@ -381,12 +402,12 @@ MAX_PARTICIPANTS = 200
 
 
 class BaseParticipantRows(MeetingRows):
-    rows_of = "participants"
+    not_ours = _("This row is not one of this meeting's participants.")
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove from the meeting"
+            form.fields["DELETE"].label = _("Remove from the meeting")
 
     def clean(self):
         """A person is at a meeting once: a second row naming them is refused on that row."""
@@ -404,7 +425,10 @@ class BaseParticipantRows(MeetingRows):
                 continue
             if key in seen:
                 field = "person" if person else "new_person"
-                form.add_error(field, f"{person or name} is listed twice: keep one row.")
+                form.add_error(
+                    field,
+                    _("%(person)s is listed twice: keep one row.") % {"person": person or name},
+                )
             seen.add(key)
 
     def known_labels(self) -> None:
@@ -476,7 +500,7 @@ class StatementForm(ModelForm):
         cleaned = super().clean()
         if cleaned.get("kind") == m.StatementKind.READOUT and not cleaned.get("party"):
             # Readouts are compared party by party on the meeting's page.
-            self.add_error("party", "A readout is a party's own account: say whose.")
+            self.add_error("party", _("A readout is a party's own account: say whose."))
         return cleaned
 
 
@@ -486,7 +510,7 @@ class MeetingClaimForm(ModelForm):
     class Meta(ModelForm.Meta):
         model = m.Claim
         fields = ["text", "verification", "commitment", "sources"]
-        labels = {"commitment": "About the commitment (else the meeting)"}
+        labels = {"commitment": _("About the commitment (else the meeting)")}
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
             "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
@@ -526,7 +550,7 @@ class SourceForm(ModelForm):
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
         if url and m.Source.objects.filter(team=self.instance.team, url=url).exists():
-            raise forms.ValidationError("This team already has a source with this address.")
+            raise forms.ValidationError(_("This team already has a source with this address."))
         return url
 
 
@@ -579,6 +603,6 @@ class ContextEventForm(VersionedForm):
         cleaned = super().clean()
         if not cleaned.get("occurred_on") and not cleaned.get("timing_note", "").strip():
             self.add_error(
-                "timing_note", 'Give a date, or say when it happened ("shortly before").'
+                "timing_note", _('Give a date, or say when it happened ("shortly before").')
             )
         return cleaned

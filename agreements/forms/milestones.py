@@ -6,28 +6,40 @@ import datetime
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .. import models as m
 from .base import FastSelect, IdChoiceField, ModelForm
 
 WHEN = [
-    ("", "Any date"),
-    ("overdue", "Overdue"),
-    ("30", "Due in the next 30 days"),
-    ("90", "Due in the next 90 days"),
+    ("", _("Any date")),
+    ("overdue", pgettext_lazy("milestones due", "Overdue")),
+    ("30", _("Due in the next 30 days")),
+    ("90", _("Due in the next 90 days")),
 ]
 
 
 class MilestoneFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=200)
+    q = forms.CharField(required=False, label=_("Search"), max_length=200)
     status = forms.ChoiceField(
         required=False,
-        choices=[("", "Any status"), *m.MilestoneStatus.choices],
+        label=_("Status"),
+        choices=[("", _("Any status")), *m.MilestoneStatus.choices],
         widget=FastSelect,
     )
-    when = forms.ChoiceField(required=False, label="Due", choices=WHEN, widget=FastSelect)
+    when = forms.ChoiceField(
+        required=False,
+        label=pgettext_lazy("milestones filter", "Due"),
+        choices=WHEN,
+        widget=FastSelect,
+    )
     team = IdChoiceField(
-        required=False, queryset=m.Team.objects.none(), empty_label="Any team", widget=FastSelect
+        required=False,
+        label=_("Team"),
+        queryset=m.Team.objects.none(),
+        empty_label=_("Any team"),
+        widget=FastSelect,
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 
@@ -13,8 +14,9 @@ class ReviewForm(forms.Form):
     update = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
         required=False,
+        label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when returning: what should the author revise?",
+        help_text=_("Required when returning: what should the author revise?"),
     )
 
     def __init__(self, *args, update: m.ProgressUpdate, decision: str = "", **kwargs):
@@ -26,5 +28,5 @@ class ReviewForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.decision == "return" and not cleaned.get("comment", "").strip():
-            self.add_error("comment", "Say what to revise when returning an update.")
+            self.add_error("comment", _("Say what to revise when returning an update."))
         return cleaned

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -15,9 +17,9 @@ register = template.Library()
 def status_badge(commitment) -> str:
     """The official status on the 0–3 scale, as a labelled badge."""
     return format_html(
-        '<span class="badge status-{}" title="Implementation status {} of 3">{}</span>',
+        '<span class="badge status-{}" title="{}">{}</span>',
         commitment.status,
-        commitment.status,
+        _("Implementation status %(status)s of 3") % {"status": commitment.status},
         commitment.get_status_display(),
     )
 
@@ -33,9 +35,13 @@ def flag_badges(commitment, today=None) -> str:
             )
         )
     if commitment.is_stalled:
-        parts.append(format_html('<span class="badge warn">{}</span>', "Stalled"))
+        parts.append(format_html('<span class="badge warn">{}</span>', _("Stalled")))
     if today is not None and commitment.is_overdue(today):
-        parts.append(format_html('<span class="badge danger">{}</span>', "Overdue"))
+        parts.append(
+            format_html(
+                '<span class="badge danger">{}</span>', pgettext("commitment flag", "Overdue")
+            )
+        )
     # Each part is already safe (format_html): joined as such, never escaped again.
     return format_html_join("", "{}", ((part,) for part in parts))
 
@@ -51,8 +57,10 @@ def index_bar(
     label: str,
     index: float | None,
     count: int | None = None,
-    none: str = "no commitments that count",
+    none: str | None = None,
 ) -> dict:
     """A horizontal bar for an index (0–100 %), with its number as text; ``none`` says why
     there is no figure."""
+    if none is None:
+        none = _("no commitments that count")
     return {"label": label, "index": index, "count": count, "none": none}

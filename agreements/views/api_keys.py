@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import permissions
@@ -13,7 +15,9 @@ from .common import render_page
 
 class NewKeyForm(forms.Form):
     name = forms.CharField(
-        max_length=100, label="What it is for", help_text="e.g. “the ministry's data portal”"
+        max_length=100,
+        label=gettext_lazy("What it is for"),
+        help_text=gettext_lazy("e.g. “the ministry's data portal”"),
     )
 
 
@@ -26,10 +30,13 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "revoke":
             token = permissions.get_api_token_for_user(request.user, request.POST.get("token"))
             token.revoke()
-            messages.success(request, f"“{token.name}” revoked: it no longer opens the API.")
+            messages.success(
+                request,
+                _("“%(name)s” revoked: it no longer opens the API.") % {"name": token.name},
+            )
             return redirect("agreements:api_keys")
         if form.is_valid():
-            _, key = ApiToken.issue(request.user, form.cleaned_data["name"])
+            _token, key = ApiToken.issue(request.user, form.cleaned_data["name"])
             form = NewKeyForm()
     context = {
         "form": form,

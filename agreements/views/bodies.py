@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, permissions
@@ -50,7 +51,8 @@ def body_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             body = actions.add_body(body=form.save(commit=False), commitments=[], by=request.user)
             messages.success(
-                request, f"“{body.name}” recorded: tick what it oversees, add members."
+                request,
+                _("“%(name)s” recorded: tick what it oversees, add members.") % {"name": body.name},
             )
             return redirect(body)
         status = 422
@@ -88,7 +90,7 @@ def _add_member(request: HttpRequest, body: ImplementationBody) -> Outcome:
     if not form.is_valid():
         return Outcome(forms={"member_form": form})
     membership = actions.add_membership(membership=form.save(commit=False), by=request.user)
-    return Outcome(notice=f"{membership}: added.")
+    return Outcome(notice=_("%(membership)s: added.") % {"membership": membership})
 
 
 def _membership(request: HttpRequest, body: ImplementationBody) -> BodyMembership:
@@ -105,13 +107,19 @@ def _set_confirmation(request: HttpRequest, body: ImplementationBody) -> Outcome
         expected=version_of(request),
         by=request.user,
     )
-    return Outcome(notice=f"{membership}: now {membership.get_confirmation_display().lower()}.")
+    return Outcome(
+        notice=_("%(membership)s: now %(confirmation)s.")
+        % {
+            "membership": membership,
+            "confirmation": membership.get_confirmation_display().lower(),
+        }
+    )
 
 
 def _end_membership(request: HttpRequest, body: ImplementationBody) -> Outcome:
     membership = _membership(request, body)
     actions.end_membership(membership=membership, expected=version_of(request), by=request.user)
-    return Outcome(notice=f"{membership}: membership ended today.")
+    return Outcome(notice=_("%(membership)s: membership ended today.") % {"membership": membership})
 
 
 def _edit_body(request: HttpRequest, body: ImplementationBody) -> Outcome:
@@ -124,7 +132,7 @@ def _edit_body(request: HttpRequest, body: ImplementationBody) -> Outcome:
         commitments=form.cleaned_data["commitments"],
         by=request.user,
     )
-    return Outcome(notice=f"“{body.name}” saved.")
+    return Outcome(notice=_("“%(title)s” saved.") % {"title": body.name})
 
 
 ACTIONS = {

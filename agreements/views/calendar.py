@@ -5,11 +5,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import feeds
-from ..models import CalendarFeed
+from ..models import CalendarFeed, language_of
 from .common import render_page
 
 
@@ -19,7 +20,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     feed = CalendarFeed.of(request.user)
     if request.method == "POST":
         feed.reset()
-        messages.success(request, "New address made: the old one no longer works.")
+        messages.success(request, _("New address made: the old one no longer works."))
         return redirect("agreements:calendar")
     path = reverse("agreements:calendar_feed", args=[feed.token])
     address = request.build_absolute_uri(path)
@@ -37,16 +38,16 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The milestones a user can see, as iCalendar; 404 for an address reset or unknown, or
     for a deactivated user."""
     feed = (
-        CalendarFeed.objects.select_related("user")
+        CalendarFeed.objects.select_related("user__preference")
         .filter(token=token, user__is_active=True)
         .first()
     )
     if feed is None:
         raise Http404
     milestones = feeds.milestones_for(feed.user, timezone.localdate())
-    response = HttpResponse(
-        feeds.calendar(milestones, request), content_type="text/calendar; charset=utf-8"
-    )
+    with translation.override(language_of(feed.user)):  # a calendar app asks in no language
+        content = feeds.calendar(milestones, request)
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"  # a team's records: never kept by proxies
     response["Content-Disposition"] = 'inline; filename="milestones.ics"'
     return response

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, exports, permissions
@@ -70,7 +71,9 @@ def _verify(request: HttpRequest, claim: Claim) -> Outcome:
         expected=form.cleaned_data["version"],
         by=request.user,
     )
-    return Outcome(notice=f"Claim marked {claim.get_verification_display().lower()}.")
+    return Outcome(
+        notice=_("Claim marked %(state)s.") % {"state": claim.get_verification_display().lower()}
+    )
 
 
 ACTIONS = {"verify": PageAction(_verify, "claim-row")}

@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, exports, permissions
@@ -34,11 +37,11 @@ from .common import (
 
 PAGE_SIZE = 25
 SORTABLE = [
-    ("title", "Commitment"),
-    ("meeting", "Meeting"),
-    ("status", "Status"),
-    ("target", "Target date"),
-    ("updated", "Last updated"),
+    ("title", gettext_lazy("Commitment")),
+    ("meeting", gettext_lazy("Meeting")),
+    ("status", gettext_lazy("Status")),
+    ("target", gettext_lazy("Target date")),
+    ("updated", gettext_lazy("Last updated")),
 ]
 
 
@@ -128,8 +131,8 @@ def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:
     )
     actions.toggle_milestone(milestone=milestone, expected=version_of(request), by=request.user)
     if milestone.status == MilestoneStatus.DONE:
-        return Outcome(notice=f"“{milestone.title}” done.")
-    return Outcome(notice=f"“{milestone.title}” is open again.")
+        return Outcome(notice=_("“%(title)s” done.") % {"title": milestone.title})
+    return Outcome(notice=_("“%(title)s” is open again.") % {"title": milestone.title})
 
 
 def _reschedule(request: HttpRequest, commitment: Commitment) -> Outcome:
@@ -152,7 +155,10 @@ def _reschedule(request: HttpRequest, commitment: Commitment) -> Outcome:
             raise  # refused as a whole (archived, done): run_action says why
         form.add_error(None, error)
         return Outcome(forms={"reschedule_form": form})
-    return Outcome(notice=f"“{milestone.title}” moved to {moved.to_date:%-d %b %Y}.")
+    return Outcome(
+        notice=_("“%(title)s” moved to %(date)s.")
+        % {"title": milestone.title, "date": date_format(moved.to_date)}
+    )
 
 
 def _post_update(request: HttpRequest, commitment: Commitment) -> Outcome:
@@ -172,7 +178,9 @@ def _post_update(request: HttpRequest, commitment: Commitment) -> Outcome:
         revises=form.cleaned_data["revises"],
         draft=draft,
     )
-    return Outcome(notice="Draft saved." if draft else "Progress update submitted for review.")
+    return Outcome(
+        notice=_("Draft saved.") if draft else _("Progress update submitted for review.")
+    )
 
 
 def _submit_draft(request: HttpRequest, commitment: Commitment) -> Outcome:
@@ -180,7 +188,7 @@ def _submit_draft(request: HttpRequest, commitment: Commitment) -> Outcome:
         request.user, request.POST.get("update"), edit=True, commitment=commitment
     )
     actions.submit_draft(update=update, by=request.user)
-    return Outcome(notice="Draft submitted for review.")
+    return Outcome(notice=_("Draft submitted for review."))
 
 
 def _assess(request: HttpRequest, commitment: Commitment) -> Outcome:
@@ -197,7 +205,10 @@ def _assess(request: HttpRequest, commitment: Commitment) -> Outcome:
         sources=form.cleaned_data["sources"],
         by=request.user,
     )
-    return Outcome(notice=f"{assessment.party} assessed: {assessment.get_score_display()}.")
+    return Outcome(
+        notice=_("%(party)s assessed: %(score)s.")
+        % {"party": assessment.party, "score": assessment.get_score_display()}
+    )
 
 
 ACTIONS = {

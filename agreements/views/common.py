@@ -26,6 +26,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from .. import actions
 from ..forms.base import SearchSelect, is_id
@@ -111,14 +112,17 @@ def run_action(
     action = registry.get(request.POST.get("action", ""))
     if action is None:
         get("view")  # 404 for a record the user cannot see, as for every action
-        return HttpResponseBadRequest("Unknown action.")
+        return HttpResponseBadRequest(_("Unknown action."))
     record = get(action.permission)
     try:
         outcome = action.handler(request, record)
     except VersionConflict as conflict:
         outcome = Outcome(
-            refusal=f"Someone else changed “{conflict.record}” since you opened the page: here "
-            "is how it stands now. Nothing was changed."
+            refusal=_(
+                "Someone else changed “%(record)s” since you opened the page: here is how it "
+                "stands now. Nothing was changed."
+            )
+            % {"record": conflict.record}
         )
     except ValidationError as error:
         outcome = Outcome(refusal=" ".join(error.messages))
@@ -145,7 +149,9 @@ def render_row(
 def archive(request: HttpRequest, record: Archivable) -> Outcome:
     """The "archive" action of a record's page: archived with the reason given, never deleted."""
     actions.archive_record(record=record, by=request.user, reason=request.POST.get("reason", ""))
-    return Outcome(notice=f"“{record}” archived: it has left the lists and averages.")
+    return Outcome(
+        notice=_("“%(record)s” archived: it has left the lists and averages.") % {"record": record}
+    )
 
 
 ARCHIVE = PageAction(archive, partial=None)

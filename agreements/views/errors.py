@@ -7,6 +7,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.defaults import server_error as django_server_error
 
 # Fields never echoed back: secrets and the machinery of the form.
@@ -23,7 +24,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return django_server_error(request)
     if request.headers.get("HX-Request"):
         response = HttpResponse(
-            "The database did not answer; nothing was saved.", content_type="text/plain"
+            _("The database did not answer; nothing was saved."), content_type="text/plain"
         )
     else:
         typed = [

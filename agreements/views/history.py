@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import permissions
@@ -21,7 +22,7 @@ def record_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Every change to a record: who (or which command), when, from where, why, and each
     field's old and new value, newest first."""
     if kind not in RECORDS:
-        raise Http404("No such kind of record.")
+        raise Http404(_("No such kind of record."))
     get_for_user, page = RECORDS[kind]
     record = get_for_user(request.user, pk)
     entries = history_of(record)

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, imports, permissions
@@ -21,26 +23,31 @@ KINDS = {
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label="The file holds",
-        choices=[("commitments", "Commitments"), ("milestones", "Milestones")],
+        label=gettext_lazy("The file holds"),
+        choices=[
+            ("commitments", gettext_lazy("Commitments")),
+            ("milestones", gettext_lazy("Milestones")),
+        ],
         initial="commitments",
         required=False,  # commitments, unless said
         widget=forms.RadioSelect,
     )
     file = forms.FileField(
-        label="Spreadsheet (.csv or .xlsx)",
-        help_text="A header row, then one record a row. Commitments: title, reference, text, "
-        "theme, target_date, lead_agency, jurisdiction_note, indicator, party_roles (“MX: "
-        "Joint; US: Committed”). Milestones: title, due_date, owner, and the commitment (its "
-        "title or reference) or body it is a step of. A file downloaded from the commitments "
-        "or milestones list imports back as it is.",
+        label=gettext_lazy("Spreadsheet (.csv or .xlsx)"),
+        help_text=gettext_lazy(
+            "A header row, then one record a row. Commitments: title, reference, text, "
+            "theme, target_date, lead_agency, jurisdiction_note, indicator, party_roles (“MX: "
+            "Joint; US: Committed”). Milestones: title, due_date, owner, and the commitment (its "
+            "title or reference) or body it is a step of. A file downloaded from the commitments "
+            "or milestones list imports back as it is."
+        ),
     )
 
 
 def _versions(request: HttpRequest) -> dict[str, int]:
     """The versions the dry run read ("id:version …"): applying saves over those or refuses."""
     pairs = (p.partition(":") for p in request.POST.get("versions", "").split())
-    return {pk: int(v) for pk, _, v in pairs if is_id(pk) and is_id(v)}
+    return {pk: int(v) for pk, _sep, v in pairs if is_id(pk) and is_id(v)}
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,7 +61,7 @@ def meeting_import(request: HttpRequest, pk: int) -> HttpResponse:
     """
     meeting = permissions.get_meeting_for_user(request.user, pk, edit=True)
     if meeting.is_read_only:
-        messages.error(request, "This meeting is archived: it is read-only.")
+        messages.error(request, _("This meeting is archived: it is read-only."))
         return redirect(meeting)
     form = UploadForm(request.POST or None, request.FILES or None)
     context = {"meeting": meeting, "form": form}
@@ -94,9 +101,32 @@ def meeting_import(request: HttpRequest, pk: int) -> HttpResponse:
         context["conflict"] = True
         context["plan"] = plan_of(meeting, dataset)  # read again: as things stand now
         return render_page(request, "agreements/meeting_import.html", context, status=409)
-    messages.success(
-        request,
-        f"{written} {kind.name} saved from {filename}: {plan.count('new')} new, "
-        f"{plan.count('update')} updated, {plan.count('unchanged')} unchanged.",
-    )
+    messages.success(request, _saved(kind, written, filename, plan))
     return redirect(meeting)
+
+
+def _saved(kind: imports.Kind, written: int, filename: str, plan: imports.Plan) -> str:
+    """What an applied import says: how many records it wrote, of which kind, and how."""
+    if kind.name == imports.MILESTONES.name:
+        text = ngettext(
+            "%(count)s milestone saved from %(filename)s: %(new)s new, %(updated)s updated, "
+            "%(unchanged)s unchanged.",
+            "%(count)s milestones saved from %(filename)s: %(new)s new, %(updated)s updated, "
+            "%(unchanged)s unchanged.",
+            written,
+        )
+    else:
+        text = ngettext(
+            "%(count)s commitment saved from %(filename)s: %(new)s new, %(updated)s updated, "
+            "%(unchanged)s unchanged.",
+            "%(count)s commitments saved from %(filename)s: %(new)s new, %(updated)s updated, "
+            "%(unchanged)s unchanged.",
+            written,
+        )
+    return text % {
+        "count": written,
+        "filename": filename,
+        "new": plan.count("new"),
+        "updated": plan.count("update"),
+        "unchanged": plan.count("unchanged"),
+    }

@@ -10,7 +10,8 @@ from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, exports, permissions
@@ -99,7 +100,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = permissions.get_meeting_for_user(request.user, pk, edit=True)
     if meeting.is_archived:
         messages.error(
-            request, "This meeting is archived: it is read-only until an admin restores it."
+            request, _("This meeting is archived: it is read-only until an admin restores it.")
         )
         return redirect(meeting)
     return _meeting_form(request, meeting)
@@ -140,7 +141,9 @@ def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
                 _show_refusal(refusal, form)
                 status = 409
             else:
-                messages.success(request, f"Meeting “{meeting.title}” saved.")
+                messages.success(
+                    request, _("Meeting “%(title)s” saved.") % {"title": meeting.title}
+                )
                 return redirect("agreements:meeting_detail", pk=meeting.pk)
         else:
             status = 422
@@ -240,11 +243,14 @@ def _conflicts(form: MeetingForm, rows) -> list[dict]:
     """What changed under the user, record by record: stored values beside theirs."""
     found = []
     if form.instance.pk:
-        found.append({"record": "The meeting", "fields": form.conflicts()})
+        found.append({"record": _("The meeting"), "fields": form.conflicts()})
     for row in rows.forms:
         if row.instance.pk and row.has_changed():
             found.append(
-                {"record": f"Commitment “{row.instance.title}”", "fields": row.conflicts()}
+                {
+                    "record": _("Commitment “%(title)s”") % {"title": row.instance.title},
+                    "fields": row.conflicts(),
+                }
             )
     return [c for c in found if c["fields"]]
 
@@ -328,7 +334,7 @@ def _empty_row(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     try:
         index = max(0, min(int(request.GET["row"]), MAX_ROWS - 1))
     except ValueError:
-        return HttpResponse("Bad row number.", status=400)
+        return HttpResponse(_("Bad row number."), status=400)
     rows = _rows(None, meeting, _parties_asked(request, meeting))
     # Built like the formset's empty_form, with a real row number in place of __prefix__.
     row = rows.form(
@@ -375,7 +381,7 @@ def _empty_participant(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     try:
         index = max(0, min(int(request.GET["participant_row"]), MAX_PARTICIPANTS - 1))
     except ValueError:
-        return HttpResponse("Bad row number.", status=400)
+        return HttpResponse(_("Bad row number."), status=400)
     context = {
         "participant": _participant_row(request, meeting, index),
         "index": index,
@@ -417,6 +423,15 @@ def can_edit(user, meeting: Meeting) -> bool:
     return permissions.is_editor(user, meeting.team) and not meeting.is_read_only
 
 
+ADDED = {  # what the page says once a record of each kind is added
+    "link": gettext_lazy("Link added."),
+    "milestone": gettext_lazy("Milestone added."),
+    "body": gettext_lazy("Body added."),
+    "event": gettext_lazy("Event added."),
+    "statement": gettext_lazy("Statement added."),
+    "claim": gettext_lazy("Claim added."),
+    "source": gettext_lazy("Source added."),
+}
 ADDITIONS = {  # what editors add on the page, and the section that shows it
     "link": "related",
     "milestone": "commitments",
@@ -442,7 +457,7 @@ def _add(kind: str) -> Callable[[HttpRequest, Meeting], Outcome]:
                 raise  # a refusal of the whole action (run_action says why)
             form.add_error(None, error)  # a field's value, refused on saving: next to it
             return Outcome(forms={kind: form})
-        return Outcome(notice=f"{kind.capitalize()} added.")
+        return Outcome(notice=str(ADDED[kind]))
 
     return handler
 
@@ -486,7 +501,7 @@ def _unlink(request: HttpRequest, meeting: Meeting) -> Outcome:
         request.user, request.POST.get("link"), edit=True, meeting=meeting
     )
     actions.unlink_meetings(link=link, by=request.user)
-    return Outcome(notice="Link removed.")
+    return Outcome(notice=_("Link removed."))
 
 
 ACTIONS["unlink"] = PageAction(_unlink, "related")
@@ -516,13 +531,13 @@ def _edit_event(request: HttpRequest, meeting: Meeting) -> Outcome:
         sources=form.cleaned_data["sources"],
         by=request.user,
     )
-    return Outcome(notice=f"“{event.title}” saved.")
+    return Outcome(notice=_("“%(title)s” saved.") % {"title": event.title})
 
 
 def _archive_event(request: HttpRequest, meeting: Meeting) -> Outcome:
     event = _event(request, meeting)
     actions.archive_record(record=event, by=request.user, reason=request.POST.get("reason", ""))
-    return Outcome(notice=f"“{event.title}” archived.")
+    return Outcome(notice=_("“%(title)s” archived.") % {"title": event.title})
 
 
 ACTIONS["edit_event"] = PageAction(_edit_event, "events")
@@ -642,12 +657,12 @@ def _event_form(meeting: Meeting, pk: str) -> ContextEventForm | None:
 
 
 def _with_language_labels(statements) -> list[Statement]:
-    """The statements, each with ``language_label``: the language's English name where Django
-    knows the BCP 47 tag (es → Spanish), else the tag itself."""
+    """The statements, each with ``language_label``: the language's name in the reader's
+    language where Django knows the BCP 47 tag (es → Spanish), else the tag itself."""
     statements = list(statements)
     for statement in statements:
         try:
-            statement.language_label = get_language_info(statement.language)["name"]
+            statement.language_label = get_language_info(statement.language)["name_translated"]
         except KeyError:
             statement.language_label = statement.language
     return statements

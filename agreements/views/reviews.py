@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, permissions
@@ -42,7 +43,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def _decide(decision: str):
     """The action approving or returning the update, with the reviewer's comment."""
     decide = actions.approve_update if decision == "approve" else actions.return_update
-    done = "Approved" if decision == "approve" else "Returned to its author"
+    done = (
+        gettext_lazy("Approved: update on “%(title)s” by %(author)s.")
+        if decision == "approve"
+        else gettext_lazy("Returned to its author: update on “%(title)s” by %(author)s.")
+    )
 
     def handler(request: HttpRequest, update: ProgressUpdate) -> Outcome:
         form = ReviewForm(request.POST, update=update, decision=decision)
@@ -50,7 +55,7 @@ def _decide(decision: str):
             return Outcome(forms={"form": form})
         decided = decide(update=update, by=request.user, comment=form.cleaned_data["comment"])
         return Outcome(
-            notice=f"{done}: update on “{update.commitment.title}” by {update.author}.",
+            notice=done % {"title": update.commitment.title, "author": update.author},
             record=decided,
         )
 

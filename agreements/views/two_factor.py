@@ -20,6 +20,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -28,18 +30,23 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ..middleware import TWO_FACTOR_KEY, two_factor_required
 
 RECOVERY_CODES = 10
+# The names of the devices (stored, and looked up by name): not interface text.
 APP, RECOVERY = "Authenticator app", "Recovery codes"
-TOO_FAST = "Too many wrong codes in a row: wait a few seconds, then enter the current one."
+TOO_FAST = gettext_lazy(
+    "Too many wrong codes in a row: wait a few seconds, then enter the current one."
+)
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=16,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
-        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+        help_text=gettext_lazy(
+            "The 6 digits your authenticator app shows now, or one of your recovery codes."
+        ),
     )
 
 
@@ -65,11 +72,18 @@ def verify(request: HttpRequest) -> HttpResponse:
                     left = device.token_set.count()
                     messages.warning(
                         request,
-                        f"Recovery code used: {left} left. Set up new ones on the two-factor page.",
+                        ngettext(
+                            "Recovery code used: %(left)s left. Set up new ones on the "
+                            "two-factor page.",
+                            "Recovery code used: %(left)s left. Set up new ones on the "
+                            "two-factor page.",
+                            left,
+                        )
+                        % {"left": left},
                     )
                 return redirect(next_url)
         form.add_error(
-            "code", TOO_FAST if waiting else "That code is not right, or is no longer valid."
+            "code", TOO_FAST if waiting else _("That code is not right, or is no longer valid.")
         )
     status = 422 if form.errors else 200
     context = {"form": form, "next": next_url}
@@ -86,11 +100,11 @@ def setup(request: HttpRequest) -> HttpResponse:
             codes = _new_recovery_codes(user)
             return render(request, "registration/two_factor.html", {"on": True, "codes": codes})
         return render(request, "registration/two_factor.html", {"on": True})
-    pending, _ = TOTPDevice.objects.get_or_create(
+    pending, _created = TOTPDevice.objects.get_or_create(
         user=user, confirmed=False, defaults={"name": APP}
     )
     form = CodeForm(request.POST or None)
-    form.fields["code"].help_text = "The 6 digits the app shows now."
+    form.fields["code"].help_text = _("The 6 digits the app shows now.")
     if form.is_valid():
         waiting = _waiting([pending])
         if pending.verify_token(form.cleaned_data["code"].replace(" ", "")):
@@ -100,13 +114,13 @@ def setup(request: HttpRequest) -> HttpResponse:
                 codes = _new_recovery_codes(user)
             otp_login(request, pending)
             request.session[TWO_FACTOR_KEY] = True
-            messages.success(request, "Two-factor sign-in is on.")
+            messages.success(request, _("Two-factor sign-in is on."))
             return render(request, "registration/two_factor.html", {"on": True, "codes": codes})
         form.add_error(
             "code",
             TOO_FAST
             if waiting
-            else "That code does not match: check the app's clock and try again.",
+            else _("That code does not match: check the app's clock and try again."),
         )
     context = {
         "on": False,
@@ -135,11 +149,11 @@ def _devices(user) -> list:
 
 def _new_recovery_codes(user) -> list[str]:
     """Ten new codes, each good once; the old ones stop working."""
-    device, _ = StaticDevice.objects.get_or_create(
+    device, _created = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
 
