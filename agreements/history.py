@@ -12,10 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Bookkeeping columns that change with every save and say nothing to a reader.
 IGNORED = {"id", "created_at", "updated_at", "version"}
-KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+KINDS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
 
 
 @dataclass
@@ -64,7 +66,7 @@ def history_of(record: models.Model, *, limit: int = 500) -> list[HistoryEntry]:
             entries.append(
                 HistoryEntry(
                     when=row.history_date,
-                    kind=KINDS.get(row.history_type, row.history_type),
+                    kind=str(KINDS.get(row.history_type, row.history_type)),
                     who=row.history_user.get_username() if row.history_user else "",
                     via=row.history_via,
                     reason=row.history_change_reason or "",
@@ -88,7 +90,7 @@ def _shown(f: models.Field, value, names: dict) -> str:
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
@@ -161,7 +163,12 @@ def participants_history(meeting, *, limit: int = 500) -> list[HistoryEntry]:
     def described(row) -> str:
         person = persons.get(row.person_id, f"#{row.person_id}")
         party = parties.get(row.party_id, f"#{row.party_id}")
-        return f"{person}, {row.office} ({roles.get(row.role, row.role)}, for {party})"
+        return gettext("%(person)s, %(office)s (%(role)s, for %(party)s)") % {
+            "person": person,
+            "office": row.office,
+            "role": roles.get(row.role, row.role),
+            "party": party,
+        }
 
     entries, last = [], {}
     for row in rows:
@@ -175,13 +182,14 @@ def participants_history(meeting, *, limit: int = 500) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 when=row.history_date,
-                kind={"+": "Participant added", "-": "Participant removed"}.get(
-                    row.history_type, "Participant changed"
-                ),
+                kind={
+                    "+": gettext("Participant added"),
+                    "-": gettext("Participant removed"),
+                }.get(row.history_type, gettext("Participant changed")),
                 who=row.history_user.get_username() if row.history_user else "",
                 via=row.history_via,
                 reason=row.history_change_reason or "",
-                changes=[FieldChange("Participant", before, now)],
+                changes=[FieldChange(gettext("Participant"), before, now)],
             )
         )
     entries.reverse()

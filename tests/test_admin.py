@@ -45,6 +45,9 @@ def build(model, world: dict):
         m.Party: lambda: m.Party.objects.create(name=f"Org {n}", code=f"O{n}", kind="organisation"),
         m.CalendarFeed: lambda: m.CalendarFeed.of(make_user(f"subscriber{n}")),
         m.ApiToken: lambda: m.ApiToken.issue(user, f"Script {n}")[0],
+        m.Preference: lambda: m.Preference.objects.create(
+            user=make_user(f"reader{n}"), language="es"
+        ),
         m.Theme: lambda: m.Theme.objects.create(code=f"theme_{n}", name=f"Theme {n}"),
         m.Person: lambda: m.Person.objects.create(team=team, name=f"Person {n}", party=party),
         m.Source: lambda: make_source(team),

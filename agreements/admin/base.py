@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import actions
@@ -46,12 +48,20 @@ class VersionCheckedForm(OneTeamForm, VersionedForm):
 
     version_field = "opened_version"
     version = None
-    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    opened_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, label=_("opened version")
+    )
 
 
 # Names kept from when only citations were checked.
 SourcesOfTheTeamForm = OneTeamForm
 VersionedSourcedForm = VersionCheckedForm
+
+
+@admin.display(description=_("team"), ordering="meeting__team")
+def meeting_team(record) -> m.Team:
+    """A list column: the team of the record's meeting (select ``meeting__team`` with the rows)."""
+    return record.meeting.team
 
 
 class RefusedForm(forms.BaseForm):
@@ -76,11 +86,11 @@ class RefusalsShown:
             # The same POST again, on the versions stored now: saving once more applies the
             # user's values over the newer record, after they have compared.
             request.POST = self._on_current_versions(request, object_id)
-            request.refusal = (
-                f"Someone else changed “{conflict.record}” since you opened this page (its "
+            request.refusal = gettext(
+                "Someone else changed “%(record)s” since you opened this page (its "
                 "History shows what changed). Nothing was saved. Your values are still here: "
                 "save again to apply them over the newer version."
-            )
+            ) % {"record": conflict.record}
         except ValidationError as error:
             request.refusal = " ".join(error.messages)
         return super().changeform_view(request, object_id, form_url, extra_context)
@@ -203,11 +213,14 @@ class ThroughActionsAdmin(VersionCheckedAdmin):
 
 
 class ArchivedFilter(admin.SimpleListFilter):
-    title = "archived"
+    title = _("archived")
     parameter_name = "archived"
 
     def lookups(self, request, model_admin):
-        return [("no", "Current"), ("yes", "Archived")]
+        return [
+            ("no", pgettext("records in a list filter", "Current")),
+            ("yes", pgettext("records in a list filter", "Archived")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "no":
@@ -220,7 +233,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 class TeamFilter(admin.SimpleListFilter):
     """The team a record belongs to, through its ``team_lookups``."""
 
-    title = "team"
+    title = _("team")
     parameter_name = "team"
 
     def lookups(self, request, model_admin):
@@ -243,21 +256,28 @@ class ArchivableAdmin(VersionCheckedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Archive the selected records")
+    @admin.action(description=_("Archive the selected records"))
     def archive_selected(self, request, queryset):
         self._each(request, queryset.filter(archived_at__isnull=True), actions.archive_record)
 
-    @admin.action(description="Restore the selected records")
+    @admin.action(description=_("Restore the selected records"))
     def restore_selected(self, request, queryset):
         self._each(request, queryset.filter(archived_at__isnull=False), actions.restore_record)
 
     def _each(self, request, records, action) -> None:
         """Archive or restore each record through its action, saying so in its history."""
-        verb = "archived" if action is actions.archive_record else "restored"
+        archiving = action is actions.archive_record
+        verb = "archived" if archiving else "restored"
+        # Kept in the records' history as written (stored, like every reason typed).
         reason = f"{verb.capitalize()} in the admin by {request.user}"
         for record in records:
             action(record=record, by=request.user, reason=reason)
-        self.message_user(request, f"{len(records)} {verb}.")
+        count = len(records)
+        if archiving:
+            message = ngettext("%(count)d archived.", "%(count)d archived.", count)
+        else:
+            message = ngettext("%(count)d restored.", "%(count)d restored.", count)
+        self.message_user(request, message % {"count": count})
 
 
 class AppendOnlyAdmin(RefusalsShown, IdSafeFields, admin.ModelAdmin):

@@ -17,6 +17,7 @@ from .base import (
     ThroughActionsAdmin,
     VersionCheckedForm,
     VersionedSourcedForm,
+    meeting_team,
 )
 from .meetings import MilestoneInline
 
@@ -42,7 +43,7 @@ class BodyMilestoneInline(MilestoneInline):
 @admin.register(m.ImplementationBody)
 class ImplementationBodyAdmin(ArchivableAdmin):
     form = VersionedSourcedForm
-    list_display = ["name", "meeting", "meeting__team", "lifecycle", "cadence"]
+    list_display = ["name", "meeting", meeting_team, "lifecycle", "cadence"]
     list_filter = ["lifecycle", "meeting__team"]
     search_fields = ["name", "mandate", "meeting__title"]
     ordering = ["name", "pk"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext
 
 from .. import actions
 from .. import models as m
@@ -23,7 +24,9 @@ class StatementForm(VersionedSourcedForm):
         cleaned = super().clean()
         meeting = cleaned.get("meeting")
         if meeting and any(c.meeting_id != meeting.pk for c in cleaned.get("commitments") or []):
-            self.add_error("commitments", "Name only commitments of this statement's meeting.")
+            self.add_error(
+                "commitments", gettext("Name only commitments of this statement's meeting.")
+            )
         return cleaned
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import actions
 from .. import models as m
@@ -18,6 +20,7 @@ from .base import (
     TeamFilter,
     VersionCheckedForm,
     VersionedSourcedForm,
+    meeting_team,
 )
 
 # --- Meetings ---------------------------------------------------------------------------------
@@ -65,9 +68,9 @@ class MeetingAdmin(ArchivableAdmin):
                 ]
             },
         ),
-        ("Who", {"fields": ["parties"]}),
-        ("Outcome", {"fields": ["outcome_type", "outcome_note", "summary", "context_notes"]}),
-        ("Evidence", {"fields": ["sources", *TIMESTAMPS]}),
+        (_("Who"), {"fields": ["parties"]}),
+        (_("Outcome"), {"fields": ["outcome_type", "outcome_note", "summary", "context_notes"]}),
+        (_("Evidence"), {"fields": ["sources", *TIMESTAMPS]}),
     ]
 
 
@@ -125,7 +128,7 @@ class StatusChangeInline(ReadOnlyInline):
 
     model = m.StatusChange
     fk_name = "commitment"
-    verbose_name_plural = "status history"
+    verbose_name_plural = _("status history")
     fields = [
         "changed_at",
         "from_status",
@@ -144,10 +147,10 @@ class CommitmentForm(VersionedSourcedForm):
     """Status changes leave a trace: who, when, from, to, and the reason typed here."""
 
     status_reason = forms.CharField(
-        label="Reason for the status change",
+        label=_("Reason for the status change"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the status, the stalled flag or the cancellation changes.",
+        help_text=_("Required when the status, the stalled flag or the cancellation changes."),
     )
 
     STATUS_FIELDS = ("status", "is_stalled", "cancellation")
@@ -176,7 +179,7 @@ class CommitmentForm(VersionedSourcedForm):
         cleaned = super().clean()
         if self.status_changed() and not cleaned.get("status_reason", "").strip():
             self.add_error(
-                "status_reason", "Say why the status changes: it is kept in the history."
+                "status_reason", gettext("Say why the status changes: it is kept in the history.")
             )
         return cleaned
 
@@ -187,7 +190,7 @@ class CommitmentAdmin(ArchivableAdmin):
     list_display = [
         "title",
         "meeting",
-        "meeting__team",
+        meeting_team,
         "theme",
         "status",
         "is_stalled",
@@ -207,11 +210,11 @@ class CommitmentAdmin(ArchivableAdmin):
     fieldsets = [
         (None, {"fields": ["meeting", "position", "title", "text", "theme", "opened_version"]}),
         (
-            "Implementation",
+            _("Implementation"),
             {"fields": ["lead_agency", "jurisdiction_note", "target_date", "indicator"]},
         ),
         (
-            "Status",
+            _("Status"),
             {
                 "fields": [
                     ("status", "is_stalled"),
@@ -220,7 +223,7 @@ class CommitmentAdmin(ArchivableAdmin):
                 ]
             },
         ),
-        ("Evidence", {"fields": ["sources", *TIMESTAMPS]}),
+        (_("Evidence"), {"fields": ["sources", *TIMESTAMPS]}),
     ]
 
     def save_model(self, request, obj, form, change):

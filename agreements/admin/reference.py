@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from .base import (
@@ -101,13 +103,34 @@ class CalendarFeedAdmin(RecordsAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # each user makes their own
 
-    @admin.action(description="Retire the selected addresses (each gets a new one)")
+    @admin.action(description=_("Retire the selected addresses (each gets a new one)"))
     def reset(self, request: HttpRequest, queryset) -> None:
         for feed in queryset:
             feed._history_user = request.user
             feed._change_reason = "Retired by an admin"
             feed.reset()
-        self.message_user(request, f"{len(queryset)} calendar address(es) retired.")
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d calendar address retired.",
+                "%(count)d calendar addresses retired.",
+                count,
+            )
+            % {"count": count},
+        )
+
+
+@admin.register(m.Preference)
+class PreferenceAdmin(RecordsAdmin):
+    """Each user's interface language (they choose it from any page's header)."""
+
+    list_display = ["user", "language"]
+    list_filter = ["language"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    ordering = ["user__username"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(m.ApiToken)
@@ -126,14 +149,18 @@ class ApiTokenAdmin(RecordsAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # each user makes their own, and sees the key once
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset) -> None:
         live = list(queryset.filter(revoked_at__isnull=True))
         for token in live:
             token._history_user = request.user
             token._change_reason = "Revoked by an admin"
             token.revoke()
-        self.message_user(request, f"{len(live)} key(s) revoked.")
+        count = len(live)
+        self.message_user(
+            request,
+            ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count},
+        )
 
 
 class SourceAdminForm(VersionCheckedForm):
@@ -151,9 +178,11 @@ class SourceAdminForm(VersionCheckedForm):
             if citing:
                 self.add_error(
                     "team",
-                    "This source is cited by "
-                    + ", ".join(citing)
-                    + " of its team; remove it from them before moving it to another team.",
+                    gettext(
+                        "This source is cited by %(records)s of its team; remove it from them "
+                        "before moving it to another team."
+                    )
+                    % {"records": ", ".join(citing)},
                 )
         return cleaned
 

@@ -10,6 +10,8 @@ from django.core.validators import RegexValidator
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -98,7 +100,10 @@ class Sourced(models.Model):
     """Any record can cite sources."""
 
     sources = models.ManyToManyField(
-        "agreements.Source", blank=True, related_name="%(class)s_records"
+        "agreements.Source",
+        blank=True,
+        related_name="%(class)s_records",
+        verbose_name=_("sources"),
     )
 
     class Meta:
@@ -133,6 +138,13 @@ class Check(models.CheckConstraint):
         return clone
 
 
+def _choose_one_of(choices: type[models.Choices]) -> str:
+    """The message of a value outside the vocabulary, in the reader's language."""
+    return gettext("Choose one of: %(choices)s.") % {
+        "choices": ", ".join(str(label) for label in choices.labels)
+    }
+
+
 def choice_check(
     name: str,
     field: str,
@@ -150,7 +162,7 @@ def choice_check(
     return Check(
         condition=condition,
         name=f"{name}_{field}_valid",
-        violation_error_message=f"Choose one of: {', '.join(choices.labels)}.",
+        violation_error_message=lazy(_choose_one_of, str)(choices),
         field=field,
     )
 
@@ -194,7 +206,9 @@ class Archivable(models.Model):
 
     archived_via: tuple[str, ...] = ()
 
-    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("archived at")
+    )
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -202,6 +216,7 @@ class Archivable(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        verbose_name=_("archived by"),
     )
 
     class Meta:
@@ -224,7 +239,9 @@ class Archivable(models.Model):
 
     def _set_archived(self, at, archived_by, reason: str, *, by=None) -> None:
         if not reason or not reason.strip():
-            raise ValidationError({"reason": "Say why: it is kept in the record's history."})
+            raise ValidationError(
+                {"reason": gettext("Say why: it is kept in the record's history.")}
+            )
         self.archived_at, self.archived_by = at, archived_by
         self._change_reason = reason.strip()
         self._history_user = by or archived_by
@@ -232,8 +249,8 @@ class Archivable(models.Model):
 
 
 class Timestamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         abstract = True

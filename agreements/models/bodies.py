@@ -11,6 +11,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .base import (
     Archivable,
@@ -30,11 +33,11 @@ from .teams import TeamScopedQuerySet
 
 
 class Lifecycle(models.TextChoices):
-    ANNOUNCED = "announced", "Announced"
-    CONSTITUTED = "constituted", "Constituted"
-    FIRST_MEETING_HELD = "first_meeting_held", "First meeting held"
-    ACTIVE = "active", "Active"
-    DISSOLVED = "dissolved", "Dissolved"
+    ANNOUNCED = "announced", _("Announced")
+    CONSTITUTED = "constituted", _("Constituted")
+    FIRST_MEETING_HELD = "first_meeting_held", _("First meeting held")
+    ACTIVE = "active", _("Active")
+    DISSOLVED = "dissolved", _("Dissolved")
 
 
 class ImplementationBodyQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
@@ -85,21 +88,31 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
         Meeting,
         on_delete=models.PROTECT,
         related_name="bodies",
-        help_text="The meeting that created the body.",
+        verbose_name=_("meeting"),
+        help_text=_("The meeting that created the body."),
     )
-    name = models.CharField(max_length=200)
-    mandate = models.TextField(blank=True)
-    cadence = models.CharField(max_length=200, blank=True, help_text='e.g. "meets regularly".')
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    mandate = models.TextField(blank=True, verbose_name=_("mandate"))
+    cadence = models.CharField(
+        max_length=200,
+        blank=True,
+        verbose_name=_("cadence"),
+        help_text=_('e.g. "meets regularly".'),
+    )
     lifecycle = models.CharField(
-        max_length=30, choices=Lifecycle.choices, default=Lifecycle.ANNOUNCED
+        max_length=30,
+        choices=Lifecycle.choices,
+        default=Lifecycle.ANNOUNCED,
+        verbose_name=_("lifecycle"),
     )
     commitments = models.ManyToManyField(
-        Commitment, blank=True, related_name="bodies", verbose_name="overseen commitments"
+        Commitment, blank=True, related_name="bodies", verbose_name=_("overseen commitments")
     )
     membership_note = models.CharField(
         max_length=300,
         blank=True,
-        help_text='When its members are not public: e.g. "precise membership not published".',
+        verbose_name=_("membership note"),
+        help_text=_('When its members are not public: e.g. "precise membership not published".'),
     )
 
     objects = ImplementationBodyQuerySet.as_manager()
@@ -107,7 +120,8 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
 
     class Meta:
         ordering = ["name", "pk"]
-        verbose_name_plural = "implementation bodies"
+        verbose_name = _("implementation body")
+        verbose_name_plural = _("implementation bodies")
         indexes = [models.Index(fields=["name", "id"])]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "name"], name="body_name_unique"),
@@ -139,9 +153,9 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
 
 
 class Confirmation(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    REPORTED = "reported", "Reported"
-    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    CONFIRMED = "confirmed", _("Confirmed")
+    REPORTED = "reported", _("Reported")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
 
 
 class BodyMembership(Sourced, Versioned):
@@ -149,9 +163,19 @@ class BodyMembership(Sourced, Versioned):
 
     team_lookups = ("body__meeting__team",)
 
-    body = models.ForeignKey(ImplementationBody, on_delete=models.PROTECT, related_name="members")
+    body = models.ForeignKey(
+        ImplementationBody,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("body"),
+    )
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="body_memberships"
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="body_memberships",
+        verbose_name=_("person"),
     )
     party = models.ForeignKey(
         Party,
@@ -159,13 +183,17 @@ class BodyMembership(Sourced, Versioned):
         null=True,
         blank=True,
         related_name="body_memberships",
-        help_text="The member itself, or the party a person sits for (Popolo on_behalf_of).",
+        verbose_name=_("party"),
+        help_text=_("The member itself, or the party a person sits for (Popolo on_behalf_of)."),
     )
-    role = models.CharField(max_length=200, blank=True)
-    start_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
+    role = models.CharField(max_length=200, blank=True, verbose_name=_("role"))
+    start_date = models.DateField(null=True, blank=True, verbose_name=_("start date"))
+    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
     confirmation = models.CharField(
-        max_length=20, choices=Confirmation.choices, default=Confirmation.UNCONFIRMED
+        max_length=20,
+        choices=Confirmation.choices,
+        default=Confirmation.UNCONFIRMED,
+        verbose_name=_("confirmation"),
     )
 
     objects = TeamScopedQuerySet.as_manager()
@@ -173,19 +201,20 @@ class BodyMembership(Sourced, Versioned):
 
     class Meta:
         ordering = ["body", "pk"]
-        verbose_name = "member"
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
         constraints = [
             models.CheckConstraint(
                 condition=Q(person__isnull=False) | Q(party__isnull=False),
                 name="membership_names_someone",
-                violation_error_message="A member is a person or a party: name at least one.",
+                violation_error_message=_("A member is a person or a party: name at least one."),
             ),
             Check(
                 condition=Q(end_date__isnull=True)
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=F("start_date")),
                 name="membership_ends_after_start",
-                violation_error_message="A membership cannot end before it starts.",
+                violation_error_message=_("A membership cannot end before it starts."),
                 field="end_date",
             ),
             models.CheckConstraint(
@@ -203,10 +232,10 @@ class BodyMembership(Sourced, Versioned):
 
 
 class MilestoneStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    DONE = "done", "Done"
-    MISSED = "missed", "Missed"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    MISSED = "missed", _("Missed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
@@ -233,7 +262,12 @@ class Milestone(Timestamped, Versioned):
     archived_via = ("commitment", "commitment__meeting", "body", "body__meeting")
 
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="milestones"
+        Commitment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        verbose_name=_("commitment"),
     )
     body = models.ForeignKey(
         ImplementationBody,
@@ -241,19 +275,26 @@ class Milestone(Timestamped, Versioned):
         null=True,
         blank=True,
         related_name="milestones",
+        verbose_name=_("body"),
     )
-    title = models.CharField(max_length=200)
-    due_date = models.DateField()
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    due_date = models.DateField(verbose_name=_("due date"))
     status = models.CharField(
-        max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
+        max_length=20,
+        choices=MilestoneStatus.choices,
+        default=MilestoneStatus.PLANNED,
+        verbose_name=_("status"),
     )
-    completed_on = models.DateField(null=True, blank=True)
-    owner = models.CharField(max_length=200, blank=True, help_text="Who is responsible.")
+    completed_on = models.DateField(null=True, blank=True, verbose_name=_("completed on"))
+    owner = models.CharField(
+        max_length=200, blank=True, verbose_name=_("owner"), help_text=_("Who is responsible.")
+    )
     original_due_date = models.DateField(
         null=True,
         blank=True,
         editable=False,
-        help_text="The first date it was due, once rescheduled (see reschedules).",
+        verbose_name=_("original due date"),
+        help_text=_("The first date it was due, once rescheduled (see reschedules)."),
     )
 
     objects = MilestoneQuerySet.as_manager()
@@ -261,19 +302,21 @@ class Milestone(Timestamped, Versioned):
 
     class Meta:
         ordering = ["due_date", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
         indexes = [models.Index(fields=["status", "due_date"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(commitment__isnull=False, body__isnull=True)
                 | Q(commitment__isnull=True, body__isnull=False),
                 name="milestone_belongs_to_one",
-                violation_error_message="A milestone belongs to a commitment or to a body.",
+                violation_error_message=_("A milestone belongs to a commitment or to a body."),
             ),
             Check(
                 condition=Q(status=MilestoneStatus.DONE, completed_on__isnull=False)
                 | (~Q(status=MilestoneStatus.DONE) & Q(completed_on__isnull=True)),
                 name="milestone_completed_iff_done",
-                violation_error_message=(
+                violation_error_message=_(
                     "A done milestone has a completion date, and only a done one."
                 ),
                 field="completed_on",
@@ -303,8 +346,10 @@ class Milestone(Timestamped, Versioned):
         if meeting and self.due_date and self.due_date < meeting.start_date:
             raise ValidationError(
                 {
-                    "due_date": "A milestone cannot fall due before the meeting that agreed it "
-                    f"({meeting.start_date:%-d %b %Y})."
+                    "due_date": gettext(
+                        "A milestone cannot fall due before the meeting that agreed it (%(date)s)."
+                    )
+                    % {"date": date_format(meeting.start_date, "j M Y")}
                 }
             )
 
@@ -316,17 +361,29 @@ class MilestoneReschedule(models.Model):
 
     team_lookups = ("milestone__commitment__team", "milestone__body__meeting__team")
 
-    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="reschedules")
-    from_date = models.DateField()
-    to_date = models.DateField()
-    reason = models.TextField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.PROTECT,
+        related_name="reschedules",
+        verbose_name=_("milestone"),
+    )
+    from_date = models.DateField(verbose_name=_("from date"))
+    to_date = models.DateField(verbose_name=_("to date"))
+    reason = models.TextField(verbose_name=_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
 
     objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["milestone", "at", "pk"]
+        verbose_name = _("milestone reschedule")
+        verbose_name_plural = _("milestone reschedules")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(from_date=F("to_date")), name="reschedule_moves_the_date"

@@ -32,15 +32,15 @@ from .teams import Team, TeamScopedQuerySet
 class ImplementationStatus(models.IntegerChoices):
     """Peace Accords Matrix ordinal scale."""
 
-    NOT_STARTED = 0, "Not started"
-    MINIMAL = 1, "Minimal"
-    INTERMEDIATE = 2, "Intermediate"
-    COMPLETE = 3, "Complete"
+    NOT_STARTED = 0, _("Not started")
+    MINIMAL = 1, _("Minimal")
+    INTERMEDIATE = 2, _("Intermediate")
+    COMPLETE = 3, _("Complete")
 
 
 class Cancellation(models.TextChoices):
-    CANCELLED = "cancelled", "Cancelled"
-    SUPERSEDED = "superseded", "Superseded"
+    CANCELLED = "cancelled", _("Cancelled")
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
@@ -81,24 +81,36 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     team_from = ("meeting__team",)  # ``team`` is a copy, made on saving
     archived_via = ("meeting",)
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="commitments")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("meeting")
+    )
     # Copied from the meeting so that lists filter and sort on one index that leads with the
     # team. They cannot drift: ``save()`` copies them, a meeting's save passes its changes
     # on, and on PostgreSQL a foreign key over (meeting, team, meeting_date) to the meeting's
     # (id, team, start_date), ON UPDATE CASCADE, makes the database keep them equal.
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", editable=False)
-    meeting_date = models.DateField(editable=False)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("team")
+    )
+    meeting_date = models.DateField(editable=False, verbose_name=_("meeting date"))
     # When its newest progress update was written: set by the database on every insert of an
     # update (a trigger, migration 0017), so "no update for 90 days" reads one index.
-    last_update_at = models.DateTimeField(null=True, editable=False)
-    title = models.CharField(max_length=200, help_text="A short label.")
+    last_update_at = models.DateTimeField(
+        null=True, editable=False, verbose_name=_("last update at")
+    )
+    title = models.CharField(max_length=200, verbose_name=_("title"), help_text=_("A short label."))
     reference = models.CharField(
         max_length=50,
         blank=True,
-        help_text="Its number or key in the source text or a spreadsheet (e.g. 3.2); a "
-        "re-imported spreadsheet finds the commitment by it.",
+        verbose_name=_("reference"),
+        help_text=_(
+            "Its number or key in the source text or a spreadsheet (e.g. 3.2); a "
+            "re-imported spreadsheet finds the commitment by it."
+        ),
     )
-    text = models.TextField(help_text="What was agreed, as close to the source as possible.")
+    text = models.TextField(
+        verbose_name=_("text"),
+        help_text=_("What was agreed, as close to the source as possible."),
+    )
     language = content_language(_("The language its title and text are written in: en, es…"))
     theme = models.ForeignKey(
         Theme,
@@ -109,32 +121,50 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         # (team, theme, status) index; a one-column index would serve only deleting a theme.
         db_column="theme",
         db_index=False,
+        verbose_name=_("theme"),
     )
-    parties = models.ManyToManyField(Party, through="CommitmentParty", related_name="commitments")
-    lead_agency = models.CharField(max_length=200, blank=True)
+    parties = models.ManyToManyField(
+        Party,
+        through="CommitmentParty",
+        related_name="commitments",
+        verbose_name=_("parties"),
+    )
+    lead_agency = models.CharField(max_length=200, blank=True, verbose_name=_("lead agency"))
     jurisdiction_note = models.TextField(
         blank=True,
-        verbose_name="jurisdiction / sovereignty note",
-        help_text="Whose territory and legal authority the action falls under.",
+        verbose_name=_("jurisdiction / sovereignty note"),
+        help_text=_("Whose territory and legal authority the action falls under."),
     )
-    target_date = models.DateField(null=True, blank=True)
-    indicator = models.TextField(blank=True, help_text="How progress is measured.")
+    target_date = models.DateField(null=True, blank=True, verbose_name=_("target date"))
+    indicator = models.TextField(
+        blank=True, verbose_name=_("indicator"), help_text=_("How progress is measured.")
+    )
     status = models.PositiveSmallIntegerField(
-        choices=ImplementationStatus.choices, default=ImplementationStatus.NOT_STARTED
+        choices=ImplementationStatus.choices,
+        default=ImplementationStatus.NOT_STARTED,
+        verbose_name=_("status"),
     )
     is_stalled = models.BooleanField(
-        "stalled", default=False, help_text="No progress for a long time, or blocked."
+        _("stalled"), default=False, help_text=_("No progress for a long time, or blocked.")
     )
     cancellation = models.CharField(
         max_length=20,
         choices=Cancellation.choices,
         blank=True,
-        help_text="Cancelled and superseded commitments stay visible but leave the averages.",
+        verbose_name=_("cancellation"),
+        help_text=_("Cancelled and superseded commitments stay visible but leave the averages."),
     )
     superseded_by = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("superseded by"),
     )
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the meeting.")
+    position = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("position"), help_text=_("Order within the meeting.")
+    )
 
     # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
     # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
@@ -147,6 +177,8 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
         # Every filter and sort of the commitment list, each leading with the team.
         indexes = [
             models.Index(
@@ -168,7 +200,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
                 fields=["meeting", "reference"],
                 condition=~Q(reference=""),
                 name="commitment_reference_unique",
-                violation_error_message="Another commitment of this meeting has this reference.",
+                violation_error_message=_("Another commitment of this meeting has this reference."),
             ),
             models.CheckConstraint(
                 condition=Q(status__gte=0, status__lte=3), name="commitment_status_0_to_3"
@@ -180,13 +212,13 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             Check(
                 condition=Q(superseded_by__isnull=True) | Q(cancellation=Cancellation.SUPERSEDED),
                 name="commitment_superseded_by_only_when_superseded",
-                violation_error_message="Only a superseded commitment names what superseded it.",
+                violation_error_message=_("Only a superseded commitment names what superseded it."),
                 field="superseded_by",
             ),
             Check(
                 condition=Q(superseded_by__isnull=True) | ~Q(superseded_by=F("pk")),
                 name="commitment_not_superseded_by_itself",
-                violation_error_message="A commitment cannot supersede itself.",
+                violation_error_message=_("A commitment cannot supersede itself."),
                 field="superseded_by",
             ),
         ]
@@ -232,10 +264,10 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
 
 
 class PartyRole(models.TextChoices):
-    COMMITTED = "committed", "Committed"
-    JOINT = "joint", "Joint"
-    COUNTERPART = "counterpart", "Counterpart"
-    IMPLEMENTER = "implementer", "Implementer"
+    COMMITTED = "committed", _("Committed")
+    JOINT = "joint", _("Joint")
+    COUNTERPART = "counterpart", _("Counterpart")
+    IMPLEMENTER = "implementer", _("Implementer")
 
 
 class CommitmentParty(models.Model):
@@ -243,16 +275,24 @@ class CommitmentParty(models.Model):
 
     team_lookups = ("commitment__team",)
 
-    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="party_roles")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="commitment_roles")
-    role = models.CharField(max_length=20, choices=PartyRole.choices)
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="party_roles",
+        verbose_name=_("commitment"),
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="commitment_roles", verbose_name=_("party")
+    )
+    role = models.CharField(max_length=20, choices=PartyRole.choices, verbose_name=_("role"))
 
     objects = TeamScopedQuerySet.as_manager()
     history = track_history()
 
     class Meta:
         ordering = ["commitment", "party__name"]
-        verbose_name = "party role"
+        verbose_name = _("party role")
+        verbose_name_plural = _("party roles")
         constraints = [
             models.UniqueConstraint(fields=["commitment", "party"], name="commitment_party_once"),
             models.CheckConstraint(
@@ -273,33 +313,51 @@ class StatusChange(models.Model):
     team_lookups = ("commitment__team",)
 
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.PROTECT, related_name="status_changes"
+        Commitment,
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+        verbose_name=_("commitment"),
     )
-    from_status = models.PositiveSmallIntegerField(choices=ImplementationStatus.choices)
-    to_status = models.PositiveSmallIntegerField(choices=ImplementationStatus.choices)
-    from_stalled = models.BooleanField()
-    to_stalled = models.BooleanField()
-    from_cancellation = models.CharField(max_length=20, choices=Cancellation.choices, blank=True)
-    to_cancellation = models.CharField(max_length=20, choices=Cancellation.choices, blank=True)
-    reason = models.TextField()
+    from_status = models.PositiveSmallIntegerField(
+        choices=ImplementationStatus.choices, verbose_name=_("from status")
+    )
+    to_status = models.PositiveSmallIntegerField(
+        choices=ImplementationStatus.choices, verbose_name=_("to status")
+    )
+    from_stalled = models.BooleanField(verbose_name=_("from stalled"))
+    to_stalled = models.BooleanField(verbose_name=_("to stalled"))
+    from_cancellation = models.CharField(
+        max_length=20,
+        choices=Cancellation.choices,
+        blank=True,
+        verbose_name=_("from cancellation"),
+    )
+    to_cancellation = models.CharField(
+        max_length=20, choices=Cancellation.choices, blank=True, verbose_name=_("to cancellation")
+    )
+    reason = models.TextField(verbose_name=_("reason"))
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="status_changes",
+        verbose_name=_("changed by"),
     )
     changed_via = models.CharField(
-        max_length=100, help_text='Where the change came from: "web", "admin", "command:…".'
+        max_length=100,
+        verbose_name=_("changed via"),
+        help_text=_('Where the change came from: "web", "admin", "command:…".'),
     )
-    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("changed at"))
     update = models.ForeignKey(
         "ProgressUpdate",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="status_changes",
-        help_text="The approved progress update that caused the change, if any.",
+        verbose_name=_("update"),
+        help_text=_("The approved progress update that caused the change, if any."),
     )
 
     objects = TeamScopedQuerySet.as_manager()
@@ -308,6 +366,8 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         indexes = [
             models.Index(fields=["commitment", "-changed_at"]),
             models.Index(fields=["-changed_at", "-id"], name="status_change_recent"),
@@ -316,7 +376,7 @@ class StatusChange(models.Model):
             models.CheckConstraint(
                 condition=~Q(reason=""),
                 name="status_change_has_reason",
-                violation_error_message="A status change needs a reason.",
+                violation_error_message=_("A status change needs a reason."),
             ),
             models.CheckConstraint(
                 condition=~Q(
@@ -325,7 +385,7 @@ class StatusChange(models.Model):
                     from_cancellation=F("to_cancellation"),
                 ),
                 name="status_change_changes_something",
-                violation_error_message="A status change must change something.",
+                violation_error_message=_("A status change must change something."),
             ),
             choice_check("status_change", "from_status", ImplementationStatus),
             choice_check("status_change", "to_status", ImplementationStatus),

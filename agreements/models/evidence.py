@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .base import (
@@ -27,10 +28,10 @@ from .teams import Team, TeamScopedQuerySet
 
 
 class StatementKind(models.TextChoices):
-    QUOTATION = "quotation", "Quotation"
-    READOUT = "readout", "Official readout"
-    PRESS_RELEASE = "press_release", "Press release"
-    SPEECH = "speech", "Speech"
+    QUOTATION = "quotation", _("Quotation")
+    READOUT = "readout", _("Official readout")
+    PRESS_RELEASE = "press_release", _("Press release")
+    SPEECH = "speech", _("Speech")
 
 
 class Statement(Sourced, Timestamped, Versioned):
@@ -38,12 +39,22 @@ class Statement(Sourced, Timestamped, Versioned):
 
     team_lookups = ("meeting__team",)
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="statements")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="statements", verbose_name=_("meeting")
+    )
     speaker = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        verbose_name=_("speaker"),
     )
     speaker_office = models.CharField(
-        max_length=200, blank=True, help_text="The office the speaker held when speaking."
+        max_length=200,
+        blank=True,
+        verbose_name=_("speaker office"),
+        help_text=_("The office the speaker held when speaking."),
     )
     party = models.ForeignKey(
         Party,
@@ -51,21 +62,29 @@ class Statement(Sourced, Timestamped, Versioned):
         null=True,
         blank=True,
         related_name="statements",
-        help_text="The party the statement speaks for.",
+        verbose_name=_("party"),
+        help_text=_("The party the statement speaks for."),
     )
     kind = models.CharField(
-        max_length=20, choices=StatementKind.choices, default=StatementKind.QUOTATION
+        max_length=20,
+        choices=StatementKind.choices,
+        default=StatementKind.QUOTATION,
+        verbose_name=_("kind"),
     )
-    text = models.TextField(help_text="The exact words, ellipses as published.")
+    text = models.TextField(
+        verbose_name=_("text"), help_text=_("The exact words, ellipses as published.")
+    )
     language = content_language(_("The language the words were said in: en, es…"))
-    said_on = models.DateField()
+    said_on = models.DateField(verbose_name=_("said on"))
     commitments = models.ManyToManyField(
         Commitment,
         blank=True,
         related_name="mentioned_in",
-        verbose_name="commitments it mentions",
-        help_text="Of the meeting's commitments, those these words speak of (for a readout: "
-        "what this side reported).",
+        verbose_name=_("commitments it mentions"),
+        help_text=_(
+            "Of the meeting's commitments, those these words speak of (for a readout: "
+            "what this side reported)."
+        ),
     )
 
     # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
@@ -77,12 +96,14 @@ class Statement(Sourced, Timestamped, Versioned):
 
     class Meta:
         ordering = ["said_on", "pk"]
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="statement_has_text"),
             models.CheckConstraint(
                 condition=Q(speaker__isnull=False) | Q(party__isnull=False),
                 name="statement_attributed",
-                violation_error_message="A statement is attributed to a speaker or a party.",
+                violation_error_message=_("A statement is attributed to a speaker or a party."),
             ),
             choice_check("statement", "kind", StatementKind),
         ]
@@ -93,11 +114,11 @@ class Statement(Sourced, Timestamped, Versioned):
 
 
 class Verification(models.TextChoices):
-    VERIFIED = "verified", "Verified"
-    REPORTED = "reported", "Reported"
-    UNCONFIRMED = "unconfirmed", "Unconfirmed"
-    DISPUTED = "disputed", "Disputed"
-    RETRACTED = "retracted", "Retracted"
+    VERIFIED = "verified", _("Verified")
+    REPORTED = "reported", _("Reported")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+    DISPUTED = "disputed", _("Disputed")
+    RETRACTED = "retracted", _("Retracted")
 
 
 class ClaimQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
@@ -111,29 +132,53 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
     team_from = ("meeting__team", "commitment__team", "body__meeting__team")  # copied to team
     archived_via = ("record_meeting", "commitment", "body")
 
-    text = models.TextField()
+    text = models.TextField(verbose_name=_("text"))
     verification = models.CharField(
-        max_length=20, choices=Verification.choices, default=Verification.UNCONFIRMED
+        max_length=20,
+        choices=Verification.choices,
+        default=Verification.UNCONFIRMED,
+        verbose_name=_("verification"),
     )
     meeting = models.ForeignKey(
-        Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+        Meeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("meeting"),
     )
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+        Commitment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("commitment"),
     )
     body = models.ForeignKey(
-        ImplementationBody, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+        ImplementationBody,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("body"),
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, verbose_name=_("note"))
     # Copies of the subject's meeting (the meeting itself, or the commitment's or body's) and
     # its team, so the claims of a team or of a meeting's record are read through one index
     # instead of three joined paths. ``save()`` copies them; on PostgreSQL a trigger sets them
     # from the subject on every write and a foreign key over (record_meeting, team) follows a
     # meeting that changes team (migration 0017).
     record_meeting = models.ForeignKey(
-        Meeting, on_delete=models.PROTECT, related_name="+", editable=False
+        Meeting,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("record meeting"),
     )
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", editable=False)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("team")
+    )
 
     # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
     # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
@@ -144,6 +189,8 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         indexes = [
             models.Index(fields=["team", "verification", "id"], name="claim_team_verification"),
             models.Index(fields=["record_meeting", "id"], name="claim_record_meeting"),
@@ -154,7 +201,9 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
                 | Q(meeting__isnull=True, commitment__isnull=False, body__isnull=True)
                 | Q(meeting__isnull=True, commitment__isnull=True, body__isnull=False),
                 name="claim_about_exactly_one_record",
-                violation_error_message="A claim is about exactly one meeting, commitment or body.",
+                violation_error_message=_(
+                    "A claim is about exactly one meeting, commitment or body."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(verification__in=Verification.values), name="claim_verification_valid"
@@ -191,16 +240,18 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
         """Every state other than unconfirmed needs at least one source (checked by forms,
         since the sources are saved after the claim itself)."""
         if verification != Verification.UNCONFIRMED and not sources:
-            return f"A claim marked “{Verification(verification).label}” needs at least one source."
+            return gettext("A claim marked “%(verification)s” needs at least one source.") % {
+                "verification": Verification(verification).label
+            }
         return None
 
 
 class EventRelation(models.TextChoices):
     """When an event stands to its meeting: before it, while it met, or after it."""
 
-    BACKGROUND = "background", "Background (before)"
-    DURING = "during", "During the meeting"
-    FOLLOW_UP = "follow_up", "Follow-up (after)"
+    BACKGROUND = "background", _("Background (before)")
+    DURING = "during", _("During the meeting")
+    FOLLOW_UP = "follow_up", _("Follow-up (after)")
 
 
 class ContextEventQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
@@ -214,22 +265,43 @@ class ContextEvent(Sourced, Timestamped, Versioned, Archivable):
     team_lookups = ("meeting__team",)
     archived_via = ("meeting",)
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="context_events")
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        related_name="context_events",
+        verbose_name=_("meeting"),
+    )
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     occurred_on = models.DateField(
-        null=True, blank=True, help_text="Leave empty when the sources give no date."
+        null=True,
+        blank=True,
+        verbose_name=_("occurred on"),
+        help_text=_("Leave empty when the sources give no date."),
     )
     timing_note = models.CharField(
-        max_length=200, blank=True, help_text='When the date is unknown: "shortly before".'
+        max_length=200,
+        blank=True,
+        verbose_name=_("timing note"),
+        help_text=_('When the date is unknown: "shortly before".'),
     )
-    relation = models.CharField(max_length=20, choices=EventRelation.choices)
+    relation = models.CharField(
+        max_length=20, choices=EventRelation.choices, verbose_name=_("relation")
+    )
     actor = models.ForeignKey(
-        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="context_events"
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="context_events",
+        verbose_name=_("actor"),
     )
-    location = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=200, blank=True, verbose_name=_("location"))
     fatalities = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Deaths reported, where the event caused any."
+        null=True,
+        blank=True,
+        verbose_name=_("fatalities"),
+        help_text=_("Deaths reported, where the event caused any."),
     )
 
     objects = ContextEventQuerySet.as_manager()
@@ -237,6 +309,8 @@ class ContextEvent(Sourced, Timestamped, Versioned, Archivable):
 
     class Meta:
         ordering = ["occurred_on", "pk"]
+        verbose_name = _("context event")
+        verbose_name_plural = _("context events")
         constraints = [
             models.CheckConstraint(
                 condition=Q(relation__in=EventRelation.values), name="context_event_relation_valid"

@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .base import track_history
 
@@ -22,19 +23,28 @@ class CalendarFeed(models.Model):
     address answers 404 too. The token is never kept in the history (only that it changed)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
     )
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
-    issued_at = models.DateTimeField(default=timezone.now, editable=False)
+    issued_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("issued at")
+    )
 
     history = track_history(secrets=("token",))
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
 
     def __str__(self) -> str:
         return f"Calendar of {self.user}"
 
     @classmethod
     def of(cls, user) -> CalendarFeed:
-        feed, _ = cls.objects.get_or_create(user=user)
+        feed, _created = cls.objects.get_or_create(user=user)
         return feed
 
     def reset(self) -> None:

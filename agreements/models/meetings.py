@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .base import (
     Archivable,
@@ -24,13 +26,13 @@ from .teams import Team, TeamScopedQuerySet
 
 
 class OutcomeType(models.TextChoices):
-    TREATY = "treaty", "Treaty"
-    MOU = "mou", "Memorandum of understanding"
-    JOINT_STATEMENT = "joint_statement", "Joint statement"
-    JOINT_COMMUNIQUE = "joint_communique", "Joint communiqué"
-    REAFFIRMATION = "reaffirmation", "Reaffirmation"
-    READOUT_ONLY = "readout_only", "Readout only"
-    OTHER = "other", "Other"
+    TREATY = "treaty", _("Treaty")
+    MOU = "mou", _("Memorandum of understanding")
+    JOINT_STATEMENT = "joint_statement", _("Joint statement")
+    JOINT_COMMUNIQUE = "joint_communique", _("Joint communiqué")
+    REAFFIRMATION = "reaffirmation", _("Reaffirmation")
+    READOUT_ONLY = "readout_only", _("Readout only")
+    OTHER = "other", _("Other")
 
 
 class MeetingQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
@@ -60,21 +62,30 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
     team_lookups = ("team",)
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="meetings")
-    title = models.CharField(max_length=300)
-    start_date = models.DateField()
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("team")
+    )
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    start_date = models.DateField(verbose_name=_("start date"))
     end_date = models.DateField(
-        null=True, blank=True, help_text="Leave empty for a one-day meeting."
+        null=True,
+        blank=True,
+        verbose_name=_("end date"),
+        help_text=_("Leave empty for a one-day meeting."),
     )
-    city = models.CharField(max_length=100, blank=True)
-    venue = models.CharField(max_length=200, blank=True)
-    parties = models.ManyToManyField(Party, related_name="meetings")
-    outcome_type = models.CharField(max_length=30, choices=OutcomeType.choices)
+    city = models.CharField(max_length=100, blank=True, verbose_name=_("city"))
+    venue = models.CharField(max_length=200, blank=True, verbose_name=_("venue"))
+    parties = models.ManyToManyField(Party, related_name="meetings", verbose_name=_("parties"))
+    outcome_type = models.CharField(
+        max_length=30, choices=OutcomeType.choices, verbose_name=_("outcome type")
+    )
     outcome_note = models.TextField(
-        blank=True, help_text='What the outcome was and was not, e.g. "MOU under discussion".'
+        blank=True,
+        verbose_name=_("outcome note"),
+        help_text=_('What the outcome was and was not, e.g. "MOU under discussion".'),
     )
-    summary = models.TextField(blank=True)
-    context_notes = models.TextField(blank=True)
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
+    context_notes = models.TextField(blank=True, verbose_name=_("context notes"))
 
     # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
     # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
@@ -85,6 +96,8 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
     class Meta:
         ordering = ["-start_date", "-pk"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
         # Every filter and sort of the meeting list: team, date (and year), outcome.
         indexes = [
             models.Index(fields=["team", "-start_date"]),
@@ -95,7 +108,7 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
             Check(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="meeting_ends_after_start",
-                violation_error_message="A meeting cannot end before it starts.",
+                violation_error_message=_("A meeting cannot end before it starts."),
                 field="end_date",
             ),
             models.CheckConstraint(
@@ -119,7 +132,7 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
         stored = Meeting.objects.filter(pk=self.pk).values_list("team_id", flat=True).first()
         if stored in (None, self.team_id) or not self.names_team_records():
             return ""
-        return (
+        return gettext(
             "Its participants, speakers, body members or sources are its team's records: "
             "the meeting stays with its team. Record it again under the other team."
         )
@@ -181,7 +194,7 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
             ("other", "meeting", "meeting__start_date", later),
         ):
             node = self
-            for _ in range(limit):
+            for _step in range(limit):
                 link = (
                     follow_ups.filter(**{links: node})
                     .exclude(**{f"{side}__in": seen})
@@ -203,11 +216,11 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
 
 class ParticipantRole(models.TextChoices):
-    HOST = "host", "Host"
-    HEAD_OF_DELEGATION = "head_of_delegation", "Head of delegation"
-    DELEGATE = "delegate", "Delegate"
-    OBSERVER = "observer", "Observer"
-    OTHER = "other", "Other"
+    HOST = "host", _("Host")
+    HEAD_OF_DELEGATION = "head_of_delegation", _("Head of delegation")
+    DELEGATE = "delegate", _("Delegate")
+    OBSERVER = "observer", _("Observer")
+    OTHER = "other", _("Other")
 
 
 class Participant(models.Model):
@@ -215,22 +228,31 @@ class Participant(models.Model):
 
     team_lookups = ("meeting__team",)
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="participants", verbose_name=_("meeting")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="participations", verbose_name=_("person")
+    )
     party = models.ForeignKey(
         Party,
         on_delete=models.PROTECT,
         related_name="participations",
-        help_text="The party this person acted for at the meeting.",
+        verbose_name=_("party"),
+        help_text=_("The party this person acted for at the meeting."),
     )
-    office = models.CharField(max_length=200, help_text="The office held at the time.")
-    role = models.CharField(max_length=30, choices=ParticipantRole.choices)
+    office = models.CharField(
+        max_length=200, verbose_name=_("office"), help_text=_("The office held at the time.")
+    )
+    role = models.CharField(max_length=30, choices=ParticipantRole.choices, verbose_name=_("role"))
 
     objects = TeamScopedQuerySet.as_manager()
     history = track_history()
 
     class Meta:
         ordering = ["meeting", "pk"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
         constraints = [
             models.UniqueConstraint(fields=["meeting", "person"], name="participant_once"),
             choice_check("participant", "role", ParticipantRole),
@@ -243,16 +265,16 @@ class Participant(models.Model):
 class MeetingRelation(models.TextChoices):
     """How one meeting relates to another, with the reading from the other side."""
 
-    FOLLOWS_UP = "follows_up", "Follows up"
-    SAME_SERIES = "same_series", "Same series as"
-    SUPERSEDES = "supersedes", "Supersedes"
+    FOLLOWS_UP = "follows_up", _("Follows up")
+    SAME_SERIES = "same_series", _("Same series as")
+    SUPERSEDES = "supersedes", _("Supersedes")
 
     @property
     def inverse_label(self) -> str:
         return {
-            "follows_up": "Followed up by",
-            "same_series": "Same series as",
-            "supersedes": "Superseded by",
+            "follows_up": gettext("Followed up by"),
+            "same_series": gettext("Same series as"),
+            "supersedes": gettext("Superseded by"),
         }[self.value]
 
 
@@ -264,21 +286,27 @@ class MeetingLink(Timestamped):
     team_lookups = ("meeting__team",)
     archived_via = ("meeting", "other")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="links")
-    relation = models.CharField(max_length=20, choices=MeetingRelation.choices)
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="links", verbose_name=_("meeting")
+    )
+    relation = models.CharField(
+        max_length=20, choices=MeetingRelation.choices, verbose_name=_("relation")
+    )
     other = models.ForeignKey(
         Meeting,
         on_delete=models.PROTECT,
         related_name="linked_from",
-        verbose_name="related meeting",
+        verbose_name=_("related meeting"),
     )
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     objects = TeamScopedQuerySet.as_manager()
     history = track_history()
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("meeting link")
+        verbose_name_plural = _("meeting links")
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "relation", "other"], name="meeting_link_once"
@@ -286,7 +314,7 @@ class MeetingLink(Timestamped):
             Check(
                 condition=~Q(meeting=F("other")),
                 name="meeting_link_not_itself",
-                violation_error_message="A meeting is not related to itself.",
+                violation_error_message=_("A meeting is not related to itself."),
                 field="other",
             ),
             choice_check("meetinglink", "relation", MeetingRelation),
@@ -303,13 +331,26 @@ class MeetingLink(Timestamped):
         if ordered and other.start_date > meeting.start_date:
             raise ValidationError(
                 {
-                    "other": f"“{other}” is later than this meeting: link it from that "
-                    "meeting's page instead."
+                    "other": gettext(
+                        "“%(other)s” is later than this meeting: link it from that "
+                        "meeting's page instead."
+                    )
+                    % {"other": other}
                 }
             )
         same = MeetingLink.objects.filter(relation=self.relation).exclude(pk=self.pk)
         if same.filter(meeting=meeting, other=other).exists():
-            raise ValidationError({"other": f"This meeting is linked to “{other}” already."})
+            raise ValidationError(
+                {
+                    "other": gettext("This meeting is linked to “%(other)s” already.")
+                    % {"other": other}
+                }
+            )
         if same.filter(meeting=other, other=meeting).exists():
             relation = self.get_relation_display().lower()
-            raise ValidationError({"other": f"“{other}” {relation} this meeting already."})
+            raise ValidationError(
+                {
+                    "other": gettext("“%(other)s” %(relation)s this meeting already.")
+                    % {"other": other, "relation": relation}
+                }
+            )

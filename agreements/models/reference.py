@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q, Value
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .base import Check, Versioned, choice_check, track_history
 from .teams import Team, TeamScopedQuerySet
 
 
 class PartyKind(models.TextChoices):
-    STATE = "state", "State"
-    ORGANISATION = "organisation", "Organisation"
+    STATE = "state", _("State")
+    ORGANISATION = "organisation", _("Organisation")
 
 
 class PartyQuerySet(models.QuerySet):
@@ -29,26 +31,32 @@ class PartyQuerySet(models.QuerySet):
 class Party(models.Model):
     """A state or an organisation that makes commitments (Popolo: Organization)."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     code = models.CharField(
         max_length=12,
         unique=True,
-        help_text="ISO 3166 alpha-2 or alpha-3 for states (US, MEX); an acronym for organisations.",
+        verbose_name=_("code"),
+        help_text=_(
+            "ISO 3166 alpha-2 or alpha-3 for states (US, MEX); an acronym for organisations."
+        ),
     )
-    kind = models.CharField(max_length=20, choices=PartyKind.choices, default=PartyKind.STATE)
+    kind = models.CharField(
+        max_length=20, choices=PartyKind.choices, default=PartyKind.STATE, verbose_name=_("kind")
+    )
     history = track_history()
 
     objects = PartyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "parties"
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=PartyKind.values), name="party_kind_valid"),
             Check(
                 condition=~Q(kind=PartyKind.STATE) | Q(code__regex=r"^[A-Z]{2,3}$"),
                 name="party_state_code_iso",
-                violation_error_message=(
+                violation_error_message=_(
                     "A state's code is its ISO 3166 alpha-2 or alpha-3 code, e.g. US or MEX."
                 ),
                 field="code",
@@ -74,13 +82,19 @@ class Theme(models.Model):
     code = models.SlugField(
         max_length=30,
         primary_key=True,
-        help_text="The short key in addresses (?theme=drugs): lowercase, fixed once saved.",
+        verbose_name=_("code"),
+        help_text=_("The short key in addresses (?theme=drugs): lowercase, fixed once saved."),
     )
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True, help_text="What belongs under this theme.")
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    description = models.TextField(
+        blank=True,
+        verbose_name=_("description"),
+        help_text=_("What belongs under this theme."),
+    )
     archived = models.BooleanField(
         default=False,
-        help_text="No longer offered for new commitments; those that have it keep it.",
+        verbose_name=_("archived"),
+        help_text=_("No longer offered for new commitments; those that have it keep it."),
     )
     history = track_history()
 
@@ -88,17 +102,21 @@ class Theme(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
         constraints = [
             Check(
                 condition=Q(code__regex=r"^[a-z0-9_]+$"),
                 name="theme_code_slug",
-                violation_error_message="Lowercase letters, digits and underscores only.",
+                violation_error_message=_("Lowercase letters, digits and underscores only."),
                 field="code",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (archived)" if self.archived else self.name
+        if self.archived:
+            return gettext("%(theme)s (archived)") % {"theme": self.name}
+        return self.name
 
     # The ten themes the tracker started with (migration 0025 seeds them; tests and
     # ``load_demo`` call ``seed`` again after a database is emptied).
@@ -134,23 +152,28 @@ class Person(models.Model):
 
     team_lookups = ("team",)
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="persons")
-    name = models.CharField(max_length=200)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="persons", verbose_name=_("team")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     party = models.ForeignKey(
         Party,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="persons",
-        help_text="The party this person usually acts for.",
+        verbose_name=_("party"),
+        help_text=_("The party this person usually acts for."),
     )
-    current_office = models.CharField(max_length=200, blank=True)
+    current_office = models.CharField(max_length=200, blank=True, verbose_name=_("current office"))
     history = track_history()
 
     objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
         indexes = [models.Index(fields=["team", "name"], name="person_team_name")]
 
     def __str__(self) -> str:
@@ -160,12 +183,12 @@ class Person(models.Model):
 class Reliability(models.TextChoices):
     """The Admiralty grading of a source's reliability."""
 
-    A = "A", "A: completely reliable"
-    B = "B", "B: usually reliable"
-    C = "C", "C: fairly reliable"
-    D = "D", "D: not usually reliable"
-    E = "E", "E: unreliable"
-    F = "F", "F: reliability cannot be judged"
+    A = "A", _("A: completely reliable")
+    B = "B", _("B: usually reliable")
+    C = "C", _("C: fairly reliable")
+    D = "D", _("D: not usually reliable")
+    E = "E", _("E: unreliable")
+    F = "F", _("F: reliability cannot be judged")
 
 
 class Source(Versioned):
@@ -173,22 +196,30 @@ class Source(Versioned):
 
     team_lookups = ("team",)
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="sources")
-    title = models.CharField(max_length=300)
-    url = models.URLField(max_length=500, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
-    published_on = models.DateField(null=True, blank=True)
-    accessed_on = models.DateField(null=True, blank=True)
-    reliability = models.CharField(
-        max_length=1, choices=Reliability.choices, blank=True, help_text="Optional grade."
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="sources", verbose_name=_("team")
     )
-    notes = models.TextField(blank=True)
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    url = models.URLField(max_length=500, blank=True, verbose_name=_("URL"))
+    publisher = models.CharField(max_length=200, blank=True, verbose_name=_("publisher"))
+    published_on = models.DateField(null=True, blank=True, verbose_name=_("published on"))
+    accessed_on = models.DateField(null=True, blank=True, verbose_name=_("accessed on"))
+    reliability = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        blank=True,
+        verbose_name=_("reliability"),
+        help_text=_("Optional grade."),
+    )
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
 
     objects = TeamScopedQuerySet.as_manager()
     history = track_history()
 
     class Meta:
         ordering = ["-published_on", "title", "pk"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         constraints = [
             choice_check("source", "reliability", Reliability, blank=True),
             models.UniqueConstraint(

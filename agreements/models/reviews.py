@@ -9,6 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .base import Sourced, active_q, choice_check
 from .commitments import Commitment, ImplementationStatus
@@ -20,17 +23,17 @@ if TYPE_CHECKING:
 
 
 class ReviewState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    RETURNED = "returned", "Returned for revision"
-    RESUBMITTED = "resubmitted", "Resubmitted"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for revision")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
 
 
 class ReviewAction(models.TextChoices):
-    SUBMIT = "submit", "Submitted"
-    APPROVE = "approve", "Approved"
-    RETURN = "return", "Returned for revision"
+    SUBMIT = "submit", _("Submitted")
+    APPROVE = "approve", _("Approved")
+    RETURN = "return", _("Returned for revision")
 
 
 AWAITING_REVIEW = (ReviewState.SUBMITTED, ReviewState.RESUBMITTED)
@@ -62,40 +65,56 @@ class ProgressUpdate(Sourced):
     team_lookups = ("commitment__team",)
 
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.PROTECT, related_name="progress_updates"
+        Commitment,
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+        verbose_name=_("commitment"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="progress_updates"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+        verbose_name=_("author"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    narrative = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    narrative = models.TextField(verbose_name=_("narrative"))
     proposed_status = models.PositiveSmallIntegerField(
         choices=ImplementationStatus.choices,
         null=True,
         blank=True,
-        help_text="Leave empty when the update proposes no change of status.",
+        verbose_name=_("proposed status"),
+        help_text=_("Leave empty when the update proposes no change of status."),
     )
-    proposed_stalled = models.BooleanField(null=True, blank=True)
+    proposed_stalled = models.BooleanField(
+        null=True, blank=True, verbose_name=_("proposed stalled")
+    )
     revises = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="revision",
-        help_text="The returned update this one revises.",
+        verbose_name=_("revises"),
+        help_text=_("The returned update this one revises."),
     )
 
     # Where the review stands, stored where it changes: a new ``ReviewEvent`` writes it as it
     # is saved, in one transaction (on PostgreSQL the database refuses a state that
     # disagrees with the events). Lists and the queue read it through an index.
     review_state = models.CharField(
-        max_length=12, choices=ReviewState.choices, default=ReviewState.DRAFT, editable=False
+        max_length=12,
+        choices=ReviewState.choices,
+        default=ReviewState.DRAFT,
+        editable=False,
+        verbose_name=_("review state"),
     )
 
     objects = ProgressUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
         indexes = [
             models.Index(fields=["commitment", "-created_at"]),
             models.Index(fields=["review_state", "created_at"]),
@@ -132,19 +151,27 @@ class ReviewEvent(models.Model):
     team_lookups = ("update__commitment__team",)
 
     update = models.ForeignKey(
-        ProgressUpdate, on_delete=models.PROTECT, related_name="review_events"
+        ProgressUpdate,
+        on_delete=models.PROTECT,
+        related_name="review_events",
+        verbose_name=_("update"),
     )
-    action = models.CharField(max_length=10, choices=ReviewAction.choices)
+    action = models.CharField(max_length=10, choices=ReviewAction.choices, verbose_name=_("action"))
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_events"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_events",
+        verbose_name=_("by"),
     )
-    comment = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True, verbose_name=_("comment"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
 
     objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
         indexes = [models.Index(fields=["update", "action"])]
         constraints = [
             models.CheckConstraint(
@@ -154,18 +181,18 @@ class ReviewEvent(models.Model):
                 fields=["update"],
                 condition=Q(action=ReviewAction.SUBMIT),
                 name="review_event_submitted_once",
-                violation_error_message="This update has already been submitted.",
+                violation_error_message=_("This update has already been submitted."),
             ),
             models.UniqueConstraint(
                 fields=["update"],
                 condition=~Q(action=ReviewAction.SUBMIT),
                 name="review_event_decided_once",
-                violation_error_message="This update has already been reviewed.",
+                violation_error_message=_("This update has already been reviewed."),
             ),
             models.CheckConstraint(
                 condition=~Q(action=ReviewAction.RETURN, comment=""),
                 name="review_event_return_has_comment",
-                violation_error_message="Say what to revise when returning an update.",
+                violation_error_message=_("Say what to revise when returning an update."),
             ),
         ]
 
@@ -193,15 +220,15 @@ class ReviewEvent(models.Model):
 class ComplianceScore(models.TextChoices):
     """G7/G20 Research Group compliance scoring."""
 
-    FULL = "+1", "+1 full or nearly full compliance"
-    PARTIAL = "0", "0 partial compliance or work in progress"
-    NONE = "-1", "-1 no compliance"
-    NOT_ASSESSED = "n/a", "Not assessed"
+    FULL = "+1", _("+1 full or nearly full compliance")
+    PARTIAL = "0", _("0 partial compliance or work in progress")
+    NONE = "-1", _("-1 no compliance")
+    NOT_ASSESSED = "n/a", _("Not assessed")
 
 
 class AssessmentStage(models.TextChoices):
-    INTERIM = "interim", "Interim"
-    FINAL = "final", "Final"
+    INTERIM = "interim", _("Interim")
+    FINAL = "final", _("Final")
 
 
 SCORE_VALUE = {"+1": 1, "0": 0, "-1": -1}
@@ -221,29 +248,44 @@ class Assessment(Sourced):
 
     team_lookups = ("commitment__team",)
 
-    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="assessments")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="assessments")
-    score = models.CharField(max_length=3, choices=ComplianceScore.choices)
-    justification = models.TextField()
-    as_of = models.DateField()
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("commitment"),
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("party")
+    )
+    score = models.CharField(max_length=3, choices=ComplianceScore.choices, verbose_name=_("score"))
+    justification = models.TextField(verbose_name=_("justification"))
+    as_of = models.DateField(verbose_name=_("as of"))
     stage = models.CharField(
-        max_length=10, choices=AssessmentStage.choices, default=AssessmentStage.INTERIM
+        max_length=10,
+        choices=AssessmentStage.choices,
+        default=AssessmentStage.INTERIM,
+        verbose_name=_("stage"),
     )
     assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("assessed by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-as_of", "-pk"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         indexes = [models.Index(fields=["commitment", "party", "-as_of"])]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(justification=""),
                 name="assessment_has_justification",
-                violation_error_message="An assessment needs a written justification.",
+                violation_error_message=_("An assessment needs a written justification."),
             ),
             models.CheckConstraint(
                 condition=Q(score__in=ComplianceScore.values), name="assessment_score_valid"
@@ -263,17 +305,21 @@ class Assessment(Sourced):
             and self.party_id
             and not self.commitment.party_roles.filter(party_id=self.party_id).exists()
         ):
-            raise ValidationError({"party": "This party has no role in the commitment."})
+            raise ValidationError({"party": gettext("This party has no role in the commitment.")})
         # A day between its meeting and today: dated beyond today it would stay the "latest"
         # score until then, and nothing could correct it.
         if self.as_of and self.commitment_id:
             meeting_date = self.commitment.meeting_date
             if self.as_of > timezone.localdate():
-                raise ValidationError({"as_of": "An assessment cannot be dated in the future."})
+                raise ValidationError(
+                    {"as_of": gettext("An assessment cannot be dated in the future.")}
+                )
             if self.as_of < meeting_date:
                 raise ValidationError(
                     {
-                        "as_of": "An assessment cannot be dated before its meeting "
-                        f"({meeting_date:%-d %b %Y})."
+                        "as_of": gettext(
+                            "An assessment cannot be dated before its meeting (%(date)s)."
+                        )
+                        % {"date": date_format(meeting_date, "j M Y")}
                     }
                 )

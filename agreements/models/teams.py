@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .base import track_history
 
@@ -17,31 +19,40 @@ if TYPE_CHECKING:
 class Team(models.Model):
     """A desk (e.g. "North America"). Records belong to a team; users are members of teams."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=100, unique=True, verbose_name=_("slug"))
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
         return self.name
 
 
 class TeamRole(models.TextChoices):
-    EDITOR = "editor", "Editor (policy staff)"
-    REVIEWER = "reviewer", "Reviewer"
+    EDITOR = "editor", _("Editor (policy staff)")
+    REVIEWER = "reviewer", _("Reviewer")
 
 
 class TeamMembership(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="team_memberships",
+        verbose_name=_("user"),
     )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=TeamRole.choices)
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team")
+    )
+    role = models.CharField(max_length=20, choices=TeamRole.choices, verbose_name=_("role"))
     history = track_history()
 
     class Meta:
         ordering = ["team__name", "user__username"]
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="team_membership_unique"),
             models.CheckConstraint(
@@ -148,9 +159,16 @@ def outside_team(record, values: dict) -> dict[str, str]:
             and other.pk != team.pk
         ]
         if foreign:
-            verb = "Cite only sources" if name == "sources" else "Link only records"
+            if name == "sources":
+                message = gettext(
+                    "Cite only sources of this record's team (%(team)s); not: %(records)s"
+                )
+            else:
+                message = gettext(
+                    "Link only records of this record's team (%(team)s); not: %(records)s"
+                )
             names = ", ".join(str(target) for target in foreign)
-            refused[name] = f"{verb} of this record's team ({team}); not: {names}"
+            refused[name] = message % {"team": team, "records": names}
     return refused
 
 
@@ -168,9 +186,24 @@ class Preference(models.Model):
     they sign in from and for the emails sent to them."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("user"),
     )
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, verbose_name=_("language")
+    )
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="preference_language_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_language_display()}"

@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .base import track_history
 
@@ -27,20 +28,40 @@ class ApiToken(models.Model):
     when it is made, and cannot be read back from the database."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
-    name = models.CharField(max_length=100, help_text="What it is for, e.g. “the data portal”.")
-    prefix = models.CharField(max_length=8, editable=False, help_text="Its first characters.")
+    name = models.CharField(
+        max_length=100,
+        verbose_name=_("name"),
+        help_text=_("What it is for, e.g. “the data portal”."),
+    )
+    prefix = models.CharField(
+        max_length=8,
+        editable=False,
+        verbose_name=_("prefix"),
+        help_text=_("Its first characters."),
+    )
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last used at")
+    )
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("revoked at")
+    )
 
     objects = ApiTokenQuerySet.as_manager()
     history = track_history(secrets=("digest",))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
