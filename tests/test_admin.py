@@ -419,6 +419,7 @@ def test_no_record_is_deleted_in_the_admin_one_by_one_or_in_bulk(
     people = {m.Party: us, m.Team: team, m.Person: records[m.Participant].person}
     shared = {m.Theme: records[m.Commitment].theme, m.CalendarFeed: m.CalendarFeed.of(editor)}
     shared[m.ApiToken] = m.ApiToken.issue(editor, "portal")[0]
+    shared[m.Preference] = m.Preference.objects.create(user=editor, language="es")
     obj = (records | people | shared)[model]
     assert admin_client.get(admin_url(model, "delete", obj.pk)).status_code == 403
     assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
