@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -56,3 +57,17 @@ def index_bar(
     """A horizontal bar for an index (0–100 %), with its number as text; ``none`` says why
     there is no figure."""
     return {"label": label, "index": index, "count": count, "none": none}
+
+
+@register.simple_tag
+def source_notes(numbers: list[int]) -> str:
+    """A briefing's references to its numbered sources, "[1, 3]", each a link to the source
+    in the list at the end (printed, the numbers alone)."""
+    if not numbers:
+        return ""
+    links = format_html_join(
+        ", ",
+        '<a href="#source-{}"><span class="visually-hidden">{} </span>{}</a>',
+        ((n, gettext("Source"), n) for n in numbers),
+    )
+    return format_html('<sup class="notes">[{}]</sup>', links)
