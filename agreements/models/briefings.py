@@ -56,10 +56,6 @@ class BriefingItem:
     next_due: Milestone | None
     claims: list[Cited[Claim]]
 
-    @property
-    def is_overdue(self) -> bool:
-        return bool(self.overdue)
-
 
 @dataclass
 class Briefing:
