@@ -123,6 +123,14 @@ def get_api_token_for_user(user: User, pk: object) -> m.ApiToken:
     return get_object_or_404(m.ApiToken, pk=pk, user=user)
 
 
+def get_party_for_user(user: User, pk: object) -> m.Party:
+    """A party. Parties are reference data every team shares (a state, the EU), so any
+    signed-in user may reach one; what they then see of it goes through ``visible_to``."""
+    if not user.is_authenticated or not user.is_active or not is_id(pk):
+        raise Http404
+    return get_object_or_404(m.Party, pk=pk)
+
+
 def get_claim_for_user(user: User, pk: object, *, edit: bool = False) -> m.Claim:
     return _get_for_user(m.Claim.objects.all(), user, pk, edit=edit)
 

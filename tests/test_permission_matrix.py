@@ -88,6 +88,11 @@ MATRIX: dict[str, Row] = {
         outsider_get=404,
         editors_only=True,
     ),
+    "meeting_briefing": Row(kwargs=lambda w: {"pk": w["meeting"].pk}, outsider_get=404),
+    "body_briefing": Row(kwargs=lambda w: {"pk": w["body"].pk}, outsider_get=404),
+    # Parties are shared reference data: an outsider's briefing on one holds only their own
+    # team's records (none of the world's: test_outsider_pages_do_not_leak_the_records).
+    "party_briefing": Row(kwargs=lambda w: {"pk": w["us"].pk}),
     "commitment_list": Row(),
     "commitment_detail": Row(
         kwargs=lambda w: {"pk": w["commitment"].pk},

@@ -13,6 +13,9 @@ import re
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agreements.models import ImplementationBody, Meeting
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="query plans are PostgreSQL's"
@@ -63,7 +66,19 @@ def sequential_scans(sql: str) -> list[str]:
 @pytest.mark.parametrize("path", PAGES)
 def test_every_query_of_the_page_reads_an_index(client, editor, records, path):
     """``records`` holds one row of every team-scoped model, so each section has a row."""
-    client.force_login(editor)
+    assert_every_query_reads_an_index(client, editor, path)
+
+
+@pytest.mark.parametrize("name", ["meeting", "body", "party"])
+def test_every_query_of_a_briefing_reads_an_index(client, editor, records, us, name):
+    """A briefing report: a party's reads every team's records through the user's teams."""
+    record = {"meeting": records[Meeting], "body": records[ImplementationBody], "party": us}
+    path = reverse(f"agreements:{name}_briefing", args=[record[name].pk])
+    assert_every_query_reads_an_index(client, editor, path)
+
+
+def assert_every_query_reads_an_index(client, user, path: str) -> None:
+    client.force_login(user)
     with CaptureQueriesContext(connection) as ran:
         assert client.get(path).status_code == 200
     selects = [q["sql"] for q in ran.captured_queries if q["sql"].lstrip().startswith("SELECT")]

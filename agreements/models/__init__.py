@@ -38,6 +38,7 @@ from .bodies import (
     MilestoneStatus,
     _count,
 )
+from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing
 from .commitments import (
     Cancellation,
     Commitment,
@@ -48,6 +49,7 @@ from .commitments import (
     StatusChange,
 )
 from .evidence import (
+    OPEN_VERIFICATIONS,
     Claim,
     ContextEvent,
     EventRelation,

@@ -121,8 +121,16 @@ class Verification(models.TextChoices):
     RETRACTED = "retracted", _("Retracted")
 
 
+# Claims still open: what the open-claims page lists and a briefing reports.
+OPEN_VERIFICATIONS = (Verification.UNCONFIRMED, Verification.DISPUTED)
+
+
 class ClaimQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     """Claims: team-scoped, and active only while the record they are about is."""
+
+    def still_open(self):
+        """Active claims still unconfirmed or disputed."""
+        return self.active().filter(verification__in=OPEN_VERIFICATIONS)
 
 
 class Claim(Sourced, Timestamped, Versioned, Archivable):

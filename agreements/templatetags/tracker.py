@@ -64,3 +64,17 @@ def index_bar(
     if none is None:
         none = _("no commitments that count")
     return {"label": label, "index": index, "count": count, "none": none}
+
+
+@register.simple_tag
+def source_notes(numbers: list[int]) -> str:
+    """A briefing's references to its numbered sources, "[1, 3]", each a link to the source
+    in the list at the end (printed, the numbers alone)."""
+    if not numbers:
+        return ""
+    links = format_html_join(
+        ", ",
+        '<a href="#source-{}"><span class="visually-hidden">{} </span>{}</a>',
+        ((n, _("Source"), n) for n in numbers),
+    )
+    return format_html('<sup class="notes">[{}]</sup>', links)

@@ -9,6 +9,7 @@ matrix test covers each one).
 from . import bodies, claims, commitments, meetings, reviews
 from .api_keys import api_keys
 from .bodies import body_detail, body_list
+from .briefings import body_briefing, meeting_briefing, party_briefing
 from .calendar import calendar_feed, calendar_page
 from .claims import claim_list
 from .commitments import commitment_detail, commitment_list

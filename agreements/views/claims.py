@@ -7,10 +7,9 @@ from django.views.decorators.http import require_http_methods
 
 from .. import actions, exports, permissions
 from ..forms import ClaimVerificationForm
-from ..models import Claim, Source, Verification
+from ..models import Claim, Source
 from .common import Outcome, PageAction, capped_page, picker_options, render_page, run_action
 
-OPEN_STATES = [Verification.UNCONFIRMED, Verification.DISPUTED]
 PAGE_SIZE = 25
 
 
@@ -39,8 +38,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         return options
     claims = (
         Claim.objects.visible_to(request.user)
-        .active()
-        .filter(verification__in=OPEN_STATES)
+        .still_open()
         .select_related("team", "meeting", "commitment", "body")
         .prefetch_related("sources")
         .order_by("verification", "pk")

@@ -39,6 +39,14 @@
     var target = event.target;
     if (target.classList && target.classList.contains("picker-find")) event.stopPropagation();
   }, true);
+  // A briefing report's "Print" button: hidden in the page as served, since without JavaScript
+  // it could do nothing; the browser's own Print command works either way.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
   document.addEventListener("htmx:sendError", function () {
     show(say("unreachable", "The server could not be reached. Check the connection and try again; nothing you typed was lost."));
   });

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from agreements.actions import submit_update
-from agreements.models import Commitment, ImplementationBody, Meeting
+from agreements.models import Commitment, ImplementationBody, Meeting, Party
 from tests.browser.conftest import axe_violations, sign_in
 
 User = get_user_model()
@@ -36,6 +36,9 @@ def every_page() -> list[str]:
         "/reviews/",
         "/search/?q=fentanyl",
         f"/history/meeting/{meeting.pk}/",
+        f"/meetings/{meeting.pk}/briefing/",
+        f"/bodies/{ImplementationBody.objects.get().pk}/briefing/",
+        f"/parties/{Party.objects.get(code='MX').pk}/briefing/",
     ]
 
 

@@ -1,0 +1,149 @@
+"""Briefing reports: a meeting's, a body's or a party's commitments as a reader on paper needs
+them, with every source they cite numbered once, in the order the report first cites it."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .base import as_index, is_read_only
+from .bodies import Milestone
+from .commitments import Commitment, CommitmentParty
+from .evidence import Claim
+from .reference import Source
+from .reviews import Assessment
+
+
+@dataclass
+class SourceNotes:
+    """The sources a report cites, each numbered at its first citation; ``cite`` answers the
+    numbers of some sources (cited again: the same number)."""
+
+    numbers: dict[int, int] = field(default_factory=dict)
+    sources: list[Source] = field(default_factory=list)
+
+    def cite(self, sources: Iterable[Source]) -> list[int]:
+        cited = []
+        for source in sources:
+            if source.pk not in self.numbers:
+                self.sources.append(source)
+                self.numbers[source.pk] = len(self.sources)
+            cited.append(self.numbers[source.pk])
+        return sorted(set(cited))
+
+    def numbered(self) -> list[tuple[int, Source]]:
+        return list(enumerate(self.sources, start=1))
+
+
+@dataclass
+class Cited[T]:
+    """A record of the report with the numbers of the sources it cites."""
+
+    record: T
+    notes: list[int]
+
+
+@dataclass
+class BriefingItem:
+    """One commitment: each party's role with its latest assessment (None: not assessed), its
+    overdue milestones and the next one due, its open claims, and the sources of each."""
+
+    commitment: Commitment
+    notes: list[int]
+    compliance: list[tuple[CommitmentParty, Cited[Assessment] | None]]
+    overdue: list[Milestone]
+    next_due: Milestone | None
+    claims: list[Cited[Claim]]
+
+
+@dataclass
+class Briefing:
+    """What a briefing report prints. ``notes``, ``claims``, ``overdue`` and ``next_due`` are
+    the record's own (the meeting's sources, claims about the body, the body's meetings);
+    ``sources`` every source cited, numbered."""
+
+    today: datetime.date
+    items: list[BriefingItem]
+    notes: list[int]
+    claims: list[Cited[Claim]]
+    overdue: list[Milestone]
+    next_due: Milestone | None
+    sources: list[tuple[int, Source]]
+
+    @property
+    def index(self) -> float | None:
+        """The implementation index over the commitments listed that count (mean score ÷ 3,
+        as a percentage): cancelled, superseded and archived ones left out, as everywhere."""
+        scores = [
+            item.commitment.status
+            for item in self.items
+            if item.commitment.counts and not is_read_only(item.commitment)
+        ]
+        return as_index(sum(scores) / len(scores)) if scores else None
+
+    @property
+    def overdue_commitments(self) -> int:
+        return sum(1 for item in self.items if item.commitment.is_overdue(self.today))
+
+    @property
+    def overdue_milestones(self) -> int:
+        return len(self.overdue) + sum(len(item.overdue) for item in self.items)
+
+    @property
+    def open_claims(self) -> int:
+        return len(self.claims) + sum(len(item.claims) for item in self.items)
+
+
+def _due(milestones: Iterable[Milestone], today: datetime.date):
+    """The planned ``milestones`` (soonest first) past their date, and the next one due."""
+    milestones = list(milestones)
+    overdue = [m for m in milestones if m.due_date < today]
+    upcoming = next((m for m in milestones if m.due_date >= today), None)
+    return overdue, upcoming
+
+
+def compile_briefing(
+    commitments: Iterable[Commitment],
+    *,
+    today: datetime.date,
+    sources: Iterable[Source] = (),
+    claims: Iterable[Claim] = (),
+    milestones: Iterable[Milestone] = (),
+) -> Briefing:
+    """The report over ``commitments`` (read through ``for_briefing()``, in the order to
+    print), with the record's own ``sources``, open ``claims`` (their sources prefetched) and
+    planned ``milestones`` (soonest first). Reads nothing more from the database."""
+    notes = SourceNotes()
+    own_notes = notes.cite(sources)
+    own_claims = [Cited(claim, notes.cite(claim.sources.all())) for claim in claims]
+    items = []
+    for commitment in commitments:
+        latest = {a.party_id: a for a in commitment.latest_assessments}
+        item_notes = notes.cite(commitment.sources.all())
+        compliance = []
+        for role in commitment.party_roles.all():
+            assessment = latest.get(role.party_id)
+            cited = assessment and Cited(assessment, notes.cite(assessment.sources.all()))
+            compliance.append((role, cited))
+        overdue, next_due = _due(commitment.planned_milestones, today)
+        items.append(
+            BriefingItem(
+                commitment=commitment,
+                notes=item_notes,
+                compliance=compliance,
+                overdue=overdue,
+                next_due=next_due,
+                claims=[Cited(c, notes.cite(c.sources.all())) for c in commitment.open_claims],
+            )
+        )
+    overdue, next_due = _due(milestones, today)
+    return Briefing(
+        today=today,
+        items=items,
+        notes=own_notes,
+        claims=own_claims,
+        overdue=overdue,
+        next_due=next_due,
+        sources=notes.numbered(),
+    )

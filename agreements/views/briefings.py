@@ -1,0 +1,100 @@
+"""Briefing reports: one printable page per meeting, per body and per party.
+
+Each lists commitments with their official status, each party's latest assessment, overdue
+milestones (and the next one due), open claims, and the sources cited, numbered. The print
+stylesheet lays them out for A4 or Letter; on screen a "Print" button (static/js/tracker.js)
+opens the browser's print dialog, which the browser's own menu does without JavaScript.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .. import permissions
+from ..models import Claim, Commitment, Milestone, MilestoneStatus, compile_briefing
+
+# A party's briefing across every meeting the user can see: the most recent commitments, so
+# the page stays printable (and its cost bounded) for a party with thousands; the page says
+# how many were left out and where the full list is.
+PARTY_LIMIT = 200
+
+
+@require_GET
+def meeting_briefing(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's commitments, as the meeting's page lists them (archived ones marked)."""
+    meeting = permissions.get_meeting_for_user(request.user, pk)
+    today = timezone.localdate()
+    commitments = (
+        Commitment.objects.filter(meeting=meeting).for_briefing().order_by("position", "pk")
+    )
+    briefing = compile_briefing(
+        commitments,
+        today=today,
+        sources=meeting.sources.all(),
+        claims=Claim.objects.filter(meeting=meeting).still_open().prefetch_related("sources"),
+    )
+    context = {
+        "meeting": meeting,
+        "parties": meeting.parties.all(),
+        "briefing": briefing,
+        "teams": [meeting.team],
+    }
+    return render(request, "agreements/meeting_briefing.html", context)
+
+
+@require_GET
+def body_briefing(request: HttpRequest, pk: int) -> HttpResponse:
+    """The commitments a body oversees, with the body's own overdue and next meetings and the
+    open claims about it."""
+    body = permissions.get_body_for_user(request.user, pk)
+    today = timezone.localdate()
+    commitments = (
+        Commitment.objects.filter(bodies=body)
+        .for_briefing()
+        .order_by("meeting__start_date", "position", "pk")
+    )
+    briefing = compile_briefing(
+        commitments,
+        today=today,
+        sources=body.sources.all(),
+        claims=Claim.objects.filter(body=body).still_open().prefetch_related("sources"),
+        milestones=Milestone.objects.filter(body=body, status=MilestoneStatus.PLANNED).order_by(
+            "due_date", "pk"
+        ),
+    )
+    context = {
+        "body": body,
+        "briefing": briefing,
+        "teams": [body.meeting.team],
+        "show_meeting": True,
+    }
+    return render(request, "agreements/body_briefing.html", context)
+
+
+@require_GET
+def party_briefing(request: HttpRequest, pk: int) -> HttpResponse:
+    """The commitments in which the party has a role, among the records the user may see (their
+    teams'; an admin's: all), newest meeting first, grouped by meeting; archived ones left out,
+    as in every list."""
+    party = permissions.get_party_for_user(request.user, pk)
+    today = timezone.localdate()
+    commitments = (
+        Commitment.objects.visible_to(request.user).active().filter(party_roles__party=party)
+    )
+    total = commitments.count()
+    shown = commitments.for_briefing().order_by("-meeting_date", "meeting", "position", "pk")
+    briefing = compile_briefing(shown[:PARTY_LIMIT], today=today)
+    context = {
+        "party": party,
+        "briefing": briefing,
+        "total": total,
+        "limit": PARTY_LIMIT,
+        "show_meeting": True,
+        # The header names the user's teams (``user_teams``, as the site header does), or
+        # says an admin's report covers every team.
+        "all_teams": request.user.is_superuser,
+    }
+    return render(request, "agreements/party_briefing.html", context)
