@@ -74,3 +74,17 @@ def test_a_download_keeps_the_readers_language_while_it_streams(client, editor, 
     body = b"".join(response.streaming_content).decode()  # read after the view returned
     assert body.splitlines()[0].lstrip("\ufeff").startswith("id,title,reference,text,language")
     assert ",No iniciado," in body and "Not started" not in body
+
+
+def test_a_commitments_words_are_marked_with_their_language_for_screen_readers(
+    client, editor, meeting
+):
+    commitment = make_commitment(meeting, title="Frenar el fentanilo", language="es")
+    client.force_login(editor)
+    page = client.get(commitment.get_absolute_url(), headers={"accept-language": "en"}).text
+    assert '<h1 lang="es">Frenar el fentanilo</h1>' in page
+    assert "<dt>Written in</dt><dd>Spanish</dd>" in page
+    client.post("/accounts/language/", {"language": "es", "next": "/"})
+    assert "<dt>Escrito en</dt><dd>Español</dd>" in client.get(commitment.get_absolute_url()).text
+    meeting_page = client.get(meeting.get_absolute_url()).text
+    assert 'lang="es"><strong>Frenar el fentanilo</strong>' in meeting_page

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language_info, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -64,6 +64,16 @@ def index_bar(
     if none is None:
         none = _("no commitments that count")
     return {"label": label, "index": index, "count": count, "none": none}
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A record's language (a BCP 47 tag) by its name in the reader's language where Django
+    knows the tag (es → Spanish, español), else the tag itself."""
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
 
 
 @register.simple_tag

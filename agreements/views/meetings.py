@@ -10,8 +10,8 @@ from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, exports, permissions
@@ -589,7 +589,7 @@ def _render_detail(
         )
     )
     parties = list(meeting.parties.all())
-    statements = _with_language_labels(
+    statements = list(
         Statement.objects.filter(meeting=meeting)
         .select_related("speaker", "party")
         .prefetch_related("commitments", "sources")
@@ -654,15 +654,3 @@ def _event_form(meeting: Meeting, pk: str) -> ContextEventForm | None:
     return ContextEventForm(
         instance=event, meeting=meeting, sources=_sources(meeting), prefix=f"event-{event.pk}"
     )
-
-
-def _with_language_labels(statements) -> list[Statement]:
-    """The statements, each with ``language_label``: the language's name in the reader's
-    language where Django knows the BCP 47 tag (es → Spanish), else the tag itself."""
-    statements = list(statements)
-    for statement in statements:
-        try:
-            statement.language_label = get_language_info(statement.language)["name_translated"]
-        except KeyError:
-            statement.language_label = statement.language
-    return statements
