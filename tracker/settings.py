@@ -9,6 +9,7 @@ HTTPS          on unless DEBUG is on: secure cookies, HSTS, redirect to HTTPS. S
                to serve plain HTTP on a trusted loopback (the benchmark does)
 PROXY_SSL_HEADER  behind a proxy that terminates TLS, the header it sets for HTTPS requests,
                e.g. X-Forwarded-Proto (the proxy must overwrite it on every request)
+LOG_LEVEL      WARNING unless set (DEBUG, INFO, WARNING, ERROR): JSON lines on stdout
 """
 
 import datetime
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware, view and log record of the request knows its id.
+    "tracker.logs.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,9 +220,25 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Logs: one JSON object per line on stdout (tracker/logs.py), each with the request's id;
+# gunicorn's access log writes the same shape (tracker/gunicorn.conf.py). LOG_LEVEL: WARNING
+# by default (errors, refused requests); INFO adds more of Django's own.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"request_id": {"()": "tracker.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "tracker.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    # Django's own loggers lose their default handlers (plain text, DEBUG only, mail) and pass
+    # everything to ours; runserver's access lines (django.server) stay as they are.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
