@@ -159,8 +159,26 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and WhiteNoise serves from: staticfiles/ in the checkout unless set
+# (a deployment whose code is read-only points it elsewhere).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# With DEBUG off, collectstatic names each file after a hash of its content (tracker.3f2a9c.css)
+# and writes gzip and Brotli copies beside it; WhiteNoise serves those with a far-future
+# Cache-Control ("immutable") and the compressed copy the browser accepts. A file missing from
+# the manifest is an error (manifest_strict, Django's default): a page that names a file that
+# does not exist fails on the first try, not later in a browser. With DEBUG on (the demo),
+# plain names served from the source folders, no collectstatic needed to see a change. The test
+# suite renders with plain names too (tests/conftest.py says why); tests/test_gunicorn.py serves
+# the hashed, compressed files as production does.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # --- Security -------------------------------------------------------------------------------
 
