@@ -102,3 +102,9 @@ def test_logs_are_json_lines_on_stdout_at_the_level_asked():
     )
     default = settings_in({"SECRET_KEY": "x"}, "s.LOGGING['root']['level']")
     assert default.stdout.strip() == "('WARNING',)"
+
+
+def test_health_checks_answer_over_plain_http_when_everything_else_redirects(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 301
