@@ -13,7 +13,7 @@ GUNICORN_GRACEFUL_TIMEOUT  seconds a restart waits for requests in flight: 60
 GUNICORN_MAX_REQUESTS      a worker is replaced after this many requests (± 10 %): 5000;
                    0: never (the benchmark, whose numbers a restart would blur)
 FORWARDED_ALLOW_IPS        addresses whose X-Forwarded-Proto gunicorn believes: the proxy's;
-                   127.0.0.1,::1 unless set
+                   127.0.0.1,::1 unless set (the app reads it too, for X-Forwarded-For)
 GUNICORN_LOG_LEVEL gunicorn's own messages (start, workers): info
 GUNICORN_ACCESS_LOG        one line per request unless 0 (the benchmark: a line per request
                    would be measured with the pages)
