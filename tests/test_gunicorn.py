@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -142,3 +143,21 @@ def test_the_access_log_is_json_lines_carrying_the_request_id(server):
     ]
     assert calendar["path"] == "/calendar/[token].ics"
     assert "s3cr3t" not in json.dumps(calendar)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_serve_without_a_secret_key_stops_before_anything_and_says_what_to_set():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "MAKEFLAGS", "MFLAGS"}}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "set SECRET_KEY" in result.stderr
+    assert "secrets.token_urlsafe" in result.stderr
+    assert "migrate" not in result.stdout  # stopped before touching the database
