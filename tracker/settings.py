@@ -5,6 +5,7 @@ DATABASE_URL   default: a SQLite file in var/ (zero setup); PostgreSQL in produc
 SECRET_KEY     required when DEBUG is off
 DEBUG          off unless set to 1/true/yes/on
 ALLOWED_HOSTS  comma-separated; defaults to localhost when DEBUG is on
+CSRF_TRUSTED_ORIGINS  comma-separated origins whose form posts are accepted besides the site's
 HTTPS          on unless DEBUG is on: secure cookies, HSTS, redirect to HTTPS. Set HTTPS=0 only
                to serve plain HTTP on a trusted loopback (the benchmark does)
 PROXY_SSL_HEADER  behind a proxy that terminates TLS, the header it sets for HTTPS requests,
@@ -12,6 +13,10 @@ PROXY_SSL_HEADER  behind a proxy that terminates TLS, the header it sets for HTT
 FORWARDED_ALLOW_IPS  the proxy's addresses (127.0.0.1,::1 unless set): their X-Forwarded-For
                names the visitor, whose address sign-in throttling counts
 LOG_LEVEL      WARNING unless set (DEBUG, INFO, WARNING, ERROR): JSON lines on stdout
+STATIC_ROOT    where collectstatic writes: staticfiles/ in the checkout unless set
+TWO_FACTOR_REQUIRED, TWO_FACTOR_EXEMPT  below, with the other security settings
+
+All of them, with gunicorn's (tracker/gunicorn.conf.py), are in README.md under Deployment.
 """
 
 import datetime
