@@ -1,10 +1,11 @@
-# The two commands: `make demo` (set up and run with the demo data) and `make test`.
+# The two commands: `make demo` (set up and run with the demo data) and `make test`;
+# `make serve` runs the tracker as production does (README: Deployment).
 PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench format install clean messages
+.PHONY: demo serve serve-needs-a-secret-key test bench format install clean messages
 
 # The demo runs with DEBUG on (no SECRET_KEY needed, static files served by runserver).
 demo: export DEBUG ?= 1
@@ -18,6 +19,26 @@ demo: $(STAMP)
 	@echo "Tracker: http://127.0.0.1:$(PORT)/   (admin: http://127.0.0.1:$(PORT)/admin/)"
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# As production: DEBUG off, gunicorn with tracker/gunicorn.conf.py, hashed and compressed static
+# files, JSON logs on stdout. Needs SECRET_KEY (and DATABASE_URL for PostgreSQL); answers the
+# hosts in ALLOWED_HOSTS (this machine's names unless set) and expects HTTPS from a proxy in
+# front (HTTPS=0 to try it over plain HTTP on this machine).
+serve: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+serve: export PORT := $(PORT)
+serve: serve-needs-a-secret-key $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v0
+	@echo "Tracker (gunicorn): port $(PORT), hosts $$ALLOWED_HOSTS"
+	exec $(VENV)/bin/gunicorn -c tracker/gunicorn.conf.py
+
+# Before anything is installed or migrated.
+serve-needs-a-secret-key:
+	@if [ -z "$$SECRET_KEY" ]; then \
+		echo "make serve runs as production does: set SECRET_KEY (a long random string, the same on every app server), e.g." >&2; \
+		echo "  SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') make serve" >&2; \
+		exit 1; \
+	fi
 
 # Tests run with DEBUG off, as production does; the key only signs test sessions. The test
 # servers speak plain HTTP on loopback (HTTPS=0); tests/test_settings.py checks the HTTPS

@@ -84,6 +84,8 @@ def csv_response(name: str, columns: list[Column], queryset: models.QuerySet):
     )
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A proxy in front (nginx) passes the rows on as they come instead of storing the file.
+    response["X-Accel-Buffering"] = "no"
     return response
 
 

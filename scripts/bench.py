@@ -275,23 +275,20 @@ def main() -> int:
         cookie, commitment, meeting = run(
             PY, "manage.py", "shell", "-v0", "-c", SESSION, env=env, capture=True
         ).split()
+        # Production's configuration (tracker/gunicorn.conf.py): its timeout lets a download
+        # stream for minutes. Two workers on two cores, no access log and no worker recycling,
+        # which would be measured with the pages.
         gunicorn = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "tracker.wsgi",
-                "-w",
-                "2",
-                "-b",
-                f"127.0.0.1:{PORT}",
-                "--log-level",
-                "warning",
-                # A download streams for longer than a page is allowed (30 s by default): at
-                # 100,000 commitments the open-data export takes minutes.
-                "--timeout",
-                "900",
-            ],
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "tracker/gunicorn.conf.py"],
             cwd=ROOT,
-            env=env,
+            env=env
+            | {
+                "BIND": f"127.0.0.1:{PORT}",
+                "WEB_CONCURRENCY": "2",
+                "GUNICORN_LOG_LEVEL": "warning",
+                "GUNICORN_ACCESS_LOG": "0",
+                "GUNICORN_MAX_REQUESTS": "0",
+            },
         )
         for _ in range(50):
             try:

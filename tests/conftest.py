@@ -152,6 +152,18 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def plain_static_names(settings):
+    """Pages name static files plainly here (css/tracker.css), not by hash as production does:
+    the hashed names come from collectstatic's manifest, which a bare `pytest` has not made, and
+    live_server serves static files from the source folders, where no hashed name exists (the
+    browser tests would lose their CSS and htmx). tests/test_gunicorn.py serves the hashed,
+    compressed files as production does."""
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+
+
+@pytest.fixture(autouse=True)
 def themes(request):
     """The themes the migrations seed, back after a browser test's flush emptied the tables."""
     if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):

@@ -121,3 +121,14 @@ def test_an_export_reads_its_rows_a_chunk_at_a_time(client, editor, meeting, us,
     assert len(rows) == 25
     prefetches = [q for q in captured if 'FROM "agreements_commitmentparty"' in q["sql"]]
     assert len(prefetches) == 3  # 10 + 10 + 5
+
+
+@pytest.mark.parametrize(
+    "path", ["/commitments/?format=csv", "/meetings/?format=csv", "/open-data.json"]
+)
+def test_a_download_tells_the_proxy_not_to_buffer_it(client, editor, commitment, path):
+    client.force_login(editor)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["X-Accel-Buffering"] == "no"

@@ -16,7 +16,16 @@ def settings_in(env: dict[str, str], expression: str) -> subprocess.CompletedPro
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS", "PROXY_SSL_HEADER"}
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "ALLOWED_HOSTS",
+            "HTTPS",
+            "PROXY_SSL_HEADER",
+            "STATIC_ROOT",
+            "LOG_LEVEL",
+        }
     }
     return subprocess.run(
         [sys.executable, "-c", f"import tracker.settings as s; print(repr(({expression},)))"],
@@ -62,3 +71,40 @@ def test_allowed_hosts_and_time_zone():
         "s.ALLOWED_HOSTS, s.TIME_ZONE, s.USE_TZ",
     )
     assert out.stdout.strip() == "(['tracker.example.org', 'localhost'], 'UTC', True)"
+
+
+def test_production_serves_hashed_compressed_static_files_and_the_demo_plain_ones():
+    production = settings_in({"SECRET_KEY": "x"}, "s.STORAGES['staticfiles']['BACKEND']")
+    assert production.stdout.strip() == (
+        "('whitenoise.storage.CompressedManifestStaticFilesStorage',)"
+    )
+    demo = settings_in({"DEBUG": "1"}, "s.STORAGES['staticfiles']['BACKEND']")
+    assert demo.stdout.strip() == "('django.contrib.staticfiles.storage.StaticFilesStorage',)"
+
+
+def test_static_root_is_in_the_checkout_unless_set():
+    assert settings_in({"DEBUG": "1"}, "str(s.STATIC_ROOT)").stdout.strip() == repr(
+        (str(ROOT / "staticfiles"),)
+    )
+    elsewhere = settings_in({"DEBUG": "1", "STATIC_ROOT": "/srv/static"}, "str(s.STATIC_ROOT)")
+    assert elsewhere.stdout.strip() == "('/srv/static',)"
+
+
+def test_logs_are_json_lines_on_stdout_at_the_level_asked():
+    out = settings_in(
+        {"SECRET_KEY": "x", "LOG_LEVEL": "info"},
+        "s.LOGGING['root']['level'], s.LOGGING['handlers']['console']['stream'], "
+        "s.LOGGING['formatters']['json'], s.MIDDLEWARE[0]",
+    )
+    assert out.stdout.strip() == (
+        "('INFO', 'ext://sys.stdout', {'()': 'tracker.logs.JsonFormatter'}, "
+        "'tracker.logs.request_id_middleware')"
+    )
+    default = settings_in({"SECRET_KEY": "x"}, "s.LOGGING['root']['level']")
+    assert default.stdout.strip() == "('WARNING',)"
+
+
+def test_health_checks_answer_over_plain_http_when_everything_else_redirects(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 301

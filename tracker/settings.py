@@ -5,10 +5,18 @@ DATABASE_URL   default: a SQLite file in var/ (zero setup); PostgreSQL in produc
 SECRET_KEY     required when DEBUG is off
 DEBUG          off unless set to 1/true/yes/on
 ALLOWED_HOSTS  comma-separated; defaults to localhost when DEBUG is on
+CSRF_TRUSTED_ORIGINS  comma-separated origins whose form posts are accepted besides the site's
 HTTPS          on unless DEBUG is on: secure cookies, HSTS, redirect to HTTPS. Set HTTPS=0 only
                to serve plain HTTP on a trusted loopback (the benchmark does)
 PROXY_SSL_HEADER  behind a proxy that terminates TLS, the header it sets for HTTPS requests,
                e.g. X-Forwarded-Proto (the proxy must overwrite it on every request)
+FORWARDED_ALLOW_IPS  the proxy's addresses (127.0.0.1,::1 unless set): their X-Forwarded-For
+               names the visitor, whose address sign-in throttling counts
+LOG_LEVEL      WARNING unless set (DEBUG, INFO, WARNING, ERROR): JSON lines on stdout
+STATIC_ROOT    where collectstatic writes: staticfiles/ in the checkout unless set
+TWO_FACTOR_REQUIRED, TWO_FACTOR_EXEMPT  below, with the other security settings
+
+All of them, with gunicorn's (tracker/gunicorn.conf.py), are in README.md under Deployment.
 """
 
 import datetime
@@ -66,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware, view and log record of the request knows its id.
+    "tracker.logs.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -156,8 +166,26 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and WhiteNoise serves from: staticfiles/ in the checkout unless set
+# (a deployment whose code is read-only points it elsewhere).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# With DEBUG off, collectstatic names each file after a hash of its content (tracker.3f2a9c.css)
+# and writes gzip and Brotli copies beside it; WhiteNoise serves those with a far-future
+# Cache-Control ("immutable") and the compressed copy the browser accepts. A file missing from
+# the manifest is an error (manifest_strict, Django's default): a page that names a file that
+# does not exist fails on the first try, not later in a browser. With DEBUG on (the demo),
+# plain names served from the source folders, no collectstatic needed to see a change. The test
+# suite renders with plain names too (tests/conftest.py says why); tests/test_gunicorn.py serves
+# the hashed, compressed files as production does.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # --- Security -------------------------------------------------------------------------------
 
@@ -174,6 +202,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a proxy every request comes from the proxy's address: the visitor's is the last of the
+# X-Forwarded-For the proxy sets, believed from the addresses in FORWARDED_ALLOW_IPS only (the
+# same variable tells gunicorn whose X-Forwarded-Proto to believe).
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+AXES_CLIENT_IP_CALLABLE = "tracker.proxy.client_ip"
 
 # Two-factor sign-in (django-otp: an authenticator app, with recovery codes): anyone can turn
 # it on; admins and editors must. TWO_FACTOR_EXEMPT names accounts spared (`make demo` names
@@ -194,6 +227,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 HTTPS = env_flag("HTTPS", default=not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer checks each app server directly, over plain HTTP: answer it, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -217,9 +252,25 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Logs: one JSON object per line on stdout (tracker/logs.py), each with the request's id;
+# gunicorn's access log writes the same shape (tracker/gunicorn.conf.py). LOG_LEVEL: WARNING
+# by default (errors, refused requests); INFO adds more of Django's own.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"request_id": {"()": "tracker.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "tracker.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    # Django's own loggers lose their default handlers (plain text, DEBUG only, mail) and pass
+    # everything to ours; runserver's access lines (django.server) stay as they are.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -17,4 +17,6 @@ def open_data(request: HttpRequest) -> StreamingHttpResponse:
     )
     filename = f"agreement-tracker-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A proxy in front (nginx) passes the document on as it comes instead of storing it.
+    response["X-Accel-Buffering"] = "no"
     return response
