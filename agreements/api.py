@@ -59,6 +59,7 @@ class Meeting(Schema):
     outcome: str
     outcome_note: str
     summary: str
+    language: str
     team: str
     sources: list[str]
 

@@ -104,6 +104,7 @@ def as_meeting(meeting: m.Meeting) -> dict:
         "outcome": meeting.outcome_type,
         "outcome_note": meeting.outcome_note,
         "summary": meeting.summary,
+        "language": meeting.language,
         "team": meeting.team.name,
         "sources": _sources(meeting),
     }

@@ -88,3 +88,13 @@ def test_a_commitments_words_are_marked_with_their_language_for_screen_readers(
     assert "<dt>Escrito en</dt><dd>Español</dd>" in client.get(commitment.get_absolute_url()).text
     meeting_page = client.get(meeting.get_absolute_url()).text
     assert 'lang="es"><strong>Frenar el fentanilo</strong>' in meeting_page
+
+
+def test_a_meeting_recorded_in_spanish_marks_its_own_words(client, editor, team, us, mexico):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, [_row()], language="es", summary="Acordaron cooperar.")
+    assert client.post(NEW, data).status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.language == "es"
+    page = client.get(meeting.get_absolute_url()).text
+    assert '<p lang="es">Acordaron cooperar.</p>' in page

@@ -118,6 +118,7 @@ class MeetingForm(VersionedForm):
             "outcome_note",
             "summary",
             "context_notes",
+            "language",
         ]
         widgets = {
             "start_date": DATE,
@@ -133,9 +134,15 @@ class MeetingForm(VersionedForm):
         teams = permissions.editable_teams(user)
         self.fields["team"].queryset = teams
         self.fields["parties"].required = False  # a party added below may be the only one
+        # Left empty, the meeting keeps the language it had (a new one: English, the default).
+        self.fields["language"].required = False
+        self.fields["language"].widget.attrs.update(size=6, autocomplete="off")
         if self.instance.pk is None and len(teams) == 1:
             self.initial["team"] = teams[0].pk
         self.near_parties: list[m.Party] = []
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language
 
     def clean(self):
         cleaned = super().clean()

@@ -19,6 +19,7 @@ from .base import (
     Versioned,
     as_index,
     choice_check,
+    content_language,
     track_history,
 )
 from .reference import Party, Person
@@ -86,6 +87,9 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
     )
     summary = models.TextField(blank=True, verbose_name=_("summary"))
     context_notes = models.TextField(blank=True, verbose_name=_("context notes"))
+    language = content_language(
+        _("The language its title, outcome note, summary and context are written in: en, es…")
+    )
 
     # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
     # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
