@@ -12,10 +12,10 @@ so the admin leaves the same trace as the pages.
 
 from django.contrib import admin
 
-from . import bodies, evidence, meetings, reference, reviews
+from . import bodies, evidence, meetings, reference, reminders, reviews
 
 admin.site.site_header = "Agreement tracker: records admin"
 admin.site.site_title = "Agreement tracker admin"
 admin.site.index_title = "Records"
 
-__all__ = ["bodies", "evidence", "meetings", "reference", "reviews"]
+__all__ = ["bodies", "evidence", "meetings", "reference", "reminders", "reviews"]
