@@ -110,7 +110,8 @@ def change_commitment_status(
         followers = followers.exclude(user=by)
     if followers.exists():
         # Once the change is committed (never for a change rolled back); the task reads it then.
-        transaction.on_commit(partial(tasks.notify_followers.enqueue, change.pk))
+        # Robust: a queue that fails then is logged, and the change stands, answered as done.
+        transaction.on_commit(partial(tasks.notify_followers.enqueue, change.pk), robust=True)
     return change
 
 

@@ -29,6 +29,7 @@ from .models import (
     DigestSent,
     Follow,
     StatusChange,
+    TeamRole,
     language_of,
     teams_with_reminders,
 )
@@ -68,7 +69,7 @@ def users_needing_a_digest(day: datetime.date) -> list[AbstractBaseUser]:
         .exclude(email="")
         .filter(
             Q(team_memberships__team__in=with_milestones)
-            | Q(team_memberships__team__in=with_updates, team_memberships__role="reviewer")
+            | Q(team_memberships__team__in=with_updates, team_memberships__role=TeamRole.REVIEWER)
         )
         .exclude(digests_sent__kind=DigestKind.DAILY, digests_sent__day=day)
         .distinct()
