@@ -17,6 +17,8 @@ def settings_in(env: dict[str, str], expression: str) -> subprocess.CompletedPro
         for k, v in os.environ.items()
         if k
         not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS", "PROXY_SSL_HEADER"}
+        and not k.startswith("EMAIL_")
+        and k not in {"SITE_URL", "DEFAULT_FROM_EMAIL"}
     }
     return subprocess.run(
         [sys.executable, "-c", f"import tracker.settings as s; print(repr(({expression},)))"],
@@ -62,3 +64,41 @@ def test_allowed_hosts_and_time_zone():
         "s.ALLOWED_HOSTS, s.TIME_ZONE, s.USE_TZ",
     )
     assert out.stdout.strip() == "(['tracker.example.org', 'localhost'], 'UTC', True)"
+
+
+def test_mail_goes_to_the_console_in_the_demo_and_through_smtp_from_the_environment():
+    demo = settings_in({"DEBUG": "1"}, "s.MAILERS['default']['BACKEND']")
+    assert demo.stdout.strip() == "('django.core.mail.backends.console.EmailBackend',)"
+    smtp = settings_in(
+        {
+            "SECRET_KEY": "x",
+            "EMAIL_HOST": "smtp.internal",
+            "EMAIL_PORT": "587",
+            "EMAIL_HOST_USER": "tracker",
+            "EMAIL_HOST_PASSWORD": "pw",
+            "EMAIL_USE_TLS": "1",
+            "DEFAULT_FROM_EMAIL": "tracker@desk.example",
+        },
+        "s.MAILERS['default'], s.DEFAULT_FROM_EMAIL",
+    )
+    backend, options = eval(smtp.stdout)[0]["BACKEND"], eval(smtp.stdout)[0]["OPTIONS"]
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert (options["host"], options["port"], options["use_tls"]) == ("smtp.internal", 587, True)
+    assert (options["username"], options["password"]) == ("tracker", "pw")
+    assert "tracker@desk.example" in smtp.stdout
+
+
+def test_mail_can_be_written_to_files_and_links_name_the_site(tmp_path):
+    out = settings_in(
+        {
+            "SECRET_KEY": "x",
+            "EMAIL_BACKEND": "file",
+            "EMAIL_FILE_PATH": str(tmp_path),
+            "SITE_URL": "https://tracker.example/",
+        },
+        "s.MAILERS['default'], s.SITE_URL",
+    )
+    mailer, site = eval(out.stdout)
+    assert mailer["BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert mailer["OPTIONS"] == {"file_path": str(tmp_path)}
+    assert site == "https://tracker.example"
