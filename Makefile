@@ -17,7 +17,11 @@ demo: $(STAMP)
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "Tracker: http://127.0.0.1:$(PORT)/   (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "Background worker: sends the mail (printed here, DEBUG's console backend)."
 	@echo ""
+	@# The worker runs beside the server and stops with it (Ctrl+C, or the server failing).
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # As production: DEBUG off, gunicorn with tracker/gunicorn.conf.py, hashed and compressed static

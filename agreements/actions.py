@@ -9,6 +9,7 @@ it (``by``) for the change history, in a request or not.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,6 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import tasks
 from .audit import audit_via
 from .models import (
     Archivable,
@@ -27,6 +29,7 @@ from .models import (
     CommitmentParty,
     Confirmation,
     ContextEvent,
+    Follow,
     ImplementationBody,
     Meeting,
     MeetingLink,
@@ -103,6 +106,13 @@ def change_commitment_status(
         commitment.save_versioned(
             expected=current.version, update_fields=["status", "is_stalled", "cancellation"]
         )
+    followers = Follow.objects.filter(commitment=current)
+    if by is not None:
+        followers = followers.exclude(user=by)
+    if followers.exists():
+        # Once the change is committed (never for a change rolled back); the task reads it then.
+        # Robust: a queue that fails then is logged, and the change stands, answered as done.
+        transaction.on_commit(partial(tasks.notify_followers.enqueue, change.pk), robust=True)
     return change
 
 
@@ -668,6 +678,21 @@ def record_assessment(*, assessment: Assessment, sources=(), by: AbstractBaseUse
     assessment.assessed_by = by
     assessment.full_clean()
     return _create(assessment, by=by, sources=sources)
+
+
+@transaction.atomic
+def follow_commitment(
+    *, commitment: Commitment, user: AbstractBaseUser, follow: bool = True
+) -> bool:
+    """Start (or, with ``follow=False``, stop) telling ``user`` when the commitment's official
+    status changes. The caller has checked that the user can see it (``permissions``); an
+    archived commitment, read-only, takes no new follower. Returns whether the user follows."""
+    _refuse_archived(commitment)
+    if follow:
+        Follow.objects.get_or_create(user=user, commitment=commitment)
+    else:
+        Follow.objects.filter(user=user, commitment=commitment).delete()
+    return follow
 
 
 # --- Bodies: members --------------------------------------------------------------------------

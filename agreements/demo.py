@@ -191,6 +191,9 @@ def _load_users(users: list[dict], teams: dict[str, m.Team], tally: Tally) -> No
             defaults={
                 "is_superuser": u.get("superuser", False),
                 "is_staff": u.get("superuser", False),
+                # So that the demo's reminders and follower notices have somewhere to go (the
+                # demo prints mail on the console; example.org addresses reach nobody).
+                "email": f"{u['username']}@example.org",
             },
         )
         if created:

@@ -48,6 +48,12 @@ def build(model, world: dict):
         m.Preference: lambda: m.Preference.objects.create(
             user=make_user(f"reader{n}"), language="es"
         ),
+        m.Follow: lambda: m.Follow.objects.create(
+            user=make_user(f"follower{n}"), commitment=commitment
+        ),
+        m.DigestSent: lambda: m.DigestSent.objects.create(
+            user=make_user(f"reminded{n}"), day=SEPT_3
+        ),
         m.Theme: lambda: m.Theme.objects.create(code=f"theme_{n}", name=f"Theme {n}"),
         m.Person: lambda: m.Person.objects.create(team=team, name=f"Person {n}", party=party),
         m.Source: lambda: make_source(team),
@@ -166,6 +172,8 @@ def test_admin_pages_render_within_a_query_budget(
         m.MeetingLink,
         m.CalendarFeed,
         m.ApiToken,
+        m.Follow,  # on the commitment's page
+        m.DigestSent,  # by the reminder tasks
     )
     with django_assert_max_num_queries(PAGE_QUERY_BUDGET):
         add = admin_client.get(admin_url(model, "add"))
@@ -420,6 +428,8 @@ def test_no_record_is_deleted_in_the_admin_one_by_one_or_in_bulk(
     shared = {m.Theme: records[m.Commitment].theme, m.CalendarFeed: m.CalendarFeed.of(editor)}
     shared[m.ApiToken] = m.ApiToken.issue(editor, "portal")[0]
     shared[m.Preference] = m.Preference.objects.create(user=editor, language="es")
+    shared[m.Follow] = m.Follow.objects.create(user=editor, commitment=records[m.Commitment])
+    shared[m.DigestSent] = m.DigestSent.objects.create(user=editor, day=SEPT_3)
     obj = (records | people | shared)[model]
     assert admin_client.get(admin_url(model, "delete", obj.pk)).status_code == 403
     assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403

@@ -97,6 +97,7 @@ MATRIX: dict[str, Row] = {
     "commitment_detail": Row(
         kwargs=lambda w: {"pk": w["commitment"].pk},
         posts={
+            "follow": lambda w: {"follow": "1"},
             "toggle_milestone": lambda w: {
                 "milestone": w["milestone"].pk,
                 "version": w["milestone"].version,
@@ -198,8 +199,11 @@ def test_matrix_covers_every_action_of_every_page(name):
 
 
 def writers(name: str, action: str) -> set[str]:
-    """Who may do it: editors (and admins), or reviewers (and admins) where they decide."""
+    """Who may do it: editors (and admins), or reviewers (and admins) where they decide, or
+    anyone who sees the record (following a commitment)."""
     permission = PAGE_ACTIONS[name][action].permission if name in PAGE_ACTIONS else "edit"
+    if permission == "view":
+        return {"admin", "reviewer", "editor"}
     return {"admin", "reviewer" if permission == "review" else "editor"}
 
 

@@ -26,6 +26,8 @@ def settings_in(env: dict[str, str], expression: str) -> subprocess.CompletedPro
             "STATIC_ROOT",
             "LOG_LEVEL",
         }
+        and not k.startswith("EMAIL_")
+        and k not in {"SITE_URL", "DEFAULT_FROM_EMAIL"}
     }
     return subprocess.run(
         [sys.executable, "-c", f"import tracker.settings as s; print(repr(({expression},)))"],

@@ -15,6 +15,15 @@ FORWARDED_ALLOW_IPS  the proxy's addresses (127.0.0.1,::1 unless set): their X-F
 LOG_LEVEL      WARNING unless set (DEBUG, INFO, WARNING, ERROR): JSON lines on stdout
 STATIC_ROOT    where collectstatic writes: staticfiles/ in the checkout unless set
 TWO_FACTOR_REQUIRED, TWO_FACTOR_EXEMPT  below, with the other security settings
+SITE_URL       the address users reach the tracker at, for links in emails
+               (default http://127.0.0.1:8000)
+EMAIL_BACKEND  smtp (default when DEBUG is off), console (default when DEBUG is on: the demo
+               prints its mail), file (one file per run in EMAIL_FILE_PATH), locmem, or a
+               dotted path to a backend class
+EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
+               the SMTP server (default localhost; port 25, or 587 with TLS)
+EMAIL_FILE_PATH  where the file backend writes (default var/mail)
+DEFAULT_FROM_EMAIL  the From of every email (default tracker@localhost)
 
 All of them, with gunicorn's (tracker/gunicorn.conf.py), are in README.md under Deployment.
 """
@@ -70,6 +79,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The queue of background tasks, a table in this database (see TASKS below).
+    "django_tasks_db",
     "agreements",
 ]
 
@@ -251,6 +262,42 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# --- Email and background work ---------------------------------------------------------------
+
+# Reminders and follower notices are sent by background tasks (agreements/tasks.py): enqueued
+# as rows of our own database, run by `manage.py db_worker` (as many processes, on as many
+# machines, as wanted: each claims a task with SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tracker@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Django 6.1's MAILERS (the EMAIL_* settings are deprecated), built from the same environment
+# variables as ever. Each backend takes only its own options.
+mail_backends = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+mail_backend = os.environ.get("EMAIL_BACKEND") or ("console" if DEBUG else "smtp")
+mail_backend = mail_backends.get(mail_backend, mail_backend)
+if mail_backend == mail_backends["smtp"]:
+    mail_options = {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": int(os.environ["EMAIL_PORT"]) if os.environ.get("EMAIL_PORT") else None,
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_flag("EMAIL_USE_TLS"),
+        "timeout": 30,
+    }
+elif mail_backend == mail_backends["file"]:
+    mail_options = {"file_path": os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))}
+else:
+    mail_options = {}
+MAILERS = {"default": {"BACKEND": mail_backend, "OPTIONS": mail_options}}
 
 # Logs: one JSON object per line on stdout (tracker/logs.py), each with the request's id;
 # gunicorn's access log writes the same shape (tracker/gunicorn.conf.py). LOG_LEVEL: WARNING

@@ -78,6 +78,15 @@ from .reference import (
     Theme,
     ThemeQuerySet,
 )
+from .reminders import (
+    DAYS_AHEAD,
+    Digest,
+    DigestKind,
+    DigestSent,
+    Follow,
+    reminded_milestones,
+    teams_with_reminders,
+)
 from .reviews import (
     AWAITING_REVIEW,
     SCORE_VALUE,

@@ -16,6 +16,7 @@ from .. import actions, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm, RescheduleForm
 from ..models import (
     Commitment,
+    Follow,
     MilestoneReschedule,
     MilestoneStatus,
     Party,
@@ -211,7 +212,17 @@ def _assess(request: HttpRequest, commitment: Commitment) -> Outcome:
     )
 
 
+def _follow(request: HttpRequest, commitment: Commitment) -> Outcome:
+    follow = request.POST.get("follow") != "0"
+    actions.follow_commitment(commitment=commitment, user=request.user, follow=follow)
+    if follow:
+        return Outcome(notice=_("You follow this commitment."))
+    return Outcome(notice=_("You no longer follow this commitment."))
+
+
 ACTIONS = {
+    # Anyone who can see the commitment may follow it (an outsider gets 404).
+    "follow": PageAction(_follow, "follow", permission="view"),
     "toggle_milestone": PageAction(_toggle_milestone, "milestone-checklist"),
     "reschedule_milestone": PageAction(_reschedule, "milestone-checklist"),
     "post_update": PageAction(_post_update, "update-area"),
@@ -294,6 +305,8 @@ def _render_detail(
         "user_id": user.pk,
         "can_edit": can_edit,
         "can_review": can_review,
+        "following": Follow.objects.filter(user=user.pk, commitment=commitment).exists(),
+        "can_follow": not commitment.is_read_only,
         "party_roles": commitment.party_roles.select_related("party"),
         "latest_assessments": latest,
         "assessed_party_ids": {a.party_id for a in latest},

@@ -1,0 +1,51 @@
+"""Background work on Django's tasks framework (``django.tasks``), queued in our database
+(django-tasks-db) and run by ``manage.py db_worker``: any number of workers, on any machines
+sharing the database, each task run by one of them. Arguments are ids and ISO dates (JSON);
+each task reads the records when it runs."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.contrib.auth import get_user_model
+from django.tasks import task
+from django.utils import timezone
+
+from . import reminders
+from .models import StatusChange
+
+logger = logging.getLogger(__name__)
+
+# A digest the mail server refused is tried again later, this many times in all.
+DIGEST_ATTEMPTS = 4
+RETRY_AFTER = datetime.timedelta(minutes=10)
+
+
+@task()
+def send_digest(user_id: int, day: str, attempt: int = 1) -> bool:
+    """Send one user's digest for ``day`` (YYYY-MM-DD), once (see ``reminders.send_digest``).
+    When sending fails, the claim is released and a later attempt is enqueued."""
+    user = get_user_model().objects.select_related("preference").filter(pk=user_id).first()
+    if user is None:
+        return False
+    try:
+        return reminders.send_digest(user=user, day=datetime.date.fromisoformat(day))
+    except Exception:
+        if attempt < DIGEST_ATTEMPTS:
+            send_digest.using(run_after=timezone.now() + RETRY_AFTER * attempt).enqueue(
+                user_id, day, attempt + 1
+            )
+            logger.warning("Digest for user %s on %s failed: attempt %s", user_id, day, attempt)
+        raise
+
+
+@task()
+def notify_followers(change_id: int) -> int:
+    """Tell the followers of a commitment about one change of its official status."""
+    change = (
+        StatusChange.objects.select_related("commitment", "changed_by").filter(pk=change_id).first()
+    )
+    if change is None:
+        return 0
+    return reminders.notify_followers(change=change)
