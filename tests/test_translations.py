@@ -17,6 +17,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.template import Context, Template
 from django.template.base import Lexer, TokenType
 from django.urls import reverse
 from django.utils import translation
@@ -190,3 +191,26 @@ def test_dates_are_written_in_the_readers_language():
         assert date_format(day, "DATE_FORMAT") == "3 de septiembre de 2025"
     with translation.override("en-gb"):
         assert date_format(day, "DATE_FORMAT") == "3 Sep 2025"
+
+
+def test_a_long_lists_count_is_grouped_the_readers_way(client, editor, meeting, settings):
+    from agreements.views.common import CappedPaginator
+    from tests.conftest import make_commitment
+
+    for _ in range(3):
+        make_commitment(meeting)
+    client.force_login(editor)
+    # A list larger than the count's cap, without making 10,000 rows: a cap of 2.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CappedPaginator, "CAP", 2)
+        english = client.get("/commitments/", headers={"accept-language": "en"}).text
+        spanish = client.get("/commitments/", headers={"accept-language": "es"}).text
+    assert "More than 2 commitments" in english and "Más de 2 compromisos" in spanish
+    with translation.override("es"):  # Spanish groups with a (no-break) space, as the RAE asks
+        assert Template("{% load tracker %}{{ n|grouped }}").render(Context({"n": 10000})) == (
+            "10\xa0000"
+        )
+    with translation.override("en-gb"):
+        assert Template("{% load tracker %}{{ n|grouped }}").render(Context({"n": 10000})) == (
+            "10,000"
+        )

@@ -6,6 +6,7 @@ They only format what the view computed; no permission checks and no queries her
 from __future__ import annotations
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language_info, pgettext
 from django.utils.translation import gettext as _
@@ -64,6 +65,13 @@ def index_bar(
     if none is None:
         none = _("no commitments that count")
     return {"label": label, "index": index, "count": count, "none": none}
+
+
+@register.filter
+def grouped(number: int) -> str:
+    """A count as the reader writes it: 10,000 in English, 10.000 in Spanish. (Not the global
+    USE_THOUSAND_SEPARATOR: it would group every id written into an address or attribute.)"""
+    return number_format(number, force_grouping=True)
 
 
 @register.filter
