@@ -686,9 +686,10 @@ def follow_commitment(
 ) -> bool:
     """Start (or, with ``follow=False``, stop) telling ``user`` when the commitment's official
     status changes. The caller has checked that the user can see it (``permissions``); an
-    archived commitment, read-only, takes no new follower. Returns whether the user follows."""
-    _refuse_archived(commitment)
+    archived commitment, read-only, takes no new follower, but anyone may stop following it.
+    Returns whether the user follows."""
     if follow:
+        _refuse_archived(commitment)
         Follow.objects.get_or_create(user=user, commitment=commitment)
     else:
         Follow.objects.filter(user=user, commitment=commitment).delete()

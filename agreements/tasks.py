@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 # A digest the mail server refused is tried again later, this many times in all.
 DIGEST_ATTEMPTS = 4
 RETRY_AFTER = datetime.timedelta(minutes=10)
+# A follower's notice the mail server refused is tried again, alone, this many times in all.
+NOTICE_ATTEMPTS = 4
 
 
 @task()
@@ -41,11 +43,23 @@ def send_digest(user_id: int, day: str, attempt: int = 1) -> bool:
 
 
 @task()
-def notify_followers(change_id: int) -> int:
-    """Tell the followers of a commitment about one change of its official status."""
+def notify_followers(change_id: int, user_id: int | None = None, attempt: int = 1) -> int:
+    """Tell the followers of a commitment (or, on a later attempt, the one follower whose mail
+    failed) about one change of its official status. A refused mail is tried again later, for
+    that follower alone, ``NOTICE_ATTEMPTS`` times in all."""
     change = (
         StatusChange.objects.select_related("commitment", "changed_by").filter(pk=change_id).first()
     )
     if change is None:
         return 0
-    return reminders.notify_followers(change=change)
+    sent, failed = reminders.notify_followers(change=change, only=user_id)
+    for follower_id in failed:
+        if attempt < NOTICE_ATTEMPTS:
+            notify_followers.using(run_after=timezone.now() + RETRY_AFTER * attempt).enqueue(
+                change_id, follower_id, attempt + 1
+            )
+        else:
+            logger.error("Status change %s: gave up on user %s", change_id, follower_id)
+    if failed:
+        raise RuntimeError(f"Status change {change_id}: {len(failed)} notice(s) not sent")
+    return sent

@@ -306,6 +306,7 @@ def _render_detail(
         "can_edit": can_edit,
         "can_review": can_review,
         "following": Follow.objects.filter(user=user.pk, commitment=commitment).exists(),
+        # An archived commitment takes no new follower; one who follows it may still stop.
         "can_follow": not commitment.is_read_only,
         "party_roles": commitment.party_roles.select_related("party"),
         "latest_assessments": latest,

@@ -7,13 +7,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from agreements import reminders, tasks
+from agreements.models.reminders import DAYS_AHEAD
 
 
 def iso_day(value: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--date: {value!r} is not a date (YYYY-MM-DD).") from None
+    if day > datetime.date.max - datetime.timedelta(days=DAYS_AHEAD):
+        raise CommandError(f"--date: {value!r} leaves no {DAYS_AHEAD} days to remind of.")
+    return day
 
 
 class Command(BaseCommand):
