@@ -97,3 +97,23 @@ def test_a_theme_renamed_by_an_admin_is_renamed_everywhere(client, editor, meeti
 
 def test_a_theme_is_never_deleted_in_the_admin(admin_client):
     assert admin_client.get("/admin/agreements/theme/drugs/delete/").status_code == 403
+
+
+def test_the_starting_themes_read_in_the_readers_language_and_added_ones_as_named(
+    client, editor, meeting
+):
+    from django.utils import translation
+
+    from agreements.models import Theme
+    from tests.conftest import make_commitment
+
+    added = Theme.objects.create(code="water", name="Agua transfronteriza")
+    with translation.override("es"):
+        assert str(Theme.objects.get(code="drugs")) == "Drogas"
+        assert added.label == "Agua transfronteriza"
+    commitment = make_commitment(meeting, theme="arms")
+    client.force_login(editor)
+    page = client.get(commitment.get_absolute_url(), headers={"accept-language": "es"}).text
+    assert "<dd>Tráfico de armas</dd>" in page
+    csv = b"".join(client.get("/commitments/?format=csv").streaming_content).decode()
+    assert "Arms trafficking" in csv  # the stored name: a spreadsheet imports back by it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q, Value
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from .base import Check, Versioned, choice_check, track_history
@@ -115,22 +115,41 @@ class Theme(models.Model):
 
     def __str__(self) -> str:
         if self.archived:
-            return gettext("%(theme)s (archived)") % {"theme": self.name}
-        return self.name
+            return gettext("%(theme)s (archived)") % {"theme": self.label}
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """Its name in the reader's language: the starting themes' names are translated (the
+        catalogue has them); a theme a records admin added reads as they named it."""
+        return gettext(self.name)
 
     # The ten themes the tracker started with (migration 0025 seeds them; tests and
-    # ``load_demo`` call ``seed`` again after a database is emptied).
+    # ``load_demo`` call ``seed`` again after a database is emptied). Their names are marked
+    # for translation (``label``); the stored name stays English, as exports and imports use.
     DEFAULTS = (
-        ("drugs", "Drugs", "Illicit drugs and their precursors: fentanyl, cocaine, synthetics."),
-        ("arms", "Arms trafficking", "Illicit firearms and ammunition crossing borders."),
-        ("fuel_theft", "Fuel theft", "Theft and smuggling of fuel (huachicol)."),
-        ("migration", "Migration", "Irregular migration, asylum and border control."),
-        ("sovereignty", "Sovereignty", "Territorial integrity and non-intervention."),
-        ("security", "Security cooperation", "Joint security work, intelligence, extraditions."),
-        ("trade", "Trade", "Tariffs, market access and trade agreements."),
-        ("energy", "Energy", "Energy supply, investment and transition."),
-        ("health", "Health", "Public health and health systems."),
-        ("other", "Other", "Anything no other theme covers."),
+        (
+            "drugs",
+            gettext_noop("Drugs"),
+            "Illicit drugs and their precursors: fentanyl, cocaine, synthetics.",
+        ),
+        (
+            "arms",
+            gettext_noop("Arms trafficking"),
+            "Illicit firearms and ammunition crossing borders.",
+        ),
+        ("fuel_theft", gettext_noop("Fuel theft"), "Theft and smuggling of fuel (huachicol)."),
+        ("migration", gettext_noop("Migration"), "Irregular migration, asylum and border control."),
+        ("sovereignty", gettext_noop("Sovereignty"), "Territorial integrity and non-intervention."),
+        (
+            "security",
+            gettext_noop("Security cooperation"),
+            "Joint security work, intelligence, extraditions.",
+        ),
+        ("trade", gettext_noop("Trade"), "Tariffs, market access and trade agreements."),
+        ("energy", gettext_noop("Energy"), "Energy supply, investment and transition."),
+        ("health", gettext_noop("Health"), "Public health and health systems."),
+        ("other", gettext_noop("Other"), "Anything no other theme covers."),
     )
 
     @classmethod

@@ -20,6 +20,7 @@ from collections import defaultdict
 
 from django.db import connection, models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from .base import as_index
 from .commitments import Commitment, ImplementationStatus
@@ -110,7 +111,7 @@ class CommitmentTallyQuerySet(TallyQuerySet):
         ):
             rows[theme][0] += status * k
             rows[theme][1] += k
-        labels = dict(Theme.objects.values_list("code", "name"))
+        labels = {code: gettext(name) for code, name in Theme.objects.values_list("code", "name")}
         return [
             {"key": labels.get(theme, theme), "index": as_index(total / k), "count": k}
             for theme, (total, k) in sorted(
