@@ -60,6 +60,8 @@ def untranslated_text(source: str) -> list[str]:
             skipping = "endblocktranslate" if name == "blocktranslate" else "endblocktrans"
         elif name == "comment":
             skipping = "endcomment"
+        elif name == "include":  # its template's name aside, what it is given may be shown
+            found += PHRASE_IN_TAG.findall(contents.partition(" with ")[2])
         elif not contents.startswith(("translate ", "trans ", *TAGS_WITHOUT_TEXT)):
             found += PHRASE_IN_TAG.findall(contents)
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", "".join(kept), flags=re.S)
@@ -70,7 +72,11 @@ def untranslated_text(source: str) -> list[str]:
 
 def marked_messages(path: Path) -> list[tuple[str | None, str]]:
     """(context, msgid) of each string a template marks, as makemessages would read them."""
-    source = templatize(path.read_text(), origin=str(path))
+    return marked_messages_of(path.read_text(), origin=str(path))
+
+
+def marked_messages_of(text: str, origin: str = "template.html") -> list[tuple[str | None, str]]:
+    source = templatize(text, origin=origin)
     messages = []
     for match in re.finditer(r"\b(n?p?gettext)\(", source):
         depth, parts = 0, []
@@ -214,3 +220,15 @@ def test_a_long_lists_count_is_grouped_the_readers_way(client, editor, meeting, 
         assert Template("{% load tracker %}{{ n|grouped }}").render(Context({"n": 10000})) == (
             "10,000"
         )
+
+
+def test_the_template_check_finds_words_left_outside_the_translate_tags():
+    assert untranslated_text('{% load i18n %}<p title="Open it">{% translate "Kept" %}</p>') == [
+        "Open it"
+    ]
+    assert untranslated_text('{% include "x.html" with legend="Add a body" %}') == ["Add a body"]
+    assert untranslated_text('{% include "x.html" with legend=_("Add a body") %}') == []
+    assert untranslated_text("<p>Hello {{ name }}</p>") == ["Hello"]
+    marked = "{% blocktranslate %}Hello {{ name }}{% endblocktranslate %}"
+    assert untranslated_text(marked) == []
+    assert marked_messages_of(marked) == [(None, "Hello %(name)s")]
