@@ -535,3 +535,16 @@ def test_a_stale_reschedule_form_does_not_overwrite_a_newer_date(client, editor,
     milestone.refresh_from_db()
     assert milestone.due_date == datetime.date(2026, 1, 15)
     assert milestone.reschedules.count() == 1
+
+
+def test_a_lists_capped_count_does_not_sort_the_rows_it_counts(client, editor, meeting):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        make_commitment(meeting)
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/commitments/?sort=-status").status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("ORDER BY" not in sql.upper() for sql in counts)
