@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from .models.teams import Preference, TeamRole, language_of, team_ids
+from .models.teams import Preference, TeamRole, team_ids
 
 SEEN_KEY, SIGNED_IN_KEY = "seen_at", "signed_in_at"
 # The interface language the signed-in user chose (their Preference), copied in at sign-in.
@@ -41,8 +41,9 @@ def start_the_clock(sender, request, user, **kwargs) -> None:
         now = int(time.time())
         request.session[SIGNED_IN_KEY] = request.session[SEEN_KEY] = now
         request.session[TWO_FACTOR_KEY] = user_has_device(user, confirmed=True)
-        if Preference.objects.filter(user=user).exists():
-            request.session[LANGUAGE_KEY] = language_of(user)
+        chosen = Preference.objects.filter(user=user).values_list("language", flat=True).first()
+        if chosen:
+            request.session[LANGUAGE_KEY] = chosen
 
 
 def user_language(get_response):

@@ -97,6 +97,25 @@ class ModelForm(forms.ModelForm):
         formfield_callback = id_safe_formfield
 
 
+class KeepsItsLanguage:
+    """For a ModelForm with its record's ``language`` (the language of its own words): left
+    empty, the record keeps the language it has (a new one: the model's default, English), and
+    an empty field is no change (an untouched extra row of a formset stays empty)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].required = False
+        self.fields["language"].widget.attrs.update(size=6, autocomplete="off")
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language
+
+    @property
+    def changed_data(self) -> list[str]:
+        changed = super().changed_data
+        return [name for name in changed if name != "language" or self["language"].data]
+
+
 class FastSelect(forms.Select):
     """A select whose options are rendered in Python, not through a template each: a filter
     listing every body or party then costs microseconds, however long the list grows."""

@@ -12,6 +12,7 @@ from .base import (
     DATE,
     FastSelect,
     IdChoiceField,
+    KeepsItsLanguage,
     ModelForm,
     SearchSelect,
     SearchSelectMultiple,
@@ -83,7 +84,7 @@ class MeetingFilterForm(forms.Form):
         return meetings.order_by("-start_date", "-pk")
 
 
-class MeetingForm(VersionedForm):
+class MeetingForm(KeepsItsLanguage, VersionedForm):
     """The meeting; its parties are picked by search, and a party not in the tracker yet can be
     added here (``new_party_*``): it is created when the meeting is saved, and becomes one of
     its parties."""
@@ -134,15 +135,9 @@ class MeetingForm(VersionedForm):
         teams = permissions.editable_teams(user)
         self.fields["team"].queryset = teams
         self.fields["parties"].required = False  # a party added below may be the only one
-        # Left empty, the meeting keeps the language it had (a new one: English, the default).
-        self.fields["language"].required = False
-        self.fields["language"].widget.attrs.update(size=6, autocomplete="off")
         if self.instance.pk is None and len(teams) == 1:
             self.initial["team"] = teams[0].pk
         self.near_parties: list[m.Party] = []
-
-    def clean_language(self) -> str:
-        return self.cleaned_data["language"] or self.instance.language
 
     def clean(self):
         cleaned = super().clean()
@@ -220,17 +215,8 @@ class MeetingForm(VersionedForm):
         return list(m.Party.objects.filter(chosen).order_by("name"))
 
 
-class CommitmentRowForm(VersionedForm):
+class CommitmentRowForm(KeepsItsLanguage, VersionedForm):
     """One commitment row of the meeting form, with a role select for each party."""
-
-    def clean_language(self) -> str:
-        return self.cleaned_data["language"] or self.instance.language
-
-    @property
-    def changed_data(self) -> list[str]:
-        # An empty language keeps the row's: not a change (an untouched extra row stays empty).
-        changed = super().changed_data
-        return [name for name in changed if name != "language" or self["language"].data]
 
     class Meta(ModelForm.Meta):
         model = m.Commitment
@@ -255,9 +241,6 @@ class CommitmentRowForm(VersionedForm):
     def __init__(self, *args, parties: list[m.Party], themes: list[m.Theme], **kwargs):
         super().__init__(*args, **kwargs)
         self.parties = parties
-        # Left empty, a row keeps the language it had (a new one: English, the default).
-        self.fields["language"].required = False
-        self.fields["language"].widget.attrs.update(size=6, autocomplete="off")
         # The themes on offer, fetched once for every row; a row keeps its archived theme.
         kept = self.instance.theme_id
         theme = self.fields["theme"]

@@ -208,6 +208,11 @@ class Preference(models.Model):
     def __str__(self) -> str:
         return f"{self.user}: {self.get_language_display()}"
 
+    @classmethod
+    def choose(cls, user: AbstractBaseUser, language: str) -> None:
+        """Keep ``language`` (one of ``settings.LANGUAGES``) as ``user``'s own."""
+        cls.objects.update_or_create(user=user, defaults={"language": language})
+
 
 def language_of(user: AbstractBaseUser) -> str:
     """The language to write to ``user`` in: theirs if they chose one, else the site's."""

@@ -20,6 +20,6 @@ def language_set(request: HttpRequest) -> HttpResponse:
     response = set_language(request)
     language = request.POST.get("language")
     if language in dict(settings.LANGUAGES) and request.user.is_authenticated:
-        Preference.objects.update_or_create(user=request.user, defaults={"language": language})
+        Preference.choose(request.user, language)
         request.session[LANGUAGE_KEY] = language
     return response
