@@ -4,6 +4,8 @@ without JavaScript."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -275,7 +277,7 @@ def test_another_meetings_participant_is_not_a_row_of_this_one(
     data = edit_data(meeting, us, mexico, [elsewhere], **{"participants-0-role": "host"})
     response = client.post(_edit(meeting), data)
     assert response.status_code == 422
-    assert "This row is not one of this meeting&#x27;s participants." in response.content.decode()
+    assert "This row is not one of this meeting's participants." in html.unescape(response.text)
     # Ticked "remove", it removes nothing: it is no row of this meeting.
     client.post(_edit(meeting), data | {"participants-0-DELETE": "on"})
     elsewhere.refresh_from_db()

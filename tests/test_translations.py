@@ -203,15 +203,17 @@ def test_a_long_lists_count_is_grouped_the_readers_way(client, editor, meeting, 
     from agreements.views.common import CappedPaginator
     from tests.conftest import make_commitment
 
-    for _ in range(3):
+    for _ in range(27):
         make_commitment(meeting)
     client.force_login(editor)
-    # A list larger than the count's cap, without making 10,000 rows: a cap of 2.
+    # A list larger than the count's cap, without making 1,000 rows: a cap of one page (25).
+    # A search, as the plain list's size is read exactly from the tallies.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(CappedPaginator, "CAP", 2)
-        english = client.get("/commitments/", headers={"accept-language": "en"}).text
-        spanish = client.get("/commitments/", headers={"accept-language": "es"}).text
-    assert "More than 2 commitments" in english and "Más de 2 compromisos" in spanish
+        patch.setattr(CappedPaginator, "CAP", 25)
+        search = {"q": "commitment"}
+        english = client.get("/commitments/", search, headers={"accept-language": "en"}).text
+        spanish = client.get("/commitments/", search, headers={"accept-language": "es"}).text
+    assert "More than 25 commitments" in english and "Más de 25 compromisos" in spanish
     with translation.override("es"):  # Spanish groups with a (no-break) space, as the RAE asks
         assert Template("{% load tracker %}{{ n|grouped }}").render(Context({"n": 10000})) == (
             "10\xa0000"

@@ -94,6 +94,24 @@ class CommitmentFilterForm(forms.Form):
         )
         self.fields["body"].label_from_instance = lambda body: f"{body} ({body.meeting.title})"
 
+    def tallied_count(self, tallies) -> int | None:
+        """How many commitments the filters select, read from ``tallies`` (the user's
+        ``CommitmentTally`` rows) when every filter in use is one the tallies count by
+        (status, theme, team, stalled); else None, and the list counts its rows."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if any(data.get(name) for name in ("q", "party", "body", "overdue")):
+            return None
+        tallies = tallies.filter(active=True)
+        if data.get("status") is not None:
+            tallies = tallies.filter(status=data["status"])
+        if data.get("theme"):
+            tallies = tallies.filter(theme=data["theme"])
+        if data.get("team"):
+            tallies = tallies.filter(team=data["team"])
+        if data.get("stalled"):
+            tallies = tallies.filter(is_stalled=True)
+        return tallies.total()
+
     def filter(self, commitments, today):
         """Apply the valid filters and the sort; invalid values are ignored."""
         data = self.cleaned_data if self.is_valid() else {}

@@ -15,6 +15,7 @@ from .base import (
     Archivable,
     ArchivableQuerySet,
     Check,
+    ChoiceLabels,
     Sourced,
     Timestamped,
     Versioned,
@@ -303,7 +304,7 @@ class PartyRole(models.TextChoices):
     IMPLEMENTER = "implementer", _("Implementer")
 
 
-class CommitmentParty(models.Model):
+class CommitmentParty(ChoiceLabels, models.Model):
     """A party's role in one commitment."""
 
     team_lookups = ("commitment__team",)
@@ -337,7 +338,7 @@ class CommitmentParty(models.Model):
         return f"{self.party}: {self.get_role_display()}"
 
 
-class StatusChange(models.Model):
+class StatusChange(ChoiceLabels, models.Model):
     """One change of a commitment's official status: who, when, from what, to what, and why.
 
     Append-only: written by ``actions.change_commitment_status`` and never edited.

@@ -14,6 +14,7 @@ from .base import (
     Archivable,
     ArchivableQuerySet,
     Check,
+    ChoiceLabels,
     Sourced,
     Timestamped,
     Versioned,
@@ -227,7 +228,7 @@ class ParticipantRole(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Participant(models.Model):
+class Participant(ChoiceLabels, models.Model):
     """A person at a meeting, with the office they held and their role there."""
 
     team_lookups = ("meeting__team",)

@@ -7,7 +7,7 @@ from django.db.models import F, Q, Value
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from .base import Check, Versioned, choice_check, track_history
+from .base import Check, ChoiceLabels, Versioned, choice_check, track_history
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -28,7 +28,7 @@ class PartyQuerySet(models.QuerySet):
         )
 
 
-class Party(models.Model):
+class Party(ChoiceLabels, models.Model):
     """A state or an organisation that makes commitments (Popolo: Organization)."""
 
     name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))

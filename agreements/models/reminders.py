@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .base import ChoiceLabels
 from .bodies import Milestone
 from .commitments import Commitment
 from .reviews import ProgressUpdate
@@ -51,7 +52,7 @@ class DigestKind(models.TextChoices):
     DAILY = "daily", _("Daily reminders")
 
 
-class DigestSent(models.Model):
+class DigestSent(ChoiceLabels, models.Model):
     """One digest sent to one user for one day. Claimed (inserted) in the transaction that
     sends it, so the unique constraint lets one sender through: a repeated run, or a second
     worker holding the same task, finds the row and sends nothing; a send that fails rolls its

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import Sourced, active_q, choice_check
+from .base import ChoiceLabels, Sourced, active_q, choice_check
 from .commitments import Commitment, ImplementationStatus
 from .reference import Party
 from .teams import TeamRole, TeamScopedQuerySet, team_ids
@@ -140,7 +140,7 @@ class ProgressUpdate(Sourced):
         return self.proposed_status is not None or self.proposed_stalled is not None
 
 
-class ReviewEvent(models.Model):
+class ReviewEvent(ChoiceLabels, models.Model):
     """One step of a progress update's review. Append-only: written by ``actions``.
 
     The database holds the workflow's shape: an update is submitted once and decided once, and

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import track_history
+from .base import ChoiceLabels, track_history
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -36,7 +36,7 @@ class TeamRole(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
 
 
-class TeamMembership(models.Model):
+class TeamMembership(ChoiceLabels, models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -181,7 +181,7 @@ def links_of(record) -> dict:
     }
 
 
-class Preference(models.Model):
+class Preference(ChoiceLabels, models.Model):
     """What a user chose for themselves: for now the interface language, kept for every device
     they sign in from and for the emails sent to them."""
 

@@ -16,6 +16,7 @@ from .. import actions, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm, RescheduleForm
 from ..models import (
     Commitment,
+    CommitmentTally,
     Follow,
     MilestoneReschedule,
     MilestoneStatus,
@@ -29,7 +30,7 @@ from .common import (
     ARCHIVE,
     Outcome,
     PageAction,
-    capped_page,
+    annotated_page,
     picker_options,
     render_page,
     run_action,
@@ -37,6 +38,7 @@ from .common import (
 )
 
 PAGE_SIZE = 25
+TIMELINE_SHOWN = 50  # a commitment page's newest events; "Show … earlier events" for the rest
 SORTABLE = [
     ("title", gettext_lazy("Commitment")),
     ("meeting", gettext_lazy("Meeting")),
@@ -55,12 +57,12 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     form = CommitmentFilterForm(request.GET or None, user=request.user)
     if options := picker_options(request, form):
         return options
-    commitments = form.filter(
-        Commitment.objects.visible_to(request.user).active().for_list(), today
-    )
+    commitments = form.filter(Commitment.objects.visible_to(request.user).active(), today)
     if request.GET.get("format") == "csv":
-        return exports.csv_response("commitments", exports.COMMITMENTS, commitments)
-    page = capped_page(request, commitments, PAGE_SIZE)
+        return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
+    # The list's size from the stored tallies when its filters allow, else counted (capped).
+    size = form.tallied_count(CommitmentTally.objects.visible_to(request.user))
+    page = annotated_page(request, commitments, lambda rows: rows.for_list(), PAGE_SIZE, size)
     context = {
         "form": form,
         "page": page,
@@ -299,6 +301,9 @@ def _render_detail(
         assessment_form = AssessmentForm(
             commitment=commitment, parties=_parties(commitment), sources=_team_sources(commitment)
         )
+    timeline = _timeline(updates, changes, assessments, milestones)
+    # A long timeline shows its newest events and offers the rest on request.
+    shown = len(timeline) if request.GET.get("timeline") == "all" else TIMELINE_SHOWN
     context = {
         "commitment": commitment,
         "today": today,
@@ -315,7 +320,8 @@ def _render_detail(
         "sources": commitment.sources.all(),
         "claims": commitment.claims.prefetch_related("sources"),
         "milestones": milestones,
-        "timeline": _timeline(updates, changes, assessments, milestones),
+        "timeline": timeline[:shown],
+        "timeline_earlier": len(timeline[shown:]),
         "pending": next((u for u in updates if u.awaits_review and u.proposes_change), None),
         "revised_ids": {u.revises_id for u in updates if u.revises_id},
         "update_form": update_form,

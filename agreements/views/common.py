@@ -204,32 +204,51 @@ def picker_options(request: HttpRequest, *forms_on_page: forms.BaseForm) -> Http
 
 
 class CappedPaginator(Paginator):
-    """Counts at most ``CAP`` rows, so a list's size costs a bounded walk of its index, never a
-    count of the whole table. Past the cap the list says "more than" and pages stop there."""
+    """Counts at most ``CAP`` rows, or as far as the page asked for and the one after it, so a
+    list's size costs a bounded walk of its index, never a count of the whole table. Past
+    the cap the list says "more than" and offers the next page while there is one.
 
-    CAP = 10_000
+    ``count``, when given, is the list's exact size read from stored state (the commitment
+    tallies): nothing is counted then."""
+
+    CAP = 1_000
+
+    def __init__(self, object_list, per_page, *, reach: int = 0, count: int | None = None):
+        super().__init__(object_list, per_page)
+        self.cap = max(self.CAP, reach + per_page)
+        self.known = count
 
     @cached_property
     def counted(self) -> int:
-        # Any CAP + 1 rows count the same as the first CAP + 1: unordered, the database stops
+        if self.known is not None:
+            return self.known
+        # Any cap + 1 rows count the same as the first cap + 1: unordered, the database stops
         # at the first rows it finds instead of sorting every match (7× faster for a filtered
         # list at 1,000,000 commitments).
         rows = self.object_list
         if hasattr(rows, "order_by"):
             rows = rows.order_by()
-        return rows[: self.CAP + 1].count()
+        return rows[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:
-        return min(self.counted, self.CAP)
+        return self.counted if self.known is not None else min(self.counted, self.cap)
 
     @property
     def capped(self) -> bool:
-        return self.counted > self.CAP
+        return self.known is None and self.counted > self.cap
 
 
-def capped_page(request: HttpRequest, queryset: QuerySet, per_page: int = 25) -> Page:
-    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
+def capped_page(
+    request: HttpRequest, queryset: QuerySet, per_page: int = 25, count: int | None = None
+) -> Page:
+    number = request.GET.get("page")
+    try:
+        reach = max(int(number), 1) * per_page
+    except (TypeError, ValueError):
+        reach = 0
+    paginator = CappedPaginator(queryset, per_page, reach=reach, count=count)
+    return paginator.get_page(number)
 
 
 def annotated_page(
@@ -237,10 +256,12 @@ def annotated_page(
     queryset: QuerySet,
     annotate: Callable[[QuerySet], QuerySet],
     per_page: int = 25,
+    count: int | None = None,
 ) -> Page:
     """Paginate on the ordered ids, then fetch and ``annotate`` only the rows shown: per-row
-    figures (counts, indexes) then cost one page, not the whole table."""
-    page = capped_page(request, queryset.values_list("pk", flat=True), per_page)
+    figures (counts, indexes) and joins then cost one page, not every row skipped on the way
+    to a deep page (page 400 of the commitments at 100,000: 44 → 19 ms)."""
+    page = capped_page(request, queryset.values_list("pk", flat=True), per_page, count)
     ids = list(page.object_list)
     rows = {row.pk: row for row in annotate(queryset.model.objects.filter(pk__in=ids))}
     page.object_list = [rows[pk] for pk in ids]

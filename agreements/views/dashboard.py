@@ -56,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stalled": tally.counting().total(is_stalled=True),
         "cancelled": tally.total(active=True, cancelled=True),
         # Counted up to a cap, so the count walks at most that many index entries.
-        "overdue": commitments.overdue(today)[: OVERDUE_CAP + 1].count(),
+        "overdue": commitments.overdue(today).order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_theme": tally.index_by_theme(),
         "by_party": ComplianceTally.objects.visible_to(user).compacted().by_party(),

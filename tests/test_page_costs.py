@@ -1,0 +1,162 @@
+"""What keeps the pages cheap as the records grow (issue #8), checked for what a user sees: a
+list's size read from the stored tallies agrees with its rows; a list larger than its count's
+cap still pages on; a long timeline shows its newest events and the rest on request; choice
+labels are read once per field yet still in the reader's language; forms render through
+Django's Jinja2 templates, and the admin's own widgets still render."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from agreements.models import Commitment, CommitmentParty, ImplementationStatus, StatusChange
+from agreements.views.common import CappedPaginator
+from tests.conftest import HTMX, make_commitment, make_meeting, make_status_change
+
+LIST = "/commitments/"
+
+
+def counts(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def shown_size(response) -> int:
+    return response.context["page"].paginator.count
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"status": "2"},
+        {"status": "0"},
+        {"theme": "migration"},
+        {"theme": "drugs", "status": "1"},
+        {"stalled": "on"},
+        {"sort": "-status"},
+    ],
+)
+def test_a_lists_size_from_the_tallies_is_the_number_of_its_rows(
+    client, editor, team, other_team, meeting, filters
+):
+    """Filters the tallies count by (status, theme, team, stalled) are answered from them,
+    with no COUNT over the commitments, and the figure is the rows' own."""
+    themes = itertools.cycle(["drugs", "migration", "security"])
+    for i in range(12):
+        make_commitment(meeting, theme=next(themes), status=i % 4, is_stalled=i % 5 == 0)
+    archived = make_commitment(meeting, status=2)
+    archived.archived_at = archived.created_at
+    archived.save()
+    make_commitment(make_meeting(other_team), status=2)  # not the editor's
+    gone = make_meeting(team)  # a whole meeting archived takes its commitments with it
+    make_commitment(gone, status=2)
+    gone.archived_at = gone.created_at
+    gone.save()
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, filters)
+    assert not counts(queries)
+    rows = response.context["form"].filter(
+        Commitment.objects.visible_to(editor).active(), response.context["today"]
+    )
+    assert shown_size(response) == rows.count() > 0
+
+
+def test_filters_the_tallies_do_not_count_by_are_counted(client, editor, meeting, mexico):
+    tagged = make_commitment(meeting)
+    CommitmentParty.objects.create(commitment=tagged, party=mexico, role="committed")
+    make_commitment(meeting)
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"party": mexico.pk})
+    assert counts(queries) and shown_size(response) == 1
+
+
+def test_a_list_past_its_counts_cap_still_pages_on(client, editor, meeting, monkeypatch):
+    """Counting stops at a cap (here 30 rows for pages of 25); a reader who walks on is
+    offered each next page while there is one, and the page says no false total."""
+    monkeypatch.setattr(CappedPaginator, "CAP", 30)
+    for i in range(80):
+        make_commitment(meeting, title=f"Commitment {i:02d}")
+    client.force_login(editor)
+    searched = {"q": "Commitment"}  # a search: counted, not read from the tallies
+    first = client.get(LIST, searched, **HTMX)
+    assert first.context["page"].paginator.capped
+    assert "More than 30 commitments, page 1" in first.text and "page 1 of" not in first.text
+    second = client.get(LIST, {**searched, "page": 2}, **HTMX)
+    assert "page=3" in second.text  # the count reached past page 2: a next page is offered
+    last = client.get(LIST, {**searched, "page": 4}, **HTMX)
+    assert len(last.context["page"].object_list) == 5 and "page=5" not in last.text
+    assert "80 commitments" in last.text  # the whole list was counted on the way there
+
+
+def test_a_long_timeline_shows_its_newest_events_and_the_rest_on_request(client, editor, meeting):
+    from agreements.views.commitments import TIMELINE_SHOWN
+
+    commitment = make_commitment(meeting)
+    for i in range(TIMELINE_SHOWN + 7):
+        make_status_change(commitment, reason=f"Change number {i}")
+    client.force_login(editor)
+    html = client.get(commitment.get_absolute_url()).text
+    assert f"Change number {TIMELINE_SHOWN + 6}" in html  # the newest
+    assert "Change number 6<" not in html and "Change number 0<" not in html
+    assert "Show 7 earlier events" in html
+    everything = client.get(commitment.get_absolute_url(), {"timeline": "all"}).text
+    assert "Change number 0<" in everything and "earlier event" not in everything
+    with translation.override("es"):
+        spanish = client.get(commitment.get_absolute_url(), headers={"accept-language": "es"})
+    assert "Mostrar 7 eventos anteriores" in spanish.text
+
+
+def test_choice_labels_are_read_in_the_readers_language(meeting):
+    commitment = make_commitment(meeting, status=ImplementationStatus.INTERMEDIATE)
+    change = make_status_change(commitment, from_status=0, to_status=2)
+    with translation.override("en-gb"):
+        english = commitment.get_status_display()
+        assert english == str(ImplementationStatus.INTERMEDIATE.label)
+    with translation.override("es"):
+        spanish = commitment.get_status_display()
+        assert spanish == str(ImplementationStatus.INTERMEDIATE.label) != english
+        assert change.get_to_status_display() == spanish
+    odd = StatusChange(from_status=9, to_status=2)  # a value outside the choices shows itself
+    assert odd.get_from_status_display() == 9
+
+
+def test_every_model_with_choices_reads_its_labels_once():
+    from django.apps import apps
+
+    from agreements.models.base import ChoiceLabels
+
+    models = [
+        model
+        for model in apps.get_app_config("agreements").get_models()
+        if any(field.choices for field in model._meta.concrete_fields)
+        and not model.__name__.startswith("Historical")
+    ]
+    assert models and [m.__name__ for m in models if not issubclass(m, ChoiceLabels)] == []
+
+
+def test_forms_render_through_jinja2_and_the_admins_widgets_still_render(
+    client, admin_client, editor, meeting
+):
+    from django.forms.renderers import get_default_renderer
+
+    from agreements.forms.renderer import FormRenderer
+
+    renderer = get_default_renderer()
+    assert isinstance(renderer, FormRenderer)
+    assert "jinja2" in type(renderer.get_template("django/forms/field.html")).__module__
+    client.force_login(editor)
+    html = client.get(LIST).text
+    assert re.search(r'<label for="id_q">\s*Search:?\s*</label>', html)
+    assert '<input type="text" name="q" maxlength="200" id="id_q">' in html
+    commitment = make_commitment(meeting)
+    page = admin_client.get(reverse("admin:agreements_commitment_change", args=[commitment.pk]))
+    assert page.status_code == 200
+    assert "related-widget-wrapper" in page.text  # an admin-only widget template
