@@ -39,7 +39,31 @@ def test_claims_page_lists_unconfirmed_and_disputed_only(client, reviewer, claim
     assert claim.text in page
     assert "Seizures doubled" in page
     assert "The meeting took place" not in page
-    assert "New state" not in page  # reviewers change nothing here
+    assert "Update verification" not in page and "?verify=" not in page  # reviewers change nothing
+
+
+def test_a_rows_form_is_fetched_when_its_editor_opens_it(client, editor, claim):
+    client.force_login(editor)
+    page = client.get(URL).content.decode()
+    assert f'hx-get="{URL}?verify={claim.pk}" hx-trigger="toggle once"' in page
+    assert "New state" not in page  # a page of claims draws no form
+    fragment = client.get(URL, {"verify": claim.pk}, **HTMX)
+    text = fragment.content.decode()
+    assert fragment.status_code == 200 and text.lstrip().startswith("<form")
+    assert f'name="claim" value="{claim.pk}"' in text
+    assert f'name="version" value="{claim.version}"' in text
+    assert 'value="unconfirmed" selected' in text
+    # Without JavaScript: the page with that claim and its form open.
+    html = client.get(URL, {"verify": claim.pk}).content.decode()
+    assert "<html" in html and '<details class="row-form" open>' in html and "New state" in html
+
+
+def test_only_editors_open_a_rows_form(client, reviewer, outsider, claim):
+    client.force_login(reviewer)
+    assert client.get(URL, {"verify": claim.pk}, **HTMX).status_code == 403
+    client.force_login(outsider)
+    assert client.get(URL, {"verify": claim.pk}, **HTMX).status_code == 404
+    assert client.get(URL, {"verify": "x"}, **HTMX).status_code == 404
 
 
 def test_editor_verifies_a_claim_with_a_source_in_place(client, editor, claim, team):

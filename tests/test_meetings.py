@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from agreements import actions
 from agreements.models import (
     BodyMembership,
     Claim,
@@ -389,11 +390,43 @@ def test_reviewer_sees_the_page_without_any_form(client, reviewer, meeting, comm
         assert title not in html
 
 
-def test_editor_sees_every_add_form(client, editor, meeting, commitment):
+ADD_KINDS = ("link", "milestone", "body", "event", "statement", "claim", "source")
+
+
+def test_editor_is_offered_every_add_form_fetched_when_opened(client, editor, meeting, commitment):
     client.force_login(editor)
     html = client.get(detail_url(meeting)).content.decode()
-    for kind in ("milestone", "statement", "claim", "source"):
-        assert f'name="action" value="add_{kind}"' in html
+    for kind in ADD_KINDS:
+        # Offered closed, with no form drawn: the form is fetched when its editor opens it.
+        assert f'hx-get="{detail_url(meeting)}?add={kind}" hx-trigger="toggle once"' in html
+        assert f'name="action" value="add_{kind}"' not in html
+        fragment = client.get(detail_url(meeting), {"add": kind}, **HTMX)
+        assert fragment.status_code == 200
+        text = fragment.content.decode()
+        assert "<html" not in text and "<details" not in text
+        assert text.lstrip().startswith("<form") and f'value="add_{kind}"' in text
+
+
+def test_without_javascript_an_add_form_opens_on_the_page(client, editor, meeting, commitment):
+    client.force_login(editor)
+    response = client.get(detail_url(meeting), {"add": "statement"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" in html
+    assert '<details id="add-form-statement" class="card add-form" open>' in html
+    assert 'value="add_statement"' in html and 'value="add_claim"' not in html
+
+
+def test_add_forms_open_only_for_editors(client, reviewer, editor, meeting, admin_user):
+    client.force_login(reviewer)
+    for kind in ADD_KINDS:
+        html = client.get(detail_url(meeting), {"add": kind}, **HTMX).content.decode()
+        assert f'value="add_{kind}"' not in html
+    client.force_login(editor)
+    html = client.get(detail_url(meeting), {"add": "nonsense"}, **HTMX).content.decode()
+    assert "<html" in html and 'value="add_' not in html  # an unknown kind: the page, closed
+    actions.archive_record(record=meeting, by=admin_user, reason="Duplicate")
+    html = client.get(detail_url(meeting), {"add": "claim"}, **HTMX).content.decode()
+    assert 'value="add_claim"' not in html  # an archived meeting is read-only
 
 
 @pytest.mark.parametrize(
@@ -438,7 +471,7 @@ def test_invalid_add_without_javascript_answers_422_with_the_whole_page(client, 
     assert "<html" in html
     assert "A statement is attributed to a speaker or a party." in html
     assert "Words without a speaker" in html
-    assert '<details class="card add-form" open>' in html  # the failed form stays open
+    assert '<details id="add-form-statement" class="card add-form" open>' in html  # stays open
 
 
 def test_unknown_form_is_a_bad_request(client, editor, meeting):
@@ -617,7 +650,7 @@ def test_staff_record_the_implementation_group_from_the_meeting_page(
     client, editor, meeting, commitment
 ):
     client.force_login(editor)
-    page = client.get(detail_url(meeting)).content.decode()
+    page = client.get(detail_url(meeting), {"add": "body"}, **HTMX).content.decode()
     assert 'name="body-name"' in page
     assert "Version:" not in page  # the version a form was opened at travels hidden, unlabelled
     data = {

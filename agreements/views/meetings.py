@@ -416,7 +416,28 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         forms = [*_add_forms(meeting).values(), _event_form(meeting, event_pk)]
         if options := picker_options(request, *filter(None, forms)):
             return options
+    if request.GET.get("add") in ADDITIONS and can_edit(request.user, meeting):
+        return _open_add_form(request, meeting, request.GET["add"])
     return _render_detail(request, meeting)
+
+
+def _open_add_form(request: HttpRequest, meeting: Meeting, kind: str) -> HttpResponse:
+    """An add form, opened by its editor: the form alone for htmx (the page renders its add
+    forms closed and empty, 41 fields it would otherwise draw on every view), else the page
+    with that form open."""
+    form = _add_form(meeting, kind)
+    if wants_fragment(request):
+        context = {
+            "form": form,
+            "kind": kind,
+            "action": f"add_{kind}",
+            "title": ADD_TITLES[kind],
+            "target": ADDITIONS[kind],
+        }
+        return render_page(
+            request, "agreements/includes/add_form.html", context, partial="add-form"
+        )
+    return _render_detail(request, meeting, opened={kind: form})
 
 
 def can_edit(user, meeting: Meeting) -> bool:
@@ -431,6 +452,15 @@ ADDED = {  # what the page says once a record of each kind is added
     "statement": gettext_lazy("Statement added."),
     "claim": gettext_lazy("Claim added."),
     "source": gettext_lazy("Source added."),
+}
+ADD_TITLES = {  # each add form's summary and button
+    "link": gettext_lazy("Link a related meeting"),
+    "milestone": gettext_lazy("Add a milestone"),
+    "body": gettext_lazy("Record a body"),
+    "event": gettext_lazy("Add a context event"),
+    "statement": gettext_lazy("Add a statement"),
+    "claim": gettext_lazy("Add a claim"),
+    "source": gettext_lazy("Add a source"),
 }
 ADDITIONS = {  # what editors add on the page, and the section that shows it
     "link": "related",
@@ -447,7 +477,7 @@ def _add(kind: str) -> Callable[[HttpRequest, Meeting], Outcome]:
     """The action adding one ``kind`` of record from its form on the meeting's page."""
 
     def handler(request: HttpRequest, meeting: Meeting) -> Outcome:
-        form = _add_forms(meeting, data={kind: request.POST})[kind]
+        form = _add_form(meeting, kind, request.POST)
         if not form.is_valid():
             return Outcome(forms={kind: form})
         try:
@@ -548,23 +578,33 @@ def _sources(meeting: Meeting):
     return Source.objects.filter(team_id=meeting.team_id).order_by("title", "pk")
 
 
-def _add_forms(meeting: Meeting, data: dict | None = None) -> dict:
-    data = data or {}
+def _add_form(meeting: Meeting, kind: str, data=None):
+    """The form adding one ``kind`` of record to the meeting (``ADDITIONS``)."""
     commitments = Commitment.objects.filter(meeting=meeting)
-    sources = _sources(meeting)
-    return {
-        "link": MeetingLinkForm(data.get("link"), meeting=meeting),
-        "body": BodyForm(data.get("body"), meeting=meeting),
-        "event": ContextEventForm(data.get("event"), meeting=meeting, sources=sources),
-        "milestone": MilestoneForm(data.get("milestone"), meeting=meeting, commitments=commitments),
-        "statement": StatementForm(
-            data.get("statement"), meeting=meeting, sources=sources, commitments=commitments
-        ),
-        "claim": MeetingClaimForm(
-            data.get("claim"), meeting=meeting, commitments=commitments, sources=sources
-        ),
-        "source": SourceForm(data.get("source"), team=meeting.team),
-    }
+    match kind:
+        case "link":
+            return MeetingLinkForm(data, meeting=meeting)
+        case "body":
+            return BodyForm(data, meeting=meeting)
+        case "event":
+            return ContextEventForm(data, meeting=meeting, sources=_sources(meeting))
+        case "milestone":
+            return MilestoneForm(data, meeting=meeting, commitments=commitments)
+        case "statement":
+            return StatementForm(
+                data, meeting=meeting, sources=_sources(meeting), commitments=commitments
+            )
+        case "claim":
+            return MeetingClaimForm(
+                data, meeting=meeting, commitments=commitments, sources=_sources(meeting)
+            )
+        case "source":
+            return SourceForm(data, team=meeting.team)
+    raise ValueError(kind)
+
+
+def _add_forms(meeting: Meeting) -> dict:
+    return {kind: _add_form(meeting, kind) for kind in ADDITIONS}
 
 
 def _render_detail(
@@ -573,8 +613,12 @@ def _render_detail(
     *,
     partial: str | None = None,
     outcome: Outcome | None = None,
+    opened: dict | None = None,
 ) -> HttpResponse:
+    """The page. The add forms drawn open are the refused ones (``outcome.forms``) or the one
+    its editor ``opened`` without JavaScript; the others are fetched when opened."""
     outcome = outcome or Outcome()
+    opened = (opened or {}) | outcome.forms
     editable = can_edit(request.user, meeting)
     commitments = (
         Commitment.objects.filter(meeting=meeting)
@@ -621,13 +665,18 @@ def _render_detail(
         if editable
         else None,
         "sources": meeting.sources.all(),
-        "forms": (_add_forms(meeting) | outcome.forms) if editable else {},
+        "forms": opened if editable else {},
+        "add_titles": ADD_TITLES,
         # The add form whose input was refused stays open, with the user's input in it.
-        "open_form": next(iter(outcome.forms), ""),
+        "open_form": next(iter(opened), ""),
         "outcome": outcome,
     }
     return render_page(
-        request, "agreements/meeting_detail.html", context, partial=partial, status=outcome.status
+        request,
+        "agreements/meeting_detail.html",
+        context,
+        partial=partial,
+        status=outcome.status,
     )
 
 

@@ -83,6 +83,16 @@ def htmx_settled(page) -> None:
     expect(busy).to_have_count(0)
 
 
+def open_every_disclosure(page) -> None:
+    """Open every ``<details>`` on the page and wait for the forms fetched on opening."""
+    from playwright.sync_api import expect
+
+    for summary in page.locator("details > summary").all():
+        summary.click()
+    expect(page.locator("details[open] .form-slot:not(:has(form))")).to_have_count(0)
+    htmx_settled(page)
+
+
 def axe_violations(page) -> str:
     """Run axe-core (WCAG 2.1 A and AA rules) on the page; return a report of violations, or ''."""
     from axe_playwright_python.sync_playwright import Axe

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from agreements.actions import submit_update
 from agreements.models import Commitment, ImplementationBody, Meeting, Party
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, open_every_disclosure, sign_in
 
 User = get_user_model()
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,9 +49,7 @@ def test_every_page_has_no_accessibility_violations(page):
     sign_in(page, "staff", "demo")
     for path in every_page():
         page.goto(path)
-        # Open every disclosure so the forms inside are checked too.
-        for summary in page.locator("details > summary").all():
-            summary.click()
+        open_every_disclosure(page)  # so the forms inside are checked too
         assert axe_violations(page) == "", path
 
 
@@ -77,6 +75,5 @@ def test_review_queue_with_an_update_has_no_violations(page):
     sign_in(page, "reviewer", "demo")
     for path in ("/reviews/", f"/commitments/{commitment.pk}/"):
         page.goto(path)
-        for summary in page.locator("details > summary").all():
-            summary.click()
+        open_every_disclosure(page)
         assert axe_violations(page) == "", path

@@ -15,7 +15,7 @@ from agreements.models import (
     Person,
     Statement,
 )
-from tests.browser.conftest import axe_violations, htmx_settled, sign_in
+from tests.browser.conftest import axe_violations, htmx_settled, open_every_disclosure, sign_in
 from tests.conftest import (
     PASSWORD,
     make_body,
@@ -164,11 +164,6 @@ def meeting_with_every_kind_of_child(team, us, mexico) -> Meeting:
     return meeting
 
 
-def open_every_disclosure(page) -> None:
-    for summary in page.locator("details > summary").all():
-        summary.click()
-
-
 def test_meeting_pages_have_no_accessibility_violations(page, editor, team, us, mexico):
     meeting = meeting_with_every_kind_of_child(team, us, mexico)
     sign_in(page, "editor", PASSWORD)
@@ -215,4 +210,28 @@ def test_adding_a_claim_swaps_its_section_in_place(page, editor, team, us, mexic
     expect(
         page.locator("#claims li", has_text="The schedule has not been published")
     ).to_be_visible()
+    assert page.evaluate("window.__marker") == 1  # no full page load
+
+
+def test_a_claim_is_verified_from_the_claims_page_in_place(page, editor, team, us, mexico):
+    meeting = meeting_with_every_kind_of_child(team, us, mexico)
+    claim = Claim.objects.create(text="A second round is planned for October", meeting=meeting)
+    sign_in(page, "editor", PASSWORD)
+    page.goto("/claims/")
+    page.evaluate("window.__marker = 1")
+    row = page.locator(f"#claim-{claim.pk}")
+    # The row's form is fetched when opened; focus stays on what was pressed.
+    row.get_by_text("Update verification").click()
+    row.get_by_label("New state").select_option("verified")
+    htmx_settled(page)
+    row.get_by_role("button", name="Update").click()
+    expect(row.get_by_text("needs at least one source")).to_be_visible()
+    htmx_settled(page)
+    row.get_by_label("Source: type to find").fill("wire")
+    source = row.locator("select[name=source]")
+    expect(source.locator("option", has_text="Wire report")).to_have_count(1)
+    source.select_option(label="Wire report (Wire)")
+    row.get_by_role("button", name="Update").click()
+    expect(page.get_by_text("Claim marked verified.")).to_be_visible()
+    assert Claim.objects.get(pk=claim.pk).verification == "verified"
     assert page.evaluate("window.__marker") == 1  # no full page load
