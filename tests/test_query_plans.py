@@ -91,3 +91,11 @@ def test_a_query_no_index_serves_is_reported(db):
     """The check itself: a search inside the text of every commitment cannot use an index."""
     sql = "SELECT id FROM agreements_commitment WHERE text LIKE '%fentanyl%'"
     assert sequential_scans(sql) == ["agreements_commitment"]
+
+
+def test_web_connections_start_no_parallel_workers(db):
+    """A page's queries read a few index entries: parallel workers would cost more to start
+    than they save, and take the cores the other web workers need (settings.DATABASES)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
