@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -169,6 +170,16 @@ def themes(request):
     if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("_django_db_helper")
         Theme.seed()
+
+
+@pytest.fixture(autouse=True)
+def no_cached_drawing_outlives_its_test(request):
+    """The shared cache's table is no model's: the flush after a test whose writes committed
+    (browser tests) leaves its rows, which the next test could be served."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

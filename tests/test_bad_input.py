@@ -60,6 +60,16 @@ def test_a_huge_id_in_a_list_filter_is_ignored(client, editor, param):
     assert client.get(reverse("agreements:commitment_list"), {param: HUGE_ID}).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/commitments/?q=border", "/meetings/", "/bodies/", "/claims/"])
+@pytest.mark.parametrize("page", ["99999999999999999999", str(2**63 - 1)])
+def test_a_page_number_past_any_end_shows_the_last_page(client, editor, records, path, page):
+    """A 20-digit page number once overflowed SQLite's LIMIT (a server error on the lists)."""
+    client.force_login(editor)
+    response = client.get(path, {"page": page})
+    assert response.status_code == 200
+    assert response.context["page"].number == response.context["page"].paginator.num_pages
+
+
 def test_a_huge_id_in_the_admin_is_a_form_error(admin_client, meeting):
     url = reverse("admin:agreements_meeting_change", args=[meeting.pk])
     response = admin_client.post(url, {"parties": [HUGE_ID], "team": HUGE_ID})
@@ -106,3 +116,16 @@ def test_a_text_beyond_50000_characters_is_refused_next_to_the_field(client, edi
     )
     assert response.status_code == 422
     assert "at most 50000 characters" in response.content.decode()
+
+
+def test_an_archive_reason_with_a_nul_character_is_refused_not_a_server_error(
+    client, editor, meeting
+):
+    """PostgreSQL keeps no NUL in a text: the history's reason once raised a server error."""
+    client.force_login(editor)
+    url = reverse("agreements:meeting_detail", args=[meeting.pk])
+    response = client.post(url, {"action": "archive", "reason": "Duplicate\x00"})
+    assert response.status_code == 409
+    assert "Null characters are not allowed." in response.content.decode()
+    meeting.refresh_from_db()
+    assert not meeting.is_archived

@@ -100,6 +100,7 @@ from .reviews import (
     ReviewEvent,
     ReviewState,
 )
+from .revision import Revision
 from .tallies import (
     CommitmentTally,
     CommitmentTallyQuerySet,

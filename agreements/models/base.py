@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -261,6 +261,10 @@ class Archivable(models.Model):
             raise ValidationError(
                 {"reason": gettext("Say why: it is kept in the record's history.")}
             )
+        try:  # no database keeps a NUL character in a text (PostgreSQL refuses it)
+            ProhibitNullCharactersValidator()(reason)
+        except ValidationError as error:
+            raise ValidationError({"reason": error.messages}) from None
         self.archived_at, self.archived_by = at, archived_by
         self._change_reason = reason.strip()
         self._history_user = by or archived_by

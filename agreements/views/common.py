@@ -250,6 +250,9 @@ class CappedPaginator(Paginator):
         return self.known is None and self.counted > self.cap
 
 
+MAX_PAGE = 1_000_000
+
+
 def capped_page(
     request: HttpRequest,
     queryset: QuerySet,
@@ -260,7 +263,9 @@ def capped_page(
 ) -> Page:
     number = request.GET.get("page")
     try:
-        reach = max(int(number), 1) * per_page
+        # Past the end of any list, and a LIMIT every database takes (a page number of 20
+        # digits overflowed SQLite's integers).
+        reach = min(max(int(number), 1), MAX_PAGE) * per_page
     except (TypeError, ValueError):
         reach = 0
     paginator = CappedPaginator(queryset, per_page, reach=reach, count=count, in_order=in_order)

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from ..models import (
@@ -16,7 +20,10 @@ from ..models import (
     Meeting,
     Milestone,
     ProgressUpdate,
+    Revision,
     StatusChange,
+    TeamRole,
+    team_ids,
 )
 
 STALE_AFTER_DAYS = 90
@@ -27,26 +34,56 @@ OVERDUE_CAP = 999
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The implementation index overall and by theme, party and body; what needs attention."""
+    """The implementation index overall and by theme, party and body; what needs attention.
+
+    The figures and lists of the user's teams are drawn once per revision of the records (a
+    number that grows after every committed change, ``Revision``), language and day, and kept
+    in the shared cache for every worker and every user who sees the same teams: a view then
+    costs a few indexed reads. What depends on the reader (the updates waiting for their
+    review, never their own) is read on each view."""
     user = request.user
     today = timezone.localdate()
+    reviews = user.is_superuser or bool(team_ids(user, role=TeamRole.REVIEWER))
+    context = {
+        "today": today,
+        "figures": _figures(user, today),
+        "reviews": reviews,
+        "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
+        .awaiting_review()
+        .select_related("commitment", "author")
+        .order_by("created_at", "pk")[:LIST_LIMIT]
+        if reviews
+        else [],
+    }
+    return render(request, "agreements/dashboard.html", context)
+
+
+def _figures(user, today: datetime.date) -> str:
+    teams = "all" if user.is_superuser else ",".join(map(str, sorted(team_ids(user))))
+    key = f"dashboard:{Revision.current()}:{get_language()}:{today.isoformat()}:{teams}"
+    html = cache.get(key)
+    if html is None:
+        # Drawn without the request: nothing of the reader's can reach the shared copy.
+        html = render_to_string("agreements/dashboard.html#figures", _figures_context(user, today))
+        cache.set(key, html, Revision.CACHE_SECONDS)
+    return mark_safe(html)  # drawn by the template engine, escaped there
+
+
+def _figures_context(user, today: datetime.date) -> dict:
     commitments = Commitment.objects.visible_to(user)
     milestones = Milestone.objects.visible_to(user).for_list()
-    stale_since = timezone.now() - datetime.timedelta(days=STALE_AFTER_DAYS)
+    # Whole days, so that the list is the same all day long (and so is its cached copy).
+    stale_since = timezone.make_aware(
+        datetime.datetime.combine(
+            today - datetime.timedelta(days=STALE_AFTER_DAYS), datetime.time()
+        )
+    )
 
     # Figures over all of the user's commitments come from the tally the database keeps on
     # every write (``CommitmentTally``): a few hundred rows per team, whatever the data.
     tally = CommitmentTally.objects.visible_to(user).compacted()
     status_counts = tally.status_counts()
-
-    awaiting_review = (
-        ProgressUpdate.objects.reviewable_by(user)
-        .awaiting_review()
-        .select_related("commitment", "author")
-        .order_by("created_at", "pk")
-    )
-    context = {
-        "today": today,
+    return {
         "index": tally.implementation_index(),
         "counting": sum(status_counts.values()),
         "status_rows": [
@@ -70,7 +107,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
-        "awaiting_review": awaiting_review[:LIST_LIMIT],
         "recent_meetings": Meeting.objects.visible_to(user).active().for_list()[:5],
         "recent_updates": ProgressUpdate.objects.visible_to(user)
         .filter(commitment__in=commitments.active())
@@ -80,7 +116,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("commitment", "changed_by")
         .order_by("-changed_at", "-pk")[:LIST_LIMIT],
     }
-    return render(request, "agreements/dashboard.html", context)
 
 
 def _recent_bodies(user, today: datetime.date) -> list[dict]:
