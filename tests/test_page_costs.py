@@ -6,16 +6,25 @@ Django's Jinja2 templates, and the admin's own widgets still render."""
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import re
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from agreements.models import Commitment, CommitmentParty, ImplementationStatus, StatusChange
+from agreements.actions import return_update, submit_update
+from agreements.models import (
+    Commitment,
+    CommitmentParty,
+    ImplementationStatus,
+    ProgressUpdate,
+    StatusChange,
+)
 from agreements.views.common import CappedPaginator
 from tests.conftest import HTMX, make_commitment, make_meeting, make_status_change
 
@@ -112,6 +121,35 @@ def test_a_long_timeline_shows_its_newest_events_and_the_rest_on_request(client,
     with translation.override("es"):
         spanish = client.get(commitment.get_absolute_url(), headers={"accept-language": "es"})
     assert "Mostrar 7 eventos anteriores" in spanish.text
+
+
+def test_the_newest_events_are_read_whatever_the_kind_and_age_of_their_record(
+    client, editor, reviewer, meeting, queries
+):
+    """Each kind is read newest first up to the page's length: an old update returned today
+    is among the newest events, and the page's queries do not grow with the history."""
+    from agreements.views.commitments import TIMELINE_SHOWN
+
+    commitment = make_commitment(meeting)
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    with mock.patch("django.utils.timezone.now", return_value=long_ago):  # append-only rows
+        oldest = submit_update(commitment=commitment, author=editor, narrative="The first report")
+    for i in range(TIMELINE_SHOWN):
+        submit_update(commitment=commitment, author=editor, narrative=f"Report {i}")
+    assert ProgressUpdate.objects.get(pk=oldest.pk).created_at == long_ago
+    return_update(update=oldest, by=reviewer, comment="Cite the seizure figures")
+    client.force_login(editor)
+    html = client.get(commitment.get_absolute_url()).text
+    assert "Cite the seizure figures" in html  # the return, made today, of the oldest update
+    assert "The first report" not in html  # the update itself is older than the newest 50
+    # 51 updates, 1 return: 52 events, 50 shown.
+    assert "Show 2 earlier events" in html
+    everything = client.get(commitment.get_absolute_url(), {"timeline": "all"}).text
+    assert "The first report" in everything and "earlier event" not in everything
+    count = queries.of(client, commitment.get_absolute_url())
+    for i in range(20):
+        make_status_change(commitment, reason=f"Change {i}")
+    assert queries.of(client, commitment.get_absolute_url()) == count
 
 
 def test_choice_labels_are_read_in_the_readers_language(meeting):
