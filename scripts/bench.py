@@ -270,6 +270,12 @@ def main() -> int:
     )
     gunicorn = None
     try:
+        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+    except OSError:
+        pass  # nothing answers there: the port is free for this run's server
+    else:
+        raise SystemExit(f"Port {PORT} already answers (another benchmark still running?)")
+    try:
         prepare(server, env)
         run(PY, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
         cookie, commitment, meeting = run(
@@ -291,6 +297,8 @@ def main() -> int:
             },
         )
         for _ in range(50):
+            if gunicorn.poll() is not None:  # it could not start (the port taken by another run?)
+                raise SystemExit(f"gunicorn stopped at start, exit code {gunicorn.returncode}")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
                 break
