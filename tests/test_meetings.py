@@ -87,6 +87,17 @@ def test_list_filters(client, editor, meetings, params, expected):
     assert listed(client.get(LIST, params)) == expected
 
 
+def test_the_year_filter_offers_the_years_from_the_first_meeting_to_the_last(
+    client, editor, team, other_team
+):
+    make_meeting(team, start_date=datetime.date(2021, 3, 1))
+    make_meeting(team, start_date=datetime.date(2024, 6, 1))
+    make_meeting(other_team, start_date=datetime.date(1999, 1, 1))  # not the user's
+    client.force_login(editor)
+    choices = client.get(LIST).context["form"].fields["year"].choices
+    assert [year for year, _label in choices] == ["", 2024, 2023, 2022, 2021]
+
+
 def test_list_filters_by_party_and_team(client, editor, meetings, mexico, team):
     client.force_login(editor)
     assert listed(client.get(LIST, {"party": mexico.pk})) == ["Security meeting"]
