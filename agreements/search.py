@@ -31,6 +31,11 @@ SEARCHED = {
     m.Claim: (("text", "note"), "english"),
 }
 PER_KIND = 10
+# On PostgreSQL the best matches are looked for first among the newest this many records of a
+# kind (by id): ranking visits every match's row, so words that most records hold would cost
+# every record (35,000 matches at 1,000,000 commitments, 200 ms); the window costs the same
+# whatever the size. Widened tenfold, then to every record, while it holds fewer than PER_KIND.
+RECENT = 20_000
 START, STOP = "<mark>", "</mark>"
 
 
@@ -79,6 +84,7 @@ class Hit:
 class Section:
     label: str
     hits: list[Hit]
+    recent_only: bool = False  # the best among the newest RECENT records, not among all
 
 
 def search(user, words: str) -> list[Section]:
@@ -95,13 +101,27 @@ def search(user, words: str) -> list[Section]:
     sections = []
     for label, model, shown, title, page in kinds:
         rows = matching(model.objects.visible_to(user).filter(m.active_q(model)), words)
-        rows = _ranked(rows, model, words, shown)[:PER_KIND]
+        rows, recent_only = _best(rows, model, words, shown)
         hits = [
             Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
             for row in rows
         ]
-        sections.append(Section(label, hits))
+        sections.append(Section(label, hits, recent_only))
     return sections
+
+
+def _best(rows: models.QuerySet, model, words: str, shown: str) -> tuple[list, bool]:
+    """The PER_KIND best matches, and whether they were found among the newest records only:
+    the newest RECENT, then ten times as many, then all (see ``RECENT``)."""
+    if connection.vendor == "postgresql":
+        newest = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        window = RECENT
+        while newest > window:
+            recent = _ranked(rows.filter(pk__gt=newest - window), model, words, shown)
+            if len(found := list(recent[:PER_KIND])) == PER_KIND:
+                return found, True
+            window *= 10
+    return list(_ranked(rows, model, words, shown)[:PER_KIND]), False
 
 
 def _ranked(rows: models.QuerySet, model, words: str, shown: str) -> models.QuerySet:

@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.db import connection
 
-from agreements import actions
+from agreements import actions, search
 from agreements.models import Claim, Commitment, Statement
 from agreements.search import SEARCHED
 from tests.conftest import make_commitment, make_meeting
@@ -72,6 +72,34 @@ def test_postgresql_finds_words_by_their_stem_and_ranks(client, editor, meeting)
     found = results(client, "seized")["Commitments"]  # seize, seizure, seizures: one stem?
     assert set(found) <= {"Seizure of precursors", "Ports"}
     assert results(client, "seizures")["Commitments"] == ["Ports", "Seizure of precursors"]
+
+
+@postgres_only
+def test_many_matches_are_ranked_among_the_newest_and_fewer_widen_to_all(
+    client, editor, meeting, monkeypatch
+):
+    """Words most records hold: the best among the newest records (said on the page); words
+    the newest records hold too rarely: the best among all of them."""
+    monkeypatch.setattr(search, "RECENT", 12)
+    for i in range(3):
+        make_commitment(meeting, title=f"Old {i}", text="Arms tracing")
+    best_but_old = make_commitment(
+        meeting, title="Fentanyl fentanyl fentanyl", text="fentanyl precursors fentanyl"
+    )
+    for i in range(15):  # the newest 12 records of all are twelve of these
+        make_commitment(meeting, title=f"Plan {i}", text="Border cooperation on fentanyl")
+    client.force_login(editor)
+    page = client.get("/search/", {"q": "fentanyl"})
+    commitments = page.context["sections"][0]
+    assert commitments.recent_only and len(commitments.hits) == 10
+    assert best_but_old.title not in [hit.title for hit in commitments.hits]
+    assert "the best among the most recent" in page.content.decode()
+    # "tracing" matches 3 records, all older than the newest 12: the search widens to all.
+    rare = client.get("/search/", {"q": "tracing"}).context["sections"][0]
+    assert not rare.recent_only and len(rare.hits) == 3
+    # Among few matches, the best ranked comes first, old or not.
+    widened = client.get("/search/", {"q": "precursors"}).context["sections"][0]
+    assert [hit.title for hit in widened.hits] == [best_but_old.title]
 
 
 @postgres_only
