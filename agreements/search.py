@@ -32,9 +32,9 @@ SEARCHED = {
 }
 PER_KIND = 10
 # On PostgreSQL the best matches are looked for first among the newest this many records of a
-# kind (by id): ranking visits every match's row, so words that most records hold would cost
-# every record (35,000 matches at 1,000,000 commitments, 200 ms); the window costs the same
-# whatever the size. Widened tenfold, then to every record, while it holds fewer than PER_KIND.
+# kind (by id): ranking visits every match's row, so words that most records hold had every
+# one of them ranked (35,000 matches at 1,000,000 commitments, 200 ms); in the window only its
+# own matches are. Widened tenfold, then to every record, while it holds fewer than PER_KIND.
 RECENT = 20_000
 START, STOP = "<mark>", "</mark>"
 
