@@ -50,6 +50,13 @@ def is_reviewer(user: User, team: m.Team) -> bool:
     )
 
 
+def reviews_any_team(user: User) -> bool:
+    """Whether the user reviews some team's updates (admins review every team's)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(m.team_ids(user, role=m.TeamRole.REVIEWER))
+
+
 def _get_for_user[T: models.Model](
     queryset: models.QuerySet[T], user: User, pk: object, *, edit: bool, review: bool = False
 ) -> T:

@@ -94,35 +94,34 @@ class CommitmentFilterForm(forms.Form):
         )
         self.fields["body"].label_from_instance = lambda body: f"{body} ({body.meeting.title})"
 
+    def _data(self) -> dict:
+        return self.cleaned_data if self.is_valid() else {}  # invalid values are ignored
+
+    def _tallied_lookups(self, data: dict) -> dict:
+        """The filters in use that the tallies count by, as lookups that read the same on a
+        commitment and on its ``CommitmentTally`` rows."""
+        lookups = {name: data[name] for name in ("theme", "team") if data.get(name)}
+        if data.get("status") is not None:
+            lookups["status"] = data["status"]
+        if data.get("stalled"):
+            lookups["is_stalled"] = True
+        return lookups
+
     def tallied_count(self, tallies) -> int | None:
         """How many commitments the filters select, read from ``tallies`` (the user's
         ``CommitmentTally`` rows) when every filter in use is one the tallies count by
         (status, theme, team, stalled); else None, and the list counts its rows."""
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self._data()
         if any(data.get(name) for name in ("q", "party", "body", "overdue")):
             return None
-        tallies = tallies.filter(active=True)
-        if data.get("status") is not None:
-            tallies = tallies.filter(status=data["status"])
-        if data.get("theme"):
-            tallies = tallies.filter(theme=data["theme"])
-        if data.get("team"):
-            tallies = tallies.filter(team=data["team"])
-        if data.get("stalled"):
-            tallies = tallies.filter(is_stalled=True)
-        return tallies.total()
+        return tallies.filter(active=True, **self._tallied_lookups(data)).total()
 
     def filter(self, commitments, today):
-        """Apply the valid filters and the sort; invalid values are ignored."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """Apply the valid filters and the sort."""
+        data = self._data()
+        commitments = commitments.filter(**self._tallied_lookups(data))
         if data.get("q"):  # full-text on PostgreSQL, through its GIN index (``search``)
             commitments = matching(commitments, data["q"])
-        if data.get("status") is not None:
-            commitments = commitments.filter(status=data["status"])
-        if data.get("theme"):
-            commitments = commitments.filter(theme=data["theme"])
-        if data.get("team"):
-            commitments = commitments.filter(team=data["team"])
         # Many-to-many filters as EXISTS: no join that repeats rows, so no DISTINCT.
         if data.get("party"):
             commitments = commitments.filter(
@@ -141,8 +140,6 @@ class CommitmentFilterForm(forms.Form):
             )
         if data.get("overdue"):
             commitments = commitments.overdue(today)
-        if data.get("stalled"):
-            commitments = commitments.filter(is_stalled=True)
         order = self.SORTS.get(data.get("sort") or "", self.DEFAULT_ORDER)
         return commitments.order_by(*order)
 

@@ -119,5 +119,6 @@ from .teams import (
     team_ids,
     team_of,
     teams_of,
+    visible_teams_key,
 )
 from .tokens import ApiToken, ApiTokenQuerySet

@@ -40,6 +40,13 @@ AWAITING_REVIEW = (ReviewState.SUBMITTED, ReviewState.RESUBMITTED)
 
 
 class ProgressUpdateQuerySet(TeamScopedQuerySet):
+    def proposing_a_change(self):
+        """Submitted, not yet decided, proposing a new status or stalled flag (what a
+        commitment's page shows as its pending change; ``ProgressUpdate.proposes_change``)."""
+        return self.filter(review_state__in=AWAITING_REVIEW).filter(
+            Q(proposed_status__isnull=False) | Q(proposed_stalled__isnull=False)
+        )
+
     def awaiting_review(self):
         """Submitted, not yet decided, on a commitment that is not archived (read-only)."""
         return self.filter(review_state__in=AWAITING_REVIEW).filter(

@@ -8,12 +8,14 @@ commits (``note_change``): once per transaction, after the commit, in one statem
 writers never wait on the counter inside their transactions nor deadlock over it, and a
 reader never sees a new number before the change it stands for. The derived tallies, and
 records that are no one's team's (follows, preferences, API keys, feeds, sent digests), do not
-count. A cached entry also expires on its own after a while (``CACHE_SECONDS``): what changes
-outside this app (a user's name) is seen by then, and a migration (a new release) empties the
-cache.
+count. A cached entry also expires on its own after a while (the cache's ``TIMEOUT``): what
+changes outside this app (a user's name) is seen by then, and a migration (a new release)
+empties the cache.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,7 +28,6 @@ class Revision(models.Model):
     """The one counter row, named ``RECORDS`` (made by migration 0037)."""
 
     RECORDS = "records"
-    CACHE_SECONDS = 600
     derived = True  # kept by the writes themselves, edited nowhere (not in the admin)
 
     name = models.CharField(max_length=40, primary_key=True)
@@ -41,6 +42,13 @@ class Revision(models.Model):
     @classmethod
     def current(cls) -> int:
         return cls.objects.filter(name=cls.RECORDS).values_list("number", flat=True).first() or 0
+
+    @classmethod
+    def drawn_once(cls, draw: Callable[[], str], *key: object) -> str:
+        """What ``draw()`` returns, drawn once per revision and ``key`` (what else it depends
+        on) and kept in the shared cache for every worker."""
+        name = ":".join(map(str, (cls.RECORDS, cls.current(), *key)))
+        return cache.get_or_set(name, draw)  # kept for the cache's TIMEOUT (settings)
 
     @classmethod
     def advance(cls) -> None:

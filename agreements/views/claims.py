@@ -8,7 +8,15 @@ from django.views.decorators.http import require_http_methods
 from .. import actions, exports, permissions
 from ..forms import ClaimVerificationForm
 from ..models import Claim, Source
-from .common import Outcome, PageAction, capped_page, picker_options, render_page, run_action
+from .common import (
+    Outcome,
+    PageAction,
+    capped_page,
+    picker_options,
+    render_page,
+    render_row,
+    run_action,
+)
 
 PAGE_SIZE = 25
 
@@ -65,15 +73,11 @@ def _open_form(request: HttpRequest) -> HttpResponse:
     """One row's form, opened by its editor: the form alone for htmx, else the page with that
     row and its form (as after a refused change without JavaScript)."""
     claim = permissions.get_claim_for_user(request.user, request.GET["verify"], edit=True)
-    form = ClaimVerificationForm(claim=claim, sources=_sources_of(claim))
-    row = {"claim": claim, "team": claim.team, "editable": True, "form": form}
-    return render_page(
-        request, "agreements/claim_list.html", {"row": row, "rows": [row]}, partial="claim-form"
-    )
+    return _row(request, claim, _form(claim), partial="claim-form", outcome=Outcome())
 
 
 def _verify(request: HttpRequest, claim: Claim) -> Outcome:
-    form = ClaimVerificationForm(request.POST, claim=claim, sources=_sources_of(claim))
+    form = _form(claim, request.POST)
     if not form.is_valid():
         return Outcome(forms={"form": form})
     actions.verify_claim(
@@ -91,8 +95,10 @@ def _verify(request: HttpRequest, claim: Claim) -> Outcome:
 ACTIONS = {"verify": PageAction(_verify, "claim-row")}
 
 
-def _sources_of(claim: Claim):
-    return Source.objects.filter(team=claim.team).order_by("title", "pk")
+def _form(claim: Claim, data=None) -> ClaimVerificationForm:
+    """A claim's verification form, citing one of its team's sources."""
+    sources = Source.objects.filter(team=claim.team).order_by("title", "pk")
+    return ClaimVerificationForm(data, claim=claim, sources=sources)
 
 
 def _render_row(
@@ -101,19 +107,10 @@ def _render_row(
     """One claim's row as it stands now; its form again unless the change was made."""
     form = outcome.forms.get("form")
     if form is None and outcome.status != 200:
-        form = ClaimVerificationForm(claim=claim, sources=_sources_of(claim))
-    row = {
-        "claim": claim,
-        "team": claim.team,
-        "editable": True,
-        "form": form,
-        "outcome": outcome,
-        "answered": partial,
-    }
-    return render_page(
-        request,
-        "agreements/claim_list.html",
-        {"row": row, "rows": [row]},
-        partial=partial,
-        status=outcome.status,
-    )
+        form = _form(claim)
+    return _row(request, claim, form, partial=partial, outcome=outcome)
+
+
+def _row(request: HttpRequest, claim: Claim, form, *, partial: str, outcome: Outcome):
+    row = {"claim": claim, "team": claim.team, "editable": True, "form": form}
+    return render_row(request, "agreements/claim_list.html", row, partial=partial, outcome=outcome)

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,7 +16,6 @@ from .. import actions, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm, RescheduleForm
 from ..forms.base import is_id
 from ..models import (
-    AWAITING_REVIEW,
     Commitment,
     CommitmentTally,
     Follow,
@@ -305,9 +304,16 @@ def _render_detail(
         )
     timeline = _timeline(updates_shown, reviews_shown, changes_shown, assessments, milestones)
     shown = timeline[:limit]
-    # Every event, the three long kinds counted by the database: for "Show N earlier events".
-    size = len(timeline) - len(updates_shown) - len(reviews_shown) - len(changes_shown)
-    size += updates.count() + reviews.count() + changes.count()
+    # For "Show N earlier events": those read but not shown, and those of the three long
+    # kinds not read, counted by the database.
+    unread = sum(
+        rows.count() - len(read)
+        for rows, read in (
+            (updates, updates_shown),
+            (reviews, reviews_shown),
+            (changes, changes_shown),
+        )
+    )
     context = {
         "commitment": commitment,
         "today": today,
@@ -325,10 +331,8 @@ def _render_detail(
         "claims": commitment.claims.prefetch_related("sources"),
         "milestones": milestones,
         "timeline": shown,
-        "timeline_earlier": size - len(shown),
-        "pending": updates.filter(review_state__in=AWAITING_REVIEW)
-        .filter(Q(proposed_status__isnull=False) | Q(proposed_stalled__isnull=False))
-        .first(),
+        "timeline_earlier": len(timeline) - len(shown) + unread,
+        "pending": updates.proposing_a_change().first(),
         # A revision is newer than what it revises: among the updates shown when that one is.
         "revised_ids": {u.revises_id for u in updates_shown if u.revises_id},
         "update_form": update_form,

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -11,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from .. import permissions
 from ..models import (
     Commitment,
     CommitmentTally,
@@ -22,8 +22,7 @@ from ..models import (
     ProgressUpdate,
     Revision,
     StatusChange,
-    TeamRole,
-    team_ids,
+    visible_teams_key,
 )
 
 STALE_AFTER_DAYS = 90
@@ -43,10 +42,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     review, never their own) is read on each view."""
     user = request.user
     today = timezone.localdate()
-    reviews = user.is_superuser or bool(team_ids(user, role=TeamRole.REVIEWER))
+    reviews = permissions.reviews_any_team(user)
+    figures = Revision.drawn_once(
+        # Drawn without the request: nothing of the reader's can reach the shared copy.
+        lambda: render_to_string("agreements/dashboard.html#figures", _figures(user, today)),
+        "dashboard",
+        get_language(),
+        today.isoformat(),
+        visible_teams_key(user),
+    )
     context = {
         "today": today,
-        "figures": _figures(user, today),
+        "figures": mark_safe(figures),  # drawn by the template engine, escaped there
         "reviews": reviews,
         "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
         .awaiting_review()
@@ -58,18 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "agreements/dashboard.html", context)
 
 
-def _figures(user, today: datetime.date) -> str:
-    teams = "all" if user.is_superuser else ",".join(map(str, sorted(team_ids(user))))
-    key = f"dashboard:{Revision.current()}:{get_language()}:{today.isoformat()}:{teams}"
-    html = cache.get(key)
-    if html is None:
-        # Drawn without the request: nothing of the reader's can reach the shared copy.
-        html = render_to_string("agreements/dashboard.html#figures", _figures_context(user, today))
-        cache.set(key, html, Revision.CACHE_SECONDS)
-    return mark_safe(html)  # drawn by the template engine, escaped there
-
-
-def _figures_context(user, today: datetime.date) -> dict:
+def _figures(user, today: datetime.date) -> dict:
     commitments = Commitment.objects.visible_to(user)
     milestones = Milestone.objects.visible_to(user).for_list()
     # Whole days, so that the list is the same all day long (and so is its cached copy).
