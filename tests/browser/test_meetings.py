@@ -235,3 +235,27 @@ def test_a_claim_is_verified_from_the_claims_page_in_place(page, editor, team, u
     expect(page.get_by_text("Claim marked verified.")).to_be_visible()
     assert Claim.objects.get(pk=claim.pk).verification == "verified"
     assert page.evaluate("window.__marker") == 1  # no full page load
+
+
+def test_a_form_fetched_on_opening_hears_what_is_typed_the_moment_it_appears(
+    page, editor, team, us, mexico
+):
+    """htmx makes what it fetches live as it shows it (no settle delay, base.html): text typed
+    into a fetched form's picker at once still finds its matches instead of going unheard."""
+    meeting = meeting_with_every_kind_of_child(team, us, mexico)
+    sign_in(page, "editor", PASSWORD)
+    page.goto(f"/meetings/{meeting.pk}/")
+    claims = page.locator("#claims")
+    # Types into the picker in the same turn of the page as the form is inserted.
+    claims.evaluate(
+        """section => new MutationObserver((_, observer) => {
+            const find = section.querySelector(".picker-find");
+            if (!find) return;
+            observer.disconnect();
+            find.value = "wire";
+            find.dispatchEvent(new Event("input", {bubbles: true}));
+        }).observe(section, {childList: true, subtree: true})"""
+    )
+    claims.locator("summary", has_text="Add a claim").click()
+    sources = claims.get_by_role("listbox", name="Sources")
+    expect(sources.locator("option", has_text="Wire report")).to_have_count(1)

@@ -34,7 +34,10 @@ def add_form(page, title: str):
     """Open the meeting page's add form titled ``title``; the form inside it."""
     details = page.locator("details.add-form", has_text=title)
     details.locator("summary").click()
-    return details.locator("form")
+    form = details.locator("form")
+    expect(form).to_be_visible()
+    htmx_settled(page)
+    return form
 
 
 def submit(page, form, notice: str) -> None:
