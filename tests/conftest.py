@@ -173,12 +173,19 @@ def themes(request):
 
 
 @pytest.fixture(autouse=True)
-def no_cached_drawing_outlives_its_test(request):
-    """The shared cache's table is no model's: the flush after a test whose writes committed
-    (browser tests) leaves its rows, which the next test could be served."""
-    yield
+def cached_drawings_need_commits(request, settings):
+    """Pages drawn once per revision of the records (``Revision``) learn of a change when it
+    commits. A test whose writes never commit (the usual one, rolled back at its end) is
+    served without the shared cache (Django's dummy cache draws every time); a test whose
+    writes commit (``transaction=True``: the browser tests, the cache's own tests) uses the
+    real one, emptied after it (the flush leaves the cache table's rows, which the next test
+    could be served)."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
+    committing = marker is not None and marker.kwargs.get("transaction")
+    if not committing:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    yield
+    if committing:
         cache.clear()
 
 

@@ -199,6 +199,7 @@ def test_a_change_advances_the_revision_once_per_transaction_and_not_when_rolled
     assert Revision.current() == before + 1
 
 
+@pytest.mark.django_db(transaction=True)  # the real cache: a drawing kept, then asked for
 def test_teams_and_languages_never_share_a_drawing(client, editor, outsider, commitment):
     client.force_login(editor)
     assert commitment.title in client.get("/commitments/").content.decode()

@@ -15,6 +15,7 @@ empties the cache.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
@@ -47,7 +48,9 @@ class Revision(models.Model):
     def drawn_once(cls, draw: Callable[[], str], *key: object) -> str:
         """What ``draw()`` returns, drawn once per revision and ``key`` (what else it depends
         on) and kept in the shared cache for every worker."""
-        name = ":".join(map(str, (cls.RECORDS, cls.current(), *key)))
+        # Hashed: the key holds what a user typed and the ids of all their teams.
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest()
+        name = f"{cls.RECORDS}:{cls.current()}:{digest}"
         return cache.get_or_set(name, draw)  # kept for the cache's TIMEOUT (settings)
 
     @classmethod
@@ -93,7 +96,8 @@ def note_change(sender, **kwargs) -> None:
 def forget_drawings(using: str = "default", **kwargs) -> None:
     """After migrating (a new release), drop what was cached: it was drawn by the old code."""
     connection = connections[using]
-    if settings.CACHES["default"]["LOCATION"] in connection.introspection.table_names():
+    table = settings.CACHES["default"].get("LOCATION")  # the database cache's table
+    if table in connection.introspection.table_names():
         cache.clear()
 
 

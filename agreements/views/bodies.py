@@ -24,6 +24,7 @@ from .common import (
     PageAction,
     annotated_page,
     picker_options,
+    render_drawn,
     render_page,
     run_action,
     version_of,
@@ -34,7 +35,8 @@ PAGE_SIZE = 25
 
 @require_http_methods(["GET", "POST"])
 def body_list(request: HttpRequest) -> HttpResponse:
-    """Implementation bodies the user can see, with lifecycle, members and the index.
+    """Implementation bodies the user can see, with lifecycle, members and the index (the
+    table drawn once per revision of the records, ``render_drawn``).
 
     Editors record a body here too (POST), set up at one of their teams' open meetings; a body
     saved opens on its own page, where its commitments are ticked and members added."""
@@ -57,11 +59,19 @@ def body_list(request: HttpRequest) -> HttpResponse:
             return redirect(body)
         status = 422
     today = timezone.localdate()
-    bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
-    page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
-    context = {"page": page, "page_query": "", "today": today, "form": form}
-    return render_page(
-        request, "agreements/body_list.html", context, partial="body-table", status=status
+
+    def table() -> dict:
+        bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
+        page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
+        return {"page": page, "page_query": "", "today": today}
+
+    return render_drawn(
+        request,
+        "agreements/body_list.html",
+        "body-table",
+        table,
+        around={"form": form},
+        status=status,
     )
 
 

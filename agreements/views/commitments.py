@@ -33,6 +33,7 @@ from .common import (
     PageAction,
     annotated_page,
     picker_options,
+    render_drawn,
     render_page,
     run_action,
     version_of,
@@ -52,7 +53,8 @@ SORTABLE = [
 @require_GET
 def commitment_list(request: HttpRequest) -> HttpResponse:
     """Commitments the user can see, filtered, sorted and paginated; the table is a partial
-    that the filters swap in place (and push to the URL, so a reload shows the same).
+    that the filters swap in place (and push to the URL, so a reload shows the same), drawn
+    once per revision of the records for everyone who sees the same teams and asks the same.
     ``?format=csv`` downloads every row the filters select, in the same order."""
     today = timezone.localdate()
     form = CommitmentFilterForm(request.GET or None, user=request.user)
@@ -61,18 +63,20 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     commitments = form.filter(Commitment.objects.visible_to(request.user).active(), today)
     if request.GET.get("format") == "csv":
         return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
-    # The list's size from the stored tallies when its filters allow, else counted (capped).
-    size = form.tallied_count(CommitmentTally.objects.visible_to(request.user))
-    page = annotated_page(request, commitments, lambda rows: rows.for_list(), PAGE_SIZE, size)
-    context = {
-        "form": form,
-        "page": page,
-        "today": today,
-        "columns": _sort_columns(request, form),
-        "page_query": _query_without(request, "page"),
-    }
-    return render_page(
-        request, "agreements/commitment_list.html", context, partial="commitment-table"
+
+    def table() -> dict:
+        # The list's size from the stored tallies when its filters allow, else counted (capped).
+        size = form.tallied_count(CommitmentTally.objects.visible_to(request.user))
+        return {
+            "form": form,
+            "page": annotated_page(request, commitments, lambda r: r.for_list(), PAGE_SIZE, size),
+            "today": today,
+            "columns": _sort_columns(request, form),
+            "page_query": _query_without(request, "page"),
+        }
+
+    return render_drawn(
+        request, "agreements/commitment_list.html", "commitment-table", table, around={"form": form}
     )
 
 

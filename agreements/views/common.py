@@ -22,15 +22,18 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import actions
 from ..forms.base import SearchSelect, is_id
-from ..models import Archivable, VersionConflict
+from ..models import Archivable, Revision, VersionConflict, visible_teams_key
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -58,6 +61,50 @@ def render_page(
     response = render(request, name, context, status=status)
     if partial:  # one URL, two answers: caches must key on the header that picks one
         patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def drawn_once(
+    request: HttpRequest, template: str, partial: str, context: Callable[[], dict], *key: object
+) -> SafeString:
+    """``template``'s ``partial`` drawn from ``context()`` once per revision of the records
+    (``Revision.drawn_once``) and kept in the shared cache for every reader who would see the
+    same: the same teams, language, day and query string, and ``key`` (whatever else in the
+    partial differs between readers). Drawn without the request, so that nothing of one
+    reader's (a CSRF token, a nonce) can reach another's page."""
+    drawn = Revision.drawn_once(
+        lambda: render_to_string(f"{template}#{partial}", context()),
+        template,
+        partial,
+        get_language(),
+        timezone.localdate(),
+        visible_teams_key(request.user),
+        sorted(request.GET.lists()),
+        *key,
+    )
+    return mark_safe(drawn)  # drawn by the template engine, which escaped it
+
+
+def render_drawn(
+    request: HttpRequest,
+    template: str,
+    partial: str,
+    context: Callable[[], dict],
+    *,
+    key: tuple = (),
+    around: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """A list page whose rows are its ``partial`` drawn once (``drawn_once``): that partial
+    alone for htmx, else the page, its ``around`` context (what it shows beside the rows,
+    read on each view) and the rows as ``drawn``. A view served from the cache runs only the
+    few queries of the reader's session, teams and the revision."""
+    drawn = drawn_once(request, template, partial, context, *key)
+    if wants_fragment(request):
+        response = HttpResponse(drawn, status=status)
+    else:
+        response = render(request, template, {**(around or {}), "drawn": drawn}, status=status)
+    patch_vary_headers(response, ["HX-Request"])
     return response
 
 

@@ -4,10 +4,7 @@ import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from .. import permissions
@@ -20,10 +17,9 @@ from ..models import (
     Meeting,
     Milestone,
     ProgressUpdate,
-    Revision,
     StatusChange,
-    visible_teams_key,
 )
+from .common import drawn_once
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30
@@ -43,17 +39,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     reviews = permissions.reviews_any_team(user)
-    figures = Revision.drawn_once(
-        # Drawn without the request: nothing of the reader's can reach the shared copy.
-        lambda: render_to_string("agreements/dashboard.html#figures", _figures(user, today)),
-        "dashboard",
-        get_language(),
-        today.isoformat(),
-        visible_teams_key(user),
+    figures = drawn_once(
+        request, "agreements/dashboard.html", "figures", lambda: _figures(user, today)
     )
     context = {
         "today": today,
-        "figures": mark_safe(figures),  # drawn by the template engine, escaped there
+        "figures": figures,
         "reviews": reviews,
         "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
         .awaiting_review()

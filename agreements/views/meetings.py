@@ -52,6 +52,7 @@ from .common import (
     PageAction,
     annotated_page,
     picker_options,
+    render_drawn,
     render_page,
     run_action,
     wants_fragment,
@@ -62,21 +63,25 @@ PAGE_SIZE = 25
 
 @require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    """Meetings the user can see: search and filters swap the table and push the URL."""
+    """Meetings the user can see: search and filters swap the table and push the URL; the
+    table is drawn once per revision of the records (``render_drawn``)."""
     form = MeetingFilterForm(request.GET or None, user=request.user)
     meetings = form.filter(Meeting.objects.visible_to(request.user).active())
     if request.GET.get("format") == "csv":  # every meeting the filters select
         return exports.csv_response("meetings", exports.MEETINGS, meetings.for_list())
-    page = annotated_page(request, meetings, lambda rows: rows.for_list(), PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "form": form,
-        "page": page,
-        "page_query": query.urlencode(),
-        "can_record": permissions.editable_teams(request.user).exists(),
-    }
-    return render_page(request, "agreements/meeting_list.html", context, partial="meeting-table")
+
+    def table() -> dict:
+        query = request.GET.copy()
+        query.pop("page", None)
+        return {
+            "page": annotated_page(request, meetings, lambda rows: rows.for_list(), PAGE_SIZE),
+            "page_query": query.urlencode(),
+        }
+
+    around = {"form": form, "can_record": permissions.editable_teams(request.user).exists()}
+    return render_drawn(
+        request, "agreements/meeting_list.html", "meeting-table", table, around=around
+    )
 
 
 # --- Recording and editing a meeting ---------------------------------------------------------
