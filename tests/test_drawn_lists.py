@@ -1,13 +1,18 @@
-"""The lists' rows drawn once per revision of the records and kept in the shared cache
-(views/common.py, ``render_drawn``): served again without being drawn, drawn anew after a
-committed change, and never served to a reader who would see other rows."""
+"""The lists and the meeting and commitment pages drawn once per revision of the records and
+kept in the shared cache (views/common.py, ``drawn_once``): served again without being drawn,
+drawn anew after a committed change, never served to a reader who would see something else,
+and their forms posting with each reader's own CSRF token."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from agreements.models import Claim
-from tests.conftest import HTMX, make_body, make_commitment, make_meeting
+import pytest
+from django.test import Client
+
+from agreements.models import Claim, Follow, TeamRole
+from agreements.views.common import CSRF_DRAWN
+from tests.conftest import HTMX, make_body, make_commitment, make_meeting, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)  # each write commits, as in production
 
@@ -81,9 +86,7 @@ def test_a_list_drawn_for_one_team_is_never_served_to_another(
     assert "Zanzibar" not in client.get(url, **HTMX).content.decode()
 
 
-def test_filters_and_pages_are_drawn_apart_and_htmx_shares_the_page_s_drawing(
-    client, editor, meeting
-):
+def test_filters_are_drawn_apart_and_htmx_is_answered_the_page_s_table(client, editor, meeting):
     make_commitment(meeting, title="Seize fentanyl precursors", theme="drugs")
     make_commitment(meeting, title="Stop gun smuggling", theme="arms")
     client.force_login(editor)
@@ -91,10 +94,13 @@ def test_filters_and_pages_are_drawn_apart_and_htmx_shares_the_page_s_drawing(
     assert "Seize fentanyl precursors" in page and "Stop gun smuggling" not in page
     other = client.get("/commitments/", {"theme": "arms"}).content.decode()
     assert "Stop gun smuggling" in other and "Seize fentanyl precursors" not in other
-    fragment = client.get("/commitments/", {"theme": "drugs"}, **HTMX)
-    assert fragment.context is None  # the page's drawing, served as it was kept
-    assert fragment.content.decode() in page
-    assert "HX-Request" in fragment["Vary"]
+    # The filters' change asks for the table alone: drawn once too, as the page shows it.
+    table = client.get("/commitments/", {"theme": "drugs"}, **HTMX)
+    again = client.get("/commitments/", {"theme": "drugs"}, **HTMX)
+    assert table.context is not None and again.context is None
+    assert again.content.decode().startswith('\n<div id="commitment-table"')
+    assert again.content.decode() in page
+    assert "HX-Request" in again["Vary"]
 
 
 def test_an_editor_and_a_reviewer_of_a_team_are_drawn_their_own_claims(
@@ -115,3 +121,62 @@ def test_each_language_is_drawn_its_own_list(client, editor, meeting):
     client.post("/accounts/language/", {"language": "es", "next": "/"})
     html = client.get("/commitments/").content.decode()
     assert "1 compromiso" in html and "1 commitment" not in html
+
+
+def csrf_token_in(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_drawn_meeting_page_carries_each_reader_s_own_csrf_token(meeting, team):
+    """The meeting page is drawn once for every editor of its team; a form on it, served from
+    the cache to another editor, posts with that editor's token (checked, as in production)."""
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(make_user("first", team=team, role=TeamRole.EDITOR))
+    second.force_login(make_user("second", team=team, role=TeamRole.EDITOR))
+    url = meeting.get_absolute_url()
+    assert "commitments" in first.get(url).context  # drawn for the first editor
+    served = second.get(url)
+    assert "commitments" not in served.context  # the same drawing, from the cache
+    html = served.content.decode()
+    assert CSRF_DRAWN not in html
+    response = second.post(
+        url,
+        {
+            "action": "archive",
+            "reason": "Recorded twice",
+            "csrfmiddlewaretoken": csrf_token_in(html),
+        },
+    )
+    assert response.status_code == 302  # accepted: the token is the second editor's own
+    meeting.refresh_from_db()
+    assert meeting.is_archived
+
+
+def test_readers_who_may_not_edit_a_meeting_are_drawn_its_page_without_the_editor_s_tools(
+    client, editor, reviewer, meeting
+):
+    client.force_login(editor)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Edit meeting" in html and "Archive this meeting" in html
+    client.force_login(reviewer)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    assert meeting.title in html
+    assert "Edit meeting" not in html and "Archive this meeting" not in html
+
+
+def test_a_commitment_page_is_drawn_for_its_reader_their_drafts_and_whether_they_follow(
+    client, editor, team, commitment
+):
+    url = commitment.get_absolute_url()
+    client.force_login(editor)
+    client.post(url, {"action": "post_update", "narrative": "Early notes", "save_draft": "1"})
+    assert "Submit this draft for review" in client.get(url).content.decode()  # the author's
+    colleague = make_user("colleague", team=team, role=TeamRole.EDITOR)
+    client.force_login(colleague)
+    page = client.get(url)
+    assert "timeline" in page.context  # drawn for the colleague
+    html = page.content.decode()
+    assert "Early notes" in html and "Submit this draft for review" not in html
+    assert "Stop following" not in html
+    Follow.objects.create(user=colleague, commitment=commitment)  # no change to the records
+    assert "Stop following" in client.get(url).content.decode()

@@ -36,17 +36,24 @@ PAGE_SIZE = 25
 @require_http_methods(["GET", "POST"])
 def body_list(request: HttpRequest) -> HttpResponse:
     """Implementation bodies the user can see, with lifecycle, members and the index (the
-    table drawn once per revision of the records, ``render_drawn``).
+    add form and the table drawn once per revision of the records, ``render_drawn``).
 
     Editors record a body here too (POST), set up at one of their teams' open meetings; a body
     saved opens on its own page, where its commitments are ticked and members added."""
+    editable = sorted(permissions.editable_teams(request.user).values_list("pk", flat=True))
     form = None
-    if permissions.editable_teams(request.user).exists():
+    if editable:
         meetings = permissions.editable_meetings(request.user).order_by("-start_date", "pk")
         form = NewBodyForm(request.POST or None, meetings=meetings)
         if options := picker_options(request, form):
             return options
-    status = 200
+    today = timezone.localdate()
+
+    def page() -> dict:
+        bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
+        page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
+        return {"form": form, "page": page, "page_query": "", "today": today}
+
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
@@ -57,21 +64,10 @@ def body_list(request: HttpRequest) -> HttpResponse:
                 _("“%(name)s” recorded: tick what it oversees, add members.") % {"name": body.name},
             )
             return redirect(body)
-        status = 422
-    today = timezone.localdate()
-
-    def table() -> dict:
-        bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
-        page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
-        return {"page": page, "page_query": "", "today": today}
-
+        return render_page(request, "agreements/body_list.html", page(), status=422)
+    # The add form offers the meetings of the teams the reader edits: part of the key.
     return render_drawn(
-        request,
-        "agreements/body_list.html",
-        "body-table",
-        table,
-        around={"form": form},
-        status=status,
+        request, "agreements/body_list.html", "body-table", page, whole="page", key=(editable,)
     )
 
 

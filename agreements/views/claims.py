@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,29 +41,33 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             render=_render_row,
             page_url=lambda claim: reverse("agreements:claim_list"),
         )
-    # The source picker of a row: the sources of the teams the user edits (the form checks,
-    # on saving, that the source is the claim's team's).
-    editable_sources = Source.objects.filter(team__in=permissions.editable_teams(request.user))
-    picker = ClaimVerificationForm(claim=Claim(), sources=editable_sources.order_by("title"))
-    if options := picker_options(request, picker):
-        return options
+    if "_pick" in request.GET:
+        # The source picker of a row: the sources of the teams the user edits (the form
+        # checks, on saving, that the source is the claim's team's).
+        editable_sources = Source.objects.filter(team__in=permissions.editable_teams(request.user))
+        picker = ClaimVerificationForm(claim=Claim(), sources=editable_sources.order_by("title"))
+        if options := picker_options(request, picker):
+            return options
     if "verify" in request.GET:
         return _open_form(request)
-    claims = (
-        Claim.objects.visible_to(request.user)
-        .still_open()
-        .select_related("team", "meeting", "commitment", "body")
-        .prefetch_related("sources")
-        .order_by("verification", "pk")
-    )
+
+    def still_open() -> QuerySet[Claim]:
+        return (
+            Claim.objects.visible_to(request.user)
+            .still_open()
+            .select_related("team", "meeting", "commitment", "body")
+            .prefetch_related("sources")
+            .order_by("verification", "pk")
+        )
+
     if request.GET.get("format") == "csv":
-        return exports.csv_response("open-claims", exports.CLAIMS, claims)
+        return exports.csv_response("open-claims", exports.CLAIMS, still_open())
     editable = sorted(permissions.editable_teams(request.user).values_list("pk", flat=True))
 
     def rows() -> dict:
         # Counted along the index the list is read by (team, verification, id): 25 → 7 ms of
         # PostgreSQL at 100,000 commitments.
-        page = capped_page(request, claims, PAGE_SIZE, in_order=True)
+        page = capped_page(request, still_open(), PAGE_SIZE, in_order=True)
         rows = [
             {"claim": claim, "team": claim.team, "editable": claim.team_id in editable}
             for claim in page.object_list

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,6 +32,7 @@ from .common import (
     Outcome,
     PageAction,
     annotated_page,
+    drawn_once,
     picker_options,
     render_drawn,
     render_page,
@@ -57,14 +58,20 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     once per revision of the records for everyone who sees the same teams and asks the same.
     ``?format=csv`` downloads every row the filters select, in the same order."""
     today = timezone.localdate()
-    form = CommitmentFilterForm(request.GET or None, user=request.user)
-    if options := picker_options(request, form):
-        return options
-    commitments = form.filter(Commitment.objects.visible_to(request.user).active(), today)
-    if request.GET.get("format") == "csv":
-        return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
+
+    def filtered() -> tuple[CommitmentFilterForm, QuerySet]:
+        form = CommitmentFilterForm(request.GET or None, user=request.user)
+        return form, form.filter(Commitment.objects.visible_to(request.user).active(), today)
+
+    if "_pick" in request.GET or request.GET.get("format") == "csv":
+        form, commitments = filtered()
+        if options := picker_options(request, form):
+            return options
+        if request.GET.get("format") == "csv":
+            return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
 
     def table() -> dict:
+        form, commitments = filtered()
         # The list's size from the stored tallies when its filters allow, else counted (capped).
         size = form.tallied_count(CommitmentTally.objects.visible_to(request.user))
         return {
@@ -75,8 +82,9 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
             "page_query": _query_without(request, "page"),
         }
 
+    # Served from the cache, the page builds neither its form nor its query.
     return render_drawn(
-        request, "agreements/commitment_list.html", "commitment-table", table, around={"form": form}
+        request, "agreements/commitment_list.html", "commitment-table", table, whole="page"
     )
 
 
@@ -127,10 +135,23 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             page_url=lambda commitment: commitment.get_absolute_url(),
         )
     commitment = permissions.get_commitment_for_user(request.user, pk)
-    evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
-    if options := picker_options(request, evidence):
-        return options
-    return _render_detail(request, commitment)
+    if "_pick" in request.GET:
+        evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
+        if options := picker_options(request, evidence):
+            return options
+    if request.GET:  # the whole timeline, a returned update being revised
+        return _render_detail(request, commitment)
+    # The page as it stands for this reader (their drafts, their returned updates, whether
+    # they follow it), drawn once per revision of the records; its forms' CSRF token is set
+    # in on each view. Following is no change to the records: it is part of the key.
+    following = Follow.objects.filter(user=request.user.pk, commitment=commitment).exists()
+
+    def page() -> dict:
+        return _detail_context(request, commitment, Outcome()) | {"answered": "page"}
+
+    template = "agreements/commitment_detail.html"
+    drawn = drawn_once(request, template, "page", page, request.user.pk, following)
+    return render_page(request, template, {"commitment": commitment, "drawn": drawn})
 
 
 def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:
@@ -255,6 +276,17 @@ def _render_detail(
     outcome: Outcome | None = None,
 ) -> HttpResponse:
     outcome = outcome or Outcome()
+    return render_page(
+        request,
+        "agreements/commitment_detail.html",
+        _detail_context(request, commitment, outcome),
+        partial=partial,
+        status=outcome.status,
+    )
+
+
+def _detail_context(request: HttpRequest, commitment: Commitment, outcome: Outcome) -> dict:
+    """What the page shows this reader, with what the action answered (``outcome``)."""
     update_form = outcome.forms.get("update_form")
     assessment_form = outcome.forms.get("assessment_form")
     user = request.user
@@ -318,7 +350,7 @@ def _render_detail(
             (changes, changes_shown),
         )
     )
-    context = {
+    return {
         "commitment": commitment,
         "today": today,
         "user_id": user.pk,
@@ -345,13 +377,6 @@ def _render_detail(
         "open_form": "assess" if assessment_form is not None and assessment_form.errors else "",
         "outcome": outcome,
     }
-    return render_page(
-        request,
-        "agreements/commitment_detail.html",
-        context,
-        partial=partial,
-        status=outcome.status,
-    )
 
 
 def _typed(request: HttpRequest) -> dict:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, QuerySet
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -51,6 +51,7 @@ from .common import (
     Outcome,
     PageAction,
     annotated_page,
+    drawn_once,
     picker_options,
     render_drawn,
     render_page,
@@ -64,23 +65,29 @@ PAGE_SIZE = 25
 @require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """Meetings the user can see: search and filters swap the table and push the URL; the
-    table is drawn once per revision of the records (``render_drawn``)."""
-    form = MeetingFilterForm(request.GET or None, user=request.user)
-    meetings = form.filter(Meeting.objects.visible_to(request.user).active())
+    filters and the table are drawn once per revision of the records (``render_drawn``)."""
+
+    def filtered() -> tuple[MeetingFilterForm, QuerySet]:
+        form = MeetingFilterForm(request.GET or None, user=request.user)
+        return form, form.filter(Meeting.objects.visible_to(request.user).active())
+
     if request.GET.get("format") == "csv":  # every meeting the filters select
+        _, meetings = filtered()
         return exports.csv_response("meetings", exports.MEETINGS, meetings.for_list())
 
     def table() -> dict:
+        form, meetings = filtered()
         query = request.GET.copy()
         query.pop("page", None)
         return {
+            "form": form,
             "page": annotated_page(request, meetings, lambda rows: rows.for_list(), PAGE_SIZE),
             "page_query": query.urlencode(),
         }
 
-    around = {"form": form, "can_record": permissions.editable_teams(request.user).exists()}
+    around = {"can_record": permissions.editable_teams(request.user).exists()}
     return render_drawn(
-        request, "agreements/meeting_list.html", "meeting-table", table, around=around
+        request, "agreements/meeting_list.html", "meeting-table", table, whole="page", around=around
     )
 
 
@@ -423,7 +430,18 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return options
     if request.GET.get("add") in ADDITIONS and can_edit(request.user, meeting):
         return _open_add_form(request, meeting, request.GET["add"])
-    return _render_detail(request, meeting)
+    if request.GET:  # an event's form opened without JavaScript (?edit_event=…)
+        return _render_detail(request, meeting)
+    # The page as it stands: the same for everyone who may edit it, and for everyone who may
+    # not, so drawn once per revision of the records (the forms' CSRF token set in per view).
+    editable = can_edit(request.user, meeting)
+
+    def page() -> dict:
+        return _detail_context(request, meeting, editable) | {"answered": "page"}
+
+    template = "agreements/meeting_detail.html"
+    drawn = drawn_once(request, template, "page", page, editable)  # the path names the meeting
+    return render_page(request, template, {"meeting": meeting, "drawn": drawn})
 
 
 def _open_add_form(request: HttpRequest, meeting: Meeting, kind: str) -> HttpResponse:
@@ -622,9 +640,28 @@ def _render_detail(
 ) -> HttpResponse:
     """The page. The add forms drawn open are the refused ones (``outcome.forms``) or the one
     its editor ``opened`` without JavaScript; the others are fetched when opened."""
+    context = _detail_context(
+        request, meeting, can_edit(request.user, meeting), outcome or Outcome(), opened or {}
+    )
+    return render_page(
+        request,
+        "agreements/meeting_detail.html",
+        context,
+        partial=partial,
+        status=context["outcome"].status,
+    )
+
+
+def _detail_context(
+    request: HttpRequest,
+    meeting: Meeting,
+    editable: bool,
+    outcome: Outcome | None = None,
+    opened: dict | None = None,
+) -> dict:
+    """What the page shows: the meeting and everything it holds, as the reader may act on it."""
     outcome = outcome or Outcome()
     opened = (opened or {}) | outcome.forms
-    editable = can_edit(request.user, meeting)
     commitments = (
         Commitment.objects.filter(meeting=meeting)
         .select_related("theme")
@@ -643,7 +680,7 @@ def _render_detail(
         .select_related("speaker", "party")
         .prefetch_related("commitments", "sources")
     )
-    context = {
+    return {
         "meeting": meeting,
         "today": timezone.localdate(),
         "can_edit": editable,
@@ -676,13 +713,6 @@ def _render_detail(
         "open_form": next(iter(opened), ""),
         "outcome": outcome,
     }
-    return render_page(
-        request,
-        "agreements/meeting_detail.html",
-        context,
-        partial=partial,
-        status=outcome.status,
-    )
 
 
 def _events(meeting: Meeting) -> list[ContextEvent]:
