@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 SIZE = int(os.environ.get("SIZE", "100000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+# BENCH_DOWNLOADS=0 measures the pages only (at 1,000,000 the downloads take several minutes).
+DOWNLOADS = os.environ.get("BENCH_DOWNLOADS", "1") != "0"
 PORT = 8097
 CONNECTIONS = 16
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -322,7 +324,7 @@ def main() -> int:
             )
         rss = worker_rss_mb(gunicorn.pid)
         downloads = []
-        for label, path in EXPORTS:
+        for label, path in EXPORTS if DOWNLOADS else []:
             drain()
             done = download(path, cookie, gunicorn.pid) | {"label": label, "path": path}
             downloads.append(done)
@@ -367,11 +369,16 @@ def write_report(results: list[dict], rss: float, downloads: list[dict]) -> None
     lines += [
         "",
         "Downloads, each streamed once to its end after the pages (the workers' memory stays "
-        "flat: rows are read a chunk at a time):",
-        "",
-        "| download | path | size MB | seconds | first bytes ms | largest worker MB |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "flat: rows are read a chunk at a time):"
+        if downloads
+        else "Downloads not measured in this run (BENCH_DOWNLOADS=0).",
     ]
+    if downloads:
+        lines += [
+            "",
+            "| download | path | size MB | seconds | first bytes ms | largest worker MB |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+        ]
     for d in downloads:
         lines.append(
             f"| {d['label']} | `{d['path']}` | {d['mb']:.1f} | {d['seconds']:.1f} | "

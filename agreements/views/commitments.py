@@ -141,9 +141,10 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return options
     if request.GET:  # the whole timeline, a returned update being revised
         return _render_detail(request, commitment)
-    # The page as it stands for this reader (their drafts, their returned updates, whether
-    # they follow it), drawn once per revision of the records; its forms' CSRF token is set
-    # in on each view. Following is no change to the records: it is part of the key.
+    # The page as it stands for this reader (what they may do: their roles, the buttons on
+    # their own drafts and returned updates; whether they follow it), drawn once per revision
+    # of the records; its forms' CSRF token is set in on each view. Following is no change
+    # to the records: it is part of the key.
     following = Follow.objects.filter(user=request.user.pk, commitment=commitment).exists()
 
     def page() -> dict:

@@ -640,15 +640,10 @@ def _render_detail(
 ) -> HttpResponse:
     """The page. The add forms drawn open are the refused ones (``outcome.forms``) or the one
     its editor ``opened`` without JavaScript; the others are fetched when opened."""
-    context = _detail_context(
-        request, meeting, can_edit(request.user, meeting), outcome or Outcome(), opened or {}
-    )
+    outcome = outcome or Outcome()
+    context = _detail_context(request, meeting, can_edit(request.user, meeting), outcome, opened)
     return render_page(
-        request,
-        "agreements/meeting_detail.html",
-        context,
-        partial=partial,
-        status=context["outcome"].status,
+        request, "agreements/meeting_detail.html", context, partial=partial, status=outcome.status
     )
 
 
