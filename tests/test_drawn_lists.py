@@ -8,11 +8,18 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import update_last_login
 from django.test import Client
 
-from agreements.models import Claim, Follow, TeamRole
+from agreements.models import Claim, Follow, ProgressUpdate, Revision, TeamRole
 from agreements.views.common import CSRF_DRAWN
-from tests.conftest import HTMX, make_body, make_commitment, make_meeting, make_user
+from tests.conftest import (
+    HTMX,
+    make_body,
+    make_commitment,
+    make_meeting,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)  # each write commits, as in production
 
@@ -180,3 +187,21 @@ def test_a_commitment_page_is_drawn_for_its_reader_their_drafts_and_whether_they
     assert "Stop following" not in html
     Follow.objects.create(user=colleague, commitment=commitment)  # no change to the records
     assert "Stop following" in client.get(url).content.decode()
+
+
+def test_a_user_s_new_name_is_drawn_at_once_and_a_sign_in_redraws_nothing(
+    client, editor, team, commitment
+):
+    author = make_user("agarcia", team=team, role=TeamRole.EDITOR)
+    ProgressUpdate.objects.create(commitment=commitment, author=author, narrative="Seizures up")
+    client.force_login(editor)
+    url = commitment.get_absolute_url()
+    assert "agarcia" in client.get(url).content.decode()  # the timeline names its author
+    before = Revision.current()
+    update_last_login(None, author)  # what every sign-in writes
+    assert Revision.current() == before
+    client.force_login(editor)
+    author.username = "agarcia.mx"
+    author.save()
+    assert Revision.current() == before + 1
+    assert "agarcia.mx" in client.get(url).content.decode()

@@ -1,6 +1,7 @@
 """A number that grows after every committed change to the records, so that what is drawn
-from them once (the dashboard) can be kept in the shared cache and served to every worker
-until a change makes it out of date.
+from them once (the dashboard, the lists, a meeting's or a commitment's page: ``drawn_once`` in
+views/common.py) can be kept in the shared cache and served to every worker until a change
+makes it out of date.
 
 Every save, deletion or change of the links between records of this app (whatever writes it:
 the actions, the admin, an import, a fixture) asks for one more revision when its transaction
@@ -8,9 +9,9 @@ commits (``note_change``): once per transaction, after the commit, in one statem
 writers never wait on the counter inside their transactions nor deadlock over it, and a
 reader never sees a new number before the change it stands for. The derived tallies, and
 records that are no one's team's (follows, preferences, API keys, feeds, sent digests), do not
-count. A cached entry also expires on its own after a while (the cache's ``TIMEOUT``): what
-changes outside this app (a user's name) is seen by then, and a migration (a new release)
-empties the cache.
+count. A user's change counts too (the pages name authors and reviewers), but not a sign-in
+nor a new password, which no page shows. A cached entry also expires on its own after a while
+(the cache's ``TIMEOUT``), and a migration (a new release) empties the cache.
 """
 
 from __future__ import annotations
@@ -77,10 +78,19 @@ def _advance_after_commit() -> None:
     Revision.advance()
 
 
+# What a user's row holds that no page shows: written at every sign-in, and a password.
+UNSHOWN_USER_FIELDS = frozenset({"last_login", "password"})
+
+
 def note_change(sender, **kwargs) -> None:
-    """A record of this app changed: one more revision once the transaction commits."""
+    """A record of this app, or a user, changed: one more revision once the transaction
+    commits."""
     meta = sender._meta
-    if meta.app_label != "agreements" or meta.model_name in NOT_RECORDS:
+    if meta.label == settings.AUTH_USER_MODEL:
+        fields = kwargs.get("update_fields")
+        if fields is not None and fields <= UNSHOWN_USER_FIELDS:
+            return
+    elif meta.app_label != "agreements" or meta.model_name in NOT_RECORDS:
         return
     if sender.__module__ == "__fake__":
         return  # a migration's model: the cache is emptied once migrating ends
