@@ -49,7 +49,7 @@ def body_list(request: HttpRequest) -> HttpResponse:
             return options
     today = timezone.localdate()
 
-    def page() -> dict:
+    def content() -> dict:
         bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
         page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
         return {"form": form, "page": page, "page_query": "", "today": today}
@@ -64,10 +64,10 @@ def body_list(request: HttpRequest) -> HttpResponse:
                 _("“%(name)s” recorded: tick what it oversees, add members.") % {"name": body.name},
             )
             return redirect(body)
-        return render_page(request, "agreements/body_list.html", page(), status=422)
+        return render_page(request, "agreements/body_list.html", content(), status=422)
     # The add form offers the meetings of the teams the reader edits: part of the key.
     return render_drawn(
-        request, "agreements/body_list.html", "body-table", page, whole="page", key=(editable,)
+        request, "agreements/body_list.html", "body-table", content, whole="page", key=(editable,)
     )
 
 

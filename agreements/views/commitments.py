@@ -147,11 +147,15 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # to the records: it is part of the key.
     following = Follow.objects.filter(user=request.user.pk, commitment=commitment).exists()
 
-    def page() -> dict:
-        return _detail_context(request, commitment, Outcome()) | {"answered": "page"}
-
     template = "agreements/commitment_detail.html"
-    drawn = drawn_once(request, template, "page", page, request.user.pk, following)
+    drawn = drawn_once(
+        request,
+        template,
+        "page",
+        lambda: _detail_context(request, commitment, Outcome()),
+        request.user.pk,
+        following,
+    )
     return render_page(request, template, {"commitment": commitment, "drawn": drawn})
 
 

@@ -435,12 +435,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The page as it stands: the same for everyone who may edit it, and for everyone who may
     # not, so drawn once per revision of the records (the forms' CSRF token set in per view).
     editable = can_edit(request.user, meeting)
-
-    def page() -> dict:
-        return _detail_context(request, meeting, editable) | {"answered": "page"}
-
     template = "agreements/meeting_detail.html"
-    drawn = drawn_once(request, template, "page", page, editable)  # the path names the meeting
+    # The path names the meeting; whether the reader may edit it is the rest of the key.
+    drawn = drawn_once(
+        request, template, "page", lambda: _detail_context(request, meeting, editable), editable
+    )
     return render_page(request, template, {"meeting": meeting, "drawn": drawn})
 
 
