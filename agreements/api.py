@@ -255,7 +255,7 @@ def milestones(request: HttpRequest, filters: Query[MilestoneFilters]):
 
 
 @api.get("/claims", response={200: Claims, 401: Error}, summary="Claims")
-def claims(request: HttpRequest, verification: str | None = None, page: int = 1):
+def claims(request: HttpRequest, verification: m.Verification | None = None, page: int = 1):
     records = m.Claim.objects.visible_to(request.auth).active().prefetch_related("sources")
     if verification:
         records = records.filter(verification=verification)

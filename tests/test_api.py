@@ -83,6 +83,35 @@ def test_every_list_answers(editor, meeting, commitment):
     assert client.get(f"{API}/commitments/{commitment.pk}").json()["title"] == commitment.title
 
 
+def test_a_claims_filter_names_a_verification_and_anything_else_is_refused(editor, commitment):
+    Claim.objects.create(text="Said", commitment=commitment, verification="disputed")
+    client, _ = reader(editor)
+    listed = client.get(f"{API}/claims", {"verification": "disputed"}).json()["items"]
+    assert [claim["text"] for claim in listed] == ["Said"]
+    assert client.get(f"{API}/claims", {"verification": "verified"}).json()["items"] == []
+    # A value outside the vocabulary, a NUL byte included (which PostgreSQL cannot compare
+    # with text), is the caller's mistake, not the server's.
+    for value in ("maybe", "\x00"):
+        assert client.get(f"{API}/claims", {"verification": value}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path, field",
+    [
+        ("meetings", "q"),
+        ("meetings", "outcome_type"),
+        ("commitments", "q"),
+        ("commitments", "theme"),
+        ("commitments", "sort"),
+        ("milestones", "q"),
+        ("milestones", "status"),
+    ],
+)
+def test_a_nul_byte_in_a_text_filter_is_no_server_error(editor, commitment, path, field):
+    client, _ = reader(editor)
+    assert client.get(f"{API}/{path}", {field: "a\x00b"}).status_code in (200, 422)
+
+
 def test_pages_of_fifty_with_the_next_address(editor, team):
     meeting = make_meeting(team)
     for i in range(51):
