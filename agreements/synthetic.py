@@ -3,6 +3,8 @@
 Deterministic from the seed (given the same starting database): the same call writes the same
 rows with the same ids. Rows are written in bulk, COPY on PostgreSQL and ``executemany``
 elsewhere, a chunk of meetings per transaction, so a million commitments load in minutes.
+On PostgreSQL a second thread copies one chunk while the next is made: the server's half of
+the work (constraints, triggers, indexes) runs alongside Python's.
 The database's own constraints and triggers check every row as usual; only the model layer
 (``save()``, history records) is bypassed, so synthetic records have no history entries.
 
@@ -12,7 +14,9 @@ Most meetings belong to North America, the demo's team, so the demo logins see t
 from __future__ import annotations
 
 import datetime
+import queue
 import random
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from agreements import models as m
@@ -32,7 +36,8 @@ TEAMS = [
     ("asia-pacific", "Asia-Pacific", 0.05),
     ("africa", "Africa", 0.05),
 ]
-MEETINGS_PER_CHUNK = 1000
+MEETINGS_PER_CHUNK = 500
+COPIERS = 2  # threads copying chunks into PostgreSQL while the next is made
 LONG_TIMELINE = "Synthetic commitment with a long timeline"
 
 CITIES = ["Mexico City", "Washington", "Ottawa", "Madrid", "Brussels", "Nairobi", "Canberra"]
@@ -76,8 +81,24 @@ WORDS = [
 ]
 
 
+THEMES = list(OBJECTS)
+# Each vocabulary's values, read once: a TextChoices class builds its list on every call.
+RELIABILITIES = m.Reliability.values
+OUTCOME_TYPES = m.OutcomeType.values
+PARTICIPANT_ROLES = m.ParticipantRole.values
+LIFECYCLES = m.Lifecycle.values
+CONFIRMATIONS = m.Confirmation.values
+STATEMENT_KINDS = m.StatementKind.values
+VERIFICATIONS = m.Verification.values
+EVENT_RELATIONS = m.EventRelation.values
+PARTY_ROLES = m.PartyRole.values
+COMPLIANCE_SCORES = m.ComplianceScore.values
+ASSESSMENT_STAGES = m.AssessmentStage.values
+MILESTONE_STATUSES = m.MilestoneStatus.values
+
+
 def sentence(rng: random.Random, n: int = 12) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+    return " ".join(rng.choices(WORDS, k=n)).capitalize() + "."
 
 
 class BulkWriter:
@@ -92,6 +113,7 @@ class BulkWriter:
         self.rows: dict[type[models.Model], list[tuple]] = defaultdict(list)
         self.next_id: dict[type[models.Model], int] = {}
         self.columns: dict[type[models.Model], list[tuple[str, str, object]]] = {}
+        self.attnames: dict[type[models.Model], tuple[list[str], list[object]]] = {}
         self.touched: set[type[models.Model]] = set()
         self.written = 0
 
@@ -107,6 +129,7 @@ class BulkWriter:
                     default = f.get_default()
                 columns.append((f.attname, f.column, default))
             self.columns[model] = columns
+            self.attnames[model] = ([a for a, _, _ in columns], [d for _, _, d in columns])
         return self.columns[model]
 
     def take_id(self, model: type[models.Model]) -> int:
@@ -117,8 +140,12 @@ class BulkWriter:
         return self.next_id[model] - 1
 
     def add(self, model: type[models.Model], **values) -> int:
-        values.setdefault("id", self.take_id(model))
-        self.rows[model].append(tuple(values.get(a, d) for a, _, d in self._columns(model)))
+        if "id" not in values:
+            values["id"] = self.take_id(model)
+        if model not in self.attnames:
+            self._columns(model)
+        names, defaults = self.attnames[model]
+        self.rows[model].append(tuple(map(values.get, names, defaults)))
         return values["id"]
 
     def link(self, m2m: models.ManyToManyField, owner_id: int, other_id: int) -> None:
@@ -129,28 +156,109 @@ class BulkWriter:
         self.add(through, **{owner: owner_id, other: other_id})
 
     def flush(self) -> None:
-        with connection.cursor() as cursor:
-            for model, rows in self.rows.items():
+        """Write the rows gathered so far, in the caller's transaction."""
+        self._write(connection, self.take())
+
+    def take(self) -> dict[type[models.Model], list[tuple]]:
+        """The rows gathered so far, counted as written; the writer starts afresh."""
+        batch, self.rows = self.rows, defaultdict(list)
+        for model, rows in batch.items():
+            self.written += len(rows)
+            if rows:
+                self.touched.add(model)
+        return batch
+
+    def _write(self, db, batch: dict[type[models.Model], list[tuple]]) -> None:
+        with db.cursor() as cursor:
+            for model, rows in batch.items():
                 if not rows:
                     continue
-                table = connection.ops.quote_name(model._meta.db_table)
-                names = ", ".join(connection.ops.quote_name(c) for _, c, _ in self.columns[model])
-                if connection.vendor == "postgresql":
+                table = db.ops.quote_name(model._meta.db_table)
+                names = ", ".join(db.ops.quote_name(c) for _, c, _ in self.columns[model])
+                if db.vendor == "postgresql":
                     with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
                 else:
                     marks = ", ".join(["%s"] * len(self.columns[model]))
                     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-                self.written += len(rows)
-                self.touched.add(model)
-                rows.clear()
+
+    def pipeline(self) -> Pipeline:
+        """Where each chunk's rows go: a thread of its own that copies them on PostgreSQL,
+        the caller's transaction otherwise (SQLite has one writer at a time, and rows written
+        inside the caller's transaction must stay in it, as in tests)."""
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            return ThreadPipeline(self)
+        return Pipeline(self)
 
     def reset_sequences(self) -> None:
         """Point each table's id sequence past the ids assigned here (PostgreSQL)."""
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(self.touched)):
                 cursor.execute(sql)
+
+
+class Pipeline:
+    """Each chunk written in a transaction of its own, one after the other."""
+
+    def __init__(self, writer: BulkWriter) -> None:
+        self.writer = writer
+
+    def send(self) -> None:
+        with transaction.atomic():
+            self.writer.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class ThreadPipeline(Pipeline):
+    """Each chunk handed to one of ``COPIERS`` threads, which copies it over its own
+    connection in a transaction of its own while the caller makes the next chunk. Chunks share
+    no rows and the tallies' triggers only insert, so the copies never wait on each other;
+    the server spreads them over its cores. At most ``COPIERS`` chunks wait, so memory holds
+    ``2 * COPIERS + 1`` at most; a failure in a thread is raised in the caller at its next
+    step."""
+
+    def __init__(self, writer: BulkWriter) -> None:
+        super().__init__(writer)
+        self.chunks: queue.Queue = queue.Queue(maxsize=COPIERS)
+        self.failure: BaseException | None = None
+        self.threads = [
+            threading.Thread(target=self._copy, name=f"synthetic-copy-{n}", daemon=True)
+            for n in range(COPIERS)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _copy(self) -> None:
+        db = connections[connection.alias]  # this thread's own connection
+        try:
+            while (batch := self.chunks.get()) is not None:  # one None per thread, at close
+                if self.failure is not None:
+                    continue  # after a failure the chunks are let go, not written
+                try:
+                    with transaction.atomic(using=db.alias):
+                        self.writer._write(db, batch)
+                except BaseException as error:  # raised in the caller
+                    self.failure = error
+        finally:
+            db.close()
+
+    def _raise(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def send(self) -> None:
+        self._raise()
+        self.chunks.put(self.writer.take())
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.chunks.put(None)
+        for thread in self.threads:
+            thread.join()
+        self._raise()
 
 
 @dataclass
@@ -195,7 +303,7 @@ def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: Non
                     m.Source,
                     team_id=cast.team.pk,
                     title=f"Synthetic source {i}",
-                    reliability=rng.choice(m.Reliability.values),
+                    reliability=rng.choice(RELIABILITIES),
                 )
                 for i in range(max(10, size // 500))
             ]
@@ -203,13 +311,16 @@ def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: Non
     maker = MeetingMaker(writer, rng, casts, parties, persons)
     tally = Tally()
     meetings = max(1, size // 10)
-    for first in range(0, meetings, MEETINGS_PER_CHUNK):
-        with transaction.atomic():
+    pipeline = writer.pipeline()
+    try:
+        for first in range(0, meetings, MEETINGS_PER_CHUNK):
             for number in range(first, min(meetings, first + MEETINGS_PER_CHUNK)):
                 tally.commitments += maker.meeting(number)
                 tally.meetings += 1
-            writer.flush()
-        report(f"  {tally.commitments:,} commitments, {writer.written:,} rows")
+            pipeline.send()
+            report(f"  {tally.commitments:,} commitments, {writer.written:,} rows")
+    finally:
+        pipeline.close()
     writer.reset_sequences()
     m.CommitmentTally.compact([cast.team.pk for cast in casts])  # the triggers' +1 per row
     if connection.vendor == "postgresql":
@@ -288,7 +399,7 @@ class MeetingMaker:
         w, rng = self.w, self.rng
         cast = rng.choices(self.casts, weights=self.weights)[0]
         start = datetime.date(2018, 1, 1) + datetime.timedelta(days=rng.randrange(3000))
-        theme = rng.choice(list(OBJECTS))
+        theme = rng.choice(THEMES)
         archived = rng.random() < 0.02
         meeting = w.add(
             m.Meeting,
@@ -297,7 +408,7 @@ class MeetingMaker:
             start_date=start,
             end_date=start + datetime.timedelta(days=rng.randrange(2)),
             city=rng.choice(CITIES),
-            outcome_type=rng.choice(m.OutcomeType.values),
+            outcome_type=rng.choice(OUTCOME_TYPES),
             summary=sentence(rng, 30),
             archived_at=self.at(start) if archived else None,
             archived_by_id=cast.editor_id if archived else None,
@@ -313,14 +424,14 @@ class MeetingMaker:
                 person_id=person,
                 party_id=party,
                 office="Minister",
-                role=rng.choice(m.ParticipantRole.values),
+                role=rng.choice(PARTICIPANT_ROLES),
             )
         body = w.add(
             m.ImplementationBody,
             meeting_id=meeting,
             name="High-level implementation group",
             mandate=sentence(rng),
-            lifecycle=rng.choice(m.Lifecycle.values),
+            lifecycle=rng.choice(LIFECYCLES),
         )
         for person, party in rng.sample(self.persons[cast.team.pk], k=2):
             w.add(
@@ -328,7 +439,7 @@ class MeetingMaker:
                 body_id=body,
                 person_id=person,
                 party_id=party,
-                confirmation=rng.choice(m.Confirmation.values),
+                confirmation=rng.choice(CONFIRMATIONS),
             )
         w.add(
             m.BodyMembership,
@@ -344,7 +455,7 @@ class MeetingMaker:
                 meeting_id=meeting,
                 speaker_id=person,
                 party_id=party,
-                kind=rng.choice(m.StatementKind.values),
+                kind=rng.choice(STATEMENT_KINDS),
                 text=sentence(rng, 20),
                 said_on=start,
             )
@@ -354,7 +465,7 @@ class MeetingMaker:
             record_meeting_id=meeting,
             team_id=cast.team.pk,
             text=f"Open question: {sentence(rng)}",
-            verification=rng.choice(m.Verification.values),
+            verification=rng.choice(VERIFICATIONS),
         )
         occurred = rng.random() < 0.7
         w.add(
@@ -363,7 +474,7 @@ class MeetingMaker:
             title=f"Context: {sentence(rng, 5)}",
             occurred_on=self.day(start, 60) if occurred else None,
             timing_note="" if occurred else "Days before the meeting",
-            relation=rng.choice(m.EventRelation.values),
+            relation=rng.choice(EVENT_RELATIONS),
         )
         count = rng.randrange(5, 16)
         for position in range(count):
@@ -372,7 +483,7 @@ class MeetingMaker:
 
     def commitment(self, cast, meeting, body, parties, start, position, theme) -> None:
         w, rng = self.w, self.rng
-        theme = theme if rng.random() < 0.5 else rng.choice(list(OBJECTS))
+        theme = theme if rng.random() < 0.5 else rng.choice(THEMES)
         status = rng.choices(range(4), weights=(30, 35, 20, 15))[0]
         stalled = rng.random() < 0.05
         cancelled = rng.random() < 0.03
@@ -404,7 +515,7 @@ class MeetingMaker:
                 m.CommitmentParty,
                 commitment_id=commitment,
                 party_id=party,
-                role=rng.choice(m.PartyRole.values),
+                role=rng.choice(PARTY_ROLES),
             )
         w.link(m.ImplementationBody._meta.get_field("commitments"), body, commitment)
         if rng.random() < 0.3:
@@ -420,10 +531,10 @@ class MeetingMaker:
                     m.Assessment,
                     commitment_id=commitment,
                     party_id=party,
-                    score=rng.choice(m.ComplianceScore.values),
+                    score=rng.choice(COMPLIANCE_SCORES),
                     justification=sentence(rng),
                     as_of=self.day(start, 400),
-                    stage=rng.choice(m.AssessmentStage.values),
+                    stage=rng.choice(ASSESSMENT_STAGES),
                     assessed_by_id=cast.reviewer_id,
                     created_at=self.at(self.day(start, 400)),
                 )
@@ -434,7 +545,7 @@ class MeetingMaker:
                 record_meeting_id=meeting,
                 team_id=cast.team.pk,
                 text=f"Reported: {sentence(rng)}",
-                verification=rng.choice(m.Verification.values),
+                verification=rng.choice(VERIFICATIONS),
             )
 
     def timeline(self, cast, commitment, start, status, stalled, cancelled, long) -> None:
@@ -465,7 +576,7 @@ class MeetingMaker:
             )
 
     def milestone(self, start: datetime.date, **owner) -> None:
-        status = self.rng.choice(m.MilestoneStatus.values)
+        status = self.rng.choice(MILESTONE_STATUSES)
         due = self.day(start, 700)
         self.w.add(
             m.Milestone,

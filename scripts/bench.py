@@ -40,7 +40,7 @@ CONNECTIONS = 16
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 OWN_PG_PORT = 15433
 # Bumped when synthetic_data changes what it writes, so the next run reloads the dataset.
-DATASET = "2"
+DATASET = "3"
 
 
 def say(text: str) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
 from agreements import models as m
+from agreements import synthetic
 from agreements.synthetic import generate
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +78,44 @@ def test_the_command_reports_its_rate_and_outdates_what_was_cached(capsys):
     out = capsys.readouterr().out
     assert "commitments" in out and "rows/s" in out
     assert m.Revision.current() == before + 1  # rows copied in bulk send no signal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_copied_by_threads_are_the_rows_written_in_one_transaction(monkeypatch):
+    """Outside a transaction, PostgreSQL gets each chunk from a thread of its own (elsewhere,
+    and inside a transaction, the chunks are written in turn): the same rows either way."""
+    monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 3)  # several chunks, both threads
+    write, writers = synthetic.BulkWriter._write, set()
+
+    def noting_the_thread(self, db, batch):
+        writers.add(threading.current_thread().name)
+        write(self, db, batch)
+
+    monkeypatch.setattr(synthetic.BulkWriter, "_write", noting_the_thread)
+    with transaction.atomic():
+        tally = generate(size=100, seed=5)
+        in_one = snapshot()
+        transaction.set_rollback(True)
+    assert writers == {"MainThread"}
+    assert generate(size=100, seed=5).rows == tally.rows
+    assert snapshot() == in_one
+    if connection.vendor == "postgresql":
+        assert writers == {"MainThread", "synthetic-copy-0", "synthetic-copy-1"}
+    assert m.CommitmentTally.objects.filter(n__gt=0).exists()  # the triggers ran
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_that_fails_to_copy_stops_the_load_with_its_error(monkeypatch):
+    monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 2)
+    write = synthetic.BulkWriter._write
+    copied = []
+
+    def fail_on_the_first_chunk(self, db, batch):
+        if len(copied) == 1:  # the first batch holds the persons and sources
+            raise RuntimeError("disk full")
+        write(self, db, batch)
+        copied.append(batch)
+
+    monkeypatch.setattr(synthetic.BulkWriter, "_write", fail_on_the_first_chunk)
+    with pytest.raises(RuntimeError, match="disk full"):  # raised, and no thread left waiting
+        generate(size=200, seed=1)
