@@ -148,6 +148,14 @@ class BulkWriter:
         self.rows[model].append(tuple(map(values.get, names, defaults)))
         return values["id"]
 
+    def amend(self, model: type[models.Model], **values) -> None:
+        """Change columns of the row last added for ``model``."""
+        names, _ = self.attnames[model]
+        row = list(self.rows[model][-1])
+        for name, value in values.items():
+            row[names.index(name)] = value
+        self.rows[model][-1] = tuple(row)
+
     def link(self, m2m: models.ManyToManyField, owner_id: int, other_id: int) -> None:
         """A row of a many-to-many field's table."""
         through = m2m.remote_field.through
@@ -523,8 +531,12 @@ class MeetingMaker:
         self.timeline(cast, commitment, start, status, stalled, cancelled, long_timeline)
         self.milestone(commitment_id=commitment, start=start)
         if rng.random() < 0.35 or long_timeline:
-            for _ in range(60 if long_timeline else 1):
-                self.update(cast, commitment, start)
+            latest = max(
+                self.update(cast, commitment, start) for _ in range(60 if long_timeline else 1)
+            )
+            # Written with the row, as the trigger on progress updates would leave it: the
+            # trigger then finds nothing to change (an UPDATE per commitment saved).
+            w.amend(m.Commitment, last_update_at=latest)
         if rng.random() < 0.3:
             for party in parties:
                 w.add(
@@ -587,8 +599,9 @@ class MeetingMaker:
             **owner,
         )
 
-    def update(self, cast, commitment, start) -> None:
-        """A progress update in one of the review states, with the events that put it there."""
+    def update(self, cast, commitment, start) -> datetime.datetime:
+        """A progress update in one of the review states, with the events that put it there;
+        returns when the last of them was written."""
         w, rng = self.w, self.rng
         state = rng.choices(
             ["draft", "submitted", "approved", "returned", "resubmitted"],
@@ -605,7 +618,7 @@ class MeetingMaker:
             review_state="returned" if state == "resubmitted" else state,
         )
         if state == "draft":
-            return
+            return when
         self.event(first, "submit", cast.editor_id, when)
         if state in ("approved", "returned", "resubmitted"):
             action = "approve" if state == "approved" else "return"
@@ -623,6 +636,8 @@ class MeetingMaker:
                 review_state="resubmitted",
             )
             self.event(revision, "submit", cast.editor_id, later)
+            return later
+        return when
 
     def event(self, update, action, by, when, comment="") -> None:
         self.w.add(

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import Max
 
 from agreements import models as m
 from agreements import synthetic
@@ -47,6 +48,12 @@ def test_synthetic_data_fills_every_part_of_the_domain():
         m.Person,
     ):
         assert model.objects.exists(), model.__name__
+    # Each commitment names when its latest progress update was written (the lists sort by it).
+    latest = dict(m.ProgressUpdate.objects.values_list("commitment").annotate(Max("created_at")))
+    named = dict(
+        m.Commitment.objects.exclude(last_update_at=None).values_list("pk", "last_update_at")
+    )
+    assert latest and named == latest
     states = set(m.ProgressUpdate.objects.values_list("review_state", flat=True))
     assert states == set(m.ReviewState.values)
     north_america = m.Commitment.objects.filter(meeting__team__slug="north-america").count()
