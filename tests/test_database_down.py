@@ -3,6 +3,8 @@ typed (security 9); /readyz answers 503 too (tests/test_urls.py)."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
@@ -72,9 +74,48 @@ def test_a_sign_in_never_echoes_the_password(client, editor, monkeypatch):
     assert PASSWORD not in response.content.decode()
 
 
-def test_other_server_errors_stay_a_plain_500(client, editor, team, us, mexico, monkeypatch):
+def test_any_other_failure_is_a_500_with_its_reference_and_what_was_typed(
+    client, editor, team, us, mexico, monkeypatch
+):
     client.force_login(editor)
     monkeypatch.setattr(actions, "save_meeting", lambda *a, **k: 1 / 0)
-    response = client.post(reverse("agreements:meeting_create"), meeting_data(team, us, mexico, []))
+    rows = [{"title": "Halt fentanyl", "text": "Seizures at ports", "theme": "drugs"}]
+    response = client.post(
+        reverse("agreements:meeting_create"),
+        meeting_data(team, us, mexico, rows),
+        HTTP_X_REQUEST_ID="req-7f3a",
+    )
     assert response.status_code == 500
-    assert "Server Error (500)" in response.content.decode()
+    assert "Retry-After" not in response
+    assert response["X-Request-ID"] == "req-7f3a"  # the log's entry of the error carries it too
+    html = response.content.decode()
+    assert "The tracker failed to answer" in html
+    assert '<code class="reference">req-7f3a</code>' in html
+    assert "Halt fentanyl" in html and "may not have been saved" in html
+    assert "csrfmiddlewaretoken" not in html
+    assert "Traceback" not in html and "ZeroDivisionError" not in html
+
+
+def test_an_htmx_request_that_fails_gets_its_reference_alone(
+    client, editor, commitment, monkeypatch
+):
+    client.force_login(editor)
+    monkeypatch.setattr(actions, "submit_update", lambda *a, **k: 1 / 0)
+    response = client.post(
+        commitment.get_absolute_url(),
+        {"action": "post_update", "narrative": "Seizures rose 20%"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 500
+    reference = response["X-Request-ID"]
+    assert response.content.decode() == f"The server failed to answer (reference {reference})."
+
+
+def test_the_failure_page_speaks_the_readers_language(client, editor, monkeypatch):
+    client.force_login(editor)
+    dashboard = importlib.import_module("agreements.views.dashboard")
+    monkeypatch.setattr(dashboard, "_figures", lambda *a, **k: 1 / 0)
+    response = client.get("/", headers={"accept-language": "es"})
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert 'lang="es"' in html and "The tracker failed to answer" not in html

@@ -31,7 +31,11 @@
     };
     var reason = say("http-" + xhr.status, reasons[xhr.status]) ||
       say("http-other", "The server could not complete the request");
-    show(reason + " (HTTP " + xhr.status + "). " + say("kept", "Nothing you typed was lost."));
+    // A server's failure carries the request's id, which its log entry carries too.
+    var id = xhr.status >= 500 && xhr.getResponseHeader("X-Request-ID");
+    var reference = id ? ", " + say("reference", "reference") + " " + id : "";
+    show(reason + " (HTTP " + xhr.status + reference + "). " +
+      say("kept", "Nothing you typed was lost."));
   });
   // A picker's search box (forms/base.py, SearchSelect) belongs to no form: what is typed in it
   // must not set off its form's own "change" trigger (a filter form would reload its table).
