@@ -37,6 +37,21 @@ def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
     assert "cancelled or superseded" in page
 
 
+def test_each_index_leads_to_the_records_behind_it(client, editor, reviewer, meeting, us):
+    body = make_body(meeting, name="High-level implementation group")
+    done = make_commitment(meeting, parties=[us], theme="arms", status=3)
+    body.commitments.add(done)
+    assess(done, us, "+1", datetime.date(2025, 10, 1), reviewer)
+    client.force_login(editor)
+    page = client.get("/").content.decode()
+    assert '<a href="/commitments/?theme=arms">Arms trafficking</a>' in page
+    assert f'<a href="/parties/{us.pk}/briefing/">United States</a>' in page
+    assert f'<a href="{body.get_absolute_url()}">High-level implementation group (' in page
+    # And a commitment's parties lead to their briefings too.
+    detail = client.get(done.get_absolute_url()).content.decode()
+    assert detail.count(f'<a href="/parties/{us.pk}/briefing/">United States</a>') == 2
+
+
 def assess(commitment, party, score, as_of, by):
     return Assessment.objects.create(
         commitment=commitment,

@@ -113,7 +113,12 @@ class CommitmentTallyQuerySet(TallyQuerySet):
             rows[theme][1] += k
         labels = {code: gettext(name) for code, name in Theme.objects.values_list("code", "name")}
         return [
-            {"key": labels.get(theme, theme), "index": as_index(total / k), "count": k}
+            {
+                "key": labels.get(theme, theme),
+                "theme": theme,
+                "index": as_index(total / k),
+                "count": k,
+            }
             for theme, (total, k) in sorted(
                 rows.items(), key=lambda row: labels.get(row[0], row[0])
             )
@@ -181,6 +186,7 @@ class ComplianceTallyQuerySet(TallyQuerySet):
             rows.append(
                 {
                     "key": names[party],
+                    "party_id": party,
                     "mean": mean,
                     "index": None if mean is None else round((mean + 1) / 2 * 100, 1),
                     "count": scored,

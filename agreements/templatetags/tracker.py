@@ -59,12 +59,13 @@ def index_bar(
     index: float | None,
     count: int | None = None,
     none: str | None = None,
+    url: str = "",
 ) -> dict:
     """A horizontal bar for an index (0–100 %), with its number as text; ``none`` says why
-    there is no figure."""
+    there is no figure; ``url``, where the label leads (the records behind the figure)."""
     if none is None:
         none = _("no commitments that count")
-    return {"label": label, "index": index, "count": count, "none": none}
+    return {"label": label, "index": index, "count": count, "none": none, "url": url}
 
 
 @register.filter

@@ -116,6 +116,7 @@ def _recent_bodies(user, today: datetime.date) -> list[dict]:
     return [
         {
             "key": f"{body.name} ({body.meeting.title})",
+            "url": body.get_absolute_url(),
             "index": body.index,
             "count": body.commitment_count,
         }
