@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.models import Meeting, Participant, Party, Person
@@ -488,3 +490,37 @@ def test_a_refusal_of_the_save_about_a_row_is_said_above_the_form_not_a_500(
     html = response.content.decode()
     assert "Marco Rubio is already a participant of this meeting." in html
     assert 'value="Border security talks"' in html
+
+
+def test_saving_a_meeting_costs_the_same_queries_with_many_participants(
+    client, editor, team, us, mexico, meeting
+):
+    """Each row's person, party and id are fetched for all the rows at once, and a row sent
+    back as stored is not checked against the database again; a changed row still is."""
+
+    def post(changed: int) -> int:
+        meeting.refresh_from_db()
+        stored = list(meeting.participants.order_by("pk"))
+        data = edit_data(meeting, us, mexico, stored)
+        for i in range(changed):
+            data[f"participants-{i}-office"] = f"Acting minister {meeting.version}"
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(_edit(meeting), data).status_code == 302
+        return len(captured)
+
+    def attend(n: int) -> None:
+        for _ in range(n):
+            number = meeting.participants.count()
+            person = Person.objects.create(team=team, name=f"Delegate {number}", party=us)
+            Participant.objects.create(
+                meeting=meeting, person=person, party=us, office="Minister", role="delegate"
+            )
+
+    client.force_login(editor)
+    attend(2)
+    few = post(changed=0)
+    attend(18)
+    assert post(changed=0) == few
+    assert Participant.objects.filter(office__startswith="Acting").count() == 0
+    post(changed=3)  # and the changes are saved
+    assert Participant.objects.filter(office__startswith="Acting").count() == 3

@@ -31,13 +31,20 @@ def _out_of_range(value) -> bool:
 
 
 class IdChoiceField(forms.ModelChoiceField):
-    """A record chosen by id, where an id no column can hold is simply not a valid choice."""
+    """A record chosen by id, where an id no column can hold is simply not a valid choice.
+
+    ``known``: records of the field's queryset by id, fetched beforehand for many rows at once
+    (``know_choices``); a chosen id found there is not looked up again."""
+
+    known: dict[str, models.Model] | None = None
 
     def to_python(self, value):
         if _out_of_range(value):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
+        if self.known is not None and str(value) in self.known:
+            return self.known[str(value)]
         return super().to_python(value)
 
     def bound_data(self, data, initial):
@@ -190,6 +197,19 @@ class SearchSelect(FastSelect):
         finally:
             self.choices = original
         return format_html('<span class="picker">{}{}</span>', search, select)
+
+
+def know_choices(bound_fields: list[forms.BoundField]) -> None:
+    """Fetch the records chosen in many rows' fields of one name at once (one query, among
+    what the field offers), before the rows are validated: each row's field then finds its
+    record without a query of its own (``IdChoiceField.known``)."""
+    if not bound_fields:
+        return
+    chosen = {str(bound.data) for bound in bound_fields if is_id(bound.data)}
+    queryset = bound_fields[0].field.queryset
+    known = {str(obj.pk): obj for obj in queryset.filter(pk__in=chosen)} if chosen else {}
+    for bound in bound_fields:
+        bound.field.known = known
 
 
 def known_labels(bound_fields: list[forms.BoundField]) -> None:

@@ -18,6 +18,7 @@ from .base import (
     SearchSelectMultiple,
     VersionedForm,
     is_id,
+    know_choices,
     known_labels,
 )
 
@@ -383,6 +384,12 @@ class ParticipantRowForm(ModelForm):
             self.add_error("party", _("Pick the party they acted for."))
         return cleaned
 
+    def _post_clean(self):
+        # A stored row sent back as it was holds what the database already took: the model's
+        # checks (a query or two each) are for rows that changed.
+        if self.instance.pk is None or self.has_changed():
+            super()._post_clean()
+
     def _get_validation_exclusions(self):
         # Unique per meeting is checked across the rows (``BaseParticipantRows.clean``), with a
         # message on the row; the person may be new (no id yet).
@@ -406,6 +413,13 @@ class BaseParticipantRows(MeetingRows):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = _("Remove from the meeting")
+
+    def full_clean(self):
+        # Each row's id, person and party looked up for every row at once, not row by row.
+        if self.is_bound:
+            for name in ("id", "person", "party"):
+                know_choices([form[name] for form in self.forms])
+        super().full_clean()
 
     def clean(self):
         """A person is at a meeting once: a second row naming them is refused on that row."""
