@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.models import (
@@ -227,6 +229,44 @@ def test_edit_form_query_count_does_not_grow_with_commitments(client, editor, me
             make_commitment(meeting, parties=[us])
 
     queries.stay_flat(client, fill, reverse("agreements:meeting_edit", args=[meeting.pk]))
+
+
+def as_sent_back(page) -> dict:
+    """What the edit page's forms send when saved as they were opened."""
+    data = {}
+    forms = [page.context["form"]]
+    for rows in (page.context["rows"], page.context["participants"]):
+        forms += [rows.management_form, *rows.forms]
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value not in (None, "", []):
+                data[field.html_name] = value
+    return data
+
+
+def test_saving_the_form_costs_the_same_queries_with_many_commitments(client, editor, meeting, us):
+    """The rows' records are fetched for all rows at once, and a row sent back as stored is
+    not checked against the database again (a changed one still is, and is saved)."""
+    url = reverse("agreements:meeting_edit", args=[meeting.pk])
+    client.force_login(editor)
+
+    def save(changed: int = 0) -> int:
+        data = as_sent_back(client.get(url))
+        for i in range(changed):
+            data[f"commitments-{i}-lead_agency"] = "Customs"
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(url, data).status_code == 302
+        return len(captured)
+
+    for _ in range(5):
+        make_commitment(meeting, parties=[us])
+    few = save()
+    for _ in range(45):
+        make_commitment(meeting, parties=[us])
+    assert save() == few
+    save(changed=2)
+    assert Commitment.objects.filter(lead_agency="Customs").count() == 2
 
 
 def test_end_before_start_is_refused_with_the_model_message(client, editor, team, us, mexico):

@@ -224,7 +224,17 @@ class MeetingForm(KeepsItsLanguage, VersionedForm):
         return list(m.Party.objects.filter(chosen).order_by("name"))
 
 
-class CommitmentRowForm(KeepsItsLanguage, VersionedForm):
+class MeetingRow:
+    """A row of one meeting's records: a stored row sent back as it was holds what the
+    database already took, so the model's checks (a query or two each) run only on the rows
+    that changed and the new ones."""
+
+    def _post_clean(self):
+        if self.instance.pk is None or self.has_changed():
+            super()._post_clean()
+
+
+class CommitmentRowForm(MeetingRow, KeepsItsLanguage, VersionedForm):
     """One commitment row of the meeting form, with a role select for each party."""
 
     class Meta(ModelForm.Meta):
@@ -254,8 +264,10 @@ class CommitmentRowForm(KeepsItsLanguage, VersionedForm):
         kept = self.instance.theme_id
         theme = self.fields["theme"]
         theme.queryset = m.Theme.objects.offered(keep=kept)
-        offered = [(t.code, str(t)) for t in themes if not t.archived or t.code == kept]
-        theme.widget = FastSelect(choices=[("", theme.empty_label), *offered])
+        offered = [t for t in themes if not t.archived or t.code == kept]
+        choices = [(t.code, str(t)) for t in offered]
+        theme.widget = FastSelect(choices=[("", theme.empty_label), *choices])
+        theme.known = {t.code: t for t in offered}  # a row's theme is not looked up again
         current = {}
         if self.instance.pk:
             current = {r.party_id: r.role for r in self.instance.party_roles.all()}
@@ -280,9 +292,17 @@ MAX_ROWS = 600
 
 class MeetingRows(forms.BaseInlineFormSet):
     """Rows of one meeting's records (``not_ours``: the error of a row that is not one of
-    them)."""
+    them). The records chosen in ``known_fields`` are fetched for all the rows at once, before
+    they are validated, so a form with many rows costs the queries of one with a few."""
 
     not_ours = _("This row is not one of this meeting's records.")
+    known_fields = ("id",)
+
+    def full_clean(self):
+        if self.is_bound:
+            for name in self.known_fields:
+                know_choices([form[name] for form in self.forms])
+        super().full_clean()
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -317,7 +337,7 @@ CommitmentRows = forms.inlineformset_factory(
 )
 
 
-class ParticipantRowForm(ModelForm):
+class ParticipantRowForm(MeetingRow, ModelForm):
     """One participant of the meeting form: a person of the meeting's team, picked by search or
     typed as a new name (created on saving, for the meeting's team), the office they held then,
     the party they acted for and their role at the meeting."""
@@ -384,12 +404,6 @@ class ParticipantRowForm(ModelForm):
             self.add_error("party", _("Pick the party they acted for."))
         return cleaned
 
-    def _post_clean(self):
-        # A stored row sent back as it was holds what the database already took: the model's
-        # checks (a query or two each) are for rows that changed.
-        if self.instance.pk is None or self.has_changed():
-            super()._post_clean()
-
     def _get_validation_exclusions(self):
         # Unique per meeting is checked across the rows (``BaseParticipantRows.clean``), with a
         # message on the row; the person may be new (no id yet).
@@ -408,18 +422,12 @@ MAX_PARTICIPANTS = 200
 
 class BaseParticipantRows(MeetingRows):
     not_ours = _("This row is not one of this meeting's participants.")
+    known_fields = ("id", "person", "party")
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = _("Remove from the meeting")
-
-    def full_clean(self):
-        # Each row's id, person and party looked up for every row at once, not row by row.
-        if self.is_bound:
-            for name in ("id", "person", "party"):
-                know_choices([form[name] for form in self.forms])
-        super().full_clean()
 
     def clean(self):
         """A person is at a meeting once: a second row naming them is refused on that row."""
