@@ -119,3 +119,51 @@ def test_the_failure_page_speaks_the_readers_language(client, editor, monkeypatc
     assert response.status_code == 500
     html = response.content.decode()
     assert 'lang="es"' in html and "The tracker failed to answer" not in html
+
+
+def test_no_password_or_code_is_ever_shown_back(client, editor, team, us, mexico, monkeypatch):
+    """Django's password change, and the two-factor pages, are marked sensitive: a failure
+    there shows nothing of what was sent; elsewhere a field named as a secret is left out."""
+    client.force_login(editor)
+    monkeypatch.setattr("django.contrib.auth.forms.PasswordChangeForm.clean", lambda f: 1 / 0)
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "n3w-s3cret!", "new_password2": "n3w-s3cret!"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 500 and "may not have been saved" in html
+    assert PASSWORD not in html and "n3w-s3cret!" not in html
+    assert "no-store" in response["Cache-Control"]
+    two_factor = importlib.import_module("agreements.views.two_factor")
+    monkeypatch.setattr(two_factor, "_devices", lambda user: 1 / 0)
+    response = client.post("/accounts/verify/", {"code": "918273"})
+    assert response.status_code == 500 and "918273" not in response.content.decode()
+    monkeypatch.setattr(actions, "save_meeting", lambda *a, **k: 1 / 0)
+    sent = meeting_data(team, us, mexico, [])
+    sent |= {"recovery_code": "ab12-cd34", "api_token": "at_x1y2"}
+    response = client.post(reverse("agreements:meeting_create"), sent)
+    html = response.content.decode()
+    assert response.status_code == 500 and "Border security talks" in html
+    assert "ab12-cd34" not in html and "at_x1y2" not in html
+
+
+def test_an_error_page_that_cannot_be_drawn_still_answers_with_its_reference(
+    client, editor, monkeypatch
+):
+    client.force_login(editor)
+    dashboard = importlib.import_module("agreements.views.dashboard")
+    monkeypatch.setattr(dashboard, "_figures", lambda *a, **k: 1 / 0)
+    errors = importlib.import_module("agreements.views.errors")
+    monkeypatch.setattr(errors.loader, "render_to_string", lambda *a, **k: 1 / 0)
+    response = client.get("/", headers={"x-request-id": "req-9c2e"})
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == "The server failed to answer (reference req-9c2e)."
+
+
+def test_trying_a_page_again_keeps_its_filters(client, editor, monkeypatch):
+    client.force_login(editor)
+    monkeypatch.setattr("agreements.forms.CommitmentFilterForm.filter", lambda *a, **k: 1 / 0)
+    response = client.get("/commitments/", {"theme": "drugs", "status": "1"})
+    assert response.status_code == 500
+    assert 'href="/commitments/?theme=drugs&amp;status=1"' in response.content.decode()

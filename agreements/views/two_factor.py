@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -54,6 +55,7 @@ def confirmed_app(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+@sensitive_post_parameters()  # codes are never logged nor shown back on an error page
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the app or a recovery code."""
@@ -90,6 +92,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/verify.html", context, status=status)
 
 
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
     """Turn two-factor sign-in on (or see that it is, and make new recovery codes)."""

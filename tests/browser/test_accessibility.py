@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.db import OperationalError
 
 from agreements.actions import submit_update
-from agreements.models import Commitment, ImplementationBody, Meeting, Party
+from agreements.models import ApiToken, Commitment, ImplementationBody, Meeting, Party
 from tests.browser.conftest import axe_violations, open_every_disclosure, sign_in
+from tests.conftest import PASSWORD
 
 User = get_user_model()
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -84,22 +85,24 @@ def test_review_queue_with_an_update_has_no_violations(page):
     "failure, status",
     [(ZeroDivisionError("a bug"), 500), (OperationalError("connection refused"), 503)],
 )
-def test_the_error_pages_have_no_violations_and_fit_a_phone(page, monkeypatch, failure, status):
+def test_the_error_pages_have_no_violations_and_fit_a_phone(
+    page, editor, monkeypatch, failure, status
+):
     """The pages a failed request gets (a bug: 500; the database gone: 503), with what was sent
     shown back to copy, on a phone."""
 
     def fail(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr("django.contrib.auth.backends.ModelBackend.authenticate", fail)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("a-rather-long-username-typed-on-a-phone")
-    page.get_by_label("Password").fill("secret")
+    sign_in(page, "editor", PASSWORD)
+    monkeypatch.setattr(ApiToken, "issue", fail)
+    page.goto("/api-keys/")
+    page.get_by_label("What it is for").fill("the-ministry's-data-portal-on-a-rather-long-line")
     with page.expect_response(lambda response: response.request.method == "POST") as answer:
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Make the key").click()
     assert answer.value.status == status
-    assert "a-rather-long-username-typed-on-a-phone" in page.content()
+    assert "the-ministry's-data-portal-on-a-rather-long-line" in page.inner_text(".typed")
     assert axe_violations(page) == ""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the {status} page scrolls sideways by {overflow}px on a phone"
