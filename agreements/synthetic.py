@@ -3,8 +3,8 @@
 Deterministic from the seed (given the same starting database): the same call writes the same
 rows with the same ids. Rows are written in bulk, COPY on PostgreSQL and ``executemany``
 elsewhere, a chunk of meetings per transaction, so a million commitments load in minutes.
-On PostgreSQL a second thread copies one chunk while the next is made: the server's half of
-the work (constraints, triggers, indexes) runs alongside Python's.
+On PostgreSQL two threads copy chunks while the next is made: the server's half of the work
+(constraints, triggers, indexes) runs on every core alongside Python's.
 The database's own constraints and triggers check every row as usual; only the model layer
 (``save()``, history records) is bypassed, so synthetic records have no history entries.
 
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from agreements import models as m
@@ -114,6 +115,7 @@ class BulkWriter:
         self.next_id: dict[type[models.Model], int] = {}
         self.columns: dict[type[models.Model], list[tuple[str, str, object]]] = {}
         self.attnames: dict[type[models.Model], tuple[list[str], list[object]]] = {}
+        self.positions: dict[type[models.Model], dict[str, int]] = {}
         self.touched: set[type[models.Model]] = set()
         self.written = 0
 
@@ -130,6 +132,7 @@ class BulkWriter:
                 columns.append((f.attname, f.column, default))
             self.columns[model] = columns
             self.attnames[model] = ([a for a, _, _ in columns], [d for _, _, d in columns])
+            self.positions[model] = {a: i for i, (a, _, _) in enumerate(columns)}
         return self.columns[model]
 
     def take_id(self, model: type[models.Model]) -> int:
@@ -150,10 +153,10 @@ class BulkWriter:
 
     def amend(self, model: type[models.Model], **values) -> None:
         """Change columns of the row last added for ``model``."""
-        names, _ = self.attnames[model]
+        positions = self.positions[model]
         row = list(self.rows[model][-1])
         for name, value in values.items():
-            row[names.index(name)] = value
+            row[positions[name]] = value
         self.rows[model][-1] = tuple(row)
 
     def link(self, m2m: models.ManyToManyField, owner_id: int, other_id: int) -> None:
@@ -165,7 +168,7 @@ class BulkWriter:
 
     def flush(self) -> None:
         """Write the rows gathered so far, in the caller's transaction."""
-        self._write(connection, self.take())
+        self.write(connection, self.take())
 
     def take(self) -> dict[type[models.Model], list[tuple]]:
         """The rows gathered so far, counted as written; the writer starts afresh."""
@@ -176,7 +179,8 @@ class BulkWriter:
                 self.touched.add(model)
         return batch
 
-    def _write(self, db, batch: dict[type[models.Model], list[tuple]]) -> None:
+    def write(self, db: BaseDatabaseWrapper, batch: dict[type[models.Model], list[tuple]]) -> None:
+        """Write ``batch`` (rows by model, from ``take``) over the connection ``db``."""
         with db.cursor() as cursor:
             for model, rows in batch.items():
                 if not rows:
@@ -192,7 +196,7 @@ class BulkWriter:
                     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
     def pipeline(self) -> Pipeline:
-        """Where each chunk's rows go: a thread of its own that copies them on PostgreSQL,
+        """Where each chunk's rows go: threads that copy them on PostgreSQL (``ThreadPipeline``),
         the caller's transaction otherwise (SQLite has one writer at a time, and rows written
         inside the caller's transaction must stay in it, as in tests)."""
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -216,8 +220,8 @@ class Pipeline:
         with transaction.atomic():
             self.writer.flush()
 
-    def close(self) -> None:
-        pass
+    def close(self, abandon: bool = False) -> None:
+        """Wait for the chunks handed over; ``abandon``: the caller failed, drop what waits."""
 
 
 class ThreadPipeline(Pipeline):
@@ -225,13 +229,15 @@ class ThreadPipeline(Pipeline):
     connection in a transaction of its own while the caller makes the next chunk. Chunks share
     no rows and the tallies' triggers only insert, so the copies never wait on each other;
     the server spreads them over its cores. At most ``COPIERS`` chunks wait, so memory holds
-    ``2 * COPIERS + 1`` at most; a failure in a thread is raised in the caller at its next
-    step."""
+    ``2 * COPIERS + 1`` at most. A failure in a thread is raised in the caller at its next
+    step; after it, or after the caller's own failure, the chunks still waiting are dropped
+    (one being copied at that moment is finished)."""
 
     def __init__(self, writer: BulkWriter) -> None:
         super().__init__(writer)
         self.chunks: queue.Queue = queue.Queue(maxsize=COPIERS)
         self.failure: BaseException | None = None
+        self.abandoned = self.closed = False
         self.threads = [
             threading.Thread(target=self._copy, name=f"synthetic-copy-{n}", daemon=True)
             for n in range(COPIERS)
@@ -243,11 +249,11 @@ class ThreadPipeline(Pipeline):
         db = connections[connection.alias]  # this thread's own connection
         try:
             while (batch := self.chunks.get()) is not None:  # one None per thread, at close
-                if self.failure is not None:
-                    continue  # after a failure the chunks are let go, not written
+                if self.failure is not None or self.abandoned:
+                    continue  # dropped, not written
                 try:
                     with transaction.atomic(using=db.alias):
-                        self.writer._write(db, batch)
+                        self.writer.write(db, batch)
                 except BaseException as error:  # raised in the caller
                     self.failure = error
         finally:
@@ -261,12 +267,17 @@ class ThreadPipeline(Pipeline):
         self._raise()
         self.chunks.put(self.writer.take())
 
-    def close(self) -> None:
+    def close(self, abandon: bool = False) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.abandoned = abandon
         for _ in self.threads:
             self.chunks.put(None)
         for thread in self.threads:
             thread.join()
-        self._raise()
+        if not abandon:
+            self._raise()
 
 
 @dataclass
@@ -327,9 +338,12 @@ def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: Non
                 tally.meetings += 1
             pipeline.send()
             report(f"  {tally.commitments:,} commitments, {writer.written:,} rows")
-    finally:
         pipeline.close()
-    writer.reset_sequences()
+    except BaseException:
+        pipeline.close(abandon=True)  # the error raised is the first one
+        raise
+    finally:
+        writer.reset_sequences()  # past every id copied, even by a load cut short
     m.CommitmentTally.compact([cast.team.pk for cast in casts])  # the triggers' +1 per row
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

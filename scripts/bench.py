@@ -138,9 +138,19 @@ def prepare(server: str, env: dict) -> str:
     say(f"Loading {SIZE:,} commitments into {name}")
     run(PY, "manage.py", "migrate", "-v0", env=env)
     run(PY, "manage.py", "load_demo", env=env, capture=True)
-    said = run(PY, "manage.py", "synthetic_data", "--size", str(SIZE), env=env, capture=True)
-    created = said.strip().splitlines()[-1]
-    say(created)
+    created = ""
+    with subprocess.Popen(  # its progress shown as it goes; its last line kept
+        [PY, "manage.py", "synthetic_data", "--size", str(SIZE)],
+        env=env,
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+    ) as load:
+        for line in load.stdout:
+            say(line.rstrip())
+            created = line.strip() or created
+    if load.returncode:
+        raise subprocess.CalledProcessError(load.returncode, load.args)
     loaded = f"{created} Loaded on {datetime.date.today().isoformat()}."
     psql(url, "VACUUM ANALYZE")
     psql(url, f"COMMENT ON TABLE agreements_meeting IS '{loaded}'")  # digits and words only

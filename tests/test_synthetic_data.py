@@ -92,13 +92,13 @@ def test_chunks_copied_by_threads_are_the_rows_written_in_one_transaction(monkey
     """Outside a transaction, PostgreSQL gets each chunk from a thread of its own (elsewhere,
     and inside a transaction, the chunks are written in turn): the same rows either way."""
     monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 3)  # several chunks, both threads
-    write, writers = synthetic.BulkWriter._write, set()
+    write, writers = synthetic.BulkWriter.write, set()
 
     def noting_the_thread(self, db, batch):
         writers.add(threading.current_thread().name)
         write(self, db, batch)
 
-    monkeypatch.setattr(synthetic.BulkWriter, "_write", noting_the_thread)
+    monkeypatch.setattr(synthetic.BulkWriter, "write", noting_the_thread)
     with transaction.atomic():
         tally = generate(size=100, seed=5)
         in_one = snapshot()
@@ -111,18 +111,52 @@ def test_chunks_copied_by_threads_are_the_rows_written_in_one_transaction(monkey
     assert m.CommitmentTally.objects.filter(n__gt=0).exists()  # the triggers ran
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_chunk_that_fails_to_copy_stops_the_load_with_its_error(monkeypatch):
-    monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 2)
-    write = synthetic.BulkWriter._write
-    copied = []
+def copiers() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("synthetic-copy")]
 
-    def fail_on_the_first_chunk(self, db, batch):
-        if len(copied) == 1:  # the first batch holds the persons and sources
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("failing", [1, 10], ids=["first chunk", "last chunk"])
+def test_a_chunk_that_fails_to_copy_stops_the_load_with_its_error(monkeypatch, failing):
+    """The first chunk fails while the next are made; the last one only once all are made
+    (its failure is raised when the load waits for the copies to end)."""
+    monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 2)  # 10 chunks of 2 meetings
+    write = synthetic.BulkWriter.write
+    batches = []
+
+    def fail_on_a_chunk(self, db, batch):
+        batches.append(batch)  # the first batch holds the persons and sources
+        if m.Meeting in batch and len(batches) == failing + 1:
             raise RuntimeError("disk full")
         write(self, db, batch)
-        copied.append(batch)
 
-    monkeypatch.setattr(synthetic.BulkWriter, "_write", fail_on_the_first_chunk)
-    with pytest.raises(RuntimeError, match="disk full"):  # raised, and no thread left waiting
+    monkeypatch.setattr(synthetic.BulkWriter, "write", fail_on_a_chunk)
+    with pytest.raises(RuntimeError, match="disk full"):
         generate(size=200, seed=1)
+    assert copiers() == []  # no thread left behind
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_that_fails_while_making_rows_drops_what_waits_and_raises_its_own_error(
+    monkeypatch,
+):
+    monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 2)
+    make = synthetic.MeetingMaker.meeting
+
+    def fail_at_the_sixth(self, number):
+        if number == 5:
+            raise KeyError("a bug")
+        return make(self, number)
+
+    monkeypatch.setattr(synthetic.MeetingMaker, "meeting", fail_at_the_sixth)
+    with pytest.raises(KeyError, match="a bug"):
+        generate(size=200, seed=1)
+    assert copiers() == []
+    copied = list(m.Meeting.objects.values_list("pk", flat=True))
+    assert len(copied) <= 4  # the two chunks made before it at most, nothing after
+    # The sequences were moved past what was copied: the next record gets a fresh id.
+    team = m.Team.objects.get(slug="north-america")
+    after = m.Meeting.objects.create(
+        team=team, title="After", start_date="2025-09-03", outcome_type="other"
+    )
+    assert all(after.pk > pk for pk in copied)

@@ -4,7 +4,9 @@ import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from .. import permissions
@@ -70,6 +72,7 @@ def _figures(user, today: datetime.date) -> dict:
     # every write (``CommitmentTally``): a few hundred rows per team, whatever the data.
     tally = CommitmentTally.objects.visible_to(user).compacted()
     status_counts = tally.status_counts()
+    listed = reverse("agreements:commitment_list")
     return {
         "index": tally.implementation_index(),
         "counting": sum(status_counts.values()),
@@ -82,8 +85,15 @@ def _figures(user, today: datetime.date) -> dict:
         # Counted up to a cap, so the count walks at most that many index entries.
         "overdue": commitments.overdue(today).order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
-        "by_theme": tally.index_by_theme(),
-        "by_party": ComplianceTally.objects.visible_to(user).compacted().by_party(),
+        # Each index row leads to the records behind it.
+        "by_theme": [
+            row | {"url": f"{listed}?{urlencode({'theme': row['theme']})}"}
+            for row in tally.index_by_theme()
+        ],
+        "by_party": [
+            row | {"url": reverse("agreements:party_briefing", args=[row["party_id"]])}
+            for row in ComplianceTally.objects.visible_to(user).compacted().by_party()
+        ],
         # Bodies of the most recent meetings, their figures computed for those rows only
         # (every body's index is on the bodies page).
         "by_body": _recent_bodies(user, today),
