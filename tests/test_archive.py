@@ -19,6 +19,17 @@ def commitment_url(commitment) -> str:
     return reverse("agreements:commitment_detail", args=[commitment.pk])
 
 
+def test_a_long_reason_is_kept_whole(client, editor, meeting):
+    """A reason is a paragraph at times: history keeps all of it (not simple_history's
+    100 characters, which PostgreSQL refused with a server error)."""
+    gone = make_commitment(meeting, title="Gone")
+    reason = "Recorded twice: the second copy came from the embassy's cable of 4 September. " * 4
+    client.force_login(editor)
+    response = client.post(commitment_url(gone), {"action": "archive", "reason": reason})
+    assert response.status_code == 302
+    assert history_of(gone)[0].reason == reason.strip()
+
+
 def test_editor_archives_a_commitment_with_a_reason(client, editor, meeting):
     make_commitment(meeting, title="Kept", status=ImplementationStatus.COMPLETE)
     gone = make_commitment(meeting, title="Gone")

@@ -129,3 +129,25 @@ def test_an_archive_reason_with_a_nul_character_is_refused_not_a_server_error(
     assert "Null characters are not allowed." in response.content.decode()
     meeting.refresh_from_db()
     assert not meeting.is_archived
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/commitments/?party={}",
+        "/commitments/?body={}",
+        "/meetings/?team={}",
+        "/milestones/?team={}",
+    ],
+)
+def test_an_id_of_thousands_of_digits_is_not_a_choice(client, editor, path):
+    client.force_login(editor)
+    response = client.get(path.format("1" * 4301))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_a_username_longer_than_any_accounts_is_a_failed_sign_in(client, db, path):
+    response = client.post(path, {"username": "x" * 300, "password": "anything"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()

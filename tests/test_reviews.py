@@ -67,6 +67,18 @@ def test_approval_makes_the_proposal_official_with_history(client, editor, revie
     assert ProgressUpdate.objects.get().review_state == ReviewState.APPROVED
 
 
+def test_a_long_review_comment_is_the_change_reason_whole(client, editor, reviewer, commitment):
+    update = submitted(commitment, editor, proposed_status=2)
+    comment = "The seizure figures match the customs agency's monthly report for August. " * 3
+    client.force_login(reviewer)
+    response = client.post(
+        QUEUE, {"update": update.pk, "action": "approve", "comment": comment}, **HTMX
+    )
+    assert response.status_code == 200
+    assert StatusChange.objects.get().reason == comment.strip()
+    assert commitment.history.latest().history_change_reason == comment.strip()
+
+
 @pytest.mark.parametrize(
     ("action", "comment", "badge", "status"),
     [

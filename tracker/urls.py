@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET
 
 from agreements import api
+from agreements.forms.accounts import SignInForm
 from agreements.views import language, two_factor
 
 
@@ -34,7 +35,11 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     # Sign-in and sign-out only: accounts are made by admins, passwords reset by admins.
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/verify/", two_factor.verify, name="two_factor_verify"),
     path("accounts/two-factor/", two_factor.setup, name="two_factor"),

@@ -13,10 +13,12 @@ so the admin leaves the same trace as the pages.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from ..forms.accounts import AdminSignInForm
 from . import bodies, evidence, meetings, reference, reminders, reviews
 
 admin.site.site_header = _("Agreement tracker: records admin")
 admin.site.site_title = _("Agreement tracker admin")
 admin.site.index_title = _("Records")
+admin.site.login_form = AdminSignInForm
 
 __all__ = ["bodies", "evidence", "meetings", "reference", "reminders", "reviews"]

@@ -27,7 +27,12 @@ def is_id(value) -> bool:
 def _out_of_range(value) -> bool:
     text = str(value).strip()
     digits = text.removeprefix("-")
-    return digits.isascii() and digits.isdigit() and not -MAX_ID - 1 <= int(text) <= MAX_ID
+    # Checked by length first: Python refuses to read a number of over 4,300 digits.
+    return (
+        digits.isascii()
+        and digits.isdigit()
+        and (len(digits) > 19 or not -MAX_ID - 1 <= int(text) <= MAX_ID)
+    )
 
 
 class IdChoiceField(forms.ModelChoiceField):
