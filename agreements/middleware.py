@@ -11,7 +11,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -140,6 +140,26 @@ def session_limits(get_response):
             return redirect_to_login(request.get_full_path())
         if now - seen >= 60 or SEEN_KEY not in session:
             session[SEEN_KEY] = now
+        return get_response(request)
+
+    return middleware
+
+
+def admin_refuses_nul(get_response):
+    """A request to the admin with a NUL character in its address or query is a 400. No id,
+    search or filter value holds one, PostgreSQL cannot compare text that does, and the admin's
+    own lookups (autocomplete, list filters, ids in the address) hand what they are given to
+    the database. (The pages and the API check their parameters themselves.)"""
+
+    def middleware(request):
+        admin_root = reverse("admin:index")
+        if request.path.startswith(admin_root) and (
+            "\x00" in request.path
+            or any("\x00" in value for name in request.GET for value in request.GET.getlist(name))
+        ):
+            return HttpResponseBadRequest(
+                _("A NUL character is never part of an address."), content_type="text/plain"
+            )
         return get_response(request)
 
     return middleware

@@ -151,3 +151,64 @@ def test_a_username_longer_than_any_accounts_is_a_failed_sign_in(client, db, pat
     response = client.post(path, {"username": "x" * 300, "password": "anything"})
     assert response.status_code == 200
     assert "correct username and password" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/autocomplete/?term=%00&app_label=agreements&model_name=meeting&field_name=team",
+        "/admin/agreements/commitment/?theme__code__exact=%00",
+        "/admin/agreements/claim/?verification__exact=%00",
+        "/admin/agreements/theme/%00/change/",
+        "/admin/agreements/theme/%00/history/",
+    ],
+)
+def test_a_nul_character_to_the_admin_is_a_bad_request(admin_client, path):
+    assert admin_client.get(path).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/agreements/meeting/abc/history/",
+        "/admin/agreements/meeting/{pk}/history/abc/",
+        "/admin/agreements/meeting/{pk}/history/99999999999999999999999/",
+    ],
+)
+def test_a_history_address_the_admin_cannot_read_is_not_found(admin_client, meeting, path):
+    assert admin_client.get(path.format(pk=meeting.pk)).status_code == 404
+
+
+def test_an_initial_value_the_admin_cannot_read_is_left_out(admin_client, meeting):
+    for path in (
+        "/admin/agreements/meeting/add/?team=abc",
+        "/admin/agreements/commitment/add/?meeting=abc",
+    ):
+        assert admin_client.get(path).status_code == 200
+    page = admin_client.get(f"/admin/agreements/commitment/add/?meeting={meeting.pk}")
+    assert page.context["adminform"].form.initial["meeting"] == str(meeting.pk)
+
+
+def test_a_list_action_on_rows_that_cannot_be_there_changes_nothing(admin_client, meeting):
+    response = admin_client.post(
+        "/admin/agreements/meeting/",
+        {"action": "archive_selected", "_selected_action": ["abc", meeting.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "nothing was changed" in response.content.decode()
+    meeting.refresh_from_db()
+    assert not meeting.is_archived
+
+
+def test_a_preference_has_no_history_button_that_fails(admin_client, editor):
+    from agreements.models import Preference
+
+    preference = Preference.objects.create(user=editor, language="es")
+    assert (
+        admin_client.get(f"/admin/agreements/preference/{preference.pk}/change/").status_code == 200
+    )
+    assert (
+        admin_client.get(f"/admin/agreements/preference/{preference.pk}/history/").status_code
+        == 200
+    )

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "agreements.middleware.admin_refuses_nul",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The request's language: cookie, then Accept-Language (a signed-in user's own choice is
     # applied after authentication, by agreements.middleware.user_language).

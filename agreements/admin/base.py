@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -118,7 +120,41 @@ class IdSafeFields:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class RecordsAdmin(RefusalsShown, IdSafeFields, SimpleHistoryAdmin):
+class IdSafeAddresses:
+    """Ids taken from the address and the list's checkboxes are read as the model's key
+    before any query: one it cannot hold (``abc`` for a number, say) is a 404, an initial value
+    it cannot hold is left out, and a list action on one changes nothing."""
+
+    def _is_key(self, model, value) -> bool:
+        try:
+            model._meta.pk.to_python(unquote(str(value)))
+        except (ValidationError, ValueError):
+            return False
+        return "\x00" not in str(value)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            values = value if isinstance(value, list) else [value]
+            if field.is_relation and not all(self._is_key(field.related_model, v) for v in values):
+                del initial[name]
+        return initial
+
+    def response_action(self, request, queryset, *args, **kwargs):
+        chosen = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(self._is_key(self.model, pk) for pk in chosen):
+            self.message_user(
+                request, gettext("Those rows are not in this list: nothing was changed."), "error"
+            )
+            return None
+        return super().response_action(request, queryset, *args, **kwargs)
+
+
+class RecordsAdmin(RefusalsShown, IdSafeFields, IdSafeAddresses, SimpleHistoryAdmin):
     """A tracked record: History button, and a page length for working through lists.
 
     Never deleted here, one by one or in bulk: evidence, history and citations point at the
@@ -131,6 +167,16 @@ class RecordsAdmin(RefusalsShown, IdSafeFields, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._is_key(self.model, object_id):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not (self._is_key(self.model, object_id) and is_id(version_id)):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class VersionCheckedAdmin(RecordsAdmin):

@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from .base import (
     LIST_PER_PAGE,
+    IdSafeAddresses,
     IdSafeFields,
     Inline,
     RecordsAdmin,
+    RefusalsShown,
     VersionCheckedAdmin,
     VersionCheckedForm,
 )
@@ -122,15 +124,20 @@ class CalendarFeedAdmin(RecordsAdmin):
 
 
 @admin.register(m.Preference)
-class PreferenceAdmin(RecordsAdmin):
-    """Each user's interface language (they choose it from any page's header)."""
+class PreferenceAdmin(RefusalsShown, IdSafeFields, IdSafeAddresses, admin.ModelAdmin):
+    """Each user's interface language (they choose it from any page's header): a setting of
+    theirs, not a record, so it keeps no history."""
 
+    list_per_page = LIST_PER_PAGE
     list_display = ["user", "language"]
     list_filter = ["language"]
     search_fields = ["user__username"]
     list_select_related = ["user"]
     ordering = ["user__username"]
     autocomplete_fields = ["user"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # as for every record (``RecordsAdmin``)
 
 
 @admin.register(m.ApiToken)
