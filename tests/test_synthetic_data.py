@@ -67,6 +67,26 @@ def test_synthetic_data_fills_every_part_of_the_domain():
     ).pk > max(pk for pk, _ in snapshot()["teams"][:-1])
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="switches off a PostgreSQL trigger; SQLite's triggers cannot be switched off",
+)
+def test_each_commitment_is_written_with_its_latest_update_time_not_left_to_the_trigger():
+    """The loader sets ``last_update_at`` itself, so the trigger on progress updates has no
+    UPDATE of a commitment to make: with the trigger off, the column is still right."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE agreements_progressupdate "
+            "DISABLE TRIGGER agreements_commitment_last_update"
+        )
+    generate(size=100, seed=2)  # inside the test's transaction: the trigger is back after it
+    latest = dict(m.ProgressUpdate.objects.values_list("commitment").annotate(Max("created_at")))
+    named = dict(
+        m.Commitment.objects.exclude(last_update_at=None).values_list("pk", "last_update_at")
+    )
+    assert latest and named == latest
+
+
 def test_the_same_seed_writes_the_same_rows():
     def run(seed):
         with transaction.atomic():
