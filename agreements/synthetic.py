@@ -14,6 +14,7 @@ Most meetings belong to North America, the demo's team, so the demo logins see t
 from __future__ import annotations
 
 import datetime
+import functools
 import queue
 import random
 import threading
@@ -83,23 +84,27 @@ WORDS = [
 
 
 THEMES = list(OBJECTS)
-# Each vocabulary's values, read once: a TextChoices class builds its list on every call.
-RELIABILITIES = m.Reliability.values
-OUTCOME_TYPES = m.OutcomeType.values
-PARTICIPANT_ROLES = m.ParticipantRole.values
-LIFECYCLES = m.Lifecycle.values
-CONFIRMATIONS = m.Confirmation.values
-STATEMENT_KINDS = m.StatementKind.values
-VERIFICATIONS = m.Verification.values
-EVENT_RELATIONS = m.EventRelation.values
-PARTY_ROLES = m.PartyRole.values
-COMPLIANCE_SCORES = m.ComplianceScore.values
-ASSESSMENT_STAGES = m.AssessmentStage.values
-MILESTONE_STATUSES = m.MilestoneStatus.values
+
+
+@functools.cache
+def values_of(vocabulary: type[models.Choices]) -> list:
+    """A vocabulary's values, read once: a Choices class builds its list on every call."""
+    return vocabulary.values
 
 
 def sentence(rng: random.Random, n: int = 12) -> str:
     return " ".join(rng.choices(WORDS, k=n)).capitalize() + "."
+
+
+@dataclass
+class Layout:
+    """A model's table as the writer fills it: per column, the attribute that names it in
+    ``add``, the column's name, and the value it gets when ``add`` gives none."""
+
+    names: list[str]
+    columns: list[str]
+    defaults: list[object]
+    positions: dict[str, int]
 
 
 class BulkWriter:
@@ -113,27 +118,26 @@ class BulkWriter:
         self.now = now
         self.rows: dict[type[models.Model], list[tuple]] = defaultdict(list)
         self.next_id: dict[type[models.Model], int] = {}
-        self.columns: dict[type[models.Model], list[tuple[str, str, object]]] = {}
-        self.attnames: dict[type[models.Model], tuple[list[str], list[object]]] = {}
-        self.positions: dict[type[models.Model], dict[str, int]] = {}
+        self.layouts: dict[type[models.Model], Layout] = {}
         self.touched: set[type[models.Model]] = set()
         self.written = 0
 
-    def _columns(self, model: type[models.Model]) -> list[tuple[str, str, object]]:
-        if model not in self.columns:
-            columns = []
-            for f in model._meta.concrete_fields:
-                if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                    default = self.now
-                elif f.primary_key:
-                    default = None
-                else:
-                    default = f.get_default()
-                columns.append((f.attname, f.column, default))
-            self.columns[model] = columns
-            self.attnames[model] = ([a for a, _, _ in columns], [d for _, _, d in columns])
-            self.positions[model] = {a: i for i, (a, _, _) in enumerate(columns)}
-        return self.columns[model]
+    def layout(self, model: type[models.Model]) -> Layout:
+        if model not in self.layouts:
+            fields = model._meta.concrete_fields
+            names = [f.attname for f in fields]
+            self.layouts[model] = Layout(
+                names=names,
+                columns=[f.column for f in fields],
+                defaults=[self._default(f) for f in fields],
+                positions={name: i for i, name in enumerate(names)},
+            )
+        return self.layouts[model]
+
+    def _default(self, field: models.Field) -> object:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            return self.now
+        return None if field.primary_key else field.get_default()
 
     def take_id(self, model: type[models.Model]) -> int:
         if model not in self.next_id:
@@ -145,15 +149,13 @@ class BulkWriter:
     def add(self, model: type[models.Model], **values) -> int:
         if "id" not in values:
             values["id"] = self.take_id(model)
-        if model not in self.attnames:
-            self._columns(model)
-        names, defaults = self.attnames[model]
-        self.rows[model].append(tuple(map(values.get, names, defaults)))
+        layout = self.layouts.get(model) or self.layout(model)
+        self.rows[model].append(tuple(map(values.get, layout.names, layout.defaults)))
         return values["id"]
 
     def amend(self, model: type[models.Model], **values) -> None:
         """Change columns of the row last added for ``model``."""
-        positions = self.positions[model]
+        positions = self.layouts[model].positions
         row = list(self.rows[model][-1])
         for name, value in values.items():
             row[positions[name]] = value
@@ -186,13 +188,14 @@ class BulkWriter:
                 if not rows:
                     continue
                 table = db.ops.quote_name(model._meta.db_table)
-                names = ", ".join(db.ops.quote_name(c) for _, c, _ in self.columns[model])
+                columns = self.layouts[model].columns
+                names = ", ".join(db.ops.quote_name(c) for c in columns)
                 if db.vendor == "postgresql":
                     with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
                 else:
-                    marks = ", ".join(["%s"] * len(self.columns[model]))
+                    marks = ", ".join(["%s"] * len(columns))
                     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
     def pipeline(self) -> Pipeline:
@@ -322,7 +325,7 @@ def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: Non
                     m.Source,
                     team_id=cast.team.pk,
                     title=f"Synthetic source {i}",
-                    reliability=rng.choice(RELIABILITIES),
+                    reliability=rng.choice(values_of(m.Reliability)),
                 )
                 for i in range(max(10, size // 500))
             ]
@@ -430,7 +433,7 @@ class MeetingMaker:
             start_date=start,
             end_date=start + datetime.timedelta(days=rng.randrange(2)),
             city=rng.choice(CITIES),
-            outcome_type=rng.choice(OUTCOME_TYPES),
+            outcome_type=rng.choice(values_of(m.OutcomeType)),
             summary=sentence(rng, 30),
             archived_at=self.at(start) if archived else None,
             archived_by_id=cast.editor_id if archived else None,
@@ -446,14 +449,14 @@ class MeetingMaker:
                 person_id=person,
                 party_id=party,
                 office="Minister",
-                role=rng.choice(PARTICIPANT_ROLES),
+                role=rng.choice(values_of(m.ParticipantRole)),
             )
         body = w.add(
             m.ImplementationBody,
             meeting_id=meeting,
             name="High-level implementation group",
             mandate=sentence(rng),
-            lifecycle=rng.choice(LIFECYCLES),
+            lifecycle=rng.choice(values_of(m.Lifecycle)),
         )
         for person, party in rng.sample(self.persons[cast.team.pk], k=2):
             w.add(
@@ -461,7 +464,7 @@ class MeetingMaker:
                 body_id=body,
                 person_id=person,
                 party_id=party,
-                confirmation=rng.choice(CONFIRMATIONS),
+                confirmation=rng.choice(values_of(m.Confirmation)),
             )
         w.add(
             m.BodyMembership,
@@ -477,7 +480,7 @@ class MeetingMaker:
                 meeting_id=meeting,
                 speaker_id=person,
                 party_id=party,
-                kind=rng.choice(STATEMENT_KINDS),
+                kind=rng.choice(values_of(m.StatementKind)),
                 text=sentence(rng, 20),
                 said_on=start,
             )
@@ -487,7 +490,7 @@ class MeetingMaker:
             record_meeting_id=meeting,
             team_id=cast.team.pk,
             text=f"Open question: {sentence(rng)}",
-            verification=rng.choice(VERIFICATIONS),
+            verification=rng.choice(values_of(m.Verification)),
         )
         occurred = rng.random() < 0.7
         w.add(
@@ -496,7 +499,7 @@ class MeetingMaker:
             title=f"Context: {sentence(rng, 5)}",
             occurred_on=self.day(start, 60) if occurred else None,
             timing_note="" if occurred else "Days before the meeting",
-            relation=rng.choice(EVENT_RELATIONS),
+            relation=rng.choice(values_of(m.EventRelation)),
         )
         count = rng.randrange(5, 16)
         for position in range(count):
@@ -537,7 +540,7 @@ class MeetingMaker:
                 m.CommitmentParty,
                 commitment_id=commitment,
                 party_id=party,
-                role=rng.choice(PARTY_ROLES),
+                role=rng.choice(values_of(m.PartyRole)),
             )
         w.link(m.ImplementationBody._meta.get_field("commitments"), body, commitment)
         if rng.random() < 0.3:
@@ -557,10 +560,10 @@ class MeetingMaker:
                     m.Assessment,
                     commitment_id=commitment,
                     party_id=party,
-                    score=rng.choice(COMPLIANCE_SCORES),
+                    score=rng.choice(values_of(m.ComplianceScore)),
                     justification=sentence(rng),
                     as_of=self.day(start, 400),
-                    stage=rng.choice(ASSESSMENT_STAGES),
+                    stage=rng.choice(values_of(m.AssessmentStage)),
                     assessed_by_id=cast.reviewer_id,
                     created_at=self.at(self.day(start, 400)),
                 )
@@ -571,7 +574,7 @@ class MeetingMaker:
                 record_meeting_id=meeting,
                 team_id=cast.team.pk,
                 text=f"Reported: {sentence(rng)}",
-                verification=rng.choice(VERIFICATIONS),
+                verification=rng.choice(values_of(m.Verification)),
             )
 
     def timeline(self, cast, commitment, start, status, stalled, cancelled, long) -> None:
@@ -602,7 +605,7 @@ class MeetingMaker:
             )
 
     def milestone(self, start: datetime.date, **owner) -> None:
-        status = self.rng.choice(MILESTONE_STATUSES)
+        status = self.rng.choice(values_of(m.MilestoneStatus))
         due = self.day(start, 700)
         self.w.add(
             m.Milestone,
