@@ -9,6 +9,3 @@ class AgreementsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit, middleware  # noqa: F401  (connect the history stamp, the sign-in clock)
-        from .models import revision
-
-        revision.connect()  # every change to the records advances their revision

@@ -7,7 +7,6 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -170,23 +169,6 @@ def themes(request):
     if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("_django_db_helper")
         Theme.seed()
-
-
-@pytest.fixture(autouse=True)
-def cached_drawings_need_commits(request, settings):
-    """Pages drawn once per revision of the records (``Revision``) learn of a change when it
-    commits. A test whose writes never commit (the usual one, rolled back at its end) is
-    served without the shared cache (Django's dummy cache draws every time); a test whose
-    writes commit (``transaction=True``: the browser tests, the cache's own tests) uses the
-    real one, emptied after it (the flush leaves the cache table's rows, which the next test
-    could be served)."""
-    marker = request.node.get_closest_marker("django_db")
-    committing = marker is not None and marker.kwargs.get("transaction")
-    if not committing:
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-    yield
-    if committing:
-        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -100,7 +100,6 @@ from .reviews import (
     ReviewEvent,
     ReviewState,
 )
-from .revision import Revision
 from .tallies import (
     CommitmentTally,
     CommitmentTallyQuerySet,
@@ -119,6 +118,5 @@ from .teams import (
     team_ids,
     team_of,
     teams_of,
-    visible_teams_key,
 )
 from .tokens import ApiToken, ApiTokenQuerySet

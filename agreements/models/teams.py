@@ -74,14 +74,6 @@ def teams_of(user: AbstractBaseUser | AnonymousUser, *, role: str | None = None)
     return Team.objects.filter(**membership)
 
 
-def visible_teams_key(user: AbstractBaseUser | AnonymousUser) -> str:
-    """What ``visible_to(user)`` lets the user see, as a key: users who share it see the same
-    rows ("all" for admins, else the ids of their teams)."""
-    if user.is_superuser:
-        return "all"
-    return ",".join(map(str, sorted(team_ids(user))))
-
-
 def team_ids(user: AbstractBaseUser | AnonymousUser, *, role: str | None = None) -> list[int]:
     """The ids of ``teams_of(user, role=role)``, read once per user object (so once a request)."""
     cache = user.__dict__.setdefault("_team_ids", {})

@@ -24,7 +24,6 @@ from .common import (
     PageAction,
     annotated_page,
     picker_options,
-    render_drawn,
     render_page,
     run_action,
     version_of,
@@ -35,25 +34,17 @@ PAGE_SIZE = 25
 
 @require_http_methods(["GET", "POST"])
 def body_list(request: HttpRequest) -> HttpResponse:
-    """Implementation bodies the user can see, with lifecycle, members and the index (the
-    add form and the table drawn once per revision of the records, ``render_drawn``).
+    """Implementation bodies the user can see, with lifecycle, members and the index.
 
     Editors record a body here too (POST), set up at one of their teams' open meetings; a body
     saved opens on its own page, where its commitments are ticked and members added."""
-    editable = sorted(permissions.editable_teams(request.user).values_list("pk", flat=True))
     form = None
-    if editable:
+    if permissions.editable_teams(request.user).exists():
         meetings = permissions.editable_meetings(request.user).order_by("-start_date", "pk")
         form = NewBodyForm(request.POST or None, meetings=meetings)
         if options := picker_options(request, form):
             return options
     today = timezone.localdate()
-
-    def content() -> dict:
-        bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
-        page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
-        return {"form": form, "page": page, "page_query": "", "today": today}
-
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
@@ -64,11 +55,12 @@ def body_list(request: HttpRequest) -> HttpResponse:
                 _("“%(name)s” recorded: tick what it oversees, add members.") % {"name": body.name},
             )
             return redirect(body)
-        return render_page(request, "agreements/body_list.html", content(), status=422)
-    # The add form offers the meetings of the teams the reader edits: part of the key.
-    return render_drawn(
-        request, "agreements/body_list.html", "body-table", content, whole="page", key=(editable,)
-    )
+    bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
+    page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
+    context = {"form": form, "page": page, "page_query": "", "today": today}
+    if form is not None and form.is_bound:  # refused: the page again, with the reasons
+        return render_page(request, "agreements/body_list.html", context, status=422)
+    return render_page(request, "agreements/body_list.html", context, partial="body-table")
 
 
 @require_http_methods(["GET", "POST"])

@@ -21,20 +21,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .. import actions
 from ..forms.base import SearchSelect, is_id
-from ..models import Archivable, Revision, VersionConflict, visible_teams_key
+from ..models import Archivable, VersionConflict
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -62,73 +58,6 @@ def render_page(
     response = render(request, name, context, status=status)
     if partial:  # one URL, two answers: caches must key on the header that picks one
         patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-# Drawn in place of the reader's CSRF token, which each view sets in (``drawn_once``): only a
-# form's hidden field holds it as an attribute value (typed text is escaped, quotes and all).
-CSRF_DRAWN = "csrf-token-of-the-reader"
-
-
-@dataclass(frozen=True)
-class DrawnRequest:
-    """What a drawing may read of the request: its path (part of the drawing's key), the
-    address a drawn form posts to."""
-
-    path: str
-
-
-def drawn_once(
-    request: HttpRequest, template: str, partial: str, context: Callable[[], dict], *key: object
-) -> SafeString:
-    """``template``'s ``partial`` drawn from ``context()`` once per revision of the records
-    (``Revision.drawn_once``) and kept in the shared cache for every reader who would see the
-    same: the same path, teams, language, day and query string, and ``key`` (whatever else in
-    the partial differs between readers). Drawn without the request, so that nothing of one
-    reader's can reach another's page: a drawn form's CSRF token is set in on each view."""
-
-    def draw() -> str:
-        drawing = {"request": DrawnRequest(request.path), "csrf_token": CSRF_DRAWN}
-        return render_to_string(f"{template}#{partial}", drawing | context())
-
-    drawn = Revision.drawn_once(
-        draw,
-        template,
-        partial,
-        request.path,
-        get_language(),
-        timezone.localdate(),
-        visible_teams_key(request.user),
-        sorted(request.GET.lists()),
-        *key,
-    )
-    if CSRF_DRAWN in drawn:
-        drawn = drawn.replace(f'value="{CSRF_DRAWN}"', f'value="{get_token(request)}"')
-    return mark_safe(drawn)  # drawn by the template engine, which escaped it
-
-
-def render_drawn(
-    request: HttpRequest,
-    template: str,
-    partial: str,
-    context: Callable[[], dict],
-    *,
-    whole: str = "",
-    key: tuple = (),
-    around: dict | None = None,
-) -> HttpResponse:
-    """A list page drawn once (``drawn_once``): its ``partial`` (the rows) alone for htmx,
-    else the page with its ``whole`` partial (the filters and the rows, when the page has
-    more than its rows to draw) or its rows, as ``drawn``, beside its ``around`` context
-    (what the page shows that is read on each view). A view served from the cache runs only
-    the queries of the reader's session and teams, the revision and the cache."""
-    fragment = wants_fragment(request)
-    drawn = drawn_once(request, template, partial if fragment else whole or partial, context, *key)
-    if fragment:
-        response = HttpResponse(drawn)
-    else:
-        response = render(request, template, {**(around or {}), "drawn": drawn})
-    patch_vary_headers(response, ["HX-Request"])
     return response
 
 

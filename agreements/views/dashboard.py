@@ -21,7 +21,6 @@ from ..models import (
     ProgressUpdate,
     StatusChange,
 )
-from .common import drawn_once
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30
@@ -31,22 +30,14 @@ OVERDUE_CAP = 999
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The implementation index overall and by theme, party and body; what needs attention.
-
-    The figures and lists of the user's teams are drawn once per revision of the records (a
-    number that grows after every committed change, ``Revision``), language and day, and kept
-    in the shared cache for every worker and every user who sees the same teams: a view then
-    costs a few indexed reads. What depends on the reader (the updates waiting for their
-    review, never their own) is read on each view."""
+    """The implementation index overall and by theme, party and body; what needs attention
+    (for a reviewer, the updates waiting for their review, never their own)."""
     user = request.user
     today = timezone.localdate()
     reviews = permissions.reviews_any_team(user)
-    figures = drawn_once(
-        request, "agreements/dashboard.html", "figures", lambda: _figures(user, today)
-    )
     context = {
+        **_figures(user, today),
         "today": today,
-        "figures": figures,
         "reviews": reviews,
         "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
         .awaiting_review()
@@ -61,7 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _figures(user, today: datetime.date) -> dict:
     commitments = Commitment.objects.visible_to(user)
     milestones = Milestone.objects.visible_to(user).for_list()
-    # Whole days, so that the list is the same all day long (and so is its cached copy).
+    # Whole days, so that the list is the same all day long.
     stale_since = timezone.make_aware(
         datetime.datetime.combine(
             today - datetime.timedelta(days=STALE_AFTER_DAYS), datetime.time()

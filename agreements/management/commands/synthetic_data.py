@@ -2,7 +2,6 @@
 
 from django.core.management.base import BaseCommand
 
-from agreements.models import Revision
 from agreements.synthetic import generate
 
 
@@ -19,7 +18,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, size, seed, **options):
         tally = generate(size, seed, report=self.stdout.write)
-        Revision.advance()  # rows copied in bulk send no signal: what was cached is out of date
         self.stdout.write(
             f"Created {tally.meetings:,} meetings, {tally.commitments:,} commitments: "
             f"{tally.rows:,} rows in {tally.seconds:.1f} s ({tally.rate:,.0f} rows/s)."
