@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from . import models as m
 from .exports import armed
-from .forms.meetings import MAX_ROWS, CommitmentRowForm
+from .forms.meeting_rows import MAX_ROWS, CommitmentRowForm
 from .forms.milestones import MilestoneImportForm
 
 MAX_BYTES = 2 * 1024 * 1024  # some thousands of rows; a larger file is refused unread

@@ -83,7 +83,7 @@ def test_two_people_adding_the_same_source_address_at_once_get_a_form_error(
     """The form checks the address first; a second person's save can land between that check
     and this one's insert. Played here by skipping the check: the database's unique
     constraint refuses, and the user reads why next to the field, with what they typed."""
-    from agreements.forms.meetings import SourceForm
+    from agreements.forms.meeting_additions import SourceForm
 
     from .conftest import make_source
 

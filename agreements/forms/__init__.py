@@ -12,18 +12,16 @@ from .commitments import (
     ProgressUpdateForm,
     RescheduleForm,
 )
-from .meetings import (
-    CommitmentRowForm,
-    CommitmentRows,
+from .meeting_additions import (
     ContextEventForm,
     MeetingClaimForm,
-    MeetingFilterForm,
-    MeetingForm,
     MeetingLinkForm,
     MilestoneForm,
-    ParticipantRows,
     SourceForm,
     StatementForm,
 )
+from .meeting_editor import MeetingEditor
+from .meeting_rows import CommitmentRowForm, CommitmentRows, ParticipantRows
+from .meetings import MeetingFilterForm, MeetingForm
 from .milestones import MilestoneFilterForm
 from .reviews import ReviewForm

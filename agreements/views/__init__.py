@@ -16,7 +16,8 @@ from .commitments import commitment_detail, commitment_list
 from .dashboard import dashboard
 from .history import record_history
 from .imports import meeting_import
-from .meetings import meeting_create, meeting_detail, meeting_edit, meeting_list
+from .meeting_form import meeting_create, meeting_edit
+from .meetings import meeting_detail, meeting_list
 from .milestones import milestone_list
 from .opendata import open_data
 from .reviews import review_queue

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,9 +32,7 @@ from .common import (
     Outcome,
     PageAction,
     annotated_page,
-    drawn_once,
     picker_options,
-    render_drawn,
     render_page,
     run_action,
     version_of,
@@ -54,37 +52,26 @@ SORTABLE = [
 @require_GET
 def commitment_list(request: HttpRequest) -> HttpResponse:
     """Commitments the user can see, filtered, sorted and paginated; the table is a partial
-    that the filters swap in place (and push to the URL, so a reload shows the same), drawn
-    once per revision of the records for everyone who sees the same teams and asks the same.
+    that the filters swap in place (and push to the URL, so a reload shows the same).
     ``?format=csv`` downloads every row the filters select, in the same order."""
     today = timezone.localdate()
-
-    def filtered() -> tuple[CommitmentFilterForm, QuerySet]:
-        form = CommitmentFilterForm(request.GET or None, user=request.user)
-        return form, form.filter(Commitment.objects.visible_to(request.user).active(), today)
-
-    if "_pick" in request.GET or request.GET.get("format") == "csv":
-        form, commitments = filtered()
-        if options := picker_options(request, form):
-            return options
-        if request.GET.get("format") == "csv":
-            return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
-
-    def table() -> dict:
-        form, commitments = filtered()
-        # The list's size from the stored tallies when its filters allow, else counted (capped).
-        size = form.tallied_count(CommitmentTally.objects.visible_to(request.user))
-        return {
-            "form": form,
-            "page": annotated_page(request, commitments, lambda r: r.for_list(), PAGE_SIZE, size),
-            "today": today,
-            "columns": _sort_columns(request, form),
-            "page_query": _query_without(request, "page"),
-        }
-
-    # Served from the cache, the page builds neither its form nor its query.
-    return render_drawn(
-        request, "agreements/commitment_list.html", "commitment-table", table, whole="page"
+    form = CommitmentFilterForm(request.GET or None, user=request.user)
+    commitments = form.filter(Commitment.objects.visible_to(request.user).active(), today)
+    if options := picker_options(request, form):
+        return options
+    if request.GET.get("format") == "csv":
+        return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
+    # The list's size from the stored tallies when its filters allow, else counted (capped).
+    size = form.tallied_count(CommitmentTally.objects.visible_to(request.user))
+    context = {
+        "form": form,
+        "page": annotated_page(request, commitments, lambda r: r.for_list(), PAGE_SIZE, size),
+        "today": today,
+        "columns": _sort_columns(request, form),
+        "page_query": _query_without(request, "page"),
+    }
+    return render_page(
+        request, "agreements/commitment_list.html", context, partial="commitment-table"
     )
 
 
@@ -110,6 +97,15 @@ def _sort_columns(request: HttpRequest, form: CommitmentFilterForm) -> list[dict
             }
         )
     return columns
+
+
+# The assessment form's place on the page (includes/add_form.html).
+ASSESSING = {
+    "kind": "assess",
+    "action": "assess",
+    "title": gettext_lazy("Assess a party"),
+    "section": "compliance",
+}
 
 
 @dataclass
@@ -139,24 +135,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
         if options := picker_options(request, evidence):
             return options
-    if request.GET:  # the whole timeline, a returned update being revised
-        return _render_detail(request, commitment)
-    # The page as it stands for this reader (what they may do: their roles, the buttons on
-    # their own drafts and returned updates; whether they follow it), drawn once per revision
-    # of the records; its forms' CSRF token is set in on each view. Following is no change
-    # to the records: it is part of the key.
-    following = Follow.objects.filter(user=request.user.pk, commitment=commitment).exists()
-
-    template = "agreements/commitment_detail.html"
-    drawn = drawn_once(
-        request,
-        template,
-        "page",
-        lambda: _detail_context(request, commitment, Outcome()),
-        request.user.pk,
-        following,
-    )
-    return render_page(request, template, {"commitment": commitment, "drawn": drawn})
+    return _render_detail(request, commitment)
 
 
 def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:
@@ -379,6 +358,7 @@ def _detail_context(request: HttpRequest, commitment: Commitment, outcome: Outco
         "update_form": update_form,
         "revising": revising,
         "assessment_form": assessment_form,
+        "assessing": ASSESSING,
         "open_form": "assess" if assessment_form is not None and assessment_form.errors else "",
         "outcome": outcome,
     }

@@ -1,0 +1,171 @@
+"""What editors add on a meeting's page, one form each (the registry of what each adds is
+``views/meeting_additions.py``)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .. import models as m
+from .base import (
+    DATE,
+    FastSelect,
+    ModelForm,
+    SearchSelect,
+    SearchSelectMultiple,
+    VersionedForm,
+)
+
+
+class MilestoneForm(ModelForm):
+    class Meta(ModelForm.Meta):
+        model = m.Milestone
+        fields = ["commitment", "title", "due_date", "owner"]
+        widgets = {"due_date": DATE}
+
+    def __init__(self, *args, meeting: m.Meeting, commitments, **kwargs):
+        super().__init__(*args, prefix="milestone", **kwargs)
+        self.fields["commitment"].queryset = commitments
+        self.fields["commitment"].required = True
+
+
+class StatementForm(ModelForm):
+    class Meta(ModelForm.Meta):
+        model = m.Statement
+        fields = [
+            "speaker",
+            "speaker_office",
+            "party",
+            "kind",
+            "text",
+            "language",
+            "said_on",
+            "commitments",
+            "sources",
+        ]
+        widgets = {
+            "said_on": DATE,
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "speaker": SearchSelect(search_fields=("name", "current_office")),
+            "commitments": forms.CheckboxSelectMultiple,
+            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+        }
+
+    def __init__(self, *args, meeting: m.Meeting, sources, commitments, **kwargs):
+        super().__init__(*args, prefix="statement", **kwargs)
+        self.instance.meeting = meeting
+        self.fields["said_on"].initial = meeting.start_date
+        self.fields["speaker"].queryset = m.Person.objects.filter(team_id=meeting.team_id)
+        self.fields["commitments"].queryset = commitments
+        self.fields["sources"].queryset = sources
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == m.StatementKind.READOUT and not cleaned.get("party"):
+            # Readouts are compared party by party on the meeting's page.
+            self.add_error("party", _("A readout is a party's own account: say whose."))
+        return cleaned
+
+
+class MeetingClaimForm(ModelForm):
+    """A claim about the meeting, or about one of its commitments."""
+
+    class Meta(ModelForm.Meta):
+        model = m.Claim
+        fields = ["text", "verification", "commitment", "sources"]
+        labels = {"commitment": _("About the commitment (else the meeting)")}
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2}),
+            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+        }
+
+    def __init__(self, *args, meeting: m.Meeting, commitments, sources, **kwargs):
+        super().__init__(*args, prefix="claim", **kwargs)
+        self.meeting = meeting
+        self.fields["commitment"].queryset = commitments
+        self.fields["sources"].queryset = sources
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("verification"):
+            error = m.Claim.sources_error(cleaned["verification"], cleaned.get("sources") or [])
+            if error:
+                self.add_error("sources", error)
+        return cleaned
+
+    def _post_clean(self):
+        # The subject is set before the model's own validation runs.
+        if not self.cleaned_data.get("commitment"):
+            self.instance.meeting = self.meeting
+        super()._post_clean()
+
+
+class SourceForm(ModelForm):
+    class Meta(ModelForm.Meta):
+        model = m.Source
+        fields = ["title", "url", "publisher", "published_on", "accessed_on", "reliability"]
+        widgets = {"published_on": DATE, "accessed_on": DATE}
+
+    def __init__(self, *args, team: m.Team, **kwargs):
+        super().__init__(*args, prefix="source", **kwargs)
+        self.instance.team = team
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if url and m.Source.objects.filter(team=self.instance.team, url=url).exists():
+            raise forms.ValidationError(_("This team already has a source with this address."))
+        return url
+
+
+class MeetingLinkForm(ModelForm):
+    """This meeting follows up, continues the series of, or supersedes another of its team."""
+
+    class Meta(ModelForm.Meta):
+        model = m.MeetingLink
+        fields = ["relation", "other", "note"]
+        widgets = {"other": SearchSelect(search_fields=("title", "city"))}
+
+    def __init__(self, *args, meeting: m.Meeting, **kwargs):
+        super().__init__(*args, prefix="link", **kwargs)
+        self.instance.meeting = meeting
+        self.fields["other"].queryset = m.Meeting.objects.filter(team_id=meeting.team_id).exclude(
+            pk=meeting.pk
+        )
+
+
+class ContextEventForm(VersionedForm):
+    """An event around the meeting: added from its page, and corrected there."""
+
+    class Meta(ModelForm.Meta):
+        model = m.ContextEvent
+        fields = [
+            "title",
+            "relation",
+            "occurred_on",
+            "timing_note",
+            "location",
+            "actor",
+            "fatalities",
+            "description",
+            "sources",
+        ]
+        widgets = {
+            "occurred_on": DATE,
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+        }
+
+    def __init__(self, *args, meeting: m.Meeting, sources, prefix="event", **kwargs):
+        super().__init__(*args, prefix=prefix, **kwargs)
+        self.instance.meeting = meeting
+        self.fields["sources"].queryset = sources
+        self.fields["actor"].queryset = m.Party.objects.order_by("name")
+        self.fields["actor"].widget = FastSelect(choices=self.fields["actor"].choices)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("occurred_on") and not cleaned.get("timing_note", "").strip():
+            self.add_error(
+                "timing_note", _('Give a date, or say when it happened ("shortly before").')
+            )
+        return cleaned
