@@ -25,7 +25,7 @@ from .common import (
     annotated_page,
     picker_options,
     render_page,
-    run_action,
+    run_record_action,
     version_of,
 )
 
@@ -68,14 +68,8 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A body: mandate, cadence, lifecycle, members, overseen commitments, next meeting.
     Editors manage members in place (``ACTIONS``, each answering with the members section)."""
     if request.method == "POST":
-        return run_action(
-            request,
-            ACTIONS,
-            get=lambda permission: permissions.get_body_for_user(
-                request.user, pk, edit=permission == "edit"
-            ),
-            render=_render_detail,
-            page_url=lambda body: body.get_absolute_url(),
+        return run_record_action(
+            request, ACTIONS, fetch=permissions.get_body_for_user, pk=pk, render=_render_detail
         )
     body = permissions.get_body_for_user(request.user, pk)
     if options := picker_options(request, MemberForm(body=body)):

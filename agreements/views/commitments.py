@@ -34,7 +34,7 @@ from .common import (
     annotated_page,
     picker_options,
     render_page,
-    run_action,
+    run_record_action,
     version_of,
 )
 
@@ -121,14 +121,12 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     party's latest compliance assessment, the timeline, the milestone checklist and the
     progress-update form. Its actions are ``ACTIONS`` (below)."""
     if request.method == "POST":
-        return run_action(
+        return run_record_action(
             request,
             ACTIONS,
-            get=lambda permission: permissions.get_commitment_for_user(
-                request.user, pk, edit=permission == "edit", review=permission == "review"
-            ),
+            fetch=permissions.get_commitment_for_user,
+            pk=pk,
             render=_render_detail,
-            page_url=lambda commitment: commitment.get_absolute_url(),
         )
     commitment = permissions.get_commitment_for_user(request.user, pk)
     if "_pick" in request.GET:

@@ -136,6 +136,27 @@ def run_action(
     return render(request, record, partial=action.partial, outcome=outcome)
 
 
+def run_record_action(
+    request: HttpRequest,
+    registry: dict[str, PageAction],
+    *,
+    fetch: Callable[..., Any],
+    pk: object,
+    render: Callable[..., HttpResponse],
+) -> HttpResponse:
+    """``run_action`` for a record's own page, the same on every one: the record fetched by
+    ``fetch(user, pk, edit=…/review=…)`` of ``permissions`` with the action's permission, and a
+    done action redirected (without JavaScript) to the record's page."""
+
+    def get(permission: Permission):
+        needs = {} if permission == "view" else {permission: True}
+        return fetch(request.user, pk, **needs)
+
+    return run_action(
+        request, registry, get=get, render=render, page_url=lambda record: record.get_absolute_url()
+    )
+
+
 def render_row(
     request: HttpRequest, template: str, row: dict, *, partial: str | None, outcome: Outcome
 ) -> HttpResponse:

@@ -31,7 +31,7 @@ from .common import (
     annotated_page,
     picker_options,
     render_page,
-    run_action,
+    run_record_action,
     wants_fragment,
 )
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
@@ -65,14 +65,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything a meeting holds. Editors add milestones, statements, claims and sources in
     place (``ACTIONS``); each answers with its section (htmx) or a redirect."""
     if request.method == "POST":
-        return run_action(
-            request,
-            ACTIONS,
-            get=lambda permission: permissions.get_meeting_for_user(
-                request.user, pk, edit=permission == "edit"
-            ),
-            render=_render_detail,
-            page_url=lambda meeting: meeting.get_absolute_url(),
+        return run_record_action(
+            request, ACTIONS, fetch=permissions.get_meeting_for_user, pk=pk, render=_render_detail
         )
     meeting = permissions.get_meeting_for_user(request.user, pk)
     if "_pick" in request.GET and can_edit(request.user, meeting):
