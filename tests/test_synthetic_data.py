@@ -29,12 +29,12 @@ def snapshot() -> dict:
 
 
 def test_synthetic_data_fills_every_part_of_the_domain():
-    tally = generate(size=300, seed=7)
+    report = generate(size=300, seed=7)
     if connection.vendor == "postgresql":  # the deferred checks (review state) run now
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    assert 200 <= tally.commitments == m.Commitment.objects.count() <= 450
-    assert tally.rows > 10 * tally.commitments
+    assert 200 <= report.commitments == m.Commitment.objects.count() <= 450
+    assert report.rows > 10 * report.commitments
     for model in (
         m.Participant,
         m.CommitmentParty,
@@ -59,7 +59,7 @@ def test_synthetic_data_fills_every_part_of_the_domain():
     states = set(m.ProgressUpdate.objects.values_list("review_state", flat=True))
     assert states == set(m.ReviewState.values)
     north_america = m.Commitment.objects.filter(meeting__team__slug="north-america").count()
-    assert north_america > 0.6 * tally.commitments
+    assert north_america > 0.6 * report.commitments
     # The demo's editor of North America sees those records.
     staff = m.TeamMembership.objects.filter(team__slug="north-america").first().user
     assert m.Commitment.objects.visible_to(staff).count() == north_america
@@ -122,11 +122,11 @@ def test_chunks_copied_by_threads_are_the_rows_written_in_one_transaction(monkey
 
     monkeypatch.setattr(BulkWriter, "write", noting_the_thread)
     with transaction.atomic():
-        tally = generate(size=100, seed=5)
+        report = generate(size=100, seed=5)
         in_one = snapshot()
         transaction.set_rollback(True)
     assert writers == {"MainThread"}
-    assert generate(size=100, seed=5).rows == tally.rows
+    assert generate(size=100, seed=5).rows == report.rows
     assert snapshot() == in_one
     if connection.vendor == "postgresql":
         assert writers == {"MainThread", "synthetic-copy-0", "synthetic-copy-1"}

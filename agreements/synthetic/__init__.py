@@ -9,7 +9,7 @@ million commitments load in minutes; synthetic records have no history entries.
   threads on PostgreSQL, ``executemany`` elsewhere), and moves the id sequences past them.
 - ``people``: the teams, their synthetic editors and reviewers, parties and persons.
 - ``makers``: ``MeetingMaker``, one meeting with its commitments and everything around them.
-- here: ``generate``, which the ``synthetic_data`` command calls, and what it reports.
+- here: ``generate``, which the ``synthetic_data`` command calls, and its ``LoadReport``.
 """
 
 from __future__ import annotations
@@ -28,13 +28,15 @@ from agreements.synthetic.people import add_persons, party_ids, teams_and_users
 from agreements.synthetic.vocabularies import values_of
 from agreements.synthetic.writer import BulkWriter
 
-__all__ = ["LONG_TIMELINE", "Tally", "generate"]
+__all__ = ["LONG_TIMELINE", "LoadReport", "generate"]
 
 MEETINGS_PER_CHUNK = 500
 
 
 @dataclass
-class Tally:
+class LoadReport:
+    """What a load wrote and how long it took, for the command to print."""
+
     commitments: int = 0
     meetings: int = 0
     rows: int = 0
@@ -42,11 +44,13 @@ class Tally:
 
     @property
     def rate(self) -> float:
+        """Rows written per second."""
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: None) -> Tally:
-    """Write about ``size`` commitments (ten per meeting on average) with their surroundings."""
+def generate(size: int, seed: int, progress: Callable[[str], None] = lambda _: None) -> LoadReport:
+    """Write about ``size`` commitments (ten per meeting on average) with their surroundings;
+    ``progress`` is given a line after each chunk of meetings."""
     rng = random.Random(seed)
     started = time.perf_counter()
     writer = BulkWriter(now=timezone.now())
@@ -73,16 +77,16 @@ def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: Non
             ]
         writer.flush()
     maker = MeetingMaker(writer, rng, casts, parties, persons)
-    tally = Tally()
+    report = LoadReport()
     meetings = max(1, size // 10)
     pipeline = writer.pipeline()
     try:
         for first in range(0, meetings, MEETINGS_PER_CHUNK):
             for number in range(first, min(meetings, first + MEETINGS_PER_CHUNK)):
-                tally.commitments += maker.meeting(number)
-                tally.meetings += 1
+                report.commitments += maker.meeting(number)
+                report.meetings += 1
             pipeline.send()
-            report(f"  {tally.commitments:,} commitments, {writer.written:,} rows")
+            progress(f"  {report.commitments:,} commitments, {writer.written:,} rows")
         pipeline.close()
     except BaseException:
         pipeline.close(abandon=True)  # the error raised is the first one
@@ -94,6 +98,6 @@ def generate(size: int, seed: int, report: Callable[[str], None] = lambda _: Non
         with connection.cursor() as cursor:
             for model in writer.touched:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    tally.rows = writer.written
-    tally.seconds = time.perf_counter() - started
-    return tally
+    report.rows = writer.written
+    report.seconds = time.perf_counter() - started
+    return report
