@@ -1,8 +1,9 @@
 """Synthetic records at scale, for benchmarks: about N commitments with everything around them.
 
 Deterministic from the seed (given the same starting database): the same call writes the same
-rows with the same ids. Rows are written in bulk, a chunk of meetings per transaction, so a
-million commitments load in minutes; synthetic records have no history entries.
+rows with the same ids. Rows are written in bulk, a chunk of meetings per transaction, so the
+benchmark's million commitments load in minutes (figures: docs/benchmarks.md); synthetic
+records have no history entries.
 
 - ``vocabularies``: the teams' shares, the words and places drawn from, the app's vocabularies.
 - ``writer``: ``BulkWriter``, which gathers rows with their ids and writes them (COPY by two
@@ -56,27 +57,25 @@ def generate(size: int, seed: int, progress: Callable[[str], None] = lambda _: N
     writer = BulkWriter(now=timezone.now())
     with transaction.atomic():
         m.Theme.seed()
-        casts = teams_and_users()
+        teams = teams_and_users()
         parties = party_ids()
         # Each team keeps its own persons (the ones its records name).
         persons = {
-            cast.team.pk: add_persons(
-                writer, rng, cast.team.pk, parties, count=max(50, size // 200)
-            )
-            for cast in casts
+            team.id: add_persons(writer, rng, team.id, parties, count=max(50, size // 200))
+            for team in teams
         }
-        for cast in casts:
-            cast.source_ids = [
+        for team in teams:
+            team.source_ids = [
                 writer.add(
                     m.Source,
-                    team_id=cast.team.pk,
+                    team_id=team.id,
                     title=f"Synthetic source {i}",
                     reliability=rng.choice(values_of(m.Reliability)),
                 )
                 for i in range(max(10, size // 500))
             ]
         writer.flush()
-    maker = MeetingMaker(writer, rng, casts, parties, persons)
+    maker = MeetingMaker(writer, rng, teams, parties, persons)
     report = LoadReport()
     meetings = max(1, size // 10)
     pipeline = writer.pipeline()
@@ -93,7 +92,7 @@ def generate(size: int, seed: int, progress: Callable[[str], None] = lambda _: N
         raise
     finally:
         writer.reset_sequences()  # past every id copied, even by a load cut short
-    m.CommitmentTally.compact([cast.team.pk for cast in casts])  # the triggers' +1 per row
+    m.CommitmentTally.compact([team.id for team in teams])  # the triggers' +1 per row
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in writer.touched:

@@ -14,18 +14,19 @@ from agreements.synthetic.writer import BulkWriter
 
 
 @dataclass
-class TeamCast:
-    """A team and the synthetic people who write and review its records."""
+class SyntheticTeam:
+    """A team's id, the synthetic users who write and review its records, and its sources."""
 
-    team: m.Team
+    id: int
     editor_id: int
     reviewer_id: int
     source_ids: list[int] = field(default_factory=list)
 
 
-def teams_and_users() -> list[TeamCast]:
+def teams_and_users() -> list[SyntheticTeam]:
+    """The teams of ``TEAMS`` and a synthetic editor and reviewer in each, made if missing."""
     User = get_user_model()
-    casts = []
+    teams = []
     for slug, name, _ in TEAMS:
         team, _ = m.Team.objects.get_or_create(slug=slug, defaults={"name": name})
         ids = []
@@ -36,8 +37,8 @@ def teams_and_users() -> list[TeamCast]:
                 user.save()
             m.TeamMembership.objects.get_or_create(user=user, team=team, defaults={"role": role})
             ids.append(user.pk)
-        casts.append(TeamCast(team, *ids))
-    return casts
+        teams.append(SyntheticTeam(team.pk, *ids))
+    return teams
 
 
 def party_ids() -> list[int]:
@@ -49,7 +50,10 @@ def party_ids() -> list[int]:
     return list(m.Party.objects.order_by("pk").values_list("pk", flat=True))
 
 
-def add_persons(writer: BulkWriter, rng: random.Random, team: int, parties: list[int], count: int):
+def add_persons(
+    writer: BulkWriter, rng: random.Random, team: int, parties: list[int], count: int
+) -> list[tuple[int, int]]:
+    """``count`` persons of the team, each of a party drawn from ``parties``, as (id, party)."""
     return [
         (
             writer.add(
