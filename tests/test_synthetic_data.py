@@ -12,6 +12,8 @@ from django.db.models import Max
 from agreements import models as m
 from agreements import synthetic
 from agreements.synthetic import generate
+from agreements.synthetic.makers import MeetingMaker
+from agreements.synthetic.writer import BulkWriter
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +29,12 @@ def snapshot() -> dict:
 
 
 def test_synthetic_data_fills_every_part_of_the_domain():
-    tally = generate(size=300, seed=7)
+    report = generate(size=300, seed=7)
     if connection.vendor == "postgresql":  # the deferred checks (review state) run now
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    assert 200 <= tally.commitments == m.Commitment.objects.count() <= 450
-    assert tally.rows > 10 * tally.commitments
+    assert 200 <= report.commitments == m.Commitment.objects.count() <= 450
+    assert report.rows > 10 * report.commitments
     for model in (
         m.Participant,
         m.CommitmentParty,
@@ -57,7 +59,7 @@ def test_synthetic_data_fills_every_part_of_the_domain():
     states = set(m.ProgressUpdate.objects.values_list("review_state", flat=True))
     assert states == set(m.ReviewState.values)
     north_america = m.Commitment.objects.filter(meeting__team__slug="north-america").count()
-    assert north_america > 0.6 * tally.commitments
+    assert north_america > 0.6 * report.commitments
     # The demo's editor of North America sees those records.
     staff = m.TeamMembership.objects.filter(team__slug="north-america").first().user
     assert m.Commitment.objects.visible_to(staff).count() == north_america
@@ -110,19 +112,19 @@ def test_chunks_copied_by_threads_are_the_rows_written_in_one_transaction(monkey
     """Outside a transaction, PostgreSQL gets each chunk from a thread of its own (elsewhere,
     and inside a transaction, the chunks are written in turn): the same rows either way."""
     monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 3)  # several chunks, both threads
-    write, writers = synthetic.BulkWriter.write, set()
+    write, writers = BulkWriter.write, set()
 
     def noting_the_thread(self, db, batch):
         writers.add(threading.current_thread().name)
         write(self, db, batch)
 
-    monkeypatch.setattr(synthetic.BulkWriter, "write", noting_the_thread)
+    monkeypatch.setattr(BulkWriter, "write", noting_the_thread)
     with transaction.atomic():
-        tally = generate(size=100, seed=5)
+        report = generate(size=100, seed=5)
         in_one = snapshot()
         transaction.set_rollback(True)
     assert writers == {"MainThread"}
-    assert generate(size=100, seed=5).rows == tally.rows
+    assert generate(size=100, seed=5).rows == report.rows
     assert snapshot() == in_one
     if connection.vendor == "postgresql":
         assert writers == {"MainThread", "synthetic-copy-0", "synthetic-copy-1"}
@@ -139,7 +141,7 @@ def test_a_chunk_that_fails_to_copy_stops_the_load_with_its_error(monkeypatch, f
     """The first chunk fails while the next are made; the last one only once all are made
     (its failure is raised when the load waits for the copies to end)."""
     monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 2)  # 10 chunks of 2 meetings
-    write = synthetic.BulkWriter.write
+    write = BulkWriter.write
     batches = []
 
     def fail_on_a_chunk(self, db, batch):
@@ -148,7 +150,7 @@ def test_a_chunk_that_fails_to_copy_stops_the_load_with_its_error(monkeypatch, f
             raise RuntimeError("disk full")
         write(self, db, batch)
 
-    monkeypatch.setattr(synthetic.BulkWriter, "write", fail_on_a_chunk)
+    monkeypatch.setattr(BulkWriter, "write", fail_on_a_chunk)
     with pytest.raises(RuntimeError, match="disk full"):
         generate(size=200, seed=1)
     assert copiers() == []  # no thread left behind
@@ -159,14 +161,14 @@ def test_a_load_that_fails_while_making_rows_drops_what_waits_and_raises_its_own
     monkeypatch,
 ):
     monkeypatch.setattr(synthetic, "MEETINGS_PER_CHUNK", 2)
-    make = synthetic.MeetingMaker.meeting
+    make = MeetingMaker.meeting
 
     def fail_at_the_sixth(self, number):
         if number == 5:
             raise KeyError("a bug")
         return make(self, number)
 
-    monkeypatch.setattr(synthetic.MeetingMaker, "meeting", fail_at_the_sixth)
+    monkeypatch.setattr(MeetingMaker, "meeting", fail_at_the_sixth)
     with pytest.raises(KeyError, match="a bug"):
         generate(size=200, seed=1)
     assert copiers() == []

@@ -17,8 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, size, seed, **options):
-        tally = generate(size, seed, report=self.stdout.write)
+        report = generate(size, seed, progress=self.stdout.write)
         self.stdout.write(
-            f"Created {tally.meetings:,} meetings, {tally.commitments:,} commitments: "
-            f"{tally.rows:,} rows in {tally.seconds:.1f} s ({tally.rate:,.0f} rows/s)."
+            f"Created {report.meetings:,} meetings, {report.commitments:,} commitments: "
+            f"{report.rows:,} rows in {report.seconds:.1f} s ({report.rate:,.0f} rows/s)."
         )

@@ -1,0 +1,291 @@
+"""One meeting with everything around it (participants, a body and its members, statements,
+claims, context, commitments with their parties, timelines, milestones, progress updates in every
+review state and assessments), as rows handed to the bulk writer."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from agreements import models as m
+from agreements.synthetic.people import SyntheticTeam
+from agreements.synthetic.vocabularies import (
+    CITIES,
+    OBJECTS,
+    TEAMS,
+    THEMES,
+    VERBS,
+    sentence,
+    values_of,
+)
+from agreements.synthetic.writer import BulkWriter
+
+VIA = "command:synthetic_data"
+LONG_TIMELINE = "Synthetic commitment with a long timeline"
+
+
+class MeetingMaker:
+    """One meeting with its commitments, bodies, reviews and evidence, as rows."""
+
+    def __init__(
+        self,
+        writer: BulkWriter,
+        rng: random.Random,
+        teams: list[SyntheticTeam],
+        parties: list[int],
+        persons: dict[int, list[tuple[int, int]]],  # by team: (person, party)
+    ) -> None:
+        self.writer = writer
+        self.rng = rng
+        self.teams = teams
+        self.parties = parties
+        self.persons = persons
+        self.weights = [share for _, _, share in TEAMS]
+        self.long_timeline_made = False
+
+    def day(self, start: datetime.date, spread: int) -> datetime.date:
+        return start + datetime.timedelta(days=self.rng.randrange(spread))
+
+    def at(self, day: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
+
+    def meeting(self, number: int) -> int:
+        w, rng = self.writer, self.rng
+        team = rng.choices(self.teams, weights=self.weights)[0]
+        start = datetime.date(2018, 1, 1) + datetime.timedelta(days=rng.randrange(3000))
+        theme = rng.choice(THEMES)
+        archived = rng.random() < 0.02
+        meeting = w.add(
+            m.Meeting,
+            team_id=team.id,
+            title=f"Synthetic meeting {number} on {rng.choice(OBJECTS[theme])}",
+            start_date=start,
+            end_date=start + datetime.timedelta(days=rng.randrange(2)),
+            city=rng.choice(CITIES),
+            outcome_type=rng.choice(values_of(m.OutcomeType)),
+            summary=sentence(rng, 30),
+            archived_at=self.at(start) if archived else None,
+            archived_by_id=team.editor_id if archived else None,
+        )
+        parties = rng.sample(self.parties, k=rng.choice((2, 2, 3)))
+        for party in parties:
+            w.link(m.Meeting._meta.get_field("parties"), meeting, party)
+        w.link(m.Meeting._meta.get_field("sources"), meeting, rng.choice(team.source_ids))
+        for person, party in rng.sample(self.persons[team.id], k=2):
+            w.add(
+                m.Participant,
+                meeting_id=meeting,
+                person_id=person,
+                party_id=party,
+                office="Minister",
+                role=rng.choice(values_of(m.ParticipantRole)),
+            )
+        body = w.add(
+            m.ImplementationBody,
+            meeting_id=meeting,
+            name="High-level implementation group",
+            mandate=sentence(rng),
+            lifecycle=rng.choice(values_of(m.Lifecycle)),
+        )
+        for person, party in rng.sample(self.persons[team.id], k=2):
+            w.add(
+                m.BodyMembership,
+                body_id=body,
+                person_id=person,
+                party_id=party,
+                confirmation=rng.choice(values_of(m.Confirmation)),
+            )
+        w.add(
+            m.BodyMembership,
+            body_id=body,
+            party_id=parties[0],
+            confirmation=m.Confirmation.UNCONFIRMED,
+        )  # members not published
+        self.milestone(body_id=body, start=start)
+        for _ in range(2):
+            person, party = rng.choice(self.persons[team.id])
+            w.add(
+                m.Statement,
+                meeting_id=meeting,
+                speaker_id=person,
+                party_id=party,
+                kind=rng.choice(values_of(m.StatementKind)),
+                text=sentence(rng, 20),
+                said_on=start,
+            )
+        w.add(
+            m.Claim,
+            meeting_id=meeting,
+            record_meeting_id=meeting,
+            team_id=team.id,
+            text=f"Open question: {sentence(rng)}",
+            verification=rng.choice(values_of(m.Verification)),
+        )
+        occurred = rng.random() < 0.7
+        w.add(
+            m.ContextEvent,
+            meeting_id=meeting,
+            title=f"Context: {sentence(rng, 5)}",
+            occurred_on=self.day(start, 60) if occurred else None,
+            timing_note="" if occurred else "Days before the meeting",
+            relation=rng.choice(values_of(m.EventRelation)),
+        )
+        count = rng.randrange(5, 16)
+        for position in range(count):
+            self.commitment(team, meeting, body, parties, start, position, theme)
+        return count
+
+    def commitment(self, team, meeting, body, parties, start, position, theme) -> None:
+        w, rng = self.writer, self.rng
+        theme = theme if rng.random() < 0.5 else rng.choice(THEMES)
+        status = rng.choices(range(4), weights=(30, 35, 20, 15))[0]
+        stalled = rng.random() < 0.05
+        cancelled = rng.random() < 0.03
+        long_timeline = not self.long_timeline_made and team is self.teams[0]
+        self.long_timeline_made |= long_timeline
+        title = (
+            LONG_TIMELINE
+            if long_timeline
+            else (f"{rng.choice(VERBS)} {rng.choice(OBJECTS[theme])} ({position + 1})")
+        )
+        commitment = w.add(
+            m.Commitment,
+            meeting_id=meeting,
+            team_id=team.id,
+            meeting_date=start,
+            title=title,
+            text=sentence(rng, 25),
+            theme_id=theme,
+            status=status,
+            is_stalled=stalled,
+            cancellation=m.Cancellation.CANCELLED if cancelled else "",
+            target_date=start + datetime.timedelta(days=rng.randrange(30, 900)),
+            lead_agency=rng.choice(["Ministry of Security", "Customs", "Attorney General"]),
+            position=position,
+            created_at=self.at(start),  # recorded at the meeting, as a desk would
+        )
+        for party in parties:
+            w.add(
+                m.CommitmentParty,
+                commitment_id=commitment,
+                party_id=party,
+                role=rng.choice(values_of(m.PartyRole)),
+            )
+        w.link(m.ImplementationBody._meta.get_field("commitments"), body, commitment)
+        if rng.random() < 0.3:
+            w.link(m.Commitment._meta.get_field("sources"), commitment, rng.choice(team.source_ids))
+        self.timeline(team, commitment, start, status, stalled, cancelled, long_timeline)
+        self.milestone(commitment_id=commitment, start=start)
+        if rng.random() < 0.35 or long_timeline:
+            latest = max(
+                self.update(team, commitment, start) for _ in range(60 if long_timeline else 1)
+            )
+            # Written with the row, as the trigger on progress updates would leave it: the
+            # trigger then finds nothing to change (an UPDATE per commitment saved).
+            w.amend(m.Commitment, last_update_at=latest)
+        if rng.random() < 0.3:
+            for party in parties:
+                w.add(
+                    m.Assessment,
+                    commitment_id=commitment,
+                    party_id=party,
+                    score=rng.choice(values_of(m.ComplianceScore)),
+                    justification=sentence(rng),
+                    as_of=self.day(start, 400),
+                    stage=rng.choice(values_of(m.AssessmentStage)),
+                    assessed_by_id=team.reviewer_id,
+                    created_at=self.at(self.day(start, 400)),
+                )
+        if rng.random() < 0.1:
+            w.add(
+                m.Claim,
+                commitment_id=commitment,
+                record_meeting_id=meeting,
+                team_id=team.id,
+                text=f"Reported: {sentence(rng)}",
+                verification=rng.choice(values_of(m.Verification)),
+            )
+
+    def timeline(self, team, commitment, start, status, stalled, cancelled, long) -> None:
+        """Status changes that lead from 'not started' to the commitment's present state."""
+        steps = [(s - 1, s, False, False, "", "") for s in range(1, status + 1)]
+        if long:  # stalled and restarted, again and again
+            steps += [(status, status, i % 2 == 0, i % 2 == 1, "", "") for i in range(200)]
+        if stalled:
+            steps.append((status, status, False, True, "", ""))
+        if cancelled:
+            steps.append((status, status, stalled, stalled, "", "cancelled"))
+        when = start
+        for from_s, to_s, from_st, to_st, from_c, to_c in steps:
+            when += datetime.timedelta(days=self.rng.randrange(1, 40))
+            self.writer.add(
+                m.StatusChange,
+                commitment_id=commitment,
+                from_status=from_s,
+                to_status=to_s,
+                from_stalled=from_st,
+                to_stalled=to_st,
+                from_cancellation=from_c,
+                to_cancellation=to_c,
+                reason="Synthetic progress recorded.",
+                changed_by_id=team.editor_id,
+                changed_via=VIA,
+                changed_at=self.at(when),
+            )
+
+    def milestone(self, start: datetime.date, **owner) -> None:
+        status = self.rng.choice(values_of(m.MilestoneStatus))
+        due = self.day(start, 700)
+        self.writer.add(
+            m.Milestone,
+            title=f"Synthetic milestone: {sentence(self.rng, 4)}",
+            due_date=due,
+            status=status,
+            completed_on=due if status == m.MilestoneStatus.DONE else None,
+            **owner,
+        )
+
+    def update(self, team, commitment, start) -> datetime.datetime:
+        """A progress update in one of the review states, with the events that put it there;
+        returns when the last of them was written."""
+        w, rng = self.writer, self.rng
+        state = rng.choices(
+            ["draft", "submitted", "approved", "returned", "resubmitted"],
+            weights=(10, 25, 40, 15, 10),
+        )[0]
+        when = self.at(self.day(start, 700))
+        first = w.add(
+            m.ProgressUpdate,
+            commitment_id=commitment,
+            author_id=team.editor_id,
+            narrative=sentence(rng, 30),
+            created_at=when,
+            proposed_status=rng.choice([None, 1, 2, 3]),
+            review_state="returned" if state == "resubmitted" else state,
+        )
+        if state == "draft":
+            return when
+        self.event(first, "submit", team.editor_id, when)
+        if state in ("approved", "returned", "resubmitted"):
+            action = "approve" if state == "approved" else "return"
+            comment = "" if action == "approve" else "Cite the source for this figure."
+            self.event(first, action, team.reviewer_id, when, comment)
+        if state == "resubmitted":
+            later = when + datetime.timedelta(days=3)
+            revision = w.add(
+                m.ProgressUpdate,
+                commitment_id=commitment,
+                author_id=team.editor_id,
+                narrative=sentence(rng, 30),
+                created_at=later,
+                revises_id=first,
+                review_state="resubmitted",
+            )
+            self.event(revision, "submit", team.editor_id, later)
+            return later
+        return when
+
+    def event(self, update, action, by, when, comment="") -> None:
+        self.writer.add(
+            m.ReviewEvent, update_id=update, action=action, by_id=by, at=when, comment=comment
+        )
