@@ -8,8 +8,11 @@ it (``by``) for the change history, in a request or not.
 
 One module per part of the domain, each action re-exported here (``actions.approve_update``):
 
-- ``reviews``: progress updates and their review, and ``change_commitment_status``, every
-  change of a commitment's official status, an approval's or an admin's override;
+- ``reviews``: progress updates and their review: ``REVIEW_STEPS``, the table of the review
+  workflow's steps (from which state, by whom, to which state, what each does to the
+  commitment), and the actions that take them;
+- ``status``: ``change_commitment_status``, every change of a commitment's official status,
+  an approval's or an admin's override;
 - ``meetings``: a meeting saved with its commitment rows, participants and a new party; links
   between meetings;
 - ``commitments``: milestones (added, ticked, rescheduled), assessments, followers;
@@ -41,15 +44,11 @@ from .meetings import (
     save_meeting,
     unlink_meetings,
 )
-from .reviews import (
-    approve_update,
-    change_commitment_status,
-    return_update,
-    submit_draft,
-    submit_update,
-)
+from .reviews import REVIEW_STEPS, approve_update, return_update, submit_draft, submit_update
+from .status import change_commitment_status
 
 __all__ = [
+    "REVIEW_STEPS",
     "CommitmentRow",
     "ParticipantRow",
     "add_body",
