@@ -171,21 +171,6 @@ def test_postgresql_accepts_the_states_the_actions_write(commitment, editor, rev
     assert states == {first.pk: "returned", second.pk: "approved", draft.pk: "draft"}
 
 
-def test_a_review_event_stores_the_state_it_moves_its_update_to(commitment, editor, reviewer):
-    """However an event is written (actions, admin, a data script), the update's stored state
-    follows it: the queue and lists read that column."""
-    update = ProgressUpdate.objects.create(commitment=commitment, author=editor, narrative="n")
-    ReviewEvent.objects.create(update=update, action="submit", by=editor)
-    assert ProgressUpdate.objects.get(pk=update.pk).review_state == "submitted"
-    ReviewEvent.objects.create(update=update, action="return", by=reviewer, comment="Cite it")
-    assert ProgressUpdate.objects.get(pk=update.pk).review_state == "returned"
-    revision = ProgressUpdate.objects.create(
-        commitment=commitment, author=editor, narrative="n2", revises=update
-    )
-    ReviewEvent.objects.create(update=revision, action="submit", by=editor)
-    assert ProgressUpdate.objects.get(pk=revision.pk).review_state == "resubmitted"
-
-
 def test_a_commitment_copies_its_meetings_team_and_date(commitment, meeting, other_team):
     """The list's indexes lead with these copies; they follow the meeting wherever it goes."""
     assert (commitment.team_id, commitment.meeting_date) == (meeting.team_id, meeting.start_date)

@@ -3,16 +3,21 @@ Only an approved update changes the official status; nobody reviews their own up
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from agreements import actions
+from agreements.actions.reviews import REVIEW_STEPS, Taker, apply_proposal
 from agreements.models import (
     Assessment,
+    Commitment,
     ImplementationStatus,
     ProgressUpdate,
+    ReviewAction,
     ReviewEvent,
     ReviewState,
     StatusChange,
@@ -212,6 +217,145 @@ def test_queue_query_count_does_not_grow(client, reviewer, editor, meeting, team
 
     client.force_login(reviewer)
     queries.stay_flat(client, fill, QUEUE)
+
+
+# The workflow's table of steps ---------------------------------------------------------------
+
+S, A = ReviewState, ReviewAction
+# What the workflow allows, as the issue states it, written out apart from the code under test.
+STEPS = {
+    # (from, action, of a revision): (to, taken by, what it does to the commitment)
+    (S.DRAFT, A.SUBMIT, False): (S.SUBMITTED, Taker.AUTHOR, None),
+    (S.DRAFT, A.SUBMIT, True): (S.RESUBMITTED, Taker.AUTHOR, None),
+    (S.SUBMITTED, A.APPROVE, None): (S.APPROVED, Taker.NOT_THE_AUTHOR, apply_proposal),
+    (S.SUBMITTED, A.RETURN, None): (S.RETURNED, Taker.NOT_THE_AUTHOR, None),
+    (S.RESUBMITTED, A.APPROVE, None): (S.APPROVED, Taker.NOT_THE_AUTHOR, apply_proposal),
+    (S.RESUBMITTED, A.RETURN, None): (S.RETURNED, Taker.NOT_THE_AUTHOR, None),
+}
+
+
+def test_the_review_workflow_is_one_table_of_steps():
+    assert {
+        (step.source, step.action, step.revision): (step.target, step.taker, step.on_commitment)
+        for step in REVIEW_STEPS
+    } == STEPS
+
+
+def update_in(state: str, commitment, editor, reviewer) -> ProgressUpdate:
+    """An update of ``editor``'s proposing "intermediate" in ``state``, brought there by the actions
+    ("revision draft": a draft that revises a returned update)."""
+    revises = None
+    if state in ("revision draft", "resubmitted"):
+        revises = submitted(commitment, editor, narrative="First")
+        actions.return_update(update=revises, by=reviewer, comment="Cite the figures")
+    update = submitted(
+        commitment,
+        editor,
+        proposed_status=ImplementationStatus.INTERMEDIATE,
+        revises=revises,
+        draft=state in ("draft", "revision draft"),
+    )
+    if state == "approved":
+        actions.approve_update(update=update, by=reviewer)
+    elif state == "returned":
+        actions.return_update(update=update, by=reviewer, comment="Cite the figures")
+    return update
+
+
+# Each action as the pages call it, by whom the table lets take it.
+TAKE = {
+    A.SUBMIT: lambda update, author, reviewer: actions.submit_draft(update=update, by=author),
+    A.APPROVE: lambda update, author, reviewer: actions.approve_update(
+        update=update, by=reviewer, comment="Figures check out"
+    ),
+    A.RETURN: lambda update, author, reviewer: actions.return_update(
+        update=update, by=reviewer, comment="Cite the figures"
+    ),
+}
+ALLOWED = {
+    ("draft", A.SUBMIT): S.SUBMITTED,
+    ("revision draft", A.SUBMIT): S.RESUBMITTED,
+    ("submitted", A.APPROVE): S.APPROVED,
+    ("submitted", A.RETURN): S.RETURNED,
+    ("resubmitted", A.APPROVE): S.APPROVED,
+    ("resubmitted", A.RETURN): S.RETURNED,
+}
+REFUSED = {
+    "draft": "This update is draft.",
+    "revision draft": "This update is draft.",
+    "submitted": "This update is submitted.",
+    "resubmitted": "This update is resubmitted.",
+    "approved": "This update is approved.",
+    "returned": "This update is returned for revision.",
+}
+
+
+@pytest.mark.parametrize("action", list(TAKE))
+@pytest.mark.parametrize(
+    "state", ["draft", "revision draft", "submitted", "resubmitted", "approved", "returned"]
+)
+def test_each_review_step_does_what_the_table_says_and_no_other_is_taken(
+    editor, reviewer, commitment, state, action
+):
+    update = update_in(state, commitment, editor, reviewer)
+    before = (
+        ProgressUpdate.objects.get(pk=update.pk).review_state,
+        list(update.review_events.values_list("action", flat=True)),
+        StatusChange.objects.count(),
+        Commitment.objects.get(pk=commitment.pk).status,
+    )
+    if (state, action) not in ALLOWED:
+        refusal = "Only a draft can be submitted." if action == A.SUBMIT else REFUSED[state]
+        with pytest.raises(ValidationError, match=f"^\\['{re.escape(refusal)}'\\]$"):
+            TAKE[action](update, editor, reviewer)
+        after = (
+            ProgressUpdate.objects.get(pk=update.pk).review_state,
+            list(update.review_events.values_list("action", flat=True)),
+            StatusChange.objects.count(),
+            Commitment.objects.get(pk=commitment.pk).status,
+        )
+        assert after == before  # nothing written
+        return
+    taken = TAKE[action](update, editor, reviewer)
+    assert taken.review_state == ALLOWED[state, action]
+    assert ProgressUpdate.objects.get(pk=update.pk).review_state == ALLOWED[state, action]
+    event = update.review_events.last()
+    assert (event.action, event.by) == (action, editor if action == A.SUBMIT else reviewer)
+    official = Commitment.objects.get(pk=commitment.pk).status
+    if action == A.APPROVE:  # the proposal becomes the official status, with its entry
+        assert official == ImplementationStatus.INTERMEDIATE
+        change = StatusChange.objects.get(update=update)
+        assert (change.changed_by, change.changed_via, change.reason) == (
+            reviewer,
+            "review",
+            "Figures check out",
+        )
+    else:
+        assert (official, StatusChange.objects.count()) == (before[3], before[2])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the state stored agrees with the events, as
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # COMMIT would check it
+
+
+def test_a_step_is_taken_only_by_whom_the_table_says(editor, reviewer, commitment):
+    draft = submitted(commitment, editor, draft=True)
+    with pytest.raises(ValidationError, match="Only its author submits a draft"):
+        actions.submit_draft(update=draft, by=reviewer)
+    update = submitted(commitment, editor, proposed_status=ImplementationStatus.COMPLETE)
+    with pytest.raises(ValidationError, match="Nobody reviews their own update"):
+        actions.approve_update(update=update, by=editor)
+    with pytest.raises(ValidationError, match="Nobody reviews their own update"):
+        actions.return_update(update=update, by=editor, comment="Mine")
+    assert ProgressUpdate.objects.get(pk=draft.pk).review_state == S.DRAFT
+    assert ProgressUpdate.objects.get(pk=update.pk).review_state == S.SUBMITTED
+    assert not update.review_events.exclude(action=A.SUBMIT).exists()
+
+
+def test_an_approval_proposing_nothing_leaves_the_status_as_it_is(editor, reviewer, commitment):
+    update = submitted(commitment, editor)
+    actions.approve_update(update=update, by=reviewer)
+    assert ProgressUpdate.objects.get(pk=update.pk).review_state == S.APPROVED
+    assert not StatusChange.objects.exists()
 
 
 # Assessments -------------------------------------------------------------------------------

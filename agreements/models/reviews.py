@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -105,9 +105,10 @@ class ProgressUpdate(Sourced):
         help_text=_("The returned update this one revises."),
     )
 
-    # Where the review stands, stored where it changes: a new ``ReviewEvent`` writes it as it
-    # is saved, in one transaction (on PostgreSQL the database refuses a state that
-    # disagrees with the events). Lists and the queue read it through an index.
+    # Where the review stands, stored where it changes: the review action that appends a
+    # ``ReviewEvent`` stores the state its step moves to (``actions.reviews.REVIEW_STEPS``), in
+    # one transaction (on PostgreSQL the database refuses a state that disagrees with the
+    # events). Lists and the queue read it through an index.
     review_state = models.CharField(
         max_length=12,
         choices=ReviewState.choices,
@@ -148,7 +149,9 @@ class ProgressUpdate(Sourced):
 
 
 class ReviewEvent(ChoiceLabels, models.Model):
-    """One step of a progress update's review. Append-only: written by ``actions``.
+    """One step of a progress update's review. Append-only: written by ``actions.reviews``,
+    which stores the state the step moves the update to beside it (``REVIEW_STEPS``); saving
+    an event moves nothing by itself.
 
     The database holds the workflow's shape: an update is submitted once and decided once, and
     a return carries the reviewer's comment. That nobody reviews their own update is checked
@@ -205,23 +208,6 @@ class ReviewEvent(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.by} on {self.at:%Y-%m-%d}"
-
-    def save(self, *args, **kwargs) -> None:
-        """A new event stores the state it moves its update to, in the same transaction."""
-        adding = self._state.adding
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if adding:
-                state = self.moves_to
-                ProgressUpdate.objects.filter(pk=self.update_id).update(review_state=state)
-                self.update.review_state = state
-
-    @property
-    def moves_to(self) -> str:
-        """The review state this event puts its update in."""
-        if self.action == ReviewAction.SUBMIT:
-            return ReviewState.RESUBMITTED if self.update.revises_id else ReviewState.SUBMITTED
-        return ReviewState.APPROVED if self.action == ReviewAction.APPROVE else ReviewState.RETURNED
 
 
 class ComplianceScore(models.TextChoices):

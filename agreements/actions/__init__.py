@@ -1,0 +1,82 @@
+"""Every write the pages and the admin make: one function each, one transaction each.
+
+Views parse input (forms build unsaved instances and clean their values), call one action, and
+render what it returns; the admin calls the same actions. An action refuses what breaks a rule
+with ``ValidationError`` and a save over a newer version with ``VersionConflict``; the pages
+turn both into the section's answer (``views.common.run_action``). Each write names who made
+it (``by``) for the change history, in a request or not.
+
+One module per part of the domain, each action re-exported here (``actions.approve_update``):
+
+- ``reviews``: progress updates and their review: ``REVIEW_STEPS``, the table of the review
+  workflow's steps (from which state, by whom, to which state, what each does to the
+  commitment), and the actions that take them;
+- ``status``: ``change_commitment_status``, every change of a commitment's official status,
+  an approval's or an admin's override;
+- ``meetings``: a meeting saved with its commitment rows, participants and a new party; links
+  between meetings;
+- ``commitments``: milestones (added, ticked, rescheduled), assessments, followers;
+- ``evidence``: statements, claims and their verification, sources, context events;
+- ``bodies``: implementation bodies and their members;
+- ``archive``: archiving and restoring any archivable record;
+- ``imports``: writing a checked import of commitments or milestones;
+- ``base``: the steps they share (the history's who and why, archived records read-only, one
+  team per link, versioned saves) and ``edit_record``, the plain edit form's save.
+"""
+
+from .archive import archive_record, restore_record
+from .base import edit_record
+from .bodies import add_body, add_membership, end_membership, set_membership_confirmation
+from .commitments import (
+    add_milestone,
+    follow_commitment,
+    record_assessment,
+    reschedule_milestone,
+    toggle_milestone,
+)
+from .evidence import add_claim, add_context_event, add_source, add_statement, verify_claim
+from .imports import import_commitments, import_milestones
+from .meetings import (
+    CommitmentRow,
+    ParticipantRow,
+    add_party,
+    link_meetings,
+    save_meeting,
+    unlink_meetings,
+)
+from .reviews import REVIEW_STEPS, approve_update, return_update, submit_draft, submit_update
+from .status import change_commitment_status
+
+__all__ = [
+    "REVIEW_STEPS",
+    "CommitmentRow",
+    "ParticipantRow",
+    "add_body",
+    "add_claim",
+    "add_context_event",
+    "add_membership",
+    "add_milestone",
+    "add_party",
+    "add_source",
+    "add_statement",
+    "approve_update",
+    "archive_record",
+    "change_commitment_status",
+    "edit_record",
+    "end_membership",
+    "follow_commitment",
+    "import_commitments",
+    "import_milestones",
+    "link_meetings",
+    "record_assessment",
+    "reschedule_milestone",
+    "restore_record",
+    "return_update",
+    "save_meeting",
+    "set_membership_confirmation",
+    "submit_draft",
+    "submit_update",
+    "toggle_milestone",
+    "unlink_meetings",
+    "verify_claim",
+]

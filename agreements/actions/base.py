@@ -1,0 +1,87 @@
+"""The steps every action shares: who made a change, and the rules no write may break.
+
+An archived record is read-only (``refuse_archived``); a record names only its own team's
+records (``refuse_other_teams``); a versioned record is saved over the version its editor
+opened (``save_versioned``, ``VersionConflict`` if newer). ``create_record`` and ``edit_record``
+are the plain add and edit built from them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from ..models import Versioned, active_q, links_of, outside_team
+
+
+def refuse_archived(*records: models.Model | None) -> None:
+    """Archived means read-only: a record that is archived, or hangs from an archived one
+    (``archived_via``), takes no change until an admin restores it."""
+    for record in records:
+        if record is None or record.pk is None:
+            continue
+        model = type(record)
+        if not model._default_manager.filter(active_q(model), pk=record.pk).exists():
+            raise ValidationError(
+                _(
+                    "“%(record)s” is archived, or belongs to an archived record: it is read-only "
+                    "until an admin restores it."
+                )
+                % {"record": record}
+            )
+
+
+def trace(record: models.Model, by: AbstractBaseUser | None, reason: str = "") -> None:
+    """Name who makes the next save of ``record`` (and why) in its change history."""
+    record._history_user = by
+    if reason:
+        record._change_reason = reason
+
+
+def refuse_other_teams(record: models.Model, links: dict | None = None) -> None:
+    """One team per link, whoever writes: a record names only its own team's records in its
+    foreign keys and in ``links`` (many-to-many values about to be set)."""
+    if refused := outside_team(record, links_of(record) | (links or {})):
+        raise ValidationError(refused)
+
+
+def save_versioned(
+    record: Versioned,
+    *,
+    expected: int,
+    fields: list[str] | None,
+    by: AbstractBaseUser | None,
+    reason: str = "",
+) -> None:
+    """Save ``record`` over the version the user opened it at (``VersionConflict`` if newer).
+    A whole save (``fields`` None) may change links: they stay inside the record's team."""
+    if fields is None:
+        refuse_other_teams(record)
+    trace(record, by, reason)
+    record.save_versioned(expected=expected, update_fields=fields)
+
+
+def create_record(record: models.Model, *, by: AbstractBaseUser | None, **links) -> models.Model:
+    """Save a new record with its many-to-many links (``sources=…``, ``commitments=…``), all
+    inside its team."""
+    refuse_other_teams(record, links)
+    trace(record, by)
+    record.save()
+    for name, targets in links.items():
+        if targets:
+            getattr(record, name).set(targets)
+    return record
+
+
+@transaction.atomic
+def edit_record(*, record: Versioned, expected: int, by: AbstractBaseUser, **links) -> Versioned:
+    """Save an edit form's changes to a record (a body, a context event) over the version the
+    editor opened, with its many-to-many links (``commitments=…``, ``sources=…``) as given."""
+    refuse_archived(record)
+    refuse_other_teams(record, links)
+    save_versioned(record, expected=expected, fields=None, by=by)
+    for name, targets in links.items():
+        getattr(record, name).set(targets)
+    return record

@@ -1,0 +1,58 @@
+"""Implementation bodies set up at meetings, and who sits on them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import BodyMembership, Confirmation, ImplementationBody
+from .base import create_record, refuse_archived, save_versioned
+
+
+@transaction.atomic
+def add_body(
+    *, body: ImplementationBody, commitments=(), by: AbstractBaseUser
+) -> ImplementationBody:
+    """Record a body set up at a meeting, with the meeting's commitments it oversees."""
+    refuse_archived(body.meeting)
+    return create_record(body, by=by, commitments=commitments)
+
+
+@transaction.atomic
+def add_membership(
+    *, membership: BodyMembership, sources=(), by: AbstractBaseUser
+) -> BodyMembership:
+    """Seat a person or a party on a body, confirmed or not."""
+    refuse_archived(membership.body)
+    return create_record(membership, by=by, sources=sources)
+
+
+@transaction.atomic
+def set_membership_confirmation(
+    *, membership: BodyMembership, confirmation: str, expected: int, by: AbstractBaseUser
+) -> BodyMembership:
+    """Record how far a membership is confirmed (confirmed, reported, unconfirmed)."""
+    refuse_archived(membership.body)
+    if confirmation not in Confirmation.values:
+        raise ValidationError(_("Choose confirmed, reported or unconfirmed."))
+    membership.confirmation = confirmation
+    save_versioned(membership, expected=expected, fields=["confirmation"], by=by)
+    return membership
+
+
+@transaction.atomic
+def end_membership(
+    *, membership: BodyMembership, expected: int, by: AbstractBaseUser, on=None
+) -> BodyMembership:
+    """End a membership ``on`` a day (today by default); the membership itself is kept."""
+    refuse_archived(membership.body)
+    if membership.end_date is not None:
+        raise ValidationError(
+            _("%(membership)s: the membership already ended.") % {"membership": membership}
+        )
+    membership.end_date = on or timezone.localdate()
+    save_versioned(membership, expected=expected, fields=["end_date"], by=by)
+    return membership
