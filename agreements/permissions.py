@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from . import models as m
-from .forms.base import is_id
+from .ids import is_id
 
 type User = AbstractBaseUser | AnonymousUser
 

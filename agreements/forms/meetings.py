@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from .. import permissions
+from ..ids import is_id
 from .base import (
     DATE,
     FastSelect,
@@ -17,7 +18,6 @@ from .base import (
     SearchSelect,
     SearchSelectMultiple,
     VersionedForm,
-    is_id,
     know_choices,
     known_labels,
 )

@@ -33,7 +33,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import actions
-from ..forms.base import SearchSelect, is_id
+from ..forms.base import SearchSelect
+from ..ids import is_id
 from ..models import Archivable, Revision, VersionConflict, visible_teams_key
 
 

@@ -28,8 +28,8 @@ from ..forms import (
     SourceForm,
     StatementForm,
 )
-from ..forms.base import is_id
 from ..forms.meetings import MAX_PARTICIPANTS, MAX_ROWS
+from ..ids import is_id
 from ..models import (
     BodyMembership,
     Claim,
