@@ -38,7 +38,7 @@ from .bodies import (
     MilestoneStatus,
     _count,
 )
-from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing
+from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing, for_briefing
 from .commitments import (
     Cancellation,
     Commitment,

@@ -48,39 +48,6 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def for_list(self):
         return self.select_related("meeting__team", "theme").prefetch_related("party_roles__party")
 
-    def for_briefing(self):
-        """With what a briefing report shows of each (``models.briefings``): its meeting and
-        theme, each party's role and latest assessment, its planned milestones (soonest first),
-        its open claims, and the sources each of these cites. A fixed number of queries,
-        however many commitments."""
-        from .bodies import Milestone, MilestoneStatus
-        from .evidence import Claim
-        from .reviews import Assessment
-
-        return self.select_related("meeting__team", "theme").prefetch_related(
-            "party_roles__party",
-            "sources",
-            models.Prefetch(
-                "assessments",
-                queryset=Assessment.objects.latest_per_party()
-                .select_related("party")
-                .prefetch_related("sources"),
-                to_attr="latest_assessments",
-            ),
-            models.Prefetch(
-                "milestones",
-                queryset=Milestone.objects.filter(status=MilestoneStatus.PLANNED).order_by(
-                    "due_date", "pk"
-                ),
-                to_attr="planned_milestones",
-            ),
-            models.Prefetch(
-                "claims",
-                queryset=Claim.objects.still_open().prefetch_related("sources").order_by("pk"),
-                to_attr="open_claims",
-            ),
-        )
-
     def counting(self):
         """Commitments that count in averages: not cancelled, superseded or archived."""
         return self.filter(Commitment.counting_q())
