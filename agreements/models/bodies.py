@@ -139,9 +139,7 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
             super().save(*args, **kwargs)
             fields = kwargs.get("update_fields")
             if fields is None or "meeting" in fields:
-                from .evidence import Claim
-
-                Claim.follow(body=self, meeting=self.meeting)
+                self.claims.copy_record_meeting(self.meeting)
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:body_detail", args=[self.pk])

@@ -236,9 +236,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         with transaction.atomic():
             super().save(*args, **kwargs)
             if fields is None or "meeting" in fields:
-                from .evidence import Claim
-
-                Claim.follow(commitment=self, meeting=self.meeting)
+                self.claims.copy_record_meeting(self.meeting)
 
     @classmethod
     def counting_q(cls, prefix: str = "") -> Q:

@@ -132,6 +132,15 @@ class ClaimQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         """Active claims still unconfirmed or disputed."""
         return self.active().filter(verification__in=OPEN_VERIFICATIONS)
 
+    def copy_record_meeting(self, meeting: Meeting) -> None:
+        """Copy ``meeting`` and its team into these claims' ``record_meeting`` and ``team``
+        where they differ: after their subject moved to ``meeting``, or ``meeting`` to
+        another team. The records a claim is about call it on saving, through their reverse
+        relation (``commitment.claims``), so that they never import this module."""
+        self.exclude(record_meeting=meeting, team_id=meeting.team_id).update(
+            record_meeting=meeting, team_id=meeting.team_id
+        )
+
 
 class Claim(Sourced, Timestamped, Versioned, Archivable):
     """A sentence about the world, with how far it is verified."""
@@ -229,15 +238,6 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
             if (fields := kwargs.get("update_fields")) is not None:
                 kwargs["update_fields"] = {*fields, "record_meeting", "team"}
         super().save(*args, **kwargs)
-
-    @classmethod
-    def follow(cls, *, meeting: Meeting, **subject) -> None:
-        """Bring the copies of the claims about ``subject`` (a commitment or a body; the meeting
-        itself when none is named) up to date with ``meeting``, after a move or a team change."""
-        claims = cls.objects.filter(**(subject or {"record_meeting": meeting}))
-        claims.exclude(record_meeting=meeting, team_id=meeting.team_id).update(
-            record_meeting=meeting, team_id=meeting.team_id
-        )
 
     @property
     def subject(self) -> Meeting | Commitment | ImplementationBody | None:

@@ -23,7 +23,7 @@ from .base import (
     content_language,
     track_history,
 )
-from .reference import Party, Person
+from .reference import Party, Person, Source
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -144,8 +144,6 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
     def names_team_records(self) -> bool:
         """Whether the meeting or one of its records names a person or a source (team-owned)."""
-        from .reference import Source
-
         citing = [  # one lookup a path (an OR of joins would multiply them)
             "meeting_records",
             "commitment_records__meeting",
@@ -172,9 +170,11 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
             self.commitments.exclude(team_id=self.team_id, meeting_date=self.start_date).update(
                 team_id=self.team_id, meeting_date=self.start_date
             )
-            from .evidence import Claim
-
-            Claim.follow(meeting=self)
+            # Every claim about the meeting or one of its records keeps its team. Claims sit
+            # above meetings: their model is reached through the relation they declare here
+            # (its copy ``record_meeting`` has no reverse one).
+            Claim = self._meta.get_field("claims").related_model
+            Claim.objects.filter(record_meeting=self).copy_record_meeting(self)
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:meeting_detail", args=[self.pk])
