@@ -206,9 +206,12 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             models.CheckConstraint(
                 condition=Q(status__gte=0, status__lte=3), name="commitment_status_0_to_3"
             ),
-            models.CheckConstraint(
-                condition=Q(cancellation__in=["", *Cancellation.values]),
-                name="commitment_cancellation_valid",
+            choice_check(
+                "commitment_cancellation_valid",
+                "cancellation",
+                Cancellation,
+                blank=True,
+                message=False,
             ),
             Check(
                 condition=Q(superseded_by__isnull=True) | Q(cancellation=Cancellation.SUPERSEDED),
@@ -294,9 +297,7 @@ class CommitmentParty(ChoiceLabels, models.Model):
         verbose_name_plural = _("party roles")
         constraints = [
             models.UniqueConstraint(fields=["commitment", "party"], name="commitment_party_once"),
-            models.CheckConstraint(
-                condition=Q(role__in=PartyRole.values), name="commitment_party_role_valid"
-            ),
+            choice_check("commitment_party_role_valid", "role", PartyRole, message=False),
         ]
 
     def __str__(self) -> str:
@@ -386,10 +387,17 @@ class StatusChange(ChoiceLabels, models.Model):
                 name="status_change_changes_something",
                 violation_error_message=_("A status change must change something."),
             ),
-            choice_check("status_change", "from_status", ImplementationStatus),
-            choice_check("status_change", "to_status", ImplementationStatus),
-            choice_check("status_change", "from_cancellation", Cancellation, blank=True),
-            choice_check("status_change", "to_cancellation", Cancellation, blank=True),
+            choice_check("status_change_from_status_valid", "from_status", ImplementationStatus),
+            choice_check("status_change_to_status_valid", "to_status", ImplementationStatus),
+            choice_check(
+                "status_change_from_cancellation_valid",
+                "from_cancellation",
+                Cancellation,
+                blank=True,
+            ),
+            choice_check(
+                "status_change_to_cancellation_valid", "to_cancellation", Cancellation, blank=True
+            ),
         ]
 
     def __str__(self) -> str:

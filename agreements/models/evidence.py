@@ -105,7 +105,7 @@ class Statement(Sourced, Timestamped, Versioned):
                 name="statement_attributed",
                 violation_error_message=_("A statement is attributed to a speaker or a party."),
             ),
-            choice_check("statement", "kind", StatementKind),
+            choice_check("statement_kind_valid", "kind", StatementKind),
         ]
 
     def __str__(self) -> str:
@@ -222,9 +222,7 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
                     "A claim is about exactly one meeting, commitment or body."
                 ),
             ),
-            models.CheckConstraint(
-                condition=Q(verification__in=Verification.values), name="claim_verification_valid"
-            ),
+            choice_check("claim_verification_valid", "verification", Verification, message=False),
         ]
 
     def __str__(self) -> str:
@@ -320,9 +318,7 @@ class ContextEvent(Sourced, Timestamped, Versioned, Archivable):
         verbose_name = _("context event")
         verbose_name_plural = _("context events")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(relation__in=EventRelation.values), name="context_event_relation_valid"
-            ),
+            choice_check("context_event_relation_valid", "relation", EventRelation, message=False),
         ]
 
     def __str__(self) -> str:

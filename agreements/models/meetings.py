@@ -116,9 +116,7 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
                 violation_error_message=_("A meeting cannot end before it starts."),
                 field="end_date",
             ),
-            models.CheckConstraint(
-                condition=Q(outcome_type__in=OutcomeType.values), name="meeting_outcome_valid"
-            ),
+            choice_check("meeting_outcome_valid", "outcome_type", OutcomeType, message=False),
         ]
 
     def __str__(self) -> str:
@@ -260,7 +258,7 @@ class Participant(ChoiceLabels, models.Model):
         verbose_name_plural = _("participants")
         constraints = [
             models.UniqueConstraint(fields=["meeting", "person"], name="participant_once"),
-            choice_check("participant", "role", ParticipantRole),
+            choice_check("participant_role_valid", "role", ParticipantRole),
         ]
 
     def __str__(self) -> str:
@@ -322,7 +320,7 @@ class MeetingLink(Timestamped):
                 violation_error_message=_("A meeting is not related to itself."),
                 field="other",
             ),
-            choice_check("meetinglink", "relation", MeetingRelation),
+            choice_check("meetinglink_relation_valid", "relation", MeetingRelation),
         ]
 
     def __str__(self) -> str:

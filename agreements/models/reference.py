@@ -52,7 +52,7 @@ class Party(ChoiceLabels, models.Model):
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=PartyKind.values), name="party_kind_valid"),
+            choice_check("party_kind_valid", "kind", PartyKind, message=False),
             Check(
                 condition=~Q(kind=PartyKind.STATE) | Q(code__regex=r"^[A-Z]{2,3}$"),
                 name="party_state_code_iso",
@@ -240,7 +240,7 @@ class Source(Versioned):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         constraints = [
-            choice_check("source", "reliability", Reliability, blank=True),
+            choice_check("source_reliability_valid", "reliability", Reliability, blank=True),
             models.UniqueConstraint(
                 fields=["team", "url"], condition=~Q(url=""), name="source_url_unique_per_team"
             ),
