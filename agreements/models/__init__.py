@@ -75,6 +75,7 @@ from .reference import (
     Person,
     Reliability,
     Source,
+    SourceQuerySet,
     Theme,
     ThemeQuerySet,
 )

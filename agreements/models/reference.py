@@ -210,6 +210,14 @@ class Reliability(models.TextChoices):
     F = "F", _("F: reliability cannot be judged")
 
 
+class SourceQuerySet(TeamScopedQuerySet):
+    def citable_in(self, teams) -> SourceQuerySet:
+        """The sources a record of ``teams`` (their ids, or a QuerySet of them) may cite: those
+        teams' own, as every link stays inside one team (``outside_team``), by title as the
+        pickers list them."""
+        return self.in_teams(teams).order_by("title", "pk")
+
+
 class Source(Versioned):
     """A document that evidences a record: a report, an official readout, a statement."""
 
@@ -232,7 +240,7 @@ class Source(Versioned):
     )
     notes = models.TextField(blank=True, verbose_name=_("notes"))
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = SourceQuerySet.as_manager()
     history = track_history()
 
     class Meta:

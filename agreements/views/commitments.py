@@ -266,7 +266,7 @@ ACTIONS = {
 
 
 def _team_sources(commitment: Commitment):
-    return Source.objects.filter(team_id=commitment.meeting.team_id).order_by("title", "pk")
+    return Source.objects.citable_in([commitment.team_id])
 
 
 def _parties(commitment: Commitment):

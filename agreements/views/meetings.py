@@ -597,7 +597,7 @@ ACTIONS["archive_event"] = PageAction(_archive_event, "events")
 
 
 def _sources(meeting: Meeting):
-    return Source.objects.filter(team_id=meeting.team_id).order_by("title", "pk")
+    return Source.objects.citable_in([meeting.team_id])
 
 
 def _add_form(meeting: Meeting, kind: str, data=None):
