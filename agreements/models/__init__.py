@@ -36,7 +36,6 @@ from .bodies import (
     MilestoneQuerySet,
     MilestoneReschedule,
     MilestoneStatus,
-    _count,
 )
 from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing, for_briefing
 from .commitments import (

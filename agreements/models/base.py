@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 class ChoiceLabels:
     """``get_<field>_display()`` from each field's labels gathered once. Django gathers them
-    again on every call (≈ 0.1 ms: a long timeline or list calls it hundreds of times per
-    page); the label itself is still translated on each call, into the reader's language."""
+    again on every call, and a long timeline or list calls it hundreds of times a page; the
+    label itself is still translated on each call, into the reader's language."""
 
     def _get_FIELD_display(self, field):
         value = getattr(self, field.attname)
