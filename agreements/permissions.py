@@ -15,9 +15,19 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from . import models as m
-from .forms.base import is_id
+from .ids import is_id
 
 type User = AbstractBaseUser | AnonymousUser
+
+
+def visible_teams(user: User) -> models.QuerySet[m.Team]:
+    """The teams whose records the user may see (all of them for admins), as ``visible_to``
+    shows them: what a filter by team offers."""
+    if not user.is_authenticated or not user.is_active:
+        return m.Team.objects.none()
+    if user.is_superuser:
+        return m.Team.objects.all()
+    return m.teams_of(user)
 
 
 def editable_teams(user: User) -> models.QuerySet[m.Team]:

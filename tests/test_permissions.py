@@ -101,6 +101,19 @@ def test_editor_role_is_per_team(team, other_team, meeting):
         permissions.get_meeting_for_user(user, meeting.pk, edit=True)
 
 
+def test_visible_teams_are_those_whose_records_the_user_sees(team, other_team, admin_user):
+    """What a filter by team offers: a reviewer's teams too, every team for an admin, none for
+    an anonymous or deactivated user; editable teams are only those where the user edits."""
+    user = make_user("split", team=other_team, role=m.TeamRole.EDITOR)
+    m.TeamMembership.objects.create(user=user, team=team, role=m.TeamRole.REVIEWER)
+    assert set(permissions.visible_teams(user)) == {team, other_team}
+    assert set(permissions.editable_teams(user)) == {other_team}
+    assert set(permissions.visible_teams(admin_user)) == set(m.Team.objects.all())
+    assert not permissions.visible_teams(AnonymousUser()).exists()
+    user.is_active = False
+    assert not permissions.visible_teams(user).exists()
+
+
 def test_malformed_id_is_not_found(editor, meeting):
     with pytest.raises(Http404):
         permissions.get_meeting_for_user(editor, "not-a-number")

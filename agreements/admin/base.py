@@ -15,7 +15,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from .. import actions
 from .. import models as m
 from ..audit import allow_citation_edits
-from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm, is_id
+from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm
+from ..ids import is_id
 from ..models import VersionConflict
 
 LIST_PER_PAGE = 50  # a screenful that still loads fast; the default 100 scrolls for long

@@ -12,16 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from ..ids import is_id
+
 # The largest id a database column holds (a signed 64-bit integer): a larger one in a request
 # is no record's id, and SQLite refuses to even compare it (OverflowError).
 MAX_ID = 2**63 - 1
-
-
-def is_id(value) -> bool:
-    """Whether ``value`` reads as a record's id: ASCII digits that a column can hold. (Python
-    calls "²" a digit, which ``int()`` then refuses: a request is never trusted that far.)"""
-    text = str(value)
-    return text.isascii() and text.isdigit() and len(text) < 19
 
 
 def _out_of_range(value) -> bool:

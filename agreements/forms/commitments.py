@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
+from .. import permissions
 from ..search import matching
 from .base import (
     DATE,
@@ -84,9 +85,7 @@ class CommitmentFilterForm(forms.Form):
         # Archived themes too: their commitments are still there to be found.
         themes = m.Theme.objects.values_list("code", "name")
         self.fields["theme"].choices = [("", _("Any theme")), *themes]
-        self.fields["team"].queryset = (
-            m.Team.objects.all() if user.is_superuser else m.teams_of(user)
-        )
+        self.fields["team"].queryset = permissions.visible_teams(user)
         self.fields["body"].queryset = (
             m.ImplementationBody.objects.visible_to(user)
             .select_related("meeting")

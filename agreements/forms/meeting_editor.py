@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from .. import actions, permissions
 from .. import models as m
-from .base import is_id
+from ..ids import is_id
 from .meeting_rows import CommitmentRows, ParticipantRows
 from .meetings import MeetingForm
 

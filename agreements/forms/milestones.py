@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .. import models as m
+from .. import permissions
 from .base import FastSelect, IdChoiceField, ModelForm
 
 WHEN = [
@@ -44,9 +45,7 @@ class MilestoneFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = (
-            m.Team.objects.all() if user.is_superuser else m.teams_of(user)
-        )
+        self.fields["team"].queryset = permissions.visible_teams(user)
 
     def filter(self, milestones, today: datetime.date):
         """Apply the valid filters; the soonest due first (invalid values are ignored)."""

@@ -36,9 +36,8 @@ from .bodies import (
     MilestoneQuerySet,
     MilestoneReschedule,
     MilestoneStatus,
-    _count,
 )
-from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing
+from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing, for_briefing
 from .commitments import (
     Cancellation,
     Commitment,
@@ -75,6 +74,7 @@ from .reference import (
     Person,
     Reliability,
     Source,
+    SourceQuerySet,
     Theme,
     ThemeQuerySet,
 )

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 class ChoiceLabels:
     """``get_<field>_display()`` from each field's labels gathered once. Django gathers them
-    again on every call (≈ 0.1 ms: a long timeline or list calls it hundreds of times per
-    page); the label itself is still translated on each call, into the reader's language."""
+    again on every call, and a long timeline or list calls it hundreds of times a page; the
+    label itself is still translated on each call, into the reader's language."""
 
     def _get_FIELD_display(self, field):
         value = getattr(self, field.attname)
@@ -171,17 +171,23 @@ def choice_check(
     *,
     blank: bool = False,
     null: bool = False,
+    message: bool = True,
 ) -> Check:
-    """The database accepts only the vocabulary's values in ``field`` (and "" if ``blank``,
-    NULL if ``null``)."""
+    """The constraint ``name``: the database accepts only the vocabulary's values in ``field``
+    (and "" if ``blank``, NULL if ``null``). The one way every model writes a choice constraint.
+
+    Its message lists the labels, next to the field. ``message=False`` leaves Django's default:
+    these constraints are recorded in the migrations without a message of their own, and
+    giving them one is a migration (with no SQL). The field's own choices refuse such a value
+    before a form asks the constraint, so the difference is never shown."""
     values = [*([""] if blank else []), *choices.values]
     condition = Q(**{f"{field}__in": values})
     if null:
         condition |= Q(**{f"{field}__isnull": True})
     return Check(
         condition=condition,
-        name=f"{name}_{field}_valid",
-        violation_error_message=lazy(_choose_one_of, str)(choices),
+        name=name,
+        violation_error_message=lazy(_choose_one_of, str)(choices) if message else None,
         field=field,
     )
 

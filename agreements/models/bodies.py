@@ -125,9 +125,7 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
         indexes = [models.Index(fields=["name", "id"])]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "name"], name="body_name_unique"),
-            models.CheckConstraint(
-                condition=Q(lifecycle__in=Lifecycle.values), name="body_lifecycle_valid"
-            ),
+            choice_check("body_lifecycle_valid", "lifecycle", Lifecycle, message=False),
         ]
 
     def __str__(self) -> str:
@@ -139,9 +137,7 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
             super().save(*args, **kwargs)
             fields = kwargs.get("update_fields")
             if fields is None or "meeting" in fields:
-                from .evidence import Claim
-
-                Claim.follow(body=self, meeting=self.meeting)
+                self.claims.copy_record_meeting(self.meeting)
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:body_detail", args=[self.pk])
@@ -217,9 +213,8 @@ class BodyMembership(Sourced, Versioned):
                 violation_error_message=_("A membership cannot end before it starts."),
                 field="end_date",
             ),
-            models.CheckConstraint(
-                condition=Q(confirmation__in=Confirmation.values),
-                name="membership_confirmation_valid",
+            choice_check(
+                "membership_confirmation_valid", "confirmation", Confirmation, message=False
             ),
         ]
 
@@ -321,7 +316,7 @@ class Milestone(Timestamped, Versioned):
                 ),
                 field="completed_on",
             ),
-            choice_check("milestone", "status", MilestoneStatus),
+            choice_check("milestone_status_valid", "status", MilestoneStatus),
         ]
 
     def __str__(self) -> str:

@@ -7,8 +7,10 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import models
+
 from .base import as_index, is_read_only
-from .bodies import Milestone
+from .bodies import Milestone, MilestoneStatus
 from .commitments import Commitment, CommitmentParty
 from .evidence import Claim
 from .reference import Source
@@ -103,6 +105,36 @@ def _due(milestones: Iterable[Milestone], today: datetime.date):
     return overdue, upcoming
 
 
+def for_briefing(commitments: models.QuerySet[Commitment]) -> models.QuerySet[Commitment]:
+    """``commitments`` with what a briefing report shows of each: its meeting and theme, each
+    party's role and latest assessment, its planned milestones (soonest first), its open
+    claims, and the sources each of these cites. A fixed number of queries, however many
+    commitments."""
+    return commitments.select_related("meeting__team", "theme").prefetch_related(
+        "party_roles__party",
+        "sources",
+        models.Prefetch(
+            "assessments",
+            queryset=Assessment.objects.latest_per_party()
+            .select_related("party")
+            .prefetch_related("sources"),
+            to_attr="latest_assessments",
+        ),
+        models.Prefetch(
+            "milestones",
+            queryset=Milestone.objects.filter(status=MilestoneStatus.PLANNED).order_by(
+                "due_date", "pk"
+            ),
+            to_attr="planned_milestones",
+        ),
+        models.Prefetch(
+            "claims",
+            queryset=Claim.objects.still_open().prefetch_related("sources").order_by("pk"),
+            to_attr="open_claims",
+        ),
+    )
+
+
 def compile_briefing(
     commitments: Iterable[Commitment],
     *,
@@ -111,7 +143,7 @@ def compile_briefing(
     claims: Iterable[Claim] = (),
     milestones: Iterable[Milestone] = (),
 ) -> Briefing:
-    """The report over ``commitments`` (read through ``for_briefing()``, in the order to
+    """The report over ``commitments`` (read through ``for_briefing``, in the order to
     print), with the record's own ``sources``, open ``claims`` (their sources prefetched) and
     planned ``milestones`` (soonest first). Reads nothing more from the database."""
     notes = SourceNotes()

@@ -48,39 +48,6 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def for_list(self):
         return self.select_related("meeting__team", "theme").prefetch_related("party_roles__party")
 
-    def for_briefing(self):
-        """With what a briefing report shows of each (``models.briefings``): its meeting and
-        theme, each party's role and latest assessment, its planned milestones (soonest first),
-        its open claims, and the sources each of these cites. A fixed number of queries,
-        however many commitments."""
-        from .bodies import Milestone, MilestoneStatus
-        from .evidence import Claim
-        from .reviews import Assessment
-
-        return self.select_related("meeting__team", "theme").prefetch_related(
-            "party_roles__party",
-            "sources",
-            models.Prefetch(
-                "assessments",
-                queryset=Assessment.objects.latest_per_party()
-                .select_related("party")
-                .prefetch_related("sources"),
-                to_attr="latest_assessments",
-            ),
-            models.Prefetch(
-                "milestones",
-                queryset=Milestone.objects.filter(status=MilestoneStatus.PLANNED).order_by(
-                    "due_date", "pk"
-                ),
-                to_attr="planned_milestones",
-            ),
-            models.Prefetch(
-                "claims",
-                queryset=Claim.objects.still_open().prefetch_related("sources").order_by("pk"),
-                to_attr="open_claims",
-            ),
-        )
-
     def counting(self):
         """Commitments that count in averages: not cancelled, superseded or archived."""
         return self.filter(Commitment.counting_q())
@@ -239,9 +206,12 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             models.CheckConstraint(
                 condition=Q(status__gte=0, status__lte=3), name="commitment_status_0_to_3"
             ),
-            models.CheckConstraint(
-                condition=Q(cancellation__in=["", *Cancellation.values]),
-                name="commitment_cancellation_valid",
+            choice_check(
+                "commitment_cancellation_valid",
+                "cancellation",
+                Cancellation,
+                blank=True,
+                message=False,
             ),
             Check(
                 condition=Q(superseded_by__isnull=True) | Q(cancellation=Cancellation.SUPERSEDED),
@@ -269,9 +239,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         with transaction.atomic():
             super().save(*args, **kwargs)
             if fields is None or "meeting" in fields:
-                from .evidence import Claim
-
-                Claim.follow(commitment=self, meeting=self.meeting)
+                self.claims.copy_record_meeting(self.meeting)
 
     @classmethod
     def counting_q(cls, prefix: str = "") -> Q:
@@ -329,9 +297,7 @@ class CommitmentParty(ChoiceLabels, models.Model):
         verbose_name_plural = _("party roles")
         constraints = [
             models.UniqueConstraint(fields=["commitment", "party"], name="commitment_party_once"),
-            models.CheckConstraint(
-                condition=Q(role__in=PartyRole.values), name="commitment_party_role_valid"
-            ),
+            choice_check("commitment_party_role_valid", "role", PartyRole, message=False),
         ]
 
     def __str__(self) -> str:
@@ -421,10 +387,17 @@ class StatusChange(ChoiceLabels, models.Model):
                 name="status_change_changes_something",
                 violation_error_message=_("A status change must change something."),
             ),
-            choice_check("status_change", "from_status", ImplementationStatus),
-            choice_check("status_change", "to_status", ImplementationStatus),
-            choice_check("status_change", "from_cancellation", Cancellation, blank=True),
-            choice_check("status_change", "to_cancellation", Cancellation, blank=True),
+            choice_check("status_change_from_status_valid", "from_status", ImplementationStatus),
+            choice_check("status_change_to_status_valid", "to_status", ImplementationStatus),
+            choice_check(
+                "status_change_from_cancellation_valid",
+                "from_cancellation",
+                Cancellation,
+                blank=True,
+            ),
+            choice_check(
+                "status_change_to_cancellation_valid", "to_cancellation", Cancellation, blank=True
+            ),
         ]
 
     def __str__(self) -> str:

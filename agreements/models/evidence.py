@@ -105,7 +105,7 @@ class Statement(Sourced, Timestamped, Versioned):
                 name="statement_attributed",
                 violation_error_message=_("A statement is attributed to a speaker or a party."),
             ),
-            choice_check("statement", "kind", StatementKind),
+            choice_check("statement_kind_valid", "kind", StatementKind),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +131,15 @@ class ClaimQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def still_open(self):
         """Active claims still unconfirmed or disputed."""
         return self.active().filter(verification__in=OPEN_VERIFICATIONS)
+
+    def copy_record_meeting(self, meeting: Meeting) -> None:
+        """Copy ``meeting`` and its team into these claims' ``record_meeting`` and ``team``
+        where they differ: after their subject moved to ``meeting``, or ``meeting`` to
+        another team. The records a claim is about call it on saving, through their reverse
+        relation (``commitment.claims``), so that they never import this module."""
+        self.exclude(record_meeting=meeting, team_id=meeting.team_id).update(
+            record_meeting=meeting, team_id=meeting.team_id
+        )
 
 
 class Claim(Sourced, Timestamped, Versioned, Archivable):
@@ -213,9 +222,7 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
                     "A claim is about exactly one meeting, commitment or body."
                 ),
             ),
-            models.CheckConstraint(
-                condition=Q(verification__in=Verification.values), name="claim_verification_valid"
-            ),
+            choice_check("claim_verification_valid", "verification", Verification, message=False),
         ]
 
     def __str__(self) -> str:
@@ -229,15 +236,6 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
             if (fields := kwargs.get("update_fields")) is not None:
                 kwargs["update_fields"] = {*fields, "record_meeting", "team"}
         super().save(*args, **kwargs)
-
-    @classmethod
-    def follow(cls, *, meeting: Meeting, **subject) -> None:
-        """Bring the copies of the claims about ``subject`` (a commitment or a body; the meeting
-        itself when none is named) up to date with ``meeting``, after a move or a team change."""
-        claims = cls.objects.filter(**(subject or {"record_meeting": meeting}))
-        claims.exclude(record_meeting=meeting, team_id=meeting.team_id).update(
-            record_meeting=meeting, team_id=meeting.team_id
-        )
 
     @property
     def subject(self) -> Meeting | Commitment | ImplementationBody | None:
@@ -320,9 +318,7 @@ class ContextEvent(Sourced, Timestamped, Versioned, Archivable):
         verbose_name = _("context event")
         verbose_name_plural = _("context events")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(relation__in=EventRelation.values), name="context_event_relation_valid"
-            ),
+            choice_check("context_event_relation_valid", "relation", EventRelation, message=False),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,7 @@ from .base import (
     content_language,
     track_history,
 )
-from .reference import Party, Person
+from .reference import Party, Person, Source
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -116,9 +116,7 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
                 violation_error_message=_("A meeting cannot end before it starts."),
                 field="end_date",
             ),
-            models.CheckConstraint(
-                condition=Q(outcome_type__in=OutcomeType.values), name="meeting_outcome_valid"
-            ),
+            choice_check("meeting_outcome_valid", "outcome_type", OutcomeType, message=False),
         ]
 
     def __str__(self) -> str:
@@ -144,8 +142,6 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
     def names_team_records(self) -> bool:
         """Whether the meeting or one of its records names a person or a source (team-owned)."""
-        from .reference import Source
-
         citing = [  # one lookup a path (an OR of joins would multiply them)
             "meeting_records",
             "commitment_records__meeting",
@@ -172,9 +168,11 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
             self.commitments.exclude(team_id=self.team_id, meeting_date=self.start_date).update(
                 team_id=self.team_id, meeting_date=self.start_date
             )
-            from .evidence import Claim
-
-            Claim.follow(meeting=self)
+            # Every claim about the meeting or one of its records keeps its team. Claims sit
+            # above meetings: their model is reached through the relation they declare here
+            # (its copy ``record_meeting`` has no reverse one).
+            Claim = self._meta.get_field("claims").related_model
+            Claim.objects.filter(record_meeting=self).copy_record_meeting(self)
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:meeting_detail", args=[self.pk])
@@ -260,7 +258,7 @@ class Participant(ChoiceLabels, models.Model):
         verbose_name_plural = _("participants")
         constraints = [
             models.UniqueConstraint(fields=["meeting", "person"], name="participant_once"),
-            choice_check("participant", "role", ParticipantRole),
+            choice_check("participant_role_valid", "role", ParticipantRole),
         ]
 
     def __str__(self) -> str:
@@ -322,7 +320,7 @@ class MeetingLink(Timestamped):
                 violation_error_message=_("A meeting is not related to itself."),
                 field="other",
             ),
-            choice_check("meetinglink", "relation", MeetingRelation),
+            choice_check("meetinglink_relation_valid", "relation", MeetingRelation),
         ]
 
     def __str__(self) -> str:

@@ -52,7 +52,7 @@ class Party(ChoiceLabels, models.Model):
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=PartyKind.values), name="party_kind_valid"),
+            choice_check("party_kind_valid", "kind", PartyKind, message=False),
             Check(
                 condition=~Q(kind=PartyKind.STATE) | Q(code__regex=r"^[A-Z]{2,3}$"),
                 name="party_state_code_iso",
@@ -210,6 +210,14 @@ class Reliability(models.TextChoices):
     F = "F", _("F: reliability cannot be judged")
 
 
+class SourceQuerySet(TeamScopedQuerySet):
+    def citable_in(self, teams) -> SourceQuerySet:
+        """The sources a record of ``teams`` (their ids, or a QuerySet of them) may cite: those
+        teams' own, as every link stays inside one team (``outside_team``), by title as the
+        pickers list them."""
+        return self.in_teams(teams).order_by("title", "pk")
+
+
 class Source(Versioned):
     """A document that evidences a record: a report, an official readout, a statement."""
 
@@ -232,7 +240,7 @@ class Source(Versioned):
     )
     notes = models.TextField(blank=True, verbose_name=_("notes"))
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = SourceQuerySet.as_manager()
     history = track_history()
 
     class Meta:
@@ -240,7 +248,7 @@ class Source(Versioned):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         constraints = [
-            choice_check("source", "reliability", Reliability, blank=True),
+            choice_check("source_reliability_valid", "reliability", Reliability, blank=True),
             models.UniqueConstraint(
                 fields=["team", "url"], condition=~Q(url=""), name="source_url_unique_per_team"
             ),

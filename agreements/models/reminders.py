@@ -17,7 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .base import ChoiceLabels
+from .base import ChoiceLabels, choice_check
 from .bodies import Milestone
 from .commitments import Commitment
 from .reviews import ProgressUpdate
@@ -71,10 +71,7 @@ class DigestSent(ChoiceLabels, models.Model):
         verbose_name_plural = "digests sent"
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "day"], name="digest_once_a_day"),
-            # Not ``choice_check``: its message joins the labels, and these are translated.
-            models.CheckConstraint(
-                condition=Q(kind__in=DigestKind.values), name="digest_sent_kind_valid"
-            ),
+            choice_check("digest_sent_kind_valid", "kind", DigestKind, message=False),
         ]
 
     def __str__(self) -> str:

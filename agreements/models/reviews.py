@@ -132,8 +132,13 @@ class ProgressUpdate(Sourced):
             models.CheckConstraint(
                 condition=~Q(narrative=""), name="progress_update_has_narrative"
             ),
-            choice_check("progress_update", "proposed_status", ImplementationStatus, null=True),
-            choice_check("progress_update", "review_state", ReviewState),
+            choice_check(
+                "progress_update_proposed_status_valid",
+                "proposed_status",
+                ImplementationStatus,
+                null=True,
+            ),
+            choice_check("progress_update_review_state_valid", "review_state", ReviewState),
         ]
 
     def __str__(self) -> str:
@@ -184,9 +189,7 @@ class ReviewEvent(ChoiceLabels, models.Model):
         verbose_name_plural = _("review events")
         indexes = [models.Index(fields=["update", "action"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(action__in=ReviewAction.values), name="review_event_action_valid"
-            ),
+            choice_check("review_event_action_valid", "action", ReviewAction, message=False),
             models.UniqueConstraint(
                 fields=["update"],
                 condition=Q(action=ReviewAction.SUBMIT),
@@ -280,12 +283,8 @@ class Assessment(Sourced):
                 name="assessment_has_justification",
                 violation_error_message=_("An assessment needs a written justification."),
             ),
-            models.CheckConstraint(
-                condition=Q(score__in=ComplianceScore.values), name="assessment_score_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(stage__in=AssessmentStage.values), name="assessment_stage_valid"
-            ),
+            choice_check("assessment_score_valid", "score", ComplianceScore, message=False),
+            choice_check("assessment_stage_valid", "stage", AssessmentStage, message=False),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import ChoiceLabels, track_history
+from .base import ChoiceLabels, choice_check, track_history
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -55,9 +55,7 @@ class TeamMembership(ChoiceLabels, models.Model):
         verbose_name_plural = _("team memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="team_membership_unique"),
-            models.CheckConstraint(
-                condition=Q(role__in=TeamRole.values), name="team_membership_role_valid"
-            ),
+            choice_check("team_membership_role_valid", "role", TeamRole, message=False),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import permissions
-from ..models import Claim, Commitment, Milestone, MilestoneStatus, compile_briefing
+from ..models import (
+    Claim,
+    Commitment,
+    Milestone,
+    MilestoneStatus,
+    compile_briefing,
+    for_briefing,
+)
 
 # A party's briefing across every meeting the user can see: the most recent commitments, so
 # the page stays printable (and its cost bounded) for a party with thousands; the page says
@@ -27,8 +34,8 @@ def meeting_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting's commitments, as the meeting's page lists them (archived ones marked)."""
     meeting = permissions.get_meeting_for_user(request.user, pk)
     today = timezone.localdate()
-    commitments = (
-        Commitment.objects.filter(meeting=meeting).for_briefing().order_by("position", "pk")
+    commitments = for_briefing(Commitment.objects.filter(meeting=meeting)).order_by(
+        "position", "pk"
     )
     briefing = compile_briefing(
         commitments,
@@ -51,10 +58,8 @@ def body_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     open claims about it."""
     body = permissions.get_body_for_user(request.user, pk)
     today = timezone.localdate()
-    commitments = (
-        Commitment.objects.filter(bodies=body)
-        .for_briefing()
-        .order_by("meeting__start_date", "position", "pk")
+    commitments = for_briefing(Commitment.objects.filter(bodies=body)).order_by(
+        "meeting__start_date", "position", "pk"
     )
     briefing = compile_briefing(
         commitments,
@@ -85,7 +90,7 @@ def party_briefing(request: HttpRequest, pk: int) -> HttpResponse:
         Commitment.objects.visible_to(request.user).active().filter(party_roles__party=party)
     )
     total = commitments.count()
-    shown = commitments.for_briefing().order_by("-meeting_date", "meeting", "position", "pk")
+    shown = for_briefing(commitments).order_by("-meeting_date", "meeting", "position", "pk")
     briefing = compile_briefing(shown[:PARTY_LIMIT], today=today)
     context = {
         "party": party,

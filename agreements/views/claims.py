@@ -44,8 +44,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     if "_pick" in request.GET:
         # The source picker of a row: the sources of the teams the user edits (the form
         # checks, on saving, that the source is the claim's team's).
-        editable_sources = Source.objects.filter(team__in=permissions.editable_teams(request.user))
-        picker = ClaimVerificationForm(claim=Claim(), sources=editable_sources.order_by("title"))
+        editable_sources = Source.objects.citable_in(permissions.editable_teams(request.user))
+        picker = ClaimVerificationForm(claim=Claim(), sources=editable_sources)
         if options := picker_options(request, picker):
             return options
     if "verify" in request.GET:
@@ -103,7 +103,7 @@ ACTIONS = {"verify": PageAction(_verify, "claim-row")}
 
 def _form(claim: Claim, data=None) -> ClaimVerificationForm:
     """A claim's verification form, citing one of its team's sources."""
-    sources = Source.objects.filter(team=claim.team).order_by("title", "pk")
+    sources = Source.objects.citable_in([claim.team_id])
     return ClaimVerificationForm(data, claim=claim, sources=sources)
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm, RescheduleForm
-from ..forms.base import is_id
+from ..ids import is_id
 from ..models import (
     Commitment,
     CommitmentTally,
@@ -243,7 +243,7 @@ ACTIONS = {
 
 
 def _team_sources(commitment: Commitment):
-    return Source.objects.filter(team_id=commitment.meeting.team_id).order_by("title", "pk")
+    return Source.objects.citable_in([commitment.team_id])
 
 
 def _parties(commitment: Commitment):

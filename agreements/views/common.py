@@ -29,7 +29,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .. import actions
-from ..forms.base import SearchSelect, is_id
+from ..forms.base import SearchSelect
+from ..ids import is_id
 from ..models import Archivable, VersionConflict
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, imports, permissions
-from ..forms.base import is_id
+from ..ids import is_id
 from ..models import VersionConflict
 from .common import render_page
 

@@ -31,7 +31,7 @@ from .common import Outcome, PageAction
 
 
 def team_sources(meeting: Meeting) -> QuerySet[Source]:
-    return Source.objects.filter(team_id=meeting.team_id).order_by("title", "pk")
+    return Source.objects.citable_in([meeting.team_id])
 
 
 def _commitments(meeting: Meeting) -> QuerySet[Commitment]:

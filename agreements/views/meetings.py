@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, exports, permissions
 from ..forms import ContextEventForm, MeetingFilterForm
-from ..forms.base import is_id
+from ..ids import is_id
 from ..models import (
     BodyMembership,
     Claim,
