@@ -19,7 +19,15 @@ from agreements.models import (
     Statement,
     Verification,
 )
-from tests.conftest import HTMX, make_body, make_commitment, make_meeting, make_source, meeting_data
+from tests.conftest import (
+    HTMX,
+    make_body,
+    make_commitment,
+    make_meeting,
+    make_party,
+    make_source,
+    meeting_data,
+)
 
 NEW = "/meetings/new/"
 
@@ -231,6 +239,43 @@ def test_detail_query_count_does_not_grow(client, editor, team, us, queries):
     client.force_login(editor)
     small, large = meeting_with(5), meeting_with(50)
     assert queries.of(client, detail_url(small)) == queries.of(client, detail_url(large))
+
+
+def test_the_meeting_page_costs_the_same_with_many_readouts_and_participants(
+    client, editor, team, meeting, us, mexico, queries
+):
+
+    client.force_login(editor)
+
+    def fill(n: int) -> None:
+        for _ in range(n):
+            k = Statement.objects.count()
+            party = make_party(code=f"O{k}", name=f"Org {k}", kind="organisation")
+            meeting.parties.add(party)
+            c = make_commitment(meeting, parties=[us, party])
+            person = Person.objects.create(
+                team=team, name=f"P{c.pk}", party=party, current_office="Minister"
+            )
+            Participant.objects.create(
+                meeting=meeting, person=person, party=party, office="Minister", role="delegate"
+            )
+            s = Statement.objects.create(
+                meeting=meeting,
+                party=party,
+                speaker=person,
+                kind="readout",
+                text="x",
+                said_on=meeting.start_date,
+            )
+            s.commitments.add(c)
+            s.sources.add(make_source(team))
+
+    queries.stay_flat(
+        client,
+        fill,
+        meeting.get_absolute_url(),
+        reverse("agreements:meeting_edit", args=[meeting.pk]),
+    )
 
 
 # Access, fragments and the details of the page ---------------------------------------------

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements.models import Meeting, Participant, Person
-from tests.conftest import HTMX, make_meeting, make_party, meeting_data
+from agreements.models import Meeting, Participant, Person, TeamMembership, TeamRole
+from tests.conftest import HTMX, make_meeting, make_party, make_user, meeting_data
 
 pytestmark = pytest.mark.django_db
 
@@ -255,6 +255,37 @@ def test_a_person_removed_from_one_row_may_be_added_in_another(
     assert list(meeting.participants.values_list("office", flat=True)) == ["Secretary of State"]
 
 
+def test_two_participants_swapping_roles_rows_is_saved(
+    client, editor, team, meeting, us, mexico, rubio
+):
+    other = Person.objects.create(team=team, name="Other", party=mexico, current_office="x")
+    a = Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="SecState", role="delegate"
+    )
+    b = Participant.objects.create(
+        meeting=meeting, person=other, party=mexico, office="x", role="host"
+    )
+    data = meeting_data(team, us, mexico, [], version=meeting.version) | {
+        "participants-TOTAL_FORMS": "2",
+        "participants-INITIAL_FORMS": "2",
+        "participants-0-id": a.pk,
+        "participants-0-person": other.pk,
+        "participants-0-office": "x",
+        "participants-0-party": mexico.pk,
+        "participants-0-role": "host",
+        "participants-1-id": b.pk,
+        "participants-1-person": rubio.pk,
+        "participants-1-office": "SecState",
+        "participants-1-party": us.pk,
+        "participants-1-role": "delegate",
+    }
+    client.force_login(editor)
+    response = client.post(reverse("agreements:meeting_edit", args=[meeting.pk]), data)
+    assert response.status_code == 302  # found: refused as "already a participant"
+    seen = {(p.person.name, p.role) for p in Participant.objects.filter(meeting=meeting)}
+    assert seen == {("Other", "host"), ("Marco Rubio", "delegate")}
+
+
 def test_a_post_without_participant_rows_leaves_the_participants_alone(
     client, editor, meeting, us, mexico, rubio
 ):
@@ -379,3 +410,88 @@ def test_saving_a_meeting_costs_the_same_queries_with_many_participants(
     assert Participant.objects.filter(office__startswith="Acting").count() == 0
     post(changed=3)  # and the changes are saved
     assert Participant.objects.filter(office__startswith="Acting").count() == 3
+
+
+def test_moving_a_meeting_to_another_team_does_not_keep_the_old_teams_persons(
+    client, team, other_team, us, mexico
+):
+
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    meeting = make_meeting(team)
+    meeting.parties.set([us, mexico])
+    rubio = Person.objects.create(
+        team=team, name="Marco Rubio", party=us, current_office="SecState"
+    )
+    Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="SecState", role="delegate"
+    )
+    client.force_login(both)
+    data = meeting_data(team, us, mexico, [], version=meeting.version) | {
+        "team": other_team.pk,
+    }
+    # A form opened before participants were on it: the rows stay as they are.
+    del data["participants-TOTAL_FORMS"], data["participants-INITIAL_FORMS"]
+    response = client.post(reverse("agreements:meeting_edit", args=[meeting.pk]), data)
+    assert response.status_code == 422  # found: it moved, naming another team's person
+    assert response.context["form"].errors["team"][0].startswith("Its participants, speakers")
+    meeting.refresh_from_db()
+    assert meeting.team == team
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"participants-TOTAL_FORMS": "100000"},
+        {"participants-TOTAL_FORMS": "100000", "add_participant": "1"},
+        {"participants-INITIAL_FORMS": "100000"},
+        {"participants-INITIAL_FORMS": "-1"},
+        {"participants-INITIAL_FORMS": "5", "participants-TOTAL_FORMS": "2"},
+        {"participants-0-id": "99999999999999999999"},
+        {"participants-0-id": "\x00"},
+        {"participants-0-person": "9223372036854775808"},
+        {"participants-0-new_person": "A\x00B"},
+        {"new_party_name": "X\x00", "new_party_code": "XX"},
+        {"new_party_name": "Xland", "new_party_code": "X\x00"},
+        {"new_party_name": "Xland", "new_party_code": "XL", "new_party_kind": "\x00"},
+        {
+            "participants-1-id": "SAME",
+            "participants-TOTAL_FORMS": "2",
+            "participants-1-DELETE": "on",
+        },
+        {
+            "participants-1-id": "SAME",
+            "participants-TOTAL_FORMS": "2",
+            "participants-1-person": "OTHER",
+        },
+    ],
+)
+def test_tampered_participant_rows_are_never_a_500(
+    client, editor, team, meeting, us, mexico, rubio, change
+):
+    other = Person.objects.create(team=team, name="Other", party=mexico, current_office="x")
+    p = Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="SecState", role="delegate"
+    )
+    data = meeting_data(team, us, mexico, [], version=meeting.version) | {
+        "participants-TOTAL_FORMS": "1",
+        "participants-INITIAL_FORMS": "1",
+        "participants-0-id": p.pk,
+        "participants-0-person": rubio.pk,
+        "participants-0-office": "SecState",
+        "participants-0-party": us.pk,
+        "participants-0-role": "delegate",
+        "participants-1-office": "SecState",
+        "participants-1-party": us.pk,
+        "participants-1-role": "delegate",
+        "participants-1-person": rubio.pk,
+    }
+    change = {k: {"SAME": p.pk, "OTHER": other.pk}.get(v, v) for k, v in change.items()}
+    client.force_login(editor)
+    response = client.post(reverse("agreements:meeting_edit", args=[meeting.pk]), data | change)
+    print(
+        change,
+        response.status_code,
+        list(Participant.objects.values_list("person__name", flat=True)),
+    )
+    assert response.status_code < 500
