@@ -93,6 +93,7 @@ def test_open_claims_export(client, editor, meeting, commitment):
     }
 
 
+@pytest.mark.perf
 def test_an_exports_queries_do_not_grow_with_its_rows(client, editor, meeting, us):
     client.force_login(editor)
 
@@ -109,6 +110,7 @@ def test_an_exports_queries_do_not_grow_with_its_rows(client, editor, meeting, u
     assert count() == few
 
 
+@pytest.mark.perf
 @pytest.mark.parametrize("url", ["/meetings/", "/claims/"])
 def test_the_other_exports_queries_do_not_grow_with_their_rows(
     client, editor, team, us, mexico, url
@@ -135,6 +137,7 @@ def test_the_other_exports_queries_do_not_grow_with_their_rows(
     assert count() == few
 
 
+@pytest.mark.perf
 def test_an_export_reads_its_rows_a_chunk_at_a_time(client, editor, meeting, us, monkeypatch):
     """Never the whole list in memory: rows come in chunks (each with its own prefetch of party
     roles), so a list of 100,000 holds one chunk at a time."""

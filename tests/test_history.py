@@ -111,6 +111,7 @@ def test_history_page_hides_other_teams_records(client, outsider, meeting):
     assert client.get(f"/history/team/{meeting.team_id}/").status_code == 404
 
 
+@pytest.mark.perf
 def test_history_page_query_count_does_not_grow(client, editor, commitment, team, queries):
     def change(n: int) -> None:
         for i in range(n):

@@ -215,6 +215,7 @@ def test_a_conflict_on_a_commitment_row_is_caught_too(
     assert commitment.title == "Their wording"
 
 
+@pytest.mark.perf
 def test_edit_form_query_count_does_not_grow_with_commitments(client, editor, meeting, us, queries):
     client.force_login(editor)
 
@@ -239,6 +240,7 @@ def as_sent_back(page) -> dict:
     return data
 
 
+@pytest.mark.perf
 def test_saving_the_form_costs_the_same_queries_with_many_commitments(client, editor, meeting, us):
     """The rows' records are fetched for all rows at once, and a row sent back as stored is
     not checked against the database again (a changed one still is, and is saved)."""

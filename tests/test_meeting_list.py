@@ -95,6 +95,7 @@ def test_list_paginates(client, editor, team):
     assert listed(response) == ["Talks 1", "Talks 0"]
 
 
+@pytest.mark.perf
 def test_list_query_counts_do_not_grow(client, editor, team, us, queries):
     def fill(n: int) -> None:
         for _ in range(n):

@@ -206,6 +206,7 @@ def test_reviewer_cannot_add_to_a_meeting(client, reviewer, meeting):
         assert response.status_code == 403
 
 
+@pytest.mark.perf
 def test_detail_query_count_does_not_grow(client, editor, team, us, queries):
     def meeting_with(n: int) -> Meeting:
         meeting = make_meeting(team)
@@ -241,6 +242,7 @@ def test_detail_query_count_does_not_grow(client, editor, team, us, queries):
     assert queries.of(client, detail_url(small)) == queries.of(client, detail_url(large))
 
 
+@pytest.mark.perf
 def test_the_meeting_page_costs_the_same_with_many_readouts_and_participants(
     client, editor, team, meeting, us, mexico, queries
 ):

@@ -316,6 +316,7 @@ def test_another_meetings_participant_is_not_a_row_of_this_one(
     assert elsewhere.role == "observer"
 
 
+@pytest.mark.perf
 def test_the_edit_form_costs_the_same_queries_with_5_or_50_participants(
     client, editor, meeting, us, queries
 ):
@@ -378,6 +379,7 @@ def test_a_refusal_of_the_save_about_a_row_is_said_above_the_form_not_a_500(
     assert 'value="Border security talks"' in html
 
 
+@pytest.mark.perf
 def test_saving_a_meeting_costs_the_same_queries_with_many_participants(
     client, editor, team, us, mexico, meeting
 ):

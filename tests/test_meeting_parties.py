@@ -20,6 +20,7 @@ def _edit(meeting) -> str:
     return reverse("agreements:meeting_edit", args=[meeting.pk])
 
 
+@pytest.mark.perf
 def test_commitment_rows_offer_roles_for_the_meetings_parties_only(
     client, editor, meeting, us, mexico, queries
 ):
@@ -36,6 +37,7 @@ def test_commitment_rows_offer_roles_for_the_meetings_parties_only(
     assert {f.label for f in rows.forms[0].party_role_fields()} == {"United States", "Mexico"}
 
 
+@pytest.mark.perf
 def test_the_edit_pages_parties_query_joins_one_many_valued_table_at_most(
     client, editor, meeting, commitment
 ):

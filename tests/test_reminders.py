@@ -268,6 +268,7 @@ def test_a_digest_is_written_in_its_readers_language(editor, due):
     assert "octubre" in message.subject
 
 
+@pytest.mark.perf
 def test_sending_a_digest_takes_as_many_queries_with_50_milestones_as_with_5(
     editor, reviewer, commitment
 ):
@@ -284,6 +285,7 @@ def test_sending_a_digest_takes_as_many_queries_with_50_milestones_as_with_5(
     assert queries_to_send(5) == queries_to_send(45)
 
 
+@pytest.mark.perf
 def test_finding_who_needs_a_digest_costs_the_same_with_50_users_as_with_5(team, commitment):
     import datetime
 
