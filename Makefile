@@ -47,6 +47,9 @@ serve-needs-a-secret-key:
 # Tests run with DEBUG off, as production does; the key only signs test sessions. The test
 # servers speak plain HTTP on loopback (HTTPS=0); tests/test_settings.py checks the HTTPS
 # defaults themselves, and `check --deploy` runs with them.
+# The test database is reused between runs (--reuse-db): named by a hash of the migrations, it
+# is built anew when they change, and each run starts from its freshly migrated copy
+# (tests/reused_database.py); `.venv/bin/pytest --reuse-db --create-db` builds it anew by hand.
 test: export SECRET_KEY ?= insecure-key-for-tests-only
 test: export HTTPS ?= 0
 test: $(STAMP)
@@ -56,7 +59,7 @@ test: $(STAMP)
 	HTTPS=1 DEBUG=0 ALLOWED_HOSTS=tracker.example SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
 		$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py collectstatic --no-input -v0
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --reuse-db
 
 # Every page under load on PostgreSQL at 100,000 commitments (SIZE=1000000 make bench for the
 # large run), beside the floors /healthz and /readyz; writes docs/benchmarks.md.

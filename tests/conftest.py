@@ -41,6 +41,11 @@ from agreements.models import (
     TeamRole,
     Theme,
 )
+from tests.reused_database import (  # noqa: F401 (pytest-django's fixtures, overridden)
+    django_db_modify_db_settings,
+    django_db_setup,
+    reused_database,
+)
 
 User = get_user_model()
 _counter = itertools.count(1)

@@ -154,6 +154,7 @@ def test_every_model_is_in_the_admin():
     assert domain == set(MODELS)
 
 
+@pytest.mark.perf
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
 def test_admin_pages_render_within_a_query_budget(
     admin_client, world, model, django_assert_max_num_queries
@@ -180,6 +181,7 @@ def test_admin_pages_render_within_a_query_budget(
     assert add.status_code == (403 if model in written_elsewhere else 200)
 
 
+@pytest.mark.perf
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
 def test_changelist_query_count_does_not_grow_with_its_rows(admin_client, world, model, queries):
     queries.stay_flat(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.conftest import HTMX
+
 HUGE_ID = str(2**63)
+SUPERSCRIPT_TWO = "\u00b2"  # str.isdigit() is True, int() refuses it
 
 
 @pytest.mark.parametrize("total", ["abc", "-1", "99999999999", ""])
@@ -212,3 +215,17 @@ def test_a_preference_has_no_history_button_that_fails(admin_client, editor):
         admin_client.get(f"/admin/agreements/preference/{preference.pk}/history/").status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(
+    "url,query",
+    [
+        ("/commitments/", {"party": SUPERSCRIPT_TWO}),
+        ("/bodies/", {"_pick": "body-meeting", "body-meeting": SUPERSCRIPT_TWO}),
+        ("MEETING", {"edit_event": SUPERSCRIPT_TWO}),
+    ],
+)
+def test_a_non_ascii_digit_elsewhere_is_not_a_500(client, editor, meeting, url, query):
+    client.force_login(editor)
+    url = meeting.get_absolute_url() if url == "MEETING" else url
+    assert client.get(url, query, **HTMX).status_code < 500

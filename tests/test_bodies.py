@@ -169,6 +169,7 @@ def test_outsider_cannot_see_a_body(client, outsider, body):
     assert body.name not in client.get(reverse("agreements:body_list")).content.decode()
 
 
+@pytest.mark.perf
 def test_body_pages_query_counts_do_not_grow(client, editor, team, us, queries):
     meeting = make_meeting(team)
 

@@ -269,6 +269,7 @@ def test_the_print_button_waits_for_javascript(client, reviewer, meeting):
     assert "with your browser's Print command" in html
 
 
+@pytest.mark.perf
 def test_briefing_query_counts_do_not_grow(client, admin_user, team, us, mexico, queries):
     reviewer = make_user("assessor", team=team, role="reviewer")
 

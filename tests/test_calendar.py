@@ -117,6 +117,7 @@ def test_an_unknown_address_answers_404(db, token):
     assert Client().get(f"/calendar/{token}.ics").status_code == 404
 
 
+@pytest.mark.perf
 def test_the_feed_is_bounded_and_its_queries_do_not_grow(client, editor, meeting, queries):
     path = feed_of(client, editor)
     Milestone.objects.create(

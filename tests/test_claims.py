@@ -141,6 +141,7 @@ def test_reviewer_and_outsider_cannot_change_claims(client, reviewer, outsider, 
     assert claim.text not in client.get(URL).content.decode()
 
 
+@pytest.mark.perf
 def test_claims_page_query_count_does_not_grow(client, editor, team, queries):
     meeting = make_meeting(team)
     make_source(team)

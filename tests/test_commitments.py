@@ -205,6 +205,7 @@ def test_cancelled_commitments_stay_visible(client, editor, meeting):
     assert "Old plan" in html and "Superseded" in html
 
 
+@pytest.mark.perf
 def test_list_and_fragment_query_counts_do_not_grow(client, editor, team, us, queries):
     def fill(n: int) -> None:
         meeting = make_meeting(team)
@@ -335,6 +336,7 @@ def test_reviewer_cannot_write(client, reviewer, commitment):
     assert not ProgressUpdate.objects.exists()
 
 
+@pytest.mark.perf
 def test_detail_query_count_does_not_grow(client, editor, meeting, us, team, queries):
     def commitment_with(n: int):
         commitment = make_commitment(meeting, parties=[us])
@@ -538,6 +540,7 @@ def test_a_stale_reschedule_form_does_not_overwrite_a_newer_date(client, editor,
     assert milestone.reschedules.count() == 1
 
 
+@pytest.mark.perf
 def test_a_lists_capped_count_does_not_sort_the_rows_it_counts(client, editor, meeting):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

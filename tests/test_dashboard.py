@@ -141,6 +141,7 @@ def test_dashboard_counts_nothing_from_another_team(client, outsider, commitment
     assert commitment.title not in response.content.decode()
 
 
+@pytest.mark.perf
 def test_dashboard_query_count_does_not_grow_with_the_data(client, editor, team, us, queries):
     def fill(n: int) -> None:
         for _ in range(n):

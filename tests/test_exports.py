@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements import exports
 from agreements.models import Claim
-from tests.conftest import HTMX, make_commitment, make_meeting
+from tests.conftest import HTMX, make_commitment, make_meeting, make_source
 
 
 def read(response) -> list[dict]:
@@ -93,6 +93,7 @@ def test_open_claims_export(client, editor, meeting, commitment):
     }
 
 
+@pytest.mark.perf
 def test_an_exports_queries_do_not_grow_with_its_rows(client, editor, meeting, us):
     client.force_login(editor)
 
@@ -109,6 +110,34 @@ def test_an_exports_queries_do_not_grow_with_its_rows(client, editor, meeting, u
     assert count() == few
 
 
+@pytest.mark.perf
+@pytest.mark.parametrize("url", ["/meetings/", "/claims/"])
+def test_the_other_exports_queries_do_not_grow_with_their_rows(
+    client, editor, team, us, mexico, url
+):
+
+    client.force_login(editor)
+
+    def fill(n):
+        for _ in range(n):
+            m = make_meeting(team)
+            m.parties.add(us, mexico)
+            c = make_commitment(m)
+            claim = Claim.objects.create(text="x", commitment=c)
+            claim.sources.add(make_source(team))
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            b"".join(client.get(url, {"format": "csv"}).streaming_content)
+        return len(captured)
+
+    fill(5)
+    few = count()
+    fill(45)
+    assert count() == few
+
+
+@pytest.mark.perf
 def test_an_export_reads_its_rows_a_chunk_at_a_time(client, editor, meeting, us, monkeypatch):
     """Never the whole list in memory: rows come in chunks (each with its own prefetch of party
     roles), so a list of 100,000 holds one chunk at a time."""

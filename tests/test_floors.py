@@ -3,8 +3,11 @@ session cookie (as the benchmark sends it); /readyz reads one query."""
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.perf
 
 
 def test_the_floors_read_no_session(client, editor):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from agreements import actions
 from agreements.history import history_of
-from agreements.models import Commitment, Meeting, Participant, Person
-from tests.conftest import make_source
+from agreements.models import Commitment, Meeting, Participant, Party, Person
+from tests.conftest import make_source, meeting_data
 
 
 def history_url(kind: str, record) -> str:
@@ -110,6 +111,7 @@ def test_history_page_hides_other_teams_records(client, outsider, meeting):
     assert client.get(f"/history/team/{meeting.team_id}/").status_code == 404
 
 
+@pytest.mark.perf
 def test_history_page_query_count_does_not_grow(client, editor, commitment, team, queries):
     def change(n: int) -> None:
         for i in range(n):
@@ -180,3 +182,45 @@ def test_the_meetings_history_shows_who_was_added_changed_and_removed(client, ed
             f"Marco Rubio, Secretary of State (Delegate, for {us_name})",
         ),
     ]
+
+
+@pytest.fixture
+def rubio(team, us):
+    return Person.objects.create(team=team, name="Marco Rubio", party=us, current_office="SecState")
+
+
+def test_every_write_of_the_meeting_form_names_its_user(
+    client, editor, team, meeting, us, mexico, rubio
+):
+    p = Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="SecState", role="delegate"
+    )
+    data = meeting_data(team, us, mexico, [], version=meeting.version) | {
+        "new_party_name": "Atlantis",
+        "new_party_code": "ATL",
+        "participants-TOTAL_FORMS": "2",
+        "participants-INITIAL_FORMS": "1",
+        "participants-0-id": p.pk,
+        "participants-0-person": rubio.pk,
+        "participants-0-office": "SecState",
+        "participants-0-party": us.pk,
+        "participants-0-role": "delegate",
+        "participants-0-DELETE": "on",
+        "participants-1-new_person": "Claudia Sheinbaum",
+        "participants-1-office": "President",
+        "participants-1-party": mexico.pk,
+        "participants-1-role": "host",
+    }
+    client.force_login(editor)
+    assert (
+        client.post(reverse("agreements:meeting_edit", args=[meeting.pk]), data).status_code == 302
+    )
+
+    records = {
+        "party": Party.history.get(name="Atlantis"),
+        "person": Person.history.get(name="Claudia Sheinbaum"),
+        "participant added": Participant.history.filter(person__name="Claudia Sheinbaum").get(),
+        "participant removed": Participant.history.filter(id=p.pk, history_type="-").get(),
+        "meeting": meeting.history.first(),
+    }
+    assert {k: r.history_user for k, r in records.items()} == dict.fromkeys(records, editor)

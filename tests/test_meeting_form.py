@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import html
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements.models import (
-    Commitment,
-    Meeting,
-)
-from tests.conftest import (
-    HTMX,
-    make_commitment,
-    make_user,
-    meeting_data,
-)
+from agreements.models import Commitment, Meeting
+from tests.conftest import HTMX, make_commitment, make_user, meeting_data
 
 LIST = "/meetings/"
 NEW = "/meetings/new/"
+SUPERSCRIPT_TWO = "\u00b2"  # str.isdigit() is True, int() refuses it
 
 
 def _detail(meeting) -> str:
@@ -221,6 +215,7 @@ def test_a_conflict_on_a_commitment_row_is_caught_too(
     assert commitment.title == "Their wording"
 
 
+@pytest.mark.perf
 def test_edit_form_query_count_does_not_grow_with_commitments(client, editor, meeting, us, queries):
     client.force_login(editor)
 
@@ -245,6 +240,7 @@ def as_sent_back(page) -> dict:
     return data
 
 
+@pytest.mark.perf
 def test_saving_the_form_costs_the_same_queries_with_many_commitments(client, editor, meeting, us):
     """The rows' records are fetched for all rows at once, and a row sent back as stored is
     not checked against the database again (a changed one still is, and is saved)."""
@@ -311,3 +307,39 @@ def test_a_row_id_outside_the_meeting_is_refused_alike_whoever_holds_it(
     assert answers == [(422, True), (422, True)]
     assert not Commitment.objects.filter(meeting=mine).exists()
     assert Commitment.objects.get(pk=commitment.pk).title == commitment.title
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"_pick": "parties", "parties": SUPERSCRIPT_TWO},
+        {"_pick": "participants-0-person", "team": SUPERSCRIPT_TWO},
+        {"_pick": "participants-0-person", "participants-0-person": SUPERSCRIPT_TWO},
+        {"row": "0", "parties": SUPERSCRIPT_TWO},
+    ],
+)
+def test_a_non_ascii_digit_in_a_meeting_form_request_is_not_a_500(client, editor, query):
+    client.force_login(editor)
+    response = client.get(NEW, query, **HTMX)
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"parties": SUPERSCRIPT_TWO},
+        {"team": SUPERSCRIPT_TWO},
+        {"participants-0-person": SUPERSCRIPT_TWO},
+        {"participants-0-id": SUPERSCRIPT_TWO},
+        {"participants-TOTAL_FORMS": SUPERSCRIPT_TWO, "add_participant": "1"},
+        {"commitments-TOTAL_FORMS": SUPERSCRIPT_TWO, "add_row": "1"},
+    ],
+)
+def test_a_non_ascii_digit_in_a_meeting_form_post_is_not_a_500(
+    client, editor, team, us, mexico, change
+):
+    client.force_login(editor)
+    person = {"new_person": "A", "office": "B", "party": us.pk, "role": "delegate"}
+    data = meeting_data(team, us, mexico, [], [person]) | change
+    response = client.post(NEW, data)
+    assert response.status_code < 500

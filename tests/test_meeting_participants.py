@@ -1,6 +1,5 @@
 """The meeting form's participants (person, office held then, party, role; a person picked or
-created on the spot) and its parties (picked, or added when not in the tracker yet), with and
-without JavaScript."""
+created on the spot), with and without JavaScript. Its parties: test_meeting_parties.py."""
 
 from __future__ import annotations
 
@@ -11,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements.models import Meeting, Participant, Party, Person
-from tests.conftest import HTMX, make_commitment, make_meeting, make_party, meeting_data
+from agreements.models import Meeting, Participant, Person, TeamMembership, TeamRole
+from tests.conftest import HTMX, make_meeting, make_party, make_user, meeting_data
 
 pytestmark = pytest.mark.django_db
 
@@ -256,6 +255,37 @@ def test_a_person_removed_from_one_row_may_be_added_in_another(
     assert list(meeting.participants.values_list("office", flat=True)) == ["Secretary of State"]
 
 
+def test_two_participants_swapping_roles_rows_is_saved(
+    client, editor, team, meeting, us, mexico, rubio
+):
+    other = Person.objects.create(team=team, name="Other", party=mexico, current_office="x")
+    a = Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="SecState", role="delegate"
+    )
+    b = Participant.objects.create(
+        meeting=meeting, person=other, party=mexico, office="x", role="host"
+    )
+    data = meeting_data(team, us, mexico, [], version=meeting.version) | {
+        "participants-TOTAL_FORMS": "2",
+        "participants-INITIAL_FORMS": "2",
+        "participants-0-id": a.pk,
+        "participants-0-person": other.pk,
+        "participants-0-office": "x",
+        "participants-0-party": mexico.pk,
+        "participants-0-role": "host",
+        "participants-1-id": b.pk,
+        "participants-1-person": rubio.pk,
+        "participants-1-office": "SecState",
+        "participants-1-party": us.pk,
+        "participants-1-role": "delegate",
+    }
+    client.force_login(editor)
+    response = client.post(reverse("agreements:meeting_edit", args=[meeting.pk]), data)
+    assert response.status_code == 302  # found: refused as "already a participant"
+    seen = {(p.person.name, p.role) for p in Participant.objects.filter(meeting=meeting)}
+    assert seen == {("Other", "host"), ("Marco Rubio", "delegate")}
+
+
 def test_a_post_without_participant_rows_leaves_the_participants_alone(
     client, editor, meeting, us, mexico, rubio
 ):
@@ -286,6 +316,7 @@ def test_another_meetings_participant_is_not_a_row_of_this_one(
     assert elsewhere.role == "observer"
 
 
+@pytest.mark.perf
 def test_the_edit_form_costs_the_same_queries_with_5_or_50_participants(
     client, editor, meeting, us, queries
 ):
@@ -299,150 +330,6 @@ def test_the_edit_form_costs_the_same_queries_with_5_or_50_participants(
 
     client.force_login(editor)
     queries.stay_flat(client, fill, _edit(meeting))
-
-
-def test_commitment_rows_offer_roles_for_the_meetings_parties_only(
-    client, editor, meeting, us, mexico, queries
-):
-    make_commitment(meeting, parties=[us])
-    client.force_login(editor)
-
-    def fill(n: int) -> None:
-        start = Party.objects.count()
-        for i in range(start, start + n):
-            Party.objects.create(name=f"Organisation {i}", code=f"ORG{i}", kind="organisation")
-
-    queries.stay_flat(client, fill, _edit(meeting))
-    rows = client.get(_edit(meeting)).context["rows"]
-    assert {f.label for f in rows.forms[0].party_role_fields()} == {"United States", "Mexico"}
-
-
-def test_choosing_parties_redraws_the_commitment_rows_with_their_roles(
-    client, editor, team, us, mexico
-):
-    client.force_login(editor)
-    data = meeting_data(team, us, mexico, [{"title": "Halt fentanyl"}], parties=[mexico.pk])
-    response = client.post(NEW, data | {"refresh": "1"})
-    assert response.status_code == 200
-    assert [f.label for f in response.context["rows"].forms[0].party_role_fields()] == ["Mexico"]
-    assert 'value="Halt fentanyl"' in response.content.decode()
-    assert not Meeting.objects.exists()
-    # With htmx, only each row's roles come back, swapped out of band: typed text is not touched.
-    html = client.post(NEW, data | {"refresh": "1"}, **HTMX).content.decode()
-    assert "<html" not in html and "Halt fentanyl" not in html
-    assert 'id="roles-commitments-0" hx-swap-oob="true"' in html
-    assert f'name="commitments-0-role_{mexico.pk}"' in html
-    # An added commitment row offers the parties sent along with "Add commitment".
-    html = client.get(NEW, {"row": 1, "parties": [us.pk]}, **HTMX).content.decode()
-    assert f'name="commitments-1-role_{us.pk}"' in html
-    assert f'name="commitments-1-role_{mexico.pk}"' not in html
-
-
-# Parties added on the spot --------------------------------------------------------------------
-
-
-def new_party(**fields) -> dict:
-    return {f"new_party_{name}": value for name, value in fields.items()}
-
-
-def test_a_party_not_in_the_tracker_is_added_and_made_one_of_the_meetings_parties(
-    client, editor, team, us, mexico
-):
-    client.force_login(editor)
-    data = meeting_data(team, us, mexico, [], parties=[us.pk]) | new_party(
-        name="Canada", kind="state", code="can"
-    )
-    assert client.post(NEW, data).status_code == 302
-    canada = Party.objects.get(name="Canada")
-    assert canada.code == "CAN"  # a state's ISO code, uppercase
-    assert set(Meeting.objects.get().parties.all()) == {us, canada}
-    record = canada.history.get()
-    assert record.history_user == editor
-    assert "Border security talks" in record.history_change_reason
-
-
-def test_a_party_added_alone_is_enough(client, editor, team, us, mexico):
-    client.force_login(editor)
-    data = meeting_data(team, us, mexico, [], parties=[]) | new_party(
-        name="European Union", kind="organisation", code="EU"
-    )
-    assert client.post(NEW, data).status_code == 302
-    assert [p.code for p in Meeting.objects.get().parties.all()] == ["EU"]
-    response = client.post(NEW, meeting_data(team, us, mexico, [], parties=[]))
-    assert response.context["form"].errors["parties"] == [
-        "Pick at least one party, or add one below."
-    ]
-
-
-@pytest.mark.parametrize(
-    ("typed", "field"),
-    [
-        ({"name": "mexico", "kind": "state", "code": "MEX"}, "new_party_name"),
-        ({"name": "United Mexican States", "kind": "state", "code": "mx"}, "new_party_code"),
-    ],
-)
-def test_a_party_already_in_the_tracker_is_refused_next_to_the_field(
-    client, editor, team, us, mexico, typed, field
-):
-    client.force_login(editor)
-    data = meeting_data(team, us, mexico, []) | new_party(**typed)
-    response = client.post(NEW, data)
-    assert response.status_code == 422
-    assert response.context["form"].errors[field] == [
-        "Mexico is already in the tracker (MX): pick it above."
-    ]
-    html = response.content.decode()
-    assert f'value="{typed["name"]}"' in html  # what was typed is kept
-    assert Party.objects.count() == 2 and not Meeting.objects.exists()
-
-
-def test_a_party_that_looks_like_one_in_the_tracker_needs_a_confirmation(
-    client, editor, team, us, mexico
-):
-    client.force_login(editor)
-    data = meeting_data(team, us, mexico, []) | new_party(
-        name="Mexico City government", kind="organisation", code="CDMX"
-    )
-    response = client.post(NEW, data)
-    assert response.status_code == 422
-    error = response.context["form"].errors["new_party_name"][0]
-    assert "Mexico (MX)" in error and "Add it anyway" in error
-    assert 'name="new_party_anyway"' in response.content.decode()
-    assert client.post(NEW, data | {"new_party_anyway": "on"}).status_code == 302
-    assert Party.objects.filter(code="CDMX").exists()
-
-
-def test_a_states_code_must_be_an_iso_code(client, editor, team, us, mexico):
-    client.force_login(editor)
-    data = meeting_data(team, us, mexico, []) | new_party(name="Canada", kind="state", code="CAN1")
-    response = client.post(NEW, data)
-    assert response.status_code == 422
-    assert "ISO 3166" in response.context["form"].errors["new_party_code"][0]
-    assert not Party.objects.filter(name="Canada").exists()
-
-
-def test_a_party_added_meanwhile_by_someone_else_is_said_next_to_the_field(
-    client, editor, team, us, mexico, monkeypatch
-):
-    """The form saw no Canada; someone adds it before the save: refused, nothing saved."""
-    from agreements.forms.meetings import MeetingForm
-
-    client.force_login(editor)
-    data = meeting_data(team, us, mexico, []) | new_party(name="Canada", kind="state", code="CA")
-    original = MeetingForm._new_party
-
-    def racing(self, cleaned):
-        party = original(self, cleaned)
-        Party.objects.create(name="Canada", code="CAN")
-        return party
-
-    monkeypatch.setattr(MeetingForm, "_new_party", racing)
-    response = client.post(NEW, data)
-    assert response.status_code == 409
-    assert response.context["form"].errors["new_party_name"] == [
-        "Canada is already in the tracker (CAN): pick it above."
-    ]
-    assert not Meeting.objects.exists()
 
 
 def test_an_editor_of_two_teams_is_offered_the_persons_of_the_team_chosen_on_the_form(
@@ -492,6 +379,7 @@ def test_a_refusal_of_the_save_about_a_row_is_said_above_the_form_not_a_500(
     assert 'value="Border security talks"' in html
 
 
+@pytest.mark.perf
 def test_saving_a_meeting_costs_the_same_queries_with_many_participants(
     client, editor, team, us, mexico, meeting
 ):
@@ -524,3 +412,88 @@ def test_saving_a_meeting_costs_the_same_queries_with_many_participants(
     assert Participant.objects.filter(office__startswith="Acting").count() == 0
     post(changed=3)  # and the changes are saved
     assert Participant.objects.filter(office__startswith="Acting").count() == 3
+
+
+def test_moving_a_meeting_to_another_team_does_not_keep_the_old_teams_persons(
+    client, team, other_team, us, mexico
+):
+
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    meeting = make_meeting(team)
+    meeting.parties.set([us, mexico])
+    rubio = Person.objects.create(
+        team=team, name="Marco Rubio", party=us, current_office="SecState"
+    )
+    Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="SecState", role="delegate"
+    )
+    client.force_login(both)
+    data = meeting_data(team, us, mexico, [], version=meeting.version) | {
+        "team": other_team.pk,
+    }
+    # A form opened before participants were on it: the rows stay as they are.
+    del data["participants-TOTAL_FORMS"], data["participants-INITIAL_FORMS"]
+    response = client.post(reverse("agreements:meeting_edit", args=[meeting.pk]), data)
+    assert response.status_code == 422  # found: it moved, naming another team's person
+    assert response.context["form"].errors["team"][0].startswith("Its participants, speakers")
+    meeting.refresh_from_db()
+    assert meeting.team == team
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"participants-TOTAL_FORMS": "100000"},
+        {"participants-TOTAL_FORMS": "100000", "add_participant": "1"},
+        {"participants-INITIAL_FORMS": "100000"},
+        {"participants-INITIAL_FORMS": "-1"},
+        {"participants-INITIAL_FORMS": "5", "participants-TOTAL_FORMS": "2"},
+        {"participants-0-id": "99999999999999999999"},
+        {"participants-0-id": "\x00"},
+        {"participants-0-person": "9223372036854775808"},
+        {"participants-0-new_person": "A\x00B"},
+        {"new_party_name": "X\x00", "new_party_code": "XX"},
+        {"new_party_name": "Xland", "new_party_code": "X\x00"},
+        {"new_party_name": "Xland", "new_party_code": "XL", "new_party_kind": "\x00"},
+        {
+            "participants-1-id": "SAME",
+            "participants-TOTAL_FORMS": "2",
+            "participants-1-DELETE": "on",
+        },
+        {
+            "participants-1-id": "SAME",
+            "participants-TOTAL_FORMS": "2",
+            "participants-1-person": "OTHER",
+        },
+    ],
+)
+def test_tampered_participant_rows_are_never_a_500(
+    client, editor, team, meeting, us, mexico, rubio, change
+):
+    other = Person.objects.create(team=team, name="Other", party=mexico, current_office="x")
+    p = Participant.objects.create(
+        meeting=meeting, person=rubio, party=us, office="SecState", role="delegate"
+    )
+    data = meeting_data(team, us, mexico, [], version=meeting.version) | {
+        "participants-TOTAL_FORMS": "1",
+        "participants-INITIAL_FORMS": "1",
+        "participants-0-id": p.pk,
+        "participants-0-person": rubio.pk,
+        "participants-0-office": "SecState",
+        "participants-0-party": us.pk,
+        "participants-0-role": "delegate",
+        "participants-1-office": "SecState",
+        "participants-1-party": us.pk,
+        "participants-1-role": "delegate",
+        "participants-1-person": rubio.pk,
+    }
+    change = {k: {"SAME": p.pk, "OTHER": other.pk}.get(v, v) for k, v in change.items()}
+    client.force_login(editor)
+    response = client.post(reverse("agreements:meeting_edit", args=[meeting.pk]), data | change)
+    print(
+        change,
+        response.status_code,
+        list(Participant.objects.values_list("person__name", flat=True)),
+    )
+    assert response.status_code < 500

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from agreements.models import Milestone
@@ -73,6 +74,7 @@ def test_milestones_export(client, editor, commitment):
     assert row["of"] == f"commitment: {commitment.title}"
 
 
+@pytest.mark.perf
 def test_the_list_query_count_does_not_grow(client, editor, meeting, queries):
     body = make_body(meeting)
 

@@ -138,6 +138,7 @@ def test_archived_records_are_left_out(client, editor, team, everything):
     assert "Archived talks" not in json.dumps(document)
 
 
+@pytest.mark.perf
 def test_its_queries_do_not_grow_with_the_records(client, editor, meeting, us):
     client.force_login(editor)
 
@@ -154,6 +155,7 @@ def test_its_queries_do_not_grow_with_the_records(client, editor, meeting, us):
     assert count() == few
 
 
+@pytest.mark.perf
 def test_it_reads_each_kind_a_chunk_at_a_time(client, editor, meeting, us, monkeypatch):
     """Never a whole table in memory: 25 commitments read 10 at a time, each chunk with its
     own fetch of their sources."""

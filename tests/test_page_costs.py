@@ -28,6 +28,8 @@ from agreements.models import (
 from agreements.views.common import CappedPaginator
 from tests.conftest import HTMX, make_commitment, make_meeting, make_status_change
 
+pytestmark = pytest.mark.perf
+
 LIST = "/commitments/"
 
 

@@ -12,9 +12,19 @@ from django.http import Http404
 
 from agreements import models as m
 from agreements import permissions
-from tests.conftest import make_body, make_commitment, make_meeting, make_source, make_user
+from agreements.models import Participant, Person
+from tests.conftest import (
+    HTMX,
+    make_body,
+    make_commitment,
+    make_meeting,
+    make_source,
+    make_user,
+    meeting_data,
+)
 
 SEPT_3 = datetime.date(2025, 9, 3)
+NEW = "/meetings/new/"
 
 
 def scoped_models():
@@ -141,3 +151,36 @@ def test_dashboard_shows_only_the_users_teams(client, meeting, outsider, editor,
     page = client.get("/").content.decode()
     assert meeting.title not in page
     assert theirs.title in page
+
+
+@pytest.fixture
+def rubio(team, us):
+    return Person.objects.create(team=team, name="Marco Rubio", party=us, current_office="SecState")
+
+
+def test_outsider_probes_find_nothing_of_another_team(
+    client, outsider, team, other_team, meeting, us, mexico, rubio
+):
+    client.force_login(outsider)
+    found = []
+    for query in [
+        {"_pick": "participants-0-person", "find": "Rubio", "team": team.pk},
+        {"_pick": "participants-0-person", "participants-0-person": rubio.pk},
+        {"participant_row": "0", "team": team.pk},
+        {"_pick": "body-meeting", "find": "Meeting"},
+    ]:
+        url = "/bodies/" if query.get("_pick") == "body-meeting" else NEW
+        found.append(client.get(url, query, **HTMX).content.decode())
+    assert not any("Rubio" in text or meeting.title in text for text in found)
+    # posting another team's person, or a body at another team's meeting, is refused
+    data = meeting_data(
+        other_team,
+        us,
+        mexico,
+        [],
+        [{"person": rubio.pk, "office": "x", "party": us.pk, "role": "delegate"}],
+    )
+    assert client.post(NEW, data).status_code == 422
+    body = {"body-meeting": meeting.pk, "body-name": "G", "body-lifecycle": "announced"}
+    assert client.post("/bodies/", body).status_code == 422
+    assert not Participant.objects.exists()

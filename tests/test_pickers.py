@@ -10,6 +10,8 @@ from tests.conftest import HTMX, make_body, make_source
 
 pytestmark = pytest.mark.django_db
 
+NEW = "/meetings/new/"
+
 
 def pick(client, url: str, name: str, find: str, **chosen) -> str:
     response = client.get(url, {"_pick": name, "find": find, **chosen}, **HTMX)
@@ -74,3 +76,15 @@ def test_the_claims_page_serves_its_source_picker(client, editor, team, other_te
     client.force_login(editor)
     found = pick(client, "/claims/", "source", "wire")
     assert f'value="{ours.pk}"' in found and f'value="{theirs.pk}"' not in found
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"_pick": "participants-0-person", "find": "a\x00b"},
+        {"_pick": "parties", "find": "a\x00b"},
+    ],
+)
+def test_a_nul_byte_in_a_picker_search_is_not_a_500(client, editor, query):
+    client.force_login(editor)
+    assert client.get(NEW, query, **HTMX).status_code < 500

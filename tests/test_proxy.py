@@ -58,3 +58,25 @@ def test_five_failures_through_the_proxy_lock_that_visitor_out_not_the_others(cl
         sign_in(client, "editor", "wrong", "203.0.113.7")
     assert sign_in(client, "editor", PASSWORD, "203.0.113.7").status_code == 429
     assert sign_in(client, "editor", PASSWORD, "198.51.100.9").status_code == 302
+
+
+def _request(remote: str, forwarded: str):
+    return RequestFactory().post(
+        "/accounts/login/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded
+    )
+
+
+def test_a_proxy_named_by_its_network_in_forwarded_allow_ips_gives_the_visitors_address(settings):
+    # gunicorn (tracker/gunicorn.conf.py reads the same FORWARDED_ALLOW_IPS) accepts networks
+    # and believes 10.0.0.7's X-Forwarded-Proto; the app does not believe its X-Forwarded-For, so
+    # every visitor is counted as the proxy's one address: five wrong passwords from anyone
+    # lock a username out for everyone.
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.0/8"]
+    assert client_ip(_request("10.0.0.7", "203.0.113.5")) == "203.0.113.5"
+
+
+def test_behind_a_proxy_on_a_unix_socket_throttling_counts_the_visitors_address(settings):
+    # README's BIND=unix:/run/tracker/gunicorn.sock: gunicorn sets REMOTE_ADDR to "" and trusts a
+    # unix-socket peer; the app counts every visitor as "".
+    settings.FORWARDED_ALLOW_IPS = ["127.0.0.1", "::1"]
+    assert client_ip(_request("", "203.0.113.5")) == "203.0.113.5"

@@ -17,9 +17,10 @@ from django.urls import reverse
 
 from agreements.models import ImplementationBody, Meeting
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="query plans are PostgreSQL's"
-)
+pytestmark = [
+    pytest.mark.perf,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's"),
+]
 
 SMALL = {
     "auth_user",

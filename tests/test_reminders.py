@@ -268,6 +268,7 @@ def test_a_digest_is_written_in_its_readers_language(editor, due):
     assert "octubre" in message.subject
 
 
+@pytest.mark.perf
 def test_sending_a_digest_takes_as_many_queries_with_50_milestones_as_with_5(
     editor, reviewer, commitment
 ):
@@ -284,9 +285,41 @@ def test_sending_a_digest_takes_as_many_queries_with_50_milestones_as_with_5(
     assert queries_to_send(5) == queries_to_send(45)
 
 
+@pytest.mark.perf
+def test_finding_who_needs_a_digest_costs_the_same_with_50_users_as_with_5(team, commitment):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agreements import reminders
+    from agreements.models import Milestone
+
+    day = datetime.date(2025, 10, 1)
+    Milestone.objects.create(commitment=commitment, title="Hotline", due_date=day)
+
+    def cost(users: int) -> int:
+        start = team.memberships.count() if hasattr(team, "memberships") else 0
+        for n in range(start, users):
+            make_user(f"member{n}", team=team, email=f"m{n}@desk.example")
+        with CaptureQueriesContext(connection) as ctx:
+            assert len(reminders.users_needing_a_digest(day)) == users
+        return len(ctx.captured_queries)
+
+    assert cost(5) == cost(50)
+
+
 def test_the_command_refuses_a_malformed_date(db):
     with pytest.raises(CommandError, match="not a date"):
         call_command("send_reminders", "--date", "01/10/2025")
+
+
+def test_send_reminders_refuses_a_date_too_late_to_remind_of_with_a_clear_message(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("send_reminders", "--date", "9999-12-30")
 
 
 # --- Following a commitment -------------------------------------------------------------------
@@ -333,6 +366,18 @@ def test_an_archived_commitment_takes_no_new_follower(client, editor, admin_user
     response = client.post(commitment.get_absolute_url(), {"action": "follow", "follow": "1"})
     assert response.status_code == 409
     assert not Follow.objects.exists()
+
+
+def test_a_follower_can_stop_following_a_commitment_that_was_archived(
+    client, team, commitment, admin_user
+):
+    follower = make_user("follower", team=team, email="follower@desk.example")
+    actions.follow_commitment(commitment=commitment, user=follower)
+    actions.archive_record(record=commitment, by=admin_user, reason="Recorded twice")
+    client.force_login(follower)
+    response = client.post(commitment.get_absolute_url(), {"action": "follow", "follow": "0"})
+    assert response.status_code in (200, 302)
+    assert not Follow.objects.filter(user=follower, commitment=commitment).exists()
 
 
 # --- Hearing of a status change ----------------------------------------------------------------
@@ -413,3 +458,30 @@ def test_no_task_without_followers_and_none_for_a_change_rolled_back(
         except RuntimeError:
             pass
     assert callbacks == [] and not DBTaskResult.objects.exists()
+
+
+def test_a_status_change_notice_that_the_mail_server_refused_is_tried_again_later(
+    team, commitment, monkeypatch, django_capture_on_commit_callbacks
+):
+    editor = make_user("editor", team=team, role=TeamRole.EDITOR, email="editor@desk.example")
+    follower = make_user("follower", team=team, email="follower@desk.example")
+    actions.follow_commitment(commitment=commitment, user=follower)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.change_commitment_status(
+            commitment=commitment, status=2, reason="Extraditions began", by=editor, via="web"
+        )
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    run_worker()
+    failed = DBTaskResult.objects.get(status="FAILED")
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["args"][1:] == [follower.pk, 2]  # that follower alone, later
+    assert retry.run_after > failed.finished_at
+    monkeypatch.undo()
+    # The mail server is back and time passes: the later attempt delivers the notice, once.
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=failed.finished_at)
+    run_worker()
+    assert [m.to for m in mail.outbox] == [[follower.email]]

@@ -208,6 +208,7 @@ def test_editor_who_is_not_a_reviewer_cannot_decide(client, editor, commitment, 
     assert client.post(QUEUE, {"update": update.pk, "action": "approve"}).status_code == 403
 
 
+@pytest.mark.perf
 def test_queue_query_count_does_not_grow(client, reviewer, editor, meeting, team, queries):
     source = make_source(team)
 

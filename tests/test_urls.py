@@ -81,6 +81,7 @@ def test_health_check_is_public_and_says_nothing_else(client, db):
     assert (response.status_code, response.content) == (200, b"ok")
 
 
+@pytest.mark.perf
 def test_readiness_asks_the_database_once(client, db, django_assert_num_queries):
     with django_assert_num_queries(1):
         response = client.get(PUBLIC["readyz"])

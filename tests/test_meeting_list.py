@@ -1,0 +1,117 @@
+"""The meetings list: filters, pagination, the htmx fragment, only what the user may see."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from agreements.models import OutcomeType, Party
+from tests.conftest import HTMX, make_commitment, make_meeting
+
+LIST = "/meetings/"
+
+
+# List --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def meetings(team, us, mexico, other_team):
+    brussels = make_meeting(
+        team,
+        title="EU–US dialogue",
+        start_date=datetime.date(2024, 5, 2),
+        city="Brussels",
+        outcome_type=OutcomeType.JOINT_STATEMENT,
+    )
+    brussels.parties.set([us])
+    mexico_city = make_meeting(
+        team, title="Security meeting", city="Mexico City", outcome_type=OutcomeType.REAFFIRMATION
+    )
+    mexico_city.parties.set([us, mexico])
+    make_commitment(mexico_city, status=3)
+    make_commitment(mexico_city, status=0)
+    make_meeting(other_team, title="Hidden talks")
+    return brussels, mexico_city
+
+
+def listed(response) -> list[str]:
+    return [meeting.title for meeting in response.context["page"].object_list]
+
+
+def test_list_shows_meetings_with_counts_and_index(client, editor, meetings):
+    client.force_login(editor)
+    response = client.get(LIST)
+    assert listed(response) == ["Security meeting", "EU–US dialogue"]
+    security = response.context["page"].object_list[0]
+    assert (security.commitment_count, security.index) == (2, 50.0)
+    assert "Hidden talks" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "brussels"}, ["EU–US dialogue"]),
+        ({"outcome_type": "reaffirmation"}, ["Security meeting"]),
+        ({"year": "2024"}, ["EU–US dialogue"]),
+    ],
+)
+def test_list_filters(client, editor, meetings, params, expected):
+    client.force_login(editor)
+    assert listed(client.get(LIST, params)) == expected
+
+
+def test_the_year_filter_offers_the_years_from_the_first_meeting_to_the_last(
+    client, editor, team, other_team
+):
+    make_meeting(team, start_date=datetime.date(2021, 3, 1))
+    make_meeting(team, start_date=datetime.date(2024, 6, 1))
+    make_meeting(other_team, start_date=datetime.date(1999, 1, 1))  # not the user's
+    client.force_login(editor)
+    choices = client.get(LIST).context["form"].fields["year"].choices
+    assert [year for year, _label in choices] == ["", 2024, 2023, 2022, 2021]
+
+
+def test_list_filters_by_party_and_team(client, editor, meetings, mexico, team):
+    client.force_login(editor)
+    assert listed(client.get(LIST, {"party": mexico.pk})) == ["Security meeting"]
+    assert len(listed(client.get(LIST, {"team": team.pk}))) == 2
+
+
+def test_list_fragment_for_htmx(client, editor, meetings):
+    client.force_login(editor)
+    html = client.get(LIST, {"q": "security"}, **HTMX).content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith('<div id="meeting-table"')
+
+
+def test_list_paginates(client, editor, team):
+    for i in range(27):
+        make_meeting(
+            team, title=f"Talks {i}", start_date=datetime.date(2025, 1, 1) + datetime.timedelta(i)
+        )
+    client.force_login(editor)
+    response = client.get(LIST, {"page": 2})
+    assert listed(response) == ["Talks 1", "Talks 0"]
+
+
+@pytest.mark.perf
+def test_list_query_counts_do_not_grow(client, editor, team, us, queries):
+    def fill(n: int) -> None:
+        for _ in range(n):
+            meeting = make_meeting(team)
+            meeting.parties.add(us)
+            make_commitment(meeting)
+
+    client.force_login(editor)
+    queries.stay_flat(client, fill, LIST, (LIST, {"party": us.pk}, HTMX))
+
+
+def test_list_hides_archived_meetings_and_other_teams_parties(client, editor, meetings, other_team):
+    hidden_party = make_meeting(other_team, title="Elsewhere")
+    hidden_party.parties.add(Party.objects.create(name="Ruritania", code="RU"))
+    client.force_login(editor)
+    response = client.get(LIST)
+    party_choices = [str(p) for p in response.context["form"].fields["party"].queryset]
+    assert "Ruritania" not in party_choices
+    assert set(party_choices) == {"United States", "Mexico"}
