@@ -170,7 +170,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every worker, in the database the records are in (a table of its own, made by
-# migration 0037): the dashboard's drawing of a team's figures is kept there under the number
+# migration 0004): the dashboard's drawing of a team's figures is kept there under the number
 # of the records' latest revision (agreements/models/revision.py).
 CACHES = {
     "default": {
