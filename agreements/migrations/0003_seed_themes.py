@@ -22,7 +22,13 @@ def seed(apps, schema_editor):
     Theme.objects.bulk_create(Theme(code=c, name=n, description=d) for c, n, d in THEMES)
 
 
+def unseed(apps, schema_editor):
+    """Refused (PROTECT) while commitments have one of them."""
+    Theme = apps.get_model("agreements", "Theme")
+    Theme.objects.filter(code__in=[code for code, _, _ in THEMES]).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("agreements", "0002_database_rules")]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, unseed)]
