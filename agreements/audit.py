@@ -48,9 +48,9 @@ def stamp_via(sender, history_instance, **kwargs) -> None:
 
 def allow_citation_edits(by) -> None:
     """Within the current transaction, let a recorded edit remove citations of statements and
-    claims. On PostgreSQL the database refuses their removal otherwise (migration 0024), so
-    nothing removes one behind the record's back: only an edit that its history records, made
-    by ``by``. (SQLite keeps the rule in the application only.)"""
+    claims. On PostgreSQL the database refuses their removal otherwise (a trigger, in
+    migrations/_rules.py), so nothing removes one behind the record's back: only an edit that
+    its history records, made by ``by``. (SQLite keeps the rule in the application only.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(

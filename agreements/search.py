@@ -1,8 +1,8 @@
 """Search across meetings, commitments, statements and claims.
 
 On PostgreSQL: full-text search over each record's stored words (``search_vector``, written by
-a trigger on every change of the searched fields and indexed by GIN; migration 0031), results
-ranked from those stored words, and the matching words shown in a highlighted extract.
+a trigger on every change of the searched fields and indexed by GIN: migrations/_rules.py),
+results ranked from those stored words, and the matching words shown in a highlighted extract.
 Elsewhere (SQLite, the zero-setup default): every word must appear (case-insensitive), newest
 first, with the first match shown.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, models
 from django.db.models import F, Q
 from django.utils.formats import date_format
@@ -37,20 +37,6 @@ PER_KIND = 10
 # own matches are. Widened tenfold, then to every record, while it holds fewer than PER_KIND.
 RECENT = 20_000
 START, STOP = "<mark>", "</mark>"
-
-
-def vector(model: type[models.Model]) -> SearchVector:
-    """The words of ``model`` as an expression: what its ``search_vector`` column stores
-    (migration 0031 writes the same in SQL); migration 0015 indexed this expression."""
-    fields, config = SEARCHED[model]
-    return SearchVector(*fields, config=config)
-
-
-def index_for(model: type[models.Model]):
-    """The expression index of migration 0015 (dropped by 0031 for the stored column's)."""
-    from django.contrib.postgres.indexes import GinIndex
-
-    return GinIndex(vector(model), name=f"{model._meta.model_name}_search")
 
 
 def query(model: type[models.Model], words: str) -> SearchQuery:

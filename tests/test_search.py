@@ -106,7 +106,7 @@ def test_many_matches_are_ranked_among_the_newest_and_fewer_widen_to_all(
 @pytest.mark.parametrize("model", list(SEARCHED), ids=lambda model: model.__name__)
 def test_postgresql_searches_through_the_gin_index(model, editor):
     """With sequential scans off, the planner still answers from the GIN index over the stored
-    words (migration 0031), not from recomputing them."""
+    words (``agreements/migrations/_rules.py``), not from recomputing them."""
     from agreements.search import matching
 
     rows = matching(model.objects.all(), "fentanyl").values("pk")

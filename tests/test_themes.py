@@ -16,7 +16,7 @@ NEW = "/meetings/new/"
 def test_the_migration_seeds_the_ten_starting_themes(db):
     """The tests' own ``themes`` fixture seeds them too, so the migration's function is run
     here on an empty table: it alone must give the ten."""
-    seeding = importlib.import_module("agreements.migrations.0025_themes_as_records")
+    seeding = importlib.import_module("agreements.migrations.0003_seed_themes")
     Theme.objects.all().delete()
     seeding.seed(django_apps, None)
     assert list(Theme.objects.values_list("code", "name", "description")) == sorted(
