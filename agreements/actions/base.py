@@ -8,12 +8,14 @@ are the plain add and edit built from them.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from ..models import Versioned, active_q, links_of, outside_team
+from ..models import Versioned, active_q, fold_piled, links_of, outside_team
 
 
 def refuse_archived(*records: models.Model | None) -> None:
@@ -38,6 +40,14 @@ def trace(record: models.Model, by: AbstractBaseUser | None, reason: str = "") -
     record._history_user = by
     if reason:
         record._change_reason = reason
+
+
+def fold_tallies(team_id: int) -> None:
+    """Once this write commits, fold its team's tallies if their rows have piled up: the
+    database appends a row per change (``models.tallies``), and folding them belongs to the
+    writes that append them, never to a page that reads them. Robust: a fold that fails is
+    logged, and the write stands (the rows still sum right, only more of them)."""
+    transaction.on_commit(partial(fold_piled, [team_id]), robust=True)
 
 
 def refuse_other_teams(record: models.Model, links: dict | None = None) -> None:

@@ -19,7 +19,7 @@ from ..models import (
     MilestoneReschedule,
     MilestoneStatus,
 )
-from .base import create_record, refuse_archived, save_versioned
+from .base import create_record, fold_tallies, refuse_archived, save_versioned
 
 
 def set_party_roles(commitment: Commitment, roles: dict) -> None:
@@ -113,6 +113,7 @@ def record_assessment(*, assessment: Assessment, sources=(), by: AbstractBaseUse
     refuse_archived(assessment.commitment)
     assessment.assessed_by = by
     assessment.full_clean()
+    fold_tallies(assessment.commitment.team_id)
     return create_record(assessment, by=by, sources=sources)
 
 

@@ -14,12 +14,12 @@ An approval, followed from the queue's button::
           Commitment.save_versioned (its history names the reviewer, the reason and "review"),
           followers told once the transaction commits (``tasks.notify_followers``)
 
-What the database adds, whoever writes (see the migrations named): one submission and one
+What the database adds, whoever writes (``migrations/_rules.py``): one submission and one
 decision per update, and a return carries a comment (constraints on ``ReviewEvent``); on
 PostgreSQL, updates, events and status changes are append-only but for an update's stored
-state (0003, 0010), nobody records a decision on their own update (0003), and a stored state
-that disagrees with the events is refused at commit (0010). Triggers on both databases keep
-the dashboard's tally (0012) and a commitment's newest-update time (0017) as these rows change.
+state, nobody records a decision on their own update, and a stored state that disagrees with
+the events is refused at commit. Triggers on both databases keep the dashboard's tally and a
+commitment's newest-update time as these rows change.
 """
 
 from __future__ import annotations

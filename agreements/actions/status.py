@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from .. import tasks
 from ..audit import audit_via
 from ..models import Commitment, Follow, ProgressUpdate, StatusChange
-from .base import refuse_archived
+from .base import fold_tallies, refuse_archived
 
 
 @transaction.atomic
@@ -71,6 +71,7 @@ def change_commitment_status(
         commitment.save_versioned(
             expected=current.version, update_fields=["status", "is_stalled", "cancellation"]
         )
+    fold_tallies(current.team_id)
     followers = Follow.objects.filter(commitment=current)
     if by is not None:
         followers = followers.exclude(user=by)

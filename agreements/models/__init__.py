@@ -105,6 +105,7 @@ from .tallies import (
     CommitmentTallyQuerySet,
     ComplianceTally,
     Tally,
+    fold_piled,
 )
 from .teams import (
     Preference,

@@ -94,7 +94,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
     )
     meeting_date = models.DateField(editable=False, verbose_name=_("meeting date"))
     # When its newest progress update was written: set by the database on every insert of an
-    # update (a trigger, migration 0017), so "no update for 90 days" reads one index.
+    # update (a trigger, migrations/_rules.py), so "no update for 90 days" reads one index.
     last_update_at = models.DateTimeField(
         null=True, editable=False, verbose_name=_("last update at")
     )
@@ -167,7 +167,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         default=0, verbose_name=_("position"), help_text=_("Order within the meeting.")
     )
 
-    # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
+    # Its searched words, kept by a PostgreSQL trigger on every write (_rules.py), indexed (GIN) and
     # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -192,7 +192,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             models.Index(fields=["team", "updated_at", "id"], name="commitment_team_updated"),
             models.Index(fields=["team", "title", "id"], name="commitment_team_title"),
             models.Index(fields=["team", "is_stalled"], name="commitment_team_stalled"),
-            # And (team, last_update_at NULLS FIRST, id), made by migration 0017 (SQLite cannot
+            # And (team, last_update_at NULLS FIRST, id), in migrations/_rules.py (SQLite cannot
             # say NULLS FIRST in an index; its nulls come first anyway).
         ]
         constraints = [

@@ -87,7 +87,7 @@ class Statement(Sourced, Timestamped, Versioned):
         ),
     )
 
-    # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
+    # Its searched words, kept by a PostgreSQL trigger on every write (_rules.py), indexed (GIN) and
     # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -185,7 +185,7 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
     # its team, so the claims of a team or of a meeting's record are read through one index
     # instead of three joined paths. ``save()`` copies them; on PostgreSQL a trigger sets them
     # from the subject on every write and a foreign key over (record_meeting, team) follows a
-    # meeting that changes team (migration 0017).
+    # meeting that changes team (migrations/_rules.py).
     record_meeting = models.ForeignKey(
         Meeting,
         on_delete=models.PROTECT,
@@ -197,7 +197,7 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
         Team, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("team")
     )
 
-    # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
+    # Its searched words, kept by a PostgreSQL trigger on every write (_rules.py), indexed (GIN) and
     # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
     search_vector = SearchVectorField(null=True, editable=False)
 

@@ -92,7 +92,7 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
         _("The language its title, outcome note, summary and context are written in: en, es…")
     )
 
-    # Its searched words, kept by PostgreSQL on every write (migration 0031), indexed (GIN) and
+    # Its searched words, kept by a PostgreSQL trigger on every write (_rules.py), indexed (GIN) and
     # ranked from there; empty elsewhere (SQLite searches the text itself). ``agreements.search``
     search_vector = SearchVectorField(null=True, editable=False)
 

@@ -124,7 +124,7 @@ class Theme(models.Model):
         catalogue has them); a theme a records admin added reads as they named it."""
         return gettext(self.name)
 
-    # The ten themes the tracker started with (migration 0025 seeds them; tests and
+    # The ten themes the tracker started with (migration 0003 seeds them; tests and
     # ``load_demo`` call ``seed`` again after a database is emptied). Their names are marked
     # for translation (``label``); the stored name stays English, as exports and imports use.
     DEFAULTS = (

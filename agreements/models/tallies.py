@@ -1,13 +1,14 @@
 """Derived state kept by the database: the dashboard's tallies.
 
 Figures over all of a team's records (how many commitments at each status, each party's
-compliance) are not recomputed on every view. Database triggers (migrations 0012 and 0014, the
+compliance) are not recomputed on every view. Database triggers (``migrations/_rules.py``, the
 same logic for PostgreSQL and SQLite) append a −1 row for a record's old state and a +1 row for
 its new one, in the same transaction as the write, whatever path the write takes (actions, the
 admin, a queryset update, a bulk load). Appending, never updating, means concurrent writers
 never wait for or deadlock on a shared counter; ``compact()`` folds a team's rows into one per
-state when they pile up, so the dashboard reads a few hundred rows whatever the size of the
-data. Tests compare each tally with a recount from the records themselves.
+state when they pile up (``fold_piled``, once the action that appended them has committed: a
+read never writes), so the dashboard reads a few hundred rows whatever the size of the data.
+Tests compare each tally with a recount from the records themselves.
 
 Trap: SQLite drops a table's triggers when a migration remakes the table (most AlterFields
 there). A migration that alters commitments, meetings or assessments must create the triggers
@@ -30,12 +31,6 @@ from .teams import Team, TeamScopedQuerySet
 
 
 class TallyQuerySet(TeamScopedQuerySet):
-    def compacted(self):
-        """These rows, folded first when appended changes have piled up (see ``compact``)."""
-        if self.count() > self.model.COMPACT_AFTER:
-            self.model.compact(list(self.values_list("team_id", flat=True).distinct()))
-        return self
-
     def total(self, **conditions) -> int:
         return self.filter(**conditions).aggregate(k=models.Sum("n"))["k"] or 0
 
@@ -43,7 +38,7 @@ class TallyQuerySet(TeamScopedQuerySet):
 class Tally(models.Model):
     """A count per team and state (the fields named in ``key``): the sum of ``n``."""
 
-    COMPACT_AFTER = 500  # rows beyond which the dashboard folds them
+    COMPACT_AFTER = 500  # a team's rows beyond which a write folds them (``fold_piled``)
     key: tuple[str, ...] = ()
 
     team_lookups = ("team",)
@@ -128,7 +123,7 @@ class CommitmentTallyQuerySet(TallyQuerySet):
 
 class CommitmentTally(Tally):
     """Commitments per team and state: theme, status, stalled, cancelled (or superseded),
-    active (neither it nor its meeting archived). Kept by migration 0012's triggers."""
+    active (neither it nor its meeting archived). Kept by the triggers in migrations/_rules.py."""
 
     key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active")
 
@@ -197,7 +192,7 @@ class ComplianceTallyQuerySet(TallyQuerySet):
 
 class ComplianceTally(Tally):
     """Latest assessments per team, party and score, over commitments that count (active,
-    not cancelled or superseded). Kept by migration 0014's triggers."""
+    not cancelled or superseded). Kept by the triggers in migrations/_rules.py."""
 
     key = ("team_id", "party_id", "score")
 
@@ -219,3 +214,13 @@ class ComplianceTally(Tally):
             .order_by()
         )
         return sorted(rows)
+
+
+def fold_piled(team_ids: list[int]) -> None:
+    """Fold each tally of these teams whose rows have piled up past ``COMPACT_AFTER`` (a probe
+    of the team's index per tally). Called once a write that appends rows has committed."""
+    for model in (CommitmentTally, ComplianceTally):
+        rows = model.objects.filter
+        piled = [t for t in team_ids if rows(team_id=t)[model.COMPACT_AFTER :].exists()]
+        if piled:
+            model.compact(piled)

@@ -61,7 +61,7 @@ def _figures(user, today: datetime.date) -> dict:
 
     # Figures over all of the user's commitments come from the tally the database keeps on
     # every write (``CommitmentTally``): a few hundred rows per team, whatever the data.
-    tally = CommitmentTally.objects.visible_to(user).compacted()
+    tally = CommitmentTally.objects.visible_to(user)
     status_counts = tally.status_counts()
     listed = reverse("agreements:commitment_list")
     return {
@@ -83,7 +83,7 @@ def _figures(user, today: datetime.date) -> dict:
         ],
         "by_party": [
             row | {"url": reverse("agreements:party_briefing", args=[row["party_id"]])}
-            for row in ComplianceTally.objects.visible_to(user).compacted().by_party()
+            for row in ComplianceTally.objects.visible_to(user).by_party()
         ],
         # Bodies of the most recent meetings, their figures computed for those rows only
         # (every body's index is on the bodies page).
