@@ -156,8 +156,8 @@ DATABASES = {
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A page's queries read a few index entries: no parallel workers, which take ~10 ms to
-    # start and, under load, the cores the other web workers need (the open claims' count at
-    # 100,000 commitments: 22 → 7 ms). Appended, so a DATABASE_URL's own options stay.
+    # start and, under load, the cores the other web workers need (docs/benchmarks.md).
+    # Appended, so a DATABASE_URL's own options stay.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = (
         f"{options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
