@@ -19,7 +19,7 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "us_mexico_security_202
 DEMO_PASSWORD = "demo"
 
 
-class Tally(Counter):
+class LoadCount(Counter):
     """How many records of each kind were created and found."""
 
     def note(self, obj, created: bool):
@@ -35,9 +35,9 @@ class Tally(Counter):
 
 
 @transaction.atomic
-def load_demo(path: Path = FIXTURE) -> Tally:
+def load_demo(path: Path = FIXTURE) -> LoadCount:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    tally = Tally()
+    counted = LoadCount()
     m.Theme.seed()  # seeded by the migrations; again here, should a test have emptied them
 
     created_now: set[tuple[type, int]] = set()
@@ -46,7 +46,7 @@ def load_demo(path: Path = FIXTURE) -> Tally:
         obj, created = model.objects.get_or_create(defaults=defaults or {}, **keys)
         if created:
             created_now.add((model, obj.pk))
-        return tally.note(obj, created)
+        return counted.note(obj, created)
 
     def link(obj, relation: str, *targets) -> None:
         """Set a relation on records made by this run only: existing ones are left as they
@@ -58,7 +58,7 @@ def load_demo(path: Path = FIXTURE) -> Tally:
         t["slug"]: get_or_create(m.Team, slug=t["slug"], defaults={"name": t["name"]})
         for t in data["teams"]
     }
-    _load_users(data["users"], teams, tally)
+    _load_users(data["users"], teams, counted)
     parties = {
         p["code"]: get_or_create(
             m.Party, code=p["code"], defaults={"name": p["name"], "kind": p["kind"]}
@@ -180,10 +180,10 @@ def load_demo(path: Path = FIXTURE) -> Tally:
             },
         )
         link(event, "sources", source)
-    return tally
+    return counted
 
 
-def _load_users(users: list[dict], teams: dict[str, m.Team], tally: Tally) -> None:
+def _load_users(users: list[dict], teams: dict[str, m.Team], counted: LoadCount) -> None:
     User = get_user_model()
     for u in users:
         user, created = User.objects.get_or_create(
@@ -199,9 +199,9 @@ def _load_users(users: list[dict], teams: dict[str, m.Team], tally: Tally) -> No
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        tally.note(user, created)
+        counted.note(user, created)
         if "team" in u:
             membership, created = m.TeamMembership.objects.get_or_create(
                 user=user, team=teams[u["team"]], defaults={"role": u["role"]}
             )
-            tally.note(membership, created)
+            counted.note(membership, created)

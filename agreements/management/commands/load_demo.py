@@ -16,8 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with audit_via("command:load_demo"):
-            tally = load_demo()
-        for line in tally.lines():
+            counted = load_demo()
+        for line in counted.lines():
             self.stdout.write(f"  {line}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}” for all):")
