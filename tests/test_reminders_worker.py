@@ -3,8 +3,10 @@ of django-tasks-db) sends, the mail lands where the mail settings say.
 
 On PostgreSQL the workers are separate processes, as in production: they reach the test
 database by its address, and write mail as files (EMAIL_BACKEND=file) into a temporary folder.
-On SQLite the test database lives in this process's memory, out of another process's reach:
-there the worker command runs in this process, in batch mode, and mail goes to the test outbox.
+On SQLite the test database lives in this process's memory (a bare `pytest`), out of another
+process's reach, or in a file of var/ (`make test`, tests/reused_database.py) whose writers queue
+one at a time: there the worker command runs in this process, in batch mode, and mail goes to
+the test outbox.
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ def test_the_whole_path_with_a_real_worker(desk, commitment, admin_user, tmp_pat
 @pytest.mark.skipif(
     not on_postgresql,
     reason="needs worker processes sharing one database server; SQLite's test database is "
-    "in this process's memory",
+    "in this process's memory, or a file whose writers queue one at a time",
 )
 def test_two_workers_at_once_send_each_digest_once(team, commitment, tmp_path):
     users = [make_user(f"member{i}", team=team, email=f"member{i}@desk.example") for i in range(20)]

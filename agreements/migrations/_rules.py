@@ -1,6 +1,5 @@
 """The rules the database itself keeps, each in its current form and in one place: written once
-for PostgreSQL (``POSTGRESQL``) and once for SQLite (``SQLITE``). Migration 0002 applies them;
-the models say in their comments which of these keeps what.
+for PostgreSQL (``POSTGRESQL``) and once for SQLite (``SQLITE``). Migration 0002 applies them.
 
 PostgreSQL keeps them all:
 
