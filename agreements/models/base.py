@@ -171,15 +171,11 @@ def choice_check(
     *,
     blank: bool = False,
     null: bool = False,
-    message: bool = True,
 ) -> Check:
     """The constraint ``name``: the database accepts only the vocabulary's values in ``field``
     (and "" if ``blank``, NULL if ``null``). The one way every model writes a choice constraint.
 
-    Its message lists the labels, next to the field. ``message=False`` leaves Django's default:
-    these constraints are recorded in the migrations without a message of their own, and
-    giving them one is a migration (with no SQL). The field's own choices refuse such a value
-    before a form asks the constraint, so the difference is never shown."""
+    Its message lists the labels, next to the field."""
     values = [*([""] if blank else []), *choices.values]
     condition = Q(**{f"{field}__in": values})
     if null:
@@ -187,7 +183,7 @@ def choice_check(
     return Check(
         condition=condition,
         name=name,
-        violation_error_message=lazy(_choose_one_of, str)(choices) if message else None,
+        violation_error_message=lazy(_choose_one_of, str)(choices),
         field=field,
     )
 

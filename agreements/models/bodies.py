@@ -125,7 +125,7 @@ class ImplementationBody(Sourced, Timestamped, Versioned, Archivable):
         indexes = [models.Index(fields=["name", "id"])]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "name"], name="body_name_unique"),
-            choice_check("body_lifecycle_valid", "lifecycle", Lifecycle, message=False),
+            choice_check("body_lifecycle_valid", "lifecycle", Lifecycle),
         ]
 
     def __str__(self) -> str:
@@ -213,9 +213,7 @@ class BodyMembership(Sourced, Versioned):
                 violation_error_message=_("A membership cannot end before it starts."),
                 field="end_date",
             ),
-            choice_check(
-                "membership_confirmation_valid", "confirmation", Confirmation, message=False
-            ),
+            choice_check("membership_confirmation_valid", "confirmation", Confirmation),
         ]
 
     def __str__(self) -> str:

@@ -206,13 +206,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             models.CheckConstraint(
                 condition=Q(status__gte=0, status__lte=3), name="commitment_status_0_to_3"
             ),
-            choice_check(
-                "commitment_cancellation_valid",
-                "cancellation",
-                Cancellation,
-                blank=True,
-                message=False,
-            ),
+            choice_check("commitment_cancellation_valid", "cancellation", Cancellation, blank=True),
             Check(
                 condition=Q(superseded_by__isnull=True) | Q(cancellation=Cancellation.SUPERSEDED),
                 name="commitment_superseded_by_only_when_superseded",
@@ -297,7 +291,7 @@ class CommitmentParty(ChoiceLabels, models.Model):
         verbose_name_plural = _("party roles")
         constraints = [
             models.UniqueConstraint(fields=["commitment", "party"], name="commitment_party_once"),
-            choice_check("commitment_party_role_valid", "role", PartyRole, message=False),
+            choice_check("commitment_party_role_valid", "role", PartyRole),
         ]
 
     def __str__(self) -> str:

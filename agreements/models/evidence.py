@@ -222,7 +222,7 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
                     "A claim is about exactly one meeting, commitment or body."
                 ),
             ),
-            choice_check("claim_verification_valid", "verification", Verification, message=False),
+            choice_check("claim_verification_valid", "verification", Verification),
         ]
 
     def __str__(self) -> str:
@@ -318,7 +318,7 @@ class ContextEvent(Sourced, Timestamped, Versioned, Archivable):
         verbose_name = _("context event")
         verbose_name_plural = _("context events")
         constraints = [
-            choice_check("context_event_relation_valid", "relation", EventRelation, message=False),
+            choice_check("context_event_relation_valid", "relation", EventRelation),
         ]
 
     def __str__(self) -> str:

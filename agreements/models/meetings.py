@@ -116,7 +116,7 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
                 violation_error_message=_("A meeting cannot end before it starts."),
                 field="end_date",
             ),
-            choice_check("meeting_outcome_valid", "outcome_type", OutcomeType, message=False),
+            choice_check("meeting_outcome_valid", "outcome_type", OutcomeType),
         ]
 
     def __str__(self) -> str:

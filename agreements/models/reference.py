@@ -52,7 +52,7 @@ class Party(ChoiceLabels, models.Model):
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         constraints = [
-            choice_check("party_kind_valid", "kind", PartyKind, message=False),
+            choice_check("party_kind_valid", "kind", PartyKind),
             Check(
                 condition=~Q(kind=PartyKind.STATE) | Q(code__regex=r"^[A-Z]{2,3}$"),
                 name="party_state_code_iso",

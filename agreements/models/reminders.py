@@ -71,7 +71,7 @@ class DigestSent(ChoiceLabels, models.Model):
         verbose_name_plural = "digests sent"
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "day"], name="digest_once_a_day"),
-            choice_check("digest_sent_kind_valid", "kind", DigestKind, message=False),
+            choice_check("digest_sent_kind_valid", "kind", DigestKind),
         ]
 
     def __str__(self) -> str:

@@ -189,7 +189,7 @@ class ReviewEvent(ChoiceLabels, models.Model):
         verbose_name_plural = _("review events")
         indexes = [models.Index(fields=["update", "action"])]
         constraints = [
-            choice_check("review_event_action_valid", "action", ReviewAction, message=False),
+            choice_check("review_event_action_valid", "action", ReviewAction),
             models.UniqueConstraint(
                 fields=["update"],
                 condition=Q(action=ReviewAction.SUBMIT),
@@ -283,8 +283,8 @@ class Assessment(Sourced):
                 name="assessment_has_justification",
                 violation_error_message=_("An assessment needs a written justification."),
             ),
-            choice_check("assessment_score_valid", "score", ComplianceScore, message=False),
-            choice_check("assessment_stage_valid", "stage", AssessmentStage, message=False),
+            choice_check("assessment_score_valid", "score", ComplianceScore),
+            choice_check("assessment_stage_valid", "stage", AssessmentStage),
         ]
 
     def __str__(self) -> str:

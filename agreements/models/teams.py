@@ -55,7 +55,7 @@ class TeamMembership(ChoiceLabels, models.Model):
         verbose_name_plural = _("team memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="team_membership_unique"),
-            choice_check("team_membership_role_valid", "role", TeamRole, message=False),
+            choice_check("team_membership_role_valid", "role", TeamRole),
         ]
 
     def __str__(self) -> str:
