@@ -83,7 +83,8 @@ S, A, T = ReviewState, ReviewAction, Taker  # short names, so that each row read
 # Every move there is; anything not here is refused. APPROVED and RETURNED are final: a
 # returned update is answered by a new one that ``revises`` it (``REVISABLE``, submit_update),
 # so what the reviewer saw stays as it was. The database derives the same states from the
-# events (0010, ``agreements_review_state_of``) and, on PostgreSQL, refuses any other.
+# events (``agreements_review_state_of``, migrations/_rules.py) and, on PostgreSQL, refuses
+# any other.
 # fmt: off
 REVIEW_STEPS: tuple[Step, ...] = (
     #    from           action     to             taken by          the commitment
