@@ -24,6 +24,7 @@ commitment's newest-update time as these rows change.
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Callable
 from typing import NamedTuple
@@ -31,6 +32,7 @@ from typing import NamedTuple
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Commitment, ProgressUpdate, ReviewAction, ReviewEvent, ReviewState
@@ -42,9 +44,10 @@ from .status import change_commitment_status
 
 def apply_proposal(update: ProgressUpdate, *, by: AbstractBaseUser, comment: str) -> None:
     """What an approval does to the commitment: the status and stalled flag the update
-    proposes become official, through ``change_commitment_status`` (its entry names the update,
-    the reviewer and the comment, or the narrative without one). An update proposing nothing
-    changes nothing. ``update.commitment`` is read again, showing what the approval made."""
+    proposes become official as of its day of progress, through ``change_commitment_status``
+    (its entry names the update, the reviewer and the comment, or the narrative without one).
+    An update proposing nothing changes nothing. ``update.commitment`` is read again, showing
+    what the approval made."""
     if update.proposes_change:
         change_commitment_status(
             commitment=update.commitment,
@@ -54,6 +57,7 @@ def apply_proposal(update: ProgressUpdate, *, by: AbstractBaseUser, comment: str
             by=by,
             via="review",
             update=update,
+            effective_on=update.happened_on,
         )
     update.commitment.refresh_from_db()
 
@@ -166,8 +170,12 @@ def submit_update(
     sources=(),
     revises: ProgressUpdate | None = None,
     draft: bool = False,
+    happened_on: datetime.date | None = None,
 ) -> ProgressUpdate:
     """Write a progress update (a draft) and, unless ``draft``, submit it for review.
+
+    ``happened_on`` is the day of the progress it reports (today by default; between its
+    meeting and today): what it proposes takes effect on that day once approved.
 
     A revision (``revises``) answers a returned update of the same commitment; submitted, it is
     resubmitted. The commitment's row is locked first, as every review step locks it: writers
@@ -186,7 +194,9 @@ def submit_update(
         proposed_status=proposed_status,
         proposed_stalled=proposed_stalled,
         revises=revises,
+        happened_on=happened_on or timezone.localdate(),
     )
+    update.refuse_misdated()
     refuse_other_teams(update, {"sources": list(sources)})
     update.save()
     update.sources.set(sources)

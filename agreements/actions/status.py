@@ -4,11 +4,14 @@ admin directly in the commitment's admin page, an override (``StatusChange.is_ov
 
 from __future__ import annotations
 
+import datetime
 from functools import partial
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import tasks
@@ -28,42 +31,56 @@ def change_commitment_status(
     by: AbstractBaseUser | None,
     via: str,
     update: ProgressUpdate | None = None,
+    effective_on: datetime.date | None = None,
 ) -> StatusChange | None:
-    """Set a commitment's official status and flags, and record who, when, from, to and why.
+    """Set a commitment's official status and flags as of ``effective_on`` (today by default;
+    never in the future, never before its meeting), and record who, when, from, to and why.
 
-    ``None`` leaves that part unchanged. Returns the history entry, or None when nothing changed.
-    The row is locked for the duration, so concurrent changes queue instead of interleaving.
+    ``None`` leaves that part as it stood on that day. Returns the history entry, or None when
+    nothing changed. The commitment's state is that of its change with the latest effective day
+    (the later recorded on one day): a change dated before a later one is recorded in its
+    place, "from" what stood on its day, and the commitment keeps the later one's state. The
+    row is locked for the duration, so concurrent changes queue and each sees the others.
     An approval calls it with its ``update``; an admin's direct change (an override) without.
     """
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("A status change needs a reason.")})
     refuse_archived(commitment)
     current = Commitment.objects.select_for_update().get(pk=commitment.pk)
-    new_status = current.status if status is None else status
-    new_stalled = current.is_stalled if is_stalled is None else is_stalled
-    new_cancellation = current.cancellation if cancellation is None else cancellation
-    if (new_status, new_stalled, new_cancellation) == (
-        current.status,
-        current.is_stalled,
-        current.cancellation,
-    ):
+    effective_on = effective_on or timezone.localdate()
+    current.refuse_dated_outside(
+        effective_on,
+        field="effective_on",
+        future=_("A status change cannot take effect in the future."),
+        before=_("A status change cannot take effect before its meeting (%(date)s)."),
+    )
+    changes = StatusChange.objects.filter(commitment=current)
+    superseded = changes.filter(effective_on__gt=effective_on).exists()
+    before = state_on(current, effective_on) if superseded else state_of(current)
+    after = State(
+        before.status if status is None else status,
+        before.is_stalled if is_stalled is None else is_stalled,
+        before.cancellation if cancellation is None else cancellation,
+    )
+    if after == before:
         return None
     change = StatusChange.objects.create(
         commitment=current,
-        from_status=current.status,
-        to_status=new_status,
-        from_stalled=current.is_stalled,
-        to_stalled=new_stalled,
-        from_cancellation=current.cancellation,
-        to_cancellation=new_cancellation,
+        from_status=before.status,
+        to_status=after.status,
+        from_stalled=before.is_stalled,
+        to_stalled=after.is_stalled,
+        from_cancellation=before.cancellation,
+        to_cancellation=after.cancellation,
         reason=reason.strip(),
         changed_by=by,
         changed_via=via,
         update=update,
+        effective_on=effective_on,
     )
-    commitment.status = new_status
-    commitment.is_stalled = new_stalled
-    commitment.cancellation = new_cancellation
+    if superseded:
+        return change  # a later change stands: the commitment's state is unchanged
+    commitment.status, commitment.is_stalled, commitment.cancellation = after
     # The history record names the same person and reason, in a request or not.
     commitment._change_reason = reason.strip()
     commitment._history_user = by
@@ -80,3 +97,27 @@ def change_commitment_status(
         # Robust: a queue that fails then is logged, and the change stands, answered as done.
         transaction.on_commit(partial(tasks.notify_followers.enqueue, change.pk), robust=True)
     return change
+
+
+class State(NamedTuple):
+    """A commitment's official state: its status and flags."""
+
+    status: int
+    is_stalled: bool
+    cancellation: str
+
+
+def state_of(commitment: Commitment) -> State:
+    return State(commitment.status, commitment.is_stalled, commitment.cancellation)
+
+
+def state_on(commitment: Commitment, day: datetime.date) -> State:
+    """What stood on ``day`` by the commitment's recorded changes: the latest effective then
+    (the later recorded on one day); before any, what the earliest one changed from."""
+    changes = StatusChange.objects.filter(commitment=commitment)
+    last = changes.filter(effective_on__lte=day).order_by("-effective_on", "-changed_at", "-pk")
+    if change := last.first():
+        return State(change.to_status, change.to_stalled, change.to_cancellation)
+    if first := changes.order_by("effective_on", "changed_at", "pk").first():
+        return State(first.from_status, first.from_stalled, first.from_cancellation)
+    return state_of(commitment)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -130,6 +131,7 @@ class StatusChangeInline(ReadOnlyInline):
     fk_name = "commitment"
     verbose_name_plural = _("status history")
     fields = [
+        "effective_on",
         "changed_at",
         "from_status",
         "to_status",
@@ -151,6 +153,12 @@ class CommitmentForm(VersionedSourcedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when the status, the stalled flag or the cancellation changes."),
+    )
+    status_effective_on = forms.DateField(
+        label=_("Status effective on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day the status changed, if not today."),
     )
 
     STATUS_FIELDS = ("status", "is_stalled", "cancellation")
@@ -181,6 +189,19 @@ class CommitmentForm(VersionedSourcedForm):
             self.add_error(
                 "status_reason", gettext("Say why the status changes: it is kept in the history.")
             )
+        day, meeting = cleaned.get("status_effective_on"), cleaned.get("meeting")
+        if day and meeting and self.status_changed():
+            try:  # the action's own check, next to the field
+                m.Commitment(meeting_date=meeting.start_date).refuse_dated_outside(
+                    day,
+                    field="status_effective_on",
+                    future=gettext("A status change cannot take effect in the future."),
+                    before=gettext(
+                        "A status change cannot take effect before its meeting (%(date)s)."
+                    ),
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
         return cleaned
 
 
@@ -219,7 +240,7 @@ class CommitmentAdmin(ArchivableAdmin):
                 "fields": [
                     ("status", "is_stalled"),
                     ("cancellation", "superseded_by"),
-                    "status_reason",
+                    ("status_reason", "status_effective_on"),
                 ]
             },
         ),
@@ -248,6 +269,7 @@ class CommitmentAdmin(ArchivableAdmin):
                 reason=form.cleaned_data["status_reason"],
                 by=request.user,
                 via="admin",
+                effective_on=form.cleaned_data.get("status_effective_on"),
             )
         if obj.superseded_by != wanted_superseded_by:
             obj.superseded_by = wanted_superseded_by

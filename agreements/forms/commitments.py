@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef
@@ -150,14 +152,16 @@ class ProgressUpdateForm(ModelForm):
 
     class Meta(ModelForm.Meta):
         model = m.ProgressUpdate
-        fields = ["narrative", "proposed_status", "proposed_stalled", "sources"]
+        fields = ["happened_on", "narrative", "proposed_status", "proposed_stalled", "sources"]
         labels = {
+            "happened_on": _("Day of the progress"),
             "narrative": _("What happened"),
             "proposed_status": _("Proposed status"),
             "proposed_stalled": _("Proposed stalled flag"),
             "sources": _("Evidence"),
         }
         widgets = {
+            "happened_on": DATE,
             "narrative": forms.Textarea(attrs={"rows": 4}),
             "proposed_stalled": forms.NullBooleanSelect(),
             "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
@@ -173,6 +177,15 @@ class ProgressUpdateForm(ModelForm):
         ]
         self.fields["sources"].queryset = sources
         self.fields["sources"].help_text = _("Sources of this team that evidence the update.")
+        happened_on = self.fields["happened_on"]
+        happened_on.help_text = _(
+            "When it happened, if not today: what it proposes takes effect on that day."
+        )
+        happened_on.required = False  # today, when left empty
+        happened_on.initial = timezone.localdate
+
+    def clean_happened_on(self) -> datetime.date:
+        return self.cleaned_data.get("happened_on") or timezone.localdate()
         self.fields["proposed_stalled"].widget.choices = [
             ("unknown", _("No change")),
             ("true", _("Stalled")),

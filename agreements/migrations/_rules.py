@@ -669,3 +669,23 @@ def append_only(table: str) -> migrations.RunPython:
 
     # Backwards, the table goes (with its trigger) in the migration's own reversal.
     return migrations.RunPython(create, migrations.RunPython.noop)
+
+
+def around_sqlite_remakes(operations: list) -> list:
+    """``operations`` that remake tables on SQLite (adding a column with a default, most
+    AlterFields), with SQLite's rules set aside before them and made again after: a remade
+    table loses its triggers. PostgreSQL keeps its rules through such operations."""
+
+    def aside(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            uninstall(apps, schema_editor)
+
+    def back(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            install(apps, schema_editor)
+
+    return [
+        migrations.RunPython(aside, back),
+        *operations,
+        migrations.RunPython(back, aside),
+    ]

@@ -6,9 +6,12 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .base import (
@@ -249,6 +252,18 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         """Whether the commitment counts in averages."""
         return not self.cancellation
 
+    def refuse_dated_outside(self, day: datetime.date, *, field: str, future, before) -> None:
+        """A fact about the commitment happened between its meeting and today: dated beyond
+        today it would stand as the latest until then, and nothing could put it right.
+        ``future`` and ``before`` are the field's messages (``before`` takes the meeting's
+        %(date)s)."""
+        if day > timezone.localdate():
+            raise ValidationError({field: future})
+        if day < self.meeting_date:
+            raise ValidationError(
+                {field: before % {"date": date_format(self.meeting_date, "j M Y")}}
+            )
+
     def is_overdue(self, today: datetime.date) -> bool:
         """Overdue is never typed in: past its target date, not complete, not cancelled."""
         return bool(
@@ -344,6 +359,10 @@ class StatusChange(ChoiceLabels, models.Model):
         help_text=_('Where the change came from: "web", "admin", "command:…".'),
     )
     changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("changed at"))
+    # The day it took effect, apart from when it was recorded (``changed_at``): an approval's
+    # is its update's day of progress. A commitment's state is that of its change with the
+    # latest such day (the later recorded on one day), whatever order they were entered in.
+    effective_on = models.DateField(default=timezone.localdate, verbose_name=_("effective on"))
     update = models.ForeignKey(
         "ProgressUpdate",
         on_delete=models.PROTECT,
@@ -365,6 +384,10 @@ class StatusChange(ChoiceLabels, models.Model):
         indexes = [
             models.Index(fields=["commitment", "-changed_at"]),
             models.Index(fields=["-changed_at", "-id"], name="status_change_recent"),
+            models.Index(
+                fields=["commitment", "effective_on", "changed_at", "id"],
+                name="status_change_effective",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

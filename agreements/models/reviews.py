@@ -84,6 +84,9 @@ class ProgressUpdate(Sourced):
         verbose_name=_("author"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    # The day of the progress it reports, apart from when it was written (``created_at``): the
+    # status it proposes takes effect on that day once approved.
+    happened_on = models.DateField(default=timezone.localdate, verbose_name=_("happened on"))
     narrative = models.TextField(verbose_name=_("narrative"))
     proposed_status = models.PositiveSmallIntegerField(
         choices=ImplementationStatus.choices,
@@ -143,6 +146,19 @@ class ProgressUpdate(Sourced):
 
     def __str__(self) -> str:
         return f"Update on {self.commitment} by {self.author}"
+
+    def clean(self) -> None:
+        if self.happened_on and self.commitment_id:
+            self.refuse_misdated()
+
+    def refuse_misdated(self) -> None:
+        """Its day of progress lies between its meeting and today."""
+        self.commitment.refuse_dated_outside(
+            self.happened_on,
+            field="happened_on",
+            future=gettext("A progress update cannot be dated in the future."),
+            before=gettext("A progress update cannot be dated before its meeting (%(date)s)."),
+        )
 
     @property
     def awaits_review(self) -> bool:

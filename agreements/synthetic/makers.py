@@ -231,6 +231,7 @@ class MeetingMaker:
                 changed_by_id=team.editor_id,
                 changed_via=VIA,
                 changed_at=self.at(when),
+                effective_on=when,
             )
 
     def milestone(self, start: datetime.date, **owner) -> None:
@@ -260,6 +261,7 @@ class MeetingMaker:
             author_id=team.editor_id,
             narrative=sentence(rng, 30),
             created_at=when,
+            happened_on=when.date(),
             proposed_status=rng.choice([None, 1, 2, 3]),
             review_state="returned" if state == "resubmitted" else state,
         )
@@ -278,6 +280,7 @@ class MeetingMaker:
                 author_id=team.editor_id,
                 narrative=sentence(rng, 30),
                 created_at=later,
+                happened_on=later.date(),
                 revises_id=first,
                 review_state="resubmitted",
             )

@@ -188,6 +188,7 @@ def _post_update(request: HttpRequest, commitment: Commitment) -> Outcome:
         sources=form.cleaned_data["sources"],
         revises=form.cleaned_data["revises"],
         draft=draft,
+        happened_on=form.cleaned_data["happened_on"],
     )
     return Outcome(
         notice=_("Draft saved.") if draft else _("Progress update submitted for review.")
@@ -376,6 +377,7 @@ def _revision_initial(returned) -> dict:
         return {}
     return {
         "revises": returned.pk,
+        "happened_on": returned.happened_on,
         "narrative": returned.narrative,
         "proposed_status": returned.proposed_status,
         "proposed_stalled": returned.proposed_stalled,
