@@ -45,18 +45,7 @@ class Kind:
 
 COMMITMENTS = Kind(
     "commitments",
-    (
-        "title",
-        "reference",
-        "text",
-        "language",
-        "theme",
-        "target_date",
-        "lead_agency",
-        "jurisdiction_note",
-        "indicator",
-        "party_roles",
-    ),
+    (*CommitmentRowForm.Meta.fields, "party_roles"),  # the meeting form's row, and roles
     (
         "status",
         "status_label",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from agreements import actions
 from agreements.models import Commitment, ImplementationStatus, StatusChange
 from tests.admin_forms import admin_url, post_page
-from tests.conftest import make_user
+from tests.conftest import HTMX, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +191,85 @@ def test_reviewers_approving_out_of_order_at_once_leave_the_latest_day_s_status(
     assert latest.effective_on == days[-1]
     assert commitment.status == updates[-1].proposed_status == latest.to_status
     assert Commitment.objects.get(pk=commitment.pk).status == 1 + 7 % 3
+
+
+# Milestones, memberships and claims: each dated fact on its day --------------------------------
+
+FUTURE = timezone.localdate() + datetime.timedelta(days=1)
+EVE = datetime.date(2025, 9, 2)  # the day before the meeting
+
+
+def test_a_milestone_is_ticked_done_on_the_day_given(client, editor, world):
+    milestone, url = world["milestone"], world["commitment"].get_absolute_url()
+    client.force_login(editor)
+    tick = {"action": "toggle_milestone", "milestone": milestone.pk, "version": milestone.version}
+    refused = client.post(url, tick | {"completed_on": FUTURE.isoformat()}, **HTMX)
+    assert refused.status_code == 409
+    assert "cannot be dated in the future" in refused.content.decode()
+    assert client.post(url, tick | {"completed_on": "2025-10-01"}).status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.completed_on) == ("done", OCT)
+    assert "done 1 Oct 2025" in client.get(url).content.decode()
+
+
+def test_a_milestone_moved_keeps_the_day_it_moved_and_the_day_it_was_recorded(
+    client, editor, world
+):
+    milestone, url = world["milestone"], world["commitment"].get_absolute_url()
+    client.force_login(editor)
+    move = {
+        "action": "reschedule_milestone",
+        "milestone": milestone.pk,
+        "version": milestone.version,
+        "to_date": "2026-03-01",
+        "reason": "Extended by 90 days",
+    }
+    refused = client.post(url, move | {"moved_on": EVE.isoformat()})
+    assert refused.status_code == 422
+    assert "before its meeting (3 Sep 2025)" in refused.content.decode()  # next to its field
+    assert client.post(url, move | {"moved_on": "2025-11-01"}).status_code == 302
+    assert milestone.reschedules.get().moved_on == NOV
+    recorded = timezone.localdate().strftime("%-d %b %Y")
+    html = client.get(url).content.decode()
+    assert f"moved 1 Nov 2025 · recorded {recorded} by {editor.username}" in html
+
+
+def test_a_membership_is_confirmed_and_ended_on_the_days_given(client, editor, world):
+    membership, body = world["membership"], world["body"]
+    client.force_login(editor)
+    post = {"membership": membership.pk, "version": membership.version}
+    confirm = post | {"action": "set_confirmation", "confirmation": "confirmed"}
+    assert (
+        client.post(body.get_absolute_url(), confirm | {"on": EVE.isoformat()}).status_code == 409
+    )
+    assert client.post(body.get_absolute_url(), confirm | {"on": "2025-10-01"}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.confirmed_on == OCT
+    assert "as of 1 Oct 2025" in client.get(body.get_absolute_url()).content.decode()
+    end = {"membership": membership.pk, "version": membership.version, "on": "2025-11-01"}
+    client.post(body.get_absolute_url(), end | {"action": "end_membership"})
+    membership.refresh_from_db()
+    assert membership.end_date == NOV
+    actions.set_membership_confirmation(
+        membership=membership, confirmation="reported", expected=membership.version, by=editor
+    )
+    membership.refresh_from_db()
+    assert membership.confirmed_on is None  # no longer confirmed: no day of confirmation
+
+
+def test_a_claim_is_verified_as_of_the_day_given(client, editor, world):
+    claim, source = world["claim"], world["source"]
+    client.force_login(editor)
+    verify = {
+        "action": "verify",
+        "claim": claim.pk,
+        "version": claim.version,
+        "verification": "verified",
+        "source": source.pk,
+    }
+    refused = client.post("/claims/", verify | {"verified_on": FUTURE.isoformat()})
+    assert refused.status_code == 409
+    assert client.post("/claims/", verify | {"verified_on": "2025-10-01"}).status_code == 302
+    claim.refresh_from_db()
+    assert (claim.verification, claim.verified_on) == ("verified", OCT)
+    assert claim.history.first().verified_on == OCT  # the change history keeps the day too

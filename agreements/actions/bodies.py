@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import BodyMembership, Confirmation, ImplementationBody
+from ..models import BodyMembership, Confirmation, ImplementationBody, refuse_dated_outside
 from .base import create_record, refuse_archived, save_versioned
 
 
@@ -32,14 +34,26 @@ def add_membership(
 
 @transaction.atomic
 def set_membership_confirmation(
-    *, membership: BodyMembership, confirmation: str, expected: int, by: AbstractBaseUser
+    *,
+    membership: BodyMembership,
+    confirmation: str,
+    expected: int,
+    by: AbstractBaseUser,
+    on: datetime.date | None = None,
 ) -> BodyMembership:
-    """Record how far a membership is confirmed (confirmed, reported, unconfirmed)."""
+    """Record how far a membership is confirmed (confirmed, reported, unconfirmed); confirmed,
+    ``on`` the day it was (today by default; between the body's meeting and today)."""
     refuse_archived(membership.body)
     if confirmation not in Confirmation.values:
         raise ValidationError(_("Choose confirmed, reported or unconfirmed."))
+    confirmed = confirmation == Confirmation.CONFIRMED
+    if confirmed:
+        on = on or timezone.localdate()
+        refuse_dated_outside(on, membership.body.meeting.start_date, field="confirmed_on")
     membership.confirmation = confirmation
-    save_versioned(membership, expected=expected, fields=["confirmation"], by=by)
+    membership.confirmed_on = on if confirmed else None
+    fields = ["confirmation", "confirmed_on"]
+    save_versioned(membership, expected=expected, fields=fields, by=by)
     return membership
 
 
@@ -54,5 +68,6 @@ def end_membership(
             _("%(membership)s: the membership already ended.") % {"membership": membership}
         )
     membership.end_date = on or timezone.localdate()
+    refuse_dated_outside(membership.end_date, membership.body.meeting.start_date, field="end_date")
     save_versioned(membership, expected=expected, fields=["end_date"], by=by)
     return membership

@@ -4,6 +4,8 @@ rescheduled), compliance assessments, and who follows it. (Its official status m
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +20,7 @@ from ..models import (
     Milestone,
     MilestoneReschedule,
     MilestoneStatus,
+    refuse_dated_outside,
 )
 from .base import create_record, fold_tallies, refuse_archived, save_versioned
 
@@ -52,11 +55,16 @@ def reschedule_milestone(
     to_date,
     reason: str,
     by: AbstractBaseUser,
+    moved_on: datetime.date | None = None,
 ) -> MilestoneReschedule:
     """Move a planned (or missed) milestone to a new date, keeping the date it had, who moved
-    it, when and why; the first date stays on the milestone as ``original_due_date``. A missed
-    milestone given a new date is planned again. "Overdue" then counts from the new date."""
+    it, when and why, and the day it was moved (``moved_on``, today by default; between its
+    meeting and today); the first date stays on the milestone as ``original_due_date``. A
+    missed milestone given a new date is planned again. "Overdue" then counts from the new
+    date."""
     refuse_archived(milestone)
+    moved_on = moved_on or timezone.localdate()
+    refuse_dated_outside(moved_on, milestone.meeting.start_date, field="moved_on")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the date moves.")})
@@ -83,7 +91,12 @@ def reschedule_milestone(
         reason=f"Rescheduled: {reason}",
     )
     return MilestoneReschedule.objects.create(
-        milestone=milestone, from_date=earlier, to_date=to_date, reason=reason, by=by
+        milestone=milestone,
+        from_date=earlier,
+        to_date=to_date,
+        reason=reason,
+        by=by,
+        moved_on=moved_on,
     )
 
 
@@ -91,9 +104,11 @@ def reschedule_milestone(
 def toggle_milestone(
     *, milestone: Milestone, expected: int, by: AbstractBaseUser, on=None
 ) -> Milestone:
-    """Tick a planned milestone as done (``on`` that day, today by default), or open a done one
-    again; over the version the checklist showed."""
+    """Tick a planned milestone as done (``on`` that day, today by default; between its meeting
+    and today), or open a done one again; over the version the checklist showed."""
     refuse_archived(milestone)
+    if on is not None and milestone.status == MilestoneStatus.PLANNED:
+        refuse_dated_outside(on, milestone.meeting.start_date, field="completed_on")
     if milestone.status == MilestoneStatus.DONE:
         milestone.status, milestone.completed_on = MilestoneStatus.PLANNED, None
     elif milestone.status == MilestoneStatus.PLANNED:

@@ -3,12 +3,15 @@ events around a meeting."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Claim, ContextEvent, Meeting, Source, Statement
+from ..models import Claim, ContextEvent, Meeting, Source, Statement, refuse_dated_outside
 from .base import create_record, refuse_archived, refuse_other_teams, save_versioned
 
 
@@ -40,18 +43,22 @@ def verify_claim(
     source: Source | None = None,
     expected: int,
     by: AbstractBaseUser,
+    on: datetime.date | None = None,
 ) -> Claim:
-    """Move a claim to another verification state, citing ``source`` where it adds one.
+    """Move a claim to another verification state, citing ``source`` where it adds one, as
+    established ``on`` a day (today by default; between its meeting and today).
 
     Every state but unconfirmed needs at least one source (cited before or now)."""
     refuse_archived(claim)
+    on = on or timezone.localdate()
+    refuse_dated_outside(on, claim.record_meeting.start_date, field="verified_on")
     if source is not None:
         refuse_other_teams(claim, {"sources": [source]})
     cited = [*claim.sources.all(), *([source] if source else [])]
     if error := Claim.sources_error(verification, cited):
         raise ValidationError({"source": error})
-    claim.verification = verification
-    save_versioned(claim, expected=expected, fields=["verification"], by=by)
+    claim.verification, claim.verified_on = verification, on
+    save_versioned(claim, expected=expected, fields=["verification", "verified_on"], by=by)
     if source is not None:
         claim.sources.add(source)
     return claim

@@ -29,6 +29,12 @@ class ClaimVerificationForm(forms.Form):
         label=_("Source"),
         help_text=_("Required for every state but unconfirmed."),
     )
+    verified_on = forms.DateField(
+        label=_("Established on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day the source showed it, if not today."),
+    )
 
     def __init__(self, *args, claim: m.Claim, sources, **kwargs):
         super().__init__(*args, **kwargs)

@@ -239,6 +239,12 @@ class RescheduleForm(forms.Form):
         widget=forms.TextInput,
         help_text=_("Why it moves, e.g. “suspension extended by another 90 days”."),
     )
+    moved_on = forms.DateField(
+        label=_("Moved on"),
+        required=False,
+        widget=DATE,
+        help_text=_("The day it was moved, if not today."),
+    )
 
     def __init__(self, *args, milestone: m.Milestone, **kwargs):
         super().__init__(*args, **kwargs)

@@ -122,6 +122,19 @@ class MeetingEditor:
         return {"form": self.form, "rows": self.rows, "participants": self.participants}
 
 
+def blank_commitment_row(meeting: m.Meeting, user, asked, index: int):
+    """An empty commitment row numbered ``index``, added in place ("Add commitment"), offering
+    roles for the parties chosen on the form (``asked``: sent along), else the meeting's."""
+    chosen = MeetingForm(asked if "parties" in asked else None, instance=meeting, user=user)
+    return commitment_rows(None, meeting, chosen.parties_chosen()).new_row(index)
+
+
+def blank_participant_row(meeting: m.Meeting, user, asked, index: int):
+    """An empty participant row numbered ``index``, added in place ("Add participant"), its
+    persons those of the team chosen on the form (``asked``)."""
+    return participant_rows(None, meeting, meeting_team(user, asked, meeting)).new_row(index)
+
+
 def meeting_team(user, chosen, meeting: m.Meeting) -> int | None:
     """The meeting's team as the form holds it (``chosen``: posted or asked): the team chosen
     on it, when the user may edit that team; else the meeting's; else the user's only team

@@ -5,9 +5,13 @@ the 0–3 implementation scale (Peace Accords Matrix), per-party compliance (G7/
 Group), claim verification, and the Akvo RSR review workflow.
 
 Team scoping: every meeting belongs to one team, and everything hanging off a meeting belongs
-to that team through its foreign keys (never through a copied column that could drift). Each
-scoped model names the lookup paths to its team in ``team_lookups``; ``visible_to(user)`` on its
-QuerySet and ``permissions.py`` use them.
+to that team through its foreign keys. Where a list filters by team on an index, the team is
+copied (commitments and claims), kept equal by ``save()`` and, on PostgreSQL, by a composite
+foreign key that cannot drift. Each scoped model names the lookup paths to its team in
+``team_lookups``; ``visible_to(user)`` on its QuerySet and ``permissions.py`` use them.
+
+The modules read bottom-up, each importing only those below it: base → teams → reference →
+meetings → commitments → bodies, reviews → evidence, tallies, reminders → briefings.
 
 One module per part of the domain; everything is re-exported here, so ``from agreements.models
 import Commitment`` (and ``models as m``) work as they always have.
@@ -24,6 +28,7 @@ from .base import (
     active_q,
     as_index,
     is_read_only,
+    refuse_dated_outside,
     track_history,
 )
 from .bodies import (

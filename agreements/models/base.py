@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.hashable import make_hashable
 from django.utils.translation import gettext
@@ -284,3 +286,16 @@ class Timestamped(ChoiceLabels, models.Model):
 def as_index(mean_score: float | None) -> float | None:
     """Mean score on the 0–3 scale as a percentage, one decimal; None stays None."""
     return None if mean_score is None else round(mean_score / 3 * 100, 1)
+
+
+def refuse_dated_outside(
+    day: datetime.date, since: datetime.date, *, field: str, future=None, before=None
+) -> None:
+    """A fact happened between its meeting (``since``) and today: dated beyond today it would
+    stand as the latest until then, and nothing could put it right. Refused next to ``field``
+    with the messages given (``before`` takes the meeting's %(date)s), or general ones."""
+    if day > timezone.localdate():
+        raise ValidationError({field: future or gettext("It cannot be dated in the future.")})
+    if day < since:
+        before = before or gettext("It cannot be dated before its meeting (%(date)s).")
+        raise ValidationError({field: before % {"date": date_format(since, "j M Y")}})

@@ -185,6 +185,9 @@ class BodyMembership(Sourced, Versioned):
     role = models.CharField(max_length=200, blank=True, verbose_name=_("role"))
     start_date = models.DateField(null=True, blank=True, verbose_name=_("start date"))
     end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
+    # The day the membership was confirmed (a list published, an appointment announced), kept
+    # while it stays confirmed.
+    confirmed_on = models.DateField(null=True, blank=True, verbose_name=_("confirmed on"))
     confirmation = models.CharField(
         max_length=20,
         choices=Confirmation.choices,
@@ -363,6 +366,9 @@ class MilestoneReschedule(models.Model):
     from_date = models.DateField(verbose_name=_("from date"))
     to_date = models.DateField(verbose_name=_("to date"))
     reason = models.TextField(verbose_name=_("reason"))
+    # The day the date was moved (an extension agreed, announced), apart from when it was
+    # recorded (``at``).
+    moved_on = models.DateField(default=timezone.localdate, verbose_name=_("moved on"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

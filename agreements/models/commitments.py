@@ -6,12 +6,10 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .base import (
@@ -26,6 +24,7 @@ from .base import (
     as_index,
     choice_check,
     content_language,
+    refuse_dated_outside,
     track_history,
 )
 from .meetings import Meeting
@@ -253,16 +252,9 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         return not self.cancellation
 
     def refuse_dated_outside(self, day: datetime.date, *, field: str, future, before) -> None:
-        """A fact about the commitment happened between its meeting and today: dated beyond
-        today it would stand as the latest until then, and nothing could put it right.
-        ``future`` and ``before`` are the field's messages (``before`` takes the meeting's
-        %(date)s)."""
-        if day > timezone.localdate():
-            raise ValidationError({field: future})
-        if day < self.meeting_date:
-            raise ValidationError(
-                {field: before % {"date": date_format(self.meeting_date, "j M Y")}}
-            )
+        """A fact about the commitment happened between its meeting and today
+        (``base.refuse_dated_outside``)."""
+        refuse_dated_outside(day, self.meeting_date, field=field, future=future, before=before)
 
     def is_overdue(self, today: datetime.date) -> bool:
         """Overdue is never typed in: past its target date, not complete, not cancelled."""

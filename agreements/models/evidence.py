@@ -156,6 +156,9 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
         default=Verification.UNCONFIRMED,
         verbose_name=_("verification"),
     )
+    # The day its verification state was established (a source published, a denial issued),
+    # apart from when it was recorded; empty while it was never re-verified.
+    verified_on = models.DateField(null=True, blank=True, verbose_name=_("verified on"))
     meeting = models.ForeignKey(
         Meeting,
         on_delete=models.PROTECT,

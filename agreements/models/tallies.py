@@ -220,7 +220,7 @@ def fold_piled(team_ids: list[int]) -> None:
     """Fold each tally of these teams whose rows have piled up past ``COMPACT_AFTER`` (a probe
     of the team's index per tally). Called once a write that appends rows has committed."""
     for model in (CommitmentTally, ComplianceTally):
-        rows = model.objects.filter
-        piled = [t for t in team_ids if rows(team_id=t)[model.COMPACT_AFTER :].exists()]
+        cap = model.COMPACT_AFTER
+        piled = [t for t in team_ids if model.objects.filter(team_id=t)[cap:].exists()]
         if piled:
             model.compact(piled)

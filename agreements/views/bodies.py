@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -58,7 +62,7 @@ def body_list(request: HttpRequest) -> HttpResponse:
     bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
     page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
     context = {"form": form, "page": page, "page_query": "", "today": today}
-    if form is not None and form.is_bound:  # refused: the page again, with the reasons
+    if request.method == "POST":  # refused: the page again, with the reasons
         return render_page(request, "agreements/body_list.html", context, status=422)
     return render_page(request, "agreements/body_list.html", context, partial="body-table")
 
@@ -91,6 +95,11 @@ def _membership(request: HttpRequest, body: ImplementationBody) -> BodyMembershi
     )
 
 
+def _day(request: HttpRequest) -> datetime.date | None:
+    """The day a member's change happened, when the editor gave one (else today)."""
+    return forms.DateField(required=False).clean(request.POST.get("on", ""))
+
+
 def _set_confirmation(request: HttpRequest, body: ImplementationBody) -> Outcome:
     membership = _membership(request, body)
     actions.set_membership_confirmation(
@@ -98,6 +107,7 @@ def _set_confirmation(request: HttpRequest, body: ImplementationBody) -> Outcome
         confirmation=request.POST.get("confirmation", ""),
         expected=version_of(request),
         by=request.user,
+        on=_day(request),
     )
     return Outcome(
         notice=_("%(membership)s: now %(confirmation)s.")
@@ -110,8 +120,13 @@ def _set_confirmation(request: HttpRequest, body: ImplementationBody) -> Outcome
 
 def _end_membership(request: HttpRequest, body: ImplementationBody) -> Outcome:
     membership = _membership(request, body)
-    actions.end_membership(membership=membership, expected=version_of(request), by=request.user)
-    return Outcome(notice=_("%(membership)s: membership ended today.") % {"membership": membership})
+    actions.end_membership(
+        membership=membership, expected=version_of(request), by=request.user, on=_day(request)
+    )
+    return Outcome(
+        notice=_("%(membership)s: membership ended %(date)s.")
+        % {"membership": membership, "date": date_format(membership.end_date, "j M Y")}
+    )
 
 
 def _edit_body(request: HttpRequest, body: ImplementationBody) -> Outcome:

@@ -92,6 +92,7 @@ def _verify(request: HttpRequest, claim: Claim) -> Outcome:
         source=form.cleaned_data["source"],
         expected=form.cleaned_data["version"],
         by=request.user,
+        on=form.cleaned_data["verified_on"],
     )
     return Outcome(
         notice=_("Claim marked %(state)s.") % {"state": claim.get_verification_display().lower()}

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -140,7 +141,10 @@ def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:
     milestone = permissions.get_milestone_for_user(
         request.user, request.POST.get("milestone"), edit=True, commitment=commitment
     )
-    actions.toggle_milestone(milestone=milestone, expected=version_of(request), by=request.user)
+    done_on = forms.DateField(required=False).clean(request.POST.get("completed_on", ""))
+    actions.toggle_milestone(
+        milestone=milestone, expected=version_of(request), by=request.user, on=done_on
+    )
     if milestone.status == MilestoneStatus.DONE:
         return Outcome(notice=_("“%(title)s” done.") % {"title": milestone.title})
     return Outcome(notice=_("“%(title)s” is open again.") % {"title": milestone.title})
@@ -160,6 +164,7 @@ def _reschedule(request: HttpRequest, commitment: Commitment) -> Outcome:
             to_date=form.cleaned_data["to_date"],
             reason=form.cleaned_data["reason"],
             by=request.user,
+            moved_on=form.cleaned_data["moved_on"],
         )
     except ValidationError as error:
         if not hasattr(error, "error_dict"):

@@ -52,7 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _figures(user, today: datetime.date) -> dict:
     commitments = Commitment.objects.visible_to(user)
     milestones = Milestone.objects.visible_to(user).for_list()
-    # Whole days, so that the list is the same all day long.
+    # Whole days: "no update for 90 days" counts days, as the page says.
     stale_since = timezone.make_aware(
         datetime.datetime.combine(
             today - datetime.timedelta(days=STALE_AFTER_DAYS), datetime.time()

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from .. import permissions
 from ..forms import MeetingEditor, MeetingForm
-from ..forms.meeting_editor import commitment_rows, meeting_team, participant_rows
+from ..forms.meeting_editor import blank_commitment_row, blank_participant_row
 from ..forms.meeting_rows import MAX_PARTICIPANTS, MAX_ROWS
-from ..models import Meeting, Party, VersionConflict
+from ..models import Meeting, VersionConflict
 from .common import picker_options, render_page, wants_fragment
 
 
@@ -96,10 +96,10 @@ def _pick(request: HttpRequest, meeting: Meeting) -> HttpResponse | None:
     (among the team's) or party, whichever row asks, added in place or not."""
     name = request.GET["_pick"]
     if match := PICKED_ROW.fullmatch(name):
-        forms = [_participants(request, meeting).new_row(int(match[1]))]
+        form = blank_participant_row(meeting, request.user, request.GET, int(match[1]))
     else:
-        forms = [MeetingForm(instance=meeting, user=request.user)]
-    return picker_options(request, *forms)
+        form = MeetingForm(instance=meeting, user=request.user)
+    return picker_options(request, form)
 
 
 def _row_number(request: HttpRequest, name: str, most: int) -> int | None:
@@ -113,29 +113,14 @@ def _empty_row(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     """``?row=N`` (htmx, from "Add commitment"): one empty commitment row."""
     if (index := _row_number(request, "row", MAX_ROWS)) is None:
         return HttpResponse(_("Bad row number."), status=400)
-    rows = commitment_rows(None, meeting, _parties_asked(request, meeting))
     context = {
-        "row": rows.new_row(index),
+        "row": blank_commitment_row(meeting, request.user, request.GET, index),
         "index": index,
         "number": index + 1,
         "total": index + 1,
-        "rows": rows,
         "oob": True,
     }
     return render_page(request, "agreements/meeting_form.html", context, partial="commitment-row")
-
-
-def _parties_asked(request: HttpRequest, meeting: Meeting) -> list[Party]:
-    """The parties an added commitment row offers roles for: those chosen on the form (sent
-    along with "Add commitment"), else the meeting's."""
-    form = MeetingForm(
-        request.GET if "parties" in request.GET else None, instance=meeting, user=request.user
-    )
-    return form.parties_chosen()
-
-
-def _participants(request: HttpRequest, meeting: Meeting):
-    return participant_rows(None, meeting, meeting_team(request.user, request.GET, meeting))
 
 
 def _empty_participant(request: HttpRequest, meeting: Meeting) -> HttpResponse:
@@ -143,7 +128,7 @@ def _empty_participant(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     if (index := _row_number(request, "participant_row", MAX_PARTICIPANTS)) is None:
         return HttpResponse(_("Bad row number."), status=400)
     context = {
-        "participant": _participants(request, meeting).new_row(index),
+        "participant": blank_participant_row(meeting, request.user, request.GET, index),
         "index": index,
         "number": index + 1,
         "total": index + 1,
