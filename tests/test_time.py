@@ -15,7 +15,7 @@ from django.utils import timezone
 from agreements import actions
 from agreements.models import Commitment, ImplementationStatus, StatusChange
 from tests.admin_forms import admin_url, post_page
-from tests.conftest import HTMX, make_user
+from tests.conftest import HTMX, make_commitment, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +273,49 @@ def test_a_claim_is_verified_as_of_the_day_given(client, editor, world):
     claim.refresh_from_db()
     assert (claim.verification, claim.verified_on) == ("verified", OCT)
     assert claim.history.first().verified_on == OCT  # the change history keeps the day too
+
+
+# The state as of a past day -----------------------------------------------------------------
+
+
+def test_a_meeting_page_shows_its_commitments_as_they_stood_on_a_past_day(
+    client, editor, reviewer, commitment, world
+):
+    milestone = world["milestone"]
+    actions.toggle_milestone(milestone=milestone, expected=milestone.version, by=editor, on=NOV)
+    actions.approve_update(update=update(commitment, editor, 3, NOV), by=reviewer)
+    client.force_login(editor)
+    url = commitment.meeting.get_absolute_url()
+    now = client.get(url)
+    assert "Complete" in now.content.decode() and now.context["index"] == 100
+    then = client.get(url, {"as_of": "2025-10-15"})
+    html = then.content.decode()
+    assert "As it stood on 15 October 2025" in html
+    assert then.context["index"] == 0 and "Not started" in html
+    assert [m.status for c in then.context["commitments"] for m in c.milestones.all()] == [
+        "planned"
+    ]  # done on 1 Nov, after that day
+    assert not then.context["can_edit"]  # a past day is read, not written
+    assert "Edit meeting" not in html
+    commitment.refresh_from_db()
+    assert commitment.status == 3  # drawn as it stood, never saved so
+
+
+def test_a_day_in_the_future_is_refused_next_to_the_picker_and_today_shown(client, editor, meeting):
+    client.force_login(editor)
+    page = client.get(meeting.get_absolute_url(), {"as_of": FUTURE.isoformat()})
+    assert page.status_code == 200
+    assert page.context["as_of"] is None
+    assert "Pick a day up to today." in page.content.decode()
+
+
+@pytest.mark.perf
+def test_a_past_meeting_page_costs_the_same_queries_with_5_or_50_commitments(
+    client, editor, meeting, queries
+):
+    def fill(n: int) -> None:
+        for _ in range(n):
+            make_commitment(meeting)
+
+    client.force_login(editor)
+    queries.stay_flat(client, fill, (meeting.get_absolute_url(), {"as_of": "2025-10-15"}))

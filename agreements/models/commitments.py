@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,29 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         """Mean score ÷ 3 as a percentage over the commitments that count; None when none do."""
         mean = self.counting().aggregate(mean=models.Avg("status"))["mean"]
         return as_index(mean)
+
+    def as_of(self, day: datetime.date):
+        """Each commitment with its state as it stood on ``day`` (``status_then``,
+        ``stalled_then``, ``cancellation_then``): its change with the latest effective day up to
+        then (the later recorded on one day); before any, what its earliest change changed
+        from; without changes, its state now. One index probe per commitment and column
+        (``status_change_effective``), so for a page of them, not a whole team's."""
+        changes = StatusChange.objects.filter(commitment=models.OuterRef("pk"))
+        last = changes.filter(effective_on__lte=day).order_by("-effective_on", "-changed_at", "-pk")
+        first = changes.order_by("effective_on", "changed_at", "pk")
+
+        def then(field: str):
+            return Coalesce(
+                models.Subquery(last.values(f"to_{field}")[:1]),
+                models.Subquery(first.values(f"from_{field}")[:1]),
+                F("is_stalled" if field == "stalled" else field),
+            )
+
+        return self.annotate(
+            status_then=then("status"),
+            stalled_then=then("stalled"),
+            cancellation_then=then("cancellation"),
+        )
 
     def without_update_since(self, since: datetime.datetime):
         """Commitments that count with no progress update since ``since`` (and older than it),

@@ -4,6 +4,8 @@ there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, exports, permissions
 from ..forms import ContextEventForm, MeetingFilterForm
+from ..forms.as_of import AsOfForm
 from ..ids import is_id
 from ..models import (
     BodyMembership,
@@ -20,8 +23,10 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
+    MilestoneStatus,
     Participant,
     Statement,
+    as_index,
     compare_readouts,
 )
 from .common import (
@@ -175,15 +180,24 @@ def _detail_context(
     outcome: Outcome | None = None,
     opened: dict | None = None,
 ) -> dict:
-    """What the page shows: the meeting and everything it holds, as the reader may act on it."""
+    """What the page shows: the meeting and everything it holds, as the reader may act on it;
+    on a past day (``?as_of=``), its commitments and milestones as they stood then, read-only."""
     outcome = outcome or Outcome()
     opened = (opened or {}) | outcome.forms
+    as_of = AsOfForm(request.GET)
+    day = as_of.day()
     commitments = (
         Commitment.objects.filter(meeting=meeting)
         .select_related("theme")
         .prefetch_related("party_roles__party", "milestones")
         .order_by("position", "pk")
     )
+    if day:
+        commitments = list(commitments.as_of(day))
+        stood_then(commitments, day)
+        editable = False  # a past day is read, not written
+    else:
+        commitments = list(commitments)
     bodies = ImplementationBody.objects.filter(meeting=meeting).prefetch_related(
         Prefetch(
             "members",
@@ -198,7 +212,10 @@ def _detail_context(
     )
     return {
         "meeting": meeting,
-        "today": timezone.localdate(),
+        "today": day or timezone.localdate(),
+        "as_of": day,
+        "as_of_form": as_of,
+        "index": as_index(mean_status(commitments)),
         "can_edit": editable,
         "parties": parties,
         "participants": Participant.objects.filter(meeting=meeting).select_related(
@@ -229,6 +246,24 @@ def _detail_context(
         "open_form": next(iter(opened), ""),
         "outcome": outcome,
     }
+
+
+def stood_then(commitments: list[Commitment], day: datetime.date) -> None:
+    """Show the commitments as they stood on ``day`` (``as_of``'s annotations): their status and
+    flags then, and a milestone done after that day as still planned. Drawn, never saved."""
+    for commitment in commitments:
+        commitment.status = commitment.status_then
+        commitment.is_stalled = commitment.stalled_then
+        commitment.cancellation = commitment.cancellation_then
+        for milestone in commitment.milestones.all():
+            if milestone.completed_on and milestone.completed_on > day:
+                milestone.status, milestone.completed_on = MilestoneStatus.PLANNED, None
+
+
+def mean_status(commitments: list[Commitment]) -> float | None:
+    """The mean status of those that count (not cancelled, superseded or archived)."""
+    counted = [c.status for c in commitments if not c.cancellation and not c.is_archived]
+    return sum(counted) / len(counted) if counted else None
 
 
 def _events(meeting: Meeting) -> list[ContextEvent]:
