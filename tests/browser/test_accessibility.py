@@ -24,6 +24,7 @@ def every_page() -> list[str]:
         "/",
         "/meetings/",
         f"/meetings/{meeting.pk}/",
+        f"/meetings/{meeting.pk}/?as_of=2025-10-01",  # as it stood on a past day
         "/meetings/new/",
         f"/meetings/{meeting.pk}/edit/",
         "/commitments/",
