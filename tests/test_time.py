@@ -13,7 +13,7 @@ from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 
 from agreements import actions
-from agreements.models import Commitment, ImplementationStatus, StatusChange
+from agreements.models import Assessment, Commitment, ImplementationStatus, StatusChange
 from tests.admin_forms import admin_url, post_page
 from tests.conftest import HTMX, make_commitment, make_user
 
@@ -319,3 +319,55 @@ def test_a_past_meeting_page_costs_the_same_queries_with_5_or_50_commitments(
 
     client.force_login(editor)
     queries.stay_flat(client, fill, (meeting.get_absolute_url(), {"as_of": "2025-10-15"}))
+
+
+@pytest.mark.parametrize("report", ["meeting", "body", "party"])
+def test_a_briefing_prints_the_state_of_a_past_day(client, editor, reviewer, world, us, report):
+    commitment, meeting, body = world["commitment"], world["meeting"], world["body"]
+    actions.approve_update(update=update(commitment, editor, 3, NOV), by=reviewer)
+    for day, score in ((OCT, "0"), (NOV, "+1")):
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=commitment, party=us, score=score, justification="Seen", as_of=day
+            ),
+            by=reviewer,
+        )
+    url = {
+        "meeting": f"/meetings/{meeting.pk}/briefing/",
+        "body": f"/bodies/{body.pk}/briefing/",
+        "party": f"/parties/{us.pk}/briefing/",
+    }[report]
+    client.force_login(editor)
+
+    def score_of_us(briefing) -> str:
+        return {role.party_id: cited for role, cited in briefing.items[0].compliance}[
+            us.pk
+        ].record.score
+
+    now = client.get(url).context["briefing"]
+    assert now.index == 100 and score_of_us(now) == "+1"
+    then = client.get(url, {"as_of": "2025-10-15"})
+    briefing = then.context["briefing"]
+    assert briefing.today == datetime.date(2025, 10, 15)
+    assert briefing.index == 0
+    assert score_of_us(briefing) == "0"  # the latest by 15 Oct
+    assert "As it stood on 15 October 2025" in then.content.decode()
+
+
+def test_the_meeting_page_on_a_past_day_links_its_briefing_on_that_day(client, editor, meeting):
+    client.force_login(editor)
+    html = client.get(meeting.get_absolute_url(), {"as_of": "2025-10-15"}).content.decode()
+    assert f"/meetings/{meeting.pk}/briefing/?as_of=2025-10-15" in html
+
+
+@pytest.mark.perf
+def test_a_past_briefing_costs_the_same_queries_with_5_or_50_commitments(
+    client, editor, meeting, queries
+):
+    def fill(n: int) -> None:
+        for _ in range(n):
+            make_commitment(meeting)
+
+    client.force_login(editor)
+    url = f"/meetings/{meeting.pk}/briefing/"
+    queries.stay_flat(client, fill, (url, {"as_of": "2025-10-15"}))

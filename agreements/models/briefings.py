@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.db.models import Q
 
 from .base import as_index, is_read_only
 from .bodies import Milestone, MilestoneStatus
@@ -105,26 +106,31 @@ def _due(milestones: Iterable[Milestone], today: datetime.date):
     return overdue, upcoming
 
 
-def for_briefing(commitments: models.QuerySet[Commitment]) -> models.QuerySet[Commitment]:
+def for_briefing(
+    commitments: models.QuerySet[Commitment], day: datetime.date | None = None
+) -> models.QuerySet[Commitment]:
     """``commitments`` with what a briefing report shows of each: its meeting and theme, each
     party's role and latest assessment, its planned milestones (soonest first), its open
     claims, and the sources each of these cites. A fixed number of queries, however many
-    commitments."""
+    commitments. On a past ``day``: the state then (``as_of``, taken by ``compile_briefing``),
+    the latest assessments up to then, and the milestones still planned then."""
+    planned = Q(status=MilestoneStatus.PLANNED)
+    assessments = Assessment.objects.latest_per_party()
+    if day is not None:
+        commitments = commitments.as_of(day)
+        planned |= Q(status=MilestoneStatus.DONE, completed_on__gt=day)
+        assessments = Assessment.objects.latest_per_party(day)
     return commitments.select_related("meeting__team", "theme").prefetch_related(
         "party_roles__party",
         "sources",
         models.Prefetch(
             "assessments",
-            queryset=Assessment.objects.latest_per_party()
-            .select_related("party")
-            .prefetch_related("sources"),
+            queryset=assessments.select_related("party").prefetch_related("sources"),
             to_attr="latest_assessments",
         ),
         models.Prefetch(
             "milestones",
-            queryset=Milestone.objects.filter(status=MilestoneStatus.PLANNED).order_by(
-                "due_date", "pk"
-            ),
+            queryset=Milestone.objects.filter(planned).order_by("due_date", "pk"),
             to_attr="planned_milestones",
         ),
         models.Prefetch(
@@ -151,6 +157,8 @@ def compile_briefing(
     own_claims = [Cited(claim, notes.cite(claim.sources.all())) for claim in claims]
     items = []
     for commitment in commitments:
+        if hasattr(commitment, "status_then"):  # read as of a past day (``for_briefing``)
+            commitment.take_state_then()
         latest = {a.party_id: a for a in commitment.latest_assessments}
         item_notes = notes.cite(commitment.sources.all())
         compliance = []

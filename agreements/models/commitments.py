@@ -280,6 +280,12 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         (``base.refuse_dated_outside``)."""
         refuse_dated_outside(day, self.meeting_date, field=field, future=future, before=before)
 
+    def take_state_then(self) -> None:
+        """Show the state ``CommitmentQuerySet.as_of`` read for its day (drawn, never saved)."""
+        self.status = self.status_then
+        self.is_stalled = self.stalled_then
+        self.cancellation = self.cancellation_then
+
     def is_overdue(self, today: datetime.date) -> bool:
         """Overdue is never typed in: past its target date, not complete, not cancelled."""
         return bool(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -247,11 +248,13 @@ SCORE_VALUE = {"+1": 1, "0": 0, "-1": -1}
 
 
 class AssessmentQuerySet(TeamScopedQuerySet):
-    def latest_per_party(self):
-        """Each (commitment, party)'s most recent assessment only."""
+    def latest_per_party(self, day: datetime.date | None = None):
+        """Each (commitment, party)'s most recent assessment only (as of ``day``, if given)."""
         newest = Assessment.objects.filter(
             commitment=models.OuterRef("commitment"), party=models.OuterRef("party")
         ).order_by("-as_of", "-pk")
+        if day is not None:
+            newest = newest.filter(as_of__lte=day)
         return self.filter(pk=models.Subquery(newest.values("pk")[:1]))
 
 

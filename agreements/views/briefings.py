@@ -8,12 +8,16 @@ opens the browser's print dialog, which the browser's own menu does without Java
 
 from __future__ import annotations
 
+import datetime
+
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import permissions
+from ..forms.as_of import AsOfForm
 from ..models import (
     Claim,
     Commitment,
@@ -33,8 +37,9 @@ PARTY_LIMIT = 200
 def meeting_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting's commitments, as the meeting's page lists them (archived ones marked)."""
     meeting = permissions.get_meeting_for_user(request.user, pk)
-    today = timezone.localdate()
-    commitments = for_briefing(Commitment.objects.filter(meeting=meeting)).order_by(
+    as_of, day = _as_of(request)
+    today = day or timezone.localdate()
+    commitments = for_briefing(Commitment.objects.filter(meeting=meeting), day).order_by(
         "position", "pk"
     )
     briefing = compile_briefing(
@@ -48,6 +53,8 @@ def meeting_briefing(request: HttpRequest, pk: int) -> HttpResponse:
         "parties": meeting.parties.all(),
         "briefing": briefing,
         "teams": [meeting.team],
+        "as_of": day,
+        "as_of_form": as_of,
     }
     return render(request, "agreements/meeting_briefing.html", context)
 
@@ -57,24 +64,28 @@ def body_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     """The commitments a body oversees, with the body's own overdue and next meetings and the
     open claims about it."""
     body = permissions.get_body_for_user(request.user, pk)
-    today = timezone.localdate()
-    commitments = for_briefing(Commitment.objects.filter(bodies=body)).order_by(
+    as_of, day = _as_of(request)
+    today = day or timezone.localdate()
+    commitments = for_briefing(Commitment.objects.filter(bodies=body), day).order_by(
         "meeting__start_date", "position", "pk"
     )
+    planned = Q(status=MilestoneStatus.PLANNED)
+    if day:
+        planned |= Q(status=MilestoneStatus.DONE, completed_on__gt=day)
     briefing = compile_briefing(
         commitments,
         today=today,
         sources=body.sources.all(),
         claims=Claim.objects.filter(body=body).still_open().prefetch_related("sources"),
-        milestones=Milestone.objects.filter(body=body, status=MilestoneStatus.PLANNED).order_by(
-            "due_date", "pk"
-        ),
+        milestones=Milestone.objects.filter(planned, body=body).order_by("due_date", "pk"),
     )
     context = {
         "body": body,
         "briefing": briefing,
         "teams": [body.meeting.team],
         "show_meeting": True,
+        "as_of": day,
+        "as_of_form": as_of,
     }
     return render(request, "agreements/body_briefing.html", context)
 
@@ -85,12 +96,13 @@ def party_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     teams'; an admin's: all), newest meeting first, grouped by meeting; archived ones left out,
     as in every list."""
     party = permissions.get_party_for_user(request.user, pk)
-    today = timezone.localdate()
+    as_of, day = _as_of(request)
+    today = day or timezone.localdate()
     commitments = (
         Commitment.objects.visible_to(request.user).active().filter(party_roles__party=party)
     )
     total = commitments.count()
-    shown = for_briefing(commitments).order_by("-meeting_date", "meeting", "position", "pk")
+    shown = for_briefing(commitments, day).order_by("-meeting_date", "meeting", "position", "pk")
     briefing = compile_briefing(shown[:PARTY_LIMIT], today=today)
     context = {
         "party": party,
@@ -101,5 +113,13 @@ def party_briefing(request: HttpRequest, pk: int) -> HttpResponse:
         # The header names the user's teams (``user_teams``, as the site header does), or
         # says an admin's report covers every team.
         "all_teams": request.user.is_superuser,
+        "as_of": day,
+        "as_of_form": as_of,
     }
     return render(request, "agreements/party_briefing.html", context)
+
+
+def _as_of(request: HttpRequest) -> tuple[AsOfForm, datetime.date | None]:
+    """The past day a report is read on (``?as_of=``), with its picker; None for today."""
+    form = AsOfForm(request.GET)
+    return form, form.day()

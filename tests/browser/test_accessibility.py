@@ -40,6 +40,7 @@ def every_page() -> list[str]:
         "/search/?q=fentanyl",
         f"/history/meeting/{meeting.pk}/",
         f"/meetings/{meeting.pk}/briefing/",
+        f"/meetings/{meeting.pk}/briefing/?as_of=2025-10-01",
         f"/bodies/{ImplementationBody.objects.get().pk}/briefing/",
         f"/parties/{Party.objects.get(code='MX').pk}/briefing/",
     ]
