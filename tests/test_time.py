@@ -371,3 +371,13 @@ def test_a_past_briefing_costs_the_same_queries_with_5_or_50_commitments(
     client.force_login(editor)
     url = f"/meetings/{meeting.pk}/briefing/"
     queries.stay_flat(client, fill, (url, {"as_of": "2025-10-15"}))
+
+
+def test_a_commitment_reads_its_status_since_the_day_it_took_effect(
+    client, editor, reviewer, commitment
+):
+    actions.approve_update(update=update(commitment, editor, 3, NOV), by=reviewer)
+    actions.approve_update(update=update(commitment, editor, 1, OCT), by=reviewer)  # older
+    client.force_login(editor)
+    html = client.get(commitment.get_absolute_url()).content.decode()
+    assert "Complete" in html and "since 1 Nov 2025" in html  # not the day it was approved

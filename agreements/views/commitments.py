@@ -345,6 +345,10 @@ def _detail_context(request: HttpRequest, commitment: Commitment, outcome: Outco
         "can_edit": can_edit,
         "can_review": can_review,
         "following": Follow.objects.filter(user=user.pk, commitment=commitment).exists(),
+        # The day the official state took effect: its latest effective change's.
+        "status_since": commitment.status_changes.order_by("-effective_on", "-changed_at", "-pk")
+        .values_list("effective_on", flat=True)
+        .first(),
         # An archived commitment takes no new follower; one who follows it may still stop.
         "can_follow": not commitment.is_read_only,
         "party_roles": commitment.party_roles.select_related("party"),
