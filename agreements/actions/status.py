@@ -112,12 +112,10 @@ def state_of(commitment: Commitment) -> State:
 
 
 def state_on(commitment: Commitment, day: datetime.date) -> State:
-    """What stood on ``day`` by the commitment's recorded changes: the latest effective then
-    (the later recorded on one day); before any, what the earliest one changed from."""
-    changes = StatusChange.objects.filter(commitment=commitment)
-    last = changes.filter(effective_on__lte=day).order_by("-effective_on", "-changed_at", "-pk")
-    if change := last.first():
-        return State(change.to_status, change.to_stalled, change.to_cancellation)
-    if first := changes.order_by("effective_on", "changed_at", "pk").first():
-        return State(first.from_status, first.from_stalled, first.from_cancellation)
-    return state_of(commitment)
+    """What stood on ``day`` by the commitment's recorded changes (``CommitmentQuerySet.as_of``,
+    the one statement of that rule)."""
+    then = Commitment.objects.as_of(day).filter(pk=commitment.pk)
+    status, stalled, cancellation = then.values_list(
+        "status_then", "stalled_then", "cancellation_then"
+    ).get()
+    return State(status, bool(stalled), cancellation)

@@ -192,8 +192,9 @@ class CommitmentForm(VersionedSourcedForm):
         day, meeting = cleaned.get("status_effective_on"), cleaned.get("meeting")
         if day and meeting and self.status_changed():
             try:  # the action's own check, next to the field
-                m.Commitment(meeting_date=meeting.start_date).refuse_dated_outside(
+                m.refuse_dated_outside(
                     day,
+                    meeting.start_date,
                     field="status_effective_on",
                     future=gettext("A status change cannot take effect in the future."),
                     before=gettext(

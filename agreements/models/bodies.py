@@ -336,6 +336,12 @@ class Milestone(Timestamped, Versioned):
             return self.body.meeting
         return None
 
+    def take_state_on(self, day: datetime.date) -> None:
+        """Show the milestone as it stood on ``day``: done after it, it was still planned then
+        (drawn, never saved)."""
+        if self.completed_on and self.completed_on > day:
+            self.status, self.completed_on = MilestoneStatus.PLANNED, None
+
     def clean(self) -> None:
         # Not a CHECK constraint: it reads the meeting, another table.
         meeting = self.meeting

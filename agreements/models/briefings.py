@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Q
 
-from .base import as_index, is_read_only
 from .bodies import Milestone, MilestoneStatus
 from .commitments import Commitment, CommitmentParty
 from .evidence import Claim
@@ -78,12 +77,7 @@ class Briefing:
     def index(self) -> float | None:
         """The implementation index over the commitments listed that count (mean score ÷ 3,
         as a percentage): cancelled, superseded and archived ones left out, as everywhere."""
-        scores = [
-            item.commitment.status
-            for item in self.items
-            if item.commitment.counts and not is_read_only(item.commitment)
-        ]
-        return as_index(sum(scores) / len(scores)) if scores else None
+        return Commitment.index_over(item.commitment for item in self.items)
 
     @property
     def overdue_commitments(self) -> int:

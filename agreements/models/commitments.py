@@ -280,6 +280,14 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         (``base.refuse_dated_outside``)."""
         refuse_dated_outside(day, self.meeting_date, field=field, future=future, before=before)
 
+    @staticmethod
+    def index_over(commitments) -> float | None:
+        """The implementation index over ``commitments`` already read (mean score ÷ 3, as a
+        percentage), of those that count: cancelled, superseded and archived ones left out,
+        as everywhere. Reads each one's meeting: fetch it with them."""
+        scores = [c.status for c in commitments if c.counts and not c.is_read_only]
+        return as_index(sum(scores) / len(scores)) if scores else None
+
     def take_state_then(self) -> None:
         """Show the state ``CommitmentQuerySet.as_of`` read for its day (drawn, never saved)."""
         self.status = self.status_then

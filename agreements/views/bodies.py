@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -28,6 +25,7 @@ from .common import (
     PageAction,
     annotated_page,
     picker_options,
+    posted_day,
     render_page,
     run_record_action,
     version_of,
@@ -95,11 +93,6 @@ def _membership(request: HttpRequest, body: ImplementationBody) -> BodyMembershi
     )
 
 
-def _day(request: HttpRequest) -> datetime.date | None:
-    """The day a member's change happened, when the editor gave one (else today)."""
-    return forms.DateField(required=False).clean(request.POST.get("on", ""))
-
-
 def _set_confirmation(request: HttpRequest, body: ImplementationBody) -> Outcome:
     membership = _membership(request, body)
     actions.set_membership_confirmation(
@@ -107,7 +100,7 @@ def _set_confirmation(request: HttpRequest, body: ImplementationBody) -> Outcome
         confirmation=request.POST.get("confirmation", ""),
         expected=version_of(request),
         by=request.user,
-        on=_day(request),
+        on=posted_day(request, "on"),
     )
     return Outcome(
         notice=_("%(membership)s: now %(confirmation)s.")
@@ -121,7 +114,10 @@ def _set_confirmation(request: HttpRequest, body: ImplementationBody) -> Outcome
 def _end_membership(request: HttpRequest, body: ImplementationBody) -> Outcome:
     membership = _membership(request, body)
     actions.end_membership(
-        membership=membership, expected=version_of(request), by=request.user, on=_day(request)
+        membership=membership,
+        expected=version_of(request),
+        by=request.user,
+        on=posted_day(request, "on"),
     )
     return Outcome(
         notice=_("%(membership)s: membership ended %(date)s.")

@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -34,6 +33,7 @@ from .common import (
     PageAction,
     annotated_page,
     picker_options,
+    posted_day,
     render_page,
     run_record_action,
     version_of,
@@ -141,7 +141,7 @@ def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:
     milestone = permissions.get_milestone_for_user(
         request.user, request.POST.get("milestone"), edit=True, commitment=commitment
     )
-    done_on = forms.DateField(required=False).clean(request.POST.get("completed_on", ""))
+    done_on = posted_day(request, "completed_on")
     actions.toggle_milestone(
         milestone=milestone, expected=version_of(request), by=request.user, on=done_on
     )

@@ -11,6 +11,7 @@ with the reason or the errors, at 409 or 422 (the whole page without JavaScript)
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -177,6 +178,12 @@ def archive(request: HttpRequest, record: Archivable) -> Outcome:
 
 
 ARCHIVE = PageAction(archive, partial=None)
+
+
+def posted_day(request: HttpRequest, name: str) -> datetime.date | None:
+    """A day posted beside an action (an optional date input), None when left empty; one that
+    is not a date refuses the action with the field's message."""
+    return forms.DateField(required=False).clean(request.POST.get(name, ""))
 
 
 def version_of(request: HttpRequest, name: str = "version") -> int:

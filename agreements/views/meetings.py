@@ -4,8 +4,6 @@ there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
 
 from __future__ import annotations
 
-import datetime
-
 from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -23,10 +21,8 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
-    MilestoneStatus,
     Participant,
     Statement,
-    as_index,
     compare_readouts,
 )
 from .common import (
@@ -188,13 +184,16 @@ def _detail_context(
     day = as_of.day()
     commitments = (
         Commitment.objects.filter(meeting=meeting)
-        .select_related("theme")
+        .select_related("theme", "meeting")
         .prefetch_related("party_roles__party", "milestones")
         .order_by("position", "pk")
     )
     if day:
         commitments = list(commitments.as_of(day))
-        stood_then(commitments, day)
+        for commitment in commitments:
+            commitment.take_state_then()
+            for milestone in commitment.milestones.all():
+                milestone.take_state_on(day)
         editable = False  # a past day is read, not written
     else:
         commitments = list(commitments)
@@ -215,7 +214,7 @@ def _detail_context(
         "today": day or timezone.localdate(),
         "as_of": day,
         "as_of_form": as_of,
-        "index": as_index(mean_status(commitments)),
+        "index": Commitment.index_over(commitments),
         "can_edit": editable,
         "parties": parties,
         "participants": Participant.objects.filter(meeting=meeting).select_related(
@@ -246,24 +245,6 @@ def _detail_context(
         "open_form": next(iter(opened), ""),
         "outcome": outcome,
     }
-
-
-def stood_then(commitments: list[Commitment], day: datetime.date) -> None:
-    """Show the commitments as they stood on ``day`` (``as_of``'s annotations): their status and
-    flags then, and a milestone done after that day as still planned. Drawn, never saved."""
-    for commitment in commitments:
-        commitment.status = commitment.status_then
-        commitment.is_stalled = commitment.stalled_then
-        commitment.cancellation = commitment.cancellation_then
-        for milestone in commitment.milestones.all():
-            if milestone.completed_on and milestone.completed_on > day:
-                milestone.status, milestone.completed_on = MilestoneStatus.PLANNED, None
-
-
-def mean_status(commitments: list[Commitment]) -> float | None:
-    """The mean status of those that count (not cancelled, superseded or archived)."""
-    counted = [c.status for c in commitments if not c.cancellation and not c.is_archived]
-    return sum(counted) / len(counted) if counted else None
 
 
 def _events(meeting: Meeting) -> list[ContextEvent]:
