@@ -1539,7 +1539,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__gte', 0), ('status__lte', 3)), name='commitment_status_0_to_3'),
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', [0, 1, 2, 3])), name='commitment_status_valid', violation_error_message='Choose one of: Not started, Minimal, Intermediate, Complete.'),
         ),
         migrations.AddConstraint(
             model_name='commitment',

@@ -229,9 +229,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
                 name="commitment_reference_unique",
                 violation_error_message=_("Another commitment of this meeting has this reference."),
             ),
-            models.CheckConstraint(
-                condition=Q(status__gte=0, status__lte=3), name="commitment_status_0_to_3"
-            ),
+            choice_check("commitment_status_valid", "status", ImplementationStatus),
             choice_check("commitment_cancellation_valid", "cancellation", Cancellation, blank=True),
             Check(
                 condition=Q(superseded_by__isnull=True) | Q(cancellation=Cancellation.SUPERSEDED),
