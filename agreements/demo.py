@@ -180,6 +180,7 @@ def load_demo(path: Path = FIXTURE) -> LoadCount:
             },
         )
         link(event, "sources", source)
+    m.StatusSpan.objects.rewrite(c.pk for c in commitments)  # their stored history
     return counted
 
 

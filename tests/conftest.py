@@ -36,6 +36,7 @@ from agreements.models import (
     Source,
     Statement,
     StatusChange,
+    StatusSpan,
     Team,
     TeamMembership,
     TeamRole,
@@ -82,6 +83,7 @@ def make_commitment(meeting: Meeting, *, parties=(), **extra) -> Commitment:
     if isinstance(extra["theme"], str):  # a theme's code, as the tests name them
         extra["theme_id"] = extra.pop("theme")
     commitment = Commitment.objects.create(meeting=meeting, **extra)
+    StatusSpan.objects.rewrite([commitment.pk])  # its stored history, as the actions write it
     for party in parties:
         CommitmentParty.objects.create(commitment=commitment, party=party, role=PartyRole.JOINT)
     return commitment
@@ -280,7 +282,9 @@ def make_status_change(commitment, **extra) -> StatusChange:
         "reason": "Started",
         "changed_via": "test",
     }
-    return StatusChange.objects.create(commitment=commitment, **(defaults | extra))
+    change = StatusChange.objects.create(commitment=commitment, **(defaults | extra))
+    StatusSpan.objects.rewrite([commitment.pk])
+    return change
 
 
 @pytest.fixture

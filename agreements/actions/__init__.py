@@ -25,7 +25,7 @@ One module per part of the domain, each action re-exported here (``actions.appro
 """
 
 from .archive import archive_record, restore_record
-from .base import edit_record
+from .base import edit_record, states_moved
 from .bodies import add_body, add_membership, end_membership, set_membership_confirmation
 from .commitments import (
     add_milestone,
@@ -74,6 +74,7 @@ __all__ = [
     "return_update",
     "save_meeting",
     "set_membership_confirmation",
+    "states_moved",
     "submit_draft",
     "submit_update",
     "toggle_milestone",

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Archivable, Commitment, Meeting
-from .base import fold_tallies, refuse_archived
+from ..models import Archivable
+from .base import refuse_archived, states_moved
 
 
 @transaction.atomic
@@ -19,7 +19,7 @@ def archive_record(*, record: Archivable, by: AbstractBaseUser, reason: str) -> 
         raise ValidationError(_("“%(record)s” is already archived.") % {"record": record})
     refuse_archived(record)  # nor is a record of an archived meeting archived on its own
     record.archive(by=by, reason=reason)
-    _fold_tallies_of(record)
+    states_moved(record)
     return record
 
 
@@ -29,11 +29,5 @@ def restore_record(*, record: Archivable, by: AbstractBaseUser, reason: str) -> 
     if not record.is_archived:
         raise ValidationError(_("“%(record)s” is not archived.") % {"record": record})
     record.restore(by=by, reason=reason)
-    _fold_tallies_of(record)
+    states_moved(record)
     return record
-
-
-def _fold_tallies_of(record: Archivable) -> None:
-    """A meeting or a commitment leaving or rejoining the averages moves its team's tallies."""
-    if isinstance(record, Meeting | Commitment):
-        fold_tallies(record.team_id)

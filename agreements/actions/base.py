@@ -15,7 +15,16 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from ..models import Versioned, active_q, fold_piled, links_of, outside_team
+from ..models import (
+    Commitment,
+    Meeting,
+    StatusSpan,
+    Versioned,
+    active_q,
+    fold_piled,
+    links_of,
+    outside_team,
+)
 
 
 def refuse_archived(*records: models.Model | None) -> None:
@@ -48,6 +57,19 @@ def fold_tallies(team_id: int) -> None:
     writes that append them, never to a page that reads them. Robust: a fold that fails is
     logged, and the write stands (the rows still sum right, only more of them)."""
     transaction.on_commit(partial(fold_piled, [team_id]), robust=True)
+
+
+def states_moved(record: Meeting | Commitment) -> None:
+    """A write moved the state of a commitment, or of a meeting's (its status, theme, archiving,
+    meeting date or team): their stored history follows in the same transaction
+    (``StatusSpan.objects.rewrite``), and the team's tallies are folded once it commits."""
+    if isinstance(record, Commitment):
+        StatusSpan.objects.rewrite([record.pk])
+    elif isinstance(record, Meeting):
+        StatusSpan.objects.rewrite(record.commitments.values_list("pk", flat=True))
+    else:
+        return
+    fold_tallies(record.team_id)
 
 
 def refuse_other_teams(record: models.Model, links: dict | None = None) -> None:

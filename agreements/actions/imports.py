@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from ..models import Meeting, Versioned
-from .base import fold_tallies, refuse_archived, refuse_other_teams, save_versioned, trace
+from .base import refuse_archived, refuse_other_teams, save_versioned, states_moved, trace
 from .commitments import set_party_roles
 
 
@@ -21,7 +21,7 @@ def import_commitments(*, meeting: Meeting, rows, filename: str, by: AbstractBas
         _write_imported(row.record, row.expected, filename, by)
         if row.roles:
             set_party_roles(row.record, row.roles)
-    fold_tallies(meeting.team_id)
+    states_moved(meeting)
     return len(rows)
 
 

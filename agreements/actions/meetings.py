@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from ..models import Commitment, Meeting, MeetingLink, Participant, Party, Person
 from .base import (
     create_record,
-    fold_tallies,
     refuse_archived,
     refuse_other_teams,
     save_versioned,
+    states_moved,
     trace,
 )
 from .commitments import set_party_roles
@@ -88,7 +88,7 @@ def save_meeting(
             save_versioned(commitment, expected=row.expected or 0, fields=None, by=by)
         set_party_roles(commitment, row.roles)
     _save_participants(meeting, participants, removed, by)
-    fold_tallies(meeting.team_id)
+    states_moved(meeting)
     return meeting
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 from functools import partial
-from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -17,7 +16,8 @@ from django.utils.translation import gettext as _
 from .. import tasks
 from ..audit import audit_via
 from ..models import Commitment, Follow, ProgressUpdate, StatusChange
-from .base import fold_tallies, refuse_archived
+from ..models.status_history import State
+from .base import refuse_archived, states_moved
 
 
 @transaction.atomic
@@ -79,6 +79,7 @@ def change_commitment_status(
         effective_on=effective_on,
     )
     if superseded:
+        states_moved(current)
         return change  # a later change stands: the commitment's state is unchanged
     commitment.status, commitment.is_stalled, commitment.cancellation = after
     # The history record names the same person and reason, in a request or not.
@@ -88,7 +89,7 @@ def change_commitment_status(
         commitment.save_versioned(
             expected=current.version, update_fields=["status", "is_stalled", "cancellation"]
         )
-    fold_tallies(current.team_id)
+    states_moved(current)
     followers = Follow.objects.filter(commitment=current)
     if by is not None:
         followers = followers.exclude(user=by)
@@ -97,14 +98,6 @@ def change_commitment_status(
         # Robust: a queue that fails then is logged, and the change stands, answered as done.
         transaction.on_commit(partial(tasks.notify_followers.enqueue, change.pk), robust=True)
     return change
-
-
-class State(NamedTuple):
-    """A commitment's official state: its status and flags."""
-
-    status: int
-    is_stalled: bool
-    cancellation: str
 
 
 def state_of(commitment: Commitment) -> State:

@@ -197,6 +197,7 @@ class VersionCheckedAdmin(RecordsAdmin):
             obj.save_versioned(expected=form.opened_at())
         else:
             super().save_model(request, obj, form, change)
+        actions.states_moved(obj)  # a commitment's or a meeting's stored history follows
 
     def save_related(self, request, form, formsets, change):
         # The form's citations are set here, as an edit the record's history keeps.

@@ -69,25 +69,26 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
 
     def as_of(self, day: datetime.date):
         """Each commitment with its state as it stood on ``day`` (``status_then``,
-        ``stalled_then``, ``cancellation_then``): its change with the latest effective day up to
-        then (the later recorded on one day); before any, what its earliest change changed
-        from; without changes, its state now. One index probe per commitment and column
-        (``status_change_effective``), so for a page of them, not a whole team's."""
-        changes = StatusChange.objects.filter(commitment=models.OuterRef("pk"))
-        last = changes.filter(effective_on__lte=day).order_by("-effective_on", "-changed_at", "-pk")
-        first = changes.order_by("effective_on", "changed_at", "pk")
+        ``stalled_then``, ``cancellation_then``), read from its stored history (``StatusSpan``,
+        which states the rule): the span that held then; before its first, the first. One
+        probe per commitment and column of the index by commitment, so for a page of them."""
+        from .status_history import StatusSpan  # stored above this module: read, not imported
 
-        def then(field: str):
+        spans = StatusSpan.objects.filter(commitment=models.OuterRef("pk"))
+        held = spans.on(day)
+        first = spans.order_by("starts_on")
+
+        def then(field: str, own: str):
             return Coalesce(
-                models.Subquery(last.values(f"to_{field}")[:1]),
-                models.Subquery(first.values(f"from_{field}")[:1]),
-                F("is_stalled" if field == "stalled" else field),
+                models.Subquery(held.values(field)[:1]),
+                models.Subquery(first.values(field)[:1]),
+                F(own),
             )
 
         return self.annotate(
-            status_then=then("status"),
-            stalled_then=then("stalled"),
-            cancellation_then=then("cancellation"),
+            status_then=then("status", "status"),
+            stalled_then=then("is_stalled", "is_stalled"),
+            cancellation_then=then("cancellation", "cancellation"),
         )
 
     def without_update_since(self, since: datetime.datetime):

@@ -93,6 +93,8 @@ def generate(size: int, seed: int, progress: Callable[[str], None] = lambda _: N
     finally:
         writer.reset_sequences()  # past every id copied, even by a load cut short
     m.fold_piled([team.id for team in teams])  # the triggers' rows, both tallies
+    progress("  status history")
+    m.StatusSpan.objects.rewrite(m.Commitment.objects.values_list("pk", flat=True))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in writer.touched:

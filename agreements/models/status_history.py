@@ -1,0 +1,295 @@
+"""How each commitment's official status stood over time, stored so that a past day is read,
+never replayed.
+
+A commitment's state on a day is that of its status change with the latest effective day up
+to then (the later recorded on one day); before its first change, what that change changed
+from; without changes, its state now (``spans_of``, the one statement of that rule). Two
+stored forms of it, both rewritten by the actions that move it (``StatusSpan.objects.rewrite``:
+a status change, saving or importing a meeting, archiving or restoring, the admin's saves),
+in the same transaction:
+
+- ``StatusSpan``: per commitment, each state with the days it held (from, to), on an index by
+  commitment: a page of commitments reads its state on any day in one probe each.
+- ``StatusDayTally``: per team, the days on which counts changed (+1 for the state a
+  commitment entered, −1 for the one it left), appended and folded like the other tallies:
+  a team's figures on a day are the sum of its rows up to that day, and its curve the running
+  sum by month, a few thousand rows whatever the number of commitments.
+
+Tests (tests/test_status_history.py) compare both with a recount from the status changes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from django.db import connection, models
+from django.db.models import Q
+from django.db.models.functions import TruncMonth
+
+from .base import active_q, as_index
+from .commitments import Commitment, StatusChange
+from .tallies import CommitmentTallyQuerySet, Tally
+from .teams import Team, TeamScopedQuerySet
+
+
+class State(NamedTuple):
+    """A commitment's official state: its status and flags."""
+
+    status: int
+    is_stalled: bool
+    cancellation: str
+
+
+class Span(NamedTuple):
+    starts_on: datetime.date
+    ends_on: datetime.date | None  # the day the next state began; None: it stands today
+    state: State
+
+
+def spans_of(
+    meeting_date: datetime.date,
+    now: State,
+    changes: Sequence[tuple[datetime.date, State, State]],
+) -> list[Span]:
+    """A commitment's states over time from its changes ``(effective_on, from, to)``, sorted as
+    they apply (effective day, then recording): from its meeting (or its first change, if dated
+    earlier) the state its first change changed from, then each change's on its day (the last
+    of one day standing); without changes, ``now`` since the meeting."""
+    if not changes:
+        return [Span(meeting_date, None, now)]
+    points: list[tuple[datetime.date, State]] = [(min(meeting_date, changes[0][0]), changes[0][1])]
+    for day, _before, after in changes:
+        if points[-1][0] == day:
+            points[-1] = (day, after)
+        else:
+            points.append((day, after))
+    merged: list[tuple[datetime.date, State]] = []
+    for day, state in points:
+        if not merged or merged[-1][1] != state:
+            merged.append((day, state))
+    ends = [day for day, _ in merged[1:]] + [None]
+    return [Span(day, end, state) for (day, state), end in zip(merged, ends, strict=True)]
+
+
+class StatusSpanQuerySet(TeamScopedQuerySet):
+    CHUNK = 1000  # commitments rewritten per round of queries
+
+    def on(self, day: datetime.date):
+        """The spans that held on ``day``: one per commitment that existed then."""
+        return self.filter(Q(ends_on__gt=day) | Q(ends_on__isnull=True), starts_on__lte=day)
+
+    def rewrite(self, commitment_ids: Iterable[int]) -> None:
+        """Bring these commitments' stored history in line with their status changes and their
+        state now (theme, archiving, meeting date): spans replaced where they differ, and the
+        day tally told the difference. Called by the actions that move them, inside their
+        transaction (the commitment's row lock, where they take one, queues concurrent ones)."""
+        ids = sorted(set(commitment_ids))
+        if len(ids) > self.CHUNK:  # a whole meeting at once; a bulk load a chunk at a time
+            for start in range(0, len(ids), self.CHUNK):
+                self.rewrite(ids[start : start + self.CHUNK])
+            return
+        if not ids:
+            return
+        wanted = _wanted_spans(ids)
+        stored = defaultdict(list)
+        for span in StatusSpan.objects.filter(commitment__in=ids).order_by("starts_on"):
+            stored[span.commitment_id].append(span)
+        changed = [pk for pk in ids if [s.row() for s in stored[pk]] != wanted[pk]]
+        if not changed:
+            return
+        deltas: Counter = Counter()
+        for pk in changed:
+            for span in stored[pk]:
+                span.count_into(deltas, -1)
+        StatusSpan.objects.filter(commitment__in=changed).delete()
+        new = [StatusSpan(commitment_id=pk, **row) for pk in changed for row in wanted[pk]]
+        for span in new:
+            span.count_into(deltas, +1)
+        StatusSpan.objects.bulk_create(new)
+        StatusDayTally.add(deltas)
+
+
+def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
+    """Each commitment's spans as rows to store (``StatusSpan.row``), from its changes."""
+    changes = defaultdict(list)
+    for pk, day, *states in (
+        StatusChange.objects.filter(commitment__in=ids)
+        .order_by("commitment", "effective_on", "changed_at", "pk")
+        .values_list(
+            "commitment_id",
+            "effective_on",
+            "from_status",
+            "from_stalled",
+            "from_cancellation",
+            "to_status",
+            "to_stalled",
+            "to_cancellation",
+        )
+    ):
+        changes[pk].append((day, State(*states[:3]), State(*states[3:])))
+    commitments = (
+        Commitment.objects.filter(pk__in=ids)
+        .annotate(
+            active=models.ExpressionWrapper(
+                active_q(Commitment), output_field=models.BooleanField()
+            )
+        )
+        .values_list(
+            "pk",
+            "team_id",
+            "theme_id",
+            "meeting_date",
+            "active",
+            "status",
+            "is_stalled",
+            "cancellation",
+        )
+    )
+    wanted = {}
+    for pk, team, theme, meeting_date, active, *now in commitments:
+        wanted[pk] = [
+            {
+                "team_id": team,
+                "theme": theme,
+                "active": active,
+                "starts_on": span.starts_on,
+                "ends_on": span.ends_on,
+                **span.state._asdict(),
+            }
+            for span in spans_of(meeting_date, State(*now), changes[pk])
+        ]
+    return wanted
+
+
+class StatusSpan(models.Model):
+    """One state of a commitment's official status and the days it held: from ``starts_on``
+    up to (not including) ``ends_on``, or still, when that is empty. Derived, stored by
+    ``StatusSpan.objects.rewrite``; with the commitment's team, theme and whether it is active
+    (neither it nor its meeting archived) as they are now."""
+
+    team_lookups = ("team",)
+    derived = True  # rewritten by the actions, edited nowhere (not in the admin)
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    theme = models.CharField(max_length=30)
+    active = models.BooleanField()
+    status = models.PositiveSmallIntegerField()
+    is_stalled = models.BooleanField()
+    cancellation = models.CharField(max_length=20, blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True)
+
+    objects = StatusSpanQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["commitment", "starts_on"], name="status_span_commitment")]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}: {self.status} from {self.starts_on} to {self.ends_on}"
+
+    ROW = ("team_id", "theme", "active", "starts_on", "ends_on", *State._fields)
+
+    def row(self) -> dict:
+        return {field: getattr(self, field) for field in self.ROW}
+
+    def count_into(self, deltas: Counter, sign: int) -> None:
+        """Add this span's effect on the day tally, times ``sign``: its state counted from its
+        first day, and no more from the day it ended."""
+        state = (self.team_id, self.theme, self.status, self.is_stalled)
+        flags = (bool(self.cancellation), self.active)
+        deltas[(*state, *flags, self.starts_on)] += sign
+        if self.ends_on is not None:
+            deltas[(*state, *flags, self.ends_on)] -= sign
+
+
+class StatusDayTallyQuerySet(CommitmentTallyQuerySet):
+    def on(self, day: datetime.date):
+        """The tally as it stood on ``day``: every change of count up to then."""
+        return self.filter(day__lte=day)
+
+    def curve(self, days: Sequence[datetime.date]) -> list[float | None]:
+        """The implementation index on each of ``days`` (ascending, each the last of a month or
+        a quarter), from the running sum of the counts by month."""
+        rows = (
+            self.counting()
+            .filter(day__lte=days[-1])
+            .annotate(month=TruncMonth("day"))
+            .values_list("month", "status")
+            .annotate(k=models.Sum("n"))
+            .order_by("month")
+        )
+        counts: Counter = Counter()
+        curve, pending = [], list(rows)
+        for day in days:
+            while pending and _as_day(pending[0][0]) <= day:
+                _month, status, k = pending.pop(0)
+                counts[status] += k
+            total = sum(counts.values())
+            mean = sum(s * k for s, k in counts.items()) / total if total else None
+            curve.append(as_index(mean))
+        return curve
+
+
+def _as_day(month) -> datetime.date:
+    return month.date() if isinstance(month, datetime.datetime) else month
+
+
+class StatusDayTally(Tally):
+    """Per team and state (as ``CommitmentTally``) and day: how the count of commitments in
+    that state changed on that day. Summed up to a day, the ``CommitmentTally`` of that day.
+
+    One row per key, added to in place (``add``), not appended and folded as the other
+    tallies: its keys are many (a team's days × states), so folding would be as costly as
+    the rows it saves. Writers add to the same rows in one order (sorted keys), so they queue
+    on a row rather than deadlock."""
+
+    key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active", "day")
+
+    theme = models.CharField(max_length=30)
+    status = models.PositiveSmallIntegerField()
+    is_stalled = models.BooleanField()
+    cancelled = models.BooleanField()
+    active = models.BooleanField()
+    day = models.DateField()
+
+    objects = StatusDayTallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "day", "theme", "status", "is_stalled", "cancelled", "active"],
+                name="status_day_tally_key",
+            )
+        ]
+
+    @classmethod
+    def add(cls, deltas: Counter) -> None:
+        """Add each key's change of count to its row (made when missing)."""
+        rows = sorted((key, n) for key, n in deltas.items() if n)
+        if not rows:
+            return
+        table, columns = cls._meta.db_table, ", ".join(cls.key)
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 200):  # within every database's parameter limit
+                chunk = rows[start : start + 200]
+                values = []
+                for (*state, day), n in chunk:
+                    values += [*state, connection.ops.adapt_datefield_value(day), n]
+                row = "(" + ", ".join(["%s"] * (len(cls.key) + 1)) + ")"
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}, n) VALUES {', '.join([row] * len(chunk))} "
+                    f"ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
+                    values,
+                )
+
+    @classmethod
+    def recount(cls) -> list[tuple]:
+        """The tally as computed from the stored spans: (key..., n), sorted."""
+        deltas: Counter = Counter()
+        for span in StatusSpan.objects.all():
+            span.count_into(deltas, +1)
+        return sorted((*key, n) for key, n in deltas.items() if n)

@@ -1,0 +1,135 @@
+"""The stored history of each commitment's official status (``StatusSpan``) and of each team's
+counts by day (``StatusDayTally``): written by every action that moves a state, and always
+equal to what the status changes say (a recount from them)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+
+from agreements import actions
+from agreements.models import (
+    Commitment,
+    CommitmentTally,
+    ImplementationStatus,
+    StatusDayTally,
+    StatusSpan,
+    spans_of,
+)
+from agreements.models.status_history import Span, State, _wanted_spans
+from tests.conftest import make_commitment
+
+pytestmark = pytest.mark.django_db
+
+SEP3, OCT, NOV, DEC = (datetime.date(2025, m, d) for m, d in ((9, 3), (10, 1), (11, 1), (12, 1)))
+NONE, MINIMAL, MIDWAY, DONE = (State(s, False, "") for s in range(4))
+
+
+def test_spans_follow_the_changes_in_effective_order():
+    changes = [(OCT, NONE, MINIMAL), (NOV, MINIMAL, DONE)]
+    assert spans_of(SEP3, DONE, changes) == [
+        Span(SEP3, OCT, NONE),
+        Span(OCT, NOV, MINIMAL),
+        Span(NOV, None, DONE),
+    ]
+
+
+def test_the_later_recorded_change_of_one_day_stands_and_equal_states_merge():
+    changes = [(OCT, NONE, MINIMAL), (OCT, MINIMAL, MIDWAY), (NOV, MIDWAY, MIDWAY)]
+    assert spans_of(SEP3, MIDWAY, changes) == [Span(SEP3, OCT, NONE), Span(OCT, None, MIDWAY)]
+
+
+def test_without_changes_the_state_now_holds_since_the_meeting():
+    assert spans_of(SEP3, MIDWAY, []) == [Span(SEP3, None, MIDWAY)]
+
+
+def test_a_change_on_the_meeting_day_replaces_the_state_it_found():
+    assert spans_of(SEP3, DONE, [(SEP3, NONE, DONE)]) == [Span(SEP3, None, DONE)]
+
+
+def stored_agrees_with_the_changes() -> None:
+    """Every commitment's stored spans are those its changes give; the day tally is the sum of
+    the spans; summed up to today it is the tally of today."""
+    ids = list(Commitment.objects.values_list("pk", flat=True))
+    wanted = _wanted_spans(ids)
+    for pk in ids:
+        stored = [s.row() for s in StatusSpan.objects.filter(commitment=pk).order_by("starts_on")]
+        assert stored == wanted[pk], f"commitment {pk}"
+    assert StatusDayTally.summed() == StatusDayTally.recount()
+    today = timezone.localdate()
+    by_state: Counter = Counter()
+    for *key, _day, n in StatusDayTally.objects.on(today).values_list(*StatusDayTally.key, "n"):
+        by_state[tuple(key)] += n
+    assert sorted((*k, n) for k, n in by_state.items() if n) == CommitmentTally.summed()
+
+
+def test_every_action_that_moves_a_state_rewrites_the_history(
+    meeting, commitment, editor, admin_user
+):
+    other = make_commitment(meeting, theme="migration")
+    change = actions.change_commitment_status
+    change(commitment=commitment, status=2, reason="Newer", by=editor, via="web", effective_on=NOV)
+    change(commitment=commitment, status=1, reason="Older", by=editor, via="web", effective_on=OCT)
+    change(commitment=other, cancellation="cancelled", reason="Dropped", by=editor, via="web")
+    stored_agrees_with_the_changes()
+    # An older change entered after a newer one goes in its place in the stored history too.
+    assert [
+        (s.starts_on, s.status)
+        for s in StatusSpan.objects.filter(commitment=commitment).order_by("starts_on")
+    ] == [(SEP3, 0), (OCT, 1), (NOV, 2)]
+
+    actions.archive_record(record=other, by=admin_user, reason="Entered twice")
+    stored_agrees_with_the_changes()
+    actions.restore_record(record=other, by=admin_user, reason="It was not")
+    actions.archive_record(record=meeting, by=admin_user, reason="Filed")
+    stored_agrees_with_the_changes()
+    actions.restore_record(record=meeting, by=admin_user, reason="Back")
+
+    # The meeting moved to an earlier day: every commitment's first span starts there.
+    meeting.start_date = datetime.date(2025, 8, 1)
+    actions.save_meeting(
+        meeting=meeting,
+        expected=meeting.version,
+        parties=list(meeting.parties.all()),
+        rows=[],
+        participants=[],
+        by=editor,
+    )
+    stored_agrees_with_the_changes()
+    assert StatusSpan.objects.filter(commitment=other).order_by("starts_on")[0].starts_on == (
+        datetime.date(2025, 8, 1)
+    )
+
+
+def test_a_commitment_reads_its_state_on_any_day_from_the_stored_history(commitment, editor):
+    change = actions.change_commitment_status
+    change(
+        commitment=commitment, status=1, reason="Started", by=editor, via="web", effective_on=OCT
+    )
+    change(commitment=commitment, status=3, reason="Done", by=editor, via="web", effective_on=NOV)
+    for day, status in [(SEP3, 0), (OCT, 1), (NOV - datetime.timedelta(days=1), 1), (DEC, 3)]:
+        then = Commitment.objects.as_of(day).get(pk=commitment.pk)
+        assert then.status_then == status, day
+
+
+def test_a_teams_figures_on_a_day_and_its_curve_come_from_the_day_tally(meeting, team, editor):
+    first, second = make_commitment(meeting), make_commitment(meeting)
+    change = actions.change_commitment_status
+    change(commitment=first, status=3, reason="Done", by=editor, via="web", effective_on=OCT)
+    change(commitment=second, status=1, reason="Begun", by=editor, via="web", effective_on=NOV)
+    tally = StatusDayTally.objects.filter(team=team)
+    # On 31 Oct: one complete, one not started.
+    counts = tally.on(datetime.date(2025, 10, 31)).status_counts()
+    assert counts[ImplementationStatus.COMPLETE] == 1
+    assert counts[ImplementationStatus.NOT_STARTED] == 1
+    assert tally.on(datetime.date(2025, 9, 30)).implementation_index() == 0
+    month_ends = [
+        datetime.date(2025, 9, 30),
+        datetime.date(2025, 10, 31),
+        datetime.date(2025, 11, 30),
+    ]
+    # 0 / 6, then 3 / 6, then 4 / 6 of the scale.
+    assert tally.curve(month_ends) == [0.0, 50.0, 66.7]
