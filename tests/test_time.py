@@ -381,3 +381,57 @@ def test_a_commitment_reads_its_status_since_the_day_it_took_effect(
     client.force_login(editor)
     html = client.get(commitment.get_absolute_url()).content.decode()
     assert "Complete" in html and "since 1 Nov 2025" in html  # not the day it was approved
+
+
+def carried_out_in_november(meeting, editor):
+    """Two commitments of the meeting: one complete since 2 Nov 2025, one never started."""
+    done = make_commitment(
+        meeting, title="Done in November", target_date=datetime.date(2025, 10, 15)
+    )
+    make_commitment(meeting, title="Never started", target_date=datetime.date(2025, 10, 15))
+    actions.change_commitment_status(
+        commitment=done,
+        status=3,
+        reason="Done",
+        by=editor,
+        via="web",
+        effective_on=datetime.date(2025, 11, 2),
+    )
+    return done
+
+
+def test_the_dashboard_as_of_a_past_day_shows_the_figures_then(client, meeting, editor):
+    carried_out_in_november(meeting, editor)
+    client.force_login(editor)
+    today = client.get("/").content.decode()
+    assert "50%" in today  # (3 + 0) / 2 ÷ 3
+    then = client.get("/?as_of=2025-10-31").content.decode()
+    assert "As it stood on 31 October 2025" in then
+    assert '<p class="stat">0%</p>' in then
+    # Both past their target date then and not complete: overdue on that day.
+    assert "<strong>2</strong> overdue commitments" in then
+    # Links keep the day; today's to-do lists are today's page's.
+    assert "as_of=2025-10-31" in then and "Due in the next" not in then
+    assert client.get("/?as_of=2025-11-02").content.decode().count('<p class="stat">50%</p>') == 1
+
+
+def test_a_future_day_is_refused_next_to_the_picker_and_today_is_shown(client, editor):
+    client.force_login(editor)
+    page = client.get("/?as_of=2999-01-01").content.decode()
+    assert "Pick a day up to today." in page
+    assert "As it stood on" not in page
+
+
+def test_the_commitment_list_filters_and_sorts_by_the_status_then(client, meeting, editor):
+    done = carried_out_in_november(meeting, editor)
+    client.force_login(editor)
+    then = client.get("/commitments/?as_of=2025-10-31&status=3").content.decode()
+    assert "As it stood on 31 October 2025" in then
+    assert "Done in November" not in then  # not complete yet on that day
+    on_the_day = client.get("/commitments/?as_of=2025-11-02&status=3").content.decode()
+    assert "Done in November" in on_the_day and "Never started" not in on_the_day
+    overdue = client.get("/commitments/?as_of=2025-11-02&overdue=on").content.decode()
+    assert "Never started" in overdue and done.title not in overdue
+    # Before the meeting, none of its commitments had been agreed.
+    before = client.get("/commitments/?as_of=2025-09-02").content.decode()
+    assert "Never started" not in before and "Done in November" not in before

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from .. import permissions
 from ..search import matching
+from .as_of import AsOfForm
 from .base import (
     DATE,
     EARLIEST,
@@ -77,6 +78,8 @@ class CommitmentFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(required=False, label=_("Overdue only"))
     stalled = forms.BooleanField(required=False, label=_("Stalled only"))
+    as_of = AsOfForm.base_fields["as_of"]
+    clean_as_of = AsOfForm.clean_as_of
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
     )
@@ -108,19 +111,36 @@ class CommitmentFilterForm(forms.Form):
             lookups["is_stalled"] = True
         return lookups
 
+    def day(self) -> datetime.date | None:
+        """The past day the list is read on (``?as_of=``), or None for today."""
+        day = self._data().get("as_of")
+        return day if day and day < timezone.localdate() else None
+
     def tallied_count(self, tallies) -> int | None:
         """How many commitments the filters select, read from ``tallies`` (the user's
-        ``CommitmentTally`` rows) when every filter in use is one the tallies count by
-        (status, theme, team, stalled); else None, and the list counts its rows."""
+        ``CommitmentTally`` rows; on a past day, their ``StatusDayTally`` rows up to it) when
+        every filter in use is one the tallies count by (status, theme, team, stalled); else
+        None, and the list counts its rows."""
         data = self._data()
         if any(data.get(name) for name in ("q", "party", "body", "overdue")):
             return None
         return tallies.filter(active=True, **self._tallied_lookups(data)).total()
 
     def filter(self, commitments, today):
-        """Apply the valid filters and the sort."""
+        """Apply the valid filters and the sort; on a past day (``day``), to the commitments
+        agreed by then, each in the state it had then (``CommitmentQuerySet.as_of``)."""
         data = self._data()
+        if day := self.day():
+            return self._filter_then(commitments, data, day)
         commitments = commitments.filter(**self._tallied_lookups(data))
+        commitments = self._filter_links(commitments, data)
+        if data.get("overdue"):
+            commitments = commitments.overdue(today)
+        order = self.SORTS.get(data.get("sort") or "", self.DEFAULT_ORDER)
+        return commitments.order_by(*order)
+
+    def _filter_links(self, commitments, data: dict):
+        """The filters that read other records: words, party, body."""
         if data.get("q"):  # full-text on PostgreSQL, through its GIN index (``search``)
             commitments = matching(commitments, data["q"])
         # Many-to-many filters as EXISTS: no join that repeats rows, so no DISTINCT.
@@ -139,10 +159,22 @@ class CommitmentFilterForm(forms.Form):
                     )
                 )
             )
+        return commitments
+
+    def _filter_then(self, commitments, data: dict, day: datetime.date):
+        then = commitments.filter(meeting_date__lte=day).as_of(day)
+        then = then.filter(**{k: v for k, v in data.items() if k in ("theme", "team") and v})
+        if data.get("status") is not None:
+            then = then.filter(status_then=data["status"])
+        if data.get("stalled"):
+            then = then.filter(stalled_then=True)
+        then = self._filter_links(then, data)
         if data.get("overdue"):
-            commitments = commitments.overdue(today)
+            then = then.filter(
+                m.Commitment.counting_q(), target_date__lt=day, cancellation_then=""
+            ).exclude(status_then=m.ImplementationStatus.COMPLETE)
         order = self.SORTS.get(data.get("sort") or "", self.DEFAULT_ORDER)
-        return commitments.order_by(*order)
+        return then.order_by(*(f.replace("status", "status_then") for f in order))
 
 
 class ProgressUpdateForm(ModelForm):

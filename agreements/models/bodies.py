@@ -242,6 +242,28 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def overdue(self, today: datetime.date):
         return self.open().filter(due_date__lt=today)
 
+    def overdue_on(self, day: datetime.date):
+        """Milestones overdue as they stood on ``day``: due before it by their date then (a
+        date moved after that day stood at the date it was moved from) and not done by then
+        (planned still, missed, or done after it)."""
+        later_moves = MilestoneReschedule.objects.filter(
+            milestone=models.OuterRef("pk"), moved_on__gt=day
+        ).order_by("moved_on", "at", "pk")
+        return (
+            self.active()
+            .annotate(
+                due_then=Coalesce(
+                    models.Subquery(later_moves.values("from_date")[:1]), F("due_date")
+                )
+            )
+            .filter(
+                Q(status__in=[MilestoneStatus.PLANNED, MilestoneStatus.MISSED])
+                | Q(status=MilestoneStatus.DONE, completed_on__gt=day),
+                due_then__lt=day,
+            )
+            .order_by("due_then", "pk")
+        )
+
     def due_within(self, today: datetime.date, days: int):
         return self.open().filter(
             due_date__gte=today, due_date__lte=today + datetime.timedelta(days)

@@ -81,6 +81,23 @@ class StatusSpanQuerySet(TeamScopedQuerySet):
         """The spans that held on ``day``: one per commitment that existed then."""
         return self.filter(Q(ends_on__gt=day) | Q(ends_on__isnull=True), starts_on__lte=day)
 
+    def counting(self):
+        """Spans of commitments that count: active, neither cancelled nor superseded then."""
+        return self.filter(active=True, cancellation="")
+
+    def index_by_body(self, body_ids, day: datetime.date) -> dict[int, tuple[float, int]]:
+        """Per body: the mean status on ``day`` of the commitments it oversees that counted
+        then, and how many they were."""
+        rows = (
+            self.on(day)
+            .counting()
+            .filter(commitment__bodies__in=body_ids)
+            .values_list("commitment__bodies")
+            .annotate(mean=models.Avg("status"), n=models.Count("*"))
+            .order_by()
+        )
+        return {body: (mean, n) for body, mean, n in rows}
+
     def rewrite(self, commitment_ids: Iterable[int]) -> None:
         """Bring these commitments' stored history in line with their status changes and their
         state now (theme, archiving, meeting date): spans replaced where they differ, and the

@@ -6,10 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import actions, permissions
+from .. import actions, charts, permissions
 from ..forms import BodyForm, MemberForm, NewBodyForm
 from ..models import (
     BodyMembership,
@@ -20,6 +21,7 @@ from ..models import (
     Milestone,
     MilestoneStatus,
 )
+from .charts import chart_url
 from .common import (
     Outcome,
     PageAction,
@@ -171,6 +173,9 @@ def _render_detail(
         "confirmed_count": sum(1 for m in members if m.confirmation == Confirmation.CONFIRMED),
         "commitments": commitments,
         "index": commitments.implementation_index(),
+        # Read only where the whole page is drawn, not for its partials.
+        "curve": SimpleLazyObject(lambda: charts.body_curve(body, today)),
+        "chart_url": chart_url("agreements:body_chart", body.pk),
         "milestones": milestones,
         "next_meeting": next(
             (m for m in milestones if m.status == MilestoneStatus.PLANNED and m.due_date >= today),

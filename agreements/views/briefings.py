@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .. import permissions
+from .. import charts, permissions
 from ..forms.as_of import AsOfForm
 from ..models import (
     Claim,
@@ -26,6 +26,7 @@ from ..models import (
     compile_briefing,
     for_briefing,
 )
+from .charts import chart_url, party_commitments
 
 # A party's briefing across every meeting the user can see: the most recent commitments, so
 # the page stays printable (and its cost bounded) for a party with thousands; the page says
@@ -52,6 +53,8 @@ def meeting_briefing(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "parties": meeting.parties.all(),
         "briefing": briefing,
+        "curve": charts.meeting_curve(meeting, today),
+        "chart_url": chart_url("agreements:meeting_chart", meeting.pk, day),
         "teams": [meeting.team],
         "as_of": day,
         "as_of_form": as_of,
@@ -82,6 +85,8 @@ def body_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "body": body,
         "briefing": briefing,
+        "curve": charts.body_curve(body, today),
+        "chart_url": chart_url("agreements:body_chart", body.pk, day),
         "teams": [body.meeting.team],
         "show_meeting": True,
         "as_of": day,
@@ -98,15 +103,15 @@ def party_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     party = permissions.get_party_for_user(request.user, pk)
     as_of, day = _as_of(request)
     today = day or timezone.localdate()
-    commitments = (
-        Commitment.objects.visible_to(request.user).active().filter(party_roles__party=party)
-    )
+    commitments = party_commitments(request.user, party)
     total = commitments.count()
     shown = for_briefing(commitments, day).order_by("-meeting_date", "meeting", "position", "pk")
     briefing = compile_briefing(shown[:PARTY_LIMIT], today=today)
     context = {
         "party": party,
         "briefing": briefing,
+        "curve": charts.party_curve(commitments, party, today),
+        "chart_url": chart_url("agreements:party_chart", party.pk, day),
         "total": total,
         "limit": PARTY_LIMIT,
         "show_meeting": True,

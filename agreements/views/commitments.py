@@ -26,6 +26,7 @@ from ..models import (
     ReviewEvent,
     ReviewState,
     Source,
+    StatusDayTally,
 )
 from .common import (
     ARCHIVE,
@@ -55,18 +56,35 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     """Commitments the user can see, filtered, sorted and paginated; the table is a partial
     that the filters swap in place (and push to the URL, so a reload shows the same).
     ``?format=csv`` downloads every row the filters select, in the same order."""
-    today = timezone.localdate()
     form = CommitmentFilterForm(request.GET or None, user=request.user)
+    day = form.day()  # a past day (``?as_of=``): the list as it stood then, read-only
+    today = day or timezone.localdate()
     commitments = form.filter(Commitment.objects.visible_to(request.user).active(), today)
     if options := picker_options(request, form):
         return options
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format") == "csv" and not day:  # today's state: a past day has none
         return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
     # The list's size from the stored tallies when its filters allow, else counted (capped).
-    size = form.tallied_count(CommitmentTally.objects.visible_to(request.user))
+    tallies = (
+        StatusDayTally.objects.visible_to(request.user).on(day)
+        if day
+        else CommitmentTally.objects.visible_to(request.user)
+    )
+    size = form.tallied_count(tallies)
+    page = annotated_page(
+        request,
+        commitments,
+        (lambda rows: rows.for_list().as_of(day)) if day else (lambda rows: rows.for_list()),
+        PAGE_SIZE,
+        size,
+    )
+    if day:
+        for commitment in page.object_list:
+            commitment.take_state_then()
     context = {
         "form": form,
-        "page": annotated_page(request, commitments, lambda r: r.for_list(), PAGE_SIZE, size),
+        "page": page,
+        "as_of": day,
         "today": today,
         "columns": _sort_columns(request, form),
         "page_query": _query_without(request, "page"),

@@ -10,7 +10,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from .. import permissions
+from ..forms.as_of import AsOfForm
 from ..models import (
+    Assessment,
     Commitment,
     CommitmentTally,
     ComplianceTally,
@@ -20,7 +22,10 @@ from ..models import (
     Milestone,
     ProgressUpdate,
     StatusChange,
+    StatusDayTally,
+    StatusSpan,
 )
+from .charts import chart_url, dashboard_curve
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30
@@ -30,14 +35,22 @@ OVERDUE_CAP = 999
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The implementation index overall and by theme, party and body; what needs attention
-    (for a reviewer, the updates waiting for their review, never their own)."""
+    """The implementation index overall and by theme, party and body, and over time; what
+    needs attention (for a reviewer, the updates waiting for their review, never their own).
+    On a past day (``?as_of=``), the figures as they stood then, from the stored history."""
     user = request.user
+    as_of = AsOfForm(request.GET)
+    day = as_of.day()
+    if day is not None:
+        return render(request, "agreements/dashboard.html", _past_figures(user, day, as_of))
     today = timezone.localdate()
     reviews = permissions.reviews_any_team(user)
     context = {
         **_figures(user, today),
         "today": today,
+        "as_of_form": as_of,
+        "curve": dashboard_curve(user, today),
+        "chart_url": chart_url("agreements:dashboard_chart"),
         "reviews": reviews,
         "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
         .awaiting_review()
@@ -106,7 +119,64 @@ def _figures(user, today: datetime.date) -> dict:
     }
 
 
-def _recent_bodies(user, today: datetime.date) -> list[dict]:
+def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
+    """The dashboard's figures as they stood on ``day``: counts and indexes from the day
+    tally, each party's latest assessments up to then, milestones overdue then, the meetings
+    held and the status changes in effect by then. What needs doing today (reviews waiting,
+    milestones due soon, commitments without news) is today's page's."""
+    tally = StatusDayTally.objects.visible_to(user).on(day)
+    status_counts = tally.status_counts()
+    commitments = Commitment.objects.visible_to(user)
+    overdue = (
+        commitments.as_of(day)
+        .filter(Commitment.counting_q(), target_date__lt=day, cancellation_then="")
+        .exclude(status_then=ImplementationStatus.COMPLETE)
+    )
+    listed = reverse("agreements:commitment_list")
+    return {
+        "today": day,
+        "as_of": day,
+        "as_of_form": as_of,
+        "index": tally.implementation_index(),
+        "counting": sum(status_counts.values()),
+        "status_rows": [
+            {"label": ImplementationStatus(s).label, "status": s, "count": n}
+            for s, n in status_counts.items()
+        ],
+        "stalled": tally.counting().total(is_stalled=True),
+        "cancelled": tally.total(active=True, cancelled=True),
+        "overdue": overdue.order_by()[: OVERDUE_CAP + 1].count(),
+        "overdue_cap": OVERDUE_CAP,
+        "by_theme": [
+            row | {"url": f"{listed}?{urlencode({'theme': row['theme'], 'as_of': day})}"}
+            for row in tally.index_by_theme()
+        ],
+        "by_party": [
+            row
+            | {
+                "url": reverse("agreements:party_briefing", args=[row["party_id"]])
+                + f"?{urlencode({'as_of': day})}"
+            }
+            for row in Assessment.objects.visible_to(user).compliance_by_party(day)
+        ],
+        "by_body": _recent_bodies(user, day, past=True),
+        "overdue_milestones": Milestone.objects.visible_to(user)
+        .for_list()
+        .overdue_on(day)[:LIST_LIMIT],
+        "curve": dashboard_curve(user, day),
+        "chart_url": chart_url("agreements:dashboard_chart", day=day),
+        "recent_meetings": Meeting.objects.visible_to(user)
+        .active()
+        .filter(start_date__lte=day)
+        .for_list()[:5],
+        "recent_changes": StatusChange.objects.visible_to(user)
+        .filter(effective_on__lte=day)
+        .select_related("commitment", "changed_by")
+        .order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
+    }
+
+
+def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[dict]:
     ids = list(
         ImplementationBody.objects.visible_to(user)
         .active()
@@ -114,6 +184,11 @@ def _recent_bodies(user, today: datetime.date) -> list[dict]:
         .values_list("pk", flat=True)[:LIST_LIMIT]
     )
     bodies = ImplementationBody.objects.filter(pk__in=ids).for_list(today)
+    if past:  # each one's index as it stood then, from the stored history
+        then = StatusSpan.objects.index_by_body(ids, today)
+        bodies = [b for b in bodies if b.meeting.start_date <= today]
+        for body in bodies:
+            body.mean_status, body.commitment_count = then.get(body.pk, (None, 0))
     return [
         {
             "key": f"{body.name} ({body.meeting.title})",

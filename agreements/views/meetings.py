@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import actions, exports, permissions
+from .. import actions, charts, exports, permissions
 from ..forms import ContextEventForm, MeetingFilterForm
 from ..forms.as_of import AsOfForm
 from ..ids import is_id
@@ -25,6 +26,7 @@ from ..models import (
     Statement,
     compare_readouts,
 )
+from .charts import chart_url
 from .common import (
     ARCHIVE,
     Outcome,
@@ -214,6 +216,11 @@ def _detail_context(
         "today": day or timezone.localdate(),
         "as_of": day,
         "as_of_form": as_of,
+        # Read only where the whole page is drawn (``over_time``), not for its partials.
+        "curve": SimpleLazyObject(
+            lambda: charts.meeting_curve(meeting, day or timezone.localdate())
+        ),
+        "chart_url": chart_url("agreements:meeting_chart", meeting.pk, day),
         "index": Commitment.index_over(commitments),
         "can_edit": editable,
         "parties": parties,

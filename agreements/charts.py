@@ -1,0 +1,272 @@
+"""Implementation over time, drawn: the implementation index (and each party's compliance)
+from a meeting's date to today, by month or by quarter as the span fits, with milestones due
+and met marked.
+
+The numbers come from the stored history (``StatusSpan``, ``StatusDayTally``) and the dated
+assessments and milestones; the pages show them in a table beside the picture, which is drawn
+by pygal as an SVG image of its own (``views.charts``): no JavaScript, printed with the page,
+and its cost never part of the page's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pygal
+from django.db.models import Q
+from django.utils import formats
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+from .models import SCORE_VALUE, Assessment, Commitment, Milestone, StatusSpan, as_index
+
+MONTHLY_UP_TO = 36  # months; a longer span is drawn by quarter
+
+
+def _month_end(year: int, month: int) -> datetime.date:
+    first_of_next = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return first_of_next - datetime.timedelta(days=1)
+
+
+def periods(start: datetime.date, end: datetime.date) -> tuple[list[datetime.date], bool]:
+    """The days a curve is read on, from ``start`` to ``end``: each month's last day (each
+    quarter's, when the span is longer than ``MONTHLY_UP_TO`` months), ending on ``end``
+    itself; and whether they are quarters."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    quarterly = months > MONTHLY_UP_TO
+    days = []
+    year, month = start.year, start.month
+    if quarterly:
+        month = (month - 1) // 3 * 3 + 3
+    while True:
+        day = _month_end(year, month)
+        if day >= end:
+            days.append(end)
+            return days, quarterly
+        days.append(day)
+        month += 3 if quarterly else 1
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+
+
+def period_label(day: datetime.date, quarterly: bool) -> str:
+    if quarterly:
+        return _("Q%(quarter)s %(year)s") % {"quarter": (day.month - 1) // 3 + 1, "year": day.year}
+    return formats.date_format(day, "M Y")
+
+
+@dataclass
+class Curve:
+    """Values per period: the index, each party's compliance, milestones due and met."""
+
+    days: list[datetime.date]
+    quarterly: bool
+    index: list[float | None]
+    compliance: dict[str, list[float | None]] = field(default_factory=dict)
+    due: list[int] = field(default_factory=list)
+    met: list[int] = field(default_factory=list)
+
+    @property
+    def has_milestones(self) -> bool:
+        return any(self.due) or any(self.met)
+
+    @property
+    def labels(self) -> list[str]:
+        return [period_label(day, self.quarterly) for day in self.days]
+
+    def rows(self) -> list[dict]:
+        """The table beside the picture: one row per period."""
+        parties = list(self.compliance)
+        return [
+            {
+                "label": label,
+                "day": day,
+                "index": self.index[i],
+                "compliance": [self.compliance[p][i] for p in parties],
+                "due": self.due[i] if self.due else 0,
+                "met": self.met[i] if self.met else 0,
+            }
+            for i, (label, day) in enumerate(zip(self.labels, self.days, strict=True))
+        ]
+
+
+def index_on_days(spans: Iterable[tuple], days: Sequence[datetime.date]) -> list[float | None]:
+    """The implementation index on each day from ``(starts_on, ends_on, status)`` spans of the
+    commitments that count (a commitment counts on a day when a span of it holds then)."""
+    spans = list(spans)
+    values = []
+    for day in days:
+        held = [s for start, end, s in spans if start <= day and (end is None or end > day)]
+        values.append(as_index(sum(held) / len(held)) if held else None)
+    return values
+
+
+def compliance_on_days(
+    assessments: Iterable[tuple], days: Sequence[datetime.date]
+) -> dict[str, list[float | None]]:
+    """Each party's compliance on each day, from ``(party, commitment, as_of, score)`` rows
+    sorted by ``as_of``: the latest score per commitment up to the day, +1 … −1 as 100 … 0 %
+    ("not assessed" left out), as on the dashboard."""
+    by_party: dict[str, list[tuple]] = defaultdict(list)
+    for party, commitment, as_of, score in assessments:
+        by_party[party].append((as_of, commitment, score))
+    curves = {}
+    for party in sorted(by_party):
+        rows, latest, values, i = by_party[party], {}, [], 0
+        for day in days:
+            while i < len(rows) and rows[i][0] <= day:
+                latest[rows[i][1]] = rows[i][2]
+                i += 1
+            scored = [SCORE_VALUE[s] for s in latest.values() if s in SCORE_VALUE]
+            values.append(round((sum(scored) / len(scored) + 1) / 2 * 100, 1) if scored else None)
+        curves[party] = values
+    return curves
+
+
+def count_in_periods(dates: Iterable[datetime.date | None], days: Sequence[datetime.date]):
+    """How many of ``dates`` fall in each period (after the previous day, up to this one)."""
+    counts = [0] * len(days)
+    for date in dates:
+        if date is None or date > days[-1]:
+            continue
+        for i, day in enumerate(days):
+            if date <= day:
+                counts[i] += 1
+                break
+    return counts
+
+
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1f2933",
+    foreground_strong="#1f2933",
+    foreground_subtle="#52606d",
+    colors=("#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490"),
+    font_family="system-ui, sans-serif",
+    label_font_size=12,
+    major_label_font_size=12,
+    legend_font_size=13,
+    stroke_width="2.5",
+)
+
+
+def draw(curve: Curve, *, title: str) -> str:
+    """The curve as an SVG document: the index, each party's compliance, and milestones due
+    (○) and met (●) as points on the index line of their period."""
+    chart = pygal.Line(
+        style=STYLE,
+        title=title,
+        range=(0, 100),
+        width=760,
+        height=320,
+        dots_size=3,
+        show_minor_x_labels=False,
+        x_labels_major_every=max(1, len(curve.days) // 8),
+        truncate_legend=40,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=3,
+        value_formatter=lambda v: f"{v:.0f} %",
+        disable_xml_declaration=True,
+        js=[],
+    )
+    chart.x_labels = curve.labels
+    chart.add(_("Implementation index"), curve.index)
+    for party, values in curve.compliance.items():
+        chart.add(
+            _("Compliance: %(party)s") % {"party": party}, values, stroke_style={"dasharray": "6,4"}
+        )
+    if any(curve.due):
+        chart.add(
+            _("Milestones due"),
+            [v if n else None for v, n in zip(curve.index, curve.due, strict=True)],
+            stroke=False,
+            dots_size=6,
+        )
+    if any(curve.met):
+        chart.add(
+            _("Milestones met"),
+            [v if n else None for v, n in zip(curve.index, curve.met, strict=True)],
+            stroke=False,
+            dots_size=4,
+        )
+    svg = chart.render(is_unicode=True)
+    # Its configuration for pygal's optional tooltips script, which an image never runs.
+    return re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
+
+
+def team_curve(tally, first_day: datetime.date | None, end: datetime.date) -> Curve | None:
+    """The index of the teams whose day tally is ``tally`` (``StatusDayTally``, already
+    scoped), from ``first_day`` (their earliest meeting) to ``end``."""
+    if first_day is None or first_day > end:
+        return None
+    days, quarterly = periods(first_day, end)
+    return Curve(days, quarterly, tally.curve(days))
+
+
+def records_curve(
+    commitments, milestones, start: datetime.date, end: datetime.date, *, party=None
+) -> Curve | None:
+    """The index of ``commitments`` (a scoped queryset), each party's compliance with them (or
+    only ``party``'s), and ``milestones`` due and met, from ``start`` to ``end``."""
+
+    if start > end:
+        return None
+    days, quarterly = periods(start, end)
+    spans = StatusSpan.objects.filter(commitment__in=commitments, active=True, cancellation="")
+    assessments = Assessment.objects.filter(commitment__in=commitments).filter(
+        Commitment.counting_q("commitment__")
+    )
+    if party is not None:
+        assessments = assessments.filter(party=party)
+    dates = list(milestones.values_list("due_date", "completed_on"))
+    return Curve(
+        days,
+        quarterly,
+        index_on_days(spans.values_list("starts_on", "ends_on", "status"), days),
+        compliance_on_days(
+            assessments.order_by("as_of", "pk").values_list(
+                "party__name", "commitment_id", "as_of", "score"
+            ),
+            days,
+        ),
+        due=count_in_periods((due for due, _done in dates), days),
+        met=count_in_periods((done for _due, done in dates), days),
+    )
+
+
+def meeting_curve(meeting, end: datetime.date) -> Curve | None:
+    """A meeting's commitments and milestones (its commitments' and its bodies')."""
+
+    return records_curve(
+        Commitment.objects.filter(meeting=meeting),
+        Milestone.objects.filter(Q(commitment__meeting=meeting) | Q(body__meeting=meeting)),
+        meeting.start_date,
+        end,
+    )
+
+
+def body_curve(body, end: datetime.date) -> Curve | None:
+    """The commitments a body oversees, with its own milestones and theirs."""
+
+    commitments = Commitment.objects.filter(bodies=body)
+    return records_curve(
+        commitments,
+        Milestone.objects.filter(Q(body=body) | Q(commitment__in=commitments)),
+        body.meeting.start_date,
+        end,
+    )
+
+
+def party_curve(commitments, party, end: datetime.date) -> Curve | None:
+    """The commitments in which ``party`` has a role (scoped already), and its compliance."""
+
+    first = commitments.order_by("meeting_date").values_list("meeting_date", flat=True).first()
+    if first is None:
+        return None
+    return records_curve(
+        commitments, Milestone.objects.filter(commitment__in=commitments), first, end, party=party
+    )

@@ -1,0 +1,88 @@
+"""Implementation over time, as pictures: each page's chart is an SVG image of its own
+(``agreements.charts``), asked for by the page's ``<img>`` with the page's ``?as_of=``. Each
+checks who may see its records, as the page does; the page shows the same numbers in a table.
+
+The picture carries pygal's stylesheet inside it. An SVG shown as an image runs no script and
+loads nothing, so its own response allows inline styles (and nothing else): the pages' policy
+stays as strict as ever.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.csp import CSP
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_GET
+
+from .. import charts, permissions
+from ..forms.as_of import AsOfForm
+from ..models import Commitment, StatusDayTally
+
+IMAGE_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
+
+
+def chart_url(name: str, pk: int | None = None, day=None) -> str:
+    """The address of a page's chart, on the page's day."""
+    url = reverse(name, args=[pk] if pk is not None else [])
+    return f"{url}?{urlencode({'as_of': day})}" if day else url
+
+
+def _svg(curve: charts.Curve | None, title: str) -> HttpResponse:
+    if curve is None:
+        raise Http404(_("Nothing to draw for this day."))
+    response = HttpResponse(charts.draw(curve, title=title), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _end(request: HttpRequest):
+    return AsOfForm(request.GET).day() or timezone.localdate()
+
+
+@require_GET
+@csp_override(IMAGE_POLICY)
+def dashboard_chart(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return _svg(dashboard_curve(user, _end(request)), _("Implementation index, your teams"))
+
+
+def dashboard_curve(user, end) -> charts.Curve | None:
+    """The index of every commitment the user can see, from their teams' first meeting."""
+    first = (
+        Commitment.objects.visible_to(user)
+        .order_by("meeting_date")
+        .values_list("meeting_date", flat=True)
+        .first()
+    )
+    return charts.team_curve(StatusDayTally.objects.visible_to(user), first, end)
+
+
+@require_GET
+@csp_override(IMAGE_POLICY)
+def meeting_chart(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = permissions.get_meeting_for_user(request.user, pk)
+    return _svg(charts.meeting_curve(meeting, _end(request)), meeting.title)
+
+
+@require_GET
+@csp_override(IMAGE_POLICY)
+def body_chart(request: HttpRequest, pk: int) -> HttpResponse:
+    body = permissions.get_body_for_user(request.user, pk)
+    return _svg(charts.body_curve(body, _end(request)), body.name)
+
+
+@require_GET
+@csp_override(IMAGE_POLICY)
+def party_chart(request: HttpRequest, pk: int) -> HttpResponse:
+    party = permissions.get_party_for_user(request.user, pk)
+    curve = charts.party_curve(party_commitments(request.user, party), party, _end(request))
+    return _svg(curve, party.name)
+
+
+def party_commitments(user, party):
+    """The commitments in which the party has a role, among those the user may see."""
+    return Commitment.objects.visible_to(user).active().filter(party_roles__party=party)

@@ -1,0 +1,117 @@
+"""Implementation over time, drawn: the curve's numbers (from the stored history), its periods,
+the SVG images each page asks for (scoped as the page is), and the table beside them."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from agreements import actions, charts
+from agreements.models import Assessment
+from tests.conftest import make_body, make_commitment
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def test_a_short_span_is_read_by_month_ending_on_its_last_day():
+    days, quarterly = charts.periods(D(2025, 9, 3), D(2025, 12, 6))
+    assert not quarterly
+    assert days == [D(2025, 9, 30), D(2025, 10, 31), D(2025, 11, 30), D(2025, 12, 6)]
+
+
+def test_a_long_span_is_read_by_quarter():
+    days, quarterly = charts.periods(D(2021, 2, 10), D(2026, 12, 6))
+    assert quarterly
+    assert days[:3] == [D(2021, 3, 31), D(2021, 6, 30), D(2021, 9, 30)]
+    assert days[-2:] == [D(2026, 9, 30), D(2026, 12, 6)]
+    assert charts.period_label(days[0], quarterly) == "Q1 2021"
+
+
+def test_the_meetings_curve_steps_up_when_a_commitment_was_carried_out(
+    meeting, commitment, editor, reviewer, us
+):
+    other = make_commitment(meeting, parties=[us])
+    actions.change_commitment_status(
+        commitment=other, status=3, reason="Done", by=editor, via="web", effective_on=D(2025, 11, 2)
+    )
+    actions.record_assessment(
+        assessment=Assessment(
+            commitment=other, party=us, score="+1", justification="Did it", as_of=D(2025, 11, 20)
+        ),
+        by=reviewer,
+    )
+    curve = charts.meeting_curve(meeting, D(2025, 12, 6))
+    # Two commitments: none done, then one of two complete (3 + 0) / 2 ÷ 3 = 50 %.
+    assert curve.index == [0.0, 0.0, 50.0, 50.0]
+    assert curve.compliance == {us.name: [None, None, 100.0, 100.0]}
+
+
+def test_milestones_due_and_met_are_counted_in_their_period(meeting, commitment, editor):
+    milestone = actions.add_milestone(
+        milestone=commitment.milestones.model(
+            commitment=commitment, title="First report", due_date=D(2025, 10, 15)
+        ),
+        by=editor,
+    )
+    actions.toggle_milestone(
+        milestone=milestone, expected=milestone.version, by=editor, on=D(2025, 11, 3)
+    )
+    curve = charts.meeting_curve(meeting, D(2025, 12, 6))
+    assert curve.due == [0, 1, 0, 0]
+    assert curve.met == [0, 0, 1, 0]
+
+
+def test_each_chart_is_an_svg_image_for_the_records_team_only(
+    client, editor, outsider, meeting, commitment, us
+):
+    body = make_body(meeting)
+    body.commitments.add(commitment)
+    addresses = [
+        "/chart.svg",
+        f"/meetings/{meeting.pk}/chart.svg",
+        f"/meetings/{meeting.pk}/chart.svg?as_of=2025-10-01",
+        f"/bodies/{body.pk}/chart.svg",
+        f"/parties/{us.pk}/chart.svg",
+    ]
+    client.force_login(editor)
+    for address in addresses:
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert response["Content-Type"] == "image/svg+xml"
+        svg = response.content.decode()
+        assert svg.startswith("<svg") and "Implementation index" in svg
+        assert "<script" not in svg
+        # Its own policy: the styles inside it, nothing else, and never a script.
+        policy = response["Content-Security-Policy"]
+        assert "style-src 'unsafe-inline'" in policy and "default-src 'none'" in policy
+    client.force_login(outsider)
+    for address in addresses[1:4]:
+        assert client.get(address).status_code == 404, address
+
+
+def test_pages_show_the_chart_with_its_numbers_in_a_table(client, editor, meeting, commitment):
+    actions.change_commitment_status(
+        commitment=commitment,
+        status=2,
+        reason="Half",
+        by=editor,
+        via="web",
+        effective_on=D(2025, 10, 10),
+    )
+    client.force_login(editor)
+    for address, chart in [
+        (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/chart.svg"),
+        (f"/meetings/{meeting.pk}/briefing/", f"/meetings/{meeting.pk}/chart.svg"),
+        (
+            f"/meetings/{meeting.pk}/?as_of=2025-11-01",
+            f"/meetings/{meeting.pk}/chart.svg?as_of=2025-11-01",
+        ),
+        ("/", "/chart.svg"),
+    ]:
+        page = client.get(address).content.decode()
+        assert f'src="{chart}"' in page, address
+        assert '<caption class="visually-hidden">The chart\'s numbers</caption>' in page
+        assert '<th scope="row">Oct 2025</th>\n          <td>67%</td>\n' in page, address
