@@ -20,6 +20,7 @@ import pygal
 from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pygal.style import Style
 
 from .models import SCORE_VALUE, Assessment, Commitment, Milestone, StatusSpan, as_index
@@ -167,6 +168,7 @@ def draw(curve: Curve, *, title: str) -> str:
         show_minor_x_labels=False,
         x_labels_major_every=max(1, len(curve.days) // 8),
         truncate_legend=40,
+        truncate_label=-1,
         legend_at_bottom=True,
         legend_at_bottom_columns=3,
         value_formatter=lambda v: f"{v:.0f} %",
@@ -193,9 +195,7 @@ def draw(curve: Curve, *, title: str) -> str:
             stroke=False,
             dots_size=4,
         )
-    svg = chart.render(is_unicode=True)
-    # Its configuration for pygal's optional tooltips script, which an image never runs.
-    return re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
+    return _rendered(chart)
 
 
 def team_curve(tally, first_day: datetime.date | None, end: datetime.date) -> Curve | None:
@@ -216,7 +216,7 @@ def records_curve(
     if start > end:
         return None
     days, quarterly = periods(start, end)
-    spans = StatusSpan.objects.filter(commitment__in=commitments, active=True, cancellation="")
+    spans = StatusSpan.objects.filter(commitment__in=commitments).counting()
     assessments = Assessment.objects.filter(commitment__in=commitments).filter(
         Commitment.counting_q("commitment__")
     )
@@ -270,3 +270,89 @@ def party_curve(commitments, party, end: datetime.date) -> Curve | None:
     return records_curve(
         commitments, Milestone.objects.filter(commitment__in=commitments), first, end, party=party
     )
+
+
+@dataclass
+class Comparison:
+    """Several meetings' indexes, each read from its own date: per quarter since the meeting."""
+
+    quarters: list[int]
+    curves: dict[str, list[float | None]]
+
+    @property
+    def labels(self) -> list[str]:
+        return [since_label(q) for q in self.quarters]
+
+    def rows(self) -> list[dict]:
+        return [
+            {"label": label, "values": [values[i] for values in self.curves.values()]}
+            for i, label in enumerate(self.labels)
+        ]
+
+
+def since_label(quarters: int) -> str:
+    """ "2 years, 3 months" after the meeting; "At the meeting" for none."""
+    years, months = divmod(quarters * 3, 12)
+    parts = []
+    if years:
+        parts.append(ngettext("%(n)s year", "%(n)s years", years) % {"n": years})
+    if months:
+        parts.append(ngettext("%(n)s month", "%(n)s months", months) % {"n": months})
+    return ", ".join(parts) or _("At the meeting")
+
+
+def _quarters_after(day: datetime.date, quarters: int) -> datetime.date:
+    month = day.month - 1 + quarters * 3
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, _month_end(year, month).day))
+
+
+def compare_meetings(meetings, today: datetime.date) -> Comparison | None:
+    """Each meeting's index on its own date and every quarter after it, up to today; a meeting
+    younger than another has no values beyond its own age."""
+    if not meetings:
+        return None
+    curves, longest = {}, 0
+    for meeting in meetings:
+        days = []
+        while (day := _quarters_after(meeting.start_date, len(days))) <= today:
+            days.append(day)
+        spans = StatusSpan.objects.filter(commitment__meeting=meeting).counting()
+        curves[f"{meeting.title} ({meeting.start_date:%Y})"] = index_on_days(
+            spans.values_list("starts_on", "ends_on", "status"), days
+        )
+        longest = max(longest, len(days))
+    for values in curves.values():
+        values.extend([None] * (longest - len(values)))
+    return Comparison(list(range(longest)), curves)
+
+
+def draw_comparison(comparison: Comparison, *, title: str) -> str:
+    chart = pygal.Line(
+        style=STYLE,
+        title=title,
+        range=(0, 100),
+        width=760,
+        height=380,
+        dots_size=3,
+        show_minor_x_labels=False,
+        x_labels_major_every=4,
+        truncate_legend=60,
+        truncate_label=-1,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=2,
+        value_formatter=lambda v: f"{v:.0f} %",
+        x_title=_("Years since the meeting"),
+        disable_xml_declaration=True,
+        js=[],
+    )
+    chart.x_labels = [f"{q / 4:g}" for q in comparison.quarters]
+    for name, values in comparison.curves.items():
+        chart.add(name, values)
+    return _rendered(chart)
+
+
+def _rendered(chart: pygal.Line) -> str:
+    """The SVG, without the configuration of pygal's optional tooltips script (an image runs
+    no script)."""
+    return re.sub(r"<script\b.*?</script>", "", chart.render(is_unicode=True), flags=re.S)

@@ -9,6 +9,12 @@ urlpatterns = [
     path("chart.svg", views.dashboard_chart, name="dashboard_chart"),
     path("meetings/", views.meeting_list, name="meeting_list"),
     path("meetings/new/", views.meeting_create, name="meeting_create"),
+    path("meetings/compare/", views.meeting_comparison, name="meeting_comparison"),
+    path(
+        "meetings/compare/chart.svg",
+        views.meeting_comparison_chart,
+        name="meeting_comparison_chart",
+    ),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/import/", views.meeting_import, name="meeting_import"),

@@ -9,7 +9,7 @@ import pytest
 
 from agreements import actions, charts
 from agreements.models import Assessment
-from tests.conftest import make_body, make_commitment
+from tests.conftest import make_body, make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +115,34 @@ def test_pages_show_the_chart_with_its_numbers_in_a_table(client, editor, meetin
         assert f'src="{chart}"' in page, address
         assert '<caption class="visually-hidden">The chart\'s numbers</caption>' in page
         assert '<th scope="row">Oct 2025</th>\n          <td>67%</td>\n' in page, address
+
+
+def test_meetings_are_compared_from_their_own_dates(client, editor, outsider, team, meeting):
+    later = make_meeting(team, title="Follow-up", start_date=D(2026, 3, 3))
+    first, second = make_commitment(meeting), make_commitment(later)
+    change = actions.change_commitment_status
+    # Each complete three months after its own meeting.
+    change(
+        commitment=first, status=3, reason="Done", by=editor, via="web", effective_on=D(2025, 12, 3)
+    )
+    change(
+        commitment=second, status=3, reason="Done", by=editor, via="web", effective_on=D(2026, 6, 3)
+    )
+    comparison = charts.compare_meetings([meeting, later], D(2026, 9, 10))
+    assert comparison.labels[:3] == ["At the meeting", "3 months", "6 months"]
+    assert comparison.labels[4] == "1 year"
+    curves = list(comparison.curves.values())
+    assert curves[0][:2] == [0.0, 100.0] and curves[1][:2] == [0.0, 100.0]
+    assert curves[1][3:] == [None, None]  # younger: no values beyond its age
+
+    client.force_login(editor)
+    query = f"meetings={meeting.pk}&meetings={later.pk}"
+    page = client.get(f"/meetings/compare/?{query}").content.decode()
+    assert "Follow-up" in page and "3 months" in page
+    chart = client.get(f"/meetings/compare/chart.svg?{query}")
+    assert chart["Content-Type"] == "image/svg+xml" and "Follow-up (2026)" in chart.content.decode()
+    # Another team's meeting cannot be chosen, nor drawn.
+    client.force_login(outsider)
+    page = client.get(f"/meetings/compare/?{query}").content.decode()
+    assert "Follow-up" not in page and "is not one of the available choices" in page
+    assert client.get(f"/meetings/compare/chart.svg?{query}").status_code == 404

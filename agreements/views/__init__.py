@@ -11,7 +11,14 @@ from .api_keys import api_keys
 from .bodies import body_detail, body_list
 from .briefings import body_briefing, meeting_briefing, party_briefing
 from .calendar import calendar_feed, calendar_page
-from .charts import body_chart, dashboard_chart, meeting_chart, party_chart
+from .charts import (
+    body_chart,
+    dashboard_chart,
+    meeting_chart,
+    meeting_comparison,
+    meeting_comparison_chart,
+    party_chart,
+)
 from .claims import claim_list
 from .commitments import commitment_detail, commitment_list
 from .dashboard import dashboard

@@ -1,6 +1,8 @@
-"""Implementation over time, as pictures: each page's chart is an SVG image of its own
-(``agreements.charts``), asked for by the page's ``<img>`` with the page's ``?as_of=``. Each
-checks who may see its records, as the page does; the page shows the same numbers in a table.
+"""Implementation over time, as pictures, and the page comparing meetings' curves.
+
+Each page's chart is an SVG image of its own (``agreements.charts``), asked for by the page's
+``<img>`` with the page's ``?as_of=``. Each checks who may see its records, as the page does;
+the page shows the same numbers in a table.
 
 The picture carries pygal's stylesheet inside it. An SVG shown as an image runs no script and
 loads nothing, so its own response allows inline styles (and nothing else): the pages' policy
@@ -10,6 +12,7 @@ stays as strict as ever.
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
@@ -20,7 +23,9 @@ from django.views.decorators.http import require_GET
 
 from .. import charts, permissions
 from ..forms.as_of import AsOfForm
+from ..forms.compare import CompareForm
 from ..models import Commitment, StatusDayTally
+from .common import picker_options
 
 IMAGE_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
@@ -34,8 +39,12 @@ def chart_url(name: str, pk: int | None = None, day=None) -> str:
 def _svg(curve: charts.Curve | None, title: str) -> HttpResponse:
     if curve is None:
         raise Http404(_("Nothing to draw for this day."))
-    response = HttpResponse(charts.draw(curve, title=title), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-cache"
+    return _image(charts.draw(curve, title=title))
+
+
+def _image(svg: str) -> HttpResponse:
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-cache"  # drawn anew: the records may have moved
     return response
 
 
@@ -86,3 +95,33 @@ def party_chart(request: HttpRequest, pk: int) -> HttpResponse:
 def party_commitments(user, party):
     """The commitments in which the party has a role, among those the user may see."""
     return Commitment.objects.visible_to(user).active().filter(party_roles__party=party)
+
+
+@require_GET
+def meeting_comparison(request: HttpRequest) -> HttpResponse:
+    """Several meetings' implementation side by side, each curve read from its own meeting's
+    date ("years since the meeting"), as the Peace Accords Matrix compares accords."""
+    form = CompareForm(request.GET or None, user=request.user)
+    if options := picker_options(request, form):
+        return options
+    meetings = form.chosen()
+    query = urlencode([("meetings", meeting.pk) for meeting in meetings])
+    context = {
+        "form": form,
+        "meetings": meetings,
+        "comparison": charts.compare_meetings(meetings, timezone.localdate()),
+        "chart_url": f"{reverse('agreements:meeting_comparison_chart')}?{query}",
+    }
+    return render(request, "agreements/meeting_comparison.html", context)
+
+
+@require_GET
+@csp_override(IMAGE_POLICY)
+def meeting_comparison_chart(request: HttpRequest) -> HttpResponse:
+    meetings = CompareForm(request.GET, user=request.user).chosen()
+    comparison = charts.compare_meetings(meetings, timezone.localdate())
+    if comparison is None:
+        raise Http404(_("Choose the meetings to compare."))
+    return _image(
+        charts.draw_comparison(comparison, title=_("Implementation index since each meeting"))
+    )
