@@ -22,13 +22,16 @@ def every_page() -> list[str]:
     meeting = Meeting.objects.get()
     return [
         "/",
+        "/?as_of=2025-10-01",  # the dashboard as it stood on a past day
         "/meetings/",
+        f"/meetings/compare/?meetings={meeting.pk}",
         f"/meetings/{meeting.pk}/",
         f"/meetings/{meeting.pk}/?as_of=2025-10-01",  # as it stood on a past day
         "/meetings/new/",
         f"/meetings/{meeting.pk}/edit/",
         "/commitments/",
         "/commitments/?theme=drugs&sort=-title",
+        "/commitments/?as_of=2025-10-01&sort=-status",
         f"/commitments/{Commitment.objects.order_by('position').first().pk}/",
         "/bodies/",
         f"/bodies/{ImplementationBody.objects.get().pk}/",
@@ -43,6 +46,7 @@ def every_page() -> list[str]:
         f"/meetings/{meeting.pk}/briefing/?as_of=2025-10-01",
         f"/bodies/{ImplementationBody.objects.get().pk}/briefing/",
         f"/parties/{Party.objects.get(code='MX').pk}/briefing/",
+        f"/parties/{Party.objects.get(code='MX').pk}/briefing/?as_of=2025-10-01",
     ]
 
 
