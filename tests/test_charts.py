@@ -146,3 +146,37 @@ def test_meetings_are_compared_from_their_own_dates(client, editor, outsider, te
     page = client.get(f"/meetings/compare/?{query}").content.decode()
     assert "Follow-up" not in page and "is not one of the available choices" in page
     assert client.get(f"/meetings/compare/chart.svg?{query}").status_code == 404
+
+
+@pytest.mark.perf
+def test_the_past_days_and_the_charts_queries_do_not_grow(client, editor, team, us, queries):
+    meeting = make_meeting(team)
+    body = make_body(meeting)
+
+    def fill(n: int) -> None:
+        for i in range(n):
+            commitment = make_commitment(meeting, parties=[us], target_date=D(2025, 10, 1))
+            body.commitments.add(commitment)
+            actions.change_commitment_status(
+                commitment=commitment,
+                status=1 + i % 3,
+                reason="Moved",
+                by=editor,
+                via="web",
+                effective_on=D(2025, 10, 1 + i % 28),
+            )
+
+    client.force_login(editor)
+    queries.stay_flat(
+        client,
+        fill,
+        "/?as_of=2025-11-01",
+        "/chart.svg",
+        "/commitments/?as_of=2025-11-01&sort=-status",
+        "/commitments/?as_of=2025-11-01&overdue=on",
+        f"/meetings/{meeting.pk}/chart.svg",
+        f"/meetings/{meeting.pk}/?as_of=2025-11-01",
+        f"/bodies/{body.pk}/chart.svg",
+        f"/parties/{us.pk}/chart.svg",
+        f"/meetings/compare/?meetings={meeting.pk}",
+    )
