@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 
 from agreements import actions
@@ -133,3 +135,35 @@ def test_a_teams_figures_on_a_day_and_its_curve_come_from_the_day_tally(meeting,
     ]
     # 0 / 6, then 3 / 6, then 4 / 6 of the scale.
     assert tally.curve(month_ends) == [0.0, 50.0, 66.7]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL row locks and concurrent connections; SQLite serialises writers",
+)
+def test_concurrent_changes_on_one_day_leave_the_stored_history_whole(meeting, editor):
+    """Eight editors change eight commitments of one theme at once, effective the same days:
+    they add to the same rows of the day tally, and none of it is lost."""
+    commitments = [make_commitment(meeting, theme="drugs") for _ in range(8)]
+
+    def change(i: int) -> None:
+        try:
+            for status, day in ((1, OCT), (3, NOV), (2, OCT + datetime.timedelta(days=3))):
+                actions.change_commitment_status(
+                    commitment=commitments[i],
+                    status=status,
+                    reason="Moved",
+                    by=editor,
+                    via="web",
+                    effective_on=day,
+                )
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(change, range(8)))
+    close_old_connections()
+    stored_agrees_with_the_changes()
+    on_nov = StatusDayTally.objects.on(NOV).status_counts()
+    assert on_nov[ImplementationStatus.COMPLETE] == 8
