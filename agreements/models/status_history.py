@@ -114,7 +114,7 @@ class StatusSpanQuerySet(TeamScopedQuerySet):
         stored = defaultdict(list)
         for span in StatusSpan.objects.filter(commitment__in=ids).order_by("starts_on"):
             stored[span.commitment_id].append(span)
-        changed = [pk for pk in ids if [s.row() for s in stored[pk]] != wanted[pk]]
+        changed = [pk for pk in ids if [s.row() for s in stored[pk]] != wanted.get(pk, [])]
         if not changed:
             return
         deltas: Counter = Counter()
@@ -122,7 +122,7 @@ class StatusSpanQuerySet(TeamScopedQuerySet):
             for span in stored[pk]:
                 span.count_into(deltas, -1)
         StatusSpan.objects.filter(commitment__in=changed).delete()
-        new = [StatusSpan(commitment_id=pk, **row) for pk in changed for row in wanted[pk]]
+        new = [StatusSpan(commitment_id=pk, **row) for pk in changed for row in wanted.get(pk, [])]
         for span in new:
             span.count_into(deltas, +1)
         StatusSpan.objects.bulk_create(new)

@@ -26,12 +26,7 @@ from ..models import (
     compile_briefing,
     for_briefing,
 )
-from .charts import chart_url, party_commitments
-
-# A party's briefing across every meeting the user can see: the most recent commitments, so
-# the page stays printable (and its cost bounded) for a party with thousands; the page says
-# how many were left out and where the full list is.
-PARTY_LIMIT = 200
+from .charts import PARTY_LIMIT, chart_url, party_commitments, party_shown
 
 
 @require_GET
@@ -110,7 +105,7 @@ def party_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "party": party,
         "briefing": briefing,
-        "curve": charts.party_curve(commitments, party, today),
+        "curve": charts.party_curve(party_shown(request.user, party), party, today),
         "chart_url": chart_url("agreements:party_chart", party.pk, day),
         "total": total,
         "limit": PARTY_LIMIT,

@@ -88,13 +88,25 @@ def body_chart(request: HttpRequest, pk: int) -> HttpResponse:
 @csp_override(IMAGE_POLICY)
 def party_chart(request: HttpRequest, pk: int) -> HttpResponse:
     party = permissions.get_party_for_user(request.user, pk)
-    curve = charts.party_curve(party_commitments(request.user, party), party, _end(request))
+    curve = charts.party_curve(party_shown(request.user, party), party, _end(request))
     return _svg(curve, party.name)
+
+
+# A party's briefing (and its chart) covers its most recent commitments, so that the report
+# stays printable and its cost bounded for a party with thousands; the page says how many were
+# left out and where the full list is.
+PARTY_LIMIT = 200
 
 
 def party_commitments(user, party):
     """The commitments in which the party has a role, among those the user may see."""
     return Commitment.objects.visible_to(user).active().filter(party_roles__party=party)
+
+
+def party_shown(user, party):
+    """The party's most recent ``PARTY_LIMIT`` commitments, those its briefing shows."""
+    newest = party_commitments(user, party).order_by("-meeting_date", "meeting", "position", "pk")
+    return Commitment.objects.filter(pk__in=list(newest.values_list("pk", flat=True)[:PARTY_LIMIT]))
 
 
 @require_GET
