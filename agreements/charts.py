@@ -2,7 +2,7 @@
 from a meeting's date to today, by month or by quarter as the span fits, with milestones due
 and met marked.
 
-The numbers come from the stored history (``StatusSpan``, ``StatusDayTally``) and the dated
+The numbers come from the stored history (``StatusSpan``, ``StatusHistory``) and the dated
 assessments and milestones; the pages show them in a table beside the picture, which is drawn
 by pygal as an SVG image of its own (``views.charts``): no JavaScript, printed with the page,
 and its cost never part of the page's.
@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pygal
-from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -198,20 +197,21 @@ def draw(curve: Curve, *, title: str) -> str:
     return _rendered(chart)
 
 
-def team_curve(tally, first_day: datetime.date | None, end: datetime.date) -> Curve | None:
-    """The index of the teams whose day tally is ``tally`` (``StatusDayTally``, already
-    scoped), from ``first_day`` (their earliest meeting) to ``end``."""
+def team_curve(history, first_day: datetime.date | None, end: datetime.date) -> Curve | None:
+    """The index of the teams whose ``StatusHistory`` is ``history``, from ``first_day`` (their
+    earliest meeting) to ``end``."""
     if first_day is None or first_day > end:
         return None
     days, quarterly = periods(first_day, end)
-    return Curve(days, quarterly, tally.curve(days))
+    return Curve(days, quarterly, history.curve(days))
 
 
 def records_curve(
     commitments, milestones, start: datetime.date, end: datetime.date, *, party=None
 ) -> Curve | None:
     """The index of ``commitments`` (a scoped queryset), each party's compliance with them (or
-    only ``party``'s), and ``milestones`` due and met, from ``start`` to ``end``."""
+    only ``party``'s), and ``milestones`` (querysets, each read on its own index) due and met,
+    from ``start`` to ``end``."""
 
     if start > end:
         return None
@@ -222,7 +222,7 @@ def records_curve(
     )
     if party is not None:
         assessments = assessments.filter(party=party)
-    dates = list(milestones.values_list("due_date", "completed_on"))
+    dates = [row for part in milestones for row in part.values_list("due_date", "completed_on")]
     return Curve(
         days,
         quarterly,
@@ -243,7 +243,10 @@ def meeting_curve(meeting, end: datetime.date) -> Curve | None:
 
     return records_curve(
         Commitment.objects.filter(meeting=meeting),
-        Milestone.objects.filter(Q(commitment__meeting=meeting) | Q(body__meeting=meeting)),
+        [
+            Milestone.objects.filter(commitment__meeting=meeting),
+            Milestone.objects.filter(body__meeting=meeting),
+        ],
         meeting.start_date,
         end,
     )
@@ -255,7 +258,7 @@ def body_curve(body, end: datetime.date) -> Curve | None:
     commitments = Commitment.objects.filter(bodies=body)
     return records_curve(
         commitments,
-        Milestone.objects.filter(Q(body=body) | Q(commitment__in=commitments)),
+        [Milestone.objects.filter(body=body), Milestone.objects.filter(commitment__in=commitments)],
         body.meeting.start_date,
         end,
     )
@@ -268,7 +271,7 @@ def party_curve(commitments, party, end: datetime.date) -> Curve | None:
     if first is None:
         return None
     return records_curve(
-        commitments, Milestone.objects.filter(commitment__in=commitments), first, end, party=party
+        commitments, [Milestone.objects.filter(commitment__in=commitments)], first, end, party=party
     )
 
 

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import close_old_connections, connection, connections
-from django.utils import timezone
 
 from agreements import actions
 from agreements.models import (
@@ -18,6 +17,8 @@ from agreements.models import (
     CommitmentTally,
     ImplementationStatus,
     StatusDayTally,
+    StatusHistory,
+    StatusMonthTally,
     StatusSpan,
     spans_of,
 )
@@ -61,9 +62,12 @@ def stored_agrees_with_the_changes() -> None:
         stored = [s.row() for s in StatusSpan.objects.filter(commitment=pk).order_by("starts_on")]
         assert stored == wanted[pk], f"commitment {pk}"
     assert StatusDayTally.summed() == StatusDayTally.recount()
-    today = timezone.localdate()
+    by_month: Counter = Counter()
+    for *state, day, n in StatusDayTally.summed():
+        by_month[(*state, day.replace(day=1))] += n
+    assert StatusMonthTally.summed() == sorted((*k, n) for k, n in by_month.items() if n)
     by_state: Counter = Counter()
-    for *key, _day, n in StatusDayTally.objects.on(today).values_list(*StatusDayTally.key, "n"):
+    for *key, _day, n in StatusDayTally.summed():
         by_state[tuple(key)] += n
     assert sorted((*k, n) for k, n in by_state.items() if n) == CommitmentTally.summed()
 
@@ -122,19 +126,25 @@ def test_a_teams_figures_on_a_day_and_its_curve_come_from_the_day_tally(meeting,
     change = actions.change_commitment_status
     change(commitment=first, status=3, reason="Done", by=editor, via="web", effective_on=OCT)
     change(commitment=second, status=1, reason="Begun", by=editor, via="web", effective_on=NOV)
-    tally = StatusDayTally.objects.filter(team=team)
+    history = StatusHistory(
+        StatusMonthTally.objects.filter(team=team), StatusDayTally.objects.filter(team=team)
+    )
     # On 31 Oct: one complete, one not started.
-    counts = tally.on(datetime.date(2025, 10, 31)).status_counts()
+    counts = history.on(datetime.date(2025, 10, 31)).status_counts()
     assert counts[ImplementationStatus.COMPLETE] == 1
     assert counts[ImplementationStatus.NOT_STARTED] == 1
-    assert tally.on(datetime.date(2025, 9, 30)).implementation_index() == 0
+    # On 1 Nov (its month read by day): the second had begun.
+    assert history.on(NOV).status_counts() == {0: 0, 1: 1, 2: 0, 3: 1}
+    assert history.on(datetime.date(2025, 9, 30)).implementation_index() == 0
     month_ends = [
         datetime.date(2025, 9, 30),
         datetime.date(2025, 10, 31),
         datetime.date(2025, 11, 30),
     ]
     # 0 / 6, then 3 / 6, then 4 / 6 of the scale.
-    assert tally.curve(month_ends) == [0.0, 50.0, 66.7]
+    assert history.curve(month_ends) == [0.0, 50.0, 66.7]
+    # A curve ending mid-month reads that month by day.
+    assert history.curve([datetime.date(2025, 9, 30), datetime.date(2025, 11, 1)]) == [0.0, 66.7]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -165,5 +175,6 @@ def test_concurrent_changes_on_one_day_leave_the_stored_history_whole(meeting, e
         list(pool.map(change, range(8)))
     close_old_connections()
     stored_agrees_with_the_changes()
-    on_nov = StatusDayTally.objects.on(NOV).status_counts()
+    history = StatusHistory(StatusMonthTally.objects.all(), StatusDayTally.objects.all())
+    on_nov = history.on(NOV).status_counts()
     assert on_nov[ImplementationStatus.COMPLETE] == 8

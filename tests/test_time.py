@@ -13,7 +13,7 @@ from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 
 from agreements import actions
-from agreements.models import Assessment, Commitment, ImplementationStatus, StatusChange
+from agreements.models import Assessment, Commitment, ImplementationStatus, Milestone, StatusChange
 from tests.admin_forms import admin_url, post_page
 from tests.conftest import HTMX, make_commitment, make_user
 
@@ -435,3 +435,40 @@ def test_the_commitment_list_filters_and_sorts_by_the_status_then(client, meetin
     # Before the meeting, none of its commitments had been agreed.
     before = client.get("/commitments/?as_of=2025-09-02").content.decode()
     assert "Never started" not in before and "Done in November" not in before
+
+
+def test_milestones_overdue_on_a_past_day_by_their_date_then(client, editor, commitment):
+    D = datetime.date
+    new = commitment.milestones.model
+    moved = actions.add_milestone(
+        milestone=new(commitment=commitment, title="Report moved", due_date=D(2025, 10, 15)),
+        by=editor,
+    )
+    actions.reschedule_milestone(
+        milestone=moved,
+        expected=moved.version,
+        to_date=D(2025, 12, 15),
+        reason="Extended",
+        by=editor,
+        moved_on=D(2025, 11, 5),
+    )
+    done = actions.add_milestone(
+        milestone=new(commitment=commitment, title="Report done late", due_date=D(2025, 10, 10)),
+        by=editor,
+    )
+    actions.toggle_milestone(milestone=done, expected=done.version, by=editor, on=D(2025, 10, 20))
+    overdue = Milestone.objects.visible_to(editor).overdue_on
+    # On 16 Oct both were late: one due 15 Oct (moved only later), one done only on the 20th.
+    on_16 = overdue(D(2025, 10, 16), 10)
+    assert [(m.title, m.due_date) for m in on_16] == [
+        ("Report done late", D(2025, 10, 10)),
+        ("Report moved", D(2025, 10, 15)),
+    ]
+    assert on_16[0].status == "planned"  # as it stood then
+    # On 1 Nov the late one was done; the other not yet moved.
+    assert [m.title for m in overdue(D(2025, 11, 1), 10)] == ["Report moved"]
+    # On 10 Nov it had been moved to 15 Dec: not overdue then.
+    assert overdue(D(2025, 11, 10), 10) == []
+    client.force_login(editor)
+    page = client.get("/?as_of=2025-10-16").content.decode()
+    assert "Report moved" in page and "due 15 Oct 2025" in page

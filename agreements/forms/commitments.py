@@ -118,7 +118,7 @@ class CommitmentFilterForm(forms.Form):
 
     def tallied_count(self, tallies) -> int | None:
         """How many commitments the filters select, read from ``tallies`` (the user's
-        ``CommitmentTally`` rows; on a past day, their ``StatusDayTally`` rows up to it) when
+        ``CommitmentTally`` rows; on a past day, their ``StatusHistory`` on it) when
         every filter in use is one the tallies count by (status, theme, team, stalled); else
         None, and the list counts its rows."""
         data = self._data()
@@ -170,9 +170,7 @@ class CommitmentFilterForm(forms.Form):
             then = then.filter(stalled_then=True)
         then = self._filter_links(then, data)
         if data.get("overdue"):
-            then = then.filter(
-                m.Commitment.counting_q(), target_date__lt=day, cancellation_then=""
-            ).exclude(status_then=m.ImplementationStatus.COMPLETE)
+            then = then.overdue_on(day)
         order = self.SORTS.get(data.get("sort") or "", self.DEFAULT_ORDER)
         return then.order_by(*(f.replace("status", "status_then") for f in order))
 

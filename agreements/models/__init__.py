@@ -108,6 +108,8 @@ from .reviews import (
 )
 from .status_history import (
     StatusDayTally,
+    StatusHistory,
+    StatusMonthTally,
     StatusSpan,
     StatusSpanQuerySet,
     spans_of,

@@ -242,27 +242,38 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def overdue(self, today: datetime.date):
         return self.open().filter(due_date__lt=today)
 
-    def overdue_on(self, day: datetime.date):
-        """Milestones overdue as they stood on ``day``: due before it by their date then (a
-        date moved after that day stood at the date it was moved from) and not done by then
-        (planned still, missed, or done after it)."""
-        later_moves = MilestoneReschedule.objects.filter(
-            milestone=models.OuterRef("pk"), moved_on__gt=day
-        ).order_by("moved_on", "at", "pk")
-        return (
-            self.active()
-            .annotate(
-                due_then=Coalesce(
-                    models.Subquery(later_moves.values("from_date")[:1]), F("due_date")
-                )
-            )
-            .filter(
-                Q(status__in=[MilestoneStatus.PLANNED, MilestoneStatus.MISSED])
-                | Q(status=MilestoneStatus.DONE, completed_on__gt=day),
-                due_then__lt=day,
-            )
+    def overdue_on(self, day: datetime.date, limit: int) -> list[Milestone]:
+        """The first ``limit`` milestones overdue as they stood on ``day``, soonest due first,
+        each shown as it stood then (``take_state_on``): due before that day by their date
+        then, and not done by then (planned still, missed, or done after it). A date moved
+        after that day stood at the date it was first moved from; those milestones are few, so
+        they are read apart and the rest by their own date, on its index."""
+        moved_since = MilestoneReschedule.objects.filter(moved_on__gt=day)
+        first_move = moved_since.filter(milestone=models.OuterRef("pk")).order_by(
+            "moved_on", "at", "pk"
+        )
+        candidates = self.active().filter(
+            Q(status__in=[MilestoneStatus.PLANNED, MilestoneStatus.MISSED])
+            | Q(status=MilestoneStatus.DONE, completed_on__gt=day)
+        )
+        unmoved = candidates.filter(due_date__lt=day).exclude(
+            pk__in=moved_since.values("milestone")
+        )
+        moved = (
+            candidates.filter(pk__in=moved_since.values("milestone"))
+            .annotate(due_then=models.Subquery(first_move.values("from_date")[:1]))
+            .filter(due_then__lt=day)
             .order_by("due_then", "pk")
         )
+        overdue = [
+            *unmoved.annotate(due_then=F("due_date")).order_by("due_date", "pk")[:limit],
+            *moved[:limit],
+        ]
+        overdue.sort(key=lambda milestone: (milestone.due_then, milestone.pk))
+        for milestone in overdue[:limit]:
+            milestone.take_state_on(day)
+            milestone.due_date = milestone.due_then
+        return overdue[:limit]
 
     def due_within(self, today: datetime.date, days: int):
         return self.open().filter(

@@ -62,6 +62,19 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             .exclude(status=ImplementationStatus.COMPLETE)
         )
 
+    def overdue_on(self, day: datetime.date):
+        """Overdue as they stood on ``day``: counting then (active, not cancelled then), past
+        their target date and not complete then, by their stored history (a semi-join on the
+        spans that held then, not a state computed per commitment)."""
+        from .status_history import StatusSpan  # stored above this module: read, not imported
+
+        behind_then = (
+            StatusSpan.objects.on(day)
+            .filter(commitment=models.OuterRef("pk"), cancellation="")
+            .exclude(status=ImplementationStatus.COMPLETE)
+        )
+        return self.filter(models.Exists(behind_then), active_q(Commitment), target_date__lt=day)
+
     def implementation_index(self) -> float | None:
         """Mean score ÷ 3 as a percentage over the commitments that count; None when none do."""
         mean = self.counting().aggregate(mean=models.Avg("status"))["mean"]

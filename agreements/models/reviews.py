@@ -249,13 +249,21 @@ SCORE_VALUE = {"+1": 1, "0": 0, "-1": -1}
 
 class AssessmentQuerySet(TeamScopedQuerySet):
     def latest_per_party(self, day: datetime.date | None = None):
-        """Each (commitment, party)'s most recent assessment only (as of ``day``, if given)."""
-        newest = Assessment.objects.filter(
-            commitment=models.OuterRef("commitment"), party=models.OuterRef("party")
-        ).order_by("-as_of", "-pk")
+        """Each (commitment, party)'s most recent assessment only (as of ``day``, if given): the
+        one no later one follows (later dated, or dated the same and recorded later). Written
+        as NOT EXISTS, which the database runs as one anti-join over the (commitment, party,
+        as_of) index, not a lookup per assessment."""
+        later = Assessment.objects.filter(
+            Q(as_of__gt=models.OuterRef("as_of"))
+            | Q(as_of=models.OuterRef("as_of"), pk__gt=models.OuterRef("pk")),
+            commitment=models.OuterRef("commitment"),
+            party=models.OuterRef("party"),
+        )
+        latest = self
         if day is not None:
-            newest = newest.filter(as_of__lte=day)
-        return self.filter(pk=models.Subquery(newest.values("pk")[:1]))
+            later = later.filter(as_of__lte=day)
+            latest = latest.filter(as_of__lte=day)
+        return latest.filter(~models.Exists(later))
 
     def compliance_by_party(self, day: datetime.date) -> list[dict]:
         """Each party's compliance as it stood on ``day``, as ``ComplianceTally.by_party``

@@ -27,10 +27,9 @@ from typing import NamedTuple
 
 from django.db import connection, models
 from django.db.models import Q
-from django.db.models.functions import TruncMonth
 
 from .base import active_q, as_index
-from .commitments import Commitment, StatusChange
+from .commitments import Commitment, ImplementationStatus, StatusChange
 from .tallies import CommitmentTallyQuerySet, Tally
 from .teams import Team, TeamScopedQuerySet
 
@@ -127,6 +126,7 @@ class StatusSpanQuerySet(TeamScopedQuerySet):
             span.count_into(deltas, +1)
         StatusSpan.objects.bulk_create(new)
         StatusDayTally.add(deltas)
+        StatusMonthTally.add(StatusMonthTally.by_month(deltas))
 
 
 def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
@@ -223,65 +223,22 @@ class StatusSpan(models.Model):
             deltas[(*state, *flags, self.ends_on)] -= sign
 
 
-class StatusDayTallyQuerySet(CommitmentTallyQuerySet):
-    def on(self, day: datetime.date):
-        """The tally as it stood on ``day``: every change of count up to then."""
-        return self.filter(day__lte=day)
-
-    def curve(self, days: Sequence[datetime.date]) -> list[float | None]:
-        """The implementation index on each of ``days`` (ascending, each the last of a month or
-        a quarter), from the running sum of the counts by month."""
-        rows = (
-            self.counting()
-            .filter(day__lte=days[-1])
-            .annotate(month=TruncMonth("day"))
-            .values_list("month", "status")
-            .annotate(k=models.Sum("n"))
-            .order_by("month")
-        )
-        counts: Counter = Counter()
-        curve, pending = [], list(rows)
-        for day in days:
-            while pending and _as_day(pending[0][0]) <= day:
-                _month, status, k = pending.pop(0)
-                counts[status] += k
-            total = sum(counts.values())
-            mean = sum(s * k for s, k in counts.items()) / total if total else None
-            curve.append(as_index(mean))
-        return curve
-
-
-def _as_day(month) -> datetime.date:
-    return month.date() if isinstance(month, datetime.datetime) else month
-
-
-class StatusDayTally(Tally):
-    """Per team and state (as ``CommitmentTally``) and day: how the count of commitments in
-    that state changed on that day. Summed up to a day, the ``CommitmentTally`` of that day.
-
-    One row per key, added to in place (``add``), not appended and folded as the other
-    tallies: its keys are many (a team's days × states), so folding would be as costly as
-    the rows it saves. Writers add to the same rows in one order (sorted keys), so they queue
-    on a row rather than deadlock."""
-
-    key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active", "day")
+class DatedTally(Tally):
+    """A tally per state and date, one row per key, added to in place (``add``), not appended
+    and folded as the dashboard's tallies: its keys are many (a team's days × states), so
+    folding would cost as much as the rows it saves. Writers add to the same rows in one order
+    (sorted keys), so they queue on a row rather than deadlock."""
 
     theme = models.CharField(max_length=30)
     status = models.PositiveSmallIntegerField()
     is_stalled = models.BooleanField()
     cancelled = models.BooleanField()
     active = models.BooleanField()
-    day = models.DateField()
 
-    objects = StatusDayTallyQuerySet.as_manager()
+    objects = CommitmentTallyQuerySet.as_manager()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["team", "day", "theme", "status", "is_stalled", "cancelled", "active"],
-                name="status_day_tally_key",
-            )
-        ]
+        abstract = True
 
     @classmethod
     def add(cls, deltas: Counter) -> None:
@@ -303,6 +260,23 @@ class StatusDayTally(Tally):
                     values,
                 )
 
+
+class StatusDayTally(DatedTally):
+    """Per team and state (as ``CommitmentTally``) and day: how the count of commitments in
+    that state changed on that day. Summed up to a day, the ``CommitmentTally`` of that day."""
+
+    key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active", "day")
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "day", "theme", "status", "is_stalled", "cancelled", "active"],
+                name="status_day_tally_key",
+            )
+        ]
+
     @classmethod
     def recount(cls) -> list[tuple]:
         """The tally as computed from the stored spans: (key..., n), sorted."""
@@ -310,3 +284,115 @@ class StatusDayTally(Tally):
         for span in StatusSpan.objects.all():
             span.count_into(deltas, +1)
         return sorted((*key, n) for key, n in deltas.items() if n)
+
+
+class StatusMonthTally(DatedTally):
+    """``StatusDayTally`` summed by month (``month``: its first day): a team's curve and its
+    figures on a past day read a few rows a month, whatever the number of commitments and
+    of days they changed on (``StatusHistory.on``)."""
+
+    key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active", "month")
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "month", "theme", "status", "is_stalled", "cancelled", "active"],
+                name="status_month_tally_key",
+            )
+        ]
+
+    @staticmethod
+    def by_month(deltas: Counter) -> Counter:
+        months: Counter = Counter()
+        for (*state, day), n in deltas.items():
+            months[(*state, day.replace(day=1))] += n
+        return months
+
+
+class StatusHistory:
+    """Teams' counts as they stood on past days, read from the two stored tallies: the months
+    before a day from ``StatusMonthTally``, its own month up to it from ``StatusDayTally``. A
+    few rows a month, whatever the number of commitments and of days they changed on."""
+
+    def __init__(self, months, days):
+        self.months, self.days = months, days  # the tallies' rows, scoped already
+
+    @classmethod
+    def visible_to(cls, user) -> StatusHistory:
+        return cls(
+            StatusMonthTally.objects.visible_to(user), StatusDayTally.objects.visible_to(user)
+        )
+
+    def on(self, day: datetime.date) -> _Summed:
+        """The counts on ``day``, read as the tallies are (``status_counts``,
+        ``implementation_index``, ``index_by_theme``, ``total``)."""
+        first = day.replace(day=1)
+        return _Summed(
+            [
+                self.months.filter(month__lt=first),
+                self.days.filter(day__gte=first, day__lte=day),
+            ]
+        )
+
+    def curve(self, days: Sequence[datetime.date]) -> list[float | None]:
+        """The implementation index on each of ``days`` (ascending; each the last of a month
+        or a quarter, the last any day): the running sum of the counts by month, the last
+        day's month read up to that day."""
+        last = days[-1]
+        rows = list(
+            self.months.counting()
+            .filter(month__lt=last.replace(day=1))
+            .values_list("month", "status")
+            .annotate(k=models.Sum("n"))
+            .order_by("month")
+        )
+        month = self.on(last).parts[1].counting()  # the last day's own month, up to it
+        rows += [
+            (last.replace(day=1), status, k)
+            for status, k in month.values_list("status").annotate(k=models.Sum("n")).order_by()
+        ]
+        counts: Counter = Counter()
+        curve, pending = [], rows
+        for day in days:
+            while pending and pending[0][0] <= day:
+                _month, status, k = pending.pop(0)
+                counts[status] += k
+            total = sum(counts.values())
+            mean = sum(s * k for s, k in counts.items()) / total if total else None
+            curve.append(as_index(mean))
+        return curve
+
+
+class _Summed:
+    """Tally querysets read as one: each method sums theirs."""
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    def filter(self, **lookups):
+        return _Summed([part.filter(**lookups) for part in self.parts])
+
+    def counting(self):
+        return _Summed([part.counting() for part in self.parts])
+
+    def total(self, **conditions) -> int:
+        return sum(part.total(**conditions) for part in self.parts)
+
+    def status_counts(self) -> dict[int, int]:
+        counts = [part.status_counts() for part in self.parts]
+        return {s: sum(c[s] for c in counts) for s in ImplementationStatus.values}
+
+    def implementation_index(self) -> float | None:
+        counts = self.status_counts()
+        total = sum(counts.values())
+        return as_index(sum(s * k for s, k in counts.items()) / total) if total else None
+
+    def index_by_theme(self) -> list[dict]:
+        rows = defaultdict(lambda: [0, 0])
+        for part in self.parts:
+            for row in part.index_by_theme_raw():
+                rows[row[0]][0] += row[1]
+                rows[row[0]][1] += row[2]
+        return CommitmentTallyQuerySet.theme_rows(rows)

@@ -99,13 +99,26 @@ class CommitmentTallyQuerySet(TallyQuerySet):
         total = sum(counts.values())
         return as_index(sum(s * k for s, k in counts.items()) / total) if total else None
 
-    def index_by_theme(self) -> list[dict]:
-        rows = defaultdict(lambda: [0, 0])  # theme: [sum of statuses, commitments]
+    def index_by_theme_raw(self) -> list[tuple]:
+        """(theme, sum of statuses, commitments) per theme, over those that count."""
+        rows = defaultdict(lambda: [0, 0])
         for theme, status, k in (
             self.counting().values_list("theme", "status").annotate(k=models.Sum("n")).order_by()
         ):
             rows[theme][0] += status * k
             rows[theme][1] += k
+        return [(theme, total, k) for theme, (total, k) in rows.items()]
+
+    def index_by_theme(self) -> list[dict]:
+        rows = defaultdict(lambda: [0, 0])
+        for theme, total, k in self.index_by_theme_raw():
+            rows[theme][0] += total
+            rows[theme][1] += k
+        return self.theme_rows(rows)
+
+    @staticmethod
+    def theme_rows(rows: dict) -> list[dict]:
+        """The index per theme, named in the reader's language, from [sum, count] per theme."""
         labels = {code: gettext(name) for code, name in Theme.objects.values_list("code", "name")}
         return [
             {

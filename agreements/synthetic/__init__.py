@@ -95,6 +95,7 @@ def generate(size: int, seed: int, progress: Callable[[str], None] = lambda _: N
     m.fold_piled([team.id for team in teams])  # the triggers' rows, both tallies
     progress("  status history")
     m.StatusSpan.objects.rewrite(m.Commitment.objects.values_list("pk", flat=True))
+    writer.touched.update({m.StatusSpan, m.StatusDayTally, m.StatusMonthTally})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in writer.touched:

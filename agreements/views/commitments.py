@@ -26,7 +26,7 @@ from ..models import (
     ReviewEvent,
     ReviewState,
     Source,
-    StatusDayTally,
+    StatusHistory,
 )
 from .common import (
     ARCHIVE,
@@ -66,7 +66,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
     # The list's size from the stored tallies when its filters allow, else counted (capped).
     tallies = (
-        StatusDayTally.objects.visible_to(request.user).on(day)
+        StatusHistory.visible_to(request.user).on(day)
         if day
         else CommitmentTally.objects.visible_to(request.user)
     )

@@ -22,7 +22,7 @@ from ..models import (
     Milestone,
     ProgressUpdate,
     StatusChange,
-    StatusDayTally,
+    StatusHistory,
     StatusSpan,
 )
 from .charts import chart_url, dashboard_curve
@@ -124,14 +124,10 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
     tally, each party's latest assessments up to then, milestones overdue then, the meetings
     held and the status changes in effect by then. What needs doing today (reviews waiting,
     milestones due soon, commitments without news) is today's page's."""
-    tally = StatusDayTally.objects.visible_to(user).on(day)
+    tally = StatusHistory.visible_to(user).on(day)
     status_counts = tally.status_counts()
     commitments = Commitment.objects.visible_to(user)
-    overdue = (
-        commitments.as_of(day)
-        .filter(Commitment.counting_q(), target_date__lt=day, cancellation_then="")
-        .exclude(status_then=ImplementationStatus.COMPLETE)
-    )
+    overdue = commitments.overdue_on(day)
     listed = reverse("agreements:commitment_list")
     return {
         "today": day,
@@ -162,7 +158,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         "by_body": _recent_bodies(user, day, past=True),
         "overdue_milestones": Milestone.objects.visible_to(user)
         .for_list()
-        .overdue_on(day)[:LIST_LIMIT],
+        .overdue_on(day, LIST_LIMIT),
         "curve": dashboard_curve(user, day),
         "chart_url": chart_url("agreements:dashboard_chart", day=day),
         "recent_meetings": Meeting.objects.visible_to(user)
