@@ -74,5 +74,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['commitment', 'starts_on'], name='status_span_commitment')],
             },
         ),
+        migrations.AddIndex(
+            model_name='statuschange',
+            index=models.Index(fields=['-effective_on', '-changed_at', '-id'], name='status_change_in_effect'),
+        ),
         migrations.RunPython(write_history, migrations.RunPython.noop),
 ]

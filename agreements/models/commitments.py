@@ -426,6 +426,10 @@ class StatusChange(ChoiceLabels, models.Model):
         indexes = [
             models.Index(fields=["commitment", "-changed_at"]),
             models.Index(fields=["-changed_at", "-id"], name="status_change_recent"),
+            # A past day's dashboard: the changes in effect by then, the latest first.
+            models.Index(
+                fields=["-effective_on", "-changed_at", "-id"], name="status_change_in_effect"
+            ),
             models.Index(
                 fields=["commitment", "effective_on", "changed_at", "id"],
                 name="status_change_effective",
