@@ -36,6 +36,8 @@ from agreements.models import (
     Source,
     Statement,
     StatusChange,
+    StatusDayTally,
+    StatusMonthTally,
     StatusSpan,
     Team,
     TeamMembership,
@@ -322,6 +324,9 @@ def records(meeting, commitment, us, team, editor):
             assessed_by=editor,
         ),
         ComplianceTally: ComplianceTally.objects.filter(team=team).first(),
+        StatusSpan: StatusSpan.objects.filter(team=team).first(),
+        StatusDayTally: StatusDayTally.objects.filter(team=team).first(),
+        StatusMonthTally: StatusMonthTally.objects.filter(team=team).first(),
         Statement: Statement.objects.create(
             meeting=meeting, speaker=person, text="Words", said_on=datetime.date(2025, 9, 3)
         ),

@@ -24,6 +24,8 @@ class Row:
     does: each of its ``ACTIONS`` (the body gets ``action``), or "save" for a form page."""
 
     kwargs: Callable[[dict], dict] = lambda w: {}
+    # The GET's query string, for a URL that draws what it names (a comparison's meetings).
+    query: Callable[[dict], dict] = lambda w: {}
     posts: dict[str, Callable[[dict], dict]] = field(default_factory=dict)
     # GET status for an outsider: lists show an empty page, records are hidden (404).
     outsider_get: int = 200
@@ -93,6 +95,16 @@ MATRIX: dict[str, Row] = {
     # Parties are shared reference data: an outsider's briefing on one holds only their own
     # team's records (none of the world's: test_outsider_pages_do_not_leak_the_records).
     "party_briefing": Row(kwargs=lambda w: {"pk": w["us"].pk}),
+    # Each page's chart: an image of the records it draws, scoped as its page is. An outsider
+    # has none of the world's records to draw: nothing is found (404), never another team's.
+    "dashboard_chart": Row(outsider_get=404),
+    "meeting_chart": Row(kwargs=lambda w: {"pk": w["meeting"].pk}, outsider_get=404),
+    "body_chart": Row(kwargs=lambda w: {"pk": w["body"].pk}, outsider_get=404),
+    "party_chart": Row(kwargs=lambda w: {"pk": w["us"].pk}, outsider_get=404),
+    "meeting_comparison": Row(query=lambda w: {"meetings": w["meeting"].pk}),
+    "meeting_comparison_chart": Row(
+        query=lambda w: {"meetings": w["meeting"].pk}, outsider_get=404
+    ),
     "commitment_list": Row(),
     "commitment_detail": Row(
         kwargs=lambda w: {"pk": w["commitment"].pk},
@@ -244,7 +256,7 @@ def test_permission_matrix(client, world, request, persona, name, method, action
     row = MATRIX[name]
     url = reverse(f"agreements:{name}", kwargs=row.kwargs(world))
     if method == "get":
-        response = client.get(url)
+        response = client.get(url, row.query(world))
     else:
         body = row.posts[action](world) if action else {}
         if name in PAGE_ACTIONS:
@@ -260,7 +272,8 @@ def test_outsider_pages_do_not_leak_the_records(client, world, outsider):
     for name, row in MATRIX.items():
         if row.outsider_get != 200 or row.public:  # a feed shows its address's owner's
             continue
-        response = client.get(reverse(f"agreements:{name}", kwargs=row.kwargs(world)))
+        url = reverse(f"agreements:{name}", kwargs=row.kwargs(world))
+        response = client.get(url, row.query(world))
         html = b"".join(response) if response.streaming else response.content
         for record in (world["meeting"].title, world["commitment"].title, world["body"].name):
             assert record.encode() not in html, (name, record)
