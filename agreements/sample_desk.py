@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from . import actions
 from . import models as m
-from .synthetic.vocabularies import OBJECTS, VERBS
+from .synthetic.vocabularies import OBJECTS
 
 TEAM_SLUG = "sample-desk"
 TEAM_NAME = "Sample desk: synthetic data"
@@ -49,6 +49,8 @@ MEMBERS = {
 PARTY_CODES = ["XAA", "XAB", "XAC", "XAD", "XAE"]
 BODY_NAME = "Joint implementation group"
 
+# What the parties undertook to do with each object (any of them reads with any object).
+VERBS = ["Strengthen", "Establish", "Expand", "Coordinate", "Review"]
 # How fast a commitment moves: days between steps (None: it never moves).
 PACES = {
     "fast": (60, 200),
