@@ -1,7 +1,9 @@
-"""The demo data: the reference meeting, read from the project's own fixture.
+"""The demo data: the reference meeting, read from the project's own fixture, and beside it the
+sample desk of synthetic meetings over five years (``sample_desk``).
 
 ``load_demo()`` creates what is missing and leaves what exists alone, so running it again keeps
-what users changed since and duplicates nothing.
+what users changed since and duplicates nothing. The reference meeting stays as its report
+says: no progress is invented for it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from . import models as m
+from .sample_desk import load_sample_desk
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "us_mexico_security_2025.toml"
 DEMO_PASSWORD = "demo"
@@ -181,6 +184,8 @@ def load_demo(path: Path = FIXTURE) -> LoadCount:
         )
         link(event, "sources", source)
     m.StatusSpan.objects.rewrite(c.pk for c in commitments)  # their stored history
+
+    load_sample_desk(counted.note)
     return counted
 
 

@@ -8,19 +8,41 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Model
+from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from icalendar import Calendar
 
 from agreements import models as m
+from agreements.sample_desk import Desk
 
 User = get_user_model()
 
 
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """The demo, loaded once for this module: the sample desk is some thousand rows written
+    through the actions, seconds of work. Loaded in a transaction rolled back after the
+    module's last test; each test runs inside it, in a savepoint of its own that pytest-django
+    (``db``) rolls back after it, so each sees the demo as loaded."""
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as conftest's, for the logins
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=hashers),
+        transaction.atomic(),
+    ):
+        out = io.StringIO()
+        call_command("load_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    assert "staff" in out.getvalue() and "password “demo”" in out.getvalue()
+def demo(loaded, db):
+    assert "staff" in loaded and "password “demo”" in loaded
     return m.Meeting.objects.get(title="U.S.–Mexico security meeting")
 
 
@@ -97,8 +119,9 @@ def test_the_five_commitments_with_each_partys_role(client, demo):
     assert "sovereignty" in sovereignty.text
     assert sovereignty.jurisdiction_note
     assert all(c.status == m.ImplementationStatus.NOT_STARTED for c in commitments.values())
-    html = page(client, "staff", "/")  # the dashboard counts them
-    assert "over 5 commitments that count" in html
+    html = page(client, "staff", "/")  # the dashboard counts them, beside the sample desk's
+    beside = m.Commitment.objects.filter(team=sample_team()).counting().count()
+    assert f"over {5 + beside} commitments that count" in html
 
 
 def test_the_implementation_group_without_published_members(client, demo):
@@ -198,5 +221,176 @@ def test_loading_again_duplicates_nothing_and_keeps_changes(demo):
     assert commitment.lead_agency == "Secretaría de Seguridad"
 
 
-def test_migrations_alone_create_no_users(db):
-    assert not User.objects.exists()
+# --- The sample desk: synthetic meetings over five years, beside the reference meeting ---------
+
+
+def sample_team() -> m.Team:
+    return m.Team.objects.get(name="Sample desk: synthetic data")
+
+
+def in_sample(model: type[Model]):
+    return model.objects.in_teams([sample_team().pk])
+
+
+def years_of(dates) -> set[int]:
+    return {day.year for day in dates}
+
+
+def test_the_reference_meeting_gets_no_invented_progress(demo):
+    """The seed stays as its report says: nothing happened after it that the report tells."""
+    commitments = demo.commitments.all()
+    assert {c.status for c in commitments} == {m.ImplementationStatus.NOT_STARTED}
+    for model in (m.ProgressUpdate, m.StatusChange, m.Assessment, m.Milestone):
+        assert not model.objects.filter(commitment__in=commitments).exists(), model.__name__
+    assert not m.Milestone.objects.filter(body__meeting=demo).exists()
+    assert list(m.Meeting.objects.filter(team=demo.team)) == [demo]
+
+
+def test_the_sample_desk_is_a_dozen_synthetic_meetings_over_five_years(client, demo):
+    today = timezone.localdate()
+    meetings = m.Meeting.objects.filter(team=sample_team()).order_by("start_date")
+    assert meetings.count() == 12
+    first, latest = meetings.first().start_date, meetings.last().start_date
+    assert (
+        today - datetime.timedelta(days=5 * 366) < first < today - datetime.timedelta(days=4 * 365)
+    )
+    assert latest > today - datetime.timedelta(days=365)
+    assert m.Commitment.objects.filter(team=sample_team()).count() >= 40
+    # Named as synthetic, between synthetic states: no real party's briefing counts them.
+    assert all(meeting.title.startswith("Synthetic meeting") for meeting in meetings)
+    parties = m.Party.objects.filter(meetings__in=meetings).distinct()
+    assert parties and all(p.name.startswith("Synthetic state") for p in parties)
+    html = page(client, "staff", reverse("agreements:party_briefing", args=[parties[0].pk]))
+    assert "Synthetic meeting" in html
+    html = page(
+        client, "staff", reverse("agreements:party_briefing", args=[demo.parties.first().pk])
+    )
+    assert "Synthetic meeting" not in html
+
+
+def test_its_progress_is_dated_over_the_years_and_recorded_as_loaded(demo):
+    """Each fact carries the day it happened, spread over the years; all were recorded by
+    the load, through the actions (the current status is that of the latest change)."""
+    today = timezone.localdate()
+    updates = in_sample(m.ProgressUpdate)
+    assert len(years_of(updates.values_list("happened_on", flat=True))) >= 5
+    assert {u.created_at.date() for u in updates} == {today}
+    changes = in_sample(m.StatusChange)
+    assert len(years_of(changes.values_list("effective_on", flat=True))) >= 4
+    for change in changes.exclude(update=None).select_related("update"):
+        assert change.effective_on == change.update.happened_on
+    then = m.Commitment.objects.filter(team=sample_team()).as_of(today)
+    for commitment in then:
+        status = (commitment.status, commitment.is_stalled, commitment.cancellation)
+        assert status == (
+            commitment.status_then,
+            commitment.stalled_then,
+            commitment.cancellation_then,
+        )
+    assert {c.status for c in then} == set(m.ImplementationStatus.values)
+    assert then.filter(is_stalled=True).exists()
+    override = changes.get(update=None)  # an admin's cancellation
+    assert override.is_override and override.changed_by.username == "admin"
+    assessments = in_sample(m.Assessment)
+    assert len(years_of(assessments.values_list("as_of", flat=True))) >= 4
+    assert {a.assessed_by.username for a in assessments} == {"reviewer"}
+    milestones = in_sample(m.Milestone)
+    done = milestones.filter(status=m.MilestoneStatus.DONE)
+    assert len(years_of(done.values_list("completed_on", flat=True))) >= 4
+    moved = m.MilestoneReschedule.objects.filter(milestone__in=milestones)
+    assert len(years_of(moved.values_list("moved_on", flat=True))) >= 3
+    assert all(r.to_date > r.from_date and r.reason for r in moved)
+
+
+def test_updates_were_reviewed_some_returned_and_a_few_wait(client, demo):
+    updates = in_sample(m.ProgressUpdate)
+    states = {s: updates.filter(review_state=s).count() for s in m.ReviewState.values}
+    assert states["approved"] > states["returned"] > 0
+    assert states["submitted"] + states["resubmitted"] >= 3 and states["resubmitted"]
+    assert not updates.filter(review_state="returned", revision=None).exists()  # all revised
+    decisions = m.ReviewEvent.objects.filter(update__in=updates).exclude(action="submit")
+    assert {e.by.username for e in decisions} == {"reviewer"}
+    assert {u.author.username for u in updates} == {"staff"}
+    # What waits is in the demo reviewer's queue, and on their dashboard.
+    waiting = updates.filter(review_state__in=["submitted", "resubmitted"]).select_related(
+        "commitment"
+    )
+    html = page(client, "reviewer", reverse("agreements:review_queue"))
+    for update in waiting:
+        assert escape(update.narrative) in html
+    assert waiting[0].commitment.title in page(client, "reviewer", "/")
+
+
+def test_milestones_are_overdue_and_coming_and_the_calendar_feed_holds_them(client, demo):
+    today = timezone.localdate()
+    milestones = in_sample(m.Milestone)
+    overdue = milestones.overdue(today)
+    assert overdue.exists()
+    assert overdue.first().title in page(client, "staff", "/")
+    coming = milestones.filter(status=m.MilestoneStatus.PLANNED, due_date__gte=today)
+    assert coming.exists()
+    reviewer = User.objects.get(username="reviewer")
+    feed = client.get(reverse("agreements:calendar_feed", args=[m.CalendarFeed.of(reviewer).token]))
+    events = Calendar.from_ical(feed.content).walk("VEVENT")
+    days = {event.decoded("dtstart") for event in events}
+    assert {milestone.due_date for milestone in coming} <= days
+    assert any(day < today for day in days)  # the past year's too
+
+
+def test_the_outsider_sees_nothing_of_the_sample_desk(client, demo):
+    meeting = m.Meeting.objects.filter(team=sample_team()).first()
+    commitment = meeting.commitments.first()
+    assert not m.TeamMembership.objects.filter(team=sample_team(), user__username="outsider")
+    assert sign_in(client, "outsider")
+    for url in (meeting.get_absolute_url(), commitment.get_absolute_url()):
+        assert client.get(url).status_code == 404
+    assert "Synthetic" not in client.get("/").content.decode()
+    outsider = User.objects.get(username="outsider")
+    feed = client.get(reverse("agreements:calendar_feed", args=[m.CalendarFeed.of(outsider).token]))
+    assert not Calendar.from_ical(feed.content).walk("VEVENT")  # Europe has no milestones
+
+
+def test_the_demo_logins_see_the_sample_desk_labelled_as_such(client, demo):
+    roles = dict(
+        m.TeamMembership.objects.filter(team=sample_team()).values_list("user__username", "role")
+    )
+    assert roles == {"staff": "editor", "reviewer": "reviewer", "admin": "editor"}
+    meeting = m.Meeting.objects.filter(team=sample_team()).first()
+    commitment = meeting.commitments.first()
+    body = meeting.bodies.get()
+    for username in ("staff", "reviewer", "admin"):
+        client.logout()
+        assert "Sample desk: synthetic data" in page(client, username, meeting.get_absolute_url())
+    # A record's page names its meeting, whose title says it is synthetic, or the team.
+    assert "Synthetic meeting" in page(client, "staff", commitment.get_absolute_url())
+    assert "Sample desk: synthetic data" in page(client, "staff", body.get_absolute_url())
+
+
+def test_the_sample_desk_is_the_same_each_time_it_is_built(demo):
+    """Drawn from a fixed seed, dated back from today: built again (here into another team,
+    its first meetings, to save time), it is the same desk."""
+
+    def shape(team: m.Team) -> list:
+        return [
+            (
+                meeting.title,
+                meeting.start_date,
+                [
+                    (c.title, c.status, c.is_stalled, c.cancellation, c.target_date)
+                    for c in meeting.commitments.order_by("position")
+                ],
+                sorted(
+                    m.ProgressUpdate.objects.filter(commitment__meeting=meeting).values_list(
+                        "happened_on", "review_state", "narrative"
+                    )
+                ),
+            )
+            for meeting in m.Meeting.objects.filter(team=team).order_by("start_date")
+        ]
+
+    again = m.Team.objects.create(slug="again", name="Again")
+    users = {
+        u.username: u for u in User.objects.filter(username__in=["staff", "reviewer", "admin"])
+    }
+    Desk(again, users, note=lambda record, created: record).build(meetings=3)
+    assert shape(again) == shape(sample_team())[:3]

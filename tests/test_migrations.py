@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
@@ -78,3 +79,9 @@ def test_the_schema_is_built_by_a_few_migrations():
     ours = sorted(name for app, name in loader.disk_migrations if app == "agreements")
     assert ours[:3] == ["0001_initial", "0002_database_rules", "0003_seed_themes"]
     assert len(ours) <= 5
+
+
+def test_the_migrations_create_no_users(db):
+    """The demo's logins (password "demo") come from ``load_demo`` alone, never from migrating
+    a production database. (Here rather than beside the demo's tests, which share one load.)"""
+    assert not get_user_model().objects.exists()

@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import OperationalError
+from django.db.models import Count
 
 from agreements.actions import submit_update
-from agreements.models import ApiToken, Commitment, ImplementationBody, Meeting, Party
+from agreements.models import ApiToken, Commitment, Meeting, Party
 from tests.browser.conftest import axe_violations, open_every_disclosure, sign_in
 from tests.conftest import PASSWORD
 
@@ -19,12 +20,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def every_page() -> list[str]:
-    meeting = Meeting.objects.get()
+    meeting = Meeting.objects.get(title="U.S.–Mexico security meeting")
+    body = meeting.bodies.get()
+    # The sample desk's busiest commitment: updates, status changes, milestones moved and
+    # met, assessments; and its meeting, briefing and a synthetic party's briefing.
+    sample = (
+        Commitment.objects.filter(team__slug="sample-desk")
+        .annotate(updates=Count("progress_updates"))
+        .order_by("-updates", "pk")
+        .first()
+    )
     return [
         "/",
         "/?as_of=2025-10-01",  # the dashboard as it stood on a past day
         "/meetings/",
-        f"/meetings/compare/?meetings={meeting.pk}",
         f"/meetings/{meeting.pk}/",
         f"/meetings/{meeting.pk}/?as_of=2025-10-01",  # as it stood on a past day
         "/meetings/new/",
@@ -32,9 +41,9 @@ def every_page() -> list[str]:
         "/commitments/",
         "/commitments/?theme=drugs&sort=-title",
         "/commitments/?as_of=2025-10-01&sort=-status",
-        f"/commitments/{Commitment.objects.order_by('position').first().pk}/",
+        f"/commitments/{meeting.commitments.order_by('position').first().pk}/",
         "/bodies/",
-        f"/bodies/{ImplementationBody.objects.get().pk}/",
+        f"/bodies/{body.pk}/",
         "/claims/",
         "/milestones/",
         "/calendar/",
@@ -44,9 +53,15 @@ def every_page() -> list[str]:
         f"/history/meeting/{meeting.pk}/",
         f"/meetings/{meeting.pk}/briefing/",
         f"/meetings/{meeting.pk}/briefing/?as_of=2025-10-01",
-        f"/bodies/{ImplementationBody.objects.get().pk}/briefing/",
+        f"/bodies/{body.pk}/briefing/",
         f"/parties/{Party.objects.get(code='MX').pk}/briefing/",
         f"/parties/{Party.objects.get(code='MX').pk}/briefing/?as_of=2025-10-01",
+        f"/meetings/{sample.meeting_id}/",
+        f"/commitments/{sample.pk}/",
+        f"/history/commitment/{sample.pk}/",
+        f"/meetings/{sample.meeting_id}/briefing/",
+        f"/parties/{sample.party_roles.first().party_id}/briefing/",
+        f"/meetings/compare/?meetings={meeting.pk}&meetings={sample.meeting_id}",
     ]
 
 
@@ -73,7 +88,7 @@ def test_every_page_fits_a_phone(page):
 
 def test_review_queue_with_an_update_has_no_violations(page):
     call_command("load_demo", stdout=io.StringIO())
-    commitment = Commitment.objects.order_by("position").first()
+    commitment = Commitment.objects.get(title="Halt fentanyl and other illicit drug flows")
     submit_update(
         commitment=commitment,
         author=User.objects.get(username="staff"),
