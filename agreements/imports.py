@@ -241,7 +241,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
         themes[theme.code.casefold()] = themes[theme.name.casefold()] = theme.code
     parties = {p.code.casefold(): p for p in m.Party.objects.all()}
     roles = _role_names()
-    states = _States(meeting, existing)
+    states = _States(existing)
     rows, lines = [], {}
     for row, values in _lines(dataset):
         rows.append(row)
@@ -368,7 +368,7 @@ class _States:
     an exported file's ``status_since``), else once per day asked about. And the changes
     already proposed for review, which a re-imported file does not propose again."""
 
-    def __init__(self, meeting: m.Meeting, existing: list[m.Commitment]):
+    def __init__(self, existing: list[m.Commitment]):
         ids = [c.pk for c in existing]
         self.latest = dict(
             m.StatusChange.objects.filter(commitment__in=ids)
