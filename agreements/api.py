@@ -6,6 +6,11 @@ exactly what that user would see on the pages: the same ``visible_to`` QuerySets
 filter forms, archived records left out. Records have the open-data export's shapes
 (``opendata``). Lists come a page at a time (``?page=``, 50 a page) with the address of the
 next page, never a count of the whole table.
+
+Dated facts carry the day they happened beside when they were recorded: a commitment's status
+changes (``effective_on``, ``recorded_at``) and ``status_since``, its approved progress
+updates (``happened_on``), a milestone's ``completed_on`` and the moves of its date
+(``moved_on``), a claim's ``verified_on``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.security import HttpBearer
 
 from . import models as m
@@ -64,6 +69,30 @@ class Meeting(Schema):
     sources: list[str]
 
 
+class StatusChange(Schema):
+    effective_on: datetime.date = Field(description="The day the change took effect.")
+    recorded_at: datetime.datetime = Field(description="When it was recorded.")
+    from_status: int
+    to_status: int
+    from_stalled: bool
+    to_stalled: bool
+    from_cancellation: str
+    to_cancellation: str
+    via: str = Field(description="review, admin, import, or a command.")
+    reason: str
+    progress_update_id: str | None
+
+
+class ProgressUpdate(Schema):
+    id: str
+    happened_on: datetime.date = Field(description="The day of the progress it reports.")
+    recorded_at: datetime.datetime = Field(description="When it was written.")
+    narrative: str
+    proposed_status: int | None
+    proposed_stalled: bool | None
+    sources: list[str]
+
+
 class Commitment(Schema):
     id: str
     event_id: str
@@ -82,6 +111,11 @@ class Commitment(Schema):
     indicator: str
     party_roles: list[Role]
     sources: list[str]
+    status_since: datetime.date = Field(
+        description="The day its official state took effect (its meeting's, if never changed)."
+    )
+    status_changes: list[StatusChange] = Field(description="In the order they took effect.")
+    progress_updates: list[ProgressUpdate] = Field(description="Approved ones, by their day.")
 
 
 class Body(Schema):
@@ -97,6 +131,14 @@ class Body(Schema):
     sources: list[str]
 
 
+class Move(Schema):
+    from_date: datetime.date
+    to_date: datetime.date
+    moved_on: datetime.date = Field(description="The day its date was moved.")
+    recorded_at: datetime.datetime = Field(description="When the move was recorded.")
+    reason: str
+
+
 class Milestone(Schema):
     id: str
     commitment_id: str | None
@@ -105,8 +147,9 @@ class Milestone(Schema):
     due_date: datetime.date
     first_due_date: datetime.date | None
     status: str
-    completed_on: datetime.date | None
+    completed_on: datetime.date | None = Field(description="The day it was done.")
     owner: str
+    moves: list[Move] = Field(description="Each move of its date, in the order recorded.")
 
 
 class Claim(Schema):
@@ -114,6 +157,9 @@ class Claim(Schema):
     about_id: str
     text: str
     verification: str
+    verified_on: datetime.date | None = Field(
+        description="The day its verification state was established."
+    )
     note: str
     sources: list[str]
 
@@ -223,7 +269,7 @@ def commitments(request: HttpRequest, filters: Query[CommitmentFilters]):
     form = CommitmentFilterForm(_form_data(filters), user=request.auth)
     visible = m.Commitment.objects.visible_to(request.auth).active()
     records = form.filter(visible, timezone.localdate()).prefetch_related("party_roles", "sources")
-    return _page(request, records, opendata.as_commitment, filters.page)
+    return _page(request, opendata.with_dates(records), opendata.as_commitment, filters.page)
 
 
 @api.get("/commitments/{commitment_id}", response={200: Commitment, 401: Error, 404: Error})
@@ -250,7 +296,7 @@ def milestones(request: HttpRequest, filters: Query[MilestoneFilters]):
     form = MilestoneFilterForm(_form_data(filters), user=request.auth)
     records = form.filter(
         m.Milestone.objects.visible_to(request.auth).active(), timezone.localdate()
-    )
+    ).prefetch_related("reschedules")
     return _page(request, records, opendata.as_milestone, filters.page)
 
 

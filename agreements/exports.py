@@ -1,10 +1,15 @@
 """The lists as CSV files: what the page shows, with its filters and sort, for a spreadsheet.
 
-Each list names its columns once (``COLUMNS``); ``csv_response`` streams the rows in chunks, so
-an export of 100,000 commitments never holds them all in memory. A cell a spreadsheet would run
-as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written
-with a leading apostrophe, as the OWASP guidance on CSV injection says: the text is kept and
-shown, never run.
+Each list names its columns once (``COLUMNS``), with what its rows must carry for them
+(``reads``: the dated facts, annotated by the database, so the queries stay the same whatever
+the rows); ``csv_response`` streams the rows in chunks, so an export of 100,000 commitments
+never holds them all in memory. Dated facts are written as the day they happened
+(``status_since``, ``last_progress_on``, ``completed_on``, ``moved_on``, ``verified_on``), in
+ISO 8601; an import reads back those it may set (``imports``).
+
+A cell a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return) is written with a leading apostrophe, as the OWASP guidance on CSV
+injection says: the text is kept and shown, never run.
 """
 
 from __future__ import annotations
@@ -24,6 +29,15 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2_000
 
 type Column = tuple[str, Callable[[models.Model], object]]
+
+
+class Columns(list):
+    """A list's columns, and ``reads``: what its QuerySet must carry for them (annotations),
+    applied by ``csv_response`` to whatever the page's filters selected."""
+
+    def __init__(self, columns: list[Column], reads: Callable | None = None):
+        super().__init__(columns)
+        self.reads = reads
 
 
 def cell(value: object) -> str:
@@ -76,6 +90,8 @@ def in_language(language: str, pieces: Iterable[str]) -> Iterator[str]:
 def csv_response(name: str, columns: list[Column], queryset: models.QuerySet):
     """``queryset`` as a CSV download named ``<name>-<date>.csv``, read in chunks. Its column
     names are fixed (a spreadsheet imports back by them); labels are in the reader's language."""
+    if reads := getattr(columns, "reads", None):
+        queryset = reads(queryset)
     response = StreamingHttpResponse(
         in_language(
             translation.get_language(), rows_of(columns, queryset.iterator(chunk_size=CHUNK))
@@ -110,29 +126,41 @@ def _absolute(record) -> str:
     return record.get_absolute_url()
 
 
-COMMITMENTS: list[Column] = [
-    ("id", lambda c: c.pk),
-    ("title", lambda c: c.title),
-    ("reference", lambda c: c.reference),
-    ("text", lambda c: c.text),
-    ("language", lambda c: c.language),
-    ("theme", lambda c: c.theme.name),
-    ("status", lambda c: c.status),
-    ("status_label", lambda c: c.get_status_display()),
-    ("stalled", lambda c: c.is_stalled),
-    ("cancellation", lambda c: c.get_cancellation_display()),
-    ("target_date", lambda c: c.target_date),
-    ("overdue", lambda c: c.is_overdue(_today())),
-    ("lead_agency", lambda c: c.lead_agency),
-    ("party_roles", _roles),
-    ("indicator", lambda c: c.indicator),
-    ("meeting_id", lambda c: c.meeting_id),
-    ("meeting", lambda c: c.meeting.title),
-    ("meeting_date", lambda c: c.meeting_date),
-    ("team", lambda c: c.meeting.team.name),
-    ("updated_at", lambda c: c.updated_at),
-    ("page", _absolute),
-]
+def _with_dates(commitments: models.QuerySet) -> models.QuerySet:
+    """Commitments with the day their status took effect and their latest approved progress."""
+    progress = m.ProgressUpdate.objects.approved().filter(commitment=models.OuterRef("pk"))
+    latest = progress.order_by("-happened_on").values("happened_on")[:1]
+    return commitments.with_status_since().annotate(last_progress_on=models.Subquery(latest))
+
+
+COMMITMENTS = Columns(
+    [
+        ("id", lambda c: c.pk),
+        ("title", lambda c: c.title),
+        ("reference", lambda c: c.reference),
+        ("text", lambda c: c.text),
+        ("language", lambda c: c.language),
+        ("theme", lambda c: c.theme.name),
+        ("status", lambda c: c.status),
+        ("status_label", lambda c: c.get_status_display()),
+        ("status_since", lambda c: c.status_since),
+        ("stalled", lambda c: c.is_stalled),
+        ("cancellation", lambda c: c.get_cancellation_display()),
+        ("target_date", lambda c: c.target_date),
+        ("overdue", lambda c: c.is_overdue(_today())),
+        ("lead_agency", lambda c: c.lead_agency),
+        ("party_roles", _roles),
+        ("indicator", lambda c: c.indicator),
+        ("meeting_id", lambda c: c.meeting_id),
+        ("meeting", lambda c: c.meeting.title),
+        ("meeting_date", lambda c: c.meeting_date),
+        ("team", lambda c: c.meeting.team.name),
+        ("last_progress_on", lambda c: c.last_progress_on),
+        ("updated_at", lambda c: c.updated_at),
+        ("page", _absolute),
+    ],
+    reads=_with_dates,
+)
 
 MEETINGS: list[Column] = [
     ("id", lambda mt: mt.pk),
@@ -165,6 +193,7 @@ CLAIMS: list[Column] = [
     ("verification", lambda c: c.get_verification_display()),
     ("about", _subject),
     ("sources", lambda c: "; ".join(s.url or s.title for s in c.sources.all())),
+    ("verified_on", lambda c: c.verified_on),
     ("note", lambda c: c.note),
     ("team", lambda c: c.team.name),
     ("updated_at", lambda c: c.updated_at),
@@ -177,18 +206,22 @@ def _of(milestone: m.Milestone) -> str:
     return f"body: {milestone.body.name}"
 
 
-MILESTONES: list[Column] = [
-    ("id", lambda ms: ms.pk),
-    ("title", lambda ms: ms.title),
-    ("due_date", lambda ms: ms.due_date),
-    ("first_due_date", lambda ms: ms.original_due_date),
-    ("status", lambda ms: ms.get_status_display()),
-    (
-        "overdue",
-        lambda ms: ms.status == m.MilestoneStatus.PLANNED and ms.due_date < _today(),
-    ),
-    ("completed_on", lambda ms: ms.completed_on),
-    ("owner", lambda ms: ms.owner),
-    ("of", _of),
-    ("meeting", lambda ms: ms.meeting.title),
-]
+MILESTONES = Columns(
+    [
+        ("id", lambda ms: ms.pk),
+        ("title", lambda ms: ms.title),
+        ("due_date", lambda ms: ms.due_date),
+        ("first_due_date", lambda ms: ms.original_due_date),
+        ("status", lambda ms: ms.get_status_display()),
+        (
+            "overdue",
+            lambda ms: ms.status == m.MilestoneStatus.PLANNED and ms.due_date < _today(),
+        ),
+        ("completed_on", lambda ms: ms.completed_on),
+        ("moved_on", lambda ms: ms.moved_on),
+        ("owner", lambda ms: ms.owner),
+        ("of", _of),
+        ("meeting", lambda ms: ms.meeting.title),
+    ],
+    reads=lambda milestones: milestones.with_moved_on(),
+)

@@ -4,6 +4,12 @@ the language active when it is written (the feed's user's: ``views.calendar``).
 One all-day event per milestone (a commitment's step, or a meeting of a body), with a stable
 UID and its version as the SEQUENCE, so a calendar updates the event in place when the milestone
 is rescheduled, done or cancelled, instead of adding another.
+
+The event stays on the day it is due (a deadline, not a busy slot). A done milestone's title
+starts with a check mark, seen at a glance in any calendar's grid, and its description says the
+day it was done: iCalendar's COMPLETED belongs to tasks (VTODO), which most calendar apps do not
+show from a subscribed feed. A moved deadline's description says each move: from which date to
+which, the day it was moved and why.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ def milestones_for(user, today: datetime.date):
         m.Milestone.objects.visible_to(user)
         .active()
         .for_list()
+        .prefetch_related("reschedules")
         .filter(due_date__gte=today - PAST)
         .order_by("due_date", "pk")[:LIMIT]
     )
@@ -55,7 +62,8 @@ def _event(milestone: m.Milestone, request: HttpRequest) -> Event:
     event.add("sequence", milestone.version)
     event.add("dtstart", milestone.due_date)  # a date: an all-day event
     event.add("dtend", milestone.due_date + datetime.timedelta(days=1))
-    event.add("summary", f"{milestone.title} · {of}")
+    done = milestone.status == m.MilestoneStatus.DONE
+    event.add("summary", f"{'✓ ' if done else ''}{milestone.title} · {of}")
     names = {"of": of, "meeting": milestone.meeting.title}
     lines = [
         (
@@ -66,10 +74,22 @@ def _event(milestone: m.Milestone, request: HttpRequest) -> Event:
         % names,
         _("Status: %(status)s.") % {"status": milestone.get_status_display()},
     ]
+    if done:
+        lines.append(_("Done on %(date)s.") % {"date": date_format(milestone.completed_on)})
     if milestone.owner:
         lines.append(_("Owner: %(owner)s.") % {"owner": milestone.owner})
     if milestone.original_due_date:
         lines.append(_("First due %(date)s.") % {"date": date_format(milestone.original_due_date)})
+    for move in sorted(milestone.reschedules.all(), key=lambda r: (r.at, r.pk)):
+        lines.append(
+            _("Moved from %(from)s to %(to)s on %(moved)s: %(reason)s")
+            % {
+                "from": date_format(move.from_date),
+                "to": date_format(move.to_date),
+                "moved": date_format(move.moved_on),
+                "reason": move.reason,
+            }
+        )
     event.add("description", "\n".join(lines))
     event.add("url", request.build_absolute_uri(of.get_absolute_url()))
     event.add("categories", [kind])

@@ -10,17 +10,28 @@ body) and title. So an exported file imports back unchanged, and a re-import upd
 duplicating. Nothing is written until an action (``actions.import_commitments``,
 ``import_milestones``) applies a plan without errors, all or nothing.
 
+Dated facts come in on their day. A commitment row may give its official ``status`` and
+``stalled`` flag with the day they took effect (``status_since``, today when empty): checked as
+the pages check it (not in the future, not before the meeting), compared with what stood on that
+day, and, when it differs, recorded in its place (``actions.import_commitments``: an admin's
+import sets it, anyone else's proposes it for review). A milestone row's ``completed_on`` ticks
+it done on that day. Each names the file in the history.
+
 Cells an export disarmed (``'=…``, see ``exports``) come back as they were; a cell that is a
 formula (it starts with ``=`` or ``@``) is refused, never stored for a spreadsheet to run later.
+Excel's date cells are read as the days they show.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 import tablib
-from django.db.models import Q
-from django.utils import translation
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Max, Q
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -45,12 +56,12 @@ class Kind:
 
 COMMITMENTS = Kind(
     "commitments",
-    (*CommitmentRowForm.Meta.fields, "party_roles"),  # the meeting form's row, and roles
+    # The meeting form's row, roles, and the official status as of a day.
+    (*CommitmentRowForm.Meta.fields, "party_roles", "status", "stalled", "status_since"),
     (
-        "status",
         "status_label",
-        "stalled",
-        "cancellation",
+        "cancellation",  # an admin's, with what superseded it: in the admin
+        "last_progress_on",
         "overdue",
         "meeting_id",
         "meeting",
@@ -62,8 +73,8 @@ COMMITMENTS = Kind(
 )
 MILESTONES = Kind(
     "milestones",
-    ("title", "due_date", "owner", "commitment", "body", "of"),
-    ("first_due_date", "status", "overdue", "completed_on", "meeting"),
+    ("title", "due_date", "owner", "commitment", "body", "of", "completed_on"),
+    ("first_due_date", "status", "overdue", "moved_on", "meeting"),
 )
 KINDS = {kind.name: kind for kind in (COMMITMENTS, MILESTONES)}
 
@@ -132,8 +143,17 @@ def read(upload, kind: Kind = COMMITMENTS) -> tablib.Dataset:
             )
             % {"count": MAX_ROWS}
         )
+    if extension == "xlsx":  # its date cells as the days they show, in the dry run's copy too
+        dataset = tablib.Dataset(*(tuple(map(_day, row)) for row in dataset))
     dataset.headers = headers
     return dataset
+
+
+def _day(value):
+    """An Excel date cell (read as a datetime at midnight) as its day; anything else as is."""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    return value
 
 
 @dataclass
@@ -148,6 +168,35 @@ class Row:
     record: m.Commitment | m.Milestone | None = None  # unsaved values, for applying
     expected: int | None = None
     roles: dict = field(default_factory=dict)
+    status: StatusPlan | None = None  # the official state the row records, on its day
+
+
+@dataclass(frozen=True)
+class StatusPlan:
+    """A commitment's official state as a row gives it, on the day it took effect: what
+    differs from what stood that day (None: as it stood)."""
+
+    status: int | None
+    stalled: bool | None
+    on: datetime.date
+
+    @property
+    def label(self) -> str:
+        """The change in words: "Complete", "Complete, stalled", "Not stalled"."""
+        parts = []
+        if self.status is not None:
+            parts.append(str(m.ImplementationStatus(self.status).label))
+        if self.stalled is not None:
+            parts.append(_("stalled") if self.stalled else _("not stalled"))
+        text = ", ".join(parts)
+        return text[:1].upper() + text[1:]
+
+    @property
+    def narrative(self) -> str:
+        """What a progress update proposing it says (stored, like the history's reasons, in
+        English): "Complete, stalled since 2022-05-01"."""
+        with translation.override("en"):
+            return f"{self.label} since {self.on.isoformat()}"
 
 
 @dataclass
@@ -192,6 +241,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
         themes[theme.code.casefold()] = themes[theme.name.casefold()] = theme.code
     parties = {p.code.casefold(): p for p in m.Party.objects.all()}
     roles = _role_names()
+    states = _States(existing)
     rows, lines = [], {}
     for row, values in _lines(dataset):
         rows.append(row)
@@ -233,6 +283,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
                     % {"theme": theme, "names": names},
                 )
             )
+        wanted = _wanted_state(row, values, meeting)
         data = _form_data(values, target, themes)
         instance = target or m.Commitment(meeting=meeting, position=len(existing) + len(rows))
         form = CommitmentRowForm(data, instance=instance, parties=[], themes=all_themes)
@@ -246,8 +297,119 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
         changed = [name for name in form.changed_data if name != "version"]
         if target and row.roles and any(current.get(p, "") != r for p, r in row.roles.items()):
             changed.append("party_roles")
+        if wanted is not None:
+            row.status = states.plan(target, *wanted)
+            if row.status is not None:
+                changed += [
+                    name
+                    for name, part in (
+                        ("status", row.status.status),
+                        ("stalled", row.status.stalled),
+                    )
+                    if part is not None
+                ]
         _planned(row, form, target, changed, seen)
     return Plan(rows)
+
+
+STALLED = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+
+
+def _wanted_state(row: Row, values: dict, meeting: m.Meeting):
+    """The row's ``status``, ``stalled`` and ``status_since`` read and checked, as
+    (status, stalled, day), each None where the row leaves it; None when the row gives
+    neither a status nor a flag. Errors join the row's, by column."""
+    status = stalled = None
+    if text := values.get("status", ""):
+        status = _status_names().get(text.casefold())
+        if status is None:
+            names = ", ".join(f"{s.value} ({s.label})" for s in m.ImplementationStatus)
+            message = _("No status “%(status)s”. Write one of %(names)s.")
+            row.errors.append(("status", message % {"status": text, "names": names}))
+    if text := values.get("stalled", ""):
+        stalled = (STALLED | {_("yes").casefold(): True, _("no").casefold(): False}).get(
+            text.casefold()
+        )
+        if stalled is None:
+            row.errors.append(("stalled", _("Write “yes” or “no”.")))
+    day = None
+    if text := values.get("status_since", ""):
+        try:
+            day = forms.DateField().clean(text)
+            m.refuse_dated_outside(
+                day,
+                meeting.start_date,
+                field="status_since",
+                future=_("A status change cannot take effect in the future."),
+                before=_("A status change cannot take effect before its meeting (%(date)s)."),
+            )
+        except ValidationError as error:
+            row.errors += [("status_since", message) for message in error.messages]
+    if status is None and stalled is None:
+        return None
+    return status, stalled, day or timezone.localdate()
+
+
+def _status_names() -> dict[str, int]:
+    """A status as a file may write it: its number (as an export writes it), or its label in
+    English or in the reader's language."""
+    with translation.override("en"):
+        english = {str(s.label).casefold(): s.value for s in m.ImplementationStatus}
+    return (
+        english
+        | {str(s.label).casefold(): s.value for s in m.ImplementationStatus}
+        | {str(s.value): s.value for s in m.ImplementationStatus}
+    )
+
+
+class _States:
+    """What stood on a day for the meeting's commitments, read as ``CommitmentQuerySet.as_of``
+    reads it: their state now when the day is on or after their latest change (the usual case:
+    an exported file's ``status_since``), else once per day asked about. And the changes
+    already proposed for review, which a re-imported file does not propose again."""
+
+    def __init__(self, existing: list[m.Commitment]):
+        ids = [c.pk for c in existing]
+        self.latest = dict(
+            m.StatusChange.objects.filter(commitment__in=ids)
+            .values_list("commitment")
+            .annotate(latest=Max("effective_on"))
+        )
+        self.days: dict[datetime.date, dict] = {}
+        self.ids = ids
+        self.pending = set(
+            m.ProgressUpdate.objects.filter(commitment__in=ids)
+            .proposing_a_change()
+            .values_list("commitment", "happened_on", "proposed_status", "proposed_stalled")
+        )
+
+    def then(self, commitment: m.Commitment | None, day: datetime.date) -> tuple[int, bool]:
+        if commitment is None:
+            return m.ImplementationStatus.NOT_STARTED, False  # a new one starts so
+        latest = self.latest.get(commitment.pk)
+        if latest is None or day >= latest:
+            return commitment.status, commitment.is_stalled
+        if day not in self.days:
+            rows = m.Commitment.objects.filter(pk__in=self.ids).as_of(day)
+            self.days[day] = {
+                pk: (status, bool(stalled))
+                for pk, status, stalled in rows.values_list("pk", "status_then", "stalled_then")
+            }
+        return self.days[day][commitment.pk]
+
+    def plan(self, commitment, status, stalled, day) -> StatusPlan | None:
+        """What the row changes of the state that stood on ``day``; None for nothing, or for
+        the very change already awaiting review."""
+        was_status, was_stalled = self.then(commitment, day)
+        wanted = StatusPlan(
+            status if status not in (None, was_status) else None,
+            stalled if stalled not in (None, was_stalled) else None,
+            day,
+        )
+        if wanted.status is None and wanted.stalled is None:
+            return None
+        proposal = (getattr(commitment, "pk", None), day, wanted.status, wanted.stalled)
+        return None if proposal in self.pending else wanted
 
 
 def _role_names() -> dict[str, str]:
@@ -348,11 +510,44 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
                     ),
                 )
             )
+        completed_on = _completed_on(row, values, meeting, target)
         if row.errors:
             row.outcome = "error"
             continue
-        _planned(row, form, target, list(form.changed_data), seen)
+        changed = list(form.changed_data)
+        if completed_on is not None and completed_on != form.instance.completed_on:
+            form.instance.status, form.instance.completed_on = m.MilestoneStatus.DONE, completed_on
+            changed.append("completed_on")
+        _planned(row, form, target, changed, seen)
     return Plan(rows)
+
+
+def _completed_on(row: Row, values: dict, meeting: m.Meeting, target) -> datetime.date | None:
+    """The day a milestone row says it was done, checked as the checklist checks it; None when
+    it says none. An empty cell leaves a done milestone done: an import never opens one again
+    (the checklist does), so an older file cannot undo what was ticked since."""
+    text = values.get("completed_on", "")
+    if not text:
+        return None
+    if target is not None and target.status not in (
+        m.MilestoneStatus.PLANNED,
+        m.MilestoneStatus.DONE,
+    ):
+        row.errors.append(
+            (
+                "completed_on",
+                _("“%(title)s” is %(status)s: it cannot be ticked.")
+                % {"title": target.title, "status": target.get_status_display().lower()},
+            )
+        )
+        return None
+    try:
+        day = forms.DateField().clean(text)
+        m.refuse_dated_outside(day, meeting.start_date, field="completed_on")
+    except ValidationError as error:
+        row.errors += [("completed_on", message) for message in error.messages]
+        return None
+    return day
 
 
 def _parent(values: dict, commitments: dict, bodies: dict):

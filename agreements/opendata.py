@@ -5,6 +5,13 @@ organizations, memberships, events, speeches); commitments, milestones, assessme
 sources sit alongside in the same style, each record citing its sources by id. The document's
 JSON Schema is ``docs/open-data.schema.json`` (a test validates an export against it).
 
+Dated facts carry the day they happened beside the moment they were recorded: a commitment's
+status changes (``effective_on``, ``recorded_at``) and the day its state took effect
+(``status_since``), its approved progress updates (``happened_on``), a milestone's completion
+(``completed_on``) and each move of its date (``moved_on``), a membership's start, end and
+confirmation (``confirmed_on``), a claim's verification (``verified_on``), an assessment's
+``as_of``.
+
 Written as a stream, section by section and chunk by chunk: an export of 100,000 commitments is
 never held in memory. Archived records are left out, as on the pages.
 """
@@ -16,6 +23,7 @@ from collections.abc import Callable, Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from . import models as m
@@ -88,6 +96,7 @@ def as_membership(member: m.BodyMembership) -> dict:
         "confirmation": member.confirmation,
         "start_date": member.start_date,
         "end_date": member.end_date,
+        "confirmed_on": member.confirmed_on,
         "sources": _sources(member),
     }
 
@@ -164,6 +173,61 @@ def as_commitment(commitment: m.Commitment) -> dict:
             for r in commitment.party_roles.all()
         ],
         "sources": _sources(commitment),
+        **_dated(commitment),
+    }
+
+
+def with_dates(commitments: models.QuerySet) -> models.QuerySet:
+    """``commitments`` with what ``as_commitment`` reads of their dated facts, a query each
+    for all of a chunk: their status changes and their approved progress updates."""
+    approved = m.ProgressUpdate.objects.approved().prefetch_related("sources")
+    return commitments.prefetch_related(
+        "status_changes",
+        Prefetch("progress_updates", approved, to_attr="approved_updates"),
+    )
+
+
+def _dated(commitment: m.Commitment) -> dict:
+    """A commitment's dated facts: each change of its official status on the day it took
+    effect, in that order (the state is that of the last), and its approved progress updates
+    on the day of their progress. Read from ``with_dates`` when it was applied."""
+    changes = sorted(
+        commitment.status_changes.all(), key=lambda c: (c.effective_on, c.changed_at, c.pk)
+    )
+    updates = getattr(commitment, "approved_updates", None)
+    if updates is None:
+        updates = commitment.progress_updates.approved().prefetch_related("sources")
+    updates = sorted(updates, key=lambda u: (u.happened_on, u.created_at, u.pk))
+    return {
+        "status_since": changes[-1].effective_on if changes else commitment.meeting_date,
+        "status_changes": [
+            {
+                "effective_on": c.effective_on,
+                "recorded_at": c.changed_at,
+                "from_status": c.from_status,
+                "to_status": c.to_status,
+                "from_stalled": c.from_stalled,
+                "to_stalled": c.to_stalled,
+                "from_cancellation": c.from_cancellation,
+                "to_cancellation": c.to_cancellation,
+                "via": c.changed_via,
+                "reason": c.reason,
+                "progress_update_id": f"update-{c.update_id}" if c.update_id else None,
+            }
+            for c in changes
+        ],
+        "progress_updates": [
+            {
+                "id": f"update-{u.pk}",
+                "happened_on": u.happened_on,
+                "recorded_at": u.created_at,
+                "narrative": u.narrative,
+                "proposed_status": u.proposed_status,
+                "proposed_stalled": u.proposed_stalled,
+                "sources": _sources(u),
+            }
+            for u in updates
+        ],
     }
 
 
@@ -180,6 +244,16 @@ def as_milestone(milestone: m.Milestone) -> dict:
         "status": milestone.status,
         "completed_on": milestone.completed_on,
         "owner": milestone.owner,
+        "moves": [
+            {
+                "from_date": move.from_date,
+                "to_date": move.to_date,
+                "moved_on": move.moved_on,
+                "recorded_at": move.at,
+                "reason": move.reason,
+            }
+            for move in sorted(milestone.reschedules.all(), key=lambda r: (r.at, r.pk))
+        ],
     }
 
 
@@ -208,6 +282,7 @@ def as_claim(claim: m.Claim) -> dict:
         "about_id": about,
         "text": claim.text,
         "verification": claim.verification,
+        "verified_on": claim.verified_on,
         "note": claim.note,
         "sources": _sources(claim),
     }
@@ -270,9 +345,14 @@ def sections(user) -> list[tuple[str, list[tuple[models.QuerySet, Callable]]]]:
         ),
         (
             "commitments",
-            [(_seen(m.Commitment, user).prefetch_related("party_roles", *sourced), as_commitment)],
+            [
+                (
+                    with_dates(_seen(m.Commitment, user).prefetch_related("party_roles", *sourced)),
+                    as_commitment,
+                )
+            ],
         ),
-        ("milestones", [(_seen(m.Milestone, user), as_milestone)]),
+        ("milestones", [(_seen(m.Milestone, user).prefetch_related("reschedules"), as_milestone)]),
         ("assessments", [(_seen(m.Assessment, user).prefetch_related(*sourced), as_assessment)]),
         ("claims", [(_seen(m.Claim, user).prefetch_related(*sourced), as_claim)]),
         ("sources", [(m.Source.objects.visible_to(user).order_by("pk"), as_source)]),

@@ -67,6 +67,13 @@ def reviews_any_team(user: User) -> bool:
     return user.is_superuser or bool(m.team_ids(user, role=m.TeamRole.REVIEWER))
 
 
+def sets_status_directly(user: User) -> bool:
+    """Whether the user sets a commitment's official status without a review: admins only
+    (their override, in the admin or by import). Everyone else proposes a status in a progress
+    update that a reviewer approves."""
+    return user.is_authenticated and user.is_active and user.is_superuser
+
+
 def _get_for_user[T: models.Model](
     queryset: models.QuerySet[T], user: User, pk: object, *, edit: bool, review: bool = False
 ) -> T:

@@ -4,15 +4,20 @@ schema-driven fuzzer (schemathesis) finding no server error and no answer outsid
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 
+from agreements import actions
 from agreements.models import ApiToken, Claim, Milestone
-from tests.conftest import make_body, make_commitment, make_meeting
+from tests.conftest import make_body, make_commitment, make_meeting, make_source
 
 API = "/api/v1"
 
@@ -192,3 +197,93 @@ def django_settings_for_api(settings, db):
     yield settings
     for signal in (request_started, request_finished):
         signal.connect(close_old_connections)
+
+
+def test_the_api_carries_the_day_each_fact_happened(editor, reviewer, meeting, commitment):
+    """Issue #21, point 5: dated facts with their day, beside when they were recorded."""
+    oct_, nov = datetime.date(2025, 10, 1), datetime.date(2025, 11, 1)
+    update = actions.submit_update(
+        commitment=commitment,
+        author=editor,
+        narrative="Patrols began",
+        proposed_status=2,
+        happened_on=oct_,
+    )
+    actions.approve_update(update=update, by=reviewer)
+    step = Milestone.objects.create(commitment=commitment, title="Report", due_date=nov)
+    actions.reschedule_milestone(
+        milestone=step,
+        expected=step.version,
+        to_date=datetime.date(2026, 3, 1),
+        reason="Extended",
+        by=editor,
+        moved_on=oct_,
+    )
+    claim = Claim.objects.create(text="Said", commitment=commitment)
+    actions.verify_claim(
+        claim=claim,
+        verification="disputed",
+        source=make_source(meeting.team),
+        expected=claim.version,
+        by=editor,
+        on=nov,
+    )
+    client, _ = reader(editor)
+    shown = client.get(f"{API}/commitments/{commitment.pk}").json()
+    assert shown["status_since"] == "2025-10-01"
+    (change,) = shown["status_changes"]
+    assert (change["effective_on"], change["to_status"], change["via"]) == (
+        "2025-10-01",
+        2,
+        "review",
+    )
+    assert change["recorded_at"].startswith(timezone.localdate().isoformat())
+    assert [u["happened_on"] for u in shown["progress_updates"]] == ["2025-10-01"]
+    listed = client.get(f"{API}/commitments").json()["items"]
+    assert listed[0]["status_changes"] == shown["status_changes"]
+    (milestone,) = client.get(f"{API}/milestones").json()["items"]
+    assert [(m["from_date"], m["moved_on"]) for m in milestone["moves"]] == [
+        ("2025-11-01", "2025-10-01")
+    ]
+    (said,) = client.get(f"{API}/claims").json()["items"]
+    assert said["verified_on"] == "2025-11-01"
+
+
+def test_the_openapi_document_describes_the_dates(db):
+    schemas = Client().get(f"{API}/openapi.json").json()["components"]["schemas"]
+    change = schemas["StatusChange"]["properties"]
+    assert change["effective_on"]["format"] == "date"
+    assert change["recorded_at"]["format"] == "date-time"
+    assert "status_changes" in schemas["Commitment"]["required"]
+    assert schemas["Move"]["properties"]["moved_on"]["description"] == "The day its date was moved."
+    assert "verified_on" in schemas["Claim"]["properties"]
+
+
+@pytest.mark.perf
+def test_a_lists_queries_do_not_grow_with_its_dated_facts(editor, reviewer, meeting):
+    client, _ = reader(editor)
+
+    def count(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{API}/{path}").status_code == 200
+        return len(captured)
+
+    def fill(n: int) -> None:
+        for _ in range(n):
+            commitment = make_commitment(meeting)
+            update = actions.submit_update(
+                commitment=commitment, author=editor, narrative="x", proposed_status=1
+            )
+            actions.approve_update(update=update, by=reviewer)
+            step = Milestone.objects.create(
+                commitment=commitment, title="x", due_date=datetime.date(2025, 11, 1)
+            )
+            actions.reschedule_milestone(
+                milestone=step, expected=1, to_date=datetime.date(2026, 1, 1), reason="x", by=editor
+            )
+
+    fill(5)
+    count("commitments")  # the key's first use is written down once; not a list's query
+    few = [count("commitments"), count("milestones")]
+    fill(40)
+    assert [count("commitments"), count("milestones")] == few

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 from icalendar import Calendar
 
 from agreements import actions
@@ -80,6 +81,43 @@ def test_an_event_changes_in_place_when_its_milestone_moves(client, editor, comm
     assert "First due" in after["description"]
 
 
+def test_a_done_milestone_says_so_and_the_day_it_was_done(client, editor, commitment):
+    """Issue #21, point 5: the event stays on its deadline; its title is ticked, and its
+    description says when it was done."""
+    step = Milestone.objects.create(commitment=commitment, title="Report", due_date=soon(-10))
+    actions.toggle_milestone(milestone=step, expected=step.version, by=editor, on=soon(-20))
+    event = events(feed_of(client, editor))[f"milestone-{step.pk}@agreement-tracker"]
+    assert event["summary"] == f"✓ Report · {commitment.title}"
+    assert event["start"] == soon(-10)
+    assert f"Done on {date_format(soon(-20))}." in event["description"]
+
+
+def test_a_moved_deadline_says_from_which_date_when_and_why(client, editor, commitment):
+    step = Milestone.objects.create(commitment=commitment, title="Report", due_date=soon(10))
+    actions.reschedule_milestone(
+        milestone=step,
+        expected=step.version,
+        to_date=soon(40),
+        reason="Suspension extended",
+        by=editor,
+        moved_on=soon(-5),
+    )
+    step.refresh_from_db()
+    actions.reschedule_milestone(
+        milestone=step, expected=step.version, to_date=soon(70), reason="Again", by=editor
+    )
+    event = events(feed_of(client, editor))[f"milestone-{step.pk}@agreement-tracker"]
+    assert event["start"] == soon(70)
+    assert not event["summary"].startswith("✓")
+    moves = [line for line in event["description"].splitlines() if line.startswith("Moved")]
+    assert moves == [
+        f"Moved from {date_format(soon(10))} to {date_format(soon(40))} on "
+        f"{date_format(soon(-5))}: Suspension extended",
+        f"Moved from {date_format(soon(40))} to {date_format(soon(70))} on "
+        f"{date_format(soon(0))}: Again",
+    ]
+
+
 def test_a_feed_holds_nothing_of_another_team(client, editor, outsider, other_team, commitment):
     Milestone.objects.create(commitment=commitment, title="Ours", due_date=soon(5))
     theirs = make_commitment(make_meeting(other_team))
@@ -126,8 +164,11 @@ def test_the_feed_is_bounded_and_its_queries_do_not_grow(client, editor, meeting
 
     def add(n: int) -> None:
         for i in range(n):
-            Milestone.objects.create(
+            step = Milestone.objects.create(
                 commitment=make_commitment(meeting), title=f"m{i}", due_date=soon(i)
+            )
+            actions.reschedule_milestone(  # its moves are read with the others'
+                milestone=step, expected=1, to_date=soon(i + 1), reason="x", by=editor
             )
 
     queries.stay_flat(Client(), add, path)

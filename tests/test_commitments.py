@@ -306,6 +306,16 @@ def test_progress_update_is_submitted_and_leaves_the_official_status(
     assert commitment.status == ImplementationStatus.NOT_STARTED
 
 
+def test_the_update_form_offers_the_stalled_flag_in_words(client, editor, commitment):
+    client.force_login(editor)
+    form = client.get(detail_url(commitment)).context["update_form"]
+    assert [str(label) for _, label in form.fields["proposed_stalled"].widget.choices] == [
+        "No change",
+        "Stalled",
+        "Not stalled",
+    ]
+
+
 def test_invalid_update_keeps_what_was_typed(client, editor, commitment, other_team):
     foreign = make_source(other_team)
     client.force_login(editor)

@@ -4,6 +4,7 @@ may see, formulas disarmed, streamed in chunks."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -11,8 +12,8 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from agreements import exports
-from agreements.models import Claim
+from agreements import actions, exports
+from agreements.models import Claim, Milestone
 from tests.conftest import HTMX, make_commitment, make_meeting, make_source
 
 
@@ -93,6 +94,63 @@ def test_open_claims_export(client, editor, meeting, commitment):
     }
 
 
+def test_each_export_carries_the_days_its_facts_happened(
+    client, editor, reviewer, meeting, commitment
+):
+    """Dated facts as the day they happened (issue #21, point 5), not the day they were typed."""
+    oct_, nov = datetime.date(2025, 10, 1), datetime.date(2025, 11, 1)
+    update = actions.submit_update(
+        commitment=commitment,
+        author=editor,
+        narrative="Patrols began",
+        proposed_status=1,
+        happened_on=oct_,
+    )
+    actions.approve_update(update=update, by=reviewer)
+    actions.submit_update(  # submitted, not approved: not yet progress that counts
+        commitment=commitment, author=editor, narrative="Claimed", happened_on=nov
+    )
+    never = make_commitment(meeting, title="Never changed")
+    done = Milestone.objects.create(commitment=commitment, title="Report", due_date=nov)
+    actions.toggle_milestone(milestone=done, expected=done.version, by=editor, on=oct_)
+    moved = Milestone.objects.create(commitment=commitment, title="Audit", due_date=nov)
+    actions.reschedule_milestone(
+        milestone=moved,
+        expected=moved.version,
+        to_date=datetime.date(2026, 3, 1),
+        reason="Extended",
+        by=editor,
+        moved_on=oct_,
+    )
+    claim = Claim.objects.create(text="Seizures rose", commitment=commitment)
+    actions.verify_claim(  # disputed: still open, on the day the denial came
+        claim=claim,
+        verification="disputed",
+        source=make_source(meeting.team),
+        expected=claim.version,
+        by=editor,
+        on=nov,
+    )
+    client.force_login(editor)
+    commitments = {r["title"]: r for r in read(client.get("/commitments/", {"format": "csv"}))}
+    assert commitments[commitment.title]["status_since"] == "2025-10-01"
+    assert commitments[commitment.title]["last_progress_on"] == "2025-10-01"
+    # Never changed: as it stood since its meeting; no progress yet.
+    assert commitments[never.title]["status_since"] == "2025-09-03"
+    assert commitments[never.title]["last_progress_on"] == ""
+    milestones = {r["title"]: r for r in read(client.get("/milestones/", {"format": "csv"}))}
+    assert (milestones["Report"]["completed_on"], milestones["Report"]["moved_on"]) == (
+        "2025-10-01",
+        "",
+    )
+    assert (milestones["Audit"]["first_due_date"], milestones["Audit"]["moved_on"]) == (
+        "2025-11-01",
+        "2025-10-01",
+    )
+    (open_claim,) = read(client.get("/claims/", {"format": "csv"}))
+    assert (open_claim["verification"], open_claim["verified_on"]) == ("Disputed", "2025-11-01")
+
+
 @pytest.mark.perf
 def test_an_exports_queries_do_not_grow_with_its_rows(client, editor, meeting, us):
     client.force_login(editor)
@@ -111,7 +169,7 @@ def test_an_exports_queries_do_not_grow_with_its_rows(client, editor, meeting, u
 
 
 @pytest.mark.perf
-@pytest.mark.parametrize("url", ["/meetings/", "/claims/"])
+@pytest.mark.parametrize("url", ["/meetings/", "/claims/", "/milestones/"])
 def test_the_other_exports_queries_do_not_grow_with_their_rows(
     client, editor, team, us, mexico, url
 ):
@@ -125,6 +183,10 @@ def test_the_other_exports_queries_do_not_grow_with_their_rows(
             c = make_commitment(m)
             claim = Claim.objects.create(text="x", commitment=c)
             claim.sources.add(make_source(team))
+            step = Milestone.objects.create(commitment=c, title="x", due_date=m.start_date)
+            actions.reschedule_milestone(
+                milestone=step, expected=1, to_date=datetime.date(2027, 1, 1), reason="x", by=editor
+            )
 
     def count():
         with CaptureQueriesContext(connection) as captured:

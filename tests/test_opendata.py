@@ -3,6 +3,7 @@ Popolo has a shape, each record with its sources, valid against docs/open-data.s
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
 from agreements import actions, opendata
@@ -168,3 +170,119 @@ def test_it_reads_each_kind_a_chunk_at_a_time(client, editor, meeting, us, monke
     assert len(document["commitments"]) == 25
     fetches = [q for q in captured if 'FROM "agreements_commitmentparty"' in q["sql"]]
     assert len(fetches) == 3  # 10 + 10 + 5
+
+
+# Dated facts (issue #21, point 5) -------------------------------------------------------------
+
+OCT, NOV = datetime.date(2025, 10, 1), datetime.date(2025, 11, 1)  # the meeting: 3 Sep 2025
+
+
+@pytest.fixture
+def dated(team, meeting, commitment, mexico, editor, reviewer):
+    """One of each dated fact, dated in the past and recorded today."""
+    source = make_source(team)
+    update = actions.submit_update(
+        commitment=commitment,
+        author=editor,
+        narrative="Patrols began",
+        proposed_status=1,
+        happened_on=OCT,
+        sources=[source],
+    )
+    actions.approve_update(update=update, by=reviewer)
+    actions.change_commitment_status(  # an older fact entered after a newer one
+        commitment=commitment, is_stalled=True, reason="Blocked", by=editor, via="admin",
+        effective_on=datetime.date(2025, 9, 20),
+    )  # fmt: skip
+    actions.submit_update(  # awaiting review: not progress that counts yet
+        commitment=commitment, author=editor, narrative="Claimed", happened_on=NOV
+    )
+    step = Milestone.objects.create(commitment=commitment, title="Report", due_date=NOV)
+    actions.reschedule_milestone(
+        milestone=step, expected=step.version, to_date=datetime.date(2026, 3, 1),
+        reason="Extended", by=editor, moved_on=OCT,
+    )  # fmt: skip
+    step.refresh_from_db()
+    actions.toggle_milestone(milestone=step, expected=step.version, by=editor, on=NOV)
+    body = make_body(meeting, name="Working group")
+    member = BodyMembership.objects.create(body=body, party=mexico, start_date=OCT)
+    actions.set_membership_confirmation(
+        membership=member, confirmation="confirmed", expected=member.version, by=editor, on=NOV
+    )
+    claim = Claim.objects.create(text="Seizures rose", commitment=commitment)
+    actions.verify_claim(
+        claim=claim, verification="disputed", source=source, expected=claim.version, by=editor,
+        on=NOV,
+    )  # fmt: skip
+    return {"update": update}
+
+
+def test_the_export_carries_the_day_each_fact_happened(client, editor, commitment, dated):
+    client.force_login(editor)
+    document = export(client)
+    assert valid(document) == []
+    today = timezone.localdate().isoformat()
+    (shown,) = document["commitments"]
+    assert shown["status_since"] == "2025-10-01"
+    assert [
+        (c["effective_on"], c["from_status"], c["to_status"], c["to_stalled"], c["via"])
+        for c in shown["status_changes"]
+    ] == [("2025-09-20", 0, 0, True, "admin"), ("2025-10-01", 0, 1, False, "review")]
+    assert all(c["recorded_at"].startswith(today) for c in shown["status_changes"])
+    assert shown["status_changes"][1]["progress_update_id"] == f"update-{dated['update'].pk}"
+    (progress,) = shown["progress_updates"]  # the approved one only
+    assert (progress["id"], progress["happened_on"], progress["narrative"]) == (
+        f"update-{dated['update'].pk}",
+        "2025-10-01",
+        "Patrols began",
+    )
+    assert progress["recorded_at"].startswith(today) and len(progress["sources"]) == 1
+    (milestone,) = document["milestones"]
+    assert milestone["completed_on"] == "2025-11-01"
+    (move,) = milestone["moves"]
+    assert (move["from_date"], move["to_date"], move["moved_on"]) == (
+        "2025-11-01",
+        "2026-03-01",
+        "2025-10-01",
+    )
+    member = next(m for m in document["memberships"] if m["id"].startswith("member-"))
+    assert (member["start_date"], member["confirmed_on"]) == ("2025-10-01", "2025-11-01")
+    (claim,) = document["claims"]
+    assert claim["verified_on"] == "2025-11-01"
+
+
+def test_the_schema_holds_the_dated_facts_to_their_shape(client, editor, dated):
+    client.force_login(editor)
+    document = export(client)
+    document["commitments"][0]["status_changes"][0]["effective_on"] = "20 Sep 2025"
+    del document["milestones"][0]["moves"][0]["moved_on"]
+    document["claims"][0]["verified_on"] = "yesterday"
+    assert len(valid(document)) == 3
+
+
+@pytest.mark.perf
+def test_its_queries_do_not_grow_with_the_dated_facts(client, editor, reviewer, meeting):
+    client.force_login(editor)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            b"".join(client.get(URL).streaming_content)
+        return len(captured)
+
+    def fill(n: int) -> None:
+        for _ in range(n):
+            commitment = make_commitment(meeting)
+            update = actions.submit_update(
+                commitment=commitment, author=editor, narrative="x", proposed_status=1,
+                happened_on=OCT, sources=[make_source(meeting.team)],
+            )  # fmt: skip
+            actions.approve_update(update=update, by=reviewer)
+            step = Milestone.objects.create(commitment=commitment, title="x", due_date=NOV)
+            actions.reschedule_milestone(
+                milestone=step, expected=1, to_date=NOV.replace(year=2026), reason="x", by=editor
+            )
+
+    fill(5)
+    few = count()
+    fill(45)
+    assert count() == few

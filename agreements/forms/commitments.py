@@ -213,14 +213,14 @@ class ProgressUpdateForm(ModelForm):
         )
         happened_on.required = False  # today, when left empty
         happened_on.initial = timezone.localdate
-
-    def clean_happened_on(self) -> datetime.date:
-        return self.cleaned_data.get("happened_on") or timezone.localdate()
         self.fields["proposed_stalled"].widget.choices = [
             ("unknown", _("No change")),
             ("true", _("Stalled")),
             ("false", _("Not stalled")),
         ]
+
+    def clean_happened_on(self) -> datetime.date:
+        return self.cleaned_data.get("happened_on") or timezone.localdate()
 
     def clean_revises(self) -> m.ProgressUpdate | None:
         pk = self.cleaned_data.get("revises")

@@ -283,6 +283,13 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def for_list(self):
         return self.select_related("commitment__meeting", "body__meeting")
 
+    def with_moved_on(self):
+        """Each milestone with ``moved_on``: the day its date was last moved (the newest
+        recorded move's day, the one that set its date), or None if it never moved."""
+        moves = MilestoneReschedule.objects.filter(milestone=models.OuterRef("pk"))
+        newest = moves.order_by("-at", "-pk").values("moved_on")[:1]
+        return self.annotate(moved_on=models.Subquery(newest))
+
 
 class Milestone(Timestamped, Versioned):
     """A dated step of a commitment, or a meeting of a body."""

@@ -104,6 +104,20 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             cancellation_then=then("cancellation", "cancellation"),
         )
 
+    def with_status_since(self):
+        """Each commitment with ``status_since``: the day its official state took effect (its
+        latest effective change's, as its page says), or its meeting's date when it never
+        changed (it has stood so since then, as ``as_of`` reads it). One index probe each
+        (``status_change_effective``)."""
+        latest = StatusChange.objects.filter(commitment=models.OuterRef("pk")).order_by(
+            "-effective_on", "-changed_at", "-pk"
+        )
+        return self.annotate(
+            status_since=Coalesce(
+                models.Subquery(latest.values("effective_on")[:1]), F("meeting_date")
+            )
+        )
+
     def without_update_since(self, since: datetime.datetime):
         """Commitments that count with no progress update since ``since`` (and older than it),
         the never updated first, then the longest without one."""

@@ -48,6 +48,10 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
             Q(proposed_status__isnull=False) | Q(proposed_stalled__isnull=False)
         )
 
+    def approved(self):
+        """Reviewed and approved: the progress that counts (what the exports show)."""
+        return self.filter(review_state=ReviewState.APPROVED)
+
     def awaiting_review(self):
         """Submitted, not yet decided, on a commitment that is not archived (read-only)."""
         return self.filter(review_state__in=AWAITING_REVIEW).filter(

@@ -37,9 +37,11 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy(
             "A header row, then one record a row. Commitments: title, reference, text, "
             "theme, target_date, lead_agency, jurisdiction_note, indicator, party_roles (“MX: "
-            "Joint; US: Committed”). Milestones: title, due_date, owner, and the commitment (its "
-            "title or reference) or body it is a step of. A file downloaded from the commitments "
-            "or milestones list imports back as it is."
+            "Joint; US: Committed”), and status (0–3), stalled (yes or no) with status_since, "
+            "the day they took effect (today if empty). Milestones: title, due_date, owner, "
+            "the commitment (its title or reference) or body it is a step of, and completed_on "
+            "for one done. Dates as 2025-09-03. A file downloaded from the commitments or "
+            "milestones list imports back as it is."
         ),
     )
 
@@ -89,6 +91,8 @@ def meeting_import(request: HttpRequest, pk: int) -> HttpResponse:
     context |= {
         "kind": kind.name,
         "plan": plan,
+        # A status in the file: set as of its day by an admin, proposed for review otherwise.
+        "status_for_review": not permissions.sets_status_directly(request.user),
         "filename": filename,
         "content": dataset.export("csv"),
     }
