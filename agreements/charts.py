@@ -197,13 +197,19 @@ def draw(curve: Curve, *, title: str) -> str:
     return _rendered(chart)
 
 
-def team_curve(history, first_day: datetime.date | None, end: datetime.date) -> Curve | None:
-    """The index of the teams whose ``StatusHistory`` is ``history``, from ``first_day`` (their
-    earliest meeting) to ``end``."""
+PARTIES_DRAWN = 5  # a team's chart draws its most assessed parties; more cannot be told apart
+
+
+def team_curve(
+    history, compliance, first_day: datetime.date | None, end: datetime.date
+) -> Curve | None:
+    """The index of the teams whose ``StatusHistory`` is ``history``, and the compliance of
+    their most assessed parties (``ComplianceHistory``), from ``first_day`` (their earliest
+    meeting) to ``end``."""
     if first_day is None or first_day > end:
         return None
     days, quarterly = periods(first_day, end)
-    return Curve(days, quarterly, history.curve(days))
+    return Curve(days, quarterly, history.curve(days), compliance.curves(days, PARTIES_DRAWN))
 
 
 def records_curve(

@@ -18,7 +18,10 @@ from agreements.models import (
     Commitment,
     CommitmentParty,
     CommitmentTally,
+    ComplianceDayTally,
+    ComplianceMonthTally,
     ComplianceScore,
+    ComplianceSpan,
     ComplianceTally,
     ContextEvent,
     ImplementationBody,
@@ -289,6 +292,13 @@ def make_status_change(commitment, **extra) -> StatusChange:
     return change
 
 
+def compliance_history(commitment):
+    """The commitment's stored compliance, as the actions write it (its assessments made here
+    directly)."""
+    ComplianceSpan.objects.rewrite([commitment.pk])
+    return ComplianceSpan.objects.filter(commitment=commitment)
+
+
 @pytest.fixture
 def records(meeting, commitment, us, team, editor):
     """One record of every team-scoped model, all in `team`."""
@@ -325,6 +335,9 @@ def records(meeting, commitment, us, team, editor):
         ),
         ComplianceTally: ComplianceTally.objects.filter(team=team).first(),
         StatusSpan: StatusSpan.objects.filter(team=team).first(),
+        ComplianceSpan: compliance_history(commitment).first(),
+        ComplianceDayTally: ComplianceDayTally.objects.filter(team=team).first(),
+        ComplianceMonthTally: ComplianceMonthTally.objects.filter(team=team).first(),
         StatusDayTally: StatusDayTally.objects.filter(team=team).first(),
         StatusMonthTally: StatusMonthTally.objects.filter(team=team).first(),
         Statement: Statement.objects.create(

@@ -13,8 +13,14 @@ from django.db import close_old_connections, connection, connections
 
 from agreements import actions
 from agreements.models import (
+    Assessment,
     Commitment,
     CommitmentTally,
+    ComplianceDayTally,
+    ComplianceHistory,
+    ComplianceMonthTally,
+    ComplianceSpan,
+    ComplianceTally,
     ImplementationStatus,
     StatusDayTally,
     StatusHistory,
@@ -70,12 +76,33 @@ def stored_agrees_with_the_changes() -> None:
     for *key, _day, n in StatusDayTally.summed():
         by_state[tuple(key)] += n
     assert sorted((*k, n) for k, n in by_state.items() if n) == CommitmentTally.summed()
+    compliance_agrees_with_the_assessments()
+
+
+def compliance_agrees_with_the_assessments() -> None:
+    """The stored compliance is what the assessments give; summed up to today, it is the
+    dashboard's compliance tally."""
+    from agreements.models.compliance_history import _wanted_spans as wanted_compliance
+
+    ids = list(Commitment.objects.values_list("pk", flat=True))
+    wanted = wanted_compliance(ids)
+    for pk in ids:
+        stored = ComplianceSpan.objects.filter(commitment=pk).order_by("party", "starts_on")
+        assert [s.row() for s in stored] == wanted[pk], f"commitment {pk}"
+    assert ComplianceDayTally.summed() == ComplianceDayTally.recount()
+    by_month: Counter = Counter()
+    by_score: Counter = Counter()
+    for *key, day, n in ComplianceDayTally.summed():
+        by_month[(*key, day.replace(day=1))] += n
+        by_score[tuple(key)] += n
+    assert ComplianceMonthTally.summed() == sorted((*k, n) for k, n in by_month.items() if n)
+    assert sorted((*k, n) for k, n in by_score.items() if n) == ComplianceTally.summed()
 
 
 def test_every_action_that_moves_a_state_rewrites_the_history(
-    meeting, commitment, editor, admin_user
+    meeting, commitment, editor, admin_user, us
 ):
-    other = make_commitment(meeting, theme="migration")
+    other = make_commitment(meeting, theme="migration", parties=[us])
     change = actions.change_commitment_status
     change(commitment=commitment, status=2, reason="Newer", by=editor, via="web", effective_on=NOV)
     change(commitment=commitment, status=1, reason="Older", by=editor, via="web", effective_on=OCT)
@@ -86,6 +113,26 @@ def test_every_action_that_moves_a_state_rewrites_the_history(
         (s.starts_on, s.status)
         for s in StatusSpan.objects.filter(commitment=commitment).order_by("starts_on")
     ] == [(SEP3, 0), (OCT, 1), (NOV, 2)]
+
+    assess = actions.record_assessment
+    for score, day in (("0", NOV), ("+1", OCT), ("-1", NOV)):  # the later of one day stands
+        assess(
+            assessment=Assessment(
+                commitment=commitment, party=us, score=score, justification="Seen", as_of=day
+            ),
+            by=admin_user,
+        )
+    assess(
+        assessment=Assessment(
+            commitment=other, party=us, score="+1", justification="Seen", as_of=OCT
+        ),
+        by=admin_user,
+    )
+    stored_agrees_with_the_changes()
+    assert [
+        (s.starts_on, s.score)
+        for s in ComplianceSpan.objects.filter(commitment=commitment).order_by("starts_on")
+    ] == [(OCT, "+1"), (NOV, "-1")]
 
     actions.archive_record(record=other, by=admin_user, reason="Entered twice")
     stored_agrees_with_the_changes()
@@ -178,3 +225,40 @@ def test_concurrent_changes_on_one_day_leave_the_stored_history_whole(meeting, e
     history = StatusHistory(StatusMonthTally.objects.all(), StatusDayTally.objects.all())
     on_nov = history.on(NOV).status_counts()
     assert on_nov[ImplementationStatus.COMPLETE] == 8
+
+
+def test_a_teams_compliance_on_a_day_and_over_time(meeting, team, admin_user, us, mexico):
+    first, second = (
+        make_commitment(meeting, parties=[us, mexico]),
+        make_commitment(meeting, parties=[us]),
+    )
+    assess = actions.record_assessment
+    for commitment, party, score, day in (
+        (first, us, "+1", OCT),
+        (second, us, "-1", OCT),
+        (second, us, "+1", NOV),
+        (first, mexico, "n/a", OCT),
+    ):
+        assess(
+            assessment=Assessment(
+                commitment=commitment, party=party, score=score, justification="x", as_of=day
+            ),
+            by=admin_user,
+        )
+    history = ComplianceHistory(
+        ComplianceMonthTally.objects.filter(team=team), ComplianceDayTally.objects.filter(team=team)
+    )
+    on_oct = {row["key"]: row for row in history.by_party(datetime.date(2025, 10, 31))}
+    assert on_oct[us.name]["index"] == 50.0 and on_oct[us.name]["count"] == 2  # (+1 −1) / 2
+    assert on_oct[mexico.name]["index"] is None  # assessed, "not assessed"
+    assert history.by_party(NOV)[1]["index"] == 100.0  # both +1 on 1 Nov (read by day)
+    month_ends = [
+        datetime.date(2025, 9, 30),
+        datetime.date(2025, 10, 31),
+        datetime.date(2025, 11, 30),
+    ]
+    assert history.curves(month_ends, most=5) == {
+        mexico.name: [None, None, None],
+        us.name: [None, 50.0, 100.0],
+    }
+    assert list(history.curves(month_ends, most=1)) == [us.name]  # the most assessed

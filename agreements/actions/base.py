@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..models import (
     Commitment,
+    ComplianceSpan,
     Meeting,
     StatusSpan,
     Versioned,
@@ -62,13 +63,16 @@ def fold_tallies(team_id: int) -> None:
 def states_moved(record: Meeting | Commitment) -> None:
     """A write moved the state of a commitment, or of a meeting's (its status, theme, archiving,
     meeting date or team): their stored history follows in the same transaction
-    (``StatusSpan.objects.rewrite``), and the team's tallies are folded once it commits."""
+    (``StatusSpan.objects.rewrite``, ``ComplianceSpan.objects.rewrite``), and the team's
+    tallies are folded once it commits."""
     if isinstance(record, Commitment):
-        StatusSpan.objects.rewrite([record.pk])
+        ids = [record.pk]
     elif isinstance(record, Meeting):
-        StatusSpan.objects.rewrite(record.commitments.values_list("pk", flat=True))
+        ids = list(record.commitments.values_list("pk", flat=True))
     else:
         return
+    StatusSpan.objects.rewrite(ids)
+    ComplianceSpan.objects.rewrite(ids)  # a commitment leaving the averages leaves them then too
     fold_tallies(record.team_id)
 
 

@@ -16,6 +16,7 @@ from ..models import (
     Assessment,
     Commitment,
     CommitmentParty,
+    ComplianceSpan,
     Follow,
     Milestone,
     MilestoneReschedule,
@@ -129,7 +130,9 @@ def record_assessment(*, assessment: Assessment, sources=(), by: AbstractBaseUse
     assessment.assessed_by = by
     assessment.full_clean()
     fold_tallies(assessment.commitment.team_id)
-    return create_record(assessment, by=by, sources=sources)
+    create_record(assessment, by=by, sources=sources)
+    ComplianceSpan.objects.rewrite([assessment.commitment_id])  # its stored history
+    return assessment
 
 
 @transaction.atomic

@@ -11,8 +11,8 @@ foreign key that cannot drift. Each scoped model names the lookup paths to its t
 ``team_lookups``; ``visible_to(user)`` on its QuerySet and ``permissions.py`` use them.
 
 The modules read bottom-up, each importing only those below it: base → teams → reference →
-meetings → commitments → bodies, reviews → evidence, tallies, reminders → status_history,
-briefings.
+meetings → commitments → bodies, reviews → evidence, tallies, reminders → status_history →
+compliance_history, briefings.
 
 One module per part of the domain; everything is re-exported here, so ``from agreements.models
 import Commitment`` (and ``models as m``) work as they always have.
@@ -52,6 +52,12 @@ from .commitments import (
     ImplementationStatus,
     PartyRole,
     StatusChange,
+)
+from .compliance_history import (
+    ComplianceDayTally,
+    ComplianceHistory,
+    ComplianceMonthTally,
+    ComplianceSpan,
 )
 from .evidence import (
     OPEN_VERIFICATIONS,

@@ -269,30 +269,6 @@ class AssessmentQuerySet(TeamScopedQuerySet):
             latest = latest.filter(as_of__lte=day)
         return latest.filter(~models.Exists(later))
 
-    def compliance_by_party(self, day: datetime.date) -> list[dict]:
-        """Each party's compliance as it stood on ``day``, as ``ComplianceTally.by_party``
-        gives it today: the latest assessment per commitment up to then, over commitments
-        that count, +1 … −1 as 100 … 0 % ("not assessed" left out)."""
-        rows = (
-            self.latest_per_party(day)
-            .filter(Commitment.counting_q("commitment__"))
-            .values_list("party_id", "party__name", "score")
-            .annotate(k=models.Count("pk"))
-            .order_by()
-        )
-        parties: dict[int, dict] = {}
-        for party, name, score, k in rows:
-            row = parties.setdefault(party, {"key": name, "party_id": party, "sum": 0, "count": 0})
-            if score in SCORE_VALUE:
-                row["sum"] += SCORE_VALUE[score] * k
-                row["count"] += k
-        result = []
-        for row in sorted(parties.values(), key=lambda r: r["key"]):
-            mean = row.pop("sum") / row["count"] if row["count"] else None
-            index = None if mean is None else round((mean + 1) / 2 * 100, 1)
-            result.append(row | {"mean": mean, "index": index})
-        return result
-
 
 class Assessment(Sourced):
     """A reviewer's score of one party's compliance with one commitment, as of a date."""

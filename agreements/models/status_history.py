@@ -229,16 +229,16 @@ class DatedTally(Tally):
     folding would cost as much as the rows it saves. Writers add to the same rows in one order
     (sorted keys), so they queue on a row rather than deadlock."""
 
-    theme = models.CharField(max_length=30)
-    status = models.PositiveSmallIntegerField()
-    is_stalled = models.BooleanField()
-    cancelled = models.BooleanField()
-    active = models.BooleanField()
-
-    objects = CommitmentTallyQuerySet.as_manager()
-
     class Meta:
         abstract = True
+
+    @staticmethod
+    def by_month(deltas: Counter) -> Counter:
+        """Day deltas (keys ending with a day) summed by month (its first day)."""
+        months: Counter = Counter()
+        for (*state, day), n in deltas.items():
+            months[(*state, day.replace(day=1))] += n
+        return months
 
     @classmethod
     def add(cls, deltas: Counter) -> None:
@@ -261,7 +261,22 @@ class DatedTally(Tally):
                 )
 
 
-class StatusDayTally(DatedTally):
+class StatusTally(DatedTally):
+    """The states a commitment is counted by, as in ``CommitmentTally``."""
+
+    theme = models.CharField(max_length=30)
+    status = models.PositiveSmallIntegerField()
+    is_stalled = models.BooleanField()
+    cancelled = models.BooleanField()
+    active = models.BooleanField()
+
+    objects = CommitmentTallyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class StatusDayTally(StatusTally):
     """Per team and state (as ``CommitmentTally``) and day: how the count of commitments in
     that state changed on that day. Summed up to a day, the ``CommitmentTally`` of that day."""
 
@@ -286,7 +301,7 @@ class StatusDayTally(DatedTally):
         return sorted((*key, n) for key, n in deltas.items() if n)
 
 
-class StatusMonthTally(DatedTally):
+class StatusMonthTally(StatusTally):
     """``StatusDayTally`` summed by month (``month``: its first day): a team's curve and its
     figures on a past day read a few rows a month, whatever the number of commitments and
     of days they changed on (``StatusHistory.on``)."""
@@ -302,13 +317,6 @@ class StatusMonthTally(DatedTally):
                 name="status_month_tally_key",
             )
         ]
-
-    @staticmethod
-    def by_month(deltas: Counter) -> Counter:
-        months: Counter = Counter()
-        for (*state, day), n in deltas.items():
-            months[(*state, day.replace(day=1))] += n
-        return months
 
 
 class StatusHistory:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from .. import charts, permissions
 from ..forms.as_of import AsOfForm
 from ..forms.compare import CompareForm
-from ..models import Commitment, StatusHistory
+from ..models import Commitment, ComplianceHistory, StatusHistory
 from .common import picker_options
 
 IMAGE_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
@@ -67,7 +67,9 @@ def dashboard_curve(user, end) -> charts.Curve | None:
         .values_list("meeting_date", flat=True)
         .first()
     )
-    return charts.team_curve(StatusHistory.visible_to(user), first, end)
+    return charts.team_curve(
+        StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), first, end
+    )
 
 
 @require_GET

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET
 from .. import permissions
 from ..forms.as_of import AsOfForm
 from ..models import (
-    Assessment,
     Commitment,
     CommitmentTally,
+    ComplianceHistory,
     ComplianceTally,
     ImplementationBody,
     ImplementationStatus,
@@ -153,7 +153,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
                 "url": reverse("agreements:party_briefing", args=[row["party_id"]])
                 + f"?{urlencode({'as_of': day})}"
             }
-            for row in Assessment.objects.visible_to(user).compliance_by_party(day)
+            for row in ComplianceHistory.visible_to(user).by_party(day)
         ],
         "by_body": _recent_bodies(user, day, past=True),
         "overdue_milestones": Milestone.objects.visible_to(user)

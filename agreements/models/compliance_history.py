@@ -1,0 +1,273 @@
+"""How each party's compliance stood over time, stored as the status history is
+(``status_history``): so that a team's compliance on a past day, and its curve, read a few rows
+a month.
+
+A party's score for a commitment on a day is that of its latest assessment up to then (the
+later recorded on one day); before the first, none. Only commitments that count now (active,
+neither cancelled nor superseded) count, as in ``ComplianceTally``. Rewritten, in the writing
+transaction, by the actions that move it (``ComplianceSpan.objects.rewrite``: an assessment
+recorded, and ``actions.states_moved`` when a commitment leaves or rejoins the averages).
+Tests (tests/test_status_history.py) compare it with a recount from the assessments.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.db import models
+
+from .commitments import Commitment
+from .reference import Party
+from .reviews import SCORE_VALUE, Assessment
+from .status_history import DatedTally
+from .teams import Team, TeamScopedQuerySet
+
+
+class ComplianceSpanQuerySet(TeamScopedQuerySet):
+    CHUNK = 1000
+
+    def rewrite(self, commitment_ids: Iterable[int]) -> None:
+        """Bring these commitments' stored compliance in line with their assessments and
+        whether they count now; the tallies told the difference."""
+        ids = sorted(set(commitment_ids))
+        if len(ids) > self.CHUNK:
+            for start in range(0, len(ids), self.CHUNK):
+                self.rewrite(ids[start : start + self.CHUNK])
+            return
+        if not ids:
+            return
+        wanted = _wanted_spans(ids)
+        stored = defaultdict(list)
+        for span in ComplianceSpan.objects.filter(commitment__in=ids).order_by(
+            "party", "starts_on"
+        ):
+            stored[span.commitment_id].append(span)
+        changed = [pk for pk in ids if [s.row() for s in stored[pk]] != wanted.get(pk, [])]
+        if not changed:
+            return
+        deltas: Counter = Counter()
+        for pk in changed:
+            for span in stored[pk]:
+                span.count_into(deltas, -1)
+        ComplianceSpan.objects.filter(commitment__in=changed).delete()
+        new = [
+            ComplianceSpan(commitment_id=pk, **row) for pk in changed for row in wanted.get(pk, [])
+        ]
+        for span in new:
+            span.count_into(deltas, +1)
+        ComplianceSpan.objects.bulk_create(new)
+        ComplianceDayTally.add(deltas)
+        ComplianceMonthTally.add(ComplianceDayTally.by_month(deltas))
+
+
+def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
+    """Per commitment, each party's scores with the days they held, as rows to store."""
+    counting = dict(
+        Commitment.objects.filter(pk__in=ids)
+        .annotate(
+            counts=models.ExpressionWrapper(
+                Commitment.counting_q(), output_field=models.BooleanField()
+            )
+        )
+        .values_list("pk", "counts")
+    )
+    assessments = defaultdict(list)
+    for commitment, party, team, as_of, score in (
+        Assessment.objects.filter(commitment__in=ids)
+        .order_by("commitment", "party", "as_of", "pk")
+        .values_list("commitment_id", "party_id", "commitment__team_id", "as_of", "score")
+    ):
+        assessments[(commitment, party)].append((team, as_of, score))
+    wanted = {pk: [] for pk in counting}
+    for (commitment, party), scores in sorted(assessments.items()):
+        # The later recorded of one day stands: keep each day's last.
+        by_day = {as_of: (team, score) for team, as_of, score in scores}
+        days = sorted(by_day)
+        merged: list[tuple[datetime.date, int, str]] = []
+        for day in days:
+            team, score = by_day[day]
+            if not merged or merged[-1][2] != score:
+                merged.append((day, team, score))
+        for i, (day, team, score) in enumerate(merged):
+            wanted[commitment].append(
+                {
+                    "team_id": team,
+                    "party_id": party,
+                    "counts": counting[commitment],
+                    "score": score,
+                    "starts_on": day,
+                    "ends_on": merged[i + 1][0] if i + 1 < len(merged) else None,
+                }
+            )
+    return wanted
+
+
+class ComplianceSpan(models.Model):
+    """One party's latest score for one commitment and the days it held; with the commitment's
+    team and whether it counts now. Derived: rewritten by the actions, edited nowhere."""
+
+    team_lookups = ("team",)
+    derived = True
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    counts = models.BooleanField()
+    score = models.CharField(max_length=3)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True)
+
+    objects = ComplianceSpanQuerySet.as_manager()
+
+    ROW = ("team_id", "party_id", "counts", "score", "starts_on", "ends_on")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["commitment", "party", "starts_on"], name="compliance_span_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}/{self.party_id}: {self.score} from {self.starts_on}"
+
+    def row(self) -> dict:
+        return {field: getattr(self, field) for field in self.ROW}
+
+    def count_into(self, deltas: Counter, sign: int) -> None:
+        if not self.counts:
+            return
+        key = (self.team_id, self.party_id, self.score)
+        deltas[(*key, self.starts_on)] += sign
+        if self.ends_on is not None:
+            deltas[(*key, self.ends_on)] -= sign
+
+
+class ComplianceTallyFields(DatedTally):
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    score = models.CharField(max_length=3)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class ComplianceDayTally(ComplianceTallyFields):
+    """Per team, party, score and day: how many commitments (that count) took or left the
+    score as the party's latest that day."""
+
+    key = ("team_id", "party_id", "score", "day")
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "day", "party", "score"], name="compliance_day_tally_key"
+            )
+        ]
+
+    @classmethod
+    def recount(cls) -> list[tuple]:
+        deltas: Counter = Counter()
+        for span in ComplianceSpan.objects.all():
+            span.count_into(deltas, +1)
+        return sorted((*key, n) for key, n in deltas.items() if n)
+
+
+class ComplianceMonthTally(ComplianceTallyFields):
+    """``ComplianceDayTally`` summed by month (its first day)."""
+
+    key = ("team_id", "party_id", "score", "month")
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "month", "party", "score"], name="compliance_month_tally_key"
+            )
+        ]
+
+
+def _index(counts: Counter) -> float | None:
+    """+1 … −1 as 100 … 0 % over the scored ("not assessed" left out), as the dashboard."""
+    scored = sum(k for score, k in counts.items() if score in SCORE_VALUE)
+    if not scored:
+        return None
+    mean = sum(SCORE_VALUE[score] * k for score, k in counts.items() if score in SCORE_VALUE)
+    return round((mean / scored + 1) / 2 * 100, 1)
+
+
+class ComplianceHistory:
+    """Teams' compliance by party on past days and over time, from the stored tallies: the
+    months before a day by month, its own month by day."""
+
+    def __init__(self, months, days):
+        self.months, self.days = months, days
+
+    @classmethod
+    def visible_to(cls, user) -> ComplianceHistory:
+        return cls(
+            ComplianceMonthTally.objects.visible_to(user),
+            ComplianceDayTally.objects.visible_to(user),
+        )
+
+    def _rows_up_to(self, day: datetime.date):
+        first = day.replace(day=1)
+        months = self.months.filter(month__lt=first).values_list("month", "party", "score")
+        days = self.days.filter(day__gte=first, day__lte=day).values_list("day", "party", "score")
+        return [
+            *months.annotate(k=models.Sum("n")).order_by(),
+            *(
+                (first, party, score, k)
+                for _d, party, score, k in days.annotate(k=models.Sum("n")).order_by()
+            ),
+        ]
+
+    def by_party(self, day: datetime.date) -> list[dict]:
+        """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
+        counts: dict[int, Counter] = defaultdict(Counter)
+        for _month, party, score, k in self._rows_up_to(day):
+            counts[party][score] += k
+        names = dict(Party.objects.filter(pk__in=counts).values_list("pk", "name"))
+        rows = []
+        for party in sorted((p for p in counts if any(counts[p].values())), key=names.get):
+            scored = sum(k for score, k in counts[party].items() if score in SCORE_VALUE)
+            index = _index(counts[party])
+            rows.append(
+                {
+                    "key": names[party],
+                    "party_id": party,
+                    "mean": None if index is None else index / 50 - 1,
+                    "index": index,
+                    "count": scored,
+                }
+            )
+        return rows
+
+    def curves(self, days: Sequence[datetime.date], most: int) -> dict[str, list[float | None]]:
+        """The ``most`` most assessed parties' compliance on each of ``days`` (ascending; the
+        last any day, its month read by day), by name."""
+        rows = sorted(self._rows_up_to(days[-1]), key=lambda row: row[0])
+        counts: dict[int, Counter] = defaultdict(Counter)
+        curves: dict[int, list] = defaultdict(list)
+        pending = rows
+        for day in days:
+            while pending and pending[0][0] <= day:
+                _month, party, score, k = pending.pop(0)
+                counts[party][score] += k
+            for party, scores in counts.items():
+                curves[party].append((len(curves[party]), _index(scores)))
+        size = {party: sum(counts[party].values()) for party in counts}
+        chosen = sorted((p for p in size if size[p]), key=lambda p: -size[p])[:most]
+        names = dict(Party.objects.filter(pk__in=chosen).values_list("pk", "name"))
+        result = {}
+        for party in sorted(chosen, key=names.get):
+            values = [None] * len(days)
+            offset = len(days) - len(curves[party])
+            for i, value in curves[party]:
+                values[offset + i] = value
+            result[names[party]] = values
+        return result
