@@ -70,6 +70,12 @@ class Curve:
     met: list[int] = field(default_factory=list)
 
     @property
+    def height(self) -> int:
+        """The picture's height: room for its legend, two names a line."""
+        lines = (1 + len(self.compliance) + 2 * self.has_milestones + 1) // 2
+        return 300 + 20 * lines
+
+    @property
     def has_milestones(self) -> bool:
         return any(self.due) or any(self.met)
 
@@ -162,14 +168,14 @@ def draw(curve: Curve, *, title: str) -> str:
         title=title,
         range=(0, 100),
         width=760,
-        height=320,
+        height=curve.height,
         dots_size=3,
         show_minor_x_labels=False,
         x_labels_major_every=max(1, len(curve.days) // 8),
         truncate_legend=40,
         truncate_label=-1,
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
+        legend_at_bottom_columns=2,
         value_formatter=lambda v: f"{v:.0f} %",
         disable_xml_declaration=True,
         js=[],
@@ -177,9 +183,7 @@ def draw(curve: Curve, *, title: str) -> str:
     chart.x_labels = curve.labels
     chart.add(_("Implementation index"), curve.index)
     for party, values in curve.compliance.items():
-        chart.add(
-            _("Compliance: %(party)s") % {"party": party}, values, stroke_style={"dasharray": "6,4"}
-        )
+        chart.add(party, values, stroke_style={"dasharray": "6,4"})  # dashed: compliance
     if any(curve.due):
         chart.add(
             _("Milestones due"),
