@@ -10,8 +10,10 @@ HTTPS          on unless DEBUG is on: secure cookies, HSTS, redirect to HTTPS. S
                to serve plain HTTP on a trusted loopback (the benchmark does)
 PROXY_SSL_HEADER  behind a proxy that terminates TLS, the header it sets for HTTPS requests,
                e.g. X-Forwarded-Proto (the proxy must overwrite it on every request)
-FORWARDED_ALLOW_IPS  the proxy's addresses (127.0.0.1,::1 unless set): their X-Forwarded-For
-               names the visitor, whose address sign-in throttling counts
+FORWARDED_ALLOW_IPS  the proxies' addresses or networks, comma-separated; none unless set.
+               Only from these is X-Forwarded-For believed (the visitor's address, which
+               sign-in throttling and the security log record) and, by gunicorn,
+               X-Forwarded-Proto; from anyone else the socket's own address counts
 LOG_LEVEL      WARNING unless set (DEBUG, INFO, WARNING, ERROR): JSON lines on stdout
 STATIC_ROOT    where collectstatic writes: staticfiles/ in the checkout unless set
 TWO_FACTOR_REQUIRED, TWO_FACTOR_EXEMPT  below, with the other security settings
@@ -231,9 +233,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Behind a proxy every request comes from the proxy's address: the visitor's is the last of the
-# X-Forwarded-For the proxy sets, believed from the addresses in FORWARDED_ALLOW_IPS only (the
-# same variable tells gunicorn whose X-Forwarded-Proto to believe).
-FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# X-Forwarded-For the proxy sets, believed from the proxies the deployment names in
+# FORWARDED_ALLOW_IPS only (the same variable tells gunicorn whose X-Forwarded-Proto to believe).
+# None by default, not even this machine: `make demo` and `make serve` listen on 127.0.0.1,
+# where anything running on the machine could otherwise choose its address by the header.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS")
 AXES_CLIENT_IP_CALLABLE = "tracker.proxy.client_ip"
 
 # Two-factor sign-in (django-otp: an authenticator app, with recovery codes): anyone can turn
