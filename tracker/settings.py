@@ -222,6 +222,9 @@ STORAGES = {
 # Sign-in throttling (django-axes, on both sign-in pages): after 5 failures for one username from
 # one address, that pair is refused for 15 minutes, even with the right password; a success
 # clears the count. Unknown usernames are counted alike, so the answer never tells them apart.
+# Extended (agreements/signin.py): after 20 failures for one username from any mix of
+# addresses within 24 hours, that username is refused from every address for 24 hours, or
+# until a records admin unlocks it (admin → Locked usernames); its owner is told by email.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -232,6 +235,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_HANDLER = "agreements.signin.SignInHandler"
+AXES_LOCKOUT_CALLABLE = "agreements.signin.lockout_response"
+# Not django-axes's own admin pages: deleting attempts there would unlock without a trace in
+# the security log. Records admins read the log and unlock usernames in ours.
+AXES_ENABLE_ADMIN = False
+USERNAME_FAILURE_LIMIT = 20
+USERNAME_FAILURE_WINDOW = datetime.timedelta(hours=24)
 # Behind a proxy every request comes from the proxy's address: the visitor's is the last of the
 # X-Forwarded-For the proxy sets, believed from the proxies the deployment names in
 # FORWARDED_ALLOW_IPS only (the same variable tells gunicorn whose X-Forwarded-Proto to believe).
@@ -246,6 +256,12 @@ AXES_CLIENT_IP_CALLABLE = "tracker.proxy.client_ip"
 TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR_REQUIRED", default=True)
 TWO_FACTOR_EXEMPT = env_list("TWO_FACTOR_EXEMPT")
 OTP_TOTP_ISSUER = "Agreement tracker"
+# The admin never shows a user's authenticator secret, its QR code or their recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Changing how one signs in (password, second factor), or making what opens the tracker without
+# a password (API keys, a calendar address), asks again for the code, or for the password
+# without a second factor, unless given within this many seconds (agreements/reauth.py).
+RECENT_CONFIRMATION_SECONDS = 10 * 60
 
 # Sessions end after 30 minutes without a request and 12 hours after sign-in, whatever happens
 # (``agreements.middleware.session_limits``); the cookie dies with the browser.
@@ -339,6 +355,11 @@ LOGGING = {
     },
     # Django's own loggers lose their default handlers (plain text, DEBUG only, mail) and pass
     # everything to ours; runserver's access lines (django.server) stay as they are.
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    # The security log (agreements.actions.security) is written whatever LOG_LEVEL says: a
+    # sign-in, failure, lockout or credential change is an INFO line a security officer reads.
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "security": {"level": "INFO", "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -11,7 +11,8 @@ foreign key that cannot drift. Each scoped model names the lookup paths to its t
 ``team_lookups``; ``visible_to(user)`` on its QuerySet and ``permissions.py`` use them.
 
 The modules read bottom-up, each importing only those below it: base → teams → reference →
-meetings → commitments → bodies, reviews → evidence, tallies, reminders → briefings.
+meetings → commitments → bodies, reviews → evidence, tallies, reminders → briefings;
+``security`` (the security log, locked usernames) stands apart, on the users alone.
 
 One module per part of the domain; everything is re-exported here, so ``from agreements.models
 import Commitment`` (and ``models as m``) work as they always have.
@@ -105,6 +106,7 @@ from .reviews import (
     ReviewEvent,
     ReviewState,
 )
+from .security import SecurityEvent, SecurityEventKind, SignInLock, SignInLockQuerySet
 from .tallies import (
     CommitmentTally,
     CommitmentTallyQuerySet,
