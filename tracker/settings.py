@@ -300,6 +300,18 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# --- Spreadsheet imports ------------------------------------------------------------------------
+
+# A file of commitments or milestones (agreements/imports.py) is refused, with the reason next
+# to the file field, above any of these, before a row of it is read: its size as uploaded, the
+# records it holds, and for an Excel file (a zip) the size it unpacks to, as its directory
+# declares, and its cells, shared texts and cell styles counted together (openpyxl's time and
+# memory grow with those: 20,000 take it about a second; a file of 50 KB can hold a million).
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+IMPORT_MAX_ROWS = 600
+IMPORT_XLSX_MAX_UNPACKED_BYTES = 10 * 1024 * 1024
+IMPORT_XLSX_MAX_CELLS = 20_000
+
 # --- Email and background work ---------------------------------------------------------------
 
 # Reminders and follower notices are sent by background tasks (agreements/tasks.py): enqueued
