@@ -173,3 +173,16 @@ def notify_locked(lock: SignInLock) -> bool:
     context = {"lock": lock, "sign_in_url": absolute(reverse("login"))}
     render_mail("username_locked", context, account).send()
     return True
+
+
+def notify_change(event: SecurityEvent) -> bool:
+    """Tell an account's owner, in their language, of a change to how they sign in or to what
+    opens the tracker without their password (``actions.security.NOTIFIED``): what, when, from
+    which address, by whom if not them. False when there is nobody to tell."""
+    from .reminders import render_mail
+
+    account = event.user
+    if account is None or not account.email or not account.is_active:
+        return False
+    render_mail("security_notice", {"event": event}, account).send()
+    return True

@@ -13,7 +13,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from . import reminders, signin
-from .models import SignInLock, StatusChange
+from .models import SecurityEvent, SignInLock, StatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -80,4 +80,22 @@ def send_lockout_notice(lock_id: int, attempt: int = 1) -> bool:
                 lock_id, attempt + 1
             )
         logger.warning("Lockout notice %s failed: attempt %s", lock_id, attempt)
+        raise
+
+
+@task()
+def send_security_notice(event_id: int, attempt: int = 1) -> bool:
+    """Tell an account's owner of a change to how they sign in (``signin.notify_change``); a
+    mail the server refused is tried again later, ``NOTICE_ATTEMPTS`` times in all."""
+    event = SecurityEvent.objects.select_related("user", "by").filter(pk=event_id).first()
+    if event is None:
+        return False
+    try:
+        return signin.notify_change(event)
+    except Exception:
+        if attempt < NOTICE_ATTEMPTS:
+            send_security_notice.using(run_after=timezone.now() + RETRY_AFTER * attempt).enqueue(
+                event_id, attempt + 1
+            )
+        logger.warning("Security notice %s failed: attempt %s", event_id, attempt)
         raise

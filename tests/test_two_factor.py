@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -15,6 +16,7 @@ from agreements.models import ApiToken, CalendarFeed, Preference, SecurityEvent
 from agreements.reauth import CONFIRMED_KEY, confirmation_url
 
 from .conftest import PASSWORD
+from .test_reminders import run_worker
 
 
 @pytest.fixture(autouse=True)
@@ -288,18 +290,30 @@ def test_a_wrong_code_confirms_nothing_and_is_logged(client, editor):
     ).exists()
 
 
-def test_the_password_is_changed_after_a_recent_code_and_the_change_is_logged(client, editor):
+def test_the_password_is_changed_after_a_recent_code_logged_and_told_by_email(
+    client, editor, django_capture_on_commit_callbacks
+):
+    editor.email = "editor@desk.example"
+    editor.save()
     device = verified(client, editor)
     client.post("/accounts/confirm/", {"code": code(device)})
     new = "a new long passphrase 42"
-    response = client.post(
-        "/accounts/password/",
-        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/password/",
+            {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+            REMOTE_ADDR="203.0.113.7",
+        )
     assert response.status_code == 302
     editor.refresh_from_db()
     assert editor.check_password(new)
     assert SecurityEvent.objects.filter(kind="password_changed", user=editor).exists()
+    assert run_worker() == 1
+    [notice] = mail.outbox
+    assert notice.to == ["editor@desk.example"]
+    assert notice.subject == "Your account: Password changed"
+    assert "From the address 203.0.113.7." in notice.body
+    assert "tell your security officer" in notice.body
 
 
 def test_without_a_second_factor_the_password_is_asked_again_and_guesses_are_throttled(

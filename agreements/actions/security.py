@@ -11,6 +11,7 @@ handler, ``agreements.signin``; the rest here, by the action that makes the chan
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,6 +30,16 @@ from .base import trace
 logger = logging.getLogger("security")
 
 Kind = SecurityEventKind
+# Changes the account's owner is told of by email (``tasks.send_security_notice``), wherever
+# they were made from: if it was not them, they know at once.
+NOTIFIED = {
+    Kind.PASSWORD_CHANGED,
+    Kind.SECOND_FACTOR_ON,
+    Kind.SECOND_FACTOR_OFF,
+    Kind.RECOVERY_CODES_MADE,
+    Kind.API_KEY_MADE,
+    Kind.CALENDAR_ADDRESS_MADE,
+}
 RECOVERY_CODES = 10
 # The name of the recovery codes' device (stored, and looked up by it): not interface text.
 RECOVERY = "Recovery codes"
@@ -82,6 +93,10 @@ def record_event(
             "event_id": event.pk,
         },
     )
+    if kind in NOTIFIED and user is not None and user.email and user.is_active:
+        from .. import tasks
+
+        transaction.on_commit(partial(tasks.send_security_notice.enqueue, event.pk), robust=True)
     return event
 
 
