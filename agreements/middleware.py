@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from .models.teams import Preference, TeamRole, team_ids
+from .reauth import mark_confirmed
 
 SEEN_KEY, SIGNED_IN_KEY = "seen_at", "signed_in_at"
 # The interface language the signed-in user chose (their Preference), copied in at sign-in.
@@ -30,8 +31,13 @@ LANGUAGE_KEY = "language"
 TWO_FACTOR_KEY = "two_factor_on"
 # Answered without a user: never a session read here (the benchmark's floors stay bare).
 NO_USER = ("/healthz", "/readyz", "/static/")
-# Reachable before the second step: the step itself, setting it up, signing out.
-BEFORE_SECOND_STEP = ("/accounts/", *NO_USER)
+# Reachable before the second step, and nothing else: signing in and out, the language, and
+# either the code prompt (a user with a device) or setting one up, with "confirm it is you"
+# by password should that take long (a user who must have one). Not the password change, API
+# keys or anything else of /accounts/ or the admin.
+BEFORE_SECOND_STEP = ("/accounts/login/", "/accounts/logout/", "/accounts/language/")
+BEFORE_THE_CODE = (*BEFORE_SECOND_STEP, "/accounts/verify/")
+BEFORE_SETTING_UP = (*BEFORE_SECOND_STEP, "/accounts/two-factor/", "/accounts/confirm/")
 
 
 @receiver(user_logged_in)
@@ -40,7 +46,9 @@ def start_the_clock(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         now = int(time.time())
         request.session[SIGNED_IN_KEY] = request.session[SEEN_KEY] = now
-        request.session[TWO_FACTOR_KEY] = user_has_device(user, confirmed=True)
+        request.session[TWO_FACTOR_KEY] = has_device = user_has_device(user, confirmed=True)
+        if not has_device:  # the password is this account's strongest proof: just given
+            mark_confirmed(request)
         chosen = Preference.objects.filter(user=user).values_list("language", flat=True).first()
         if chosen:
             request.session[LANGUAGE_KEY] = chosen
@@ -71,24 +79,36 @@ def two_factor_required(user) -> bool:
     return user.is_superuser or user.is_staff or bool(team_ids(user, role=TeamRole.EDITOR))
 
 
+def second_step_pending(request) -> str | None:
+    """What a signed-in session still owes before it reaches anything but signing in: the code
+    ("verify", it has a device) or setting one up ("set_up", it must have one); else None."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if request.session.get(TWO_FACTOR_KEY):
+        return None if user.is_verified() else "verify"
+    return "set_up" if two_factor_required(user) else None
+
+
 def two_factor(get_response):
-    """Until the second step is done, a signed-in user reaches only the pages of signing in:
-    the code prompt when they have a device, the set-up page when they must have one."""
+    """Until the second step is done, a signed-in session reaches only signing in and out, the
+    language, and the code prompt when it has a device or the set-up page when it must have
+    one: never the password change, API keys, a calendar address, the admin or any page."""
 
     def middleware(request):
-        if request.path.startswith(BEFORE_SECOND_STEP):  # first: no session read for these
+        if request.path.startswith(NO_USER):  # first: no session read for these
             return get_response(request)
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        pending = second_step_pending(request)
+        if pending is None:
             return get_response(request)
-        if request.session.get(TWO_FACTOR_KEY):
-            if user.is_verified():
+        if pending == "verify":
+            if request.path.startswith(BEFORE_THE_CODE):
                 return get_response(request)
             where, why = "two_factor_verify", _("Enter the code from your authenticator app.")
-        elif two_factor_required(user):
-            where, why = "two_factor", _("Set up two-factor sign-in to go on.")
         else:
-            return get_response(request)
+            if request.path.startswith(BEFORE_SETTING_UP):
+                return get_response(request)
+            where, why = "two_factor", _("Set up two-factor sign-in to go on.")
         if request.htmx:
             return HttpResponse(why, status=401, content_type="text/plain")
         return redirect(f"{reverse(where)}?{urlencode({'next': request.get_full_path()})}")

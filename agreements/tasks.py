@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.tasks import task
 from django.utils import timezone
 
-from . import reminders
-from .models import StatusChange
+from . import reminders, signin
+from .models import SecurityEvent, SignInLock, StatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +63,39 @@ def notify_followers(change_id: int, user_id: int | None = None, attempt: int = 
     if failed:
         raise RuntimeError(f"Status change {change_id}: {len(failed)} notice(s) not sent")
     return sent
+
+
+@task()
+def send_lockout_notice(lock_id: int, attempt: int = 1) -> bool:
+    """Tell a locked username's owner by email (``signin.notify_locked``); a mail the server
+    refused is tried again later, ``NOTICE_ATTEMPTS`` times in all."""
+    lock = SignInLock.objects.filter(pk=lock_id).first()
+    if lock is None:
+        return False
+    try:
+        return signin.notify_locked(lock)
+    except Exception:
+        if attempt < NOTICE_ATTEMPTS:
+            send_lockout_notice.using(run_after=timezone.now() + RETRY_AFTER * attempt).enqueue(
+                lock_id, attempt + 1
+            )
+        logger.warning("Lockout notice %s failed: attempt %s", lock_id, attempt)
+        raise
+
+
+@task()
+def send_security_notice(event_id: int, attempt: int = 1) -> bool:
+    """Tell an account's owner of a change to how they sign in (``signin.notify_change``); a
+    mail the server refused is tried again later, ``NOTICE_ATTEMPTS`` times in all."""
+    event = SecurityEvent.objects.select_related("user", "by").filter(pk=event_id).first()
+    if event is None:
+        return False
+    try:
+        return signin.notify_change(event)
+    except Exception:
+        if attempt < NOTICE_ATTEMPTS:
+            send_security_notice.using(run_after=timezone.now() + RETRY_AFTER * attempt).enqueue(
+                event_id, attempt + 1
+            )
+        logger.warning("Security notice %s failed: attempt %s", event_id, attempt)
+        raise

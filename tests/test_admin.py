@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements import actions
 from agreements import models as m
@@ -56,6 +57,15 @@ def build(model, world: dict):
             user=make_user(f"reminded{n}"), day=SEPT_3
         ),
         m.Theme: lambda: m.Theme.objects.create(code=f"theme_{n}", name=f"Theme {n}"),
+        m.SecurityEvent: lambda: actions.record_event(
+            m.SecurityEventKind.SIGN_IN_FAILED, username=f"guess{n}"
+        ),
+        m.SignInLock: lambda: m.SignInLock.objects.create(
+            username=f"locked{n}",
+            until=timezone.now() + datetime.timedelta(hours=1),
+            failures=20,
+            addresses=20,
+        ),
         m.Person: lambda: m.Person.objects.create(team=team, name=f"Person {n}", party=party),
         m.Source: lambda: make_source(team),
         m.Meeting: lambda: make_meeting(team),
@@ -174,6 +184,8 @@ def test_admin_pages_render_within_a_query_budget(
         m.ApiToken,
         m.Follow,  # on the commitment's page
         m.DigestSent,  # by the reminder tasks
+        m.SecurityEvent,  # by sign-in and the actions it records
+        m.SignInLock,  # by sign-in
     )
     with django_assert_max_num_queries(PAGE_QUERY_BUDGET):
         add = admin_client.get(admin_url(model, "add"))
@@ -431,6 +443,10 @@ def test_no_record_is_deleted_in_the_admin_one_by_one_or_in_bulk(
     shared[m.Preference] = m.Preference.objects.create(user=editor, language="es")
     shared[m.Follow] = m.Follow.objects.create(user=editor, commitment=records[m.Commitment])
     shared[m.DigestSent] = m.DigestSent.objects.create(user=editor, day=SEPT_3)
+    shared[m.SecurityEvent] = actions.record_event(m.SecurityEventKind.SIGNED_IN, user=editor)
+    shared[m.SignInLock] = m.SignInLock.objects.create(
+        username="editor", until=timezone.now(), failures=20, addresses=3
+    )
     obj = (records | people | shared)[model]
     assert admin_client.get(admin_url(model, "delete", obj.pk)).status_code == 403
     assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403

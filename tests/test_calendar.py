@@ -23,8 +23,10 @@ def soon(days: int) -> datetime.date:
 
 
 def feed_of(client, user) -> str:
-    """The user's feed address, as the calendar page shows it."""
+    """The user's feed address, as the calendar page shows it (made first if need be)."""
     client.force_login(user)
+    if not CalendarFeed.objects.filter(user=user).exists():
+        assert client.post(PAGE).status_code == 302
     return client.get(PAGE).context["address"].removeprefix("http://testserver")
 
 

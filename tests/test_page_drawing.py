@@ -129,6 +129,10 @@ def test_a_typed_word_is_shown_as_typed_even_one_named_like_a_token(client, edit
     typed = "csrf-token-of-the-reader"
     html = client.get(url, {"q": typed}).content.decode()
     assert f'value="{typed}"' in html
+    # …and never becomes the reader's token, in a form or in htmx's headers (#22's probe 3).
+    assert csrf_token_in(html) != typed
+    assert f'"X-CSRFToken": "{typed}"' not in html
+    assert re.search(r'"X-CSRFToken": "[A-Za-z0-9]{64}"', html)
 
 
 def test_readers_who_may_not_edit_a_meeting_see_its_page_without_the_editor_s_tools(

@@ -1,7 +1,11 @@
 """Behind a proxy, sign-in throttling counts the visitor's address, not the proxy's: the last
-X-Forwarded-For address, believed from the proxy's addresses (FORWARDED_ALLOW_IPS) only."""
+X-Forwarded-For address, believed from the proxies the deployment names (FORWARDED_ALLOW_IPS)
+only, and from none unless it names one."""
 
 from __future__ import annotations
+
+import runpy
+from pathlib import Path
 
 import pytest
 from django.test import RequestFactory
@@ -9,6 +13,7 @@ from django.test import RequestFactory
 from tracker.proxy import client_ip
 
 from .conftest import PASSWORD
+from .test_settings import settings_in
 
 PROXY = "10.0.0.5"
 
@@ -80,3 +85,48 @@ def test_behind_a_proxy_on_a_unix_socket_throttling_counts_the_visitors_address(
     # unix-socket peer; the app counts every visitor as "".
     settings.FORWARDED_ALLOW_IPS = ["127.0.0.1", "::1"]
     assert client_ip(_request("", "203.0.113.5")) == "203.0.113.5"
+
+
+# --- No proxy named: the default, `make demo` and `make serve` -----------------------------------
+
+
+def test_no_proxy_is_believed_unless_the_deployment_names_one(monkeypatch):
+    assert settings_in({"SECRET_KEY": "x"}, "s.FORWARDED_ALLOW_IPS").stdout.strip() == "([],)"
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    conf = runpy.run_path(str(Path(__file__).parent.parent / "tracker" / "gunicorn.conf.py"))
+    assert conf["forwarded_allow_ips"] == ""  # gunicorn's own default would be 127.0.0.1,::1
+
+
+def test_without_a_named_proxy_the_socket_address_counts_even_from_this_machine(settings):
+    settings.FORWARDED_ALLOW_IPS = []
+    assert address("127.0.0.1", "203.0.113.7") == "127.0.0.1"
+    assert address("::1", "203.0.113.7") == "::1"
+    assert address("", "203.0.113.7") == ""  # a unix socket's peer, when no proxy is named
+
+
+def test_a_forwarded_value_that_is_not_an_address_is_not_believed():
+    assert address(PROXY, "203.0.113.7, <script>") == PROXY
+    assert address(PROXY, "unknown") == PROXY
+
+
+def test_rotating_forwarded_addresses_from_this_machine_do_not_reset_the_lock(
+    client, editor, settings
+):
+    """The attack on the demo and `make serve`: from 127.0.0.1, where they listen, a new
+    X-Forwarded-For for every try. Without a named proxy they all count as 127.0.0.1."""
+    settings.FORWARDED_ALLOW_IPS = []
+
+    def attempt(password: str, n: int):
+        return client.post(
+            "/accounts/login/",
+            {"username": "editor", "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+
+    for n in range(1, 5):
+        assert attempt("wrong", n).status_code == 200
+    assert attempt("wrong", 5).status_code == 429
+    for n in range(6, 9):  # the user stays locked out, whatever address is claimed next
+        assert attempt(PASSWORD, n).status_code == 429
+    assert "_auth_user_id" not in client.session

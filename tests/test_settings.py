@@ -25,6 +25,7 @@ def settings_in(env: dict[str, str], expression: str) -> subprocess.CompletedPro
             "PROXY_SSL_HEADER",
             "STATIC_ROOT",
             "LOG_LEVEL",
+            "FORWARDED_ALLOW_IPS",
         }
         and not k.startswith("EMAIL_")
         and k not in {"SITE_URL", "DEFAULT_FROM_EMAIL"}

@@ -13,7 +13,7 @@ GUNICORN_GRACEFUL_TIMEOUT  seconds a restart waits for requests in flight: 60
 GUNICORN_MAX_REQUESTS      a worker is replaced after this many requests (± 10 %): 5000;
                    0: never (the benchmark, whose numbers a restart would blur)
 FORWARDED_ALLOW_IPS        addresses whose X-Forwarded-Proto gunicorn believes: the proxy's;
-                   127.0.0.1,::1 unless set (the app reads it too, for X-Forwarded-For)
+                   none unless set (the app reads it too, for X-Forwarded-For)
 GUNICORN_LOG_LEVEL gunicorn's own messages (start, workers): info
 GUNICORN_ACCESS_LOG        one line per request unless 0 (the benchmark: a line per request
                    would be measured with the pages)
@@ -50,7 +50,9 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 60)
 # from all restarting at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 5000)
 max_requests_jitter = max_requests // 10
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
+# None unless named (gunicorn's own default would believe 127.0.0.1 and ::1): the app believes
+# X-Forwarded-For from the same addresses only (tracker/proxy.py).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 # Workers' heartbeat files in memory, not on a disk that may stall (gunicorn's advice).
 if Path("/dev/shm").is_dir():
     worker_tmp_dir = "/dev/shm"

@@ -10,8 +10,10 @@ HTTPS          on unless DEBUG is on: secure cookies, HSTS, redirect to HTTPS. S
                to serve plain HTTP on a trusted loopback (the benchmark does)
 PROXY_SSL_HEADER  behind a proxy that terminates TLS, the header it sets for HTTPS requests,
                e.g. X-Forwarded-Proto (the proxy must overwrite it on every request)
-FORWARDED_ALLOW_IPS  the proxy's addresses (127.0.0.1,::1 unless set): their X-Forwarded-For
-               names the visitor, whose address sign-in throttling counts
+FORWARDED_ALLOW_IPS  the proxies' addresses or networks, comma-separated; none unless set.
+               Only from these is X-Forwarded-For believed (the visitor's address, which
+               sign-in throttling and the security log record) and, by gunicorn,
+               X-Forwarded-Proto; from anyone else the socket's own address counts
 LOG_LEVEL      WARNING unless set (DEBUG, INFO, WARNING, ERROR): JSON lines on stdout
 STATIC_ROOT    where collectstatic writes: staticfiles/ in the checkout unless set
 TWO_FACTOR_REQUIRED, TWO_FACTOR_EXEMPT  below, with the other security settings
@@ -220,6 +222,9 @@ STORAGES = {
 # Sign-in throttling (django-axes, on both sign-in pages): after 5 failures for one username from
 # one address, that pair is refused for 15 minutes, even with the right password; a success
 # clears the count. Unknown usernames are counted alike, so the answer never tells them apart.
+# Extended (agreements/signin.py): after 20 failures for one username from any mix of
+# addresses within 24 hours, that username is refused from every address for 24 hours, or
+# until a records admin unlocks it (admin → Locked usernames); its owner is told by email.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -230,10 +235,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_HANDLER = "agreements.signin.SignInHandler"
+AXES_LOCKOUT_CALLABLE = "agreements.signin.lockout_response"
+# Not django-axes's own admin pages: deleting attempts there would unlock without a trace in
+# the security log. Records admins read the log and unlock usernames in ours.
+AXES_ENABLE_ADMIN = False
+USERNAME_FAILURE_LIMIT = 20
+USERNAME_FAILURE_WINDOW = datetime.timedelta(hours=24)
 # Behind a proxy every request comes from the proxy's address: the visitor's is the last of the
-# X-Forwarded-For the proxy sets, believed from the addresses in FORWARDED_ALLOW_IPS only (the
-# same variable tells gunicorn whose X-Forwarded-Proto to believe).
-FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# X-Forwarded-For the proxy sets, believed from the proxies the deployment names in
+# FORWARDED_ALLOW_IPS only (the same variable tells gunicorn whose X-Forwarded-Proto to believe).
+# None by default, not even this machine: `make demo` and `make serve` listen on 127.0.0.1,
+# where anything running on the machine could otherwise choose its address by the header.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS")
 AXES_CLIENT_IP_CALLABLE = "tracker.proxy.client_ip"
 
 # Two-factor sign-in (django-otp: an authenticator app, with recovery codes): anyone can turn
@@ -242,6 +256,12 @@ AXES_CLIENT_IP_CALLABLE = "tracker.proxy.client_ip"
 TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR_REQUIRED", default=True)
 TWO_FACTOR_EXEMPT = env_list("TWO_FACTOR_EXEMPT")
 OTP_TOTP_ISSUER = "Agreement tracker"
+# The admin never shows a user's authenticator secret, its QR code or their recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Changing how one signs in (password, second factor), or making what opens the tracker without
+# a password (API keys, a calendar address), asks again for the code, or for the password
+# without a second factor, unless given within this many seconds (agreements/reauth.py).
+RECENT_CONFIRMATION_SECONDS = 10 * 60
 
 # Sessions end after 30 minutes without a request and 12 hours after sign-in, whatever happens
 # (``agreements.middleware.session_limits``); the cookie dies with the browser.
@@ -279,6 +299,18 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# --- Spreadsheet imports ------------------------------------------------------------------------
+
+# A file of commitments or milestones (agreements/imports.py) is refused, with the reason next
+# to the file field, above any of these, before a row of it is read: its size as uploaded, the
+# records it holds, and for an Excel file (a zip) the size it unpacks to, as its directory
+# declares, and its cells, shared texts and cell styles counted together (openpyxl's time and
+# memory grow with those: 20,000 take it about a second; a file of 50 KB can hold a million).
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+IMPORT_MAX_ROWS = 600
+IMPORT_XLSX_MAX_UNPACKED_BYTES = 10 * 1024 * 1024
+IMPORT_XLSX_MAX_CELLS = 20_000
 
 # --- Email and background work ---------------------------------------------------------------
 
@@ -335,6 +367,11 @@ LOGGING = {
     },
     # Django's own loggers lose their default handlers (plain text, DEBUG only, mail) and pass
     # everything to ours; runserver's access lines (django.server) stay as they are.
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    # The security log (agreements.actions.security) is written whatever LOG_LEVEL says: a
+    # sign-in, failure, lockout or credential change is an INFO line a security officer reads.
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "security": {"level": "INFO", "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -43,12 +43,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/verify/", two_factor.verify, name="two_factor_verify"),
     path("accounts/two-factor/", two_factor.setup, name="two_factor"),
+    # "Confirm it is you" again, before a change to how one signs in (agreements/reauth.py).
+    path("accounts/confirm/", two_factor.confirm, name="confirm_identity"),
     path("accounts/language/", language.language_set, name="language_set"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(success_url="/"),
-        name="password_change",
-    ),
+    path("accounts/password/", two_factor.password_change, name="password_change"),
     # The read API: its own key on every request, not the session (agreements/api.py).
     path("api/v1/", api.urls()),
     path("", include("agreements.urls")),

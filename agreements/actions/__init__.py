@@ -20,6 +20,8 @@ One module per part of the domain, each action re-exported here (``actions.appro
 - ``bodies``: implementation bodies and their members;
 - ``archive``: archiving and restoring any archivable record;
 - ``imports``: writing a checked import of commitments or milestones;
+- ``security``: the security log (``record_event``) and every change to how someone signs
+  in: API keys, calendar addresses, the second factor, password changes, unlocks;
 - ``base``: the steps they share (the history's who and why, archived records read-only, one
   team per link, versioned saves) and ``edit_record``, the plain edit form's save.
 """
@@ -45,6 +47,18 @@ from .meetings import (
     unlink_meetings,
 )
 from .reviews import REVIEW_STEPS, approve_update, return_update, submit_draft, submit_update
+from .security import (
+    make_api_key,
+    make_calendar_address,
+    make_recovery_codes,
+    password_changed,
+    record_event,
+    reset_calendar_address,
+    revoke_api_key,
+    turn_off_second_factor,
+    turn_on_second_factor,
+    unlock_username,
+)
 from .status import change_commitment_status
 
 __all__ = [
@@ -68,16 +82,26 @@ __all__ = [
     "import_commitments",
     "import_milestones",
     "link_meetings",
+    "make_api_key",
+    "make_calendar_address",
+    "make_recovery_codes",
+    "password_changed",
     "record_assessment",
+    "record_event",
     "reschedule_milestone",
+    "reset_calendar_address",
     "restore_record",
     "return_update",
+    "revoke_api_key",
     "save_meeting",
     "set_membership_confirmation",
     "states_moved",
     "submit_draft",
     "submit_update",
     "toggle_milestone",
+    "turn_off_second_factor",
+    "turn_on_second_factor",
     "unlink_meetings",
+    "unlock_username",
     "verify_claim",
 ]

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from .. import actions
 from .. import models as m
 from .base import (
     LIST_PER_PAGE,
@@ -107,10 +108,8 @@ class CalendarFeedAdmin(RecordsAdmin):
 
     @admin.action(description=_("Retire the selected addresses (each gets a new one)"))
     def reset(self, request: HttpRequest, queryset) -> None:
-        for feed in queryset:
-            feed._history_user = request.user
-            feed._change_reason = "Retired by an admin"
-            feed.reset()
+        for feed in queryset.select_related("user"):
+            actions.reset_calendar_address(feed=feed, by=request.user, request=request)
         count = len(queryset)
         self.message_user(
             request,
@@ -158,11 +157,9 @@ class ApiTokenAdmin(RecordsAdmin):
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset) -> None:
-        live = list(queryset.filter(revoked_at__isnull=True))
+        live = list(queryset.filter(revoked_at__isnull=True).select_related("user"))
         for token in live:
-            token._history_user = request.user
-            token._change_reason = "Revoked by an admin"
-            token.revoke()
+            actions.revoke_api_key(token=token, by=request.user, request=request)
         count = len(live)
         self.message_user(
             request,

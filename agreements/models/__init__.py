@@ -12,7 +12,8 @@ foreign key that cannot drift. Each scoped model names the lookup paths to its t
 
 The modules read bottom-up, each importing only those below it: base → teams → reference →
 meetings → commitments → bodies, reviews → evidence, tallies, reminders → status_history →
-compliance_history, briefings.
+compliance_history, briefings; ``security`` (the security log, locked usernames) stands apart,
+on the users alone.
 
 One module per part of the domain; everything is re-exported here, so ``from agreements.models
 import Commitment`` (and ``models as m``) work as they always have.
@@ -112,6 +113,7 @@ from .reviews import (
     ReviewEvent,
     ReviewState,
 )
+from .security import SecurityEvent, SecurityEventKind, SignInLock, SignInLockQuerySet
 from .status_history import (
     StatusDayTally,
     StatusHistory,

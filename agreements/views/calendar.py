@@ -9,26 +9,34 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import feeds
+from .. import actions, feeds
 from ..models import CalendarFeed, language_of
+from ..reauth import ask_to_confirm, confirmed_recently
 from .common import render_page
 
 
 @require_http_methods(["GET", "POST"])
 def calendar_page(request: HttpRequest) -> HttpResponse:
-    """The user's private calendar address, to paste into a calendar app; POST resets it."""
-    feed = CalendarFeed.of(request.user)
+    """The user's private calendar address, to paste into a calendar app. A POST makes it, or
+    makes a new one in place of the old: either asks for a recent confirmation (``reauth``),
+    since the address reads the user's milestones without signing in."""
+    feed = CalendarFeed.objects.filter(user=request.user).first()
     if request.method == "POST":
-        feed.reset()
-        messages.success(request, _("New address made: the old one no longer works."))
+        if not confirmed_recently(request):
+            messages.info(request, _("Confirm it is you, then make the address."))
+            return ask_to_confirm(request)
+        if feed is None:
+            actions.make_calendar_address(user=request.user, request=request)
+            messages.success(request, _("Your calendar address is made."))
+        else:
+            actions.reset_calendar_address(feed=feed, by=request.user, request=request)
+            messages.success(request, _("New address made: the old one no longer works."))
         return redirect("agreements:calendar")
-    path = reverse("agreements:calendar_feed", args=[feed.token])
-    address = request.build_absolute_uri(path)
-    context = {
-        "feed": feed,
-        "address": address,
-        "webcal": "webcal://" + address.split("://", 1)[1],
-    }
+    context = {"feed": feed, "address": None, "webcal": None}
+    if feed is not None:
+        path = reverse("agreements:calendar_feed", args=[feed.token])
+        context["address"] = request.build_absolute_uri(path)
+        context["webcal"] = "webcal://" + context["address"].split("://", 1)[1]
     return render_page(request, "agreements/calendar.html", context)
 
 

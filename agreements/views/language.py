@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from ..middleware import LANGUAGE_KEY
+from ..middleware import LANGUAGE_KEY, second_step_pending
 from ..models import Preference
 
 
@@ -16,10 +16,13 @@ from ..models import Preference
 @require_POST
 def language_set(request: HttpRequest) -> HttpResponse:
     """Django's ``set_language`` (the cookie, a safe ``next``), and for a signed-in user their
-    Preference and session too, so the choice follows them to other devices and their emails."""
+    Preference and session too, so the choice follows them to other devices and their emails.
+    Before the second step of signing in, the cookie and session only: the account itself is
+    not changed by someone who has only its password."""
     response = set_language(request)
     language = request.POST.get("language")
     if language in dict(settings.LANGUAGES) and request.user.is_authenticated:
-        Preference.choose(request.user, language)
+        if second_step_pending(request) is None:
+            Preference.choose(request.user, language)
         request.session[LANGUAGE_KEY] = language
     return response
