@@ -52,6 +52,13 @@ PAGES = [
     "/claims/",
     "/reviews/",
     "/search/?q=fentanyl",
+    # A past day and the curves, from the stored history (issue #21, point 4).
+    "/?as_of=2025-10-01",
+    "/chart.svg",
+    "/chart.svg?as_of=2025-10-01",
+    "/commitments/?as_of=2025-10-01&status=1",
+    "/commitments/?as_of=2025-10-01&overdue=on",
+    "/commitments/?as_of=2025-10-01&sort=-status",
 ]
 
 

@@ -141,6 +141,10 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.AddIndex(
+            model_name='milestonereschedule',
+            index=models.Index(fields=['moved_on'], name='milestone_reschedule_moved_on'),
+        ),
+        migrations.AddIndex(
             model_name='statuschange',
             index=models.Index(fields=['-effective_on', '-changed_at', '-id'], name='status_change_in_effect'),
         ),
