@@ -194,6 +194,11 @@ def pages(commitment: int, meeting: int) -> list[tuple[str, str, dict]]:
         ("claims", "/claims/", {}),
         ("reviews", "/reviews/", {}),
         ("htmx list fragment", "/commitments/?theme=migration&page=2", {"HX-Request": "true"}),
+        # Time (#21): a past day and the curves, read from the stored history.
+        ("dashboard, a past day", "/?as_of=2024-06-30", {}),
+        ("dashboard chart", "/chart.svg", {}),
+        ("commitments, a past day", "/commitments/?as_of=2024-06-30&status=2", {}),
+        ("meeting chart", f"/meetings/{meeting}/chart.svg", {}),
     ]
 
 
