@@ -101,7 +101,8 @@ class StatusSpanQuerySet(TeamScopedQuerySet):
         """Bring these commitments' stored history in line with their status changes and their
         state now (theme, archiving, meeting date): spans replaced where they differ, and the
         day tally told the difference. Called by the actions that move them, inside their
-        transaction (the commitment's row lock, where they take one, queues concurrent ones)."""
+        transaction, holding their meetings' rows (``Meeting.lock``, ``actions.states_moved``),
+        so that concurrent rewrites of one commitment queue rather than read stale spans."""
         ids = sorted(set(commitment_ids))
         if len(ids) > self.CHUNK:  # a whole meeting at once; a bulk load a chunk at a time
             for start in range(0, len(ids), self.CHUNK):
