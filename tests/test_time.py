@@ -415,6 +415,33 @@ def test_the_dashboard_as_of_a_past_day_shows_the_figures_then(client, meeting, 
     assert client.get("/?as_of=2025-11-02").content.decode().count('<p class="stat">50%</p>') == 1
 
 
+def test_the_dashboard_as_of_a_past_day_counts_compliance_with_what_counted_then(
+    client, commitment, us, editor, reviewer, admin_user
+):
+    actions.record_assessment(
+        assessment=Assessment(
+            commitment=commitment, party=us, score="+1", justification="Did it", as_of=OCT
+        ),
+        by=reviewer,
+    )
+    actions.change_commitment_status(
+        commitment=commitment,
+        cancellation="cancelled",
+        reason="Dropped",
+        by=admin_user,
+        via="admin",
+        effective_on=NOV,
+    )
+    compliance = Assessment.objects.visible_to(editor).compliance_by_party
+    # Cancelled only in November: on 15 October it still counted, with its assessment.
+    assert [(row["key"], row["index"]) for row in compliance(datetime.date(2025, 10, 15))] == [
+        (us.name, 100.0)
+    ]
+    assert compliance(NOV) == []
+    client.force_login(editor)
+    assert us.name in client.get("/?as_of=2025-10-15").content.decode()
+
+
 def test_a_future_day_is_refused_next_to_the_picker_and_today_is_shown(client, editor):
     client.force_login(editor)
     page = client.get("/?as_of=2999-01-01").content.decode()

@@ -272,10 +272,16 @@ class AssessmentQuerySet(TeamScopedQuerySet):
     def compliance_by_party(self, day: datetime.date) -> list[dict]:
         """Each party's compliance as it stood on ``day``, as ``ComplianceTally.by_party``
         gives it today: the latest assessment per commitment up to then, over commitments
-        that count, +1 … −1 as 100 … 0 % ("not assessed" left out)."""
+        that counted then (active, and neither cancelled nor superseded on that day, by their
+        stored history), +1 … −1 as 100 … 0 % ("not assessed" left out)."""
+        from .status_history import StatusSpan  # stored above this module: read, not imported
+
+        counted_then = StatusSpan.objects.on(day).filter(
+            commitment=models.OuterRef("commitment"), cancellation=""
+        )
         rows = (
             self.latest_per_party(day)
-            .filter(Commitment.counting_q("commitment__"))
+            .filter(active_q(Commitment, "commitment__"), models.Exists(counted_then))
             .values_list("party_id", "party__name", "score")
             .annotate(k=models.Count("pk"))
             .order_by()
