@@ -116,6 +116,9 @@ def test_each_chart_is_an_svg_image_for_the_records_team_only(
     client.force_login(outsider)
     for address in addresses[1:4]:
         assert client.get(address).status_code == 404, address
+    # The dashboard's and a party's charts draw only what the outsider's team holds: nothing.
+    assert client.get("/chart.svg").status_code == 404
+    assert client.get(f"/parties/{us.pk}/chart.svg").status_code == 404
 
 
 def test_pages_show_the_chart_with_its_numbers_in_a_table(client, editor, meeting, commitment):
