@@ -15,7 +15,7 @@ from django.utils import timezone
 from agreements import actions
 from agreements.models import Assessment, Commitment, ImplementationStatus, Milestone, StatusChange
 from tests.admin_forms import admin_url, post_page
-from tests.conftest import HTMX, make_commitment, make_user
+from tests.conftest import HTMX, make_commitment, make_meeting, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -352,6 +352,19 @@ def test_a_briefing_prints_the_state_of_a_past_day(client, editor, reviewer, wor
     assert briefing.index == 0
     assert score_of_us(briefing) == "0"  # the latest by 15 Oct
     assert "As it stood on 15 October 2025" in then.content.decode()
+
+
+def test_a_partys_briefing_on_a_past_day_leaves_out_what_was_agreed_later(client, editor, team, us):
+    earlier = make_meeting(team, title="Spring talks", start_date=datetime.date(2025, 3, 1))
+    make_commitment(earlier, parties=[us], title="Agreed in March")
+    later = make_meeting(team, title="Autumn talks", start_date=datetime.date(2025, 9, 3))
+    make_commitment(later, parties=[us], title="Agreed in September")
+    client.force_login(editor)
+    response = client.get(f"/parties/{us.pk}/briefing/", {"as_of": "2025-06-01"})
+    page = response.content.decode()
+    assert "Agreed in March" in page and "Agreed in September" not in page
+    assert response.context["total"] == 1
+    assert "Agreed in September" in client.get(f"/parties/{us.pk}/briefing/").content.decode()
 
 
 def test_the_meeting_page_on_a_past_day_links_its_briefing_on_that_day(client, editor, meeting):
