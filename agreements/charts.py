@@ -111,14 +111,22 @@ def index_on_days(spans: Iterable[tuple], days: Sequence[datetime.date]) -> list
 
 
 def compliance_on_days(
-    assessments: Iterable[tuple], days: Sequence[datetime.date]
+    assessments: Iterable[tuple], days: Sequence[datetime.date], counted: dict[int, list[tuple]]
 ) -> dict[str, list[float | None]]:
     """Each party's compliance on each day, from ``(party, commitment, as_of, score)`` rows
-    sorted by ``as_of``: the latest score per commitment up to the day, +1 … −1 as 100 … 0 %
-    ("not assessed" left out), as on the dashboard."""
+    sorted by ``as_of``: the latest score per commitment up to the day, over the commitments
+    that counted that day (``counted``: each one's ``(starts_on, ends_on)`` spans that count),
+    +1 … −1 as 100 … 0 % ("not assessed" left out), as on the dashboard."""
+
+    def counts(commitment: int, day: datetime.date) -> bool:
+        return any(
+            start <= day and (end is None or end > day) for start, end in counted[commitment]
+        )
+
     by_party: dict[str, list[tuple]] = defaultdict(list)
     for party, commitment, as_of, score in assessments:
-        by_party[party].append((as_of, commitment, score))
+        if commitment in counted:  # else it never counted (archived, or cancelled all along)
+            by_party[party].append((as_of, commitment, score))
     curves = {}
     for party in sorted(by_party):
         rows, latest, values, i = by_party[party], {}, [], 0
@@ -126,7 +134,11 @@ def compliance_on_days(
             while i < len(rows) and rows[i][0] <= day:
                 latest[rows[i][1]] = rows[i][2]
                 i += 1
-            scored = [SCORE_VALUE[s] for s in latest.values() if s in SCORE_VALUE]
+            scored = [
+                SCORE_VALUE[s]
+                for commitment, s in latest.items()
+                if s in SCORE_VALUE and counts(commitment, day)
+            ]
             values.append(round((sum(scored) / len(scored) + 1) / 2 * 100, 1) if scored else None)
         curves[party] = values
     return curves
@@ -226,22 +238,28 @@ def records_curve(
     if start > end:
         return None
     days, quarterly = periods(start, end)
-    spans = StatusSpan.objects.filter(commitment__in=commitments).counting()
-    assessments = Assessment.objects.filter(commitment__in=commitments).filter(
-        Commitment.counting_q("commitment__")
+    spans = list(
+        StatusSpan.objects.filter(commitment__in=commitments)
+        .counting()
+        .values_list("commitment_id", "starts_on", "ends_on", "status")
     )
+    counted: dict[int, list] = defaultdict(list)  # each one's days that count: compliance then
+    for commitment, starts_on, ends_on, _status in spans:
+        counted[commitment].append((starts_on, ends_on))
+    assessments = Assessment.objects.filter(commitment__in=commitments)
     if party is not None:
         assessments = assessments.filter(party=party)
     dates = [row for part in milestones for row in part.values_list("due_date", "completed_on")]
     return Curve(
         days,
         quarterly,
-        index_on_days(spans.values_list("starts_on", "ends_on", "status"), days),
+        index_on_days([span[1:] for span in spans], days),
         compliance_on_days(
             assessments.order_by("as_of", "pk").values_list(
                 "party__name", "commitment_id", "as_of", "score"
             ),
             days,
+            counted,
         ),
         due=count_in_periods((due for due, _done in dates), days),
         met=count_in_periods((done for _due, done in dates), days),

@@ -53,6 +53,32 @@ def test_the_meetings_curve_steps_up_when_a_commitment_was_carried_out(
     assert curve.compliance == {us.name: [None, None, 100.0, 100.0]}
 
 
+def test_a_partys_compliance_counts_a_commitment_until_the_day_it_was_cancelled(
+    meeting, commitment, reviewer, admin_user, us
+):
+    actions.record_assessment(
+        assessment=Assessment(
+            commitment=commitment,
+            party=us,
+            score="+1",
+            justification="Did it",
+            as_of=D(2025, 9, 20),
+        ),
+        by=reviewer,
+    )
+    actions.change_commitment_status(
+        commitment=commitment,
+        cancellation="cancelled",
+        reason="Dropped",
+        by=admin_user,
+        via="admin",
+        effective_on=D(2025, 11, 2),
+    )
+    curve = charts.meeting_curve(meeting, D(2025, 12, 6))
+    # Assessed in September, cancelled in November: it counted for September and October.
+    assert curve.compliance == {us.name: [100.0, 100.0, None, None]}
+
+
 def test_milestones_due_and_met_are_counted_in_their_period(meeting, commitment, editor):
     milestone = actions.add_milestone(
         milestone=commitment.milestones.model(
@@ -94,6 +120,9 @@ def test_each_chart_is_an_svg_image_for_the_records_team_only(
     client.force_login(outsider)
     for address in addresses[1:4]:
         assert client.get(address).status_code == 404, address
+    # The dashboard's and a party's charts draw only what the outsider's team holds: nothing.
+    assert client.get("/chart.svg").status_code == 404
+    assert client.get(f"/parties/{us.pk}/chart.svg").status_code == 404
 
 
 def test_pages_show_the_chart_with_its_numbers_in_a_table(client, editor, meeting, commitment):

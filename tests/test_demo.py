@@ -18,6 +18,7 @@ from icalendar import Calendar
 
 from agreements import models as m
 from agreements.sample_desk import Desk
+from tests.test_status_history import stored_agrees_with_the_changes
 
 User = get_user_model()
 
@@ -289,6 +290,7 @@ def test_its_progress_is_dated_over_the_years_and_recorded_as_loaded(demo):
         )
     assert {c.status for c in then} == set(m.ImplementationStatus.values)
     assert then.filter(is_stalled=True).exists()
+    stored_agrees_with_the_changes()  # the past days and the curves the demo shows
     override = changes.get(update=None)  # an admin's cancellation
     assert override.is_override and override.changed_by.username == "admin"
     assessments = in_sample(m.Assessment)

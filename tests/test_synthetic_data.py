@@ -14,6 +14,7 @@ from agreements import synthetic
 from agreements.synthetic import generate
 from agreements.synthetic.makers import MeetingMaker
 from agreements.synthetic.writer import BulkWriter
+from tests.test_status_history import stored_agrees_with_the_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,9 @@ def test_synthetic_data_fills_every_part_of_the_domain():
     # The demo's editor of North America sees those records.
     staff = m.TeamMembership.objects.filter(team__slug="north-america").first().user
     assert m.Commitment.objects.visible_to(staff).count() == north_america
+    # Each commitment's stored history (past days, curves) written from its status changes.
+    assert m.StatusSpan.objects.count() >= report.commitments
+    stored_agrees_with_the_changes()
     # New rows after it get fresh ids (the sequences were moved past the bulk ids).
     assert m.Meeting.objects.create(
         team=m.Team.objects.first(), title="After", start_date="2025-09-03", outcome_type="other"

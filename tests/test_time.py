@@ -15,7 +15,7 @@ from django.utils import timezone
 from agreements import actions
 from agreements.models import Assessment, Commitment, ImplementationStatus, Milestone, StatusChange
 from tests.admin_forms import admin_url, post_page
-from tests.conftest import HTMX, make_commitment, make_user
+from tests.conftest import HTMX, make_commitment, make_meeting, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -354,6 +354,19 @@ def test_a_briefing_prints_the_state_of_a_past_day(client, editor, reviewer, wor
     assert "As it stood on 15 October 2025" in then.content.decode()
 
 
+def test_a_partys_briefing_on_a_past_day_leaves_out_what_was_agreed_later(client, editor, team, us):
+    earlier = make_meeting(team, title="Spring talks", start_date=datetime.date(2025, 3, 1))
+    make_commitment(earlier, parties=[us], title="Agreed in March")
+    later = make_meeting(team, title="Autumn talks", start_date=datetime.date(2025, 9, 3))
+    make_commitment(later, parties=[us], title="Agreed in September")
+    client.force_login(editor)
+    response = client.get(f"/parties/{us.pk}/briefing/", {"as_of": "2025-06-01"})
+    page = response.content.decode()
+    assert "Agreed in March" in page and "Agreed in September" not in page
+    assert response.context["total"] == 1
+    assert "Agreed in September" in client.get(f"/parties/{us.pk}/briefing/").content.decode()
+
+
 def test_the_meeting_page_on_a_past_day_links_its_briefing_on_that_day(client, editor, meeting):
     client.force_login(editor)
     html = client.get(meeting.get_absolute_url(), {"as_of": "2025-10-15"}).content.decode()
@@ -413,6 +426,33 @@ def test_the_dashboard_as_of_a_past_day_shows_the_figures_then(client, meeting, 
     # Links keep the day; today's to-do lists are today's page's.
     assert "as_of=2025-10-31" in then and "Due in the next" not in then
     assert client.get("/?as_of=2025-11-02").content.decode().count('<p class="stat">50%</p>') == 1
+
+
+def test_the_dashboard_as_of_a_past_day_counts_compliance_with_what_counted_then(
+    client, commitment, us, editor, reviewer, admin_user
+):
+    actions.record_assessment(
+        assessment=Assessment(
+            commitment=commitment, party=us, score="+1", justification="Did it", as_of=OCT
+        ),
+        by=reviewer,
+    )
+    actions.change_commitment_status(
+        commitment=commitment,
+        cancellation="cancelled",
+        reason="Dropped",
+        by=admin_user,
+        via="admin",
+        effective_on=NOV,
+    )
+    compliance = Assessment.objects.visible_to(editor).compliance_by_party
+    # Cancelled only in November: on 15 October it still counted, with its assessment.
+    assert [(row["key"], row["index"]) for row in compliance(datetime.date(2025, 10, 15))] == [
+        (us.name, 100.0)
+    ]
+    assert compliance(NOV) == []
+    client.force_login(editor)
+    assert us.name in client.get("/?as_of=2025-10-15").content.decode()
 
 
 def test_a_future_day_is_refused_next_to_the_picker_and_today_is_shown(client, editor):

@@ -64,10 +64,17 @@ def states_moved(record: Meeting | Commitment) -> None:
     """A write moved the state of a commitment, or of a meeting's (its status, theme, archiving,
     meeting date or team): their stored history follows in the same transaction
     (``StatusSpan.objects.rewrite``, ``ComplianceSpan.objects.rewrite``), and the team's
-    tallies are folded once it commits."""
+    tallies are folded once it commits.
+
+    The write holds the meeting's row already (``Meeting.lock``, taken again here at no cost):
+    a concurrent write to the meeting or one of its commitments has committed before this one
+    reads their history, or waits until it has, so neither rewrites spans the other replaced
+    (both would stay, and the day tally count them twice)."""
     if isinstance(record, Commitment):
+        Meeting.lock(record.meeting_id)
         ids = [record.pk]
     elif isinstance(record, Meeting):
+        Meeting.lock(record.pk)
         ids = list(record.commitments.values_list("pk", flat=True))
     else:
         return

@@ -18,6 +18,7 @@ from ..models import (
     CommitmentParty,
     ComplianceSpan,
     Follow,
+    Meeting,
     Milestone,
     MilestoneReschedule,
     MilestoneStatus,
@@ -131,7 +132,8 @@ def record_assessment(*, assessment: Assessment, sources=(), by: AbstractBaseUse
     assessment.full_clean()
     fold_tallies(assessment.commitment.team_id)
     create_record(assessment, by=by, sources=sources)
-    ComplianceSpan.objects.rewrite([assessment.commitment_id])  # its stored history
+    Meeting.lock(assessment.commitment.meeting_id)  # as every write to the stored history
+    ComplianceSpan.objects.rewrite([assessment.commitment_id])
     return assessment
 
 

@@ -26,6 +26,7 @@ def import_commitments(*, meeting: Meeting, rows, filename: str, by: AbstractBas
     import sets it (``change_commitment_status``, "import", the file as its reason); anyone
     else's proposes it in a progress update of that day, submitted for a reviewer to approve
     (the update names the file, and so does the status change its approval makes)."""
+    Meeting.lock(meeting.pk)  # before its commitments' rows, as every write (see there)
     refuse_archived(meeting)
     direct = permissions.sets_status_directly(by)
     for row in rows:

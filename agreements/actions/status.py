@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from .. import tasks
 from ..audit import audit_via
-from ..models import Commitment, Follow, ProgressUpdate, StatusChange
+from ..models import Commitment, Follow, Meeting, ProgressUpdate, StatusChange
 from ..models.status_history import State
 from .base import refuse_archived, states_moved
 
@@ -40,12 +40,14 @@ def change_commitment_status(
     nothing changed. The commitment's state is that of its change with the latest effective day
     (the later recorded on one day): a change dated before a later one is recorded in its
     place, "from" what stood on its day, and the commitment keeps the later one's state. The
-    row is locked for the duration, so concurrent changes queue and each sees the others.
+    row (and its meeting's, first: ``Meeting.lock``) is locked for the duration, so concurrent
+    changes queue and each sees the others.
     An approval calls it with its ``update``; an admin's direct change (an override) without.
     """
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("A status change needs a reason.")})
-    refuse_archived(commitment)
+    Meeting.lock(commitment.meeting_id)  # before the commitment's row, as every write
+    refuse_archived(commitment)  # read once the meeting is held: not archived meanwhile
     current = Commitment.objects.select_for_update().get(pk=commitment.pk)
     effective_on = effective_on or timezone.localdate()
     current.refuse_dated_outside(

@@ -287,6 +287,13 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             if fields is None or "meeting" in fields:
                 self.claims.copy_record_meeting(self.meeting)
 
+    def save_versioned(self, *, expected: int, update_fields: list[str] | None = None) -> None:
+        """As ``Versioned.save_versioned``, holding its meeting's row first (``Meeting.lock``,
+        which says why)."""
+        with transaction.atomic():
+            Meeting.lock(self.meeting_id)
+            super().save_versioned(expected=expected, update_fields=update_fields)
+
     @classmethod
     def counting_q(cls, prefix: str = "") -> Q:
         """The condition for a commitment that counts in averages (read through ``prefix``,

@@ -3,8 +3,9 @@
 a month.
 
 A party's score for a commitment on a day is that of its latest assessment up to then (the
-later recorded on one day); before the first, none. Only commitments that count now (active,
-neither cancelled nor superseded) count, as in ``ComplianceTally``. Rewritten, in the writing
+later recorded on one day); before the first, none. It counts on the days the commitment
+counted (active, neither cancelled nor superseded then: its stored status history), as the
+implementation index does; today, that is ``ComplianceTally``. Rewritten, in the writing
 transaction, by the actions that move it (``ComplianceSpan.objects.rewrite``: an assessment
 recorded, and ``actions.states_moved`` when a commitment leaves or rejoins the averages).
 Tests (tests/test_status_history.py) compare it with a recount from the assessments.
@@ -21,7 +22,7 @@ from django.db import models
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import DatedTally
+from .status_history import DatedTally, StatusSpan
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -63,16 +64,9 @@ class ComplianceSpanQuerySet(TeamScopedQuerySet):
 
 
 def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
-    """Per commitment, each party's scores with the days they held, as rows to store."""
-    counting = dict(
-        Commitment.objects.filter(pk__in=ids)
-        .annotate(
-            counts=models.ExpressionWrapper(
-                Commitment.counting_q(), output_field=models.BooleanField()
-            )
-        )
-        .values_list("pk", "counts")
-    )
+    """Per commitment, each party's scores with the days they held, as rows to store; each cut
+    where the commitment began or stopped counting (``counting_periods``)."""
+    periods = counting_periods(ids)
     assessments = defaultdict(list)
     for commitment, party, team, as_of, score in (
         Assessment.objects.filter(commitment__in=ids)
@@ -80,33 +74,66 @@ def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
         .values_list("commitment_id", "party_id", "commitment__team_id", "as_of", "score")
     ):
         assessments[(commitment, party)].append((team, as_of, score))
-    wanted = {pk: [] for pk in counting}
+    wanted = {pk: [] for pk in periods}
     for (commitment, party), scores in sorted(assessments.items()):
         # The later recorded of one day stands: keep each day's last.
         by_day = {as_of: (team, score) for team, as_of, score in scores}
-        days = sorted(by_day)
         merged: list[tuple[datetime.date, int, str]] = []
-        for day in days:
+        for day in sorted(by_day):
             team, score = by_day[day]
             if not merged or merged[-1][2] != score:
                 merged.append((day, team, score))
-        for i, (day, team, score) in enumerate(merged):
-            wanted[commitment].append(
-                {
-                    "team_id": team,
-                    "party_id": party,
-                    "counts": counting[commitment],
-                    "score": score,
-                    "starts_on": day,
-                    "ends_on": merged[i + 1][0] if i + 1 < len(merged) else None,
-                }
-            )
+        ends = [day for day, _team, _score in merged[1:]] + [None]
+        for (start, team, score), end in zip(merged, ends, strict=True):
+            for cut_start, cut_end, counts in _cut(start, end, periods.get(commitment, [])):
+                wanted[commitment].append(
+                    {
+                        "team_id": team,
+                        "party_id": party,
+                        "counts": counts,
+                        "score": score,
+                        "starts_on": cut_start,
+                        "ends_on": cut_end,
+                    }
+                )
     return wanted
+
+
+def counting_periods(ids: list[int]) -> dict[int, list[tuple]]:
+    """Per commitment, its stored status spans as (from, to, counts): whether it counted then
+    (active now, neither cancelled nor superseded then), as the implementation index reads it."""
+    periods: dict[int, list[tuple]] = {pk: [] for pk in ids}
+    for commitment, start, end, active, cancellation in (
+        StatusSpan.objects.filter(commitment__in=ids)
+        .order_by("commitment", "starts_on")
+        .values_list("commitment_id", "starts_on", "ends_on", "active", "cancellation")
+    ):
+        periods[commitment].append((start, end, active and not cancellation))
+    return periods
+
+
+def _cut(start, end, periods) -> list[tuple]:
+    """The days from ``start`` to ``end`` (None: still) cut by the periods they cross, each
+    with whether the commitment counted then; before its first period, as in its first."""
+    if not periods:
+        return [(start, end, False)]
+    pieces = []
+    for i, (p_start, p_end, counts) in enumerate(periods):
+        lower = start if i == 0 else max(start, p_start)
+        upper = end if p_end is None else (p_end if end is None else min(end, p_end))
+        if upper is not None and lower >= upper:
+            continue
+        if pieces and pieces[-1][2] == counts and pieces[-1][1] == lower:
+            pieces[-1] = (pieces[-1][0], upper, counts)
+        else:
+            pieces.append((lower, upper, counts))
+    return pieces
 
 
 class ComplianceSpan(models.Model):
     """One party's latest score for one commitment and the days it held; with the commitment's
-    team and whether it counts now. Derived: rewritten by the actions, edited nowhere."""
+    team and whether it counted on those days. Derived: rewritten by the actions (after the
+    status history, which it reads), edited nowhere."""
 
     team_lookups = ("team",)
     derived = True

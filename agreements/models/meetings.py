@@ -160,6 +160,15 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
             or any(Source.objects.filter(**{path: self}).exists() for path in citing)
         )
 
+    @classmethod
+    def lock(cls, pk: int) -> None:
+        """Hold the meeting's row until the transaction ends. Every write that moves a
+        commitment's state holds its meeting first, then the commitment (``Versioned``'s save
+        of a meeting, ``Commitment.save_versioned``, ``change_commitment_status``, an import):
+        so they queue in one order, never deadlock, and each reads what the others committed
+        (the tallies' triggers, ``StatusSpan.objects.rewrite``)."""
+        cls.objects.select_for_update().filter(pk=pk).values_list("pk").first()
+
     def save(self, *args, **kwargs) -> None:
         """Pass a change of team or date on to the copies in commitments and claims (see
         ``Commitment`` and ``Claim``; on PostgreSQL foreign keys' cascades have done it already)."""

@@ -3,19 +3,20 @@ never replayed.
 
 A commitment's state on a day is that of its status change with the latest effective day up
 to then (the later recorded on one day); before its first change, what that change changed
-from; without changes, its state now (``spans_of``, the one statement of that rule). Two
-stored forms of it, both rewritten by the actions that move it (``StatusSpan.objects.rewrite``:
-a status change, saving or importing a meeting, archiving or restoring, the admin's saves),
-in the same transaction:
+from; without changes, its state now (``spans_of``, the one statement of that rule). Stored
+in three forms, all rewritten by the actions that move it (``actions.states_moved`` →
+``StatusSpan.objects.rewrite``: a status change, saving or importing a meeting, archiving or
+restoring, the admin's saves), in the same transaction:
 
 - ``StatusSpan``: per commitment, each state with the days it held (from, to), on an index by
   commitment: a page of commitments reads its state on any day in one probe each.
-- ``StatusDayTally``: per team, the days on which counts changed (+1 for the state a
-  commitment entered, −1 for the one it left), appended and folded like the other tallies:
-  a team's figures on a day are the sum of its rows up to that day, and its curve the running
-  sum by month, a few thousand rows whatever the number of commitments.
+- ``StatusDayTally``: per team and state, the days on which counts changed (+1 for the state
+  a commitment entered, −1 for the one it left), one row per key added to in place
+  (``DatedTally.add``): a team's figures on a day are the sum of its rows up to that day.
+- ``StatusMonthTally``: the same summed by month, so that a day's figures and a curve read a
+  few rows a month (``StatusHistory``), whatever the number of commitments.
 
-Tests (tests/test_status_history.py) compare both with a recount from the status changes.
+Tests (tests/test_status_history.py) compare all three with a recount from the status changes.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ class StatusSpanQuerySet(TeamScopedQuerySet):
         """Bring these commitments' stored history in line with their status changes and their
         state now (theme, archiving, meeting date): spans replaced where they differ, and the
         day tally told the difference. Called by the actions that move them, inside their
-        transaction (the commitment's row lock, where they take one, queues concurrent ones)."""
+        transaction, holding their meetings' rows (``Meeting.lock``, ``actions.states_moved``),
+        so that concurrent rewrites of one commitment queue rather than read stale spans."""
         ids = sorted(set(commitment_ids))
         if len(ids) > self.CHUNK:  # a whole meeting at once; a bulk load a chunk at a time
             for start in range(0, len(ids), self.CHUNK):

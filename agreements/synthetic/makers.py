@@ -207,17 +207,19 @@ class MeetingMaker:
             )
 
     def timeline(self, team, commitment, start, status, stalled, cancelled, long) -> None:
-        """Status changes that lead from 'not started' to the commitment's present state."""
+        """Status changes that lead from 'not started' to the commitment's present state, each
+        from the state the one before left (the stored history replays them), all within a
+        few months of the meeting: the last one's state is the commitment's own."""
         steps = [(s - 1, s, False, False, "", "") for s in range(1, status + 1)]
-        if long:  # stalled and restarted, again and again
-            steps += [(status, status, i % 2 == 0, i % 2 == 1, "", "") for i in range(200)]
+        if long:  # stalled and restarted, again and again, a day apart: restarted at the end
+            steps += [(status, status, i % 2 == 1, i % 2 == 0, "", "") for i in range(200)]
         if stalled:
             steps.append((status, status, False, True, "", ""))
         if cancelled:
             steps.append((status, status, stalled, stalled, "", "cancelled"))
         when = start
         for from_s, to_s, from_st, to_st, from_c, to_c in steps:
-            when += datetime.timedelta(days=self.rng.randrange(1, 40))
+            when += datetime.timedelta(days=1 if long else self.rng.randrange(1, 40))
             self.writer.add(
                 m.StatusChange,
                 commitment_id=commitment,

@@ -99,6 +99,8 @@ def party_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     as_of, day = _as_of(request)
     today = day or timezone.localdate()
     commitments = party_commitments(request.user, party)
+    if day:  # as it stood then: the commitments agreed by then
+        commitments = commitments.filter(meeting_date__lte=day)
     total = commitments.count()
     shown = for_briefing(commitments, day).order_by("-meeting_date", "meeting", "position", "pk")
     briefing = compile_briefing(shown[:PARTY_LIMIT], today=today)
