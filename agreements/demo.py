@@ -183,7 +183,9 @@ def load_demo(path: Path = FIXTURE) -> LoadCount:
             },
         )
         link(event, "sources", source)
-    m.StatusSpan.objects.rewrite(c.pk for c in commitments)  # their stored history
+    ids = [c.pk for c in commitments]
+    m.StatusSpan.objects.rewrite(ids)  # their stored history
+    m.ComplianceSpan.objects.rewrite(ids)
 
     load_sample_desk(counted.note)
     return counted

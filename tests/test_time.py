@@ -13,7 +13,14 @@ from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 
 from agreements import actions
-from agreements.models import Assessment, Commitment, ImplementationStatus, Milestone, StatusChange
+from agreements.models import (
+    Assessment,
+    Commitment,
+    ComplianceHistory,
+    ImplementationStatus,
+    Milestone,
+    StatusChange,
+)
 from tests.admin_forms import admin_url, post_page
 from tests.conftest import HTMX, make_commitment, make_meeting, make_user
 
@@ -445,7 +452,7 @@ def test_the_dashboard_as_of_a_past_day_counts_compliance_with_what_counted_then
         via="admin",
         effective_on=NOV,
     )
-    compliance = Assessment.objects.visible_to(editor).compliance_by_party
+    compliance = ComplianceHistory.visible_to(editor).by_party
     # Cancelled only in November: on 15 October it still counted, with its assessment.
     assert [(row["key"], row["index"]) for row in compliance(datetime.date(2025, 10, 15))] == [
         (us.name, 100.0)

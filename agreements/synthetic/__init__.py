@@ -94,8 +94,19 @@ def generate(size: int, seed: int, progress: Callable[[str], None] = lambda _: N
         writer.reset_sequences()  # past every id copied, even by a load cut short
     m.fold_piled([team.id for team in teams])  # the triggers' rows, both tallies
     progress("  status history")
-    m.StatusSpan.objects.rewrite(m.Commitment.objects.values_list("pk", flat=True))
-    writer.touched.update({m.StatusSpan, m.StatusDayTally, m.StatusMonthTally})
+    everything = list(m.Commitment.objects.values_list("pk", flat=True))
+    m.StatusSpan.objects.rewrite(everything)
+    m.ComplianceSpan.objects.rewrite(everything)  # reads the status history: after it
+    writer.touched.update(
+        {
+            m.StatusSpan,
+            m.StatusDayTally,
+            m.StatusMonthTally,
+            m.ComplianceSpan,
+            m.ComplianceDayTally,
+            m.ComplianceMonthTally,
+        }
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in writer.touched:
