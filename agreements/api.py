@@ -43,6 +43,13 @@ api = NinjaAPI(
 # --- Shapes (as ``opendata`` writes them) ---------------------------------------------------
 
 
+class Link(Schema):
+    """A source with an address, as Popolo writes it."""
+
+    url: str
+    note: str
+
+
 class Role(Schema):
     organization_id: str
     role: str
@@ -61,7 +68,8 @@ class Meeting(Schema):
     summary: str
     language: str
     team: str
-    sources: list[str]
+    sources: list[Link]
+    source_ids: list[str]
 
 
 class Commitment(Schema):
@@ -81,7 +89,8 @@ class Commitment(Schema):
     jurisdiction_note: str
     indicator: str
     party_roles: list[Role]
-    sources: list[str]
+    sources: list[Link]
+    source_ids: list[str]
 
 
 class Body(Schema):
@@ -94,7 +103,8 @@ class Body(Schema):
     lifecycle: str
     membership_note: str
     commitment_ids: list[str]
-    sources: list[str]
+    sources: list[Link]
+    source_ids: list[str]
 
 
 class Milestone(Schema):
@@ -115,7 +125,8 @@ class Claim(Schema):
     text: str
     verification: str
     note: str
-    sources: list[str]
+    sources: list[Link]
+    source_ids: list[str]
 
 
 class Page(Schema):

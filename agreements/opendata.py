@@ -1,9 +1,12 @@
 """Everything a user may see, as one JSON document for data portals and researchers.
 
-People, organisations, memberships, meetings and statements take Popolo's shapes (persons,
-organizations, memberships, events, speeches); commitments, milestones, assessments, claims and
-sources sit alongside in the same style, each record citing its sources by id. The document's
-JSON Schema is ``docs/open-data.schema.json`` (a test validates an export against it).
+People, organisations, memberships, meetings and statements are Popolo records (persons,
+organizations, memberships, events, speeches), valid against Popolo's own JSON Schemas (kept in
+``tests/schemas/popolo/``); commitments, milestones, assessments, claims and sources sit alongside
+in the same style. A record cites its sources twice: as Popolo link objects (``sources``: each
+source with an address, ``{"url", "note"}``) and by id (``source_ids``: every source, with or
+without an address, to look up in the document's ``sources``). The document's own, stricter
+JSON Schema is ``docs/open-data.schema.json``; tests validate exports against both.
 
 Written as a stream, section by section and chunk by chunk: an export of 100,000 commitments is
 never held in memory. Archived records are left out, as on the pages.
@@ -17,16 +20,25 @@ from collections.abc import Callable, Iterator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 
 from . import models as m
 
 CHUNK = 2_000
 SCHEMA = "https://agreement-tracker.invalid/open-data.schema.json"
-VERSION = 1
+# 2: sources as Popolo link objects beside ``source_ids``; a speech's day is ``said_on``.
+VERSION = 2
 
 
-def _sources(record) -> list[str]:
-    return [f"source-{s.pk}" for s in record.sources.all()]
+def _cited(record) -> dict:
+    """A record's sources, as Popolo wants them (link objects, for those with an address) and
+    by id (all of them). Addresses are written as URIs (RFC 3986): an internationalised one
+    (which the URL field accepts) has its non-ASCII characters percent-encoded."""
+    sources = record.sources.all()
+    return {
+        "sources": [{"url": iri_to_uri(s.url), "note": s.title} for s in sources if s.url],
+        "source_ids": [f"source-{s.pk}" for s in sources],
+    }
 
 
 def as_organization(party: m.Party) -> dict:
@@ -54,7 +66,7 @@ def as_body(body: m.ImplementationBody) -> dict:
         "lifecycle": body.lifecycle,
         "membership_note": body.membership_note,
         "commitment_ids": [f"commitment-{c.pk}" for c in body.commitments.all()],
-        "sources": _sources(body),
+        **_cited(body),
     }
 
 
@@ -88,7 +100,7 @@ def as_membership(member: m.BodyMembership) -> dict:
         "confirmation": member.confirmation,
         "start_date": member.start_date,
         "end_date": member.end_date,
-        "sources": _sources(member),
+        **_cited(member),
     }
 
 
@@ -106,7 +118,7 @@ def as_meeting(meeting: m.Meeting) -> dict:
         "summary": meeting.summary,
         "language": meeting.language,
         "team": meeting.team.name,
-        "sources": _sources(meeting),
+        **_cited(meeting),
     }
 
 
@@ -122,7 +134,7 @@ def as_context_event(event: m.ContextEvent) -> dict:
         "location": event.location,
         "actor_id": f"party-{event.actor_id}" if event.actor_id else None,
         "description": event.description,
-        "sources": _sources(event),
+        **_cited(event),
     }
 
 
@@ -135,10 +147,11 @@ def as_speech(statement: m.Statement) -> dict:
         "type": statement.kind,
         "text": statement.text,
         "language": statement.language,
-        "date": statement.said_on,
+        # Popolo's ``date`` is a date-time (RFC 3339); a statement is known to the day only.
+        "said_on": statement.said_on,
         "event_id": f"meeting-{statement.meeting_id}",
         "commitment_ids": [f"commitment-{c.pk}" for c in statement.commitments.all()],
-        "sources": _sources(statement),
+        **_cited(statement),
     }
 
 
@@ -163,7 +176,7 @@ def as_commitment(commitment: m.Commitment) -> dict:
             {"organization_id": f"party-{r.party_id}", "role": r.role}
             for r in commitment.party_roles.all()
         ],
-        "sources": _sources(commitment),
+        **_cited(commitment),
     }
 
 
@@ -192,7 +205,7 @@ def as_assessment(assessment: m.Assessment) -> dict:
         "justification": assessment.justification,
         "as_of": assessment.as_of,
         "stage": assessment.stage,
-        "sources": _sources(assessment),
+        **_cited(assessment),
     }
 
 
@@ -209,7 +222,7 @@ def as_claim(claim: m.Claim) -> dict:
         "text": claim.text,
         "verification": claim.verification,
         "note": claim.note,
-        "sources": _sources(claim),
+        **_cited(claim),
     }
 
 
