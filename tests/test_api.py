@@ -175,9 +175,9 @@ def test_an_admin_revokes_a_key(admin_client, editor):
 
 def test_a_detail_takes_the_id_its_list_returns_and_no_other_form(editor, meeting, commitment):
     client, _ = reader(editor)
-    for kind, plural in (("meeting", "meetings"), ("commitment", "commitments")):
+    for record, plural in ((meeting, "meetings"), (commitment, "commitments")):
         (item,) = client.get(f"{API}/{plural}").json()["items"]
-        assert item["id"] == f"{kind}-{item['id'].split('-')[1]}"
+        assert item["id"] == f"{plural[:-1]}-{record.pk}"  # the page's number, named
         assert client.get(f"{API}/{plural}/{item['id']}").json() == item
     # The bare number, or another kind's id, is not this operation's id: the caller's mistake.
     for path in (f"commitments/{commitment.pk}", f"commitments/meeting-{meeting.pk}"):
@@ -201,7 +201,7 @@ def test_the_filters_name_records_by_the_same_ids(editor, team, meeting, us, mex
     listed = client.get(f"{API}/commitments", {"party": party}).json()["items"]
     assert [c["title"] for c in listed] == ["Ours"]
     by_team = client.get(f"{API}/meetings", {"team": f"team-{team.pk}"}).json()["items"]
-    assert [m["id"] for m in by_team] == [f"meeting-{meeting.pk}"]
+    assert [found["id"] for found in by_team] == [f"meeting-{meeting.pk}"]
     # A well-formed id that names nothing the user may see matches nothing (not every record).
     for path, name, value in (
         ("commitments", "party", "party-999999"),
