@@ -7,6 +7,16 @@ filter forms, archived records left out. Records have the open-data export's sha
 (``opendata``). Lists come a page at a time (``?page=``, 50 a page) with the address of the
 next page, never a count of the whole table.
 
+The document is the truth: every closed vocabulary is an enum (the themes' codes
+read from the database as the document is served), pages and text have their bounds, every
+operation documents its 422 and its body, and a record is named by one id everywhere, the
+open data's ``<kind>-<number>`` (``commitment-9``): lists return it, detail operations and the
+filters that name a record (``party``, ``team``, ``body``) take it, and OpenAPI links say which
+field of a list's answer a detail operation takes. That form, not the bare number, because the
+open data needs an id that says what it names (``organizations`` holds parties and bodies;
+Popolo's ``organization_id`` points at either); the number in it is the one in the record's
+page address (``/commitments/9/``).
+
 Dated facts carry the day they happened beside when they were recorded: a commitment's status
 changes (``effective_on``, ``recorded_at``) and ``status_since``, its approved progress
 updates (``happened_on``), a milestone's ``completed_on`` and the moves of its date
@@ -16,11 +26,11 @@ updates (``happened_on``), a milestone's ``completed_on`` and the moves of its d
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Path, Query, Schema, Status
 from ninja.security import HttpBearer
 
 from . import models as m
@@ -28,6 +38,20 @@ from . import opendata, permissions
 from .forms import CommitmentFilterForm, MeetingFilterForm, MilestoneFilterForm
 
 PAGE_SIZE = 50
+# Past this, reading a page is a scan of every record before it: a client filters instead.
+LAST_PAGE = 10_000
+# The largest number an id column holds (PostgreSQL's bigint) has 19 digits: 18 always fit.
+NUMBER = "[1-9][0-9]{0,17}"
+
+
+def record_id(kind: str) -> str:
+    """The pattern of the id of a record of ``kind`` ("commitment" → ``commitment-9``)."""
+    return f"^{kind}-{NUMBER}$"
+
+
+def record_number(typed_id: str) -> int:
+    """The record's number in an id its pattern has accepted: ``commitment-9`` → 9."""
+    return int(typed_id.rpartition("-")[2])
 
 
 class Key(HttpBearer):
@@ -35,7 +59,21 @@ class Key(HttpBearer):
         return m.ApiToken.holder(token[:200])
 
 
-api = NinjaAPI(
+class Api(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The document, with what only the database knows written in as it is served: the
+        theme codes a ``theme`` filter takes (records admins add themes)."""
+        schema = super().get_openapi_schema(**kwargs)
+        themes = list(m.Theme.objects.order_by("code").values_list("code", flat=True))
+        for path in schema["paths"].values():
+            for operation in path.values():
+                for parameter in operation.get("parameters", []):
+                    if parameter["name"] == "theme" and themes:
+                        parameter["schema"] = {"type": "string", "enum": themes}
+        return schema
+
+
+api = Api(
     title="Agreement tracker",
     version="1",
     description=__doc__,
@@ -48,69 +86,96 @@ api = NinjaAPI(
 # --- Shapes (as ``opendata`` writes them) ---------------------------------------------------
 
 
+def Id(kind: str):  # a type, read as one: hence its capital
+    return Annotated[str, Field(pattern=record_id(kind))]
+
+
+class Link(Schema):
+    """A source with an address, as Popolo writes it."""
+
+    url: str = Field(json_schema_extra={"format": "uri"})
+    note: str
+
+
+SourceIds = list[Annotated[str, Field(pattern=record_id("source"))]]
+
+
 class Role(Schema):
-    organization_id: str
-    role: str
+    organization_id: Id("party")
+    role: m.PartyRole
 
 
 class Meeting(Schema):
-    id: str
+    id: Id("meeting")
     name: str
     classification: Literal["meeting"]
     start_date: datetime.date
     end_date: datetime.date | None
     location: str
-    organization_ids: list[str]
-    outcome: str
+    organization_ids: list[Id("party")]
+    outcome: m.OutcomeType
     outcome_note: str
     summary: str
     language: str
     team: str
-    sources: list[str]
+    sources: list[Link]
+    source_ids: SourceIds
+
+
+# A cancellation, or none ("").
+Cancellation = Literal[("", *m.Cancellation.values)]
 
 
 class StatusChange(Schema):
     effective_on: datetime.date = Field(description="The day the change took effect.")
     recorded_at: datetime.datetime = Field(description="When it was recorded.")
-    from_status: int
-    to_status: int
+    from_status: m.ImplementationStatus
+    to_status: m.ImplementationStatus
     from_stalled: bool
     to_stalled: bool
-    from_cancellation: str
-    to_cancellation: str
-    via: str = Field(description="review, admin, import, or a command.")
+    from_cancellation: Cancellation
+    to_cancellation: Cancellation
+    # Open, not an enum: besides review, admin and import, a command writes its own name
+    # ("command:…"), and a client made from today's document still reads tomorrow's changes.
+    via: str = Field(description="review, admin, import, or a command (command:<name>).")
     reason: str
-    progress_update_id: str | None
+    progress_update_id: Id("update") | None = Field(
+        description="The approved progress update that made it (in progress_updates), if any."
+    )
 
 
 class ProgressUpdate(Schema):
-    id: str
+    id: Id("update")
     happened_on: datetime.date = Field(description="The day of the progress it reports.")
     recorded_at: datetime.datetime = Field(description="When it was written.")
     narrative: str
-    proposed_status: int | None
+    proposed_status: m.ImplementationStatus | None
     proposed_stalled: bool | None
-    sources: list[str]
+    sources: list[Link]
+    source_ids: SourceIds
 
 
 class Commitment(Schema):
-    id: str
-    event_id: str
+    id: Id("commitment")
+    event_id: Id("meeting")
     title: str
     reference: str
     text: str
     language: str
+    # A theme's code; open here though closed in the ``theme`` filter, as records admins add
+    # themes: a client made from today's document still reads tomorrow's commitments.
     theme: str
-    status: int
+    status: m.ImplementationStatus
     status_label: str
     stalled: bool
-    cancellation: str
+    cancellation: Cancellation
     target_date: datetime.date | None
     lead_agency: str
     jurisdiction_note: str
     indicator: str
     party_roles: list[Role]
-    sources: list[str]
+    sources: list[Link]
+    source_ids: SourceIds
     status_since: datetime.date = Field(
         description="The day its official state took effect (its meeting's, if never changed)."
     )
@@ -119,16 +184,17 @@ class Commitment(Schema):
 
 
 class Body(Schema):
-    id: str
+    id: Id("body")
     name: str
     classification: Literal["implementation body"]
-    founding_event_id: str
+    founding_event_id: Id("meeting")
     mandate: str
     cadence: str
-    lifecycle: str
+    lifecycle: m.Lifecycle
     membership_note: str
-    commitment_ids: list[str]
-    sources: list[str]
+    commitment_ids: list[Id("commitment")]
+    sources: list[Link]
+    source_ids: SourceIds
 
 
 class Move(Schema):
@@ -140,148 +206,284 @@ class Move(Schema):
 
 
 class Milestone(Schema):
-    id: str
-    commitment_id: str | None
-    body_id: str | None
+    id: Id("milestone")
+    commitment_id: Id("commitment") | None
+    body_id: Id("body") | None
     title: str
     due_date: datetime.date
     first_due_date: datetime.date | None
-    status: str
+    status: m.MilestoneStatus
     completed_on: datetime.date | None = Field(description="The day it was done.")
     owner: str
     moves: list[Move] = Field(description="Each move of its date, in the order recorded.")
 
 
 class Claim(Schema):
-    id: str
-    about_id: str
+    id: Id("claim")
+    about_id: Annotated[str, Field(pattern=f"^(meeting|commitment|body)-{NUMBER}$")]
     text: str
-    verification: str
+    verification: m.Verification
     verified_on: datetime.date | None = Field(
         description="The day its verification state was established."
     )
     note: str
-    sources: list[str]
+    sources: list[Link]
+    source_ids: SourceIds
+
+
+PageNumber = Annotated[int, Field(ge=1, le=LAST_PAGE)]
 
 
 class Page(Schema):
-    page: int
-    next: str | None
+    page: PageNumber
+    next: Annotated[str, Field(json_schema_extra={"format": "uri"})] | None
+
+
+def Items(shape):  # a type, read as one: hence its capital
+    return Annotated[list[shape], Field(max_length=PAGE_SIZE)]
 
 
 class Meetings(Page):
-    items: list[Meeting]
+    items: Items(Meeting)
 
 
 class Commitments(Page):
-    items: list[Commitment]
+    items: Items(Commitment)
 
 
 class Bodies(Page):
-    items: list[Body]
+    items: Items(Body)
 
 
 class Milestones(Page):
-    items: list[Milestone]
+    items: Items(Milestone)
 
 
 class Claims(Page):
-    items: list[Claim]
+    items: Items(Claim)
 
 
 class Error(Schema):
     detail: str
 
 
+class Problem(Schema):
+    """One thing wrong with a request: where (``["query", "page"]``), what, and a code."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+    ctx: dict[str, Any] | None = None
+
+
+class Refused(Schema):
+    """A request the API cannot answer as it stands (422): a parameter outside its schema."""
+
+    detail: list[Problem]
+
+
 def _page(request: HttpRequest, records, shape, number: int) -> dict:
     """One page of ``records`` as ``shape`` gives them, and the next page's address (one row
     more is read to know whether there is one)."""
-    number = max(1, min(number, 10_000))
     start = (number - 1) * PAGE_SIZE
     rows = list(records[start : start + PAGE_SIZE + 1])
     following = None
-    if len(rows) > PAGE_SIZE:
+    if len(rows) > PAGE_SIZE and number < LAST_PAGE:  # no address the API would refuse
         query = request.GET.copy()
         query["page"] = str(number + 1)
         following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     return {"page": number, "next": following, "items": [shape(r) for r in rows[:PAGE_SIZE]]}
 
 
+# The filters that name something (a party, a team, a body, a year): one that names nothing the
+# user may see is a valid request that matches no record.
+NAMING = {"party", "team", "body", "year"}
+
+
+def _filtered(request: HttpRequest, form, filter_records, shape, number: int):
+    """The page of what the valid ``form`` selects (``filter_records(form)``); an empty page
+    when a filter names nothing the user may see; else 422, each problem by parameter."""
+    if form.is_valid():
+        return _page(request, filter_records(form), shape, number)
+    errors = form.errors.as_data()
+    if all(
+        name in NAMING and all(e.code == "invalid_choice" for e in problems)
+        for name, problems in errors.items()
+    ):
+        return {"page": number, "next": None, "items": []}
+    return Status(
+        422,
+        {
+            "detail": [
+                {"type": e.code or "invalid", "loc": ["query", name], "msg": " ".join(e.messages)}
+                for name, problems in errors.items()
+                for e in problems
+            ]
+        },
+    )
+
+
 # --- Filters (the pages' own, as query parameters) -------------------------------------------
 
 
+# Words to look for: as the pages' search box takes them (a NUL is never part of a text).
+Words = Annotated[str | None, Field(max_length=200, pattern="^[^\\x00]*$")]
+Year = Annotated[int | None, Field(ge=1, le=9999)]
+
+
+def Named(kind: str):  # a type, read as one: hence its capital
+    return Annotated[str | None, Field(pattern=record_id(kind))]
+
+
 class MeetingFilters(Schema):
-    q: str | None = None
-    party: int | None = None
-    team: int | None = None
-    outcome_type: str | None = None
-    year: int | None = None
-    page: int = 1
+    q: Words = None
+    party: Named("party") = None
+    team: Named("team") = None
+    outcome_type: m.OutcomeType | None = None
+    year: Year = None
+    page: PageNumber = 1
 
 
 class CommitmentFilters(Schema):
-    q: str | None = None
-    status: int | None = None
-    theme: str | None = None
-    party: int | None = None
-    team: int | None = None
-    body: int | None = None
+    q: Words = None
+    status: m.ImplementationStatus | None = None
+    # One of the themes' codes: the document lists them as it is served (``Api``).
+    theme: Annotated[str | None, Field(max_length=30)] = None
+    party: Named("party") = None
+    team: Named("team") = None
+    body: Named("body") = None
     overdue: bool = False
     stalled: bool = False
-    sort: str | None = None
-    page: int = 1
+    sort: Literal[tuple(CommitmentFilterForm.SORTS)] | None = None
+    page: PageNumber = 1
 
 
 class MilestoneFilters(Schema):
-    q: str | None = None
-    status: str | None = None
+    q: Words = None
+    status: m.MilestoneStatus | None = None
     when: Literal["overdue", "30", "90"] | None = None
-    team: int | None = None
-    page: int = 1
+    team: Named("team") = None
+    page: PageNumber = 1
 
 
 def _form_data(filters: Schema) -> dict:
+    """The filters as the pages' forms read them: a named record by its number."""
+    data = {}
+    for key, value in filters.dict().items():
+        if key == "page" or value in (None, False):
+            continue
+        if key in ("party", "team", "body"):
+            value = record_number(value)
+        data[key] = "on" if value is True else str(getattr(value, "value", value))
+    return data
+
+
+def _links(**targets: tuple[str, str]) -> dict:
+    """OpenAPI links from a 200 answer: ``name=(operation id, JSON pointer of the field whose
+    id the operation takes)``, so a client (or a fuzzer) follows them."""
     return {
-        key: ("on" if value is True else str(value))
-        for key, value in filters.dict().items()
-        if key != "page" and value not in (None, False)
+        "responses": {
+            200: {
+                "links": {
+                    name: {
+                        "operationId": operation,
+                        "parameters": {parameter: f"$response.body#{pointer}"},
+                    }
+                    for name, (operation, parameter, pointer) in targets.items()
+                }
+            }
+        }
     }
 
 
-@api.get("/meetings", response={200: Meetings, 401: Error}, summary="Meetings")
+# What every operation may answer besides 200.
+ANSWERS = {401: Error, 422: Refused}
+
+
+@api.get(
+    "/meetings",
+    response={200: Meetings, **ANSWERS},
+    summary="Meetings",
+    operation_id="list_meetings",
+    openapi_extra=_links(meeting=("get_meeting", "meeting_id", "/items/0/id")),
+)
 def meetings(request: HttpRequest, filters: Query[MeetingFilters]):
     form = MeetingFilterForm(_form_data(filters), user=request.auth)
-    records = form.filter(m.Meeting.objects.visible_to(request.auth).active())
-    records = records.select_related("team").prefetch_related("parties", "sources")
-    return _page(request, records, opendata.as_meeting, filters.page)
+    return _filtered(
+        request,
+        form,
+        lambda form: (
+            form.filter(m.Meeting.objects.visible_to(request.auth).active())
+            .select_related("team")
+            .prefetch_related("parties", "sources")
+        ),
+        opendata.as_meeting,
+        filters.page,
+    )
 
 
-@api.get("/meetings/{meeting_id}", response={200: Meeting, 401: Error, 404: Error})
-def meeting(request: HttpRequest, meeting_id: int):
-    record = permissions.get_meeting_for_user(request.auth, meeting_id)
+@api.get(
+    "/meetings/{meeting_id}",
+    response={200: Meeting, 404: Error, **ANSWERS},
+    summary="A meeting",
+    operation_id="get_meeting",
+)
+def meeting(request: HttpRequest, meeting_id: Annotated[str, Path(pattern=record_id("meeting"))]):
+    record = permissions.get_meeting_for_user(request.auth, record_number(meeting_id))
     if m.is_read_only(record):
-        return 404, {"detail": "Not found."}
+        return Status(404, {"detail": "Not found."})
     return opendata.as_meeting(record)
 
 
-@api.get("/commitments", response={200: Commitments, 401: Error}, summary="Commitments")
+@api.get(
+    "/commitments",
+    response={200: Commitments, **ANSWERS},
+    summary="Commitments",
+    operation_id="list_commitments",
+    openapi_extra=_links(
+        commitment=("get_commitment", "commitment_id", "/items/0/id"),
+        meeting=("get_meeting", "meeting_id", "/items/0/event_id"),
+    ),
+)
 def commitments(request: HttpRequest, filters: Query[CommitmentFilters]):
     form = CommitmentFilterForm(_form_data(filters), user=request.auth)
     visible = m.Commitment.objects.visible_to(request.auth).active()
-    records = form.filter(visible, timezone.localdate()).prefetch_related("party_roles", "sources")
-    return _page(request, opendata.with_dates(records), opendata.as_commitment, filters.page)
+    return _filtered(
+        request,
+        form,
+        lambda form: opendata.with_dates(
+            form.filter(visible, timezone.localdate()).prefetch_related("party_roles", "sources")
+        ),
+        opendata.as_commitment,
+        filters.page,
+    )
 
 
-@api.get("/commitments/{commitment_id}", response={200: Commitment, 401: Error, 404: Error})
-def commitment(request: HttpRequest, commitment_id: int):
-    record = permissions.get_commitment_for_user(request.auth, commitment_id)
+@api.get(
+    "/commitments/{commitment_id}",
+    response={200: Commitment, 404: Error, **ANSWERS},
+    summary="A commitment",
+    operation_id="get_commitment",
+    openapi_extra=_links(meeting=("get_meeting", "meeting_id", "/event_id")),
+)
+def commitment(
+    request: HttpRequest,
+    commitment_id: Annotated[str, Path(pattern=record_id("commitment"))],
+):
+    record = permissions.get_commitment_for_user(request.auth, record_number(commitment_id))
     if m.is_read_only(record):
-        return 404, {"detail": "Not found."}
+        return Status(404, {"detail": "Not found."})
     return opendata.as_commitment(record)
 
 
-@api.get("/bodies", response={200: Bodies, 401: Error}, summary="Implementation bodies")
-def bodies(request: HttpRequest, page: int = 1):
+@api.get(
+    "/bodies",
+    response={200: Bodies, **ANSWERS},
+    summary="Implementation bodies",
+    operation_id="list_bodies",
+    openapi_extra=_links(meeting=("get_meeting", "meeting_id", "/items/0/founding_event_id")),
+)
+def bodies(request: HttpRequest, page: PageNumber = 1):
     records = (
         m.ImplementationBody.objects.visible_to(request.auth)
         .active()
@@ -291,17 +493,32 @@ def bodies(request: HttpRequest, page: int = 1):
     return _page(request, records, opendata.as_body, page)
 
 
-@api.get("/milestones", response={200: Milestones, 401: Error}, summary="Milestones")
+@api.get(
+    "/milestones",
+    response={200: Milestones, **ANSWERS},
+    summary="Milestones",
+    operation_id="list_milestones",
+)
 def milestones(request: HttpRequest, filters: Query[MilestoneFilters]):
     form = MilestoneFilterForm(_form_data(filters), user=request.auth)
-    records = form.filter(
-        m.Milestone.objects.visible_to(request.auth).active(), timezone.localdate()
-    ).prefetch_related("reschedules")
-    return _page(request, records, opendata.as_milestone, filters.page)
+    return _filtered(
+        request,
+        form,
+        lambda form: form.filter(
+            m.Milestone.objects.visible_to(request.auth).active(), timezone.localdate()
+        ).prefetch_related("reschedules"),
+        opendata.as_milestone,
+        filters.page,
+    )
 
 
-@api.get("/claims", response={200: Claims, 401: Error}, summary="Claims")
-def claims(request: HttpRequest, verification: m.Verification | None = None, page: int = 1):
+@api.get(
+    "/claims",
+    response={200: Claims, **ANSWERS},
+    summary="Claims",
+    operation_id="list_claims",
+)
+def claims(request: HttpRequest, verification: m.Verification | None = None, page: PageNumber = 1):
     records = m.Claim.objects.visible_to(request.auth).active().prefetch_related("sources")
     if verification:
         records = records.filter(verification=verification)

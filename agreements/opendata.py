@@ -1,9 +1,12 @@
 """Everything a user may see, as one JSON document for data portals and researchers.
 
-People, organisations, memberships, meetings and statements take Popolo's shapes (persons,
-organizations, memberships, events, speeches); commitments, milestones, assessments, claims and
-sources sit alongside in the same style, each record citing its sources by id. The document's
-JSON Schema is ``docs/open-data.schema.json`` (a test validates an export against it).
+People, organisations, memberships, meetings and statements are Popolo records (persons,
+organizations, memberships, events, speeches), valid against Popolo's own JSON Schemas (kept in
+``tests/schemas/popolo/``); commitments, milestones, assessments, claims and sources sit alongside
+in the same style. A record cites its sources twice: as Popolo link objects (``sources``: each
+source with an address, ``{"url", "note"}``) and by id (``source_ids``: every source, with or
+without an address, to look up in the document's ``sources``). The document's own, stricter
+JSON Schema is ``docs/open-data.schema.json``; tests validate exports against both.
 
 Dated facts carry the day they happened beside the moment they were recorded: a commitment's
 status changes (``effective_on``, ``recorded_at``) and the day its state took effect
@@ -25,16 +28,28 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 
 from . import models as m
 
 CHUNK = 2_000
 SCHEMA = "https://agreement-tracker.invalid/open-data.schema.json"
-VERSION = 1
+# 2: sources as Popolo link objects beside ``source_ids``; a speech's day is ``said_on``; the
+# days facts happened (a commitment's ``status_since``, ``status_changes`` and approved
+# ``progress_updates``, a milestone's ``moves``, a membership's ``confirmed_on``, a claim's
+# ``verified_on``).
+VERSION = 2
 
 
-def _sources(record) -> list[str]:
-    return [f"source-{s.pk}" for s in record.sources.all()]
+def _cited(record) -> dict:
+    """A record's sources, as Popolo wants them (link objects, for those with an address) and
+    by id (all of them). Addresses are written as URIs (RFC 3986): an internationalised one
+    (which the URL field accepts) has its non-ASCII characters percent-encoded."""
+    sources = record.sources.all()
+    return {
+        "sources": [{"url": iri_to_uri(s.url), "note": s.title} for s in sources if s.url],
+        "source_ids": [f"source-{s.pk}" for s in sources],
+    }
 
 
 def as_organization(party: m.Party) -> dict:
@@ -62,7 +77,7 @@ def as_body(body: m.ImplementationBody) -> dict:
         "lifecycle": body.lifecycle,
         "membership_note": body.membership_note,
         "commitment_ids": [f"commitment-{c.pk}" for c in body.commitments.all()],
-        "sources": _sources(body),
+        **_cited(body),
     }
 
 
@@ -97,7 +112,7 @@ def as_membership(member: m.BodyMembership) -> dict:
         "start_date": member.start_date,
         "end_date": member.end_date,
         "confirmed_on": member.confirmed_on,
-        "sources": _sources(member),
+        **_cited(member),
     }
 
 
@@ -115,7 +130,7 @@ def as_meeting(meeting: m.Meeting) -> dict:
         "summary": meeting.summary,
         "language": meeting.language,
         "team": meeting.team.name,
-        "sources": _sources(meeting),
+        **_cited(meeting),
     }
 
 
@@ -131,7 +146,7 @@ def as_context_event(event: m.ContextEvent) -> dict:
         "location": event.location,
         "actor_id": f"party-{event.actor_id}" if event.actor_id else None,
         "description": event.description,
-        "sources": _sources(event),
+        **_cited(event),
     }
 
 
@@ -144,10 +159,11 @@ def as_speech(statement: m.Statement) -> dict:
         "type": statement.kind,
         "text": statement.text,
         "language": statement.language,
-        "date": statement.said_on,
+        # Popolo's ``date`` is a date-time (RFC 3339); a statement is known to the day only.
+        "said_on": statement.said_on,
         "event_id": f"meeting-{statement.meeting_id}",
         "commitment_ids": [f"commitment-{c.pk}" for c in statement.commitments.all()],
-        "sources": _sources(statement),
+        **_cited(statement),
     }
 
 
@@ -172,7 +188,7 @@ def as_commitment(commitment: m.Commitment) -> dict:
             {"organization_id": f"party-{r.party_id}", "role": r.role}
             for r in commitment.party_roles.all()
         ],
-        "sources": _sources(commitment),
+        **_cited(commitment),
         **_dated(commitment),
     }
 
@@ -224,7 +240,7 @@ def _dated(commitment: m.Commitment) -> dict:
                 "narrative": u.narrative,
                 "proposed_status": u.proposed_status,
                 "proposed_stalled": u.proposed_stalled,
-                "sources": _sources(u),
+                **_cited(u),
             }
             for u in updates
         ],
@@ -266,7 +282,7 @@ def as_assessment(assessment: m.Assessment) -> dict:
         "justification": assessment.justification,
         "as_of": assessment.as_of,
         "stage": assessment.stage,
-        "sources": _sources(assessment),
+        **_cited(assessment),
     }
 
 
@@ -284,7 +300,7 @@ def as_claim(claim: m.Claim) -> dict:
         "verification": claim.verification,
         "verified_on": claim.verified_on,
         "note": claim.note,
-        "sources": _sources(claim),
+        **_cited(claim),
     }
 
 

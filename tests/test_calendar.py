@@ -1,11 +1,14 @@
 """The calendar feeds (issue #11, point 3): each user's milestones as iCalendar, behind a secret
-address the user can reset, holding only what that user may see, events updated in place."""
+address the user can reset, holding only what that user may see, events updated in place. Every
+feed read here is parsed twice (issue #24, point 5): by ``icalendar``, which writes it, and by
+``vobject``, an independent parser that also checks each component's required properties."""
 
 from __future__ import annotations
 
 import datetime
 
 import pytest
+import vobject
 from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -38,6 +41,7 @@ def events(path: str) -> dict[str, dict]:
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert "no-store" in response["Cache-Control"]
     calendar = Calendar.from_ical(response.content)
+    assert_read_alike(response.content.decode("utf-8"), calendar)
     return {
         str(e["UID"]): {
             "summary": str(e["SUMMARY"]),
@@ -50,6 +54,28 @@ def events(path: str) -> dict[str, dict]:
         }
         for e in calendar.walk("VEVENT")
     }
+
+
+def assert_read_alike(text: str, calendar: Calendar) -> None:
+    """A second parser, written apart from the one that made the feed, reads it as valid
+    (RFC 5545's required properties, each value parsed) and finds the same events."""
+    other = vobject.readOne(text, validate=True)
+    assert other.validate(raiseException=True)
+    assert (other.version.value, other.prodid.value) == ("2.0", str(calendar["PRODID"]))
+    theirs = {
+        e.uid.value: (e.dtstart.value, e.dtend.value, e.summary.value, int(e.sequence.value))
+        for e in other.contents.get("vevent", [])
+    }
+    ours = {
+        str(e["UID"]): (
+            e.decoded("DTSTART"),
+            e.decoded("DTEND"),
+            str(e["SUMMARY"]),
+            int(e["SEQUENCE"]),
+        )
+        for e in calendar.walk("VEVENT")
+    }
+    assert theirs == ours
 
 
 def test_a_feed_holds_the_users_milestones_and_body_meetings(client, editor, meeting, commitment):
@@ -189,3 +215,19 @@ def test_an_admin_retires_an_address_without_seeing_it(admin_client, client, edi
     assert response.status_code == 302
     assert Client().get(path).status_code == 404
     assert feed.history.latest().history_change_reason == "Retired by an admin"
+
+
+def test_the_second_parser_refuses_what_a_calendar_app_would(client, editor, commitment):
+    """The check is real: the same feed without an event's UID, or with a date that is none,
+    is refused by ``vobject``."""
+    Milestone.objects.create(commitment=commitment, title="Report", due_date=soon(10))
+    text = Client().get(feed_of(client, editor)).content.decode("utf-8")
+    vobject.readOne(text, validate=True)  # as served: valid
+    without_uid = "".join(
+        line for line in text.splitlines(keepends=True) if not line.startswith("UID:")
+    )
+    with pytest.raises(vobject.base.ValidateError):
+        vobject.readOne(without_uid, validate=True)
+    day = soon(10).strftime("%Y%m%d")
+    with pytest.raises(vobject.base.ParseError):
+        vobject.readOne(text.replace(f"DTSTART;VALUE=DATE:{day}", "DTSTART;VALUE=DATE:2025-13-45"))

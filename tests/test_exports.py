@@ -223,3 +223,31 @@ def test_a_download_tells_the_proxy_not_to_buffer_it(client, editor, commitment,
     assert response.status_code == 200
     assert response.streaming
     assert response["X-Accel-Buffering"] == "no"
+
+
+@pytest.mark.parametrize("url", ["/meetings/", "/commitments/", "/milestones/", "/claims/"])
+def test_every_lists_csv_is_rfc_4180_as_a_spreadsheet_reads_it(client, editor, team, meeting, url):
+    """What a spreadsheet's CSV import expects (RFC 4180, as Excel, LibreOffice and Google
+    Sheets read it): a UTF-8 byte-order mark; records ending in CRLF; a header of distinct names;
+    every record as long as the header; a field holding a comma, a quote or a line break quoted,
+    its quotes doubled; nothing else. The file is exactly what a strict RFC 4180 writer makes of
+    the rows a strict reader finds in it, and a hard text comes back as it was."""
+    hard = 'He said "yes", then\nleft — año'
+    commitment = make_commitment(meeting, title=hard)
+    Milestone.objects.create(commitment=commitment, title=hard, due_date="2026-01-01")
+    Claim.objects.create(text=hard, commitment=commitment)
+    meeting.title = hard
+    meeting.save(update_fields=["title"])
+    client.force_login(editor)
+    response = client.get(url, {"format": "csv"})
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8").removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    rewritten = io.StringIO(newline="")
+    csv.writer(rewritten, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
+    assert rewritten.getvalue() == text
+    header, *records = rows
+    assert len(set(header)) == len(header) and records
+    assert all(len(record) == len(header) for record in records)
+    assert hard in {value for record in records for value in record}

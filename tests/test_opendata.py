@@ -1,18 +1,25 @@
-"""The open-data export (issue #11, point 4): everything a user may see, Popolo-shaped where
-Popolo has a shape, each record with its sources, valid against docs/open-data.schema.json."""
+"""The open-data export (issue #11, point 4; issue #24, point 1): everything a user may see, each
+record with its sources; the records it calls Popolo valid against Popolo's own JSON Schemas
+(draft-03, tests/schemas/popolo/, origin and versions in its README), the whole document against
+our stricter docs/open-data.schema.json."""
 
 from __future__ import annotations
 
 import datetime
+import io
 import json
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft3Validator, Draft202012Validator, FormatChecker
+from referencing import Registry
+from referencing.jsonschema import DRAFT3
 
 from agreements import actions, opendata
 from agreements.models import (
@@ -27,8 +34,34 @@ from agreements.models import (
 )
 from tests.conftest import make_body, make_commitment, make_meeting, make_source
 
+User = get_user_model()
+
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs/open-data.schema.json").read_text())
 URL = "/open-data.json"
+
+POPOLO = {
+    path.stem: json.loads(path.read_text())
+    for path in (Path(__file__).parent / "schemas/popolo").glob("*.json")
+}
+# The sections that hold Popolo records, and the Popolo class of each.
+POPOLO_SECTIONS = {
+    "organizations": "organization",
+    "persons": "person",
+    "memberships": "membership",
+    "events": "event",
+    "speeches": "speech",
+}
+
+
+def _not_stored(uri: str):
+    raise LookupError(f"{uri} is not among the stored Popolo schemas (tests/schemas/popolo/)")
+
+
+# Popolo's schemas refer to each other by their published addresses: those are answered from
+# the stored copies, and nothing is fetched.
+POPOLO_REGISTRY = Registry(retrieve=_not_stored).with_resources(
+    (schema["id"].removesuffix("#"), DRAFT3.create_resource(schema)) for schema in POPOLO.values()
+)
 
 
 def export(client) -> dict:
@@ -42,6 +75,22 @@ def export(client) -> dict:
 def valid(document: dict) -> list[str]:
     validator = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
     return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def popolo_errors(document: dict) -> list[str]:
+    """What Popolo's own schemas find wrong with the document's Popolo records, formats
+    (``uri``, ``date-time``) checked too, as a strict consumer would."""
+    errors = []
+    for section, kind in POPOLO_SECTIONS.items():
+        validator = Draft3Validator(
+            POPOLO[kind], registry=POPOLO_REGISTRY, format_checker=Draft3Validator.FORMAT_CHECKER
+        )
+        for record in document[section]:
+            errors += [
+                f"{record.get('id')} {list(e.absolute_path)}: {e.message}"
+                for e in validator.iter_errors(record)
+            ]
+    return errors
 
 
 @pytest.fixture
@@ -102,12 +151,18 @@ def test_the_export_holds_every_kind_of_record_and_is_valid(client, editor, ever
         "claims": 1,
         "sources": 1,
     }
-    source_id = f"source-{everything['source'].pk}"
+    source = everything["source"]
+    link = {"url": source.url, "note": source.title}
+    source_id = f"source-{source.pk}"
     (commitment,) = document["commitments"]
-    assert commitment["sources"] == [source_id]
-    assert document["claims"][0]["sources"] == [source_id]
+    assert (commitment["sources"], commitment["source_ids"]) == ([link], [source_id])
+    assert document["claims"][0]["sources"] == [link]
+    assert document["claims"][0]["source_ids"] == [source_id]
+    (meeting,) = (e for e in document["events"] if e["classification"] == "meeting")
+    assert (meeting["sources"], meeting["source_ids"]) == ([link], [source_id])
     (speech,) = document["speeches"]
     assert speech["commitment_ids"] == [commitment["id"]] and speech["type"] == "readout"
+    assert speech["said_on"] == everything["statement"].said_on.isoformat()
     body = next(o for o in document["organizations"] if o["id"].startswith("body-"))
     assert body["commitment_ids"] == [commitment["id"]]
 
@@ -119,6 +174,66 @@ def test_the_schema_catches_what_it_should(client, editor, everything):
     del document["commitments"][0]["status"]
     document["sources"][0]["secret"] = "x"
     assert len(valid(document)) == 2
+
+
+def test_its_popolo_records_are_valid_against_popolos_own_schemas(client, editor, everything):
+    client.force_login(editor)
+    document = export(client)
+    assert all(document[section] for section in POPOLO_SECTIONS)  # every kind is checked
+    assert popolo_errors(document) == []
+
+
+def test_a_source_without_an_address_is_cited_by_id_only(client, editor, team, everything):
+    """A Popolo link needs an address: a source without one (a printed report) is not made
+    into a link with an empty one, and is still cited by id, described in ``sources``."""
+    printed = make_source(team, title="Printed readout", url="")
+    everything["statement"].sources.add(everything["source"], printed)
+    client.force_login(editor)
+    document = export(client)
+    (speech,) = document["speeches"]
+    assert [link["note"] for link in speech["sources"]] == ["Wire report"]
+    assert sorted(speech["source_ids"]) == sorted(
+        [f"source-{everything['source'].pk}", f"source-{printed.pk}"]
+    )
+    assert f"source-{printed.pk}" in {s["id"] for s in document["sources"]}
+    assert popolo_errors(document) == [] and valid(document) == []
+
+
+def test_an_internationalised_address_is_written_as_a_uri(client, editor, team, everything):
+    everything["statement"].sources.add(
+        make_source(team, title="Informe", url="https://méxico.example/año")
+    )
+    client.force_login(editor)
+    document = export(client)
+    (speech,) = document["speeches"]
+    assert "https://m%C3%A9xico.example/a%C3%B1o" in {link["url"] for link in speech["sources"]}
+    assert popolo_errors(document) == []
+
+
+def test_popolos_schemas_catch_what_a_popolo_consumer_would_refuse(client, editor, everything):
+    """The check is real: sources given as bare ids (as before issue #24), a link whose address
+    is no URI, a speech's day where Popolo wants a date-time, each is an error."""
+    client.force_login(editor)
+    document = export(client)
+    (meeting,) = (e for e in document["events"] if e["classification"] == "meeting")
+    meeting["sources"] = meeting["source_ids"]
+    body = next(o for o in document["organizations"] if o["id"].startswith("body-"))
+    body["sources"] = [{"url": "not a uri", "note": "x"}]
+    document["speeches"][0]["date"] = document["speeches"][0]["said_on"]
+    errors = popolo_errors(document)
+    assert len(errors) == 3, errors
+    assert any("is not of type 'object'" in e for e in errors)
+    assert any("is not a 'uri'" in e for e in errors)
+    assert any("is not a 'date-time'" in e for e in errors)
+
+
+def test_the_demos_export_is_valid_against_both_schemas(client, db):
+    call_command("load_demo", stdout=io.StringIO())
+    client.force_login(User.objects.get(username="staff"))
+    document = export(client)
+    assert all(document[section] for section in POPOLO_SECTIONS)
+    assert popolo_errors(document) == []
+    assert valid(document) == []
 
 
 def test_the_export_holds_nothing_of_another_team(client, outsider, everything):
@@ -214,13 +329,13 @@ def dated(team, meeting, commitment, mexico, editor, reviewer):
         claim=claim, verification="disputed", source=source, expected=claim.version, by=editor,
         on=NOV,
     )  # fmt: skip
-    return {"update": update}
+    return {"update": update, "source": source}
 
 
 def test_the_export_carries_the_day_each_fact_happened(client, editor, commitment, dated):
     client.force_login(editor)
     document = export(client)
-    assert valid(document) == []
+    assert valid(document) == [] and popolo_errors(document) == []
     today = timezone.localdate().isoformat()
     (shown,) = document["commitments"]
     assert shown["status_since"] == "2025-10-01"
@@ -236,7 +351,10 @@ def test_the_export_carries_the_day_each_fact_happened(client, editor, commitmen
         "2025-10-01",
         "Patrols began",
     )
-    assert progress["recorded_at"].startswith(today) and len(progress["sources"]) == 1
+    assert progress["recorded_at"].startswith(today)
+    source = dated["source"]  # cited as every record cites its sources (issue #24)
+    assert progress["sources"] == [{"url": source.url, "note": source.title}]
+    assert progress["source_ids"] == [f"source-{source.pk}"]
     (milestone,) = document["milestones"]
     assert milestone["completed_on"] == "2025-11-01"
     (move,) = milestone["moves"]
@@ -257,7 +375,8 @@ def test_the_schema_holds_the_dated_facts_to_their_shape(client, editor, dated):
     document["commitments"][0]["status_changes"][0]["effective_on"] = "20 Sep 2025"
     del document["milestones"][0]["moves"][0]["moved_on"]
     document["claims"][0]["verified_on"] = "yesterday"
-    assert len(valid(document)) == 3
+    document["commitments"][0]["progress_updates"][0]["sources"] = [f"source-{dated['source'].pk}"]
+    assert len(valid(document)) == 4
 
 
 @pytest.mark.perf
