@@ -519,3 +519,22 @@ def test_milestones_overdue_on_a_past_day_by_their_date_then(client, editor, com
     client.force_login(editor)
     page = client.get("/?as_of=2025-10-16").content.decode()
     assert "Report moved" in page and "due 15 Oct 2025" in page
+
+
+def test_the_meeting_page_on_a_past_day_shows_a_milestone_at_its_date_then(
+    client, editor, meeting, commitment
+):
+    D = datetime.date
+    milestone = actions.add_milestone(
+        milestone=Milestone(commitment=commitment, title="Audit report", due_date=D(2025, 10, 15)),
+        by=editor,
+    )
+    actions.reschedule_milestone(
+        milestone=milestone, expected=milestone.version, to_date=D(2025, 12, 15),
+        reason="Extended", by=editor, moved_on=D(2025, 11, 5),
+    )  # fmt: skip
+    client.force_login(editor)
+    url = meeting.get_absolute_url()
+    then = client.get(url, {"as_of": "2025-11-01"}).content.decode()
+    assert "15 Oct 2025" in then and "15 Dec 2025" not in then  # not moved yet then
+    assert "15 Dec 2025" in client.get(url).content.decode()

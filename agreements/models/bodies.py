@@ -382,6 +382,14 @@ class Milestone(Timestamped, Versioned):
         if self.completed_on and self.completed_on > day:
             self.status, self.completed_on = MilestoneStatus.PLANNED, None
 
+    def take_date_on(self, day: datetime.date) -> None:
+        """Show the date it was due on ``day``: moved after it, the date it was first moved
+        from, as ``MilestoneQuerySet.overdue_on`` reads it (drawn, never saved; reads its
+        ``reschedules``: fetch them with it)."""
+        later = [move for move in self.reschedules.all() if move.moved_on > day]
+        if later:
+            self.due_date = min(later, key=lambda move: (move.moved_on, move.at, move.pk)).from_date
+
     def clean(self) -> None:
         # Not a CHECK constraint: it reads the meeting, another table.
         meeting = self.meeting

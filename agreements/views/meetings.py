@@ -191,11 +191,12 @@ def _detail_context(
         .order_by("position", "pk")
     )
     if day:
-        commitments = list(commitments.as_of(day))
+        commitments = list(commitments.as_of(day).prefetch_related("milestones__reschedules"))
         for commitment in commitments:
             commitment.take_state_then()
             for milestone in commitment.milestones.all():
                 milestone.take_state_on(day)
+                milestone.take_date_on(day)
         editable = False  # a past day is read, not written
     else:
         commitments = list(commitments)
