@@ -19,7 +19,7 @@ from django.utils.formats import number_format
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agreements import actions, imports
+from agreements import actions, imports, spreadsheets
 from agreements.models import (
     Commitment,
     Milestone,
@@ -609,8 +609,8 @@ def test_refusing_a_zip_bomb_takes_little_time_and_memory(zip_bomb):
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with pytest.raises(imports.FileRefused, match="unpacks to"):
-            imports.read(file)
+        with pytest.raises(spreadsheets.FileRefused, match="unpacks to"):
+            spreadsheets.read(file)
         took = time.perf_counter() - started
         _current, peak = tracemalloc.get_traced_memory()
     finally:
@@ -626,7 +626,7 @@ def test_more_rows_than_the_cap_are_refused_before_any_is_read(
     content = workbook(rows_of(601))
     assert sum(m.file_size for m in zipfile.ZipFile(io.BytesIO(content)).infolist()) < 2**20
     called = []
-    monkeypatch.setattr(imports.openpyxl, "load_workbook", lambda *a, **k: called.append(a))
+    monkeypatch.setattr(spreadsheets.openpyxl, "load_workbook", lambda *a, **k: called.append(a))
     client.force_login(editor)
     response = upload(client, meeting, content, "plan.xlsx")
     assert response.status_code == 422
@@ -636,12 +636,12 @@ def test_more_rows_than_the_cap_are_refused_before_any_is_read(
 
 def test_a_sheet_that_understates_its_size_is_counted_all_the_same(editor, meeting):
     content = workbook(rows_of(700, dimension="A1:A2"))
-    with pytest.raises(imports.FileRefused, match="At most 600"):
-        imports.read(SimpleUploadedFile("plan.xlsx", content))
+    with pytest.raises(spreadsheets.FileRefused, match="At most 600"):
+        spreadsheets.read(SimpleUploadedFile("plan.xlsx", content))
 
 
 def test_six_hundred_rows_are_read(editor, meeting):
-    dataset = imports.read(SimpleUploadedFile("plan.xlsx", workbook(rows_of(600))))
+    dataset = spreadsheets.read(SimpleUploadedFile("plan.xlsx", workbook(rows_of(600))))
     assert len(dataset) == 600 and dataset.headers == ["title"]
 
 
@@ -665,8 +665,8 @@ def test_six_hundred_rows_are_read(editor, meeting):
 )
 def test_a_file_of_few_rows_but_many_cells_or_texts_is_refused_at_once(what, content):
     started = time.perf_counter()
-    with pytest.raises(imports.FileRefused, match="more than 20,000 cells, texts and styles"):
-        imports.read(SimpleUploadedFile("plan.xlsx", content()))
+    with pytest.raises(spreadsheets.FileRefused, match="more than 20,000 cells, texts and styles"):
+        spreadsheets.read(SimpleUploadedFile("plan.xlsx", content()))
     assert time.perf_counter() - started < 0.5, what
 
 
@@ -676,10 +676,10 @@ def test_a_part_in_another_encoding_than_utf8_is_refused(editor):
     def write(part) -> None:
         part.write('<?xml version="1.0" encoding="UTF-16"?>'.encode("utf-16") + b"")
 
-    with pytest.raises(imports.FileRefused, match="not UTF-8"):
-        imports.read(SimpleUploadedFile("plan.xlsx", workbook(write)))
+    with pytest.raises(spreadsheets.FileRefused, match="not UTF-8"):
+        spreadsheets.read(SimpleUploadedFile("plan.xlsx", workbook(write)))
 
 
 def test_a_file_that_is_not_a_workbook_is_refused(editor):
-    with pytest.raises(imports.FileRefused, match="could not be read as XLSX"):
-        imports.read(SimpleUploadedFile("plan.xlsx", b"PK\x03\x04 not really"))
+    with pytest.raises(spreadsheets.FileRefused, match="could not be read as XLSX"):
+        spreadsheets.read(SimpleUploadedFile("plan.xlsx", b"PK\x03\x04 not really"))

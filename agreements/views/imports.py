@@ -9,15 +9,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from .. import actions, imports, permissions
+from .. import actions, imports, permissions, spreadsheets
 from ..ids import is_id
 from ..models import VersionConflict
 from .common import render_page
 
 # What a file may hold: its planner (``imports``) and the action that applies the plan.
 KINDS = {
-    "commitments": (imports.COMMITMENTS, imports.plan_commitments, actions.import_commitments),
-    "milestones": (imports.MILESTONES, imports.plan_milestones, actions.import_milestones),
+    "commitments": (spreadsheets.COMMITMENTS, imports.plan_commitments, actions.import_commitments),
+    "milestones": (spreadsheets.MILESTONES, imports.plan_milestones, actions.import_milestones),
 }
 
 
@@ -83,8 +83,8 @@ def meeting_import(request: HttpRequest, pk: int) -> HttpResponse:
         return render_page(request, "agreements/meeting_import.html", context, status=422)
     kind, plan_of, apply = KINDS.get(name, KINDS["commitments"])
     try:
-        dataset = imports.read(upload, kind)
-    except imports.FileRefused as refusal:
+        dataset = spreadsheets.read(upload, kind)
+    except spreadsheets.FileRefused as refusal:
         form.add_error("file", str(refusal))
         return render_page(request, "agreements/meeting_import.html", context, status=422)
     plan = plan_of(meeting, dataset, seen=_versions(request) if applying else None)
@@ -109,9 +109,9 @@ def meeting_import(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(meeting)
 
 
-def _saved(kind: imports.Kind, written: int, filename: str, plan: imports.Plan) -> str:
+def _saved(kind: spreadsheets.Kind, written: int, filename: str, plan: imports.Plan) -> str:
     """What an applied import says: how many records it wrote, of which kind, and how."""
-    if kind.name == imports.MILESTONES.name:
+    if kind.name == spreadsheets.MILESTONES.name:
         text = ngettext(
             "%(count)s milestone saved from %(filename)s: %(new)s new, %(updated)s updated, "
             "%(unchanged)s unchanged.",
