@@ -19,7 +19,7 @@ from django.utils.formats import number_format
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agreements import actions, imports, spreadsheets
+from agreements import actions, spreadsheets
 from agreements.models import (
     Commitment,
     Milestone,
