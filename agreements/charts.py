@@ -213,19 +213,21 @@ def draw(curve: Curve, *, title: str) -> str:
     return _rendered(chart)
 
 
-PARTIES_DRAWN = 5  # a team's chart draws its most assessed parties; more cannot be told apart
+PARTIES_DRAWN = 5  # unless the reader chooses, a team's chart draws its most assessed parties
 
 
 def team_curve(
-    history, compliance, first_day: datetime.date | None, end: datetime.date
+    history, compliance, first_day: datetime.date | None, end: datetime.date, parties=None
 ) -> Curve | None:
-    """The index of the teams whose ``StatusHistory`` is ``history``, and the compliance of
-    their most assessed parties (``ComplianceHistory``), from ``first_day`` (their earliest
-    meeting) to ``end``."""
+    """The index of the teams whose ``StatusHistory`` is ``history``, and the compliance
+    (``ComplianceHistory``) of ``parties`` (ids), or else of their most assessed parties, from
+    ``first_day`` (their earliest meeting) to ``end``."""
     if first_day is None or first_day > end:
         return None
     days, quarterly = periods(first_day, end)
-    return Curve(days, quarterly, history.curve(days), compliance.curves(days, PARTIES_DRAWN))
+    return Curve(
+        days, quarterly, history.curve(days), compliance.curves(days, PARTIES_DRAWN, parties)
+    )
 
 
 def records_curve(

@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from agreements import actions, charts
+from agreements.forms.compare import DrawnPartiesForm
 from agreements.models import Assessment
 from tests.conftest import make_body, make_commitment, make_meeting
 
@@ -215,3 +216,56 @@ def test_the_past_days_and_the_charts_queries_do_not_grow(client, editor, team, 
         f"/parties/{us.pk}/chart.svg",
         f"/meetings/compare/?meetings={meeting.pk}",
     )
+
+
+def test_the_dashboard_draws_the_parties_the_reader_chooses(
+    client, editor, reviewer, meeting, us, mexico
+):
+    commitment = make_commitment(meeting, parties=[us, mexico])
+    for party, score in [(us, "+1"), (mexico, "-1")]:
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=commitment,
+                party=party,
+                score=score,
+                justification="Read",
+                as_of=D(2025, 10, 1),
+            ),
+            by=reviewer,
+        )
+    client.force_login(editor)
+
+    def drawn(query: str) -> tuple[str, str]:
+        page = client.get(f"/{query}").content.decode()
+        image = page.split('<img src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        return page, client.get(image).content.decode()
+
+    # Unless chosen: the most assessed (both here), named in the picture's address.
+    page, svg = drawn("")
+    assert "Compliance: Mexico" in page and "Compliance: United States" in page
+    assert f"party={us.pk}" in page and "Mexico" in svg and "United States" in svg
+    assert "Choose whose compliance is drawn (2 parties assessed)" in page
+    # One chosen: only its column and its line; the choice kept when the day changes.
+    page, svg = drawn(f"?drawn=1&party={mexico.pk}")
+    assert "Compliance: Mexico" in page and "Compliance: United States" not in page
+    assert "Mexico" in svg and "United States" not in svg
+    assert f'<input type="hidden" name="party" value="{mexico.pk}">' in page
+    # None ticked (the form sends only ``drawn``): the index alone.
+    page, svg = drawn("?drawn=1")
+    assert "Compliance:" not in page and "Mexico" not in svg
+    # On a past day, the same choice, as things stood.
+    page, svg = drawn(f"?as_of=2025-10-15&drawn=1&party={us.pk}")
+    assert "as_of=2025-10-15" in page.split('<img src="', 1)[1].split('"', 1)[0]
+    assert "United States" in svg and "Mexico" not in svg
+
+
+def test_unless_chosen_the_five_most_assessed_parties_are_drawn():
+    rows = [{"party_id": n, "key": f"Party {n}", "count": n} for n in range(1, 8)]
+    assert DrawnPartiesForm({}, assessed=rows).chosen() == [7, 6, 5, 4, 3]
+    assert DrawnPartiesForm({"drawn": "1", "party": ["1", "2"]}, assessed=rows).chosen() == [1, 2]
+    # Every assessed party can be chosen at once.
+    every = {"drawn": "1", "party": [str(n) for n in range(1, 8)]}
+    assert DrawnPartiesForm(every, assessed=rows).chosen() == list(range(1, 8))
+    # A party never assessed is not a choice: the form says so, and the default is drawn.
+    wrong = DrawnPartiesForm({"drawn": "1", "party": ["99"]}, assessed=rows)
+    assert not wrong.is_valid() and wrong.chosen() == [7, 6, 5, 4, 3]

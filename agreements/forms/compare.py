@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
+from ..charts import PARTIES_DRAWN
 from .base import SearchSelectMultiple
 
 MOST = 6  # curves a chart keeps legible
@@ -40,3 +41,29 @@ class CompareForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return []
         return sorted(self.cleaned_data["meetings"], key=lambda meeting: meeting.start_date)
+
+
+class DrawnPartiesForm(forms.Form):
+    """Whose compliance the dashboard's chart draws (``?drawn=1&party=1&party=2``): any of the
+    parties the reader's teams have assessed, the five most assessed unless chosen. ``drawn``
+    tells a choice of none (no box ticked sends no ``party``) from no choice."""
+
+    party = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label=_("Parties drawn"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, data, *, assessed: list[dict]):
+        """``assessed``: the rows of ``by_party`` (``party_id``, ``key``, ``count``)."""
+        super().__init__(data if data and "drawn" in data else None)
+        self.fields["party"].choices = [(row["party_id"], row["key"]) for row in assessed]
+        most = sorted(assessed, key=lambda row: (-row["count"], row["key"]))[:PARTIES_DRAWN]
+        self.fields["party"].initial = [row["party_id"] for row in most]
+
+    def chosen(self) -> list[int]:
+        """The parties to draw: those ticked, else the most assessed."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["party"]
+        return self.fields["party"].initial

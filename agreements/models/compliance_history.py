@@ -274,21 +274,28 @@ class ComplianceHistory:
             )
         return rows
 
-    def curves(self, days: Sequence[datetime.date], most: int) -> dict[str, list[float | None]]:
-        """The ``most`` most assessed parties' compliance on each of ``days`` (ascending; the
-        last any day, its month read by day), by name."""
+    def curves(
+        self, days: Sequence[datetime.date], most: int, parties: Sequence[int] | None = None
+    ) -> dict[str, list[float | None]]:
+        """Each party's compliance on each of ``days`` (ascending; the last any day, its month
+        read by day), by name: the ``parties`` given (those assessed), else the ``most`` most
+        assessed."""
         rows = sorted(self._rows_up_to(days[-1]), key=lambda row: row[0])
         counts: dict[int, Counter] = defaultdict(Counter)
         curves: dict[int, list] = defaultdict(list)
-        pending = rows
+        at = 0
         for day in days:
-            while pending and pending[0][0] <= day:
-                _month, party, score, k = pending.pop(0)
+            while at < len(rows) and rows[at][0] <= day:
+                _month, party, score, k = rows[at]
                 counts[party][score] += k
+                at += 1
             for party, scores in counts.items():
                 curves[party].append((len(curves[party]), _index(scores)))
         size = {party: sum(counts[party].values()) for party in counts}
-        chosen = sorted((p for p in size if size[p]), key=lambda p: -size[p])[:most]
+        if parties is None:
+            chosen = sorted((p for p in size if size[p]), key=lambda p: -size[p])[:most]
+        else:
+            chosen = [p for p in dict.fromkeys(parties) if size.get(p)]
         names = dict(Party.objects.filter(pk__in=chosen).values_list("pk", "name"))
         result = {}
         for party in sorted(chosen, key=names.get):

@@ -11,6 +11,8 @@ stays as strict as ever.
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,10 +32,12 @@ from .common import picker_options
 IMAGE_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
 
-def chart_url(name: str, pk: int | None = None, day=None) -> str:
-    """The address of a page's chart, on the page's day."""
+def chart_url(name: str, pk: int | None = None, day=None, parties=None) -> str:
+    """The address of a page's chart, on the page's day (drawing ``parties``' compliance)."""
     url = reverse(name, args=[pk] if pk is not None else [])
-    return f"{url}?{urlencode({'as_of': day})}" if day else url
+    drawn = [("drawn", 1), *(("party", p) for p in parties)] if parties is not None else []
+    query = urlencode([*([("as_of", day)] if day else []), *drawn])
+    return f"{url}?{query}" if query else url
 
 
 def _svg(curve: charts.Curve | None, title: str) -> HttpResponse:
@@ -55,12 +59,18 @@ def _end(request: HttpRequest):
 @require_GET
 @csp_override(IMAGE_POLICY)
 def dashboard_chart(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    return _svg(dashboard_curve(user, _end(request)), _("Implementation index, your teams"))
+    # Parties by id, as the page chose them (``drawn``); one that is not a number, or that the
+    # teams never assessed, draws nothing.
+    parties = [int(p) for p in request.GET.getlist("party") if re.fullmatch("[0-9]{1,18}", p)]
+    curve = dashboard_curve(
+        request.user, _end(request), parties if "drawn" in request.GET else None
+    )
+    return _svg(curve, _("Implementation index, your teams"))
 
 
-def dashboard_curve(user, end) -> charts.Curve | None:
-    """The index of every commitment the user can see, from their teams' first meeting."""
+def dashboard_curve(user, end, parties=None) -> charts.Curve | None:
+    """The index of every commitment the user can see, from their teams' first meeting, and
+    the compliance of ``parties`` (ids; else of the most assessed)."""
     first = (
         Commitment.objects.visible_to(user)
         .order_by("meeting_date")
@@ -68,7 +78,7 @@ def dashboard_curve(user, end) -> charts.Curve | None:
         .first()
     )
     return charts.team_curve(
-        StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), first, end
+        StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), first, end, parties
     )
 
 

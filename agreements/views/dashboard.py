@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from .. import permissions
 from ..forms.as_of import AsOfForm
+from ..forms.compare import DrawnPartiesForm
 from ..models import (
     Commitment,
     CommitmentTally,
@@ -42,15 +43,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     as_of = AsOfForm(request.GET)
     day = as_of.day()
     if day is not None:
-        return render(request, "agreements/dashboard.html", _past_figures(user, day, as_of))
+        figures = _past_figures(user, day, as_of)
+        return render(
+            request, "agreements/dashboard.html", figures | _drawn(request, figures, day, day)
+        )
     today = timezone.localdate()
     reviews = permissions.reviews_any_team(user)
+    figures = _figures(user, today)
     context = {
-        **_figures(user, today),
+        **figures,
+        **_drawn(request, figures, today),
         "today": today,
         "as_of_form": as_of,
-        "curve": dashboard_curve(user, today),
-        "chart_url": chart_url("agreements:dashboard_chart"),
         "reviews": reviews,
         "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
         .awaiting_review()
@@ -60,6 +64,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         else [],
     }
     return render(request, "agreements/dashboard.html", context)
+
+
+def _drawn(request: HttpRequest, figures: dict, end: datetime.date, as_of=None) -> dict:
+    """The chart over time up to ``end``, with the compliance of the parties the reader chose
+    among those assessed (``figures["by_party"]``), the most assessed unless chosen."""
+    parties = DrawnPartiesForm(request.GET, assessed=figures["by_party"])
+    chosen = parties.chosen()
+    return {
+        "parties_form": parties,
+        "curve": dashboard_curve(request.user, end, chosen),
+        # The picture draws the parties the table shows, named (when there are any to choose).
+        "chart_url": chart_url(
+            "agreements:dashboard_chart",
+            day=as_of,
+            parties=chosen if parties.is_bound or chosen else None,
+        ),
+    }
 
 
 def _figures(user, today: datetime.date) -> dict:
@@ -159,8 +180,6 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         "overdue_milestones": Milestone.objects.visible_to(user)
         .for_list()
         .overdue_on(day, LIST_LIMIT),
-        "curve": dashboard_curve(user, day),
-        "chart_url": chart_url("agreements:dashboard_chart", day=day),
         "recent_meetings": Meeting.objects.visible_to(user)
         .active()
         .filter(start_date__lte=day)
