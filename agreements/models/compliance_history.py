@@ -15,52 +15,28 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.db import models
 
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import DatedTally, StatusSpan
+from .status_history import DatedTally, SpanQuerySet, StatusSpan
 from .teams import Team, TeamScopedQuerySet
 
 
-class ComplianceSpanQuerySet(TeamScopedQuerySet):
-    CHUNK = 1000
+class ComplianceSpanQuerySet(SpanQuerySet):
+    """Rewritten when assessments are recorded, and when a commitment leaves or rejoins the
+    averages (``actions.states_moved``)."""
 
-    def rewrite(self, commitment_ids: Iterable[int]) -> None:
-        """Bring these commitments' stored compliance in line with their assessments and
-        whether they count now; the tallies told the difference."""
-        ids = sorted(set(commitment_ids))
-        if len(ids) > self.CHUNK:
-            for start in range(0, len(ids), self.CHUNK):
-                self.rewrite(ids[start : start + self.CHUNK])
-            return
-        if not ids:
-            return
-        wanted = _wanted_spans(ids)
-        stored = defaultdict(list)
-        for span in ComplianceSpan.objects.filter(commitment__in=ids).order_by(
-            "party", "starts_on"
-        ):
-            stored[span.commitment_id].append(span)
-        changed = [pk for pk in ids if [s.row() for s in stored[pk]] != wanted.get(pk, [])]
-        if not changed:
-            return
-        deltas: Counter = Counter()
-        for pk in changed:
-            for span in stored[pk]:
-                span.count_into(deltas, -1)
-        ComplianceSpan.objects.filter(commitment__in=changed).delete()
-        new = [
-            ComplianceSpan(commitment_id=pk, **row) for pk in changed for row in wanted.get(pk, [])
-        ]
-        for span in new:
-            span.count_into(deltas, +1)
-        ComplianceSpan.objects.bulk_create(new)
-        ComplianceDayTally.add(deltas)
-        ComplianceMonthTally.add(ComplianceDayTally.by_month(deltas))
+    stored_order = ("party", "starts_on")
+
+    def wanted(self, ids: list[int]) -> dict[int, list[dict]]:
+        return _wanted_spans(ids)
+
+    def tallies(self):
+        return ComplianceDayTally, ComplianceMonthTally
 
 
 def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:

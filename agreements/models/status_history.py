@@ -74,8 +74,62 @@ def spans_of(
     return [Span(day, end, state) for (day, state), end in zip(merged, ends, strict=True)]
 
 
-class StatusSpanQuerySet(TeamScopedQuerySet):
+class SpanQuerySet(TeamScopedQuerySet):
+    """Stored history per commitment (``StatusSpan``, ``ComplianceSpan``): rows with the days
+    they held, rewritten from the facts they come from, their tallies told the difference."""
+
     CHUNK = 1000  # commitments rewritten per round of queries
+    stored_order: tuple[str, ...] = ("starts_on",)  # as ``wanted`` lists each one's rows
+
+    def wanted(self, ids: list[int]) -> dict[int, list[dict]]:
+        """Each commitment's rows as they should be stored (``row()`` of a stored one)."""
+        raise NotImplementedError
+
+    def tallies(self) -> tuple[type[DatedTally], type[DatedTally]]:
+        """The day and month tallies that count these rows."""
+        raise NotImplementedError
+
+    def rewrite(self, commitment_ids: Iterable[int]) -> None:
+        """Bring these commitments' stored history in line with the facts and their state now
+        (theme, archiving, meeting date): rows replaced where they differ, and the tallies told
+        the difference. Called by the actions that move them, inside their transaction,
+        holding their meetings' rows (``Meeting.lock``, ``actions.states_moved``), so that
+        concurrent rewrites of one commitment queue rather than read stale rows."""
+        ids = sorted(set(commitment_ids))
+        if len(ids) > self.CHUNK:  # a whole meeting at once; a bulk load a chunk at a time
+            for start in range(0, len(ids), self.CHUNK):
+                self.rewrite(ids[start : start + self.CHUNK])
+            return
+        if not ids:
+            return
+        spans = self.model.objects
+        wanted = self.wanted(ids)
+        stored = defaultdict(list)
+        for span in spans.filter(commitment__in=ids).order_by(*self.stored_order):
+            stored[span.commitment_id].append(span)
+        changed = [pk for pk in ids if [s.row() for s in stored[pk]] != wanted.get(pk, [])]
+        if not changed:
+            return
+        deltas: Counter = Counter()
+        for pk in changed:
+            for span in stored[pk]:
+                span.count_into(deltas, -1)
+        spans.filter(commitment__in=changed).delete()
+        new = [self.model(commitment_id=pk, **row) for pk in changed for row in wanted.get(pk, [])]
+        for span in new:
+            span.count_into(deltas, +1)
+        spans.bulk_create(new)
+        day, month = self.tallies()
+        day.add(deltas)
+        month.add(DatedTally.by_month(deltas))
+
+
+class StatusSpanQuerySet(SpanQuerySet):
+    def wanted(self, ids: list[int]) -> dict[int, list[dict]]:
+        return _wanted_spans(ids)
+
+    def tallies(self):
+        return StatusDayTally, StatusMonthTally
 
     def on(self, day: datetime.date):
         """The spans that held on ``day``: one per commitment that existed then."""
@@ -97,38 +151,6 @@ class StatusSpanQuerySet(TeamScopedQuerySet):
             .order_by()
         )
         return {body: (mean, n) for body, mean, n in rows}
-
-    def rewrite(self, commitment_ids: Iterable[int]) -> None:
-        """Bring these commitments' stored history in line with their status changes and their
-        state now (theme, archiving, meeting date): spans replaced where they differ, and the
-        day tally told the difference. Called by the actions that move them, inside their
-        transaction, holding their meetings' rows (``Meeting.lock``, ``actions.states_moved``),
-        so that concurrent rewrites of one commitment queue rather than read stale spans."""
-        ids = sorted(set(commitment_ids))
-        if len(ids) > self.CHUNK:  # a whole meeting at once; a bulk load a chunk at a time
-            for start in range(0, len(ids), self.CHUNK):
-                self.rewrite(ids[start : start + self.CHUNK])
-            return
-        if not ids:
-            return
-        wanted = _wanted_spans(ids)
-        stored = defaultdict(list)
-        for span in StatusSpan.objects.filter(commitment__in=ids).order_by("starts_on"):
-            stored[span.commitment_id].append(span)
-        changed = [pk for pk in ids if [s.row() for s in stored[pk]] != wanted.get(pk, [])]
-        if not changed:
-            return
-        deltas: Counter = Counter()
-        for pk in changed:
-            for span in stored[pk]:
-                span.count_into(deltas, -1)
-        StatusSpan.objects.filter(commitment__in=changed).delete()
-        new = [StatusSpan(commitment_id=pk, **row) for pk in changed for row in wanted.get(pk, [])]
-        for span in new:
-            span.count_into(deltas, +1)
-        StatusSpan.objects.bulk_create(new)
-        StatusDayTally.add(deltas)
-        StatusMonthTally.add(StatusMonthTally.by_month(deltas))
 
 
 def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
