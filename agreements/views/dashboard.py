@@ -95,26 +95,11 @@ def _figures(user, today: datetime.date) -> dict:
 
     # Figures over all of the user's commitments come from the tally the database keeps on
     # every write (``CommitmentTally``): a few hundred rows per team, whatever the data.
-    tally = CommitmentTally.objects.visible_to(user)
-    status_counts = tally.status_counts()
-    listed = reverse("agreements:commitment_list")
     return {
-        "index": tally.implementation_index(),
-        "counting": sum(status_counts.values()),
-        "status_rows": [
-            {"label": ImplementationStatus(s).label, "status": s, "count": n}
-            for s, n in status_counts.items()
-        ],
-        "stalled": tally.counting().total(is_stalled=True),
-        "cancelled": tally.total(active=True, cancelled=True),
+        **_counts(CommitmentTally.objects.visible_to(user)),
         # Counted up to a cap, so the count walks at most that many index entries.
         "overdue": commitments.overdue(today).order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
-        # Each index row leads to the records behind it.
-        "by_theme": [
-            row | {"url": f"{listed}?{urlencode({'theme': row['theme']})}"}
-            for row in tally.index_by_theme()
-        ],
         "by_party": [
             row | {"url": reverse("agreements:party_briefing", args=[row["party_id"]])}
             for row in ComplianceTally.objects.visible_to(user).by_party()
@@ -140,20 +125,14 @@ def _figures(user, today: datetime.date) -> dict:
     }
 
 
-def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
-    """The dashboard's figures as they stood on ``day``: counts and indexes from the day
-    tally, each party's latest assessments up to then, milestones overdue then, the meetings
-    held and the status changes in effect by then. What needs doing today (reviews waiting,
-    milestones due soon, commitments without news) is today's page's."""
-    tally = StatusHistory.visible_to(user).on(day)
+def _counts(tally, day: datetime.date | None = None) -> dict:
+    """The figures a tally gives (today's ``CommitmentTally``, or a past ``day``'s from the
+    stored history): the index, counts by status, stalled and cancelled, the index by theme,
+    each theme's row leading to the records behind it (on that day)."""
     status_counts = tally.status_counts()
-    commitments = Commitment.objects.visible_to(user)
-    overdue = commitments.overdue_on(day)
     listed = reverse("agreements:commitment_list")
+    on_day = {"as_of": day} if day else {}
     return {
-        "today": day,
-        "as_of": day,
-        "as_of_form": as_of,
         "index": tally.implementation_index(),
         "counting": sum(status_counts.values()),
         "status_rows": [
@@ -162,12 +141,26 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         ],
         "stalled": tally.counting().total(is_stalled=True),
         "cancelled": tally.total(active=True, cancelled=True),
-        "overdue": overdue.order_by()[: OVERDUE_CAP + 1].count(),
-        "overdue_cap": OVERDUE_CAP,
         "by_theme": [
-            row | {"url": f"{listed}?{urlencode({'theme': row['theme'], 'as_of': day})}"}
+            row | {"url": f"{listed}?{urlencode({'theme': row['theme']} | on_day)}"}
             for row in tally.index_by_theme()
         ],
+    }
+
+
+def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
+    """The dashboard's figures as they stood on ``day``: counts and indexes from the day
+    tally, each party's latest assessments up to then, milestones overdue then, the meetings
+    held and the status changes in effect by then. What needs doing today (reviews waiting,
+    milestones due soon, commitments without news) is today's page's."""
+    overdue = Commitment.objects.visible_to(user).overdue_on(day)
+    return {
+        "today": day,
+        "as_of": day,
+        "as_of_form": as_of,
+        **_counts(StatusHistory.visible_to(user).on(day), day),
+        "overdue": overdue.order_by()[: OVERDUE_CAP + 1].count(),
+        "overdue_cap": OVERDUE_CAP,
         "by_party": [
             row
             | {
