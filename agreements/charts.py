@@ -175,22 +175,11 @@ STYLE = Style(
 def draw(curve: Curve, *, title: str) -> str:
     """The curve as an SVG document: the index, each party's compliance, and milestones due
     (○) and met (●) as points on the index line of their period."""
-    chart = pygal.Line(
-        style=STYLE,
-        title=title,
-        range=(0, 100),
-        width=760,
+    chart = _line(
+        title,
         height=curve.height,
-        dots_size=3,
-        show_minor_x_labels=False,
         x_labels_major_every=max(1, len(curve.days) // 8),
         truncate_legend=40,
-        truncate_label=-1,
-        legend_at_bottom=True,
-        legend_at_bottom_columns=2,
-        value_formatter=lambda v: f"{v:.0f} %",
-        disable_xml_declaration=True,
-        js=[],
     )
     chart.x_labels = curve.labels
     chart.add(_("Implementation index"), curve.index)
@@ -361,28 +350,36 @@ def compare_meetings(meetings, today: datetime.date) -> Comparison | None:
 
 
 def draw_comparison(comparison: Comparison, *, title: str) -> str:
-    chart = pygal.Line(
-        style=STYLE,
-        title=title,
-        range=(0, 100),
-        width=760,
+    chart = _line(
+        title,
         height=380,
-        dots_size=3,
-        show_minor_x_labels=False,
         x_labels_major_every=4,
         truncate_legend=60,
-        truncate_label=-1,
-        legend_at_bottom=True,
-        legend_at_bottom_columns=2,
-        value_formatter=lambda v: f"{v:.0f} %",
         x_title=_("Years since the meeting"),
-        disable_xml_declaration=True,
-        js=[],
     )
     chart.x_labels = [f"{q / 4:g}" for q in comparison.quarters]
     for name, values in comparison.curves.items():
         chart.add(name, values)
     return _rendered(chart)
+
+
+def _line(title: str, **settings) -> pygal.Line:
+    """A line chart of percentages in the house style, its legend below, with no script."""
+    return pygal.Line(
+        style=STYLE,
+        title=title,
+        range=(0, 100),
+        width=760,
+        dots_size=3,
+        show_minor_x_labels=False,
+        truncate_label=-1,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=2,
+        value_formatter=lambda v: f"{v:.0f} %",
+        disable_xml_declaration=True,
+        js=[],
+        **settings,
+    )
 
 
 def _rendered(chart: pygal.Line) -> str:
