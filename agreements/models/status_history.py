@@ -386,11 +386,12 @@ class StatusHistory:
             for status, k in month.values_list("status").annotate(k=models.Sum("n")).order_by()
         ]
         counts: Counter = Counter()
-        curve, pending = [], rows
+        curve, at = [], 0
         for day in days:
-            while pending and pending[0][0] <= day:
-                _month, status, k = pending.pop(0)
+            while at < len(rows) and rows[at][0] <= day:
+                _month, status, k = rows[at]
                 counts[status] += k
+                at += 1
             total = sum(counts.values())
             mean = sum(s * k for s, k in counts.items()) / total if total else None
             curve.append(as_index(mean))
