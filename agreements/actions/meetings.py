@@ -30,6 +30,7 @@ class CommitmentRow(NamedTuple):
     commitment: Commitment
     expected: int | None
     roles: dict
+    new_party_role: str = ""  # the role of the party added with the meeting ("" for none)
 
 
 class ParticipantRow(NamedTuple):
@@ -39,6 +40,7 @@ class ParticipantRow(NamedTuple):
 
     participant: Participant
     new_person: str = ""
+    for_new_party: bool = False  # acting for the party added with the meeting
 
 
 @transaction.atomic
@@ -64,6 +66,10 @@ def save_meeting(
     if refused := meeting.team_move_refused():
         raise ValidationError({"team": refused})
     parties = list(parties)
+    if new_party is None and (
+        any(r.new_party_role for r in rows) or any(r.for_new_party for r in participants)
+    ):
+        raise ValidationError(_("The rows name a new party, but none is added with the meeting."))
     if new_party is not None:
         try:
             added = add_party(party=new_party, by=by, reason=f"Added with “{meeting.title}”")
@@ -86,7 +92,13 @@ def save_meeting(
             create_record(commitment, by=by)
         else:
             save_versioned(commitment, expected=row.expected or 0, fields=None, by=by)
-        set_party_roles(commitment, row.roles)
+        roles = dict(row.roles)
+        if row.new_party_role:
+            roles[new_party] = row.new_party_role  # saved above: it has its id now
+        set_party_roles(commitment, roles)
+    for row in participants:
+        if row.for_new_party:
+            row.participant.party = new_party
     _save_participants(meeting, participants, removed, by)
     states_moved(meeting)
     return meeting

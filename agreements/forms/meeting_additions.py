@@ -36,6 +36,7 @@ class StatementForm(ModelForm):
             "speaker",
             "speaker_office",
             "party",
+            "joint_parties",
             "kind",
             "text",
             "language",
@@ -48,6 +49,7 @@ class StatementForm(ModelForm):
             "text": forms.Textarea(attrs={"rows": 3}),
             "speaker": SearchSelect(search_fields=("name", "current_office")),
             "commitments": forms.CheckboxSelectMultiple,
+            "joint_parties": forms.CheckboxSelectMultiple,
             "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
         }
 
@@ -56,6 +58,8 @@ class StatementForm(ModelForm):
         self.instance.meeting = meeting
         self.fields["said_on"].initial = meeting.start_date
         self.fields["speaker"].queryset = m.Person.objects.filter(team_id=meeting.team_id)
+        # A joint statement is issued by parties of the meeting: those are offered.
+        self.fields["joint_parties"].queryset = meeting.parties.order_by("name")
         self.fields["commitments"].queryset = commitments
         self.fields["sources"].queryset = sources
 
@@ -64,6 +68,8 @@ class StatementForm(ModelForm):
         if cleaned.get("kind") == m.StatementKind.READOUT and not cleaned.get("party"):
             # Readouts are compared party by party on the meeting's page.
             self.add_error("party", _("A readout is a party's own account: say whose."))
+        if cleaned.get("joint_parties") and not cleaned.get("party"):
+            self.add_error("party", _("A joint statement names its first party here."))
         return cleaned
 
 

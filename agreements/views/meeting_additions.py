@@ -132,6 +132,7 @@ ADDITIONS = {
                 statement=form.save(commit=False),
                 sources=form.cleaned_data["sources"],
                 commitments=form.cleaned_data["commitments"],
+                joint_parties=form.cleaned_data["joint_parties"],
                 by=by,
             ),
         ),
