@@ -43,6 +43,7 @@ from .meetings import (
     ParticipantRow,
     add_party,
     link_meetings,
+    plan_meeting,
     save_meeting,
     unlink_meetings,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "import_commitments",
     "import_milestones",
     "link_meetings",
+    "plan_meeting",
     "make_api_key",
     "make_calendar_address",
     "make_recovery_codes",

@@ -10,7 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from ..models import Commitment, Meeting, MeetingLink, Participant, Party, Person
+from ..models import (
+    Commitment,
+    Meeting,
+    MeetingLink,
+    MeetingRelation,
+    Participant,
+    Party,
+    Person,
+)
 from .base import (
     create_record,
     refuse_archived,
@@ -192,6 +200,26 @@ def link_meetings(*, link: MeetingLink, by: AbstractBaseUser) -> MeetingLink:
     refuse_archived(link.meeting, link.other)
     link.full_clean()
     return create_record(link, by=by)
+
+
+@transaction.atomic
+def plan_meeting(
+    *, meeting: Meeting, parties, follows: Meeting, note: str = "", by: AbstractBaseUser
+) -> Meeting:
+    """Record a meeting known before it happens (the next round of talks) as planned, in the
+    team of the meeting it ``follows`` up, and link it as that one's follow-up. It is filled in
+    later like any meeting (its form unticks "planned" once it is held)."""
+    refuse_archived(follows)
+    meeting.team_id, meeting.planned = follows.team_id, True
+    meeting.full_clean(exclude=["parties"])
+    create_record(meeting, by=by)
+    meeting.parties.set(parties)
+    link = MeetingLink(
+        meeting=meeting, relation=MeetingRelation.FOLLOWS_UP, other=follows, note=note
+    )
+    link.full_clean()
+    create_record(link, by=by)
+    return meeting
 
 
 @transaction.atomic

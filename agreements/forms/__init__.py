@@ -16,6 +16,7 @@ from .meeting_additions import (
     ContextEventForm,
     MeetingClaimForm,
     MeetingLinkForm,
+    PlannedMeetingForm,
     MilestoneForm,
     SourceForm,
     StatementForm,

@@ -10,6 +10,7 @@ from .. import models as m
 from .base import (
     DATE,
     FastSelect,
+    MarksRequired,
     ModelForm,
     SearchSelect,
     SearchSelectMultiple,
@@ -137,6 +138,44 @@ class MeetingLinkForm(ModelForm):
         self.fields["other"].queryset = m.Meeting.objects.filter(team_id=meeting.team_id).exclude(
             pk=meeting.pk
         )
+
+
+class PlannedMeetingForm(MarksRequired, ModelForm):
+    """A follow-up meeting known before it happens (the next round of talks): its date, place
+    and parties, recorded as a planned meeting of the same team that follows up this one, to
+    be filled in like any meeting once held."""
+
+    note = forms.CharField(label=_("Note on the link"), required=False, max_length=300)
+
+    class Meta(ModelForm.Meta):
+        model = m.Meeting
+        fields = ["title", "start_date", "city", "venue", "parties"]
+        labels = {"start_date": _("Expected date")}
+        widgets = {
+            "start_date": DATE,
+            "parties": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, meeting: m.Meeting, **kwargs):
+        super().__init__(*args, prefix="planned", **kwargs)
+        self.follows = meeting
+        self.instance.team_id = meeting.team_id
+        self.instance.language = meeting.language
+        self.instance.planned = True
+        self.instance.outcome_type = ""
+        # The parties of the meeting it follows up are offered, and ticked to begin with.
+        self.fields["parties"].queryset = meeting.parties.order_by("name")
+        self.fields["parties"].initial = [p.pk for p in self.fields["parties"].queryset]
+        self.fields["title"].initial = _("Next round: %(title)s") % {"title": meeting.title}
+
+    def clean_start_date(self):
+        day = self.cleaned_data["start_date"]
+        if day and day < self.follows.start_date:
+            raise forms.ValidationError(
+                _("A follow-up meeting is not before the meeting it follows up (%(day)s).")
+                % {"day": self.follows.start_date}
+            )
+        return day
 
 
 class ContextEventForm(VersionedForm):

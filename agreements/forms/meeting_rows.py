@@ -243,6 +243,10 @@ class ParticipantRowForm(MarksRequired, MeetingRow, ModelForm):
         # Reports rarely say a participant's role: "not stated" is a choice, and the default.
         self.fields["role"].choices = m.ParticipantRole.choices
         self.fields["role"].initial = m.ParticipantRole.NOT_STATED
+        self.fields["role"].required = False  # none sent: not stated
+
+    def clean_role(self) -> str:
+        return self.cleaned_data.get("role") or m.ParticipantRole.NOT_STATED
 
     def clean(self):
         cleaned = super().clean()

@@ -23,6 +23,7 @@ from ..forms import (
     MeetingClaimForm,
     MeetingLinkForm,
     MilestoneForm,
+    PlannedMeetingForm,
     SourceForm,
     StatementForm,
 )
@@ -81,6 +82,20 @@ ADDITIONS = {
             form=lambda meeting, data: MeetingLinkForm(data, meeting=meeting),
             save=lambda form, meeting, by: actions.link_meetings(
                 link=form.save(commit=False), by=by
+            ),
+        ),
+        Addition(
+            "planned",
+            _("Name a planned follow-up meeting"),
+            _("Planned meeting recorded, as this one's follow-up."),
+            "related",
+            form=lambda meeting, data: PlannedMeetingForm(data, meeting=meeting),
+            save=lambda form, meeting, by: actions.plan_meeting(
+                meeting=form.save(commit=False),
+                parties=form.cleaned_data["parties"],
+                follows=meeting,
+                note=form.cleaned_data["note"],
+                by=by,
             ),
         ),
         Addition(
