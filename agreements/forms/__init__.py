@@ -16,8 +16,8 @@ from .meeting_additions import (
     ContextEventForm,
     MeetingClaimForm,
     MeetingLinkForm,
-    PlannedMeetingForm,
     MilestoneForm,
+    PlannedMeetingForm,
     SourceForm,
     StatementForm,
 )
