@@ -307,6 +307,7 @@ def test_a_follow_up_not_yet_held_is_named_as_a_planned_meeting_and_linked(
     client.force_login(editor)
     form = client.get(detail_url(meeting), {"add": "planned"}).content.decode()
     assert "Name a planned follow-up meeting" in form
+    assert "Fields marked * are required." in form  # its title and date are marked
     response = plan(client, meeting)
     assert response.status_code == 200
     planned = meeting.linked_from.get().meeting
