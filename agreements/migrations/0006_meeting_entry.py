@@ -117,4 +117,6 @@ class Migration(migrations.Migration):
             name='statement',
             field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.statement'),
         ),
-    ])
+        # The new history table is append-only, as every other (tests/test_integrity.py).
+        _rules.append_only('agreements_historicalstatement_joint_parties'),
+])
