@@ -113,7 +113,8 @@ class Meeting(Schema):
     end_date: datetime.date | None
     location: str
     organization_ids: list[Id("party")]
-    outcome: m.OutcomeType
+    outcome: m.OutcomeType | None = Field(description="None while a planned meeting is not held.")
+    planned: bool = Field(description="Known before it happens: not held yet.")
     outcome_note: str
     summary: str
     language: str

@@ -125,7 +125,9 @@ def as_meeting(meeting: m.Meeting) -> dict:
         "end_date": meeting.end_date,
         "location": ", ".join(filter(None, [meeting.venue, meeting.city])),
         "organization_ids": [f"party-{p.pk}" for p in meeting.parties.all()],
-        "outcome": meeting.outcome_type,
+        # None while a planned meeting has not been held (its outcome is not known yet).
+        "outcome": meeting.outcome_type or None,
+        "planned": meeting.planned,
         "outcome_note": meeting.outcome_note,
         "summary": meeting.summary,
         "language": meeting.language,
@@ -156,6 +158,8 @@ def as_speech(statement: m.Statement) -> dict:
         "creator_id": f"person-{statement.speaker_id}" if statement.speaker_id else None,
         "role": statement.speaker_office,
         "on_behalf_of_id": f"party-{statement.party_id}" if statement.party_id else None,
+        # A joint statement: the other parties it speaks for (Popolo names one only).
+        "joint_party_ids": [f"party-{p.pk}" for p in statement.joint_parties.all()],
         "type": statement.kind,
         "text": statement.text,
         "language": statement.language,
@@ -357,7 +361,14 @@ def sections(user) -> list[tuple[str, list[tuple[models.QuerySet, Callable]]]]:
         ),
         (
             "speeches",
-            [(_seen(m.Statement, user).prefetch_related("commitments", *sourced), as_speech)],
+            [
+                (
+                    _seen(m.Statement, user).prefetch_related(
+                        "commitments", "joint_parties", *sourced
+                    ),
+                    as_speech,
+                )
+            ],
         ),
         (
             "commitments",

@@ -4,6 +4,7 @@ conflicts, with and without JavaScript."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.db import connection
@@ -343,3 +344,62 @@ def test_a_non_ascii_digit_in_a_meeting_form_post_is_not_a_500(
     data = meeting_data(team, us, mexico, [], [person]) | change
     response = client.post(NEW, data)
     assert response.status_code < 500
+
+
+# Required fields marked before the first submit (issue #26, point 2) ---------------------------
+
+
+def marked(page: str, field_id: str) -> bool:
+    """Whether the label of ``field_id`` carries the required mark (its class)."""
+    labels = re.findall(rf'<(?:label|legend)[^>]*for="{field_id}"[^>]*>', page)
+    return bool(labels) and all('class="required"' in label for label in labels)
+
+
+def test_required_fields_are_marked_before_the_first_submit_and_the_mark_explained_once(
+    client, editor
+):
+    client.force_login(editor)
+    page = client.get(NEW).content.decode()
+    assert page.count("Fields marked * are required.") == 1
+    # Required: a visible mark (the label's class, drawn "*") and the attributes.
+    assert marked(page, "id_title") and marked(page, "id_start_date")
+    assert 'name="title" maxlength="300" required aria-required="true"' in page
+    # Required in some cases only: marked, told by aria-required, no browser check.
+    for field in ("outcome_type", "new_party_name", "new_party_code", "participants-0-person"):
+        assert marked(page, f"id_{field}"), field
+    assert re.search(r'<select name="outcome_type"[^>]*aria-required="true"', page)
+    assert marked(page, "id_commitments-0-title") and marked(page, "id_commitments-0-theme")
+    assert re.search(r'name="commitments-0-title"[^>]*aria-required="true"', page)
+    # Optional fields carry no mark.
+    for field in ("venue", "commitments-0-text", "participants-0-role", "new_party_kind"):
+        assert not marked(page, f"id_{field}"), field
+
+
+def test_a_commitments_text_may_be_left_empty_when_the_title_says_it_all(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    rows = [{"title": "Halt the flow of fentanyl", "theme": "drugs", "text": ""}]
+    assert client.post(NEW, meeting_data(team, us, mexico, rows)).status_code == 302
+    assert Commitment.objects.get().text == ""
+
+
+# Planned meetings (issue #26, point 10) -----------------------------------------------------
+
+
+def test_a_planned_meeting_may_leave_its_outcome_empty_a_held_one_may_not(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    held = client.post(NEW, meeting_data(team, us, mexico, [], outcome_type=""))
+    assert held.status_code == 422
+    assert "planned" in str(held.context["form"].errors["outcome_type"])
+    planned = client.post(NEW, meeting_data(team, us, mexico, [], outcome_type="", planned="on"))
+    assert planned.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.planned and meeting.outcome_type == ""
+    # Filled in later like any meeting: held, with its outcome.
+    data = meeting_data(team, us, mexico, [], version=meeting.version)
+    assert client.post(f"/meetings/{meeting.pk}/edit/", data).status_code == 302
+    meeting.refresh_from_db()
+    assert not meeting.planned and meeting.outcome_type == "reaffirmation"

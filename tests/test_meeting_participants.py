@@ -497,3 +497,19 @@ def test_tampered_participant_rows_are_never_a_500(
         list(Participant.objects.values_list("person__name", flat=True)),
     )
     assert response.status_code < 500
+
+
+def test_a_participants_role_may_be_not_stated_and_is_so_by_default(
+    client, editor, team, us, mexico, rubio
+):
+    """Issue #26, point 2: reports rarely say a participant's role; staff do not guess."""
+    client.force_login(editor)
+    form = client.get(NEW).content.decode()
+    assert '<option value="not_stated" selected>Not stated</option>' in form
+    people = [{"person": rubio.pk, "office": "Secretary of State", "party": us.pk}]
+    response = client.post(NEW, meeting_data(team, us, mexico, [], participants=people))
+    assert response.status_code == 302
+    participant = Participant.objects.get()
+    assert participant.role == "not_stated"
+    page = client.get(participant.meeting.get_absolute_url()).content.decode()
+    assert "role not stated" in page

@@ -204,3 +204,113 @@ def test_a_reviewer_records_nothing(client, reviewer, team, meeting, us, mexico)
         client.post("/bodies/", {"body-meeting": meeting.pk, "body-name": "G"}).status_code == 403
     )
     assert client.get("/bodies/", {"_pick": "body-meeting", "find": "M"}, **HTMX).status_code == 200
+
+
+# A new party used at once by the rows (issue #26, point 1) ------------------------------------
+
+
+def test_a_new_party_acts_for_a_participant_and_holds_a_role_in_the_same_save(
+    client, editor, team, us, mexico
+):
+    """No JavaScript: the rows name the party typed above ("new"), and one save records the
+    party, the meeting, the participant acting for it and its role in the commitment."""
+    client.force_login(editor)
+    rows = [
+        {"title": "Joint patrols", "theme": "drugs", "role_new": "joint", f"role_{us.pk}": "joint"}
+    ]
+    people = [{"new_person": "Mark Carney", "office": "Prime Minister", "party": "new"}]
+    data = meeting_data(team, us, mexico, rows, participants=people, parties=[us.pk]) | new_party(
+        name="Canada", kind="state", code="CAN"
+    )
+    response = client.post(NEW, data)
+    assert response.status_code == 302, response.context["form"].errors
+    canada = Party.objects.get(code="CAN")
+    meeting = Meeting.objects.get()
+    assert set(meeting.parties.all()) == {us, canada}
+    participant = meeting.participants.select_related("person", "party").get()
+    assert (participant.person.name, participant.party, participant.role) == (
+        "Mark Carney",
+        canada,
+        "not_stated",  # the role left as it came: reports rarely say it
+    )
+    assert participant.person.party == canada
+    commitment = meeting.commitments.get()
+    assert {(r.party.code, r.role) for r in commitment.party_roles.select_related("party")} == {
+        ("CAN", "joint"),
+        ("US", "joint"),
+    }
+    assert commitment.text == ""  # the title says it all
+
+
+def test_rows_naming_a_new_party_that_is_not_typed_are_refused_and_nothing_is_saved(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    rows = [{"title": "Joint patrols", "theme": "drugs", "role_new": "joint"}]
+    people = [{"new_person": "Mark Carney", "office": "Prime Minister", "party": "new"}]
+    response = client.post(NEW, meeting_data(team, us, mexico, rows, participants=people))
+    assert response.status_code == 422
+    assert "role_new" in response.context["rows"].forms[0].errors
+    assert "party" in response.context["participants"].forms[0].errors
+    assert not Meeting.objects.exists() and not Party.objects.filter(code="new").exists()
+
+
+def test_a_refused_new_party_saves_nothing_of_the_rows_naming_it(client, editor, team, us, mexico):
+    client.force_login(editor)
+    people = [{"new_person": "Somebody", "office": "Minister", "party": "new"}]
+    data = meeting_data(team, us, mexico, [], participants=people) | new_party(
+        name="Canada",
+        kind="state",
+        code="",  # no short code: refused next to it
+    )
+    response = client.post(NEW, data)
+    assert response.status_code == 422
+    assert "new_party_code" in response.context["form"].errors
+    assert 'value="new" selected' in response.content.decode()  # the row's choice is kept
+    assert not Meeting.objects.exists()
+
+
+def test_the_rows_name_the_new_party_once_typed_and_rows_added_in_place_offer_it(
+    client, editor, team, us, mexico
+):
+    client.force_login(editor)
+    data = meeting_data(team, us, mexico, [{"title": "Joint patrols"}]) | new_party(
+        name="Canada", code="CAN"
+    )
+    html = client.post(NEW, data | {"refresh": "1"}, **HTMX).content.decode()
+    assert "Canada (added above)" in html  # the commitment row's role for it, out of band
+    html = client.get(NEW, {"row": 1, "new_party_name": "Canada"}, **HTMX).content.decode()
+    assert 'name="commitments-1-role_new"' in html and "Canada (added above)" in html
+    html = client.get(NEW, {"participant_row": 1, "new_party_name": "Canada"}, **HTMX)
+    assert '<option value="new">Canada (added above)</option>' in html.content.decode()
+
+
+# The parties' picker (issue #26, point 9) ---------------------------------------------------
+
+
+def test_the_parties_picker_is_ticked_boxes_that_a_search_adds_to(
+    client, editor, meeting, us, mexico
+):
+    """A plain click on a box ticks it without dropping the others (a multiple select drops
+    them); the search answers boxes, the ticked ones first and kept ticked."""
+    canada = Party.objects.create(name="Canada", code="CAN")
+    client.force_login(editor)
+    page = client.get(_edit(meeting)).content.decode()
+    assert '<select name="parties"' not in page
+    for party in (us, mexico):
+        assert (
+            f'<input type="checkbox" name="parties" value="{party.pk}" '
+            f'id="id_parties_{party.pk}" checked>' in page
+        )
+    assert '<legend class="required">Parties' in page
+    found = client.get(
+        _edit(meeting), {"_pick": "parties", "find": "Can", "parties": [us.pk]}, **HTMX
+    ).content.decode()
+    assert f'value="{us.pk}" id="id_parties_{us.pk}" checked> United States' in found
+    assert f'value="{canada.pk}" id="id_parties_{canada.pk}"> Canada' in found
+    assert "Mexico" not in found
+    data = meeting_data(meeting.team, us, mexico, [], parties=[us.pk, canada.pk]) | {
+        "version": meeting.version
+    }
+    assert client.post(_edit(meeting), data).status_code == 302
+    assert set(meeting.parties.all()) == {us, canada}

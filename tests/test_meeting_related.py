@@ -283,3 +283,68 @@ def test_an_archived_meeting_takes_no_new_link(client, editor, meeting, team, ad
     assert response.status_code == 409
     assert "read-only" in response.content.decode()
     assert not MeetingLink.objects.exists()
+
+
+# Planned meetings (issue #26, point 10) -------------------------------------------------------
+
+
+def plan(client, meeting, **fields):
+    data = {
+        "action": "add_planned",
+        "planned-title": "Next round of security talks",
+        "planned-start_date": "2026-01-20",
+        "planned-city": "Washington",
+        "planned-venue": "",
+        "planned-parties": [p.pk for p in meeting.parties.all()],
+        "planned-note": "Announced at the meeting",
+    } | {f"planned-{k}": v for k, v in fields.items()}
+    return client.post(detail_url(meeting), data, **HTMX)
+
+
+def test_a_follow_up_not_yet_held_is_named_as_a_planned_meeting_and_linked(
+    client, editor, meeting, us, mexico
+):
+    client.force_login(editor)
+    form = client.get(detail_url(meeting), {"add": "planned"}).content.decode()
+    assert "Name a planned follow-up meeting" in form
+    assert "Fields marked * are required." in form  # its title and date are marked
+    response = plan(client, meeting)
+    assert response.status_code == 200
+    planned = meeting.linked_from.get().meeting
+    assert planned.planned and planned.outcome_type == ""
+    assert (planned.title, planned.city, planned.team) == (
+        "Next round of security talks",
+        "Washington",
+        meeting.team,
+    )
+    assert set(planned.parties.all()) == {us, mexico}
+    link = MeetingLink.objects.get()
+    assert (link.meeting, link.relation, link.other) == (planned, "follows_up", meeting)
+    html = response.content.decode()
+    assert "Followed up by" in html and "(planned, 20 Jan 2026)" in html
+    page = client.get(detail_url(planned)).content.decode()
+    assert "Planned: not held yet" in page and "Fill it in once held" in page
+
+
+def test_a_planned_meeting_is_labelled_and_not_counted_as_held(client, editor, meeting, team):
+    planned = make_meeting(
+        team,
+        title="Planned round",
+        start_date=datetime.date(2026, 1, 20),
+        planned=True,
+        outcome_type="",
+    )
+    client.force_login(editor)
+    listed = client.get(reverse("agreements:meeting_list")).content.decode()
+    assert "Planned round" in listed and "Not held yet" in listed
+    dashboard = client.get(reverse("agreements:dashboard"))
+    assert list(dashboard.context["recent_meetings"]) == [meeting]
+    assert planned.pk not in [m.pk for m in dashboard.context["recent_meetings"]]
+
+
+def test_a_planned_meeting_is_not_before_the_meeting_it_follows_up(client, editor, meeting):
+    client.force_login(editor)
+    response = plan(client, meeting, start_date="2025-01-01")
+    assert response.status_code == 422
+    assert not MeetingLink.objects.exists()
+    assert meeting.team.meetings.count() == 1

@@ -59,6 +59,11 @@ MATRIX: dict[str, Row] = {
             "add_claim": lambda w: {"claim-text": "New claim", "claim-verification": "unconfirmed"},
             "add_source": lambda w: {"source-title": "Readout"},
             "add_link": lambda w: {"link-relation": "same_series", "link-other": w["earlier"].pk},
+            "add_planned": lambda w: {
+                "planned-title": "Next round",
+                "planned-start_date": "2026-01-20",
+                "planned-parties": [p.pk for p in w["meeting"].parties.all()],
+            },
             "unlink": lambda w: {"link": w["link"].pk},
             "add_body": lambda w: {"body-name": "Working group", "body-lifecycle": "announced"},
             "add_event": lambda w: {

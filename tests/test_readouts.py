@@ -162,3 +162,54 @@ def test_the_admin_refuses_a_mention_of_another_meetings_commitment(
     errors = response.context["adminform"].form.errors
     assert errors["commitments"] == ["Name only commitments of this statement's meeting."]
     assert not Statement.objects.exists()
+
+
+def test_a_joint_readout_counts_as_each_signatorys_readout(
+    client, editor, meeting, us, mexico, three
+):
+    """Issue #26, point 3: a joint statement attributed to both parties is each one's readout,
+    so the side-by-side view does not say the other party published nothing."""
+    fentanyl, guns, _fuel = three
+    client.force_login(editor)
+    response = client.post(
+        meeting.get_absolute_url(),
+        {
+            "action": "add_statement",
+            "statement-party": us.pk,
+            "statement-joint_parties": [mexico.pk],
+            "statement-kind": "readout",
+            "statement-text": "Joint statement of the Security Implementation Group.",
+            "statement-language": "en",
+            "statement-said_on": "2025-09-03",
+            "statement-commitments": [fentanyl.pk, guns.pk],
+        },
+        **HTMX,
+    )
+    assert response.status_code == 200
+    statement = Statement.objects.get(meeting=meeting)
+    assert list(statement.joint_parties.all()) == [mexico]
+    comparison = response.context["readouts"]
+    columns = {party.code: said for party, said in comparison.columns}
+    assert columns == {"MX": [statement], "US": [statement]}
+    rows = {c.title: marks for c, marks, _only in comparison.rows}
+    assert rows["Halt fentanyl"] == [True, True]
+    assert rows["Curb fuel theft"] == [False, False]
+    assert "jointly with" in response.content.decode()
+
+
+def test_joint_parties_need_a_first_party(client, editor, meeting, us, mexico):
+    client.force_login(editor)
+    response = client.post(
+        meeting.get_absolute_url(),
+        {
+            "action": "add_statement",
+            "statement-joint_parties": [mexico.pk],
+            "statement-kind": "quotation",
+            "statement-text": "Words",
+            "statement-language": "en",
+            "statement-said_on": "2025-09-03",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert not Statement.objects.filter(meeting=meeting).exists()

@@ -43,6 +43,7 @@ from .meetings import (
     ParticipantRow,
     add_party,
     link_meetings,
+    plan_meeting,
     save_meeting,
     unlink_meetings,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "make_calendar_address",
     "make_recovery_codes",
     "password_changed",
+    "plan_meeting",
     "record_assessment",
     "record_event",
     "reschedule_milestone",

@@ -17,13 +17,19 @@ from .base import create_record, refuse_archived, refuse_other_teams, save_versi
 
 @transaction.atomic
 def add_statement(
-    *, statement: Statement, sources=(), commitments=(), by: AbstractBaseUser
+    *, statement: Statement, sources=(), commitments=(), joint_parties=(), by: AbstractBaseUser
 ) -> Statement:
-    """Record words said at or about a meeting, with the meeting's commitments they mention."""
+    """Record words said at or about a meeting, with the meeting's commitments they mention
+    and, for a joint statement, the parties it was issued with besides its ``party``."""
     refuse_archived(statement.meeting)
     if any(c.meeting_id != statement.meeting_id for c in commitments):
         raise ValidationError({"commitments": _("Name only commitments of this meeting.")})
-    return create_record(statement, by=by, sources=sources, commitments=commitments)
+    joint_parties = [p for p in joint_parties if p.pk != statement.party_id]
+    if joint_parties and statement.party_id is None:
+        raise ValidationError({"party": _("A joint statement names its first party here.")})
+    return create_record(
+        statement, by=by, sources=sources, commitments=commitments, joint_parties=joint_parties
+    )
 
 
 @transaction.atomic

@@ -10,7 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from ..models import Commitment, Meeting, MeetingLink, Participant, Party, Person
+from ..models import (
+    Commitment,
+    Meeting,
+    MeetingLink,
+    MeetingRelation,
+    Participant,
+    Party,
+    Person,
+)
 from .base import (
     create_record,
     refuse_archived,
@@ -30,6 +38,7 @@ class CommitmentRow(NamedTuple):
     commitment: Commitment
     expected: int | None
     roles: dict
+    new_party_role: str = ""  # the role of the party added with the meeting ("" for none)
 
 
 class ParticipantRow(NamedTuple):
@@ -39,6 +48,7 @@ class ParticipantRow(NamedTuple):
 
     participant: Participant
     new_person: str = ""
+    for_new_party: bool = False  # acting for the party added with the meeting
 
 
 @transaction.atomic
@@ -64,6 +74,10 @@ def save_meeting(
     if refused := meeting.team_move_refused():
         raise ValidationError({"team": refused})
     parties = list(parties)
+    if new_party is None and (
+        any(r.new_party_role for r in rows) or any(r.for_new_party for r in participants)
+    ):
+        raise ValidationError(_("The rows name a new party, but none is added with the meeting."))
     if new_party is not None:
         try:
             added = add_party(party=new_party, by=by, reason=f"Added with “{meeting.title}”")
@@ -86,7 +100,13 @@ def save_meeting(
             create_record(commitment, by=by)
         else:
             save_versioned(commitment, expected=row.expected or 0, fields=None, by=by)
-        set_party_roles(commitment, row.roles)
+        roles = dict(row.roles)
+        if row.new_party_role:
+            roles[new_party] = row.new_party_role  # saved above: it has its id now
+        set_party_roles(commitment, roles)
+    for row in participants:
+        if row.for_new_party:
+            row.participant.party = new_party
     _save_participants(meeting, participants, removed, by)
     states_moved(meeting)
     return meeting
@@ -180,6 +200,26 @@ def link_meetings(*, link: MeetingLink, by: AbstractBaseUser) -> MeetingLink:
     refuse_archived(link.meeting, link.other)
     link.full_clean()
     return create_record(link, by=by)
+
+
+@transaction.atomic
+def plan_meeting(
+    *, meeting: Meeting, parties, follows: Meeting, note: str = "", by: AbstractBaseUser
+) -> Meeting:
+    """Record a meeting known before it happens (the next round of talks) as planned, in the
+    team of the meeting it ``follows`` up, and link it as that one's follow-up. It is filled in
+    later like any meeting (its form unticks "planned" once it is held)."""
+    refuse_archived(follows)
+    meeting.team_id, meeting.planned = follows.team_id, True
+    meeting.full_clean(exclude=["parties"])
+    create_record(meeting, by=by)
+    meeting.parties.set(parties)
+    link = MeetingLink(
+        meeting=meeting, relation=MeetingRelation.FOLLOWS_UP, other=follows, note=note
+    )
+    link.full_clean()
+    create_record(link, by=by)
+    return meeting
 
 
 @transaction.atomic

@@ -38,7 +38,14 @@ class StatementAdmin(VersionCheckedAdmin):
     search_fields = ["text", "speaker__name", "speaker_office", "meeting__title"]
     ordering = ["-said_on", "pk"]
     date_hierarchy = "said_on"
-    autocomplete_fields = ["meeting", "speaker", "party", "commitments", "sources"]
+    autocomplete_fields = [
+        "meeting",
+        "speaker",
+        "party",
+        "joint_parties",
+        "commitments",
+        "sources",
+    ]
     list_select_related = ["speaker", "party"]
     readonly_fields = TIMESTAMPS
 

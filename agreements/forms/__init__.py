@@ -17,6 +17,7 @@ from .meeting_additions import (
     MeetingClaimForm,
     MeetingLinkForm,
     MilestoneForm,
+    PlannedMeetingForm,
     SourceForm,
     StatementForm,
 )

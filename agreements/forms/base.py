@@ -191,6 +191,7 @@ class SearchSelect(FastSelect):
         )
         if self.allow_multiple_selected:
             attrs = {**(attrs or {}), "multiple": True}
+        self._drawn = choices  # what was drawn (``SearchCheckboxes`` draws them as boxes)
         original, self.choices = self.choices, choices
         try:
             select = super().render(name, value, attrs, renderer)
@@ -237,6 +238,74 @@ class SearchSelectMultiple(SearchSelect):
     allow_multiple_selected = True
     value_from_datadict = forms.SelectMultiple.value_from_datadict
     value_omitted_from_data = forms.SelectMultiple.value_omitted_from_data
+
+
+class SearchCheckboxes(SearchSelectMultiple):
+    """``SearchSelectMultiple`` as ticked boxes in a fieldset: the chosen are ticked, the
+    search adds its matches as boxes beside them (``options_html``), and a plain click ticks
+    or unticks one without dropping the others (a multiple select drops every other choice
+    on a click without Ctrl). Without JavaScript the ticked boxes submit as usual."""
+
+    use_fieldset = True
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        html = super().render(name, value, attrs, renderer)
+        # The select that ``SearchSelect`` draws, redrawn as boxes in a group of the same id.
+        select_id = self.build_attrs(self.attrs, attrs).get("id", f"id_{name}")
+        chosen = {v for v in map(str, self.format_value(value)) if is_id(v)}
+        start = html.index("<select")
+        end = html.index("</select>") + len("</select>")
+        rows = [(pk, label, str(pk) in chosen) for pk, label in self._drawn]
+        boxes = format_html(
+            '<div class="picker-choices" id="{}">{}</div>',
+            select_id,
+            self.options_html(name, rows, select_id),
+        )
+        return mark_safe(html[:start] + boxes + html[end:])
+
+    def options_html(self, name: str, rows, select_id: str = "") -> str:
+        """The boxes for ``rows`` of (id, label, ticked)."""
+        select_id = select_id or f"id_{name}"
+        return format_html_join(
+            "",
+            '<label class="picker-choice" for="{}_{}"><input type="checkbox" name="{}" '
+            'value="{}" id="{}_{}"{}> {}</label>',
+            (
+                (select_id, pk, name, pk, select_id, pk, mark_safe(" checked") if on else "", label)
+                for pk, label, on in rows
+            ),
+        )
+
+
+class MarkedBoundField(forms.BoundField):
+    """A field marked required before the first submit: its label carries the form's
+    ``required_css_class`` (drawn as "*", explained once on the page) and its control
+    ``aria-required``, also when it is required only in some cases (``field.marked_required``:
+    a participant's person, or a new name; a held meeting's outcome)."""
+
+    def marked(self) -> bool:
+        return self.field.required or getattr(self.field, "marked_required", False)
+
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+        css = getattr(self.form, "required_css_class", "")
+        if css and not self.field.required and self.marked():
+            attrs = {**(attrs or {})}
+            attrs["class"] = f"{attrs['class']} {css}" if attrs.get("class") else css
+        return super().label_tag(contents, attrs, label_suffix, tag)
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.marked() and not (widget or self.field.widget).use_fieldset:
+            attrs["aria-required"] = "true"
+        return attrs
+
+
+class MarksRequired:
+    """For a form whose required fields are marked before the first submit (issue #26): the
+    page says once what the mark means ("* required")."""
+
+    required_css_class = "required"
+    bound_field_class = MarkedBoundField
 
 
 class VersionedForm(ModelForm):

@@ -10,6 +10,7 @@ from .. import models as m
 from .base import (
     DATE,
     FastSelect,
+    MarksRequired,
     ModelForm,
     SearchSelect,
     SearchSelectMultiple,
@@ -36,6 +37,7 @@ class StatementForm(ModelForm):
             "speaker",
             "speaker_office",
             "party",
+            "joint_parties",
             "kind",
             "text",
             "language",
@@ -48,6 +50,7 @@ class StatementForm(ModelForm):
             "text": forms.Textarea(attrs={"rows": 3}),
             "speaker": SearchSelect(search_fields=("name", "current_office")),
             "commitments": forms.CheckboxSelectMultiple,
+            "joint_parties": forms.CheckboxSelectMultiple,
             "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
         }
 
@@ -56,6 +59,8 @@ class StatementForm(ModelForm):
         self.instance.meeting = meeting
         self.fields["said_on"].initial = meeting.start_date
         self.fields["speaker"].queryset = m.Person.objects.filter(team_id=meeting.team_id)
+        # A joint statement is issued by parties of the meeting: those are offered.
+        self.fields["joint_parties"].queryset = meeting.parties.order_by("name")
         self.fields["commitments"].queryset = commitments
         self.fields["sources"].queryset = sources
 
@@ -64,6 +69,8 @@ class StatementForm(ModelForm):
         if cleaned.get("kind") == m.StatementKind.READOUT and not cleaned.get("party"):
             # Readouts are compared party by party on the meeting's page.
             self.add_error("party", _("A readout is a party's own account: say whose."))
+        if cleaned.get("joint_parties") and not cleaned.get("party"):
+            self.add_error("party", _("A joint statement names its first party here."))
         return cleaned
 
 
@@ -131,6 +138,44 @@ class MeetingLinkForm(ModelForm):
         self.fields["other"].queryset = m.Meeting.objects.filter(team_id=meeting.team_id).exclude(
             pk=meeting.pk
         )
+
+
+class PlannedMeetingForm(MarksRequired, ModelForm):
+    """A follow-up meeting known before it happens (the next round of talks): its date, place
+    and parties, recorded as a planned meeting of the same team that follows up this one, to
+    be filled in like any meeting once held."""
+
+    note = forms.CharField(label=_("Note on the link"), required=False, max_length=300)
+
+    class Meta(ModelForm.Meta):
+        model = m.Meeting
+        fields = ["title", "start_date", "city", "venue", "parties"]
+        labels = {"start_date": _("Expected date")}
+        widgets = {
+            "start_date": DATE,
+            "parties": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, meeting: m.Meeting, **kwargs):
+        super().__init__(*args, prefix="planned", **kwargs)
+        self.follows = meeting
+        self.instance.team_id = meeting.team_id
+        self.instance.language = meeting.language
+        self.instance.planned = True
+        self.instance.outcome_type = ""
+        # The parties of the meeting it follows up are offered, and ticked to begin with.
+        self.fields["parties"].queryset = meeting.parties.order_by("name")
+        self.fields["parties"].initial = [p.pk for p in self.fields["parties"].queryset]
+        self.fields["title"].initial = _("Next round: %(title)s") % {"title": meeting.title}
+
+    def clean_start_date(self):
+        day = self.cleaned_data["start_date"]
+        if day and day < self.follows.start_date:
+            raise forms.ValidationError(
+                _("A follow-up meeting is not before the meeting it follows up (%(day)s).")
+                % {"day": self.follows.start_date}
+            )
+        return day
 
 
 class ContextEventForm(VersionedForm):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from .. import actions, permissions
 from .. import models as m
 from ..ids import is_id
-from .meeting_rows import CommitmentRows, ParticipantRows
+from .meeting_rows import CommitmentRows, ParticipantRows, is_new_party
 from .meetings import MeetingForm
 
 # Submit buttons that redraw the form with what was typed, saving nothing: one more commitment
@@ -36,15 +36,40 @@ class MeetingEditor:
             data = with_one_more_row(data, "participants")
         self.data = data
         self.form = MeetingForm(data, instance=meeting, user=user)
-        self.rows = commitment_rows(data, meeting, self.form.parties_chosen())
+        new_party = self.form.new_party_typed()
+        self.rows = commitment_rows(data, meeting, self.form.parties_chosen(), new_party)
         team_id = meeting_team(user, data if data is not None else (asked or {}), meeting)
-        self.participants = participant_rows(data, meeting, team_id)
+        self.participants = participant_rows(data, meeting, team_id, new_party)
         if self.redrawing:
             for form in (self.form, self.rows, self.participants):
                 form.show_no_errors()
 
     def is_valid(self) -> bool:
-        return all([self.form.is_valid(), self.rows.is_valid(), self.participants.is_valid()])
+        valid = all([self.form.is_valid(), self.rows.is_valid(), self.participants.is_valid()])
+        return self._new_party_named() and valid
+
+    def _new_party_named(self) -> bool:
+        """Rows naming the party being added (a participant acting for it, a role in a
+        commitment) need it typed above: else each such row says so."""
+        if self.form.new_party_typed() or (
+            self.form.is_bound and self.form["new_party_code"].value()
+        ):
+            return True  # typed: the meeting form checks it (and refuses the save if wrong)
+        fine = True
+        for row in self.participants.forms:
+            if is_new_party(getattr(row, "cleaned_data", {}).get("party")):
+                row.add_error(
+                    "party", _("Type the new party above (name and short code), or pick one.")
+                )
+                fine = False
+        for row in self.rows.forms:
+            if getattr(row, "cleaned_data", {}).get("role_new"):
+                row.add_error(
+                    "role_new",
+                    _("Type the new party above (name and short code), or choose no role."),
+                )
+                fine = False
+        return fine
 
     def save(self, *, by) -> m.Meeting:
         """Save the meeting, its changed commitment rows (in the order shown; an empty new row,
@@ -58,13 +83,22 @@ class MeetingEditor:
                 if commitment.pk is None:
                     commitment.position = position
                 version = row.cleaned_data.get("version")
-                changed.append(actions.CommitmentRow(commitment, version, row.party_roles()))
+                changed.append(
+                    actions.CommitmentRow(
+                        commitment, version, row.party_roles(), row.new_party_role()
+                    )
+                )
         attending = []
         for row in self.participants.changed_rows():
             participant = row.save(commit=False)
             participant.office = row.cleaned_data["office"]
-            participant.party = row.cleaned_data["party"]
-            attending.append(actions.ParticipantRow(participant, row.cleaned_data["new_person"]))
+            party = row.cleaned_data["party"]
+            for_new_party = is_new_party(party)
+            if not for_new_party:
+                participant.party = party
+            attending.append(
+                actions.ParticipantRow(participant, row.cleaned_data["new_person"], for_new_party)
+            )
         form = self.form
         return actions.save_meeting(
             meeting=form.save(commit=False),
@@ -126,13 +160,16 @@ def blank_commitment_row(meeting: m.Meeting, user, asked, index: int):
     """An empty commitment row numbered ``index``, added in place ("Add commitment"), offering
     roles for the parties chosen on the form (``asked``: sent along), else the meeting's."""
     chosen = MeetingForm(asked if "parties" in asked else None, instance=meeting, user=user)
-    return commitment_rows(None, meeting, chosen.parties_chosen()).new_row(index)
+    new_party = (asked.get("new_party_name") or "").strip()
+    return commitment_rows(None, meeting, chosen.parties_chosen(), new_party).new_row(index)
 
 
 def blank_participant_row(meeting: m.Meeting, user, asked, index: int):
     """An empty participant row numbered ``index``, added in place ("Add participant"), its
     persons those of the team chosen on the form (``asked``)."""
-    return participant_rows(None, meeting, meeting_team(user, asked, meeting)).new_row(index)
+    new_party = (asked.get("new_party_name") or "").strip()
+    team = meeting_team(user, asked, meeting)
+    return participant_rows(None, meeting, team, new_party).new_row(index)
 
 
 def meeting_team(user, chosen, meeting: m.Meeting) -> int | None:
@@ -149,7 +186,9 @@ def meeting_team(user, chosen, meeting: m.Meeting) -> int | None:
     return only[0] if len(only) == 1 else None
 
 
-def commitment_rows(data, meeting: m.Meeting, parties: list[m.Party]) -> CommitmentRows:
+def commitment_rows(
+    data, meeting: m.Meeting, parties: list[m.Party], new_party: str = ""
+) -> CommitmentRows:
     """The commitment rows; every row offers a role for each of the meeting's parties (as the
     form holds them: fetched once, bounded by the meeting)."""
     existing = m.Commitment.objects.filter(meeting=meeting) if meeting.pk else m.Commitment.objects
@@ -158,11 +197,17 @@ def commitment_rows(data, meeting: m.Meeting, parties: list[m.Party]) -> Commitm
         instance=meeting,
         prefix="commitments",
         queryset=existing.prefetch_related("party_roles").order_by("position", "pk"),
-        form_kwargs={"parties": parties, "themes": list(m.Theme.objects.all())},
+        form_kwargs={
+            "parties": parties,
+            "themes": list(m.Theme.objects.all()),
+            "new_party": new_party,
+        },
     )
 
 
-def participant_rows(data, meeting: m.Meeting, team_id: int | None) -> ParticipantRows:
+def participant_rows(
+    data, meeting: m.Meeting, team_id: int | None, new_party: str = ""
+) -> ParticipantRows:
     """The participant rows; a row's person is one of the meeting's team's persons only.
 
     A post without the rows' management form (a form opened before participants were on it)
@@ -179,7 +224,7 @@ def participant_rows(data, meeting: m.Meeting, team_id: int | None) -> Participa
         instance=meeting,
         prefix="participants",
         queryset=existing.select_related("person", "party").order_by("pk"),
-        form_kwargs={"persons": persons},
+        form_kwargs={"persons": persons, "new_party": new_party},
     )
 
 

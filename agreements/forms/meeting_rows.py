@@ -13,6 +13,7 @@ from .base import (
     FastSelect,
     IdChoiceField,
     KeepsItsLanguage,
+    MarksRequired,
     ModelForm,
     SearchSelect,
     VersionedForm,
@@ -31,8 +32,14 @@ class MeetingRow:
             super()._post_clean()
 
 
-class CommitmentRowForm(MeetingRow, KeepsItsLanguage, VersionedForm):
-    """One commitment row of the meeting form, with a role select for each party."""
+# A row's choice of the party being added on the same form (``MeetingForm.new_party_*``),
+# which has no id until the meeting is saved: one submit records the party and its rows.
+NEW_PARTY = "new"
+
+
+class CommitmentRowForm(MarksRequired, MeetingRow, KeepsItsLanguage, VersionedForm):
+    """One commitment row of the meeting form, with a role select for each party, and one for
+    the party being added on the form (``role_new``)."""
 
     class Meta(ModelForm.Meta):
         model = m.Commitment
@@ -54,7 +61,9 @@ class CommitmentRowForm(MeetingRow, KeepsItsLanguage, VersionedForm):
             "indicator": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, parties: list[m.Party], themes: list[m.Theme], **kwargs):
+    def __init__(
+        self, *args, parties: list[m.Party], themes: list[m.Theme], new_party: str = "", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.parties = parties
         # The themes on offer, fetched once for every row; a row keeps its archived theme.
@@ -75,6 +84,15 @@ class CommitmentRowForm(MeetingRow, KeepsItsLanguage, VersionedForm):
                 choices=[("", _("Not a party to it")), *m.PartyRole.choices],
                 initial=current.get(party.pk, ""),
             )
+        # Always offered (so that, without JavaScript, a party typed above can be given a role
+        # in the same submit); named after the party once its name is known.
+        self.fields["role_new"] = forms.ChoiceField(
+            label=_("%(party)s (added above)") % {"party": new_party}
+            if new_party
+            else _("The party added above, if any"),
+            required=False,
+            choices=[("", _("Not a party to it")), *m.PartyRole.choices],
+        )
 
     def party_role_fields(self) -> list[forms.BoundField]:
         return [self[f"role_{party.pk}"] for party in self.parties]
@@ -82,6 +100,10 @@ class CommitmentRowForm(MeetingRow, KeepsItsLanguage, VersionedForm):
     def party_roles(self) -> dict[m.Party, str]:
         """Each party offered, with the role chosen for it ("" for none)."""
         return {party: self.cleaned_data.get(f"role_{party.pk}") or "" for party in self.parties}
+
+    def new_party_role(self) -> str:
+        """The role chosen for the party added on the form ("" for none)."""
+        return self.cleaned_data.get("role_new") or ""
 
 
 MAX_ROWS = 600
@@ -153,7 +175,26 @@ CommitmentRows = forms.inlineformset_factory(
 )
 
 
-class ParticipantRowForm(MeetingRow, ModelForm):
+class PartyOrNewField(IdChoiceField):
+    """A party of the tracker, or ``NEW_PARTY``: the one being added on the same form, which
+    stands in as an unsaved party marked ``added_on_form`` until the meeting is saved."""
+
+    def to_python(self, value):
+        if str(value).strip() == NEW_PARTY:
+            party = m.Party(name="", code=NEW_PARTY)
+            party.added_on_form = True
+            return party
+        return super().to_python(value)
+
+    def has_changed(self, initial, data) -> bool:
+        return (str(data) == NEW_PARTY) or super().has_changed(initial, data)
+
+
+def is_new_party(party) -> bool:
+    return getattr(party, "added_on_form", False)
+
+
+class ParticipantRowForm(MarksRequired, MeetingRow, ModelForm):
     """One participant of the meeting form: a person of the meeting's team, picked by search or
     typed as a new name (created on saving, for the meeting's team), the office they held then,
     the party they acted for and their role at the meeting."""
@@ -178,16 +219,34 @@ class ParticipantRowForm(MeetingRow, ModelForm):
             "party": SearchSelect(search_fields=("name", "code")),
         }
 
-    def __init__(self, *args, persons, **kwargs):
+    def __init__(self, *args, persons, new_party: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = persons
         self.fields["person"].required = False  # or a new person's name
+        self.fields["person"].marked_required = True
         self.fields["person"].empty_label = _("Pick a person")
-        self.fields["party"].queryset = m.Party.objects.all()
-        self.fields["party"].required = False  # else the person's usual party
-        self.fields["party"].empty_label = _("Their usual party")
+        party = self.fields["party"]
+        self.fields["party"] = PartyOrNewField(
+            queryset=m.Party.objects.all(),
+            required=False,  # else the person's usual party
+            empty_label=_("Their usual party"),
+            label=party.label,
+            help_text=party.help_text,
+            widget=party.widget,
+        )
+        # The party being added above, one choice away, with JavaScript or not.
+        label = _("%(party)s (added above)") % {"party": new_party} if new_party else None
+        self.fields["party"].widget.offered = [
+            (NEW_PARTY, label or _("The party added above (new)"))
+        ]
         self.fields["office"].required = False  # else the person's current office
-        self.fields["role"].choices = [("", _("Choose a role")), *m.ParticipantRole.choices]
+        # Reports rarely say a participant's role: "not stated" is a choice, and the default.
+        self.fields["role"].choices = m.ParticipantRole.choices
+        self.fields["role"].initial = m.ParticipantRole.NOT_STATED
+        self.fields["role"].required = False  # none sent: not stated
+
+    def clean_role(self) -> str:
+        return self.cleaned_data.get("role") or m.ParticipantRole.NOT_STATED
 
     def clean(self):
         cleaned = super().clean()
@@ -223,7 +282,14 @@ class ParticipantRowForm(MeetingRow, ModelForm):
     def _get_validation_exclusions(self):
         # Unique per meeting is checked across the rows (``BaseParticipantRows.clean``), with a
         # message on the row; the person may be new (no id yet).
-        return {*super()._get_validation_exclusions(), "person", "meeting"}
+        # The party being added on the form has no id yet: the save gives it one first.
+        new = is_new_party(getattr(self, "cleaned_data", {}).get("party"))
+        return {
+            *super()._get_validation_exclusions(),
+            "person",
+            "meeting",
+            *(["party"] if new else []),
+        }
 
     def label(self) -> str:
         """Who the row names, for its legend and messages."""

@@ -16,8 +16,9 @@ from .base import (
     FastSelect,
     IdChoiceField,
     KeepsItsLanguage,
+    MarksRequired,
     ModelForm,
-    SearchSelectMultiple,
+    SearchCheckboxes,
     VersionedForm,
 )
 
@@ -90,10 +91,11 @@ class MeetingFilterForm(forms.Form):
         return meetings.order_by("-start_date", "-pk")
 
 
-class MeetingForm(KeepsItsLanguage, VersionedForm):
+class MeetingForm(MarksRequired, KeepsItsLanguage, VersionedForm):
     """The meeting; its parties are picked by search, and a party not in the tracker yet can be
     added here (``new_party_*``): it is created when the meeting is saved, and becomes one of
-    its parties."""
+    its parties; the rows of the same form may name it at once (``NEW_PARTY``). A planned
+    meeting (not held yet) may leave its outcome empty."""
 
     new_party_name = forms.CharField(
         label=_("Name"), required=False, max_length=200, help_text=_("e.g. European Union")
@@ -120,6 +122,7 @@ class MeetingForm(KeepsItsLanguage, VersionedForm):
             "end_date",
             "city",
             "venue",
+            "planned",
             "parties",
             "outcome_type",
             "outcome_note",
@@ -130,7 +133,7 @@ class MeetingForm(KeepsItsLanguage, VersionedForm):
         widgets = {
             "start_date": DATE,
             "end_date": DATE,
-            "parties": SearchSelectMultiple(search_fields=("name", "code")),
+            "parties": SearchCheckboxes(search_fields=("name", "code")),
             "outcome_note": forms.Textarea(attrs={"rows": 2}),
             "summary": forms.Textarea(attrs={"rows": 4}),
             "context_notes": forms.Textarea(attrs={"rows": 3}),
@@ -141,6 +144,14 @@ class MeetingForm(KeepsItsLanguage, VersionedForm):
         teams = permissions.editable_teams(user)
         self.fields["team"].queryset = teams
         self.fields["parties"].required = False  # a party added below may be the only one
+        self.fields["parties"].marked_required = True  # … but one there must be
+        self.fields["outcome_type"].marked_required = True  # unless the meeting is planned
+        self.fields["outcome_type"].choices = [
+            ("", _("Not known yet (planned)")),
+            *m.OutcomeType.choices,
+        ]
+        for name in ("new_party_name", "new_party_code"):  # to add a party, both are needed
+            self.fields[name].marked_required = True
         if self.instance.pk is None and len(teams) == 1:
             self.initial["team"] = teams[0].pk
         self.near_parties: list[m.Party] = []
@@ -150,7 +161,14 @@ class MeetingForm(KeepsItsLanguage, VersionedForm):
         cleaned["new_party"] = self._new_party(cleaned)
         if not cleaned.get("parties") and not cleaned["new_party"] and "parties" not in self.errors:
             self.add_error("parties", _("Pick at least one party, or add one below."))
+        # A held meeting's outcome: the model's constraint says it (``meeting_held_has_outcome``).
         return cleaned
+
+    def new_party_typed(self) -> str:
+        """The name of the party being added on the form, as typed ("" for none)."""
+        if not self.is_bound:
+            return ""
+        return (self["new_party_name"].value() or "").strip()
 
     def _new_party(self, cleaned) -> m.Party | None:
         """The party to add (unsaved), when its name or code is typed; refused next to its

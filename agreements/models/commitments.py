@@ -163,8 +163,11 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
         ),
     )
     text = models.TextField(
+        blank=True,
         verbose_name=_("text"),
-        help_text=_("What was agreed, as close to the source as possible."),
+        help_text=_(
+            "What was agreed, as close to the source as possible; empty when the title says it all."
+        ),
     )
     language = content_language(_("The language its title and text are written in: en, es…"))
     theme = models.ForeignKey(

@@ -63,7 +63,17 @@ class Statement(Sourced, Timestamped, Versioned):
         blank=True,
         related_name="statements",
         verbose_name=_("party"),
-        help_text=_("The party the statement speaks for."),
+        help_text=_("The party the statement speaks for (a joint statement's first signatory)."),
+    )
+    joint_parties = models.ManyToManyField(
+        Party,
+        blank=True,
+        related_name="joint_statements",
+        verbose_name=_("jointly with"),
+        help_text=_(
+            "For a joint statement: the other parties that issued it. A joint readout counts "
+            "as each one's own readout."
+        ),
     )
     kind = models.CharField(
         max_length=20,
@@ -92,7 +102,7 @@ class Statement(Sourced, Timestamped, Versioned):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = TeamScopedQuerySet.as_manager()
-    history = track_history("sources", "commitments", copies=("search_vector",))
+    history = track_history("sources", "commitments", "joint_parties", copies=("search_vector",))
 
     class Meta:
         ordering = ["said_on", "pk"]
@@ -107,6 +117,12 @@ class Statement(Sourced, Timestamped, Versioned):
             ),
             choice_check("statement_kind_valid", "kind", StatementKind),
         ]
+
+    def signatories(self) -> list[Party]:
+        """The parties it speaks for: its party, then those it was issued jointly with (needs
+        ``joint_parties`` prefetched, for a list of statements)."""
+        joint = [p for p in self.joint_parties.all() if p.pk != self.party_id] if self.pk else []
+        return [*([self.party] if self.party_id else []), *joint]
 
     def __str__(self) -> str:
         who = self.speaker or self.party
@@ -344,12 +360,13 @@ def compare_readouts(parties, statements, commitments) -> ReadoutComparison | No
     """The readouts among ``statements`` (with their ``commitments`` prefetched) compared over
     ``commitments``, a column for each of ``parties`` and for any other party with a readout;
     None when the meeting has no readout."""
-    readouts = [s for s in statements if s.kind == StatementKind.READOUT and s.party_id]
+    readouts = [s for s in statements if s.kind == StatementKind.READOUT and s.signatories()]
     if not readouts:
         return None
     columns = {party.pk: (party, []) for party in parties}
     for readout in readouts:
-        columns.setdefault(readout.party_id, (readout.party, []))[1].append(readout)
+        for party in readout.signatories():  # a joint readout is each signatory's own
+            columns.setdefault(party.pk, (party, []))[1].append(readout)
     mentioned = {
         pk: {c.pk for readout in said for c in readout.commitments.all()}
         for pk, (_, said) in columns.items()

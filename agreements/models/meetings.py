@@ -38,6 +38,10 @@ class OutcomeType(models.TextChoices):
 
 
 class MeetingQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
+    def held(self):
+        """Meetings that took place: not those only planned."""
+        return self.filter(planned=False)
+
     def for_list(self):
         """With team, parties, the number of commitments and their mean status (subqueries, so
         filters joining parties cannot multiply the rows they count)."""
@@ -79,7 +83,19 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
     venue = models.CharField(max_length=200, blank=True, verbose_name=_("venue"))
     parties = models.ManyToManyField(Party, related_name="meetings", verbose_name=_("parties"))
     outcome_type = models.CharField(
-        max_length=30, choices=OutcomeType.choices, verbose_name=_("outcome type")
+        max_length=30,
+        choices=OutcomeType.choices,
+        blank=True,
+        verbose_name=_("outcome type"),
+        help_text=_("Left empty only for a planned meeting, until it has been held."),
+    )
+    planned = models.BooleanField(
+        default=False,
+        verbose_name=_("planned, not held yet"),
+        help_text=_(
+            "A meeting known before it happens (date, place, parties): it does not count as "
+            "held. Untick it once the meeting has been held."
+        ),
     )
     outcome_note = models.TextField(
         blank=True,
@@ -116,10 +132,21 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
                 violation_error_message=_("A meeting cannot end before it starts."),
                 field="end_date",
             ),
-            choice_check("meeting_outcome_valid", "outcome_type", OutcomeType),
+            choice_check("meeting_outcome_valid", "outcome_type", OutcomeType, blank=True),
+            Check(
+                condition=Q(planned=True) | ~Q(outcome_type=""),
+                name="meeting_held_has_outcome",
+                violation_error_message=_(
+                    "Give the outcome type, or tick “planned” for a meeting not held yet."
+                ),
+                field="outcome_type",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.planned:
+            planned = gettext("planned")
+            return f"{self.title} ({planned}, {self.start_date:%-d %b %Y})"
         return f"{self.title} ({self.start_date:%-d %b %Y})"
 
     def clean(self) -> None:
@@ -228,6 +255,8 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
 
 class ParticipantRole(models.TextChoices):
+    # Reports rarely say who hosted or led: staff record what the source says, no guess.
+    NOT_STATED = "not_stated", _("Not stated")
     HOST = "host", _("Host")
     HEAD_OF_DELEGATION = "head_of_delegation", _("Head of delegation")
     DELEGATE = "delegate", _("Delegate")
@@ -256,7 +285,12 @@ class Participant(ChoiceLabels, models.Model):
     office = models.CharField(
         max_length=200, verbose_name=_("office"), help_text=_("The office held at the time.")
     )
-    role = models.CharField(max_length=30, choices=ParticipantRole.choices, verbose_name=_("role"))
+    role = models.CharField(
+        max_length=30,
+        choices=ParticipantRole.choices,
+        default=ParticipantRole.NOT_STATED,
+        verbose_name=_("role"),
+    )
 
     objects = TeamScopedQuerySet.as_manager()
     history = track_history()

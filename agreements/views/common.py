@@ -224,6 +224,8 @@ def picker_options(request: HttpRequest, *forms_on_page: forms.BaseForm) -> Http
         lookup.connector = Q.OR
         matches = picker.queryset.filter(lookup).exclude(pk__in=[o.pk for o in picked])
         rows += [(o.pk, picker.label_from_instance(o), False) for o in matches[:PICK_LIMIT]]
+    if hasattr(picker.widget, "options_html"):  # a picker of ticked boxes (``SearchCheckboxes``)
+        return HttpResponse(picker.widget.options_html(name, rows))
     options = format_html_join(
         "",
         '<option value="{}"{}>{}</option>',

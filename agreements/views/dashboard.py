@@ -114,7 +114,8 @@ def _figures(user, today: datetime.date) -> dict:
         ],
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
-        "recent_meetings": Meeting.objects.visible_to(user).active().for_list()[:5],
+        # Meetings held: a planned one is not held yet (issue #26).
+        "recent_meetings": Meeting.objects.visible_to(user).active().held().for_list()[:5],
         "recent_updates": ProgressUpdate.objects.visible_to(user)
         .filter(commitment__in=commitments.active())
         .select_related("commitment", "author")
@@ -175,6 +176,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         .overdue_on(day, LIST_LIMIT),
         "recent_meetings": Meeting.objects.visible_to(user)
         .active()
+        .held()
         .filter(start_date__lte=day)
         .for_list()[:5],
         "recent_changes": StatusChange.objects.visible_to(user)

@@ -23,6 +23,7 @@ from ..forms import (
     MeetingClaimForm,
     MeetingLinkForm,
     MilestoneForm,
+    PlannedMeetingForm,
     SourceForm,
     StatementForm,
 )
@@ -84,6 +85,20 @@ ADDITIONS = {
             ),
         ),
         Addition(
+            "planned",
+            _("Name a planned follow-up meeting"),
+            _("Planned meeting recorded, as this one's follow-up."),
+            "related",
+            form=lambda meeting, data: PlannedMeetingForm(data, meeting=meeting),
+            save=lambda form, meeting, by: actions.plan_meeting(
+                meeting=form.save(commit=False),
+                parties=form.cleaned_data["parties"],
+                follows=meeting,
+                note=form.cleaned_data["note"],
+                by=by,
+            ),
+        ),
+        Addition(
             "milestone",
             _("Add a milestone"),
             _("Milestone added."),
@@ -132,6 +147,7 @@ ADDITIONS = {
                 statement=form.save(commit=False),
                 sources=form.cleaned_data["sources"],
                 commitments=form.cleaned_data["commitments"],
+                joint_parties=form.cleaned_data["joint_parties"],
                 by=by,
             ),
         ),

@@ -210,7 +210,7 @@ def _detail_context(
     statements = list(
         Statement.objects.filter(meeting=meeting)
         .select_related("speaker", "party")
-        .prefetch_related("commitments", "sources")
+        .prefetch_related("commitments", "sources", "joint_parties")
     )
     return {
         "meeting": meeting,

@@ -37,14 +37,15 @@ def test_recording_a_meeting_with_rows_added_in_place(page, editor, us, mexico):
     rows = page.locator("fieldset.commitment-row")
     # The parties are picked by search; choosing them redraws the rows with a role for each.
     htmx_settled(page)
-    parties = page.get_by_role("listbox", name="Parties")
+    parties = page.get_by_role("group", name="Parties")
     for typed, name in (("mex", "Mexico"), ("united", "United States")):
         page.get_by_label("Parties: type to find").fill(typed)
-        expect(parties.locator("option", has_text=name)).to_have_count(1)
-        chosen = parties.evaluate("s => [...s.selectedOptions].map(o => o.label)")
-        parties.select_option(label=[*chosen, name])
+        box = parties.get_by_role("checkbox", name=name)
+        expect(box).to_have_count(1)
+        box.click()  # a plain click: the parties ticked before stay ticked
         expect(rows.nth(0).get_by_label(name)).to_be_visible()
         htmx_settled(page)
+    expect(parties.get_by_role("checkbox", name="Mexico")).to_be_checked()
 
     rows.nth(0).get_by_label("Title").fill("Halt fentanyl")
     rows.nth(0).get_by_label("Theme").select_option("drugs")
@@ -259,3 +260,64 @@ def test_a_form_fetched_on_opening_hears_what_is_typed_the_moment_it_appears(
     claims.locator("summary", has_text="Add a claim").click()
     sources = claims.get_by_role("listbox", name="Sources")
     expect(sources.locator("option", has_text="Wire report")).to_have_count(1)
+
+
+def test_a_new_party_is_used_at_once_by_a_participant_and_a_commitment_in_one_save(
+    page, editor, us, mexico
+):
+    """Issue #26, points 1, 2 and 9: the party typed on the form is offered at once to the
+    participant rows and the commitment rows' roles, and one save records the meeting whole,
+    a participant's role left "not stated"; required fields are marked before any submit."""
+    sign_in(page, "editor", PASSWORD)
+    page.goto("/meetings/new/")
+    htmx_settled(page)
+    expect(page.get_by_text("Fields marked * are required.")).to_be_visible()
+    title = page.get_by_label("Title:", exact=True).first
+    expect(title).to_have_attribute("aria-required", "true")
+    star = page.locator("label[for=id_title]").evaluate(
+        "l => getComputedStyle(l, '::after').content"
+    )
+    assert "*" in star  # the visible mark, before the first submit
+
+    title.fill("North American security talks")
+    page.get_by_label("Start date").fill("2026-03-10")
+    page.get_by_label("City").fill("Ottawa")
+    page.get_by_label("Outcome type").select_option("joint_statement")
+    parties = page.get_by_role("group", name="Parties")
+    page.get_by_label("Parties: type to find").fill("united")
+    parties.get_by_role("checkbox", name="United States").click()
+    htmx_settled(page)
+
+    new_party = page.get_by_role("group", name="Add a party not in the tracker")
+    new_party.get_by_label("Name").fill("Canada")
+    new_party.get_by_label("Short code").fill("CA")
+    new_party.get_by_label("Short code").press("Tab")  # the name's change redraws the roles
+    row = page.locator("fieldset.commitment-row").nth(0)
+    expect(row.get_by_label("Canada (added above)")).to_be_visible()
+    htmx_settled(page)
+
+    participant = page.locator("fieldset.participant-row").nth(0)
+    participant.get_by_label("Or a new person").fill("Mélanie Joly")
+    participant.get_by_label("Office held then").fill("Minister of Foreign Affairs")
+    participant.get_by_role("combobox", name="Acting for").select_option("new")
+    role = participant.get_by_label("Role at the meeting")
+    expect(role).to_have_value("not_stated")
+
+    row.get_by_label("Title").fill("Joint cyber action plan")
+    row.get_by_label("Theme").select_option("drugs")  # the text is left empty: the title says it
+    row.get_by_label("United States").select_option("committed")
+    row.get_by_label("Canada (added above)").select_option("joint")
+    assert axe_violations(page) == ""  # the form, with its marks and its ticked boxes
+    page.get_by_role("button", name="Save meeting").first.click()
+    page.get_by_role("heading", name="North American security talks").wait_for()
+
+    meeting = Meeting.objects.get(title="North American security talks")
+    assert set(meeting.parties.values_list("code", flat=True)) == {"US", "CA"}
+    joly = Participant.objects.select_related("person", "party").get(meeting=meeting)
+    assert (joly.person.name, joly.party.code, joly.role) == ("Mélanie Joly", "CA", "not_stated")
+    roles = meeting.commitments.get().party_roles.values_list("party__code", "role")
+    assert set(roles) == {("US", "committed"), ("CA", "joint")}
+    main = page.locator("main")
+    expect(main.get_by_text("Mélanie Joly")).to_be_visible()
+    expect(main.get_by_text("role not stated").first).to_be_visible()
+    assert axe_violations(page) == ""

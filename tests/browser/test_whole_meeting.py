@@ -19,8 +19,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def pick(page, scope, label: str, typed: str, option: str) -> None:
-    """Choose ``option`` in a search-as-you-type picker: type, wait for the match, select it."""
+    """Choose ``option`` in a search-as-you-type picker: type, wait for the match, select it
+    (tick it, in a picker of boxes: a plain click keeps the others ticked)."""
     scope.get_by_label(f"{label}: type to find").fill(typed)
+    boxes = scope.get_by_role("group", name=label).locator(".picker-choices")
+    if boxes.count():
+        box = boxes.get_by_role("checkbox", name=option)
+        expect(box).to_have_count(1)
+        box.click()
+        expect(box).to_be_checked()
+        htmx_settled(page)
+        return
     select = scope.get_by_role("combobox", name=label).or_(scope.get_by_role("listbox", name=label))
     match = select.locator("option", has_text=option)
     expect(match).to_have_count(1)
