@@ -214,9 +214,8 @@ def team_curve(
     if first_day is None or first_day > end:
         return None
     days, quarterly = periods(first_day, end)
-    return Curve(
-        days, quarterly, history.curve(days), compliance.curves(days, PARTIES_DRAWN, parties)
-    )
+    compliance_curves = compliance.curves(days, PARTIES_DRAWN, parties, quarterly=quarterly)
+    return Curve(days, quarterly, history.curve(days), compliance_curves)
 
 
 def records_curve(

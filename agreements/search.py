@@ -35,7 +35,10 @@ PER_KIND = 10
 # kind (by id): ranking visits every match's row, so words that most records hold had every
 # one of them ranked (35,000 matches at 1,000,000 commitments, 200 ms); in the window only its
 # own matches are. Widened tenfold, then to every record, while it holds fewer than PER_KIND.
-RECENT = 20_000
+# 2,000: at 100,000 commitments a word two records in three hold ("border") still had 6,700
+# claims ranked in a window of 20,000, with their meetings, commitments and bodies joined to
+# each (issue #27); in 2,000 a few hundred are, and ten matches are found by then.
+RECENT = 2_000
 START, STOP = "<mark>", "</mark>"
 
 
@@ -70,7 +73,8 @@ class Hit:
 class Section:
     label: str
     hits: list[Hit]
-    recent_only: bool = False  # the best among the newest RECENT records, not among all
+    recent_only: bool = False  # the best among the newest records, not among all
+    looked_at: int = 0  # how many of the newest records, when ``recent_only``
 
 
 def search(user, words: str) -> list[Section]:
@@ -87,27 +91,27 @@ def search(user, words: str) -> list[Section]:
     sections = []
     for label, model, shown, title, page in kinds:
         rows = matching(model.objects.visible_to(user).filter(m.active_q(model)), words)
-        rows, recent_only = _best(rows, model, words, shown)
+        rows, looked_at = _best(rows, model, words, shown)
         hits = [
             Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
             for row in rows
         ]
-        sections.append(Section(label, hits, recent_only))
+        sections.append(Section(label, hits, bool(looked_at), looked_at))
     return sections
 
 
-def _best(rows: models.QuerySet, model, words: str, shown: str) -> tuple[list, bool]:
-    """The PER_KIND best matches, and whether they were found among the newest records only:
-    the newest RECENT, then ten times as many, then all (see ``RECENT``)."""
+def _best(rows: models.QuerySet, model, words: str, shown: str) -> tuple[list, int]:
+    """The PER_KIND best matches, and among how many of the newest records they were found
+    (0: among all): the newest RECENT, then ten times as many, then all (see ``RECENT``)."""
     if connection.vendor == "postgresql":
         newest = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         window = RECENT
         while newest > window:
             recent = _ranked(rows.filter(pk__gt=newest - window), model, words, shown)
             if len(found := list(recent[:PER_KIND])) == PER_KIND:
-                return found, True
+                return found, window
             window *= 10
-    return list(_ranked(rows, model, words, shown)[:PER_KIND]), False
+    return list(_ranked(rows, model, words, shown)[:PER_KIND]), 0
 
 
 def _ranked(rows: models.QuerySet, model, words: str, shown: str) -> models.QuerySet:

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements.models import ImplementationBody, Meeting
+from agreements.models import Commitment, ImplementationBody, Meeting
 
 pytestmark = [
     pytest.mark.perf,
@@ -59,7 +59,22 @@ PAGES = [
     "/commitments/?as_of=2025-10-01&status=1",
     "/commitments/?as_of=2025-10-01&overdue=on",
     "/commitments/?as_of=2025-10-01&sort=-status",
+    # Every list, paged, searched and filtered (issue #27, point 6).
+    "/commitments/?page=2",
+    "/commitments/?sort=-target&status=2&theme=drugs",
+    "/meetings/?page=2",
+    "/meetings/?q=fentanyl",
+    "/meetings/?outcome_type=joint_statement&year=2025",
+    "/milestones/?status=done",
+    "/milestones/?when=30&page=2",
+    "/milestones/?q=first",
+    "/claims/?page=2",
+    "/bodies/?page=2",
+    "/calendar/",
+    "/search/?q=border",
 ]
+
+HTMX = {"HX-Request": "true"}
 
 
 def sequential_scans(sql: str) -> list[str]:
@@ -77,6 +92,20 @@ def test_every_query_of_the_page_reads_an_index(client, editor, records, path):
     assert_every_query_reads_an_index(client, editor, path)
 
 
+@pytest.mark.parametrize("path", ["/commitments/?page=2", "/meetings/?page=2", "/milestones/"])
+def test_every_query_of_a_list_fragment_reads_an_index(client, editor, records, path):
+    """The fragment an htmx request for the next page or a filter gets."""
+    assert_every_query_reads_an_index(client, editor, path, headers=HTMX)
+
+
+@pytest.mark.parametrize(
+    "kind", [Meeting, Commitment, ImplementationBody], ids=lambda model: model.__name__
+)
+def test_every_query_of_a_record_page_reads_an_index(client, editor, records, kind):
+    """A record's page: its timeline, its rows (a meeting's commitments, a body's members)."""
+    assert_every_query_reads_an_index(client, editor, records[kind].get_absolute_url())
+
+
 @pytest.mark.parametrize("name", ["meeting", "body", "party"])
 def test_every_query_of_a_briefing_reads_an_index(client, editor, records, us, name):
     """A briefing report: a party's reads every team's records through the user's teams."""
@@ -85,10 +114,10 @@ def test_every_query_of_a_briefing_reads_an_index(client, editor, records, us, n
     assert_every_query_reads_an_index(client, editor, path)
 
 
-def assert_every_query_reads_an_index(client, user, path: str) -> None:
+def assert_every_query_reads_an_index(client, user, path: str, headers=None) -> None:
     client.force_login(user)
     with CaptureQueriesContext(connection) as ran:
-        assert client.get(path).status_code == 200
+        assert client.get(path, headers=headers or {}).status_code == 200
     selects = [q["sql"] for q in ran.captured_queries if q["sql"].lstrip().startswith("SELECT")]
     assert selects
     scanned = {sql[:300]: tables for sql in selects if (tables := sequential_scans(sql))}

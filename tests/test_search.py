@@ -93,7 +93,7 @@ def test_many_matches_are_ranked_among_the_newest_and_fewer_widen_to_all(
     commitments = page.context["sections"][0]
     assert commitments.recent_only and len(commitments.hits) == 10
     assert best_but_old.title not in [hit.title for hit in commitments.hits]
-    assert "the best among the most recent" in page.content.decode()
+    assert "the best among the 12 most recent" in page.content.decode()
     # "tracing" matches 3 records, all older than the newest 12: the search widens to all.
     rare = client.get("/search/", {"q": "tracing"}).context["sections"][0]
     assert not rare.recent_only and len(rare.hits) == 3

@@ -18,6 +18,7 @@ from ..audit import allow_citation_edits
 from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm
 from ..ids import is_id
 from ..models import VersionConflict
+from .scale import AtScale
 
 LIST_PER_PAGE = 50  # a screenful that still loads fast; the default 100 scrolls for long
 TIMESTAMPS = ("created_at", "updated_at")
@@ -155,7 +156,7 @@ class IdSafeAddresses:
         return super().response_action(request, queryset, *args, **kwargs)
 
 
-class RecordsAdmin(RefusalsShown, IdSafeFields, IdSafeAddresses, SimpleHistoryAdmin):
+class RecordsAdmin(AtScale, RefusalsShown, IdSafeFields, IdSafeAddresses, SimpleHistoryAdmin):
     """A tracked record: History button, and a page length for working through lists.
 
     Never deleted here, one by one or in bulk: evidence, history and citations point at the
@@ -328,7 +329,7 @@ class ArchivableAdmin(VersionCheckedAdmin):
         self.message_user(request, message % {"count": count})
 
 
-class AppendOnlyAdmin(RefusalsShown, IdSafeFields, admin.ModelAdmin):
+class AppendOnlyAdmin(AtScale, RefusalsShown, IdSafeFields, admin.ModelAdmin):
     """Append-only records: added, then viewable but never changed or deleted.
 
     Without delete permission Django also drops the bulk "delete selected" action; ``actions``

@@ -45,6 +45,7 @@ class ImplementationBodyAdmin(ArchivableAdmin):
     form = VersionedSourcedForm
     list_display = ["name", "meeting", meeting_team, "lifecycle", "cadence"]
     list_filter = ["lifecycle", "meeting__team"]
+    words_of = "meeting"
     search_fields = ["name", "mandate", "meeting__title"]
     ordering = ["name", "pk"]
     autocomplete_fields = ["meeting", "commitments", "sources"]
@@ -61,6 +62,7 @@ class BodyMembershipAdmin(ThroughActionsAdmin):
     action_fields = ("confirmation", "end_date")
     list_display = ["__str__", "role", "confirmation", "start_date", "end_date"]
     list_filter = [TeamFilter, "confirmation"]
+    words_of = "body__meeting"
     search_fields = ["person__name", "party__name", "body__name", "role"]
     ordering = ["body", "pk"]
     autocomplete_fields = ["body", "person", "party", "sources"]
@@ -119,10 +121,10 @@ class MilestoneAdmin(ThroughActionsAdmin):
     action_fields = ("status", "completed_on")
 
     list_display = ["title", "due_date", "status", "completed_on", "commitment", "body", "owner"]
-    list_filter = [TeamFilter, "status"]
+    list_filter = [TeamFilter, "status", ("due_date", admin.DateFieldListFilter)]
+    words_of = "commitment"
     search_fields = ["title", "owner", "commitment__title", "body__name"]
     ordering = ["due_date", "pk"]
-    date_hierarchy = "due_date"
     autocomplete_fields = ["commitment", "body"]
     list_select_related = ["commitment", "body"]
     readonly_fields = TIMESTAMPS

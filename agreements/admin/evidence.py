@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import actions
 from .. import models as m
@@ -30,14 +33,39 @@ class StatementForm(VersionedSourcedForm):
         return cleaned
 
 
+class LanguageFilter(admin.SimpleListFilter):
+    """The site's languages (a tag and its regional forms: ``es`` takes ``es-MX``), rather than
+    Django's list of the distinct values, which reads every row of the table."""
+
+    title = _("language")
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        # Each language by its primary tag (en-gb: en), named in itself as the site does.
+        return [(code.split("-")[0], name) for code, name in settings.LANGUAGES]
+
+    def queryset(self, request, queryset):
+        if self.value() in {code.split("-")[0] for code, _name in settings.LANGUAGES}:
+            return queryset.filter(
+                Q(language=self.value()) | Q(language__startswith=f"{self.value()}-")
+            )
+        return queryset
+
+
 @admin.register(m.Statement)
 class StatementAdmin(VersionCheckedAdmin):
     form = StatementForm
     list_display = ["__str__", "speaker_office", "party", "kind", "language", "said_on"]
-    list_filter = [TeamFilter, "kind", "language", "party"]
+    list_filter = [
+        TeamFilter,
+        "kind",
+        LanguageFilter,
+        "party",
+        ("said_on", admin.DateFieldListFilter),
+    ]
+    words_of = ""
     search_fields = ["text", "speaker__name", "speaker_office", "meeting__title"]
     ordering = ["-said_on", "pk"]
-    date_hierarchy = "said_on"
     autocomplete_fields = [
         "meeting",
         "speaker",
@@ -69,6 +97,7 @@ class ClaimAdmin(ThroughActionsAdmin, ArchivableAdmin):
     form = ClaimForm
     list_display = ["__str__", "verification", "meeting", "commitment", "body", "updated_at"]
     list_filter = [TeamFilter, "verification"]
+    words_of = ""
     search_fields = ["text", "note"]
     ordering = ["-updated_at", "-pk"]
     autocomplete_fields = ["meeting", "commitment", "body", "sources"]
@@ -90,10 +119,10 @@ class ClaimAdmin(ThroughActionsAdmin, ArchivableAdmin):
 class ContextEventAdmin(ArchivableAdmin):
     form = VersionedSourcedForm
     list_display = ["title", "occurred_on", "timing_note", "relation", "actor", "meeting"]
-    list_filter = [TeamFilter, "relation", "actor"]
+    list_filter = [TeamFilter, "relation", "actor", ("occurred_on", admin.DateFieldListFilter)]
+    words_of = "meeting"
     search_fields = ["title", "description", "location", "meeting__title"]
     ordering = ["-occurred_on", "pk"]
-    date_hierarchy = "occurred_on"
     autocomplete_fields = ["meeting", "actor", "sources"]
     list_select_related = ["actor", "meeting"]
     readonly_fields = TIMESTAMPS

@@ -47,10 +47,10 @@ class CommitmentInline(Inline):
 class MeetingAdmin(ArchivableAdmin):
     form = VersionedSourcedForm
     list_display = ["title", "start_date", "city", "outcome_type", "team"]
-    list_filter = ["team", "outcome_type", "parties"]
+    list_filter = ["team", "outcome_type", "parties", ("start_date", admin.DateFieldListFilter)]
+    words_of = ""
     search_fields = ["title", "city", "venue", "summary"]
     ordering = ["-start_date", "-pk"]
-    date_hierarchy = "start_date"
     autocomplete_fields = ["team", "parties", "sources"]
     list_select_related = ["team"]
     readonly_fields = TIMESTAMPS
@@ -98,6 +98,7 @@ class MeetingLinkAdmin(RecordsAdmin):
 class ParticipantAdmin(RecordsAdmin):
     list_display = ["person", "office", "role", "party", "meeting"]
     list_filter = [TeamFilter, "role", "party"]
+    words_of = "meeting"
     search_fields = ["person__name", "office", "meeting__title"]
     ordering = ["-meeting__start_date", "meeting", "pk"]
     autocomplete_fields = ["meeting", "person", "party"]
@@ -220,10 +221,17 @@ class CommitmentAdmin(ArchivableAdmin):
         "target_date",
         "updated_at",
     ]
-    list_filter = ["status", "theme", "is_stalled", "cancellation", "meeting__team"]
+    list_filter = [
+        "status",
+        "theme",
+        "is_stalled",
+        "cancellation",
+        "meeting__team",
+        ("target_date", admin.DateFieldListFilter),
+    ]
+    words_of = ""
     search_fields = ["title", "text", "lead_agency", "meeting__title"]
     ordering = ["meeting", "position", "pk"]
-    date_hierarchy = "target_date"
     autocomplete_fields = ["meeting", "superseded_by", "sources"]
     list_select_related = ["meeting__team", "theme"]
     readonly_fields = TIMESTAMPS
@@ -281,10 +289,34 @@ class CommitmentAdmin(ArchivableAdmin):
 class CommitmentPartyAdmin(RecordsAdmin):
     list_display = ["commitment", "party", "role"]
     list_filter = [TeamFilter, "role", "party"]
+    words_of = "commitment"
     search_fields = ["commitment__title", "party__name"]
     ordering = ["commitment", "party__name"]
     autocomplete_fields = ["commitment", "party"]
     list_select_related = ["commitment", "party"]
+
+
+class ViaFilter(admin.SimpleListFilter):
+    """Where a status change came from, from the known sources (``StatusChange.changed_via``),
+    rather than Django's list of the distinct values, which reads every row of the table."""
+
+    title = _("changed via")
+    parameter_name = "via"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("review", _("review")),
+            ("admin", _("admin")),
+            ("import", _("import")),
+            ("command", _("command")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "command":
+            return queryset.filter(changed_via__startswith="command:")
+        if self.value() in {"review", "admin", "import"}:
+            return queryset.filter(changed_via=self.value())
+        return queryset
 
 
 @admin.register(m.StatusChange)
@@ -299,10 +331,17 @@ class StatusChangeAdmin(AppendOnlyAdmin):
         "changed_via",
         "changed_at",
     ]
-    list_filter = [TeamFilter, "to_status", "to_stalled", "to_cancellation", "changed_via"]
+    list_filter = [
+        TeamFilter,
+        "to_status",
+        "to_stalled",
+        "to_cancellation",
+        ViaFilter,
+        ("changed_at", admin.DateFieldListFilter),
+    ]
+    words_of = "commitment"
     search_fields = ["commitment__title", "reason", "changed_by__username"]
     ordering = ["-changed_at", "-pk"]
-    date_hierarchy = "changed_at"
     autocomplete_fields = ["commitment", "changed_by", "update"]
     list_select_related = ["commitment", "changed_by"]
 

@@ -18,8 +18,9 @@ class ReadOnlyAdmin(AppendOnlyAdmin):
 @admin.register(m.Follow)
 class FollowAdmin(ReadOnlyAdmin):
     list_display = ["user", "commitment", "created_at"]
+    words_of = "commitment"
     search_fields = ["user__username", "commitment__title"]
-    date_hierarchy = "created_at"
+    list_filter = [("created_at", admin.DateFieldListFilter)]  # no date_hierarchy: scale.py
     list_select_related = ["user", "commitment"]
     fields = ["user", "commitment", "created_at"]
     readonly_fields = fields

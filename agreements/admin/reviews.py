@@ -43,11 +43,16 @@ class ProgressUpdateAdmin(WrittenByAnAction, AppendOnlyAdmin):
 
     form = SourcesOfTheTeamForm
     list_display = ["commitment", "author", "created_at", "proposed_status", "review_state"]
-    list_filter = [TeamFilter, "proposed_status", "proposed_stalled"]
+    list_filter = [
+        TeamFilter,
+        "proposed_status",
+        "proposed_stalled",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     inlines = [ReviewEventInline]
+    words_of = "commitment"
     search_fields = ["commitment__title", "narrative", "author__username"]
     ordering = ["-created_at", "-pk"]
-    date_hierarchy = "created_at"
     autocomplete_fields = ["commitment", "revises", "sources"]
     list_select_related = ["commitment", "author"]
     readonly_fields = ["author", "created_at"]
@@ -68,10 +73,10 @@ class ProgressUpdateAdmin(WrittenByAnAction, AppendOnlyAdmin):
 @admin.register(m.ReviewEvent)
 class ReviewEventAdmin(AppendOnlyAdmin):
     list_display = ["update", "action", "by", "at"]
-    list_filter = [TeamFilter, "action"]
+    list_filter = [TeamFilter, "action", ("at", admin.DateFieldListFilter)]
+    words_of = "update__commitment"
     search_fields = ["comment", "by__username", "update__commitment__title"]
     ordering = ["-at", "-pk"]
-    date_hierarchy = "at"
     autocomplete_fields = ["update", "by"]
     list_select_related = ["update__commitment", "update__author", "by"]
 
@@ -85,10 +90,10 @@ class AssessmentAdmin(WrittenByAnAction, AppendOnlyAdmin):
 
     form = SourcesOfTheTeamForm
     list_display = ["commitment", "party", "score", "as_of", "stage", "assessed_by"]
-    list_filter = [TeamFilter, "score", "stage", "party"]
+    list_filter = [TeamFilter, "score", "stage", "party", ("as_of", admin.DateFieldListFilter)]
+    words_of = "commitment"
     search_fields = ["commitment__title", "party__name", "justification"]
     ordering = ["-as_of", "-pk"]
-    date_hierarchy = "as_of"
     autocomplete_fields = ["commitment", "party", "sources"]
     list_select_related = ["commitment", "party", "assessed_by"]
     readonly_fields = ["assessed_by", "created_at"]

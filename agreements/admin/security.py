@@ -21,6 +21,7 @@ from .. import actions
 from .. import models as m
 from ..reauth import confirm_first, confirmation_url, confirmed_recently
 from .base import LIST_PER_PAGE, IdSafeAddresses
+from .scale import AtScale
 
 User = get_user_model()
 
@@ -47,17 +48,16 @@ class ReadOnly(RecordsAdminsOnly):
 
 
 @admin.register(m.SecurityEvent)
-class SecurityEventAdmin(ReadOnly, IdSafeAddresses, admin.ModelAdmin):
+class SecurityEventAdmin(AtScale, ReadOnly, IdSafeAddresses, admin.ModelAdmin):
     """The security log: append-only, read here, never added to, changed or deleted (on
     PostgreSQL the database refuses too)."""
 
     list_display = ["at", "kind", "username", "by", "ip_address", "detail", "path"]
-    list_filter = ["kind", "at"]
+    list_filter = ["kind", "at"]  # "at": a date filter, not a date_hierarchy (scale.py)
     search_fields = ["username", "ip_address", "request_id", "user_agent"]
-    date_hierarchy = "at"
     list_select_related = ["by"]
     list_per_page = LIST_PER_PAGE
-    show_full_result_count = False  # the log grows for ever: no count of it all on each page
+    # The log grows for ever: no count of it all on each page (AtScale).
     actions = None
     fields = [
         "at",

@@ -340,7 +340,11 @@ class Milestone(Timestamped, Versioned):
         ordering = ["due_date", "pk"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
-        indexes = [models.Index(fields=["status", "due_date"])]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            # The milestone list's and the admin's order (issue #27).
+            models.Index(fields=["due_date", "id"], name="milestone_due"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(commitment__isnull=False, body__isnull=True)

@@ -249,6 +249,8 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             models.Index(fields=["team", "updated_at", "id"], name="commitment_team_updated"),
             models.Index(fields=["team", "title", "id"], name="commitment_team_title"),
             models.Index(fields=["team", "is_stalled"], name="commitment_team_stalled"),
+            # The admin's changelist order, on an index (issue #27: a page at any size).
+            models.Index(fields=["meeting", "position", "id"], name="commitment_meeting_order"),
             # And (team, last_update_at NULLS FIRST, id), in migrations/_rules.py (SQLite cannot
             # say NULLS FIRST in an index; its nulls come first anyway).
         ]

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from django.db import models
+from django.db.models.functions import TruncQuarter
 
 from .commitments import Commitment
 from .reference import Party
@@ -217,9 +218,17 @@ class ComplianceHistory:
             ComplianceDayTally.objects.visible_to(user),
         )
 
-    def _rows_up_to(self, day: datetime.date):
+    def _rows_up_to(self, day: datetime.date, *, by_quarter: bool = False):
+        """Counts by (month, party, score) before ``day``'s month and by party and score in
+        it (dated its first day); ``by_quarter``: the months' summed by quarter, dated its
+        first day (a third of the rows, for a curve read at quarters' ends)."""
         first = day.replace(day=1)
-        months = self.months.filter(month__lt=first).values_list("month", "party", "score")
+        months = self.months.filter(month__lt=first)
+        if by_quarter:
+            months = months.annotate(period=TruncQuarter("month"))
+            months = months.values_list("period", "party", "score")
+        else:
+            months = months.values_list("month", "party", "score")
         days = self.days.filter(day__gte=first, day__lte=day).values_list("day", "party", "score")
         return [
             *months.annotate(k=models.Sum("n")).order_by(),
@@ -251,20 +260,27 @@ class ComplianceHistory:
         return rows
 
     def curves(
-        self, days: Sequence[datetime.date], most: int, parties: Sequence[int] | None = None
+        self,
+        days: Sequence[datetime.date],
+        most: int,
+        parties: Sequence[int] | None = None,
+        *,
+        quarterly: bool = False,
     ) -> dict[str, list[float | None]]:
         """Each party's compliance on each of ``days`` (ascending; the last any day, its month
         read by day), by name: the ``parties`` given (those assessed), else the ``most`` most
-        assessed."""
-        rows = sorted(self._rows_up_to(days[-1]), key=lambda row: row[0])
+        assessed. ``quarterly``: every day but the last is a quarter's last day, so the months
+        are read summed by quarter (a month counts on a quarter's last day exactly when its
+        quarter does)."""
+        rows = sorted(self._rows_up_to(days[-1], by_quarter=quarterly), key=lambda row: row[0])
         counts: dict[int, Counter] = defaultdict(Counter)
         curves: dict[int, list] = defaultdict(list)
-        at = 0
+        taken = 0  # rows[:taken] are counted (an index: popping the front is quadratic)
         for day in days:
-            while at < len(rows) and rows[at][0] <= day:
-                _month, party, score, k = rows[at]
+            while taken < len(rows) and rows[taken][0] <= day:
+                _month, party, score, k = rows[taken]
                 counts[party][score] += k
-                at += 1
+                taken += 1
             for party, scores in counts.items():
                 curves[party].append((len(curves[party]), _index(scores)))
         size = {party: sum(counts[party].values()) for party in counts}

@@ -108,6 +108,8 @@ class Statement(Sourced, Timestamped, Versioned):
         ordering = ["said_on", "pk"]
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
+        # The admin's changelist order, on an index (issue #27: a page at any size).
+        indexes = [models.Index(fields=["-said_on", "id"], name="statement_recent")]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="statement_has_text"),
             models.CheckConstraint(
@@ -230,6 +232,8 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
         indexes = [
             models.Index(fields=["team", "verification", "id"], name="claim_team_verification"),
             models.Index(fields=["record_meeting", "id"], name="claim_record_meeting"),
+            # The admin's changelist order, on an index (issue #27: a page at any size).
+            models.Index(fields=["-updated_at", "-id"], name="claim_recent"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -336,6 +340,8 @@ class ContextEvent(Sourced, Timestamped, Versioned, Archivable):
         ordering = ["occurred_on", "pk"]
         verbose_name = _("context event")
         verbose_name_plural = _("context events")
+        # The admin's changelist order, on an index (issue #27: a page at any size).
+        indexes = [models.Index(fields=["-occurred_on", "id"], name="context_event_recent")]
         constraints = [
             choice_check("context_event_relation_valid", "relation", EventRelation),
         ]

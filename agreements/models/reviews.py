@@ -208,7 +208,11 @@ class ReviewEvent(ChoiceLabels, models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("review event")
         verbose_name_plural = _("review events")
-        indexes = [models.Index(fields=["update", "action"])]
+        indexes = [
+            models.Index(fields=["update", "action"]),
+            # The admin's changelist order, on an index (issue #27: a page at any size).
+            models.Index(fields=["-at", "-id"], name="review_event_recent"),
+        ]
         constraints = [
             choice_check("review_event_action_valid", "action", ReviewAction),
             models.UniqueConstraint(
@@ -307,7 +311,11 @@ class Assessment(Sourced):
         ordering = ["-as_of", "-pk"]
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
-        indexes = [models.Index(fields=["commitment", "party", "-as_of"])]
+        indexes = [
+            models.Index(fields=["commitment", "party", "-as_of"]),
+            # The admin's changelist order, on an index (issue #27: a page at any size).
+            models.Index(fields=["-as_of", "-id"], name="assessment_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(justification=""),

@@ -1,0 +1,121 @@
+"""The records admin at any size (issue #27, point 7): a changelist costs a page, not a table.
+
+It never counts a whole table (the count stops at a cap, or at the page asked for and the
+next), offers no facets, searches the stored words the site search reads (on PostgreSQL),
+and every query of every changelist, searched, filtered or paged, reads an index. The query
+count that stays the same at 5 rows and at 50 is in test_admin.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agreements import models as m
+from agreements.actions import submit_update
+from agreements.views.common import CappedPaginator
+from tests.admin_forms import admin_url
+from tests.conftest import make_commitment
+from tests.test_query_plans import SMALL, sequential_scans
+
+pytestmark = pytest.mark.perf
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the stored words and query plans are PostgreSQL's"
+)
+
+MODELS = [model for model in admin.site._registry if model._meta.app_label == "agreements"]
+
+
+@pytest.fixture
+def short_pages(monkeypatch):
+    """Two rows a page, and a count that stops after 3 rows."""
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    monkeypatch.setattr(admin.site._registry[m.Commitment], "list_per_page", 2)
+
+
+def test_a_changelist_counts_up_to_its_cap_and_says_more_than(admin_client, meeting, short_pages):
+    for n in range(6):
+        make_commitment(meeting, title=f"Commitment {n}")
+    with CaptureQueriesContext(connection) as ran:
+        response = admin_client.get(admin_url(m.Commitment, "changelist"))
+    cl = response.context["cl"]
+    assert cl.paginator.capped
+    assert cl.result_count == 4  # the cap: the page asked for and the next
+    assert cl.full_result_count is None
+    assert "More than 4 commitments" in response.text
+    counts = [q["sql"] for q in ran.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts
+    assert all("LIMIT" in sql.upper() for sql in counts), counts
+
+
+def test_a_page_past_the_cap_is_reached_and_counted_to_there(admin_client, meeting, short_pages):
+    for n in range(6):
+        make_commitment(meeting, title=f"Commitment {n}")
+    response = admin_client.get(admin_url(m.Commitment, "changelist"), {"p": 3})
+    cl = response.context["cl"]
+    assert response.status_code == 200
+    assert not cl.paginator.capped
+    assert cl.result_count == 6
+    assert [c.title for c in cl.result_list] == ["Commitment 4", "Commitment 5"]
+
+
+def test_a_changelist_offers_no_facets(admin_client, commitment):
+    """Facets count every choice of every filter over the whole table."""
+    response = admin_client.get(admin_url(m.Commitment, "changelist"), {"_facets": "1"})
+    assert response.status_code == 200
+    assert not response.context["cl"].add_facets
+
+
+@on_postgresql
+def test_search_reads_the_stored_words_of_the_record_and_of_the_one_it_belongs_to(
+    admin_client, meeting, editor
+):
+    border = make_commitment(meeting, title="Border crossings reopened")
+    other = make_commitment(meeting, title="Fisheries quota")
+    update = submit_update(commitment=border, author=editor, narrative="Two crossings opened")
+    submit_update(commitment=other, author=editor, narrative="Quota agreed at the border")
+    found = {}
+    for model in (m.Commitment, m.ProgressUpdate, m.ReviewEvent):
+        with CaptureQueriesContext(connection) as ran:
+            response = admin_client.get(admin_url(model, "changelist"), {"q": "borders"})
+        found[model] = list(response.context["cl"].result_list)
+        assert not [q["sql"] for q in ran.captured_queries if " LIKE " in q["sql"].upper()]
+    assert found[m.Commitment] == [border]
+    # An update is found by its commitment's words (the narrative is not searched).
+    assert found[m.ProgressUpdate] == [update]
+    assert [event.update for event in found[m.ReviewEvent]] == [update]
+
+
+@on_postgresql
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
+@pytest.mark.parametrize("query", [{}, {"q": "fentanyl"}, {"p": "2"}], ids=["list", "search", "p2"])
+def test_every_query_of_a_changelist_reads_an_index(admin_client, records, model, query):
+    """``records`` holds one row of every team-scoped model. Tables that hold a row per user
+    or per team (preferences, feeds, keys, locks, digests), a team's reference rows (persons,
+    sources: thousands, not a row per commitment) and the security log's search (its rows
+    grow with sign-ins, not with the records; it is counted and paged like every list) are
+    read whole by design."""
+    per_user = {
+        "agreements_person",
+        "agreements_source",
+        "agreements_calendarfeed",
+        "agreements_preference",
+        "agreements_apitoken",
+        "agreements_signinlock",
+        "agreements_digestsent",
+        "django_admin_log",
+    }
+    if model is m.SecurityEvent and "q" in query:
+        per_user = per_user | {"agreements_securityevent"}
+    with CaptureQueriesContext(connection) as ran:
+        assert admin_client.get(admin_url(model, "changelist"), query).status_code == 200
+    selects = [q["sql"] for q in ran.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    scanned = {
+        sql[:300]: tables
+        for sql in selects
+        if (tables := [t for t in sequential_scans(sql) if t not in SMALL | per_user])
+    }
+    assert scanned == {}, scanned
