@@ -160,12 +160,19 @@ def run_record_action(
 
 
 def render_row(
-    request: HttpRequest, template: str, row: dict, *, partial: str | None, outcome: Outcome
+    request: HttpRequest,
+    template: str,
+    row: dict,
+    *,
+    partial: str | None,
+    outcome: Outcome,
+    extra: dict | None = None,
 ) -> HttpResponse:
     """The row of a list that answered an action (``partial``), with the action's outcome;
-    without JavaScript, the page with that row."""
+    without JavaScript, the page with that row. ``extra``: more of the page's context (what
+    the row's answer also redraws out of band)."""
     row = row | {"outcome": outcome, "answered": partial}
-    context = {"row": row, "rows": [row]}
+    context = {"row": row, "rows": [row], **(extra or {})}
     return render_page(request, template, context, partial=partial, status=outcome.status)
 
 
