@@ -123,6 +123,12 @@ class KeepsItsLanguage:
         return [name for name in changed if name != "language" or self["language"].data]
 
 
+# What a picker of each kind finds a record by (``SearchSelect.search_fields``): accents and
+# case aside (``views.common.picker_options``), each word typed in one of these.
+PICK_BODY = ("name", "meeting__title")
+PICK_MEETING = ("title", "city", "venue", "outcome_note", "start_date__year")
+
+
 class FastSelect(forms.Select):
     """A select whose options are rendered in Python, not through a template each: a filter
     listing every body or party then costs microseconds, however long the list grows."""

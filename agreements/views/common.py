@@ -199,6 +199,15 @@ def version_of(request: HttpRequest, name: str = "version") -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
+def query_without(request: HttpRequest, *keys: str) -> str:
+    """The page's query string but ``keys``: a list's filters, kept by its pagination, sort
+    and CSV links."""
+    query = request.GET.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
 PICK_LIMIT = 20
 
 
