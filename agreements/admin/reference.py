@@ -57,12 +57,24 @@ class TeamMembershipAdmin(RecordsAdmin):
         return super(RecordsAdmin, self).has_delete_permission(request, obj)  # leaving a team
 
 
+class PartyAliasInline(Inline):
+    """The other names and codes a party goes by, as pickers find it ("USA", "EE. UU.").
+    An alias entered wrongly is removed here: it names nothing else (unlike the records the
+    other inlines hold), and its history keeps it."""
+
+    model = m.PartyAlias
+    fields = ["name"]
+    extra = 1
+    can_delete = True
+
+
 @admin.register(m.Party)
 class PartyAdmin(RecordsAdmin):
     list_display = ["name", "code", "kind"]
     list_filter = ["kind"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "code", "aliases__name"]
     ordering = ["name"]
+    inlines = [PartyAliasInline]
 
 
 @admin.register(m.Theme)
@@ -194,10 +206,18 @@ class SourceAdminForm(VersionCheckedForm):
 @admin.register(m.Source)
 class SourceAdmin(VersionCheckedAdmin):
     form = SourceAdminForm
-    list_display = ["title", "publisher", "published_on", "accessed_on", "reliability", "team"]
-    list_filter = ["team", "reliability", "publisher"]
+    list_display = [
+        "title",
+        "kind",
+        "publisher",
+        "published_on",
+        "accessed_on",
+        "reliability",
+        "team",
+    ]
+    list_filter = ["team", "kind", "reliability", "publisher"]
     search_fields = ["title", "publisher", "url"]
     ordering = ["-published_on", "title", "pk"]
     date_hierarchy = "published_on"
-    autocomplete_fields = ["team"]
+    autocomplete_fields = ["team", "meeting"]
     list_select_related = ["team"]

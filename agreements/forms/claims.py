@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import PICK_MEETING, FastSelect, IdChoiceField, SearchSelect
+from .base import PICK_MEETING, FastSelect, IdChoiceField, SearchSelect, source_picker
 from .filters import ListFilters
 
 
@@ -26,7 +26,7 @@ class ClaimVerificationForm(forms.Form):
         queryset=m.Source.objects.none(),
         required=False,
         empty_label="—",
-        widget=SearchSelect(search_fields=("title", "publisher")),
+        widget=source_picker(multiple=False),
         label=_("Source"),
         help_text=_("Required for every state but unconfirmed."),
     )

@@ -19,7 +19,7 @@ from .base import (
     FastSelect,
     IdChoiceField,
     ModelForm,
-    SearchSelectMultiple,
+    source_picker,
 )
 from .filters import ListFilters
 
@@ -166,7 +166,7 @@ class ProgressUpdateForm(ModelForm):
             "happened_on": DATE,
             "narrative": forms.Textarea(attrs={"rows": 4}),
             "proposed_stalled": forms.NullBooleanSelect(),
-            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+            "sources": source_picker(),
         }
 
     def __init__(self, *args, commitment: m.Commitment, sources, **kwargs):
@@ -215,7 +215,7 @@ class AssessmentForm(ModelForm):
         widgets = {
             "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "justification": forms.Textarea(attrs={"rows": 3}),
-            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+            "sources": source_picker(),
         }
         help_texts = {"score": _("Absence of evidence is “not assessed”, not −1.")}
 

@@ -20,7 +20,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from .. import actions
 from ..forms.base import SearchSelect
 from ..ids import is_id
-from ..models import Archivable, VersionConflict
+from ..models import Archivable, VersionConflict, crosses_many, found_by
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -234,12 +234,16 @@ def picker_options(request: HttpRequest, *forms_on_page: forms.BaseForm) -> Http
     multiple = picker.widget.allow_multiple_selected
     rows = [] if multiple or empty is None else [("", empty, False)]
     picked = list(picker.queryset.filter(pk__in=chosen))
-    rows += [(obj.pk, picker.label_from_instance(obj), True) for obj in picked]
+    label = picker.widget.label_of
+    rows += [(obj.pk, label(picker, obj), True) for obj in picked]
     if find:
-        lookup = Q(*(Q(**{f"{f}__icontains": find}) for f in picker.widget.search_fields))
-        lookup.connector = Q.OR
-        matches = picker.queryset.filter(lookup).exclude(pk__in=[o.pk for o in picked])
-        rows += [(o.pk, picker.label_from_instance(o), False) for o in matches[:PICK_LIMIT]]
+        # Each word typed in one of the fields, accents and case aside ("méx 2025").
+        fields = picker.widget.search_fields
+        matches = picker.queryset.filter(found_by(fields, find))
+        if crosses_many(matches.model, fields):  # a party's aliases: one row each
+            matches = matches.distinct()
+        matches = matches.exclude(pk__in=[o.pk for o in picked])
+        rows += [(o.pk, label(picker, o), False) for o in matches[:PICK_LIMIT]]
     options = format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
