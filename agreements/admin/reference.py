@@ -59,13 +59,11 @@ class TeamMembershipAdmin(RecordsAdmin):
 
 class PartyAliasInline(Inline):
     """The other names and codes a party goes by, as pickers find it ("USA", "EE. UU.").
-    An alias entered wrongly is removed here: it names nothing else (unlike the records the
-    other inlines hold), and its history keeps it."""
+    Like every record here, never deleted: one entered wrongly is corrected in place."""
 
     model = m.PartyAlias
     fields = ["name"]
     extra = 1
-    can_delete = True
 
 
 @admin.register(m.Party)
@@ -75,6 +73,18 @@ class PartyAdmin(RecordsAdmin):
     search_fields = ["name", "code", "aliases__name"]
     ordering = ["name"]
     inlines = [PartyAliasInline]
+
+
+@admin.register(m.PartyAlias)
+class PartyAliasAdmin(RecordsAdmin):
+    """Every alias at once, to find which party a name points to (each party's page keeps
+    its own, inline)."""
+
+    list_display = ["name", "party"]
+    search_fields = ["name", "party__name", "party__code"]
+    autocomplete_fields = ["party"]
+    list_select_related = ["party"]
+    ordering = ["name"]
 
 
 @admin.register(m.Theme)
