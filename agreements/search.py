@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from . import models as m
-from .migrations._rules import SEARCH_LANGUAGES  # the rules that store the words name them
+from .migrations._search import SEARCH_LANGUAGES  # the rules that store the words name them
 
 # Model: the fields searched (on PostgreSQL, the trigger stores their words: _rules.py).
 SEARCHED = {
