@@ -68,6 +68,9 @@ def load_demo(path: Path = FIXTURE) -> LoadCount:
         )
         for p in data["parties"]
     }
+    for p in data["parties"]:
+        for alias in p.get("aliases", []):
+            get_or_create(m.PartyAlias, name=alias, defaults={"party": parties[p["code"]]})
     spec = data["meeting"]
     team = teams[spec["team"]]
     persons = {  # the meeting's team's own records of them

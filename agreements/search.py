@@ -1,10 +1,16 @@
-"""Search across meetings, commitments, statements and claims.
+"""Search across meetings, commitments, statements and claims, each read in its own language
+(its ``language``), accents and case aside.
 
 On PostgreSQL: full-text search over each record's stored words (``search_vector``, written by
-a trigger on every change of the searched fields and indexed by GIN: migrations/_rules.py),
-results ranked from those stored words, and the matching words shown in a highlighted extract.
-Elsewhere (SQLite, the zero-setup default): every word must appear (case-insensitive), newest
-first, with the first match shown.
+a trigger on every change of the searched fields or the language, stemmed with the record's
+language's configuration, and indexed by GIN: migrations/_rules.py), results ranked from those
+stored words, and the matching words shown in a highlighted extract. The words typed are read
+in every language records are stemmed in (``SEARCH_LANGUAGES``, and unstemmed): each word
+matches a record stemmed in any of them, so "cooperar" finds a Spanish "cooperación" whatever
+the reader's language, and an English "cooperation" with it (their stems agree).
+Elsewhere (SQLite, the zero-setup default): every word must appear in one of the fields,
+accents and case aside (``fold_contains``), newest first, with the first match shown; words
+are not stemmed there.
 """
 
 from __future__ import annotations
@@ -14,22 +20,24 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from . import models as m
+from .migrations._search import SEARCH_LANGUAGES  # the rules that store the words name them
 
-# Model: (fields searched, text-search configuration). Statements are quoted in their own
-# language (Spanish, English…), so their words are indexed without English stemming.
+# Model: the fields searched (on PostgreSQL, the trigger stores their words: _rules.py).
 SEARCHED = {
-    m.Meeting: (("title", "summary", "outcome_note"), "english"),
-    m.Commitment: (("title", "text"), "english"),
-    m.Statement: (("text", "speaker_office"), "simple"),
-    m.Claim: (("text", "note"), "english"),
+    m.Meeting: ("title", "summary", "outcome_note"),
+    m.Commitment: ("title", "text"),
+    m.Statement: ("text", "speaker_office"),
+    m.Claim: ("text", "note"),
 }
+# The configurations records are stemmed with, and a language tag that reads as each.
+TAGS, CONFIGS = zip(("und", "simple"), *SEARCH_LANGUAGES.items(), strict=True)
 PER_KIND = 10
 # On PostgreSQL the best matches are looked for first among the newest this many records of a
 # kind (by id): ranking visits every match's row, so words that most records hold had every
@@ -42,22 +50,58 @@ RECENT = 2_000
 START, STOP = "<mark>", "</mark>"
 
 
-def query(model: type[models.Model], words: str) -> SearchQuery:
-    """Every word, or a word it starts ("fent" finds fentanyl), as a search box is typed."""
-    _fields, config = SEARCHED[model]
-    terms = re.findall(r"\w+", words)
-    return SearchQuery(" & ".join(f"{t}:*" for t in terms), config=config, search_type="raw")
+def query(words: str) -> SearchQuery | None:
+    """Every word, or a word it starts ("fent" finds fentanyl), as a search box is typed: each
+    read in every configuration records are stemmed with (``CONFIGS``), as typed and folded,
+    its readings asked for at once (a word stemmed alike in several languages is one reading,
+    so the query stays one a GIN index serves). A word that one of the languages does not
+    index (a stopword: "the", "de") is left out, as PostgreSQL leaves it out of a query; None
+    when no word is left. PostgreSQL only."""
+    terms = re.findall(r"\w+", words)[:20]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.n, c.config, tsvector_to_array("
+            "agreements_search_words(c.tag, t.term)) FROM unnest(%s::text[]) WITH ORDINALITY"
+            " AS t(term, n) CROSS JOIN unnest(%s::text[], %s::text[]) AS c(tag, config)",
+            [terms, list(TAGS), list(CONFIGS)],
+        )
+        readings = cursor.fetchall()
+    by_term: dict[int, set[str]] = {}
+    dropped = set()
+    for n, config, lexemes in readings:
+        if not lexemes and config != "simple":
+            dropped.add(n)
+        by_term.setdefault(n, set()).update(lexemes)
+    alternatives = [
+        " | ".join(f"'{_quoted(lexeme)}':*" for lexeme in sorted(lexemes))
+        for n, lexemes in sorted(by_term.items())
+        if n not in dropped and lexemes
+    ]
+    if not alternatives:
+        return None
+    raw = " & ".join(f"({alternative})" for alternative in alternatives)
+    return SearchQuery(raw, config="simple", search_type="raw")
 
 
-def matching(queryset: models.QuerySet, words: str) -> models.QuerySet:
-    """``queryset`` narrowed to rows matching ``words`` (see ``query``)."""
-    fields, _config = SEARCHED[queryset.model]
+def _quoted(lexeme: str) -> str:
+    return lexeme.replace("\\", "\\\\").replace("'", "''")
+
+
+def matching(
+    queryset: models.QuerySet, words: str, words_query: SearchQuery | None = None
+) -> models.QuerySet:
+    """``queryset`` narrowed to rows matching ``words`` (see ``query``; ``words_query``: the
+    query already made of them)."""
+    fields = SEARCHED[queryset.model]
     if not re.search(r"\w", words):
         return queryset.none()
     if connection.vendor == "postgresql":
-        return queryset.filter(search_vector=query(queryset.model, words))
+        words_query = words_query or query(words)
+        return (
+            queryset.none() if words_query is None else queryset.filter(search_vector=words_query)
+        )
     for word in words.split():
-        queryset = queryset.filter(Q.create([(f"{f}__icontains", word) for f in fields], "OR"))
+        queryset = queryset.filter(Q.create([(f"{f}__fold_contains", word) for f in fields], "OR"))
     return queryset
 
 
@@ -88,10 +132,16 @@ def search(user, words: str) -> list[Section]:
         (_("Statements"), m.Statement, "text", _speaker, lambda s: s.meeting),
         (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_record),
     ]
+    # The words' readings, asked for once for every kind (PostgreSQL).
+    words_query = query(words) if connection.vendor == "postgresql" else None
     sections = []
     for label, model, shown, title, page in kinds:
-        rows = matching(model.objects.visible_to(user).filter(m.active_q(model)), words)
-        rows, looked_at = _best(rows, model, words, shown)
+        visible = model.objects.visible_to(user).filter(m.active_q(model))
+        if connection.vendor == "postgresql" and words_query is None:
+            rows, looked_at = [], 0  # no word left to look for (only stopwords)
+        else:
+            rows = matching(visible, words, words_query)
+            rows, looked_at = _best(rows, model, words_query, shown)
         hits = [
             Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
             for row in rows
@@ -100,31 +150,35 @@ def search(user, words: str) -> list[Section]:
     return sections
 
 
-def _best(rows: models.QuerySet, model, words: str, shown: str) -> tuple[list, int]:
+def _best(
+    rows: models.QuerySet, model, words_query: SearchQuery | None, shown: str
+) -> tuple[list, int]:
     """The PER_KIND best matches, and among how many of the newest records they were found
     (0: among all): the newest RECENT, then ten times as many, then all (see ``RECENT``)."""
     if connection.vendor == "postgresql":
         newest = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         window = RECENT
         while newest > window:
-            recent = _ranked(rows.filter(pk__gt=newest - window), model, words, shown)
+            recent = _ranked(rows.filter(pk__gt=newest - window), model, words_query, shown)
             if len(found := list(recent[:PER_KIND])) == PER_KIND:
                 return found, window
             window *= 10
-    return list(_ranked(rows, model, words, shown)[:PER_KIND]), 0
+    return list(_ranked(rows, model, words_query, shown)[:PER_KIND]), 0
 
 
-def _ranked(rows: models.QuerySet, model, words: str, shown: str) -> models.QuerySet:
+def _ranked(
+    rows: models.QuerySet, model, words_query: SearchQuery | None, shown: str
+) -> models.QuerySet:
     related = {
         m.Statement: ["meeting", "speaker", "party"],
         m.Claim: ["meeting", "commitment", "body"],
     }.get(model, [])
     if related:
         rows = rows.select_related(*related)
-    if connection.vendor != "postgresql":
+    if words_query is None:  # SQLite: newest first
         return rows.order_by("-pk")
-    _fields, config = SEARCHED[model]
-    words_query = query(model, words)
+    # The extract is read in the record's own language, as its words were stored.
+    config = Func(F("language"), function="agreements_search_config")
     return rows.annotate(
         rank=SearchRank(F("search_vector"), words_query),
         headline=SearchHeadline(

@@ -45,6 +45,7 @@ def build(model, world: dict):
             user=make_user(f"member{n}"), team=team, role="editor"
         ),
         m.Party: lambda: m.Party.objects.create(name=f"Org {n}", code=f"O{n}", kind="organisation"),
+        m.PartyAlias: lambda: m.PartyAlias.objects.create(party=party, name=f"Alias {n}"),
         m.CalendarFeed: lambda: m.CalendarFeed.of(make_user(f"subscriber{n}")),
         m.ApiToken: lambda: m.ApiToken.issue(user, f"Script {n}")[0],
         m.Preference: lambda: m.Preference.objects.create(
@@ -443,6 +444,7 @@ def test_no_record_is_deleted_in_the_admin_one_by_one_or_in_bulk(
     shared[m.Preference] = m.Preference.objects.create(user=editor, language="es")
     shared[m.Follow] = m.Follow.objects.create(user=editor, commitment=records[m.Commitment])
     shared[m.DigestSent] = m.DigestSent.objects.create(user=editor, day=SEPT_3)
+    shared[m.PartyAlias] = m.PartyAlias.objects.create(party=us, name="USA")
     shared[m.SecurityEvent] = actions.record_event(m.SecurityEventKind.SIGNED_IN, user=editor)
     shared[m.SignInLock] = m.SignInLock.objects.create(
         username="editor", until=timezone.now(), failures=20, addresses=3

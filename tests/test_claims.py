@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
 from agreements import actions
-from agreements.models import Claim, Verification
-from tests.conftest import HTMX, make_body, make_meeting, make_source
+from agreements.models import Claim, Meeting, TeamMembership, TeamRole, Verification
+from tests.conftest import HTMX, make_body, make_meeting, make_source, make_user
 
 URL = "/claims/"
 
@@ -153,7 +156,8 @@ def test_claims_page_query_count_does_not_grow(client, editor, team, queries):
             claim.sources.add(make_source(team))
 
     client.force_login(editor)
-    queries.stay_flat(client, fill, URL)
+    filtered = (URL, {"q": "claim", "verification": "unconfirmed", "meeting": meeting.pk})
+    queries.stay_flat(client, fill, URL, filtered)
 
 
 def test_stale_verification_is_a_conflict_shown_in_place(client, editor, claim, team):
@@ -199,3 +203,66 @@ def test_claims_of_archived_records_leave_the_list(
     gone = {"meeting": {"meeting", "commitment", "body"}}.get(archived, {archived})
     for name in subjects:
         assert (f"About the {name}" in html) is (name not in gone), name
+
+
+def _csv_texts(client, query: dict) -> list[str]:
+    response = client.get(URL, query | {"format": "csv"})
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return sorted(row[1] for row in lines[1:])
+
+
+def test_open_claims_are_filtered_by_state_team_meeting_body_and_words(
+    client, editor, team, other_team, meeting, commitment
+):
+    second = make_meeting(team, title="Border talks")
+    body = make_body(second)
+    Claim.objects.create(text="A memorandum was drafted", meeting=meeting)
+    Claim.objects.create(
+        text="Seizures doubled", commitment=commitment, verification=Verification.DISPUTED
+    )
+    Claim.objects.create(text="The group met twice", body=body)
+    Claim.objects.create(text="Elsewhere unconfirmed", meeting=make_meeting(other_team))
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+
+    def listed(user, **query) -> list[str]:
+        client.force_login(user)
+        rows = client.get(URL, query).context["rows"]
+        return sorted(row["claim"].text for row in rows)
+
+    assert listed(editor, verification="disputed") == ["Seizures doubled"]
+    # The meeting's own claims and its records' (here its commitment's).
+    assert listed(editor, meeting=meeting.pk) == ["A memorandum was drafted", "Seizures doubled"]
+    assert listed(editor, body=body.pk) == ["The group met twice"]
+    assert listed(editor, q="memorandum") == ["A memorandum was drafted"]
+    assert listed(both, team=other_team.pk) == ["Elsewhere unconfirmed"]
+    assert len(listed(both)) == 4
+    # Another team's meeting is no filter of the editor's: ignored, as an invalid value is.
+    assert len(listed(editor, meeting=Meeting.objects.get(team=other_team).pk)) == 3
+    # The CSV downloads what the filters select, as the page links it.
+    client.force_login(editor)
+    page = client.get(URL, {"verification": "disputed", "team": team.pk}).content.decode()
+    assert f'href="?verification=disputed&amp;team={team.pk}&amp;format=csv"' in page
+    assert _csv_texts(client, {"verification": "disputed"}) == ["Seizures doubled"]
+    assert _csv_texts(client, {"body": body.pk}) == ["The group met twice"]
+
+
+def test_the_filters_swap_the_list_in_place_and_say_when_nothing_matches(client, editor, claim):
+    client.force_login(editor)
+    page = client.get(URL).content.decode()
+    assert 'hx-target="#claim-list"' in page and 'hx-push-url="true"' in page
+    fragment = client.get(URL, {"q": "nothing of the kind"}, **HTMX).content.decode()
+    assert fragment.lstrip().startswith('<div id="claim-list"') and "<form" not in fragment
+    assert "No open claim matches these filters." in fragment
+    assert claim.text in client.get(URL, {"q": "MOU"}, **HTMX).content.decode()
+
+
+def test_the_claims_meeting_filter_is_a_picker_of_the_users_meetings(
+    client, editor, meeting, other_team
+):
+    theirs = make_meeting(other_team, title=meeting.title)
+    client.force_login(editor)
+    options = client.get(
+        URL, {"_pick": "meeting", "find": meeting.title.split()[0]}, **HTMX
+    ).content.decode()
+    assert f'value="{meeting.pk}"' in options and f'value="{theirs.pk}"' not in options

@@ -83,6 +83,17 @@ def test_the_meeting_when_where_and_outcome(client, demo):
         assert fact in html, fact
 
 
+def test_the_parties_are_found_by_the_names_people_type(client, demo):
+    """Their aliases come with the demo, and a picker finds each party by them (#26)."""
+    assert sign_in(client, "staff")
+    for typed, code in [("USA", "US"), ("EE. UU.", "US"), ("Estados Unidos", "US"), ("Méx", "MX")]:
+        response = client.get(
+            "/meetings/new/", {"_pick": "parties", "find": typed}, HTTP_HX_REQUEST="true"
+        )
+        party = m.Party.objects.get(code=code)
+        assert f'<option value="{party.pk}"' in response.content.decode(), typed
+
+
 def test_the_three_officials_with_the_offices_they_held(client, demo):
     offices = {p.person.name: (p.office, p.role, p.party.code) for p in demo.participants.all()}
     assert offices == {

@@ -52,6 +52,9 @@ def test_list_shows_meetings_with_counts_and_index(client, editor, meetings):
     ("params", "expected"),
     [
         ({"q": "brussels"}, ["EU–US dialogue"]),
+        ({"q": "BRÜSSELS"}, ["EU–US dialogue"]),  # accents and case aside
+        ({"q": "brussels 2024"}, ["EU–US dialogue"]),  # each word: a place, a year
+        ({"q": "brussels 2025"}, []),
         ({"outcome_type": "reaffirmation"}, ["Security meeting"]),
         ({"year": "2024"}, ["EU–US dialogue"]),
     ],

@@ -106,6 +106,35 @@ def test_decided_row_shows_the_update_as_the_decision_left_it(
     assert "<form" not in html  # decided: nothing left to decide here
 
 
+@pytest.mark.parametrize(("action", "comment"), [("approve", ""), ("return", "Cite it")])
+def test_the_queues_count_follows_a_decision_without_a_reload(
+    client, editor, reviewer, commitment, action, comment
+):
+    update = submitted(commitment, editor)
+    submitted(commitment, editor, narrative="Another")
+    client.force_login(reviewer)
+    assert "2 updates waiting" in client.get(QUEUE).content.decode()
+    response = client.post(
+        QUEUE, {"update": update.pk, "action": action, "comment": comment}, **HTMX
+    )
+    count = re.search(r'<p [^>]*id="review-count"[^>]*>([^<]*)</p>', response.content.decode())
+    assert count and 'hx-swap-oob="true"' in count.group(0)  # beside the row, out of band
+    assert count.group(1) == "1 update waiting, oldest first"
+    # Without JavaScript: the redirect, and the page drawn anew counts one.
+    other = submitted(commitment, editor, narrative="A third")
+    client.post(QUEUE, {"update": other.pk, "action": action, "comment": comment})
+    page = client.get(QUEUE).content.decode()
+    assert "1 update waiting, oldest first" in page and "hx-swap-oob" not in page
+
+
+def test_a_refused_decision_keeps_the_count_as_it_was(client, editor, reviewer, commitment):
+    update = submitted(commitment, editor)
+    client.force_login(reviewer)
+    response = client.post(QUEUE, {"update": update.pk, "action": "return"}, **HTMX)
+    assert response.status_code == 422  # a return needs a comment
+    assert "1 update waiting, oldest first" in response.content.decode()
+
+
 def test_submitted_update_does_not_change_the_status(commitment, editor):
     submitted(commitment, editor, proposed_status=3)
     commitment.refresh_from_db()

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from agreements import actions, search
-from agreements.models import Claim, Commitment, Statement
+from agreements.models import Claim, Commitment, Meeting, Statement
 from agreements.search import SEARCHED
 from tests.conftest import make_commitment, make_meeting
 
@@ -145,3 +145,66 @@ def test_the_start_of_a_word_finds_it(client, editor, meeting):
     assert results(client, "halt fent")["Commitments"] == ["Halt fentanyl"]
     assert results(client, "fent guns")["Commitments"] == []  # every word
     assert results(client, "<*&|!>")["Commitments"] == []  # no word: nothing, no error
+
+
+def test_search_finds_words_whatever_accents_and_case_were_typed(client, editor, meeting):
+    """Both databases: "cooperacion" and "COOPERACIÓN" find "cooperación", "Mexico" finds
+    "México" (PostgreSQL: unaccent in the stored words; SQLite: the folded text)."""
+    make_commitment(
+        meeting, title="Ampliar la cooperación", text="Con México en seguridad", language="es"
+    )
+    client.force_login(editor)
+    for typed in ("cooperación", "cooperacion", "COOPERACIÓN", "Mexico", "mexico seguridad"):
+        assert results(client, typed)["Commitments"] == ["Ampliar la cooperación"], typed
+    assert results(client, "cooperacion washington")["Commitments"] == []
+
+
+def test_each_record_is_read_in_its_own_language(client, editor, meeting):
+    """PostgreSQL stems a Spanish commitment as Spanish, so "cooperar" finds its
+    "cooperación" (the reader's language aside: the words are read in every language records
+    are written in). SQLite does not stem: there only the word itself, folded, finds it."""
+    make_commitment(meeting, title="Ampliar la cooperación", text="Fronteras", language="es")
+    client.force_login(editor)
+    found = results(client, "cooperar")["Commitments"]
+    if connection.vendor == "postgresql":
+        assert found == ["Ampliar la cooperación"]
+        assert results(client, "frontera")["Commitments"] == ["Ampliar la cooperación"]
+    else:
+        assert found == []
+        assert results(client, "fronteras")["Commitments"] == ["Ampliar la cooperación"]
+
+
+@postgres_only
+@pytest.mark.parametrize("model", list(SEARCHED), ids=lambda model: model.__name__)
+def test_postgresql_stores_each_records_words_stemmed_in_its_language(model, meeting, us):
+    make = {
+        Commitment: lambda lang: make_commitment(
+            make_meeting(meeting.team), title="Cooperación", text="", language=lang
+        ),
+        Meeting: lambda lang: make_meeting(meeting.team, title="Cooperación", language=lang),
+        Statement: lambda lang: Statement.objects.create(
+            meeting=meeting, party=us, text="Cooperación", said_on=meeting.start_date, language=lang
+        ),
+        Claim: lambda lang: Claim.objects.create(
+            meeting=meeting, text="Cooperación", language=lang
+        ),
+    }[model]
+
+    def words(record) -> set[str]:
+        stored = model.objects.filter(pk=record.pk).values_list("search_vector", flat=True).get()
+        return {part.split(":")[0].strip("'") for part in stored.split()}
+
+    spanish, english = make("es-MX"), make("en")
+    assert words(spanish) == {"cooper", "cooperacion"}  # stemmed, and folded
+    assert words(english) == {"cooperación", "cooperacion"}  # English stems nothing here
+    # The language changed: the stored words follow (the trigger reads it too).
+    model.objects.filter(pk=english.pk).update(language="es")
+    assert words(english) == {"cooper", "cooperacion"}
+
+
+@postgres_only
+def test_a_word_no_language_indexes_is_left_out_of_the_search(client, editor, meeting):
+    make_commitment(meeting, title="Halt fentanyl", text="Seizures at ports")
+    client.force_login(editor)
+    assert results(client, "the fentanyl")["Commitments"] == ["Halt fentanyl"]
+    assert results(client, "the")["Commitments"] == []  # nothing left to look for

@@ -7,7 +7,7 @@ import importlib
 
 from django.apps import apps as django_apps
 
-from agreements.models import Commitment, Theme
+from agreements.models import Commitment, Party, Theme
 from tests.conftest import make_commitment, meeting_data
 
 NEW = "/meetings/new/"
@@ -49,10 +49,12 @@ def test_a_records_admin_adds_a_theme_that_editors_then_use(
 
 def test_a_records_admin_adds_a_party_too(admin_client):
     """Shared reference data has no team, so the admin's one-team check lets it through."""
+    aliases = {"aliases-TOTAL_FORMS": "1", "aliases-INITIAL_FORMS": "0", "aliases-0-name": "CAN"}
     response = admin_client.post(
-        "/admin/agreements/party/add/", {"name": "Canada", "code": "CA", "kind": "state"}
+        "/admin/agreements/party/add/", {"name": "Canada", "code": "CA", "kind": "state"} | aliases
     )
     assert response.status_code == 302
+    assert list(Party.objects.get(code="CA").aliases.values_list("name", flat=True)) == ["CAN"]
 
 
 def test_the_code_of_a_saved_theme_is_fixed(admin_client):

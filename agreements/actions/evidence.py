@@ -72,9 +72,11 @@ def verify_claim(
 
 @transaction.atomic
 def add_source(*, source: Source, meeting: Meeting, by: AbstractBaseUser) -> Source:
-    """Add a source to the meeting's team and cite it on the meeting. Two people adding the
-    same address at once: the second is told so, as if the form had seen the first."""
+    """Add a source to the meeting's team, reporting on the meeting and cited on it. Two
+    people adding the same address at once: the second is told so, as if the form had seen
+    the first."""
     refuse_archived(meeting)
+    source.meeting = meeting
     try:
         with transaction.atomic():
             create_record(source, by=by)

@@ -57,11 +57,33 @@ class TeamMembershipAdmin(RecordsAdmin):
         return super(RecordsAdmin, self).has_delete_permission(request, obj)  # leaving a team
 
 
+class PartyAliasInline(Inline):
+    """The other names and codes a party goes by, as pickers find it ("USA", "EE. UU.").
+    Like every record here, never deleted: one entered wrongly is corrected in place."""
+
+    model = m.PartyAlias
+    fields = ["name"]
+    extra = 1
+
+
 @admin.register(m.Party)
 class PartyAdmin(RecordsAdmin):
     list_display = ["name", "code", "kind"]
     list_filter = ["kind"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "code", "aliases__name"]
+    ordering = ["name"]
+    inlines = [PartyAliasInline]
+
+
+@admin.register(m.PartyAlias)
+class PartyAliasAdmin(RecordsAdmin):
+    """Every alias at once, to find which party a name points to (each party's page keeps
+    its own, inline)."""
+
+    list_display = ["name", "party"]
+    search_fields = ["name", "party__name", "party__code"]
+    autocomplete_fields = ["party"]
+    list_select_related = ["party"]
     ordering = ["name"]
 
 
@@ -194,10 +216,18 @@ class SourceAdminForm(VersionCheckedForm):
 @admin.register(m.Source)
 class SourceAdmin(VersionCheckedAdmin):
     form = SourceAdminForm
-    list_display = ["title", "publisher", "published_on", "accessed_on", "reliability", "team"]
-    list_filter = ["team", "reliability", "publisher"]
+    list_display = [
+        "title",
+        "kind",
+        "publisher",
+        "published_on",
+        "accessed_on",
+        "reliability",
+        "team",
+    ]
+    list_filter = ["team", "kind", "reliability", "publisher"]
     search_fields = ["title", "publisher", "url"]
     ordering = ["-published_on", "title", "pk"]
     date_hierarchy = "published_on"
-    autocomplete_fields = ["team"]
+    autocomplete_fields = ["team", "meeting"]
     list_select_related = ["team"]

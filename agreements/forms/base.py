@@ -123,6 +123,15 @@ class KeepsItsLanguage:
         return [name for name in changed if name != "language" or self["language"].data]
 
 
+# What a picker of each kind finds a record by (``SearchSelect.search_fields``): accents and
+# case aside (``views.common.picker_options``), each word typed in one of these.
+PICK_BODY = ("name", "meeting__title")
+PICK_MEETING = ("title", "city", "venue", "outcome_note", "start_date__year")
+PICK_PARTY = ("name", "code", "aliases__name")  # aliases: kept by records admins
+PICK_PERSON = ("name", "current_office")
+PICK_SOURCE = ("title", "publisher", "meeting__title", "published_on__year")
+
+
 class FastSelect(forms.Select):
     """A select whose options are rendered in Python, not through a template each: a filter
     listing every body or party then costs microseconds, however long the list grows."""
@@ -149,10 +158,17 @@ class SearchSelect(FastSelect):
     """
 
     def __init__(
-        self, search_fields: tuple[str, ...] = ("name",), attrs=None, include: str = ""
+        self,
+        search_fields: tuple[str, ...] = ("name",),
+        attrs=None,
+        include: str = "",
+        describe: str = "",
     ) -> None:
         super().__init__(attrs)
         self.search_fields = search_fields
+        # The option's label: this attribute of the record when named (a source's ``label``:
+        # kind, publisher, date and meeting), else the field's ``label_from_instance``.
+        self.describe = describe
         # Further fields the search sends (a CSS selector) when the choices depend on them:
         # a participant's person is one of the meeting's team's, as chosen on the form.
         self.include = include
@@ -171,8 +187,7 @@ class SearchSelect(FastSelect):
             choices += [(pk, self.labels[pk]) for pk in chosen if pk in self.labels]
         else:
             choices += [
-                (obj.pk, field.label_from_instance(obj))
-                for obj in field.queryset.filter(pk__in=chosen)
+                (obj.pk, self.label_of(field, obj)) for obj in field.queryset.filter(pk__in=chosen)
             ]
         choices += [(pk, label) for pk, label in self.offered if str(pk) not in chosen]
         select_id = self.build_attrs(self.attrs, attrs).get("id", f"id_{name}")
@@ -198,6 +213,17 @@ class SearchSelect(FastSelect):
         finally:
             self.choices = original
         return format_html('<span class="picker">{}{}</span>', search, select)
+
+    def label_of(self, field: forms.Field, obj) -> str:
+        """The option's label for ``obj`` (see ``describe``)."""
+        return getattr(obj, self.describe) if self.describe else field.label_from_instance(obj)
+
+
+def source_picker(*, multiple: bool = True) -> SearchSelect:
+    """The picker of a record's sources (or of one source): found by title, publisher, meeting
+    or year, each labelled with its kind, publisher, date and meeting (``Source.label``)."""
+    widget = SearchSelectMultiple if multiple else SearchSelect
+    return widget(search_fields=PICK_SOURCE, describe="label")
 
 
 def know_choices(bound_fields: list[forms.BoundField]) -> None:
@@ -226,7 +252,7 @@ def known_labels(bound_fields: list[forms.BoundField]) -> None:
         values = values if isinstance(values, list | tuple) else [values]
         chosen |= {str(v) for v in values if is_id(v)}
     found = field.queryset.filter(pk__in=chosen) if chosen else []
-    labels = {str(obj.pk): field.label_from_instance(obj) for obj in found}
+    labels = {str(obj.pk): field.widget.label_of(field, obj) for obj in found}
     for bound in bound_fields:
         bound.field.widget.labels = labels
 

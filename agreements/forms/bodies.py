@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import ModelForm, SearchSelect, VersionedForm
+from .base import PICK_MEETING, PICK_PERSON, ModelForm, SearchSelect, VersionedForm
 
 
 class MemberForm(ModelForm):
@@ -19,7 +19,7 @@ class MemberForm(ModelForm):
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
-            "person": SearchSelect(search_fields=("name", "current_office")),
+            "person": SearchSelect(search_fields=PICK_PERSON),
         }
 
     def __init__(self, *args, body: m.ImplementationBody, **kwargs):
@@ -71,7 +71,7 @@ class NewBodyForm(ModelForm):
         fields = ["meeting", "name", "mandate", "cadence", "lifecycle", "membership_note"]
         labels = {"meeting": _("Set up at the meeting")}
         widgets = {
-            "meeting": SearchSelect(search_fields=("title", "city")),
+            "meeting": SearchSelect(search_fields=PICK_MEETING),
             "mandate": forms.Textarea(attrs={"rows": 2}),
         }
 

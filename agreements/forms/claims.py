@@ -1,4 +1,4 @@
-"""The claims page: moving a claim to another verification state."""
+"""The claims page: its filters, and moving a claim to another verification state."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import FastSelect, IdChoiceField, SearchSelect
+from .base import PICK_MEETING, FastSelect, IdChoiceField, SearchSelect, source_picker
+from .filters import ListFilters
 
 
 class ClaimVerificationForm(forms.Form):
@@ -25,7 +26,7 @@ class ClaimVerificationForm(forms.Form):
         queryset=m.Source.objects.none(),
         required=False,
         empty_label="—",
-        widget=SearchSelect(search_fields=("title", "publisher")),
+        widget=source_picker(multiple=False),
         label=_("Source"),
         help_text=_("Required for every state but unconfirmed."),
     )
@@ -56,3 +57,45 @@ class ClaimVerificationForm(forms.Form):
             if error:
                 self.add_error("source", error)
         return cleaned
+
+
+class ClaimFilterForm(ListFilters):
+    """The open claims' filters: state (of the open ones), team, meeting (the claims about it
+    or about one of its records), body (the claims about it) and words."""
+
+    verification = forms.ChoiceField(
+        required=False,
+        label=_("State"),
+        choices=[
+            ("", _("Unconfirmed or disputed")),
+            *[(v.value, v.label) for v in m.OPEN_VERIFICATIONS],
+        ],
+        widget=FastSelect,
+    )
+    meeting = IdChoiceField(
+        required=False,
+        label=_("Meeting"),
+        queryset=m.Meeting.objects.none(),
+        empty_label=_("Any meeting"),
+        widget=SearchSelect(search_fields=PICK_MEETING),
+    )
+    field_order = ["q", "verification", "team", "meeting", "body"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["meeting"].queryset = m.Meeting.objects.visible_to(user).order_by(
+            "-start_date", "-pk"
+        )
+
+    def filter(self, claims):
+        """The open ``claims`` the valid filters select, in the list's order."""
+        data = self._data()
+        if data.get("verification"):
+            claims = claims.filter(verification=data["verification"])
+        if data.get("team"):
+            claims = claims.filter(team=data["team"])
+        if data.get("meeting"):
+            claims = claims.filter(record_meeting=data["meeting"])
+        if data.get("body"):
+            claims = claims.filter(body=data["body"])
+        return self._words(claims, data).order_by("verification", "pk")

@@ -11,8 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .. import permissions
-from ..search import matching
 from .as_of import AsOfForm
 from .base import (
     DATE,
@@ -21,12 +19,12 @@ from .base import (
     FastSelect,
     IdChoiceField,
     ModelForm,
-    SearchSelect,
-    SearchSelectMultiple,
+    source_picker,
 )
+from .filters import ListFilters
 
 
-class CommitmentFilterForm(forms.Form):
+class CommitmentFilterForm(ListFilters):
     """The commitment list's filters; choices list only what the user may see."""
 
     SORTS = {
@@ -45,7 +43,6 @@ class CommitmentFilterForm(forms.Form):
     # Newest meeting first, then the order the commitments were agreed in.
     DEFAULT_ORDER = ("-meeting_date", "meeting_id", "position", "pk")
 
-    q = forms.CharField(required=False, label=_("Search"), max_length=200)
     status = forms.TypedChoiceField(
         required=False,
         label=_("Status"),
@@ -62,20 +59,6 @@ class CommitmentFilterForm(forms.Form):
         empty_label=_("Any party"),
         widget=FastSelect,
     )
-    team = IdChoiceField(
-        required=False,
-        label=_("Team"),
-        queryset=m.Team.objects.none(),
-        empty_label=_("Any team"),
-        widget=FastSelect,
-    )
-    body = IdChoiceField(
-        required=False,
-        label=_("Body"),
-        queryset=m.ImplementationBody.objects.none(),
-        empty_label=_("Any body"),
-        widget=SearchSelect(search_fields=("name", "meeting__title")),
-    )
     overdue = forms.BooleanField(required=False, label=_("Overdue only"))
     stalled = forms.BooleanField(required=False, label=_("Stalled only"))
     as_of = AsOfForm.base_fields["as_of"]
@@ -85,21 +68,11 @@ class CommitmentFilterForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["party"].queryset = m.Party.objects.all()  # reference data: a few hundred
         # Archived themes too: their commitments are still there to be found.
         themes = m.Theme.objects.values_list("code", "name")
         self.fields["theme"].choices = [("", _("Any theme")), *themes]
-        self.fields["team"].queryset = permissions.visible_teams(user)
-        self.fields["body"].queryset = (
-            m.ImplementationBody.objects.visible_to(user)
-            .select_related("meeting")
-            .order_by("name", "pk")
-        )
-        self.fields["body"].label_from_instance = lambda body: f"{body} ({body.meeting.title})"
-
-    def _data(self) -> dict:
-        return self.cleaned_data if self.is_valid() else {}  # invalid values are ignored
 
     def _tallied_lookups(self, data: dict) -> dict:
         """The filters in use that the tallies count by, as lookups that read the same on a
@@ -141,8 +114,7 @@ class CommitmentFilterForm(forms.Form):
 
     def _filter_links(self, commitments, data: dict):
         """The filters that read other records: words, party, body."""
-        if data.get("q"):  # full-text on PostgreSQL, through its GIN index (``search``)
-            commitments = matching(commitments, data["q"])
+        commitments = self._words(commitments, data)
         # Many-to-many filters as EXISTS: no join that repeats rows, so no DISTINCT.
         if data.get("party"):
             commitments = commitments.filter(
@@ -194,7 +166,7 @@ class ProgressUpdateForm(ModelForm):
             "happened_on": DATE,
             "narrative": forms.Textarea(attrs={"rows": 4}),
             "proposed_stalled": forms.NullBooleanSelect(),
-            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+            "sources": source_picker(),
         }
 
     def __init__(self, *args, commitment: m.Commitment, sources, **kwargs):
@@ -243,7 +215,7 @@ class AssessmentForm(ModelForm):
         widgets = {
             "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "justification": forms.Textarea(attrs={"rows": 3}),
-            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+            "sources": source_picker(),
         }
         help_texts = {"score": _("Absence of evidence is “not assessed”, not −1.")}
 

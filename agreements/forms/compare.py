@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..charts import PARTIES_DRAWN
-from .base import SearchSelectMultiple
+from .base import PICK_MEETING, SearchSelectMultiple
 
 MOST = 6  # curves a chart keeps legible
 
@@ -18,7 +18,7 @@ class CompareForm(forms.Form):
         required=False,
         label=_("Meetings"),
         help_text=_("Up to six, each read from its own date."),
-        widget=SearchSelectMultiple(search_fields=("title", "city")),
+        widget=SearchSelectMultiple(search_fields=PICK_MEETING),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -9,12 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from .base import (
     DATE,
+    PICK_MEETING,
+    PICK_PERSON,
     FastSelect,
+    KeepsItsLanguage,
     MarksRequired,
     ModelForm,
     SearchSelect,
-    SearchSelectMultiple,
     VersionedForm,
+    source_picker,
 )
 
 
@@ -48,10 +51,10 @@ class StatementForm(ModelForm):
         widgets = {
             "said_on": DATE,
             "text": forms.Textarea(attrs={"rows": 3}),
-            "speaker": SearchSelect(search_fields=("name", "current_office")),
+            "speaker": SearchSelect(search_fields=PICK_PERSON),
             "commitments": forms.CheckboxSelectMultiple,
             "joint_parties": forms.CheckboxSelectMultiple,
-            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+            "sources": source_picker(),
         }
 
     def __init__(self, *args, meeting: m.Meeting, sources, commitments, **kwargs):
@@ -74,16 +77,16 @@ class StatementForm(ModelForm):
         return cleaned
 
 
-class MeetingClaimForm(ModelForm):
+class MeetingClaimForm(KeepsItsLanguage, ModelForm):
     """A claim about the meeting, or about one of its commitments."""
 
     class Meta(ModelForm.Meta):
         model = m.Claim
-        fields = ["text", "verification", "commitment", "sources"]
+        fields = ["text", "language", "verification", "commitment", "sources"]
         labels = {"commitment": _("About the commitment (else the meeting)")}
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
-            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+            "sources": source_picker(),
         }
 
     def __init__(self, *args, meeting: m.Meeting, commitments, sources, **kwargs):
@@ -110,7 +113,7 @@ class MeetingClaimForm(ModelForm):
 class SourceForm(ModelForm):
     class Meta(ModelForm.Meta):
         model = m.Source
-        fields = ["title", "url", "publisher", "published_on", "accessed_on", "reliability"]
+        fields = ["title", "kind", "url", "publisher", "published_on", "accessed_on", "reliability"]
         widgets = {"published_on": DATE, "accessed_on": DATE}
 
     def __init__(self, *args, team: m.Team, **kwargs):
@@ -130,7 +133,7 @@ class MeetingLinkForm(ModelForm):
     class Meta(ModelForm.Meta):
         model = m.MeetingLink
         fields = ["relation", "other", "note"]
-        widgets = {"other": SearchSelect(search_fields=("title", "city"))}
+        widgets = {"other": SearchSelect(search_fields=PICK_MEETING)}
 
     def __init__(self, *args, meeting: m.Meeting, **kwargs):
         super().__init__(*args, prefix="link", **kwargs)
@@ -197,7 +200,7 @@ class ContextEventForm(VersionedForm):
         widgets = {
             "occurred_on": DATE,
             "description": forms.Textarea(attrs={"rows": 2}),
-            "sources": SearchSelectMultiple(search_fields=("title", "publisher")),
+            "sources": source_picker(),
         }
 
     def __init__(self, *args, meeting: m.Meeting, sources, prefix="event", **kwargs):

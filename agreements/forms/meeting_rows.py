@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from .base import (
     DATE,
+    PICK_PARTY,
+    PICK_PERSON,
     FastSelect,
     IdChoiceField,
     KeepsItsLanguage,
@@ -215,8 +217,8 @@ class ParticipantRowForm(MarksRequired, MeetingRow, ModelForm):
             "role": _("Role at the meeting"),
         }
         widgets = {
-            "person": SearchSelect(search_fields=("name", "current_office"), include="#id_team"),
-            "party": SearchSelect(search_fields=("name", "code")),
+            "person": SearchSelect(search_fields=PICK_PERSON, include="#id_team"),
+            "party": SearchSelect(search_fields=PICK_PARTY),
         }
 
     def __init__(self, *args, persons, new_party: str = "", **kwargs):

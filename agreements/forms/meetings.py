@@ -13,6 +13,8 @@ from .. import permissions
 from ..ids import is_id
 from .base import (
     DATE,
+    PICK_MEETING,
+    PICK_PARTY,
     FastSelect,
     IdChoiceField,
     KeepsItsLanguage,
@@ -72,14 +74,8 @@ class MeetingFilterForm(forms.Form):
 
     def filter(self, meetings):
         data = self.cleaned_data if self.is_valid() else {}
-        if data.get("q"):
-            q = data["q"]
-            meetings = meetings.filter(
-                Q(title__icontains=q)
-                | Q(city__icontains=q)
-                | Q(venue__icontains=q)
-                | Q(summary__icontains=q)
-            )
+        if data.get("q"):  # each word, accents and case aside, as the meeting pickers find
+            meetings = meetings.filter(m.found_by((*PICK_MEETING, "summary"), data["q"]))
         if data.get("party"):
             meetings = meetings.filter(parties=data["party"])
         if data.get("team"):
@@ -133,7 +129,7 @@ class MeetingForm(MarksRequired, KeepsItsLanguage, VersionedForm):
         widgets = {
             "start_date": DATE,
             "end_date": DATE,
-            "parties": SearchCheckboxes(search_fields=("name", "code")),
+            "parties": SearchCheckboxes(search_fields=PICK_PARTY),
             "outcome_note": forms.Textarea(attrs={"rows": 2}),
             "summary": forms.Textarea(attrs={"rows": 4}),
             "context_notes": forms.Textarea(attrs={"rows": 3}),

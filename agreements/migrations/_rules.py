@@ -19,7 +19,8 @@ PostgreSQL keeps them all:
   key), a commitment's newest update time (a trigger);
 - the tallies (``models.tallies``): commitments per team and state, compliance per team and
   party, moved by every write in the same transaction (-1/+1 rows, never updated);
-- each searched record's stored words (``search_vector``), indexed by GIN.
+- each searched record's stored words (``search_vector``), read in its own language, accents
+  and case aside, indexed by GIN (``_search.SEARCH_POSTGRESQL``, made by migration 0006).
 
 SQLite keeps the tallies and the newest update time (the same logic in its dialect) and the
 index the commitment list sorts on; the other rules are kept there by the application only
@@ -33,6 +34,8 @@ its name starts with an underscore.)
 """
 
 from django.db import migrations
+
+from ._search import SEARCHED_TABLES
 
 # Refused UPDATE and DELETE on PostgreSQL, with every history table (``history_tables``).
 APPEND_ONLY = [
@@ -462,48 +465,6 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER agreements_meeting_compliance AFTER UPDATE OF archived_at ON agreements_meeting
     FOR EACH ROW EXECUTE FUNCTION agreements_compliance_meeting();
 
--- Search: each searched record's words, stored on every change of the searched fields ---------
--- (the expression Django's SearchVector(*fields, config=…) compiles to; ``agreements.search``)
-
-CREATE FUNCTION agreements_meeting_search_words() RETURNS trigger AS $$
-BEGIN
-    NEW.search_vector := to_tsvector('english'::regconfig, COALESCE(NEW.title, '') || ' ' || COALESCE(NEW.summary, '') || ' ' || COALESCE(NEW.outcome_note, ''));
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER agreements_meeting_search_words BEFORE INSERT OR UPDATE OF title, summary, outcome_note
-    ON agreements_meeting FOR EACH ROW EXECUTE FUNCTION agreements_meeting_search_words();
-CREATE INDEX meeting_search_words ON agreements_meeting USING gin (search_vector);
-
-CREATE FUNCTION agreements_commitment_search_words() RETURNS trigger AS $$
-BEGIN
-    NEW.search_vector := to_tsvector('english'::regconfig, COALESCE(NEW.title, '') || ' ' || COALESCE(NEW.text, ''));
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER agreements_commitment_search_words BEFORE INSERT OR UPDATE OF title, text
-    ON agreements_commitment FOR EACH ROW EXECUTE FUNCTION agreements_commitment_search_words();
-CREATE INDEX commitment_search_words ON agreements_commitment USING gin (search_vector);
-
-CREATE FUNCTION agreements_statement_search_words() RETURNS trigger AS $$
-BEGIN
-    NEW.search_vector := to_tsvector('simple'::regconfig, COALESCE(NEW.text, '') || ' ' || COALESCE(NEW.speaker_office, ''));
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER agreements_statement_search_words BEFORE INSERT OR UPDATE OF text, speaker_office
-    ON agreements_statement FOR EACH ROW EXECUTE FUNCTION agreements_statement_search_words();
-CREATE INDEX statement_search_words ON agreements_statement USING gin (search_vector);
-
-CREATE FUNCTION agreements_claim_search_words() RETURNS trigger AS $$
-BEGIN
-    NEW.search_vector := to_tsvector('english'::regconfig, COALESCE(NEW.text, '') || ' ' || COALESCE(NEW.note, ''));
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER agreements_claim_search_words BEFORE INSERT OR UPDATE OF text, note
-    ON agreements_claim FOR EACH ROW EXECUTE FUNCTION agreements_claim_search_words();
-CREATE INDEX claim_search_words ON agreements_claim USING gin (search_vector);
 """
 
 # SQLite: the same tallies and newest update time, in its dialect (a trigger holds its statements
@@ -649,7 +610,7 @@ def uninstall(apps, schema_editor) -> None:
                 "ALTER TABLE agreements_meeting DROP CONSTRAINT agreements_meeting_id_team_date_uniq",
                 "ALTER TABLE agreements_meeting DROP CONSTRAINT agreements_meeting_id_team_uniq",
                 "DROP INDEX commitment_team_last_update",
-                *(f"DROP INDEX {m}_search_words" for m in ("meeting", "commitment", "statement", "claim")),
+                *(f"DROP INDEX IF EXISTS {m}_search_words" for m in SEARCHED_TABLES),
             ]
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")

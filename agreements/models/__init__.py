@@ -72,6 +72,7 @@ from .evidence import (
     compare_readouts,
 )
 from .feeds import CalendarFeed
+from .folding import crosses_many, fold, found_by
 from .meetings import (
     Meeting,
     MeetingLink,
@@ -83,10 +84,12 @@ from .meetings import (
 )
 from .reference import (
     Party,
+    PartyAlias,
     PartyKind,
     Person,
     Reliability,
     Source,
+    SourceKind,
     SourceQuerySet,
     Theme,
     ThemeQuerySet,

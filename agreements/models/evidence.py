@@ -202,6 +202,7 @@ class Claim(Sourced, Timestamped, Versioned, Archivable):
         verbose_name=_("body"),
     )
     note = models.TextField(blank=True, verbose_name=_("note"))
+    language = content_language(_("The language its text and note are written in: en, es…"))
     # Copies of the subject's meeting (the meeting itself, or the commitment's or body's) and
     # its team, so the claims of a team or of a meeting's record are read through one index
     # instead of three joined paths. ``save()`` copies them; on PostgreSQL a trigger sets them

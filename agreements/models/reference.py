@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
+from django.db.models.functions import Lower
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +63,37 @@ class Party(ChoiceLabels, models.Model):
                     "A state's code is its ISO 3166 alpha-2 or alpha-3 code, e.g. US or MEX."
                 ),
                 field="code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyAlias(models.Model):
+    """Another name or code a party goes by, as people type it in a picker ("USA", "EE. UU.",
+    "Estados Unidos" for the United States; "PRC" for China): kept by records admins in the
+    admin, on the party's page. An alias names one party."""
+
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("party")
+    )
+    name = models.CharField(
+        max_length=200,
+        verbose_name=_("alias"),
+        help_text=_("Another name or code it goes by: USA, EE. UU., Estados Unidos."),
+    )
+    history = track_history()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("party alias")
+        verbose_name_plural = _("party aliases")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="party_alias_unique",
+                violation_error_message=_("This alias already names a party."),
             ),
         ]
 
@@ -210,12 +244,24 @@ class Reliability(models.TextChoices):
     F = "F", _("F: reliability cannot be judged")
 
 
+class SourceKind(models.TextChoices):
+    """What kind of document a source is."""
+
+    READOUT = "readout", _("Official readout")
+    STATEMENT = "statement", _("Official statement or communiqué")
+    AGREEMENT = "agreement", _("Text of the agreement")
+    TRANSCRIPT = "transcript", _("Transcript")
+    NEWS = "news", _("News report")
+    REPORT = "report", _("Report or analysis")
+    OTHER = "other", _("Other")
+
+
 class SourceQuerySet(TeamScopedQuerySet):
     def citable_in(self, teams) -> SourceQuerySet:
         """The sources a record of ``teams`` (their ids, or a QuerySet of them) may cite: those
         teams' own, as every link stays inside one team (``outside_team``), by title as the
-        pickers list them."""
-        return self.in_teams(teams).order_by("title", "pk")
+        pickers list them, with the meeting each reports on (``label``)."""
+        return self.in_teams(teams).select_related("meeting").order_by("title", "pk")
 
 
 class Source(Versioned):
@@ -228,7 +274,23 @@ class Source(Versioned):
     )
     title = models.CharField(max_length=300, verbose_name=_("title"))
     url = models.URLField(max_length=500, blank=True, verbose_name=_("URL"))
+    kind = models.CharField(
+        max_length=20,
+        choices=SourceKind.choices,
+        blank=True,
+        verbose_name=_("kind"),
+        help_text=_("What kind of document it is."),
+    )
     publisher = models.CharField(max_length=200, blank=True, verbose_name=_("publisher"))
+    meeting = models.ForeignKey(
+        "agreements.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_by",
+        verbose_name=_("meeting"),
+        help_text=_("The meeting it reports on, if one (of the source's team)."),
+    )
     published_on = models.DateField(null=True, blank=True, verbose_name=_("published on"))
     accessed_on = models.DateField(null=True, blank=True, verbose_name=_("accessed on"))
     reliability = models.CharField(
@@ -249,6 +311,7 @@ class Source(Versioned):
         verbose_name_plural = _("sources")
         constraints = [
             choice_check("source_reliability_valid", "reliability", Reliability, blank=True),
+            choice_check("source_kind_valid", "kind", SourceKind, blank=True),
             models.UniqueConstraint(
                 fields=["team", "url"], condition=~Q(url=""), name="source_url_unique_per_team"
             ),
@@ -256,3 +319,23 @@ class Source(Versioned):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.publisher})" if self.publisher else self.title
+
+    def clean(self) -> None:
+        if self.meeting_id and self.team_id and self.meeting.team_id != self.team_id:
+            raise ValidationError(
+                {"meeting": gettext("A source reports on a meeting of its own team.")}
+            )
+
+    @property
+    def label(self) -> str:
+        """How a picker tells it from others of the same title: its kind, publisher, date and
+        meeting ("Readout — Official readout, State Department, 3 Sep 2025, at …"). Needs
+        ``meeting`` fetched with it (``citable_in``)."""
+        facts = [
+            self.get_kind_display() if self.kind else "",
+            self.publisher,
+            date_format(self.published_on) if self.published_on else "",
+            gettext("on %(meeting)s") % {"meeting": self.meeting} if self.meeting_id else "",
+        ]
+        shown = ", ".join(fact for fact in facts if fact)
+        return f"{self.title} — {shown}" if shown else self.title

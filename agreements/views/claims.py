@@ -7,13 +7,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, exports, permissions
-from ..forms import ClaimVerificationForm
+from ..forms import ClaimFilterForm, ClaimVerificationForm
 from ..models import Claim, Source
 from .common import (
     Outcome,
     PageAction,
     capped_page,
     picker_options,
+    query_without,
     render_page,
     render_row,
     run_action,
@@ -41,26 +42,25 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             render=_render_row,
             page_url=lambda claim: reverse("agreements:claim_list"),
         )
+    form = ClaimFilterForm(request.GET or None, user=request.user)
     if "_pick" in request.GET:
         # The source picker of a row: the sources of the teams the user edits (the form
-        # checks, on saving, that the source is the claim's team's).
+        # checks, on saving, that the source is the claim's team's); the filters' pickers.
         editable_sources = Source.objects.citable_in(permissions.editable_teams(request.user))
         picker = ClaimVerificationForm(claim=Claim(), sources=editable_sources)
-        if options := picker_options(request, picker):
+        if options := picker_options(request, picker, form):
             return options
     if "verify" in request.GET:
         return _open_form(request)
 
     def still_open() -> QuerySet[Claim]:
         return (
-            Claim.objects.visible_to(request.user)
-            .still_open()
+            form.filter(Claim.objects.visible_to(request.user).still_open())
             .select_related("team", "meeting", "commitment", "body")
             .prefetch_related("sources")
-            .order_by("verification", "pk")
         )
 
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format") == "csv":  # every open claim the filters select
         return exports.csv_response("open-claims", exports.CLAIMS, still_open())
     editable = set(permissions.editable_teams(request.user).values_list("pk", flat=True))
 
@@ -71,7 +71,12 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         {"claim": claim, "team": claim.team, "editable": claim.team_id in editable}
         for claim in page.object_list
     ]
-    context = {"rows": rows, "page": page, "page_query": ""}
+    context = {
+        "form": form,
+        "rows": rows,
+        "page": page,
+        "page_query": query_without(request, "page"),
+    }
     return render_page(request, "agreements/claim_list.html", context, partial="claim-list")
 
 

@@ -35,6 +35,7 @@ from .common import (
     annotated_page,
     picker_options,
     posted_day,
+    query_without,
     render_page,
     run_record_action,
     version_of,
@@ -87,23 +88,16 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         "as_of": day,
         "today": today,
         "columns": _sort_columns(request, form),
-        "page_query": _query_without(request, "page"),
+        "page_query": query_without(request, "page"),
     }
     return render_page(
         request, "agreements/commitment_list.html", context, partial="commitment-table"
     )
 
 
-def _query_without(request: HttpRequest, *keys: str) -> str:
-    query = request.GET.copy()
-    for key in keys:
-        query.pop(key, None)
-    return query.urlencode()
-
-
 def _sort_columns(request: HttpRequest, form: CommitmentFilterForm) -> list[dict]:
     current = form.cleaned_data.get("sort", "") if form.is_bound and form.is_valid() else ""
-    base = _query_without(request, "sort", "page")
+    base = query_without(request, "sort", "page")
     columns = []
     for key, label in SORTABLE:
         direction = "ascending" if current == key else "descending" if current == f"-{key}" else ""

@@ -20,7 +20,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from .. import actions
 from ..forms.base import SearchSelect
 from ..ids import is_id
-from ..models import Archivable, VersionConflict
+from ..models import Archivable, VersionConflict, crosses_many, found_by
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -160,12 +160,19 @@ def run_record_action(
 
 
 def render_row(
-    request: HttpRequest, template: str, row: dict, *, partial: str | None, outcome: Outcome
+    request: HttpRequest,
+    template: str,
+    row: dict,
+    *,
+    partial: str | None,
+    outcome: Outcome,
+    extra: dict | None = None,
 ) -> HttpResponse:
     """The row of a list that answered an action (``partial``), with the action's outcome;
-    without JavaScript, the page with that row."""
+    without JavaScript, the page with that row. ``extra``: more of the page's context (what
+    the row's answer also redraws out of band)."""
     row = row | {"outcome": outcome, "answered": partial}
-    context = {"row": row, "rows": [row]}
+    context = {"row": row, "rows": [row], **(extra or {})}
     return render_page(request, template, context, partial=partial, status=outcome.status)
 
 
@@ -190,6 +197,15 @@ def version_of(request: HttpRequest, name: str = "version") -> int:
     """The version a form was opened at, as posted (0, which never matches, when missing)."""
     value = request.POST.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
+def query_without(request: HttpRequest, *keys: str) -> str:
+    """The page's query string but ``keys``: a list's filters, kept by its pagination, sort
+    and CSV links."""
+    query = request.GET.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
 
 
 PICK_LIMIT = 20
@@ -218,12 +234,16 @@ def picker_options(request: HttpRequest, *forms_on_page: forms.BaseForm) -> Http
     multiple = picker.widget.allow_multiple_selected
     rows = [] if multiple or empty is None else [("", empty, False)]
     picked = list(picker.queryset.filter(pk__in=chosen))
-    rows += [(obj.pk, picker.label_from_instance(obj), True) for obj in picked]
+    label = picker.widget.label_of
+    rows += [(obj.pk, label(picker, obj), True) for obj in picked]
     if find:
-        lookup = Q(*(Q(**{f"{f}__icontains": find}) for f in picker.widget.search_fields))
-        lookup.connector = Q.OR
-        matches = picker.queryset.filter(lookup).exclude(pk__in=[o.pk for o in picked])
-        rows += [(o.pk, picker.label_from_instance(o), False) for o in matches[:PICK_LIMIT]]
+        # Each word typed in one of the fields, accents and case aside ("méx 2025").
+        fields = picker.widget.search_fields
+        matches = picker.queryset.filter(found_by(fields, find))
+        if crosses_many(matches.model, fields):  # a party's aliases: one row each
+            matches = matches.distinct()
+        matches = matches.exclude(pk__in=[o.pk for o in picked])
+        rows += [(o.pk, label(picker, o), False) for o in matches[:PICK_LIMIT]]
     if hasattr(picker.widget, "options_html"):  # a picker of ticked boxes (``SearchCheckboxes``)
         return HttpResponse(picker.widget.options_html(name, rows))
     options = format_html_join(

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from .. import actions, permissions
 from ..forms import ReviewForm
 from ..models import ProgressUpdate
-from .common import Outcome, PageAction, render_page, render_row, run_action
+from .common import Outcome, PageAction, render_page, render_row, run_action, wants_fragment
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,14 +30,18 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             page_url=lambda update: reverse("agreements:review_queue"),
         )
     updates = (
-        ProgressUpdate.objects.reviewable_by(request.user)
-        .awaiting_review()
+        _waiting(request)
         .select_related("commitment__meeting__team", "author", "revises")
         .prefetch_related("sources")
         .order_by("created_at", "pk")
     )
     rows = [{"update": u, "form": ReviewForm(update=u)} for u in updates]
-    return render_page(request, "agreements/review_queue.html", {"rows": rows})
+    context = {"rows": rows, "waiting": len(rows)}
+    return render_page(request, "agreements/review_queue.html", context)
+
+
+def _waiting(request: HttpRequest):
+    return ProgressUpdate.objects.reviewable_by(request.user).awaiting_review()
 
 
 def _decide(decision: str):
@@ -76,6 +80,14 @@ def _render_row(
     if form is None and update.awaits_review:
         form = ReviewForm(update=update)
     row = {"update": update, "form": form}
+    # The queue's count follows the decision: out of band beside the row (htmx); without
+    # JavaScript the redirect draws the page, and its count, anew.
+    waiting = {"waiting": _waiting(request).count(), "waiting_oob": wants_fragment(request)}
     return render_row(
-        request, "agreements/review_queue.html", row, partial=partial, outcome=outcome
+        request,
+        "agreements/review_queue.html",
+        row,
+        partial=partial,
+        outcome=outcome,
+        extra=waiting,
     )

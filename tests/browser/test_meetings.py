@@ -205,7 +205,7 @@ def test_adding_a_claim_swaps_its_section_in_place(page, editor, team, us, mexic
     page.locator("#claims").get_by_label("Sources: type to find").fill("wire")
     sources = page.locator("#claims").get_by_role("listbox", name="Sources")
     expect(sources.locator("option", has_text="Wire report")).to_have_count(1)
-    sources.select_option(label="Wire report (Wire)")
+    sources.select_option(label="Wire report — Wire, 3 Sep 2025")  # its publisher and date
     page.locator("#claims").get_by_role("button", name="Add a claim").click()
     expect(page.locator("#claims").get_by_text("Claim added.")).to_be_visible()
     expect(
@@ -231,7 +231,7 @@ def test_a_claim_is_verified_from_the_claims_page_in_place(page, editor, team, u
     row.get_by_label("Source: type to find").fill("wire")
     source = row.locator("select[name=source]")
     expect(source.locator("option", has_text="Wire report")).to_have_count(1)
-    source.select_option(label="Wire report (Wire)")
+    source.select_option(label="Wire report — Wire, 3 Sep 2025")  # its publisher and date
     row.get_by_role("button", name="Update").click()
     expect(page.get_by_text("Claim marked verified.")).to_be_visible()
     assert Claim.objects.get(pk=claim.pk).verification == "verified"

@@ -23,15 +23,18 @@ def test_reviewer_returns_one_update_and_approves_another_in_place(
     sign_in(page, "reviewer", PASSWORD)
     page.goto("/reviews/")
     page.evaluate("window.__marker = 1")
+    expect(page.locator("#review-count")).to_have_text("2 updates waiting, oldest first")
     item = page.locator(f"#review-{first.pk}")
     item.get_by_role("button", name="Return for revision").click()
     expect(item.get_by_text("Say what to revise when returning an update.")).to_be_visible()
     item.get_by_label("Comment").fill("Which figures? Cite them.")
     item.get_by_role("button", name="Return for revision").click()
     expect(page.get_by_text("Returned to its author")).to_be_visible()
+    expect(page.locator("#review-count")).to_have_text("1 update waiting, oldest first")
     second = page.locator("li.review").nth(1)
     second.get_by_role("button", name="Approve").click()
     expect(page.get_by_text("Approved: update on")).to_be_visible()
+    expect(page.locator("#review-count")).to_have_text("0 updates waiting, oldest first")
     assert page.evaluate("window.__marker") == 1
     commitment.refresh_from_db()
     assert commitment.status == ImplementationStatus.INTERMEDIATE
