@@ -1,4 +1,4 @@
-"""Search across meetings, commitments, statements and claims.
+"""Search across meetings, commitments, statements, claims and the words of kept documents.
 
 On PostgreSQL: full-text search over each record's stored words (``search_vector``, written by
 a trigger on every change of the searched fields and indexed by GIN: migrations/_rules.py),
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -29,6 +30,8 @@ SEARCHED = {
     m.Commitment: (("title", "text"), "english"),
     m.Statement: (("text", "speaker_office"), "simple"),
     m.Claim: (("text", "note"), "english"),
+    # The words read from kept documents (#23), in whatever language they are written.
+    m.SourceFile: (("name", "text"), "simple"),
 }
 PER_KIND = 10
 # On PostgreSQL the best matches are looked for first among the newest this many records of a
@@ -83,6 +86,7 @@ def search(user, words: str) -> list[Section]:
         (_("Meetings"), m.Meeting, "summary", lambda mt: str(mt), lambda mt: mt),
         (_("Statements"), m.Statement, "text", _speaker, lambda s: s.meeting),
         (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_record),
+        (_("Kept documents"), m.SourceFile, "text", _kept_file, _SourceFileLink),
     ]
     sections = []
     for label, model, shown, title, page in kinds:
@@ -114,6 +118,7 @@ def _ranked(rows: models.QuerySet, model, words: str, shown: str) -> models.Quer
     related = {
         m.Statement: ["meeting", "speaker", "party"],
         m.Claim: ["meeting", "commitment", "body"],
+        m.SourceFile: ["source"],
     }.get(model, [])
     if related:
         rows = rows.select_related(*related)
@@ -158,6 +163,24 @@ def _extract(row, shown: str, words: str) -> SafeString:
 def _speaker(statement) -> str:
     who = statement.speaker or statement.party
     return f"{who}, {date_format(statement.said_on)}"
+
+
+def _kept_file(kept) -> str:
+    """Which file the words were found in, and the source it is kept with."""
+    return _("“%(name)s”, kept with “%(source)s”") % {
+        "name": kept.name,
+        "source": kept.source.title,
+    }
+
+
+class _SourceFileLink:
+    """A kept file's address, as a hit's page (the file view checks permission again)."""
+
+    def __init__(self, kept) -> None:
+        self.kept = kept
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:source_file", args=[self.kept.pk])
 
 
 def _claim_record(claim):

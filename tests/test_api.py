@@ -467,6 +467,7 @@ def read_all(url: str, key: str) -> None:
         "list_bodies": m.ImplementationBody.objects.visible_to(staff).active(),
         "list_milestones": m.Milestone.objects.visible_to(staff).active(),
         "list_claims": m.Claim.objects.visible_to(staff).active(),
+        "list_sources": m.Source.objects.visible_to(staff),
     }
     details = {"list_meetings": "get_meeting", "list_commitments": "get_commitment"}
     read = {}
