@@ -120,8 +120,8 @@ def inspect(upload, name: str | None = None) -> Inspected:
     if not name.lower().endswith(endings):
         raise refused(
             _(
-                "The file holds a %(type)s, but its name does not end in %(endings)s: check "
-                "that it is the right file."
+                "By its content this file is: %(type)s. Its name should then end in "
+                "%(endings)s: check that it is the right file."
             )
             % {"type": what, "endings": " / ".join(endings)}
         )

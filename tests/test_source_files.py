@@ -263,7 +263,7 @@ BAD = {
     "content against its name": (
         "statement.pdf",
         make_png(),
-        "The file holds a PNG image, but its name",
+        "By its content this file is: PNG image.",
     ),
     "zip bomb": (
         "statement.docx",
