@@ -85,8 +85,10 @@ def inspect(upload, name: str | None = None) -> Inspected:
     """What ``upload`` (a Django file) is, or ``ValidationError`` on ``file`` saying why it is
     refused (see the module's docstring). ``name`` is the name the sender gave, before any
     cleaning (the upload's own name otherwise)."""
-    name = (upload.name if name is None else name) or ""
-    if re.search(r"[/\\]|^\.\.?$|[\x00-\x1f\x7f]", name):
+    if name is None:  # the name as its sender wrote it, before Django cut any path from it
+        name = getattr(upload, "sent_name", upload.name)
+    name = name or ""
+    if re.search(r"[/\\]|^\.\.?$|^[A-Za-z]:|[\x00-\x1f\x7f]", name):
         raise refused(_("The file's name holds a path or control characters: rename it."))
     name = name.strip()
     if not name:

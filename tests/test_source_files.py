@@ -26,6 +26,7 @@ from tests.test_reminders import run_worker
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2025, 9, 4)
 PDF_TEXT = "Joint statement on fentanyl precursors"
+BOUNDARY = "kept-file-boundary"
 
 
 @pytest.fixture
@@ -304,15 +305,42 @@ def test_a_name_holding_a_path_is_refused(name, source):
     assert "path" in form.errors["file"][0]
 
 
-def test_a_path_sent_in_the_name_never_reaches_the_store(
-    client, editor, meeting, source, evidence_store
+@pytest.mark.parametrize(
+    "name", ["../../statement.txt", "/etc/statement.txt", "C:\\x\\statement.txt"]
+)
+def test_a_path_sent_in_the_name_is_refused_though_django_would_cut_it(
+    client, editor, meeting, source, evidence_store, name
 ):
-    """Django's upload parser keeps only the name's last part; the store's key is ours."""
+    """Django's upload parser keeps only a name's last part; the name as sent is refused."""
     client.force_login(editor)
-    keep(client, meeting, source, "../../statement.txt", b"words")
+    # Django's test client would cut the path itself: the body is written as a client may.
+    fields = {"action": "keep_file", "source": source.pk, f"keep-{source.pk}-retrieved_on": DAY}
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="keep-{source.pk}-file"; '
+        f'filename="{name}"\r\nContent-Type: text/plain\r\n\r\nwords\r\n--{BOUNDARY}--\r\n'
+    )
+    response = client.post(
+        reverse("agreements:meeting_detail", args=[meeting.pk]),
+        "".join(parts).encode(),
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+        **HTMX,
+    )
+    assert response.status_code == 422
+    form = response.context["sources"][0].keep_form
+    assert form.errors["file"] == ["The file's name holds a path or control characters: rename it."]
+    assert not SourceFile.objects.exists() and stored_files(evidence_store) == []
+
+
+def test_a_plain_name_is_kept_as_sent(client, editor, meeting, source, evidence_store):
+    client.force_login(editor)
+    keep(client, meeting, source, "Déclaration conjointe (3 sept).txt", b"words")
     kept = SourceFile.objects.get()
-    assert kept.name == "statement.txt"
-    assert kept.key.startswith(f"sources/{source.pk}/") and ".." not in kept.key
+    assert kept.name == "Déclaration conjointe (3 sept).txt"
+    assert kept.key.startswith(f"sources/{source.pk}/") and kept.key.endswith(".txt")
     assert [p.relative_to(evidence_store).as_posix() for p in stored_files(evidence_store)] == [
         kept.key
     ]

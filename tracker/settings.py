@@ -241,6 +241,13 @@ else:
 # Behind nginx, the internal location that serves EVIDENCE_ROOT (``internal;``): the view then
 # answers with X-Accel-Redirect and nginx sends the bytes. Empty: the view streams them.
 EVIDENCE_ACCEL_REDIRECT = os.environ.get("EVIDENCE_ACCEL_REDIRECT", "").rstrip("/")
+# Django's own upload handlers, after one that notes each file's name as its sender wrote it
+# (agreements/uploads.py): a kept document whose name held a path is refused, not renamed.
+FILE_UPLOAD_HANDLERS = [
+    "agreements.uploads.NamesAsSent",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # What is kept (agreements/documents.py): a file's size as uploaded; for a Word or ODF file (a
 # zip), what its directory says it unpacks to, and the most any one part may grow unpacked;
 # the words kept for search from one file.
