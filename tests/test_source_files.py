@@ -397,6 +397,7 @@ def test_the_commitment_page_and_the_briefing_list_the_kept_files(
         html = client.get(url).content.decode()
         assert reverse("agreements:source_file", args=[kept.pk]) in html, url
         assert kept.short_hash in html and "retrieved 4 Sep 2025" in html, url
+        assert "kept by editor on" in html, url  # who added which file
 
 
 def test_open_data_and_the_api_describe_each_file_never_its_bytes(client, editor, source):

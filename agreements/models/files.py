@@ -18,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import choice_check, track_history
+from .base import ChoiceLabels, choice_check, track_history
 from .reference import Source
 from .teams import TeamScopedQuerySet
 
@@ -38,10 +38,14 @@ class Extraction(models.TextChoices):
 class SourceFileQuerySet(TeamScopedQuerySet):
     def for_list(self) -> SourceFileQuerySet:
         """What a list of files shows, without the words read from them."""
-        return self.defer("text", "search_vector").order_by("added_at", "pk")
+        return (
+            self.defer("text", "search_vector")
+            .select_related("added_by")
+            .order_by("added_at", "pk")
+        )
 
 
-class SourceFile(models.Model):
+class SourceFile(ChoiceLabels, models.Model):
     """A document kept with a source: see the module's docstring."""
 
     team_lookups = ("source__team",)
