@@ -513,3 +513,12 @@ def test_a_bad_file_never_reaches_the_bucket(client, editor, meeting, source, s3
     client.force_login(editor)
     assert keep(client, meeting, source, "statement.pdf", make_png()).status_code == 422
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == before
+
+
+def test_an_archived_meetings_sources_take_no_new_file(client, editor, meeting, source):
+    actions.archive_record(record=meeting, by=editor, reason="Recorded twice")
+    client.force_login(editor)
+    response = keep(client, meeting, source, "statement.txt", b"words", htmx=True)
+    assert response.status_code == 409
+    assert "read-only" in response.content.decode()
+    assert not SourceFile.objects.exists()

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import actions, documents, permissions
+from ..actions.base import refuse_archived
 from ..forms import KeepFileForm
 from ..models import Meeting, Source, SourceFile, evidence_storage
 from .common import Outcome, PageAction
@@ -50,7 +57,8 @@ def _keep_file(request: HttpRequest, meeting: Meeting) -> Outcome:
     """Keep a file with one of the meeting's sources (another source: not found)."""
     source = permissions.get_source_for_user(request.user, request.POST.get("source"), edit=True)
     if not meeting.sources.filter(pk=source.pk).exists():
-        permissions.get_source_for_user(request.user, None)  # 404, as for a source unseen
+        raise Http404(_("No source matches the given query."))
+    refuse_archived(meeting)  # an archived meeting's page is read-only, its sources' places too
     form = KeepFileForm(request.POST, request.FILES, source_pk=source.pk)
     if not form.is_valid():
         return Outcome(forms={"keep": form})
