@@ -57,7 +57,9 @@ def _keep_file(request: HttpRequest, meeting: Meeting) -> Outcome:
     """Keep a file with one of the meeting's sources (another source: not found)."""
     source = permissions.get_source_for_user(request.user, request.POST.get("source"), edit=True)
     if not meeting.sources.filter(pk=source.pk).exists():
-        raise Http404(_("No source matches the given query."))
+        raise Http404(
+            _("No %(kind)s matches the given query.") % {"kind": Source._meta.verbose_name}
+        )
     refuse_archived(meeting)  # an archived meeting's page is read-only, its sources' places too
     form = KeepFileForm(request.POST, request.FILES, source_pk=source.pk)
     if not form.is_valid():
