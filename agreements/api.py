@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Path, Query, Schema, Status
@@ -235,6 +236,28 @@ class Claim(Schema):
 PageNumber = Annotated[int, Field(ge=1, le=LAST_PAGE)]
 
 
+class KeptFile(Schema):
+    """A document kept with a source: what it is, never its bytes (those go to its team, on
+    the site)."""
+
+    name: str
+    type: str = Field(description="Its media type, read from its content.")
+    size: int = Field(ge=1, description="In bytes.")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    retrieved_on: datetime.date = Field(description="The day the copy was retrieved.")
+
+
+class Source(Schema):
+    id: Id("source")
+    title: str
+    url: str
+    publisher: str
+    published_on: datetime.date | None
+    accessed_on: datetime.date | None
+    reliability: Literal[("", *m.Reliability.values)]
+    files: list[KeptFile]
+
+
 class Page(Schema):
     page: PageNumber
     next: Annotated[str, Field(json_schema_extra={"format": "uri"})] | None
@@ -262,6 +285,10 @@ class Milestones(Page):
 
 class Claims(Page):
     items: Items(Claim)
+
+
+class Sources(Page):
+    items: Items(Source)
 
 
 class Error(Schema):
@@ -524,6 +551,21 @@ def claims(request: HttpRequest, verification: m.Verification | None = None, pag
     if verification:
         records = records.filter(verification=verification)
     return _page(request, records.order_by("pk"), opendata.as_claim, page)
+
+
+@api.get(
+    "/sources",
+    response={200: Sources, **ANSWERS},
+    summary="Sources, with the documents kept with them",
+    operation_id="list_sources",
+)
+def sources(request: HttpRequest, page: PageNumber = 1):
+    records = (
+        m.Source.objects.visible_to(request.auth)
+        .prefetch_related(Prefetch("files", queryset=m.SourceFile.objects.for_list()))
+        .order_by("pk")
+    )
+    return _page(request, records, opendata.as_source, page)
 
 
 def urls():

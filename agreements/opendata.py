@@ -37,8 +37,8 @@ SCHEMA = "https://agreement-tracker.invalid/open-data.schema.json"
 # 2: sources as Popolo link objects beside ``source_ids``; a speech's day is ``said_on``; the
 # days facts happened (a commitment's ``status_since``, ``status_changes`` and approved
 # ``progress_updates``, a milestone's ``moves``, a membership's ``confirmed_on``, a claim's
-# ``verified_on``).
-VERSION = 2
+# ``verified_on``). 3: each source's kept ``files`` (what they are, never their bytes).
+VERSION = 3
 
 
 def _cited(record) -> dict:
@@ -317,6 +317,18 @@ def as_source(source: m.Source) -> dict:
         "published_on": source.published_on,
         "accessed_on": source.accessed_on,
         "reliability": source.reliability,
+        "files": [as_file(kept) for kept in source.files.all()],
+    }
+
+
+def as_file(kept: m.SourceFile) -> dict:
+    """A document kept with a source, described (its bytes go to its team only)."""
+    return {
+        "name": kept.name,
+        "type": kept.content_type,
+        "size": kept.size,
+        "sha256": kept.sha256,
+        "retrieved_on": kept.retrieved_on,
     }
 
 
@@ -382,7 +394,17 @@ def sections(user) -> list[tuple[str, list[tuple[models.QuerySet, Callable]]]]:
         ("milestones", [(_seen(m.Milestone, user).prefetch_related("reschedules"), as_milestone)]),
         ("assessments", [(_seen(m.Assessment, user).prefetch_related(*sourced), as_assessment)]),
         ("claims", [(_seen(m.Claim, user).prefetch_related(*sourced), as_claim)]),
-        ("sources", [(m.Source.objects.visible_to(user).order_by("pk"), as_source)]),
+        (
+            "sources",
+            [
+                (
+                    m.Source.objects.visible_to(user)
+                    .order_by("pk")
+                    .prefetch_related(Prefetch("files", queryset=m.SourceFile.objects.for_list())),
+                    as_source,
+                )
+            ],
+        ),
     ]
 
 

@@ -163,6 +163,11 @@ def get_source_for_user(user: User, pk: object, *, edit: bool = False) -> m.Sour
     return _get_for_user(m.Source.objects.all(), user, pk, edit=edit)
 
 
+def get_source_file_for_user(user: User, pk: object) -> m.SourceFile:
+    """A file kept with a source of the user's teams (kept files are never changed: no edit)."""
+    return _get_for_user(m.SourceFile.objects.defer("text", "search_vector"), user, pk, edit=False)
+
+
 def get_membership_for_user(
     user: User, pk: object, *, edit: bool = False, body: m.ImplementationBody | None = None
 ) -> m.BodyMembership:

@@ -1,5 +1,6 @@
-"""Search across meetings, commitments, statements and claims, each read in its own language
-(its ``language``), accents and case aside.
+"""Search across meetings, commitments, statements, claims and the words of kept documents,
+each read in its own language (its ``language``; a kept document's words unstemmed), accents
+and case aside.
 
 On PostgreSQL: full-text search over each record's stored words (``search_vector``, written by
 a trigger on every change of the searched fields or the language, stemmed with the record's
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, models
 from django.db.models import F, Func, Q
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -35,6 +37,8 @@ SEARCHED = {
     m.Commitment: ("title", "text"),
     m.Statement: ("text", "speaker_office"),
     m.Claim: ("text", "note"),
+    # The words read from kept documents (#23), in whatever language they are written.
+    m.SourceFile: ("name", "text"),
 }
 # The configurations records are stemmed with, and a language tag that reads as each.
 TAGS, CONFIGS = zip(("und", "simple"), *SEARCH_LANGUAGES.items(), strict=True)
@@ -131,6 +135,7 @@ def search(user, words: str) -> list[Section]:
         (_("Meetings"), m.Meeting, "summary", lambda mt: str(mt), lambda mt: mt),
         (_("Statements"), m.Statement, "text", _speaker, lambda s: s.meeting),
         (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_record),
+        (_("Kept documents"), m.SourceFile, "text", _kept_file, _SourceFileLink),
     ]
     # The words' readings, asked for once for every kind (PostgreSQL).
     words_query = query(words) if connection.vendor == "postgresql" else None
@@ -172,13 +177,16 @@ def _ranked(
     related = {
         m.Statement: ["meeting", "speaker", "party"],
         m.Claim: ["meeting", "commitment", "body"],
+        m.SourceFile: ["source"],
     }.get(model, [])
     if related:
         rows = rows.select_related(*related)
     if words_query is None:  # SQLite: newest first
         return rows.order_by("-pk")
-    # The extract is read in the record's own language, as its words were stored.
-    config = Func(F("language"), function="agreements_search_config")
+    # The extract is read in the record's own language, as its words were stored (a kept
+    # document's words unstemmed: it has no language of its own).
+    has_language = any(field.name == "language" for field in model._meta.fields)
+    config = Func(F("language"), function="agreements_search_config") if has_language else "simple"
     return rows.annotate(
         rank=SearchRank(F("search_vector"), words_query),
         headline=SearchHeadline(
@@ -216,6 +224,24 @@ def _extract(row, shown: str, words: str) -> SafeString:
 def _speaker(statement) -> str:
     who = statement.speaker or statement.party
     return f"{who}, {date_format(statement.said_on)}"
+
+
+def _kept_file(kept) -> str:
+    """Which file the words were found in, and the source it is kept with."""
+    return _("“%(name)s”, kept with “%(source)s”") % {
+        "name": kept.name,
+        "source": kept.source.title,
+    }
+
+
+class _SourceFileLink:
+    """A kept file's address, as a hit's page (the file view checks permission again)."""
+
+    def __init__(self, kept) -> None:
+        self.kept = kept
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:source_file", args=[self.kept.pk])
 
 
 def _claim_record(claim):

@@ -13,7 +13,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from . import reminders, signin
-from .models import SecurityEvent, SignInLock, StatusChange
+from .models import SecurityEvent, SignInLock, SourceFile, StatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +99,15 @@ def send_security_notice(event_id: int, attempt: int = 1) -> bool:
             )
         logger.warning("Security notice %s failed: attempt %s", event_id, attempt)
         raise
+
+
+@task()
+def read_kept_file(file_id: int) -> str:
+    """Read the words of a kept file into its searched words (``actions.read_words``); a file
+    that cannot be read stays kept, marked so. Returns how it went."""
+    from .actions.files import read_words
+
+    kept = SourceFile.objects.filter(pk=file_id).first()
+    if kept is None:
+        return "gone"
+    return read_words(kept).extraction

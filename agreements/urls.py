@@ -34,6 +34,7 @@ urlpatterns = [
     path("claims/", views.claim_list, name="claim_list"),
     path("reviews/", views.review_queue, name="review_queue"),
     path("search/", views.search_page, name="search"),
+    path("files/<int:pk>/", views.source_file, name="source_file"),
     path("open-data.json", views.open_data, name="open_data"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("history/<str:kind>/<int:pk>/", views.record_history, name="record_history"),

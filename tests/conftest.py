@@ -37,6 +37,7 @@ from agreements.models import (
     ProgressUpdate,
     ReviewEvent,
     Source,
+    SourceFile,
     Statement,
     StatusChange,
     StatusDayTally,
@@ -97,6 +98,16 @@ def make_commitment(meeting: Meeting, *, parties=(), **extra) -> Commitment:
 def make_body(meeting: Meeting, **extra) -> ImplementationBody:
     n = next(_counter)
     return ImplementationBody.objects.create(meeting=meeting, **({"name": f"Body {n}"} | extra))
+
+
+def keep_text_file(source: Source, by, *, text: str = "Joint statement", name: str = "note.txt"):
+    """A plain-text file kept with ``source`` through the action, as the pages keep one."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from agreements.actions import keep_file
+
+    upload = SimpleUploadedFile(name, text.encode(), content_type="text/plain")
+    return keep_file(source=source, upload=upload, retrieved_on=datetime.date(2025, 9, 4), by=by)
 
 
 def make_source(team: Team, **extra) -> Source:
@@ -164,6 +175,18 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def evidence_store(settings, tmp_path):
+    """Kept files go to the test's own folder, never to var/ (the demo's store)."""
+    settings.STORAGES = settings.STORAGES | {
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "evidence", "allow_overwrite": False},
+        }
+    }
+    return tmp_path / "evidence"
+
+
+@pytest.fixture(autouse=True)
 def plain_static_names(settings):
     """Pages name static files plainly here (css/tracker.css), not by hash as production does:
     the hashed names come from collectstatic's manifest, which a bare `pytest` has not made, and
@@ -194,6 +217,8 @@ def password_only_sign_in(settings):
 def world(meeting, commitment, team, us, editor):
     """One of every record a page acts on, in the team of the personas."""
     author = make_user("author", team=team)
+    source = make_source(team)
+    meeting.sources.add(source)
     body = make_body(meeting)
     body.commitments.add(commitment)
     return {
@@ -205,7 +230,8 @@ def world(meeting, commitment, team, us, editor):
             commitment=commitment, title="First", due_date=meeting.start_date
         ),
         "claim": Claim.objects.create(text="Unclear", meeting=meeting),
-        "source": make_source(team),
+        "source": source,
+        "file": keep_text_file(source, editor),
         "update": submit_update(commitment=commitment, author=author, narrative="Seizures"),
         "draft": submit_update(commitment=commitment, author=editor, narrative="Draft", draft=True),
         "us": us,
@@ -308,8 +334,10 @@ def records(meeting, commitment, us, team, editor):
     # Submitted through the workflow, which stores the state beside the event (on PostgreSQL
     # a committed event without its state is refused, and some of these tests commit).
     update = submit_update(commitment=commitment, author=editor, narrative="Seizures up")
+    source = make_source(team)
     return {
-        Source: make_source(team),
+        Source: source,
+        SourceFile: keep_text_file(source, editor),
         Meeting: meeting,
         Participant: Participant.objects.create(
             meeting=meeting, person=person, party=us, office="Secretary of State", role="host"

@@ -18,6 +18,7 @@ from agreements import actions
 from agreements import models as m
 from tests.admin_forms import admin_url, page_form, post_page
 from tests.conftest import (
+    keep_text_file,
     make_body,
     make_commitment,
     make_meeting,
@@ -122,6 +123,7 @@ def build(model, world: dict):
         m.ContextEvent: lambda: m.ContextEvent.objects.create(
             meeting=meeting, title=f"Event {n}", relation="background", actor=party
         ),
+        m.SourceFile: lambda: keep_text_file(make_source(team), user, name=f"copy-{n}.txt"),
     }
     return makers[model]()
 
@@ -187,6 +189,7 @@ def test_admin_pages_render_within_a_query_budget(
         m.DigestSent,  # by the reminder tasks
         m.SecurityEvent,  # by sign-in and the actions it records
         m.SignInLock,  # by sign-in
+        m.SourceFile,  # on the meeting's page, with its file
     )
     with django_assert_max_num_queries(PAGE_QUERY_BUDGET):
         add = admin_client.get(admin_url(model, "add"))

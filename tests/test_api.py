@@ -244,7 +244,7 @@ def closed(schema: dict, doc: dict) -> list:
 def test_every_operation_documents_its_422_and_its_body(db):
     doc = document()
     operations = [op for path in doc["paths"].values() for op in path.values()]
-    assert len(operations) == 7
+    assert len(operations) == 8
     for operation in operations:
         answers = operation["responses"]
         assert {"200", "401", "422"} <= set(answers), operation["operationId"]
@@ -467,6 +467,7 @@ def read_all(url: str, key: str) -> None:
         "list_bodies": m.ImplementationBody.objects.visible_to(staff).active(),
         "list_milestones": m.Milestone.objects.visible_to(staff).active(),
         "list_claims": m.Claim.objects.visible_to(staff).active(),
+        "list_sources": m.Source.objects.visible_to(staff),
     }
     details = {"list_meetings": "get_meeting", "list_commitments": "get_commitment"}
     read = {}

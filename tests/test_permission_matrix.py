@@ -58,6 +58,7 @@ MATRIX: dict[str, Row] = {
             "add_statement": lambda w: {"statement-text": "Words"},
             "add_claim": lambda w: {"claim-text": "New claim", "claim-verification": "unconfirmed"},
             "add_source": lambda w: {"source-title": "Readout"},
+            "keep_file": lambda w: {"source": w["source"].pk},
             "add_link": lambda w: {"link-relation": "same_series", "link-other": w["earlier"].pk},
             "add_planned": lambda w: {
                 "planned-title": "Next round",
@@ -185,6 +186,7 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda w: {"kind": "commitment", "pk": w["commitment"].pk},
         outsider_get=404,
     ),
+    "source_file": Row(kwargs=lambda w: {"pk": w["file"].pk}, outsider_get=404),
     "claim_list": Row(
         posts={
             "verify": lambda w: {

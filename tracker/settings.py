@@ -208,8 +208,57 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # plain names served from the source folders, no collectstatic needed to see a change. The test
 # suite renders with plain names too (tests/conftest.py says why); tests/test_gunicorn.py serves
 # the hashed, compressed files as production does.
+# Documents kept with sources (#23, agreements/models/files.py) are evidence: in the demo, and
+# wherever EVIDENCE_S3_BUCKET is not set, a folder under var/ that no URL serves (the file view
+# checks permission on every request and streams it); in production an S3-compatible bucket,
+# private, whose objects the view hands out by an address signed for EVIDENCE_URL_SECONDS.
+# A key is never reused: no file is overwritten.
+EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT") or BASE_DIR / "var" / "evidence")
+EVIDENCE_URL_SECONDS = int(os.environ.get("EVIDENCE_URL_SECONDS", "60"))
+if os.environ.get("EVIDENCE_S3_BUCKET"):
+    EVIDENCE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["EVIDENCE_S3_BUCKET"],
+            "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("EVIDENCE_S3_REGION") or None,
+            "access_key": os.environ.get("EVIDENCE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("EVIDENCE_S3_PREFIX", "evidence"),
+            "addressing_style": os.environ.get("EVIDENCE_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": EVIDENCE_URL_SECONDS,
+        },
+    }
+else:
+    EVIDENCE_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EVIDENCE_ROOT, "base_url": None, "allow_overwrite": False},
+    }
+# Behind nginx, the internal location that serves EVIDENCE_ROOT (``internal;``): the view then
+# answers with X-Accel-Redirect and nginx sends the bytes. Empty: the view streams them.
+EVIDENCE_ACCEL_REDIRECT = os.environ.get("EVIDENCE_ACCEL_REDIRECT", "").rstrip("/")
+# Django's own upload handlers, after one that notes each file's name as its sender wrote it
+# (agreements/uploads.py): a kept document whose name held a path is refused, not renamed.
+FILE_UPLOAD_HANDLERS = [
+    "agreements.uploads.NamesAsSent",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# What is kept (agreements/documents.py): a file's size as uploaded; for a Word or ODF file (a
+# zip), what its directory says it unpacks to, and the most any one part may grow unpacked;
+# the words kept for search from one file.
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "25")) * 1024 * 1024
+EVIDENCE_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+EVIDENCE_MAX_ZIP_RATIO = 100
+EVIDENCE_MAX_TEXT_CHARS = 1_000_000
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "evidence": EVIDENCE_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -17,6 +17,7 @@ One module per part of the domain, each action re-exported here (``actions.appro
   between meetings;
 - ``commitments``: milestones (added, ticked, rescheduled), assessments, followers;
 - ``evidence``: statements, claims and their verification, sources, context events;
+- ``files``: documents kept with a source, and the words read from them;
 - ``bodies``: implementation bodies and their members;
 - ``archive``: archiving and restoring any archivable record;
 - ``imports``: writing a checked import of commitments or milestones;
@@ -37,6 +38,7 @@ from .commitments import (
     toggle_milestone,
 )
 from .evidence import add_claim, add_context_event, add_source, add_statement, verify_claim
+from .files import keep_file, read_words
 from .imports import import_commitments, import_milestones
 from .meetings import (
     CommitmentRow,
@@ -82,12 +84,14 @@ __all__ = [
     "follow_commitment",
     "import_commitments",
     "import_milestones",
+    "keep_file",
     "link_meetings",
     "make_api_key",
     "make_calendar_address",
     "make_recovery_codes",
     "password_changed",
     "plan_meeting",
+    "read_words",
     "record_assessment",
     "record_event",
     "reschedule_milestone",

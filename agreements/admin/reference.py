@@ -11,9 +11,11 @@ from .. import actions
 from .. import models as m
 from .base import (
     LIST_PER_PAGE,
+    AppendOnlyAdmin,
     IdSafeAddresses,
     IdSafeFields,
     Inline,
+    ReadOnlyInline,
     RecordsAdmin,
     RefusalsShown,
     VersionCheckedAdmin,
@@ -213,9 +215,55 @@ class SourceAdminForm(VersionCheckedForm):
         return cleaned
 
 
+class SourceFileInline(ReadOnlyInline):
+    """The documents kept with a source, as kept (on the pages, never here)."""
+
+    model = m.SourceFile
+    fields = ["name", "content_type", "size", "sha256", "retrieved_on", "added_by", "added_at"]
+    readonly_fields = fields
+    select_related = ("added_by",)
+
+
+@admin.register(m.SourceFile)
+class SourceFileAdmin(AppendOnlyAdmin):
+    """Kept documents, to read: they are kept from the meeting's page and never changed or
+    deleted (evidence)."""
+
+    list_display = [
+        "name",
+        "source",
+        "content_type",
+        "size",
+        "retrieved_on",
+        "added_by",
+        "extraction",
+    ]
+    list_filter = ["content_type", "extraction"]
+    search_fields = ["name", "sha256", "source__title"]
+    list_select_related = ["source", "added_by"]
+    exclude = ["text"]
+    readonly_fields = [
+        "source",
+        "key",
+        "name",
+        "content_type",
+        "size",
+        "sha256",
+        "retrieved_on",
+        "added_by",
+        "added_at",
+        "extraction",
+        "extraction_note",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 @admin.register(m.Source)
 class SourceAdmin(VersionCheckedAdmin):
     form = SourceAdminForm
+    inlines = [SourceFileInline]
     list_display = [
         "title",
         "kind",

@@ -12,6 +12,7 @@ from .commitments import (
     ProgressUpdateForm,
     RescheduleForm,
 )
+from .files import KeepFileForm
 from .meeting_additions import (
     ContextEventForm,
     MeetingClaimForm,

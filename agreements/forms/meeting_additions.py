@@ -19,6 +19,7 @@ from .base import (
     VersionedForm,
     source_picker,
 )
+from .files import FILE_HELP, checked_upload
 
 
 class MilestoneForm(ModelForm):
@@ -116,9 +117,17 @@ class SourceForm(ModelForm):
         fields = ["title", "kind", "url", "publisher", "published_on", "accessed_on", "reliability"]
         widgets = {"published_on": DATE, "accessed_on": DATE}
 
+    # A copy of the document kept with the source as it is added (#23); more from its place.
+    file = forms.FileField(
+        label=_("Keep a copy"), help_text=FILE_HELP, required=False, allow_empty_file=True
+    )
+
     def __init__(self, *args, team: m.Team, **kwargs):
         super().__init__(*args, prefix="source", **kwargs)
         self.instance.team = team
+
+    def clean_file(self):
+        return checked_upload(self.cleaned_data["file"])
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]

@@ -8,7 +8,8 @@ PostgreSQL keeps them all:
   history table): UPDATE and DELETE refused;
 - nobody records a review decision on their own update; a progress update's stored review
   state agrees with its review events (checked at commit);
-- a source is never deleted; a citation of a statement or a claim is removed or changed only
+- a source is never deleted, nor a file kept with it (whose row changes only in the words read
+  from it: ``SOURCE_FILES_POSTGRESQL``, from migration 0006); a citation of a statement or a claim is removed or changed only
   inside a recorded edit of the record (``audit.allow_citation_edits`` sets
   ``agreements.citations_edited_by``);
 - one team per link: a body oversees, a commitment is superseded by, a record cites, a record
@@ -466,6 +467,54 @@ CREATE TRIGGER agreements_meeting_compliance AFTER UPDATE OF archived_at ON agre
     FOR EACH ROW EXECUTE FUNCTION agreements_compliance_meeting();
 
 """
+
+# Kept files (#23, migration 0006): evidence, never deleted; of a row, only the words read from
+# it (and how that went) ever change. Their words stored for search as every searched record's.
+SOURCE_FILES_POSTGRESQL = r"""
+CREATE FUNCTION agreements_sourcefile_guard() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR (to_jsonb(NEW) - 'text' - 'extraction' - 'extraction_note' - 'search_vector')
+            IS DISTINCT FROM (to_jsonb(OLD) - 'text' - 'extraction' - 'extraction_note' - 'search_vector') THEN
+        RAISE EXCEPTION 'a kept file is evidence, never deleted or changed: % of file % refused',
+            TG_OP, OLD.id USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER agreements_sourcefile_kept BEFORE UPDATE OR DELETE ON agreements_sourcefile
+    FOR EACH ROW EXECUTE FUNCTION agreements_sourcefile_guard();
+
+CREATE FUNCTION agreements_sourcefile_search_words() RETURNS trigger AS $$
+BEGIN
+    NEW.search_vector := to_tsvector('simple'::regconfig, COALESCE(NEW.name, '') || ' ' || COALESCE(NEW.text, ''));
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER agreements_sourcefile_search_words BEFORE INSERT OR UPDATE OF name, text
+    ON agreements_sourcefile FOR EACH ROW EXECUTE FUNCTION agreements_sourcefile_search_words();
+CREATE INDEX sourcefile_search_words ON agreements_sourcefile USING gin (search_vector);
+"""
+
+
+def keep_source_files() -> migrations.RunPython:
+    """Migration 0006's rules for kept files (PostgreSQL; SQLite keeps them by the application,
+    as every append-only rule: see the module's docstring)."""
+
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(SOURCE_FILES_POSTGRESQL, params=None)
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                "DROP INDEX sourcefile_search_words;"
+                " DROP FUNCTION agreements_sourcefile_guard() CASCADE;"
+                " DROP FUNCTION agreements_sourcefile_search_words() CASCADE",
+                params=None,
+            )
+
+    return migrations.RunPython(create, drop)
+
 
 # SQLite: the same tallies and newest update time, in its dialect (a trigger holds its statements
 # itself, and its WHEN clause says when it runs). One statement per item.

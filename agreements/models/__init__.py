@@ -11,7 +11,7 @@ foreign key that cannot drift. Each scoped model names the lookup paths to its t
 ``team_lookups``; ``visible_to(user)`` on its QuerySet and ``permissions.py`` use them.
 
 The modules read bottom-up, each importing only those below it: base → teams → reference →
-meetings → commitments → bodies, reviews → evidence, tallies, reminders → status_history →
+meetings → commitments → bodies, reviews → evidence, files, tallies, reminders → status_history →
 compliance_history, briefings; ``security`` (the security log, locked usernames) stands apart,
 on the users alone.
 
@@ -72,6 +72,7 @@ from .evidence import (
     compare_readouts,
 )
 from .feeds import CalendarFeed
+from .files import Extraction, SourceFile, SourceFileQuerySet, evidence_storage
 from .folding import crosses_many, fold, found_by
 from .meetings import (
     Meeting,

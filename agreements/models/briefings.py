@@ -13,6 +13,7 @@ from django.db.models import Q
 from .bodies import Milestone, MilestoneStatus
 from .commitments import Commitment, CommitmentParty
 from .evidence import Claim
+from .files import SourceFile
 from .reference import Source
 from .reviews import Assessment
 
@@ -35,6 +36,10 @@ class SourceNotes:
         return sorted(set(cited))
 
     def numbered(self) -> list[tuple[int, Source]]:
+        """The sources numbered, each with its kept files (one query for them all)."""
+        models.prefetch_related_objects(
+            self.sources, models.Prefetch("files", queryset=SourceFile.objects.for_list())
+        )
         return list(enumerate(self.sources, start=1))
 
 

@@ -30,6 +30,7 @@ from .milestones import milestone_list
 from .opendata import open_data
 from .reviews import review_queue
 from .search import search_page
+from .source_files import source_file
 
 PAGE_ACTIONS = {
     "meeting_detail": meetings.ACTIONS,

@@ -40,6 +40,7 @@ from .common import (
     run_record_action,
     version_of,
 )
+from .source_files import with_files
 
 PAGE_SIZE = 25
 TIMELINE_SHOWN = 50  # a commitment page's newest events; "Show … earlier events" for the rest
@@ -367,7 +368,7 @@ def _detail_context(request: HttpRequest, commitment: Commitment, outcome: Outco
         "latest_assessments": latest,
         "assessed_party_ids": {a.party_id for a in latest},
         "bodies": commitment.bodies.all(),
-        "sources": commitment.sources.all(),
+        "sources": with_files(commitment.sources.all()),
         "claims": commitment.claims.prefetch_related("sources"),
         "milestones": milestones,
         "timeline": shown,

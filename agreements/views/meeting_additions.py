@@ -11,8 +11,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +41,20 @@ def _commitments(meeting: Meeting) -> QuerySet[Commitment]:
     return Commitment.objects.filter(meeting=meeting)
 
 
+def _add_source(form: forms.BaseForm, meeting: Meeting, by) -> Source:
+    """A source, and the copy of its document kept with it when one was given, together."""
+    with transaction.atomic():
+        source = actions.add_source(source=form.save(commit=False), meeting=meeting, by=by)
+        if upload := form.cleaned_data.get("file"):
+            actions.keep_file(
+                source=source,
+                upload=upload,
+                retrieved_on=source.accessed_on or timezone.localdate(),
+                by=by,
+            )
+    return source
+
+
 @dataclass(frozen=True)
 class Addition:
     """One kind of record added on a meeting's page: ``form(meeting, data)`` builds its form,
@@ -59,6 +75,7 @@ class Addition:
     def handle(self, request: HttpRequest, meeting: Meeting) -> Outcome:
         """The page action: the form's record saved, or the form again with its errors."""
         form = self.form(meeting, request.POST)
+        form.files = request.FILES  # a form with a file field (a source's copy) reads it
         if not form.is_valid():
             return Outcome(forms={self.kind: form})
         try:
@@ -172,9 +189,7 @@ ADDITIONS = {
             _("Source added."),
             "sources",
             form=lambda meeting, data: SourceForm(data, team=meeting.team),
-            save=lambda form, meeting, by: actions.add_source(
-                source=form.save(commit=False), meeting=meeting, by=by
-            ),
+            save=_add_source,
         ),
     ]
 }

@@ -38,6 +38,7 @@ from .common import (
     wants_fragment,
 )
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
+from .source_files import KEEP_FILE, keep_forms, with_files
 
 PAGE_SIZE = 25
 
@@ -151,6 +152,7 @@ def _archive_event(request: HttpRequest, meeting: Meeting) -> Outcome:
 
 
 ACTIONS["edit_event"] = PageAction(_edit_event, "events")
+ACTIONS["keep_file"] = KEEP_FILE
 ACTIONS["archive_event"] = PageAction(_archive_event, "events")
 
 
@@ -246,13 +248,22 @@ def _detail_context(
         )
         if editable
         else None,
-        "sources": meeting.sources.all(),
+        "sources": _sources(meeting, editable, outcome.forms.get("keep")),
         "forms": opened if editable else {},
         "additions": ADDITIONS,
         # The add form whose input was refused stays open, with the user's input in it.
         "open_form": next(iter(opened), ""),
         "outcome": outcome,
     }
+
+
+def _sources(meeting: Meeting, editable: bool, refused=None) -> list:
+    """The meeting's sources with their kept files, and for its editors each one's form to
+    keep another (the refused one with what was wrong)."""
+    sources = list(with_files(meeting.sources.all()))
+    if editable:
+        keep_forms(sources, refused)
+    return sources
 
 
 def _events(meeting: Meeting) -> list[ContextEvent]:
