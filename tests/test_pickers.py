@@ -98,8 +98,10 @@ def test_a_nul_byte_in_a_picker_search_is_not_a_500(client, editor, query):
 
 
 def offered(options: str) -> list[str]:
-    """The values of the options a picker answered, in order."""
-    return re.findall(r'<option value="(\d+)"', options)
+    """The values of the options (or, for a picker of ticked boxes, the boxes) a picker
+    answered, in order."""
+    found = re.findall(r'<option value="(\d+)"|type="checkbox" name="[^"]*" value="(\d+)"', options)
+    return [option or box for option, box in found]
 
 
 def test_pickers_find_names_whatever_accents_and_case_were_typed(client, editor, meeting, team, us):
