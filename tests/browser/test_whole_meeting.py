@@ -189,7 +189,7 @@ def test_staff_enter_a_whole_meeting_and_read_it_back_everywhere(page, team, us,
     expect(page.get_by_text("Followed up by")).to_be_visible()
 
     # 6. In the history: who entered it.
-    page.goto(f"/history/meeting/{meeting.pk}/")
+    page.goto(f"/history/meeting-{meeting.pk}/")
     created = page.locator("ol.timeline > li").last  # newest first: the creation is last
     expect(created).to_contain_text("Created")
     expect(created).to_contain_text("by staff · via web")
@@ -198,9 +198,9 @@ def test_staff_enter_a_whole_meeting_and_read_it_back_everywhere(page, team, us,
     expect(
         added.filter(has_text="Juan Ramón de la Fuente, Secretary of Foreign Affairs")
     ).to_contain_text("by staff")
-    page.goto(f"/history/commitment/{commitment.pk}/")
+    page.goto(f"/history/commitment-{commitment.pk}/")
     expect(page.locator("ol.timeline")).to_contain_text("by staff")
-    page.goto(f"/history/body/{meeting.bodies.get().pk}/")
+    page.goto(f"/history/body-{meeting.bodies.get().pk}/")
     expect(page.locator("ol.timeline")).to_contain_text("by staff")
     milestone = commitment.milestones.get()
     assert (milestone.original_due_date, milestone.due_date) == (
