@@ -201,6 +201,9 @@ class Move(Schema):
     to_date: datetime.date
     moved_on: datetime.date = Field(description="The day its date was moved.")
     recorded_at: datetime.datetime = Field(description="When the move was recorded.")
+    name: str = Field(
+        description="What the new date is called, if it has a name (“extended suspension ends”)."
+    )
     reason: str
 
 

@@ -38,7 +38,8 @@ SCHEMA = "https://agreement-tracker.invalid/open-data.schema.json"
 # days facts happened (a commitment's ``status_since``, ``status_changes`` and approved
 # ``progress_updates``, a milestone's ``moves``, a membership's ``confirmed_on``, a claim's
 # ``verified_on``).
-VERSION = 2
+# 3: a move of a milestone's date has a ``name`` ("extended suspension ends", or empty).
+VERSION = 3
 
 
 def _cited(record) -> dict:
@@ -266,6 +267,7 @@ def as_milestone(milestone: m.Milestone) -> dict:
                 "to_date": move.to_date,
                 "moved_on": move.moved_on,
                 "recorded_at": move.at,
+                "name": move.name,
                 "reason": move.reason,
             }
             for move in sorted(milestone.reschedules.all(), key=lambda r: (r.at, r.pk))

@@ -161,7 +161,12 @@ MATRIX: dict[str, Row] = {
                 "body-name": "Renamed group",
                 "body-lifecycle": "constituted",
             },
-            "add_member": lambda w: {"party": w["us"].pk, "confirmation": "reported"},
+            "add_member": lambda w: {
+                "members-TOTAL_FORMS": "1",
+                "members-INITIAL_FORMS": "0",
+                "members-0-party": w["us"].pk,
+                "members-0-confirmation": "reported",
+            },
             "set_confirmation": lambda w: {
                 "membership": w["membership"].pk,
                 "version": w["membership"].version,
