@@ -14,8 +14,8 @@ open data's ``<kind>-<number>`` (``commitment-9``): lists return it, detail oper
 filters that name a record (``party``, ``team``, ``body``) take it, and OpenAPI links say which
 field of a list's answer a detail operation takes. That form, not the bare number, because the
 open data needs an id that says what it names (``organizations`` holds parties and bodies;
-Popolo's ``organization_id`` points at either); the number in it is the one in the record's
-page address (``/commitments/9/``).
+Popolo's ``organization_id`` points at either). The pages' addresses use it too
+(``/commitments/commitment-9/``): an id read anywhere opens the record everywhere.
 
 Dated facts carry the day they happened beside when they were recorded: a commitment's status
 changes (``effective_on``, ``recorded_at``) and ``status_since``, its approved progress
@@ -37,12 +37,11 @@ from ninja.security import HttpBearer
 from . import models as m
 from . import opendata, permissions
 from .forms import CommitmentFilterForm, MeetingFilterForm, MilestoneFilterForm
+from .ids import NUMBER
 
 PAGE_SIZE = 50
 # Past this, reading a page is a scan of every record before it: a client filters instead.
 LAST_PAGE = 10_000
-# The largest number an id column holds (PostgreSQL's bigint) has 19 digits: 18 always fit.
-NUMBER = "[1-9][0-9]{0,17}"
 
 
 def record_id(kind: str) -> str:
@@ -204,6 +203,9 @@ class Move(Schema):
     to_date: datetime.date
     moved_on: datetime.date = Field(description="The day its date was moved.")
     recorded_at: datetime.datetime = Field(description="When the move was recorded.")
+    name: str = Field(
+        description="What the new date is called, if it has a name (“extended suspension ends”)."
+    )
     reason: str
 
 

@@ -219,6 +219,8 @@ MILESTONES = Columns(
         ),
         ("completed_on", lambda ms: ms.completed_on),
         ("moved_on", lambda ms: ms.moved_on),
+        # The name the last move gave its date ("extended suspension ends"), if any.
+        ("moved_as", lambda ms: ms.moved_as or ""),
         ("owner", lambda ms: ms.owner),
         ("of", _of),
         ("meeting", lambda ms: ms.meeting.title),

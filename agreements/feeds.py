@@ -81,14 +81,20 @@ def _event(milestone: m.Milestone, request: HttpRequest) -> Event:
     if milestone.original_due_date:
         lines.append(_("First due %(date)s.") % {"date": date_format(milestone.original_due_date)})
     for move in sorted(milestone.reschedules.all(), key=lambda r: (r.at, r.pk)):
+        values = {
+            "from": date_format(move.from_date),
+            "to": date_format(move.to_date),
+            "moved": date_format(move.moved_on),
+            "reason": move.reason,
+            "name": move.name,
+        }
         lines.append(
-            _("Moved from %(from)s to %(to)s on %(moved)s: %(reason)s")
-            % {
-                "from": date_format(move.from_date),
-                "to": date_format(move.to_date),
-                "moved": date_format(move.moved_on),
-                "reason": move.reason,
-            }
+            (
+                _("Moved from %(from)s to %(to)s (“%(name)s”) on %(moved)s: %(reason)s")
+                if move.name
+                else _("Moved from %(from)s to %(to)s on %(moved)s: %(reason)s")
+            )
+            % values
         )
     event.add("description", "\n".join(lines))
     event.add("url", request.build_absolute_uri(of.get_absolute_url()))

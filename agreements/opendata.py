@@ -37,7 +37,8 @@ SCHEMA = "https://agreement-tracker.invalid/open-data.schema.json"
 # 2: sources as Popolo link objects beside ``source_ids``; a speech's day is ``said_on``; the
 # days facts happened (a commitment's ``status_since``, ``status_changes`` and approved
 # ``progress_updates``, a milestone's ``moves``, a membership's ``confirmed_on``, a claim's
-# ``verified_on``). 3: each source's kept ``files`` (what they are, never their bytes).
+# ``verified_on``). 3: each source's kept ``files`` (what they are, never their bytes), and a
+# move of a milestone's date has a ``name`` ("extended suspension ends", or empty).
 VERSION = 3
 
 
@@ -270,6 +271,7 @@ def as_milestone(milestone: m.Milestone) -> dict:
                 "to_date": move.to_date,
                 "moved_on": move.moved_on,
                 "recorded_at": move.at,
+                "name": move.name,
                 "reason": move.reason,
             }
             for move in sorted(milestone.reschedules.all(), key=lambda r: (r.at, r.pk))

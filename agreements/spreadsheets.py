@@ -55,7 +55,7 @@ COMMITMENTS = Kind(
 MILESTONES = Kind(
     "milestones",
     ("title", "due_date", "owner", "commitment", "body", "of", "completed_on"),
-    ("first_due_date", "status", "overdue", "moved_on", "meeting"),
+    ("first_due_date", "status", "overdue", "moved_on", "moved_as", "meeting"),
 )
 KINDS = {kind.name: kind for kind in (COMMITMENTS, MILESTONES)}
 

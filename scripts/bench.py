@@ -187,8 +187,8 @@ def pages(commitment: int, meeting: int) -> list[tuple[str, str, dict]]:
         ("commitments sorted", "/commitments/?sort=-status", {}),
         ("commitments deep page", "/commitments/?page=400", {}),
         ("search", "/search/?q=fentanyl+precursor", {}),
-        ("commitment, long timeline", f"/commitments/{commitment}/", {}),
-        ("meeting", f"/meetings/{meeting}/", {}),
+        ("commitment, long timeline", f"/commitments/commitment-{commitment}/", {}),
+        ("meeting", f"/meetings/meeting-{meeting}/", {}),
         ("meetings", "/meetings/", {}),
         ("bodies", "/bodies/", {}),
         ("claims", "/claims/", {}),
@@ -198,7 +198,7 @@ def pages(commitment: int, meeting: int) -> list[tuple[str, str, dict]]:
         ("dashboard, a past day", "/?as_of=2024-06-30", {}),
         ("dashboard chart", "/chart.svg", {}),
         ("commitments, a past day", "/commitments/?as_of=2024-06-30&status=2", {}),
-        ("meeting chart", f"/meetings/{meeting}/chart.svg", {}),
+        ("meeting chart", f"/meetings/meeting-{meeting}/chart.svg", {}),
     ]
 
 

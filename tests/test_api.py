@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -181,7 +182,7 @@ def test_a_detail_takes_the_id_its_list_returns_and_no_other_form(editor, meetin
     client, _ = reader(editor)
     for record, plural in ((meeting, "meetings"), (commitment, "commitments")):
         (item,) = client.get(f"{API}/{plural}").json()["items"]
-        assert item["id"] == f"{plural[:-1]}-{record.pk}"  # the page's number, named
+        assert item["id"] == f"{plural[:-1]}-{record.pk}"
         assert client.get(f"{API}/{plural}/{item['id']}").json() == item
     # The bare number, or another kind's id, is not this operation's id: the caller's mistake.
     for path in (f"commitments/{commitment.pk}", f"commitments/meeting-{meeting.pk}"):
@@ -190,6 +191,39 @@ def test_a_detail_takes_the_id_its_list_returns_and_no_other_form(editor, meetin
         (problem,) = refused.json()["detail"]
         assert problem["loc"] == ["path", "commitment_id"]
     assert client.get(f"{API}/commitments/commitment-999999").status_code == 404
+
+
+def test_an_id_the_api_or_the_open_data_gives_is_the_one_in_the_pages_address(
+    client, editor, meeting, commitment, us
+):
+    """One form of id across the API, the open data and the pages' addresses: an id read in
+    one opens the record's page, and the page links to the others by the same ids."""
+    body = make_body(meeting, name="Working group")
+    body.commitments.add(commitment)
+    api_client, _ = reader(editor)
+    client.force_login(editor)
+    data = b"".join(client.get("/open-data.json").streaming_content)
+    organizations = {o["id"] for o in json.loads(data)["organizations"]}
+    assert {f"body-{body.pk}", f"party-{us.pk}"} <= organizations
+    ids = {
+        "meetings": api_client.get(f"{API}/meetings").json()["items"][0]["id"],
+        "commitments": api_client.get(f"{API}/commitments").json()["items"][0]["id"],
+        "bodies": api_client.get(f"{API}/bodies").json()["items"][0]["id"],
+    }
+    assert ids == {
+        "meetings": f"meeting-{meeting.pk}",
+        "commitments": f"commitment-{commitment.pk}",
+        "bodies": f"body-{body.pk}",
+    }
+    for plural, typed in ids.items():
+        assert client.get(f"/{plural}/{typed}/").status_code == 200
+    assert client.get(f"/parties/party-{us.pk}/briefing/").status_code == 200
+    assert client.get(f"/history/commitment-{commitment.pk}/").status_code == 200
+    assert commitment.get_absolute_url() == f"/commitments/{ids['commitments']}/"
+    page = client.get(f"/meetings/{ids['meetings']}/").content.decode()
+    assert f'href="/commitments/{ids["commitments"]}/"' in page
+    # Another kind's id is no page's address.
+    assert client.get(f"/commitments/meeting-{meeting.pk}/").status_code == 404
 
 
 def test_the_filters_name_records_by_the_same_ids(editor, team, meeting, us, mexico):

@@ -26,6 +26,20 @@ def detail_url(body) -> str:
     return reverse("agreements:body_detail", args=[body.pk])
 
 
+def members(*rows: dict, total: int = 3) -> dict:
+    """The POST body of the "add members" rows: each of ``rows`` a row's fields, the rest of
+    the ``total`` rows left blank, as the page sends them."""
+    data = {
+        "action": "add_member",
+        "members-TOTAL_FORMS": str(max(total, len(rows))),
+        "members-INITIAL_FORMS": "0",
+    }
+    for i in range(max(total, len(rows))):
+        row = {"confirmation": "unconfirmed"} | (rows[i] if i < len(rows) else {})
+        data |= {f"members-{i}-{name}": value for name, value in row.items()}
+    return data
+
+
 def test_body_list_shows_lifecycle_members_and_index(client, editor, body, us):
     BodyMembership.objects.create(body=body, party=us, confirmation=Confirmation.CONFIRMED)
     BodyMembership.objects.create(body=body, party=us, confirmation=Confirmation.REPORTED)
@@ -51,7 +65,7 @@ def test_body_without_members_says_so_plainly(client, reviewer, body):
     page = client.get(detail_url(body)).content.decode()
     assert "No members published" in page
     assert "Monitor and coordinate agreed activities" in page
-    assert "Add a member" not in page  # reviewers read only
+    assert "Add members" not in page  # reviewers read only
 
 
 def test_body_detail_shows_next_meeting_and_overseen_commitments(client, editor, body):
@@ -72,20 +86,21 @@ def test_editor_adds_a_member_in_place(client, editor, body, mexico):
     client.force_login(editor)
     response = client.post(
         detail_url(body),
-        {
-            "action": "add_member",
-            "person": person.pk,
-            "party": mexico.pk,
-            "role": "Foreign affairs",
-            "confirmation": "reported",
-        },
+        members(
+            {
+                "person": person.pk,
+                "party": mexico.pk,
+                "role": "Foreign affairs",
+                "confirmation": "reported",
+            }
+        ),
         **HTMX,
     )
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html
     assert "Ramón de la Fuente" in html
-    assert "added" in html
+    assert "Added: Ramón de la Fuente on High-level implementation group." in html
     membership = body.members.get()
     assert (membership.person, membership.confirmation) == (person, Confirmation.REPORTED)
 
@@ -94,7 +109,7 @@ def test_member_with_nobody_named_is_refused_next_to_the_form(client, editor, bo
     client.force_login(editor)
     response = client.post(
         detail_url(body),
-        {"action": "add_member", "role": "Chair", "confirmation": "reported"},
+        members({"role": "Chair", "confirmation": "reported"}),
         **HTMX,
     )
     assert response.status_code == 422
@@ -102,6 +117,88 @@ def test_member_with_nobody_named_is_refused_next_to_the_form(client, editor, bo
     assert "A member is a person or a party: name at least one." in html
     assert 'value="Chair"' in html  # what was typed is kept
     assert not body.members.exists()
+
+
+# Members: new persons on the spot, several in one submit (issue #26, point 5) ---------------
+
+
+def test_several_members_new_persons_among_them_are_added_in_one_submit(
+    client, editor, body, us, mexico
+):
+    known = Person.objects.create(team=body.meeting.team, name="Ramón de la Fuente", party=mexico)
+    client.force_login(editor)
+    response = client.post(
+        detail_url(body),
+        members(
+            {"person": known.pk, "party": mexico.pk, "role": "Co-chair"},
+            {"new_person": "  Elizabeth Sherwood-Randall ", "party": us.pk, "role": "Co-chair"},
+            {"party": us.pk, "role": "Secretariat"},
+            {},  # a blank row is skipped
+            total=4,
+        ),
+        **HTMX,
+    )
+    assert response.status_code == 200, response.content.decode()[:500]
+    html = response.content.decode()
+    assert "Elizabeth Sherwood-Randall" in html and "Ramón de la Fuente" in html
+    seated = list(body.members.order_by("pk"))
+    assert [(m.person and m.person.name, m.party, m.role) for m in seated] == [
+        ("Ramón de la Fuente", mexico, "Co-chair"),
+        ("Elizabeth Sherwood-Randall", us, "Co-chair"),
+        (None, us, "Secretariat"),
+    ]
+    new = seated[1].person
+    assert (new.team, new.party) == (body.meeting.team, us)  # the body's team, their party
+    # The new person is one of the team's persons, offered by the member picker from now on.
+    picked = client.get(
+        detail_url(body), {"_pick": "members-0-person", "find": "Sherwood"}, **HTMX
+    ).content.decode()
+    assert f'value="{new.pk}"' in picked
+
+
+def test_a_new_member_named_like_a_known_person_gets_the_participants_warning(
+    client, editor, body, mexico
+):
+    known = Person.objects.create(team=body.meeting.team, name="Ramón de la Fuente", party=mexico)
+    client.force_login(editor)
+    response = client.post(
+        detail_url(body),
+        members(
+            {"party": mexico.pk, "role": "Observer"},
+            {"new_person": "ramón de la fuente", "party": mexico.pk},
+        ),
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    # The meeting form's words, and the known person offered in that row's picker.
+    assert "Ramón de la Fuente is already in the tracker: pick them in the list above" in html
+    assert f'<option value="{known.pk}">Ramón de la Fuente</option>' in html
+    assert 'value="Observer"' in html  # the other rows are kept as typed
+    assert not body.members.exists()  # all or none
+    assert Person.objects.filter(name__iexact="ramón de la fuente").count() == 1
+
+
+def test_one_new_name_in_two_rows_or_a_pick_and_a_name_in_one_are_refused(client, editor, body, us):
+    known = Person.objects.create(team=body.meeting.team, name="A. Known")
+    client.force_login(editor)
+    twice = client.post(
+        detail_url(body),
+        members({"new_person": "B. New", "party": us.pk}, {"new_person": "b. new"}),
+        **HTMX,
+    )
+    assert twice.status_code == 422
+    assert "This name is typed in another row already." in twice.content.decode()
+    both = client.post(
+        detail_url(body), members({"person": known.pk, "new_person": "C. New"}), **HTMX
+    )
+    assert both.status_code == 422
+    assert "Pick a person or type a new name, not both." in both.content.decode()
+    nothing = client.post(detail_url(body), members(), **HTMX)
+    assert nothing.status_code == 422
+    assert "Pick a person, type a new one, or pick a party." in nothing.content.decode()
+    assert not body.members.exists()
+    assert not Person.objects.filter(name__icontains="new").exists()
 
 
 def confirm(membership, confirmation: str, *, version: int) -> dict:
@@ -153,7 +250,7 @@ def test_reviewer_cannot_change_members(client, reviewer, body, us):
     membership = BodyMembership.objects.create(body=body, party=us)
     client.force_login(reviewer)
     for data in (
-        {"action": "add_member", "party": us.pk, "confirmation": "confirmed"},
+        members({"party": us.pk, "confirmation": "confirmed"}),
         confirm(membership, "confirmed", version=1),
         {"action": "end_membership", "membership": membership.pk, "version": 1},
     ):

@@ -234,7 +234,7 @@ def test_another_teams_meeting_or_body_briefing_is_not_found(client, outsider, m
 @pytest.mark.parametrize("pk", ["999999", "9" * 30])
 def test_an_unknown_party_is_not_found(client, editor, pk):
     client.force_login(editor)
-    assert client.get(f"/parties/{pk}/briefing/").status_code == 404
+    assert client.get(f"/parties/party-{pk}/briefing/").status_code == 404
 
 
 def test_briefings_need_a_sign_in(client, meeting, us):

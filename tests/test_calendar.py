@@ -90,7 +90,7 @@ def test_a_feed_holds_the_users_milestones_and_body_meetings(client, editor, mee
     report = found[f"milestone-{step.pk}@agreement-tracker"]
     assert report["summary"] == f"Report · {commitment.title}"
     assert (report["start"], report["end"]) == (soon(10), soon(11))  # an all-day event
-    assert report["url"] == f"http://testserver/commitments/{commitment.pk}/"
+    assert report["url"] == f"http://testserver/commitments/commitment-{commitment.pk}/"
     assert report["status"] == "CONFIRMED"
     assert "Body meeting" in found[f"milestone-{sitting.pk}@agreement-tracker"]["description"]
 

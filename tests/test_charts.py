@@ -102,10 +102,10 @@ def test_each_chart_is_an_svg_image_for_the_records_team_only(
     body.commitments.add(commitment)
     addresses = [
         "/chart.svg",
-        f"/meetings/{meeting.pk}/chart.svg",
-        f"/meetings/{meeting.pk}/chart.svg?as_of=2025-10-01",
-        f"/bodies/{body.pk}/chart.svg",
-        f"/parties/{us.pk}/chart.svg",
+        f"/meetings/meeting-{meeting.pk}/chart.svg",
+        f"/meetings/meeting-{meeting.pk}/chart.svg?as_of=2025-10-01",
+        f"/bodies/body-{body.pk}/chart.svg",
+        f"/parties/party-{us.pk}/chart.svg",
     ]
     client.force_login(editor)
     for address in addresses:
@@ -123,7 +123,7 @@ def test_each_chart_is_an_svg_image_for_the_records_team_only(
         assert client.get(address).status_code == 404, address
     # The dashboard's and a party's charts draw only what the outsider's team holds: nothing.
     assert client.get("/chart.svg").status_code == 404
-    assert client.get(f"/parties/{us.pk}/chart.svg").status_code == 404
+    assert client.get(f"/parties/party-{us.pk}/chart.svg").status_code == 404
 
 
 def test_pages_show_the_chart_with_its_numbers_in_a_table(client, editor, meeting, commitment):
@@ -137,11 +137,11 @@ def test_pages_show_the_chart_with_its_numbers_in_a_table(client, editor, meetin
     )
     client.force_login(editor)
     for address, chart in [
-        (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/chart.svg"),
-        (f"/meetings/{meeting.pk}/briefing/", f"/meetings/{meeting.pk}/chart.svg"),
+        (f"/meetings/meeting-{meeting.pk}/", f"/meetings/meeting-{meeting.pk}/chart.svg"),
+        (f"/meetings/meeting-{meeting.pk}/briefing/", f"/meetings/meeting-{meeting.pk}/chart.svg"),
         (
-            f"/meetings/{meeting.pk}/?as_of=2025-11-01",
-            f"/meetings/{meeting.pk}/chart.svg?as_of=2025-11-01",
+            f"/meetings/meeting-{meeting.pk}/?as_of=2025-11-01",
+            f"/meetings/meeting-{meeting.pk}/chart.svg?as_of=2025-11-01",
         ),
         ("/", "/chart.svg"),
     ]:
@@ -210,10 +210,10 @@ def test_the_past_days_and_the_charts_queries_do_not_grow(client, editor, team, 
         "/chart.svg",
         "/commitments/?as_of=2025-11-01&sort=-status",
         "/commitments/?as_of=2025-11-01&overdue=on",
-        f"/meetings/{meeting.pk}/chart.svg",
-        f"/meetings/{meeting.pk}/?as_of=2025-11-01",
-        f"/bodies/{body.pk}/chart.svg",
-        f"/parties/{us.pk}/chart.svg",
+        f"/meetings/meeting-{meeting.pk}/chart.svg",
+        f"/meetings/meeting-{meeting.pk}/?as_of=2025-11-01",
+        f"/bodies/body-{body.pk}/chart.svg",
+        f"/parties/party-{us.pk}/chart.svg",
         f"/meetings/compare/?meetings={meeting.pk}",
     )
 

@@ -40,7 +40,7 @@ def test_a_row_that_names_no_language_is_in_english_and_keeps_its_own_when_edite
     meeting = Meeting.objects.get()
     data = meeting_data(team, us, mexico, [_row(id=commitment.pk, version=commitment.version)])
     data |= {"commitments-INITIAL_FORMS": "1", "version": meeting.version}
-    assert client.post(f"/meetings/{meeting.pk}/edit/", data).status_code == 302
+    assert client.post(f"/meetings/meeting-{meeting.pk}/edit/", data).status_code == 302
     commitment.refresh_from_db()
     assert commitment.language == "es"
 

@@ -42,11 +42,11 @@ def test_each_index_leads_to_the_records_behind_it(client, editor, reviewer, mee
     client.force_login(editor)
     page = client.get("/").content.decode()
     assert '<a href="/commitments/?theme=arms">Arms trafficking</a>' in page
-    assert f'<a href="/parties/{us.pk}/briefing/">United States</a>' in page
+    assert f'<a href="/parties/party-{us.pk}/briefing/">United States</a>' in page
     assert f'<a href="{body.get_absolute_url()}">High-level implementation group (' in page
     # And a commitment's parties lead to their briefings too.
     detail = client.get(done.get_absolute_url()).content.decode()
-    assert detail.count(f'<a href="/parties/{us.pk}/briefing/">United States</a>') == 2
+    assert detail.count(f'<a href="/parties/party-{us.pk}/briefing/">United States</a>') == 2
 
 
 def assess(commitment, party, score, as_of, by):
@@ -160,7 +160,12 @@ def test_dashboard_query_count_does_not_grow_with_the_data(client, editor, team,
 def test_pages_show_no_template_syntax(client, editor, commitment):
     """A template comment or tag that leaked into the page would show here."""
     client.force_login(editor)
-    for url in ("/", "/commitments/", f"/commitments/{commitment.pk}/", "/accounts/password/"):
+    for url in (
+        "/",
+        "/commitments/",
+        f"/commitments/commitment-{commitment.pk}/",
+        "/accounts/password/",
+    ):
         html = client.get(url).content.decode()
         for leak in ("{#", "#}", "{%", "%}", "{{", "}}"):
             assert leak not in html, (url, leak)

@@ -39,7 +39,7 @@ def test_commitments_export_has_the_pages_filters_and_sort(client, editor, meeti
     assert (first["status"], first["status_label"]) == ("0", "Not started")
     assert first["party_roles"] == "MX: Joint; US: Joint"
     assert first["meeting"] == meeting.title and first["meeting_date"] == "2025-09-03"
-    assert first["page"] == f"/commitments/{rows[0]['id']}/"
+    assert first["page"] == f"/commitments/commitment-{rows[0]['id']}/"
 
 
 def test_the_list_links_to_its_export_with_the_filters_applied(client, editor, commitment):

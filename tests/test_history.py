@@ -155,7 +155,7 @@ def test_the_meetings_history_shows_who_was_added_changed_and_removed(client, ed
         by=editor,
     )
     client.force_login(editor)
-    entries = client.get(f"/history/meeting/{meeting.pk}/").context["entries"]
+    entries = client.get(f"/history/meeting-{meeting.pk}/").context["entries"]
     seen = [
         (e.kind, e.who, e.changes[0].old, e.changes[0].new)
         for e in entries

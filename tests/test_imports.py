@@ -33,7 +33,7 @@ HEADER = "title,reference,text,theme,target_date,party_roles\n"
 
 
 def url(meeting) -> str:
-    return f"/meetings/{meeting.pk}/import/"
+    return f"/meetings/meeting-{meeting.pk}/import/"
 
 
 def upload(client, meeting, text: str | bytes, name: str = "plan.csv"):

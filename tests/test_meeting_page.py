@@ -470,6 +470,6 @@ def test_detail_links_each_commitment_and_shows_its_roles(client, editor, meetin
     commitment.party_roles.create(party=us, role="counterpart")
     client.force_login(editor)
     html = client.get(detail_url(meeting)).content.decode()
-    assert f'href="/commitments/{commitment.pk}/"' in html
+    assert f'href="/commitments/commitment-{commitment.pk}/"' in html
     assert ">MX</abbr>: committed" in html and ">US</abbr>: counterpart" in html
     assert "lead: Pemex" in html

@@ -4,11 +4,15 @@ user can see, soonest first, filtered in place, and as CSV."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Milestone
+from agreements import actions
+from agreements.models import ApiToken, CalendarFeed, Milestone
 from tests.conftest import HTMX, make_body, make_commitment
 from tests.test_exports import read
 
@@ -80,8 +84,130 @@ def test_the_list_query_count_does_not_grow(client, editor, meeting, queries):
 
     def add(n: int) -> None:
         for i in range(n):
-            milestone(make_commitment(meeting), f"c{i}", i)
+            moved = milestone(make_commitment(meeting), f"c{i}", i)
+            move(moved, moved.due_date + datetime.timedelta(days=1), by=editor, name=f"n{i}")
             milestone(body, f"b{i}", i)
 
     client.force_login(editor)
     queries.stay_flat(client, add, LIST)
+
+
+# A moved deadline, in full wherever the milestone is shown (issue #26, point 6) ---------------
+
+
+def move(ms: Milestone, to: datetime.date, *, by, name="", reason="Extended", moved_on=None):
+    ms.refresh_from_db()
+    return actions.reschedule_milestone(
+        milestone=ms,
+        expected=ms.version,
+        to_date=to,
+        reason=reason,
+        name=name,
+        by=by,
+        moved_on=moved_on,
+    )
+
+
+def test_a_move_is_named_in_the_move_form_and_shown_in_full_wherever_the_milestone_is(
+    client, editor, meeting, commitment
+):
+    """A 90-day tariff suspension extended: its new end has a name of its own. The current
+    date, the first one and every move (dates, who, why) show on the commitment's, meeting's
+    and body's pages, in the list and in the briefings, never folded away."""
+    today = timezone.localdate()
+    first, new = today - datetime.timedelta(days=10), today + datetime.timedelta(days=80)
+    suspension = Milestone.objects.create(
+        commitment=commitment, title="Tariff suspension ends", due_date=first
+    )
+    body = make_body(meeting, name="Working group")
+    body.commitments.add(commitment)
+    sitting = Milestone.objects.create(body=body, title="Group meets", due_date=first)
+    move(sitting, new, by=editor, name="Rescheduled sitting", reason="Host asked")
+    client.force_login(editor)
+    page = reverse("agreements:commitment_detail", args=[commitment.pk])
+    response = client.post(
+        page,
+        {
+            "action": "reschedule_milestone",
+            "milestone": suspension.pk,
+            "version": suspension.version,
+            "to_date": new.isoformat(),
+            "reason": "Suspension extended by another 90 days",
+            "name": "  Extended suspension ends ",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 200, response.content.decode()[:400]
+    (moved,) = suspension.reschedules.all()
+    assert (moved.name, moved.from_date, moved.to_date) == ("Extended suspension ends", first, new)
+    shown = (
+        "Extended suspension ends</strong>: "
+        f"{first:%-d %b %Y} → {new:%-d %b %Y}, “Suspension extended by another 90 days”"
+    )
+    body_shown = f"Rescheduled sitting</strong>: {first:%-d %b %Y} → {new:%-d %b %Y}, “Host asked”"
+    pages = {
+        "commitment": (page, [shown]),
+        "meeting": (meeting.get_absolute_url(), [shown]),
+        "body": (body.get_absolute_url(), [body_shown]),
+        "list": (LIST, [shown, body_shown]),
+        "meeting briefing": (reverse("agreements:meeting_briefing", args=[meeting.pk]), [shown]),
+        "body briefing": (
+            reverse("agreements:body_briefing", args=[body.pk]),
+            [shown, body_shown],
+        ),
+    }
+    for where, (url, moves) in pages.items():
+        html = client.get(url).content.decode()
+        for text in moves:
+            assert text in html, where
+        assert f"First due {first:%-d %b %Y}, moved once:" in html, where
+        assert f"{editor.username}, {today:%-d %b %Y}" in html, where  # who, when
+        assert f"{new:%-d %b %Y}" in html, where  # its date now
+        assert '<details class="moves"' not in html, where
+
+
+def test_on_a_past_day_a_milestone_shows_the_moves_made_by_then(
+    client, editor, meeting, commitment
+):
+    today = timezone.localdate()
+    first = today - datetime.timedelta(days=40)
+    ms = Milestone.objects.create(commitment=commitment, title="Audit", due_date=first)
+    move(ms, today + datetime.timedelta(days=5), by=editor, name="Late audit", moved_on=today)
+    client.force_login(editor)
+    before = (today - datetime.timedelta(days=20)).isoformat()
+    for url in (
+        meeting.get_absolute_url(),
+        reverse("agreements:meeting_briefing", args=[meeting.pk]),
+    ):
+        now = client.get(url).content.decode()
+        assert "Late audit" in now, url
+        then = client.get(url, {"as_of": before}).content.decode()
+        assert "Late audit" not in then and "First due" not in then, url
+        assert f"{first:%-d %b %Y}" in then, url  # the date it had then
+
+
+def test_a_moves_name_is_exported_wherever_its_moves_are(client, editor, meeting, commitment):
+    today = timezone.localdate()
+    ms = Milestone.objects.create(
+        commitment=commitment, title="Tariff suspension ends", due_date=today
+    )
+    move(ms, today + datetime.timedelta(days=90), by=editor, name="Extended suspension ends")
+    unnamed = Milestone.objects.create(commitment=commitment, title="Plain", due_date=today)
+    move(unnamed, today + datetime.timedelta(days=9), by=editor)
+    client.force_login(editor)
+    rows = {r["title"]: r for r in read(client.get(LIST, {"format": "csv"}))}
+    assert (rows["Tariff suspension ends"]["moved_as"], rows["Plain"]["moved_as"]) == (
+        "Extended suspension ends",
+        "",
+    )
+    data = json.loads(b"".join(client.get("/open-data.json").streaming_content))
+    assert data["meta"]["version"] == 3
+    names = {m["title"]: [mv["name"] for mv in m["moves"]] for m in data["milestones"]}
+    assert names == {"Tariff suspension ends": ["Extended suspension ends"], "Plain": [""]}
+    _, key = ApiToken.issue(editor, "script")
+    api = Client(headers={"Authorization": f"Bearer {key}"}).get("/api/v1/milestones").json()
+    assert {m["title"]: [mv["name"] for mv in m["moves"]] for m in api["items"]} == names
+    feed = client.get(
+        reverse("agreements:calendar_feed", args=[CalendarFeed.of(editor).token])
+    ).content.decode()
+    assert "(“Extended suspension ends”)" in feed.replace("\r\n ", "")

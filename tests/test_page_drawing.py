@@ -194,9 +194,9 @@ def test_no_page_writes_to_the_database_when_read(client, world, editor, reviewe
         meeting.get_absolute_url(),
         commitment.get_absolute_url(),
         body.get_absolute_url(),
-        f"/meetings/{meeting.pk}/briefing/",
-        f"/parties/{world['us'].pk}/briefing/",
-        f"/history/commitment/{commitment.pk}/",
+        f"/meetings/meeting-{meeting.pk}/briefing/",
+        f"/parties/party-{world['us'].pk}/briefing/",
+        f"/history/commitment-{commitment.pk}/",
     ]
     for reader in (editor, reviewer):
         client.force_login(reader)

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.urls import get_resolver, reverse
 
 from agreements.models import CalendarFeed
+from agreements.urls import FORMER
 from agreements.views import PAGE_ACTIONS
 
 User = get_user_model()
@@ -37,6 +38,9 @@ class Row:
     everyone: bool = False
     # Reached without a session (a calendar feed: its secret address is the credential).
     public: bool = False
+    # A page's former address (a bare number): a permanent redirect for anyone signed in,
+    # whoever may see the record (nothing is looked up), to the page, which decides.
+    moved: bool = False
 
 
 EMPTY_MEETING_FORM = {"title": "", "commitments-TOTAL_FORMS": "0", "commitments-INITIAL_FORMS": "0"}
@@ -163,7 +167,12 @@ MATRIX: dict[str, Row] = {
                 "body-name": "Renamed group",
                 "body-lifecycle": "constituted",
             },
-            "add_member": lambda w: {"party": w["us"].pk, "confirmation": "reported"},
+            "add_member": lambda w: {
+                "members-TOTAL_FORMS": "1",
+                "members-INITIAL_FORMS": "0",
+                "members-0-party": w["us"].pk,
+                "members-0-confirmation": "reported",
+            },
             "set_confirmation": lambda w: {
                 "membership": w["membership"].pk,
                 "version": w["membership"].version,
@@ -197,6 +206,19 @@ MATRIX: dict[str, Row] = {
             },
         },
     ),
+}
+
+
+# Each page that names a record by its id (``commitments/commitment-9/``) keeps its former
+# address (``commitments/9/``) as a redirect: a row each, reached with the page's kwargs.
+MATRIX |= {
+    former.name: Row(
+        kwargs=MATRIX[former.name.removesuffix("_former")].kwargs,
+        query=lambda w: {"as_of": "2025-10-01"},
+        outsider_get=301,
+        moved=True,
+    )
+    for former in FORMER
 }
 
 
@@ -237,6 +259,8 @@ def expected(persona: str, name: str, method: str, action: str) -> set[int]:
         return {200} if method == "get" else {405}
     if persona == "anonymous":
         return {302}
+    if row.moved:  # a GET is moved for good; a form's POST is sent on with its body
+        return {301} if method == "get" else {308}
     if method == "get":
         if persona == "outsider":
             return {row.outsider_get}
@@ -272,6 +296,35 @@ def test_permission_matrix(client, world, request, persona, name, method, action
     assert response.status_code in expected(persona, name, method, action), response.content[:300]
     if persona == "anonymous" and not row.public:
         assert "/accounts/login/" in response.headers["Location"]
+    elif row.moved:
+        page = reverse(f"agreements:{name.removesuffix('_former')}", kwargs=row.kwargs(world))
+        query = "?as_of=2025-10-01" if method == "get" else ""
+        assert response.headers["Location"] == page + query
+
+
+@pytest.mark.parametrize("persona", ["outsider", "reviewer", "editor", "admin"])
+@pytest.mark.parametrize("former", [f.name for f in FORMER])
+def test_a_former_address_leads_to_what_its_page_answers(client, world, request, persona, former):
+    """Followed, the redirect ends where the page itself would: the page for those who see
+    the record, 404 for an outsider (the redirect told them nothing on the way)."""
+    user = request.getfixturevalue("admin_user" if persona == "admin" else persona)
+    client.force_login(user)
+    name = former.removesuffix("_former")
+    row = MATRIX[name]
+    kwargs = row.kwargs(world)
+    response = client.get(reverse(f"agreements:{former}", kwargs=kwargs), follow=True)
+    assert response.redirect_chain == [(reverse(f"agreements:{name}", kwargs=kwargs), 301)]
+    assert response.status_code == expected(persona, name, "get", "").pop()
+
+
+def test_a_former_address_is_answered_alike_whether_the_record_exists(client, editor, world):
+    """Nothing is looked up: a number no record has is moved as one the editor sees."""
+    client.force_login(editor)
+    for number in (world["commitment"].pk, 999_999_999):
+        response = client.get(f"/commitments/{number}/?sort=due")
+        assert response.status_code == 301
+        assert response.headers["Location"] == f"/commitments/commitment-{number}/?sort=due"
+    assert client.get("/history/claim/1/").status_code == 404  # a kind with no page
 
 
 def test_outsider_pages_do_not_leak_the_records(client, world, outsider):

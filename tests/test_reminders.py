@@ -166,7 +166,7 @@ def test_the_mail_lists_each_milestone_with_its_date_and_a_link(editor, reviewer
     body = message.body
     assert "Overdue: 1 milestone" in body and "First group meeting: was due 29 Sep 2025" in body
     assert "Due within 7 days: 1 milestone" in body and "Extradition list: due 4 Oct 2025" in body
-    assert f"http://127.0.0.1:8000/commitments/{commitment.pk}/" in body
+    assert f"http://127.0.0.1:8000/commitments/commitment-{commitment.pk}/" in body
     assert "Waiting for your review: 1 progress update" in body
     assert "http://127.0.0.1:8000/reviews/" in body
     assert "Joint report" not in body and "Hotline" not in body and "Summit" not in body
@@ -410,7 +410,7 @@ def test_a_status_change_mails_each_follower_in_their_language(
     assert english.subject == f"Status changed: {commitment.title}"
     assert "Status: Not started → Intermediate" in english.body
     assert "Changed by editor on" in english.body and "Why: Extraditions began" in english.body
-    assert f"http://127.0.0.1:8000/commitments/{commitment.pk}/" in english.body
+    assert f"http://127.0.0.1:8000/commitments/commitment-{commitment.pk}/" in english.body
     [spanish] = mails_to(followers["es"])
     with translation.override("es"):
         when = date_format(change.changed_at, "DATETIME_FORMAT")

@@ -436,7 +436,7 @@ def test_every_page_carries_a_strict_content_security_policy(admin_client, path)
 
 def test_signed_in_pages_are_never_stored(client, editor, commitment):
     client.force_login(editor)
-    for path in ["/", f"/commitments/{commitment.pk}/", "/admin/"]:
+    for path in ["/", f"/commitments/commitment-{commitment.pk}/", "/admin/"]:
         response = client.get(path, follow=False)
         assert "no-store" in response["Cache-Control"], path
 

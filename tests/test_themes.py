@@ -81,7 +81,7 @@ def test_a_commitment_keeps_its_archived_theme_in_forms_lists_and_filters(
     make_commitment(meeting, title="Curb theft", theme="fuel_theft", parties=[us])
     Theme.objects.filter(code="fuel_theft").update(archived=True)
     client.force_login(editor)
-    edit = client.get(f"/meetings/{meeting.pk}/edit/").content.decode()
+    edit = client.get(f"/meetings/meeting-{meeting.pk}/edit/").content.decode()
     assert '<option value="fuel_theft" selected>Fuel theft (archived)</option>' in edit
     listed = client.get("/commitments/", {"theme": "fuel_theft"}).content.decode()
     assert "Curb theft" in listed

@@ -340,9 +340,9 @@ def test_a_briefing_prints_the_state_of_a_past_day(client, editor, reviewer, wor
             by=reviewer,
         )
     url = {
-        "meeting": f"/meetings/{meeting.pk}/briefing/",
-        "body": f"/bodies/{body.pk}/briefing/",
-        "party": f"/parties/{us.pk}/briefing/",
+        "meeting": f"/meetings/meeting-{meeting.pk}/briefing/",
+        "body": f"/bodies/body-{body.pk}/briefing/",
+        "party": f"/parties/party-{us.pk}/briefing/",
     }[report]
     client.force_login(editor)
 
@@ -367,17 +367,17 @@ def test_a_partys_briefing_on_a_past_day_leaves_out_what_was_agreed_later(client
     later = make_meeting(team, title="Autumn talks", start_date=datetime.date(2025, 9, 3))
     make_commitment(later, parties=[us], title="Agreed in September")
     client.force_login(editor)
-    response = client.get(f"/parties/{us.pk}/briefing/", {"as_of": "2025-06-01"})
+    response = client.get(f"/parties/party-{us.pk}/briefing/", {"as_of": "2025-06-01"})
     page = response.content.decode()
     assert "Agreed in March" in page and "Agreed in September" not in page
     assert response.context["total"] == 1
-    assert "Agreed in September" in client.get(f"/parties/{us.pk}/briefing/").content.decode()
+    assert "Agreed in September" in client.get(f"/parties/party-{us.pk}/briefing/").content.decode()
 
 
 def test_the_meeting_page_on_a_past_day_links_its_briefing_on_that_day(client, editor, meeting):
     client.force_login(editor)
     html = client.get(meeting.get_absolute_url(), {"as_of": "2025-10-15"}).content.decode()
-    assert f"/meetings/{meeting.pk}/briefing/?as_of=2025-10-15" in html
+    assert f"/meetings/meeting-{meeting.pk}/briefing/?as_of=2025-10-15" in html
 
 
 @pytest.mark.perf
@@ -389,7 +389,7 @@ def test_a_past_briefing_costs_the_same_queries_with_5_or_50_commitments(
             make_commitment(meeting)
 
     client.force_login(editor)
-    url = f"/meetings/{meeting.pk}/briefing/"
+    url = f"/meetings/meeting-{meeting.pk}/briefing/"
     queries.stay_flat(client, fill, (url, {"as_of": "2025-10-15"}))
 
 

@@ -29,7 +29,13 @@ One module per part of the domain, each action re-exported here (``actions.appro
 
 from .archive import archive_record, restore_record
 from .base import edit_record, states_moved
-from .bodies import add_body, add_membership, end_membership, set_membership_confirmation
+from .bodies import (
+    add_body,
+    add_membership,
+    add_memberships,
+    end_membership,
+    set_membership_confirmation,
+)
 from .commitments import (
     add_milestone,
     follow_commitment,
@@ -72,6 +78,7 @@ __all__ = [
     "add_claim",
     "add_context_event",
     "add_membership",
+    "add_memberships",
     "add_milestone",
     "add_party",
     "add_source",

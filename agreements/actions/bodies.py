@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import BodyMembership, Confirmation, ImplementationBody, refuse_dated_outside
+from ..models import (
+    BodyMembership,
+    Confirmation,
+    ImplementationBody,
+    Person,
+    refuse_dated_outside,
+)
 from .base import create_record, refuse_archived, save_versioned
 
 
@@ -30,6 +36,24 @@ def add_membership(
     """Seat a person or a party on a body, confirmed or not."""
     refuse_archived(membership.body)
     return create_record(membership, by=by, sources=sources)
+
+
+@transaction.atomic
+def add_memberships(
+    *, rows: list[tuple[BodyMembership, str]], by: AbstractBaseUser
+) -> list[BodyMembership]:
+    """Seat several members on a body at once, all or none: each row a membership and, when
+    its person is new, their name (the person is created for the body's team, with the party
+    they sit for as their usual party)."""
+    seated = []
+    for membership, new_person in rows:
+        if new_person:
+            membership.person = create_record(
+                Person(team=membership.body.meeting.team, name=new_person, party=membership.party),
+                by=by,
+            )
+        seated.append(add_membership(membership=membership, by=by))
+    return seated
 
 
 @transaction.atomic

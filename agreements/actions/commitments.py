@@ -58,10 +58,12 @@ def reschedule_milestone(
     reason: str,
     by: AbstractBaseUser,
     moved_on: datetime.date | None = None,
+    name: str = "",
 ) -> MilestoneReschedule:
     """Move a planned (or missed) milestone to a new date, keeping the date it had, who moved
     it, when and why, and the day it was moved (``moved_on``, today by default; between its
-    meeting and today); the first date stays on the milestone as ``original_due_date``. A
+    meeting and today), and the new date's name if it has one ("extended suspension ends");
+    the first date stays on the milestone as ``original_due_date``. A
     missed milestone given a new date is planned again. "Overdue" then counts from the new
     date."""
     refuse_archived(milestone)
@@ -96,6 +98,7 @@ def reschedule_milestone(
         milestone=milestone,
         from_date=earlier,
         to_date=to_date,
+        name=(name or "").strip(),
         reason=reason,
         by=by,
         moved_on=moved_on,

@@ -88,7 +88,7 @@ class BodyMembershipAdmin(ThroughActionsAdmin):
 
 class RescheduleInline(ReadOnlyInline):
     model = m.MilestoneReschedule
-    fields = ["from_date", "to_date", "reason", "by", "at"]
+    fields = ["from_date", "to_date", "name", "reason", "moved_on", "by", "at"]
     readonly_fields = fields
     select_related = ("by", "milestone")
 
@@ -97,9 +97,9 @@ class RescheduleInline(ReadOnlyInline):
 class MilestoneRescheduleAdmin(AppendOnlyAdmin):
     """Each move of a milestone's date, written by the pages' "new date" form."""
 
-    list_display = ["milestone", "from_date", "to_date", "reason", "by", "at"]
+    list_display = ["milestone", "from_date", "to_date", "name", "reason", "by", "at"]
     list_filter = [TeamFilter]
-    search_fields = ["milestone__title", "reason"]
+    search_fields = ["milestone__title", "name", "reason"]
     ordering = ["-at", "-pk"]
     list_select_related = ["milestone", "by"]
 

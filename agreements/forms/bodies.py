@@ -8,14 +8,23 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from .base import PICK_MEETING, PICK_PERSON, ModelForm, SearchSelect, VersionedForm
+from .people import known_person
 
 
 class MemberForm(ModelForm):
-    """Add a member to a body: a person, a party, or a person sitting for a party."""
+    """Add a member to a body: a person (picked, or typed as new: created for the body's team
+    on saving), a party, or a person sitting for a party. A row of ``MemberRows``."""
+
+    new_person = forms.CharField(
+        label=_("Or a new person"),
+        required=False,
+        max_length=200,
+        help_text=_("Their name, when they are not in the tracker yet."),
+    )
 
     class Meta(ModelForm.Meta):
         model = m.BodyMembership
-        fields = ["person", "party", "role", "confirmation", "start_date", "end_date"]
+        fields = ["person", "new_person", "party", "role", "confirmation", "start_date", "end_date"]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
@@ -29,6 +38,65 @@ class MemberForm(ModelForm):
             team_id=body.meeting.team_id
         ).select_related("party")
         self.fields["party"].queryset = m.Party.objects.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        name = (cleaned.get("new_person") or "").strip()
+        cleaned["new_person"] = name
+        if name and cleaned.get("person"):
+            self.add_error("new_person", _("Pick a person or type a new name, not both."))
+        elif name and (known := known_person(self.fields["person"], name)):
+            self.add_error("new_person", known)
+        return cleaned
+
+    def _get_validation_exclusions(self):
+        # A new person has no row yet: "a person or a party" holds with the name typed.
+        exclusions = super()._get_validation_exclusions()
+        if getattr(self, "cleaned_data", {}).get("new_person"):
+            exclusions.add("person")
+        return exclusions
+
+    def label(self) -> str:
+        """Who the row names, for messages."""
+        data = self.cleaned_data
+        return str(data.get("person") or data.get("new_person") or data.get("party") or "")
+
+
+# Rows offered at once; a submit may hold up to ``MAX_MEMBERS`` (rows added by the page's
+# script, or a hand-made request).
+MEMBER_ROWS = 3
+MAX_MEMBERS = 50
+
+
+class BaseMemberRows(forms.BaseFormSet):
+    def clean(self):
+        """One new person typed twice in one submit would be two records of one person."""
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            name = getattr(form, "cleaned_data", {}).get("new_person", "")
+            if name and name.casefold() in seen:
+                form.add_error("new_person", _("This name is typed in another row already."))
+            seen.add(name.casefold())
+
+    def filled(self) -> list[MemberForm]:
+        """The rows that name someone (the blank ones are left out)."""
+        return [form for form in self.forms if form.has_changed()]
+
+
+MemberRows = forms.formset_factory(
+    MemberForm,
+    formset=BaseMemberRows,
+    extra=MEMBER_ROWS,
+    max_num=MAX_MEMBERS,
+    absolute_max=MAX_MEMBERS,
+    validate_max=True,
+)
+
+
+def member_rows(data=None, *, body: m.ImplementationBody) -> BaseMemberRows:
+    """The body page's "add members" rows, bound to ``data`` when posted."""
+    return MemberRows(data, prefix="members", form_kwargs={"body": body})
 
 
 class BodyForm(VersionedForm):

@@ -241,6 +241,12 @@ class RescheduleForm(forms.Form):
         widget=forms.TextInput,
         help_text=_("Why it moves, e.g. “suspension extended by another 90 days”."),
     )
+    name = forms.CharField(
+        label=_("Name of the new date"),
+        required=False,
+        max_length=200,
+        help_text=_("If it has one, e.g. “extended suspension ends”."),
+    )
     moved_on = forms.DateField(
         label=_("Moved on"),
         required=False,

@@ -22,6 +22,7 @@ from .base import (
     know_choices,
     known_labels,
 )
+from .people import known_person
 
 
 class MeetingRow:
@@ -256,17 +257,8 @@ class ParticipantRowForm(MarksRequired, MeetingRow, ModelForm):
         cleaned["new_person"] = name
         if person and name:
             self.add_error("new_person", _("Pick a person or type a new name, not both."))
-        elif name and (same := list(self.fields["person"].queryset.filter(name__iexact=name)[:3])):
-            # Offered in the list above, so that it is one choice away, with JavaScript or not.
-            self.fields["person"].widget.offered = [(p.pk, str(p)) for p in same]
-            self.add_error(
-                "new_person",
-                _(
-                    "%(name)s is already in the tracker: pick them in the list above (for "
-                    "someone else of that name, add what tells them apart, e.g. their office)."
-                )
-                % {"name": same[0].name},
-            )
+        elif name and (known := known_person(self.fields["person"], name)):
+            self.add_error("new_person", known)
         elif not person and not name and "person" not in self.errors:
             self.add_error("person", _("Pick a person, or type a new person's name below."))
         # What the person's record says fills what a new row leaves empty (a saved row's

@@ -43,6 +43,7 @@ from .bodies import (
     MilestoneQuerySet,
     MilestoneReschedule,
     MilestoneStatus,
+    moves_of,
 )
 from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing, for_briefing
 from .commitments import (

@@ -283,12 +283,20 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def for_list(self):
         return self.select_related("commitment__meeting", "body__meeting")
 
+    def with_moves(self):
+        """With what ``Milestone.shown_moves`` reads, a query for all of them."""
+        return self.prefetch_related(moves_of("reschedules"))
+
     def with_moved_on(self):
         """Each milestone with ``moved_on``: the day its date was last moved (the newest
-        recorded move's day, the one that set its date), or None if it never moved."""
+        recorded move's day, the one that set its date), or None if it never moved; and
+        ``moved_as``: that move's name for the new date ("" if none, None if never moved)."""
         moves = MilestoneReschedule.objects.filter(milestone=models.OuterRef("pk"))
-        newest = moves.order_by("-at", "-pk").values("moved_on")[:1]
-        return self.annotate(moved_on=models.Subquery(newest))
+        newest = moves.order_by("-at", "-pk")
+        return self.annotate(
+            moved_on=models.Subquery(newest.values("moved_on")[:1]),
+            moved_as=models.Subquery(newest.values("name")[:1]),
+        )
 
 
 class Milestone(Timestamped, Versioned):
@@ -393,6 +401,19 @@ class Milestone(Timestamped, Versioned):
         later = [move for move in self.reschedules.all() if move.moved_on > day]
         if later:
             self.due_date = min(later, key=lambda move: (move.moved_on, move.at, move.pk)).from_date
+        self.moves_then = sorted(
+            (move for move in self.reschedules.all() if move.moved_on <= day),
+            key=lambda move: (move.at, move.pk),
+        )
+
+    @property
+    def shown_moves(self) -> list[MilestoneReschedule]:
+        """The moves of its date to show, in the order recorded: all of them, or on a past day
+        (``take_date_on``) those made by then."""
+        moves = getattr(self, "moves_then", None)
+        if moves is None:
+            moves = sorted(self.reschedules.all(), key=lambda move: (move.at, move.pk))
+        return moves
 
     def clean(self) -> None:
         # Not a CHECK constraint: it reads the meeting, another table.
@@ -423,6 +444,14 @@ class MilestoneReschedule(models.Model):
     )
     from_date = models.DateField(verbose_name=_("from date"))
     to_date = models.DateField(verbose_name=_("to date"))
+    # What the new date is called, when the move gives it a name of its own ("extended
+    # suspension ends"); the milestone keeps its title.
+    name = models.CharField(
+        max_length=200,
+        blank=True,
+        verbose_name=_("name"),
+        help_text=_("What the new date is called, if it has a name (“extended suspension ends”)."),
+    )
     reason = models.TextField(verbose_name=_("reason"))
     # The day the date was moved (an extension agreed, announced), apart from when it was
     # recorded (``at``).
@@ -452,3 +481,9 @@ class MilestoneReschedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone}: {self.from_date} → {self.to_date}"
+
+
+def moves_of(lookup: str) -> models.Prefetch:
+    """The moves of milestones reached by ``lookup`` (``"milestones__reschedules"``), with
+    who moved them, as a milestone shows them (``shown_moves``)."""
+    return models.Prefetch(lookup, MilestoneReschedule.objects.select_related("by"))

@@ -98,8 +98,13 @@ class Briefing:
 
 
 def _due(milestones: Iterable[Milestone], today: datetime.date):
-    """The planned ``milestones`` (soonest first) past their date, and the next one due."""
+    """The planned ``milestones`` (soonest first) past their date, and the next one due, each
+    at the date it had on ``today`` with the moves made by then (a report of a past day; no
+    date is moved after the real today)."""
     milestones = list(milestones)
+    for milestone in milestones:
+        milestone.take_date_on(today)
+    milestones.sort(key=lambda milestone: (milestone.due_date, milestone.pk))
     overdue = [m for m in milestones if m.due_date < today]
     upcoming = next((m for m in milestones if m.due_date >= today), None)
     return overdue, upcoming
@@ -129,7 +134,7 @@ def for_briefing(
         ),
         models.Prefetch(
             "milestones",
-            queryset=Milestone.objects.filter(planned).order_by("due_date", "pk"),
+            queryset=Milestone.objects.filter(planned).with_moves().order_by("due_date", "pk"),
             to_attr="planned_milestones",
         ),
         models.Prefetch(

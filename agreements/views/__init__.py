@@ -7,6 +7,7 @@ matrix test covers each one).
 """
 
 from . import bodies, claims, commitments, meetings, reviews
+from .addresses import former_address
 from .api_keys import api_keys
 from .bodies import body_detail, body_list
 from .briefings import body_briefing, meeting_briefing, party_briefing

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, charts, permissions
-from ..forms import BodyForm, MemberForm, NewBodyForm
+from ..forms import BodyForm, NewBodyForm
+from ..forms.bodies import member_rows
 from ..models import (
     BodyMembership,
     Claim,
@@ -76,17 +77,26 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request, ACTIONS, fetch=permissions.get_body_for_user, pk=pk, render=_render_detail
         )
     body = permissions.get_body_for_user(request.user, pk)
-    if options := picker_options(request, MemberForm(body=body)):
+    if options := picker_options(request, *member_rows(body=body).forms):
         return options
     return _render_detail(request, body)
 
 
 def _add_member(request: HttpRequest, body: ImplementationBody) -> Outcome:
-    form = MemberForm(request.POST, body=body)
-    if not form.is_valid():
-        return Outcome(forms={"member_form": form})
-    membership = actions.add_membership(membership=form.save(commit=False), by=request.user)
-    return Outcome(notice=_("%(membership)s: added.") % {"membership": membership})
+    """Seat the members the filled rows name (one or several), in one submit, all or none."""
+    rows = member_rows(request.POST, body=body)
+    if rows.is_valid() and not rows.filled():
+        rows.forms[0].add_error("person", _("Pick a person, type a new one, or pick a party."))
+    if not rows.is_valid():
+        return Outcome(forms={"member_rows": rows})
+    seated = actions.add_memberships(
+        rows=[(form.save(commit=False), form.cleaned_data["new_person"]) for form in rows.filled()],
+        by=request.user,
+    )
+    return Outcome(
+        notice=_("Added: %(members)s.")
+        % {"members": "; ".join(str(membership) for membership in seated)}
+    )
 
 
 def _membership(request: HttpRequest, body: ImplementationBody) -> BodyMembership:
@@ -164,7 +174,7 @@ def _render_detail(
         .prefetch_related("party_roles__party")
         .order_by("meeting__start_date", "position", "pk")
     )
-    milestones = Milestone.objects.filter(body=body).order_by("due_date", "pk")
+    milestones = Milestone.objects.filter(body=body).with_moves().order_by("due_date", "pk")
     editable = permissions.is_editor(request.user, body.meeting.team) and not body.is_read_only
     context = {
         "body": body,
@@ -189,7 +199,7 @@ def _render_detail(
         )
         if editable
         else None,
-        "member_form": outcome.forms.get("member_form") or MemberForm(body=body),
+        "member_rows": outcome.forms.get("member_rows") or member_rows(body=body),
         "confirmation_choices": Confirmation.choices,
         "outcome": outcome,
     }

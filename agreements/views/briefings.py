@@ -75,7 +75,9 @@ def body_briefing(request: HttpRequest, pk: int) -> HttpResponse:
         today=today,
         sources=body.sources.all(),
         claims=Claim.objects.filter(body=body).still_open().prefetch_related("sources"),
-        milestones=Milestone.objects.filter(planned, body=body).order_by("due_date", "pk"),
+        milestones=Milestone.objects.filter(planned, body=body)
+        .with_moves()
+        .order_by("due_date", "pk"),
     )
     context = {
         "body": body,

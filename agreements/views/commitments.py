@@ -176,6 +176,7 @@ def _reschedule(request: HttpRequest, commitment: Commitment) -> Outcome:
             expected=version_of(request),
             to_date=form.cleaned_data["to_date"],
             reason=form.cleaned_data["reason"],
+            name=form.cleaned_data["name"],
             by=request.user,
             moved_on=form.cleaned_data["moved_on"],
         )

@@ -25,6 +25,7 @@ from ..models import (
     Participant,
     Statement,
     compare_readouts,
+    moves_of,
 )
 from .charts import chart_url
 from .common import (
@@ -189,11 +190,11 @@ def _detail_context(
     commitments = (
         Commitment.objects.filter(meeting=meeting)
         .select_related("theme", "meeting")
-        .prefetch_related("party_roles__party", "milestones")
+        .prefetch_related("party_roles__party", "milestones", moves_of("milestones__reschedules"))
         .order_by("position", "pk")
     )
     if day:
-        commitments = list(commitments.as_of(day).prefetch_related("milestones__reschedules"))
+        commitments = list(commitments.as_of(day))
         for commitment in commitments:
             commitment.take_state_then()
             for milestone in commitment.milestones.all():

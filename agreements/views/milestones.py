@@ -25,7 +25,7 @@ def milestone_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "form": form,
-        "page": capped_page(request, milestones, PAGE_SIZE),
+        "page": capped_page(request, milestones.with_moves(), PAGE_SIZE),
         "page_query": query.urlencode(),
         "today": today,
     }

@@ -34,33 +34,33 @@ def every_page() -> list[str]:
         "/",
         "/?as_of=2025-10-01",  # the dashboard as it stood on a past day
         "/meetings/",
-        f"/meetings/{meeting.pk}/",
-        f"/meetings/{meeting.pk}/?as_of=2025-10-01",  # as it stood on a past day
+        f"/meetings/meeting-{meeting.pk}/",
+        f"/meetings/meeting-{meeting.pk}/?as_of=2025-10-01",  # as it stood on a past day
         "/meetings/new/",
-        f"/meetings/{meeting.pk}/edit/",
+        f"/meetings/meeting-{meeting.pk}/edit/",
         "/commitments/",
         "/commitments/?theme=drugs&sort=-title",
         "/commitments/?as_of=2025-10-01&sort=-status",
-        f"/commitments/{meeting.commitments.order_by('position').first().pk}/",
+        f"/commitments/commitment-{meeting.commitments.order_by('position').first().pk}/",
         "/bodies/",
-        f"/bodies/{body.pk}/",
+        f"/bodies/body-{body.pk}/",
         "/claims/",
         "/milestones/",
         "/calendar/",
         "/api-keys/",
         "/reviews/",
         "/search/?q=fentanyl",
-        f"/history/meeting/{meeting.pk}/",
-        f"/meetings/{meeting.pk}/briefing/",
-        f"/meetings/{meeting.pk}/briefing/?as_of=2025-10-01",
-        f"/bodies/{body.pk}/briefing/",
-        f"/parties/{Party.objects.get(code='MX').pk}/briefing/",
-        f"/parties/{Party.objects.get(code='MX').pk}/briefing/?as_of=2025-10-01",
-        f"/meetings/{sample.meeting_id}/",
-        f"/commitments/{sample.pk}/",
-        f"/history/commitment/{sample.pk}/",
-        f"/meetings/{sample.meeting_id}/briefing/",
-        f"/parties/{sample.party_roles.first().party_id}/briefing/",
+        f"/history/meeting-{meeting.pk}/",
+        f"/meetings/meeting-{meeting.pk}/briefing/",
+        f"/meetings/meeting-{meeting.pk}/briefing/?as_of=2025-10-01",
+        f"/bodies/body-{body.pk}/briefing/",
+        f"/parties/party-{Party.objects.get(code='MX').pk}/briefing/",
+        f"/parties/party-{Party.objects.get(code='MX').pk}/briefing/?as_of=2025-10-01",
+        f"/meetings/meeting-{sample.meeting_id}/",
+        f"/commitments/commitment-{sample.pk}/",
+        f"/history/commitment-{sample.pk}/",
+        f"/meetings/meeting-{sample.meeting_id}/briefing/",
+        f"/parties/party-{sample.party_roles.first().party_id}/briefing/",
         f"/meetings/compare/?meetings={meeting.pk}&meetings={sample.meeting_id}",
     ]
 
@@ -96,7 +96,7 @@ def test_review_queue_with_an_update_has_no_violations(page):
         proposed_status=1,
     )
     sign_in(page, "reviewer", "demo")
-    for path in ("/reviews/", f"/commitments/{commitment.pk}/"):
+    for path in ("/reviews/", f"/commitments/commitment-{commitment.pk}/"):
         page.goto(path)
         open_every_disclosure(page)
         assert axe_violations(page) == "", path

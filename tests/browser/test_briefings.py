@@ -51,7 +51,7 @@ def briefed(meeting, team, us, mexico, reviewer):
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
 def test_a_meeting_briefing_prints_to_pdf_with_its_commitments(page, briefed, paper):
     sign_in(page, "reviewer", PASSWORD)
-    page.goto(f"/meetings/{briefed['meeting'].pk}/briefing/")
+    page.goto(f"/meetings/meeting-{briefed['meeting'].pk}/briefing/")
     text, pages = pdf_text(page.pdf(format=paper))
     for title in briefed["titles"]:
         assert title in text, title
@@ -69,7 +69,7 @@ def test_a_meeting_briefing_prints_to_pdf_with_its_commitments(page, briefed, pa
 
 def test_the_print_button_opens_the_print_dialog(page, briefed):
     sign_in(page, "reviewer", PASSWORD)
-    page.goto(f"/meetings/{briefed['meeting'].pk}/briefing/")
+    page.goto(f"/meetings/meeting-{briefed['meeting'].pk}/briefing/")
     page.evaluate("window.print = () => { window.__printed = true; }")  # no dialog headless
     page.get_by_role("button", name="Print").click()
     assert page.evaluate("window.__printed") is True
@@ -86,7 +86,7 @@ def test_without_javascript_there_is_no_print_button_but_the_page_reads(
     page = context.new_page()
     try:
         sign_in(page, "reviewer", PASSWORD)
-        page.goto(f"/meetings/{briefed['meeting'].pk}/briefing/")
+        page.goto(f"/meetings/meeting-{briefed['meeting'].pk}/briefing/")
         expect(page.get_by_role("button", name="Print")).to_have_count(0)
         expect(page.get_by_text("with your browser's Print command")).to_be_visible()
         expect(page.get_by_role("heading", name=briefed["titles"][2])).to_be_visible()

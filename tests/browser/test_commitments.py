@@ -60,7 +60,7 @@ def test_ticking_a_milestone_in_place_and_the_dashboard_reflects_it(page, editor
     sign_in(page, "editor", PASSWORD)
     dashboard = page.get_by_role("region", name="Milestones overdue")
     assert page.get_by_text("Joint statistics published").is_visible()
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     mark_page(page)
     switch = page.get_by_role("switch", name="Joint statistics published")
     assert switch.get_attribute("aria-checked") == "false"
@@ -78,7 +78,7 @@ def test_ticking_a_milestone_in_place_and_the_dashboard_reflects_it(page, editor
 
 def test_posting_a_progress_update_shows_it_in_the_timeline(page, editor, reviewer, commitment):
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     mark_page(page)
     page.get_by_role("button", name="Submit for review").click()  # empty: the browser refuses it
     narrative = page.get_by_label("What happened")
@@ -102,7 +102,7 @@ def test_commitment_pages_have_no_accessibility_violations(page, editor, commitm
     sign_in(page, "editor", PASSWORD)
     page.goto("/commitments/")
     assert axe_violations(page) == ""
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     assert axe_violations(page) == ""
 
 
@@ -111,7 +111,7 @@ def test_flags_show_as_badges_on_the_list_and_the_page(page, editor, meeting):
         meeting, title="Curb fuel theft", is_stalled=True, target_date=datetime.date(2025, 10, 1)
     )
     sign_in(page, "editor", PASSWORD)
-    for url in ("/commitments/", f"/commitments/{commitment.pk}/"):
+    for url in ("/commitments/", f"/commitments/commitment-{commitment.pk}/"):
         page.goto(url)
         expect(page.locator("main .badge.warn").first).to_have_text("Stalled")
         expect(page.locator("main .badge.danger").first).to_have_text("Overdue")
@@ -121,7 +121,7 @@ def test_flags_show_as_badges_on_the_list_and_the_page(page, editor, meeting):
 def test_a_refused_action_keeps_its_section_and_says_why(page, editor, commitment):
     draft = submit_update(commitment=commitment, author=editor, narrative="Draft", draft=True)
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     mark_page(page)
     page.get_by_label("What happened").fill("Typed, not yet sent")
     submit_draft(update=draft, by=editor)  # meanwhile, from another tab

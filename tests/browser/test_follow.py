@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_following_and_unfollowing_swap_the_button_in_place(page, reviewer, commitment):
     sign_in(page, "reviewer", PASSWORD)
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     page.evaluate("window.__marker = 1")  # a full page load would wipe it
     page.get_by_role("button", name="Follow", exact=True).click()
     expect(page.get_by_text("You follow this commitment.")).to_be_visible()

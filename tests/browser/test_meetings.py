@@ -81,7 +81,7 @@ def test_adding_a_participant_row_in_place_and_finding_a_person(page, editor, te
     meeting = make_meeting(team, title="Border security talks")
     meeting.parties.set([us, mexico])
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/meetings/{meeting.pk}/edit/")
+    page.goto(f"/meetings/meeting-{meeting.pk}/edit/")
     page.evaluate("window.__marker = 1")
     rows = page.locator("fieldset.participant-row")
     first = rows.nth(0)
@@ -168,7 +168,11 @@ def meeting_with_every_kind_of_child(team, us, mexico) -> Meeting:
 def test_meeting_pages_have_no_accessibility_violations(page, editor, team, us, mexico):
     meeting = meeting_with_every_kind_of_child(team, us, mexico)
     sign_in(page, "editor", PASSWORD)
-    for path in ("/meetings/", f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/edit/"):
+    for path in (
+        "/meetings/",
+        f"/meetings/meeting-{meeting.pk}/",
+        f"/meetings/meeting-{meeting.pk}/edit/",
+    ):
         page.goto(path)
         open_every_disclosure(page)
         assert axe_violations(page) == "", path
@@ -188,7 +192,7 @@ def test_meeting_pages_have_no_accessibility_violations(page, editor, team, us, 
 def test_adding_a_claim_swaps_its_section_in_place(page, editor, team, us, mexico):
     meeting = meeting_with_every_kind_of_child(team, us, mexico)
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/meetings/{meeting.pk}/")
+    page.goto(f"/meetings/meeting-{meeting.pk}/")
     page.evaluate("window.__marker = 1")
     claims = page.locator("#claims")
     claims.locator("summary", has_text="Add a claim").click()
@@ -245,7 +249,7 @@ def test_a_form_fetched_on_opening_hears_what_is_typed_the_moment_it_appears(
     into a fetched form's picker at once still finds its matches instead of going unheard."""
     meeting = meeting_with_every_kind_of_child(team, us, mexico)
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/meetings/{meeting.pk}/")
+    page.goto(f"/meetings/meeting-{meeting.pk}/")
     claims = page.locator("#claims")
     # Types into the picker in the same turn of the page as the form is inserted.
     claims.evaluate(

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_failed_request_is_shown_and_typed_text_kept(page, editor, commitment, other_team):
     TeamMembership.objects.create(user=editor, team=other_team, role="editor")
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     page.get_by_label("What happened").fill("Seizures rose 20%")
     # Meanwhile an admin takes the editor off this team: the post is now refused (404).
     TeamMembership.objects.filter(user=editor, team=commitment.team).delete()
@@ -27,7 +27,7 @@ def test_a_failed_request_is_shown_and_typed_text_kept(page, editor, commitment,
 
 def test_a_session_that_ended_meanwhile_is_said_and_typed_text_kept(page, editor, commitment):
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     page.get_by_label("What happened").fill("Seizures rose 20%")
     # Meanwhile an admin takes the editor off their only team: their sessions end.
     TeamMembership.objects.filter(user=editor).delete()
@@ -58,7 +58,7 @@ def test_everything_works_without_javascript(page_without_javascript, editor, co
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**theme=arms**")
     expect(page.locator("#commitment-table").get_by_text(commitment.title)).to_have_count(0)
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     page.get_by_role("switch", name="First report").click()
     page.get_by_text("“First report” done.").wait_for()  # the message after the redirect
     milestone.refresh_from_db()

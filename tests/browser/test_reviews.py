@@ -38,7 +38,7 @@ def test_reviewer_returns_one_update_and_approves_another_in_place(
     assert page.evaluate("window.__marker") == 1
     commitment.refresh_from_db()
     assert commitment.status == ImplementationStatus.INTERMEDIATE
-    page.goto(f"/commitments/{commitment.pk}/")
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
     expect(page.get_by_text("Which figures? Cite them.")).to_be_visible()
 
 

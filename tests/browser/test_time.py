@@ -76,7 +76,7 @@ def test_a_past_meeting_carried_out_a_year_later_reads_right_on_every_day(
     assert image.evaluate("img => img.complete && img.naturalWidth") > 0
 
     # Its briefing prints the chart.
-    page.goto(f"/meetings/{meeting.pk}/briefing/")
+    page.goto(f"/meetings/meeting-{meeting.pk}/briefing/")
     page.emulate_media(media="print")
     printed = page.locator("figure.chart")
     expect(printed.get_by_role("img")).to_be_visible()

@@ -149,13 +149,14 @@ def test_staff_enter_a_whole_meeting_and_read_it_back_everywhere(page, team, us,
     page.goto(commitment.get_absolute_url())
     moved = page.locator("details.reschedule")
     moved.locator("summary").click()
-    moved.get_by_label("New date").fill("2026-09-10")
+    moved.locator("input[name=to_date]").fill("2026-09-10")  # "Name of the new date" too
     moved.get_by_label("Reason").fill("Delayed by the ransomware inquiry")
+    moved.get_by_label("Name of the new date").fill("Inquiry report due")
     moved.get_by_role("button").last.click()
-    expect(page.get_by_text("first due 10 Jun 2026")).to_be_visible()
-    page.locator("details.moves summary").click()
-    expect(page.locator("details.moves li")).to_contain_text(
-        "10 Jun 2026 → 10 Sep 2026: “Delayed by the ransomware inquiry” staff"
+    # Shown in full, not folded away: the first date, the move's name, dates, why and who.
+    expect(page.get_by_text("First due 10 Jun 2026, moved once:")).to_be_visible()
+    expect(page.locator(".moves li")).to_contain_text(
+        "Inquiry report due: 10 Jun 2026 → 10 Sep 2026, “Delayed by the ransomware inquiry” staff"
     )
 
     # 4. Every fact, read back on the meeting's page.
@@ -198,7 +199,7 @@ def test_staff_enter_a_whole_meeting_and_read_it_back_everywhere(page, team, us,
     expect(page.get_by_text("Followed up by")).to_be_visible()
 
     # 6. In the history: who entered it.
-    page.goto(f"/history/meeting/{meeting.pk}/")
+    page.goto(f"/history/meeting-{meeting.pk}/")
     created = page.locator("ol.timeline > li").last  # newest first: the creation is last
     expect(created).to_contain_text("Created")
     expect(created).to_contain_text("by staff · via web")
@@ -207,9 +208,9 @@ def test_staff_enter_a_whole_meeting_and_read_it_back_everywhere(page, team, us,
     expect(
         added.filter(has_text="Juan Ramón de la Fuente, Secretary of Foreign Affairs")
     ).to_contain_text("by staff")
-    page.goto(f"/history/commitment/{commitment.pk}/")
+    page.goto(f"/history/commitment-{commitment.pk}/")
     expect(page.locator("ol.timeline")).to_contain_text("by staff")
-    page.goto(f"/history/body/{meeting.bodies.get().pk}/")
+    page.goto(f"/history/body-{meeting.bodies.get().pk}/")
     expect(page.locator("ol.timeline")).to_contain_text("by staff")
     milestone = commitment.milestones.get()
     assert (milestone.original_due_date, milestone.due_date) == (
