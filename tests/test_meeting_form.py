@@ -400,6 +400,6 @@ def test_a_planned_meeting_may_leave_its_outcome_empty_a_held_one_may_not(
     assert meeting.planned and meeting.outcome_type == ""
     # Filled in later like any meeting: held, with its outcome.
     data = meeting_data(team, us, mexico, [], version=meeting.version)
-    assert client.post(f"/meetings/{meeting.pk}/edit/", data).status_code == 302
+    assert client.post(f"/meetings/meeting-{meeting.pk}/edit/", data).status_code == 302
     meeting.refresh_from_db()
     assert not meeting.planned and meeting.outcome_type == "reaffirmation"

@@ -22,7 +22,7 @@ def test_an_editor_keeps_a_pdf_from_the_meeting_page(page, editor, team):
     meeting.sources.add(source)
     data = make_pdf("Joint statement on fentanyl precursors")
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/meetings/{meeting.pk}/")
+    page.goto(f"/meetings/meeting-{meeting.pk}/")
     page.evaluate("window.__marker = 1")
     page.get_by_text("Keep a file with “Joint statement”").click()
     page.get_by_label("File").set_input_files(
@@ -46,7 +46,7 @@ def test_a_refused_file_says_why_next_to_the_field(page, editor, team):
     meeting = make_meeting(team, title="Border security talks")
     meeting.sources.add(make_source(team, title="Joint statement"))
     sign_in(page, "editor", PASSWORD)
-    page.goto(f"/meetings/{meeting.pk}/")
+    page.goto(f"/meetings/meeting-{meeting.pk}/")
     page.get_by_text("Keep a file with “Joint statement”").click()
     page.get_by_label("File").set_input_files(
         {"name": "statement.pdf", "mimeType": "application/pdf", "buffer": b"just words"}
