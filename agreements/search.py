@@ -54,13 +54,14 @@ RECENT = 2_000
 START, STOP = "<mark>", "</mark>"
 
 
-def query(words: str) -> SearchQuery | None:
+def query(words: str, *, prefix: bool = True) -> SearchQuery | None:
     """Every word, or a word it starts ("fent" finds fentanyl), as a search box is typed: each
     read in every configuration records are stemmed with (``CONFIGS``), as typed and folded,
     its readings asked for at once (a word stemmed alike in several languages is one reading,
     so the query stays one a GIN index serves). A word that one of the languages does not
     index (a stopword: "the", "de") is left out, as PostgreSQL leaves it out of a query; None
-    when no word is left. PostgreSQL only."""
+    when no word is left. ``prefix=False``: whole words only (the admin's search). PostgreSQL
+    only."""
     terms = re.findall(r"\w+", words)[:20]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -77,7 +78,7 @@ def query(words: str) -> SearchQuery | None:
             dropped.add(n)
         by_term.setdefault(n, set()).update(lexemes)
     alternatives = [
-        " | ".join(f"'{_quoted(lexeme)}':*" for lexeme in sorted(lexemes))
+        " | ".join(f"'{_quoted(lexeme)}'{':*' if prefix else ''}" for lexeme in sorted(lexemes))
         for n, lexemes in sorted(by_term.items())
         if n not in dropped and lexemes
     ]

@@ -52,21 +52,24 @@ class AtScale:
             return super().get_search_results(request, queryset, search_term)
         if not search_term.strip():
             return queryset, False
+        words = whole_words(search_term)
+        if words is None:  # only words no language indexes ("the", "de")
+            return queryset.none(), False
         if self.words_of == "":
-            return queryset.filter(search_vector=whole_words(self.model, search_term)), False
+            return queryset.filter(search_vector=words), False
         owner = words_owner(self.model, self.words_of)
-        matched = owner.objects.filter(search_vector=whole_words(owner, search_term))
+        matched = owner.objects.filter(search_vector=words)
         return queryset.filter(**{f"{self.words_of}__in": matched.values("pk")}), False
 
 
-def whole_words(model, words: str) -> SearchQuery:
-    """Every word typed, as a whole word (stemmed: "borders" finds border). Not as a prefix,
-    as the site's search-as-you-type does: PostgreSQL estimates how many rows hold a whole
-    word from its statistics, and a prefix at a fixed 2%, which for a word most records hold
-    (65% of the synthetic commitments say "border") makes it read every match first, where
-    walking the list's order finds a page in a few rows."""
-    _fields, config = search.SEARCHED[model]
-    return SearchQuery(words, config=config, search_type="plain")
+def whole_words(words: str) -> SearchQuery | None:
+    """Every word typed, as a whole word read as the site's search reads it (in each record's
+    language: "borders" finds border). Not as a prefix, as the site's search-as-you-type does:
+    PostgreSQL estimates how many rows hold a whole word from its statistics, and a prefix at
+    a fixed 2%, which for a word most records hold (65% of the synthetic commitments say
+    "border") makes it read every match first, where walking the list's order finds a page in
+    a few rows."""
+    return search.query(words, prefix=False)
 
 
 def words_owner(model, path: str) -> type:
