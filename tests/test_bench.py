@@ -144,3 +144,10 @@ def test_a_downloads_rows_are_counted_wherever_the_stream_is_cut(cut):
         b'[{"id": "commitment-1", "progress_updates": [{"id": "update-4"}]}]}\n'
     )
     assert feed("/open-data.json", document, cut) == 3
+
+
+def test_every_answer_but_a_200_counts_as_an_error_when_the_script_counted_them():
+    """pages.lua counts redirects too (a lost session answers with the sign-in page's 302,
+    which wrk alone does not count)."""
+    counted = WRK.replace("  Non-2xx or 3xx responses: 7\n", "") + "Non-200 responses: 40\n"
+    assert parse_wrk(counted, seconds=10).errors == 40 + 2 + 3

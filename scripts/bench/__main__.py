@@ -116,7 +116,7 @@ def page_runs(listed: list[tuple[str, str]], cookie: str) -> list[Page]:
         measure.drain()
         for _ in range(4):  # warm up both workers' connections
             measure.get(page.path, headers | extra)
-        page.measures["warm"] = measure.wrk(page.path, headers | extra, SECONDS)
+        page.measures["warm"] = measure.wrk(path, headers, SECONDS)
         measure.drain()
         page.measures["cold"] = measure.wrk(path, headers, SECONDS, cold=True)
         results.append(page)

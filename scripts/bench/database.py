@@ -94,7 +94,8 @@ def prepare(server: str, env: dict, size: int) -> str:
     """The dataset's database, loaded unless a finished load of this size is there already.
     Returns what ``synthetic_data`` said when it loaded it (rows and rows per second), kept
     with the dataset for the runs that reuse it."""
-    name = f"tracker_bench_{size}"
+    # BENCH_DB_PREFIX: another name for runs that share a server (tracker_bench by default).
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'tracker_bench')}_{size}"
     url = with_database(server, name)
     exists = psql(server, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
     loaded = (

@@ -14,7 +14,7 @@ from .report import Measure, Rows, parse_wrk
 
 PORT = int(os.environ.get("BENCH_PORT", "8097"))  # another free port for a second run
 CONNECTIONS = 16
-COLD = Path(__file__).with_name("cold.lua")
+SCRIPT = Path(__file__).with_name("pages.lua")
 
 
 def load_now() -> float:
@@ -23,17 +23,14 @@ def load_now() -> float:
 
 
 def wrk(path: str, headers: dict, seconds: int, cold: bool = False, paths=()) -> Measure:
-    """``path`` driven by wrk with ``CONNECTIONS`` connections for ``seconds``: the same
-    address each time (warm), or each request a never-sent one (cold, ``cold.lua``, going round
-    ``paths`` when given: the mixed run's readers)."""
+    """``path`` driven by wrk with ``CONNECTIONS`` connections for ``seconds`` (``pages.lua``):
+    the same address each time (warm), or each request a never-sent one (cold), going round
+    ``paths`` when given (the mixed run's readers). ``htmx:`` before a path asks it as htmx."""
     args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
     for key, value in headers.items():
         args += ["-H", f"{key}: {value}"]
-    if cold:
-        args += ["-s", str(COLD)]
-    args.append(f"http://127.0.0.1:{PORT}{path.removeprefix('htmx:')}")
-    if cold:
-        args += ["--", secrets.token_hex(4), *(paths or [path])]
+    args += ["-s", str(SCRIPT), f"http://127.0.0.1:{PORT}{path.removeprefix('htmx:')}"]
+    args += ["--", secrets.token_hex(4) if cold else "warm", *(paths or [path])]
     load = load_now()
     out = run(*args, capture=True)
     measure = parse_wrk(out, seconds)

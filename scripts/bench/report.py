@@ -66,7 +66,9 @@ def parse_wrk(out: str, seconds: int) -> Measure:
     if not latency:
         return Measure(rps=0.0, p50=seconds * 1000.0, p99=seconds * 1000.0, errors=1)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    # pages.lua counts every answer but a 200; wrk alone, the 4xx and 5xx.
+    non_200 = re.search(r"Non-200 responses: (\d+)", out)
+    non_2xx = non_200 or re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Measure(
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         p50=milliseconds(latency["50"]),
