@@ -159,7 +159,6 @@ class label:
     once per language: a gettext call per row would cost a fifth of the export. The language
     spoken is the thread's own (a threaded server streams several downloads at once)."""
 
-    every: list[label] = []
     speaking = threading.local()
 
     def __init__(self, model: type[models.Model], field: str) -> None:
