@@ -64,7 +64,7 @@ test: $(STAMP)
 # Every page under load on PostgreSQL at 100,000 commitments (SIZE=1000000 make bench for the
 # large run), beside the floors /healthz and /readyz; writes docs/benchmarks.md.
 bench: $(STAMP)
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 # For translators (needs GNU gettext): gather new strings into locale/es/LC_MESSAGES/django.po,
 # then, once translated, compile the .mo that is committed beside it (tests/test_translations.py).

@@ -16,35 +16,63 @@ from __future__ import annotations
 
 import csv
 import datetime
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from itertools import batched
 
 from django.db import models
 from django.http import StreamingHttpResponse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_str
 
 from . import models as m
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2_000
 
-type Column = tuple[str, Callable[[models.Model], object]]
+type Row = dict
+type Column = tuple[str, Callable[[Row], object]]
+type Fetch = Callable[[list[int]], dict[int, object]]
 
 
 class Columns(list):
-    """A list's columns, and ``reads``: what its QuerySet must carry for them (annotations),
-    applied by ``csv_response`` to whatever the page's filters selected."""
+    """A list's columns over plain rows (dicts from ``.values()``, never model instances: at
+    a million rows the instances cost four times the rest), and what the rows carry:
 
-    def __init__(self, columns: list[Column], reads: Callable | None = None):
+    - ``fields``: what ``.values()`` reads, related fields by their lookups
+      (``meeting__team__name``);
+    - ``reads``: what the QuerySet must carry besides (annotations), applied by
+      ``csv_response`` to whatever the page's filters selected;
+    - ``fetches``: values read per chunk for the chunk's ids (a many-to-many's codes), set in
+      each row under their name: one query per chunk, whatever its rows hold."""
+
+    def __init__(
+        self,
+        columns: list[Column],
+        *,
+        fields: tuple[str, ...],
+        reads: Callable | None = None,
+        fetches: dict[str, Fetch] | None = None,
+    ):
         super().__init__(columns)
+        self.fields = fields
         self.reads = reads
+        self.fetches = fetches or {}
 
 
 def cell(value: object) -> str:
     """A value as a spreadsheet reads it back: dates in ISO 8601, yes/no, formulas disarmed."""
+    kind = type(value)
+    if kind is str:  # most cells: tested first
+        return "'" + value if armed(value) else value
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "yes" if value else "no"
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).isoformat(timespec="seconds")
@@ -67,12 +95,27 @@ class _Line:
         return line
 
 
-def rows_of(columns: list[Column], records: Iterable) -> Iterator[str]:
+def chunks_of(columns: Columns, rows: Iterable[Row]) -> Iterator[list[Row]]:
+    """``rows`` a chunk at a time, each row with the chunk's ``fetches`` set in it."""
+    for chunk in batched(rows, CHUNK):
+        ids = [row["id"] for row in chunk]
+        for name, fetch in columns.fetches.items():
+            found = fetch(ids)
+            for row in chunk:
+                row[name] = found.get(row["id"])
+        yield chunk
+
+
+def rows_of(columns: Columns, rows: Iterable[Row]) -> Iterator[str]:
+    """The file, a piece per chunk of rows (a piece per row would cost a write to the socket
+    each)."""
     writer = csv.writer(_Line())
     yield "\ufeff"  # a byte-order mark, so spreadsheets read the file as UTF-8
     yield writer.writerow([name for name, _ in columns])
-    for record in records:
-        yield writer.writerow([cell(value(record)) for _, value in columns])
+    values = [value for _, value in columns]
+    for chunk in chunks_of(columns, rows):
+        label.speak(translation.get_language())  # as ``in_language`` set it for this piece
+        yield "".join(writer.writerow([cell(value(row)) for value in values]) for row in chunk)
 
 
 def in_language(language: str, pieces: Iterable[str]) -> Iterator[str]:
@@ -87,15 +130,20 @@ def in_language(language: str, pieces: Iterable[str]) -> Iterator[str]:
         yield piece
 
 
-def csv_response(name: str, columns: list[Column], queryset: models.QuerySet):
-    """``queryset`` as a CSV download named ``<name>-<date>.csv``, read in chunks. Its column
-    names are fixed (a spreadsheet imports back by them); labels are in the reader's language."""
-    if reads := getattr(columns, "reads", None):
-        queryset = reads(queryset)
+def csv_response(name: str, columns: Columns, queryset: models.QuerySet):
+    """``queryset`` as a CSV download named ``<name>-<date>.csv``, read in chunks through a
+    server-side cursor (PostgreSQL). Its column names are fixed (a spreadsheet imports back by
+    them); labels are in the reader's language."""
+    if columns.reads:
+        queryset = columns.reads(queryset)
+    rows = (
+        queryset.select_related(None)
+        .prefetch_related(None)
+        .values(*columns.fields)
+        .iterator(chunk_size=CHUNK)
+    )
     response = StreamingHttpResponse(
-        in_language(
-            translation.get_language(), rows_of(columns, queryset.iterator(chunk_size=CHUNK))
-        ),
+        in_language(translation.get_language(), rows_of(columns, rows)),
         content_type="text/csv; charset=utf-8",
     )
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -103,6 +151,65 @@ def csv_response(name: str, columns: list[Column], queryset: models.QuerySet):
     # A proxy in front (nginx) passes the rows on as they come instead of storing the file.
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+class label:
+    """``get_<field>_display()`` for a plain value: its label in the language of the chunk
+    being written (``label.speak``, called per chunk inside ``in_language``), each translated
+    once per language: a gettext call per row would cost a fifth of the export. The language
+    spoken is the thread's own (a threaded server streams several downloads at once)."""
+
+    speaking = threading.local()
+
+    def __init__(self, model: type[models.Model], field: str) -> None:
+        self.labels = dict(model._meta.get_field(field).flatchoices)
+        self.by_language: dict[str | None, dict] = {}
+
+    @classmethod
+    def speak(cls, language: str | None) -> None:
+        cls.speaking.language = language
+
+    def __call__(self, value: object) -> str:
+        language = getattr(label.speaking, "language", None)
+        shown = self.by_language.setdefault(language, {})
+        try:
+            return shown[value]
+        except KeyError:
+            with translation.override(language):
+                text = force_str(self.labels.get(value, value), strings_only=True)
+            shown[value] = text
+            return text
+
+
+def page_of(url_name: str) -> Callable[[Row], str]:
+    """A row's ``get_absolute_url()``, from its id: the address reversed once per script
+    prefix, not once per row."""
+
+    @cache
+    def shape(prefix: str) -> tuple[str, str]:
+        marker = "2147483647"
+        before, _, after = reverse(url_name, args=[int(marker)]).partition(marker)
+        return before, after
+
+    def url(row: Row) -> str:
+        before, after = shape(get_script_prefix())
+        return f"{before}{row['id']}{after}"
+
+    return url
+
+
+def joined(model: type[models.Model], owner: str, *values: str, order: tuple[str, ...]) -> Fetch:
+    """Per chunk: each owner's related ``values``, in ``order``, as a list (of tuples when
+    more than one value)."""
+
+    def fetch(ids: list[int]) -> dict[int, list]:
+        found: dict[int, list] = {}
+        rows = model.objects.filter(**{f"{owner}__in": ids}).order_by(*order)
+        for key, *item in rows.values_list(owner, *values):
+            found.setdefault(key, []).append(tuple(item) if len(values) > 1 else item[0])
+        return found
+
+    return fetch
 
 
 def _today() -> datetime.date:
@@ -116,14 +223,24 @@ def _today() -> datetime.date:
 _TODAY: list = [None, float("-inf")]
 
 
-def _roles(commitment: m.Commitment) -> str:
-    return "; ".join(
-        f"{r.party.code}: {r.get_role_display()}" for r in commitment.party_roles.all()
+_role = label(m.CommitmentParty, "role")
+_status = label(m.Commitment, "status")
+_cancellation = label(m.Commitment, "cancellation")
+_roles = joined(m.CommitmentParty, "commitment_id", "party__code", "role", order=("party__name",))
+
+
+def _party_roles(row: Row) -> str:
+    return "; ".join(f"{code}: {_role(role)}" for code, role in row["party_roles"] or ())
+
+
+def _overdue(row: Row) -> bool:
+    """``Commitment.is_overdue`` on a plain row."""
+    return bool(
+        not row["cancellation"]
+        and row["target_date"]
+        and row["target_date"] < _today()
+        and row["status"] != m.ImplementationStatus.COMPLETE
     )
-
-
-def _absolute(record) -> str:
-    return record.get_absolute_url()
 
 
 def _with_dates(commitments: models.QuerySet) -> models.QuerySet:
@@ -135,95 +252,192 @@ def _with_dates(commitments: models.QuerySet) -> models.QuerySet:
 
 COMMITMENTS = Columns(
     [
-        ("id", lambda c: c.pk),
-        ("title", lambda c: c.title),
-        ("reference", lambda c: c.reference),
-        ("text", lambda c: c.text),
-        ("language", lambda c: c.language),
-        ("theme", lambda c: c.theme.name),
-        ("status", lambda c: c.status),
-        ("status_label", lambda c: c.get_status_display()),
-        ("status_since", lambda c: c.status_since),
-        ("stalled", lambda c: c.is_stalled),
-        ("cancellation", lambda c: c.get_cancellation_display()),
-        ("target_date", lambda c: c.target_date),
-        ("overdue", lambda c: c.is_overdue(_today())),
-        ("lead_agency", lambda c: c.lead_agency),
-        ("party_roles", _roles),
-        ("indicator", lambda c: c.indicator),
-        ("meeting_id", lambda c: c.meeting_id),
-        ("meeting", lambda c: c.meeting.title),
-        ("meeting_date", lambda c: c.meeting_date),
-        ("team", lambda c: c.meeting.team.name),
-        ("last_progress_on", lambda c: c.last_progress_on),
-        ("updated_at", lambda c: c.updated_at),
-        ("page", _absolute),
+        ("id", lambda c: c["id"]),
+        ("title", lambda c: c["title"]),
+        ("reference", lambda c: c["reference"]),
+        ("text", lambda c: c["text"]),
+        ("language", lambda c: c["language"]),
+        ("theme", lambda c: c["theme__name"]),
+        ("status", lambda c: c["status"]),
+        ("status_label", lambda c: _status(c["status"])),
+        ("status_since", lambda c: c["status_since"]),
+        ("stalled", lambda c: c["is_stalled"]),
+        ("cancellation", lambda c: _cancellation(c["cancellation"])),
+        ("target_date", lambda c: c["target_date"]),
+        ("overdue", _overdue),
+        ("lead_agency", lambda c: c["lead_agency"]),
+        ("party_roles", _party_roles),
+        ("indicator", lambda c: c["indicator"]),
+        ("meeting_id", lambda c: c["meeting_id"]),
+        ("meeting", lambda c: c["meeting__title"]),
+        ("meeting_date", lambda c: c["meeting_date"]),
+        ("team", lambda c: c["meeting__team__name"]),
+        ("last_progress_on", lambda c: c["last_progress_on"]),
+        ("updated_at", lambda c: c["updated_at"]),
+        ("page", page_of("agreements:commitment_detail")),
     ],
+    fields=(
+        "id",
+        "title",
+        "reference",
+        "text",
+        "language",
+        "theme__name",
+        "status",
+        "status_since",
+        "is_stalled",
+        "cancellation",
+        "target_date",
+        "lead_agency",
+        "indicator",
+        "meeting_id",
+        "meeting__title",
+        "meeting_date",
+        "meeting__team__name",
+        "last_progress_on",
+        "updated_at",
+    ),
     reads=_with_dates,
+    fetches={"party_roles": _roles},
+)
+_outcome = label(m.Meeting, "outcome_type")
+_parties = joined(m.Meeting.parties.through, "meeting_id", "party__code", order=("party__name",))
+
+
+def _index(row: Row) -> float | None:
+    index = m.as_index(row["mean_status"])
+    return None if index is None else round(index, 1)
+
+
+MEETINGS = Columns(
+    [
+        ("id", lambda mt: mt["id"]),
+        ("title", lambda mt: mt["title"]),
+        ("start_date", lambda mt: mt["start_date"]),
+        ("end_date", lambda mt: mt["end_date"]),
+        ("city", lambda mt: mt["city"]),
+        ("venue", lambda mt: mt["venue"]),
+        ("parties", lambda mt: "; ".join(mt["parties"] or ())),
+        ("outcome", lambda mt: _outcome(mt["outcome_type"])),
+        ("outcome_note", lambda mt: mt["outcome_note"]),
+        ("commitments", lambda mt: mt["commitment_count"] or 0),
+        ("implementation_index", _index),
+        ("team", lambda mt: mt["team__name"]),
+        ("page", page_of("agreements:meeting_detail")),
+    ],
+    fields=(
+        "id",
+        "title",
+        "start_date",
+        "end_date",
+        "city",
+        "venue",
+        "outcome_type",
+        "outcome_note",
+        "commitment_count",
+        "mean_status",
+        "team__name",
+    ),
+    fetches={"parties": _parties},
 )
 
-MEETINGS: list[Column] = [
-    ("id", lambda mt: mt.pk),
-    ("title", lambda mt: mt.title),
-    ("start_date", lambda mt: mt.start_date),
-    ("end_date", lambda mt: mt.end_date),
-    ("city", lambda mt: mt.city),
-    ("venue", lambda mt: mt.venue),
-    ("parties", lambda mt: "; ".join(p.code for p in mt.parties.all())),
-    ("outcome", lambda mt: mt.get_outcome_type_display()),
-    ("outcome_note", lambda mt: mt.outcome_note),
-    ("commitments", lambda mt: mt.commitment_count or 0),
-    ("implementation_index", lambda mt: None if mt.index is None else round(mt.index, 1)),
-    ("team", lambda mt: mt.team.name),
-    ("page", _absolute),
-]
+
+def _subject(claim: Row) -> str:
+    if claim["commitment_id"]:
+        return f"commitment: {claim['commitment__title']}"
+    if claim["body_id"]:
+        return f"body: {claim['body__name']}"
+    return f"meeting: {claim['meeting__title']}"
 
 
-def _subject(claim: m.Claim) -> str:
-    if claim.commitment_id:
-        return f"commitment: {claim.commitment.title}"
-    if claim.body_id:
-        return f"body: {claim.body.name}"
-    return f"meeting: {claim.meeting.title}"
+_verification = label(m.Claim, "verification")
+_claim_sources = joined(
+    m.Claim.sources.through,
+    "claim_id",
+    "source__url",
+    "source__title",
+    order=("-source__published_on", "source__title", "source__pk"),
+)
+
+CLAIMS = Columns(
+    [
+        ("id", lambda c: c["id"]),
+        ("text", lambda c: c["text"]),
+        ("verification", lambda c: _verification(c["verification"])),
+        ("about", _subject),
+        ("sources", lambda c: "; ".join(url or title for url, title in c["sources"] or ())),
+        ("verified_on", lambda c: c["verified_on"]),
+        ("note", lambda c: c["note"]),
+        ("team", lambda c: c["team__name"]),
+        ("updated_at", lambda c: c["updated_at"]),
+    ],
+    fields=(
+        "id",
+        "text",
+        "verification",
+        "commitment_id",
+        "commitment__title",
+        "body_id",
+        "body__name",
+        "meeting__title",
+        "verified_on",
+        "note",
+        "team__name",
+        "updated_at",
+    ),
+    fetches={"sources": _claim_sources},
+)
 
 
-CLAIMS: list[Column] = [
-    ("id", lambda c: c.pk),
-    ("text", lambda c: c.text),
-    ("verification", lambda c: c.get_verification_display()),
-    ("about", _subject),
-    ("sources", lambda c: "; ".join(s.url or s.title for s in c.sources.all())),
-    ("verified_on", lambda c: c.verified_on),
-    ("note", lambda c: c.note),
-    ("team", lambda c: c.team.name),
-    ("updated_at", lambda c: c.updated_at),
-]
+def _of(milestone: Row) -> str:
+    if milestone["commitment_id"]:
+        return f"commitment: {milestone['commitment__title']}"
+    return f"body: {milestone['body__name']}"
 
 
-def _of(milestone: m.Milestone) -> str:
-    if milestone.commitment_id:
-        return f"commitment: {milestone.commitment.title}"
-    return f"body: {milestone.body.name}"
+def _meeting_of(milestone: Row) -> str:
+    """``Milestone.meeting``'s title: its commitment's meeting, or its body's."""
+    if milestone["commitment_id"]:
+        return milestone["commitment__meeting__title"]
+    return milestone["body__meeting__title"]
 
+
+_milestone_status = label(m.Milestone, "status")
 
 MILESTONES = Columns(
     [
-        ("id", lambda ms: ms.pk),
-        ("title", lambda ms: ms.title),
-        ("due_date", lambda ms: ms.due_date),
-        ("first_due_date", lambda ms: ms.original_due_date),
-        ("status", lambda ms: ms.get_status_display()),
+        ("id", lambda ms: ms["id"]),
+        ("title", lambda ms: ms["title"]),
+        ("due_date", lambda ms: ms["due_date"]),
+        ("first_due_date", lambda ms: ms["original_due_date"]),
+        ("status", lambda ms: _milestone_status(ms["status"])),
         (
             "overdue",
-            lambda ms: ms.status == m.MilestoneStatus.PLANNED and ms.due_date < _today(),
+            lambda ms: ms["status"] == m.MilestoneStatus.PLANNED and ms["due_date"] < _today(),
         ),
-        ("completed_on", lambda ms: ms.completed_on),
-        ("moved_on", lambda ms: ms.moved_on),
+        ("completed_on", lambda ms: ms["completed_on"]),
+        ("moved_on", lambda ms: ms["moved_on"]),
         # The name the last move gave its date ("extended suspension ends"), if any.
-        ("moved_as", lambda ms: ms.moved_as or ""),
-        ("owner", lambda ms: ms.owner),
+        ("moved_as", lambda ms: ms["moved_as"] or ""),
+        ("owner", lambda ms: ms["owner"]),
         ("of", _of),
-        ("meeting", lambda ms: ms.meeting.title),
+        ("meeting", _meeting_of),
     ],
+    fields=(
+        "id",
+        "title",
+        "due_date",
+        "original_due_date",
+        "status",
+        "completed_on",
+        "moved_on",
+        "moved_as",
+        "owner",
+        "commitment_id",
+        "commitment__title",
+        "body__name",
+        "commitment__meeting__title",
+        "body__meeting__title",
+    ),
     reads=lambda milestones: milestones.with_moved_on(),
 )

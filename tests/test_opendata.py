@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
@@ -26,10 +27,15 @@ from agreements.models import (
     Assessment,
     BodyMembership,
     Claim,
+    Commitment,
     ContextEvent,
+    ImplementationBody,
+    Meeting,
     Milestone,
     Participant,
+    Party,
     Person,
+    Source,
     Statement,
 )
 from tests.conftest import make_body, make_commitment, make_meeting, make_source
@@ -405,3 +411,50 @@ def test_its_queries_do_not_grow_with_the_dated_facts(client, editor, reviewer, 
     few = count()
     fill(45)
     assert count() == few
+
+
+# Drawn from plain rows (issue #27, point 5) ----------------------------------------------------
+
+SHAPES = [
+    (Party, opendata.as_organization),
+    (ImplementationBody, opendata.as_body),
+    (Person, opendata.as_person),
+    (Participant, opendata.as_participation),
+    (BodyMembership, opendata.as_membership),
+    (Meeting, opendata.as_meeting),
+    (ContextEvent, opendata.as_context_event),
+    (Statement, opendata.as_speech),
+    (Commitment, opendata.as_commitment),
+    (Milestone, opendata.as_milestone),
+    (Assessment, opendata.as_assessment),
+    (Claim, opendata.as_claim),
+    (Source, opendata.as_source),
+]
+
+
+def test_the_documents_records_are_the_apis_records_of_each_instance(
+    client, editor, everything, dated
+):
+    """The document draws its records from rows (``opendata_rows``), the API from instances
+    (``opendata.as_<kind>``): each record the same, key for key, in the same order."""
+    client.force_login(editor)
+    document = json.loads(
+        b"".join(client.get(URL).streaming_content), object_pairs_hook=lambda pairs: pairs
+    )
+    written = {
+        dict(record)["id"]: record
+        for name, records in document
+        if name != "meta"
+        for record in records
+    }
+    for model, shape in SHAPES:
+        compared = 0
+        for record in model.objects.all():
+            expected = json.loads(
+                json.dumps(shape(record), cls=DjangoJSONEncoder),
+                object_pairs_hook=lambda pairs: pairs,
+            )
+            if dict(expected)["id"] in written:
+                assert written[dict(expected)["id"]] == expected, model.__name__
+                compared += 1
+        assert compared, model.__name__

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Min
+from django.utils import timezone
 
 from agreements import models as m
 from agreements import synthetic
@@ -34,7 +36,9 @@ def test_synthetic_data_fills_every_part_of_the_domain():
     if connection.vendor == "postgresql":  # the deferred checks (review state) run now
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    assert 200 <= report.commitments == m.Commitment.objects.count() <= 450
+    summit = max(per_meeting().values())  # the one summit of a small load, beside the rest
+    assert 200 <= report.commitments - summit <= 450
+    assert report.commitments == m.Commitment.objects.count()
     assert report.rows > 10 * report.commitments
     for model in (
         m.Participant,
@@ -91,6 +95,62 @@ def test_each_commitment_is_written_with_its_latest_update_time_not_left_to_the_
         m.Commitment.objects.exclude(last_update_at=None).values_list("pk", "last_update_at")
     )
     assert latest and named == latest
+
+
+def per_meeting() -> dict[int, int]:
+    return dict(
+        m.Commitment.objects.values_list("meeting").annotate(n=Count("pk")).order_by("meeting")
+    )
+
+
+def test_a_few_summits_hold_hundreds_of_commitments_and_most_meetings_a_handful():
+    generate(size=1000, seed=3)
+    counts = sorted(per_meeting().values())
+    summits = [n for n in counts if n >= 150]
+    assert 1 <= len(summits) <= 3 and all(n <= 300 for n in summits)
+    assert all(5 <= n <= 15 for n in counts[: -len(summits)])
+    biggest = max(per_meeting().items(), key=lambda item: item[1])[0]
+    assert m.Participant.objects.filter(meeting=biggest).count() == 40
+    # The demo's reader (North America) sees it.
+    assert m.Meeting.objects.get(pk=biggest).team.slug == "north-america"
+
+
+def test_a_few_commitments_have_hundreds_of_updates_over_years_and_most_none_to_five():
+    generate(size=1000, seed=3)
+    firsts = m.ProgressUpdate.objects.filter(revises=None)  # a resubmission revises its first
+    per_commitment = dict(
+        firsts.values_list("commitment").annotate(n=Count("pk")).order_by("commitment")
+    )
+    long = {pk: n for pk, n in per_commitment.items() if n > 5}
+    assert 1 <= len(long) <= 3
+    assert all(300 <= n <= 400 for n in long.values())
+    assert all(n <= 5 for pk, n in per_commitment.items() if pk not in long)
+    # Most commitments have none at all; some of each count from 1 to 5.
+    others = m.Commitment.objects.exclude(pk__in=long).count()
+    assert 0.4 * others < others - len(per_commitment) + len(long) < 0.7 * others
+    assert set(per_commitment.values()) >= {1, 2, 3, 4, 5}
+    longest = max(long, key=long.get)
+    days = firsts.filter(commitment=longest).aggregate(
+        first=Min("happened_on"), last=Max("happened_on")
+    )
+    assert (days["last"] - days["first"]).days > 4 * 365  # spread over five years
+    assert m.Commitment.objects.get(pk=longest).team.slug == "north-america"
+
+
+def test_the_records_spread_over_ten_years_and_none_after_the_load():
+    generate(size=1000, seed=3)
+    today = timezone.localdate()
+    starts = m.Meeting.objects.filter(title__startswith="Synthetic").aggregate(
+        first=Min("start_date"), last=Max("start_date")
+    )
+    assert today - starts["first"] > datetime.timedelta(days=9 * 365)
+    assert today - starts["last"] < datetime.timedelta(days=365)
+    assert starts["first"] >= today - datetime.timedelta(days=10 * 365)
+    assert not m.StatusChange.objects.filter(effective_on__gt=today).exists()
+    assert not m.ProgressUpdate.objects.filter(happened_on__gt=today).exists()
+    # The stored history follows the status changes over the whole decade.
+    first_day = m.StatusSpan.objects.aggregate(first=Min("starts_on"))["first"]
+    assert today - first_day > datetime.timedelta(days=9 * 365)
 
 
 def test_the_same_seed_writes_the_same_rows():

@@ -3,7 +3,8 @@
 Deterministic from the seed (given the same starting database): the same call writes the same
 rows with the same ids. Rows are written in bulk, a chunk of meetings per transaction, so the
 benchmark's million commitments load in minutes (figures: docs/benchmarks.md); synthetic
-records have no history entries.
+records have no history entries. Their shape (heavy tails: summits, long records of progress)
+is described in ``makers`` and docs/benchmarks.md.
 
 - ``vocabularies``: the teams' shares, the words and places drawn from, the app's vocabularies.
 - ``writer``: ``BulkWriter``, which gathers rows with their ids and writes them (COPY by two
@@ -24,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agreements import models as m
-from agreements.synthetic.makers import LONG_TIMELINE, MeetingMaker
+from agreements.synthetic.makers import LONG_TIMELINE, MeetingMaker, tails
 from agreements.synthetic.people import add_persons, party_ids, teams_and_users
 from agreements.synthetic.vocabularies import values_of
 from agreements.synthetic.writer import BulkWriter
@@ -75,9 +76,13 @@ def generate(size: int, seed: int, progress: Callable[[str], None] = lambda _: N
                 for i in range(max(10, size // 500))
             ]
         writer.flush()
-    maker = MeetingMaker(writer, rng, teams, parties, persons)
     report = LoadReport()
     meetings = max(1, size // 10)
+    summits, long = tails(meetings)
+    # The records end on the day of the load and reach ten years back.
+    maker = MeetingMaker(
+        writer, rng, teams, parties, persons, end=timezone.localdate(), summits=summits, long=long
+    )
     pipeline = writer.pipeline()
     try:
         for first in range(0, meetings, MEETINGS_PER_CHUNK):

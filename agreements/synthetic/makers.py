@@ -23,6 +23,32 @@ from agreements.synthetic.writer import BulkWriter
 VIA = "command:synthetic_data"
 LONG_TIMELINE = "Synthetic commitment with a long timeline"
 
+# The shape of the records (docs/benchmarks.md, "The dataset"): heavy tails, as a real foreign
+# ministry's. Most meetings hold 5 to 15 commitments; a few summits hold 150 to 300 with 40
+# participants. Most commitments have 0 to 5 progress updates; a few have 300 and more,
+# spread over five years. Meetings spread over the ten years before the load.
+YEARS = 10
+UPDATES_WEIGHTS = (55, 20, 10, 7, 5, 3)  # of 0, 1, ... 5 progress updates
+SUMMIT_COMMITMENTS = (150, 300)
+SUMMIT_PARTICIPANTS = 40
+LONG_UPDATES = (300, 400)
+LONG_SPREAD_DAYS = 5 * 365
+
+
+def spaced(count: int, among: int, offset: int) -> set[int]:
+    """``count`` meeting numbers spread evenly over ``among``, starting at ``offset``."""
+    step = max(1, among // max(1, count))
+    return {(offset + i * step) % among for i in range(count)} if among else set()
+
+
+def tails(meetings: int) -> tuple[set[int], set[int]]:
+    """Which meetings are summits and which hold a commitment with a long record of progress:
+    a few of each (one of each in the smallest loads, about one in 2,000 meetings beyond).
+    Meeting 0 holds the first long record, in the first team (the demo reader's)."""
+    long = spaced(1 + meetings // 2000, meetings, 0)
+    summits = spaced(1 + meetings // 2000, meetings, 1) - long
+    return summits, long
+
 
 class MeetingMaker:
     """One meeting with its commitments, bodies, reviews and evidence, as rows."""
@@ -34,6 +60,10 @@ class MeetingMaker:
         teams: list[SyntheticTeam],
         parties: list[int],
         persons: dict[int, list[tuple[int, int]]],  # by team: (person, party)
+        *,
+        end: datetime.date,  # the last day of the records
+        summits: set[int] = frozenset(),  # meeting numbers (``tails``)
+        long: set[int] = frozenset(),
     ) -> None:
         self.writer = writer
         self.rng = rng
@@ -42,9 +72,12 @@ class MeetingMaker:
         self.persons = persons
         self.weights = [share for _, _, share in TEAMS]
         self.long_timeline_made = False
+        self.end = end
+        self.summits, self.long = summits, long
 
     def day(self, start: datetime.date, spread: int) -> datetime.date:
-        return start + datetime.timedelta(days=self.rng.randrange(spread))
+        """A day within ``spread`` days after ``start``, never after the load's last day."""
+        return min(self.end, start + datetime.timedelta(days=self.rng.randrange(spread)))
 
     def at(self, day: datetime.date) -> datetime.datetime:
         return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
@@ -52,7 +85,14 @@ class MeetingMaker:
     def meeting(self, number: int) -> int:
         w, rng = self.writer, self.rng
         team = rng.choices(self.teams, weights=self.weights)[0]
-        start = datetime.date(2018, 1, 1) + datetime.timedelta(days=rng.randrange(3000))
+        summit, long = number in self.summits, number in self.long
+        if number == 0 or (summit and number == min(self.summits)):
+            team = self.teams[0]  # the demo's reader sees a summit and the longest record
+        decade = YEARS * 365
+        # A long record's meeting is old enough for five years of progress after it.
+        start = self.end - datetime.timedelta(
+            days=rng.randrange(LONG_SPREAD_DAYS, decade) if long else rng.randrange(decade)
+        )
         theme = rng.choice(THEMES)
         archived = rng.random() < 0.02
         meeting = w.add(
@@ -71,7 +111,8 @@ class MeetingMaker:
         for party in parties:
             w.link(m.Meeting._meta.get_field("parties"), meeting, party)
         w.link(m.Meeting._meta.get_field("sources"), meeting, rng.choice(team.source_ids))
-        for person, party in rng.sample(self.persons[team.id], k=2):
+        participants = SUMMIT_PARTICIPANTS if summit else 2
+        for person, party in rng.sample(self.persons[team.id], k=participants):
             w.add(
                 m.Participant,
                 meeting_id=meeting,
@@ -130,18 +171,20 @@ class MeetingMaker:
             timing_note="" if occurred else "Days before the meeting",
             relation=rng.choice(values_of(m.EventRelation)),
         )
-        count = rng.randrange(5, 16)
+        count = rng.randint(*SUMMIT_COMMITMENTS) if summit else rng.randrange(5, 16)
         for position in range(count):
-            self.commitment(team, meeting, body, parties, start, position, theme)
+            self.commitment(team, meeting, body, parties, start, position, theme, long)
         return count
 
-    def commitment(self, team, meeting, body, parties, start, position, theme) -> None:
+    def commitment(self, team, meeting, body, parties, start, position, theme, long) -> None:
         w, rng = self.writer, self.rng
         theme = theme if rng.random() < 0.5 else rng.choice(THEMES)
         status = rng.choices(range(4), weights=(30, 35, 20, 15))[0]
         stalled = rng.random() < 0.05
         cancelled = rng.random() < 0.03
-        long_timeline = not self.long_timeline_made and team is self.teams[0]
+        long = long and position == 0  # the meeting's first commitment has the long record
+        # The first long record also has a long status timeline (its page's longest).
+        long_timeline = long and not self.long_timeline_made
         self.long_timeline_made |= long_timeline
         title = (
             LONG_TIMELINE
@@ -176,10 +219,13 @@ class MeetingMaker:
             w.link(m.Commitment._meta.get_field("sources"), commitment, rng.choice(team.source_ids))
         self.timeline(team, commitment, start, status, stalled, cancelled, long_timeline)
         self.milestone(commitment_id=commitment, start=start)
-        if rng.random() < 0.35 or long_timeline:
-            latest = max(
-                self.update(team, commitment, start) for _ in range(60 if long_timeline else 1)
-            )
+        if long:
+            updates = rng.randint(*LONG_UPDATES)
+        else:
+            updates = rng.choices(range(len(UPDATES_WEIGHTS)), weights=UPDATES_WEIGHTS)[0]
+        if updates:
+            spread = LONG_SPREAD_DAYS if long else 700
+            latest = max(self.update(team, commitment, start, spread) for _ in range(updates))
             # Written with the row, as the trigger on progress updates would leave it: the
             # trigger then finds nothing to change (an UPDATE per commitment saved).
             w.amend(m.Commitment, last_update_at=latest)
@@ -219,7 +265,10 @@ class MeetingMaker:
             steps.append((status, status, stalled, stalled, "", "cancelled"))
         when = start
         for from_s, to_s, from_st, to_st, from_c, to_c in steps:
-            when += datetime.timedelta(days=1 if long else self.rng.randrange(1, 40))
+            # Never after the load's last day: the last steps of a recent meeting share it.
+            when = min(
+                self.end, when + datetime.timedelta(days=1 if long else self.rng.randrange(1, 40))
+            )
             self.writer.add(
                 m.StatusChange,
                 commitment_id=commitment,
@@ -244,11 +293,11 @@ class MeetingMaker:
             title=f"Synthetic milestone: {sentence(self.rng, 4)}",
             due_date=due,
             status=status,
-            completed_on=due if status == m.MilestoneStatus.DONE else None,
+            completed_on=min(due, self.end) if status == m.MilestoneStatus.DONE else None,
             **owner,
         )
 
-    def update(self, team, commitment, start) -> datetime.datetime:
+    def update(self, team, commitment, start, spread: int) -> datetime.datetime:
         """A progress update in one of the review states, with the events that put it there;
         returns when the last of them was written."""
         w, rng = self.writer, self.rng
@@ -256,7 +305,7 @@ class MeetingMaker:
             ["draft", "submitted", "approved", "returned", "resubmitted"],
             weights=(10, 25, 40, 15, 10),
         )[0]
-        when = self.at(self.day(start, 700))
+        when = self.at(self.day(start, spread))
         first = w.add(
             m.ProgressUpdate,
             commitment_id=commitment,
@@ -275,7 +324,7 @@ class MeetingMaker:
             comment = "" if action == "approve" else "Cite the source for this figure."
             self.event(first, action, team.reviewer_id, when, comment)
         if state == "resubmitted":
-            later = when + datetime.timedelta(days=3)
+            later = min(self.at(self.end), when + datetime.timedelta(days=3))
             revision = w.add(
                 m.ProgressUpdate,
                 commitment_id=commitment,
