@@ -51,7 +51,7 @@ def test_the_database_holds_every_rule_written_for_it(db):
     there (SQLite once lost an index to a table remade by a later migration)."""
     installed = _installed()
     if connection.vendor == "postgresql":
-        sql = _rules.POSTGRESQL + _search.SEARCH_POSTGRESQL  # the search's, made by 0006
+        sql = _rules.POSTGRESQL + _search.SEARCH_POSTGRESQL  # the search's, made by 0008
         wanted = {
             "triggers": _named(r"CREATE (?:CONSTRAINT )?TRIGGER (\w+)", sql)
             | {f"{table}_append_only" for table in _rules.APPEND_ONLY},

@@ -9,7 +9,7 @@ PostgreSQL keeps them all:
 - nobody records a review decision on their own update; a progress update's stored review
   state agrees with its review events (checked at commit);
 - a source is never deleted, nor a file kept with it (whose row changes only in the words read
-  from it: ``SOURCE_FILES_POSTGRESQL``, from migration 0006); a citation of a statement or a claim is removed or changed only
+  from it: ``_files.SOURCE_FILES_POSTGRESQL``, from migration 0009); a citation of a statement or a claim is removed or changed only
   inside a recorded edit of the record (``audit.allow_citation_edits`` sets
   ``agreements.citations_edited_by``);
 - one team per link: a body oversees, a commitment is superseded by, a record cites, a record
@@ -21,7 +21,7 @@ PostgreSQL keeps them all:
 - the tallies (``models.tallies``): commitments per team and state, compliance per team and
   party, moved by every write in the same transaction (-1/+1 rows, never updated);
 - each searched record's stored words (``search_vector``), read in its own language, accents
-  and case aside, indexed by GIN (``_search.SEARCH_POSTGRESQL``, made by migration 0006).
+  and case aside, indexed by GIN (``_search.SEARCH_POSTGRESQL``, made by migration 0008).
 
 SQLite keeps the tallies and the newest update time (the same logic in its dialect) and the
 index the commitment list sorts on; the other rules are kept there by the application only
@@ -37,6 +37,7 @@ its name starts with an underscore.)
 from django.db import migrations
 
 from ._search import SEARCHED_TABLES
+from ._sqlite import SQLITE
 
 # Refused UPDATE and DELETE on PostgreSQL, with every history table (``history_tables``).
 APPEND_ONLY = [
@@ -467,152 +468,6 @@ CREATE TRIGGER agreements_meeting_compliance AFTER UPDATE OF archived_at ON agre
     FOR EACH ROW EXECUTE FUNCTION agreements_compliance_meeting();
 
 """
-
-# Kept files (#23, migration 0006): evidence, never deleted; of a row, only the words read from
-# it (and how that went) ever change. Their words stored for search as every searched record's.
-SOURCE_FILES_POSTGRESQL = r"""
-CREATE FUNCTION agreements_sourcefile_guard() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'DELETE' OR (to_jsonb(NEW) - 'text' - 'extraction' - 'extraction_note' - 'search_vector')
-            IS DISTINCT FROM (to_jsonb(OLD) - 'text' - 'extraction' - 'extraction_note' - 'search_vector') THEN
-        RAISE EXCEPTION 'a kept file is evidence, never deleted or changed: % of file % refused',
-            TG_OP, OLD.id USING ERRCODE = 'integrity_constraint_violation';
-    END IF;
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER agreements_sourcefile_kept BEFORE UPDATE OR DELETE ON agreements_sourcefile
-    FOR EACH ROW EXECUTE FUNCTION agreements_sourcefile_guard();
-
-CREATE FUNCTION agreements_sourcefile_search_words() RETURNS trigger AS $$
-BEGIN
-    NEW.search_vector := to_tsvector('simple'::regconfig, COALESCE(NEW.name, '') || ' ' || COALESCE(NEW.text, ''));
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER agreements_sourcefile_search_words BEFORE INSERT OR UPDATE OF name, text
-    ON agreements_sourcefile FOR EACH ROW EXECUTE FUNCTION agreements_sourcefile_search_words();
-CREATE INDEX sourcefile_search_words ON agreements_sourcefile USING gin (search_vector);
-"""
-
-
-def keep_source_files() -> migrations.RunPython:
-    """Migration 0006's rules for kept files (PostgreSQL; SQLite keeps them by the application,
-    as every append-only rule: see the module's docstring)."""
-
-    def create(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(SOURCE_FILES_POSTGRESQL, params=None)
-
-    def drop(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(
-                "DROP INDEX sourcefile_search_words;"
-                " DROP FUNCTION agreements_sourcefile_guard() CASCADE;"
-                " DROP FUNCTION agreements_sourcefile_search_words() CASCADE",
-                params=None,
-            )
-
-    return migrations.RunPython(create, drop)
-
-
-# SQLite: the same tallies and newest update time, in its dialect (a trigger holds its statements
-# itself, and its WHEN clause says when it runs). One statement per item.
-SQLITE = [
-    # The index the "no update for 90 days" list reads (SQLite puts NULLs first itself).
-    "CREATE INDEX commitment_team_last_update ON agreements_commitment (team_id, last_update_at, id)",
-    """CREATE TRIGGER agreements_commitment_last_update AFTER INSERT ON agreements_progressupdate
-BEGIN
-    UPDATE agreements_commitment SET last_update_at = NEW.created_at
-     WHERE id = NEW.commitment_id
-       AND (last_update_at IS NULL OR last_update_at < NEW.created_at);
-END""",
-    # Tally of commitments per team and state (as agreements_tally_commitment above).
-    """CREATE TRIGGER agreements_commitment_tally_insert AFTER INSERT ON agreements_commitment
-BEGIN
-    INSERT INTO agreements_commitmenttally (team_id, theme, status, is_stalled, cancelled, active, n)
-    SELECT NEW.team_id, NEW.theme, NEW.status, NEW.is_stalled, (NEW.cancellation <> ''),
-        (NEW.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM agreements_meeting m WHERE m.id = NEW.meeting_id AND m.archived_at IS NOT NULL)),
-        1;
-END""",
-    """CREATE TRIGGER agreements_commitment_tally_update AFTER UPDATE ON agreements_commitment
-WHEN (OLD.team_id IS NOT NEW.team_id OR OLD.meeting_id IS NOT NEW.meeting_id OR OLD.theme IS NOT NEW.theme OR OLD.status IS NOT NEW.status OR OLD.is_stalled IS NOT NEW.is_stalled OR OLD.cancellation IS NOT NEW.cancellation OR (OLD.archived_at IS NULL) IS NOT (NEW.archived_at IS NULL))
-BEGIN
-    INSERT INTO agreements_commitmenttally (team_id, theme, status, is_stalled, cancelled, active, n)
-    SELECT OLD.team_id, OLD.theme, OLD.status, OLD.is_stalled, (OLD.cancellation <> ''),
-        (OLD.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM agreements_meeting m WHERE m.id = OLD.meeting_id AND m.archived_at IS NOT NULL)),
-        -1;
-    INSERT INTO agreements_commitmenttally (team_id, theme, status, is_stalled, cancelled, active, n)
-    SELECT NEW.team_id, NEW.theme, NEW.status, NEW.is_stalled, (NEW.cancellation <> ''),
-        (NEW.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM agreements_meeting m WHERE m.id = NEW.meeting_id AND m.archived_at IS NOT NULL)),
-        1;
-END""",
-    # A commitment always has rows in its team's tally; when they are gone, the tally was
-    # emptied first (a test database flushed table by table) and there is nothing to undo.
-    """CREATE TRIGGER agreements_commitment_tally_delete AFTER DELETE ON agreements_commitment
-WHEN EXISTS (SELECT 1 FROM agreements_commitmenttally WHERE team_id = OLD.team_id)
-BEGIN
-    INSERT INTO agreements_commitmenttally (team_id, theme, status, is_stalled, cancelled, active, n)
-    SELECT OLD.team_id, OLD.theme, OLD.status, OLD.is_stalled, (OLD.cancellation <> ''),
-        (OLD.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM agreements_meeting m WHERE m.id = OLD.meeting_id AND m.archived_at IS NOT NULL)),
-        -1;
-END""",
-    """CREATE TRIGGER agreements_meeting_tally AFTER UPDATE OF archived_at ON agreements_meeting
-WHEN (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL)
-BEGIN
-    INSERT INTO agreements_commitmenttally (team_id, theme, status, is_stalled, cancelled, active, n)
-    SELECT team_id, theme, status, is_stalled, (cancellation <> ''), side.active,
-        CASE WHEN side.active = (NEW.archived_at IS NULL) THEN count(*) ELSE -count(*) END
-    FROM agreements_commitment,
-        (SELECT (OLD.archived_at IS NULL) AS active UNION ALL SELECT (NEW.archived_at IS NULL)) AS side
-    WHERE meeting_id = NEW.id AND archived_at IS NULL
-    GROUP BY team_id, theme, status, is_stalled, (cancellation <> ''), side.active;
-END""",
-    # Tally of compliance per team and party (as agreements_compliance_* above). An assessment:
-    # the one that was the latest before it, if it is newer, leaves the tally; it enters it
-    # when it is the latest.
-    """CREATE TRIGGER agreements_assessment_compliance AFTER INSERT ON agreements_assessment
-BEGIN
-    INSERT INTO agreements_compliancetally (team_id, party_id, score, n)
-    SELECT c.team_id, a.party_id, a.score, -1
-    FROM agreements_assessment a JOIN agreements_commitment c ON c.id = a.commitment_id
-    WHERE a.commitment_id = NEW.commitment_id AND a.party_id = NEW.party_id AND a.id <> NEW.id
-        AND (NEW.as_of > a.as_of OR (NEW.as_of = a.as_of AND NEW.id > a.id))
-        AND NOT EXISTS (SELECT 1 FROM agreements_assessment b WHERE b.commitment_id = a.commitment_id AND b.party_id = a.party_id AND b.id <> NEW.id AND (b.as_of > a.as_of OR (b.as_of = a.as_of AND b.id > a.id)))
-        AND (c.cancellation = '' AND c.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM agreements_meeting m WHERE m.id = c.meeting_id AND m.archived_at IS NOT NULL));
-    INSERT INTO agreements_compliancetally (team_id, party_id, score, n)
-    SELECT c.team_id, NEW.party_id, NEW.score, 1
-    FROM agreements_commitment c
-    WHERE c.id = NEW.commitment_id
-        AND (c.cancellation = '' AND c.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM agreements_meeting m WHERE m.id = c.meeting_id AND m.archived_at IS NOT NULL))
-        AND NOT EXISTS (SELECT 1 FROM agreements_assessment b WHERE b.commitment_id = NEW.commitment_id AND b.party_id = NEW.party_id AND (b.as_of > NEW.as_of OR (b.as_of = NEW.as_of AND b.id > NEW.id)));
-END""",
-    """CREATE TRIGGER agreements_commitment_compliance AFTER UPDATE ON agreements_commitment
-WHEN (OLD.team_id <> NEW.team_id OR (OLD.cancellation = '') <> (NEW.cancellation = '') OR (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL) OR OLD.meeting_id <> NEW.meeting_id)
-BEGIN
-    INSERT INTO agreements_compliancetally (team_id, party_id, score, n)
-    SELECT OLD.team_id, a.party_id, a.score, -1
-    FROM agreements_assessment a
-    WHERE a.commitment_id = OLD.id
-        AND NOT EXISTS (SELECT 1 FROM agreements_assessment b WHERE b.commitment_id = a.commitment_id AND b.party_id = a.party_id AND (b.as_of > a.as_of OR (b.as_of = a.as_of AND b.id > a.id)))
-        AND (OLD.cancellation = '' AND OLD.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM agreements_meeting m WHERE m.id = OLD.meeting_id AND m.archived_at IS NOT NULL));
-    INSERT INTO agreements_compliancetally (team_id, party_id, score, n)
-    SELECT NEW.team_id, a.party_id, a.score, 1
-    FROM agreements_assessment a
-    WHERE a.commitment_id = NEW.id
-        AND NOT EXISTS (SELECT 1 FROM agreements_assessment b WHERE b.commitment_id = a.commitment_id AND b.party_id = a.party_id AND (b.as_of > a.as_of OR (b.as_of = a.as_of AND b.id > a.id)))
-        AND (NEW.cancellation = '' AND NEW.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM agreements_meeting m WHERE m.id = NEW.meeting_id AND m.archived_at IS NOT NULL));
-END""",
-    """CREATE TRIGGER agreements_meeting_compliance AFTER UPDATE OF archived_at ON agreements_meeting
-WHEN (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL)
-BEGIN
-    INSERT INTO agreements_compliancetally (team_id, party_id, score, n)
-    SELECT c.team_id, a.party_id, a.score, CASE WHEN NEW.archived_at IS NULL THEN 1 ELSE -1 END
-    FROM agreements_commitment c JOIN agreements_assessment a ON a.commitment_id = c.id
-    WHERE c.meeting_id = NEW.id AND c.archived_at IS NULL AND c.cancellation = ''
-        AND NOT EXISTS (SELECT 1 FROM agreements_assessment b WHERE b.commitment_id = a.commitment_id AND b.party_id = a.party_id AND (b.as_of > a.as_of OR (b.as_of = a.as_of AND b.id > a.id)));
-END""",
-]
 
 
 def history_tables(apps) -> list[str]:

@@ -1,6 +1,6 @@
 """The search's rules on PostgreSQL, in their current form (beside ``_rules``, the database's
 other rules): each searched record's stored words, read in its own language, accents and case
-aside. Made by migration 0006 (``search_drop_sql`` first), after the columns they read exist.
+aside. Made by migration 0008 (``search_drop_sql`` first), after the columns they read exist.
 (The migration loader skips this module: its name starts with an underscore.)"""
 
 # The text-search configuration each record's words are read with, by the language its words
@@ -11,7 +11,7 @@ SEARCH_LANGUAGES = {"en": "english", "es": "spanish", "fr": "french", "pt": "por
 _CONFIG_CASES = " ".join(f"WHEN '{tag}' THEN '{config}'" for tag, config in SEARCH_LANGUAGES.items())
 
 # Search: each searched record's words, stored on every change of the searched fields or of
-# its language, read in that language. Made by migration 0006 (``search_drop_sql`` first),
+# its language, read in that language. Made by migration 0008 (``search_drop_sql`` first),
 # after the columns they read (a claim's language) exist: not by ``install``. Accents and case aside: ``agreements_fold`` (lower and
 # unaccent, immutable so that indexes and stored words may use it; unaccent is an extension
 # PostgreSQL ships, trusted: a database's owner creates it). Each record's words are stored
