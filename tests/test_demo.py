@@ -88,10 +88,17 @@ def test_the_parties_are_found_by_the_names_people_type(client, demo):
     assert sign_in(client, "staff")
     for typed, code in [("USA", "US"), ("EE. UU.", "US"), ("Estados Unidos", "US"), ("Méx", "MX")]:
         response = client.get(
-            "/meetings/new/", {"_pick": "parties", "find": typed}, HTTP_HX_REQUEST="true"
+            "/meetings/new/",
+            {"_pick": "participants-0-party", "find": typed},
+            HTTP_HX_REQUEST="true",
         )
         party = m.Party.objects.get(code=code)
         assert f'<option value="{party.pk}"' in response.content.decode(), typed
+        # The meeting's own parties: ticked boxes, found the same way.
+        response = client.get(
+            "/meetings/new/", {"_pick": "parties", "find": typed}, HTTP_HX_REQUEST="true"
+        )
+        assert f'name="parties" value="{party.pk}"' in response.content.decode(), typed
 
 
 def test_the_three_officials_with_the_offices_they_held(client, demo):
