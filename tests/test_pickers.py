@@ -72,7 +72,9 @@ def test_the_body_and_commitment_pages_serve_their_pickers(
     source = make_source(team, title="Wire report")
     body = make_body(meeting)
     client.force_login(editor)
-    assert f'value="{rubio.pk}"' in pick(client, body.get_absolute_url(), "person", "marco")
+    assert f'value="{rubio.pk}"' in pick(
+        client, body.get_absolute_url(), "members-0-person", "marco"
+    )
     found = pick(client, commitment.get_absolute_url(), "sources", "wire")
     assert f'value="{source.pk}"' in found
 

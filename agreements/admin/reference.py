@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import actions
+from .. import actions, documents
 from .. import models as m
 from .base import (
     LIST_PER_PAGE,
@@ -224,6 +224,22 @@ class SourceFileInline(ReadOnlyInline):
     select_related = ("added_by",)
 
 
+class KeptTypeFilter(admin.SimpleListFilter):
+    """The types a file may be kept as (``documents.TYPES``), rather than Django's list of the
+    distinct values, which reads every row of the table."""
+
+    title = _("type")
+    parameter_name = "content_type"
+
+    def lookups(self, request, model_admin):
+        return [(kind, name) for kind, (_endings, name) in documents.TYPES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in documents.TYPES:
+            return queryset.filter(content_type=self.value())
+        return queryset
+
+
 @admin.register(m.SourceFile)
 class SourceFileAdmin(AppendOnlyAdmin):
     """Kept documents, to read: they are kept from the meeting's page and never changed or
@@ -238,7 +254,7 @@ class SourceFileAdmin(AppendOnlyAdmin):
         "added_by",
         "extraction",
     ]
-    list_filter = ["content_type", "extraction"]
+    list_filter = [KeptTypeFilter, "extraction"]
     search_fields = ["name", "sha256", "source__title"]
     list_select_related = ["source", "added_by"]
     exclude = ["text"]
