@@ -76,18 +76,12 @@ def spans_of(
 
 class SpanQuerySet(TeamScopedQuerySet):
     """Stored history per commitment (``StatusSpan``, ``ComplianceSpan``): rows with the days
-    they held, rewritten from the facts they come from, their tallies told the difference."""
+    they held, rewritten from the facts they come from, their tallies told the difference.
+    Each kind says ``wanted(ids)``: each commitment's rows as they should be stored (as a
+    stored one's ``row()``), and ``tallies()``: the day and month tallies that count them."""
 
     CHUNK = 1000  # commitments rewritten per round of queries
     stored_order: tuple[str, ...] = ("starts_on",)  # as ``wanted`` lists each one's rows
-
-    def wanted(self, ids: list[int]) -> dict[int, list[dict]]:
-        """Each commitment's rows as they should be stored (``row()`` of a stored one)."""
-        raise NotImplementedError
-
-    def tallies(self) -> tuple[type[DatedTally], type[DatedTally]]:
-        """The day and month tallies that count these rows."""
-        raise NotImplementedError
 
     def rewrite(self, commitment_ids: Iterable[int]) -> None:
         """Bring these commitments' stored history in line with the facts and their state now
