@@ -22,6 +22,16 @@ def typed_id(kind: str, number: int) -> str:
     return f"{kind}-{int(number)}"
 
 
+def number_in(value, kind: str = "") -> str | None:
+    """The record's number that ``value`` names, as text: ``party-3`` (of ``kind``, the one
+    form of id the pages write) or a bare ``3`` (as addresses were written before, still
+    read); None for anything else."""
+    text = str(value)
+    if kind:
+        text = text.removeprefix(f"{kind}-")
+    return text if is_id(text) else None
+
+
 class RecordId:
     """A path converter for one kind's ids (``<commitment:pk>`` reads ``commitment-9``): the
     view receives the number (9), and ``reverse(name, args=[9])`` writes ``commitment-9``, so

@@ -243,6 +243,49 @@ def test_the_filters_name_records_by_the_same_ids(editor, team, meeting, us, mex
     assert [p["loc"] for p in refused.json()["detail"]] == [["query", "party"]]
 
 
+def test_the_pages_lists_filter_by_the_ids_the_api_and_the_open_data_write(
+    client, editor, team, meeting, us, mexico
+):
+    """The lists' filters write their choices as the API and the open data name the records
+    (``party-3``), so an id read in one filters the other; a bare number, as the lists'
+    addresses were written before, still reads the same (old links and bookmarks work)."""
+    make_commitment(meeting, title="Ours", parties=[us])
+    make_commitment(meeting, title="Theirs", parties=[mexico])
+    body = make_body(meeting, name="Working group")
+    api_client, _ = reader(editor)
+    client.force_login(editor)
+    (ours,) = [
+        c for c in api_client.get(f"{API}/commitments").json()["items"] if c["title"] == "Ours"
+    ]
+    party = ours["party_roles"][0]["organization_id"]
+    assert party == f"party-{us.pk}"
+    for asked in (party, str(us.pk)):
+        page = client.get("/commitments/", {"party": asked}).content.decode()
+        assert f'<option value="{party}" selected>' in page, asked
+        assert "Ours" in page and "Theirs" not in page
+    for path, name, typed in (
+        ("/meetings/", "team", f"team-{team.pk}"),
+        ("/meetings/", "party", f"party-{mexico.pk}"),
+        ("/milestones/", "team", f"team-{team.pk}"),
+        ("/commitments/", "team", f"team-{team.pk}"),
+        ("/commitments/", "body", f"body-{body.pk}"),
+        ("/claims/", "team", f"team-{team.pk}"),
+        ("/claims/", "meeting", f"meeting-{meeting.pk}"),
+    ):
+        page = client.get(path, {name: typed}).content.decode()
+        assert f'<option value="{typed}" selected>' in page, (path, name)
+    # The party briefing's link to its commitments names the party the same way.
+    briefing = client.get(f"/parties/party-{us.pk}/briefing/").content.decode()
+    assert f"/commitments/?party={party}" in briefing
+    # An id of another kind names nothing here: the filter is ignored, as any bad value is.
+    page = client.get("/commitments/", {"party": f"body-{body.pk}"}).content.decode()
+    assert (
+        "Ours" in page
+        and "Theirs" in page
+        and " selected>" not in page.split('name="party"')[1].split("</select>")[0]
+    )
+
+
 # --- Dated facts (issue #21, point 5) ----------------------------------------------------------
 
 

@@ -243,13 +243,17 @@ def test_the_dashboard_draws_the_parties_the_reader_chooses(
     # Unless chosen: the most assessed (both here), named in the picture's address.
     page, svg = drawn("")
     assert "Compliance: Mexico" in page and "Compliance: United States" in page
-    assert f"party={us.pk}" in page and "Mexico" in svg and "United States" in svg
+    assert f"party=party-{us.pk}" in page and "Mexico" in svg and "United States" in svg
     assert "Choose whose compliance is drawn (2 parties assessed)" in page
     # One chosen: only its column and its line; the choice kept when the day changes.
+    page, svg = drawn(f"?drawn=1&party=party-{mexico.pk}")
+    assert "Compliance: Mexico" in page and "Compliance: United States" not in page
+    assert "Mexico" in svg and "United States" not in svg
+    assert f'<input type="hidden" name="party" value="party-{mexico.pk}">' in page
+    # A bare number, as the addresses were written before, names the same party.
     page, svg = drawn(f"?drawn=1&party={mexico.pk}")
     assert "Compliance: Mexico" in page and "Compliance: United States" not in page
     assert "Mexico" in svg and "United States" not in svg
-    assert f'<input type="hidden" name="party" value="{mexico.pk}">' in page
     # None ticked (the form sends only ``drawn``): the index alone.
     page, svg = drawn("?drawn=1")
     assert "Compliance:" not in page and "Mexico" not in svg
@@ -262,7 +266,10 @@ def test_the_dashboard_draws_the_parties_the_reader_chooses(
 def test_unless_chosen_the_five_most_assessed_parties_are_drawn():
     rows = [{"party_id": n, "key": f"Party {n}", "count": n} for n in range(1, 8)]
     assert DrawnPartiesForm({}, assessed=rows).chosen() == [7, 6, 5, 4, 3]
-    assert DrawnPartiesForm({"drawn": "1", "party": ["1", "2"]}, assessed=rows).chosen() == [1, 2]
+    assert DrawnPartiesForm({"drawn": "1", "party": ["party-1", "2"]}, assessed=rows).chosen() == [
+        1,
+        2,
+    ]
     # Every assessed party can be chosen at once.
     every = {"drawn": "1", "party": [str(n) for n in range(1, 8)]}
     assert DrawnPartiesForm(every, assessed=rows).chosen() == list(range(1, 8))

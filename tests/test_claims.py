@@ -265,4 +265,4 @@ def test_the_claims_meeting_filter_is_a_picker_of_the_users_meetings(
     options = client.get(
         URL, {"_pick": "meeting", "find": meeting.title.split()[0]}, **HTMX
     ).content.decode()
-    assert f'value="{meeting.pk}"' in options and f'value="{theirs.pk}"' not in options
+    assert f'value="meeting-{meeting.pk}"' in options and f"meeting-{theirs.pk}" not in options

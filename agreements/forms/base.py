@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ..ids import is_id
+from ..ids import is_id, number_in, typed_id
 
 # The largest id a database column holds (a signed 64-bit integer): a larger one in a request
 # is no record's id, and SQLite refuses to even compare it (OverflowError).
@@ -30,7 +30,27 @@ def _out_of_range(value) -> bool:
     )
 
 
-class IdChoiceField(forms.ModelChoiceField):
+class TypedIds:
+    """For a field naming records of ``kind`` as the open data, the API and the pages'
+    addresses do (``party-3``): its options and the addresses that keep it write that form,
+    and it reads a bare number too (as the lists' addresses were written before). Without a
+    kind, ids are bare numbers (the forms that write: what they post is never shared)."""
+
+    kind = ""
+
+    def _number(self, value):
+        """``value`` with the kind's prefix taken off (anything else is left as it is)."""
+        if self.kind and isinstance(value, str):
+            return value.removeprefix(f"{self.kind}-")
+        return value
+
+    def _typed(self, value):
+        if self.kind and (number := number_in(value, self.kind)):
+            return typed_id(self.kind, int(number))
+        return value
+
+
+class IdChoiceField(TypedIds, forms.ModelChoiceField):
     """A record chosen by id, where an id no column can hold is simply not a valid choice.
 
     ``known``: records of the field's queryset by id, fetched beforehand for many rows at once
@@ -38,7 +58,15 @@ class IdChoiceField(forms.ModelChoiceField):
 
     known: dict[str, models.Model] | None = None
 
+    def __init__(self, *args, kind: str = "", **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        return self._typed(super().prepare_value(value))
+
     def to_python(self, value):
+        value = self._number(value)
         if _out_of_range(value):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
@@ -49,13 +77,22 @@ class IdChoiceField(forms.ModelChoiceField):
 
     def bound_data(self, data, initial):
         # Shown again with its error, the form must not look the impossible id up either.
-        return None if _out_of_range(data) else super().bound_data(data, initial)
+        return None if _out_of_range(self._number(data)) else super().bound_data(data, initial)
 
 
-class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+class IdMultipleChoiceField(TypedIds, forms.ModelMultipleChoiceField):
     """Records chosen by id, where an id no column can hold is simply not a valid choice."""
 
+    def __init__(self, *args, kind: str = "", **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        value = super().prepare_value(value)  # a list of ids, or one
+        return [self._typed(v) for v in value] if isinstance(value, list) else self._typed(value)
+
     def _check_values(self, value):
+        value = [self._number(pk) for pk in value] if isinstance(value, list | tuple) else value
         for pk in value if isinstance(value, list | tuple) else ():
             if _out_of_range(pk):
                 raise forms.ValidationError(
@@ -66,7 +103,7 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
     def bound_data(self, data, initial):
-        data = [pk for pk in data or () if not _out_of_range(pk)]
+        data = [pk for pk in data or () if not _out_of_range(self._number(pk))]
         return super().bound_data(data, initial)
 
 
@@ -180,7 +217,8 @@ class SearchSelect(FastSelect):
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
         field = self.choices.field
-        chosen = [v for v in map(str, self.format_value(value)) if is_id(v)]
+        kind = getattr(field, "kind", "")
+        chosen = [n for v in self.format_value(value) if (n := number_in(v, kind))]
         empty = getattr(field, "empty_label", None)
         choices = [] if self.allow_multiple_selected or empty is None else [("", empty)]
         if self.labels is not None:
@@ -190,6 +228,8 @@ class SearchSelect(FastSelect):
                 (obj.pk, self.label_of(field, obj)) for obj in field.queryset.filter(pk__in=chosen)
             ]
         choices += [(pk, label) for pk, label in self.offered if str(pk) not in chosen]
+        # Each option's value as the field writes its ids (``party-3``, or a bare number).
+        choices = [(field.prepare_value(pk) if pk != "" else pk, label) for pk, label in choices]
         select_id = self.build_attrs(self.attrs, attrs).get("id", f"id_{name}")
         search = format_html(
             '<input type="search" name="find" form="" id="{}_find" class="picker-find" '
@@ -278,7 +318,7 @@ class SearchCheckboxes(SearchSelectMultiple):
         html = super().render(name, value, attrs, renderer)
         # The select that ``SearchSelect`` draws, redrawn as boxes in a group of the same id.
         select_id = self.build_attrs(self.attrs, attrs).get("id", f"id_{name}")
-        chosen = {v for v in map(str, self.format_value(value)) if is_id(v)}
+        chosen = set(map(str, self.format_value(value)))  # as the options write them
         start = html.index("<select")
         end = html.index("</select>") + len("</select>")
         rows = [(pk, label, str(pk) in chosen) for pk, label in self._drawn]

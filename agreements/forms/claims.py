@@ -73,6 +73,7 @@ class ClaimFilterForm(ListFilters):
         widget=FastSelect,
     )
     meeting = IdChoiceField(
+        kind="meeting",
         required=False,
         label=_("Meeting"),
         queryset=m.Meeting.objects.none(),

@@ -53,6 +53,7 @@ class CommitmentFilterForm(ListFilters):
     )
     theme = forms.ChoiceField(required=False, label=_("Theme"), choices=[], widget=FastSelect)
     party = IdChoiceField(
+        kind="party",
         required=False,
         label=_("Party"),
         queryset=m.Party.objects.none(),

@@ -18,6 +18,7 @@ class ListFilters(forms.Form):
 
     q = forms.CharField(required=False, label=_("Search"), max_length=200)
     team = IdChoiceField(
+        kind="team",
         required=False,
         label=_("Team"),
         queryset=m.Team.objects.none(),
@@ -25,6 +26,7 @@ class ListFilters(forms.Form):
         widget=FastSelect,
     )
     body = IdChoiceField(
+        kind="body",
         required=False,
         label=_("Body"),
         queryset=m.ImplementationBody.objects.none(),

@@ -28,6 +28,7 @@ from .base import (
 class MeetingFilterForm(forms.Form):
     q = forms.CharField(required=False, label=_("Search"), max_length=200)
     party = IdChoiceField(
+        kind="party",
         required=False,
         label=_("Party"),
         queryset=m.Party.objects.none(),
@@ -35,6 +36,7 @@ class MeetingFilterForm(forms.Form):
         widget=FastSelect,
     )
     team = IdChoiceField(
+        kind="team",
         required=False,
         label=_("Team"),
         queryset=m.Team.objects.none(),

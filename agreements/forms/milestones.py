@@ -36,6 +36,7 @@ class MilestoneFilterForm(forms.Form):
         widget=FastSelect,
     )
     team = IdChoiceField(
+        kind="team",
         required=False,
         label=_("Team"),
         queryset=m.Team.objects.none(),

@@ -11,8 +11,6 @@ stays as strict as ever.
 
 from __future__ import annotations
 
-import re
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +24,7 @@ from django.views.decorators.http import require_GET
 from .. import charts, permissions
 from ..forms.as_of import AsOfForm
 from ..forms.compare import CompareForm
+from ..ids import number_in, typed_id
 from ..models import Commitment, ComplianceHistory, StatusHistory
 from .common import picker_options
 
@@ -35,7 +34,11 @@ IMAGE_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 def chart_url(name: str, pk: int | None = None, day=None, parties=None) -> str:
     """The address of a page's chart, on the page's day (drawing ``parties``' compliance)."""
     url = reverse(name, args=[pk] if pk is not None else [])
-    drawn = [("drawn", 1), *(("party", p) for p in parties)] if parties is not None else []
+    drawn = (
+        [("drawn", 1), *(("party", typed_id("party", p)) for p in parties)]
+        if parties is not None
+        else []
+    )
     query = urlencode([*([("as_of", day)] if day else []), *drawn])
     return f"{url}?{query}" if query else url
 
@@ -59,9 +62,9 @@ def _end(request: HttpRequest):
 @require_GET
 @csp_override(IMAGE_POLICY)
 def dashboard_chart(request: HttpRequest) -> HttpResponse:
-    # Parties by id, as the page chose them (``drawn``); one that is not a number, or that the
-    # teams never assessed, draws nothing.
-    parties = [int(p) for p in request.GET.getlist("party") if re.fullmatch("[0-9]{1,18}", p)]
+    # Parties by id (``party-3``, or a bare number), as the page chose them (``drawn``); one
+    # that is no id, or that the teams never assessed, draws nothing.
+    parties = [int(n) for p in request.GET.getlist("party") if (n := number_in(p, "party"))]
     curve = dashboard_curve(
         request.user, _end(request), parties if "drawn" in request.GET else None
     )
@@ -129,7 +132,7 @@ def meeting_comparison(request: HttpRequest) -> HttpResponse:
     if options := picker_options(request, form):
         return options
     meetings = form.chosen()
-    query = urlencode([("meetings", meeting.pk) for meeting in meetings])
+    query = urlencode([("meetings", typed_id("meeting", meeting.pk)) for meeting in meetings])
     context = {
         "form": form,
         "meetings": meetings,

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from .. import actions
 from ..forms.base import SearchSelect
-from ..ids import is_id
+from ..ids import number_in
 from ..models import Archivable, VersionConflict, crosses_many, found_by
 
 
@@ -229,7 +229,8 @@ def picker_options(request: HttpRequest, *forms_on_page: forms.BaseForm) -> Http
     if not request.htmx or picker is None or not isinstance(picker.widget, SearchSelect):
         return None
     find = request.GET.get("find", "").replace("\x00", "").strip()[:100]  # no NUL in SQL text
-    chosen = [v for v in request.GET.getlist(name) if is_id(v)]
+    kind = getattr(picker, "kind", "")
+    chosen = [n for v in request.GET.getlist(name) if (n := number_in(v, kind))]
     empty = getattr(picker, "empty_label", None)
     multiple = picker.widget.allow_multiple_selected
     rows = [] if multiple or empty is None else [("", empty, False)]
@@ -244,6 +245,8 @@ def picker_options(request: HttpRequest, *forms_on_page: forms.BaseForm) -> Http
             matches = matches.distinct()
         matches = matches.exclude(pk__in=[o.pk for o in picked])
         rows += [(o.pk, label(picker, o), False) for o in matches[:PICK_LIMIT]]
+    # Each option's value as the field writes its ids (``party-3``, or a bare number).
+    rows = [(picker.prepare_value(pk) if pk != "" else pk, *rest) for pk, *rest in rows]
     if hasattr(picker.widget, "options_html"):  # a picker of ticked boxes (``SearchCheckboxes``)
         return HttpResponse(picker.widget.options_html(name, rows))
     options = format_html_join(

@@ -154,8 +154,8 @@ def test_picking_a_body_by_typing_filters_the_list(page, editor, meeting):
     page.get_by_label("Body: type to find").blur()  # its "change" is the search box's own
     htmx_settled(page)
     assert lists == []  # typing to find did not reload the list
-    select.select_option(str(body.pk))
-    page.wait_for_url(f"**body={body.pk}**")
+    select.select_option(f"body-{body.pk}")  # as the API and the open data name it
+    page.wait_for_url(f"**body=body-{body.pk}**")
     table = page.locator("#commitment-table")
     expect(table.get_by_text("Stop guns")).to_have_count(0)
     expect(table.get_by_text("Halt fentanyl")).to_be_visible()
