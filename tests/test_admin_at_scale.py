@@ -69,6 +69,19 @@ def test_a_changelist_offers_no_facets(admin_client, commitment):
     assert not response.context["cl"].add_facets
 
 
+def test_a_never_sent_address_is_the_same_changelist(admin_client, meeting):
+    """``_=<anything>`` (a cache-buster: a script's, the benchmark's cold reads) is no lookup:
+    the list answers as without it, where Django's admin would take it for a bad filter."""
+    make_commitment(meeting, title="Border crossings reopened")
+    url = admin_url(m.Commitment, "changelist")
+    plain = admin_client.get(url, {"status__exact": "0"})
+    busted = admin_client.get(url, {"status__exact": "0", "_": "run-1-17"})
+    assert busted.status_code == 200
+    listed = [[c.title for c in r.context["cl"].result_list] for r in (plain, busted)]
+    assert listed[0] == listed[1] == ["Border crossings reopened"]
+    assert admin_client.get(url, {"unknown": "1"}).status_code == 302  # any other: as Django
+
+
 @on_postgresql
 def test_search_reads_the_stored_words_of_the_record_and_of_the_one_it_belongs_to(
     admin_client, meeting, editor

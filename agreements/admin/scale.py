@@ -40,6 +40,14 @@ class AtScale:
     show_facets = admin.ShowFacets.NEVER
     words_of: str | None = None
 
+    def changelist_view(self, request, extra_context=None):
+        # ``_`` asks for a never-sent address (a browser's or a script's cache-buster, the
+        # benchmark's cold reads), as the tracker's pages allow: no lookup, so not an error.
+        if "_" in request.GET:
+            request.GET = request.GET.copy()
+            del request.GET["_"]
+        return super().changelist_view(request, extra_context)
+
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         try:
             reach = min(max(int(request.GET.get(PAGE_VAR, 1)), 1), MAX_PAGE) * per_page

@@ -139,12 +139,17 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db.models import Count
 from agreements import models as m
 from django.contrib.sessions.backends.db import SessionStore
+def signed_in(username):
+    who = get_user_model().objects.get(username=username)
+    s = SessionStore()
+    s[SESSION_KEY] = str(who.pk)
+    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[HASH_SESSION_KEY] = who.get_session_auth_hash()
+    s.create()
+    return s.session_key
 user = get_user_model().objects.get(username="staff")
-s = SessionStore()
-s[SESSION_KEY] = str(user.pk)
-s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-s[HASH_SESSION_KEY] = user.get_session_auth_hash()
-s.create()
+# The pages as the demo's editor; the admin's changelists as the demo's records admin.
+editor, admin = signed_in("staff"), signed_in("admin")
 # The long pages, found by what makes them long: the reader's meeting with the most
 # commitments, and the commitment with the most progress updates.
 meeting = (
@@ -156,5 +161,5 @@ longest = (
     m.ProgressUpdate.objects.filter(commitment__in=seen).values("commitment")
     .annotate(n=Count("pk")).order_by("-n", "commitment").first()
 )
-print(s.session_key, longest["commitment"], longest["n"], meeting.pk, meeting.n)
+print(editor, admin, longest["commitment"], longest["n"], meeting.pk, meeting.n)
 """
