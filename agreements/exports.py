@@ -23,11 +23,13 @@ from functools import cache
 from itertools import batched
 
 from django.db import models
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
 
+from . import exports_copy as copying
 from . import models as m
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,7 +49,8 @@ class Columns(list):
     - ``reads``: what the QuerySet must carry besides (annotations), applied by
       ``csv_response`` to whatever the page's filters selected;
     - ``fetches``: values read per chunk for the chunk's ids (a many-to-many's codes), set in
-      each row under their name: one query per chunk, whatever its rows hold."""
+      each row under their name: one query per chunk, whatever its rows hold;
+    - ``copied``: the columns as SQL expressions, for PostgreSQL to write the file itself."""
 
     def __init__(
         self,
@@ -56,11 +59,17 @@ class Columns(list):
         fields: tuple[str, ...],
         reads: Callable | None = None,
         fetches: dict[str, Fetch] | None = None,
+        copied: dict[str, copying.Column] | None = None,
     ):
         super().__init__(columns)
         self.fields = fields
         self.reads = reads
         self.fetches = fetches or {}
+        # Each column as PostgreSQL computes it (``exports_copy``), when it can compute them
+        # all: the file is then written by the database, the same file.
+        self.copied = copied
+        if copied is not None:
+            assert list(copied) == [name for name, _ in columns], "one expression per column"
 
 
 def cell(value: object) -> str:
@@ -118,6 +127,14 @@ def rows_of(columns: Columns, rows: Iterable[Row]) -> Iterator[str]:
         yield "".join(writer.writerow([cell(value(row)) for value in values]) for row in chunk)
 
 
+def copied_file(columns: Columns, queryset: models.QuerySet) -> Iterator[str | bytes]:
+    """The file as ``rows_of`` writes it, its records written by PostgreSQL."""
+    yield "\ufeff"
+    yield csv.writer(_Line()).writerow([name for name, _ in columns])
+    label.speak(translation.get_language())  # as ``in_language`` set it: the labels' language
+    yield from copying.copied_rows(columns.copied, queryset)
+
+
 def in_language(language: str, pieces: Iterable[str]) -> Iterator[str]:
     """``pieces``, each made with ``language`` active: a streamed download is read after its
     view returned, and labels in it (a status's name) must stay in the reader's language."""
@@ -136,15 +153,18 @@ def csv_response(name: str, columns: Columns, queryset: models.QuerySet):
     them); labels are in the reader's language."""
     if columns.reads:
         queryset = columns.reads(queryset)
-    rows = (
-        queryset.select_related(None)
-        .prefetch_related(None)
-        .values(*columns.fields)
-        .iterator(chunk_size=CHUNK)
-    )
+    if columns.copied and copying.copies():
+        pieces = copied_file(columns, queryset)
+    else:
+        rows = (
+            queryset.select_related(None)
+            .prefetch_related(None)
+            .values(*columns.fields)
+            .iterator(chunk_size=CHUNK)
+        )
+        pieces = rows_of(columns, rows)
     response = StreamingHttpResponse(
-        in_language(translation.get_language(), rows_of(columns, rows)),
-        content_type="text/csv; charset=utf-8",
+        in_language(translation.get_language(), pieces), content_type="text/csv; charset=utf-8"
     )
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -299,6 +319,36 @@ COMMITMENTS = Columns(
     ),
     reads=_with_dates,
     fetches={"party_roles": _roles},
+    copied={
+        "id": copying.number("id"),
+        "title": copying.text("title"),
+        "reference": copying.text("reference"),
+        "text": copying.text("text"),
+        "language": copying.text("language"),
+        "theme": copying.text("theme__name"),
+        "status": copying.number("status"),
+        "status_label": lambda context: copying.labelled(_status, "status"),
+        "status_since": copying.day("status_since"),
+        "stalled": copying.yes_no(lambda context: Q(is_stalled=True)),
+        "cancellation": lambda context: copying.labelled(_cancellation, "cancellation"),
+        "target_date": copying.day("target_date"),
+        "overdue": copying.yes_no(
+            lambda context: (
+                Q(cancellation="", target_date__lt=context.today)
+                & ~Q(status=m.ImplementationStatus.COMPLETE)
+            )
+        ),
+        "lead_agency": copying.text("lead_agency"),
+        "party_roles": copying.roles_in_order(_role),
+        "indicator": copying.text("indicator"),
+        "meeting_id": copying.number("meeting_id"),
+        "meeting": copying.text("meeting__title"),
+        "meeting_date": copying.day("meeting_date"),
+        "team": copying.text("meeting__team__name"),
+        "last_progress_on": copying.day("last_progress_on"),
+        "updated_at": copying.moment("updated_at"),
+        "page": copying.page(page_of("agreements:commitment_detail")),
+    },
 )
 _outcome = label(m.Meeting, "outcome_type")
 _parties = joined(m.Meeting.parties.through, "meeting_id", "party__code", order=("party__name",))

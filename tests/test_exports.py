@@ -202,8 +202,10 @@ def test_the_other_exports_queries_do_not_grow_with_their_rows(
 @pytest.mark.perf
 def test_an_export_reads_its_rows_a_chunk_at_a_time(client, editor, meeting, us, monkeypatch):
     """Never the whole list in memory: rows come in chunks (each with its own prefetch of party
-    roles), so a list of 100,000 holds one chunk at a time."""
+    roles), so a list of 100,000 holds one chunk at a time. (Written by PostgreSQL, the file
+    comes a chunk of records at a time too: tests/test_exports_copied.py.)"""
     monkeypatch.setattr(exports, "CHUNK", 10)
+    monkeypatch.setattr(exports.copying, "copies", lambda: False)  # the Python writer
     for _ in range(25):
         make_commitment(meeting, parties=[us])
     client.force_login(editor)

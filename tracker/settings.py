@@ -158,11 +158,13 @@ DATABASES = {
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A page's queries read a few index entries: no parallel workers, which take ~10 ms to
-    # start and, under load, the cores the other web workers need (docs/benchmarks.md).
-    # Appended, so a DATABASE_URL's own options stay.
+    # start and, under load, the cores the other web workers need (docs/benchmarks.md); and no
+    # JIT compilation, which PostgreSQL starts from a plan's estimated cost, not its rows: a
+    # download's query of 17,000 rows (estimated at 600,000) spent 2.7 s compiling and 1.9 s
+    # running. Appended, so a DATABASE_URL's own options stay.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = (
-        f"{options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+        f"{options.get('options', '')} -c max_parallel_workers_per_gather=0 -c jit=off".strip()
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when their transaction begins, so two concurrent edits queue
