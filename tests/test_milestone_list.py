@@ -201,7 +201,7 @@ def test_a_moves_name_is_exported_wherever_its_moves_are(client, editor, meeting
         "",
     )
     data = json.loads(b"".join(client.get("/open-data.json").streaming_content))
-    assert data["meta"]["version"] == 3
+    assert data["meta"]["version"] == 4
     names = {m["title"]: [mv["name"] for mv in m["moves"]] for m in data["milestones"]}
     assert names == {"Tariff suspension ends": ["Extended suspension ends"], "Plain": [""]}
     _, key = ApiToken.issue(editor, "script")
