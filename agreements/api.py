@@ -211,6 +211,9 @@ class Move(Schema):
 
 class Milestone(Schema):
     id: Id("milestone")
+    meeting_id: Id("meeting") | None = Field(
+        description="Set for a milestone of the meeting itself; else commitment_id or body_id."
+    )
     commitment_id: Id("commitment") | None
     body_id: Id("body") | None
     title: str

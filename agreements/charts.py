@@ -257,11 +257,12 @@ def records_curve(
 
 
 def meeting_curve(meeting, end: datetime.date) -> Curve | None:
-    """A meeting's commitments and milestones (its commitments' and its bodies')."""
+    """A meeting's commitments and milestones (its own, its commitments' and its bodies')."""
 
     return records_curve(
         Commitment.objects.filter(meeting=meeting),
         [
+            Milestone.objects.filter(meeting=meeting),
             Milestone.objects.filter(commitment__meeting=meeting),
             Milestone.objects.filter(body__meeting=meeting),
         ],

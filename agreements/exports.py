@@ -440,13 +440,17 @@ CLAIMS = Columns(
 
 
 def _of(milestone: Row) -> str:
+    if milestone["meeting_id"]:
+        return f"meeting: {milestone['meeting__title']}"
     if milestone["commitment_id"]:
         return f"commitment: {milestone['commitment__title']}"
     return f"body: {milestone['body__name']}"
 
 
 def _meeting_of(milestone: Row) -> str:
-    """``Milestone.meeting``'s title: its commitment's meeting, or its body's."""
+    """``Milestone.of_meeting``'s title: its own meeting, its commitment's, or its body's."""
+    if milestone["meeting_id"]:
+        return milestone["meeting__title"]
     if milestone["commitment_id"]:
         return milestone["commitment__meeting__title"]
     return milestone["body__meeting__title"]
@@ -483,6 +487,8 @@ MILESTONES = Columns(
         "moved_on",
         "moved_as",
         "owner",
+        "meeting_id",
+        "meeting__title",
         "commitment_id",
         "commitment__title",
         "body__name",

@@ -1,7 +1,8 @@
 """Milestones as an iCalendar feed (RFC 5545) for the user's own calendar app, its text in
 the language active when it is written (the feed's user's: ``views.calendar``).
 
-One all-day event per milestone (a commitment's step, or a meeting of a body), with a stable
+One all-day event per milestone (a meeting's deadline, a commitment's step, or a meeting of a
+body), with a stable
 UID and its version as the SEQUENCE, so a calendar updates the event in place when the milestone
 is rescheduled, done or cancelled, instead of adding another.
 
@@ -53,8 +54,11 @@ def calendar(milestones, request: HttpRequest) -> bytes:
 
 
 def _event(milestone: m.Milestone, request: HttpRequest) -> Event:
-    of = milestone.commitment or milestone.body
-    kind = _("Commitment milestone") if milestone.commitment_id else _("Body meeting")
+    of = milestone.belongs_to
+    if milestone.meeting_id:
+        kind = _("Meeting milestone")
+    else:
+        kind = _("Commitment milestone") if milestone.commitment_id else _("Body meeting")
     event = Event()
     event.add("uid", f"milestone-{milestone.pk}@agreement-tracker")
     event.add("dtstamp", milestone.updated_at)
@@ -64,14 +68,15 @@ def _event(milestone: m.Milestone, request: HttpRequest) -> Event:
     event.add("dtend", milestone.due_date + datetime.timedelta(days=1))
     done = milestone.status == m.MilestoneStatus.DONE
     event.add("summary", f"{'✓ ' if done else ''}{milestone.title} · {of}")
-    names = {"of": of, "meeting": milestone.meeting.title}
+    names = {"of": of, "meeting": milestone.of_meeting.title}
+    if milestone.meeting_id:  # its own title, once
+        said = _("Milestone of the meeting “%(meeting)s”.")
+    elif milestone.commitment_id:
+        said = _("Commitment milestone of “%(of)s” (%(meeting)s).")
+    else:
+        said = _("Body meeting of “%(of)s” (%(meeting)s).")
     lines = [
-        (
-            _("Commitment milestone of “%(of)s” (%(meeting)s).")
-            if milestone.commitment_id
-            else _("Body meeting of “%(of)s” (%(meeting)s).")
-        )
-        % names,
+        said % names,
         _("Status: %(status)s.") % {"status": milestone.get_status_display()},
     ]
     if done:

@@ -328,14 +328,19 @@ def _form_data(values: dict, target, themes: dict) -> dict:
 def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | None = None) -> Plan:
     """Every milestone row checked and matched (see the module). A row names what it is a step
     of by ``commitment`` (a commitment's title or reference), ``body`` (a body's name), or
-    ``of`` as an export writes it ("commitment: …", "body: …"). An import never moves a saved
+    ``of`` as an export writes it ("meeting: …" for the meeting itself, "commitment: …",
+    "body: …"). An import never moves a saved
     milestone's date: that is a reschedule, whose reason is kept (the commitment's page)."""
     seen = seen or {}
     existing = list(
-        m.Milestone.objects.filter(Q(commitment__meeting=meeting) | Q(body__meeting=meeting))
+        m.Milestone.objects.filter(
+            Q(meeting=meeting) | Q(commitment__meeting=meeting) | Q(body__meeting=meeting)
+        )
     )
     by_id = {str(ms.pk): ms for ms in existing}
-    by_parent = {(ms.commitment_id, ms.body_id, ms.title.casefold()): ms for ms in existing}
+    by_parent = {
+        (ms.meeting_id, ms.commitment_id, ms.body_id, ms.title.casefold()): ms for ms in existing
+    }
     commitments = {}
     for commitment in m.Commitment.objects.filter(meeting=meeting):
         commitments[commitment.title.casefold()] = commitment
@@ -352,18 +357,22 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
             )
             row.outcome = "error"
             continue
-        parent, column = _parent(values, commitments, bodies)
+        parent, column = _parent(values, meeting, commitments, bodies)
         if parent is None and target is not None:
-            parent = target.commitment or target.body
+            parent = target.belongs_to
         if parent is None:
             row.errors.append(
                 (
                     column,
-                    _("Name the commitment (its title or reference) or body it is a step of."),
+                    _(
+                        "Name the commitment (its title or reference) or body it is a step "
+                        "of, or “meeting” for the meeting itself."
+                    ),
                 )
             )
         elif target is None:
             parent_key = (
+                parent.pk if isinstance(parent, m.Meeting) else None,
                 parent.pk if isinstance(parent, m.Commitment) else None,
                 parent.pk if isinstance(parent, m.ImplementationBody) else None,
                 row.title.casefold(),
@@ -375,6 +384,7 @@ def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | No
             row.outcome = "error"
             continue
         instance = target or m.Milestone(
+            meeting=parent if isinstance(parent, m.Meeting) else None,
             commitment=parent if isinstance(parent, m.Commitment) else None,
             body=parent if isinstance(parent, m.ImplementationBody) else None,
         )
@@ -434,10 +444,14 @@ def _completed_on(row: Row, values: dict, meeting: m.Meeting, target) -> datetim
     return day
 
 
-def _parent(values: dict, commitments: dict, bodies: dict):
+def _parent(values: dict, meeting: m.Meeting, commitments: dict, bodies: dict):
     """What a milestone row is a step of, and the column that says so."""
     of = values.get("of", "")
     kind, _sep, name = of.partition(":")
+    if kind.strip() == "meeting" and not values.get("commitment") and not values.get("body"):
+        # The meeting imported into (an export names it; another meeting's is refused).
+        same = name.strip().casefold() in ("", meeting.title.casefold())
+        return (meeting if same else None), "of"
     if values.get("commitment") or kind.strip() == "commitment":
         wanted = values.get("commitment") or name.strip()
         column = "commitment" if values.get("commitment") else "of"

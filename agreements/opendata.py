@@ -42,8 +42,10 @@ SCHEMA = "https://agreement-tracker.invalid/open-data.schema.json"
 # days facts happened (a commitment's ``status_since``, ``status_changes`` and approved
 # ``progress_updates``, a milestone's ``moves``, a membership's ``confirmed_on``, a claim's
 # ``verified_on``). 3: each source's kept ``files`` (what they are, never their bytes), and a
-# move of a milestone's date has a ``name`` ("extended suspension ends", or empty).
-VERSION = 3
+# move of a milestone's date has a ``name`` ("extended suspension ends", or empty). 4: a
+# milestone may belong to a meeting itself (``meeting_id``, beside ``commitment_id`` and
+# ``body_id``, exactly one of them set).
+VERSION = 4
 
 
 def _cited(record) -> dict:
@@ -259,6 +261,7 @@ def _dated(commitment: m.Commitment) -> dict:
 def as_milestone(milestone: m.Milestone) -> dict:
     return {
         "id": f"milestone-{milestone.pk}",
+        "meeting_id": f"meeting-{milestone.meeting_id}" if milestone.meeting_id else None,
         "commitment_id": f"commitment-{milestone.commitment_id}"
         if milestone.commitment_id
         else None,

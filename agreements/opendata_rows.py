@@ -293,6 +293,7 @@ def approved_updates(ids: list[int]) -> dict[int, list]:
 def milestone(row: Row) -> dict:
     return {
         "id": f"milestone-{row['id']}",
+        "meeting_id": f"meeting-{row['meeting_id']}" if row["meeting_id"] else None,
         "commitment_id": f"commitment-{row['commitment_id']}" if row["commitment_id"] else None,
         "body_id": f"body-{row['body_id']}" if row["body_id"] else None,
         "title": row["title"],
@@ -504,7 +505,7 @@ def sections(user) -> list[tuple[str, list[Part]]]:
             [
                 Part(
                     seen(m.Milestone, user),
-                    ("id", "commitment_id", "body_id", "title", "due_date",
+                    ("id", "meeting_id", "commitment_id", "body_id", "title", "due_date",
                      "original_due_date", "status", "completed_on", "owner"),
                     milestone,
                     {

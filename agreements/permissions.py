@@ -114,12 +114,25 @@ def get_body_for_user(user: User, pk: object, *, edit: bool = False) -> m.Implem
 
 
 def get_milestone_for_user(
-    user: User, pk: object, *, edit: bool = False, commitment: m.Commitment | None = None
+    user: User,
+    pk: object,
+    *,
+    edit: bool = False,
+    commitment: m.Commitment | None = None,
+    meeting: m.Meeting | None = None,
+    body: m.ImplementationBody | None = None,
 ) -> m.Milestone:
-    """A milestone; with ``commitment``, one of that commitment's only (404 otherwise)."""
-    milestones = m.Milestone.objects.select_related("commitment__meeting", "body__meeting")
+    """A milestone; with ``commitment``, ``meeting`` or ``body``, one of that record's own
+    only (404 otherwise)."""
+    milestones = m.Milestone.objects.select_related(
+        "meeting", "commitment__meeting", "body__meeting"
+    )
     if commitment is not None:
         milestones = milestones.filter(commitment=commitment)
+    if meeting is not None:
+        milestones = milestones.filter(meeting=meeting)
+    if body is not None:
+        milestones = milestones.filter(body=body)
     return _get_for_user(milestones, user, pk, edit=edit)
 
 

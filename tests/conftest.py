@@ -229,6 +229,13 @@ def world(meeting, commitment, team, us, editor):
         "milestone": Milestone.objects.create(
             commitment=commitment, title="First", due_date=meeting.start_date
         ),
+        # The meeting's own and the body's own milestones (ticked and moved on their pages).
+        "meeting_milestone": Milestone.objects.create(
+            meeting=meeting, title="Agreement in force", due_date=meeting.start_date
+        ),
+        "body_milestone": Milestone.objects.create(
+            body=body, title="First session", due_date=meeting.start_date
+        ),
         "claim": Claim.objects.create(text="Unclear", meeting=meeting),
         "source": source,
         "file": keep_text_file(source, editor),

@@ -267,6 +267,33 @@ def test_an_exported_milestone_list_imports_back_unchanged(client, editor, meeti
     assert [o for _, _, o in outcomes(response)] == ["unchanged", "unchanged"]
 
 
+def test_a_milestone_of_the_meeting_itself_is_imported_and_exported_back_unchanged(
+    client, editor, meeting, team
+):
+    """Issue #26, point 4: ``of`` says "meeting" (as the milestones list exports it, with the
+    meeting's title); another meeting's title is refused."""
+    other = make_meeting(team, title="Another meeting")
+    client.force_login(editor)
+    text = (
+        "title,due_date,of\n"
+        "Ratification deadline,2026-03-01,meeting\n"
+        f"Review,2026-06-01,meeting: {other.title}\n"
+    )
+    rows = upload_milestones(client, meeting, text).context["plan"].rows
+    assert rows[0].errors == [] and rows[1].errors[0][0] == "of"
+    dry_run = upload_milestones(
+        client, meeting, "title,due_date,of\nRatification deadline,2026-03-01,meeting\n"
+    )
+    assert apply(client, meeting, dry_run).status_code == 302
+    added = Milestone.objects.get()
+    assert (added.meeting, added.commitment, added.body) == (meeting, None, None)
+    exported = b"".join(client.get("/milestones/", {"format": "csv"}).streaming_content).decode(
+        "utf-8"
+    )
+    response = upload_milestones(client, meeting, exported, "milestones.csv")
+    assert [o for _, _, o in outcomes(response)] == ["unchanged"]
+
+
 def test_an_import_never_moves_a_milestone_nor_guesses_its_commitment(client, editor, commitment):
     step = Milestone.objects.create(commitment=commitment, title="Report", due_date="2026-03-01")
     client.force_login(editor)
@@ -281,7 +308,11 @@ def test_an_import_never_moves_a_milestone_nor_guesses_its_commitment(client, ed
     assert rows[0].errors[0][0] == "due_date"
     assert "new date on its commitment's page" in rows[0].errors[0][1]
     assert rows[1].errors == [
-        ("commitment", "Name the commitment (its title or reference) or body it is a step of.")
+        (
+            "commitment",
+            "Name the commitment (its title or reference) or body it is a step of, or "
+            "“meeting” for the meeting itself.",
+        )
     ]
     assert rows[2].errors[0][0] == "due_date"  # before the meeting that agreed it
     step.refresh_from_db()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements import actions
-from agreements.models import ApiToken, CalendarFeed, Milestone
+from agreements.models import ApiToken, CalendarFeed, Digest, Milestone, teams_with_reminders
 from tests.conftest import HTMX, make_body, make_commitment
 from tests.test_exports import read
 
@@ -201,7 +201,7 @@ def test_a_moves_name_is_exported_wherever_its_moves_are(client, editor, meeting
         "",
     )
     data = json.loads(b"".join(client.get("/open-data.json").streaming_content))
-    assert data["meta"]["version"] == 3
+    assert data["meta"]["version"] == 4
     names = {m["title"]: [mv["name"] for mv in m["moves"]] for m in data["milestones"]}
     assert names == {"Tariff suspension ends": ["Extended suspension ends"], "Plain": [""]}
     _, key = ApiToken.issue(editor, "script")
@@ -211,3 +211,55 @@ def test_a_moves_name_is_exported_wherever_its_moves_are(client, editor, meeting
         reverse("agreements:calendar_feed", args=[CalendarFeed.of(editor).token])
     ).content.decode()
     assert "(“Extended suspension ends”)" in feed.replace("\r\n ", "")
+
+
+# A milestone of the meeting itself (issue #26, point 4) --------------------------------------
+
+
+def test_a_meetings_own_milestone_is_shown_wherever_milestones_are(
+    client, editor, outsider, meeting, team
+):
+    """The list (with its team filter), the CSV, the open data, the API, the calendar feed, a
+    reminder's digest, the meeting's briefing and the dashboard's overdue count on a past day
+    all show a milestone that belongs to the meeting itself, as they show a commitment's."""
+    today = timezone.localdate()
+    late = Milestone.objects.create(
+        meeting=meeting, title="Ratification deadline", due_date=today - datetime.timedelta(3)
+    )
+    client.force_login(editor)
+    page = client.get(LIST, {"team": team.pk})
+    assert [ms.title for ms in page.context["page"].object_list] == ["Ratification deadline"]
+    html = page.content.decode()
+    assert f'href="/meetings/meeting-{meeting.pk}/"' in html and "the meeting itself" in html
+    (row,) = read(client.get(LIST, {"format": "csv"}))
+    assert (row["of"], row["meeting"]) == (f"meeting: {meeting.title}", meeting.title)
+    data = json.loads(b"".join(client.get("/open-data.json").streaming_content))
+    (item,) = data["milestones"]
+    assert (item["meeting_id"], item["commitment_id"], item["body_id"]) == (
+        f"meeting-{meeting.pk}",
+        None,
+        None,
+    )
+    _, key = ApiToken.issue(editor, "script")
+    (api,) = (
+        Client(headers={"Authorization": f"Bearer {key}"}).get("/api/v1/milestones").json()["items"]
+    )
+    assert (api["meeting_id"], api["commitment_id"]) == (f"meeting-{meeting.pk}", None)
+    feed = client.get(
+        reverse("agreements:calendar_feed", args=[CalendarFeed.of(editor).token])
+    ).content.decode()
+    assert f"Ratification deadline · {meeting}" in feed.replace("\r\n ", "")
+    assert "Meeting milestone" in feed
+    editor.email = "editor@desk.example"  # a digest goes to an address
+    editor.save(update_fields=["email"])
+    digest = Digest.of(editor, today)
+    assert digest.overdue == [late]
+    assert teams_with_reminders(today)[0] == {team.pk}
+    briefing = client.get(reverse("agreements:meeting_briefing", args=[meeting.pk]))
+    assert "Milestones of the meeting" in briefing.content.decode()
+    assert briefing.context["briefing"].overdue_milestones == 1
+    yesterday = (today - datetime.timedelta(1)).isoformat()
+    then = client.get("/", {"as_of": yesterday}).context["overdue_milestones"]
+    assert [ms.title for ms in then] == ["Ratification deadline"]
+    client.force_login(outsider)
+    assert not client.get(LIST).context["page"].object_list

@@ -230,17 +230,37 @@ def test_milestone_of_a_body_checks_the_body_meeting_date(meeting):
     assert "due_date" in exc.value.message_dict
 
 
-def test_milestone_belongs_to_a_commitment_or_a_body_not_both(commitment):
-    body = make_body(commitment.meeting)
-    refused_by_database(
-        lambda: Milestone.objects.create(
-            commitment=commitment, body=body, title="x", due_date=SEPT_3
+def test_milestone_belongs_to_exactly_one_of_a_meeting_a_commitment_or_a_body(commitment):
+    meeting = commitment.meeting
+    body = make_body(meeting)
+    for owners in (
+        {"commitment": commitment, "body": body},
+        {"meeting": meeting, "commitment": commitment},
+        {"meeting": meeting, "body": body},
+        {"meeting": meeting, "commitment": commitment, "body": body},
+        {},
+    ):
+        refused_by_database(
+            lambda owners=owners: Milestone.objects.create(title="x", due_date=SEPT_3, **owners)
         )
-    )
-    refused_by_database(lambda: Milestone.objects.create(title="x", due_date=SEPT_3))
+        with pytest.raises(ValidationError) as exc:
+            Milestone(title="x", due_date=SEPT_3, **owners).full_clean()
+        assert (
+            "A milestone belongs to one record: a meeting, a commitment or a body."
+            in messages_of(exc)
+        )
+    for owner in ({"meeting": meeting}, {"commitment": commitment}, {"body": body}):
+        Milestone(title="x", due_date=SEPT_3, **owner).full_clean()
+        assert Milestone.objects.create(title="x", due_date=SEPT_3, **owner).of_meeting == meeting
+
+
+def test_milestone_of_a_meeting_cannot_fall_due_before_it(meeting):
+    milestone = Milestone(meeting=meeting, title="In force", due_date=datetime.date(2025, 9, 1))
     with pytest.raises(ValidationError) as exc:
-        Milestone(title="x", due_date=SEPT_3).full_clean()
-    assert "A milestone belongs to a commitment or to a body." in messages_of(exc)
+        milestone.full_clean()
+    assert exc.value.message_dict["due_date"] == [
+        "A milestone cannot fall due before the meeting that agreed it (3 Sep 2025)."
+    ]
 
 
 def test_done_milestone_needs_a_completion_date(commitment):

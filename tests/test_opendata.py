@@ -124,6 +124,7 @@ def everything(team, meeting, commitment, us, mexico, editor):
     statement.commitments.add(commitment)
     ContextEvent.objects.create(meeting=meeting, title="Strike", relation="background")
     Milestone.objects.create(commitment=commitment, title="Report", due_date="2026-01-01")
+    Milestone.objects.create(meeting=meeting, title="In force", due_date="2026-02-01")
     Assessment.objects.create(
         commitment=commitment,
         party=us,
@@ -152,7 +153,7 @@ def test_the_export_holds_every_kind_of_record_and_is_valid(client, editor, ever
         "events": 2,  # the meeting and its context event
         "speeches": 1,
         "commitments": 1,
-        "milestones": 1,
+        "milestones": 2,  # a commitment's and the meeting's own
         "assessments": 1,
         "claims": 1,
         "sources": 1,
@@ -171,6 +172,8 @@ def test_the_export_holds_every_kind_of_record_and_is_valid(client, editor, ever
     assert speech["said_on"] == everything["statement"].said_on.isoformat()
     body = next(o for o in document["organizations"] if o["id"].startswith("body-"))
     assert body["commitment_ids"] == [commitment["id"]]
+    owners = {m["title"]: (m["meeting_id"], m["commitment_id"]) for m in document["milestones"]}
+    assert owners == {"Report": (None, commitment["id"]), "In force": (meeting["id"], None)}
 
 
 def test_the_schema_catches_what_it_should(client, editor, everything):

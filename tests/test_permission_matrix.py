@@ -19,6 +19,19 @@ from agreements.views import PAGE_ACTIONS
 User = get_user_model()
 
 
+def checklist_posts(key: str) -> dict[str, Callable[[dict], dict]]:
+    """The checklist's two actions on the world's milestone ``key`` (a page's own)."""
+    return {
+        "toggle_milestone": lambda w: {"milestone": w[key].pk, "version": w[key].version},
+        "reschedule_milestone": lambda w: {
+            "milestone": w[key].pk,
+            "version": w[key].version,
+            "to_date": "2026-03-01",
+            "reason": "Extended by 90 days",
+        },
+    }
+
+
 @dataclass
 class Row:
     """How to reach one URL: its kwargs from the world, and a POST body for each thing the page
@@ -84,6 +97,7 @@ MATRIX: dict[str, Row] = {
                 f"event-{w['event'].pk}-timing_note": "the day before",
             },
             "archive_event": lambda w: {"event": w["event"].pk, "reason": "Recorded twice"},
+            **checklist_posts("meeting_milestone"),
             "archive": lambda w: {"reason": "Recorded twice"},
         },
         outsider_get=404,
@@ -120,16 +134,7 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda w: {"pk": w["commitment"].pk},
         posts={
             "follow": lambda w: {"follow": "1"},
-            "toggle_milestone": lambda w: {
-                "milestone": w["milestone"].pk,
-                "version": w["milestone"].version,
-            },
-            "reschedule_milestone": lambda w: {
-                "milestone": w["milestone"].pk,
-                "version": w["milestone"].version,
-                "to_date": "2026-03-01",
-                "reason": "Extended by 90 days",
-            },
+            **checklist_posts("milestone"),
             "post_update": lambda w: {"narrative": "Seizures rose"},
             "submit_draft": lambda w: {"update": w["draft"].pk},
             "assess": lambda w: {"assessment-party": w["us"].pk},
@@ -182,6 +187,11 @@ MATRIX: dict[str, Row] = {
                 "membership": w["membership"].pk,
                 "version": w["membership"].version,
             },
+            "add_milestone": lambda w: {
+                "milestone-title": "Second session",
+                "milestone-due_date": "2026-02-01",
+            },
+            **checklist_posts("body_milestone"),
         },
         outsider_get=404,
     ),

@@ -45,7 +45,7 @@ def set_party_roles(commitment: Commitment, roles: dict) -> None:
 @transaction.atomic
 def add_milestone(*, milestone: Milestone, by: AbstractBaseUser) -> Milestone:
     """Add a planned milestone to a commitment or a body."""
-    refuse_archived(milestone.commitment, milestone.body)
+    refuse_archived(milestone.meeting, milestone.commitment, milestone.body)
     return create_record(milestone, by=by)
 
 
@@ -68,7 +68,7 @@ def reschedule_milestone(
     date."""
     refuse_archived(milestone)
     moved_on = moved_on or timezone.localdate()
-    refuse_dated_outside(moved_on, milestone.meeting.start_date, field="moved_on")
+    refuse_dated_outside(moved_on, milestone.of_meeting.start_date, field="moved_on")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the date moves.")})
@@ -113,7 +113,7 @@ def toggle_milestone(
     and today), or open a done one again; over the version the checklist showed."""
     refuse_archived(milestone)
     if on is not None and milestone.status == MilestoneStatus.PLANNED:
-        refuse_dated_outside(on, milestone.meeting.start_date, field="completed_on")
+        refuse_dated_outside(on, milestone.of_meeting.start_date, field="completed_on")
     if milestone.status == MilestoneStatus.DONE:
         milestone.status, milestone.completed_on = MilestoneStatus.PLANNED, None
     elif milestone.status == MilestoneStatus.PLANNED:

@@ -120,13 +120,22 @@ class MilestoneAdmin(ThroughActionsAdmin):
 
     action_fields = ("status", "completed_on")
 
-    list_display = ["title", "due_date", "status", "completed_on", "commitment", "body", "owner"]
+    list_display = [
+        "title",
+        "due_date",
+        "status",
+        "completed_on",
+        "meeting",
+        "commitment",
+        "body",
+        "owner",
+    ]
     list_filter = [TeamFilter, "status", ("due_date", admin.DateFieldListFilter)]
     words_of = "commitment"
-    search_fields = ["title", "owner", "commitment__title", "body__name"]
+    search_fields = ["title", "owner", "meeting__title", "commitment__title", "body__name"]
     ordering = ["due_date", "pk"]
-    autocomplete_fields = ["commitment", "body"]
-    list_select_related = ["commitment", "body"]
+    autocomplete_fields = ["meeting", "commitment", "body"]
+    list_select_related = ["meeting", "commitment", "body"]
     readonly_fields = TIMESTAMPS
 
     def create(self, request, obj) -> bool:

@@ -43,6 +43,22 @@ class CommitmentInline(Inline):
     show_change_link = True
 
 
+class MilestoneInline(Inline):
+    model = m.Milestone
+    form = VersionCheckedForm
+    fields = ["title", "due_date", "status", "completed_on", "owner", "opened_version"]
+    # Ticking a milestone goes through its action: on the milestone's own page.
+    readonly_fields = ["status", "completed_on"]
+    show_change_link = True
+    extra = 0
+
+
+class MeetingMilestoneInline(MilestoneInline):
+    """The meeting's own milestones (not its commitments' or bodies')."""
+
+    fk_name = "meeting"
+
+
 @admin.register(m.Meeting)
 class MeetingAdmin(ArchivableAdmin):
     form = VersionedSourcedForm
@@ -55,7 +71,7 @@ class MeetingAdmin(ArchivableAdmin):
     list_select_related = ["team"]
     readonly_fields = TIMESTAMPS
     save_on_top = True
-    inlines = [ParticipantInline, CommitmentInline]
+    inlines = [ParticipantInline, CommitmentInline, MeetingMilestoneInline]
     fieldsets = [
         (
             None,
@@ -113,16 +129,6 @@ class CommitmentPartyInline(Inline):
     select_related = ("party",)
     extra = 0
     autocomplete_fields = ["party"]
-
-
-class MilestoneInline(Inline):
-    model = m.Milestone
-    form = VersionCheckedForm
-    fields = ["title", "due_date", "status", "completed_on", "owner", "opened_version"]
-    # Ticking a milestone goes through its action: on the milestone's own page.
-    readonly_fields = ["status", "completed_on"]
-    show_change_link = True
-    extra = 0
 
 
 class StatusChangeInline(ReadOnlyInline):

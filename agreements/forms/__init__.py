@@ -4,7 +4,7 @@ Choice fields that list records are always limited to what the requesting user m
 """
 
 from .base import DATE, FastSelect, VersionedForm
-from .bodies import BodyForm, MemberForm, NewBodyForm
+from .bodies import BodyForm, BodyMilestoneForm, MemberForm, NewBodyForm
 from .claims import ClaimFilterForm, ClaimVerificationForm
 from .commitments import (
     AssessmentForm,

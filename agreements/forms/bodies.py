@@ -1,5 +1,5 @@
 """Bodies: recorded from a meeting's page or the bodies page, edited on their own page, where
-members are added and their confirmation changed."""
+members are added and their confirmation changed, and the body's own milestones added."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import PICK_MEETING, PICK_PERSON, ModelForm, SearchSelect, VersionedForm
+from .base import DATE, PICK_MEETING, PICK_PERSON, ModelForm, SearchSelect, VersionedForm
 from .people import known_person
 
 
@@ -155,3 +155,16 @@ class NewBodyForm(ModelForm):
             except forms.ValidationError as error:
                 self.add_error("name", error)
         return cleaned
+
+
+class BodyMilestoneForm(ModelForm):
+    """A milestone of the body itself: one of its meetings, or a deadline of its own."""
+
+    class Meta(ModelForm.Meta):
+        model = m.Milestone
+        fields = ["title", "due_date", "owner"]
+        widgets = {"due_date": DATE}
+
+    def __init__(self, *args, body: m.ImplementationBody, **kwargs):
+        super().__init__(*args, prefix="milestone", **kwargs)
+        self.instance.body = body

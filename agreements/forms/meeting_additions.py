@@ -23,15 +23,26 @@ from .files import FILE_HELP, checked_upload
 
 
 class MilestoneForm(ModelForm):
+    """A milestone of the meeting itself (a deadline of the whole agreement), or of one of its
+    commitments."""
+
     class Meta(ModelForm.Meta):
         model = m.Milestone
         fields = ["commitment", "title", "due_date", "owner"]
+        labels = {"commitment": _("Milestone of")}
         widgets = {"due_date": DATE}
 
     def __init__(self, *args, meeting: m.Meeting, commitments, **kwargs):
         super().__init__(*args, prefix="milestone", **kwargs)
+        self.meeting = meeting
         self.fields["commitment"].queryset = commitments
-        self.fields["commitment"].required = True
+        self.fields["commitment"].empty_label = _("The meeting itself")
+
+    def _post_clean(self):
+        # Its record is set before the model's own validation (not before the meeting).
+        if not self.cleaned_data.get("commitment"):
+            self.instance.meeting = self.meeting
+        super()._post_clean()
 
 
 class StatementForm(ModelForm):

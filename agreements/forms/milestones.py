@@ -62,7 +62,9 @@ class MilestoneFilterForm(forms.Form):
                 milestones = milestones.due_within(today, int(days))
         if data.get("team"):
             team = data["team"]
-            milestones = milestones.filter(Q(commitment__team=team) | Q(body__meeting__team=team))
+            milestones = milestones.filter(
+                Q(meeting__team=team) | Q(commitment__team=team) | Q(body__meeting__team=team)
+            )
         return milestones.order_by("due_date", "pk")
 
 

@@ -1,4 +1,4 @@
-"""Implementation bodies, their members, and milestones (of commitments or bodies)."""
+"""Implementation bodies, their members, and milestones (of meetings, commitments or bodies)."""
 
 from __future__ import annotations
 
@@ -281,7 +281,7 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         )
 
     def for_list(self):
-        return self.select_related("commitment__meeting", "body__meeting")
+        return self.select_related("meeting", "commitment__meeting", "body__meeting")
 
     def with_moves(self):
         """With what ``Milestone.shown_moves`` reads, a query for all of them."""
@@ -300,11 +300,21 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
 
 
 class Milestone(Timestamped, Versioned):
-    """A dated step of a commitment, or a meeting of a body."""
+    """A dated step of a meeting's agreement as a whole, of one of its commitments, or of a
+    body (its meetings, its own deadlines): it belongs to exactly one of the three."""
 
-    team_lookups = ("commitment__team", "body__meeting__team")
-    archived_via = ("commitment", "commitment__meeting", "body", "body__meeting")
+    team_lookups = ("meeting__team", "commitment__team", "body__meeting__team")
+    archived_via = ("meeting", "commitment", "commitment__meeting", "body", "body__meeting")
 
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        verbose_name=_("meeting"),
+        help_text=_("Set for a deadline of the meeting itself, not of a commitment or a body."),
+    )
     commitment = models.ForeignKey(
         Commitment,
         on_delete=models.PROTECT,
@@ -355,10 +365,13 @@ class Milestone(Timestamped, Versioned):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(commitment__isnull=False, body__isnull=True)
-                | Q(commitment__isnull=True, body__isnull=False),
+                condition=Q(meeting__isnull=False, commitment__isnull=True, body__isnull=True)
+                | Q(meeting__isnull=True, commitment__isnull=False, body__isnull=True)
+                | Q(meeting__isnull=True, commitment__isnull=True, body__isnull=False),
                 name="milestone_belongs_to_one",
-                violation_error_message=_("A milestone belongs to a commitment or to a body."),
+                violation_error_message=_(
+                    "A milestone belongs to one record: a meeting, a commitment or a body."
+                ),
             ),
             Check(
                 condition=Q(status=MilestoneStatus.DONE, completed_on__isnull=False)
@@ -381,7 +394,18 @@ class Milestone(Timestamped, Versioned):
         return self.status in (MilestoneStatus.PLANNED, MilestoneStatus.MISSED)
 
     @property
-    def meeting(self) -> Meeting | None:
+    def belongs_to(self) -> Meeting | Commitment | ImplementationBody | None:
+        """The record it belongs to: its meeting, commitment or body."""
+        if self.meeting_id:
+            return self.meeting
+        return self.commitment if self.commitment_id else self.body
+
+    @property
+    def of_meeting(self) -> Meeting | None:
+        """The meeting it comes from: its own, or its commitment's or body's (the meeting
+        that agreed it; it cannot fall due before)."""
+        if self.meeting_id:
+            return self.meeting
         if self.commitment_id:
             return self.commitment.meeting
         if self.body_id:
@@ -417,7 +441,7 @@ class Milestone(Timestamped, Versioned):
 
     def clean(self) -> None:
         # Not a CHECK constraint: it reads the meeting, another table.
-        meeting = self.meeting
+        meeting = self.of_meeting
         if meeting and self.due_date and self.due_date < meeting.start_date:
             raise ValidationError(
                 {
@@ -434,7 +458,11 @@ class MilestoneReschedule(models.Model):
     (a 90-day suspension extended by another 90 days). Append-only, like the other records of
     what happened: the milestone's ``due_date`` is the current date, these rows its past."""
 
-    team_lookups = ("milestone__commitment__team", "milestone__body__meeting__team")
+    team_lookups = (
+        "milestone__meeting__team",
+        "milestone__commitment__team",
+        "milestone__body__meeting__team",
+    )
 
     milestone = models.ForeignKey(
         Milestone,

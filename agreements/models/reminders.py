@@ -159,10 +159,10 @@ def teams_with_reminders(day: datetime.date) -> tuple[set[int], set[int]]:
     pairs = (
         reminded_milestones()
         .filter(due_date__lte=soon)
-        .values_list("commitment__team", "body__meeting__team")
+        .values_list("meeting__team", "commitment__team", "body__meeting__team")
         .distinct()
     )
-    with_milestones = {team for pair in pairs for team in pair if team is not None}
+    with_milestones = {team for row in pairs for team in row if team is not None}
     with_updates = set(
         ProgressUpdate.objects.awaiting_review()
         .values_list("commitment__team", flat=True)

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, charts, permissions
-from ..forms import BodyForm, NewBodyForm
+from ..forms import BodyForm, BodyMilestoneForm, NewBodyForm
 from ..forms.bodies import member_rows
 from ..models import (
     BodyMembership,
@@ -32,7 +33,10 @@ from .common import (
     render_page,
     run_record_action,
     version_of,
+    wants_fragment,
 )
+from .meeting_additions import Addition
+from .milestone_checklist import checklist, checklist_actions
 
 PAGE_SIZE = 25
 
@@ -79,7 +83,31 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     body = permissions.get_body_for_user(request.user, pk)
     if options := picker_options(request, *member_rows(body=body).forms):
         return options
+    if request.GET.get("add") == ADD_MILESTONE.kind and _can_edit(request.user, body):
+        # The add form, opened by its editor: alone for htmx, else the page with it open.
+        form = ADD_MILESTONE.form(body, None)
+        if wants_fragment(request):
+            context = {"adding": ADD_MILESTONE, "form": form}
+            return render_page(
+                request, "agreements/includes/add_form.html", context, partial="add-form"
+            )
+        return _render_detail(request, body, opened={ADD_MILESTONE.kind: form})
     return _render_detail(request, body)
+
+
+def _can_edit(user, body: ImplementationBody) -> bool:
+    return permissions.is_editor(user, body.meeting.team) and not body.is_read_only
+
+
+# The body's own milestones (its meetings, its deadlines), added in place on its page.
+ADD_MILESTONE = Addition(
+    "milestone",
+    gettext_lazy("Add a milestone"),
+    gettext_lazy("Milestone added."),
+    "milestones",
+    form=lambda body, data: BodyMilestoneForm(data, body=body),
+    save=lambda form, body, by: actions.add_milestone(milestone=form.save(commit=False), by=by),
+)
 
 
 def _add_member(request: HttpRequest, body: ImplementationBody) -> Outcome:
@@ -155,6 +183,8 @@ ACTIONS = {
     "add_member": PageAction(_add_member, "members"),
     "set_confirmation": PageAction(_set_confirmation, "members"),
     "end_membership": PageAction(_end_membership, "members"),
+    ADD_MILESTONE.action: PageAction(ADD_MILESTONE.handle, "milestones"),
+    **checklist_actions("body", "milestones"),
 }
 
 
@@ -164,8 +194,12 @@ def _render_detail(
     *,
     partial: str | None = None,
     outcome: Outcome | None = None,
+    opened: dict | None = None,
 ) -> HttpResponse:
+    """The page; the milestone form drawn open is the refused one (``outcome.forms``) or the
+    one its editor ``opened`` without JavaScript, else it is fetched when opened."""
     outcome = outcome or Outcome()
+    opened = (opened or {}) | outcome.forms
     today = timezone.localdate()
     members = BodyMembership.objects.filter(body=body).select_related("person", "party", "body")
     commitments = (
@@ -174,8 +208,8 @@ def _render_detail(
         .prefetch_related("party_roles__party")
         .order_by("meeting__start_date", "position", "pk")
     )
-    milestones = Milestone.objects.filter(body=body).with_moves().order_by("due_date", "pk")
-    editable = permissions.is_editor(request.user, body.meeting.team) and not body.is_read_only
+    editable = _can_edit(request.user, body)
+    milestones = checklist(Milestone.objects.filter(body=body), editable=editable, outcome=outcome)
     context = {
         "body": body,
         "today": today,
@@ -201,6 +235,9 @@ def _render_detail(
         else None,
         "member_rows": outcome.forms.get("member_rows") or member_rows(body=body),
         "confirmation_choices": Confirmation.choices,
+        "adding": ADD_MILESTONE,
+        "milestone_form": opened.get(ADD_MILESTONE.kind) if editable else None,
+        "open_form": ADD_MILESTONE.kind if ADD_MILESTONE.kind in opened else "",
         "outcome": outcome,
     }
     return render_page(

@@ -43,6 +43,7 @@ def meeting_briefing(request: HttpRequest, pk: int) -> HttpResponse:
         today=today,
         sources=meeting.sources.all(),
         claims=Claim.objects.filter(meeting=meeting).still_open().prefetch_related("sources"),
+        milestones=_planned(Milestone.objects.filter(meeting=meeting), day),
     )
     context = {
         "meeting": meeting,
@@ -67,17 +68,12 @@ def body_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     commitments = for_briefing(Commitment.objects.filter(bodies=body), day).order_by(
         "meeting__start_date", "position", "pk"
     )
-    planned = Q(status=MilestoneStatus.PLANNED)
-    if day:
-        planned |= Q(status=MilestoneStatus.DONE, completed_on__gt=day)
     briefing = compile_briefing(
         commitments,
         today=today,
         sources=body.sources.all(),
         claims=Claim.objects.filter(body=body).still_open().prefetch_related("sources"),
-        milestones=Milestone.objects.filter(planned, body=body)
-        .with_moves()
-        .order_by("due_date", "pk"),
+        milestones=_planned(Milestone.objects.filter(body=body), day),
     )
     context = {
         "body": body,
@@ -121,6 +117,14 @@ def party_briefing(request: HttpRequest, pk: int) -> HttpResponse:
         "as_of_form": as_of,
     }
     return render(request, "agreements/party_briefing.html", context)
+
+
+def _planned(milestones, day: datetime.date | None):
+    """A record's own milestones still planned (on a past ``day``: then), soonest first."""
+    planned = Q(status=MilestoneStatus.PLANNED)
+    if day:
+        planned |= Q(status=MilestoneStatus.DONE, completed_on__gt=day)
+    return milestones.filter(planned).with_moves().order_by("due_date", "pk")
 
 
 def _as_of(request: HttpRequest) -> tuple[AsOfForm, datetime.date | None]:

@@ -3,23 +3,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, exports, permissions
-from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm, RescheduleForm
+from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm
 from ..ids import is_id
 from ..models import (
     Commitment,
     CommitmentTally,
     Follow,
-    MilestoneReschedule,
     MilestoneStatus,
     Party,
     ReviewAction,
@@ -34,12 +30,11 @@ from .common import (
     PageAction,
     annotated_page,
     picker_options,
-    posted_day,
     query_without,
     render_page,
     run_record_action,
-    version_of,
 )
+from .milestone_checklist import checklist, checklist_actions
 from .source_files import with_files
 
 PAGE_SIZE = 25
@@ -150,47 +145,6 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, commitment)
 
 
-def _toggle_milestone(request: HttpRequest, commitment: Commitment) -> Outcome:
-    milestone = permissions.get_milestone_for_user(
-        request.user, request.POST.get("milestone"), edit=True, commitment=commitment
-    )
-    done_on = posted_day(request, "completed_on")
-    actions.toggle_milestone(
-        milestone=milestone, expected=version_of(request), by=request.user, on=done_on
-    )
-    if milestone.status == MilestoneStatus.DONE:
-        return Outcome(notice=_("“%(title)s” done.") % {"title": milestone.title})
-    return Outcome(notice=_("“%(title)s” is open again.") % {"title": milestone.title})
-
-
-def _reschedule(request: HttpRequest, commitment: Commitment) -> Outcome:
-    milestone = permissions.get_milestone_for_user(
-        request.user, request.POST.get("milestone"), edit=True, commitment=commitment
-    )
-    form = RescheduleForm(request.POST, milestone=milestone)
-    if not form.is_valid():
-        return Outcome(forms={"reschedule_form": form})
-    try:
-        moved = actions.reschedule_milestone(
-            milestone=milestone,
-            expected=version_of(request),
-            to_date=form.cleaned_data["to_date"],
-            reason=form.cleaned_data["reason"],
-            name=form.cleaned_data["name"],
-            by=request.user,
-            moved_on=form.cleaned_data["moved_on"],
-        )
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise  # refused as a whole (archived, done): run_action says why
-        form.add_error(None, error)
-        return Outcome(forms={"reschedule_form": form})
-    return Outcome(
-        notice=_("“%(title)s” moved to %(date)s.")
-        % {"title": milestone.title, "date": date_format(moved.to_date)}
-    )
-
-
 def _post_update(request: HttpRequest, commitment: Commitment) -> Outcome:
     form = ProgressUpdateForm(
         request.POST, commitment=commitment, sources=_team_sources(commitment)
@@ -253,8 +207,7 @@ def _follow(request: HttpRequest, commitment: Commitment) -> Outcome:
 ACTIONS = {
     # Anyone who can see the commitment may follow it (an outsider gets 404).
     "follow": PageAction(_follow, "follow", permission="view"),
-    "toggle_milestone": PageAction(_toggle_milestone, "milestone-checklist"),
-    "reschedule_milestone": PageAction(_reschedule, "milestone-checklist"),
+    **checklist_actions("commitment", "milestone-checklist"),
     "post_update": PageAction(_post_update, "update-area"),
     "submit_draft": PageAction(_submit_draft, "update-area"),
     "assess": PageAction(_assess, "compliance", permission="review"),
@@ -297,20 +250,7 @@ def _detail_context(request: HttpRequest, commitment: Commitment, outcome: Outco
     # An archived commitment (or one of an archived meeting) is read-only for everyone.
     can_edit = permissions.is_editor(user, team) and not commitment.is_read_only
     can_review = permissions.is_reviewer(user, team) and not commitment.is_read_only
-    milestones = list(
-        commitment.milestones.prefetch_related(
-            Prefetch("reschedules", queryset=MilestoneReschedule.objects.select_related("by"))
-        ).order_by("due_date", "pk")
-    )
-    if can_edit:  # each open milestone carries its reschedule form (the refused one bound)
-        refused = outcome.forms.get("reschedule_form")
-        for milestone in milestones:
-            if milestone.is_reschedulable:
-                milestone.reschedule_form = (
-                    refused
-                    if refused is not None and refused.milestone.pk == milestone.pk
-                    else RescheduleForm(milestone=milestone)
-                )
+    milestones = checklist(commitment.milestones.all(), editable=can_edit, outcome=outcome)
     # A long timeline shows its newest events and offers the rest on request: each kind of
     # event is read newest first up to that many, so a page costs the same however long the
     # commitment's history (305 events in the benchmark).

@@ -39,9 +39,10 @@ class UploadForm(forms.Form):
             "theme, target_date, lead_agency, jurisdiction_note, indicator, party_roles (“MX: "
             "Joint; US: Committed”), and status (0–3), stalled (yes or no) with status_since, "
             "the day they took effect (today if empty). Milestones: title, due_date, owner, "
-            "the commitment (its title or reference) or body it is a step of, and completed_on "
-            "for one done. Dates as 2025-09-03. A file downloaded from the commitments or "
-            "milestones list imports back as it is."
+            "the commitment (its title or reference) or body it is a step of (or of = "
+            "“meeting” for the meeting itself), and completed_on for one done. Dates as "
+            "2025-09-03. A file downloaded from the commitments or milestones list imports "
+            "back as it is."
         ),
     )
 

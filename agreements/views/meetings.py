@@ -39,6 +39,7 @@ from .common import (
     wants_fragment,
 )
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
+from .milestone_checklist import checklist, checklist_actions
 from .source_files import KEEP_FILE, keep_forms, with_files
 
 PAGE_SIZE = 25
@@ -104,7 +105,8 @@ def can_edit(user, meeting: Meeting) -> bool:
     return permissions.is_editor(user, meeting.team) and not meeting.is_read_only
 
 
-ACTIONS = {**ADD_ACTIONS, "archive": ARCHIVE}
+# The meeting's own milestones are ticked and moved in its commitments' section.
+ACTIONS = {**ADD_ACTIONS, **checklist_actions("meeting", "commitments"), "archive": ARCHIVE}
 
 
 def _unlink(request: HttpRequest, meeting: Meeting) -> Outcome:
@@ -193,6 +195,8 @@ def _detail_context(
         .prefetch_related("party_roles__party", "milestones", moves_of("milestones__reschedules"))
         .order_by("position", "pk")
     )
+    # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
+    milestones = checklist(meeting.milestones.all(), editable=editable and not day, outcome=outcome)
     if day:
         commitments = list(commitments.as_of(day))
         for commitment in commitments:
@@ -200,6 +204,9 @@ def _detail_context(
             for milestone in commitment.milestones.all():
                 milestone.take_state_on(day)
                 milestone.take_date_on(day)
+        for milestone in milestones:
+            milestone.take_state_on(day)
+            milestone.take_date_on(day)
         editable = False  # a past day is read, not written
     else:
         commitments = list(commitments)
@@ -232,6 +239,7 @@ def _detail_context(
             "person", "party"
         ),
         "commitments": commitments,
+        "milestones": milestones,
         "bodies": bodies,
         "statements": statements,
         "readouts": compare_readouts(parties, statements, commitments),

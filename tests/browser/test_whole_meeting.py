@@ -127,7 +127,7 @@ def test_staff_enter_a_whole_meeting_and_read_it_back_everywhere(page, team, us,
     submit(page, form, "Event added.")
 
     form = add_form(page, "Add a milestone")
-    form.get_by_label("Commitment").select_option(label="Joint cyber action plan")
+    form.get_by_label("Milestone of").select_option(label="Joint cyber action plan")
     form.get_by_label("Title").fill("Action plan delivered")
     form.get_by_label("Due date").fill("2026-06-10")
     submit(page, form, "Milestone added.")
