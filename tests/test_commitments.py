@@ -16,6 +16,7 @@ from agreements.models import (
     ProgressUpdate,
     ReviewState,
 )
+from agreements.system_texts import shown
 from agreements.views.common import CappedPaginator
 from tests.conftest import (
     HTMX,
@@ -456,7 +457,7 @@ def test_a_rescheduled_milestone_keeps_every_earlier_date_who_moved_it_and_why(
     assert "First due 2 Dec 2025, moved 2 times:" in page
     assert "2 Dec 2025 → 2 Mar 2026, “Extended by 90 days”" in page
     history = milestone.history.first()
-    assert (history.history_user, history.history_change_reason) == (
+    assert (history.history_user, shown(history.history_change_reason)) == (
         editor,
         "Rescheduled: Talks resumed late",
     )
