@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, charts, permissions
@@ -26,12 +31,14 @@ from .charts import chart_url
 from .common import (
     Outcome,
     PageAction,
+    add_form_partial,
     annotated_page,
     picker_options,
     posted_day,
     render_page,
     run_record_action,
     version_of,
+    wants_fragment,
 )
 
 PAGE_SIZE = 25
@@ -77,9 +84,63 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request, ACTIONS, fetch=permissions.get_body_for_user, pk=pk, render=_render_detail
         )
     body = permissions.get_body_for_user(request.user, pk)
-    if options := picker_options(request, *member_rows(body=body).forms):
+    if "_pick" in request.GET and (
+        options := picker_options(request, *member_rows(body=body).forms)
+    ):
         return options
+    kind = request.GET.get("add", "")
+    if kind in ADDITIONS and _editable(request, body):
+        form = ADDITIONS[kind].form(body)
+        if wants_fragment(request):
+            return add_form_partial(request, ADDITIONS[kind], form)
+        return _render_detail(request, body, opened={ADDITIONS[kind].context: form})
     return _render_detail(request, body)
+
+
+@dataclass(frozen=True)
+class BodyAddition:
+    """A form of the body's page drawn closed and empty, and fetched when opened
+    (includes/add_form.html): its ``kind`` (``?add=<kind>``), the page ``action`` it posts, its
+    ``title``, the ``section`` that answers, the name of its form in the page's context, the
+    form's builder (unbound), and if it has them its fields' template and button label."""
+
+    kind: str
+    action: str
+    title: Promise
+    section: str
+    context: str
+    form: Callable[[ImplementationBody], Any]
+    fields: str = ""
+    submit: Promise | str = ""
+
+
+ADDITIONS = {
+    addition.kind: addition
+    for addition in [
+        BodyAddition(
+            "edit",
+            "edit_body",
+            gettext_lazy("Edit this body"),
+            "body-facts",
+            "body_form",
+            form=lambda body: BodyForm(instance=body, meeting=body.meeting),
+            submit=gettext_lazy("Save the body"),
+        ),
+        BodyAddition(
+            "members",
+            "add_member",
+            gettext_lazy("Add members"),
+            "members",
+            "member_rows",
+            form=lambda body: member_rows(body=body),
+            fields="agreements/includes/member_rows.html",
+        ),
+    ]
+}
+
+
+def _editable(request: HttpRequest, body: ImplementationBody) -> bool:
+    return permissions.is_editor(request.user, body.meeting.team) and not body.is_read_only
 
 
 def _add_member(request: HttpRequest, body: ImplementationBody) -> Outcome:
@@ -151,7 +212,7 @@ def _edit_body(request: HttpRequest, body: ImplementationBody) -> Outcome:
 
 
 ACTIONS = {
-    "edit_body": PageAction(_edit_body, None),
+    "edit_body": PageAction(_edit_body, "body-facts"),
     "add_member": PageAction(_add_member, "members"),
     "set_confirmation": PageAction(_set_confirmation, "members"),
     "end_membership": PageAction(_end_membership, "members"),
@@ -164,7 +225,10 @@ def _render_detail(
     *,
     partial: str | None = None,
     outcome: Outcome | None = None,
+    opened: dict | None = None,
 ) -> HttpResponse:
+    """The page. Its forms (``ADDITIONS``) are drawn only when refused, with what was typed
+    (``outcome.forms``), or ``opened`` without JavaScript; else they are fetched when opened."""
     outcome = outcome or Outcome()
     today = timezone.localdate()
     members = BodyMembership.objects.filter(body=body).select_related("person", "party", "body")
@@ -175,7 +239,8 @@ def _render_detail(
         .order_by("meeting__start_date", "position", "pk")
     )
     milestones = Milestone.objects.filter(body=body).with_moves().order_by("due_date", "pk")
-    editable = permissions.is_editor(request.user, body.meeting.team) and not body.is_read_only
+    editable = _editable(request, body)
+    forms = ((opened or {}) | outcome.forms) if editable else {}
     context = {
         "body": body,
         "today": today,
@@ -194,12 +259,9 @@ def _render_detail(
         "claims": Claim.objects.filter(body=body).prefetch_related("sources"),
         "sources": body.sources.all(),
         "can_edit": editable,
-        "body_form": (
-            outcome.forms.get("body_form") or BodyForm(instance=body, meeting=body.meeting)
-        )
-        if editable
-        else None,
-        "member_rows": outcome.forms.get("member_rows") or member_rows(body=body),
+        "forms": forms,
+        "additions": ADDITIONS,
+        "open_form": next((a.kind for a in ADDITIONS.values() if a.context in forms), ""),
         "confirmation_choices": Confirmation.choices,
         "outcome": outcome,
     }
