@@ -91,7 +91,11 @@ def test_a_reason_the_reviewer_typed_is_shown_as_typed(client, team, reviewer, c
 
 
 def test_a_reason_stored_as_english_text_before_still_shows(client, team, commitment):
-    commitment.history.update(history_change_reason="Approved progress update: old row")
+    # A row written before reasons were codes: the English sentence itself (history rows
+    # are never updated, on PostgreSQL not at all: one is written as it was then).
+    commitment.lead_agency = "Attorney General's office"
+    commitment._change_reason = "Approved progress update: old row"
+    commitment.save(update_fields=["lead_agency"])
     client.force_login(reader(team, "es"))
     history = client.get(history_url(commitment)).content.decode()
     assert "Approved progress update: old row" in history
