@@ -15,6 +15,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import system_texts
+
 # Bookkeeping columns that change with every save and say nothing to a reader.
 IGNORED = {"id", "created_at", "updated_at", "version"}
 KINDS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
@@ -69,7 +71,7 @@ def history_of(record: models.Model, *, limit: int = 500) -> list[HistoryEntry]:
                     kind=str(KINDS.get(row.history_type, row.history_type)),
                     who=row.history_user.get_username() if row.history_user else "",
                     via=row.history_via,
-                    reason=row.history_change_reason or "",
+                    reason=system_texts.shown(row.history_change_reason),
                     changes=changes,
                 )
             )
@@ -188,7 +190,7 @@ def participants_history(meeting, *, limit: int = 500) -> list[HistoryEntry]:
                 }.get(row.history_type, gettext("Participant changed")),
                 who=row.history_user.get_username() if row.history_user else "",
                 via=row.history_via,
-                reason=row.history_change_reason or "",
+                reason=system_texts.shown(row.history_change_reason),
                 changes=[FieldChange(gettext("Participant"), before, now)],
             )
         )

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 
 from . import models as m
+from . import system_texts
 from .opendata_rows import sections
 
 CHUNK = 2_000
@@ -238,7 +239,7 @@ def _dated(commitment: m.Commitment) -> dict:
                 "from_cancellation": c.from_cancellation,
                 "to_cancellation": c.to_cancellation,
                 "via": c.changed_via,
-                "reason": c.reason,
+                "reason": system_texts.in_english(c.reason),
                 "progress_update_id": f"update-{c.update_id}" if c.update_id else None,
             }
             for c in changes

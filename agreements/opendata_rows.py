@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.encoding import iri_to_uri
 
 from . import models as m
+from . import system_texts
 from .exports import label
 
 type Row = dict
@@ -250,7 +251,7 @@ def commitment(row: Row) -> dict:
                 "from_cancellation": c["from_cancellation"],
                 "to_cancellation": c["to_cancellation"],
                 "via": c["changed_via"],
-                "reason": c["reason"],
+                "reason": system_texts.in_english(c["reason"]),
                 "progress_update_id": f"update-{c['update_id']}" if c["update_id"] else None,
             }
             for c in changes

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from . import actions
+from . import actions, system_texts
 from . import models as m
 from .synthetic.vocabularies import OBJECTS
 
@@ -142,7 +142,7 @@ class Desk:
             party = actions.add_party(
                 party=m.Party(code=code, name=f"Synthetic state {code}", kind=m.PartyKind.STATE),
                 by=self.admin,
-                reason=f"Added for the {TEAM_NAME}",
+                reason=system_texts.stored("added_for_team", team=TEAM_NAME),
             )
             self.note(party, True)
         return party

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from agreements import actions
 from agreements.models import ApiToken, Claim, Milestone
+from agreements.system_texts import shown
 from tests.conftest import make_body, make_commitment, make_meeting, make_source
 
 User = get_user_model()
@@ -161,7 +162,7 @@ def test_an_admin_revokes_a_key(admin_client, editor):
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert token.history.latest().history_change_reason == "Revoked by an admin"
+    assert shown(token.history.latest().history_change_reason) == "Revoked by an admin"
 
 
 # --- One form of id (issue #24, point 2) ------------------------------------------------------

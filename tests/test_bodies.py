@@ -437,8 +437,9 @@ def test_an_editor_records_a_body_from_the_bodies_page(client, editor, meeting, 
     assert response.headers["Location"] == body.get_absolute_url()
     assert (body.meeting, body.membership_note) == (meeting, "Members not published")
     assert body.history.get().history_user == editor
-    # On its page, the editor then ticks what it oversees (the meeting's commitments).
-    page = client.get(body.get_absolute_url()).content.decode()
+    # On its page, the editor then opens its form and ticks what it oversees (the meeting's
+    # commitments).
+    page = client.get(body.get_absolute_url() + "?add=edit").content.decode()
     assert commitment.title in page
 
 
@@ -477,3 +478,83 @@ def test_a_body_is_recorded_only_at_a_meeting_the_user_edits(
     client.force_login(reviewer)
     assert "Record a body" not in client.get(reverse("agreements:body_list")).content.decode()
     assert client.post(reverse("agreements:body_list"), {"body-name": "X"}).status_code == 403
+
+
+def test_the_body_pages_forms_are_drawn_only_when_opened(client, editor, body):
+    client.force_login(editor)
+    page = client.get(detail_url(body)).content.decode()
+    assert 'name="members-TOTAL_FORMS"' not in page and 'name="body-mandate"' not in page
+    for kind in ("edit", "members"):
+        assert f'hx-get="{detail_url(body)}?add={kind}"' in page
+        assert f'href="?add={kind}#add-form-{kind}"' in page
+    members = client.get(detail_url(body), {"add": "members"}, **HTMX).content.decode()
+    assert members.lstrip().startswith("<form") and "<html" not in members
+    assert 'name="members-TOTAL_FORMS"' in members and 'hx-target="#members"' in members
+    edit = client.get(detail_url(body), {"add": "edit"}, **HTMX).content.decode()
+    assert 'value="High-level implementation group"' in edit
+    assert 'hx-target="#body-facts"' in edit
+    page = client.get(detail_url(body), {"add": "members"}).content.decode()  # no JavaScript
+    assert '<details id="add-form-members" class="card add-form" open>' in page
+    assert 'name="members-TOTAL_FORMS"' in page
+
+
+def test_a_reader_who_cannot_edit_the_body_opens_no_form(client, reviewer, body):
+    client.force_login(reviewer)
+    html = client.get(detail_url(body), {"add": "edit"}, **HTMX).content.decode()
+    assert 'name="body-mandate"' not in html
+
+
+def edited(body, **changes) -> dict:
+    fields = {
+        "name": body.name,
+        "mandate": body.mandate,
+        "cadence": body.cadence,
+        "lifecycle": body.lifecycle,
+        "membership_note": "",
+        "version": body.version,
+    }
+    return {"action": "edit_body"} | {f"body-{k}": v for k, v in (fields | changes).items()}
+
+
+def test_a_body_edited_in_place_answers_with_its_facts_and_what_it_oversees(
+    client, editor, body, commitment
+):
+    client.force_login(editor)
+    response = client.post(
+        detail_url(body), edited(body, name="Joint group", commitments=[commitment.pk]), **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="body-facts">')
+    assert "<h1>Joint group</h1>" in html and "“Joint group” saved." in html
+    assert (
+        '<section id="overseen" aria-labelledby="commitments-heading" hx-swap-oob="true">' in html
+    )
+    assert commitment.title in html
+    assert 'name="body-mandate"' not in html  # the form closed again
+
+
+def test_a_refused_body_edit_keeps_what_was_typed_next_to_its_fields(client, editor, body):
+    client.force_login(editor)
+    data = edited(body, name="", mandate="Typed, then refused")
+    response = client.post(detail_url(body), data, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.lstrip().startswith('<div id="body-facts">')
+    assert '<details id="add-form-edit" class="card add-form" open>' in html
+    assert "This field is required." in html and "Typed, then refused" in html
+    page = client.post(detail_url(body), data)  # without JavaScript: the page, the form open
+    assert page.status_code == 422
+    assert "Typed, then refused" in page.content.decode()
+    body.refresh_from_db()
+    assert body.name == "High-level implementation group"
+
+
+def test_refused_members_keep_their_rows_in_place(client, editor, body):
+    client.force_login(editor)
+    response = client.post(detail_url(body), members({"role": "Chair"}), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.lstrip().startswith('<section id="members"')
+    assert '<details id="add-form-members" class="card add-form" open>' in html
+    assert 'value="Chair"' in html

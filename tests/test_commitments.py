@@ -16,6 +16,7 @@ from agreements.models import (
     ProgressUpdate,
     ReviewState,
 )
+from agreements.system_texts import shown
 from agreements.views.common import CappedPaginator
 from tests.conftest import (
     HTMX,
@@ -460,7 +461,7 @@ def test_a_rescheduled_milestone_keeps_every_earlier_date_who_moved_it_and_why(
     assert "First due 2 Dec 2025, moved 2 times:" in page
     assert "2 Dec 2025 → 2 Mar 2026, “Extended by 90 days”" in page
     history = milestone.history.first()
-    assert (history.history_user, history.history_change_reason) == (
+    assert (history.history_user, shown(history.history_change_reason)) == (
         editor,
         "Rescheduled: Talks resumed late",
     )
@@ -517,12 +518,48 @@ def test_a_refused_new_date_is_said_next_to_its_field_with_what_was_typed(
     assert html.lstrip().startswith('<section id="milestone-checklist"')
     assert message in html
     assert f'id="reschedule-{milestone.pk}-{field}_error"' in html
-    assert '<details class="reschedule" open>' in html
+    assert f'<details class="reschedule" id="reschedule-{milestone.pk}" open>' in html
     if reason.strip():
         assert f'value="{reason}"' in html  # what was typed stays
     milestone.refresh_from_db()
     assert milestone.due_date == datetime.date(2025, 12, 2)
     assert not milestone.reschedules.exists()
+
+
+def test_a_new_date_form_is_drawn_only_when_opened(client, editor, commitment):
+    milestone = Milestone.objects.create(
+        commitment=commitment, title="Review", due_date=datetime.date(2025, 12, 2)
+    )
+    client.force_login(editor)
+    page = client.get(detail_url(commitment)).content.decode()
+    assert 'name="to_date"' not in page  # closed and empty: fetched when opened
+    assert f'hx-get="{detail_url(commitment)}?reschedule={milestone.pk}"' in page
+    assert (
+        f'href="{detail_url(commitment)}?reschedule={milestone.pk}#reschedule-{milestone.pk}"'
+        in page
+    )
+    # Opened with htmx: the form alone, posting in place.
+    opened = client.get(detail_url(commitment), {"reschedule": milestone.pk}, **HTMX)
+    html = opened.content.decode()
+    assert html.lstrip().startswith("<form")
+    assert 'name="to_date"' in html and 'hx-target="#milestone-checklist"' in html
+    assert "<html" not in html
+    # Without JavaScript, its link: the page with that form open.
+    page = client.get(detail_url(commitment), {"reschedule": milestone.pk}).content.decode()
+    assert f'<details class="reschedule" id="reschedule-{milestone.pk}" open>' in page
+    assert 'name="to_date"' in page
+
+
+def test_a_new_date_form_is_not_opened_for_a_reader_who_cannot_move_it(
+    client, reviewer, commitment
+):
+    milestone = Milestone.objects.create(
+        commitment=commitment, title="Review", due_date=datetime.date(2025, 12, 2)
+    )
+    client.force_login(reviewer)
+    response = client.get(detail_url(commitment), {"reschedule": milestone.pk}, **HTMX)
+    assert response.status_code == 200
+    assert 'name="to_date"' not in response.content.decode()
 
 
 def test_a_done_milestone_keeps_its_date(client, editor, commitment):

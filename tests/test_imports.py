@@ -23,6 +23,7 @@ from agreements.models import (
     ReviewState,
     StatusChange,
 )
+from agreements.system_texts import shown
 from tests.conftest import make_body, make_commitment, make_meeting
 from tests.test_fuzz import FUZZ, hostile, no_server_error
 
@@ -82,7 +83,10 @@ def test_a_dry_run_shows_each_row_and_saves_nothing(client, editor, meeting, us,
         "US": "counterpart",
     }
     entry = fentanyl.history.get()
-    assert (entry.history_user, entry.history_change_reason) == (editor, "Imported from plan.csv")
+    assert (entry.history_user, shown(entry.history_change_reason)) == (
+        editor,
+        "Imported from plan.csv",
+    )
 
 
 def test_every_error_is_shown_by_line_and_column_and_nothing_is_saved(client, editor, meeting, us):
@@ -252,7 +256,7 @@ def test_milestones_come_in_under_their_commitment_or_body(client, editor, meeti
         "2026-03-01",
     )
     assert Milestone.objects.get(title="First sitting").body == body
-    assert report.history.get().history_change_reason == "Imported from steps.csv"
+    assert shown(report.history.get().history_change_reason) == "Imported from steps.csv"
 
 
 def test_an_exported_milestone_list_imports_back_unchanged(client, editor, meeting, commitment):
@@ -375,7 +379,7 @@ def test_an_admins_import_sets_the_status_on_its_day_and_history_says_imported(
     assert apply(client, meeting, response).status_code == 302
     change = StatusChange.objects.get()
     assert (change.from_status, change.to_status, change.effective_on) == (0, 3, NOV)
-    assert (change.changed_by, change.changed_via, change.reason) == (
+    assert (change.changed_by, change.changed_via, shown(change.reason)) == (
         admin_user,
         "import",
         "Imported from plan.csv",
@@ -383,7 +387,10 @@ def test_an_admins_import_sets_the_status_on_its_day_and_history_says_imported(
     commitment.refresh_from_db()
     assert commitment.status == 3
     entry = commitment.history.latest()
-    assert (entry.history_via, entry.history_change_reason) == ("import", "Imported from plan.csv")
+    assert (entry.history_via, shown(entry.history_change_reason)) == (
+        "import",
+        "Imported from plan.csv",
+    )
     assert commitment.history.count() == 2  # made, then its status: no empty save between
     client.force_login(admin_user)
     html = client.get(commitment.get_absolute_url()).content.decode()
@@ -434,7 +441,7 @@ def test_an_editors_import_proposes_the_status_for_review_on_its_day(
     actions.approve_update(update=update, by=reviewer)
     change = StatusChange.objects.get()
     assert (change.to_status, change.effective_on) == (3, NOV)
-    assert "Imported from plan.csv" in change.reason
+    assert "Imported from plan.csv" in shown(change.reason)
 
 
 def test_an_older_status_in_a_file_goes_in_its_place(client, admin_user, meeting, commitment):
@@ -531,7 +538,7 @@ def test_a_milestone_row_ticks_it_done_on_its_day(client, editor, meeting, commi
     assert apply(client, meeting, response).status_code == 302
     step.refresh_from_db()
     assert (step.status, step.completed_on) == ("done", datetime.date(2025, 10, 15))
-    assert step.history.latest().history_change_reason == "Imported from steps.csv"
+    assert shown(step.history.latest().history_change_reason) == "Imported from steps.csv"
     briefing = Milestone.objects.get(title="Briefing")
     assert (briefing.status, briefing.completed_on) == ("done", datetime.date(2025, 12, 2))
     # An empty cell leaves it done: an older file never opens it again.

@@ -427,6 +427,39 @@ def test_assessment_needs_a_justification(client, reviewer, commitment, us):
     assert not Assessment.objects.exists()
 
 
+def test_the_assessment_form_opens_in_place_and_keeps_what_was_typed(
+    client, reviewer, commitment, us
+):
+    url = reverse("agreements:commitment_detail", args=[commitment.pk])
+    client.force_login(reviewer)
+    page = client.get(url).content.decode()
+    assert 'name="assessment-justification"' not in page  # closed and empty
+    assert f'hx-get="{url}?add=assess"' in page
+    assert 'href="?add=assess#add-form-assess"' in page
+    opened = client.get(url, {"add": "assess"}, **HTMX).content.decode()
+    assert opened.lstrip().startswith("<form")
+    assert 'name="assessment-justification"' in opened and 'hx-target="#compliance"' in opened
+    page = client.get(url, {"add": "assess"}).content.decode()  # without JavaScript
+    assert '<details id="add-form-assess" class="card add-form" open>' in page
+    assert 'name="assessment-justification"' in page
+    refused = client.post(
+        url, assess(us, score="9", justification="Seen in the field", stage="final"), **HTMX
+    )
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert html.lstrip().startswith('<section id="compliance"')
+    assert 'id="assessment-score_error"' in html or "Select a valid choice" in html
+    assert "Seen in the field" in html  # what was typed stays, the form open
+    assert '<details id="add-form-assess" class="card add-form" open>' in html
+
+
+def test_an_editor_does_not_open_the_assessment_form(client, editor, commitment):
+    client.force_login(editor)
+    url = reverse("agreements:commitment_detail", args=[commitment.pk])
+    html = client.get(url, {"add": "assess"}, **HTMX).content.decode()
+    assert 'name="assessment-justification"' not in html
+
+
 def test_only_reviewers_assess(client, editor, commitment, us):
     client.force_login(editor)
     response = client.post(

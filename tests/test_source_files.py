@@ -56,6 +56,32 @@ def download(client, kept: SourceFile):
     return client.get(reverse("agreements:source_file", args=[kept.pk]))
 
 
+def test_the_form_keeping_a_file_is_drawn_only_when_opened(client, editor, meeting, source):
+    url = reverse("agreements:meeting_detail", args=[meeting.pk])
+    client.force_login(editor)
+    page = client.get(url).content.decode()
+    assert f'name="keep-{source.pk}-file"' not in page  # closed and empty
+    assert f'hx-get="{url}?keep={source.pk}"' in page
+    assert f'href="?keep={source.pk}#keep-file-{source.pk}"' in page
+    opened = client.get(url, {"keep": source.pk}, **HTMX).content.decode()
+    assert opened.lstrip().startswith("<form") and f'name="keep-{source.pk}-file"' in opened
+    page = client.get(url, {"keep": source.pk}).content.decode()  # without JavaScript
+    assert f'<details class="keep-file" id="keep-file-{source.pk}" open>' in page
+    # A source of another meeting is not found here.
+    other = make_source(meeting.team, title="Elsewhere")
+    assert client.get(url, {"keep": other.pk}, **HTMX).status_code == 404
+
+
+def test_a_refused_file_is_said_next_to_its_field_in_place(client, editor, meeting, source):
+    client.force_login(editor)
+    response = keep(client, meeting, source, "empty.txt", b"", htmx=True)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.lstrip().startswith('<section id="sources"')
+    assert f'<details class="keep-file" id="keep-file-{source.pk}" open>' in html
+    assert f'id="id_keep-{source.pk}-file_error"><li>The file is empty.' in html
+
+
 # --- Kept, and served to the team only ---------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import system_texts
 from ..models import (
     Assessment,
     Commitment,
@@ -92,7 +93,7 @@ def reschedule_milestone(
         expected=expected,
         fields=["due_date", "original_due_date", "status"],
         by=by,
-        reason=f"Rescheduled: {reason}",
+        reason=system_texts.stored("rescheduled", reason=reason),
     )
     return MilestoneReschedule.objects.create(
         milestone=milestone,

@@ -9,7 +9,7 @@ from functools import partial
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from .. import documents
+from .. import documents, system_texts
 from ..models import Extraction, Source, SourceFile, evidence_storage
 from .base import trace
 
@@ -67,6 +67,6 @@ def read_words(kept: SourceFile) -> SourceFile:
         kept.extraction, kept.extraction_note = Extraction.DONE, ""
     except documents.Unreadable as error:
         kept.text, kept.extraction, kept.extraction_note = "", Extraction.FAILED, str(error)[:300]
-    trace(kept, None, "words read")
+    trace(kept, None, system_texts.stored("words_read"))
     kept.save(update_fields=["text", "extraction", "extraction_note"])
     return kept

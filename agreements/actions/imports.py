@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from .. import permissions
+from .. import permissions, system_texts
 from ..models import Commitment, Meeting, Versioned
 from .base import refuse_archived, refuse_other_teams, save_versioned, states_moved, trace
 from .commitments import set_party_roles
@@ -35,18 +35,18 @@ def import_commitments(*, meeting: Meeting, rows, filename: str, by: AbstractBas
         if row.roles:
             set_party_roles(row.record, row.roles)
         if row.status is not None:
-            _import_status(row.record, row.status, _reason(filename), by, direct=direct)
+            _import_status(row.record, row.status, filename, by, direct=direct)
     states_moved(meeting)
     return len(rows)
 
 
-def _import_status(commitment: Commitment, wanted, reason: str, by, *, direct: bool) -> None:
+def _import_status(commitment: Commitment, wanted, filename: str, by, *, direct: bool) -> None:
     if direct:
         change_commitment_status(
             commitment=commitment,
             status=wanted.status,
             is_stalled=wanted.stalled,
-            reason=reason,
+            reason=_reason(filename),
             by=by,
             via=VIA,
             effective_on=wanted.on,
@@ -55,7 +55,9 @@ def _import_status(commitment: Commitment, wanted, reason: str, by, *, direct: b
         submit_update(
             commitment=commitment,
             author=by,
-            narrative=f"{reason}: {wanted.narrative}.",
+            # The update's own text, read and approved as written (a record's text, not a
+            # reason): it names the file in English, as the file's columns are.
+            narrative=f"Imported from {filename[:100]}: {wanted.narrative}.",
             proposed_status=wanted.status,
             proposed_stalled=wanted.stalled,
             happened_on=wanted.on,
@@ -86,4 +88,4 @@ def _write_imported(record: Versioned, expected: int | None, filename: str, by) 
 
 
 def _reason(filename: str) -> str:
-    return f"Imported from {filename}"[:100]
+    return system_texts.stored("imported", filename=filename[:100])

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
+from .. import system_texts
 from ..models import (
     Commitment,
     Meeting,
@@ -80,7 +81,11 @@ def save_meeting(
         raise ValidationError(_("The rows name a new party, but none is added with the meeting."))
     if new_party is not None:
         try:
-            added = add_party(party=new_party, by=by, reason=f"Added with “{meeting.title}”")
+            added = add_party(
+                party=new_party,
+                by=by,
+                reason=system_texts.stored("party_added_with", meeting=meeting.title),
+            )
         except ValidationError as error:  # said next to the form's fields for the new party
             if not hasattr(error, "error_dict"):
                 raise
@@ -122,7 +127,7 @@ def _save_participants(
     for participant in removed:
         if participant.meeting_id != meeting.pk:
             raise ValidationError(_("A participant of another meeting cannot be removed here."))
-        trace(participant, by, "Removed from the meeting")
+        trace(participant, by, system_texts.stored("participant_removed"))
         participant.delete()
     stored = Participant.objects.filter(
         meeting=meeting, pk__in=[r.participant.pk for r in rows if r.participant.pk]
@@ -131,7 +136,13 @@ def _save_participants(
         participant = row.participant
         replaced = stored.get(participant.pk)
         if replaced and (row.new_person or replaced.person_id != participant.person_id):
-            trace(replaced, by, f"Replaced by {row.new_person or participant.person}")
+            trace(
+                replaced,
+                by,
+                system_texts.stored(
+                    "participant_replaced", person=row.new_person or participant.person
+                ),
+            )
             replaced.delete()
             participant.pk = None
     for row in rows:
@@ -180,7 +191,7 @@ def add_party(*, party: Party, by: AbstractBaseUser | None, reason: str = "") ->
                 % {"name": other.name, "code": other.code}
             }
         )
-    trace(party, by, reason or "Added")
+    trace(party, by, reason or system_texts.stored("added"))
     try:
         with transaction.atomic():
             party.save()
@@ -226,5 +237,5 @@ def plan_meeting(
 def unlink_meetings(*, link: MeetingLink, by: AbstractBaseUser) -> None:
     """Remove a link between two meetings; its history keeps who removed it and when."""
     refuse_archived(link)
-    trace(link, by, "Link removed from the meeting's page")
+    trace(link, by, system_texts.stored("link_removed"))
     link.delete()

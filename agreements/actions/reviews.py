@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import system_texts
 from ..models import Commitment, ProgressUpdate, ReviewAction, ReviewEvent, ReviewState
 from .base import refuse_archived, refuse_other_teams
 from .status import change_commitment_status
@@ -53,7 +54,8 @@ def apply_proposal(update: ProgressUpdate, *, by: AbstractBaseUser, comment: str
             commitment=update.commitment,
             status=update.proposed_status,
             is_stalled=update.proposed_stalled,
-            reason=comment.strip() or f"Approved progress update: {update.narrative[:200]}",
+            reason=comment.strip()
+            or system_texts.stored("update_approved", narrative=update.narrative[:200]),
             by=by,
             via="review",
             update=update,

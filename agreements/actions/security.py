@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tracker.logs import current_request_id
 from tracker.proxy import client_ip
 
+from .. import system_texts
 from ..models import ApiToken, CalendarFeed, SecurityEvent, SecurityEventKind, SignInLock
 from .base import trace
 
@@ -116,7 +117,7 @@ def make_api_key(
 @transaction.atomic
 def revoke_api_key(*, token: ApiToken, by: AbstractBaseUser, request: HttpRequest) -> None:
     """The key stops opening the API at once (its user's own doing, or an admin's)."""
-    trace(token, by, "" if by == token.user else "Revoked by an admin")
+    trace(token, by, "" if by == token.user else system_texts.stored("token_revoked_by_admin"))
     token.revoke()
     record_event(Kind.API_KEY_REVOKED, request=request, user=token.user, by=by, detail=f"{token}")
 
@@ -135,7 +136,7 @@ def reset_calendar_address(
     *, feed: CalendarFeed, by: AbstractBaseUser, request: HttpRequest
 ) -> None:
     """A new address for the feed; the old one answers 404 from now on."""
-    trace(feed, by, "" if by == feed.user else "Retired by an admin")
+    trace(feed, by, "" if by == feed.user else system_texts.stored("feed_retired_by_admin"))
     feed.reset()
     record_event(Kind.CALENDAR_ADDRESS_RESET, request=request, user=feed.user, by=by)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import actions
+from .. import actions, system_texts
 from .. import models as m
 from ..audit import allow_citation_edits
 from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm
@@ -316,9 +316,9 @@ class ArchivableAdmin(VersionCheckedAdmin):
     def _each(self, request, records, action) -> None:
         """Archive or restore each record through its action, saying so in its history."""
         archiving = action is actions.archive_record
-        verb = "archived" if archiving else "restored"
-        # Kept in the records' history as written (stored, like every reason typed).
-        reason = f"{verb.capitalize()} in the admin by {request.user}"
+        # Kept in the records' history as a system text, read in each reader's language.
+        code = "archived_in_admin" if archiving else "restored_in_admin"
+        reason = system_texts.stored(code, user=request.user)
         for record in records:
             action(record=record, by=request.user, reason=reason)
         count = len(records)

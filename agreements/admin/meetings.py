@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import actions
+from .. import actions, system_texts
 from .. import models as m
 from .base import (
     TIMESTAMPS,
@@ -144,12 +144,16 @@ class StatusChangeInline(ReadOnlyInline):
         "to_status",
         "to_stalled",
         "to_cancellation",
-        "reason",
+        "reason_shown",
         "changed_by",
         "changed_via",
     ]
     readonly_fields = fields
     select_related = ("commitment", "changed_by")
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, change: m.StatusChange) -> str:
+        return system_texts.shown(change.reason)
 
 
 class CommitmentForm(VersionedSourcedForm):
@@ -350,6 +354,17 @@ class StatusChangeAdmin(AppendOnlyAdmin):
     ordering = ["-changed_at", "-pk"]
     autocomplete_fields = ["commitment", "changed_by", "update"]
     list_select_related = ["commitment", "changed_by"]
+
+    readonly_fields = ["reason_shown"]
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        """The stored reason read in the reader's language (``system_texts``), in its place."""
+        fields = [f for f in super().get_fields(request, obj) if f != "reason_shown"]
+        return ["reason_shown" if f == "reason" else f for f in fields]
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, change: m.StatusChange) -> str:
+        return system_texts.shown(change.reason)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # written only with the status change it records

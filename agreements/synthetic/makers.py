@@ -20,6 +20,8 @@ from agreements.synthetic.vocabularies import (
 )
 from agreements.synthetic.writer import BulkWriter
 
+from .. import system_texts
+
 VIA = "command:synthetic_data"
 LONG_TIMELINE = "Synthetic commitment with a long timeline"
 
@@ -278,7 +280,7 @@ class MeetingMaker:
                 to_stalled=to_st,
                 from_cancellation=from_c,
                 to_cancellation=to_c,
-                reason="Synthetic progress recorded.",
+                reason=system_texts.stored("synthetic_progress"),
                 changed_by_id=team.editor_id,
                 changed_via=VIA,
                 changed_at=self.at(when),

@@ -11,7 +11,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language_info, pgettext
 from django.utils.translation import gettext as _
 
+from .. import system_texts
+
 register = template.Library()
+
+
+@register.filter
+def system_text(text: str | None) -> str:
+    """A stored reason in the reader's language (``system_texts.shown``)."""
+    return system_texts.shown(text)
 
 
 @register.simple_tag

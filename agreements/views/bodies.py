@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -27,6 +31,7 @@ from .charts import chart_url
 from .common import (
     Outcome,
     PageAction,
+    add_form_partial,
     annotated_page,
     picker_options,
     posted_day,
@@ -36,7 +41,7 @@ from .common import (
     wants_fragment,
 )
 from .meeting_additions import Addition
-from .milestone_checklist import checklist, checklist_actions
+from .milestone_checklist import checklist, checklist_actions, opened_reschedule
 
 PAGE_SIZE = 25
 
@@ -81,25 +86,79 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request, ACTIONS, fetch=permissions.get_body_for_user, pk=pk, render=_render_detail
         )
     body = permissions.get_body_for_user(request.user, pk)
-    if options := picker_options(request, *member_rows(body=body).forms):
+    if "_pick" in request.GET and (
+        options := picker_options(request, *member_rows(body=body).forms)
+    ):
         return options
-    if request.GET.get("add") == ADD_MILESTONE.kind and _can_edit(request.user, body):
-        # The add form, opened by its editor: alone for htmx, else the page with it open.
-        form = ADD_MILESTONE.form(body, None)
+    kind = request.GET.get("add", "")
+    if kind in ADDITIONS and _editable(request, body):
+        form = ADDITIONS[kind].form(body)
         if wants_fragment(request):
-            context = {"adding": ADD_MILESTONE, "form": form}
-            return render_page(
-                request, "agreements/includes/add_form.html", context, partial="add-form"
-            )
-        return _render_detail(request, body, opened={ADD_MILESTONE.kind: form})
+            return add_form_partial(request, ADDITIONS[kind], form)
+        return _render_detail(request, body, opened={ADDITIONS[kind].context: form})
+    if moving := opened_reschedule(
+        request,
+        body,
+        "body",
+        target="#milestones",
+        render_page_with=lambda opened: _render_detail(request, body, opened=opened),
+    ):
+        return moving
     return _render_detail(request, body)
 
 
-def _can_edit(user, body: ImplementationBody) -> bool:
-    return permissions.is_editor(user, body.meeting.team) and not body.is_read_only
+@dataclass(frozen=True)
+class BodyAddition:
+    """A form of the body's page drawn closed and empty, and fetched when opened
+    (includes/add_form.html): its ``kind`` (``?add=<kind>``), the page ``action`` it posts, its
+    ``title``, the ``section`` that answers, the name of its form in the page's context, the
+    form's builder (unbound), and if it has them its fields' template and button label."""
+
+    kind: str
+    action: str
+    title: Promise
+    section: str
+    context: str
+    form: Callable[[ImplementationBody], Any]
+    fields: str = ""
+    submit: Promise | str = ""
 
 
-# The body's own milestones (its meetings, its deadlines), added in place on its page.
+ADDITIONS = {
+    addition.kind: addition
+    for addition in [
+        BodyAddition(
+            "edit",
+            "edit_body",
+            gettext_lazy("Edit this body"),
+            "body-facts",
+            "body_form",
+            form=lambda body: BodyForm(instance=body, meeting=body.meeting),
+            submit=gettext_lazy("Save the body"),
+        ),
+        BodyAddition(
+            "members",
+            "add_member",
+            gettext_lazy("Add members"),
+            "members",
+            "member_rows",
+            form=lambda body: member_rows(body=body),
+            fields="agreements/includes/member_rows.html",
+        ),
+        # The body's own milestones (its meetings, its deadlines): ``ADD_MILESTONE`` saves them.
+        BodyAddition(
+            "milestone",
+            "add_milestone",
+            gettext_lazy("Add a milestone"),
+            "milestones",
+            "milestone",
+            form=lambda body: BodyMilestoneForm(None, body=body),
+        ),
+    ]
+}
+
+
+# The action of the milestone form: the meeting page's kind of addition, on a body.
 ADD_MILESTONE = Addition(
     "milestone",
     gettext_lazy("Add a milestone"),
@@ -108,6 +167,10 @@ ADD_MILESTONE = Addition(
     form=lambda body, data: BodyMilestoneForm(data, body=body),
     save=lambda form, body, by: actions.add_milestone(milestone=form.save(commit=False), by=by),
 )
+
+
+def _editable(request: HttpRequest, body: ImplementationBody) -> bool:
+    return permissions.is_editor(request.user, body.meeting.team) and not body.is_read_only
 
 
 def _add_member(request: HttpRequest, body: ImplementationBody) -> Outcome:
@@ -179,7 +242,7 @@ def _edit_body(request: HttpRequest, body: ImplementationBody) -> Outcome:
 
 
 ACTIONS = {
-    "edit_body": PageAction(_edit_body, None),
+    "edit_body": PageAction(_edit_body, "body-facts"),
     "add_member": PageAction(_add_member, "members"),
     "set_confirmation": PageAction(_set_confirmation, "members"),
     "end_membership": PageAction(_end_membership, "members"),
@@ -196,10 +259,9 @@ def _render_detail(
     outcome: Outcome | None = None,
     opened: dict | None = None,
 ) -> HttpResponse:
-    """The page; the milestone form drawn open is the refused one (``outcome.forms``) or the
-    one its editor ``opened`` without JavaScript, else it is fetched when opened."""
+    """The page. Its forms (``ADDITIONS``) are drawn only when refused, with what was typed
+    (``outcome.forms``), or ``opened`` without JavaScript; else they are fetched when opened."""
     outcome = outcome or Outcome()
-    opened = (opened or {}) | outcome.forms
     today = timezone.localdate()
     members = BodyMembership.objects.filter(body=body).select_related("person", "party", "body")
     commitments = (
@@ -208,8 +270,9 @@ def _render_detail(
         .prefetch_related("party_roles__party")
         .order_by("meeting__start_date", "position", "pk")
     )
-    editable = _can_edit(request.user, body)
-    milestones = checklist(Milestone.objects.filter(body=body), editable=editable, outcome=outcome)
+    editable = _editable(request, body)
+    forms = ((opened or {}) | outcome.forms) if editable else {}
+    milestones = checklist(Milestone.objects.filter(body=body), editable=editable, forms=forms)
     context = {
         "body": body,
         "today": today,
@@ -228,16 +291,10 @@ def _render_detail(
         "claims": Claim.objects.filter(body=body).prefetch_related("sources"),
         "sources": body.sources.all(),
         "can_edit": editable,
-        "body_form": (
-            outcome.forms.get("body_form") or BodyForm(instance=body, meeting=body.meeting)
-        )
-        if editable
-        else None,
-        "member_rows": outcome.forms.get("member_rows") or member_rows(body=body),
+        "forms": forms,
+        "additions": ADDITIONS,
+        "open_form": next((a.kind for a in ADDITIONS.values() if a.context in forms), ""),
         "confirmation_choices": Confirmation.choices,
-        "adding": ADD_MILESTONE,
-        "milestone_form": opened.get(ADD_MILESTONE.kind) if editable else None,
-        "open_form": ADD_MILESTONE.kind if ADD_MILESTONE.kind in opened else "",
         "outcome": outcome,
     }
     return render_page(

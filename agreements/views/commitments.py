@@ -28,13 +28,15 @@ from .common import (
     ARCHIVE,
     Outcome,
     PageAction,
+    add_form_partial,
     annotated_page,
     picker_options,
     query_without,
     render_page,
     run_record_action,
+    wants_fragment,
 )
-from .milestone_checklist import checklist, checklist_actions
+from .milestone_checklist import checklist, checklist_actions, opened_reschedule
 from .source_files import with_files
 
 PAGE_SIZE = 25
@@ -142,7 +144,32 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
         if options := picker_options(request, evidence):
             return options
+    if opened := _opened_form(request, commitment):
+        return opened
     return _render_detail(request, commitment)
+
+
+def _opened_form(request: HttpRequest, commitment: Commitment) -> HttpResponse | None:
+    """A form the page draws closed and empty, opened by one who may use it: the assessment
+    form (``?add=assess``) or a milestone's new date (``?reschedule=<id>``). For htmx the form
+    alone; without JavaScript the page with that form open. None for any other request."""
+    team = commitment.meeting.team
+    if commitment.is_read_only:
+        return None
+    if request.GET.get("add") == "assess" and permissions.is_reviewer(request.user, team):
+        form = AssessmentForm(
+            commitment=commitment, parties=_parties(commitment), sources=_team_sources(commitment)
+        )
+        if wants_fragment(request):
+            return add_form_partial(request, ASSESSING, form)
+        return _render_detail(request, commitment, opened={"assessment_form": form})
+    return opened_reschedule(
+        request,
+        commitment,
+        "commitment",
+        target="#milestone-checklist",
+        render_page_with=lambda opened: _render_detail(request, commitment, opened=opened),
+    )
 
 
 def _post_update(request: HttpRequest, commitment: Commitment) -> Outcome:
@@ -229,28 +256,34 @@ def _render_detail(
     *,
     partial: str | None = None,
     outcome: Outcome | None = None,
+    opened: dict | None = None,
 ) -> HttpResponse:
     outcome = outcome or Outcome()
     return render_page(
         request,
         "agreements/commitment_detail.html",
-        _detail_context(request, commitment, outcome),
+        _detail_context(request, commitment, outcome, opened),
         partial=partial,
         status=outcome.status,
     )
 
 
-def _detail_context(request: HttpRequest, commitment: Commitment, outcome: Outcome) -> dict:
-    """What the page shows this reader, with what the action answered (``outcome``)."""
-    update_form = outcome.forms.get("update_form")
-    assessment_form = outcome.forms.get("assessment_form")
+def _detail_context(
+    request: HttpRequest, commitment: Commitment, outcome: Outcome, opened: dict | None = None
+) -> dict:
+    """What the page shows this reader, with what the action answered (``outcome``). The
+    assessment form and the milestones' new-date forms are drawn only when refused (with what
+    was typed) or ``opened`` without JavaScript; else they are fetched when opened."""
+    forms = (opened or {}) | outcome.forms
+    update_form = forms.get("update_form")
     user = request.user
     today = timezone.localdate()
     team = commitment.meeting.team
     # An archived commitment (or one of an archived meeting) is read-only for everyone.
     can_edit = permissions.is_editor(user, team) and not commitment.is_read_only
     can_review = permissions.is_reviewer(user, team) and not commitment.is_read_only
-    milestones = checklist(commitment.milestones.all(), editable=can_edit, outcome=outcome)
+    assessment_form = forms.get("assessment_form") if can_review else None
+    milestones = checklist(commitment.milestones.all(), editable=can_edit, forms=forms)
     # A long timeline shows its newest events and offers the rest on request: each kind of
     # event is read newest first up to that many, so a page costs the same however long the
     # commitment's history (305 events in the benchmark).
@@ -275,10 +308,6 @@ def _detail_context(request: HttpRequest, commitment: Commitment, outcome: Outco
             commitment=commitment,
             sources=_team_sources(commitment),
             initial=_revision_initial(revising) or _typed(request),
-        )
-    if assessment_form is None and can_review:
-        assessment_form = AssessmentForm(
-            commitment=commitment, parties=_parties(commitment), sources=_team_sources(commitment)
         )
     timeline = _timeline(updates_shown, reviews_shown, changes_shown, assessments, milestones)
     shown = timeline[:limit]
@@ -321,7 +350,7 @@ def _detail_context(request: HttpRequest, commitment: Commitment, outcome: Outco
         "revising": revising,
         "assessment_form": assessment_form,
         "assessing": ASSESSING,
-        "open_form": "assess" if assessment_form is not None and assessment_form.errors else "",
+        "open_form": "assess" if assessment_form is not None else "",
         "outcome": outcome,
     }
 

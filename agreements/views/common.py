@@ -63,6 +63,14 @@ def render_page(
     return response
 
 
+def add_form_partial(request: HttpRequest, adding: Any, form: Any) -> HttpResponse:
+    """An add form of a record's page, opened in place (``?add=<kind>``, htmx): the form alone,
+    the partial ``add-form`` of includes/add_form.html (``adding``: its kind, action, title,
+    section). The page itself draws its add forms closed and empty."""
+    context = {"adding": adding, "form": form}
+    return render_page(request, "agreements/includes/add_form.html", context, partial="add-form")
+
+
 @dataclass
 class Outcome:
     """What a page action did: a notice for the user, or the forms it could not accept

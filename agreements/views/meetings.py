@@ -5,14 +5,14 @@ there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
 from __future__ import annotations
 
 from django.db.models import F, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, charts, exports, permissions
-from ..forms import ContextEventForm, MeetingFilterForm
+from ..forms import ContextEventForm, KeepFileForm, MeetingFilterForm
 from ..forms.as_of import AsOfForm
 from ..ids import is_id
 from ..models import (
@@ -32,6 +32,7 @@ from .common import (
     ARCHIVE,
     Outcome,
     PageAction,
+    add_form_partial,
     annotated_page,
     picker_options,
     render_page,
@@ -39,7 +40,7 @@ from .common import (
     wants_fragment,
 )
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
-from .milestone_checklist import checklist, checklist_actions
+from .milestone_checklist import checklist, checklist_actions, opened_reschedule
 from .source_files import KEEP_FILE, keep_forms, with_files
 
 PAGE_SIZE = 25
@@ -84,6 +85,16 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return options
     if request.GET.get("add") in ADDITIONS and can_edit(request.user, meeting):
         return _open_add_form(request, meeting, request.GET["add"])
+    if is_id(request.GET.get("keep", "")) and can_edit(request.user, meeting):
+        return _open_keep_form(request, meeting, request.GET["keep"])
+    if moving := opened_reschedule(
+        request,
+        meeting,
+        "meeting",
+        target="#commitments",
+        render_page_with=lambda opened: _render_detail(request, meeting, opened=opened),
+    ):
+        return moving
     return _render_detail(request, meeting)
 
 
@@ -94,11 +105,23 @@ def _open_add_form(request: HttpRequest, meeting: Meeting, kind: str) -> HttpRes
     addition = ADDITIONS[kind]
     form = addition.form(meeting, None)
     if wants_fragment(request):
-        context = {"adding": addition, "form": form}
-        return render_page(
-            request, "agreements/includes/add_form.html", context, partial="add-form"
-        )
+        return add_form_partial(request, addition, form)
     return _render_detail(request, meeting, opened={kind: form})
+
+
+def _open_keep_form(request: HttpRequest, meeting: Meeting, pk: str) -> HttpResponse:
+    """The form keeping a file with one of the meeting's sources, opened (another source: not
+    found): alone for htmx, else the page with it open."""
+    source = permissions.get_source_for_user(request.user, pk, edit=True)
+    if not meeting.sources.filter(pk=source.pk).exists():
+        raise Http404(_("No %(kind)s matches the given query.") % {"kind": _("source")})
+    form = KeepFileForm(source_pk=source.pk)
+    if wants_fragment(request):
+        context = {"source": source, "form": form}
+        return render_page(
+            request, "agreements/includes/keep_file_form.html", context, partial="keep-file-form"
+        )
+    return _render_detail(request, meeting, opened={"keep": form})
 
 
 def can_edit(user, meeting: Meeting) -> bool:
@@ -196,7 +219,7 @@ def _detail_context(
         .order_by("position", "pk")
     )
     # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
-    milestones = checklist(meeting.milestones.all(), editable=editable and not day, outcome=outcome)
+    milestones = checklist(meeting.milestones.all(), editable=editable and not day, forms=opened)
     if day:
         commitments = list(commitments.as_of(day))
         for commitment in commitments:
@@ -257,7 +280,7 @@ def _detail_context(
         )
         if editable
         else None,
-        "sources": _sources(meeting, editable, outcome.forms.get("keep")),
+        "sources": _sources(meeting, editable, opened.get("keep")),
         "forms": opened if editable else {},
         "additions": ADDITIONS,
         # The add form whose input was refused stays open, with the user's input in it.
@@ -266,12 +289,12 @@ def _detail_context(
     }
 
 
-def _sources(meeting: Meeting, editable: bool, refused=None) -> list:
-    """The meeting's sources with their kept files, and for its editors each one's form to
-    keep another (the refused one with what was wrong)."""
+def _sources(meeting: Meeting, editable: bool, shown=None) -> list:
+    """The meeting's sources with their kept files, and for its editors the form to keep
+    another that is ``shown`` (refused, with what was wrong, or opened without JavaScript)."""
     sources = list(with_files(meeting.sources.all()))
     if editable:
-        keep_forms(sources, refused)
+        keep_forms(sources, shown)
     return sources
 
 

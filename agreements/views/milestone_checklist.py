@@ -1,40 +1,66 @@
 """The milestone checklist a record's page shows for its own milestones (a commitment's, a
 meeting's, a body's): each ticked done or opened again, or given a new date with its reason,
-in place. ``checklist_actions(kind, section)`` gives a page its two actions; the page draws
+in place. ``checklist_actions(kind, section)`` gives a page its two actions and
+``opened_reschedule`` its new-date form opened in place; the page draws
 ``templates/agreements/includes/milestone_checklist.html``."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .. import actions, permissions
 from ..forms import RescheduleForm
+from ..ids import is_id
 from ..models import Milestone, MilestoneReschedule, MilestoneStatus
-from .common import Outcome, PageAction, posted_day, version_of
+from .common import Outcome, PageAction, posted_day, render_page, version_of, wants_fragment
 
 
-def checklist(milestones: QuerySet[Milestone], *, editable: bool, outcome: Outcome) -> list:
-    """``milestones`` soonest first with their moves; for an editor each open one carries its
-    reschedule form (the refused one bound, with what was typed)."""
+def checklist(milestones: QuerySet[Milestone], *, editable: bool, forms: dict) -> list:
+    """``milestones`` soonest first with their moves. An editor's new-date forms are drawn
+    closed and empty, fetched when opened (``opened_reschedule``); the one in ``forms``
+    (``"reschedule_form"``: refused, with what was typed, or opened without JavaScript) is
+    drawn open on its milestone."""
     rows = list(
         milestones.prefetch_related(
             Prefetch("reschedules", queryset=MilestoneReschedule.objects.select_related("by"))
         ).order_by("due_date", "pk")
     )
-    if editable:
-        refused = outcome.forms.get("reschedule_form")
-        for milestone in rows:
-            if milestone.is_reschedulable:
-                milestone.reschedule_form = (
-                    refused
-                    if refused is not None and refused.milestone.pk == milestone.pk
-                    else RescheduleForm(milestone=milestone)
-                )
+    shown = forms.get("reschedule_form") if editable else None
+    for milestone in rows:
+        is_shown = shown is not None and shown.milestone.pk == milestone.pk
+        milestone.reschedule_form = shown if is_shown else None
     return rows
+
+
+def opened_reschedule(
+    request: HttpRequest, record: Model, kind: str, *, target: str, render_page_with
+) -> HttpResponse | None:
+    """A milestone's new-date form opened by an editor of the page's ``record`` (a ``kind``),
+    ``?reschedule=<id>``: alone for htmx, else ``render_page_with(opened)``, the page with
+    it open. None for any other request, or a milestone that cannot move."""
+    pk = request.GET.get("reschedule", "")
+    team = record.team if kind == "meeting" else record.meeting.team
+    if not is_id(pk) or record.is_read_only or not permissions.is_editor(request.user, team):
+        return None
+    milestone = permissions.get_milestone_for_user(request.user, pk, edit=True, **{kind: record})
+    if not milestone.is_reschedulable:
+        return None
+    form = RescheduleForm(milestone=milestone)
+    if wants_fragment(request):
+        context = {
+            "form": form,
+            "milestone": milestone,
+            "action_url": record.get_absolute_url(),
+            "target": target,
+        }
+        return render_page(
+            request, "agreements/includes/reschedule_form.html", context, partial="reschedule-form"
+        )
+    return render_page_with({"reschedule_form": form})
 
 
 def checklist_actions(kind: str, section: str) -> dict[str, PageAction]:

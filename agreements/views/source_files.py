@@ -43,14 +43,13 @@ def with_files(sources: QuerySet[Source]) -> QuerySet[Source]:
     return sources.prefetch_related(Prefetch("files", queryset=SourceFile.objects.for_list()))
 
 
-def keep_forms(sources, refused: KeepFileForm | None = None) -> None:
-    """Give each source its form to keep a file (the refused one, with its errors)."""
+def keep_forms(sources, shown: KeepFileForm | None = None) -> None:
+    """Give the source whose form to keep a file is ``shown`` (refused, with its errors, or
+    opened without JavaScript) that form; the others none: theirs is fetched when opened
+    (``?keep=<id>``, includes/keep_file_form.html)."""
     for source in sources:
-        source.keep_form = (
-            refused
-            if refused is not None and refused.prefix == f"keep-{source.pk}"
-            else KeepFileForm(source_pk=source.pk)
-        )
+        is_shown = shown is not None and shown.prefix == f"keep-{source.pk}"
+        source.keep_form = shown if is_shown else None
 
 
 def _keep_file(request: HttpRequest, meeting: Meeting) -> Outcome:

@@ -95,6 +95,35 @@ def test_posting_a_progress_update_shows_it_in_the_timeline(page, editor, review
     assert ProgressUpdate.objects.get().proposed_status == 2
 
 
+def test_a_new_date_opens_and_is_saved_in_place_without_a_page_load(page, editor, commitment):
+    """The page draws the form closed and empty: opening it fetches it, a refused date comes
+    back next to its field with what was typed, and the saved one shows, all on one page."""
+    today = timezone.localdate()
+    commitment.meeting.start_date = today - datetime.timedelta(days=40)
+    commitment.meeting.save(update_fields=["start_date"])
+    Milestone.objects.create(
+        commitment=commitment, title="Joint report", due_date=today + datetime.timedelta(days=3)
+    )
+    sign_in(page, "editor", PASSWORD)
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
+    mark_page(page)
+    moved = page.locator("details.reschedule")
+    expect(moved.locator("form")).to_have_count(0)  # not drawn until opened
+    moved.locator("summary").click()
+    expect(moved.locator("form")).to_be_visible()
+    htmx_settled(page)
+    moved.get_by_label("Reason").fill("The talks resumed late")
+    moved.get_by_role("button", name="Move the date").click()  # no date: refused
+    htmx_settled(page)
+    moved = page.locator("details.reschedule")
+    expect(moved.locator(".errorlist")).to_be_visible()
+    expect(moved.get_by_label("Reason")).to_have_value("The talks resumed late")
+    moved.locator("input[name=to_date]").fill((today + datetime.timedelta(days=60)).isoformat())
+    moved.get_by_role("button", name="Move the date").click()
+    expect(page.locator(".moves li")).to_contain_text("The talks resumed late")
+    assert still_same_page(page)
+
+
 def test_commitment_pages_have_no_accessibility_violations(page, editor, commitment):
     Milestone.objects.create(
         commitment=commitment, title="Step", due_date=commitment.meeting.start_date

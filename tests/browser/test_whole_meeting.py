@@ -149,6 +149,8 @@ def test_staff_enter_a_whole_meeting_and_read_it_back_everywhere(page, team, us,
     page.goto(commitment.get_absolute_url())
     moved = page.locator("details.reschedule")
     moved.locator("summary").click()
+    expect(moved.locator("form")).to_be_visible()  # fetched when opened
+    htmx_settled(page)
     moved.locator("input[name=to_date]").fill("2026-09-10")  # "Name of the new date" too
     moved.get_by_label("Reason").fill("Delayed by the ransomware inquiry")
     moved.get_by_label("Name of the new date").fill("Inquiry report due")
