@@ -9,12 +9,16 @@ from django.utils import timezone
 from agreements.actions import submit_update
 from agreements.models import (
     Cancellation,
+    Commitment,
     ImplementationStatus,
     Milestone,
     MilestoneStatus,
     Party,
     ProgressUpdate,
     ReviewState,
+    Team,
+    TeamMembership,
+    TeamRole,
 )
 from agreements.views.common import CappedPaginator
 from tests.conftest import (
@@ -24,6 +28,7 @@ from tests.conftest import (
     make_meeting,
     make_source,
     make_status_change,
+    make_user,
 )
 
 LIST = "/commitments/"
@@ -563,3 +568,36 @@ def test_a_lists_capped_count_does_not_sort_the_rows_it_counts(client, editor, m
         assert client.get("/commitments/?q=commitment&sort=-status").status_code == 200
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts and all("ORDER BY" not in sql.upper() for sql in counts)
+
+
+@pytest.mark.parametrize("sort", ["", "-meeting", "status", "-title", "target", "-updated"])
+def test_a_reader_of_several_teams_pages_through_one_list_in_order(
+    client, team, other_team, monkeypatch, sort
+):
+    """Each team's rows are read on their own (``views.common.runs``) and merged into the
+    list's order: every page holds the rows the whole list has there, none twice, none lost,
+    whichever sort."""
+    monkeypatch.setattr("agreements.views.commitments.PAGE_SIZE", 4)
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.REVIEWER)
+    for day in range(1, 8):  # the teams' meetings interleaved in time
+        for desk in (team, other_team):
+            held = make_meeting(desk, start_date=datetime.date(2025, 3, day))
+            for n in range(2):
+                make_commitment(
+                    held,
+                    title=f"{desk.slug} {day} {n}",
+                    status=(day + n) % 4,
+                    target_date=None if n else datetime.date(2026, 1, 9 - day),
+                )
+    make_commitment(make_meeting(Team.objects.create(name="Asia", slug="asia")))  # unseen
+    client.force_login(both)
+    query = {"sort": sort} if sort else {}
+    first = client.get(LIST, query)
+    form = first.context["form"]
+    expected = list(
+        form.filter(Commitment.objects.visible_to(both).active(), first.context["today"])
+    )
+    assert len(expected) == 28 and first.context["page"].paginator.count == 28
+    shown = [c for n in range(1, 8) for c in client.get(LIST, {**query, "page": n}).context["page"]]
+    assert shown == expected

@@ -79,6 +79,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         (lambda rows: rows.for_list().as_of(day)) if day else (lambda rows: rows.for_list()),
         PAGE_SIZE,
         size,
+        split={"team": permissions.visible_team_ids(request.user)},
     )
     if day:
         for commitment in page.object_list:

@@ -27,6 +27,7 @@ from ..models import (
     StatusSpan,
 )
 from .charts import chart_url, dashboard_curve
+from .common import first_rows, runs
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30
@@ -109,9 +110,11 @@ def _figures(user, today: datetime.date) -> dict:
         "by_body": _recent_bodies(user, today),
         "overdue_milestones": milestones.overdue(today)[:LIST_LIMIT],
         "due_soon": milestones.due_within(today, DUE_SOON_DAYS)[:LIST_LIMIT],
-        "stale": commitments.without_update_since(stale_since).select_related("meeting")[
-            :LIST_LIMIT
-        ],
+        "stale": _first(
+            user,
+            commitments.without_update_since(stale_since).only("title", "last_update_at"),
+            LIST_LIMIT,
+        ),
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
         # Meetings held: a planned one is not held yet (issue #26).
@@ -124,6 +127,14 @@ def _figures(user, today: datetime.date) -> dict:
         .select_related("commitment", "changed_by")
         .order_by("-changed_at", "-pk")[:LIST_LIMIT],
     }
+
+
+def _first(user, commitments, count: int) -> list:
+    """The first ``count`` of ``commitments`` (ordered), each team's read along its own index
+    (``runs``): over several teams, PostgreSQL would sort every one of them first."""
+    return first_rows(
+        commitments, runs(commitments, team=permissions.visible_team_ids(user)), count
+    )
 
 
 def _counts(tally, day: datetime.date | None = None) -> dict:
