@@ -80,6 +80,8 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         PAGE_SIZE,
         size,
         split={"team": permissions.visible_team_ids(request.user)},
+        # Today's list pages on by cursor (``?after=``); a past day's sorts by state then.
+        order=None if day else form.order(),
     )
     if day:
         for commitment in page.object_list:
@@ -90,7 +92,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         "as_of": day,
         "today": today,
         "columns": _sort_columns(request, form),
-        "page_query": query_without(request, "page"),
+        "page_query": query_without(request, "page", "after"),
     }
     return render_page(
         request, "agreements/commitment_list.html", context, partial="commitment-table"
@@ -99,7 +101,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 
 def _sort_columns(request: HttpRequest, form: CommitmentFilterForm) -> list[dict]:
     current = form.cleaned_data.get("sort", "") if form.is_bound and form.is_valid() else ""
-    base = query_without(request, "sort", "page")
+    base = query_without(request, "sort", "page", "after")
     columns = []
     for key, label in SORTABLE:
         direction = "ascending" if current == key else "descending" if current == f"-{key}" else ""

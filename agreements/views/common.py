@@ -21,7 +21,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -295,6 +295,35 @@ def first_rows(queryset: QuerySet, parts: list[QuerySet], count: int) -> list:
     return rows_of(queryset, merged(queryset, parts, 0, count))
 
 
+def after_row(queryset: QuerySet, order: tuple[str, ...], pk: object) -> Q | None:
+    """The rows of ``queryset`` (in ``order``, which ends with the primary key) after the one
+    with primary key ``pk``: a keyset cursor (``?after=<id>``), so the next page starts where
+    the last one ended, along the index, instead of walking every row before it (a list's
+    400th page: 10,000 rows). None when the row is not in the list (any more), or when a
+    column of the order may be empty (its place among the rest is the database's to say):
+    the list is then paged by number."""
+    names = [field.removeprefix("-") for field in order]
+    if not is_id(pk) or not _keyed(queryset.model, order):
+        return None
+    row = queryset.filter(pk=pk).values(*names).first()
+    if row is None:
+        return None
+    after, equal = Q(pk__in=[]), Q()
+    for column, name in zip(order, names, strict=True):
+        beyond = "lt" if column.startswith("-") else "gt"
+        after |= equal & Q(**{f"{name}__{beyond}": row[name]})
+        equal &= Q(**{name: row[name]})
+    # The first column's bound on its own too: where the index walk starts.
+    lead = "lte" if order[0].startswith("-") else "gte"
+    return Q(**{f"{names[0]}__{lead}": row[names[0]]}) & after
+
+
+def _keyed(model, order: tuple[str, ...]) -> bool:
+    """Whether a list in ``order`` may be paged by cursor (``after_row``)."""
+    names = [field.removeprefix("-") for field in order]
+    return names[-1] == "pk" and not any(model._meta.get_field(n).null for n in names[:-1])
+
+
 class CappedPaginator(Paginator):
     """Counts at most ``CAP`` rows, or as far as the page asked for and the one after it, so a
     list's size costs a bounded walk of its index, never a count of the whole table. Past
@@ -319,23 +348,28 @@ class CappedPaginator(Paginator):
         count: int | None = None,
         in_order: bool = False,
         parts: list[QuerySet] | None = None,
+        after: Q | None = None,
     ):
         super().__init__(object_list, per_page)
         self.cap = max(self.CAP, reach + per_page)
         self.known = count
         self.in_order = in_order
         self.parts = parts
+        self.after = after
 
     def page(self, number) -> Page:
-        if not self.parts:
+        if not self.parts and self.after is None:
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        rows = rows_of(self.object_list, merged(self.object_list, self.parts, bottom, top))
-        return self._get_page(rows, number, self)
+        rows, parts = self.object_list, self.parts or [self.object_list]
+        if self.after is not None:  # the page after the cursor's row, numbered as asked
+            rows, parts = rows.filter(self.after), [part.filter(self.after) for part in parts]
+            bottom, top = 0, self.per_page
+        return self._get_page(rows_of(rows, merged(rows, parts, bottom, top)), number, self)
 
     @cached_property
     def counted(self) -> int:
@@ -371,6 +405,7 @@ def capped_page(
     *,
     in_order: bool = False,
     parts: list[QuerySet] | None = None,
+    after: Q | None = None,
 ) -> Page:
     number = request.GET.get("page")
     try:
@@ -380,7 +415,7 @@ def capped_page(
     except (TypeError, ValueError):
         reach = 0
     paginator = CappedPaginator(
-        queryset, per_page, reach=reach, count=count, in_order=in_order, parts=parts
+        queryset, per_page, reach=reach, count=count, in_order=in_order, parts=parts, after=after
     )
     return paginator.get_page(number)
 
@@ -393,14 +428,22 @@ def annotated_page(
     count: int | None = None,
     *,
     split: dict[str, list] | None = None,
+    order: tuple[str, ...] | None = None,
 ) -> Page:
     """Paginate on the ordered ids, then fetch and ``annotate`` only the rows shown: per-row
     figures (counts, indexes) and joins then cost one page, not every row skipped on the way
-    to a deep page. ``split``: the ``runs`` the ids are read in (e.g. ``{"team": [1, 3]}``)."""
+    to a deep page. ``split``: the ``runs`` the ids are read in (e.g. ``{"team": [1, 3]}``).
+    ``order``: the list's order, when its pages may follow a cursor (``?after=<id>``, the
+    last row of the page before: ``after_row``); the page then offers its own last row as the
+    next page's (``page.next_after``)."""
     ids = queryset.values_list("pk", flat=True)
     parts = runs(ids, **split) if split else None
-    page = capped_page(request, ids, per_page, count, parts=parts)
+    after = request.GET.get("after")
+    after = after_row(queryset, order, after) if order and after else None
+    page = capped_page(request, ids, per_page, count, parts=parts, after=after)
     ids = list(page.object_list)
+    keyed = order is not None and _keyed(queryset.model, order)
+    page.next_after = ids[-1] if keyed and ids and page.has_next() else None
     rows = {row.pk: row for row in annotate(queryset.model.objects.filter(pk__in=ids))}
     page.object_list = [rows[pk] for pk in ids]
     return page
