@@ -25,6 +25,7 @@ from ..models import (
     StatusChange,
     StatusHistory,
     StatusSpan,
+    as_index,
 )
 from .charts import chart_url, dashboard_curve
 from .common import first_rows, runs
@@ -144,9 +145,13 @@ def _counts(tally, day: datetime.date | None = None) -> dict:
     status_counts = tally.status_counts()
     listed = reverse("agreements:commitment_list")
     on_day = {"as_of": day} if day else {}
+    counting = sum(status_counts.values())
     return {
-        "index": tally.implementation_index(),
-        "counting": sum(status_counts.values()),
+        # The index from the counts just read (``implementation_index`` would read them again).
+        "index": as_index(sum(s * k for s, k in status_counts.items()) / counting)
+        if counting
+        else None,
+        "counting": counting,
         "status_rows": [
             {"label": ImplementationStatus(s).label, "status": s, "count": n}
             for s, n in status_counts.items()
