@@ -12,6 +12,7 @@ with the reason or the errors, at 409 or 422 (the whole page without JavaScript)
 from __future__ import annotations
 
 import datetime
+import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from typing import Any, Literal
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -273,12 +275,59 @@ def runs(queryset: QuerySet, **values: list) -> list[QuerySet]:
 
 def merged(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> list:
     """The primary keys of ``queryset[start:stop]``, read from its ``parts`` (``runs``): the
-    first ``stop`` of each run, then those few put in the list's order by the database (its
-    own order of texts and empty values, which Python's would not match)."""
+    first ``stop`` of each run, merged. Ordered by numbers and dates that are never empty,
+    they are merged here on their sort values; else those few rows are put in the list's
+    order by the database (its own order of texts and empty values, which Python's would not
+    match)."""
     if len(parts) == 1:
         return list(parts[0].values_list("pk", flat=True)[start:stop])
+    order = queryset.query.order_by
+    if _merges_here(queryset.model, order):
+        names = [column.removeprefix("-") for column in order]
+        descending = [column.startswith("-") for column in order]
+
+        def key(row: tuple) -> tuple:
+            return tuple(_Reversed(v) if d else v for v, d in zip(row, descending, strict=True))
+
+        rows = heapq.merge(*(part.values_list(*names)[:stop] for part in parts), key=key)
+        return [row[-1] for row in itertools.islice(rows, start, stop)]
     firsts = [pk for part in parts for pk in part.values_list("pk", flat=True)[:stop]]
     return list(queryset.filter(pk__in=firsts).values_list("pk", flat=True)[start:stop])
+
+
+class _Reversed:
+    """A sort value in descending order (``merged``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return other.value < self.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reversed) and other.value == self.value
+
+
+def _merges_here(model, order) -> bool:
+    """Whether rows in ``order`` (column names, the last the primary key) sort the same in
+    Python as in the database: numbers, dates and times, none of them ever empty."""
+    if not order or not all(isinstance(column, str) for column in order):
+        return False
+    names = [column.removeprefix("-") for column in order]
+    if names[-1] != "pk":
+        return False
+    for name in names[:-1]:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False  # an annotation: the database's to sort
+        target = field.target_field if field.many_to_one else field
+        numeric = isinstance(target, models.IntegerField | models.AutoField | models.DateField)
+        if field.null or not numeric or field.many_to_many or field.one_to_many:
+            return False
+    return True
 
 
 def rows_of(queryset: QuerySet, ids: list) -> list:
