@@ -266,3 +266,26 @@ def test_the_claims_meeting_filter_is_a_picker_of_the_users_meetings(
         URL, {"_pick": "meeting", "find": meeting.title.split()[0]}, **HTMX
     ).content.decode()
     assert f'value="meeting-{meeting.pk}"' in options and f"meeting-{theirs.pk}" not in options
+
+
+def test_a_reader_of_several_teams_pages_through_their_open_claims_in_order(
+    client, team, other_team, monkeypatch
+):
+    """Read in runs, one per team and open state (``views.common.runs``), merged into the
+    list's order (disputed, then unconfirmed, oldest first) and counted from the runs."""
+    monkeypatch.setattr("agreements.views.claims.PAGE_SIZE", 4)
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.REVIEWER)
+    held = {desk: make_meeting(desk) for desk in (team, other_team)}
+    for n in range(5):
+        for desk, place in held.items():
+            for state in (Verification.UNCONFIRMED, Verification.DISPUTED):
+                Claim.objects.create(
+                    text=f"{desk.slug} {state} {n}", meeting=place, verification=state
+                )
+    Claim.objects.create(text="Settled", meeting=held[team], verification=Verification.VERIFIED)
+    client.force_login(both)
+    first = client.get(URL)
+    assert first.context["page"].paginator.count == 20
+    shown = [r["claim"] for n in range(1, 6) for r in client.get(URL, {"page": n}).context["rows"]]
+    assert shown == list(Claim.objects.still_open().order_by("verification", "pk"))

@@ -396,8 +396,11 @@ def test_page_links_keep_the_filters_and_swap_the_table(client, editor, meeting)
     for i in range(30):
         make_commitment(meeting, title=f"C{i:02d}", theme="arms")
     client.force_login(editor)
-    html = client.get(LIST, {"theme": "arms", "page": 1}).content.decode()
-    assert 'href="?theme=arms&amp;page=2" hx-get="?theme=arms&amp;page=2"' in html
+    response = client.get(LIST, {"theme": "arms", "page": 1})
+    html = response.content.decode()
+    after = response.context["page"].next_after  # the cursor: the last row shown
+    link = f"?theme=arms&amp;page=2&amp;after={after}"
+    assert f'href="{link}" hx-get="{link}"' in html
     assert 'hx-target="#commitment-table"' in html
 
 

@@ -12,8 +12,10 @@ from agreements.models import (
     ImplementationStatus,
     Milestone,
     ProgressUpdate,
+    TeamMembership,
+    TeamRole,
 )
-from tests.conftest import make_body, make_commitment, make_meeting
+from tests.conftest import make_body, make_commitment, make_meeting, make_user
 
 
 def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
@@ -132,6 +134,27 @@ def test_dashboard_lists_the_never_updated_first_then_the_longest_without_update
     assert type(commitment).objects.get(pk=commitment.pk).last_update_at is not None
     client.force_login(editor)
     assert list(client.get("/").context["stale"]) == [never, updated]
+
+
+def test_the_longest_without_update_are_merged_across_the_readers_teams(
+    client, team, other_team, meeting
+):
+    """Each team's are read on their own (``views.common.runs``), then merged: the list is
+    the first ten of all of them, in order, whichever team each belongs to."""
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    elsewhere = make_meeting(other_team)
+    now = timezone.now()
+    for n in range(8):
+        for held in (meeting, elsewhere):
+            made = make_commitment(held, title=f"{held.team.slug} {n}")
+            stamp = now - datetime.timedelta(days=100 + 2 * n + (held == elsewhere))
+            type(made).objects.filter(pk=made.pk).update(
+                created_at=now - datetime.timedelta(days=900), last_update_at=stamp
+            )
+    client.force_login(both)
+    stale = [c.title for c in client.get("/").context["stale"]]
+    assert stale == [f"{slug} {n}" for n in range(7, 2, -1) for slug in ("europe", "north-america")]
 
 
 def test_dashboard_counts_nothing_from_another_team(client, outsider, commitment):

@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-from agreements.models import OutcomeType, Party
-from tests.conftest import HTMX, make_commitment, make_meeting
+from agreements.models import Meeting, OutcomeType, Party, TeamMembership, TeamRole
+from tests.conftest import HTMX, make_commitment, make_meeting, make_user
 
 LIST = "/meetings/"
 
@@ -118,3 +118,19 @@ def test_list_hides_archived_meetings_and_other_teams_parties(client, editor, me
     party_choices = [str(p) for p in response.context["form"].fields["party"].queryset]
     assert "Ruritania" not in party_choices
     assert set(party_choices) == {"United States", "Mexico"}
+
+
+def test_a_reader_of_several_teams_pages_through_their_meetings_newest_first(
+    client, team, other_team, monkeypatch
+):
+    """Each team's meetings are read on their own (``views.common.runs``), merged newest
+    first: every page holds what the whole list has there."""
+    monkeypatch.setattr("agreements.views.meetings.PAGE_SIZE", 3)
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.REVIEWER)
+    for day in (1, 5, 2, 5, 9, 3, 7):
+        for desk in (team, other_team):
+            make_meeting(desk, start_date=datetime.date(2024, 6, day))
+    client.force_login(both)
+    shown = [m for n in range(1, 6) for m in client.get(LIST, {"page": n}).context["page"]]
+    assert shown == list(Meeting.objects.order_by("-start_date", "-pk"))

@@ -100,6 +100,10 @@ class CommitmentFilterForm(ListFilters):
             return None
         return tallies.filter(active=True, **self._tallied_lookups(data)).total()
 
+    def order(self) -> tuple[str, ...]:
+        """The list's order, as the sort chosen says (by today's state)."""
+        return self.SORTS.get(self._data().get("sort") or "", self.DEFAULT_ORDER)
+
     def filter(self, commitments, today):
         """Apply the valid filters and the sort; on a past day (``day``), to the commitments
         agreed by then, each in the state it had then (``CommitmentQuerySet.as_of``)."""
@@ -110,8 +114,7 @@ class CommitmentFilterForm(ListFilters):
         commitments = self._filter_links(commitments, data)
         if data.get("overdue"):
             commitments = commitments.overdue(today)
-        order = self.SORTS.get(data.get("sort") or "", self.DEFAULT_ORDER)
-        return commitments.order_by(*order)
+        return commitments.order_by(*self.order())
 
     def _filter_links(self, commitments, data: dict):
         """The filters that read other records: words, party, body."""

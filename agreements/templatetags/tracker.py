@@ -6,7 +6,8 @@ They only format what the view computed; no permission checks and no queries her
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import number_format
+from django.template.defaultfilters import floatformat
+from django.utils.formats import localize, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language_info, pgettext
 from django.utils.translation import gettext as _
@@ -61,19 +62,43 @@ def state_badge(value: str, label: str) -> str:
     return format_html('<span class="badge state-{}">{}</span>', value.replace("/", ""), label)
 
 
-@register.inclusion_tag("agreements/includes/index_bar.html")
+@register.simple_tag
 def index_bar(
     label: str,
     index: float | None,
     count: int | None = None,
     none: str | None = None,
     url: str = "",
-) -> dict:
+) -> str:
     """A horizontal bar for an index (0–100 %), with its number as text; ``none`` says why
-    there is no figure; ``url``, where the label leads (the records behind the figure)."""
-    if none is None:
-        none = _("no commitments that count")
-    return {"label": label, "index": index, "count": count, "none": none, "url": url}
+    there is no figure; ``url``, where the label leads (the records behind the figure).
+    Formatted here, not through a template each: the dashboard draws some fifty."""
+    if url:
+        label_html = format_html('<span class="index-label"><a href="{}">{}</a></span>', url, label)
+    else:
+        label_html = format_html('<span class="index-label">{}</span>', label)
+    if index is None:
+        if none is None:
+            none = _("no commitments that count")
+        figure = format_html('<span class="index-none muted">{}</span>', none)
+    else:
+        counted = (
+            ""
+            if count is None
+            else format_html(' <span class="muted">({})</span>', localize(count))
+        )
+        figure = format_html(
+            '<svg class="index-bar" viewBox="0 0 100 8" preserveAspectRatio="none" role="img" '
+            'aria-label="{}: {}%"><rect x="0" y="0" width="100" height="8" class="track"></rect>'
+            '<rect x="0" y="0" width="{}" height="8" class="fill"></rect></svg>'
+            '<span class="index-value">{}%{}</span>',
+            label,
+            localize(index),
+            f"{index:.1f}",
+            floatformat(index, 0),
+            counted,
+        )
+    return format_html('<div class="index-row">{}{}</div>', label_html, figure)
 
 
 @register.filter

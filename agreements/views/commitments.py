@@ -76,6 +76,9 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         (lambda rows: rows.for_list().as_of(day)) if day else (lambda rows: rows.for_list()),
         PAGE_SIZE,
         size,
+        split={"team": permissions.visible_team_ids(request.user)},
+        # Today's list pages on by cursor (``?after=``); a past day's sorts by state then.
+        order=None if day else form.order(),
     )
     if day:
         for commitment in page.object_list:
@@ -86,7 +89,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         "as_of": day,
         "today": today,
         "columns": _sort_columns(request, form),
-        "page_query": query_without(request, "page"),
+        "page_query": query_without(request, "page", "after"),
     }
     return render_page(
         request, "agreements/commitment_list.html", context, partial="commitment-table"
@@ -95,7 +98,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 
 def _sort_columns(request: HttpRequest, form: CommitmentFilterForm) -> list[dict]:
     current = form.cleaned_data.get("sort", "") if form.is_bound and form.is_valid() else ""
-    base = query_without(request, "sort", "page")
+    base = query_without(request, "sort", "page", "after")
     columns = []
     for key, label in SORTABLE:
         direction = "ascending" if current == key else "descending" if current == f"-{key}" else ""

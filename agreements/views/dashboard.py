@@ -25,8 +25,10 @@ from ..models import (
     StatusChange,
     StatusHistory,
     StatusSpan,
+    as_index,
 )
 from .charts import chart_url, dashboard_curve
+from .common import first_rows, runs
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30
@@ -109,9 +111,11 @@ def _figures(user, today: datetime.date) -> dict:
         "by_body": _recent_bodies(user, today),
         "overdue_milestones": milestones.overdue(today)[:LIST_LIMIT],
         "due_soon": milestones.due_within(today, DUE_SOON_DAYS)[:LIST_LIMIT],
-        "stale": commitments.without_update_since(stale_since).select_related("meeting")[
-            :LIST_LIMIT
-        ],
+        "stale": _first(
+            user,
+            commitments.without_update_since(stale_since).only("title", "last_update_at"),
+            LIST_LIMIT,
+        ),
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
         # Meetings held: a planned one is not held yet (issue #26).
@@ -126,6 +130,14 @@ def _figures(user, today: datetime.date) -> dict:
     }
 
 
+def _first(user, commitments, count: int) -> list:
+    """The first ``count`` of ``commitments`` (ordered), each team's read along its own index
+    (``runs``): over several teams, PostgreSQL would sort every one of them first."""
+    return first_rows(
+        commitments, runs(commitments, team=permissions.visible_team_ids(user)), count
+    )
+
+
 def _counts(tally, day: datetime.date | None = None) -> dict:
     """The figures a tally gives (today's ``CommitmentTally``, or a past ``day``'s from the
     stored history): the index, counts by status, stalled and cancelled, the index by theme,
@@ -133,9 +145,13 @@ def _counts(tally, day: datetime.date | None = None) -> dict:
     status_counts = tally.status_counts()
     listed = reverse("agreements:commitment_list")
     on_day = {"as_of": day} if day else {}
+    counting = sum(status_counts.values())
     return {
-        "index": tally.implementation_index(),
-        "counting": sum(status_counts.values()),
+        # The index from the counts just read (``implementation_index`` would read them again).
+        "index": as_index(sum(s * k for s, k in status_counts.items()) / counting)
+        if counting
+        else None,
+        "counting": counting,
         "status_rows": [
             {"label": ImplementationStatus(s).label, "status": s, "count": n}
             for s, n in status_counts.items()

@@ -57,7 +57,13 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "form": form,
-        "page": annotated_page(request, meetings, lambda rows: rows.for_list(), PAGE_SIZE),
+        "page": annotated_page(
+            request,
+            meetings,
+            lambda rows: rows.for_list(),
+            PAGE_SIZE,
+            split={"team": permissions.visible_team_ids(request.user)},
+        ),
         "page_query": query.urlencode(),
         "can_record": permissions.editable_teams(request.user).exists(),
     }

@@ -1,0 +1,90 @@
+"""The commitment list's pages (issue #27): a reader of several teams pages through one list
+in order, each team's rows read on their own and merged; the next page starts after the last
+row shown (``?after=``), and page numbers keep working."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from agreements.models import Commitment, Team, TeamMembership, TeamRole
+from tests.conftest import make_commitment, make_meeting, make_user
+
+LIST = "/commitments/"
+
+
+@pytest.mark.parametrize("sort", ["", "-meeting", "status", "-title", "target", "-updated"])
+def test_a_reader_of_several_teams_pages_through_one_list_in_order(
+    client, team, other_team, monkeypatch, sort
+):
+    """Each team's rows are read on their own (``views.common.runs``) and merged into the
+    list's order: every page holds the rows the whole list has there, none twice, none lost,
+    whichever sort."""
+    monkeypatch.setattr("agreements.views.commitments.PAGE_SIZE", 4)
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.REVIEWER)
+    for day in range(1, 8):  # the teams' meetings interleaved in time
+        for desk in (team, other_team):
+            held = make_meeting(desk, start_date=datetime.date(2025, 3, day))
+            for n in range(2):
+                make_commitment(
+                    held,
+                    title=f"{desk.slug} {day} {n}",
+                    status=(day + n) % 4,
+                    target_date=None if n else datetime.date(2026, 1, 9 - day),
+                )
+    make_commitment(make_meeting(Team.objects.create(name="Asia", slug="asia")))  # unseen
+    client.force_login(both)
+    query = {"sort": sort} if sort else {}
+    first = client.get(LIST, query)
+    form = first.context["form"]
+    expected = list(
+        form.filter(Commitment.objects.visible_to(both).active(), first.context["today"])
+    )
+    assert len(expected) == 28 and first.context["page"].paginator.count == 28
+    shown = [c for n in range(1, 8) for c in client.get(LIST, {**query, "page": n}).context["page"]]
+    assert shown == expected
+
+
+@pytest.mark.parametrize("sort", ["", "-status", "title", "-updated", "meeting"])
+def test_the_next_page_starts_after_the_last_row_shown(client, editor, meeting, monkeypatch, sort):
+    """Its link carries the last row as a cursor (``?after=``): the page it opens is the
+    numbered page's, read from where the last one ended rather than from the first row."""
+    monkeypatch.setattr("agreements.views.commitments.PAGE_SIZE", 3)
+    for n in range(4):
+        held = make_meeting(meeting.team, start_date=datetime.date(2025, 1, 1 + n % 2))
+        for i in range(3):
+            make_commitment(held, title=f"Commitment {(n * 7 + i) % 5} {n}", status=i)
+    client.force_login(editor)
+    query = {"sort": sort} if sort else {}
+    numbered = [client.get(LIST, {**query, "page": n}).context["page"] for n in range(1, 5)]
+    following, page = [], client.get(LIST, query)
+    while True:
+        following.append([c.pk for c in page.context["page"]])
+        cursor = page.context["page"].next_after
+        if cursor is None:
+            break
+        assert f"page={len(following) + 1}&amp;after={cursor}" in page.text
+        page = client.get(LIST, {**query, "page": len(following) + 1, "after": cursor})
+    assert following == [[c.pk for c in p] for p in numbered]
+
+
+def test_a_cursor_no_longer_in_the_list_falls_back_to_the_page_number(client, editor, meeting):
+    rows = [make_commitment(meeting, title=f"Commitment {n}") for n in range(30)]
+    outside = make_commitment(make_meeting(Team.objects.create(name="Asia", slug="asia")))
+    client.force_login(editor)
+    second = [c.pk for c in client.get(LIST, {"page": 2}).context["page"]]
+    assert len(second) == 5 and set(second) <= {c.pk for c in rows}
+    for cursor in (outside.pk, "x", 10**30):  # another team's, not an id, no row's
+        page = client.get(LIST, {"page": 2, "after": cursor})
+        assert [c.pk for c in page.context["page"]] == second
+
+
+def test_a_sort_by_a_column_that_may_be_empty_pages_by_number(client, editor, meeting):
+    for n in range(30):
+        make_commitment(meeting, target_date=datetime.date(2026, 1, 1) if n % 2 else None)
+    client.force_login(editor)
+    first = client.get(LIST, {"sort": "target"})
+    assert first.context["page"].next_after is None
+    assert "sort=target&amp;page=2" in first.text and "after=" not in first.text
