@@ -95,7 +95,8 @@ def prepare(server: str, env: dict, size: int) -> str:
     Returns what ``synthetic_data`` said when it loaded it (rows and rows per second), kept
     with the dataset for the runs that reuse it."""
     # BENCH_DB_PREFIX: another name for runs that share a server (tracker_bench by default).
-    name = f"{os.environ.get('BENCH_DB_PREFIX', 'tracker_bench')}_{size}"
+    # Lower case: PostgreSQL folds the unquoted name it is created by (CREATE DATABASE).
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'tracker_bench')}_{size}".lower()
     url = with_database(server, name)
     exists = psql(server, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
     loaded = (
