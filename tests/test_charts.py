@@ -215,6 +215,9 @@ def test_the_past_days_and_the_charts_queries_do_not_grow(client, editor, team, 
         f"/bodies/body-{body.pk}/chart.svg",
         f"/parties/party-{us.pk}/chart.svg",
         f"/meetings/compare/?meetings={meeting.pk}",
+        f"/meetings/compare/chart.svg?meetings={meeting.pk}",
+        (f"/bodies/body-{body.pk}/briefing/", {"as_of": "2025-11-01"}),
+        (f"/parties/party-{us.pk}/briefing/", {"as_of": "2025-11-01"}),
     )
 
 
