@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET
 from .. import charts, permissions
 from ..forms.as_of import AsOfForm
 from ..forms.compare import CompareForm
-from ..models import Commitment, ComplianceHistory, StatusHistory
+from ..models import Commitment, ComplianceHistory, StatusHistory, Team, teams_of
 from .common import picker_options
 
 IMAGE_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
@@ -71,12 +71,8 @@ def dashboard_chart(request: HttpRequest) -> HttpResponse:
 def dashboard_curve(user, end, parties=None) -> charts.Curve | None:
     """The index of every commitment the user can see, from their teams' first meeting, and
     the compliance of ``parties`` (ids; else of the most assessed)."""
-    first = (
-        Commitment.objects.visible_to(user)
-        .order_by("meeting_date")
-        .values_list("meeting_date", flat=True)
-        .first()
-    )
+    teams = Team.objects.all() if user.is_superuser else teams_of(user)
+    first = Commitment.objects.visible_to(user).first_meeting_date(teams)
     return charts.team_curve(
         StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), first, end, parties
     )
