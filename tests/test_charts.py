@@ -11,6 +11,7 @@ from django.utils import translation
 from agreements import actions, charts
 from agreements.forms.compare import DrawnPartiesForm
 from agreements.models import Assessment
+from agreements.views import charts as views_charts
 from tests.conftest import make_body, make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +185,17 @@ def test_meetings_are_compared_from_their_own_dates(client, editor, outsider, te
     assert client.get(f"/meetings/compare/chart.svg?{query}").status_code == 404
 
 
+def test_the_dashboards_curve_starts_at_the_earliest_meeting_of_the_readers_teams(
+    editor, admin_user, team, other_team
+):
+    make_commitment(make_meeting(team, start_date=D(2023, 5, 2)))
+    make_commitment(make_meeting(team, start_date=D(2021, 3, 9)))
+    make_commitment(make_meeting(other_team, start_date=D(2019, 1, 4)))  # not the editor's
+    end = D(2025, 12, 6)
+    assert views_charts.dashboard_curve(editor, end).days[0] == D(2021, 3, 31)
+    assert views_charts.dashboard_curve(admin_user, end).days[0] == D(2019, 3, 31)
+
+
 @pytest.mark.perf
 def test_the_past_days_and_the_charts_queries_do_not_grow(client, editor, team, us, queries):
     meeting = make_meeting(team)
@@ -215,6 +227,9 @@ def test_the_past_days_and_the_charts_queries_do_not_grow(client, editor, team, 
         f"/bodies/body-{body.pk}/chart.svg",
         f"/parties/party-{us.pk}/chart.svg",
         f"/meetings/compare/?meetings={meeting.pk}",
+        f"/meetings/compare/chart.svg?meetings={meeting.pk}",
+        (f"/bodies/body-{body.pk}/briefing/", {"as_of": "2025-11-01"}),
+        (f"/parties/party-{us.pk}/briefing/", {"as_of": "2025-11-01"}),
     )
 
 

@@ -91,7 +91,7 @@ def compliance_agrees_with_the_assessments() -> None:
     ids = list(Commitment.objects.values_list("pk", flat=True))
     wanted = wanted_compliance(ids)
     for pk in ids:
-        stored = ComplianceSpan.objects.filter(commitment=pk).order_by("party", "starts_on")
+        stored = ComplianceSpan.objects.filter(commitment=pk).order_by("party_id", "starts_on")
         assert [s.row() for s in stored] == wanted[pk], f"commitment {pk}"
     assert ComplianceDayTally.summed() == ComplianceDayTally.recount()
     by_month: Counter = Counter()
@@ -159,6 +159,74 @@ def test_every_action_that_moves_a_state_rewrites_the_history(
     assert StatusSpan.objects.filter(commitment=other).order_by("starts_on")[0].starts_on == (
         datetime.date(2025, 8, 1)
     )
+
+
+def stored_history() -> dict:
+    """Every stored span (as its ``row``, with its commitment) and what each tally sums to."""
+    return {
+        model.__name__: sorted(
+            (span.commitment_id, *span.row().values()) for span in model.objects.all()
+        )
+        for model in (StatusSpan, ComplianceSpan)
+    } | {
+        tally.__name__: tally.summed()
+        for tally in (StatusDayTally, StatusMonthTally, ComplianceDayTally, ComplianceMonthTally)
+    }
+
+
+def rewritten_one_by_one() -> dict:
+    """The stored history as the actions' ``rewrite`` leaves it, written from nothing."""
+    for model in (StatusSpan, StatusDayTally, StatusMonthTally):
+        model.objects.all().delete()
+    for model in (ComplianceSpan, ComplianceDayTally, ComplianceMonthTally):
+        model.objects.all().delete()
+    ids = list(Commitment.objects.values_list("pk", flat=True))
+    StatusSpan.objects.rewrite(ids)
+    ComplianceSpan.objects.rewrite(ids)
+    return stored_history()
+
+
+def test_a_rebuild_of_every_commitment_stores_what_the_actions_rewrites_do(
+    meeting, commitment, editor, admin_user, us, mexico
+):
+    """``rebuild`` (the bulk load's) writes the same spans and tallies as ``rewrite`` (the
+    actions'): changes entered out of order and on one day, a cancellation, an archived
+    commitment, and assessments, the later of one day standing."""
+    other = make_commitment(meeting, theme="migration", parties=[us, mexico])
+    make_commitment(meeting, theme="drugs")  # no change: its state now since the meeting
+    change = actions.change_commitment_status
+    change(commitment=commitment, status=2, reason="Newer", by=editor, via="web", effective_on=NOV)
+    change(commitment=commitment, status=1, reason="Older", by=editor, via="web", effective_on=OCT)
+    change(commitment=commitment, status=3, reason="Same", by=editor, via="web", effective_on=OCT)
+    change(commitment=other, status=1, reason="Begun", by=editor, via="web", effective_on=OCT)
+    change(commitment=other, cancellation="cancelled", reason="Dropped", by=editor, via="web")
+    for target, party, score, day in (
+        (commitment, us, "0", NOV),
+        (commitment, us, "+1", OCT),
+        (commitment, us, "-1", NOV),
+        (other, mexico, "+1", OCT),
+        (other, us, "n/a", SEP3),
+    ):
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=target, party=party, score=score, justification="Seen", as_of=day
+            ),
+            by=admin_user,
+        )
+    archived = make_commitment(meeting, parties=[us])
+    change(commitment=archived, status=3, reason="Done", by=editor, via="web", effective_on=DEC)
+    actions.archive_record(record=archived, by=admin_user, reason="Entered twice")
+    by_the_actions = stored_history()
+    assert by_the_actions["StatusSpan"] and by_the_actions["ComplianceDayTally"]
+
+    assert StatusSpan.objects.rebuild() == len(by_the_actions["StatusSpan"])
+    assert ComplianceSpan.objects.rebuild() == len(by_the_actions["ComplianceSpan"])
+    assert stored_history() == by_the_actions
+    stored_agrees_with_the_changes()
+    # An action after a rebuild rewrites its commitment's history on top of it.
+    change(commitment=other, status=2, reason="Later", by=editor, via="web", effective_on=DEC)
+    stored_agrees_with_the_changes()
+    assert stored_history() == rewritten_one_by_one()
 
 
 def test_a_commitment_reads_its_state_on_any_day_from_the_stored_history(commitment, editor):

@@ -16,7 +16,11 @@ from agreements import synthetic
 from agreements.synthetic import generate
 from agreements.synthetic.makers import MeetingMaker
 from agreements.synthetic.writer import BulkWriter
-from tests.test_status_history import stored_agrees_with_the_changes
+from tests.test_status_history import (
+    rewritten_one_by_one,
+    stored_agrees_with_the_changes,
+    stored_history,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +79,15 @@ def test_synthetic_data_fills_every_part_of_the_domain():
     assert m.Meeting.objects.create(
         team=m.Team.objects.first(), title="After", start_date="2025-09-03", outcome_type="other"
     ).pk > max(pk for pk, _ in snapshot()["teams"][:-1])
+
+
+def test_the_loads_stored_history_is_what_the_actions_rewrite_would_store():
+    """The load writes every commitment's history in one pass (``rebuild``): the spans and
+    tallies the actions' ``rewrite``, a commitment at a time, stores for the same records."""
+    generate(size=300, seed=7)
+    loaded = stored_history()
+    assert len(loaded["StatusSpan"]) > 300 and loaded["ComplianceDayTally"]
+    assert rewritten_one_by_one() == loaded
 
 
 @pytest.mark.skipif(

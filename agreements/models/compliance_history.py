@@ -23,7 +23,7 @@ from django.db.models.functions import TruncQuarter
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import DatedTally, SpanQuerySet, StatusSpan
+from .status_history import DatedTally, Ids, SpanQuerySet, StatusSpan, among
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -31,22 +31,22 @@ class ComplianceSpanQuerySet(SpanQuerySet):
     """Rewritten when assessments are recorded, and when a commitment leaves or rejoins the
     averages (``actions.states_moved``)."""
 
-    stored_order = ("party", "starts_on")
+    stored_order = ("party_id", "starts_on")  # as ``wanted`` (the id: not the names' order)
 
-    def wanted(self, ids: list[int]) -> dict[int, list[dict]]:
+    def wanted(self, ids: Ids) -> dict[int, list[dict]]:
         return _wanted_spans(ids)
 
     def tallies(self):
         return ComplianceDayTally, ComplianceMonthTally
 
 
-def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
+def _wanted_spans(ids: Ids) -> dict[int, list[dict]]:
     """Per commitment, each party's scores with the days they held, as rows to store; each cut
     where the commitment began or stopped counting (``counting_periods``)."""
     periods = counting_periods(ids)
     assessments = defaultdict(list)
     for commitment, party, team, as_of, score in (
-        Assessment.objects.filter(commitment__in=ids)
+        Assessment.objects.filter(among("commitment", ids))
         .order_by("commitment", "party", "as_of", "pk")
         .values_list("commitment_id", "party_id", "commitment__team_id", "as_of", "score")
     ):
@@ -76,12 +76,12 @@ def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
     return wanted
 
 
-def counting_periods(ids: list[int]) -> dict[int, list[tuple]]:
+def counting_periods(ids: Ids) -> dict[int, list[tuple]]:
     """Per commitment, its stored status spans as (from, to, counts): whether it counted then
     (active now, neither cancelled nor superseded then), as the implementation index reads it."""
     periods: dict[int, list[tuple]] = {pk: [] for pk in ids}
     for commitment, start, end, active, cancellation in (
-        StatusSpan.objects.filter(commitment__in=ids)
+        StatusSpan.objects.filter(among("commitment", ids))
         .order_by("commitment", "starts_on")
         .values_list("commitment_id", "starts_on", "ends_on", "active", "cancellation")
     ):
@@ -139,12 +139,17 @@ class ComplianceSpan(models.Model):
         return {field: getattr(self, field) for field in self.ROW}
 
     def count_into(self, deltas: Counter, sign: int) -> None:
-        if not self.counts:
+        self.count_row(self.row(), deltas, sign)
+
+    @staticmethod
+    def count_row(row: dict, deltas: Counter, sign: int) -> None:
+        """A span's effect on the day tally, as ``StatusSpan.count_row``: only while it counts."""
+        if not row["counts"]:
             return
-        key = (self.team_id, self.party_id, self.score)
-        deltas[(*key, self.starts_on)] += sign
-        if self.ends_on is not None:
-            deltas[(*key, self.ends_on)] -= sign
+        key = (row["team_id"], row["party_id"], row["score"])
+        deltas[(*key, row["starts_on"])] += sign
+        if row["ends_on"] is not None:
+            deltas[(*key, row["ends_on"])] -= sign
 
 
 class ComplianceTallyFields(DatedTally):

@@ -6,7 +6,8 @@ to then (the later recorded on one day); before its first change, what that chan
 from; without changes, its state now (``spans_of``, the one statement of that rule). Stored
 in three forms, all rewritten by the actions that move it (``actions.states_moved`` →
 ``StatusSpan.objects.rewrite``: a status change, saving or importing a meeting, archiving or
-restoring, the admin's saves), in the same transaction:
+restoring, the admin's saves), in the same transaction; a bulk load writes them all anew at
+once (``SpanQuerySet.rebuild``, the same rules and rows):
 
 - ``StatusSpan``: per commitment, each state with the days it held (from, to), on an index by
   commitment: a page of commitments reads its state on any day in one probe each.
@@ -26,8 +27,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from django.db import connection, models
-from django.db.models import Q
+from django.db import connection, models, transaction
+from django.db.models import Max, Min, Q
 
 from .base import active_q, as_index
 from .commitments import Commitment, ImplementationStatus, StatusChange
@@ -74,6 +75,17 @@ def spans_of(
     return [Span(day, end, state) for (day, state), end in zip(merged, ends, strict=True)]
 
 
+type Ids = list[int] | range
+
+
+def among(field: str, ids: Ids) -> Q:
+    """``field`` is one of ``ids``: a list, or a range of them (``rebuild``'s, read as one
+    index range rather than thousands of probes)."""
+    if isinstance(ids, range):
+        return Q(**{f"{field}__gte": ids.start, f"{field}__lt": ids.stop})
+    return Q(**{f"{field}__in": ids})
+
+
 class SpanQuerySet(TeamScopedQuerySet):
     """Stored history per commitment (``StatusSpan``, ``ComplianceSpan``): rows with the days
     they held, rewritten from the facts they come from, their tallies told the difference.
@@ -117,9 +129,62 @@ class SpanQuerySet(TeamScopedQuerySet):
         day.add(deltas)
         month.add(DatedTally.by_month(deltas))
 
+    REBUILD_CHUNK = 5000  # commitments read per round when every one is written anew
+
+    def rebuild(self) -> int:
+        """Write every commitment's stored history anew, and its tallies: for a bulk load
+        (``synthetic_data``), where ``rewrite`` would read back, compare and add to the tallies
+        a thousand commitments at a time. The same rows and sums as ``rewrite`` of every
+        commitment (tests/test_status_history.py compares them), from the same rules
+        (``wanted``), without reading what was stored: the table and its two tallies are
+        emptied, the rows copied in (COPY on PostgreSQL), and the tallies given their sums once,
+        at the end, a row per key. One transaction; on PostgreSQL it locks the three tables
+        against writes until it commits, so an action's ``rewrite`` meanwhile waits for it and
+        then reads the new rows. Returns the number of rows written."""
+        day, month = self.tallies()
+        tables = [connection.ops.quote_name(t._meta.db_table) for t in (self.model, day, month)]
+        deltas: Counter = Counter()
+        written = 0
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":  # read on; writers wait until it commits
+                    cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+                for table in tables:  # not TRUNCATE: refused beside the caller's deferred checks
+                    cursor.execute(f"DELETE FROM {table}")
+            bounds = Commitment.objects.aggregate(first=Min("pk"), last=Max("pk"))
+            first, last = bounds["first"] or 0, bounds["last"] or -1
+            for start in range(first, last + 1, self.REBUILD_CHUNK):
+                wanted = self.wanted(range(start, min(start + self.REBUILD_CHUNK, last + 1)))
+                rows = [(pk, row) for pk in sorted(wanted) for row in wanted[pk]]
+                for _pk, row in rows:
+                    self.model.count_row(row, deltas, +1)
+                self._copy_in(rows)
+                written += len(rows)
+            day.fill(deltas)
+            month.fill(DatedTally.by_month(deltas))
+        return written
+
+    def _copy_in(self, rows: list[tuple[int, dict]]) -> None:
+        """Rows (commitment, ``row()``) added as they are: COPY on PostgreSQL."""
+        if connection.vendor != "postgresql":
+            self.model.objects.bulk_create(
+                [self.model(commitment_id=pk, **row) for pk, row in rows], batch_size=500
+            )
+            return
+        fields = ["commitment_id", *self.model.ROW]
+        meta = self.model._meta
+        columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
+        table = connection.ops.quote_name(meta.db_table)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for pk, row in rows:
+                copy.write_row((pk, *map(row.get, self.model.ROW)))
+
 
 class StatusSpanQuerySet(SpanQuerySet):
-    def wanted(self, ids: list[int]) -> dict[int, list[dict]]:
+    def wanted(self, ids: Ids) -> dict[int, list[dict]]:
         return _wanted_spans(ids)
 
     def tallies(self):
@@ -147,11 +212,11 @@ class StatusSpanQuerySet(SpanQuerySet):
         return {body: (mean, n) for body, mean, n in rows}
 
 
-def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
+def _wanted_spans(ids: Ids) -> dict[int, list[dict]]:
     """Each commitment's spans as rows to store (``StatusSpan.row``), from its changes."""
     changes = defaultdict(list)
     for pk, day, *states in (
-        StatusChange.objects.filter(commitment__in=ids)
+        StatusChange.objects.filter(among("commitment", ids))
         .order_by("commitment", "effective_on", "changed_at", "pk")
         .values_list(
             "commitment_id",
@@ -166,7 +231,7 @@ def _wanted_spans(ids: list[int]) -> dict[int, list[dict]]:
     ):
         changes[pk].append((day, State(*states[:3]), State(*states[3:])))
     commitments = (
-        Commitment.objects.filter(pk__in=ids)
+        Commitment.objects.filter(among("pk", ids))
         .annotate(
             active=models.ExpressionWrapper(
                 active_q(Commitment), output_field=models.BooleanField()
@@ -232,13 +297,17 @@ class StatusSpan(models.Model):
         return {field: getattr(self, field) for field in self.ROW}
 
     def count_into(self, deltas: Counter, sign: int) -> None:
-        """Add this span's effect on the day tally, times ``sign``: its state counted from its
-        first day, and no more from the day it ended."""
-        state = (self.team_id, self.theme, self.status, self.is_stalled)
-        flags = (bool(self.cancellation), self.active)
-        deltas[(*state, *flags, self.starts_on)] += sign
-        if self.ends_on is not None:
-            deltas[(*state, *flags, self.ends_on)] -= sign
+        self.count_row(self.row(), deltas, sign)
+
+    @staticmethod
+    def count_row(row: dict, deltas: Counter, sign: int) -> None:
+        """Add a span's effect on the day tally (the span as ``row`` gives it), times ``sign``:
+        its state counted from its first day, and no more from the day it ended."""
+        state = (row["team_id"], row["theme"], row["status"], row["is_stalled"])
+        flags = (bool(row["cancellation"]), row["active"])
+        deltas[(*state, *flags, row["starts_on"])] += sign
+        if row["ends_on"] is not None:
+            deltas[(*state, *flags, row["ends_on"])] -= sign
 
 
 class DatedTally(Tally):
@@ -257,6 +326,23 @@ class DatedTally(Tally):
         for (*state, day), n in deltas.items():
             months[(*state, day.replace(day=1))] += n
         return months
+
+    @classmethod
+    def fill(cls, deltas: Counter) -> None:
+        """Write each key's count into the emptied tally (``SpanQuerySet.rebuild``): a row per
+        key that is not zero, as ``add`` would make them, copied in at once on PostgreSQL."""
+        if connection.vendor != "postgresql":
+            cls.add(deltas)
+            return
+        table = connection.ops.quote_name(cls._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in (*cls.key, "n"))
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for key, n in sorted(deltas.items()):
+                if n:
+                    copy.write_row((*key, n))
 
     @classmethod
     def add(cls, deltas: Counter) -> None:

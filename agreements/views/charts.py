@@ -25,8 +25,8 @@ from .. import charts, permissions
 from ..forms.as_of import AsOfForm
 from ..forms.compare import CompareForm
 from ..ids import number_in, typed_id
-from ..models import Commitment, ComplianceHistory, StatusHistory
-from .common import picker_options, runs
+from ..models import Commitment, ComplianceHistory, StatusHistory, Team, teams_of
+from .common import picker_options
 
 IMAGE_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
@@ -74,14 +74,8 @@ def dashboard_chart(request: HttpRequest) -> HttpResponse:
 def dashboard_curve(user, end, parties=None) -> charts.Curve | None:
     """The index of every commitment the user can see, from their teams' first meeting, and
     the compliance of ``parties`` (ids; else of the most assessed)."""
-    # Each team's first along its own index (``runs``), not a sort of all of them.
-    dates = Commitment.objects.visible_to(user).order_by("meeting_date")
-    firsts = [
-        day
-        for part in runs(dates, team=permissions.visible_team_ids(user))
-        if (day := part.values_list("meeting_date", flat=True).first()) is not None
-    ]
-    first = min(firsts, default=None)
+    teams = Team.objects.all() if user.is_superuser else teams_of(user)
+    first = Commitment.objects.visible_to(user).first_meeting_date(teams)
     return charts.team_curve(
         StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), first, end, parties
     )
