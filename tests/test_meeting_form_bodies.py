@@ -175,6 +175,21 @@ def test_a_statements_speaker_is_one_of_the_teams_persons(
     assert (said.speaker, said.speaker_office, said.party) == (ours, "Envoy", None)
 
 
+def test_the_speaker_picker_finds_the_teams_persons_only(client, editor, team, other_team):
+    ours = Person.objects.create(team=team, name="Rubio Ours")
+    theirs = Person.objects.create(team=other_team, name="Rubio Theirs")
+    client.force_login(editor)
+    for asked_team in (team, other_team):
+        found = client.get(
+            NEW, {"_pick": "statements-3-speaker", "find": "rubio", "team": asked_team.pk}, **HTMX
+        ).content.decode()
+        assert f'value="{theirs.pk}"' not in found
+    found = client.get(
+        NEW, {"_pick": "statements-3-speaker", "find": "rubio", "team": team.pk}, **HTMX
+    ).content.decode()
+    assert f'value="{ours.pk}"' in found
+
+
 def test_rows_added_in_place_and_without_javascript(client, editor, team, us, mexico):
     client.force_login(editor)
     html = client.get(NEW, {"body_row": 2}, **HTMX).content.decode()
