@@ -47,8 +47,10 @@ from .evidence import add_claim, add_context_event, add_source, add_statement, v
 from .files import keep_file, read_words
 from .imports import import_commitments, import_milestones
 from .meetings import (
+    BodyRow,
     CommitmentRow,
     ParticipantRow,
+    StatementRow,
     add_party,
     link_meetings,
     plan_meeting,
@@ -72,8 +74,10 @@ from .status import change_commitment_status
 
 __all__ = [
     "REVIEW_STEPS",
+    "BodyRow",
     "CommitmentRow",
     "ParticipantRow",
+    "StatementRow",
     "add_body",
     "add_claim",
     "add_context_event",

@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from .. import system_texts
 from ..models import (
     Commitment,
+    ImplementationBody,
     Meeting,
     MeetingLink,
     MeetingRelation,
     Participant,
     Party,
     Person,
+    Statement,
 )
 from .base import (
     create_record,
@@ -28,7 +30,9 @@ from .base import (
     states_moved,
     trace,
 )
+from .bodies import add_body
 from .commitments import set_party_roles
+from .evidence import add_statement
 
 
 class CommitmentRow(NamedTuple):
@@ -52,6 +56,24 @@ class ParticipantRow(NamedTuple):
     for_new_party: bool = False  # acting for the party added with the meeting
 
 
+class BodyRow(NamedTuple):
+    """A body set up at the meeting, recorded with it (unsaved), overseeing all the meeting's
+    commitments or none yet."""
+
+    body: ImplementationBody
+    oversees_all: bool = False
+
+
+class StatementRow(NamedTuple):
+    """A statement made at the meeting, recorded with it (unsaved): the parties of the tracker
+    it is attributed to (the first its party, the others jointly), and whether the party added
+    with the meeting is one of them (after those)."""
+
+    statement: Statement
+    parties: list
+    for_new_party: bool = False
+
+
 @transaction.atomic
 def save_meeting(
     *,
@@ -62,6 +84,8 @@ def save_meeting(
     participants: list[ParticipantRow] = (),
     removed: list[Participant] = (),
     new_party: Party | None = None,
+    bodies: list[BodyRow] = (),
+    statements: list[StatementRow] = (),
     by: AbstractBaseUser,
 ) -> Meeting:
     """Save a meeting, its changed commitment rows and its participants together, each
@@ -69,14 +93,17 @@ def save_meeting(
     all of it, or nothing (``VersionConflict``).
 
     ``new_party`` (unsaved) is added to the tracker's parties and to the meeting's; persons
-    typed as new names are created for the meeting's team; ``removed`` participants leave it.
+    typed as new names are created for the meeting's team; ``removed`` participants leave it;
+    ``bodies`` and ``statements`` are added to it (``add_body``, ``add_statement``).
     """
     refuse_archived(meeting)
     if refused := meeting.team_move_refused():
         raise ValidationError({"team": refused})
     parties = list(parties)
     if new_party is None and (
-        any(r.new_party_role for r in rows) or any(r.for_new_party for r in participants)
+        any(r.new_party_role for r in rows)
+        or any(r.for_new_party for r in participants)
+        or any(r.for_new_party for r in statements)
     ):
         raise ValidationError(_("The rows name a new party, but none is added with the meeting."))
     if new_party is not None:
@@ -113,8 +140,24 @@ def save_meeting(
         if row.for_new_party:
             row.participant.party = new_party
     _save_participants(meeting, participants, removed, by)
+    _add_bodies_and_statements(meeting, bodies, statements, new_party, by)
     states_moved(meeting)
     return meeting
+
+
+def _add_bodies_and_statements(
+    meeting: Meeting, bodies: list[BodyRow], statements: list[StatementRow], new_party, by
+) -> None:
+    commitments = list(meeting.commitments.all()) if any(r.oversees_all for r in bodies) else []
+    for row in bodies:
+        row.body.meeting = meeting
+        add_body(body=row.body, commitments=commitments if row.oversees_all else (), by=by)
+    for row in statements:
+        parties = [*row.parties, *([new_party] if row.for_new_party else [])]
+        statement = row.statement
+        statement.meeting = meeting
+        statement.party = parties[0] if parties else None
+        add_statement(statement=statement, joint_parties=parties[1:], by=by)
 
 
 def _save_participants(

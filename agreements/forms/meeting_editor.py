@@ -11,12 +11,20 @@ from django.utils.translation import gettext as _
 from .. import actions, permissions
 from .. import models as m
 from ..ids import is_id
-from .meeting_rows import CommitmentRows, ParticipantRows, is_new_party
+from .meeting_extras import body_rows, statement_rows
+from .meeting_rows import NEW_PARTY, CommitmentRows, ParticipantRows, is_new_party
 from .meetings import MeetingForm
 
 # Submit buttons that redraw the form with what was typed, saving nothing: one more commitment
-# row, one more participant row, the commitment rows' roles for the parties now chosen.
-REDRAWS = ("add_row", "add_participant", "refresh")
+# row, one more participant, body or statement row, the commitment rows' roles (and the
+# statement rows' parties) for the parties now chosen.
+REDRAWS = ("add_row", "add_participant", "add_body", "add_statement", "refresh")
+MORE_ROWS = {
+    "add_row": "commitments",
+    "add_participant": "participants",
+    "add_body": "bodies",
+    "add_statement": "statements",
+}
 
 
 class MeetingEditor:
@@ -30,22 +38,27 @@ class MeetingEditor:
     def __init__(self, data: QueryDict | None, *, meeting: m.Meeting, user, asked=None):
         self.meeting, self.user = meeting, user
         self.redrawing = data is not None and any(name in data for name in REDRAWS)
-        if data is not None and "add_row" in data:
-            data = with_one_more_row(data, "commitments")
-        if data is not None and "add_participant" in data:
-            data = with_one_more_row(data, "participants")
+        for button, prefix in MORE_ROWS.items():
+            if data is not None and button in data:
+                data = with_one_more_row(data, prefix)
         self.data = data
         self.form = MeetingForm(data, instance=meeting, user=user)
         new_party = self.form.new_party_typed()
-        self.rows = commitment_rows(data, meeting, self.form.parties_chosen(), new_party)
+        chosen = self.form.parties_chosen()
+        self.rows = commitment_rows(data, meeting, chosen, new_party)
         team_id = meeting_team(user, data if data is not None else (asked or {}), meeting)
         self.participants = participant_rows(data, meeting, team_id, new_party)
+        self.bodies = body_rows(data, meeting)
+        self.statements = statement_rows(data, chosen, team_id, new_party)
         if self.redrawing:
-            for form in (self.form, self.rows, self.participants):
+            for form in self._parts():
                 form.show_no_errors()
 
+    def _parts(self) -> tuple:
+        return (self.form, self.rows, self.participants, self.bodies, self.statements)
+
     def is_valid(self) -> bool:
-        valid = all([self.form.is_valid(), self.rows.is_valid(), self.participants.is_valid()])
+        valid = all([form.is_valid() for form in self._parts()])
         return self._new_party_named() and valid
 
     def _new_party_named(self) -> bool:
@@ -67,6 +80,12 @@ class MeetingEditor:
                 row.add_error(
                     "role_new",
                     _("Type the new party above (name and short code), or choose no role."),
+                )
+                fine = False
+        for row in self.statements.forms:
+            if NEW_PARTY in getattr(row, "cleaned_data", {}).get("parties", ()):
+                row.add_error(
+                    "parties", _("Type the new party above (name and short code), or untick it.")
                 )
                 fine = False
         return fine
@@ -99,6 +118,14 @@ class MeetingEditor:
             attending.append(
                 actions.ParticipantRow(participant, row.cleaned_data["new_person"], for_new_party)
             )
+        bodies = [
+            actions.BodyRow(row.body(), row.cleaned_data["oversees_all"])
+            for row in self.bodies.changed_rows()
+        ]
+        statements = [
+            actions.StatementRow(row.statement(), row.signatories(), row.for_new_party())
+            for row in self.statements.changed_rows()
+        ]
         form = self.form
         return actions.save_meeting(
             meeting=form.save(commit=False),
@@ -108,6 +135,8 @@ class MeetingEditor:
             rows=changed,
             participants=attending,
             removed=self.participants.removed(),
+            bodies=bodies,
+            statements=statements,
             by=by,
         )
 
@@ -153,7 +182,14 @@ class MeetingEditor:
     def context(self) -> dict:
         """What the meeting form's template draws."""
         self.participants.known_labels()
-        return {"form": self.form, "rows": self.rows, "participants": self.participants}
+        self.statements.known_labels()
+        return {
+            "form": self.form,
+            "rows": self.rows,
+            "participants": self.participants,
+            "bodies": self.bodies,
+            "statements": self.statements,
+        }
 
 
 def blank_commitment_row(meeting: m.Meeting, user, asked, index: int):
@@ -170,6 +206,20 @@ def blank_participant_row(meeting: m.Meeting, user, asked, index: int):
     new_party = (asked.get("new_party_name") or "").strip()
     team = meeting_team(user, asked, meeting)
     return participant_rows(None, meeting, team, new_party).new_row(index)
+
+
+def blank_body_row(meeting: m.Meeting, index: int):
+    """An empty body row numbered ``index``, added in place ("Add body")."""
+    return body_rows(None, meeting).new_row(index)
+
+
+def blank_statement_row(meeting: m.Meeting, user, asked, index: int):
+    """An empty statement row numbered ``index``, added in place ("Add statement"), offering
+    the parties chosen on the form (``asked``), its speakers the team's persons."""
+    chosen = MeetingForm(asked if "parties" in asked else None, instance=meeting, user=user)
+    new_party = (asked.get("new_party_name") or "").strip()
+    team = meeting_team(user, asked, meeting)
+    return statement_rows(None, chosen.parties_chosen(), team, new_party).new_row(index)
 
 
 def meeting_team(user, chosen, meeting: m.Meeting) -> int | None:

@@ -15,7 +15,13 @@ from django.views.decorators.http import require_http_methods
 
 from .. import permissions
 from ..forms import MeetingEditor, MeetingForm
-from ..forms.meeting_editor import blank_commitment_row, blank_participant_row
+from ..forms.meeting_editor import (
+    blank_body_row,
+    blank_commitment_row,
+    blank_participant_row,
+    blank_statement_row,
+)
+from ..forms.meeting_extras import MAX_EXTRA_ROWS
 from ..forms.meeting_rows import MAX_PARTICIPANTS, MAX_ROWS
 from ..models import Meeting, VersionConflict
 from .common import picker_options, render_page, wants_fragment
@@ -51,6 +57,8 @@ def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
             return _empty_row(request, meeting)
         if "participant_row" in request.GET:
             return _empty_participant(request, meeting)
+        if "body_row" in request.GET or "statement_row" in request.GET:
+            return _empty_extra_row(request, meeting)
         if "_pick" in request.GET and (options := _pick(request, meeting)):
             return options
     data = request.POST if request.method == "POST" else None
@@ -89,6 +97,7 @@ def _meeting_form(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 
 PICKED_ROW = re.compile(r"participants-(\d{1,4})-(person|party)")
+PICKED_SPEAKER = re.compile(r"statements-(\d{1,4})-speaker")
 
 
 def _pick(request: HttpRequest, meeting: Meeting) -> HttpResponse | None:
@@ -97,6 +106,8 @@ def _pick(request: HttpRequest, meeting: Meeting) -> HttpResponse | None:
     name = request.GET["_pick"]
     if match := PICKED_ROW.fullmatch(name):
         form = blank_participant_row(meeting, request.user, request.GET, int(match[1]))
+    elif match := PICKED_SPEAKER.fullmatch(name):
+        form = blank_statement_row(meeting, request.user, request.GET, int(match[1]))
     else:
         form = MeetingForm(instance=meeting, user=request.user)
     return picker_options(request, form)
@@ -135,3 +146,17 @@ def _empty_participant(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         "oob": True,
     }
     return render_page(request, "agreements/meeting_form.html", context, partial="participant-row")
+
+
+def _empty_extra_row(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """``?body_row=N`` or ``?statement_row=N`` (htmx, from "Add body", "Add statement"): one
+    empty body or statement row."""
+    kind = "body" if "body_row" in request.GET else "statement"
+    if (index := _row_number(request, f"{kind}_row", MAX_EXTRA_ROWS)) is None:
+        return HttpResponse(_("Bad row number."), status=400)
+    if kind == "body":
+        row = blank_body_row(meeting, index)
+    else:
+        row = blank_statement_row(meeting, request.user, request.GET, index)
+    context = {kind: row, "index": index, "number": index + 1, "total": index + 1, "oob": True}
+    return render_page(request, "agreements/meeting_form.html", context, partial=f"{kind}-row")

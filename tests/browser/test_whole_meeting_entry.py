@@ -5,15 +5,16 @@ Facts kept to what the joint statement and the public record say: the two delega
 United States already in the tracker, China new to it), four participants (one whose role the
 report does not state), three commitments (each side suspends 24 points of its additional
 tariff for an initial 90 days; a mechanism continues the talks), the mechanism as a body whose
-representatives the statement names, its second round (London, 9–10 June 2025), the 90-day
-suspension's end (12 August 2025) extended by another 90 days (to 10 November 2025, on 11
-August 2025), and the joint statement attributed to both.
+representatives the statement names, its first meeting (London, 9–10 June 2025, where the U.S.
+Secretary of Commerce Howard Lutnick and China's Minister of Commerce Wang Wentao joined the two
+sides), the 90-day suspension's end (12 August 2025) extended by another 90 days (to 10
+November 2025, on 11 August 2025), and the joint statement attributed to both.
 
-The meeting form records the meeting, the new party, the participants and the commitments in
-one save; the body and the joint statement are added in place on the meeting's page (the
-meeting form has no place for them), the suspension's end there too, as a milestone of the
-meeting itself, and moved there with its name; one visit to the body's page adds its own
-milestone and its members in one submit. Every fact is then read back on the pages."""
+The meeting form records the meeting, the new party, the participants, the commitments, the
+body and the joint statement in one save; the suspension's end is added on the meeting's page,
+as a milestone of the meeting itself (the meeting form holds no milestones), and moved there
+with its name; one visit to the body's page adds its own milestone and its members, two of
+them new to the tracker, in one submit. Every fact is then read back on the pages."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from agreements.models import BodyMembership, Meeting, Milestone, Participant
+from agreements.models import BodyMembership, Meeting, Milestone, Participant, Person
 from tests.browser.conftest import htmx_settled, sign_in
 from tests.browser.test_whole_meeting import add_form, pick, submit
 from tests.conftest import PASSWORD
@@ -44,6 +45,12 @@ PARTICIPANTS = (
     ("Li Chenggang", "China International Trade Representative", "new", "delegate"),
 )
 BODY = "U.S.–China economic and trade consultation mechanism"
+MEMBERS = (
+    # name, new to the tracker, party, role, confirmation, start date
+    ("He Lifeng", False, "China", "Chinese side representative", "confirmed", "2025-05-12"),
+    ("Howard Lutnick", True, "United States", "U.S. side, London round", "reported", "2025-06-09"),
+    ("Wang Wentao", True, "China", "Chinese side, London round", "reported", "2025-06-09"),
+)
 JOINT = (
     "Each side suspends 24 percentage points of its additional tariff for an initial period "
     "of 90 days, retaining 10 percent, and the two sides establish a mechanism to continue "
@@ -55,7 +62,8 @@ def test_a_real_meeting_is_entered_in_one_pass_and_read_back(page, editor, us):
     sign_in(page, "editor", PASSWORD)
 
     # 1. One save of the meeting form: the meeting, China new to the tracker, four
-    # participants (Greer's role not stated in the report), three commitments.
+    # participants (Greer's role not stated in the report), three commitments, the mechanism
+    # (overseeing them all) and the joint statement, attributed to both parties.
     page.goto("/meetings/new/")
     htmx_settled(page)
     page.get_by_label("Title:", exact=True).first.fill(TITLE)
@@ -99,28 +107,22 @@ def test_a_real_meeting_is_entered_in_one_pass_and_read_back(page, editor, us):
             row.get_by_label("United States").select_option(us_role)
         if china_role:
             row.get_by_label("China (added above)").select_option(china_role)
+    body = page.locator("fieldset.body-row").first
+    body.get_by_label("Name of the body").fill(BODY)
+    body.get_by_label("Mandate").fill("Continue discussions about economic and trade relations")
+    body.get_by_label("Oversees all the commitments of this meeting").check()
+    joint = page.locator("fieldset.statement-row").first
+    joint.get_by_label("Kind").select_option("readout")
+    joint.get_by_label("Said on").fill("2025-05-12")
+    joint.get_by_label("Text").fill(JOINT)
+    joint.get_by_label("United States").check()
+    joint.get_by_label("China (added above)").check()  # issued jointly
     page.get_by_role("button", name="Save meeting").first.click()
     page.get_by_role("heading", name=TITLE).wait_for()
     meeting = Meeting.objects.get(title=TITLE)
 
-    # 2. On the meeting's page: the body, the joint statement, and the suspension's end as a
-    # milestone of the meeting itself, then extended by name.
-    form = add_form(page, "Record a body")
-    form.get_by_label("Name").fill(BODY)
-    form.get_by_label("Mandate").fill("Continue discussions about economic and trade relations")
-    form.get_by_label(COMMITMENTS[2][0]).check()
-    submit(page, form, "Body added.")
-
-    form = add_form(page, "Add a statement")
-    form.get_by_label("Party:", exact=True).select_option(label="United States")
-    form.get_by_label("China", exact=True).check()  # issued jointly
-    form.get_by_label("Kind").select_option("readout")
-    form.get_by_label("Text").fill(JOINT)
-    form.get_by_label("Said on").fill("2025-05-12")
-    for title, _us, _china in COMMITMENTS:
-        form.get_by_label(title).check()
-    submit(page, form, "Statement added.")
-
+    # 2. On the meeting's page: the suspension's end as a milestone of the meeting itself,
+    # then extended by name.
     form = add_form(page, "Add a milestone")
     expect(form.get_by_label("Milestone of")).to_have_value("")  # the meeting itself
     form.get_by_label("Title").fill("Tariff suspension ends")
@@ -137,7 +139,8 @@ def test_a_real_meeting_is_entered_in_one_pass_and_read_back(page, editor, us):
     expect(page.get_by_text("“Tariff suspension ends” moved to")).to_be_visible()
     htmx_settled(page)
 
-    # 3. One visit to the body's page: its own milestone, its members in one submit.
+    # 3. One visit to the body's page: its own milestone, its members in one submit (two of
+    # them typed as new persons, created on the spot).
     page.get_by_role("link", name=BODY).click()
     page.get_by_role("heading", name=BODY).wait_for()
     form = add_form(page, "Add a milestone")
@@ -147,19 +150,16 @@ def test_a_real_meeting_is_entered_in_one_pass_and_read_back(page, editor, us):
     members = page.locator("#members details", has_text="Add members")
     members.locator("summary").click()
     rows = members.locator("fieldset.member-row")
-    for number, (name, party, role) in enumerate(
-        (
-            ("He Lifeng", "China", "Chinese side representative"),
-            ("Scott Bessent", "United States", "U.S. side representative"),
-            ("Jamieson Greer", "United States", "U.S. side representative"),
-        )
-    ):
+    for number, (name, new, party, role, confirmation, start) in enumerate(MEMBERS):
         row = rows.nth(number)
-        pick(page, row, "Person", name.split()[-1].lower(), name)
+        if new:
+            row.get_by_label("Or a new person").fill(name)
+        else:
+            pick(page, row, "Person", name.split()[-1].lower(), name)
         row.get_by_label("Party:", exact=True).select_option(label=party)
         row.get_by_label("Role:", exact=True).fill(role)
-        row.get_by_label("Confirmation").select_option("confirmed")
-        row.get_by_label("Start date").fill("2025-05-12")
+        row.get_by_label("Confirmation").select_option(confirmation)
+        row.get_by_label("Start date").fill(start)
     members.get_by_role("button", name="Add members").click()
     expect(page.get_by_text("Added: ")).to_be_visible()
     htmx_settled(page)
@@ -175,11 +175,12 @@ def test_a_real_meeting_is_entered_in_one_pass_and_read_back(page, editor, us):
         f"{TITLE}, 10 May 2025",
         "Continue discussions about economic and trade relations",
         "He Lifeng for China",
-        "Scott Bessent for United States",
-        "Jamieson Greer for United States",
+        "Howard Lutnick for United States",
+        "Wang Wentao for China",
         "Chinese side representative",
-        "3 of 3 confirmed.",
-        COMMITMENTS[2][0],
+        "U.S. side, London round",
+        "1 of 3 confirmed.",
+        *(title for title, _us, _china in COMMITMENTS),
         "Second round of talks, London",
         "done 10 Jun 2025",
     ):
@@ -243,10 +244,29 @@ def test_a_real_meeting_is_entered_in_one_pass_and_read_back(page, editor, us):
         for title, us_role, china_role in COMMITMENTS
     }
     body = meeting.bodies.get()
-    assert list(body.commitments.values_list("title", flat=True)) == [COMMITMENTS[2][0]]
+    assert set(body.commitments.values_list("title", flat=True)) == {
+        title for title, _us, _china in COMMITMENTS
+    }
     assert set(
-        BodyMembership.objects.filter(body=body).values_list("person__name", "party__code")
-    ) == {("He Lifeng", "CN"), ("Scott Bessent", "US"), ("Jamieson Greer", "US")}
+        BodyMembership.objects.filter(body=body).values_list(
+            "person__name", "party__code", "confirmation"
+        )
+    ) == {
+        ("He Lifeng", "CN", "confirmed"),
+        ("Howard Lutnick", "US", "reported"),
+        ("Wang Wentao", "CN", "reported"),
+    }
+    # The two typed as new are persons of the meeting's team now, their party the one they sit
+    # for; He Lifeng is the participant recorded with the meeting, not a second record.
+    persons = Person.objects.filter(team=meeting.team)
+    assert dict(persons.values_list("name", "party__code")) == {
+        "Scott Bessent": "US",
+        "Jamieson Greer": "US",
+        "He Lifeng": "CN",
+        "Li Chenggang": "CN",
+        "Howard Lutnick": "US",
+        "Wang Wentao": "CN",
+    }
     suspension = Milestone.objects.get(meeting=meeting)
     assert (suspension.original_due_date, suspension.due_date) == (
         datetime.date(2025, 8, 12),
@@ -256,4 +276,9 @@ def test_a_real_meeting_is_entered_in_one_pass_and_read_back(page, editor, us):
     london = Milestone.objects.get(body=body)
     assert (london.status, london.completed_on) == ("done", datetime.date(2025, 6, 10))
     statement = meeting.statements.get()
-    assert set(statement.joint_parties.values_list("code", flat=True)) == {"CN"}
+    assert (statement.kind, statement.said_on, statement.text) == (
+        "readout",
+        datetime.date(2025, 5, 12),
+        JOINT,
+    )
+    assert [p.code for p in statement.signatories()] == ["US", "CN"]
