@@ -291,3 +291,19 @@ def test_unless_chosen_the_five_most_assessed_parties_are_drawn():
     # A party never assessed is not a choice: the form says so, and the default is drawn.
     wrong = DrawnPartiesForm({"drawn": "1", "party": ["99"]}, assessed=rows)
     assert not wrong.is_valid() and wrong.chosen() == [7, 6, 5, 4, 3]
+
+
+def test_a_long_curve_draws_lines_and_the_milestones_dots_a_short_one_every_periods_dot():
+    def dots(svg: str) -> int:
+        return svg.count('class="dot ')
+
+    days, quarterly = charts.periods(D(2016, 2, 10), D(2026, 12, 6))  # 44 quarters
+    index = [50.0] * len(days)
+    due = [1 if i in (3, 20) else 0 for i in range(len(days))]
+    long = charts.Curve(days, quarterly, index, {"Mexico": index}, due=due, met=[0] * len(days))
+    # The table gives each period's value; the picture marks the two milestones only.
+    assert dots(charts.draw(long, title="Ten years")) == 2
+    days, quarterly = charts.periods(D(2025, 9, 3), D(2025, 12, 6))
+    short = charts.Curve(days, quarterly, [None, None, None, 50.0], {}, due=[0] * 4, met=[0] * 4)
+    # A lone value (this month's, say) would be no line at all: it is drawn as its dot.
+    assert dots(charts.draw(short, title="Three months")) == 1

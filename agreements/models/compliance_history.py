@@ -223,18 +223,22 @@ class ComplianceHistory:
             ComplianceDayTally.objects.visible_to(user),
         )
 
-    def _rows_up_to(self, day: datetime.date, *, by_quarter: bool = False):
+    def _rows_up_to(self, day: datetime.date, *, by_quarter: bool = False, parties=None):
         """Counts by (month, party, score) before ``day``'s month and by party and score in
         it (dated its first day); ``by_quarter``: the months' summed by quarter, dated its
-        first day (a third of the rows, for a curve read at quarters' ends)."""
+        first day (a third of the rows, for a curve read at quarters' ends); ``parties``
+        (ids): theirs only."""
         first = day.replace(day=1)
         months = self.months.filter(month__lt=first)
+        days = self.days.filter(day__gte=first, day__lte=day)
+        if parties is not None:
+            months, days = months.filter(party__in=parties), days.filter(party__in=parties)
         if by_quarter:
             months = months.annotate(period=TruncQuarter("month"))
             months = months.values_list("period", "party", "score")
         else:
             months = months.values_list("month", "party", "score")
-        days = self.days.filter(day__gte=first, day__lte=day).values_list("day", "party", "score")
+        days = days.values_list("day", "party", "score")
         return [
             *months.annotate(k=models.Sum("n")).order_by(),
             *(
@@ -242,6 +246,18 @@ class ComplianceHistory:
                 for _d, party, score, k in days.annotate(k=models.Sum("n")).order_by()
             ),
         ]
+
+    def _sizes(self, day: datetime.date) -> Counter:
+        """How many commitments (that count) each party held a score for on ``day``, "not
+        assessed" included: one sum per party, however long the history."""
+        first = day.replace(day=1)
+        sizes: Counter = Counter()
+        for part in (
+            self.months.filter(month__lt=first),
+            self.days.filter(day__gte=first, day__lte=day),
+        ):
+            sizes.update(dict(part.values_list("party").annotate(k=models.Sum("n")).order_by()))
+        return sizes
 
     def by_party(self, day: datetime.date) -> list[dict]:
         """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
@@ -277,7 +293,16 @@ class ComplianceHistory:
         assessed. ``quarterly``: every day but the last is a quarter's last day, so the months
         are read summed by quarter (a month counts on a quarter's last day exactly when its
         quarter does)."""
-        rows = sorted(self._rows_up_to(days[-1], by_quarter=quarterly), key=lambda row: row[0])
+        sizes = self._sizes(days[-1])
+        if parties is None:  # the most assessed; of equal ones, the first added
+            chosen = sorted((p for p in sizes if sizes[p]), key=lambda p: (-sizes[p], p))[:most]
+        else:
+            chosen = [p for p in dict.fromkeys(parties) if sizes.get(p)]
+        if not chosen:
+            return {}
+        # The chosen parties' rows only: a few hundred, however many parties were assessed.
+        rows = self._rows_up_to(days[-1], by_quarter=quarterly, parties=chosen)
+        rows.sort(key=lambda row: row[0])
         counts: dict[int, Counter] = defaultdict(Counter)
         curves: dict[int, list] = defaultdict(list)
         taken = 0  # rows[:taken] are counted (an index: popping the front is quadratic)
@@ -288,11 +313,6 @@ class ComplianceHistory:
                 taken += 1
             for party, scores in counts.items():
                 curves[party].append((len(curves[party]), _index(scores)))
-        size = {party: sum(counts[party].values()) for party in counts}
-        if parties is None:
-            chosen = sorted((p for p in size if size[p]), key=lambda p: -size[p])[:most]
-        else:
-            chosen = [p for p in dict.fromkeys(parties) if size.get(p)]
         names = dict(Party.objects.filter(pk__in=chosen).values_list("pk", "name"))
         result = {}
         for party in sorted(chosen, key=names.get):
