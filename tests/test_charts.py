@@ -269,6 +269,7 @@ def test_the_dashboard_draws_the_parties_the_reader_chooses(
     page, svg = drawn(f"?drawn=1&party={mexico.pk}")
     assert "Compliance: Mexico" in page and "Compliance: United States" not in page
     assert "Mexico" in svg and "United States" not in svg
+    assert f'<input type="hidden" name="party" value="party-{mexico.pk}">' in page  # kept typed
     # None ticked (the form sends only ``drawn``): the index alone.
     page, svg = drawn("?drawn=1")
     assert "Compliance:" not in page and "Mexico" not in svg

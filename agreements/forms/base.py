@@ -107,6 +107,21 @@ class IdMultipleChoiceField(TypedIds, forms.ModelMultipleChoiceField):
         return super().bound_data(data, initial)
 
 
+class IdTypedMultipleChoiceField(TypedIds, forms.TypedMultipleChoiceField):
+    """Records of ``kind`` chosen among given choices (their typed ids), not a queryset's:
+    a bare number reads as its typed id, and the field cleans to the records' numbers."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(*args, coerce=lambda value: int(self._number(value)), **kwargs)
+
+    def prepare_value(self, value):
+        return [self._typed(v) for v in value] if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        return [self._typed(v) for v in super().to_python(value)]
+
+
 # The longest text any form takes (a summary, a statement, a justification): some 8,000 words.
 TEXT_LIMIT = 50_000
 # Dates a record can carry: the tracker's diplomacy is modern, and a date past 2100 is a typo.

@@ -7,8 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..charts import PARTIES_DRAWN
-from ..ids import number_in, typed_id
-from .base import PICK_MEETING, IdMultipleChoiceField, SearchSelectMultiple
+from ..ids import typed_id
+from .base import (
+    PICK_MEETING,
+    IdMultipleChoiceField,
+    IdTypedMultipleChoiceField,
+    SearchSelectMultiple,
+)
 
 MOST = 6  # curves a chart keeps legible
 
@@ -50,8 +55,8 @@ class DrawnPartiesForm(forms.Form):
     any of the parties the reader's teams have assessed, the five most assessed unless chosen.
     ``drawn`` tells a choice of none (no box ticked sends no ``party``) from no choice."""
 
-    party = forms.TypedMultipleChoiceField(
-        coerce=lambda value: int(value.removeprefix("party-")),
+    party = IdTypedMultipleChoiceField(
+        kind="party",
         required=False,
         label=_("Parties drawn"),
         widget=forms.CheckboxSelectMultiple,
@@ -59,26 +64,16 @@ class DrawnPartiesForm(forms.Form):
 
     def __init__(self, data, *, assessed: list[dict]):
         """``assessed``: the rows of ``by_party`` (``party_id``, ``key``, ``count``)."""
-        if data and "drawn" in data:  # a bare number (as written before) read as the party's id
-            ticked = data.getlist("party") if hasattr(data, "getlist") else data.get("party", [])
-            data = {"drawn": "1", "party": [parties_id(value) for value in ticked]}
-        else:
-            data = None
-        super().__init__(data)
+        super().__init__(data if data and "drawn" in data else None)
         self.fields["party"].choices = [
-            (parties_id(row["party_id"]), row["key"]) for row in assessed
+            (typed_id("party", row["party_id"]), row["key"]) for row in assessed
         ]
         most = sorted(assessed, key=lambda row: (-row["count"], row["key"]))[:PARTIES_DRAWN]
-        self.fields["party"].initial = [parties_id(row["party_id"]) for row in most]
+        self.most = [row["party_id"] for row in most]
+        self.fields["party"].initial = [typed_id("party", party) for party in self.most]
 
     def chosen(self) -> list[int]:
         """The parties to draw (numbers): those ticked, else the most assessed."""
         if self.is_bound and self.is_valid():
             return self.cleaned_data["party"]
-        return [int(value.removeprefix("party-")) for value in self.fields["party"].initial]
-
-
-def parties_id(value) -> str:
-    """A party's id as the pages write it (``party-3``), from its number or a bare one typed."""
-    number = number_in(value, "party")
-    return typed_id("party", int(number)) if number else str(value)
+        return self.most
