@@ -19,8 +19,10 @@ import datetime
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from itertools import batched
+from operator import itemgetter
 
 from django.db import models
 from django.db.models import Q
@@ -36,8 +38,25 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2_000
 
 type Row = dict
-type Column = tuple[str, Callable[[Row], object]]
 type Fetch = Callable[[list[int]], dict[int, object]]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a list's file, named once: its cell from a plain row (``value``), and the
+    same cell as PostgreSQL computes it (``copied``: an expression of ``exports_copy``), for
+    the lists the database writes itself."""
+
+    name: str
+    value: Callable[[Row], object]
+    copied: copying.Column | None = None
+
+
+def taken(name: str, field: str | None = None, copied=None) -> Column:
+    """A column that is a value of the row as it is (``field``, by default its name), and for
+    PostgreSQL what ``copied`` makes of it (``copying.text``, ``copying.day``...)."""
+    field = field or name
+    return Column(name, itemgetter(field), copied(field) if copied else None)
 
 
 class Columns(list):
@@ -50,7 +69,8 @@ class Columns(list):
       ``csv_response`` to whatever the page's filters selected;
     - ``fetches``: values read per chunk for the chunk's ids (a many-to-many's codes), set in
       each row under their name: one query per chunk, whatever its rows hold;
-    - ``copied``: the columns as SQL expressions, for PostgreSQL to write the file itself."""
+    - ``copied``: the columns as SQL expressions, when every column has one: PostgreSQL
+      then writes the file itself, the same file."""
 
     def __init__(
         self,
@@ -59,17 +79,17 @@ class Columns(list):
         fields: tuple[str, ...],
         reads: Callable | None = None,
         fetches: dict[str, Fetch] | None = None,
-        copied: dict[str, copying.Column] | None = None,
     ):
         super().__init__(columns)
         self.fields = fields
         self.reads = reads
         self.fetches = fetches or {}
-        # Each column as PostgreSQL computes it (``exports_copy``), when it can compute them
-        # all: the file is then written by the database, the same file.
-        self.copied = copied
-        if copied is not None:
-            assert list(copied) == [name for name, _ in columns], "one expression per column"
+        self.names = [column.name for column in columns]
+        self.copied = (
+            {column.name: column.copied for column in columns}
+            if all(column.copied for column in columns)
+            else None
+        )
 
 
 def cell(value: object) -> str:
@@ -120,8 +140,8 @@ def rows_of(columns: Columns, rows: Iterable[Row]) -> Iterator[str]:
     each)."""
     writer = csv.writer(_Line())
     yield "\ufeff"  # a byte-order mark, so spreadsheets read the file as UTF-8
-    yield writer.writerow([name for name, _ in columns])
-    values = [value for _, value in columns]
+    yield writer.writerow(columns.names)
+    values = [column.value for column in columns]
     for chunk in chunks_of(columns, rows):
         label.speak(translation.get_language())  # as ``in_language`` set it for this piece
         yield "".join(writer.writerow([cell(value(row)) for value in values]) for row in chunk)
@@ -130,7 +150,7 @@ def rows_of(columns: Columns, rows: Iterable[Row]) -> Iterator[str]:
 def copied_file(columns: Columns, queryset: models.QuerySet) -> Iterator[str | bytes]:
     """The file as ``rows_of`` writes it, its records written by PostgreSQL."""
     yield "\ufeff"
-    yield csv.writer(_Line()).writerow([name for name, _ in columns])
+    yield csv.writer(_Line()).writerow(columns.names)
     label.speak(translation.get_language())  # as ``in_language`` set it: the labels' language
     yield from copying.copied_rows(columns.copied, queryset)
 
@@ -263,6 +283,9 @@ def _overdue(row: Row) -> bool:
     )
 
 
+_commitment_page = page_of("agreements:commitment_detail")
+
+
 def _with_dates(commitments: models.QuerySet) -> models.QuerySet:
     """Commitments with the day their status took effect and their latest approved progress."""
     progress = m.ProgressUpdate.objects.approved().filter(commitment=models.OuterRef("pk"))
@@ -270,31 +293,47 @@ def _with_dates(commitments: models.QuerySet) -> models.QuerySet:
     return commitments.with_status_since().annotate(last_progress_on=models.Subquery(latest))
 
 
+def _overdue_then(context: copying.CopyContext) -> Q:
+    return Q(cancellation="", target_date__lt=context.today) & ~Q(
+        status=m.ImplementationStatus.COMPLETE
+    )
+
+
 COMMITMENTS = Columns(
     [
-        ("id", lambda c: c["id"]),
-        ("title", lambda c: c["title"]),
-        ("reference", lambda c: c["reference"]),
-        ("text", lambda c: c["text"]),
-        ("language", lambda c: c["language"]),
-        ("theme", lambda c: c["theme__name"]),
-        ("status", lambda c: c["status"]),
-        ("status_label", lambda c: _status(c["status"])),
-        ("status_since", lambda c: c["status_since"]),
-        ("stalled", lambda c: c["is_stalled"]),
-        ("cancellation", lambda c: _cancellation(c["cancellation"])),
-        ("target_date", lambda c: c["target_date"]),
-        ("overdue", _overdue),
-        ("lead_agency", lambda c: c["lead_agency"]),
-        ("party_roles", _party_roles),
-        ("indicator", lambda c: c["indicator"]),
-        ("meeting_id", lambda c: c["meeting_id"]),
-        ("meeting", lambda c: c["meeting__title"]),
-        ("meeting_date", lambda c: c["meeting_date"]),
-        ("team", lambda c: c["meeting__team__name"]),
-        ("last_progress_on", lambda c: c["last_progress_on"]),
-        ("updated_at", lambda c: c["updated_at"]),
-        ("page", page_of("agreements:commitment_detail")),
+        taken("id", copied=copying.number),
+        taken("title", copied=copying.text),
+        taken("reference", copied=copying.text),
+        taken("text", copied=copying.text),
+        taken("language", copied=copying.text),
+        taken("theme", "theme__name", copied=copying.text),
+        taken("status", copied=copying.number),
+        Column(
+            "status_label",
+            lambda c: _status(c["status"]),
+            lambda context: copying.labelled(_status, "status"),
+        ),
+        taken("status_since", copied=copying.day),
+        Column(
+            "stalled", itemgetter("is_stalled"), copying.yes_no(lambda context: Q(is_stalled=True))
+        ),
+        Column(
+            "cancellation",
+            lambda c: _cancellation(c["cancellation"]),
+            lambda context: copying.labelled(_cancellation, "cancellation"),
+        ),
+        taken("target_date", copied=copying.day),
+        Column("overdue", _overdue, copying.yes_no(_overdue_then)),
+        taken("lead_agency", copied=copying.text),
+        Column("party_roles", _party_roles, copying.roles_in_order(_role)),
+        taken("indicator", copied=copying.text),
+        taken("meeting_id", copied=copying.number),
+        taken("meeting", "meeting__title", copied=copying.text),
+        taken("meeting_date", copied=copying.day),
+        taken("team", "meeting__team__name", copied=copying.text),
+        taken("last_progress_on", copied=copying.day),
+        taken("updated_at", copied=copying.moment),
+        Column("page", _commitment_page, copying.page(_commitment_page)),
     ],
     fields=(
         "id",
@@ -319,36 +358,6 @@ COMMITMENTS = Columns(
     ),
     reads=_with_dates,
     fetches={"party_roles": _roles},
-    copied={
-        "id": copying.number("id"),
-        "title": copying.text("title"),
-        "reference": copying.text("reference"),
-        "text": copying.text("text"),
-        "language": copying.text("language"),
-        "theme": copying.text("theme__name"),
-        "status": copying.number("status"),
-        "status_label": lambda context: copying.labelled(_status, "status"),
-        "status_since": copying.day("status_since"),
-        "stalled": copying.yes_no(lambda context: Q(is_stalled=True)),
-        "cancellation": lambda context: copying.labelled(_cancellation, "cancellation"),
-        "target_date": copying.day("target_date"),
-        "overdue": copying.yes_no(
-            lambda context: (
-                Q(cancellation="", target_date__lt=context.today)
-                & ~Q(status=m.ImplementationStatus.COMPLETE)
-            )
-        ),
-        "lead_agency": copying.text("lead_agency"),
-        "party_roles": copying.roles_in_order(_role),
-        "indicator": copying.text("indicator"),
-        "meeting_id": copying.number("meeting_id"),
-        "meeting": copying.text("meeting__title"),
-        "meeting_date": copying.day("meeting_date"),
-        "team": copying.text("meeting__team__name"),
-        "last_progress_on": copying.day("last_progress_on"),
-        "updated_at": copying.moment("updated_at"),
-        "page": copying.page(page_of("agreements:commitment_detail")),
-    },
 )
 _outcome = label(m.Meeting, "outcome_type")
 _parties = joined(m.Meeting.parties.through, "meeting_id", "party__code", order=("party__name",))
@@ -361,19 +370,19 @@ def _index(row: Row) -> float | None:
 
 MEETINGS = Columns(
     [
-        ("id", lambda mt: mt["id"]),
-        ("title", lambda mt: mt["title"]),
-        ("start_date", lambda mt: mt["start_date"]),
-        ("end_date", lambda mt: mt["end_date"]),
-        ("city", lambda mt: mt["city"]),
-        ("venue", lambda mt: mt["venue"]),
-        ("parties", lambda mt: "; ".join(mt["parties"] or ())),
-        ("outcome", lambda mt: _outcome(mt["outcome_type"])),
-        ("outcome_note", lambda mt: mt["outcome_note"]),
-        ("commitments", lambda mt: mt["commitment_count"] or 0),
-        ("implementation_index", _index),
-        ("team", lambda mt: mt["team__name"]),
-        ("page", page_of("agreements:meeting_detail")),
+        taken("id"),
+        taken("title"),
+        taken("start_date"),
+        taken("end_date"),
+        taken("city"),
+        taken("venue"),
+        Column("parties", lambda mt: "; ".join(mt["parties"] or ())),
+        Column("outcome", lambda mt: _outcome(mt["outcome_type"])),
+        taken("outcome_note"),
+        Column("commitments", lambda mt: mt["commitment_count"] or 0),
+        Column("implementation_index", _index),
+        taken("team", "team__name"),
+        Column("page", page_of("agreements:meeting_detail")),
     ],
     fields=(
         "id",
@@ -411,15 +420,15 @@ _claim_sources = joined(
 
 CLAIMS = Columns(
     [
-        ("id", lambda c: c["id"]),
-        ("text", lambda c: c["text"]),
-        ("verification", lambda c: _verification(c["verification"])),
-        ("about", _subject),
-        ("sources", lambda c: "; ".join(url or title for url, title in c["sources"] or ())),
-        ("verified_on", lambda c: c["verified_on"]),
-        ("note", lambda c: c["note"]),
-        ("team", lambda c: c["team__name"]),
-        ("updated_at", lambda c: c["updated_at"]),
+        taken("id"),
+        taken("text"),
+        Column("verification", lambda c: _verification(c["verification"])),
+        Column("about", _subject),
+        Column("sources", lambda c: "; ".join(url or title for url, title in c["sources"] or ())),
+        taken("verified_on"),
+        taken("note"),
+        taken("team", "team__name"),
+        taken("updated_at"),
     ],
     fields=(
         "id",
@@ -460,22 +469,22 @@ _milestone_status = label(m.Milestone, "status")
 
 MILESTONES = Columns(
     [
-        ("id", lambda ms: ms["id"]),
-        ("title", lambda ms: ms["title"]),
-        ("due_date", lambda ms: ms["due_date"]),
-        ("first_due_date", lambda ms: ms["original_due_date"]),
-        ("status", lambda ms: _milestone_status(ms["status"])),
-        (
+        taken("id"),
+        taken("title"),
+        taken("due_date"),
+        taken("first_due_date", "original_due_date"),
+        Column("status", lambda ms: _milestone_status(ms["status"])),
+        Column(
             "overdue",
             lambda ms: ms["status"] == m.MilestoneStatus.PLANNED and ms["due_date"] < _today(),
         ),
-        ("completed_on", lambda ms: ms["completed_on"]),
-        ("moved_on", lambda ms: ms["moved_on"]),
+        taken("completed_on"),
+        taken("moved_on"),
         # The name the last move gave its date ("extended suspension ends"), if any.
-        ("moved_as", lambda ms: ms["moved_as"] or ""),
-        ("owner", lambda ms: ms["owner"]),
-        ("of", _of),
-        ("meeting", _meeting_of),
+        Column("moved_as", lambda ms: ms["moved_as"] or ""),
+        taken("owner"),
+        Column("of", _of),
+        Column("meeting", _meeting_of),
     ],
     fields=(
         "id",
