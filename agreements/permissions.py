@@ -54,9 +54,20 @@ def editable_meetings(user: User) -> models.QuerySet[m.Meeting]:
 
 def is_editor(user: User, team: m.Team) -> bool:
     """Whether the user may change the team's records."""
+    return _edits(user, team.pk)
+
+
+def _edits(user: User, team_id: int) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or m.teams_of(user, role=m.TeamRole.EDITOR).filter(pk=team.pk).exists()
+    return user.is_superuser or m.teams_of(user, role=m.TeamRole.EDITOR).filter(pk=team_id).exists()
+
+
+def may_edit(user: User, record: m.Meeting | m.ImplementationBody | m.Commitment) -> bool:
+    """Whether the user may change ``record`` now: an editor of its team, the record not read
+    only (archived, or part of an archived meeting)."""
+    team = record.meeting.team_id if isinstance(record, m.ImplementationBody) else record.team_id
+    return not record.is_read_only and _edits(user, team)
 
 
 def is_reviewer(user: User, team: m.Team) -> bool:

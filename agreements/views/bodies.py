@@ -91,7 +91,7 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return options
     kind = request.GET.get("add", "")
-    if kind in ADDITIONS and _editable(request, body):
+    if kind in ADDITIONS and permissions.may_edit(request.user, body):
         form = ADDITIONS[kind].form(body)
         if wants_fragment(request):
             return add_form_partial(request, ADDITIONS[kind], form)
@@ -167,10 +167,6 @@ ADD_MILESTONE = Addition(
     form=lambda body, data: BodyMilestoneForm(data, body=body),
     save=lambda form, body, by: actions.add_milestone(milestone=form.save(commit=False), by=by),
 )
-
-
-def _editable(request: HttpRequest, body: ImplementationBody) -> bool:
-    return permissions.is_editor(request.user, body.meeting.team) and not body.is_read_only
 
 
 def _add_member(request: HttpRequest, body: ImplementationBody) -> Outcome:
@@ -270,7 +266,7 @@ def _render_detail(
         .prefetch_related("party_roles__party")
         .order_by("meeting__start_date", "position", "pk")
     )
-    editable = _editable(request, body)
+    editable = permissions.may_edit(request.user, body)
     forms = ((opened or {}) | outcome.forms) if editable else {}
     milestones = checklist(Milestone.objects.filter(body=body), editable=editable, forms=forms)
     context = {

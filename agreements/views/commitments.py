@@ -283,7 +283,7 @@ def _detail_context(
     today = timezone.localdate()
     team = commitment.meeting.team
     # An archived commitment (or one of an archived meeting) is read-only for everyone.
-    can_edit = permissions.is_editor(user, team) and not commitment.is_read_only
+    can_edit = permissions.may_edit(user, commitment)
     can_review = permissions.is_reviewer(user, team) and not commitment.is_read_only
     assessment_form = forms.get("assessment_form") if can_review else None
     milestones = checklist(commitment.milestones.all(), editable=can_edit, forms=forms)

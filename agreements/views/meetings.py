@@ -82,16 +82,16 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request, ACTIONS, fetch=permissions.get_meeting_for_user, pk=pk, render=_render_detail
         )
     meeting = permissions.get_meeting_for_user(request.user, pk)
-    if "_pick" in request.GET and can_edit(request.user, meeting):
+    if "_pick" in request.GET and permissions.may_edit(request.user, meeting):
         # An edit form's picker names its event: "event-<id>-sources".
         event_pk = request.GET["_pick"].removeprefix("event-").partition("-")[0]
         forms = [a.form(meeting, None) for a in ADDITIONS.values()]
         forms.append(_event_form(meeting, event_pk))
         if options := picker_options(request, *filter(None, forms)):
             return options
-    if request.GET.get("add") in ADDITIONS and can_edit(request.user, meeting):
+    if request.GET.get("add") in ADDITIONS and permissions.may_edit(request.user, meeting):
         return _open_add_form(request, meeting, request.GET["add"])
-    if is_id(request.GET.get("keep", "")) and can_edit(request.user, meeting):
+    if is_id(request.GET.get("keep", "")) and permissions.may_edit(request.user, meeting):
         return _open_keep_form(request, meeting, request.GET["keep"])
     if moving := opened_reschedule(
         request,
@@ -128,10 +128,6 @@ def _open_keep_form(request: HttpRequest, meeting: Meeting, pk: str) -> HttpResp
             request, "agreements/includes/keep_file_form.html", context, partial="keep-file-form"
         )
     return _render_detail(request, meeting, opened={"keep": form})
-
-
-def can_edit(user, meeting: Meeting) -> bool:
-    return permissions.is_editor(user, meeting.team) and not meeting.is_read_only
 
 
 # The meeting's own milestones are ticked and moved in its commitments' section.
@@ -199,7 +195,9 @@ def _render_detail(
     """The page. The add forms drawn open are the refused ones (``outcome.forms``) or the one
     its editor ``opened`` without JavaScript; the others are fetched when opened."""
     outcome = outcome or Outcome()
-    context = _detail_context(request, meeting, can_edit(request.user, meeting), outcome, opened)
+    context = _detail_context(
+        request, meeting, permissions.may_edit(request.user, meeting), outcome, opened
+    )
     return render_page(
         request, "agreements/meeting_detail.html", context, partial=partial, status=outcome.status
     )

@@ -43,8 +43,7 @@ def opened_reschedule(
     ``?reschedule=<id>``: alone for htmx, else ``render_page_with(opened)``, the page with
     it open. None for any other request, or a milestone that cannot move."""
     pk = request.GET.get("reschedule", "")
-    team = record.team if kind == "meeting" else record.meeting.team
-    if not is_id(pk) or record.is_read_only or not permissions.is_editor(request.user, team):
+    if not is_id(pk) or not permissions.may_edit(request.user, record):
         return None
     milestone = permissions.get_milestone_for_user(request.user, pk, edit=True, **{kind: record})
     if not milestone.is_reschedulable:
