@@ -244,7 +244,7 @@ def joined(model: type[models.Model], owner: str, *values: str, order: tuple[str
 
     def fetch(ids: list[int]) -> dict[int, list]:
         found: dict[int, list] = {}
-        rows = model.objects.filter(**{f"{owner}__in": ids}).order_by(*order)
+        rows = model.objects.filter(**{f"{owner}__any_of": ids}).order_by(*order)
         for key, *item in rows.values_list(owner, *values):
             found.setdefault(key, []).append(tuple(item) if len(values) > 1 else item[0])
         return found

@@ -59,7 +59,7 @@ def linked(through: type[models.Model], owner: str, *values: str, order=()) -> C
     """Per chunk: each owner's rows of a many-to-many (or reverse) table, as dicts."""
 
     def fetch(ids: list[int]) -> dict[int, list]:
-        rows = through.objects.filter(**{f"{owner}__in": ids}).order_by(*order)
+        rows = through.objects.filter(**{f"{owner}__any_of": ids}).order_by(*order)
         return grouped(rows.values(owner, *values), owner)
 
     return fetch
@@ -273,7 +273,7 @@ def commitment(row: Row) -> dict:
 
 def approved_updates(ids: list[int]) -> dict[int, list]:
     """Per chunk: each commitment's approved progress updates, each with its sources."""
-    updates = m.ProgressUpdate.objects.approved().filter(commitment_id__in=ids)
+    updates = m.ProgressUpdate.objects.approved().filter(commitment_id__any_of=ids)
     rows = list(
         updates.values(
             "id",

@@ -28,6 +28,7 @@ from agreements.models import (
     BodyMembership,
     Claim,
     Commitment,
+    CommitmentParty,
     ContextEvent,
     ImplementationBody,
     Meeting,
@@ -461,3 +462,21 @@ def test_the_documents_records_are_the_apis_records_of_each_instance(
                 assert written[dict(expected)["id"]] == expected, model.__name__
                 compared += 1
         assert compared, model.__name__
+
+
+def test_a_chunks_ids_are_read_as_one_parameter_with_the_same_rows_as_in(meeting, us):
+    """``__any_of`` (what the downloads read per chunk of ids): the rows ``__in`` finds, the
+    ids sent as one array on PostgreSQL, whatever their number."""
+    first, second = make_commitment(meeting, parties=[us]), make_commitment(meeting)
+    ids = [first.pk, second.pk, *range(10**9, 10**9 + 2_000)]  # and ids of nothing
+    with CaptureQueriesContext(connection) as seen:
+        found = set(Commitment.objects.filter(pk__any_of=ids).values_list("pk", flat=True))
+        by_owner = set(
+            CommitmentParty.objects.filter(commitment_id__any_of=ids).values_list(
+                "commitment_id", flat=True
+            )
+        )
+    assert found == {first.pk, second.pk}
+    assert by_owner == {first.pk}
+    if connection.vendor == "postgresql":
+        assert all("= ANY(" in query["sql"] for query in seen.captured_queries)

@@ -19,6 +19,7 @@ One module per part of the domain; everything is re-exported here, so ``from agr
 import Commitment`` (and ``models as m``) work as they always have.
 """
 
+from . import lookups  # registers the ``__any_of`` lookup
 from .base import (
     Archivable,
     ArchivableQuerySet,
