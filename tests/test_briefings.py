@@ -304,3 +304,19 @@ def test_briefing_query_counts_do_not_grow(client, admin_user, team, us, mexico,
         queries.of(client, url("body", large_body)),
         queries.of(client, url("party", mexico)),  # now 55 commitments
     ] == few
+
+
+def test_the_meeting_and_body_briefings_list_their_own_overdue_milestones(
+    client, reviewer, meeting
+):
+    body = make_body(meeting, name="High-level implementation group")
+    Milestone.objects.create(meeting=meeting, title="Ministers report back", due_date=PAST)
+    Milestone.objects.create(body=body, title="First session", due_date=PAST)
+    client.force_login(reviewer)
+    for kind, record, heading, title in (
+        ("meeting", meeting, "Milestones of the meeting", "Ministers report back"),
+        ("body", body, "Meetings of the body", "First session"),
+    ):
+        html = client.get(url(kind, record)).content.decode()
+        section = html.split(heading, 1)[1].split("</section>", 1)[0]
+        assert "Overdue" in section and title in section
