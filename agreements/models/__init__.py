@@ -131,6 +131,7 @@ from .tallies import (
     CommitmentTally,
     CommitmentTallyQuerySet,
     ComplianceTally,
+    StateCounts,
     Tally,
     fold_piled,
 )
