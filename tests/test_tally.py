@@ -17,6 +17,8 @@ from agreements.models import (
     CommitmentTally,
     ComplianceScore,
     ComplianceTally,
+    StateCounts,
+    StatusHistory,
 )
 from tests.conftest import make_commitment, make_meeting
 
@@ -178,3 +180,38 @@ def test_the_tallies_triggers_are_installed():
     for table, names in TRIGGERS.items():
         for name in names:
             assert any(t == table and n.startswith(name) for t, n in installed), (table, name)
+
+
+def test_the_dashboard_reads_every_figure_at_once_as_the_tally_gives_them(editor, meeting, team):
+    """The dashboard's one read of the active states gives each figure as the tally's own
+    reads do, today and on a past day (from the stored history)."""
+    rows = (
+        (0, "drugs", False, ""),
+        (3, "drugs", False, ""),
+        (2, "arms", True, ""),
+        (1, "arms", True, Cancellation.CANCELLED),
+        (3, "drugs", False, Cancellation.SUPERSEDED),
+    )
+    for n, (status, theme, stalled, cancellation) in enumerate(rows):
+        make_commitment(
+            meeting,
+            title=f"Commitment {n}",
+            theme=theme,
+            status=status,
+            is_stalled=stalled,
+            cancellation=cancellation,
+        )
+    other = make_meeting(team, title="Archived one")
+    make_commitment(other, title="Hidden", status=3, is_stalled=True)
+    actions.archive_record(record=other, reason="Duplicate", by=editor)
+    today = datetime.date.today()
+    for tally in (
+        CommitmentTally.objects.visible_to(editor),
+        StatusHistory.visible_to(editor).on(today),
+    ):
+        states = StateCounts(tally.active_states())
+        assert states.status_counts() == tally.status_counts() == {0: 1, 1: 0, 2: 1, 3: 1}
+        assert states.stalled() == tally.counting().total(is_stalled=True) == 1
+        assert states.cancelled() == tally.total(active=True, cancelled=True) == 2
+        assert states.index_by_theme() == tally.index_by_theme()
+        assert [row["count"] for row in states.index_by_theme()] == [1, 2]

@@ -132,6 +132,7 @@ from .tallies import (
     CommitmentTally,
     CommitmentTallyQuerySet,
     ComplianceTally,
+    StateCounts,
     Tally,
     fold_piled,
 )

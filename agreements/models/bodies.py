@@ -48,28 +48,37 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         milestones at once would multiply the rows every aggregate reads."""
         body = models.OuterRef("pk")
         members = BodyMembership.objects.filter(body=body).values("body")
-        overseen = (
-            ImplementationBody.commitments.through.objects.filter(implementationbody=body)
-            # Commitments that count, as joins: an IN over Commitment.objects.counting() would
-            # be evaluated again for every body.
-            .filter(Commitment.counting_q("commitment__"))
-            .values("implementationbody")
-        )
         next_meeting = Milestone.objects.filter(
             body=body, status=MilestoneStatus.PLANNED, due_date__gte=today
         ).order_by("due_date")
         return (
             self.select_related("meeting__team")
+            .with_index()
             .annotate(
                 member_count=_count(members),
                 confirmed_count=_count(members.filter(confirmation=Confirmation.CONFIRMED)),
-                commitment_count=_count(overseen),
-                mean_status=models.Subquery(
-                    overseen.annotate(mean=models.Avg("commitment__status")).values("mean")
-                ),
                 next_meeting=models.Subquery(next_meeting.values("due_date")[:1]),
             )
             .order_by("name", "pk")
+        )
+
+    def with_index(self):
+        """With ``commitment_count`` and ``mean_status`` (``index``) of the commitments each
+        oversees that count."""
+        overseen = (
+            ImplementationBody.commitments.through.objects.filter(
+                implementationbody=models.OuterRef("pk")
+            )
+            # Commitments that count, as joins: an IN over Commitment.objects.counting() would
+            # be evaluated again for every body.
+            .filter(Commitment.counting_q("commitment__"))
+            .values("implementationbody")
+        )
+        return self.annotate(
+            commitment_count=_count(overseen),
+            mean_status=models.Subquery(
+                overseen.annotate(mean=models.Avg("commitment__status")).values("mean")
+            ),
         )
 
 
@@ -282,6 +291,16 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
 
     def for_list(self):
         return self.select_related("meeting", "commitment__meeting", "body__meeting")
+
+    def brief(self):
+        """With what a one-line mention shows (title, due date, state, what it belongs to)
+        and no more: the dashboard's lists."""
+        return self.select_related("meeting", "commitment", "body").only(
+            *("title", "due_date", "status", "completed_on"),
+            *("meeting_id", "commitment_id", "body_id"),
+            *("meeting__title", "meeting__planned", "meeting__start_date"),
+            *("commitment__title", "body__name"),
+        )
 
     def with_moves(self):
         """With what ``Milestone.shown_moves`` reads, a query for all of them."""

@@ -262,9 +262,20 @@ class ComplianceHistory:
     def by_party(self, day: datetime.date) -> list[dict]:
         """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
         counts: dict[int, Counter] = defaultdict(Counter)
-        for _month, party, score, k in self._rows_up_to(day):
-            counts[party][score] += k
-        names = dict(Party.objects.filter(pk__in=counts).values_list("pk", "name"))
+        names: dict[int, str] = {}
+        first = day.replace(day=1)
+        # Summed by the database over the months (a row per party and score, not per month).
+        for part in (
+            self.months.filter(month__lt=first),
+            self.days.filter(day__gte=first, day__lte=day),
+        ):
+            for party, name, score, k in (
+                part.values_list("party", "party__name", "score")
+                .annotate(k=models.Sum("n"))
+                .order_by()
+            ):
+                counts[party][score] += k
+                names[party] = name
         rows = []
         for party in sorted((p for p in counts if any(counts[p].values())), key=names.get):
             scored = sum(k for score, k in counts[party].items() if score in SCORE_VALUE)

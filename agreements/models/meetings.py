@@ -42,6 +42,12 @@ class MeetingQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         """Meetings that took place: not those only planned."""
         return self.filter(planned=False)
 
+    def brief(self):
+        """With what a one-line mention shows (title, date, outcome, team) and no more."""
+        return self.select_related("team").only(
+            "title", "start_date", "planned", "outcome_type", "team__name"
+        )
+
     def for_list(self):
         """With team, parties, the number of commitments and their mean status (subqueries, so
         filters joining parties cannot multiply the rows they count)."""

@@ -493,6 +493,12 @@ class _Summed:
     def total(self, **conditions) -> int:
         return sum(part.total(**conditions) for part in self.parts)
 
+    def active_states(self) -> Counter:
+        states: Counter = Counter()
+        for part in self.parts:
+            states.update(part.active_states())
+        return states
+
     def status_counts(self) -> dict[int, int]:
         counts = [part.status_counts() for part in self.parts]
         return {s: sum(c[s] for c in counts) for s in ImplementationStatus.values}

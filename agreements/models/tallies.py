@@ -17,7 +17,7 @@ again; ``tests/test_tally.py`` fails if one is missing.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db import connection, models, transaction
 from django.db.models import Q
@@ -99,6 +99,22 @@ class CommitmentTallyQuerySet(TallyQuerySet):
         total = sum(counts.values())
         return as_index(sum(s * k for s, k in counts.items()) / total) if total else None
 
+    def active_states(self) -> Counter:
+        """Active commitments counted by (theme, status, stalled, cancelled), in one read:
+        every figure the dashboard shows of them (``StateCounts``)."""
+        rows = (
+            self.filter(active=True)
+            .values_list("theme", "status", "is_stalled", "cancelled")
+            .annotate(k=models.Sum("n"))
+            .order_by()
+        )
+        return Counter(
+            {
+                (theme, status, stalled, cancelled): k
+                for theme, status, stalled, cancelled, k in rows
+            }
+        )
+
     def index_by_theme_raw(self) -> list[tuple]:
         """(theme, sum of statuses, commitments) per theme, over those that count."""
         rows = defaultdict(lambda: [0, 0])
@@ -132,6 +148,40 @@ class CommitmentTallyQuerySet(TallyQuerySet):
             )
             if k
         ]
+
+
+class StateCounts:
+    """The figures of active commitments counted by state (``active_states``): by status,
+    stalled and cancelled, and the index by theme, as the tally's separate reads give them
+    (``status_counts``, ``total``, ``index_by_theme``; tests/test_tally.py compares them)."""
+
+    def __init__(self, states: Counter):
+        self.states = states
+
+    def status_counts(self) -> dict[int, int]:
+        counts: Counter = Counter()
+        for (_theme, status, _stalled, cancelled), k in self.states.items():
+            if not cancelled:
+                counts[status] += k
+        return {status: counts[status] for status in ImplementationStatus.values}
+
+    def stalled(self) -> int:
+        return sum(
+            k
+            for (_t, _s, stalled, cancelled), k in self.states.items()
+            if stalled and not cancelled
+        )
+
+    def cancelled(self) -> int:
+        return sum(k for (_t, _s, _stalled, cancelled), k in self.states.items() if cancelled)
+
+    def index_by_theme(self) -> list[dict]:
+        rows = defaultdict(lambda: [0, 0])
+        for (theme, status, _stalled, cancelled), k in self.states.items():
+            if not cancelled:
+                rows[theme][0] += status * k
+                rows[theme][1] += k
+        return CommitmentTallyQuerySet.theme_rows(rows)
 
 
 class CommitmentTally(Tally):
@@ -177,16 +227,19 @@ class ComplianceTallyQuerySet(TallyQuerySet):
         index, and how many commitments were scored; over commitments that count."""
         sums = defaultdict(lambda: [0, 0])  # party: [sum of scores, scored]
         seen = set()
-        for party, score, k in (
-            self.values_list("party_id", "score").annotate(k=models.Sum("n")).order_by()
+        names = {}
+        for party, name, score, k in (
+            self.values_list("party_id", "party__name", "score")
+            .annotate(k=models.Sum("n"))
+            .order_by()
         ):
             if not k:
                 continue
             seen.add(party)
+            names[party] = name
             if score in SCORE_VALUE:
                 sums[party][0] += SCORE_VALUE[score] * k
                 sums[party][1] += k
-        names = dict(Party.objects.filter(pk__in=seen).values_list("pk", "name"))
         rows = []
         for party in sorted(seen, key=lambda pk: names[pk]):
             total, scored = sums[party]

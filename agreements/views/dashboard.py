@@ -22,13 +22,14 @@ from ..models import (
     Meeting,
     Milestone,
     ProgressUpdate,
+    StateCounts,
     StatusChange,
     StatusHistory,
     StatusSpan,
     as_index,
 )
 from .charts import chart_url, dashboard_curve
-from .common import first_rows, runs
+from .common import runs
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30
@@ -58,10 +59,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": today,
         "as_of_form": as_of,
         "reviews": reviews,
-        "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
-        .awaiting_review()
-        .select_related("commitment", "author")
-        .order_by("created_at", "pk")[:LIST_LIMIT]
+        "awaiting_review": _updates(
+            ProgressUpdate.objects.reviewable_by(user).awaiting_review()
+        ).order_by("created_at", "pk")[:LIST_LIMIT]
         if reviews
         else [],
     }
@@ -87,7 +87,7 @@ def _drawn(request: HttpRequest, figures: dict, end: datetime.date, as_of=None) 
 
 def _figures(user, today: datetime.date) -> dict:
     commitments = Commitment.objects.visible_to(user)
-    milestones = Milestone.objects.visible_to(user).for_list()
+    milestones = Milestone.objects.visible_to(user).brief()
     # Whole days: "no update for 90 days" counts days, as the page says.
     stale_since = timezone.make_aware(
         datetime.datetime.combine(
@@ -111,7 +111,7 @@ def _figures(user, today: datetime.date) -> dict:
         "by_body": _recent_bodies(user, today),
         "overdue_milestones": milestones.overdue(today)[:LIST_LIMIT],
         "due_soon": milestones.due_within(today, DUE_SOON_DAYS)[:LIST_LIMIT],
-        "stale": _first(
+        "stale": _stale(
             user,
             commitments.without_update_since(stale_since).only("title", "last_update_at"),
             LIST_LIMIT,
@@ -119,35 +119,58 @@ def _figures(user, today: datetime.date) -> dict:
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
         # Meetings held: a planned one is not held yet (issue #26).
-        "recent_meetings": Meeting.objects.visible_to(user).active().held().for_list()[:5],
-        "recent_updates": ProgressUpdate.objects.visible_to(user)
-        .filter(commitment__in=commitments.active())
-        .select_related("commitment", "author")
-        .order_by("-created_at", "-pk")[:LIST_LIMIT],
-        "recent_changes": StatusChange.objects.visible_to(user)
-        .select_related("commitment", "changed_by")
-        .order_by("-changed_at", "-pk")[:LIST_LIMIT],
+        "recent_meetings": Meeting.objects.visible_to(user).active().held().brief()[:5],
+        "recent_updates": _updates(
+            ProgressUpdate.objects.visible_to(user).filter(commitment__in=commitments.active())
+        ).order_by("-created_at", "-pk")[:LIST_LIMIT],
+        "recent_changes": _changes(StatusChange.objects.visible_to(user)).order_by(
+            "-changed_at", "-pk"
+        )[:LIST_LIMIT],
     }
 
 
-def _first(user, commitments, count: int) -> list:
-    """The first ``count`` of ``commitments`` (ordered), each team's read along its own index
-    (``runs``): over several teams, PostgreSQL would sort every one of them first."""
-    return first_rows(
-        commitments, runs(commitments, team=permissions.visible_team_ids(user)), count
+# The lists name each record in a line: their rows are read with what the line shows, not the
+# records' texts and search vectors.
+
+
+def _updates(updates):
+    return updates.select_related("commitment", "author").only(
+        "commitment_id", "created_at", "review_state", "commitment__title", "author__username"
     )
+
+
+def _changes(changes):
+    return changes.select_related("commitment", "changed_by").only(
+        *("commitment_id", "from_status", "to_status", "reason", "update_id"),
+        *("changed_via", "changed_at", "effective_on"),
+        *("commitment__title", "changed_by__username"),
+    )
+
+
+def _stale(user, commitments, count: int) -> list:
+    """The first ``count`` of ``commitments`` without update (the never updated first, then
+    the longest without one), each team's read along its own index (``runs``: over several
+    teams, PostgreSQL would sort every one of them first) and merged here."""
+    rows = [
+        commitment
+        for run in runs(commitments, team=permissions.visible_team_ids(user))
+        for commitment in run[:count]
+    ]
+    rows.sort(key=lambda c: (c.last_update_at is not None, c.last_update_at, c.pk))
+    return rows[:count]
 
 
 def _counts(tally, day: datetime.date | None = None) -> dict:
     """The figures a tally gives (today's ``CommitmentTally``, or a past ``day``'s from the
-    stored history): the index, counts by status, stalled and cancelled, the index by theme,
-    each theme's row leading to the records behind it (on that day)."""
-    status_counts = tally.status_counts()
+    stored history), all from one read of its active states: the index, counts by status,
+    stalled and cancelled, the index by theme, each theme's row leading to the records behind
+    it (on that day)."""
+    states = StateCounts(tally.active_states())
+    status_counts = states.status_counts()
     listed = reverse("agreements:commitment_list")
     on_day = {"as_of": day} if day else {}
     counting = sum(status_counts.values())
     return {
-        # The index from the counts just read (``implementation_index`` would read them again).
         "index": as_index(sum(s * k for s, k in status_counts.items()) / counting)
         if counting
         else None,
@@ -156,11 +179,11 @@ def _counts(tally, day: datetime.date | None = None) -> dict:
             {"label": ImplementationStatus(s).label, "status": s, "count": n}
             for s, n in status_counts.items()
         ],
-        "stalled": tally.counting().total(is_stalled=True),
-        "cancelled": tally.total(active=True, cancelled=True),
+        "stalled": states.stalled(),
+        "cancelled": states.cancelled(),
         "by_theme": [
             row | {"url": f"{listed}?{urlencode({'theme': row['theme']} | on_day)}"}
-            for row in tally.index_by_theme()
+            for row in states.index_by_theme()
         ],
     }
 
@@ -188,33 +211,37 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         ],
         "by_body": _recent_bodies(user, day, past=True),
         "overdue_milestones": Milestone.objects.visible_to(user)
-        .for_list()
+        .brief()
         .overdue_on(day, LIST_LIMIT),
         "recent_meetings": Meeting.objects.visible_to(user)
         .active()
         .held()
         .filter(start_date__lte=day)
-        .for_list()[:5],
-        "recent_changes": StatusChange.objects.visible_to(user)
-        .filter(effective_on__lte=day)
-        .select_related("commitment", "changed_by")
-        .order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
+        .brief()[:5],
+        "recent_changes": _changes(
+            StatusChange.objects.visible_to(user).filter(effective_on__lte=day)
+        ).order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
     }
 
 
 def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[dict]:
-    ids = list(
+    """The bodies of the most recent meetings, with their index (on a past ``today``, as it
+    stood then, from the stored history), each row read with what it shows."""
+    bodies = (
         ImplementationBody.objects.visible_to(user)
         .active()
+        .select_related("meeting")
+        .only("name", "meeting__title", "meeting__start_date")
         .order_by("-meeting__start_date", "-pk")
-        .values_list("pk", flat=True)[:LIST_LIMIT]
     )
-    bodies = ImplementationBody.objects.filter(pk__in=ids).for_list(today)
     if past:  # each one's index as it stood then, from the stored history
-        then = StatusSpan.objects.index_by_body(ids, today)
+        bodies = list(bodies[:LIST_LIMIT])
+        then = StatusSpan.objects.index_by_body([b.pk for b in bodies], today)
         bodies = [b for b in bodies if b.meeting.start_date <= today]
         for body in bodies:
             body.mean_status, body.commitment_count = then.get(body.pk, (None, 0))
+    else:
+        bodies = bodies.with_index()[:LIST_LIMIT]
     return [
         {
             "key": f"{body.name} ({body.meeting.title})",
@@ -222,6 +249,6 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
             "index": body.index,
             "count": body.commitment_count,
         }
-        for body in sorted(bodies, key=lambda b: ids.index(b.pk))
+        for body in bodies
         if body.commitment_count
     ]
