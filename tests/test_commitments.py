@@ -78,6 +78,24 @@ def test_list_shows_the_users_commitments_with_badges(client, editor, three):
     assert "&lt;span" not in html  # no badge printed as text
 
 
+def test_a_row_escapes_its_texts_and_reads_in_the_readers_language(client, editor, meeting):
+    """The rows are a Jinja2 template (agreements/jinja2.py): escaped as Django's are, each
+    linked to its commitment's page, dates and labels in the reader's language."""
+    tagged = make_commitment(
+        meeting,
+        title='Seize <script>alert("x")</script> precursors',
+        target_date=datetime.date(2030, 1, 15),
+        status=ImplementationStatus.COMPLETE,
+    )
+    client.force_login(editor)
+    html = client.get(LIST).content.decode()
+    assert "<script>alert" not in html and "Seize &lt;script&gt;alert(" in html
+    assert f'<a href="{tagged.get_absolute_url()}">' in html
+    assert "<td>15 Jan 2030</td>" in html
+    spanish = client.get(LIST, headers={"accept-language": "es"}).content.decode()
+    assert "<td>15 Ene 2030</td>" in spanish and ">Completo</span>" in spanish
+
+
 def test_detail_shows_every_flag_as_a_badge_not_as_text(client, editor, meeting):
     commitment = make_commitment(
         meeting,

@@ -39,6 +39,22 @@ def test_milestones_of_commitments_and_bodies_soonest_first(client, editor, meet
     assert "Working group" in html and commitment.title in html
 
 
+def test_a_row_reads_in_the_readers_language_and_links_to_its_record(
+    client, editor, meeting, commitment
+):
+    """The rows are a Jinja2 template (agreements/jinja2.py): labels, badges and dates
+    translated as in Django's templates, each row linked to what the milestone belongs to."""
+    body = make_body(meeting, name="Working <b>group</b>")
+    milestone(commitment, "Report due", -2)
+    milestone(body, "Group meets", 3)
+    client.force_login(editor)
+    html = client.get(LIST, headers={"accept-language": "es"}).content.decode()
+    assert "Vencimiento:" in html and "Responsable:" in html
+    assert '<span class="badge danger">Vencido</span>' in html
+    assert f'<a href="{commitment.get_absolute_url()}">' in html
+    assert f'<a href="{body.get_absolute_url()}">Working &lt;b&gt;group&lt;/b&gt;</a>' in html
+
+
 def test_filters_swap_the_table_in_place(client, editor, commitment):
     milestone(commitment, "Late", -1)
     milestone(commitment, "Soon", 5)

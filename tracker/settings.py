@@ -140,6 +140,16 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # A list's rows (agreements/jinja2.py says when a template is Jinja2).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "agreements.jinja2.environment",
+            "extensions": ["jinja2.ext.i18n"],
+        },
+    },
 ]
 
 # Forms and widgets through Django's Jinja2 templates, ≈ 3× faster per field (the renderer says

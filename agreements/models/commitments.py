@@ -49,7 +49,24 @@ class Cancellation(models.TextChoices):
 
 class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def for_list(self):
-        return self.select_related("meeting__team", "theme").prefetch_related("party_roles__party")
+        """With what a list's row shows: meeting, team, theme, and the party roles with their
+        parties in one query (in the parties' order). Not the long texts no row shows."""
+        roles = CommitmentParty.objects.select_related("party").order_by("party__name", "pk")
+        return (
+            self.select_related("meeting__team", "theme")
+            .defer(*self.UNLISTED)
+            .prefetch_related(models.Prefetch("party_roles", queryset=roles))
+        )
+
+    # The columns a list's row never reads: long texts and the stored search words.
+    UNLISTED = (
+        "text",
+        "search_vector",
+        "meeting__summary",
+        "meeting__context_notes",
+        "meeting__outcome_note",
+        "meeting__search_vector",
+    )
 
     def counting(self):
         """Commitments that count in averages: not cancelled, superseded or archived."""

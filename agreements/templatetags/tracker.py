@@ -6,9 +6,11 @@ They only format what the view computed; no permission checks and no queries her
 from __future__ import annotations
 
 from django import template
+from django.template import engines
 from django.template.defaultfilters import floatformat
 from django.utils.formats import localize, number_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info, pgettext
 from django.utils.translation import gettext as _
 
@@ -130,3 +132,13 @@ def source_notes(numbers: list[int]) -> str:
         ((n, _("Source"), n) for n in numbers),
     )
     return format_html('<sup class="notes">[{}]</sup>', links)
+
+
+@register.simple_tag(takes_context=True)
+def jinja2(context: template.Context, template_name: str, **values) -> str:
+    """The Jinja2 template ``template_name`` (under templates/jinja2/: a list's rows, see
+    agreements/jinja2.py) drawn with ``values`` and the request, as ``{% include … with %}``
+    would draw a Django one."""
+    rows = engines["jinja2"].get_template(template_name)
+    # Jinja2 escaped every value it wrote (autoescape): its HTML is safe as it stands.
+    return mark_safe(rows.render(values, context.get("request")))
