@@ -6,9 +6,12 @@ They only format what the view computed; no permission checks and no queries her
 from __future__ import annotations
 
 from django import template
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import date, floatformat
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.formats import localize, number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info, pgettext
 from django.utils.translation import gettext as _
 
@@ -130,3 +133,64 @@ def source_notes(numbers: list[int]) -> str:
         ((n, _("Source"), n) for n in numbers),
     )
     return format_html('<sup class="notes">[{}]</sup>', links)
+
+
+def _said(text: str, **values) -> str:
+    """A translated sentence with its values escaped in it, as ``{% blocktranslate %}`` does."""
+    return mark_safe(text % {name: conditional_escape(value) for name, value in values.items()})
+
+
+@register.simple_tag
+def commitment_row(commitment, today) -> str:
+    """A commitment as a meeting's page lists it: its title (linked), status and flags, theme,
+    target, lead and parties' roles, then its milestones. Drawn here rather than by a template
+    a row (issue #27): a summit's page draws fifty at a time. Needs ``theme``,
+    ``party_roles__party`` and ``milestones__reschedules`` read with it."""
+    head = format_html(
+        '<p><a href="{}" lang="{}"><strong>{}</strong></a>\n  {}{}{}',
+        reverse("agreements:commitment_detail", args=[commitment.pk]),
+        commitment.language,
+        commitment.title,
+        status_badge(commitment),
+        flag_badges(commitment, today),
+        format_html('<span class="badge muted">{}</span>', _("Archived"))
+        if commitment.is_archived
+        else "",
+    )
+    facts = [conditional_escape(commitment.theme.label)]
+    if commitment.target_date:
+        facts.append(_said(_("target %(date)s"), date=date(commitment.target_date, "j M Y")))
+    if commitment.lead_agency:
+        facts.append(_said(_("lead: %(agency)s"), agency=commitment.lead_agency))
+    roles = format_html_join(
+        ", ",
+        '<abbr title="{}">{}</abbr>: {}',
+        (
+            (role.party.name, role.party.code, str(role.get_role_display()).lower())
+            for role in commitment.party_roles.all()
+        ),
+    )
+    if roles:
+        facts.append(roles)
+    line = format_html('\n  <br><span class="muted">{}</span></p>', mark_safe(" · ".join(facts)))
+    milestones = commitment.milestones.all()
+    if not milestones:
+        return head + line
+    items = format_html_join(
+        "",
+        '<li>{} <span class="muted">{}</span> {}{}</li>',
+        (
+            (
+                milestone.title,
+                _said(_("due %(date)s"), date=date(milestone.due_date, "j M Y")),
+                state_badge(milestone.status, milestone.get_status_display()),
+                render_to_string(
+                    "agreements/includes/milestone_moves.html", {"milestone": milestone}
+                )
+                if milestone.reschedules.all()
+                else "",
+            )
+            for milestone in milestones
+        ),
+    )
+    return head + line + format_html('\n  <ul class="milestones">{}</ul>', items)
