@@ -19,6 +19,7 @@ from ..models import (
     BodyMembership,
     Claim,
     Commitment,
+    CommitmentParty,
     ContextEvent,
     ImplementationBody,
     Meeting,
@@ -355,8 +356,10 @@ def _commitment_figures(meeting: Meeting, day) -> dict:
 
 def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
     """The meeting's commitments with what each row shows; on a past ``day``, their state."""
-    commitments = commitments.select_related("theme", "meeting").prefetch_related(
-        "party_roles__party", "milestones", moves_of("milestones__reschedules")
+    commitments = commitments.select_related("theme").prefetch_related(
+        Prefetch("party_roles", CommitmentParty.objects.select_related("party")),
+        "milestones",
+        moves_of("milestones__reschedules"),
     )
     return commitments.as_of(day) if day else commitments
 
