@@ -310,7 +310,7 @@ def test_a_bad_file_is_refused_next_to_its_field_and_nothing_is_stored(
     client.force_login(editor)
     response = keep(client, meeting, source, name, data, htmx=True)
     assert response.status_code == 422
-    form = response.context["sources"][0].keep_form
+    form = response.context["sources"].rows[0].keep_form
     assert message in " ".join(form.errors["file"])
     html = response.content.decode()
     assert f'id="id_keep-{source.pk}-file_error"' in html  # shown by the field
@@ -356,7 +356,7 @@ def test_a_path_sent_in_the_name_is_refused_though_django_would_cut_it(
         **HTMX,
     )
     assert response.status_code == 422
-    form = response.context["sources"][0].keep_form
+    form = response.context["sources"].rows[0].keep_form
     assert form.errors["file"] == ["The file's name holds a path or control characters: rename it."]
     assert not SourceFile.objects.exists() and stored_files(evidence_store) == []
 

@@ -294,12 +294,12 @@ def test_a_meeting_page_shows_its_commitments_as_they_stood_on_a_past_day(
     client.force_login(editor)
     url = commitment.meeting.get_absolute_url()
     now = client.get(url)
-    assert "Complete" in now.content.decode() and now.context["index"] == 100
+    assert "Complete" in now.content.decode() and now.context["figures"]["index"] == 100
     then = client.get(url, {"as_of": "2025-10-15"})
     html = then.content.decode()
     assert "As it stood on 15 October 2025" in html
-    assert then.context["index"] == 0 and "Not started" in html
-    assert [m.status for c in then.context["commitments"] for m in c.milestones.all()] == [
+    assert then.context["figures"]["index"] == 0 and "Not started" in html
+    assert [m.status for c in then.context["commitments"].rows for m in c.milestones.all()] == [
         "planned"
     ]  # done on 1 Nov, after that day
     assert not then.context["can_edit"]  # a past day is read, not written

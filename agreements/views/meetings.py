@@ -4,7 +4,7 @@ there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -19,11 +19,15 @@ from ..models import (
     BodyMembership,
     Claim,
     Commitment,
+    CommitmentParty,
     ContextEvent,
     ImplementationBody,
     Meeting,
     Participant,
     Statement,
+    StatementKind,
+    active_q,
+    as_index,
     compare_readouts,
     moves_of,
 )
@@ -40,7 +44,8 @@ from .common import (
     wants_fragment,
 )
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
-from .milestone_checklist import checklist, checklist_actions, opened_reschedule
+from .meeting_sections import COMMITMENTS_SHOWN, Shown, fragment_of, shown
+from .milestone_checklist import checklist_actions, opened_reschedule, with_forms, with_moves
 from .source_files import KEEP_FILE, keep_forms, with_files
 
 PAGE_SIZE = 25
@@ -101,7 +106,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         render_page_with=lambda opened: _render_detail(request, meeting, opened=opened),
     ):
         return moving
-    return _render_detail(request, meeting)
+    # A long section's next rows (``?<section>_page=``): that section alone for htmx.
+    return _render_detail(request, meeting, partial=fragment_of(request))
 
 
 def _open_add_form(request: HttpRequest, meeting: Meeting, kind: str) -> HttpResponse:
@@ -211,44 +217,38 @@ def _detail_context(
     opened: dict | None = None,
 ) -> dict:
     """What the page shows: the meeting and everything it holds, as the reader may act on it;
-    on a past day (``?as_of=``), its commitments and milestones as they stood then, read-only."""
+    on a past day (``?as_of=``), its commitments and milestones as they stood then, read-only.
+    Its long sections are a page of rows each (``meeting_sections``), each read only when the
+    template draws it (a section's next rows draw that section alone)."""
     outcome = outcome or Outcome()
     opened = (opened or {}) | outcome.forms
     as_of = AsOfForm(request.GET)
     day = as_of.day()
-    commitments = (
-        Commitment.objects.filter(meeting=meeting)
-        .select_related("theme", "meeting")
-        .prefetch_related("party_roles__party", "milestones", moves_of("milestones__reschedules"))
-        .order_by("position", "pk")
-    )
-    # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
-    milestones = checklist(meeting.milestones.all(), editable=editable and not day, forms=opened)
     if day:
-        commitments = list(commitments.as_of(day))
-        for commitment in commitments:
-            commitment.take_state_then()
-            for milestone in commitment.milestones.all():
-                milestone.take_state_on(day)
-                milestone.take_date_on(day)
-        for milestone in milestones:
-            milestone.take_state_on(day)
-            milestone.take_date_on(day)
         editable = False  # a past day is read, not written
-    else:
-        commitments = list(commitments)
-    bodies = ImplementationBody.objects.filter(meeting=meeting).prefetch_related(
-        Prefetch(
-            "members",
-            queryset=BodyMembership.objects.select_related("person", "party"),
+    figures = SimpleLazyObject(lambda: _commitment_figures(meeting, day))
+    parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
+
+    def statements() -> Shown:
+        return shown(
+            request,
+            "statements",
+            Statement.objects.filter(meeting=meeting)
+            .select_related("speaker", "party")
+            .prefetch_related("commitments", "sources", "joint_parties")
+            .order_by("said_on", "pk"),
         )
-    )
-    parties = list(meeting.parties.all())
-    statements = list(
-        Statement.objects.filter(meeting=meeting)
-        .select_related("speaker", "party")
-        .prefetch_related("commitments", "sources", "joint_parties")
-    )
+
+    def readouts():
+        """Every readout, compared over every commitment of the meeting (titles only)."""
+        said = (
+            Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
+            .select_related("speaker", "party")
+            .prefetch_related("commitments", "sources", "joint_parties")
+        )
+        titles = Commitment.objects.filter(meeting=meeting).only("pk", "title", "meeting_id")
+        return compare_readouts(parties, list(said), titles.order_by("position", "pk"))
+
     return {
         "meeting": meeting,
         "today": day or timezone.localdate(),
@@ -259,23 +259,59 @@ def _detail_context(
             lambda: charts.meeting_curve(meeting, day or timezone.localdate())
         ),
         "chart_url": chart_url("agreements:meeting_chart", meeting.pk, day),
-        "index": Commitment.index_over(commitments),
+        "figures": figures,  # how many commitments, their index
         "can_edit": editable,
         "parties": parties,
-        "participants": Participant.objects.filter(meeting=meeting).select_related(
-            "person", "party"
+        "participants": SimpleLazyObject(
+            lambda: shown(
+                request,
+                "participants",
+                Participant.objects.filter(meeting=meeting)
+                .select_related("person", "party")
+                .order_by("pk"),
+            )
         ),
-        "commitments": commitments,
-        "milestones": milestones,
-        "bodies": bodies,
-        "statements": statements,
-        "readouts": compare_readouts(parties, statements, commitments),
-        "claims": Claim.objects.filter(record_meeting=meeting)
-        .select_related("commitment", "body")
-        .prefetch_related("sources"),
-        "links": meeting.related(),
-        "chain": meeting.chain(),
-        "events": _events(meeting),
+        "commitments": SimpleLazyObject(
+            lambda: shown(
+                request,
+                "commitments",
+                Commitment.objects.filter(meeting=meeting).order_by("position", "pk"),
+                size=COMMITMENTS_SHOWN,
+                total=figures["total"],
+                prepare=lambda rows: _commitment_rows(rows, day),
+                finish=lambda rows: _take_state_on(rows, day),
+            )
+        ),
+        # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
+        "milestones": SimpleLazyObject(
+            lambda: shown(
+                request,
+                "milestones",
+                with_moves(meeting.milestones.order_by("due_date", "pk")),
+                finish=lambda rows: _milestone_rows(rows, day, editable=editable, forms=opened),
+            )
+        ),
+        "bodies": ImplementationBody.objects.filter(meeting=meeting).prefetch_related(
+            Prefetch(
+                "members",
+                queryset=BodyMembership.objects.select_related("person", "party"),
+            )
+        ),
+        "statements": SimpleLazyObject(statements),
+        "readouts": SimpleLazyObject(readouts),
+        "claims": SimpleLazyObject(
+            lambda: shown(
+                request,
+                "claims",
+                Claim.objects.filter(record_meeting=meeting)
+                .select_related("commitment", "body")
+                .prefetch_related("sources")
+                .order_by("pk"),
+            )
+        ),
+        "links": SimpleLazyObject(meeting.related),
+        "chain": SimpleLazyObject(meeting.chain),
+        "events": SimpleLazyObject(lambda: shown(request, "events", _events(meeting))),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
         "event_form": (
@@ -284,7 +320,14 @@ def _detail_context(
         )
         if editable
         else None,
-        "sources": _sources(meeting, editable, opened.get("keep")),
+        "sources": SimpleLazyObject(
+            lambda: shown(
+                request,
+                "sources",
+                with_files(meeting.sources.order_by("-published_on", "title", "pk")),
+                finish=lambda rows: _sources(rows, editable, opened.get("keep")),
+            )
+        ),
         "forms": opened if editable else {},
         "additions": ADDITIONS,
         # The add form whose input was refused stays open, with the user's input in it.
@@ -293,18 +336,64 @@ def _detail_context(
     }
 
 
-def _sources(meeting: Meeting, editable: bool, shown=None) -> list:
-    """The meeting's sources with their kept files, and for its editors the form to keep
-    another that is ``shown`` (refused, with what was wrong, or opened without JavaScript)."""
-    sources = list(with_files(meeting.sources.all()))
+def _commitment_figures(meeting: Meeting, day) -> dict:
+    """How many commitments the meeting holds and their implementation index (of those that
+    count, as ``Commitment.index_over``), on ``day`` as they stood then: one aggregate."""
+    commitments = Commitment.objects.filter(meeting=meeting)
+    if day:
+        counting = active_q(Commitment) & Q(cancellation_then="")
+        figures = commitments.as_of(day).aggregate(
+            total=Count("pk"), mean=Avg("status_then", filter=counting)
+        )
+    else:
+        figures = commitments.aggregate(
+            total=Count("pk"), mean=Avg("status", filter=Commitment.counting_q())
+        )
+    return {"total": figures["total"], "index": as_index(figures["mean"])}
+
+
+def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
+    """The meeting's commitments with what each row shows; on a past ``day``, their state."""
+    commitments = commitments.select_related("theme").prefetch_related(
+        Prefetch("party_roles", CommitmentParty.objects.select_related("party")),
+        "milestones",
+        moves_of("milestones__reschedules"),
+    )
+    return commitments.as_of(day) if day else commitments
+
+
+def _take_state_on(rows: list[Commitment], day) -> list[Commitment]:
+    """On a past ``day``, each commitment and its milestones shown as they stood then."""
+    if day:
+        for commitment in rows:
+            commitment.take_state_then()
+            for milestone in commitment.milestones.all():
+                milestone.take_state_on(day)
+                milestone.take_date_on(day)
+    return rows
+
+
+def _milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
+    rows = with_forms(rows, editable=editable and not day, forms=forms)
+    if day:
+        for milestone in rows:
+            milestone.take_state_on(day)
+            milestone.take_date_on(day)
+    return rows
+
+
+def _sources(sources: list, editable: bool, opened=None) -> list:
+    """A page of the meeting's sources (with their kept files), and for its editors the form
+    to keep another that is ``opened`` (refused, with what was wrong, or opened without
+    JavaScript)."""
     if editable:
-        keep_forms(sources, shown)
+        keep_forms(sources, opened)
     return sources
 
 
-def _events(meeting: Meeting) -> list[ContextEvent]:
+def _events(meeting: Meeting) -> QuerySet[ContextEvent]:
     """The meeting's context events, archived ones last."""
-    return list(
+    return (
         ContextEvent.objects.filter(meeting=meeting)
         .select_related("actor")
         .prefetch_related("sources")

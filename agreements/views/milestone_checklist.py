@@ -24,11 +24,19 @@ def checklist(milestones: QuerySet[Milestone], *, editable: bool, forms: dict) -
     closed and empty, fetched when opened (``opened_reschedule``); the one in ``forms``
     (``"reschedule_form"``: refused, with what was typed, or opened without JavaScript) is
     drawn open on its milestone."""
-    rows = list(
-        milestones.prefetch_related(
-            Prefetch("reschedules", queryset=MilestoneReschedule.objects.select_related("by"))
-        ).order_by("due_date", "pk")
+    rows = list(with_moves(milestones).order_by("due_date", "pk"))
+    return with_forms(rows, editable=editable, forms=forms)
+
+
+def with_moves(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
+    """``milestones`` with their moves and who made them, as the checklist shows them."""
+    return milestones.prefetch_related(
+        Prefetch("reschedules", queryset=MilestoneReschedule.objects.select_related("by"))
     )
+
+
+def with_forms(rows: list[Milestone], *, editable: bool, forms: dict) -> list[Milestone]:
+    """``rows`` of a checklist, the one whose new-date form is open in ``forms`` given it."""
     shown = forms.get("reschedule_form") if editable else None
     for milestone in rows:
         is_shown = shown is not None and shown.milestone.pk == milestone.pk

@@ -1,0 +1,145 @@
+"""A meeting's long sections, drawn a page of rows at a time (issue #27: a summit holds some
+300 commitments and 40 participants; its page drew them all, 185 ms). Each section shows its
+first rows and says how many there are ("Showing 1–50 of 295"); the rest are a link away,
+``?<section>_page=<n>``, which works without JavaScript (the page with that section's next
+rows) and, with htmx, fetches them in place from the same view: the commitments' next rows
+appended under the ones shown, another section's page swapped for its next one.
+
+The meeting briefing (``views/briefings.py``) still prints everything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet, Window
+from django.http import HttpRequest
+
+COMMITMENTS_SHOWN = 50
+SECTION_SHOWN = 25
+
+# The sections drawn a page at a time: their name (the query parameter is ``<name>_page``)
+# and the partial of templates/agreements/meeting_detail.html that answers for their next rows.
+PAGED = {
+    "commitments": "commitment-rows",
+    "milestones": "meeting-milestones",
+    "participants": "participants",
+    "statements": "statements",
+    "claims": "claims",
+    "events": "events",
+    "sources": "sources",
+}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One page of a section's rows: ``rows`` (at most ``size``), page ``number`` (from 1) of
+    ``total`` rows. ``query``: the page's other query parameters, kept by its links. ``since``:
+    the first row on the reader's screen, when the rows are appended to those of earlier
+    pages (the commitments' "Show more")."""
+
+    name: str
+    rows: list
+    total: int
+    number: int
+    size: int
+    query: str
+    since: int = 0
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def first(self) -> int:
+        return self.since or (self.start + 1 if self.rows else 0)
+
+    @property
+    def last(self) -> int:
+        return self.start + len(self.rows)
+
+    @property
+    def has_next(self) -> bool:
+        return self.last < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether rows come before the first shown (appended ones included)."""
+        return self.first > 1
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether some of the section's rows are not on the page."""
+        return self.has_next or self.has_previous
+
+    def url(self, number: int) -> str:
+        param = f"{self.name}_page={number}"
+        return f"?{self.query}&{param}" if self.query else f"?{param}"
+
+    @property
+    def next_url(self) -> str:
+        return self.url(self.number + 1)
+
+    @property
+    def more_url(self) -> str:
+        """The next rows, to append to these (htmx): they say where the reader's list began."""
+        return f"{self.next_url}&{self.name}_since={self.first}"
+
+    @property
+    def previous_url(self) -> str:
+        """The page before the first row on the reader's screen."""
+        return self.url((self.first - 1) // self.size)
+
+
+def _number(request: HttpRequest, name: str) -> int:
+    """The page of section ``name`` asked for: 1 unless a number from 1 to 99,999."""
+    value = request.GET.get(f"{name}_page", "")
+    number = int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 0
+    return number or 1
+
+
+def shown(
+    request: HttpRequest,
+    name: str,
+    queryset: QuerySet,
+    *,
+    size: int | None = None,
+    total: int | None = None,
+    prepare: Callable[[QuerySet], QuerySet] = lambda rows: rows,
+    finish: Callable[[list], list] = lambda rows: rows,
+) -> Shown:
+    """The page of ``queryset`` (totally ordered) that ``?<name>_page=`` asks for: one query,
+    its rows counted with them (a window over the section's rows, few), unless ``total`` is
+    known; ``prepare`` adds what the rows show (prefetches), ``finish`` acts on the rows read
+    (a past day's state). A page past the last is the last."""
+    size = size or SECTION_SHOWN
+    number = _number(request, name)
+    queryset = prepare(queryset)
+    if total is None:
+        queryset = queryset.annotate(section_total=Window(Count("pk")))
+    page = list(queryset[(number - 1) * size : number * size])
+    if total is None:
+        total = page[0].section_total if page else (queryset.count() if number > 1 else 0)
+    last_page = max(1, -(-total // size))
+    if number > last_page:  # a link kept from when the section was longer
+        number = last_page
+        page = list(queryset[(number - 1) * size : number * size])
+    page = finish(page)
+    query = request.GET.copy()
+    # A page link opens no form: those are the page's own (``?add=``, ``?reschedule=``…).
+    for key in (f"{name}_page", f"{name}_since", "add", "keep", "reschedule", "edit_event"):
+        query.pop(key, None)
+    since = _number_param(request, f"{name}_since", limit=(number - 1) * size)
+    return Shown(name, page, total, number, size, query.urlencode(), since)
+
+
+def _number_param(request: HttpRequest, key: str, *, limit: int) -> int:
+    """A positive number in the query, at most ``limit`` (0 when absent or not one)."""
+    value = request.GET.get(key, "")
+    number = int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 0
+    return number if 0 < number <= limit else 0
+
+
+def fragment_of(request: HttpRequest) -> str | None:
+    """The partial answering a section's next rows (``?<section>_page=``), if one is asked."""
+    return next((partial for name, partial in PAGED.items() if f"{name}_page" in request.GET), None)

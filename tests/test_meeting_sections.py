@@ -1,0 +1,158 @@
+"""A meeting's long sections, a page of rows at a time: the first commitments and how many
+there are, the next ones appended in place (htmx) or on their own page (no JavaScript), the
+other long sections paged alike, a cost that does not grow with the meeting, and the
+briefing that still prints everything."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from agreements.models import Participant, Person
+from agreements.views import meeting_sections, meetings
+from tests.conftest import HTMX, make_commitment, make_meeting
+
+
+@pytest.fixture
+def shown_three(monkeypatch):
+    """Three commitments, and two rows of another section, a page (the page's sizes are
+    50 and 25: the tests need fewer rows to cross them)."""
+    monkeypatch.setattr(meetings, "COMMITMENTS_SHOWN", 3)
+    monkeypatch.setattr(meeting_sections, "SECTION_SHOWN", 2)
+
+
+def titles_in(html: str) -> list[str]:
+    return re.findall(r"<strong>(Row \d+)</strong>", html)
+
+
+@pytest.fixture
+def long_meeting(meeting):
+    for n in range(1, 9):  # listed by position, not by when they were recorded
+        make_commitment(meeting, title=f"Row {n}", position=n, status=3 if n <= 2 else 0)
+    return meeting
+
+
+def test_the_page_shows_the_first_commitments_and_how_many_there_are(
+    client, reviewer, long_meeting, shown_three
+):
+    client.force_login(reviewer)
+    html = client.get(long_meeting.get_absolute_url()).content.decode()
+    assert titles_in(html) == ["Row 1", "Row 2", "Row 3"]
+    assert "Showing 1–3 of 8" in html
+    assert 'href="?commitments_page=2#commitments"' in html  # works without JavaScript
+    assert 'hx-get="?commitments_page=2&amp;commitments_since=1"' in html
+    # The index is the meeting's, over all eight, not over the rows shown: 2 × 3 of 8 × 3.
+    assert "Implementation index: 25%" in html
+
+
+def test_without_javascript_the_next_commitments_are_a_page_of_their_own(
+    client, reviewer, long_meeting, shown_three
+):
+    client.force_login(reviewer)
+    html = client.get(long_meeting.get_absolute_url(), {"commitments_page": 2}).content.decode()
+    assert "<html" in html and titles_in(html) == ["Row 4", "Row 5", "Row 6"]
+    assert "Showing 4–6 of 8" in html
+    assert 'href="?commitments_page=1#commitments"' in html  # back
+    assert 'href="?commitments_page=3#commitments"' in html  # on
+
+
+def test_show_more_appends_the_next_commitments_in_place(
+    client, reviewer, long_meeting, shown_three
+):
+    client.force_login(reviewer)
+    url = long_meeting.get_absolute_url()
+    response = client.get(url, {"commitments_page": 2, "commitments_since": 1}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and response["Vary"].count("HX-Request") == 1
+    # The rows alone, with the line that fetches the next ones: no page, no section around.
+    assert "<html" not in html and 'id="commitments"' not in html
+    assert titles_in(html) == ["Row 4", "Row 5", "Row 6"]
+    assert "Showing 1–6 of 8" in html  # the reader's list starts at the first row
+    assert 'hx-get="?commitments_page=3&amp;commitments_since=1"' in html
+    last = client.get(url, {"commitments_page": 3, "commitments_since": 1}, **HTMX)
+    html = last.content.decode()
+    assert titles_in(html) == ["Row 7", "Row 8"] and "Show more" not in html
+
+
+def test_a_page_past_the_end_or_not_a_number_shows_rows_that_exist(
+    client, reviewer, long_meeting, shown_three
+):
+    client.force_login(reviewer)
+    url = long_meeting.get_absolute_url()
+    past = client.get(url, {"commitments_page": 99}).content.decode()
+    assert titles_in(past) == ["Row 7", "Row 8"] and "Showing 7–8 of 8" in past
+    for junk in ("0", "-1", "x", "2" * 40):
+        html = client.get(url, {"commitments_page": junk}).content.decode()
+        assert titles_in(html) == ["Row 1", "Row 2", "Row 3"], junk
+
+
+def test_a_short_meeting_shows_all_its_commitments_without_paging(
+    client, reviewer, meeting, shown_three
+):
+    make_commitment(meeting, title="Row 1")
+    client.force_login(reviewer)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    assert titles_in(html) == ["Row 1"] and "Showing" not in html
+
+
+def test_another_teams_meeting_is_not_found_however_it_is_paged(
+    client, outsider, long_meeting, shown_three
+):
+    client.force_login(outsider)
+    url = long_meeting.get_absolute_url()
+    assert client.get(url, {"commitments_page": 2}).status_code == 404
+    assert client.get(url, {"commitments_page": 2}, **HTMX).status_code == 404
+    assert client.get(url, {"participants_page": 2}, **HTMX).status_code == 404
+
+
+def test_a_past_day_keeps_its_place_in_the_pages(client, reviewer, long_meeting, shown_three):
+    client.force_login(reviewer)
+    url = long_meeting.get_absolute_url()
+    html = client.get(url, {"as_of": "2025-10-01"}).content.decode()
+    assert 'href="?as_of=2025-10-01&amp;commitments_page=2#commitments"' in html
+
+
+def test_participants_are_paged_and_swapped_in_place(
+    client, reviewer, meeting, team, us, shown_three
+):
+    for n in range(1, 4):
+        person = Person.objects.create(team=team, name=f"Delegate {n}")
+        Participant.objects.create(meeting=meeting, person=person, party=us, office="Envoy")
+    client.force_login(reviewer)
+    url = meeting.get_absolute_url()
+    first = client.get(url).content.decode()
+    assert "Delegate 2" in first and "Delegate 3" not in first
+    assert "Showing 1–2 of 3" in first and 'href="?participants_page=2#participants"' in first
+    section = client.get(url, {"participants_page": 2}, **HTMX).content.decode()
+    assert section.lstrip().startswith('<section id="participants"')
+    assert "Delegate 3" in section and "Delegate 1" not in section
+    assert "Showing 3–3 of 3" in section and "Previous" in section
+
+
+def test_the_briefing_still_prints_every_commitment(client, reviewer, long_meeting, shown_three):
+    client.force_login(reviewer)
+    url = reverse("agreements:meeting_briefing", args=[long_meeting.pk])
+    html = client.get(url).content.decode()
+    for n in range(1, 9):
+        assert f"Row {n}" in html
+
+
+@pytest.mark.perf
+def test_the_next_commitments_cost_the_same_however_many_there_are(
+    client, editor, team, us, queries
+):
+    def meeting_with(n: int):
+        meeting = make_meeting(team)
+        for _ in range(n):
+            make_commitment(meeting, parties=[us])
+        return meeting
+
+    client.force_login(editor)
+    # Every page full: 50 rows of 100 and of 200 (the page's own size).
+    small, large = meeting_with(100), meeting_with(200)
+    page = ({"commitments_page": 2, "commitments_since": 1}, HTMX)
+    assert queries.of(client, (small.get_absolute_url(), *page)) == queries.of(
+        client, (large.get_absolute_url(), *page)
+    )
