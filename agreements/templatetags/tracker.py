@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from django import template
 from django.template import engines
-from django.template.defaultfilters import date, floatformat
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.template.defaultfilters import floatformat
 from django.utils.formats import localize, number_format
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info, pgettext
 from django.utils.translation import gettext as _
@@ -144,85 +142,3 @@ def jinja2(context: template.Context, template_name: str, **values) -> str:
     rows = engines["jinja2"].get_template(template_name)
     # Jinja2 escaped every value it wrote (autoescape): its HTML is safe as it stands.
     return mark_safe(rows.render(values, context.get("request")))
-
-
-def _said(text: str, **values) -> str:
-    """A translated sentence with its values escaped in it, as ``{% blocktranslate %}`` does."""
-    return mark_safe(text % {name: conditional_escape(value) for name, value in values.items()})
-
-
-@register.simple_tag(takes_context=True)
-def commitment_row(context, commitment, today) -> str:
-    """A commitment as a meeting's page lists it: its title (linked), status and flags, theme,
-    target, lead and parties' roles, then its milestones. Drawn here rather than by a template
-    a row (issue #27): a summit's page draws fifty at a time. Needs ``theme``,
-    ``party_roles__party`` and ``milestones__reschedules`` read with it. What rows share (a
-    status's badge, a role's name, a day written out) is made once per drawing, keyed by
-    what it is made of."""
-    seen = context.render_context.setdefault("commitment_row", {})
-
-    def once(key, make):
-        if key not in seen:
-            seen[key] = make()
-        return seen[key]
-
-    def day(value) -> str:
-        return once(("day", value), lambda: date(value, "j M Y"))
-
-    head = format_html(
-        '<p><a href="{}" lang="{}"><strong>{}</strong></a>\n  {}{}{}',
-        reverse("agreements:commitment_detail", args=[commitment.pk]),
-        commitment.language,
-        commitment.title,
-        once(("status", commitment.status), lambda: status_badge(commitment)),
-        flag_badges(commitment, today),
-        format_html('<span class="badge muted">{}</span>', _("Archived"))
-        if commitment.is_archived
-        else "",
-    )
-    facts = [once(("theme", commitment.theme_id), lambda: escape(commitment.theme.label))]
-    if commitment.target_date:
-        facts.append(_said(_("target %(date)s"), date=day(commitment.target_date)))
-    if commitment.lead_agency:
-        facts.append(_said(_("lead: %(agency)s"), agency=commitment.lead_agency))
-    roles = format_html_join(
-        ", ",
-        '<abbr title="{}">{}</abbr>: {}',
-        (
-            (
-                role.party.name,
-                role.party.code,
-                once(("role", role.role), lambda role=role: str(role.get_role_display()).lower()),
-            )
-            for role in commitment.party_roles.all()
-        ),
-    )
-    if roles:
-        facts.append(roles)
-    line = format_html('\n  <br><span class="muted">{}</span></p>', mark_safe(" · ".join(facts)))
-    milestones = commitment.milestones.all()
-    if not milestones:
-        return head + line
-    items = format_html_join(
-        "",
-        '<li>{} <span class="muted">{}</span> {}{}</li>',
-        (
-            (
-                milestone.title,
-                _said(_("due %(date)s"), date=day(milestone.due_date)),
-                once(
-                    ("milestone", milestone.status),
-                    lambda milestone=milestone: state_badge(
-                        milestone.status, milestone.get_status_display()
-                    ),
-                ),
-                render_to_string(
-                    "agreements/includes/milestone_moves.html", {"milestone": milestone}
-                )
-                if milestone.reschedules.all()
-                else "",
-            )
-            for milestone in milestones
-        ),
-    )
-    return head + line + format_html('\n  <ul class="milestones">{}</ul>', items)
