@@ -54,7 +54,10 @@ def django_include(template_name: str, **values) -> SafeString:
 
 def environment(**options) -> Environment:
     env = Environment(**options)
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # Old-style: ``_("target %(date)s")|format(date=...)``, the form ``makemessages`` reads
+    # (it reads these files as Django templates: a constant ``_("...")`` before any filter);
+    # the formatted text is escaped when written, values and all.
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)
     env.globals.update(
         address=address,
         django_include=django_include,

@@ -156,3 +156,30 @@ def test_the_next_commitments_cost_the_same_however_many_there_are(
     assert queries.of(client, (small.get_absolute_url(), *page)) == queries.of(
         client, (large.get_absolute_url(), *page)
     )
+
+
+def test_a_commitment_row_escapes_its_texts_and_reads_in_the_readers_language(
+    client, editor, meeting, us
+):
+    """The meeting page's rows are a Jinja2 template (agreements/jinja2.py): texts escaped as
+    Django's are, sentences and dates in the reader's language, the parties' roles named."""
+    import datetime
+
+    make_commitment(
+        meeting,
+        parties=[us],
+        title="Halt <b>fentanyl</b> flows",
+        lead_agency="Ministry <i>of</i> Security",
+        target_date=datetime.date(2030, 1, 15),
+    )
+    client.force_login(editor)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Halt &lt;b&gt;fentanyl&lt;/b&gt; flows" in page and "<b>fentanyl" not in page
+    assert "lead: Ministry &lt;i&gt;of&lt;/i&gt; Security" in page and "<i>of" not in page
+    assert (
+        "target 15 Jan 2030" in page and f'<abbr title="{us.name}">{us.code}</abbr>: joint' in page
+    )
+    spanish = client.get(meeting.get_absolute_url(), headers={"accept-language": "es"})
+    spanish = spanish.content.decode()
+    assert "previsto para el 15 Ene 2030" in spanish
+    assert "responsable: Ministry &lt;i&gt;of&lt;/i&gt; Security" in spanish
