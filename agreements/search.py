@@ -140,6 +140,7 @@ def search(user, words: str) -> list[Section]:
     ]
     # The words' readings, asked for once for every kind (PostgreSQL).
     words_query = query(words) if connection.vendor == "postgresql" else None
+    newest = _newest_ids([model for _label, model, *_rest in kinds]) if words_query else {}
     sections = []
     for label, model, shown, title, page in kinds:
         visible = model.objects.visible_to(user).filter(m.active_q(model))
@@ -147,7 +148,7 @@ def search(user, words: str) -> list[Section]:
             rows, looked_at = [], 0  # no word left to look for (only stopwords)
         else:
             rows = matching(visible, words, words_query)
-            rows, looked_at = _best(rows, model, words_query, shown)
+            rows, looked_at = _best(rows, model, words_query, shown, newest.get(model, 0))
         hits = [
             Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
             for row in rows
@@ -156,13 +157,23 @@ def search(user, words: str) -> list[Section]:
     return sections
 
 
+def _newest_ids(kinds: list) -> dict:
+    """The newest id of each of these models, read at once (PostgreSQL: one round trip where
+    one query per kind took five)."""
+    tables = [model._meta.db_table for model in kinds]
+    select = ", ".join(f'(SELECT max(id) FROM "{table}")' for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select}")
+        return {model: pk or 0 for model, pk in zip(kinds, cursor.fetchone(), strict=True)}
+
+
 def _best(
-    rows: models.QuerySet, model, words_query: SearchQuery | None, shown: str
+    rows: models.QuerySet, model, words_query: SearchQuery | None, shown: str, newest: int = 0
 ) -> tuple[list, int]:
     """The PER_KIND best matches, and among how many of the newest records they were found
-    (0: among all): the newest RECENT, then ten times as many, then all (see ``RECENT``)."""
+    (0: among all): the newest RECENT, then ten times as many, then all (see ``RECENT``).
+    ``newest``: the kind's newest id (PostgreSQL)."""
     if connection.vendor == "postgresql":
-        newest = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         window = RECENT
         while newest > window:
             recent = _ranked(rows.filter(pk__gt=newest - window), model, words_query, shown)
