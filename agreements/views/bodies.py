@@ -53,16 +53,24 @@ def body_list(request: HttpRequest) -> HttpResponse:
     """Implementation bodies the user can see, with lifecycle, members and the index.
 
     Editors record a body here too (POST), set up at one of their teams' open meetings; a body
-    saved opens on its own page, where its commitments are ticked and members added."""
+    saved opens on its own page, where its commitments are ticked and members added. The
+    form is drawn closed and empty, fetched when opened (``?add=body``: alone for htmx, else
+    the page with it open), and drawn again with its errors when refused."""
     form = None
-    if permissions.editable_teams(request.user).exists():
+    can_record = permissions.editable_teams(request.user).exists()
+    opened = request.GET.get("add") == "body"
+    if can_record and (request.method == "POST" or opened or "_pick" in request.GET):
         meetings = permissions.editable_meetings(request.user).order_by("-start_date", "pk")
         form = NewBodyForm(request.POST or None, meetings=meetings)
         if options := picker_options(request, form):
             return options
+        if opened and wants_fragment(request):
+            return render_page(
+                request, "agreements/body_list.html", {"form": form}, partial="body-form"
+            )
     today = timezone.localdate()
     if request.method == "POST":
-        if form is None:
+        if not can_record:
             raise PermissionDenied
         if form.is_valid():
             body = actions.add_body(body=form.save(commit=False), commitments=[], by=request.user)
@@ -74,7 +82,13 @@ def body_list(request: HttpRequest) -> HttpResponse:
     bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
     page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
     _listed(page.object_list)
-    context = {"form": form, "page": page, "page_query": "", "today": today}
+    context = {
+        "form": form,
+        "can_record": can_record,
+        "page": page,
+        "page_query": "",
+        "today": today,
+    }
     if request.method == "POST":  # refused: the page again, with the reasons
         return render_page(request, "agreements/body_list.html", context, status=422)
     return render_page(request, "agreements/body_list.html", context, partial="body-table")
