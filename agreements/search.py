@@ -173,14 +173,30 @@ def _best(
     """The PER_KIND best matches, and among how many of the newest records they were found
     (0: among all): the newest RECENT, then ten times as many, then all (see ``RECENT``).
     ``newest``: the kind's newest id (PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        window = RECENT
-        while newest > window:
-            recent = _ranked(rows.filter(pk__gt=newest - window), model, words_query, shown)
-            if len(found := list(recent[:PER_KIND])) == PER_KIND:
-                return found, window
-            window *= 10
-    return list(_ranked(rows, model, words_query, shown)[:PER_KIND]), 0
+    if connection.vendor != "postgresql":
+        return list(_ranked(rows, model, words_query, shown)[:PER_KIND]), 0
+    # The best ids are found first by rank alone (a light query, asked again for each wider
+    # window), then only those rows are read, with their relations and extracts.
+    best = (
+        rows.annotate(rank=SearchRank(F("search_vector"), words_query))
+        .order_by("-rank", "-pk")
+        .values_list("pk", flat=True)
+    )
+    window, looked_at = RECENT, 0
+    while newest > window:
+        ids = list(best.filter(pk__gt=newest - window)[:PER_KIND])
+        if len(ids) == PER_KIND:
+            looked_at = window
+            break
+        window *= 10
+    else:
+        ids = list(best[:PER_KIND])
+    if not ids:
+        return [], looked_at
+    found = {
+        row.pk: row for row in _ranked(model.objects.filter(pk__in=ids), model, words_query, shown)
+    }
+    return [found[pk] for pk in ids if pk in found], looked_at
 
 
 def _ranked(
