@@ -17,6 +17,11 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from ..models import Commitment, MilestoneStatus, ReviewAction, ReviewEvent
 
@@ -32,6 +37,7 @@ class TimelineEntry:
     when: datetime.datetime
     kind: str
     item: object
+    byline: str = ""  # who and when, as the entry shows it (``_with_bylines``)
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -133,7 +139,7 @@ def timeline_page(
     if cursor is not None:
         entries = [entry for entry in entries if entry.key < cursor]
     entries.sort(key=lambda entry: entry.key, reverse=True)
-    shown = entries[:PAGE]
+    shown = _with_bylines(entries[:PAGE])
     earlier = min(len(entries) - len(shown), PAGE)
     return TimelinePage(
         entries=shown,
@@ -141,3 +147,35 @@ def timeline_page(
         next_cursor=shown[-1].cursor if earlier else "",
         started_at=".".join(map(str, cursor)) if cursor else "",
     )
+
+
+def _with_bylines(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Each update's, review decision's and status change's byline (who, when, and when it
+    took effect if another day), written here once rather than by the template per event."""
+    for entry in entries:
+        item = entry.item
+        if entry.kind == "update":
+            entry.byline = _byline(item.author, item.created_at, item.happened_on)
+        elif entry.kind == "review":
+            entry.byline = _byline(item.by, item.at)
+        elif entry.kind == "status":
+            author = item.changed_by or item.changed_via
+            entry.byline = _byline(author, item.changed_at, item.effective_on, took_effect=True)
+    return entries
+
+
+def _byline(
+    author, at: datetime.datetime, day: datetime.date | None = None, *, took_effect=False
+) -> str:
+    """ "by <author>, <when>"; with the day it happened (or took effect) when that is not the
+    day it was recorded, in the reader's time zone."""
+    at = timezone.localtime(at)
+    values = {"author": conditional_escape(author), "date": date_format(at, "j M Y, H:i")}
+    if day is None or day == at.date():
+        return mark_safe(_("by %(author)s, %(date)s") % values)
+    on = date_format(day, "j M Y")
+    if took_effect:
+        text = _("took effect %(effective)s · recorded %(date)s by %(author)s")
+        return mark_safe(text % (values | {"effective": on}))
+    text = _("happened %(happened)s · recorded %(date)s by %(author)s")
+    return mark_safe(text % (values | {"happened": on}))
