@@ -443,6 +443,23 @@ def test_an_editor_records_a_body_from_the_bodies_page(client, editor, meeting, 
     assert commitment.title in page
 
 
+def test_the_bodies_page_fetches_its_form_when_opened(client, editor, reviewer, meeting):
+    """The list draws the form closed and empty; opening it fetches the form alone (htmx),
+    or without JavaScript its link opens the page with the form open."""
+    client.force_login(editor)
+    url = reverse("agreements:body_list")
+    page = client.get(url).text
+    assert "Record a body" in page and 'name="body-name"' not in page
+    assert 'hx-get="/bodies/?add=body"' in page and 'href="?add=body#record-body"' in page
+    fragment = client.get(url, {"add": "body"}, **HTMX).text
+    assert 'name="body-name"' in fragment and "<html" not in fragment
+    assert meeting.title in fragment or 'name="body-meeting"' in fragment
+    opened = client.get(url, {"add": "body"}).text
+    assert 'name="body-name"' in opened and "<html" in opened
+    client.force_login(reviewer)  # who records nothing opens nothing
+    assert 'name="body-name"' not in client.get(url, {"add": "body"}, **HTMX).text
+
+
 def test_a_body_recorded_from_the_list_keeps_what_was_typed_on_an_error(client, editor, meeting):
     make_body(meeting, name="Working group")
     client.force_login(editor)

@@ -289,3 +289,29 @@ def test_a_reader_of_several_teams_pages_through_their_open_claims_in_order(
     assert first.context["page"].paginator.count == 20
     shown = [r["claim"] for n in range(1, 6) for r in client.get(URL, {"page": n}).context["rows"]]
     assert shown == list(Claim.objects.still_open().order_by("verification", "pk"))
+
+
+def test_open_claims_are_counted_run_after_run_only_until_the_cap(
+    client, editor, meeting, monkeypatch
+):
+    """A large list's first run (a team's unconfirmed claims) past the cap is the only one
+    counted, and the page says "more than"; below the cap every run is counted exactly."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agreements.views.claims import _CountedInTurn
+
+    monkeypatch.setattr(_CountedInTurn, "CAP", 26)  # at least a page and one: 26
+    for i in range(2):
+        Claim.objects.create(text=f"Disputed {i}", meeting=meeting, verification="disputed")
+    client.force_login(editor)
+    assert "2 unconfirmed or disputed" in client.get(URL).text
+    Claim.objects.bulk_create(
+        Claim(text=f"Unconfirmed {i}", meeting=meeting, record_meeting=meeting, team=meeting.team)
+        for i in range(28)
+    )
+    with CaptureQueriesContext(connection) as ran:
+        page = client.get(URL).text
+    assert "More than 26 unconfirmed or disputed" in page
+    counts = [q["sql"] for q in ran.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1

@@ -1,6 +1,6 @@
 """What keeps the pages cheap as the records grow (issue #8), checked for what a user sees: a
 list's size read from the stored tallies agrees with its rows; a list larger than its count's
-cap still pages on; a long timeline shows its newest events and the rest on request; choice
+cap still pages on; a long timeline shows its newest events and the next ones on request; choice
 labels are read once per field yet still in the reader's language; forms render through
 Django's Jinja2 templates, and the admin's own widgets still render."""
 
@@ -107,22 +107,102 @@ def test_a_list_past_its_counts_cap_still_pages_on(client, editor, meeting, monk
     assert "80 commitments" in last.text  # the whole list was counted on the way there
 
 
-def test_a_long_timeline_shows_its_newest_events_and_the_rest_on_request(client, editor, meeting):
-    from agreements.views.commitments import TIMELINE_SHOWN
+def _earlier_link(html: str) -> str:
+    """The address of the timeline's "Show … earlier events" link (without its anchor)."""
+    found = re.search(r'class="timeline-more"><a href="(\?before=[0-9.]+)#timeline-heading"', html)
+    assert found, "no link to earlier events"
+    return found.group(1)
+
+
+def test_a_long_timeline_shows_its_newest_events_and_the_next_on_request(client, editor, meeting):
+    from agreements.views.commitment_timeline import PAGE
 
     commitment = make_commitment(meeting)
-    for i in range(TIMELINE_SHOWN + 7):
+    for i in range(PAGE + 7):
         make_status_change(commitment, reason=f"Change number {i}")
     client.force_login(editor)
-    html = client.get(commitment.get_absolute_url()).text
-    assert f"Change number {TIMELINE_SHOWN + 6}" in html  # the newest
+    url = commitment.get_absolute_url()
+    html = client.get(url).text
+    assert f"Change number {PAGE + 6}<" in html  # the newest
     assert "Change number 6<" not in html and "Change number 0<" not in html
     assert "Show 7 earlier events" in html
-    everything = client.get(commitment.get_absolute_url(), {"timeline": "all"}).text
-    assert "Change number 0<" in everything and "earlier event" not in everything
+    # Without JavaScript the link opens the page starting there: the rest, and a way back.
+    earlier = client.get(url + _earlier_link(html)).text
+    assert "Change number 6<" in earlier and "Change number 0<" in earlier
+    assert f"Change number {PAGE + 6}<" not in earlier and "earlier event" not in earlier
+    assert "Back to the newest events" in earlier and "<html" in earlier
     with translation.override("es"):
-        spanish = client.get(commitment.get_absolute_url(), headers={"accept-language": "es"})
+        spanish = client.get(url, headers={"accept-language": "es"})
     assert "Mostrar 7 eventos anteriores" in spanish.text
+
+
+def test_the_earlier_events_come_in_place_with_htmx_newest_first(client, editor, meeting):
+    """With htmx the link fetches only the next events (and the link after them), which
+    replace the link: the page's other sections are not drawn again."""
+    from agreements.views.commitment_timeline import PAGE
+
+    commitment = make_commitment(meeting)
+    for i in range(2 * PAGE + 3):
+        make_status_change(commitment, reason=f"Change number {i}")
+    client.force_login(editor)
+    url = commitment.get_absolute_url()
+    link = _earlier_link(client.get(url).text)
+    assert f'hx-get="{link}"' in client.get(url).text
+    fragment = client.get(url + link, **HTMX).text
+    assert "<html" not in fragment and "Post a progress update" not in fragment
+    shown = [int(n) for n in re.findall(r"Change number (\d+)<", fragment)]
+    assert shown == list(range(PAGE + 2, 2, -1))  # the next page, newest first
+    assert "Show 3 earlier events" in fragment
+    last = client.get(url + _earlier_link(fragment), **HTMX).text
+    assert re.findall(r"Change number (\d+)<", last) == ["2", "1", "0"]
+    assert "timeline-more" not in last
+
+
+def test_paging_through_a_timeline_shows_every_event_once_newest_first(
+    client, editor, reviewer, meeting
+):
+    """Events of every kind, several of them at the same moment: each page starts right
+    after the last event of the one before, so none is shown twice or skipped."""
+    from agreements.views.commitment_timeline import PAGE
+
+    commitment = make_commitment(meeting)
+    moment = timezone.now() - datetime.timedelta(days=3)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        for i in range(PAGE):  # updates and changes all at one moment
+            submit_update(commitment=commitment, author=editor, narrative=f"Report {i}")
+            make_status_change(commitment, reason=f"Change {i}", changed_at=moment)
+    for i in range(5):
+        make_status_change(commitment, reason=f"Later change {i}")
+    client.force_login(editor)
+    url = commitment.get_absolute_url()
+    html, seen = client.get(url).text, []
+    for _page in range(10):
+        seen += re.findall(r"(Report \d+|Change \d+|Later change \d+)<", html)
+        if "timeline-more" not in html:
+            break
+        html = client.get(url + _earlier_link(html), **HTMX).text
+    expected = {f"Report {i}" for i in range(PAGE)} | {f"Change {i}" for i in range(PAGE)}
+    expected |= {f"Later change {i}" for i in range(5)}
+    assert sorted(seen) == sorted(expected)  # each once
+    assert seen[:5] == [f"Later change {i}" for i in range(4, -1, -1)]  # newest first
+
+
+def test_another_teams_timeline_is_not_found(client, outsider, meeting):
+    commitment = make_commitment(meeting)
+    make_status_change(commitment, reason="Secret change")
+    client.force_login(outsider)
+    url = commitment.get_absolute_url()
+    assert client.get(url, {"before": "1.3.1"}).status_code == 404
+    assert client.get(url, {"before": "1.3.1"}, **HTMX).status_code == 404
+
+
+def test_a_cursor_that_is_no_event_shows_the_newest(client, editor, meeting):
+    commitment = make_commitment(meeting)
+    make_status_change(commitment, reason="The only change")
+    client.force_login(editor)
+    for cursor in ["x", "9" * 19 + ".3.1", "1.9.1", ""]:
+        response = client.get(commitment.get_absolute_url(), {"before": cursor})
+        assert response.status_code == 200 and "The only change<" in response.text
 
 
 def test_the_newest_events_are_read_whatever_the_kind_and_age_of_their_record(
@@ -130,28 +210,31 @@ def test_the_newest_events_are_read_whatever_the_kind_and_age_of_their_record(
 ):
     """Each kind is read newest first up to the page's length: an old update returned today
     is among the newest events, and the page's queries do not grow with the history."""
-    from agreements.views.commitments import TIMELINE_SHOWN
+    from agreements.views.commitment_timeline import PAGE
 
     commitment = make_commitment(meeting)
     long_ago = timezone.now() - datetime.timedelta(days=400)
     with mock.patch("django.utils.timezone.now", return_value=long_ago):  # append-only rows
         oldest = submit_update(commitment=commitment, author=editor, narrative="The first report")
-    for i in range(TIMELINE_SHOWN):
+    for i in range(PAGE):
         submit_update(commitment=commitment, author=editor, narrative=f"Report {i}")
     assert ProgressUpdate.objects.get(pk=oldest.pk).created_at == long_ago
     return_update(update=oldest, by=reviewer, comment="Cite the seizure figures")
     client.force_login(editor)
-    html = client.get(commitment.get_absolute_url()).text
+    url = commitment.get_absolute_url()
+    html = client.get(url).text
     assert "Cite the seizure figures" in html  # the return, made today, of the oldest update
-    assert "The first report" not in html  # the update itself is older than the newest 50
-    # 51 updates, 1 return: 52 events, 50 shown.
+    assert "The first report" not in html  # the update itself is older than a page's worth
+    # PAGE + 1 updates, 1 return: PAGE + 2 events, PAGE shown.
     assert "Show 2 earlier events" in html
-    everything = client.get(commitment.get_absolute_url(), {"timeline": "all"}).text
-    assert "The first report" in everything and "earlier event" not in everything
-    count = queries.of(client, commitment.get_absolute_url())
+    earlier = client.get(url + _earlier_link(html)).text
+    assert "The first report" in earlier and "earlier event" not in earlier
+    # The returned update, on an earlier page, is offered for revision to its author.
+    assert f"?revise={oldest.pk}" in earlier
+    count = queries.of(client, url)
     for i in range(20):
         make_status_change(commitment, reason=f"Change {i}")
-    assert queries.of(client, commitment.get_absolute_url()) == count
+    assert queries.of(client, url) == count
 
 
 def test_choice_labels_are_read_in_the_readers_language(meeting):

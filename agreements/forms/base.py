@@ -251,7 +251,7 @@ class SearchSelect(FastSelect):
         choices = [] if self.allow_multiple_selected or empty is None else [("", empty)]
         if self.labels is not None:
             choices += [(pk, self.labels[pk]) for pk in chosen if pk in self.labels]
-        else:
+        elif chosen:  # nothing chosen (a list's filters, mostly): nothing to look up
             choices += [
                 (obj.pk, self.label_of(field, obj)) for obj in field.queryset.filter(pk__in=chosen)
             ]

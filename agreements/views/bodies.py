@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, charts, permissions
@@ -27,11 +27,13 @@ from ..models import (
     Milestone,
     MilestoneStatus,
 )
+from ..templatetags.tracker import state_badge
 from .charts import chart_url
 from .common import (
     Outcome,
     PageAction,
     add_form_partial,
+    address_of,
     annotated_page,
     picker_options,
     posted_day,
@@ -51,16 +53,24 @@ def body_list(request: HttpRequest) -> HttpResponse:
     """Implementation bodies the user can see, with lifecycle, members and the index.
 
     Editors record a body here too (POST), set up at one of their teams' open meetings; a body
-    saved opens on its own page, where its commitments are ticked and members added."""
+    saved opens on its own page, where its commitments are ticked and members added. The
+    form is drawn closed and empty, fetched when opened (``?add=body``: alone for htmx, else
+    the page with it open), and drawn again with its errors when refused."""
     form = None
-    if permissions.editable_teams(request.user).exists():
+    can_record = permissions.editable_teams(request.user).exists()
+    opened = request.GET.get("add") == "body"
+    if can_record and (request.method == "POST" or opened or "_pick" in request.GET):
         meetings = permissions.editable_meetings(request.user).order_by("-start_date", "pk")
         form = NewBodyForm(request.POST or None, meetings=meetings)
         if options := picker_options(request, form):
             return options
+        if opened and wants_fragment(request):
+            return render_page(
+                request, "agreements/body_list.html", {"form": form}, partial="body-form"
+            )
     today = timezone.localdate()
     if request.method == "POST":
-        if form is None:
+        if not can_record:
             raise PermissionDenied
         if form.is_valid():
             body = actions.add_body(body=form.save(commit=False), commitments=[], by=request.user)
@@ -71,10 +81,33 @@ def body_list(request: HttpRequest) -> HttpResponse:
             return redirect(body)
     bodies = ImplementationBody.objects.visible_to(request.user).active().order_by("name", "pk")
     page = annotated_page(request, bodies, lambda rows: rows.for_list(today), PAGE_SIZE)
-    context = {"form": form, "page": page, "page_query": "", "today": today}
+    _listed(page.object_list)
+    context = {
+        "form": form,
+        "can_record": can_record,
+        "page": page,
+        "page_query": "",
+        "today": today,
+    }
     if request.method == "POST":  # refused: the page again, with the reasons
         return render_page(request, "agreements/body_list.html", context, status=422)
     return render_page(request, "agreements/body_list.html", context, partial="body-table")
+
+
+def _listed(bodies: list[ImplementationBody]) -> None:
+    """Each listed body's link, days, lifecycle badge and members, put together here once
+    rather than by the template for each row."""
+    link = address_of("agreements:body_detail")
+    for body in bodies:
+        body.link = link(body.pk)
+        body.meeting_day = date_format(body.meeting.start_date, "j M Y")
+        body.next_day = date_format(body.next_meeting, "j M Y") if body.next_meeting else ""
+        body.badge = state_badge(body.lifecycle, body.get_lifecycle_display())
+        body.members_text = ngettext(
+            "%(counter)s confirmed of %(total)s",
+            "%(counter)s confirmed of %(total)s",
+            body.confirmed_count,
+        ) % {"counter": body.confirmed_count, "total": body.member_count}
 
 
 @require_http_methods(["GET", "POST"])

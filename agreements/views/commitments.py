@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
-
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,14 +13,12 @@ from ..models import (
     Commitment,
     CommitmentTally,
     Follow,
-    MilestoneStatus,
     Party,
-    ReviewAction,
-    ReviewEvent,
     ReviewState,
     Source,
     StatusHistory,
 )
+from .commitment_timeline import parse_cursor, timeline_page
 from .common import (
     ARCHIVE,
     Outcome,
@@ -40,7 +35,6 @@ from .milestone_checklist import checklist, checklist_actions, opened_reschedule
 from .source_files import with_files
 
 PAGE_SIZE = 25
-TIMELINE_SHOWN = 50  # a commitment page's newest events; "Show … earlier events" for the rest
 SORTABLE = [
     ("title", gettext_lazy("Commitment")),
     ("meeting", gettext_lazy("Meeting")),
@@ -122,13 +116,6 @@ ASSESSING = {
 }
 
 
-@dataclass
-class TimelineEntry:
-    when: datetime.datetime
-    kind: str
-    item: object
-
-
 @require_http_methods(["GET", "POST"])
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A commitment: what was agreed, its official status beside any pending proposal, each
@@ -149,7 +136,35 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return options
     if opened := _opened_form(request, commitment):
         return opened
+    if "before" in request.GET and wants_fragment(request):
+        return _earlier_events(request, commitment)
     return _render_detail(request, commitment)
+
+
+def _earlier_events(request: HttpRequest, commitment: Commitment) -> HttpResponse:
+    """The timeline's next page, fetched in place (htmx): its events, and the link to the
+    page after it. Without JavaScript the same link opens the page starting there."""
+    can_edit = (
+        permissions.is_editor(request.user, commitment.meeting.team) and not commitment.is_read_only
+    )
+    updates = commitment.progress_updates.all()
+    timeline = timeline_page(
+        commitment,
+        updates,
+        list(commitment.assessments.select_related("party", "assessed_by")),
+        list(commitment.milestones.all()),
+        parse_cursor(request.GET["before"]),
+    )
+    context = {
+        "commitment": commitment,
+        "timeline": timeline,
+        "user_id": request.user.pk,
+        "can_edit": can_edit,
+        "revised_ids": _revised(updates, timeline),
+    }
+    return render_page(
+        request, "agreements/commitment_detail.html", context, partial="timeline-entries"
+    )
 
 
 def _opened_form(request: HttpRequest, commitment: Commitment) -> HttpResponse | None:
@@ -287,18 +302,7 @@ def _detail_context(
     can_review = permissions.is_reviewer(user, team) and not commitment.is_read_only
     assessment_form = forms.get("assessment_form") if can_review else None
     milestones = checklist(commitment.milestones.all(), editable=can_edit, forms=forms)
-    # A long timeline shows its newest events and offers the rest on request: each kind of
-    # event is read newest first up to that many, so a page costs the same however long the
-    # commitment's history (305 events in the benchmark).
-    limit = None if request.GET.get("timeline") == "all" else TIMELINE_SHOWN
     updates = commitment.progress_updates.all()
-    updates_shown = list(updates.select_related("author").prefetch_related("sources")[:limit])
-    reviews = ReviewEvent.objects.filter(update__commitment=commitment).exclude(
-        action=ReviewAction.SUBMIT
-    )
-    reviews_shown = list(reviews.select_related("by").order_by("-at", "-pk")[:limit])
-    changes = commitment.status_changes.all()
-    changes_shown = list(changes.select_related("changed_by")[:limit])
     assessments = list(commitment.assessments.select_related("party", "assessed_by"))
     latest = _latest_by_party(assessments)
     revising = None
@@ -312,17 +316,10 @@ def _detail_context(
             sources=_team_sources(commitment),
             initial=_revision_initial(revising) or _typed(request),
         )
-    timeline = _timeline(updates_shown, reviews_shown, changes_shown, assessments, milestones)
-    shown = timeline[:limit]
-    # For "Show N earlier events": those read but not shown, and those of the three long
-    # kinds not read, counted by the database.
-    unread = sum(
-        rows.count() - len(read)
-        for rows, read in (
-            (updates, updates_shown),
-            (reviews, reviews_shown),
-            (changes, changes_shown),
-        )
+    # A long timeline shows a page of its newest events (or those before ``?before=``) and
+    # offers the next on request: a page costs the same however long the history.
+    timeline = timeline_page(
+        commitment, updates, assessments, milestones, parse_cursor(request.GET.get("before", ""))
     )
     return {
         "commitment": commitment,
@@ -344,11 +341,10 @@ def _detail_context(
         "sources": with_files(commitment.sources.all()),
         "claims": commitment.claims.prefetch_related("sources"),
         "milestones": milestones,
-        "timeline": shown,
-        "timeline_earlier": len(timeline) - len(shown) + unread,
+        "timeline": timeline,
         "pending": updates.proposing_a_change().first(),
         # A revision is newer than what it revises: among the updates shown when that one is.
-        "revised_ids": {u.revises_id for u in updates_shown if u.revises_id},
+        "revised_ids": _revised(updates, timeline),
         "update_form": update_form,
         "revising": revising,
         "assessment_form": assessment_form,
@@ -356,6 +352,19 @@ def _detail_context(
         "open_form": "assess" if assessment_form is not None else "",
         "outcome": outcome,
     }
+
+
+def _revised(updates, timeline) -> set[int]:
+    """The shown updates that a later one revises. A revision is newer than what it revises:
+    on the newest page it is among the events shown; on an earlier page it may be on a page
+    before, so it is looked up."""
+    shown = [e.item for e in timeline.entries if e.kind == "update"]
+    revised = {u.revises_id for u in shown if u.revises_id}
+    if timeline.started_at and shown:
+        revised |= set(
+            updates.filter(revises__in=[u.pk for u in shown]).values_list("revises_id", flat=True)
+        )
+    return revised
 
 
 def _typed(request: HttpRequest) -> dict:
@@ -386,27 +395,3 @@ def _latest_by_party(assessments) -> list:
     for assessment in assessments:
         latest.setdefault(assessment.party_id, assessment)
     return sorted(latest.values(), key=lambda a: a.party.name)
-
-
-def _timeline(updates, reviews, changes, assessments, milestones) -> list[TimelineEntry]:
-    """What happened to the commitment, newest first: the updates, review decisions and
-    status changes given (the newest of each), every assessment and milestone event."""
-
-    def at(day: datetime.date) -> datetime.datetime:
-        return datetime.datetime.combine(day, datetime.time.max, tzinfo=datetime.UTC)
-
-    entries = [TimelineEntry(u.created_at, "update", u) for u in updates]
-    entries += [TimelineEntry(event.at, "review", event) for event in reviews]
-    entries += [TimelineEntry(c.changed_at, "status", c) for c in changes]
-    entries += [TimelineEntry(at(a.as_of), "assessment", a) for a in assessments]
-    entries += [
-        TimelineEntry(at(m.completed_on), "milestone_done", m)
-        for m in milestones
-        if m.status == MilestoneStatus.DONE
-    ]
-    entries += [
-        TimelineEntry(at(m.due_date), f"milestone_{m.status}", m)
-        for m in milestones
-        if m.status in (MilestoneStatus.MISSED, MilestoneStatus.CANCELLED)
-    ]
-    return sorted(entries, key=lambda e: e.when, reverse=True)

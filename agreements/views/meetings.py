@@ -7,7 +7,9 @@ from __future__ import annotations
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -37,6 +39,7 @@ from .common import (
     Outcome,
     PageAction,
     add_form_partial,
+    address_of,
     annotated_page,
     picker_options,
     render_page,
@@ -60,19 +63,35 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         return exports.csv_response("meetings", exports.MEETINGS, meetings.for_list())
     query = request.GET.copy()
     query.pop("page", None)
+    page = annotated_page(
+        request,
+        meetings,
+        lambda rows: rows.for_list(),
+        PAGE_SIZE,
+        split={"team": permissions.visible_team_ids(request.user)},
+    )
+    _listed(page.object_list)
     context = {
         "form": form,
-        "page": annotated_page(
-            request,
-            meetings,
-            lambda rows: rows.for_list(),
-            PAGE_SIZE,
-            split={"team": permissions.visible_team_ids(request.user)},
-        ),
+        "page": page,
         "page_query": query.urlencode(),
         "can_record": permissions.editable_teams(request.user).exists(),
     }
     return render_page(request, "agreements/meeting_list.html", context, partial="meeting-table")
+
+
+def _listed(meetings: list[Meeting]) -> None:
+    """Each listed meeting's link, dates and parties, put together here once rather than by
+    the template for each row (a ``{% url %}`` and two date filters a row)."""
+    link = address_of("agreements:meeting_detail")
+    for meeting in meetings:
+        meeting.link = link(meeting.pk)
+        meeting.dates = date_format(meeting.start_date, "j M Y")
+        if meeting.end_date and meeting.end_date != meeting.start_date:
+            meeting.dates += " – " + date_format(meeting.end_date, "j M Y")
+        meeting.party_codes = format_html_join(
+            ", ", '<abbr title="{}">{}</abbr>', ((p.name, p.code) for p in meeting.parties.all())
+        )
 
 
 # --- A meeting's page -------------------------------------------------------------------------

@@ -190,3 +190,25 @@ def test_picking_a_body_by_typing_filters_the_list(page, editor, meeting):
     expect(table.get_by_text("Halt fentanyl")).to_be_visible()
     assert still_same_page(page)
     assert axe_violations(page) == ""
+
+
+def test_earlier_events_of_a_long_timeline_come_in_place(page, editor, commitment):
+    """The timeline's next events are fetched into the list where the link was, newest
+    first, without a page load; once the oldest is shown no link is left."""
+    from agreements.views.commitment_timeline import PAGE
+    from tests.conftest import make_status_change
+
+    for i in range(PAGE + 3):
+        make_status_change(commitment, reason=f"Change number {i}")
+    sign_in(page, "editor", PASSWORD)
+    page.goto(f"/commitments/commitment-{commitment.pk}/")
+    mark_page(page)
+    timeline = page.get_by_role("region", name="Timeline")
+    expect(timeline.get_by_text("Change number 0", exact=True)).to_have_count(0)
+    timeline.get_by_role("link", name="Show 3 earlier events").click()
+    expect(timeline.get_by_text("Change number 0", exact=True)).to_be_visible()
+    htmx_settled(page)
+    items = timeline.locator("ol.timeline > li").all_inner_texts()
+    assert len(items) == PAGE + 3 and "Change number 2" in items[-3]  # newest first
+    expect(timeline.get_by_role("link", name="earlier event")).to_have_count(0)
+    assert still_same_page(page)
