@@ -15,19 +15,15 @@ zone (``date``), translated strings (``_``, ``ngettext``, ``pgettext``) and badg
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 from django.template import defaultfilters, engines
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext, pgettext
 from jinja2 import Environment
 
+from .ids import address_of
 from .templatetags.tracker import flag_badges, state_badge, status_badge
-
-# A number no record has: an address reversed with it is cut there (``address``).
-_MARK = 987_654_321_987
 
 
 def date(value: datetime.date | datetime.datetime | None, format: str = "j M Y") -> str:
@@ -36,13 +32,6 @@ def date(value: datetime.date | datetime.datetime | None, format: str = "j M Y")
     if value is None or value == "":
         return ""
     return defaultfilters.date(timezone.template_localtime(value), format)
-
-
-def address(name: str) -> Callable[[object], str]:
-    """``reverse(name, args=[pk])`` for every row of a list at the cost of one: the URL is
-    reversed once and each row's is that text with the row's id in it."""
-    head, tail = reverse(name, args=[_MARK]).split(str(_MARK))
-    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def django_include(template_name: str, **values) -> SafeString:
@@ -59,7 +48,7 @@ def environment(**options) -> Environment:
     # the formatted text is escaped when written, values and all.
     env.install_gettext_callables(gettext, ngettext, newstyle=False)
     env.globals.update(
-        address=address,
+        address=address_of,
         django_include=django_include,
         pgettext=pgettext,
         status_badge=status_badge,

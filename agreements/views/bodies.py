@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from .. import actions, charts, permissions
 from ..forms import BodyForm, BodyMilestoneForm, NewBodyForm
 from ..forms.bodies import member_rows
+from ..ids import address_of
 from ..models import (
     BodyMembership,
     Claim,
@@ -33,7 +34,6 @@ from .common import (
     Outcome,
     PageAction,
     add_form_partial,
-    address_of,
     annotated_page,
     picker_options,
     posted_day,

@@ -27,7 +27,6 @@ from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
@@ -526,15 +525,3 @@ def annotated_page(
     rows = {row.pk: row for row in annotate(queryset.model.objects.filter(pk__in=ids))}
     page.object_list = [rows[pk] for pk in ids]
     return page
-
-
-def address_of(name: str) -> Callable[[object], str]:
-    """The address of page ``name`` (a record's page, one ``pk`` argument) for any record, its
-    pattern reversed once: a list builds each row's link with string formatting rather than a
-    ``reverse()`` (or a ``{% url %}``) per row. The address is checked to hold the id once."""
-    probe = 918_273_645
-    url = reverse(name, args=[probe])
-    head, found, tail = url.partition(str(probe))
-    if not found or str(probe) in tail:
-        return lambda pk: reverse(name, args=[pk])
-    return lambda pk: f"{head}{pk}{tail}"

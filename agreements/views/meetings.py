@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import actions, charts, exports, permissions
 from ..forms import ContextEventForm, KeepFileForm, MeetingFilterForm
 from ..forms.as_of import AsOfForm
-from ..ids import is_id
+from ..ids import address_of, is_id
 from ..models import (
     BodyMembership,
     Claim,
@@ -39,7 +39,6 @@ from .common import (
     Outcome,
     PageAction,
     add_form_partial,
-    address_of,
     annotated_page,
     picker_options,
     render_page,
