@@ -3,9 +3,9 @@
 - No count of the whole table: ``show_full_result_count`` is off, and the paginator counts at
   most ``CappedPaginator.CAP`` rows, or as far as the page asked for and the one after it (the
   list then says "more than", ``templates/admin/pagination.html``).
-- A page past the cap is read as its keys first (``KeysFirstPaginator``), along the list's order's index
-  alone, then its rows with the records they name: a deep page (the 5,000th of a million
-  commitments) skips index entries, not joined rows. Past the cap, that read of keys is also
+- A page past the cap is read as its keys first (``KeysFirstPaginator``), along the index of
+  the list's order alone, then its rows with the records they name: a deep page (the 5,000th
+  of a million commitments) skips index entries, not joined rows. That read of keys is also
   the count: nothing else walks the list up to the page.
 - No facets (a count of every filter's every choice).
 - Search through the stored words the site search reads (``search_vector``, GIN-indexed) on
@@ -37,7 +37,6 @@ from django.utils.translation import gettext
 
 from .. import search
 from ..views.common import MAX_PAGE, CappedPaginator
-
 
 # What an empty cell shows, translated once for the changelist being drawn: Django's admin
 # translates it again for every cell of the page (a lazy text, read through the catalogues).
