@@ -164,15 +164,19 @@ def test_a_deep_page_walks_the_index_of_the_list_order_alone(rf, admin_user, mod
     assert "Sort" not in plan and "Join" not in plan and "Nested Loop" not in plan, plan
 
 
-def test_a_row_checkbox_and_the_model_menu_are_django_s(rf, admin_user, commitment):
-    """Written out without a widget's template (the checkbox) and with each name translated
-    once (the menu), they are what Django's admin draws: its script selects the rows by them."""
+def test_a_row_s_checkbox_and_link_and_the_model_menu_are_django_s(rf, admin_user, commitment, us):
+    """Written out without a widget's template (the checkbox), from one reversed address (the
+    row's link) and with each name translated once (the menu), they are what Django's admin
+    draws: its script selects the rows by their checkboxes."""
     model_admin = admin.site._registry[m.Commitment]
     assert model_admin.action_checkbox(commitment) == admin.ModelAdmin.action_checkbox(
         model_admin, commitment
     )
     request = rf.get("/admin/")
     request.user = admin_user
+    for record in (commitment, m.Theme.objects.first(), us):  # a number's key, a text's
+        cl = admin.site._registry[type(record)].get_changelist_instance(request)
+        assert cl.url_for_result(record) == admin_url(type(record), "change", record.pk)
     ours = admin.site.get_app_list(request)
     django_s = admin.AdminSite.get_app_list(admin.site, request)
     assert [(a["name"], [x["name"] for x in a["models"]]) for a in ours] == [
