@@ -11,11 +11,15 @@ import itertools
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from agreements import actions
 from agreements import models as m
+from agreements.admin.scale import AtScale
+from agreements.views.common import CappedPaginator
 from tests.admin_forms import admin_url, page_form, post_page
 from tests.conftest import (
     keep_text_file,
@@ -133,6 +137,7 @@ def build_many(model, world: dict, count: int) -> list:
 
 
 MODELS = [model for model in admin.site._registry if model._meta.app_label == "agreements"]
+AT_SCALE = [model for model in MODELS if isinstance(admin.site._registry[model], AtScale)]
 
 
 # ``admin_client`` is pytest-django's: a client logged in (force_login) as ``admin_user``,
@@ -202,6 +207,27 @@ def test_changelist_query_count_does_not_grow_with_its_rows(admin_client, world,
     queries.stay_flat(
         admin_client, lambda n: build_many(model, world, n), admin_url(model, "changelist")
     )
+
+
+@pytest.mark.perf
+@pytest.mark.parametrize("model", AT_SCALE, ids=lambda model: model.__name__)
+def test_a_deep_page_holds_the_rows_the_list_has_there_and_counts_nothing(
+    admin_client, world, model, monkeypatch
+):
+    """Past the cap a page's keys are read first, and that read is the count: no COUNT walks
+    the list up to the page (``admin/scale.py``, ``KeysFirstPaginator``). Tables of a row per
+    team or per user (teams, preferences, sign-in locks) are paged as Django does."""
+    build_many(model, world, 7)
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    monkeypatch.setattr(admin.site._registry[model], "list_per_page", 2)
+    url = admin_url(model, "changelist")
+    with CaptureQueriesContext(connection) as ran:
+        response = admin_client.get(url, {"p": "3"})
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    assert list(cl.result_list) == list(cl.queryset[4:6])
+    assert not [q["sql"] for q in ran.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert admin_client.get(url, {"p": "99"}).status_code == 302  # past the end: as Django's
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)

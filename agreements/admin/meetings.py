@@ -241,7 +241,9 @@ class CommitmentAdmin(ArchivableAdmin):
     ]
     words_of = ""
     search_fields = ["title", "text", "lead_agency", "meeting__title"]
-    ordering = ["meeting", "position", "pk"]
+    # The site's list order (the latest meetings first), on the commitment's own columns and
+    # their index (``commitment_order``): the meeting's own order would sort every row.
+    ordering = ["-meeting_date", "meeting_id", "position", "pk"]
     autocomplete_fields = ["meeting", "superseded_by", "sources"]
     list_select_related = ["meeting__team", "theme"]
     readonly_fields = TIMESTAMPS

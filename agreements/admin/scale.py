@@ -3,6 +3,10 @@
 - No count of the whole table: ``show_full_result_count`` is off, and the paginator counts at
   most ``CappedPaginator.CAP`` rows, or as far as the page asked for and the one after it (the
   list then says "more than", ``templates/admin/pagination.html``).
+- A page past the cap is read as its keys first (``KeysFirstPaginator``), along the index of
+  the list's order alone, then its rows with the records they name: a deep page (the 5,000th
+  of a million commitments) skips index entries, not joined rows. That read of keys is also
+  the count: nothing else walks the list up to the page.
 - No facets (a count of every filter's every choice).
 - Search through the stored words the site search reads (``search_vector``, GIN-indexed) on
   PostgreSQL, the record's own or those of the record it belongs to (``words_of``), instead of
@@ -18,13 +22,26 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from functools import cached_property
+
 from django.contrib import admin
-from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.postgres.search import SearchQuery
+from django.core.paginator import Page
 from django.db import connection
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from .. import search
 from ..views.common import MAX_PAGE, CappedPaginator
+
+# What an empty cell shows, translated once for the changelist being drawn: Django's admin
+# translates it again for every cell of the page (a lazy text, read through the catalogues).
+EMPTY_SHOWN: ContextVar[str | None] = ContextVar("empty_shown", default=None)
 
 
 class AtScale:
@@ -46,14 +63,40 @@ class AtScale:
         if "_" in request.GET:
             request.GET = request.GET.copy()
             del request.GET["_"]
-        return super().changelist_view(request, extra_context)
+        token = EMPTY_SHOWN.set(mark_safe(str(super().get_empty_value_display())))
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):  # drawn here, where its empty text is known
+                response.render()
+            return response
+        finally:
+            EMPTY_SHOWN.reset(token)
+
+    def get_changelist(self, request, **kwargs):
+        return PageList
+
+    def get_empty_value_display(self):
+        shown = EMPTY_SHOWN.get()
+        return super().get_empty_value_display() if shown is None else shown
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        """Django's row checkbox, written out: the same markup, without rendering a form
+        widget's template for every row."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         try:
-            reach = min(max(int(request.GET.get(PAGE_VAR, 1)), 1), MAX_PAGE) * per_page
+            number = min(max(int(request.GET.get(PAGE_VAR, 1)), 1), MAX_PAGE)
         except (TypeError, ValueError):
-            reach = 0
-        return CappedPaginator(queryset, per_page, reach=reach)
+            number = 1
+        return KeysFirstPaginator(queryset, per_page, number=number)
 
     def get_search_results(self, request, queryset, search_term):
         if self.words_of is None or connection.vendor != "postgresql":
@@ -68,6 +111,65 @@ class AtScale:
         owner = words_owner(self.model, self.words_of)
         matched = owner.objects.filter(search_vector=words)
         return queryset.filter(**{f"{self.words_of}__in": matched.values("pk")}), False
+
+
+class PageList(ChangeList):
+    """Django's changelist, with each row's link written from one reversed address: Django
+    reverses the change page's address for every row."""
+
+    MARK = "__pk__"
+
+    @cached_property
+    def change_url(self) -> str:
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+        return reverse(name, args=(self.MARK,), current_app=self.model_admin.admin_site.name)
+
+    def url_for_result(self, result) -> str:
+        pk = str(getattr(result, self.pk_attname))
+        if not pk.isdigit():  # a text key is quoted as the admin does (``quote``)
+            return super().url_for_result(result)
+        return self.change_url.replace(f"/{self.MARK}/", f"/{pk}/", 1)
+
+
+class KeysFirstPaginator(CappedPaginator):
+    """A changelist's pages, ``number`` the one asked for. Past ``CAP``, its keys are read
+    first, in the list's order (along the order's index, without the joined records:
+    PostgreSQL then skips the rows before a deep page in the index alone), then its rows,
+    with the records they name, by key. Within the cap, a page is one query, as Django's.
+
+    A page that starts past ``CAP`` is counted by that same read: its keys and the next
+    page's, and one more to know whether there are more (the list then says "more than").
+    A page past the end reads no key, and is out of range as in Django's admin."""
+
+    def __init__(self, object_list, per_page, *, number: int):
+        super().__init__(object_list, per_page, reach=number * per_page)
+        self.number = number
+        self.start = (number - 1) * per_page
+
+    @cached_property
+    def window(self) -> list | None:
+        """The keys from the page asked for on, when it starts past the cap (else None)."""
+        if self.start < self.CAP:
+            return None
+        stop = self.start + 2 * self.per_page + 1
+        return list(self.keys()[self.start : stop])
+
+    @cached_property
+    def counted(self) -> int:
+        if self.window is None:
+            return super().counted
+        return self.start + len(self.window)
+
+    def keys(self):
+        return self.object_list.values_list("pk", flat=True)
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        if number != self.number or self.window is None:
+            return super().page(number)  # within the cap: one query, a short walk
+        # Still the list's queryset (ordered, its records selected): only these rows.
+        keys = self.window[: self.per_page]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
 
 def whole_words(words: str) -> SearchQuery | None:
@@ -87,3 +189,20 @@ def words_owner(model, path: str) -> type:
     if model not in search.SEARCHED:
         raise ValueError(f"{model.__name__} keeps no stored words")
     return model
+
+
+def app_list_named_once(site: admin.AdminSite):
+    """``AdminSite.get_app_list`` (the menu of every model, on every admin page), with each
+    name translated once: Django's sorts the translatable names themselves, translating both
+    at every comparison (hundreds a page)."""
+
+    def get_app_list(request, app_label=None):
+        apps = list(site._build_app_dict(request, app_label).values())
+        for app in apps:
+            app["name"] = str(app["name"])
+            for model in app["models"]:
+                model["name"] = str(model["name"])
+            app["models"].sort(key=lambda model: model["name"])
+        return sorted(apps, key=lambda app: app["name"].lower())
+
+    return get_app_list

@@ -277,8 +277,13 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             models.Index(fields=["team", "updated_at", "id"], name="commitment_team_updated"),
             models.Index(fields=["team", "title", "id"], name="commitment_team_title"),
             models.Index(fields=["team", "is_stalled"], name="commitment_team_stalled"),
-            # The admin's changelist order, on an index (issue #27: a page at any size).
+            # A meeting's commitments in order.
             models.Index(fields=["meeting", "position", "id"], name="commitment_meeting_order"),
+            # The admin's changelist order, every team's (issue #27: a page at any depth is a
+            # walk of this index alone, agreements/admin/scale.py).
+            models.Index(
+                fields=["-meeting_date", "meeting", "position", "id"], name="commitment_order"
+            ),
             # And (team, last_update_at NULLS FIRST, id), in migrations/_rules.py (SQLite cannot
             # say NULLS FIRST in an index; its nulls come first anyway).
         ]
