@@ -104,4 +104,4 @@ def address_of(name: str) -> Callable[[object], str]:
     head, found, tail = url.partition(str(probe))
     if not found or str(probe) in tail:
         return lambda pk: reverse(name, args=[pk])
-    return lambda pk: f"{head}{int(pk)}{tail}"
+    return lambda pk: f"{head}{pk}{tail}"
