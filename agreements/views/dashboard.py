@@ -29,7 +29,7 @@ from ..models import (
     as_index,
 )
 from .charts import chart_url, dashboard_curve
-from .common import runs
+from .common import first_rows, runs
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30
@@ -148,16 +148,11 @@ def _changes(changes):
 
 
 def _stale(user, commitments, count: int) -> list:
-    """The first ``count`` of ``commitments`` without update (the never updated first, then
-    the longest without one), each team's read along its own index (``runs``: over several
-    teams, PostgreSQL would sort every one of them first) and merged here."""
-    rows = [
-        commitment
-        for run in runs(commitments, team=permissions.visible_team_ids(user))
-        for commitment in run[:count]
-    ]
-    rows.sort(key=lambda c: (c.last_update_at is not None, c.last_update_at, c.pk))
-    return rows[:count]
+    """The first ``count`` of ``commitments`` (ordered), each team's read along its own index
+    (``runs``): over several teams, PostgreSQL would sort every one of them first."""
+    return first_rows(
+        commitments, runs(commitments, team=permissions.visible_team_ids(user)), count
+    )
 
 
 def _counts(tally, day: datetime.date | None = None) -> dict:
