@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -12,10 +11,10 @@ from .. import actions, exports, permissions
 from ..forms import ClaimFilterForm, ClaimVerificationForm
 from ..models import OPEN_VERIFICATIONS, Claim, Source
 from .common import (
-    MAX_PAGE,
     CappedPaginator,
     Outcome,
     PageAction,
+    capped_page,
     picker_options,
     query_without,
     render_page,
@@ -77,7 +76,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         team=permissions.visible_team_ids(request.user),
         verification=list(OPEN_VERIFICATIONS),
     )
-    page = _page(request, open_claims, parts)
+    page = capped_page(
+        request, open_claims, PAGE_SIZE, in_order=True, parts=parts, paginator=_CountedInTurn
+    )
     verify = reverse("agreements:claim_list") + "?verify="  # built once, not per row
     rows = [_listed(claim, claim.team_id in editable, verify) for claim in page.object_list]
     context = {
@@ -106,17 +107,6 @@ class _CountedInTurn(CappedPaginator):
             if total > self.cap:
                 break
         return total
-
-
-def _page(request: HttpRequest, claims: QuerySet[Claim], parts: list[QuerySet]) -> Page:
-    """The page asked for (``?page=``), as ``capped_page`` reads it, counted in turn."""
-    number = request.GET.get("page")
-    try:
-        reach = min(max(int(number), 1), MAX_PAGE) * PAGE_SIZE
-    except (TypeError, ValueError):
-        reach = 0
-    paginator = _CountedInTurn(claims, PAGE_SIZE, reach=reach, in_order=True, parts=parts)
-    return paginator.get_page(number)
 
 
 def _listed(claim: Claim, editable: bool, verify: str) -> dict:

@@ -484,7 +484,10 @@ def capped_page(
     in_order: bool = False,
     parts: list[QuerySet] | None = None,
     after: Q | None = None,
+    paginator: type[CappedPaginator] = CappedPaginator,
 ) -> Page:
+    """The page of ``queryset`` asked for (``?page=``), counted by ``paginator`` (a
+    ``CappedPaginator``, or a list's own kind of one)."""
     number = request.GET.get("page")
     try:
         # Past the end of any list, and a LIMIT every database takes (a page number of 20
@@ -492,10 +495,9 @@ def capped_page(
         reach = min(max(int(number), 1), MAX_PAGE) * per_page
     except (TypeError, ValueError):
         reach = 0
-    paginator = CappedPaginator(
+    return paginator(
         queryset, per_page, reach=reach, count=count, in_order=in_order, parts=parts, after=after
-    )
-    return paginator.get_page(number)
+    ).get_page(number)
 
 
 def annotated_page(
