@@ -108,6 +108,20 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         mean = self.counting().aggregate(mean=models.Avg("status"))["mean"]
         return as_index(mean)
 
+    def total_and_index(self, day: datetime.date | None = None) -> dict:
+        """How many commitments these are and their implementation index (over those that
+        count, as ``implementation_index``), on ``day`` as they stood then: one aggregate."""
+        if day:
+            counting = active_q(Commitment) & Q(cancellation_then="")
+            figures = self.as_of(day).aggregate(
+                total=models.Count("pk"), mean=models.Avg("status_then", filter=counting)
+            )
+        else:
+            figures = self.aggregate(
+                total=models.Count("pk"), mean=models.Avg("status", filter=Commitment.counting_q())
+            )
+        return {"total": figures["total"], "index": as_index(figures["mean"])}
+
     def as_of(self, day: datetime.date):
         """Each commitment with its state as it stood on ``day`` (``status_then``,
         ``stalled_then``, ``cancellation_then``), read from its stored history (``StatusSpan``,

@@ -4,7 +4,7 @@ there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,8 +28,6 @@ from ..models import (
     Participant,
     Statement,
     StatementKind,
-    active_q,
-    as_index,
     compare_readouts,
     moves_of,
 )
@@ -244,7 +242,9 @@ def _detail_context(
     day = as_of.day()
     if day:
         editable = False  # a past day is read, not written
-    figures = SimpleLazyObject(lambda: _commitment_figures(meeting, day))
+    figures = SimpleLazyObject(
+        lambda: Commitment.objects.filter(meeting=meeting).total_and_index(day)
+    )
     parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
 
     def statements() -> Shown:
@@ -352,22 +352,6 @@ def _detail_context(
         "open_form": next(iter(opened), ""),
         "outcome": outcome,
     }
-
-
-def _commitment_figures(meeting: Meeting, day) -> dict:
-    """How many commitments the meeting holds and their implementation index (of those that
-    count, as ``Commitment.index_over``), on ``day`` as they stood then: one aggregate."""
-    commitments = Commitment.objects.filter(meeting=meeting)
-    if day:
-        counting = active_q(Commitment) & Q(cancellation_then="")
-        figures = commitments.as_of(day).aggregate(
-            total=Count("pk"), mean=Avg("status_then", filter=counting)
-        )
-    else:
-        figures = commitments.aggregate(
-            total=Count("pk"), mean=Avg("status", filter=Commitment.counting_q())
-        )
-    return {"total": figures["total"], "index": as_index(figures["mean"])}
 
 
 def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
