@@ -223,14 +223,19 @@ class ComplianceHistory:
             ComplianceDayTally.objects.visible_to(user),
         )
 
+    def _parts(self, day: datetime.date) -> tuple[models.QuerySet, models.QuerySet]:
+        """The tallies' rows up to ``day``: the months before its month, and its month's days
+        up to it."""
+        first = day.replace(day=1)
+        return self.months.filter(month__lt=first), self.days.filter(day__gte=first, day__lte=day)
+
     def _rows_up_to(self, day: datetime.date, *, by_quarter: bool = False, parties=None):
         """Counts by (month, party, score) before ``day``'s month and by party and score in
         it (dated its first day); ``by_quarter``: the months' summed by quarter, dated its
         first day (a third of the rows, for a curve read at quarters' ends); ``parties``
         (ids): theirs only."""
         first = day.replace(day=1)
-        months = self.months.filter(month__lt=first)
-        days = self.days.filter(day__gte=first, day__lte=day)
+        months, days = self._parts(day)
         if parties is not None:
             months, days = months.filter(party__in=parties), days.filter(party__in=parties)
         if by_quarter:
@@ -250,12 +255,8 @@ class ComplianceHistory:
     def _sizes(self, day: datetime.date) -> Counter:
         """How many commitments (that count) each party held a score for on ``day``, "not
         assessed" included: one sum per party, however long the history."""
-        first = day.replace(day=1)
         sizes: Counter = Counter()
-        for part in (
-            self.months.filter(month__lt=first),
-            self.days.filter(day__gte=first, day__lte=day),
-        ):
+        for part in self._parts(day):
             sizes.update(dict(part.values_list("party").annotate(k=models.Sum("n")).order_by()))
         return sizes
 
@@ -263,12 +264,8 @@ class ComplianceHistory:
         """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
         counts: dict[int, Counter] = defaultdict(Counter)
         names: dict[int, str] = {}
-        first = day.replace(day=1)
         # Summed by the database over the months (a row per party and score, not per month).
-        for part in (
-            self.months.filter(month__lt=first),
-            self.days.filter(day__gte=first, day__lte=day),
-        ):
+        for part in self._parts(day):
             for party, name, score, k in (
                 part.values_list("party", "party__name", "score")
                 .annotate(k=models.Sum("n"))
