@@ -23,7 +23,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from jinja2 import Environment
 
 from .ids import address_of
-from .templatetags.tracker import flag_badges, state_badge, status_badge
+from .templatetags.tracker import flag_badges, state_badge, status_badge, whole
 
 
 def date(value: datetime.date | datetime.datetime | None, format: str = "j M Y") -> str:
@@ -56,4 +56,5 @@ def environment(**options) -> Environment:
         state_badge=state_badge,
     )
     env.filters["date"] = date
+    env.filters["whole"] = whole  # Django's floatformat:0, for the figures
     return env
