@@ -23,6 +23,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from jinja2 import Environment
 
 from .ids import address_of
+from .system_texts import shown
 from .templatetags.tracker import flag_badges, state_badge, status_badge, whole
 
 
@@ -56,5 +57,6 @@ def environment(**options) -> Environment:
         state_badge=state_badge,
     )
     env.filters["date"] = date
+    env.filters["system_text"] = shown  # a stored reason in the reader's language
     env.filters["whole"] = whole  # Django's floatformat:0, for the figures
     return env
