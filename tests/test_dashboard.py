@@ -339,3 +339,17 @@ def test_the_dashboard_on_a_past_day_and_over_two_teams_reads_as_many_queries_at
 
     client.force_login(both)
     queries.stay_flat(client, fill, "/", "/?as_of=2025-06-30")
+
+
+def test_a_past_day_shows_the_bodies_of_the_meetings_held_by_then(client, editor, team):
+    """On a past day, "Index by body" lists the bodies of the latest meetings held by then:
+    however many meetings came after it, the earlier meetings' bodies are shown."""
+    held = make_meeting(team, title="Held in 2024", start_date=datetime.date(2024, 3, 1))
+    body = make_body(held, name="Border working group")
+    body.commitments.add(make_commitment(held))
+    for _ in range(12):  # more later meetings with bodies than the card lists
+        later = make_meeting(team, start_date=datetime.date(2025, 9, 3))
+        make_body(later).commitments.add(make_commitment(later))
+    client.force_login(editor)
+    shown = [row["key"] for row in client.get("/?as_of=2024-06-30").context["by_body"]]
+    assert shown == ["Border working group (Held in 2024)"]

@@ -241,10 +241,9 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
         .only("name", "meeting__title", "meeting__start_date")
         .order_by("-meeting__start_date", "-pk")
     )
-    if past:  # each one's index as it stood then, from the stored history
-        bodies = list(bodies[:LIST_LIMIT])
+    if past:  # the latest meetings' bodies then, each one's index as it stood then
+        bodies = list(bodies.filter(meeting__start_date__lte=today)[:LIST_LIMIT])
         then = StatusSpan.objects.index_by_body([b.pk for b in bodies], today)
-        bodies = [b for b in bodies if b.meeting.start_date <= today]
         for body in bodies:
             body.mean_status, body.commitment_count = then.get(body.pk, (None, 0))
     else:
