@@ -4,7 +4,10 @@ the SVG images each page asks for (scoped as the page is), and the table beside 
 from __future__ import annotations
 
 import datetime
+import random
+import re
 
+import pygal
 import pytest
 from django.utils import translation
 
@@ -308,3 +311,34 @@ def test_a_long_curve_draws_lines_and_the_milestones_dots_a_short_one_every_peri
     short = charts.Curve(days, quarterly, [None, None, None, 50.0], {}, due=[0] * 4, met=[0] * 4)
     # A lone value (this month's, say) would be no line at all: it is drawn as its dot.
     assert dots(charts.draw(short, title="Three months")) == 1
+
+
+def test_the_picture_is_pygals_own_line_chart(monkeypatch):
+    """``charts.Line`` leaves out pygal's generic work, none of its drawing: the same SVG as
+    pygal's ``Line`` (its script taken out), long and short, with compliance and milestones."""
+    days, quarterly = charts.periods(D(2016, 2, 10), D(2026, 12, 6))
+    n = len(days)
+    index = [None, *(round(30 + i * 1.3, 1) for i in range(n - 1))]
+    long = charts.Curve(
+        days,
+        quarterly,
+        index,
+        {"Mexico": [50.0] * n, "United States <b>": [None, *([75.0] * (n - 1))]},
+        due=[1 if i in (3, 20) else 0 for i in range(n)],
+        met=[1 if i == 21 else 0 for i in range(n)],
+    )
+    days, quarterly = charts.periods(D(2025, 9, 3), D(2025, 12, 6))
+    short = charts.Curve(days, quarterly, [None, 0.0, 50.0, 50.0], {"Mexico": [None] * 4})
+    curves = [(long, "Ten years"), (short, "Three <i>months</i>")]
+    ours = [charts.draw(curve, title=title) for curve, title in curves]
+    monkeypatch.setattr(charts, "Line", pygal.Line)
+    pygals = [charts.draw(curve, title=title) for curve, title in curves]
+
+    def same(svg: str) -> str:  # each picture has its own id; pygal's has its script
+        svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
+        return re.sub(r"chart-[0-9a-f-]{36}", "chart", svg)
+
+    assert "<script" in pygals[0] and "<script" not in ours[0]
+    assert [same(svg) for svg in ours] == [same(svg) for svg in pygals]
+    assert "United States &lt;b&gt;" in ours[0] and "Three &lt;i&gt;months" in ours[1]
+
