@@ -103,47 +103,80 @@ class Curve:
 
 
 def index_on_days(spans: Iterable[tuple], days: Sequence[datetime.date]) -> list[float | None]:
-    """The implementation index on each day from ``(starts_on, ends_on, status)`` spans of the
-    commitments that count (a commitment counts on a day when a span of it holds then)."""
-    spans = list(spans)
-    values = []
+    """The implementation index on each of ``days`` (ascending) from ``(starts_on, ends_on,
+    status)`` spans of the commitments that count (a commitment counts on a day when a span of
+    it holds then: from its first day, up to and not on its last).
+
+    Read in one pass over the spans' ends in date order, each day taking those up to it, where
+    testing every span on every day cost spans × days."""
+    moves = []  # (day, status, +1 | −1): a span held from its start, and no more from its end
+    for start, end, status in spans:
+        moves.append((start, status, 1))
+        if end is not None:
+            moves.append((end, status, -1))
+    moves.sort(key=lambda move: move[0])
+    values, total, held, at = [], 0, 0, 0
     for day in days:
-        held = [s for start, end, s in spans if start <= day and (end is None or end > day)]
-        values.append(as_index(sum(held) / len(held)) if held else None)
+        while at < len(moves) and moves[at][0] <= day:
+            _day, status, sign = moves[at]
+            total, held, at = total + sign * status, held + sign, at + 1
+        values.append(as_index(total / held) if held else None)
     return values
 
 
 def compliance_on_days(
     assessments: Iterable[tuple], days: Sequence[datetime.date], counted: dict[int, list[tuple]]
 ) -> dict[str, list[float | None]]:
-    """Each party's compliance on each day, from ``(party, commitment, as_of, score)`` rows
-    sorted by ``as_of``: the latest score per commitment up to the day, over the commitments
-    that counted that day (``counted``: each one's ``(starts_on, ends_on)`` spans that count),
-    +1 … −1 as 100 … 0 % ("not assessed" left out), as on the dashboard."""
+    """Each party's compliance on each of ``days`` (ascending), from ``(party, commitment,
+    as_of, score)`` rows sorted by ``as_of``: the latest score per commitment up to the day,
+    over the commitments that counted that day (``counted``: each one's ``(starts_on,
+    ends_on)`` spans that count), +1 … −1 as 100 … 0 % ("not assessed" left out), as on the
+    dashboard.
 
-    def counts(commitment: int, day: datetime.date) -> bool:
-        return any(
-            start <= day and (end is None or end > day) for start, end in counted[commitment]
-        )
-
-    by_party: dict[str, list[tuple]] = defaultdict(list)
+    Read in one pass in date order (the scores and the days commitments began and stopped
+    counting), each party's sum and count of scores kept as they move, where recounting every
+    party's latest scores on every day cost parties × commitments × spans × days."""
+    moves = []  # (day, order, commitment, party, score): order 0 counts, 1 scores, in rows' order
+    for commitment, spans in counted.items():
+        for start, end in spans:
+            moves.append((start, 0, commitment, None, 1))
+            if end is not None:
+                moves.append((end, 0, commitment, None, -1))
+    parties = set()
     for party, commitment, as_of, score in assessments:
         if commitment in counted:  # else it never counted (archived, or cancelled all along)
-            by_party[party].append((as_of, commitment, score))
-    curves = {}
-    for party in sorted(by_party):
-        rows, latest, values, i = by_party[party], {}, [], 0
-        for day in days:
-            while i < len(rows) and rows[i][0] <= day:
-                latest[rows[i][1]] = rows[i][2]
-                i += 1
-            scored = [
-                SCORE_VALUE[s]
-                for commitment, s in latest.items()
-                if s in SCORE_VALUE and counts(commitment, day)
-            ]
-            values.append(round((sum(scored) / len(scored) + 1) / 2 * 100, 1) if scored else None)
-        curves[party] = values
+            moves.append((as_of, 1, commitment, party, score))
+            parties.add(party)
+    moves.sort(key=lambda move: (move[0], move[1]))  # stable: one day's scores in rows' order
+    covered: dict[int, int] = defaultdict(int)  # spans that hold: 1 while it counts, else 0
+    latest: dict[int, dict[str, str]] = defaultdict(dict)  # commitment → party → score
+    sums: dict[str, list[int]] = {party: [0, 0] for party in parties}  # [total, how many]
+
+    def count(party: str, score: str | None, sign: int) -> None:
+        if score in SCORE_VALUE:
+            sums[party][0] += sign * SCORE_VALUE[score]
+            sums[party][1] += sign
+
+    curves: dict[str, list[float | None]] = {party: [] for party in sorted(parties)}
+    at = 0
+    for day in days:
+        while at < len(moves) and moves[at][0] <= day:
+            _day, kind, commitment, party, change = moves[at]
+            at += 1
+            if kind == 0:  # the commitment begins or stops counting: its latest scores with it
+                was = covered[commitment] > 0
+                covered[commitment] += change
+                if was != (covered[commitment] > 0):
+                    for scorer, score in latest[commitment].items():
+                        count(scorer, score, 1 if not was else -1)
+            else:
+                if covered[commitment] > 0:
+                    count(party, latest[commitment].get(party), -1)
+                    count(party, change, 1)
+                latest[commitment][party] = change
+        for party, values in curves.items():
+            total, scored = sums[party]
+            values.append(round((total / scored + 1) / 2 * 100, 1) if scored else None)
     return curves
 
 
@@ -249,7 +282,12 @@ def records_curve(
     assessments = Assessment.objects.filter(commitment__in=commitments)
     if party is not None:
         assessments = assessments.filter(party=party)
-    dates = [row for part in milestones for row in part.values_list("due_date", "completed_on")]
+    # One query, each part read on its own index (UNION ALL: a milestone in two parts counts
+    # twice, as it did read part by part).
+    first, *others = [
+        part.values_list("due_date", "completed_on").order_by() for part in milestones
+    ]
+    dates = list(first.union(*others, all=True).order_by() if others else first)
     return Curve(
         days,
         quarterly,

@@ -342,3 +342,65 @@ def test_the_picture_is_pygals_own_line_chart(monkeypatch):
     assert [same(svg) for svg in ours] == [same(svg) for svg in pygals]
     assert "United States &lt;b&gt;" in ours[0] and "Three &lt;i&gt;months" in ours[1]
 
+
+def test_the_curves_read_in_one_pass_are_those_of_each_day_counted_anew():
+    """``index_on_days`` and ``compliance_on_days`` against their definition, read day by
+    day: spans with gaps, open-ended, a day's two assessments (the later stands), scores "not
+    assessed", and commitments that never counted."""
+    rng = random.Random(21)
+    days = charts.periods(D(2019, 5, 4), D(2026, 12, 6))[0]
+    days += charts.periods(D(2026, 1, 1), D(2026, 12, 6))[0]  # by month too
+    days = sorted(set(days))
+    spans = []  # (commitment, starts_on, ends_on, status)
+    for commitment in range(40):
+        day = D(2019, 1, 1) + datetime.timedelta(days=rng.randrange(2000))
+        while day < D(2027, 1, 1) and rng.random() < 0.8:
+            end = day + datetime.timedelta(days=rng.randrange(1, 400))
+            last = end > D(2026, 6, 1) or rng.random() < 0.1
+            spans.append((commitment, day, None if last else end, rng.randrange(4)))
+            if last:
+                break
+            day = end + datetime.timedelta(days=rng.choice([0, 0, 30]))  # now and then a gap
+    assessments = sorted(
+        (
+            (
+                rng.choice(["Mexico", "Canada", "United States"]),
+                rng.randrange(45),  # 40 to 44 never counted
+                D(2019, 1, 1) + datetime.timedelta(days=rng.randrange(2900)),
+                rng.choice(["+1", "0", "-1", "n/a"]),
+            )
+            for _ in range(300)
+        ),
+        key=lambda row: row[2],
+    )
+    counted = {}
+    for commitment, start, end, _status in spans:
+        counted.setdefault(commitment, []).append((start, end))
+
+    def holds(start, end, day):
+        return start <= day and (end is None or end > day)
+
+    def index_on(day):
+        held = [status for _c, start, end, status in spans if holds(start, end, day)]
+        return round(sum(held) / len(held) / 3 * 100, 1) if held else None
+
+    def compliance_on(party, day):
+        latest = {}
+        for name, commitment, as_of, score in assessments:
+            if name == party and as_of <= day:
+                latest[commitment] = score
+        values = [
+            {"+1": 1, "0": 0, "-1": -1}[score]
+            for commitment, score in latest.items()
+            if score != "n/a" and any(holds(*span, day) for span in counted.get(commitment, []))
+        ]
+        return round((sum(values) / len(values) + 1) / 2 * 100, 1) if values else None
+
+    index = charts.index_on_days([span[1:] for span in spans], days)
+    assert index == [index_on(day) for day in days]
+    assert len({value for value in index if value is not None}) > 10
+    compliance = charts.compliance_on_days(assessments, days, counted)
+    assert list(compliance) == ["Canada", "Mexico", "United States"]
+    for party, values in compliance.items():
+        assert values == [compliance_on(party, day) for day in days], party
+
