@@ -404,3 +404,27 @@ def test_the_curves_read_in_one_pass_are_those_of_each_day_counted_anew():
     for party, values in compliance.items():
         assert values == [compliance_on(party, day) for day in days], party
 
+
+def test_the_curves_are_read_in_few_queries(
+    editor, reviewer, meeting, commitment, us, mexico, django_assert_num_queries
+):
+    """The dashboard's: its first day, the parties' sizes, their rows (with their names) and
+    the index's rows, beside the reader's teams (read once a request); a meeting's: its spans,
+    its milestones, its assessments."""
+    for party in (us, mexico):
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=commitment,
+                party=party,
+                score="+1",
+                justification="Read",
+                as_of=D(2025, 10, 1),
+            ),
+            by=reviewer,
+        )
+    views_charts.dashboard_curve(editor, D(2025, 12, 6))  # the reader's teams: read once
+    with django_assert_num_queries(4):
+        curve = views_charts.dashboard_curve(editor, D(2025, 12, 6))
+    assert list(curve.compliance) == sorted([us.name, mexico.name])
+    with django_assert_num_queries(3):
+        charts.meeting_curve(meeting, D(2025, 12, 6))

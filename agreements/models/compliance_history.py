@@ -23,7 +23,7 @@ from django.db.models.functions import TruncQuarter
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import DatedTally, Ids, SpanQuerySet, StatusSpan, among
+from .status_history import DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -229,35 +229,27 @@ class ComplianceHistory:
         first = day.replace(day=1)
         return self.months.filter(month__lt=first), self.days.filter(day__gte=first, day__lte=day)
 
-    def _rows_up_to(self, day: datetime.date, *, by_quarter: bool = False, parties=None):
-        """Counts by (month, party, score) before ``day``'s month and by party and score in
-        it (dated its first day); ``by_quarter``: the months' summed by quarter, dated its
-        first day (a third of the rows, for a curve read at quarters' ends); ``parties``
-        (ids): theirs only."""
-        first = day.replace(day=1)
+    def _rows_up_to(self, day: datetime.date, parties, *, by_quarter: bool = False) -> list:
+        """Counts by (month, party, party's name, score) before ``day``'s month and by (day,
+        party, name, score) in it up to ``day``, of ``parties`` (ids) only, in one query;
+        ``by_quarter``: the months' summed by quarter, dated its first day (a third of the
+        rows, for a curve read at quarters' ends)."""
         months, days = self._parts(day)
-        if parties is not None:
-            months, days = months.filter(party__in=parties), days.filter(party__in=parties)
+        months, days = months.filter(party__in=parties), days.filter(party__in=parties)
         if by_quarter:
             months = months.annotate(period=TruncQuarter("month"))
-            months = months.values_list("period", "party", "score")
+            months = months.values_list("period", "party", "party__name", "score")
         else:
-            months = months.values_list("month", "party", "score")
-        days = days.values_list("day", "party", "score")
-        return [
-            *months.annotate(k=models.Sum("n")).order_by(),
-            *(
-                (first, party, score, k)
-                for _d, party, score, k in days.annotate(k=models.Sum("n")).order_by()
-            ),
-        ]
+            months = months.values_list("month", "party", "party__name", "score")
+        return list(summed(months, days.values_list("day", "party", "party__name", "score")))
 
     def _sizes(self, day: datetime.date) -> Counter:
         """How many commitments (that count) each party held a score for on ``day``, "not
-        assessed" included: one sum per party, however long the history."""
+        assessed" included: one sum per party and part, however long the history, in one
+        query."""
         sizes: Counter = Counter()
-        for part in self._parts(day):
-            sizes.update(dict(part.values_list("party").annotate(k=models.Sum("n")).order_by()))
+        for party, k in summed(*(part.values_list("party") for part in self._parts(day))):
+            sizes[party] += k
         return sizes
 
     def by_party(self, day: datetime.date) -> list[dict]:
@@ -309,19 +301,21 @@ class ComplianceHistory:
         if not chosen:
             return {}
         # The chosen parties' rows only: a few hundred, however many parties were assessed.
-        rows = self._rows_up_to(days[-1], by_quarter=quarterly, parties=chosen)
+        # The last day's month is read by day, each day after every day but the last: counted
+        # for the last only, as its month would be.
+        rows = self._rows_up_to(days[-1], chosen, by_quarter=quarterly)
         rows.sort(key=lambda row: row[0])
         counts: dict[int, Counter] = defaultdict(Counter)
         curves: dict[int, list] = defaultdict(list)
+        names: dict[int, str] = {}  # each chosen party has rows: its size is theirs
         taken = 0  # rows[:taken] are counted (an index: popping the front is quadratic)
         for day in days:
             while taken < len(rows) and rows[taken][0] <= day:
-                _month, party, score, k = rows[taken]
+                _month, party, names[party], score, k = rows[taken]
                 counts[party][score] += k
                 taken += 1
             for party, scores in counts.items():
                 curves[party].append((len(curves[party]), _index(scores)))
-        names = dict(Party.objects.filter(pk__in=chosen).values_list("pk", "name"))
         result = {}
         for party in sorted(chosen, key=names.get):
             values = [None] * len(days)

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from django.db import connection, models, transaction
 from django.db.models import Max, Min, Q
+from django.db.models.functions import TruncQuarter
 
 from .base import active_q, as_index
 from .commitments import Commitment, ImplementationStatus, StatusChange
@@ -448,23 +449,23 @@ class StatusHistory:
             ]
         )
 
-    def curve(self, days: Sequence[datetime.date]) -> list[float | None]:
+    def curve(
+        self, days: Sequence[datetime.date], *, quarterly: bool = False
+    ) -> list[float | None]:
         """The implementation index on each of ``days`` (ascending; each the last of a month
         or a quarter, the last any day): the running sum of the counts by month, the last
-        day's month read up to that day."""
+        day's month read up to that day, in one query. ``quarterly``: every day but the last
+        is a quarter's last day, so the months are read summed by quarter (a third of the
+        rows; a month counts on a quarter's last day exactly when its quarter does)."""
         last = days[-1]
-        rows = list(
-            self.months.counting()
-            .filter(month__lt=last.replace(day=1))
-            .values_list("month", "status")
-            .annotate(k=models.Sum("n"))
-            .order_by("month")
-        )
+        months = self.months.counting().filter(month__lt=last.replace(day=1))
+        if quarterly:
+            months = months.annotate(period=TruncQuarter("month")).values_list("period", "status")
+        else:
+            months = months.values_list("month", "status")
         month = self.on(last).parts[1].counting()  # the last day's own month, up to it
-        rows += [
-            (last.replace(day=1), status, k)
-            for status, k in month.values_list("status").annotate(k=models.Sum("n")).order_by()
-        ]
+        # Its days dated as they are: each after every day but the last, so counted for it.
+        rows = sorted(summed(months, month.values_list("day", "status")), key=lambda r: r[0])
         counts: Counter = Counter()
         curve, at = [], 0
         for day in days:
@@ -476,6 +477,14 @@ class StatusHistory:
             mean = sum(s * k for s, k in counts.items()) / total if total else None
             curve.append(as_index(mean))
         return curve
+
+
+def summed(*parts: models.QuerySet) -> models.QuerySet:
+    """Tally rows (``values_list`` querysets, each by its own fields, the same in number and
+    kind) with their counts (``n``) summed, as ``k``: the parts read as one query (UNION ALL),
+    a row per part and key; a key in two parts is two rows, for the reader to add."""
+    first, *others = [part.annotate(k=models.Sum("n")).order_by() for part in parts]
+    return first.union(*others, all=True)
 
 
 class _Summed:
