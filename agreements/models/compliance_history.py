@@ -18,12 +18,19 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from django.db import models
-from django.db.models.functions import TruncQuarter
 
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
+from .status_history import (
+    DatedTally,
+    Ids,
+    SpanQuerySet,
+    StatusSpan,
+    among,
+    quarter_of,
+    summed,
+)
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -233,22 +240,25 @@ class ComplianceHistory:
         """Counts by (month, party, party's name, score) before ``day``'s month and by (day,
         party, name, score) in it up to ``day``, of ``parties`` (ids) only, in one query;
         ``by_quarter``: the months' summed by quarter, dated its first day (a third of the
-        rows, for a curve read at quarters' ends)."""
+        rows, for a curve read at quarters' ends). (A row per score, not the scores summed
+        by the database: its expressions cost more to write than the rows to read.)"""
         months, days = self._parts(day)
-        months, days = months.filter(party__in=parties), days.filter(party__in=parties)
         if by_quarter:
-            months = months.annotate(period=TruncQuarter("month"))
-            months = months.values_list("period", "party", "party__name", "score")
-        else:
-            months = months.values_list("month", "party", "party__name", "score")
-        return list(summed(months, days.values_list("day", "party", "party__name", "score")))
+            months = months.annotate(period=quarter_of("month"))
+        fields = ("party", "party__name", "score")
+        months = months.filter(party__in=parties).values_list(
+            "period" if by_quarter else "month", *fields
+        )
+        days = days.filter(party__in=parties).values_list("day", *fields)
+        return list(summed(months, days, k=models.Sum("n")))
 
     def _sizes(self, day: datetime.date) -> Counter:
         """How many commitments (that count) each party held a score for on ``day``, "not
         assessed" included: one sum per party and part, however long the history, in one
         query."""
         sizes: Counter = Counter()
-        for party, k in summed(*(part.values_list("party") for part in self._parts(day))):
+        parts = (part.values_list("party") for part in self._parts(day))
+        for party, k in summed(*parts, k=models.Sum("n")):
             sizes[party] += k
         return sizes
 
@@ -293,13 +303,15 @@ class ComplianceHistory:
         assessed. ``quarterly``: every day but the last is a quarter's last day, so the months
         are read summed by quarter (a month counts on a quarter's last day exactly when its
         quarter does)."""
-        sizes = self._sizes(days[-1])
         if parties is None:  # the most assessed; of equal ones, the first added
+            sizes = self._sizes(days[-1])
             chosen = sorted((p for p in sizes if sizes[p]), key=lambda p: (-sizes[p], p))[:most]
-        else:
-            chosen = [p for p in dict.fromkeys(parties) if sizes.get(p)]
-        if not chosen:
-            return {}
+            if not chosen:
+                return {}
+        else:  # those given and assessed: their rows up to the last day add up to a size
+            chosen = list(dict.fromkeys(parties))
+            if not chosen:
+                return {}
         # The chosen parties' rows only: a few hundred, however many parties were assessed.
         # The last day's month is read by day, each day after every day but the last: counted
         # for the last only, as its month would be.
@@ -307,15 +319,17 @@ class ComplianceHistory:
         rows.sort(key=lambda row: row[0])
         counts: dict[int, Counter] = defaultdict(Counter)
         curves: dict[int, list] = defaultdict(list)
-        names: dict[int, str] = {}  # each chosen party has rows: its size is theirs
+        names: dict[int, str] = {}
         taken = 0  # rows[:taken] are counted (an index: popping the front is quadratic)
         for day in days:
             while taken < len(rows) and rows[taken][0] <= day:
-                _month, party, names[party], score, k = rows[taken]
+                _date, party, names[party], score, k = rows[taken]
                 counts[party][score] += k
                 taken += 1
             for party, scores in counts.items():
                 curves[party].append((len(curves[party]), _index(scores)))
+        # Each drawn if it held a score on the last day ("not assessed" included).
+        chosen = [party for party in chosen if sum(counts[party].values())]
         result = {}
         for party in sorted(chosen, key=names.get):
             values = [None] * len(days)

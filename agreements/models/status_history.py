@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from django.db import connection, models, transaction
 from django.db.models import Max, Min, Q
-from django.db.models.functions import TruncQuarter
+from django.db.models.functions import Cast, TruncQuarter
 
 from .base import active_q, as_index
 from .commitments import Commitment, ImplementationStatus, StatusChange
@@ -460,30 +460,40 @@ class StatusHistory:
         last = days[-1]
         months = self.months.counting().filter(month__lt=last.replace(day=1))
         if quarterly:
-            months = months.annotate(period=TruncQuarter("month")).values_list("period", "status")
+            months = months.annotate(period=quarter_of("month")).values_list("period")
         else:
-            months = months.values_list("month", "status")
+            months = months.values_list("month")
         month = self.on(last).parts[1].counting()  # the last day's own month, up to it
-        # Its days dated as they are: each after every day but the last, so counted for it.
-        rows = sorted(summed(months, month.values_list("day", "status")), key=lambda r: r[0])
-        counts: Counter = Counter()
-        curve, at = [], 0
+        # Per date, the statuses' sum and how many they are: the mean, whatever their mix.
+        # The last month's days dated as they are: each after every day but the last, so
+        # counted for it alone.
+        rows = summed(
+            months,
+            month.values_list("day"),
+            scores=models.Sum(models.F("status") * models.F("n")),
+            k=models.Sum("n"),
+        )
+        rows = sorted(rows, key=lambda row: row[0])
+        curve, scores, total, at = [], 0, 0, 0
         for day in days:
             while at < len(rows) and rows[at][0] <= day:
-                _month, status, k = rows[at]
-                counts[status] += k
-                at += 1
-            total = sum(counts.values())
-            mean = sum(s * k for s, k in counts.items()) / total if total else None
-            curve.append(as_index(mean))
+                _date, more_scores, more = rows[at]
+                scores, total, at = scores + more_scores, total + more, at + 1
+            curve.append(as_index(scores / total) if total else None)
         return curve
 
 
-def summed(*parts: models.QuerySet) -> models.QuerySet:
+def quarter_of(field: str) -> Cast:
+    """A date field's quarter, as its first day (a date, where ``TruncQuarter`` alone gives
+    PostgreSQL's timestamp, read and converted row by row)."""
+    return Cast(TruncQuarter(field), models.DateField())
+
+
+def summed(*parts: models.QuerySet, **sums: models.Aggregate) -> models.QuerySet:
     """Tally rows (``values_list`` querysets, each by its own fields, the same in number and
-    kind) with their counts (``n``) summed, as ``k``: the parts read as one query (UNION ALL),
-    a row per part and key; a key in two parts is two rows, for the reader to add."""
-    first, *others = [part.annotate(k=models.Sum("n")).order_by() for part in parts]
+    kind) with ``sums`` (of their counts, ``n``) by them: the parts read as one query (UNION
+    ALL), a row per part and key; a key in two parts is two rows, for the reader to add."""
+    first, *others = [part.annotate(**sums).order_by() for part in parts]
     return first.union(*others, all=True)
 
 
