@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pygal
@@ -56,9 +56,15 @@ def periods(start: datetime.date, end: datetime.date) -> tuple[list[datetime.dat
 
 
 def period_label(day: datetime.date, quarterly: bool) -> str:
+    return _labeller(quarterly)(day)
+
+
+def _labeller(quarterly: bool) -> Callable[[datetime.date], str]:
+    """How a period's day is named: its quarter's name translated once for them all."""
     if quarterly:
-        return _("Q%(quarter)s %(year)s") % {"quarter": (day.month - 1) // 3 + 1, "year": day.year}
-    return formats.date_format(day, "M Y")
+        quarter = _("Q%(quarter)s %(year)s")
+        return lambda day: quarter % {"quarter": (day.month - 1) // 3 + 1, "year": day.year}
+    return lambda day: formats.date_format(day, "M Y")
 
 
 @dataclass
@@ -84,7 +90,8 @@ class Curve:
 
     @property
     def labels(self) -> list[str]:
-        return [period_label(day, self.quarterly) for day in self.days]
+        label = _labeller(self.quarterly)
+        return [label(day) for day in self.days]
 
     def rows(self) -> list[dict]:
         """The table beside the picture: one row per period."""
