@@ -317,19 +317,24 @@ class ComplianceHistory:
         # for the last only, as its month would be.
         rows = self._rows_up_to(days[-1], chosen, by_quarter=quarterly)
         rows.sort(key=lambda row: row[0])
-        counts: dict[int, Counter] = defaultdict(Counter)
+        held: dict[int, list[int]] = {}  # each party's scores' sum, how many scored, held
         curves: dict[int, list] = defaultdict(list)
         names: dict[int, str] = {}
         taken = 0  # rows[:taken] are counted (an index: popping the front is quadratic)
         for day in days:
             while taken < len(rows) and rows[taken][0] <= day:
                 _date, party, names[party], score, k = rows[taken]
-                counts[party][score] += k
+                sums = held.setdefault(party, [0, 0, 0])
+                if score in SCORE_VALUE:  # as ``_index`` reads them: "not assessed" left out
+                    sums[0] += SCORE_VALUE[score] * k
+                    sums[1] += k
+                sums[2] += k
                 taken += 1
-            for party, scores in counts.items():
-                curves[party].append((len(curves[party]), _index(scores)))
+            for party, (scores, scored, _held) in held.items():
+                value = round((scores / scored + 1) / 2 * 100, 1) if scored else None
+                curves[party].append((len(curves[party]), value))
         # Each drawn if it held a score on the last day ("not assessed" included).
-        chosen = [party for party in chosen if sum(counts[party].values())]
+        chosen = [party for party in chosen if party in held and held[party][2]]
         result = {}
         for party in sorted(chosen, key=names.get):
             values = [None] * len(days)
