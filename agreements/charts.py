@@ -145,7 +145,7 @@ def compliance_on_days(
     party's latest scores on every day cost parties × commitments × spans × days."""
     moves = []  # (day, order, commitment, party, score): order 0 counts, 1 scores, in rows' order
     for commitment, spans in counted.items():
-        for start, end in spans:
+        for start, end in _joined(spans):
             moves.append((start, 0, commitment, None, 1))
             if end is not None:
                 moves.append((end, 0, commitment, None, -1))
@@ -185,6 +185,19 @@ def compliance_on_days(
             total, scored = sums[party]
             values.append(round((total / scored + 1) / 2 * 100, 1) if scored else None)
     return curves
+
+
+def _joined(spans: list[tuple]) -> list[tuple]:
+    """``(starts_on, ends_on)`` spans, one following on from another joined: the days they
+    hold, in fewer spans (a commitment's states that count, one after another, are one)."""
+    joined: list[list] = []
+    for start, end in sorted(spans, key=lambda span: span[0]):
+        if joined and joined[-1][1] is not None and start <= joined[-1][1]:
+            last = joined[-1][1]
+            joined[-1][1] = None if end is None else max(end, last)
+        else:
+            joined.append([start, end])
+    return [tuple(span) for span in joined]
 
 
 def count_in_periods(dates: Iterable[datetime.date | None], days: Sequence[datetime.date]):
