@@ -11,6 +11,7 @@ and its cost never part of the page's.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from pygal.adapters import decimal_to_float
 from pygal.config import SerieConfig
 from pygal.serie import Serie
 from pygal.style import Style
-from pygal.util import ident
+from pygal.svg import Svg
+from pygal.util import ident, merge
 
 from .models import SCORE_VALUE, Assessment, Commitment, Milestone, StatusSpan, as_index
 
@@ -432,9 +434,9 @@ def draw_comparison(comparison: Comparison, *, title: str) -> str:
     return _rendered(chart)
 
 
-# The options a series may take, listed once: pygal lists them again (``dir``) for every option
-# of every series it draws, a third of a picture's drawing time.
-_SERIE_OPTIONS = frozenset(dir(SerieConfig()))
+# A series' options and their defaults, read once: pygal lists a series' options (``dir``)
+# again for every option of every series it draws, a third of a picture's drawing time.
+_SERIE_DEFAULTS = dict(SerieConfig().__dict__)
 
 
 class Line(pygal.Line):
@@ -442,8 +444,8 @@ class Line(pygal.Line):
     is "line-graph") with less of pygal's generic work, for lines of numbers (or None) only, as
     this module draws them: no dictionaries of values, no secondary axis.
 
-    - Each series' options are read as pygal reads them (the chart's, then its own), the
-      option names listed once (``_SERIE_OPTIONS``).
+    - Each series' options are read as pygal reads them (its defaults, the chart's, then its
+      own), the option names and defaults listed once (``_SERIE_DEFAULTS``).
     - An attribute is read from the drawing's state as pygal's ``BaseGraph.__getattribute__``
       reads it, in one dictionary look-up: pygal reads thousands a picture through it.
     - pygal's tooltips script (its configuration as JSON) is not written: an image runs no
@@ -467,12 +469,13 @@ class Line(pygal.Line):
         self._x_adapt = ident
         raw = [(list(values), options) for values, options in raw]
         width = max([len(values) for values, _options in raw] + [len(self.x_labels or [])])
-        chart = {k: v for k, v in self.state.__dict__.items() if k in _SERIE_OPTIONS}
+        chart = {k: v for k, v in self.state.__dict__.items() if k in _SERIE_DEFAULTS}
         series = []
         for values, options in raw:
-            config = SerieConfig()
-            config(**chart)
-            config(**options)
+            config = SerieConfig.__new__(SerieConfig)  # as SerieConfig(), its defaults
+            config.__dict__.update(_SERIE_DEFAULTS)
+            merge(config.__dict__, chart)
+            merge(config.__dict__, {k: v for k, v in options.items() if k in _SERIE_DEFAULTS})
             values = [self._adapt(v) for v in values] + [None] * (width - len(values))
             series.append(Serie(offset + len(series), values, config, {}))
         return series
@@ -480,10 +483,44 @@ class Line(pygal.Line):
     def _draw(self) -> None:
         super()._draw()
         self.svg.add_scripts = _no_script
+        self.svg.add_styles = functools.partial(_add_styles, self.svg)
 
 
 def _no_script() -> None:
     pass
+
+
+# A picture's stylesheet as pygal writes it (three files read, templated and minified), by
+# what it is made of, its picture's id left as this mark: pygal writes it anew for every
+# picture, a quarter of its drawing time. Made of this module's style and pygal's files, it
+# never changes while the code runs.
+_STYLESHEETS: dict[tuple, str] = {}
+_ID_MARK = "#chart-stylesheet "  # an id as pygal writes them: "#chart-<uuid> "
+
+
+def _add_styles(svg: Svg) -> None:
+    """pygal's ``Svg.add_styles``, its stylesheet made once for the pictures it is the same
+    for (the same style and files, colours by series, strokes), their own id put in."""
+    graph, own = svg.graph, svg.id
+    svg.id = _ID_MARK
+    try:
+        key = (
+            graph.style,
+            tuple(graph.css),
+            graph.style.get_colors(_ID_MARK, graph._order),
+            svg.get_strokes(),
+        )
+        if key not in _STYLESHEETS:
+            Svg.add_styles(svg)  # as pygal writes it, with the mark for an id
+            if svg.processing_instructions:  # a stylesheet by address: not kept, left as is
+                return
+            _STYLESHEETS[key] = svg.defs[-1].text
+            svg.defs.remove(svg.defs[-1])
+    finally:
+        svg.id = own
+    # The id without its space: the minifier drops it before a brace, as in the mark.
+    stylesheet = _STYLESHEETS[key].replace(_ID_MARK.rstrip(), own.rstrip())
+    svg.node(svg.defs, "style", type="text/css").text = stylesheet
 
 
 def _line(title: str, **settings) -> Line:

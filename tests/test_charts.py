@@ -315,7 +315,8 @@ def test_a_long_curve_draws_lines_and_the_milestones_dots_a_short_one_every_peri
 
 def test_the_picture_is_pygals_own_line_chart(monkeypatch):
     """``charts.Line`` leaves out pygal's generic work, none of its drawing: the same SVG as
-    pygal's ``Line`` (its script taken out), long and short, with compliance and milestones."""
+    pygal's ``Line`` (its script taken out), long and short, with compliance and milestones,
+    each picture with its own id in its stylesheet."""
     days, quarterly = charts.periods(D(2016, 2, 10), D(2026, 12, 6))
     n = len(days)
     index = [None, *(round(30 + i * 1.3, 1) for i in range(n - 1))]
@@ -329,7 +330,8 @@ def test_the_picture_is_pygals_own_line_chart(monkeypatch):
     )
     days, quarterly = charts.periods(D(2025, 9, 3), D(2025, 12, 6))
     short = charts.Curve(days, quarterly, [None, 0.0, 50.0, 50.0], {"Mexico": [None] * 4})
-    curves = [(long, "Ten years"), (short, "Three <i>months</i>")]
+    # Each twice: its stylesheet made, then as made before.
+    curves = [(long, "Ten years"), (short, "Three <i>months</i>")] * 2
     ours = [charts.draw(curve, title=title) for curve, title in curves]
     monkeypatch.setattr(charts, "Line", pygal.Line)
     pygals = [charts.draw(curve, title=title) for curve, title in curves]
@@ -339,6 +341,8 @@ def test_the_picture_is_pygals_own_line_chart(monkeypatch):
         return re.sub(r"chart-[0-9a-f-]{36}", "chart", svg)
 
     assert "<script" in pygals[0] and "<script" not in ours[0]
+    ids = [re.search(r'<svg[^>]* id="(chart-[0-9a-f-]{36})"', svg)[1] for svg in ours]
+    assert len(set(ids)) == 4 and all(svg.count(i) > 50 for svg, i in zip(ours, ids, strict=True))
     assert [same(svg) for svg in ours] == [same(svg) for svg in pygals]
     assert "United States &lt;b&gt;" in ours[0] and "Three &lt;i&gt;months" in ours[1]
 
