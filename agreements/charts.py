@@ -280,7 +280,7 @@ def team_curve(
         return None
     days, quarterly = periods(first_day, end)
     compliance_curves = compliance.curves(days, PARTIES_DRAWN, parties, quarterly=quarterly)
-    return Curve(days, quarterly, history.curve(days, quarterly=quarterly), compliance_curves)
+    return Curve(days, quarterly, history.curve(days), compliance_curves)
 
 
 def records_curve(

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from django.db import models
+from django.db.models.functions import Cast, TruncQuarter
 
 from .commitments import Commitment
 from .reference import Party
@@ -28,10 +29,15 @@ from .status_history import (
     SpanQuerySet,
     StatusSpan,
     among,
-    quarter_of,
     summed,
 )
 from .teams import Team, TeamScopedQuerySet
+
+
+def quarter_of(field: str) -> Cast:
+    """A date field's quarter, as its first day (a date, where ``TruncQuarter`` alone gives
+    PostgreSQL's timestamp, read and converted row by row)."""
+    return Cast(TruncQuarter(field), models.DateField())
 
 
 class ComplianceSpanQuerySet(SpanQuerySet):
