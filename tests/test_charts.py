@@ -436,3 +436,54 @@ def test_the_curves_are_read_in_few_queries(
     assert chosen.compliance == {mexico.name: curve.compliance[mexico.name]}
     with django_assert_num_queries(3):
         charts.meeting_curve(meeting, D(2025, 12, 6))
+
+
+def test_a_teams_curve_by_quarter_is_its_meetings_curve_read_from_the_records(
+    editor, reviewer, admin_user, team, us, mexico
+):
+    """The dashboard's curve, from the stored tallies (months summed by quarter, the last
+    month by day), and a meeting's, from its records: one meeting, the same numbers."""
+    meeting = make_meeting(team, start_date=D(2021, 2, 3))
+    first, second, third = (make_commitment(meeting, parties=[us, mexico]) for _ in range(3))
+    for commitment, status, day in [
+        (first, 1, D(2021, 5, 10)),
+        (first, 3, D(2022, 1, 1)),
+        (second, 2, D(2021, 9, 30)),
+        (third, 1, D(2025, 12, 2)),  # in the last month, read by day
+    ]:
+        actions.change_commitment_status(
+            commitment=commitment,
+            status=status,
+            reason="Moved",
+            by=editor,
+            via="web",
+            effective_on=day,
+        )
+    actions.change_commitment_status(
+        commitment=second,
+        cancellation="cancelled",
+        reason="Dropped",
+        by=admin_user,
+        via="admin",
+        effective_on=D(2023, 4, 1),
+    )
+    for commitment, party, score, day in [
+        (first, us, "+1", D(2021, 6, 1)),
+        (first, us, "-1", D(2022, 3, 31)),  # a quarter's last day
+        (second, us, "0", D(2021, 10, 1)),
+        (second, mexico, "n/a", D(2021, 10, 1)),
+        (third, mexico, "+1", D(2024, 7, 1)),
+        (third, us, "+1", D(2025, 12, 5)),
+    ]:
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=commitment, party=party, score=score, justification="Read", as_of=day
+            ),
+            by=reviewer,
+        )
+    end = D(2025, 12, 6)
+    team, records = views_charts.dashboard_curve(editor, end), charts.meeting_curve(meeting, end)
+    assert team.quarterly and team.days == records.days
+    assert team.index == records.index
+    assert team.compliance == records.compliance
+    assert len({v for values in team.compliance.values() for v in values}) > 3
