@@ -23,14 +23,7 @@ from django.db.models.functions import Cast, TruncQuarter
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import (
-    DatedTally,
-    Ids,
-    SpanQuerySet,
-    StatusSpan,
-    among,
-    summed,
-)
+from .status_history import DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
 from .teams import Team, TeamScopedQuerySet
 
 
