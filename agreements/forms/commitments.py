@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from functools import cached_property
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
+from ..ids import typed_id
 from .as_of import AsOfForm
 from .base import (
     DATE,
@@ -71,9 +74,33 @@ class CommitmentFilterForm(ListFilters):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["party"].queryset = m.Party.objects.all()  # reference data: a few hundred
-        # Archived themes too: their commitments are still there to be found.
-        themes = m.Theme.objects.values_list("code", "name")
-        self.fields["theme"].choices = [("", _("Any theme")), *themes]
+        # The selects' options are read when drawn or checked, once (``reference``): not for
+        # a download or a picker's options. A chosen team or party is still checked against
+        # the field's queryset.
+        self.fields["theme"].choices = self._theme_options
+        for name in ("team", "party"):
+            self.fields[name].widget.choices = CallableChoiceIterator(
+                lambda name=name: self._record_options(name)
+            )
+
+    @cached_property
+    def reference(self) -> dict[str, dict]:
+        """The themes (code: name; archived ones too: their commitments are still there to be
+        found), the teams the user sees and the parties (id: name), each in its select's
+        order: the options, and what the list's rows name (a row's theme and team)."""
+        return {
+            "theme": dict(m.Theme.objects.values_list("code", "name")),
+            "team": dict(self.fields["team"].queryset.values_list("pk", "name")),
+            "party": dict(self.fields["party"].queryset.values_list("pk", "name")),
+        }
+
+    def _theme_options(self) -> list[tuple]:
+        return [("", _("Any theme")), *self.reference["theme"].items()]
+
+    def _record_options(self, name: str) -> list[tuple]:
+        field = self.fields[name]
+        records = self.reference[name].items()
+        return [("", field.empty_label), *((typed_id(name, pk), label) for pk, label in records)]
 
     def _tallied_lookups(self, data: dict) -> dict:
         """The filters in use that the tallies count by, as lookups that read the same on a
