@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection, models
+from django.db import connection, connections, models, transaction
 from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -62,18 +62,28 @@ def query(words: str, *, prefix: bool = True) -> SearchQuery | None:
     index (a stopword: "the", "de") is left out, as PostgreSQL leaves it out of a query; None
     when no word is left. ``prefix=False``: whole words only (the admin's search). PostgreSQL
     only."""
+    return _query(_readings(words), prefix=prefix)
+
+
+def _readings(words: str, *, also: str = "") -> list[tuple]:
+    """Each word's readings (``query``): rows of its number, a configuration and the lexemes it
+    reads as. ``also``: further columns asked in the same round trip (each row holds them)."""
     terms = re.findall(r"\w+", words)[:20]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT t.n, c.config, tsvector_to_array("
-            "agreements_search_words(c.tag, t.term)) FROM unnest(%s::text[]) WITH ORDINALITY"
-            " AS t(term, n) CROSS JOIN unnest(%s::text[], %s::text[]) AS c(tag, config)",
+            f"agreements_search_words(c.tag, t.term)){also} FROM unnest(%s::text[])"
+            " WITH ORDINALITY AS t(term, n) CROSS JOIN unnest(%s::text[], %s::text[])"
+            " AS c(tag, config)",
             [terms, list(TAGS), list(CONFIGS)],
         )
-        readings = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _query(readings: list[tuple], *, prefix: bool = True) -> SearchQuery | None:
     by_term: dict[int, set[str]] = {}
     dropped = set()
-    for n, config, lexemes in readings:
+    for n, config, lexemes, *_also in readings:
         if not lexemes and config != "simple":
             dropped.add(n)
         by_term.setdefault(n, set()).update(lexemes)
@@ -138,9 +148,13 @@ def search(user, words: str) -> list[Section]:
         (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_record),
         (_("Kept documents"), m.SourceFile, "text", _kept_file, _SourceFileLink),
     ]
-    # The words' readings, asked for once for every kind (PostgreSQL).
-    words_query = query(words) if connection.vendor == "postgresql" else None
-    newest = _newest_ids([model for _label, model, *_rest in kinds]) if words_query else {}
+    # The words' readings, asked for once for every kind, with each kind's newest id
+    # (PostgreSQL: one round trip).
+    words_query, newest = (
+        _query_and_newest(words, [model for _label, model, *_rest in kinds])
+        if connection.vendor == "postgresql"
+        else (None, {})
+    )
     sections = []
     for label, model, shown, title, page in kinds:
         visible = model.objects.visible_to(user).filter(m.active_q(model))
@@ -157,14 +171,14 @@ def search(user, words: str) -> list[Section]:
     return sections
 
 
-def _newest_ids(kinds: list) -> dict:
-    """The newest id of each of these models, read at once (PostgreSQL: one round trip where
-    one query per kind took five)."""
+def _query_and_newest(words: str, kinds: list) -> tuple[SearchQuery | None, dict]:
+    """The words' query (``query``) and the newest id of each of these models, read in one
+    round trip (where asking each apart took six)."""
     tables = [model._meta.db_table for model in kinds]
-    select = ", ".join(f'(SELECT max(id) FROM "{table}")' for table in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {select}")
-        return {model: pk or 0 for model, pk in zip(kinds, cursor.fetchone(), strict=True)}
+    newest = "".join(f', (SELECT max(id) FROM "{table}")' for table in tables)
+    readings = _readings(words, also=newest)
+    ids = readings[0][3:] if readings else [0] * len(kinds)
+    return _query(readings), {model: pk or 0 for model, pk in zip(kinds, ids, strict=True)}
 
 
 def _best(
@@ -175,28 +189,62 @@ def _best(
     ``newest``: the kind's newest id (PostgreSQL)."""
     if connection.vendor != "postgresql":
         return list(_ranked(rows, model, words_query, shown)[:PER_KIND]), 0
-    # The best ids are found first by rank alone (a light query, asked again for each wider
-    # window), then only those rows are read, with their relations and extracts.
+    # The best ids are found first by rank alone (a light query), then only those rows are
+    # read, with their relations and extracts.
     best = (
         rows.annotate(rank=SearchRank(F("search_vector"), words_query))
         .order_by("-rank", "-pk")
         .values_list("pk", flat=True)
     )
-    window, looked_at = RECENT, 0
-    while newest > window:
-        ids = list(best.filter(pk__gt=newest - window)[:PER_KIND])
-        if len(ids) == PER_KIND:
+    ids, looked_at = [], 0
+    if newest > RECENT:  # among the newest: read along the ids' index, at most RECENT rows
+        ids = list(best.filter(pk__gt=newest - RECENT)[:PER_KIND])
+        looked_at = RECENT if len(ids) == PER_KIND else 0
+    if not looked_at:
+        # Fewer than PER_KIND matches among them: the matches are rare, and read through the
+        # GIN index alone (``_through_the_index``), their cost the matches', however many
+        # records there are: the newest PER_KIND of them first. Fewer still: they are all,
+        # ranked when read. Else the window (RECENT, widened tenfold until it holds them)
+        # starts at the PER_KIND-th newest match, and the best are ranked in it: one query,
+        # where trying each wider window took one each (more, the larger the table), each
+        # walking the window's ids.
+        newest_first = rows.alias(newest=F("pk") + 0).order_by("-newest")
+        ids = _through_the_index(newest_first.values_list("pk", flat=True)[:PER_KIND])
+        window = _window(newest, ids[-1]) if len(ids) == PER_KIND else None
+        if window is not None:
+            best = best.alias(newest=F("pk") + 0).filter(newest__gt=newest - window)
             looked_at = window
-            break
-        window *= 10
-    else:
-        ids = list(best[:PER_KIND])
+        if len(ids) == PER_KIND:
+            ids = _through_the_index(best[:PER_KIND])
     if not ids:
         return [], looked_at
-    found = {
-        row.pk: row for row in _ranked(model.objects.filter(pk__in=ids), model, words_query, shown)
-    }
-    return [found[pk] for pk in ids if pk in found], looked_at
+    # In ``best``'s order (rank, then newest), which ``_ranked`` reads them in.
+    return list(_ranked(model.objects.filter(pk__in=ids), model, words_query, shown)), looked_at
+
+
+def _through_the_index(rows: models.QuerySet) -> list:
+    """``rows`` (of a search's rare matches) read through the GIN index over the stored words,
+    never by reading every record: PostgreSQL guesses how many records a word's start (a
+    prefix) matches, and a guess of hundreds made it read a whole table, sequentially or back
+    along the ids' index, for none. Their ids are read as ``id + 0``, which no index serves,
+    and sequential scans are off for the query alone (``SET LOCAL``, put back after it; a
+    failed query's rollback puts it back too)."""
+    with transaction.atomic(using=rows.db), connections[rows.db].cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        found = list(rows)
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return found
+
+
+def _window(newest: int, oldest: int) -> int | None:
+    """The smallest window of the newest records (RECENT widened tenfold, short of all of
+    them) that reaches back to id ``oldest``: None when none does (the search is among all)."""
+    window = RECENT * 10
+    while newest > window:
+        if newest - window < oldest:
+            return window
+        window *= 10
+    return None
 
 
 def _ranked(
