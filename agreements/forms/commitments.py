@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from functools import cached_property
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -74,6 +73,7 @@ class CommitmentFilterForm(ListFilters):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["party"].queryset = m.Party.objects.all()  # reference data: a few hundred
+        self._reference: dict[str, dict] = {}
         # The selects' options are read when drawn or checked, once (``reference``): not for
         # a download or a picker's options. A chosen team or party is still checked against
         # the field's queryset.
@@ -83,23 +83,26 @@ class CommitmentFilterForm(ListFilters):
                 lambda name=name: self._record_options(name)
             )
 
-    @cached_property
-    def reference(self) -> dict[str, dict]:
-        """The themes (code: name; archived ones too: their commitments are still there to be
-        found), the teams the user sees and the parties (id: name), each in its select's
-        order: the options, and what the list's rows name (a row's theme and team)."""
-        return {
-            "theme": dict(m.Theme.objects.values_list("code", "name")),
-            "team": dict(self.fields["team"].queryset.values_list("pk", "name")),
-            "party": dict(self.fields["party"].queryset.values_list("pk", "name")),
-        }
+    def reference(self, kind: str) -> dict:
+        """What the select of ``kind`` offers, read once, in its order: the themes (code:
+        name; archived ones too: their commitments are still there to be found), the teams
+        the user sees or the parties (id: name). A list's rows name their theme and team from
+        these (the table alone, fetched in place, reads no party)."""
+        if kind not in self._reference:
+            rows = {
+                "theme": m.Theme.objects.values_list("code", "name"),
+                "team": self.fields["team"].queryset.values_list("pk", "name"),
+                "party": self.fields["party"].queryset.values_list("pk", "name"),
+            }[kind]
+            self._reference[kind] = dict(rows)
+        return self._reference[kind]
 
     def _theme_options(self) -> list[tuple]:
-        return [("", _("Any theme")), *self.reference["theme"].items()]
+        return [("", _("Any theme")), *self.reference("theme").items()]
 
     def _record_options(self, name: str) -> list[tuple]:
         field = self.fields[name]
-        records = self.reference[name].items()
+        records = self.reference(name).items()
         return [("", field.empty_label), *((typed_id(name, pk), label) for pk, label in records)]
 
     def _tallied_lookups(self, data: dict) -> dict:

@@ -32,16 +32,15 @@ class Row:
 
 
 def list_rows(
-    commitments: list[Commitment], reference: dict[str, dict], today: datetime.date
+    commitments: list[Commitment], themes: dict, teams: dict, today: datetime.date
 ) -> list[Row]:
     """The rows of ``commitments`` (read by ``CommitmentQuerySet.for_rows``, in the state
-    shown), their themes and teams named from ``reference`` (the filter form's, which
-    offers them: ``CommitmentFilterForm.reference``), and ``today`` for the overdue flag.
-    Their parties' roles are read here, in one query."""
+    shown), their themes and teams named from ``themes`` and ``teams`` (code or id: name,
+    as the filter form offers them: ``CommitmentFilterForm.reference``), and ``today`` for
+    the overdue flag. Their parties' roles are read here, in one query."""
     roles = _roles([c.pk for c in commitments])
     detail = address_of("agreements:commitment_detail")
     day = _day_names()
-    themes, teams = reference["theme"], reference["team"]
     badges: dict[tuple, str] = {}
     rows = []
     for c in commitments:
