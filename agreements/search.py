@@ -17,10 +17,12 @@ are not stemmed there.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -156,19 +158,37 @@ def search(user, words: str) -> list[Section]:
         else (None, {})
     )
     sections = []
-    for label, model, shown, title, page in kinds:
-        visible = model.objects.visible_to(user).filter(m.active_q(model))
-        if connection.vendor == "postgresql" and words_query is None:
-            rows, looked_at = [], 0  # no word left to look for (only stopwords)
-        else:
-            rows = matching(visible, words, words_query)
-            rows, looked_at = _best(rows, model, words_query, shown, newest.get(model, 0))
-        hits = [
-            Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
-            for row in rows
-        ]
-        sections.append(Section(label, hits, bool(looked_at), looked_at))
+    with _through_the_indexes(words_query is not None):
+        for label, model, shown, title, page in kinds:
+            visible = model.objects.visible_to(user).filter(m.active_q(model))
+            if connection.vendor == "postgresql" and words_query is None:
+                rows, looked_at = [], 0  # no word left to look for (only stopwords)
+            else:
+                rows, looked_at = _best(
+                    visible, words, model, words_query, shown, newest.get(model, 0)
+                )
+            hits = [
+                Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
+                for row in rows
+            ]
+            sections.append(Section(label, hits, bool(looked_at), looked_at))
     return sections
+
+
+@contextmanager
+def _through_the_indexes(searching: bool) -> Iterator[None]:
+    """While ``searching`` (PostgreSQL), its queries read through indexes only, as each of
+    them can (tests/test_query_plans.py): PostgreSQL guesses how many records a word's start
+    (a prefix) matches, and a guess of hundreds made it read a whole table, sequentially, for
+    a word no record held. Sequential scans are off for the search alone (``SET LOCAL`` in
+    its own transaction, put back after it; a failed query's rollback puts it back too)."""
+    if not searching:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+        cursor.execute("SET LOCAL enable_seqscan = on")
 
 
 def _query_and_newest(words: str, kinds: list) -> tuple[SearchQuery | None, dict]:
@@ -182,58 +202,64 @@ def _query_and_newest(words: str, kinds: list) -> tuple[SearchQuery | None, dict
 
 
 def _best(
-    rows: models.QuerySet, model, words_query: SearchQuery | None, shown: str, newest: int = 0
+    visible: models.QuerySet,
+    words: str,
+    model,
+    words_query: SearchQuery | None,
+    shown: str,
+    newest: int = 0,
 ) -> tuple[list, int]:
-    """The PER_KIND best matches, and among how many of the newest records they were found
-    (0: among all): the newest RECENT, then ten times as many, then all (see ``RECENT``).
-    ``newest``: the kind's newest id (PostgreSQL)."""
+    """The PER_KIND best matches among ``visible`` records, and among how many of the newest
+    records they were found (0: among all): the newest RECENT, then ten times as many, then
+    all (see ``RECENT``). ``newest``: the kind's newest id (PostgreSQL)."""
+    rows = matching(visible, words, words_query)
     if connection.vendor != "postgresql":
         return list(_ranked(rows, model, words_query, shown)[:PER_KIND]), 0
     # The best ids are found first by rank alone (a light query), then only those rows are
     # read, with their relations and extracts.
-    best = (
-        rows.annotate(rank=SearchRank(F("search_vector"), words_query))
-        .order_by("-rank", "-pk")
-        .values_list("pk", flat=True)
-    )
+    rank = SearchRank(F("search_vector"), words_query)
+    best = rows.annotate(rank=rank).order_by("-rank", "-pk").values_list("pk", flat=True)
     ids, looked_at = [], 0
-    if newest > RECENT:  # among the newest: read along the ids' index, at most RECENT rows
-        ids = list(best.filter(pk__gt=newest - RECENT)[:PER_KIND])
+    if newest > RECENT:
+        # Among the newest RECENT. In a large table, read along the ids' index, the words of
+        # each looked at, not through the words' index, whose matches grow with the table (a
+        # word in one meeting in twenty: 450 read at 100,000 commitments, 4,500 at 1,000,000;
+        # ``|| ''`` is the same words, which no index serves). In a table of up to ten times
+        # RECENT records, the planner may read either: the words' index holds no more.
+        recent = rows
+        if newest > 10 * RECENT:
+            unindexed = Func(F("search_vector"), template="(%(expressions)s || '')")
+            recent = visible.alias(words=unindexed).filter(words=words_query)
+        recent = (
+            recent.filter(pk__gt=newest - RECENT)
+            .annotate(rank=rank)
+            .order_by("-rank", "-pk")
+            .values_list("pk", flat=True)
+        )
+        ids = list(recent[:PER_KIND])
         looked_at = RECENT if len(ids) == PER_KIND else 0
     if not looked_at:
         # Fewer than PER_KIND matches among them: the matches are rare, and read through the
-        # GIN index alone (``_through_the_index``), their cost the matches', however many
-        # records there are: the newest PER_KIND of them first. Fewer still: they are all,
+        # GIN index alone (``_through_the_indexes``; their ids read as ``id + 0``, which no
+        # index serves, else the planner may walk back along the ids' index through every
+        # record), their cost the matches', however many records there are: the newest
+        # PER_KIND of them first. Fewer still: they are all,
         # ranked when read. Else the window (RECENT, widened tenfold until it holds them)
         # starts at the PER_KIND-th newest match, and the best are ranked in it: one query,
         # where trying each wider window took one each (more, the larger the table), each
         # walking the window's ids.
         newest_first = rows.alias(newest=F("pk") + 0).order_by("-newest")
-        ids = _through_the_index(newest_first.values_list("pk", flat=True)[:PER_KIND])
+        ids = list(newest_first.values_list("pk", flat=True)[:PER_KIND])
         window = _window(newest, ids[-1]) if len(ids) == PER_KIND else None
         if window is not None:
             best = best.alias(newest=F("pk") + 0).filter(newest__gt=newest - window)
             looked_at = window
         if len(ids) == PER_KIND:
-            ids = _through_the_index(best[:PER_KIND])
+            ids = list(best[:PER_KIND])
     if not ids:
         return [], looked_at
     # In ``best``'s order (rank, then newest), which ``_ranked`` reads them in.
     return list(_ranked(model.objects.filter(pk__in=ids), model, words_query, shown)), looked_at
-
-
-def _through_the_index(rows: models.QuerySet) -> list:
-    """``rows`` (of a search's rare matches) read through the GIN index over the stored words,
-    never by reading every record: PostgreSQL guesses how many records a word's start (a
-    prefix) matches, and a guess of hundreds made it read a whole table, sequentially or back
-    along the ids' index, for none. Their ids are read as ``id + 0``, which no index serves,
-    and sequential scans are off for the query alone (``SET LOCAL``, put back after it; a
-    failed query's rollback puts it back too)."""
-    with transaction.atomic(using=rows.db), connections[rows.db].cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        found = list(rows)
-        cursor.execute("SET LOCAL enable_seqscan = on")
-    return found
 
 
 def _window(newest: int, oldest: int) -> int | None:

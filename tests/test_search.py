@@ -129,9 +129,12 @@ def test_rare_matches_are_found_in_the_window_that_holds_them_in_one_query(
     # The newest two; the newest ten matches (through the index); the best in the window;
     # the rows shown.
     assert len(read) == 4, "\n".join(read)
+    # The newest records' words each looked at, not through their index (whose matches grow
+    # with the table): a window's cost stays its own.
+    assert "\"search_vector\" || '')" in read[0]
     sql = [q["sql"] for q in queries]
-    for rare in read[1:3]:  # each read with sequential scans off: by the GIN index alone
-        assert "enable_seqscan = off" in sql[sql.index(rare) - 1]
+    off = next(i for i, q in enumerate(sql) if "enable_seqscan = off" in q)
+    assert off < sql.index(read[1])  # read with sequential scans off: by the GIN index alone
 
 
 @postgres_only

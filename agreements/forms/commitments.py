@@ -86,8 +86,8 @@ class CommitmentFilterForm(ListFilters):
     def reference(self, kind: str) -> dict:
         """What the select of ``kind`` offers, read once, in its order: the themes (code:
         name; archived ones too: their commitments are still there to be found), the teams
-        the user sees or the parties (id: name). A list's rows name their theme and team from
-        these (the table alone, fetched in place, reads no party)."""
+        the user sees or the parties (id: name). A list's rows name their theme from these
+        (the table alone, fetched in place, reads no team or party)."""
         if kind not in self._reference:
             rows = {
                 "theme": m.Theme.objects.values_list("code", "name"),

@@ -59,10 +59,10 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         )
 
     def for_rows(self):
-        """With only what a row of the commitment list shows (views/commitment_rows.py) and
-        its meeting's title and date; its theme and team are named from the filter form's
+        """With only what a row of the commitment list shows (views/commitment_rows.py): its
+        meeting's title and date, its team's name; its theme is named from the filter form's
         reference data, its parties' roles read for the page at once."""
-        return self.select_related("meeting").only(*self.LISTED).order_by()
+        return self.select_related("meeting", "team").only(*self.LISTED).order_by()
 
     LISTED = (
         "title",
@@ -76,6 +76,7 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         "meeting",
         "meeting__title",
         "meeting__start_date",
+        "team__name",
     )
 
     # The columns a list's row never reads: long texts and the stored search words.

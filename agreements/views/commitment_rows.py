@@ -31,13 +31,11 @@ class Row:
     roles: list[tuple[str, str]]  # each party's code and role, by the parties' names
 
 
-def list_rows(
-    commitments: list[Commitment], themes: dict, teams: dict, today: datetime.date
-) -> list[Row]:
+def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date) -> list[Row]:
     """The rows of ``commitments`` (read by ``CommitmentQuerySet.for_rows``, in the state
-    shown), their themes and teams named from ``themes`` and ``teams`` (code or id: name,
-    as the filter form offers them: ``CommitmentFilterForm.reference``), and ``today`` for
-    the overdue flag. Their parties' roles are read here, in one query."""
+    shown), their themes named from ``themes`` (code: name, as the filter form offers them:
+    ``CommitmentFilterForm.reference``), and ``today`` for the overdue flag. Their parties'
+    roles are read here, in one query."""
     roles = _roles([c.pk for c in commitments])
     detail = address_of("agreements:commitment_detail")
     day = _day_names()
@@ -54,7 +52,7 @@ def list_rows(
                 theme=gettext(themes[c.theme_id]),  # as ``Theme.label`` names it
                 meeting=c.meeting.title,
                 meeting_date=day(c.meeting.start_date),
-                team=teams[c.team_id],
+                team=c.team.name,
                 badges=badges[state],
                 target=day(c.target_date) or "–",
                 updated=day(c.updated_at),

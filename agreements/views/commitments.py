@@ -81,7 +81,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "rows": list_rows(page.object_list, form.reference("theme"), form.reference("team"), today),
+        "rows": list_rows(page.object_list, form.reference("theme"), today),
         "as_of": day,
         "today": today,
         "columns": _sort_columns(request, form),
