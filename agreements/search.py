@@ -181,14 +181,17 @@ def _through_the_indexes(searching: bool) -> Iterator[None]:
     them can (tests/test_query_plans.py): PostgreSQL guesses how many records a word's start
     (a prefix) matches, and a guess of hundreds made it read a whole table, sequentially, for
     a word no record held. Sequential scans are off for the search alone (``SET LOCAL`` in
-    its own transaction, put back after it; a failed query's rollback puts it back too)."""
+    its own transaction, or put back after it within a longer one; a failed query's
+    rollback puts it back too)."""
     if not searching:
         yield
         return
+    within = connection.in_atomic_block  # a transaction that goes on after the search
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         yield
-        cursor.execute("SET LOCAL enable_seqscan = on")
+        if within:  # else the setting ends with the search's own transaction
+            cursor.execute("SET LOCAL enable_seqscan = on")
 
 
 def _query_and_newest(words: str, kinds: list) -> tuple[SearchQuery | None, dict]:

@@ -138,6 +138,18 @@ def test_rare_matches_are_found_in_the_window_that_holds_them_in_one_query(
 
 
 @postgres_only
+def test_a_search_turns_sequential_scans_back_on_for_what_follows(client, editor, meeting):
+    """The search reads through indexes only; within a longer transaction (this test's) the
+    queries after it are planned as before."""
+    make_commitment(meeting, title="Halt fentanyl")
+    client.force_login(editor)
+    assert client.get(SEARCH, {"q": "fentanyl"}).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+
+
+@postgres_only
 def test_fewer_matches_than_a_section_shows_are_all_shown_best_first(client, editor, meeting):
     best = make_commitment(meeting, title="Precursor precursor", text="precursor precursors")
     make_commitment(meeting, title="Precursor once", text="Ports")
