@@ -17,10 +17,12 @@ are not stemmed there.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -62,18 +64,28 @@ def query(words: str, *, prefix: bool = True) -> SearchQuery | None:
     index (a stopword: "the", "de") is left out, as PostgreSQL leaves it out of a query; None
     when no word is left. ``prefix=False``: whole words only (the admin's search). PostgreSQL
     only."""
+    return _query(_readings(words), prefix=prefix)
+
+
+def _readings(words: str, *, also: str = "") -> list[tuple]:
+    """Each word's readings (``query``): rows of its number, a configuration and the lexemes it
+    reads as. ``also``: further columns asked in the same round trip (each row holds them)."""
     terms = re.findall(r"\w+", words)[:20]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT t.n, c.config, tsvector_to_array("
-            "agreements_search_words(c.tag, t.term)) FROM unnest(%s::text[]) WITH ORDINALITY"
-            " AS t(term, n) CROSS JOIN unnest(%s::text[], %s::text[]) AS c(tag, config)",
+            f"agreements_search_words(c.tag, t.term)){also} FROM unnest(%s::text[])"
+            " WITH ORDINALITY AS t(term, n) CROSS JOIN unnest(%s::text[], %s::text[])"
+            " AS c(tag, config)",
             [terms, list(TAGS), list(CONFIGS)],
         )
-        readings = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _query(readings: list[tuple], *, prefix: bool = True) -> SearchQuery | None:
     by_term: dict[int, set[str]] = {}
     dropped = set()
-    for n, config, lexemes in readings:
+    for n, config, lexemes, *_also in readings:
         if not lexemes and config != "simple":
             dropped.add(n)
         by_term.setdefault(n, set()).update(lexemes)
@@ -138,65 +150,130 @@ def search(user, words: str) -> list[Section]:
         (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_record),
         (_("Kept documents"), m.SourceFile, "text", _kept_file, _SourceFileLink),
     ]
-    # The words' readings, asked for once for every kind (PostgreSQL).
-    words_query = query(words) if connection.vendor == "postgresql" else None
-    newest = _newest_ids([model for _label, model, *_rest in kinds]) if words_query else {}
+    # The words' readings, asked for once for every kind, with each kind's newest id
+    # (PostgreSQL: one round trip).
+    words_query, newest = (
+        _query_and_newest(words, [model for _label, model, *_rest in kinds])
+        if connection.vendor == "postgresql"
+        else (None, {})
+    )
     sections = []
-    for label, model, shown, title, page in kinds:
-        visible = model.objects.visible_to(user).filter(m.active_q(model))
-        if connection.vendor == "postgresql" and words_query is None:
-            rows, looked_at = [], 0  # no word left to look for (only stopwords)
-        else:
-            rows = matching(visible, words, words_query)
-            rows, looked_at = _best(rows, model, words_query, shown, newest.get(model, 0))
-        hits = [
-            Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
-            for row in rows
-        ]
-        sections.append(Section(label, hits, bool(looked_at), looked_at))
+    with _through_the_indexes(words_query is not None):
+        for label, model, shown, title, page in kinds:
+            visible = model.objects.visible_to(user).filter(m.active_q(model))
+            if connection.vendor == "postgresql" and words_query is None:
+                rows, looked_at = [], 0  # no word left to look for (only stopwords)
+            else:
+                rows, looked_at = _best(
+                    visible, words, model, words_query, shown, newest.get(model, 0)
+                )
+            hits = [
+                Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
+                for row in rows
+            ]
+            sections.append(Section(label, hits, bool(looked_at), looked_at))
     return sections
 
 
-def _newest_ids(kinds: list) -> dict:
-    """The newest id of each of these models, read at once (PostgreSQL: one round trip where
-    one query per kind took five)."""
+@contextmanager
+def _through_the_indexes(searching: bool) -> Iterator[None]:
+    """While ``searching`` (PostgreSQL), its queries read through indexes only, as each of
+    them can (tests/test_query_plans.py): PostgreSQL guesses how many records a word's start
+    (a prefix) matches, and a guess of hundreds made it read a whole table, sequentially, for
+    a word no record held. Sequential scans are off for the search alone (``SET LOCAL`` in
+    its own transaction, or put back after it within a longer one; a failed query's
+    rollback puts it back too)."""
+    if not searching:
+        yield
+        return
+    within = connection.in_atomic_block  # a transaction that goes on after the search
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+        if within:  # else the setting ends with the search's own transaction
+            cursor.execute("SET LOCAL enable_seqscan = on")
+
+
+def _query_and_newest(words: str, kinds: list) -> tuple[SearchQuery | None, dict]:
+    """The words' query (``query``) and the newest id of each of these models, read in one
+    round trip (where asking each apart took six)."""
     tables = [model._meta.db_table for model in kinds]
-    select = ", ".join(f'(SELECT max(id) FROM "{table}")' for table in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {select}")
-        return {model: pk or 0 for model, pk in zip(kinds, cursor.fetchone(), strict=True)}
+    newest = "".join(f', (SELECT max(id) FROM "{table}")' for table in tables)
+    readings = _readings(words, also=newest)
+    ids = readings[0][3:] if readings else [0] * len(kinds)
+    return _query(readings), {model: pk or 0 for model, pk in zip(kinds, ids, strict=True)}
 
 
 def _best(
-    rows: models.QuerySet, model, words_query: SearchQuery | None, shown: str, newest: int = 0
+    visible: models.QuerySet,
+    words: str,
+    model,
+    words_query: SearchQuery | None,
+    shown: str,
+    newest: int = 0,
 ) -> tuple[list, int]:
-    """The PER_KIND best matches, and among how many of the newest records they were found
-    (0: among all): the newest RECENT, then ten times as many, then all (see ``RECENT``).
-    ``newest``: the kind's newest id (PostgreSQL)."""
+    """The PER_KIND best matches among ``visible`` records, and among how many of the newest
+    records they were found (0: among all): the newest RECENT, then ten times as many, then
+    all (see ``RECENT``). ``newest``: the kind's newest id (PostgreSQL)."""
+    rows = matching(visible, words, words_query)
     if connection.vendor != "postgresql":
         return list(_ranked(rows, model, words_query, shown)[:PER_KIND]), 0
-    # The best ids are found first by rank alone (a light query, asked again for each wider
-    # window), then only those rows are read, with their relations and extracts.
-    best = (
-        rows.annotate(rank=SearchRank(F("search_vector"), words_query))
-        .order_by("-rank", "-pk")
-        .values_list("pk", flat=True)
-    )
-    window, looked_at = RECENT, 0
-    while newest > window:
-        ids = list(best.filter(pk__gt=newest - window)[:PER_KIND])
-        if len(ids) == PER_KIND:
+    # The best ids are found first by rank alone (a light query), then only those rows are
+    # read, with their relations and extracts.
+    rank = SearchRank(F("search_vector"), words_query)
+    best = rows.annotate(rank=rank).order_by("-rank", "-pk").values_list("pk", flat=True)
+    ids, looked_at = [], 0
+    if newest > RECENT:
+        # Among the newest RECENT. In a large table, read along the ids' index, the words of
+        # each looked at, not through the words' index, whose matches grow with the table (a
+        # word in one meeting in twenty: 450 read at 100,000 commitments, 4,500 at 1,000,000;
+        # ``|| ''`` is the same words, which no index serves). In a table of up to ten times
+        # RECENT records, the planner may read either: the words' index holds no more.
+        recent = rows
+        if newest > 10 * RECENT:
+            unindexed = Func(F("search_vector"), template="(%(expressions)s || '')")
+            recent = visible.alias(words=unindexed).filter(words=words_query)
+        recent = (
+            recent.filter(pk__gt=newest - RECENT)
+            .annotate(rank=rank)
+            .order_by("-rank", "-pk")
+            .values_list("pk", flat=True)
+        )
+        ids = list(recent[:PER_KIND])
+        looked_at = RECENT if len(ids) == PER_KIND else 0
+    if not looked_at:
+        # Fewer than PER_KIND matches among them: the matches are rare, and read through the
+        # GIN index alone (``_through_the_indexes``; their ids read as ``id + 0``, which no
+        # index serves, else the planner may walk back along the ids' index through every
+        # record), their cost the matches', however many records there are: the newest
+        # PER_KIND of them first. Fewer still: they are all,
+        # ranked when read. Else the window (RECENT, widened tenfold until it holds them)
+        # starts at the PER_KIND-th newest match, and the best are ranked in it: one query,
+        # where trying each wider window took one each (more, the larger the table), each
+        # walking the window's ids.
+        newest_first = rows.alias(newest=F("pk") + 0).order_by("-newest")
+        ids = list(newest_first.values_list("pk", flat=True)[:PER_KIND])
+        window = _window(newest, ids[-1]) if len(ids) == PER_KIND else None
+        if window is not None:
+            best = best.alias(newest=F("pk") + 0).filter(newest__gt=newest - window)
             looked_at = window
-            break
-        window *= 10
-    else:
-        ids = list(best[:PER_KIND])
+        if len(ids) == PER_KIND:
+            ids = list(best[:PER_KIND])
     if not ids:
         return [], looked_at
-    found = {
-        row.pk: row for row in _ranked(model.objects.filter(pk__in=ids), model, words_query, shown)
-    }
-    return [found[pk] for pk in ids if pk in found], looked_at
+    # In ``best``'s order (rank, then newest), which ``_ranked`` reads them in.
+    return list(_ranked(model.objects.filter(pk__in=ids), model, words_query, shown)), looked_at
+
+
+def _window(newest: int, oldest: int) -> int | None:
+    """The smallest window of the newest records (RECENT widened tenfold, short of all of
+    them) that reaches back to id ``oldest``: None when none does (the search is among all)."""
+    window = RECENT * 10
+    while newest > window:
+        if newest - window < oldest:
+            return window
+        window *= 10
+    return None
 
 
 def _ranked(

@@ -96,6 +96,22 @@ def test_a_row_escapes_its_texts_and_reads_in_the_readers_language(client, edito
     assert "<td>15 Ene 2030</td>" in spanish and ">Completo</span>" in spanish
 
 
+def test_a_row_names_its_theme_team_and_parties_in_the_readers_language(
+    client, editor, meeting, team, us, mexico
+):
+    """A row's theme and team come from the filter form's reference data and its parties'
+    roles from one read for the page: named as the records name them, the parties by name."""
+    make_commitment(meeting, title="Halt fentanyl", theme="drugs", parties=[us, mexico])
+    client.force_login(editor)
+    html = client.get(LIST).content.decode()
+    assert '<span class="muted">Drugs</span>' in html
+    assert f" · {team.name}</span>" in html
+    assert "<td>MX: joint<br>US: joint</td>" in html  # Mexico before the United States
+    spanish = client.get(LIST, headers={"accept-language": "es"}).content.decode()
+    assert '<span class="muted">Drogas</span>' in spanish
+    assert "<td>MX: conjunta<br>US: conjunta</td>" in spanish
+
+
 def test_detail_shows_every_flag_as_a_badge_not_as_text(client, editor, meeting):
     commitment = make_commitment(
         meeting,

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agreements import actions, search
 from agreements.models import Claim, Commitment, Meeting, SourceFile, Statement
@@ -100,6 +101,64 @@ def test_many_matches_are_ranked_among_the_newest_and_fewer_widen_to_all(
     # Among few matches, the best ranked comes first, old or not.
     widened = client.get("/search/", {"q": "precursors"}).context["sections"][0]
     assert [hit.title for hit in widened.hits] == [best_but_old.title]
+
+
+@postgres_only
+def test_rare_matches_are_found_in_the_window_that_holds_them_in_one_query(
+    client, editor, meeting, monkeypatch
+):
+    """Fewer matches than a section shows among the newest records: the window is widened
+    to the one that holds them in one query whatever its width (each wider window tried
+    was a query of its own, more the larger the table), read through the GIN index; the
+    page says how many records it looked among."""
+    monkeypatch.setattr(search, "RECENT", 1)  # windows of 1, 10, 100 records, then all
+    tracing = [make_commitment(meeting, title=f"Tracing {i}", text="tracing") for i in range(11)]
+    for i in range(90):  # the newest 10 records hold none of them, the newest 100 ten
+        make_commitment(meeting, title=f"Plan {i}", text="Border cooperation")
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(SEARCH, {"q": "tracing"})
+    commitments = page.context["sections"][0]
+    assert commitments.looked_at == 100 and "the best among the 100 most recent" in (
+        page.content.decode()
+    )
+    assert sorted(hit.title for hit in commitments.hits) == sorted(
+        c.title for c in tracing[1:]
+    )  # the ten newest of the eleven
+    read = [q["sql"] for q in queries if q["sql"].startswith('SELECT "agreements_commitment"')]
+    # The newest two; the newest ten matches (through the index); the best in the window;
+    # the rows shown.
+    assert len(read) == 4, "\n".join(read)
+    # The newest records' words each looked at, not through their index (whose matches grow
+    # with the table): a window's cost stays its own.
+    assert "\"search_vector\" || '')" in read[0]
+    sql = [q["sql"] for q in queries]
+    off = next(i for i, q in enumerate(sql) if "enable_seqscan = off" in q)
+    assert off < sql.index(read[1])  # read with sequential scans off: by the GIN index alone
+
+
+@postgres_only
+def test_a_search_turns_sequential_scans_back_on_for_what_follows(client, editor, meeting):
+    """The search reads through indexes only; within a longer transaction (this test's) the
+    queries after it are planned as before."""
+    make_commitment(meeting, title="Halt fentanyl")
+    client.force_login(editor)
+    assert client.get(SEARCH, {"q": "fentanyl"}).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+
+
+@postgres_only
+def test_fewer_matches_than_a_section_shows_are_all_shown_best_first(client, editor, meeting):
+    best = make_commitment(meeting, title="Precursor precursor", text="precursor precursors")
+    make_commitment(meeting, title="Precursor once", text="Ports")
+    for i in range(5):
+        make_commitment(meeting, title=f"Plan {i}", text="Border cooperation")
+    client.force_login(editor)
+    commitments = client.get(SEARCH, {"q": "precursor"}).context["sections"][0]
+    assert [hit.title for hit in commitments.hits] == [best.title, "Precursor once"]
+    assert not commitments.recent_only
 
 
 @postgres_only

@@ -479,6 +479,15 @@ def test_the_commitment_list_filters_and_sorts_by_the_status_then(client, meetin
     assert "Done in November" in on_the_day and "Never started" not in on_the_day
     overdue = client.get("/commitments/?as_of=2025-11-02&overdue=on").content.decode()
     assert "Never started" in overdue and done.title not in overdue
+    # Each row's badges are the state then: not started and overdue on 31 October, the same
+    # commitment complete (and so not overdue) on 2 November; its page's address as today.
+    october = client.get("/commitments/?as_of=2025-10-31&sort=title").content.decode()
+    row = october[october.index(f'<a href="/commitments/commitment-{done.pk}/">') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="badge status-0"' in row and '<span class="badge danger">Overdue</span>' in row
+    row = on_the_day[on_the_day.index(f'<a href="/commitments/commitment-{done.pk}/">') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="badge status-3"' in row and "Overdue" not in row
     # Before the meeting, none of its commitments had been agreed.
     before = client.get("/commitments/?as_of=2025-09-02").content.decode()
     assert "Never started" not in before and "Done in November" not in before

@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -204,15 +204,16 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None) -> str:
         final = self.build_attrs(self.attrs, attrs) | {"name": name}
         chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(v), mark_safe(" selected") if str(v) in chosen else "", label)
-                for v, label in self.choices
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        # What format_html_join writes, each value and label escaped as it escapes them,
+        # without its formatting machinery per option (a third of a list's filter form).
+        options = []
+        for v, label in self.choices:
+            v = str(v)
+            selected = " selected" if v in chosen else ""
+            options.append(
+                f'<option value="{escape(v)}"{selected}>{conditional_escape(label)}</option>'
+            )
+        return mark_safe(f"<select{flatatt(final)}>{''.join(options)}</select>")
 
 
 class SearchSelect(FastSelect):

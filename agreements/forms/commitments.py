@@ -8,9 +8,11 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
+from ..ids import typed_id
 from .as_of import AsOfForm
 from .base import (
     DATE,
@@ -71,9 +73,37 @@ class CommitmentFilterForm(ListFilters):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["party"].queryset = m.Party.objects.all()  # reference data: a few hundred
-        # Archived themes too: their commitments are still there to be found.
-        themes = m.Theme.objects.values_list("code", "name")
-        self.fields["theme"].choices = [("", _("Any theme")), *themes]
+        self._reference: dict[str, dict] = {}
+        # The selects' options are read when drawn or checked, once (``reference``): not for
+        # a download or a picker's options. A chosen team or party is still checked against
+        # the field's queryset.
+        self.fields["theme"].choices = self._theme_options
+        for name in ("team", "party"):
+            self.fields[name].widget.choices = CallableChoiceIterator(
+                lambda name=name: self._record_options(name)
+            )
+
+    def reference(self, kind: str) -> dict:
+        """What the select of ``kind`` offers, read once, in its order: the themes (code:
+        name; archived ones too: their commitments are still there to be found), the teams
+        the user sees or the parties (id: name). A list's rows name their theme from these
+        (the table alone, fetched in place, reads no team or party)."""
+        if kind not in self._reference:
+            rows = {
+                "theme": m.Theme.objects.values_list("code", "name"),
+                "team": self.fields["team"].queryset.values_list("pk", "name"),
+                "party": self.fields["party"].queryset.values_list("pk", "name"),
+            }[kind]
+            self._reference[kind] = dict(rows)
+        return self._reference[kind]
+
+    def _theme_options(self) -> list[tuple]:
+        return [("", _("Any theme")), *self.reference("theme").items()]
+
+    def _record_options(self, name: str) -> list[tuple]:
+        field = self.fields[name]
+        records = self.reference(name).items()
+        return [("", field.empty_label), *((typed_id(name, pk), label) for pk, label in records)]
 
     def _tallied_lookups(self, data: dict) -> dict:
         """The filters in use that the tallies count by, as lookups that read the same on a

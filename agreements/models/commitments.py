@@ -58,6 +58,27 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             .prefetch_related(models.Prefetch("party_roles", queryset=roles))
         )
 
+    def for_rows(self):
+        """With only what a row of the commitment list shows (views/commitment_rows.py): its
+        meeting's title and date, its team's name; its theme is named from the filter form's
+        reference data, its parties' roles read for the page at once."""
+        return self.select_related("meeting", "team").only(*self.LISTED).order_by()
+
+    LISTED = (
+        "title",
+        "theme",
+        "team",
+        "status",
+        "is_stalled",
+        "cancellation",
+        "target_date",
+        "updated_at",
+        "meeting",
+        "meeting__title",
+        "meeting__start_date",
+        "team__name",
+    )
+
     # The columns a list's row never reads: long texts and the stored search words.
     UNLISTED = (
         "text",

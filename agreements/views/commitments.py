@@ -18,6 +18,7 @@ from ..models import (
     Source,
     StatusHistory,
 )
+from .commitment_rows import list_rows
 from .commitment_timeline import parse_cursor, timeline_page
 from .common import (
     ARCHIVE,
@@ -67,7 +68,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     page = annotated_page(
         request,
         commitments,
-        (lambda rows: rows.for_list().as_of(day)) if day else (lambda rows: rows.for_list()),
+        (lambda rows: rows.for_rows().as_of(day)) if day else (lambda rows: rows.for_rows()),
         PAGE_SIZE,
         size,
         split={"team": permissions.visible_team_ids(request.user)},
@@ -80,6 +81,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": list_rows(page.object_list, form.reference("theme"), today),
         "as_of": day,
         "today": today,
         "columns": _sort_columns(request, form),

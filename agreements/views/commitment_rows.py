@@ -1,0 +1,90 @@
+"""The commitment list's rows, as its Jinja2 template draws them
+(templates/jinja2/agreements/commitment_rows.html): what each cell says, worked out here once
+per page rather than per row by the template (a badge for each status, a date each day)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from ..ids import address_of
+from ..jinja2 import date
+from ..models import Commitment, CommitmentParty, PartyRole
+from ..templatetags.tracker import flag_badges, status_badge
+
+
+@dataclass(slots=True)
+class Row:
+    url: str
+    title: str
+    theme: str
+    meeting: str
+    meeting_date: str
+    team: str
+    badges: str  # HTML: the status badge, then the flags
+    target: str
+    updated: str
+    roles: list[tuple[str, str]]  # each party's code and role, by the parties' names
+
+
+def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date) -> list[Row]:
+    """The rows of ``commitments`` (read by ``CommitmentQuerySet.for_rows``, in the state
+    shown), their themes named from ``themes`` (code: name, as the filter form offers them:
+    ``CommitmentFilterForm.reference``), and ``today`` for the overdue flag. Their parties'
+    roles are read here, in one query."""
+    roles = _roles([c.pk for c in commitments])
+    detail = address_of("agreements:commitment_detail")
+    day = _day_names()
+    badges: dict[tuple, str] = {}
+    rows = []
+    for c in commitments:
+        state = (c.status, c.cancellation, c.is_stalled, c.is_overdue(today))
+        if state not in badges:  # a few states a page: each drawn once
+            badges[state] = status_badge(c) + flag_badges(c, today)
+        rows.append(
+            Row(
+                url=detail(c.pk),
+                title=c.title,
+                theme=gettext(themes[c.theme_id]),  # as ``Theme.label`` names it
+                meeting=c.meeting.title,
+                meeting_date=day(c.meeting.start_date),
+                team=c.team.name,
+                badges=badges[state],
+                target=day(c.target_date) or "–",
+                updated=day(c.updated_at),
+                roles=roles.get(c.pk, []),
+            )
+        )
+    return rows
+
+
+def _roles(ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Each commitment's parties' codes and roles (in lower case, as the rows write them), by
+    the parties' names: one query for the page."""
+    labels = {value: str(label).lower() for value, label in PartyRole.choices}
+    found: dict[int, list[tuple[str, str]]] = {}
+    rows = CommitmentParty.objects.filter(commitment__in=ids).order_by("party__name", "pk")
+    for pk, code, role in rows.values_list("commitment_id", "party__code", "role"):
+        found.setdefault(pk, []).append((code, labels.get(role, role)))
+    return found
+
+
+def _day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
+    """A day as the rows write it (``jinja2.date``: "5 Dec 2026" in the reader's language),
+    a moment on the day it is in the current time zone; each day formatted once."""
+    names: dict[datetime.date, str] = {}
+
+    def name(value: datetime.date | datetime.datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime.datetime):
+            value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+        if value not in names:
+            names[value] = date(value)
+        return names[value]
+
+    return name
