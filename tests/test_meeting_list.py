@@ -48,6 +48,33 @@ def test_list_shows_meetings_with_counts_and_index(client, editor, meetings):
     assert "Hidden talks" not in response.content.decode()
 
 
+def test_a_row_escapes_its_texts_and_reads_in_the_readers_language(client, editor, team):
+    """The rows are a Jinja2 template (agreements/jinja2.py): escaped as Django's are, each
+    with its meeting's link, parties, figures and labels in the reader's language."""
+    tagged = make_meeting(
+        team,
+        title="Talks <b>bold</b>",
+        city="<i>Lima</i>",
+        start_date=datetime.date(2024, 3, 4),
+        end_date=datetime.date(2024, 3, 5),
+        planned=True,
+    )
+    tagged.parties.add(Party.objects.create(name="Ruritania <b>", code="R<U>", kind="organisation"))
+    make_commitment(tagged, status=2)
+    client.force_login(editor)
+    html = client.get(LIST).content.decode()
+    assert "<b>" not in html and "Talks &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "&lt;i&gt;Lima&lt;/i&gt;" in html
+    assert '<abbr title="Ruritania &lt;b&gt;">R&lt;U&gt;</abbr>' in html
+    assert f'<a href="{tagged.get_absolute_url()}">' in html
+    assert "4 Mar 2024 – 5 Mar 2024" in html
+    assert "Commitments: </span>1</td>" in html and "Implementation index: </span>67%" in html
+    spanish = client.get(LIST, headers={"accept-language": "es"}).content.decode()
+    assert "4 Mar 2024 – 5 Mar 2024" in spanish  # the same abbreviation in Spanish
+    assert "Índice de implementación: </span>67%" in spanish
+    assert ">Prevista</span>" in spanish and "Aún no celebrada" in spanish
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [

@@ -62,6 +62,24 @@ class ListedChoices(forms.models.ModelChoiceIterator):
             yield self.choice(obj)
 
 
+class ListedNames:
+    """A select's options as plain rows, ``(id, column)``, read when the select is drawn: a
+    filter offering many records (a party of every meeting), which ``ListedChoices`` reads
+    as whole records, an object each. The column must be what the field's label shows
+    (``label_from_instance``, the record's ``str``). Given to the widget alone
+    (``field.widget.choices``): the field still checks a chosen value against its queryset."""
+
+    def __init__(self, field: forms.ModelChoiceField, column: str = "name") -> None:
+        self.field = field
+        self.column = column
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, label in self.field.queryset.values_list("pk", self.column):
+            yield (self.field.prepare_value(pk), label)
+
+
 class IdChoiceField(TypedIds, forms.ModelChoiceField):
     """A record chosen by id, where an id no column can hold is simply not a valid choice.
 
