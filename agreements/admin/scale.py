@@ -53,6 +53,8 @@ class AtScale:
     """
 
     show_full_result_count = False
+    # Rows drawn a column at a time (``admin/rows.py``), the rest as Django's.
+    change_list_template = "admin/records_change_list.html"
     # Facets count every choice of every filter over the whole table: not offered.
     show_facets = admin.ShowFacets.NEVER
     words_of: str | None = None
