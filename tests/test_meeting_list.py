@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from agreements.forms import MeetingFilterForm
 from agreements.models import Meeting, OutcomeType, Party, TeamMembership, TeamRole
 from tests.conftest import HTMX, make_commitment, make_meeting, make_user
 
@@ -100,6 +103,19 @@ def test_the_year_filter_offers_the_years_from_the_first_meeting_to_the_last(
     client.force_login(editor)
     choices = client.get(LIST).context["form"].fields["year"].choices
     assert [year for year, _label in choices] == ["", 2024, 2023, 2022, 2021]
+
+
+def test_the_party_and_team_filters_read_their_options_once_when_drawn(client, editor, meetings):
+    """``forms.base.ListedNames``: the options are (id, name) rows, read when the select is
+    drawn, once; a form that is not drawn (the API's filters) reads none."""
+    with CaptureQueriesContext(connection) as made:
+        form = MeetingFilterForm({"party": "", "team": ""}, user=editor)
+    assert not [q for q in made.captured_queries if "agreements_party" in q["sql"]]
+    with CaptureQueriesContext(connection) as drawn:
+        party, team = str(form["party"]), str(form["team"])
+    assert len(drawn) == 2
+    assert ">United States</option>" in party and ">Mexico</option>" in party
+    assert ">North America</option>" in team
 
 
 def test_list_filters_by_party_and_team(client, editor, meetings, mexico, team):
