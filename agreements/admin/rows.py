@@ -44,8 +44,9 @@ from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
-from .scale import PageList
+from .scale import AtScale, PageList
 
 
 @dataclass
@@ -60,9 +61,13 @@ class Column:
     choices: dict | None = None  # a field with choices: its labels, translated once
     icons: dict | None = None  # a boolean field: its icons, by value
 
+    checkbox: str | None = None  # the row checkbox's words, translated once
+
     def cell(self, result, changelist) -> tuple[str, Any]:
         """The cell's CSS class and what it shows."""
         field = self.field
+        if self.checkbox is not None:
+            return self.classes_html, changelist.model_admin.action_checkbox(result, self.checkbox)
         if field is None:
             return self._other(result, changelist)
         value = getattr(result, self.name)
@@ -164,6 +169,11 @@ def plan(changelist) -> list[Column] | None:
             ):
                 field = None
         column = Column(name, field, classes, link, empty)
+        if name == "action_checkbox" and getattr(admin.action_checkbox, "__func__", None) is (
+            AtScale.action_checkbox
+        ):
+            column.classes = ["action-checkbox"]
+            column.checkbox = gettext("Select this object for an action - {}")
         if field is not None:
             if field.flatchoices:
                 column.choices = {value: str(label) for value, label in field.flatchoices}
