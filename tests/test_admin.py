@@ -230,6 +230,27 @@ def test_a_deep_page_holds_the_rows_the_list_has_there_and_counts_nothing(
     assert admin_client.get(url, {"p": "99"}).status_code == 302  # past the end: as Django's
 
 
+@pytest.mark.parametrize("model", AT_SCALE, ids=lambda model: model.__name__)
+def test_a_changelists_rows_are_the_html_djangos_admin_writes(
+    admin_client, world, model, monkeypatch
+):
+    """The rows are drawn a column at a time (``admin/rows.py``): the same table as Django's
+    own ``result_list`` writes, links keeping the list's filters and an empty cell's text."""
+    build_many(model, world, 2)
+    url = admin_url(model, "changelist")
+
+    def table(query: dict) -> str:
+        html = admin_client.get(url, query).content.decode()
+        start = html.find('<table id="result_list">')
+        return html[start : html.index("</table>", start)] if start >= 0 else ""
+
+    queries = [{}, {"o": "-1"}, {"q": "a"}]
+    ours = [table(query) for query in queries]
+    assert ours[0].count("<tr") >= 3  # the heading and at least the two rows
+    monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
+    assert ours == [table(query) for query in queries]
+
+
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
 def test_changelist_search_and_facets_work(admin_client, world, model):
     build(model, world)

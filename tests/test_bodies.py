@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -58,6 +59,29 @@ def test_body_list_index_is_not_skewed_by_members(client, editor, body, meeting,
     client.force_login(editor)
     bodies = client.get(reverse("agreements:body_list")).context["page"].object_list
     assert bodies[0].index == pytest.approx(50.0)  # (0 + 3) / 2 ÷ 3
+
+
+def test_a_body_row_escapes_its_texts_and_reads_in_the_readers_language(
+    client, editor, meeting, us
+):
+    """The rows are a Jinja2 template (agreements/jinja2.py): escaped as Django's are, with
+    the body's link, figures and next meeting, labels in the reader's language."""
+    tagged = make_body(meeting, name="Group <b>bold</b>", cadence="<i>monthly</i>")
+    tagged.commitments.add(make_commitment(meeting, status=3), make_commitment(meeting, status=1))
+    BodyMembership.objects.create(body=tagged, party=us, confirmation=Confirmation.CONFIRMED)
+    Milestone.objects.create(
+        body=tagged, title="First sitting", due_date=timezone.localdate() + datetime.timedelta(3)
+    )
+    quiet = make_body(meeting, name="Quiet group")
+    client.force_login(editor)
+    html = client.get(reverse("agreements:body_list")).content.decode()
+    assert "<b>" not in html and "Group &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "&lt;i&gt;monthly&lt;/i&gt;" in html
+    assert f'<a href="{detail_url(tagged)}">' in html and f'<a href="{detail_url(quiet)}">' in html
+    assert re.search(r"<td>1 confirmed of 1</td>\s*<td>2</td>\s*<td>67%</td>", html)
+    assert html.count("not scheduled") == 1 and html.count("none published") == 1
+    spanish = client.get(reverse("agreements:body_list"), headers={"accept-language": "es"})
+    assert "1 confirmado de 1" in spanish.text and "ninguno publicado" in spanish.text
 
 
 def test_body_without_members_says_so_plainly(client, reviewer, body):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -43,6 +44,33 @@ def test_claims_page_lists_unconfirmed_and_disputed_only(client, reviewer, claim
     assert "Seizures doubled" in page
     assert "The meeting took place" not in page
     assert "Update verification" not in page and "?verify=" not in page  # reviewers change nothing
+
+
+def test_a_claim_row_escapes_its_texts_and_reads_in_the_readers_language(
+    client, editor, meeting, team
+):
+    """The rows are a Jinja2 template (agreements/jinja2.py): escaped as Django's are, the
+    sources in their own order (newest first), labels and dates in the reader's language."""
+    meeting.title = "Talks <b>bold</b>"
+    meeting.save()
+    tagged = Claim.objects.create(
+        text="Seizures <script>x</script>",
+        meeting=meeting,
+        verification=Verification.DISPUTED,
+        verified_on=datetime.date(2025, 1, 15),
+    )
+    older = make_source(team, title="Old <i>wire</i>", published_on=datetime.date(2024, 1, 1))
+    newer = make_source(team, title="New readout", published_on=datetime.date(2025, 1, 1))
+    tagged.sources.add(older, newer)
+    client.force_login(editor)
+    html = client.get(URL).content.decode()
+    assert "<script>x" not in html and "Seizures &lt;script&gt;x&lt;/script&gt;" in html
+    assert "About the meeting “Talks &lt;b&gt;bold&lt;/b&gt;” · North America" in html
+    assert "sources: New readout; Old &lt;i&gt;wire&lt;/i&gt;" in html
+    assert '<span class="muted">as of 15 Jan 2025</span>' in html
+    assert '<span class="badge state-disputed">Disputed</span>' in html
+    spanish = client.get(URL, headers={"accept-language": "es"}).content.decode()
+    assert "a fecha de 15 Ene 2025" in spanish and "fuentes: New readout" in spanish
 
 
 def test_a_rows_form_is_fetched_when_its_editor_opens_it(client, editor, claim):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from agreements.forms import MeetingFilterForm
 from agreements.models import Meeting, OutcomeType, Party, TeamMembership, TeamRole
 from tests.conftest import HTMX, make_commitment, make_meeting, make_user
 
@@ -48,6 +51,33 @@ def test_list_shows_meetings_with_counts_and_index(client, editor, meetings):
     assert "Hidden talks" not in response.content.decode()
 
 
+def test_a_row_escapes_its_texts_and_reads_in_the_readers_language(client, editor, team):
+    """The rows are a Jinja2 template (agreements/jinja2.py): escaped as Django's are, each
+    with its meeting's link, parties, figures and labels in the reader's language."""
+    tagged = make_meeting(
+        team,
+        title="Talks <b>bold</b>",
+        city="<i>Lima</i>",
+        start_date=datetime.date(2024, 3, 4),
+        end_date=datetime.date(2024, 3, 5),
+        planned=True,
+    )
+    tagged.parties.add(Party.objects.create(name="Ruritania <b>", code="R<U>", kind="organisation"))
+    make_commitment(tagged, status=2)
+    client.force_login(editor)
+    html = client.get(LIST).content.decode()
+    assert "<b>" not in html and "Talks &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "&lt;i&gt;Lima&lt;/i&gt;" in html
+    assert '<abbr title="Ruritania &lt;b&gt;">R&lt;U&gt;</abbr>' in html
+    assert f'<a href="{tagged.get_absolute_url()}">' in html
+    assert "4 Mar 2024 – 5 Mar 2024" in html
+    assert "Commitments: </span>1</td>" in html and "Implementation index: </span>67%" in html
+    spanish = client.get(LIST, headers={"accept-language": "es"}).content.decode()
+    assert "4 Mar 2024 – 5 Mar 2024" in spanish  # the same abbreviation in Spanish
+    assert "Índice de implementación: </span>67%" in spanish
+    assert ">Prevista</span>" in spanish and "Aún no celebrada" in spanish
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
@@ -73,6 +103,19 @@ def test_the_year_filter_offers_the_years_from_the_first_meeting_to_the_last(
     client.force_login(editor)
     choices = client.get(LIST).context["form"].fields["year"].choices
     assert [year for year, _label in choices] == ["", 2024, 2023, 2022, 2021]
+
+
+def test_the_party_and_team_filters_read_their_options_once_when_drawn(client, editor, meetings):
+    """``forms.base.ListedNames``: the options are (id, name) rows, read when the select is
+    drawn, once; a form that is not drawn (the API's filters) reads none."""
+    with CaptureQueriesContext(connection) as made:
+        form = MeetingFilterForm({"party": "", "team": ""}, user=editor)
+    assert not [q for q in made.captured_queries if "agreements_party" in q["sql"]]
+    with CaptureQueriesContext(connection) as drawn:
+        party, team = str(form["party"]), str(form["team"])
+    assert len(drawn) == 2
+    assert ">United States</option>" in party and ">Mexico</option>" in party
+    assert ">North America</option>" in team
 
 
 def test_list_filters_by_party_and_team(client, editor, meetings, mexico, team):

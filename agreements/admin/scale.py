@@ -53,6 +53,8 @@ class AtScale:
     """
 
     show_full_result_count = False
+    # Rows drawn a column at a time (``admin/rows.py``), the rest as Django's.
+    change_list_template = "admin/records_change_list.html"
     # Facets count every choice of every filter over the whole table: not offered.
     show_facets = admin.ShowFacets.NEVER
     words_of: str | None = None
@@ -80,15 +82,17 @@ class AtScale:
         return super().get_empty_value_display() if shown is None else shown
 
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
-    def action_checkbox(self, obj):
+    def action_checkbox(self, obj, label: str | None = None):
         """Django's row checkbox, written out: the same markup, without rendering a form
-        widget's template for every row."""
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        widget's template for every row. ``label``: its words, when translated once for the
+        page's rows (``admin/rows.py``)."""
+        if label is None:
+            label = gettext("Select this object for an action - {}")
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
             helpers.ACTION_CHECKBOX_NAME,
             str(obj.pk),
-            label,
+            format_html(label, str(obj)),
         )
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):

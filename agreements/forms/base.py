@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -60,6 +61,25 @@ class ListedChoices(forms.models.ModelChoiceIterator):
             yield ("", self.field.empty_label)
         for obj in self.queryset.all():
             yield self.choice(obj)
+
+
+class ListedNames(BaseChoiceIterator):
+    """A select's options as plain rows, ``(id, column)``, read when the select is drawn: a
+    filter offering many records (a party of every meeting), which ``ListedChoices`` reads
+    as whole records, an object each. The column must be what the field's label shows
+    (``label_from_instance``, the record's ``str``). Given to the widget alone
+    (``field.widget.choices``): the field still checks a chosen value against its queryset.
+    A ``BaseChoiceIterator``, so the widget keeps it as it is, read when drawn."""
+
+    def __init__(self, field: forms.ModelChoiceField, column: str = "name") -> None:
+        self.field = field
+        self.column = column
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, label in self.field.queryset.values_list("pk", self.column):
+            yield (self.field.prepare_value(pk), label)
 
 
 class IdChoiceField(TypedIds, forms.ModelChoiceField):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from .. import permissions
 from ..search import matching
-from .base import PICK_BODY, FastSelect, IdChoiceField, SearchSelect
+from .base import PICK_BODY, FastSelect, IdChoiceField, ListedNames, SearchSelect
 
 
 class ListFilters(forms.Form):
@@ -37,6 +37,8 @@ class ListFilters(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = permissions.visible_teams(user)
+        # Drawn from the teams' names alone, read once when drawn (``ListedNames``).
+        self.fields["team"].widget.choices = ListedNames(self.fields["team"])
         self.fields["body"].queryset = (
             m.ImplementationBody.objects.visible_to(user)
             .select_related("meeting")

@@ -18,6 +18,7 @@ from .base import (
     FastSelect,
     IdChoiceField,
     KeepsItsLanguage,
+    ListedNames,
     MarksRequired,
     ModelForm,
     SearchCheckboxes,
@@ -68,6 +69,8 @@ class MeetingFilterForm(forms.Form):
         )
         self.fields["party"].queryset = m.Party.objects.filter(Exists(at_their_meetings))
         self.fields["team"].queryset = permissions.visible_teams(user)
+        for name in ("party", "team"):  # drawn from their names alone (Party, Team: ``name``)
+            self.fields[name].widget.choices = ListedNames(self.fields[name])
         # The years from the first meeting's to the last one's: two index probes, where a
         # DISTINCT over every meeting's year grows with the meetings.
         span = meetings.aggregate(first=Min("start_date"), last=Max("start_date"))

@@ -191,6 +191,20 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             .order_by(models.F("last_update_at").asc(nulls_first=True), "pk")
         )
 
+    def totals_by_meeting(self) -> dict[int, tuple[int, float | None]]:
+        """Each meeting's number of these commitments and their mean status over those that
+        count (``as_index`` makes it the index), ``{meeting id: (total, mean)}``: one grouped
+        read, for a page of meetings (``for_list()`` reads the same as two subqueries a row)."""
+        rows = (
+            self.order_by()
+            .values_list("meeting_id")
+            .annotate(
+                total=models.Count("pk"),
+                mean=models.Avg("status", filter=Commitment.counting_q()),
+            )
+        )
+        return {meeting: (total, mean) for meeting, total, mean in rows}
+
 
 class Commitment(Sourced, Timestamped, Versioned, Archivable):
     """Something a party, or several, undertook to do at a meeting."""

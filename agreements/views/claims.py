@@ -57,14 +57,13 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         return _open_form(request)
 
     def still_open() -> QuerySet[Claim]:
-        return (
-            form.filter(Claim.objects.visible_to(request.user).still_open())
-            .select_related("team", "meeting", "commitment", "body")
-            .prefetch_related("sources")
-        )
+        return form.filter(Claim.objects.visible_to(request.user).still_open())
 
     if request.GET.get("format") == "csv":  # every open claim the filters select
-        return exports.csv_response("open-claims", exports.CLAIMS, still_open())
+        claims = still_open().select_related("team", "meeting", "commitment", "body")
+        return exports.csv_response(
+            "open-claims", exports.CLAIMS, claims.prefetch_related("sources")
+        )
     editable = set(permissions.editable_teams(request.user).values_list("pk", flat=True))
 
     # Read and counted along the index (team, verification, id), one run per team and open
@@ -76,11 +75,18 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         team=permissions.visible_team_ids(request.user),
         verification=list(OPEN_VERIFICATIONS),
     )
+    # The page's rows with what they show alone (not the texts and stored words of the
+    # records they are about); their sources' titles in one plain read.
+    shown = open_claims.select_related("team", "meeting", "commitment", "body").only(*LISTED)
     page = capped_page(
-        request, open_claims, PAGE_SIZE, in_order=True, parts=parts, paginator=_CountedInTurn
+        request, shown, PAGE_SIZE, in_order=True, parts=parts, paginator=_CountedInTurn
     )
+    titles = _source_titles([claim.pk for claim in page.object_list])
     verify = reverse("agreements:claim_list") + "?verify="  # built once, not per row
-    rows = [_listed(claim, claim.team_id in editable, verify) for claim in page.object_list]
+    rows = [
+        _listed(claim, claim.team_id in editable, verify, titles.get(claim.pk, []))
+        for claim in page.object_list
+    ]
     context = {
         "form": form,
         "rows": rows,
@@ -109,15 +115,47 @@ class _CountedInTurn(CappedPaginator):
         return total
 
 
-def _listed(claim: Claim, editable: bool, verify: str) -> dict:
+# What a row of the list shows of its claim and the records it is about.
+LISTED = (
+    "text",
+    "verification",
+    "verified_on",
+    "team__name",
+    "meeting__title",
+    "commitment__title",
+    "body__name",
+)
+
+
+def _source_titles(ids: list[int]) -> dict[int, list[str]]:
+    """The titles of each claim's sources, in the sources' own order, for these claims."""
+    titles: dict[int, list[str]] = {}
+    for claim, title in (
+        Claim.sources.through.objects.filter(claim__in=ids)
+        .order_by(*(_through_source(field) for field in Source._meta.ordering))
+        .values_list("claim", "source__title")
+    ):
+        titles.setdefault(claim, []).append(title)
+    return titles
+
+
+def _through_source(field: str) -> str:
+    """A column of the sources' order, read from the claims' links to them."""
+    return f"-source__{field[1:]}" if field.startswith("-") else f"source__{field}"
+
+
+def _listed(claim: Claim, editable: bool, verify: str, sources: list[str] | None = None) -> dict:
     """A claim's row as the list draws it, its words and links put together here once rather
-    than by the template for each row."""
+    than by the template for each row. ``sources``: its sources' titles, when read for the
+    page (``_source_titles``)."""
+    if sources is None:
+        sources = [source.title for source in claim.sources.all()]
     return {
         "claim": claim,
         "team": claim.team,
         "editable": editable,
         "subject": _subject(claim),
-        "sources": "; ".join(source.title for source in claim.sources.all()),
+        "sources": "; ".join(sources),
         "verify_url": f"{verify}{claim.pk}",
     }
 

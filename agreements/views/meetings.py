@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -63,7 +63,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     page = annotated_page(
         request,
         meetings,
-        lambda rows: rows.for_list(),
+        lambda rows: rows.select_related("team").only(*LISTED),
         PAGE_SIZE,
         split={"team": permissions.visible_team_ids(request.user)},
     )
@@ -77,18 +77,45 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "agreements/meeting_list.html", context, partial="meeting-table")
 
 
+# What a row of the list shows of its meeting: these columns alone, not its texts.
+LISTED = (
+    "title",
+    "planned",
+    "start_date",
+    "end_date",
+    "city",
+    "venue",
+    "outcome_type",
+    "team__name",
+)
+
+
 def _listed(meetings: list[Meeting]) -> None:
-    """Each listed meeting's link, dates and parties, put together here once rather than by
-    the template for each row (a ``{% url %}`` and two date filters a row)."""
+    """Each listed meeting's link, dates, parties, number of commitments and index, put
+    together here once for the page's rows (templates/jinja2/agreements/meeting_rows.html).
+
+    The figures and the parties of the page's meetings are read at once, in a plain row
+    each: the figures ``for_list()`` reads as two subqueries a meeting, and its parties as a
+    prefetch, cost more to put together than to run."""
+    ids = [meeting.pk for meeting in meetings]
+    figures = Commitment.objects.filter(meeting__in=ids).totals_by_meeting()
+    parties: dict[int, list[tuple[str, str]]] = {}
+    for meeting_id, name, code in (
+        Meeting.parties.through.objects.filter(meeting__in=ids)
+        .order_by("party__name", "party")  # the parties' own order, as the prefetch read them
+        .values_list("meeting", "party__name", "party__code")
+    ):
+        parties.setdefault(meeting_id, []).append((name, code))
     link = address_of("agreements:meeting_detail")
     for meeting in meetings:
         meeting.link = link(meeting.pk)
         meeting.dates = date_format(meeting.start_date, "j M Y")
         if meeting.end_date and meeting.end_date != meeting.start_date:
             meeting.dates += " – " + date_format(meeting.end_date, "j M Y")
-        meeting.party_codes = format_html_join(
-            ", ", '<abbr title="{}">{}</abbr>', ((p.name, p.code) for p in meeting.parties.all())
-        )
+        meeting.listed_parties = parties.get(meeting.pk, [])
+        meeting.commitment_count, meeting.mean_status = figures.get(meeting.pk, (0, None))
+        index = meeting.index
+        meeting.index_shown = "–" if index is None else f"{floatformat(index, 0)}%"
 
 
 # --- A meeting's page -------------------------------------------------------------------------
