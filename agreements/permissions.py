@@ -47,6 +47,14 @@ def editable_teams(user: User) -> models.QuerySet[m.Team]:
     return m.teams_of(user, role=m.TeamRole.EDITOR)
 
 
+def edits_some_team(user: User) -> bool:
+    """Whether the user may record anything at all (a meeting, a body): an editor of some
+    team, or an admin. From the memberships read once a request, not a query of its own."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(m.team_ids(user, role=m.TeamRole.EDITOR))
+
+
 def editable_meetings(user: User) -> models.QuerySet[m.Meeting]:
     """The open meetings of the teams the user edits: where they may record a body."""
     return m.Meeting.objects.filter(team__in=editable_teams(user)).active()
@@ -54,10 +62,11 @@ def editable_meetings(user: User) -> models.QuerySet[m.Meeting]:
 
 def is_editor(user: User, team: m.Team) -> bool:
     """Whether the user may change the team's records."""
-    return _edits(user, team.pk)
+    return edits_team(user, team.pk)
 
 
-def _edits(user: User, team_id: int) -> bool:
+def edits_team(user: User, team_id: int) -> bool:
+    """``is_editor`` by the team's id (a row that has its team's id, not the team)."""
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or team_id in m.team_ids(user, role=m.TeamRole.EDITOR)
@@ -67,7 +76,7 @@ def may_edit(user: User, record: m.Meeting | m.ImplementationBody | m.Commitment
     """Whether the user may change ``record`` now: an editor of its team, the record not read
     only (archived, or part of an archived meeting)."""
     team = record.meeting.team_id if isinstance(record, m.ImplementationBody) else record.team_id
-    return not record.is_read_only and _edits(user, team)
+    return not record.is_read_only and edits_team(user, team)
 
 
 def is_reviewer(user: User, team: m.Team) -> bool:

@@ -60,7 +60,7 @@ def body_list(request: HttpRequest) -> HttpResponse:
     form is drawn closed and empty, fetched when opened (``?add=body``: alone for htmx, else
     the page with it open), and drawn again with its errors when refused."""
     form = None
-    can_record = permissions.editable_teams(request.user).exists()
+    can_record = permissions.edits_some_team(request.user)
     opened = request.GET.get("add") == "body"
     if can_record and (request.method == "POST" or opened or "_pick" in request.GET):
         meetings = permissions.editable_meetings(request.user).order_by("-start_date", "pk")

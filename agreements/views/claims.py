@@ -64,7 +64,6 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         return exports.csv_response(
             "open-claims", exports.CLAIMS, claims.prefetch_related("sources")
         )
-    editable = set(permissions.editable_teams(request.user).values_list("pk", flat=True))
 
     # Read and counted along the index (team, verification, id), one run per team and open
     # state: at 100,000 commitments PostgreSQL otherwise sorts every open claim of the
@@ -84,7 +83,12 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     titles = _source_titles([claim.pk for claim in page.object_list])
     verify = reverse("agreements:claim_list") + "?verify="  # built once, not per row
     rows = [
-        _listed(claim, claim.team_id in editable, verify, titles.get(claim.pk, []))
+        _listed(
+            claim,
+            permissions.edits_team(request.user, claim.team_id),
+            verify,
+            titles.get(claim.pk, []),
+        )
         for claim in page.object_list
     ]
     context = {

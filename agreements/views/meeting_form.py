@@ -34,7 +34,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     ``?row=N`` (htmx, from "Add commitment") answers with one empty commitment row numbered N;
     without JavaScript, the "add_row" submit button re-renders the form with one more row.
     """
-    if not permissions.editable_teams(request.user).exists():
+    if not permissions.edits_some_team(request.user):
         raise PermissionDenied
     return _meeting_form(request, Meeting())
 

@@ -72,7 +72,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "page_query": query.urlencode(),
-        "can_record": permissions.editable_teams(request.user).exists(),
+        "can_record": permissions.edits_some_team(request.user),
     }
     return render_page(request, "agreements/meeting_list.html", context, partial="meeting-table")
 
