@@ -417,6 +417,7 @@ CLAIMS = Columns(
     [
         taken("id"),
         taken("text"),
+        taken("language"),
         Column("verification", lambda c: _verification(c["verification"])),
         Column("about", _subject),
         Column("sources", lambda c: "; ".join(url or title for url, title in c["sources"] or ())),
@@ -428,6 +429,7 @@ CLAIMS = Columns(
     fields=(
         "id",
         "text",
+        "language",
         "verification",
         "commitment_id",
         "commitment__title",

@@ -85,12 +85,18 @@ def test_meetings_export_has_counts_and_index(client, editor, team, us, mexico):
 
 def test_open_claims_export(client, editor, meeting, commitment):
     Claim.objects.create(text="Warnings were given", meeting=meeting)
-    Claim.objects.create(text="Seizures doubled", commitment=commitment, verification="disputed")
+    Claim.objects.create(
+        text="Se duplicaron los decomisos",
+        language="es",
+        commitment=commitment,
+        verification="disputed",
+    )
     client.force_login(editor)
     rows = read(client.get("/claims/", {"format": "csv"}))
-    assert {(r["text"], r["verification"], r["about"]) for r in rows} == {
-        ("Warnings were given", "Unconfirmed", f"meeting: {meeting.title}"),
-        ("Seizures doubled", "Disputed", f"commitment: {commitment.title}"),
+    # Each claim's language goes with its words, as the API and the open data give it.
+    assert {(r["text"], r["language"], r["verification"], r["about"]) for r in rows} == {
+        ("Warnings were given", "en", "Unconfirmed", f"meeting: {meeting.title}"),
+        ("Se duplicaron los decomisos", "es", "Disputed", f"commitment: {commitment.title}"),
     }
 
 
