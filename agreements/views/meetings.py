@@ -4,7 +4,9 @@ there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch, QuerySet
+from collections import defaultdict
+
+from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -25,12 +27,16 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
+    Milestone,
+    MilestoneReschedule,
     Participant,
+    PartyRole,
     Statement,
     StatementKind,
     compare_readouts,
     moves_of,
 )
+from ..templatetags.tracker import flag_badges, state_badge, status_badge
 from .charts import chart_url
 from .common import (
     ARCHIVE,
@@ -297,7 +303,7 @@ def _detail_context(
                 size=COMMITMENTS_SHOWN,
                 total=figures["total"],
                 prepare=lambda rows: _commitment_rows(rows, day),
-                finish=lambda rows: _take_state_on(rows, day),
+                finish=lambda rows: _shown_rows(rows, day, day or timezone.localdate()),
             )
         ),
         # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
@@ -354,25 +360,93 @@ def _detail_context(
     }
 
 
+# What a commitment row shows (templates/jinja2/agreements/meeting_commitment_rows.html), read
+# alone: its long texts (text, indicator, notes) stay in the database.
+ROW_FIELDS = (
+    "title",
+    "language",
+    "status",
+    "is_stalled",
+    "cancellation",
+    "archived_at",
+    "theme",
+    "target_date",
+    "lead_agency",
+    "meeting_id",
+    "position",
+)
+MILESTONE_FIELDS = ("commitment_id", "title", "due_date", "status", "completed_on")
+
+
 def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
     """The meeting's commitments with what each row shows; on a past ``day``, their state."""
-    commitments = commitments.select_related("theme").prefetch_related(
-        Prefetch("party_roles", CommitmentParty.objects.select_related("party")),
-        "milestones",
-        moves_of("milestones__reschedules"),
+    commitments = (
+        commitments.select_related("theme")
+        .only(*ROW_FIELDS, "theme__name")
+        .prefetch_related(
+            Prefetch(
+                "milestones",
+                Milestone.objects.only(*MILESTONE_FIELDS, "original_due_date").order_by(
+                    "due_date", "pk"
+                ),
+            )
+        )
     )
     return commitments.as_of(day) if day else commitments
 
 
-def _take_state_on(rows: list[Commitment], day) -> list[Commitment]:
-    """On a past ``day``, each commitment and its milestones shown as they stood then."""
+def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
+    """A page of commitment rows as they are drawn: on a past ``day``, each commitment and its
+    milestones as they stood then; each row's badges, parties' roles and dates written here,
+    each distinct one once (a page of 50 rows repeats a few statuses, roles and days)."""
+    milestones = [milestone for commitment in rows for milestone in commitment.milestones.all()]
+    # Only a milestone that has moved has moves (it keeps its first date, ``original_due_date``,
+    # from its first move on): theirs are read, the others' known to be none.
+    prefetch_related_objects(
+        [m for m in milestones if m.original_due_date], moves_of("reschedules")
+    )
+    prefetch_related_objects(
+        [m for m in milestones if not m.original_due_date],
+        Prefetch("reschedules", MilestoneReschedule.objects.none()),
+    )
     if day:
         for commitment in rows:
             commitment.take_state_then()
-            for milestone in commitment.milestones.all():
-                milestone.take_state_on(day)
-                milestone.take_date_on(day)
+        for milestone in milestones:
+            milestone.take_state_on(day)
+            milestone.take_date_on(day)
+    roles = defaultdict(list)
+    role_label = {role: label.lower() for role, label in PartyRole.choices}
+    for commitment_id, role, name, code in (
+        CommitmentParty.objects.filter(commitment__in=rows)
+        .order_by("commitment", "party__name")
+        .values_list("commitment_id", "role", "party__name", "party__code")
+    ):
+        roles[commitment_id].append((name, code, role_label.get(role, role)))
+    badges, states, dates = {}, {}, {}
+    for commitment in rows:
+        overdue = commitment.is_overdue(today)
+        shown = (commitment.status, commitment.cancellation, commitment.is_stalled, overdue)
+        if shown not in badges:
+            badges[shown] = status_badge(commitment) + flag_badges(commitment, today)
+        commitment.badges = badges[shown]
+        commitment.roles = roles[commitment.pk]
+        commitment.target = _shown_date(dates, commitment.target_date)
+        for milestone in commitment.milestones.all():
+            if milestone.status not in states:
+                states[milestone.status] = state_badge(
+                    milestone.status, milestone.get_status_display()
+                )
+            milestone.badge = states[milestone.status]
+            milestone.due = _shown_date(dates, milestone.due_date)
     return rows
+
+
+def _shown_date(dates: dict, day) -> str:
+    """``day`` as the rows write it ("15 Jan 2030", in the reader's language), each once."""
+    if day not in dates:
+        dates[day] = date_format(day, "j M Y") if day else ""
+    return dates[day]
 
 
 def _milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
