@@ -252,6 +252,7 @@ def _detail_context(
         lambda: Commitment.objects.filter(meeting=meeting).total_and_index(day)
     )
     parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
+    links = SimpleLazyObject(meeting.related)
 
     def statements() -> Shown:
         return shown(
@@ -333,8 +334,9 @@ def _detail_context(
                 .order_by("pk"),
             )
         ),
-        "links": SimpleLazyObject(meeting.related),
-        "chain": SimpleLazyObject(meeting.chain),
+        "links": links,
+        # Its first step each way is among the links read already.
+        "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
         "events": SimpleLazyObject(lambda: shown(request, "events", _events(meeting))),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
