@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -255,17 +255,27 @@ def _detail_context(
     links = SimpleLazyObject(meeting.related)
 
     def statements() -> Shown:
+        """A page of statements (what each shows: who said it, with whom, the commitments it
+        mentions), each counting the meeting's readouts (a window over its statements)."""
         return shown(
             request,
             "statements",
             Statement.objects.filter(meeting=meeting)
             .select_related("speaker", "party")
-            .prefetch_related("commitments", "sources", "joint_parties")
+            .prefetch_related(
+                Prefetch("commitments", Commitment.objects.only("pk", "title")), "joint_parties"
+            )
+            .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
             .order_by("said_on", "pk"),
         )
 
+    statements_shown = SimpleLazyObject(statements)
+
     def readouts():
-        """Every readout, compared over every commitment of the meeting (titles only)."""
+        """Every readout, compared over every commitment of the meeting (titles only); not
+        read when the statements counted none."""
+        if not statements_shown.rows or not statements_shown.rows[0].readouts:
+            return None
         said = (
             Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
             .select_related("speaker", "party")
@@ -322,7 +332,7 @@ def _detail_context(
                 queryset=BodyMembership.objects.select_related("person", "party"),
             )
         ),
-        "statements": SimpleLazyObject(statements),
+        "statements": statements_shown,
         "readouts": SimpleLazyObject(readouts),
         "claims": SimpleLazyObject(
             lambda: shown(
