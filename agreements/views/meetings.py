@@ -28,7 +28,6 @@ from ..models import (
     ImplementationBody,
     Meeting,
     Milestone,
-    MilestoneReschedule,
     Participant,
     PartyRole,
     Statement,
@@ -411,21 +410,19 @@ def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
     """A page of commitment rows as they are drawn: on a past ``day``, each commitment and its
     milestones as they stood then; each row's badges, parties' roles and dates written here,
     each distinct one once (a page of 50 rows repeats a few statuses, roles and days)."""
-    milestones = [milestone for commitment in rows for milestone in commitment.milestones.all()]
+    for commitment in rows:
+        commitment.shown_milestones = list(commitment.milestones.all())
+    milestones = [milestone for commitment in rows for milestone in commitment.shown_milestones]
     # Only a milestone that has moved has moves (it keeps its first date, ``original_due_date``,
-    # from its first move on): theirs are read, the others' known to be none.
-    prefetch_related_objects(
-        [m for m in milestones if m.original_due_date], moves_of("reschedules")
-    )
-    prefetch_related_objects(
-        [m for m in milestones if not m.original_due_date],
-        Prefetch("reschedules", MilestoneReschedule.objects.none()),
-    )
+    # from its first move on): theirs are read and shown, the others' are none.
+    moved = [milestone for milestone in milestones if milestone.original_due_date]
+    prefetch_related_objects(moved, moves_of("reschedules"))
     if day:
         for commitment in rows:
             commitment.take_state_then()
         for milestone in milestones:
             milestone.take_state_on(day)
+        for milestone in moved:
             milestone.take_date_on(day)
     roles = defaultdict(list)
     role_label = {role: label.lower() for role, label in PartyRole.choices}
@@ -444,7 +441,7 @@ def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
         commitment.badges = badges[shown]
         commitment.roles = roles[commitment.pk]
         commitment.target = _shown_date(dates, commitment.target_date)
-        for milestone in commitment.milestones.all():
+        for milestone in commitment.shown_milestones:
             if milestone.status not in states:
                 states[milestone.status] = state_badge(
                     milestone.status, milestone.get_status_display()
