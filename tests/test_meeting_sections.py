@@ -10,9 +10,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from agreements.models import Participant, Person
+from agreements.models import Claim, Participant, Person
 from agreements.views import meeting_sections, meetings
-from tests.conftest import HTMX, make_commitment, make_meeting
+from tests.conftest import HTMX, make_commitment, make_meeting, make_source
 
 
 @pytest.fixture
@@ -183,3 +183,30 @@ def test_a_commitment_row_escapes_its_texts_and_reads_in_the_readers_language(
     spanish = spanish.content.decode()
     assert "previsto para el 15 Ene 2030" in spanish
     assert "responsable: Ministry &lt;i&gt;of&lt;/i&gt; Security" in spanish
+
+
+def test_participant_and_claim_rows_escape_their_texts_and_read_in_the_readers_language(
+    client, editor, team, meeting, us, commitment
+):
+    """The meeting page's participants and claims are Jinja2 rows: texts escaped as Django's
+    are, sentences and the sources' label (one source, or several) in the reader's language."""
+    person = Person.objects.create(team=team, name="Ana <b>Ruiz</b>")
+    Participant.objects.create(meeting=meeting, person=person, party=us, office="Envoy <i>x</i>")
+    commitment.title = "Halt <b>flows</b>"
+    commitment.save()
+    one = Claim.objects.create(commitment=commitment, text="Seized <script>")
+    one.sources.add(make_source(team, title="Report <1>"))
+    two = Claim.objects.create(meeting=meeting, text="Two sources")
+    two.sources.add(make_source(team, title="A"), make_source(team, title="B"))
+    client.force_login(editor)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert "<strong>Ana &lt;b&gt;Ruiz&lt;/b&gt;</strong>, Envoy &lt;i&gt;x&lt;/i&gt;" in page
+    assert f"· for {us}</span>" in page
+    assert "Seized &lt;script&gt;" in page and "<script>" not in page.split("<main")[1]
+    assert "about “Halt &lt;b&gt;flows&lt;/b&gt;”" in page and "<b>flows" not in page
+    assert " · source: Report &lt;1&gt;</span>" in page
+    assert " · sources: A; B</span>" in page
+    spanish = client.get(meeting.get_absolute_url(), headers={"accept-language": "es"})
+    spanish = spanish.content.decode()
+    assert f"· por {us}</span>" in spanish
+    assert " · fuentes: A; B</span>" in spanish

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, charts, exports, permissions
@@ -30,6 +31,7 @@ from ..models import (
     Milestone,
     Participant,
     PartyRole,
+    Source,
     Statement,
     StatementKind,
     compare_readouts,
@@ -339,8 +341,10 @@ def _detail_context(
                 "claims",
                 Claim.objects.filter(record_meeting=meeting)
                 .select_related("commitment", "body")
-                .prefetch_related("sources")
+                .only(*CLAIM_FIELDS, "commitment__title", "body__name")
+                .prefetch_related(Prefetch("sources", Source.objects.only("pk", "title")))
                 .order_by("pk"),
+                finish=_claim_rows,
             )
         ),
         "links": links,
@@ -456,6 +460,18 @@ def _shown_date(dates: dict, day) -> str:
     if day not in dates:
         dates[day] = date_format(day, "j M Y") if day else ""
     return dates[day]
+
+
+# What a claim's row shows (templates/jinja2/agreements/meeting_claim_rows.html).
+CLAIM_FIELDS = ("text", "verification", "commitment", "body", "record_meeting")
+
+
+def _claim_rows(claims: list[Claim]) -> list[Claim]:
+    """A page of claims, each with its sources and what introduces them."""
+    for claim in claims:
+        claim.shown_sources = list(claim.sources.all())
+        claim.sources_label = ngettext("source:", "sources:", len(claim.shown_sources))
+    return claims
 
 
 def _milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
