@@ -323,7 +323,7 @@ def _detail_context(
             lambda: shown(
                 request,
                 "milestones",
-                with_moves(meeting.milestones.order_by("due_date", "pk")),
+                meeting.milestones.order_by("due_date", "pk"),
                 finish=lambda rows: _milestone_rows(rows, day, editable=editable, forms=opened),
             )
         ),
@@ -475,11 +475,12 @@ def _claim_rows(claims: list[Claim]) -> list[Claim]:
 
 
 def _milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
-    rows = with_forms(rows, editable=editable and not day, forms=forms)
+    rows = with_forms(with_moves(rows), editable=editable and not day, forms=forms)
     if day:
         for milestone in rows:
             milestone.take_state_on(day)
-            milestone.take_date_on(day)
+            if milestone.original_due_date:  # else never moved: due on the same day then
+                milestone.take_date_on(day)
     return rows
 
 
