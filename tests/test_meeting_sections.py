@@ -47,6 +47,28 @@ def test_the_page_shows_the_first_commitments_and_how_many_there_are(
     assert "Implementation index: 25%" in html
 
 
+def test_the_index_is_over_every_commitment_that_counts_on_any_page_and_day(
+    client, reviewer, long_meeting, shown_three
+):
+    """Read with the rows (a window over all the meeting's commitments): a cancelled or an
+    archived one leaves it, a later page and a past day show the same figure."""
+    import datetime
+
+    from django.utils import timezone
+
+    make_commitment(long_meeting, title="Row 9", position=9, status=3, cancellation="cancelled")
+    make_commitment(long_meeting, title="Row 10", position=10, status=3, archived_at=timezone.now())
+    client.force_login(reviewer)
+    url = long_meeting.get_absolute_url()
+    today = timezone.localdate().isoformat()
+    for query in ({}, {"commitments_page": 2}, {"commitments_page": 4}, {"as_of": today}):
+        html = client.get(url, query).content.decode()
+        assert "Implementation index: 25%" in html, query
+        assert "of 10" in html, query  # every commitment listed, the index over those counting
+    before = (long_meeting.start_date - datetime.timedelta(days=1)).isoformat()
+    assert "Implementation index: 25%" in client.get(url, {"as_of": before}).content.decode()
+
+
 def test_without_javascript_the_next_commitments_are_a_page_of_their_own(
     client, reviewer, long_meeting, shown_three
 ):

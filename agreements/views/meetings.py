@@ -34,6 +34,7 @@ from ..models import (
     Source,
     Statement,
     StatementKind,
+    as_index,
     compare_readouts,
     moves_of,
 )
@@ -249,8 +250,22 @@ def _detail_context(
     day = as_of.day()
     if day:
         editable = False  # a past day is read, not written
+    commitments = SimpleLazyObject(
+        lambda: shown(
+            request,
+            "commitments",
+            Commitment.objects.filter(meeting=meeting).order_by("position", "pk"),
+            size=COMMITMENTS_SHOWN,
+            prepare=lambda rows: _commitment_rows(rows, day),
+            finish=lambda rows: _shown_rows(rows, day, day or timezone.localdate()),
+        )
+    )
+    # How many commitments, and their index: read with their first rows (windows over all).
     figures = SimpleLazyObject(
-        lambda: Commitment.objects.filter(meeting=meeting).total_and_index(day)
+        lambda: {
+            "total": commitments.total,
+            "index": as_index(commitments.rows[0].mean_status) if commitments.rows else None,
+        }
     )
     parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
     links = SimpleLazyObject(meeting.related)
@@ -307,17 +322,7 @@ def _detail_context(
                 .order_by("pk"),
             )
         ),
-        "commitments": SimpleLazyObject(
-            lambda: shown(
-                request,
-                "commitments",
-                Commitment.objects.filter(meeting=meeting).order_by("position", "pk"),
-                size=COMMITMENTS_SHOWN,
-                total=figures["total"],
-                prepare=lambda rows: _commitment_rows(rows, day),
-                finish=lambda rows: _shown_rows(rows, day, day or timezone.localdate()),
-            )
-        ),
+        "commitments": commitments,
         # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
         "milestones": SimpleLazyObject(
             lambda: shown(
@@ -407,7 +412,7 @@ def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitm
             )
         )
     )
-    return commitments.as_of(day) if day else commitments
+    return (commitments.as_of(day) if day else commitments).with_mean_status(day)
 
 
 def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
