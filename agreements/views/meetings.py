@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html_join
@@ -395,7 +396,6 @@ ROW_FIELDS = (
     "meeting_id",
     "position",
 )
-MILESTONE_FIELDS = ("commitment_id", "title", "due_date", "status", "completed_on")
 
 
 def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
@@ -406,9 +406,7 @@ def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitm
         .prefetch_related(
             Prefetch(
                 "milestones",
-                Milestone.objects.only(*MILESTONE_FIELDS, "original_due_date").order_by(
-                    "due_date", "pk"
-                ),
+                Milestone.objects.order_by("due_date", "pk"),
             )
         )
     )
@@ -441,7 +439,7 @@ def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
         .values_list("commitment_id", "role", "party__name", "party__code")
     ):
         roles[commitment_id].append((name, code, role_label.get(role, role)))
-    badges, states, dates = {}, {}, {}
+    badges, states, months = {}, {}, {}
     for commitment in rows:
         overdue = commitment.is_overdue(today)
         shown = (commitment.status, commitment.cancellation, commitment.is_stalled, overdue)
@@ -449,22 +447,26 @@ def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
             badges[shown] = status_badge(commitment) + flag_badges(commitment, today)
         commitment.badges = badges[shown]
         commitment.roles = roles[commitment.pk]
-        commitment.target = _shown_date(dates, commitment.target_date)
+        commitment.target = _shown_date(months, commitment.target_date)
         for milestone in commitment.shown_milestones:
             if milestone.status not in states:
                 states[milestone.status] = state_badge(
                     milestone.status, milestone.get_status_display()
                 )
             milestone.badge = states[milestone.status]
-            milestone.due = _shown_date(dates, milestone.due_date)
+            milestone.due = _shown_date(months, milestone.due_date)
     return rows
 
 
-def _shown_date(dates: dict, day) -> str:
-    """``day`` as the rows write it ("15 Jan 2030", in the reader's language), each once."""
-    if day not in dates:
-        dates[day] = date_format(day, "j M Y") if day else ""
-    return dates[day]
+def _shown_date(months: dict, day) -> str:
+    """``day`` as the rows write it, Django's ``date_format(day, "j M Y")`` ("15 Jan 2030",
+    the month's abbreviation in the reader's language), each month's name looked up once (a
+    page of rows writes some hundred dates)."""
+    if not day:
+        return ""
+    if day.month not in months:
+        months[day.month] = MONTHS_3[day.month].title()
+    return f"{day.day} {months[day.month]} {day.year:04d}"
 
 
 # What a claim's row shows (templates/jinja2/agreements/meeting_claim_rows.html).
