@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext, pgettext
 from jinja2 import Environment
 
+from . import system_texts
 from .ids import address_of
 from .templatetags.tracker import flag_badges, state_badge, status_badge
 
@@ -56,4 +57,6 @@ def environment(**options) -> Environment:
         state_badge=state_badge,
     )
     env.filters["date"] = date
+    env.filters["linebreaksbr"] = defaultfilters.linebreaksbr
+    env.filters["system_text"] = system_texts.shown
     return env
