@@ -11,9 +11,11 @@ from .. import actions, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm
 from ..ids import is_id
 from ..models import (
+    Claim,
     Commitment,
     CommitmentTally,
     Follow,
+    ImplementationBody,
     Party,
     ProgressUpdate,
     ReviewState,
@@ -321,10 +323,15 @@ def _detail_context(
         )
     # A long timeline shows a page of its newest events (or those before ``?before=``) and
     # offers the next on request: a page costs the same however long the history.
-    timeline = timeline_page(
-        commitment, updates, assessments, milestones, parse_cursor(request.GET.get("before", ""))
-    )
     facts = _facts(commitment, user)
+    timeline = timeline_page(
+        commitment,
+        updates,
+        assessments,
+        milestones,
+        parse_cursor(request.GET.get("before", "")),
+        has_changes=facts["status_since"] is not None,  # the day of its latest change
+    )
     return {
         "commitment": commitment,
         "today": today,
@@ -338,9 +345,10 @@ def _detail_context(
         "party_roles": commitment.party_roles.select_related("party"),
         "latest_assessments": latest,
         "assessed_party_ids": {a.party_id for a in latest},
-        "bodies": commitment.bodies.all(),
+        # Read where there are some (``_facts`` says).
+        "bodies": commitment.bodies.all() if facts["has_bodies"] else [],
         "sources": with_files(commitment.sources.all()),
-        "claims": commitment.claims.prefetch_related("sources"),
+        "claims": commitment.claims.prefetch_related("sources") if facts["has_claims"] else [],
         "milestones": milestones,
         "timeline": timeline,
         "pending": facts["pending"],
@@ -356,10 +364,11 @@ def _detail_context(
 
 
 def _facts(commitment: Commitment, user) -> dict:
-    """What the page's head says beside the commitment, read together (one query): whether
-    the reader follows it, the day its official state took effect (its latest effective
-    change's) and its update waiting for review that proposes a change (the newest), as far
-    as the page shows it: its proposed status."""
+    """What the page says beside the commitment, read together (one query): whether the
+    reader follows it, the day its official state took effect (its latest effective
+    change's; None when it never changed), its update waiting for review that proposes a
+    change (the newest), as far as the page shows it (its proposed status), and whether any
+    body oversees it and any claim is about it (the lists read only then)."""
     one = OuterRef("pk")
     pending = ProgressUpdate.objects.filter(commitment=one).proposing_a_change()
     pending = pending.order_by("-created_at", "-pk")
@@ -374,8 +383,12 @@ def _facts(commitment: Commitment, user) -> dict:
             ),
             pending=Exists(pending),
             pending_status=Subquery(pending.values("proposed_status")[:1]),
+            has_bodies=Exists(ImplementationBody.objects.filter(commitments=one)),
+            has_claims=Exists(Claim.objects.filter(commitment=one)),
         )
-        .values("following", "status_since", "pending", "pending_status")
+        .values(
+            "following", "status_since", "pending", "pending_status", "has_bodies", "has_claims"
+        )
         .get()
     )
     if facts["pending"]:
