@@ -15,7 +15,6 @@ from ..models import (
     Commitment,
     CommitmentTally,
     Follow,
-    ImplementationBody,
     Party,
     ProgressUpdate,
     ReviewState,
@@ -345,9 +344,9 @@ def _detail_context(
         "party_roles": commitment.party_roles.select_related("party"),
         "latest_assessments": latest,
         "assessed_party_ids": {a.party_id for a in latest},
-        # Read where there are some (``_facts`` says).
-        "bodies": commitment.bodies.all() if facts["has_bodies"] else [],
+        "bodies": commitment.bodies.all(),
         "sources": with_files(commitment.sources.all()),
+        # Read when there are some (``_facts`` says): most commitments have none.
         "claims": commitment.claims.prefetch_related("sources") if facts["has_claims"] else [],
         "milestones": milestones,
         "timeline": timeline,
@@ -368,7 +367,7 @@ def _facts(commitment: Commitment, user) -> dict:
     reader follows it, the day its official state took effect (its latest effective
     change's; None when it never changed), its update waiting for review that proposes a
     change (the newest), as far as the page shows it (its proposed status), and whether any
-    body oversees it and any claim is about it (the lists read only then)."""
+    claim is about it (the claims read only then)."""
     one = OuterRef("pk")
     pending = ProgressUpdate.objects.filter(commitment=one).proposing_a_change()
     pending = pending.order_by("-created_at", "-pk")
@@ -383,12 +382,9 @@ def _facts(commitment: Commitment, user) -> dict:
             ),
             pending=Exists(pending),
             pending_status=Subquery(pending.values("proposed_status")[:1]),
-            has_bodies=Exists(ImplementationBody.objects.filter(commitments=one)),
             has_claims=Exists(Claim.objects.filter(commitment=one)),
         )
-        .values(
-            "following", "status_since", "pending", "pending_status", "has_bodies", "has_claims"
-        )
+        .values("following", "status_since", "pending", "pending_status", "has_claims")
         .get()
     )
     if facts["pending"]:
