@@ -116,17 +116,11 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         mean = self.counting().aggregate(mean=models.Avg("status"))["mean"]
         return as_index(mean)
 
-    def total_and_index(self, day: datetime.date | None = None) -> dict:
-        """How many commitments these are and their implementation index (over those that
-        count, as ``implementation_index``), on ``day`` as they stood then: one aggregate."""
-        rows = self.as_of(day) if day else self
-        figures = rows.aggregate(total=models.Count("pk"), mean=_mean_status(day))
-        return {"total": figures["total"], "index": as_index(figures["mean"])}
-
     def with_mean_status(self, day: datetime.date | None = None):
         """Each commitment with ``mean_status``: the mean status of all these that count (on
         ``day``, as they stood then, after ``as_of(day)``), a window over them, so that a page
-        of them carries the index of all (``as_index``) without a query of its own."""
+        of them carries the index of all (``as_index``, as ``implementation_index`` reads it)
+        without a query of its own."""
         return self.annotate(mean_status=models.Window(_mean_status(day)))
 
     def as_of(self, day: datetime.date):
