@@ -11,16 +11,21 @@ and its cost never part of the page's.
 from __future__ import annotations
 
 import datetime
-import re
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pygal
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from pygal.adapters import decimal_to_float
+from pygal.config import SerieConfig
+from pygal.serie import Serie
 from pygal.style import Style
+from pygal.svg import Svg
+from pygal.util import ident, merge
 
 from .models import SCORE_VALUE, Assessment, Commitment, Milestone, StatusSpan, as_index
 
@@ -53,9 +58,15 @@ def periods(start: datetime.date, end: datetime.date) -> tuple[list[datetime.dat
 
 
 def period_label(day: datetime.date, quarterly: bool) -> str:
+    return _labeller(quarterly)(day)
+
+
+def _labeller(quarterly: bool) -> Callable[[datetime.date], str]:
+    """How a period's day is named: its quarter's name translated once for them all."""
     if quarterly:
-        return _("Q%(quarter)s %(year)s") % {"quarter": (day.month - 1) // 3 + 1, "year": day.year}
-    return formats.date_format(day, "M Y")
+        quarter = _("Q%(quarter)s %(year)s")
+        return lambda day: quarter % {"quarter": (day.month - 1) // 3 + 1, "year": day.year}
+    return lambda day: formats.date_format(day, "M Y")
 
 
 @dataclass
@@ -81,7 +92,8 @@ class Curve:
 
     @property
     def labels(self) -> list[str]:
-        return [period_label(day, self.quarterly) for day in self.days]
+        label = _labeller(self.quarterly)
+        return [label(day) for day in self.days]
 
     def rows(self) -> list[dict]:
         """The table beside the picture: one row per period."""
@@ -100,48 +112,94 @@ class Curve:
 
 
 def index_on_days(spans: Iterable[tuple], days: Sequence[datetime.date]) -> list[float | None]:
-    """The implementation index on each day from ``(starts_on, ends_on, status)`` spans of the
-    commitments that count (a commitment counts on a day when a span of it holds then)."""
-    spans = list(spans)
-    values = []
+    """The implementation index on each of ``days`` (ascending) from ``(starts_on, ends_on,
+    status)`` spans of the commitments that count (a commitment counts on a day when a span of
+    it holds then: from its first day, up to and not on its last).
+
+    Read in one pass over the spans' ends in date order, each day taking those up to it, where
+    testing every span on every day cost spans × days."""
+    moves = []  # (day, status, +1 | −1): a span held from its start, and no more from its end
+    for start, end, status in spans:
+        moves.append((start, status, 1))
+        if end is not None:
+            moves.append((end, status, -1))
+    moves.sort(key=lambda move: move[0])
+    values, total, held, at = [], 0, 0, 0
     for day in days:
-        held = [s for start, end, s in spans if start <= day and (end is None or end > day)]
-        values.append(as_index(sum(held) / len(held)) if held else None)
+        while at < len(moves) and moves[at][0] <= day:
+            _day, status, sign = moves[at]
+            total, held, at = total + sign * status, held + sign, at + 1
+        values.append(as_index(total / held) if held else None)
     return values
 
 
 def compliance_on_days(
     assessments: Iterable[tuple], days: Sequence[datetime.date], counted: dict[int, list[tuple]]
 ) -> dict[str, list[float | None]]:
-    """Each party's compliance on each day, from ``(party, commitment, as_of, score)`` rows
-    sorted by ``as_of``: the latest score per commitment up to the day, over the commitments
-    that counted that day (``counted``: each one's ``(starts_on, ends_on)`` spans that count),
-    +1 … −1 as 100 … 0 % ("not assessed" left out), as on the dashboard."""
+    """Each party's compliance on each of ``days`` (ascending), from ``(party, commitment,
+    as_of, score)`` rows sorted by ``as_of``: the latest score per commitment up to the day,
+    over the commitments that counted that day (``counted``: each one's ``(starts_on,
+    ends_on)`` spans that count), +1 … −1 as 100 … 0 % ("not assessed" left out), as on the
+    dashboard.
 
-    def counts(commitment: int, day: datetime.date) -> bool:
-        return any(
-            start <= day and (end is None or end > day) for start, end in counted[commitment]
-        )
-
-    by_party: dict[str, list[tuple]] = defaultdict(list)
+    Read in one pass in date order (the scores and the days commitments began and stopped
+    counting), each party's sum and count of scores kept as they move, where recounting every
+    party's latest scores on every day cost parties × commitments × spans × days."""
+    moves = []  # (day, order, commitment, party, score): order 0 counts, 1 scores, in rows' order
+    for commitment, spans in counted.items():
+        for start, end in _joined(spans):
+            moves.append((start, 0, commitment, None, 1))
+            if end is not None:
+                moves.append((end, 0, commitment, None, -1))
+    parties = set()
     for party, commitment, as_of, score in assessments:
         if commitment in counted:  # else it never counted (archived, or cancelled all along)
-            by_party[party].append((as_of, commitment, score))
-    curves = {}
-    for party in sorted(by_party):
-        rows, latest, values, i = by_party[party], {}, [], 0
-        for day in days:
-            while i < len(rows) and rows[i][0] <= day:
-                latest[rows[i][1]] = rows[i][2]
-                i += 1
-            scored = [
-                SCORE_VALUE[s]
-                for commitment, s in latest.items()
-                if s in SCORE_VALUE and counts(commitment, day)
-            ]
-            values.append(round((sum(scored) / len(scored) + 1) / 2 * 100, 1) if scored else None)
-        curves[party] = values
+            moves.append((as_of, 1, commitment, party, score))
+            parties.add(party)
+    moves.sort(key=lambda move: (move[0], move[1]))  # stable: one day's scores in rows' order
+    covered: dict[int, int] = defaultdict(int)  # spans that hold: 1 while it counts, else 0
+    latest: dict[int, dict[str, str]] = defaultdict(dict)  # commitment → party → score
+    sums: dict[str, list[int]] = {party: [0, 0] for party in parties}  # [total, how many]
+
+    def count(party: str, score: str | None, sign: int) -> None:
+        if score in SCORE_VALUE:
+            sums[party][0] += sign * SCORE_VALUE[score]
+            sums[party][1] += sign
+
+    curves: dict[str, list[float | None]] = {party: [] for party in sorted(parties)}
+    at = 0
+    for day in days:
+        while at < len(moves) and moves[at][0] <= day:
+            _day, kind, commitment, party, change = moves[at]
+            at += 1
+            if kind == 0:  # the commitment begins or stops counting: its latest scores with it
+                was = covered[commitment] > 0
+                covered[commitment] += change
+                if was != (covered[commitment] > 0):
+                    for scorer, score in latest[commitment].items():
+                        count(scorer, score, 1 if not was else -1)
+            else:
+                if covered[commitment] > 0:
+                    count(party, latest[commitment].get(party), -1)
+                    count(party, change, 1)
+                latest[commitment][party] = change
+        for party, values in curves.items():
+            total, scored = sums[party]
+            values.append(round((total / scored + 1) / 2 * 100, 1) if scored else None)
     return curves
+
+
+def _joined(spans: list[tuple]) -> list[tuple]:
+    """``(starts_on, ends_on)`` spans, one following on from another joined: the days they
+    hold, in fewer spans (a commitment's states that count, one after another, are one)."""
+    joined: list[list] = []
+    for start, end in sorted(spans, key=lambda span: span[0]):
+        if joined and joined[-1][1] is not None and start <= joined[-1][1]:
+            last = joined[-1][1]
+            joined[-1][1] = None if end is None else max(end, last)
+        else:
+            joined.append([start, end])
+    return [tuple(span) for span in joined]
 
 
 def count_in_periods(dates: Iterable[datetime.date | None], days: Sequence[datetime.date]):
@@ -246,7 +304,12 @@ def records_curve(
     assessments = Assessment.objects.filter(commitment__in=commitments)
     if party is not None:
         assessments = assessments.filter(party=party)
-    dates = [row for part in milestones for row in part.values_list("due_date", "completed_on")]
+    # One query, each part read on its own index (UNION ALL: a milestone in two parts counts
+    # twice, as it did read part by part).
+    first, *others = [
+        part.values_list("due_date", "completed_on").order_by() for part in milestones
+    ]
+    dates = list(first.union(*others, all=True).order_by() if others else first)
     return Curve(
         days,
         quarterly,
@@ -371,9 +434,101 @@ def draw_comparison(comparison: Comparison, *, title: str) -> str:
     return _rendered(chart)
 
 
-def _line(title: str, **settings) -> pygal.Line:
+# A series' options and their defaults, read once: pygal lists a series' options (``dir``)
+# again for every option of every series it draws, a third of a picture's drawing time.
+_SERIE_DEFAULTS = dict(SerieConfig().__dict__)
+
+
+class Line(pygal.Line):
+    """pygal's line chart, the same picture (its class named as pygal's: the picture's class
+    is "line-graph") with less of pygal's generic work, for lines of numbers (or None) only, as
+    this module draws them: no dictionaries of values, no secondary axis.
+
+    - Each series' options are read as pygal reads them (its defaults, the chart's, then its
+      own), the option names and defaults listed once (``_SERIE_DEFAULTS``).
+    - An attribute is read from the drawing's state as pygal's ``BaseGraph.__getattribute__``
+      reads it, in one dictionary look-up: pygal reads thousands a picture through it.
+    - pygal's tooltips script (its configuration as JSON) is not written: an image runs no
+      script (``js=[]`` leaves out the script's file; this, its inline configuration).
+    - Its stylesheet is made once for the pictures it is the same for (``_add_styles``).
+
+    tests/test_charts.py compares its pictures with pygal's own ``Line``'s.
+    """
+
+    def __getattribute__(self, name: str):
+        state = object.__getattribute__(self, "__dict__").get("state")
+        if state is not None and name != "state" and not name.startswith("__"):
+            try:
+                return state.__dict__[name]
+            except KeyError:
+                pass
+        return object.__getattribute__(self, name)
+
+    def prepare_values(self, raw, offset=0):
+        super().prepare_values([], offset)  # what pygal prepares before the values: labels
+        if not raw:
+            return None
+        self._adapt = decimal_to_float if not self.strict else ident
+        self._x_adapt = ident
+        raw = [(list(values), options) for values, options in raw]
+        width = max([len(values) for values, _options in raw] + [len(self.x_labels or [])])
+        chart = {k: v for k, v in self.state.__dict__.items() if k in _SERIE_DEFAULTS}
+        series = []
+        for values, options in raw:
+            config = SerieConfig.__new__(SerieConfig)  # as SerieConfig(), its defaults
+            config.__dict__.update(_SERIE_DEFAULTS)
+            merge(config.__dict__, chart)
+            merge(config.__dict__, {k: v for k, v in options.items() if k in _SERIE_DEFAULTS})
+            values = [self._adapt(v) for v in values] + [None] * (width - len(values))
+            series.append(Serie(offset + len(series), values, config, {}))
+        return series
+
+    def _draw(self) -> None:
+        super()._draw()
+        self.svg.add_scripts = _no_script
+        self.svg.add_styles = functools.partial(_add_styles, self.svg)
+
+
+def _no_script() -> None:
+    pass
+
+
+# A picture's stylesheet as pygal writes it (three files read, templated and minified), by
+# what it is made of, its picture's id left as this mark: pygal writes it anew for every
+# picture, a quarter of its drawing time. Made of this module's style and pygal's files, it
+# never changes while the code runs.
+_STYLESHEETS: dict[tuple, str] = {}
+_ID_MARK = "#chart-stylesheet "  # an id as pygal writes them: "#chart-<uuid> "
+
+
+def _add_styles(svg: Svg) -> None:
+    """pygal's ``Svg.add_styles``, its stylesheet made once for the pictures it is the same
+    for (the same style and files, colours by series, strokes), their own id put in."""
+    graph, own = svg.graph, svg.id
+    svg.id = _ID_MARK
+    try:
+        key = (
+            graph.style,
+            tuple(graph.css),
+            graph.style.get_colors(_ID_MARK, graph._order),
+            svg.get_strokes(),
+        )
+        if key not in _STYLESHEETS:
+            Svg.add_styles(svg)  # as pygal writes it, with the mark for an id
+            if svg.processing_instructions:  # a stylesheet by address: not kept, left as is
+                return
+            _STYLESHEETS[key] = svg.defs[-1].text
+            svg.defs.remove(svg.defs[-1])
+    finally:
+        svg.id = own
+    # The id without its space: the minifier drops it before a brace, as in the mark.
+    stylesheet = _STYLESHEETS[key].replace(_ID_MARK.rstrip(), own.rstrip())
+    svg.node(svg.defs, "style", type="text/css").text = stylesheet
+
+
+def _line(title: str, **settings) -> Line:
     """A line chart of percentages in the house style, its legend below, with no script."""
-    return pygal.Line(
+    return Line(
         style=STYLE,
         title=title,
         range=(0, 100),
@@ -389,7 +544,6 @@ def _line(title: str, **settings) -> pygal.Line:
     )
 
 
-def _rendered(chart: pygal.Line) -> str:
-    """The SVG, without the configuration of pygal's optional tooltips script (an image runs
-    no script)."""
-    return re.sub(r"<script\b.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
+def _rendered(chart: Line) -> str:
+    """The SVG, with no script (``Line``)."""
+    return chart.render(is_unicode=True)

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from .models import Team
+from .models import team_names
 
 
 def user_teams(request: HttpRequest) -> dict:
@@ -8,5 +8,5 @@ def user_teams(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    # Lazy: evaluated (one query) only when a template shows it.
-    return {"user_teams": Team.objects.filter(memberships__user=user).distinct()}
+    # The names from the memberships the request reads once (``team_names``).
+    return {"user_teams": team_names(user)}

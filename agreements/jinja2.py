@@ -22,9 +22,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext, pgettext
 from jinja2 import Environment
 
-from . import system_texts
 from .ids import address_of
-from .templatetags.tracker import flag_badges, state_badge, status_badge
+from .system_texts import shown
+from .templatetags.tracker import flag_badges, state_badge, status_badge, whole
 
 
 def date(value: datetime.date | datetime.datetime | None, format: str = "j M Y") -> str:
@@ -57,6 +57,7 @@ def environment(**options) -> Environment:
         state_badge=state_badge,
     )
     env.filters["date"] = date
-    env.filters["linebreaksbr"] = defaultfilters.linebreaksbr
-    env.filters["system_text"] = system_texts.shown
+    env.filters["system_text"] = shown  # a stored reason in the reader's language
+    env.filters["whole"] = whole  # Django's floatformat:0, for the figures
+    env.filters["linebreaksbr"] = defaultfilters.linebreaksbr  # a timeline's texts
     return env

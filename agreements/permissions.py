@@ -60,7 +60,7 @@ def is_editor(user: User, team: m.Team) -> bool:
 def _edits(user: User, team_id: int) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or m.teams_of(user, role=m.TeamRole.EDITOR).filter(pk=team_id).exists()
+    return user.is_superuser or team_id in m.team_ids(user, role=m.TeamRole.EDITOR)
 
 
 def may_edit(user: User, record: m.Meeting | m.ImplementationBody | m.Commitment) -> bool:
@@ -74,9 +74,7 @@ def is_reviewer(user: User, team: m.Team) -> bool:
     """Whether the user may review the team's updates and assess compliance."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return (
-        user.is_superuser or m.teams_of(user, role=m.TeamRole.REVIEWER).filter(pk=team.pk).exists()
-    )
+    return user.is_superuser or team.pk in m.team_ids(user, role=m.TeamRole.REVIEWER)
 
 
 def reviews_any_team(user: User) -> bool:

@@ -4,7 +4,10 @@ the SVG images each page asks for (scoped as the page is), and the table beside 
 from __future__ import annotations
 
 import datetime
+import random
+import re
 
+import pygal
 import pytest
 from django.utils import translation
 
@@ -308,3 +311,179 @@ def test_a_long_curve_draws_lines_and_the_milestones_dots_a_short_one_every_peri
     short = charts.Curve(days, quarterly, [None, None, None, 50.0], {}, due=[0] * 4, met=[0] * 4)
     # A lone value (this month's, say) would be no line at all: it is drawn as its dot.
     assert dots(charts.draw(short, title="Three months")) == 1
+
+
+def test_the_picture_is_pygals_own_line_chart(monkeypatch):
+    """``charts.Line`` leaves out pygal's generic work, none of its drawing: the same SVG as
+    pygal's ``Line`` (its script taken out), long and short, with compliance and milestones,
+    each picture with its own id in its stylesheet."""
+    days, quarterly = charts.periods(D(2016, 2, 10), D(2026, 12, 6))
+    n = len(days)
+    index = [None, *(round(30 + i * 1.3, 1) for i in range(n - 1))]
+    long = charts.Curve(
+        days,
+        quarterly,
+        index,
+        {"Mexico": [50.0] * n, "United States <b>": [None, *([75.0] * (n - 1))]},
+        due=[1 if i in (3, 20) else 0 for i in range(n)],
+        met=[1 if i == 21 else 0 for i in range(n)],
+    )
+    days, quarterly = charts.periods(D(2025, 9, 3), D(2025, 12, 6))
+    short = charts.Curve(days, quarterly, [None, 0.0, 50.0, 50.0], {"Mexico": [None] * 4})
+    # Each twice: its stylesheet made, then as made before.
+    curves = [(long, "Ten years"), (short, "Three <i>months</i>")] * 2
+    ours = [charts.draw(curve, title=title) for curve, title in curves]
+    monkeypatch.setattr(charts, "Line", pygal.Line)
+    pygals = [charts.draw(curve, title=title) for curve, title in curves]
+
+    def same(svg: str) -> str:  # each picture has its own id; pygal's has its script
+        svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
+        return re.sub(r"chart-[0-9a-f-]{36}", "chart", svg)
+
+    assert "<script" in pygals[0] and "<script" not in ours[0]
+    ids = [re.search(r'<svg[^>]* id="(chart-[0-9a-f-]{36})"', svg)[1] for svg in ours]
+    assert len(set(ids)) == 4 and all(svg.count(i) > 50 for svg, i in zip(ours, ids, strict=True))
+    assert [same(svg) for svg in ours] == [same(svg) for svg in pygals]
+    assert "United States &lt;b&gt;" in ours[0] and "Three &lt;i&gt;months" in ours[1]
+
+
+def test_the_curves_read_in_one_pass_are_those_of_each_day_counted_anew():
+    """``index_on_days`` and ``compliance_on_days`` against their definition, read day by
+    day: spans with gaps, open-ended, a day's two assessments (the later stands), scores "not
+    assessed", and commitments that never counted."""
+    rng = random.Random(21)
+    days = charts.periods(D(2019, 5, 4), D(2026, 12, 6))[0]
+    days += charts.periods(D(2026, 1, 1), D(2026, 12, 6))[0]  # by month too
+    days = sorted(set(days))
+    spans = []  # (commitment, starts_on, ends_on, status)
+    for commitment in range(40):
+        day = D(2019, 1, 1) + datetime.timedelta(days=rng.randrange(2000))
+        while day < D(2027, 1, 1) and rng.random() < 0.8:
+            end = day + datetime.timedelta(days=rng.randrange(1, 400))
+            last = end > D(2026, 6, 1) or rng.random() < 0.1
+            spans.append((commitment, day, None if last else end, rng.randrange(4)))
+            if last:
+                break
+            day = end + datetime.timedelta(days=rng.choice([0, 0, 30]))  # now and then a gap
+    assessments = sorted(
+        (
+            (
+                rng.choice(["Mexico", "Canada", "United States"]),
+                rng.randrange(45),  # 40 to 44 never counted
+                D(2019, 1, 1) + datetime.timedelta(days=rng.randrange(2900)),
+                rng.choice(["+1", "0", "-1", "n/a"]),
+            )
+            for _ in range(300)
+        ),
+        key=lambda row: row[2],
+    )
+    counted = {}
+    for commitment, start, end, _status in spans:
+        counted.setdefault(commitment, []).append((start, end))
+
+    def holds(start, end, day):
+        return start <= day and (end is None or end > day)
+
+    def index_on(day):
+        held = [status for _c, start, end, status in spans if holds(start, end, day)]
+        return round(sum(held) / len(held) / 3 * 100, 1) if held else None
+
+    def compliance_on(party, day):
+        latest = {}
+        for name, commitment, as_of, score in assessments:
+            if name == party and as_of <= day:
+                latest[commitment] = score
+        values = [
+            {"+1": 1, "0": 0, "-1": -1}[score]
+            for commitment, score in latest.items()
+            if score != "n/a" and any(holds(*span, day) for span in counted.get(commitment, []))
+        ]
+        return round((sum(values) / len(values) + 1) / 2 * 100, 1) if values else None
+
+    index = charts.index_on_days([span[1:] for span in spans], days)
+    assert index == [index_on(day) for day in days]
+    assert len({value for value in index if value is not None}) > 10
+    compliance = charts.compliance_on_days(assessments, days, counted)
+    assert list(compliance) == ["Canada", "Mexico", "United States"]
+    for party, values in compliance.items():
+        assert values == [compliance_on(party, day) for day in days], party
+
+
+def test_the_curves_are_read_in_few_queries(
+    editor, reviewer, meeting, commitment, us, mexico, django_assert_num_queries
+):
+    """The dashboard's: its first day, the parties' sizes (unless chosen), their rows (with
+    their names) and the index's rows, beside the reader's teams (read once a request); a
+    meeting's: its spans, its milestones, its assessments."""
+    for party in (us, mexico):
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=commitment,
+                party=party,
+                score="+1",
+                justification="Read",
+                as_of=D(2025, 10, 1),
+            ),
+            by=reviewer,
+        )
+    views_charts.dashboard_curve(editor, D(2025, 12, 6))  # the reader's teams: read once
+    with django_assert_num_queries(4):
+        curve = views_charts.dashboard_curve(editor, D(2025, 12, 6))
+    assert list(curve.compliance) == sorted([us.name, mexico.name])
+    # Parties chosen (as the dashboard's picture asks): their rows tell which were assessed.
+    with django_assert_num_queries(3):
+        chosen = views_charts.dashboard_curve(editor, D(2025, 12, 6), [mexico.pk, 99999])
+    assert chosen.compliance == {mexico.name: curve.compliance[mexico.name]}
+    with django_assert_num_queries(3):
+        charts.meeting_curve(meeting, D(2025, 12, 6))
+
+
+def test_a_teams_curve_by_quarter_is_its_meetings_curve_read_from_the_records(
+    editor, reviewer, admin_user, team, us, mexico
+):
+    """The dashboard's curve, from the stored tallies (months summed by quarter, the last
+    month by day), and a meeting's, from its records: one meeting, the same numbers."""
+    meeting = make_meeting(team, start_date=D(2021, 2, 3))
+    first, second, third = (make_commitment(meeting, parties=[us, mexico]) for _ in range(3))
+    for commitment, status, day in [
+        (first, 1, D(2021, 5, 10)),
+        (first, 3, D(2022, 1, 1)),
+        (second, 2, D(2021, 9, 30)),
+        (third, 1, D(2025, 12, 2)),  # in the last month, read by day
+    ]:
+        actions.change_commitment_status(
+            commitment=commitment,
+            status=status,
+            reason="Moved",
+            by=editor,
+            via="web",
+            effective_on=day,
+        )
+    actions.change_commitment_status(
+        commitment=second,
+        cancellation="cancelled",
+        reason="Dropped",
+        by=admin_user,
+        via="admin",
+        effective_on=D(2023, 4, 1),
+    )
+    for commitment, party, score, day in [
+        (first, us, "+1", D(2021, 6, 1)),
+        (first, us, "-1", D(2022, 3, 31)),  # a quarter's last day
+        (second, us, "0", D(2021, 10, 1)),
+        (second, mexico, "n/a", D(2021, 10, 1)),
+        (third, mexico, "+1", D(2024, 7, 1)),
+        (third, us, "+1", D(2025, 12, 5)),
+    ]:
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=commitment, party=party, score=score, justification="Read", as_of=day
+            ),
+            by=reviewer,
+        )
+    end = D(2025, 12, 6)
+    team, records = views_charts.dashboard_curve(editor, end), charts.meeting_curve(meeting, end)
+    assert team.quarterly and team.days == records.days
+    assert team.index == records.index
+    assert team.compliance == records.compliance
+    assert len({v for values in team.compliance.values() for v in values}) > 3

@@ -221,3 +221,135 @@ def test_teams_and_languages_each_get_their_own_figures(client, editor, outsider
     client.post("/accounts/language/", {"language": "es", "next": "/"})
     html = client.get("/").content.decode()
     assert "Por estado" in html and "By status" not in html
+
+
+def test_the_dashboard_escapes_what_its_records_name(client, editor, reviewer, meeting, us):
+    """Index bars, the chart's numbers and the lists write names as text, never as HTML."""
+    us.name = "United <b>States</b>"
+    us.save(update_fields=["name"])
+    body = make_body(meeting, name="Group <i>one</i>")
+    done = make_commitment(meeting, parties=[us], status=3, title="Seize <script>x</script>")
+    body.commitments.add(done)
+    assess(done, us, "+1", datetime.date(2025, 10, 1), reviewer)
+    Milestone.objects.create(
+        commitment=done, title="Report <b>due</b>", due_date=timezone.localdate()
+    )
+    old = timezone.now() - datetime.timedelta(days=120)
+    type(done).objects.filter(pk=done.pk).update(created_at=old)
+    client.force_login(editor)
+    page = client.get("/").content.decode()
+    for raw in ("<b>States</b>", "<i>one</i>", "<script>x</script>", "<b>due</b>"):
+        assert raw not in page
+    assert "United &lt;b&gt;States&lt;/b&gt;</a>" in page  # its index bar
+    assert "Group &lt;i&gt;one&lt;/i&gt;" in page
+    assert "Seize &lt;script&gt;x&lt;/script&gt;" in page  # without news
+    assert "Report &lt;b&gt;due&lt;/b&gt;" in page  # due soon
+
+
+def test_the_charts_numbers_are_written_escaped_and_rounded_as_floatformat_does():
+    """includes/chart.html (the dashboard's, a meeting's, a body's, a briefing's chart)."""
+    from django.template.loader import render_to_string
+
+    from agreements.charts import Curve
+
+    curve = Curve(
+        days=[datetime.date(2025, 1, 1), datetime.date(2025, 4, 1)],
+        quarterly=True,
+        index=[None, 66.5],
+        compliance={"United <b>States</b>": [12.5, None]},
+        due=[1, 0],
+        met=[0, 1],
+    )
+    html = render_to_string(
+        "agreements/includes/chart.html", {"curve": curve, "chart_url": "/chart.svg?a=1&b=2"}
+    )
+    assert 'src="/chart.svg?a=1&amp;b=2"' in html and "<b>" not in html
+    assert '<th scope="col">Compliance: United &lt;b&gt;States&lt;/b&gt;</th>' in html
+    assert "Q1 2025 to Q2 2025" in html and "(latest assessments, +1 … −1 as 100 … 0 %)" in html
+    assert "<td>–</td>" in html and "<td>67%</td>" in html and "<td>13%</td>" in html
+    assert '<th scope="col">Milestones due</th>' in html
+
+
+def test_the_dashboard_in_spanish_writes_its_lists_and_chart_in_spanish(
+    client, editor, meeting, commitment
+):
+    Milestone.objects.create(
+        commitment=commitment,
+        title="Joint task force",
+        due_date=timezone.localdate() - datetime.timedelta(1),
+    )
+    client.force_login(editor)
+    client.post("/accounts/language/", {"language": "es", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "Hitos vencidos" in html and "vence el" in html  # a list, by the Jinja2 template
+    assert "Las cifras del gráfico" in html and "Periodo" in html  # the chart's numbers
+    assert "Vencen en los próximos 30 días" in html  # a heading with a count
+
+
+def test_the_parties_boxes_are_djangos_own_checkboxes(us, mexico):
+    """``CheckboxList`` writes the HTML of Django's templates for the same widget: ticked,
+    not ticked, refused (``aria-invalid``), names escaped."""
+    from django import forms
+    from django.http import QueryDict
+
+    from agreements.forms.compare import DrawnPartiesForm
+
+    assessed = [
+        {"party_id": us.pk, "key": "United <b>States</b>", "count": 3},
+        {"party_id": mexico.pk, "key": "Mexico", "count": 1},
+    ]
+    for query in ("", "drawn=1", f"drawn=1&party=party-{mexico.pk}", "drawn=1&party=nothing"):
+        form = DrawnPartiesForm(QueryDict(query), assessed=assessed)
+        ours = form["party"].as_field_group()
+        form.fields["party"].widget = forms.CheckboxSelectMultiple(
+            choices=form.fields["party"].choices
+        )
+        assert ours == form["party"].as_field_group(), query
+    assert "United &lt;b&gt;States&lt;/b&gt;" in ours and 'aria-invalid="true"' in ours
+
+
+def test_whole_figures_round_as_floatformat_does():
+    from django.template.defaultfilters import floatformat
+
+    from agreements.templatetags.tracker import whole
+
+    for number in (0, 0.0, 0.5, 1.5, 2.5, 33.3, 49.95, 66.66666666666667, 99.5, 100.0, 100):
+        assert whole(number) == floatformat(number, 0), number
+
+
+@pytest.mark.perf
+def test_the_dashboard_on_a_past_day_and_over_two_teams_reads_as_many_queries_at_any_size(
+    client, team, other_team, us, queries
+):
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    long_ago = timezone.now() - datetime.timedelta(days=200)
+
+    def fill(n: int) -> None:
+        for _ in range(n):
+            for held in (team, other_team):
+                meeting = make_meeting(held)
+                commitment = make_commitment(meeting, parties=[us], status=1)
+                type(commitment).objects.filter(pk=commitment.pk).update(created_at=long_ago)
+                Milestone.objects.create(
+                    commitment=commitment,
+                    title="m",
+                    due_date=timezone.localdate() - datetime.timedelta(days=n),
+                )
+
+    client.force_login(both)
+    queries.stay_flat(client, fill, "/", "/?as_of=2025-06-30")
+
+
+def test_a_past_day_shows_the_bodies_of_the_meetings_held_by_then(client, editor, team):
+    """On a past day, "Index by body" lists the bodies of the latest meetings held by then:
+    however many meetings came after it, the earlier meetings' bodies are shown."""
+    held = make_meeting(team, title="Held in 2024", start_date=datetime.date(2024, 3, 1))
+    body = make_body(held, name="Border working group")
+    body.commitments.add(make_commitment(held))
+    for _ in range(12):  # more later meetings with bodies than the card lists
+        later = make_meeting(team, start_date=datetime.date(2025, 9, 3))
+        make_body(later).commitments.add(make_commitment(later))
+    client.force_login(editor)
+    shown = [row["key"] for row in client.get("/?as_of=2024-06-30").context["by_body"]]
+    assert shown == ["Border working group (Held in 2024)"]

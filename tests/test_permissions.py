@@ -8,7 +8,9 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from agreements import models as m
 from agreements import permissions
@@ -109,6 +111,26 @@ def test_editor_role_is_per_team(team, other_team, meeting):
     assert permissions.is_editor(user, other_team)
     with pytest.raises(PermissionDenied):
         permissions.get_meeting_for_user(user, meeting.pk, edit=True)
+
+
+def test_a_page_reads_the_users_teams_once_and_names_them_in_the_header(
+    client, team, other_team, meeting, commitment
+):
+    """The header, the lists' team split and each role check (editor here, reviewer there)
+    share one read of the user's memberships per request: the dashboard, which asks all of
+    them, reads the memberships once, and still tells the roles apart."""
+    commitment_page = f"/commitments/commitment-{commitment.pk}/"
+    user = make_user("split", team=other_team, role=m.TeamRole.EDITOR)
+    m.TeamMembership.objects.create(user=user, team=team, role=m.TeamRole.REVIEWER)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(commitment_page)
+    assert len([q for q in queries.captured_queries if "teammembership" in q["sql"]]) == 1
+    assert "Europe, North America" in page.content.decode()
+    assert not page.context["can_edit"]  # North America's reviewer, Europe's editor
+    assert client.get("/").context["reviews"]  # its review queue is on the dashboard
+    assert m.team_ids(user, role=m.TeamRole.REVIEWER) == [team.pk]
+    assert m.team_ids(user, role=m.TeamRole.EDITOR) == [other_team.pk]
 
 
 def test_visible_teams_are_those_whose_records_the_user_sees(team, other_team, admin_user):

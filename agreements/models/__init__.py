@@ -146,6 +146,7 @@ from .teams import (
     links_of,
     outside_team,
     team_ids,
+    team_names,
     team_of,
     teams_of,
 )

@@ -18,13 +18,19 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from django.db import models
-from django.db.models.functions import TruncQuarter
+from django.db.models.functions import Cast, TruncQuarter
 
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import DatedTally, Ids, SpanQuerySet, StatusSpan, among
+from .status_history import DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
 from .teams import Team, TeamScopedQuerySet
+
+
+def quarter_of(field: str) -> Cast:
+    """A date field's quarter, as its first day (a date, where ``TruncQuarter`` alone gives
+    PostgreSQL's timestamp, read and converted row by row)."""
+    return Cast(TruncQuarter(field), models.DateField())
 
 
 class ComplianceSpanQuerySet(SpanQuerySet):
@@ -229,35 +235,30 @@ class ComplianceHistory:
         first = day.replace(day=1)
         return self.months.filter(month__lt=first), self.days.filter(day__gte=first, day__lte=day)
 
-    def _rows_up_to(self, day: datetime.date, *, by_quarter: bool = False, parties=None):
-        """Counts by (month, party, score) before ``day``'s month and by party and score in
-        it (dated its first day); ``by_quarter``: the months' summed by quarter, dated its
-        first day (a third of the rows, for a curve read at quarters' ends); ``parties``
-        (ids): theirs only."""
-        first = day.replace(day=1)
+    def _rows_up_to(self, day: datetime.date, parties, *, by_quarter: bool = False) -> list:
+        """Counts by (month, party, party's name, score) before ``day``'s month and by (day,
+        party, name, score) in it up to ``day``, of ``parties`` (ids) only, in one query;
+        ``by_quarter``: the months' summed by quarter, dated its first day (a third of the
+        rows, for a curve read at quarters' ends). (A row per score, not the scores summed
+        by the database: its expressions cost more to write than the rows to read.)"""
         months, days = self._parts(day)
-        if parties is not None:
-            months, days = months.filter(party__in=parties), days.filter(party__in=parties)
         if by_quarter:
-            months = months.annotate(period=TruncQuarter("month"))
-            months = months.values_list("period", "party", "score")
-        else:
-            months = months.values_list("month", "party", "score")
-        days = days.values_list("day", "party", "score")
-        return [
-            *months.annotate(k=models.Sum("n")).order_by(),
-            *(
-                (first, party, score, k)
-                for _d, party, score, k in days.annotate(k=models.Sum("n")).order_by()
-            ),
-        ]
+            months = months.annotate(period=quarter_of("month"))
+        fields = ("party", "party__name", "score")
+        months = months.filter(party__in=parties).values_list(
+            "period" if by_quarter else "month", *fields
+        )
+        days = days.filter(party__in=parties).values_list("day", *fields)
+        return list(summed(months, days, k=models.Sum("n")))
 
     def _sizes(self, day: datetime.date) -> Counter:
         """How many commitments (that count) each party held a score for on ``day``, "not
-        assessed" included: one sum per party, however long the history."""
+        assessed" included: one sum per party and part, however long the history, in one
+        query."""
         sizes: Counter = Counter()
-        for part in self._parts(day):
-            sizes.update(dict(part.values_list("party").annotate(k=models.Sum("n")).order_by()))
+        parts = (part.values_list("party") for part in self._parts(day))
+        for party, k in summed(*parts, k=models.Sum("n")):
+            sizes[party] += k
         return sizes
 
     def by_party(self, day: datetime.date) -> list[dict]:
@@ -301,27 +302,38 @@ class ComplianceHistory:
         assessed. ``quarterly``: every day but the last is a quarter's last day, so the months
         are read summed by quarter (a month counts on a quarter's last day exactly when its
         quarter does)."""
-        sizes = self._sizes(days[-1])
         if parties is None:  # the most assessed; of equal ones, the first added
+            sizes = self._sizes(days[-1])
             chosen = sorted((p for p in sizes if sizes[p]), key=lambda p: (-sizes[p], p))[:most]
-        else:
-            chosen = [p for p in dict.fromkeys(parties) if sizes.get(p)]
-        if not chosen:
-            return {}
+            if not chosen:
+                return {}
+        else:  # those given and assessed: their rows up to the last day add up to a size
+            chosen = list(dict.fromkeys(parties))
+            if not chosen:
+                return {}
         # The chosen parties' rows only: a few hundred, however many parties were assessed.
-        rows = self._rows_up_to(days[-1], by_quarter=quarterly, parties=chosen)
+        # The last day's month is read by day, each day after every day but the last: counted
+        # for the last only, as its month would be.
+        rows = self._rows_up_to(days[-1], chosen, by_quarter=quarterly)
         rows.sort(key=lambda row: row[0])
-        counts: dict[int, Counter] = defaultdict(Counter)
+        held: dict[int, list[int]] = {}  # each party's scores' sum, how many scored, held
         curves: dict[int, list] = defaultdict(list)
+        names: dict[int, str] = {}
         taken = 0  # rows[:taken] are counted (an index: popping the front is quadratic)
         for day in days:
             while taken < len(rows) and rows[taken][0] <= day:
-                _month, party, score, k = rows[taken]
-                counts[party][score] += k
+                _date, party, names[party], score, k = rows[taken]
+                sums = held.setdefault(party, [0, 0, 0])
+                if score in SCORE_VALUE:  # as ``_index`` reads them: "not assessed" left out
+                    sums[0] += SCORE_VALUE[score] * k
+                    sums[1] += k
+                sums[2] += k
                 taken += 1
-            for party, scores in counts.items():
-                curves[party].append((len(curves[party]), _index(scores)))
-        names = dict(Party.objects.filter(pk__in=chosen).values_list("pk", "name"))
+            for party, (scores, scored, _held) in held.items():
+                value = round((scores / scored + 1) / 2 * 100, 1) if scored else None
+                curves[party].append((len(curves[party]), value))
+        # Each drawn if it held a score on the last day ("not assessed" included).
+        chosen = [party for party in chosen if party in held and held[party][2]]
         result = {}
         for party in sorted(chosen, key=names.get):
             values = [None] * len(days)

@@ -451,31 +451,37 @@ class StatusHistory:
     def curve(self, days: Sequence[datetime.date]) -> list[float | None]:
         """The implementation index on each of ``days`` (ascending; each the last of a month
         or a quarter, the last any day): the running sum of the counts by month, the last
-        day's month read up to that day."""
+        day's month read up to that day, in one query. (By month even for a curve read by
+        quarter: a month's rows are few, and PostgreSQL's quarter of a date costs more to
+        compute than the rows it saves cost to read.)"""
         last = days[-1]
-        rows = list(
-            self.months.counting()
-            .filter(month__lt=last.replace(day=1))
-            .values_list("month", "status")
-            .annotate(k=models.Sum("n"))
-            .order_by("month")
-        )
+        months = self.months.counting().filter(month__lt=last.replace(day=1)).values_list("month")
         month = self.on(last).parts[1].counting()  # the last day's own month, up to it
-        rows += [
-            (last.replace(day=1), status, k)
-            for status, k in month.values_list("status").annotate(k=models.Sum("n")).order_by()
-        ]
-        counts: Counter = Counter()
-        curve, at = [], 0
+        # Per date, the statuses' sum and how many they are: the mean, whatever their mix.
+        # The last month's days dated as they are: each after every day but the last, so
+        # counted for it alone.
+        rows = summed(
+            months,
+            month.values_list("day"),
+            scores=models.Sum(models.F("status") * models.F("n")),
+            k=models.Sum("n"),
+        )
+        rows = sorted(rows, key=lambda row: row[0])
+        curve, scores, total, at = [], 0, 0, 0
         for day in days:
             while at < len(rows) and rows[at][0] <= day:
-                _month, status, k = rows[at]
-                counts[status] += k
-                at += 1
-            total = sum(counts.values())
-            mean = sum(s * k for s, k in counts.items()) / total if total else None
-            curve.append(as_index(mean))
+                _date, more_scores, more = rows[at]
+                scores, total, at = scores + more_scores, total + more, at + 1
+            curve.append(as_index(scores / total) if total else None)
         return curve
+
+
+def summed(*parts: models.QuerySet, **sums: models.Aggregate) -> models.QuerySet:
+    """Tally rows (``values_list`` querysets, each by its own fields, the same in number and
+    kind) with ``sums`` (of their counts, ``n``) by them: the parts read as one query (UNION
+    ALL), a row per part and key; a key in two parts is two rows, for the reader to add."""
+    first, *others = [part.annotate(**sums).order_by() for part in parts]
+    return first.union(*others, all=True)
 
 
 class _Summed:

@@ -72,12 +72,30 @@ def teams_of(user: AbstractBaseUser | AnonymousUser, *, role: str | None = None)
     return Team.objects.filter(**membership)
 
 
+def memberships(user: AbstractBaseUser | AnonymousUser) -> dict[int, tuple[str, str]]:
+    """The user's teams as ``{team id: (name, role)}`` in name order: one read per user object,
+    so once a request, whatever asks (the header, the lists' team filter, each ``is_editor``)."""
+    if not user.is_authenticated:
+        return {}
+    known = user.__dict__.get("_memberships")
+    if known is None:
+        rows = (
+            TeamMembership.objects.filter(user=user)
+            .order_by("team__name")
+            .values_list("team_id", "team__name", "role")
+        )
+        known = user.__dict__["_memberships"] = {team: (name, role) for team, name, role in rows}
+    return known
+
+
 def team_ids(user: AbstractBaseUser | AnonymousUser, *, role: str | None = None) -> list[int]:
-    """The ids of ``teams_of(user, role=role)``, read once per user object (so once a request)."""
-    cache = user.__dict__.setdefault("_team_ids", {})
-    if role not in cache:
-        cache[role] = list(teams_of(user, role=role).values_list("pk", flat=True))
-    return cache[role]
+    """The ids of ``teams_of(user, role=role)``, from ``memberships`` (read once a request)."""
+    return [team for team, (_name, held) in memberships(user).items() if role in (None, held)]
+
+
+def team_names(user: AbstractBaseUser | AnonymousUser) -> list[str]:
+    """The names of the user's teams, as the header shows them ("… · Europe, North America")."""
+    return [name for name, _role in memberships(user).values()]
 
 
 class TeamScopedQuerySet(models.QuerySet):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -95,6 +96,10 @@ def _figures(user, today: datetime.date) -> dict:
         )
     )
 
+    overdue_milestones, due_soon = milestones.overdue_and_due_within(
+        today, DUE_SOON_DAYS, LIST_LIMIT
+    )
+
     # Figures over all of the user's commitments come from the tally the database keeps on
     # every write (``CommitmentTally``): a few hundred rows per team, whatever the data.
     return {
@@ -109,8 +114,8 @@ def _figures(user, today: datetime.date) -> dict:
         # Bodies of the most recent meetings, their figures computed for those rows only
         # (every body's index is on the bodies page).
         "by_body": _recent_bodies(user, today),
-        "overdue_milestones": milestones.overdue(today)[:LIST_LIMIT],
-        "due_soon": milestones.due_within(today, DUE_SOON_DAYS)[:LIST_LIMIT],
+        "overdue_milestones": overdue_milestones,
+        "due_soon": due_soon,
         "stale": _stale(
             user,
             commitments.without_update_since(stale_since).only("title", "last_update_at"),
@@ -149,10 +154,17 @@ def _changes(changes):
 
 def _stale(user, commitments, count: int) -> list:
     """The first ``count`` of ``commitments`` (ordered), each team's read along its own index
-    (``runs``): over several teams, PostgreSQL would sort every one of them first."""
-    return first_rows(
-        commitments, runs(commitments, team=permissions.visible_team_ids(user)), count
-    )
+    (``runs``): over several teams, PostgreSQL would sort every one of them first. There, the
+    teams' first rows are merged in the same query (the order's empty dates first, which
+    ``first_rows`` leaves to a query of their own); elsewhere by ``first_rows``."""
+    parts = runs(commitments, team=permissions.visible_team_ids(user))
+    if len(parts) <= 1:
+        return [row for part in parts for row in part[:count]]
+    if connections[commitments.db].features.supports_slicing_ordering_in_compound:
+        firsts = [part[:count] for part in parts]
+        order = commitments.query.order_by
+        return list(firsts[0].union(*firsts[1:], all=True).order_by(*order)[:count])
+    return first_rows(commitments, parts, count)
 
 
 def _counts(tally, day: datetime.date | None = None) -> dict:
@@ -229,10 +241,9 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
         .only("name", "meeting__title", "meeting__start_date")
         .order_by("-meeting__start_date", "-pk")
     )
-    if past:  # each one's index as it stood then, from the stored history
-        bodies = list(bodies[:LIST_LIMIT])
+    if past:  # the latest meetings' bodies then, each one's index as it stood then
+        bodies = list(bodies.filter(meeting__start_date__lte=today)[:LIST_LIMIT])
         then = StatusSpan.objects.index_by_body([b.pk for b in bodies], today)
-        bodies = [b for b in bodies if b.meeting.start_date <= today]
         for body in bodies:
             body.mean_status, body.commitment_count = then.get(body.pk, (None, 0))
     else:
