@@ -29,7 +29,6 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
-    Milestone,
     Participant,
     PartyRole,
     Source,
@@ -403,12 +402,7 @@ def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitm
     commitments = (
         commitments.select_related("theme")
         .only(*ROW_FIELDS, "theme__name")
-        .prefetch_related(
-            Prefetch(
-                "milestones",
-                Milestone.objects.order_by("due_date", "pk"),
-            )
-        )
+        .prefetch_related("milestones")  # in their order, due date first
     )
     return (commitments.as_of(day) if day else commitments).with_mean_status(day)
 
