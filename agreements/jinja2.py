@@ -59,4 +59,5 @@ def environment(**options) -> Environment:
     env.filters["date"] = date
     env.filters["system_text"] = shown  # a stored reason in the reader's language
     env.filters["whole"] = whole  # Django's floatformat:0, for the figures
+    env.filters["linebreaksbr"] = defaultfilters.linebreaksbr  # a timeline's texts
     return env

@@ -9,6 +9,7 @@ from django.utils import timezone
 from agreements.actions import submit_update
 from agreements.models import (
     Cancellation,
+    Claim,
     ImplementationStatus,
     Milestone,
     MilestoneStatus,
@@ -271,6 +272,36 @@ def test_detail_shows_the_commitment_and_its_timeline(client, reviewer, editor, 
     assert "Post a progress update" not in html  # reviewers read only
 
 
+def test_the_timeline_escapes_what_was_typed_and_reads_in_the_readers_language(
+    client, editor, commitment, team
+):
+    """The timeline's events are a Jinja2 template: what was typed escaped (line breaks
+    kept), the author's draft offered for review with its form, sentences translated."""
+    make_status_change(commitment, reason="Seized <i>tons</i>", to_status=2, changed_by=editor)
+    source = make_source(team, title="Report <1>")
+    submit_update(
+        commitment=commitment,
+        author=editor,
+        narrative="Line <b>one</b>\nLine two",
+        proposed_status=3,
+        sources=[source],
+    )
+    submit_update(commitment=commitment, author=editor, narrative="Unsent", draft=True)
+    client.force_login(editor)
+    html = client.get(detail_url(commitment)).content.decode()
+    assert "<p>Line &lt;b&gt;one&lt;/b&gt;<br>Line two</p>" in html and "<b>one" not in html
+    assert "Seized &lt;i&gt;tons&lt;/i&gt;" in html and "<i>tons" not in html
+    assert "Evidence: Report &lt;1&gt;</p>" in html
+    assert '<span class="muted">proposes Complete</span>' in html
+    assert (
+        'name="csrfmiddlewaretoken"' in html.split('value="submit_draft"')[0].rsplit("<form", 1)[1]
+    )
+    spanish = client.get(detail_url(commitment), headers={"accept-language": "es"})
+    spanish = spanish.content.decode()
+    assert "<strong>Actualización de progreso</strong>" in spanish
+    assert "<strong>Cambio de estado</strong>" in spanish and "propone " in spanish
+
+
 def test_outsider_gets_not_found(client, outsider, commitment):
     client.force_login(outsider)
     assert client.get(detail_url(commitment)).status_code == 404
@@ -470,3 +501,22 @@ def test_a_lists_capped_count_does_not_sort_the_rows_it_counts(client, editor, m
         assert client.get("/commitments/?q=commitment&sort=-status").status_code == 200
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts and all("ORDER BY" not in sql.upper() for sql in counts)
+
+
+def test_a_commitment_without_claims_or_changes_does_not_read_them(
+    client, editor, commitment, meeting, team, queries
+):
+    """The page knows (in the query that reads whether the reader follows it) whether any
+    claim is about the commitment and its status ever changed: each list is read only when
+    there is one, and shown then."""
+    client.force_login(editor)
+    bare = queries.of(client, detail_url(commitment))
+    body = make_body(meeting, name="Joint task force")
+    body.commitments.add(commitment)
+    Claim.objects.create(commitment=commitment, text="Seizures doubled")
+    make_status_change(commitment, reason="Task force set up")
+    # The claims and their sources, the status changes (the bodies are read anyway).
+    assert queries.of(client, detail_url(commitment)) == bare + 3
+    html = client.get(detail_url(commitment)).content.decode()
+    assert "Joint task force</a>" in html and "Seizures doubled" in html
+    assert "Task force set up" in html

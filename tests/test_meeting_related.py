@@ -55,6 +55,32 @@ def test_a_follow_up_is_shown_on_both_meetings_and_as_a_chain(client, editor, me
     assert f'<strong aria-current="page">{meeting}</strong>' in page
 
 
+def test_a_meetings_links_and_its_chains_first_steps_are_read_in_one_query(
+    editor, meeting, team, django_assert_num_queries
+):
+    """The page reads every link of the meeting once, both ways; the chain takes its first
+    step each way from them, and queries only for the steps beyond."""
+    first = make_meeting(team, title="First round", start_date=datetime.date(2020, 1, 1))
+    dialogue = make_meeting(team, title="Dialogue", start_date=datetime.date(2021, 10, 8))
+    later = make_meeting(team, title="Later round", start_date=datetime.date(2026, 1, 20))
+    for a, b in ((dialogue, first), (meeting, dialogue), (later, meeting)):
+        MeetingLink.objects.create(meeting=a, relation="follows_up", other=b)
+    MeetingLink.objects.create(meeting=meeting, relation="same_series", other=first)
+    with django_assert_num_queries(1):
+        related = meeting.related()
+    assert [(str(label), other) for label, other, _link in related] == [
+        ("Follows up", dialogue),
+        ("Same series as", first),
+        ("Followed up by", later),
+    ]
+    links = [link for *_, link in related]
+    # One query for the step past the dialogue, one finding none before the first round and
+    # one finding none after the later round.
+    with django_assert_num_queries(3):
+        assert meeting.chain(links=links) == [first, dialogue, meeting, later]
+    assert meeting.chain() == [first, dialogue, meeting, later]
+
+
 @pytest.mark.parametrize(
     ("relation", "when", "message"),
     [

@@ -10,9 +10,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from agreements.models import Participant, Person
+from agreements.models import Claim, Participant, Person
 from agreements.views import meeting_sections, meetings
-from tests.conftest import HTMX, make_commitment, make_meeting
+from tests.conftest import HTMX, make_commitment, make_meeting, make_source
 
 
 @pytest.fixture
@@ -45,6 +45,28 @@ def test_the_page_shows_the_first_commitments_and_how_many_there_are(
     assert 'hx-get="?commitments_page=2&amp;commitments_since=1"' in html
     # The index is the meeting's, over all eight, not over the rows shown: 2 × 3 of 8 × 3.
     assert "Implementation index: 25%" in html
+
+
+def test_the_index_is_over_every_commitment_that_counts_on_any_page_and_day(
+    client, reviewer, long_meeting, shown_three
+):
+    """Read with the rows (a window over all the meeting's commitments): a cancelled or an
+    archived one leaves it, a later page and a past day show the same figure."""
+    import datetime
+
+    from django.utils import timezone
+
+    make_commitment(long_meeting, title="Row 9", position=9, status=3, cancellation="cancelled")
+    make_commitment(long_meeting, title="Row 10", position=10, status=3, archived_at=timezone.now())
+    client.force_login(reviewer)
+    url = long_meeting.get_absolute_url()
+    today = timezone.localdate().isoformat()
+    for query in ({}, {"commitments_page": 2}, {"commitments_page": 4}, {"as_of": today}):
+        html = client.get(url, query).content.decode()
+        assert "Implementation index: 25%" in html, query
+        assert "of 10" in html, query  # every commitment listed, the index over those counting
+    before = (long_meeting.start_date - datetime.timedelta(days=1)).isoformat()
+    assert "Implementation index: 25%" in client.get(url, {"as_of": before}).content.decode()
 
 
 def test_without_javascript_the_next_commitments_are_a_page_of_their_own(
@@ -183,3 +205,30 @@ def test_a_commitment_row_escapes_its_texts_and_reads_in_the_readers_language(
     spanish = spanish.content.decode()
     assert "previsto para el 15 Ene 2030" in spanish
     assert "responsable: Ministry &lt;i&gt;of&lt;/i&gt; Security" in spanish
+
+
+def test_participant_and_claim_rows_escape_their_texts_and_read_in_the_readers_language(
+    client, editor, team, meeting, us, commitment
+):
+    """The meeting page's participants and claims are Jinja2 rows: texts escaped as Django's
+    are, sentences and the sources' label (one source, or several) in the reader's language."""
+    person = Person.objects.create(team=team, name="Ana <b>Ruiz</b>")
+    Participant.objects.create(meeting=meeting, person=person, party=us, office="Envoy <i>x</i>")
+    commitment.title = "Halt <b>flows</b>"
+    commitment.save()
+    one = Claim.objects.create(commitment=commitment, text="Seized <script>")
+    one.sources.add(make_source(team, title="Report <1>"))
+    two = Claim.objects.create(meeting=meeting, text="Two sources")
+    two.sources.add(make_source(team, title="A"), make_source(team, title="B"))
+    client.force_login(editor)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert "<strong>Ana &lt;b&gt;Ruiz&lt;/b&gt;</strong>, Envoy &lt;i&gt;x&lt;/i&gt;" in page
+    assert f"· for {us}</span>" in page
+    assert "Seized &lt;script&gt;" in page and "<script>" not in page.split("<main")[1]
+    assert "about “Halt &lt;b&gt;flows&lt;/b&gt;”" in page and "<b>flows" not in page
+    assert " · source: Report &lt;1&gt;</span>" in page
+    assert " · sources: A; B</span>" in page
+    spanish = client.get(meeting.get_absolute_url(), headers={"accept-language": "es"})
+    spanish = spanish.content.decode()
+    assert f"· por {us}</span>" in spanish
+    assert " · fuentes: A; B</span>" in spanish

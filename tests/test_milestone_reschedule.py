@@ -186,3 +186,22 @@ def test_a_stale_reschedule_form_does_not_overwrite_a_newer_date(client, editor,
     milestone.refresh_from_db()
     assert milestone.due_date == datetime.date(2026, 1, 15)
     assert milestone.reschedules.count() == 1
+
+
+def test_only_the_moves_of_milestones_that_moved_are_read(client, editor, commitment, queries):
+    """A milestone that never moved has no moves to read (it keeps ``original_due_date`` from
+    its first move on): the page reads moves only once one has moved, then shows them."""
+    day = commitment.meeting.start_date + datetime.timedelta(days=30)
+    milestones = [
+        Milestone.objects.create(commitment=commitment, title=f"Step {n}", due_date=day)
+        for n in range(3)
+    ]
+    client.force_login(editor)
+    never_moved = queries.of(client, detail_url(commitment))
+    assert (
+        reschedule(client, commitment, milestones[0], day.replace(year=day.year + 1)).status_code
+        == 302
+    )
+    assert queries.of(client, detail_url(commitment)) == never_moved + 1
+    page = client.get(detail_url(commitment)).content.decode()
+    assert page.count("moved once:") == 1

@@ -231,6 +231,9 @@ def test_the_newest_events_are_read_whatever_the_kind_and_age_of_their_record(
     assert "The first report" in earlier and "earlier event" not in earlier
     # The returned update, on an earlier page, is offered for revision to its author.
     assert f"?revise={oldest.pk}" in earlier
+    # Status changes are read once there is one (the page knows whether there is): from then
+    # on, as many queries however many there are.
+    make_status_change(commitment, reason="The first change")
     count = queries.of(client, url)
     for i in range(20):
         make_status_change(commitment, reason=f"Change {i}")

@@ -483,6 +483,8 @@ class Milestone(Timestamped, Versioned):
         """The moves of its date to show, in the order recorded: all of them, or on a past day
         (``take_date_on``) those made by then."""
         moves = getattr(self, "moves_then", None)
+        if moves is None and not self.original_due_date:
+            return []  # never moved: it keeps its first date from its first move on
         if moves is None:
             moves = sorted(self.reschedules.all(), key=lambda move: (move.at, move.pk))
         return moves

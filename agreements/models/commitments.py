@@ -47,6 +47,14 @@ class Cancellation(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
+def _mean_status(day: datetime.date | None) -> models.Avg:
+    """The mean status of the commitments that count (``Commitment.counting_q``), or on
+    ``day`` of those that counted then (read by ``CommitmentQuerySet.as_of``)."""
+    if day:
+        return models.Avg("status_then", filter=active_q(Commitment) & Q(cancellation_then=""))
+    return models.Avg("status", filter=Commitment.counting_q())
+
+
 class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def for_list(self):
         """With what a list's row shows: meeting, team, theme, and the party roles with their
@@ -129,19 +137,12 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         mean = self.counting().aggregate(mean=models.Avg("status"))["mean"]
         return as_index(mean)
 
-    def total_and_index(self, day: datetime.date | None = None) -> dict:
-        """How many commitments these are and their implementation index (over those that
-        count, as ``implementation_index``), on ``day`` as they stood then: one aggregate."""
-        if day:
-            counting = active_q(Commitment) & Q(cancellation_then="")
-            figures = self.as_of(day).aggregate(
-                total=models.Count("pk"), mean=models.Avg("status_then", filter=counting)
-            )
-        else:
-            figures = self.aggregate(
-                total=models.Count("pk"), mean=models.Avg("status", filter=Commitment.counting_q())
-            )
-        return {"total": figures["total"], "index": as_index(figures["mean"])}
+    def with_mean_status(self, day: datetime.date | None = None):
+        """Each commitment with ``mean_status``: the mean status of all these that count (on
+        ``day``, as they stood then, after ``as_of(day)``), a window over them, so that a page
+        of them carries the index of all (``as_index``, as ``implementation_index`` reads it)
+        without a query of its own."""
+        return self.annotate(mean_status=models.Window(_mean_status(day)))
 
     def as_of(self, day: datetime.date):
         """Each commitment with its state as it stood on ``day`` (``status_then``,

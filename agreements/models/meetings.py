@@ -221,32 +221,47 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
 
     def related(self) -> list[tuple[str, Meeting, MeetingLink]]:
         """Every meeting linked to this one, either way round, each with the link read from
-        this side ("Follows up" one way, "Followed up by" the other)."""
-        ours = MeetingLink.objects.filter(meeting=self).select_related("other")
-        theirs = MeetingLink.objects.filter(other=self).select_related("meeting")
-        return [(link.get_relation_display(), link.other, link) for link in ours] + [
-            (MeetingRelation(link.relation).inverse_label, link.meeting, link) for link in theirs
+        this side ("Follows up" one way, "Followed up by" the other): its own links first. One
+        query, both ways."""
+        links = list(
+            MeetingLink.objects.filter(Q(meeting=self) | Q(other=self)).select_related(
+                "meeting", "other"
+            )
+        )
+        return [
+            (link.get_relation_display(), link.other, link)
+            for link in links
+            if link.meeting_id == self.pk
+        ] + [
+            (MeetingRelation(link.relation).inverse_label, link.meeting, link)
+            for link in links
+            if link.meeting_id != self.pk
         ]
 
-    def chain(self, limit: int = 10) -> list[Meeting]:
+    def chain(self, limit: int = 10, *, links: list[MeetingLink] | None = None) -> list[Meeting]:
         """The run of meetings this one belongs to through "follows up" links: those it
         continues (oldest first), itself, then those continuing it; at most ``limit`` each way
-        (a query a step, so the page's cost stays bounded however long the series grows)."""
+        (a query a step, so the page's cost stays bounded however long the series grows).
+        ``links``: every link of this meeting's, both ways, when read already (``related``):
+        the first step each way is among them."""
         follow_ups = MeetingLink.objects.filter(relation=MeetingRelation.FOLLOWS_UP)
         seen, earlier, later = {self.pk}, [], []
-        for links, side, order, found in (
+        for links_from, side, order, found in (
             ("meeting", "other", "-other__start_date", earlier),
             ("other", "meeting", "meeting__start_date", later),
         ):
             node = self
-            for _step in range(limit):
-                link = (
-                    follow_ups.filter(**{links: node})
-                    .exclude(**{f"{side}__in": seen})
-                    .select_related(side)
-                    .order_by(order)
-                    .first()
-                )
+            for step in range(limit):
+                if step == 0 and links is not None:
+                    link = _first_step(links, self, links_from, side, descending=order[0] == "-")
+                else:
+                    link = (
+                        follow_ups.filter(**{links_from: node})
+                        .exclude(**{f"{side}__in": seen})
+                        .select_related(side)
+                        .order_by(order)
+                        .first()
+                    )
                 if link is None:
                     break
                 node = getattr(link, side)
@@ -328,6 +343,25 @@ class MeetingRelation(models.TextChoices):
             "same_series": gettext("Same series as"),
             "supersedes": gettext("Superseded by"),
         }[self.value]
+
+
+def _first_step(
+    links: list[MeetingLink], meeting: Meeting, links_from: str, side: str, *, descending: bool
+) -> MeetingLink | None:
+    """Among ``links`` (``meeting``'s, both ways), the "follows up" link from ``meeting`` whose
+    ``side`` is the latest (``descending``) or earliest meeting: ``Meeting.chain``'s first step,
+    as its query would find it."""
+    steps = [
+        link
+        for link in links
+        if link.relation == MeetingRelation.FOLLOWS_UP
+        and getattr(link, f"{links_from}_id") == meeting.pk
+        and getattr(link, f"{side}_id") != meeting.pk
+    ]
+    if not steps:
+        return None
+    pick = max if descending else min
+    return pick(steps, key=lambda link: getattr(link, side).start_date)
 
 
 class MeetingLink(Timestamped):

@@ -106,11 +106,14 @@ def timeline_page(
     assessments: list,
     milestones: list,
     cursor: tuple[int, int, int] | None,
+    *,
+    has_changes: bool = True,
 ) -> TimelinePage:
     """The ``PAGE`` events after ``cursor`` (the newest when None), newest first: the updates
     (``updates``: the commitment's, as the page reads them), review decisions and status
     changes read from the database, up to two pages of each; the ``assessments`` and
-    ``milestones`` given (all of them) placed among them."""
+    ``milestones`` given (all of them) placed among them. ``has_changes``: False when the
+    commitment is known to have no status change (its page read so), not read then."""
     reviews = ReviewEvent.objects.filter(update__commitment=commitment).exclude(
         action=ReviewAction.SUBMIT
     )
@@ -120,6 +123,8 @@ def timeline_page(
         ("review", "at", reviews.select_related("by")),
         ("status", "changed_at", changes.select_related("changed_by")),
     ]
+    if not has_changes:
+        read.pop()
     entries = []
     for kind, field, rows in read:
         rows = rows.filter(_before(field, kind, cursor))

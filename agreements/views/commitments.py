@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,12 +11,15 @@ from .. import actions, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm
 from ..ids import is_id
 from ..models import (
+    Claim,
     Commitment,
     CommitmentTally,
     Follow,
     Party,
+    ProgressUpdate,
     ReviewState,
     Source,
+    StatusChange,
     StatusHistory,
 )
 from .commitment_rows import list_rows
@@ -320,8 +324,14 @@ def _detail_context(
         )
     # A long timeline shows a page of its newest events (or those before ``?before=``) and
     # offers the next on request: a page costs the same however long the history.
+    facts = _facts(commitment, user)
     timeline = timeline_page(
-        commitment, updates, assessments, milestones, parse_cursor(request.GET.get("before", ""))
+        commitment,
+        updates,
+        assessments,
+        milestones,
+        parse_cursor(request.GET.get("before", "")),
+        has_changes=facts["status_since"] is not None,  # the day of its latest change
     )
     return {
         "commitment": commitment,
@@ -329,11 +339,8 @@ def _detail_context(
         "user_id": user.pk,
         "can_edit": can_edit,
         "can_review": can_review,
-        "following": Follow.objects.filter(user=user.pk, commitment=commitment).exists(),
-        # The day the official state took effect: its latest effective change's.
-        "status_since": commitment.status_changes.order_by("-effective_on", "-changed_at", "-pk")
-        .values_list("effective_on", flat=True)
-        .first(),
+        "following": facts["following"],
+        "status_since": facts["status_since"],
         # An archived commitment takes no new follower; one who follows it may still stop.
         "can_follow": not commitment.is_read_only,
         "party_roles": commitment.party_roles.select_related("party"),
@@ -341,10 +348,11 @@ def _detail_context(
         "assessed_party_ids": {a.party_id for a in latest},
         "bodies": commitment.bodies.all(),
         "sources": with_files(commitment.sources.all()),
-        "claims": commitment.claims.prefetch_related("sources"),
+        # Read when there are some (``_facts`` says): most commitments have none.
+        "claims": commitment.claims.prefetch_related("sources") if facts["has_claims"] else [],
         "milestones": milestones,
         "timeline": timeline,
-        "pending": updates.proposing_a_change().first(),
+        "pending": facts["pending"],
         # A revision is newer than what it revises: among the updates shown when that one is.
         "revised_ids": _revised(updates, timeline),
         "update_form": update_form,
@@ -354,6 +362,38 @@ def _detail_context(
         "open_form": "assess" if assessment_form is not None else "",
         "outcome": outcome,
     }
+
+
+def _facts(commitment: Commitment, user) -> dict:
+    """What the page says beside the commitment, read together (one query): whether the
+    reader follows it, the day its official state took effect (its latest effective
+    change's; None when it never changed), its update waiting for review that proposes a
+    change (the newest), as far as the page shows it (its proposed status), and whether any
+    claim is about it (the claims read only then)."""
+    one = OuterRef("pk")
+    pending = ProgressUpdate.objects.filter(commitment=one).proposing_a_change()
+    pending = pending.order_by("-created_at", "-pk")
+    facts = (
+        Commitment.objects.filter(pk=commitment.pk)
+        .annotate(
+            following=Exists(Follow.objects.filter(user=user.pk, commitment=one)),
+            status_since=Subquery(
+                StatusChange.objects.filter(commitment=one)
+                .order_by("-effective_on", "-changed_at", "-pk")
+                .values("effective_on")[:1]
+            ),
+            pending=Exists(pending),
+            pending_status=Subquery(pending.values("proposed_status")[:1]),
+            has_claims=Exists(Claim.objects.filter(commitment=one)),
+        )
+        .values("following", "status_since", "pending", "pending_status", "has_claims")
+        .get()
+    )
+    if facts["pending"]:
+        facts["pending"] = ProgressUpdate(proposed_status=facts["pending_status"])
+    else:
+        facts["pending"] = None
+    return facts
 
 
 def _revised(updates, timeline) -> set[int]:

@@ -4,13 +4,17 @@ there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch, QuerySet
+from collections import defaultdict
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, charts, exports, permissions
@@ -26,11 +30,15 @@ from ..models import (
     ImplementationBody,
     Meeting,
     Participant,
+    PartyRole,
+    Source,
     Statement,
     StatementKind,
+    as_index,
     compare_readouts,
     moves_of,
 )
+from ..templatetags.tracker import flag_badges, state_badge, status_badge
 from .charts import chart_url
 from .common import (
     ARCHIVE,
@@ -269,23 +277,48 @@ def _detail_context(
     day = as_of.day()
     if day:
         editable = False  # a past day is read, not written
+    commitments = SimpleLazyObject(
+        lambda: shown(
+            request,
+            "commitments",
+            Commitment.objects.filter(meeting=meeting).order_by("position", "pk"),
+            size=COMMITMENTS_SHOWN,
+            prepare=lambda rows: _commitment_rows(rows, day),
+            finish=lambda rows: _shown_rows(rows, day, day or timezone.localdate()),
+        )
+    )
+    # How many commitments, and their index: read with their first rows (windows over all).
     figures = SimpleLazyObject(
-        lambda: Commitment.objects.filter(meeting=meeting).total_and_index(day)
+        lambda: {
+            "total": commitments.total,
+            "index": as_index(commitments.rows[0].mean_status) if commitments.rows else None,
+        }
     )
     parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
+    links = SimpleLazyObject(meeting.related)
 
     def statements() -> Shown:
+        """A page of statements (what each shows: who said it, with whom, the commitments it
+        mentions), each counting the meeting's readouts (a window over its statements)."""
         return shown(
             request,
             "statements",
             Statement.objects.filter(meeting=meeting)
             .select_related("speaker", "party")
-            .prefetch_related("commitments", "sources", "joint_parties")
+            .prefetch_related(
+                Prefetch("commitments", Commitment.objects.only("pk", "title")), "joint_parties"
+            )
+            .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
             .order_by("said_on", "pk"),
         )
 
+    statements_shown = SimpleLazyObject(statements)
+
     def readouts():
-        """Every readout, compared over every commitment of the meeting (titles only)."""
+        """Every readout, compared over every commitment of the meeting (titles only); not
+        read when the statements counted none."""
+        if not statements_shown.rows or not statements_shown.rows[0].readouts:
+            return None
         said = (
             Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
             .select_related("speaker", "party")
@@ -316,23 +349,13 @@ def _detail_context(
                 .order_by("pk"),
             )
         ),
-        "commitments": SimpleLazyObject(
-            lambda: shown(
-                request,
-                "commitments",
-                Commitment.objects.filter(meeting=meeting).order_by("position", "pk"),
-                size=COMMITMENTS_SHOWN,
-                total=figures["total"],
-                prepare=lambda rows: _commitment_rows(rows, day),
-                finish=lambda rows: _take_state_on(rows, day),
-            )
-        ),
+        "commitments": commitments,
         # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
         "milestones": SimpleLazyObject(
             lambda: shown(
                 request,
                 "milestones",
-                with_moves(meeting.milestones.order_by("due_date", "pk")),
+                meeting.milestones.order_by("due_date", "pk"),
                 finish=lambda rows: _milestone_rows(rows, day, editable=editable, forms=opened),
             )
         ),
@@ -342,7 +365,7 @@ def _detail_context(
                 queryset=BodyMembership.objects.select_related("person", "party"),
             )
         ),
-        "statements": SimpleLazyObject(statements),
+        "statements": statements_shown,
         "readouts": SimpleLazyObject(readouts),
         "claims": SimpleLazyObject(
             lambda: shown(
@@ -350,12 +373,15 @@ def _detail_context(
                 "claims",
                 Claim.objects.filter(record_meeting=meeting)
                 .select_related("commitment", "body")
-                .prefetch_related("sources")
+                .only(*CLAIM_FIELDS, "commitment__title", "body__name")
+                .prefetch_related(Prefetch("sources", Source.objects.only("pk", "title")))
                 .order_by("pk"),
+                finish=_claim_rows,
             )
         ),
-        "links": SimpleLazyObject(meeting.related),
-        "chain": SimpleLazyObject(meeting.chain),
+        "links": links,
+        # Its first step each way is among the links read already.
+        "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
         "events": SimpleLazyObject(lambda: shown(request, "events", _events(meeting))),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
@@ -381,33 +407,108 @@ def _detail_context(
     }
 
 
+# What a commitment row shows (templates/jinja2/agreements/meeting_commitment_rows.html), read
+# alone: its long texts (text, indicator, notes) stay in the database.
+ROW_FIELDS = (
+    "title",
+    "language",
+    "status",
+    "is_stalled",
+    "cancellation",
+    "archived_at",
+    "theme",
+    "target_date",
+    "lead_agency",
+    "meeting_id",
+    "position",
+)
+
+
 def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
     """The meeting's commitments with what each row shows; on a past ``day``, their state."""
-    commitments = commitments.select_related("theme").prefetch_related(
-        Prefetch("party_roles", CommitmentParty.objects.select_related("party")),
-        "milestones",
-        moves_of("milestones__reschedules"),
+    commitments = (
+        commitments.select_related("theme")
+        .only(*ROW_FIELDS, "theme__name")
+        .prefetch_related("milestones")  # in their order, due date first
     )
-    return commitments.as_of(day) if day else commitments
+    return (commitments.as_of(day) if day else commitments).with_mean_status(day)
 
 
-def _take_state_on(rows: list[Commitment], day) -> list[Commitment]:
-    """On a past ``day``, each commitment and its milestones shown as they stood then."""
+def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
+    """A page of commitment rows as they are drawn: on a past ``day``, each commitment and its
+    milestones as they stood then; each row's badges, parties' roles and dates written here,
+    each distinct one once (a page of 50 rows repeats a few statuses, roles and days)."""
+    for commitment in rows:
+        commitment.shown_milestones = list(commitment.milestones.all())
+    milestones = [milestone for commitment in rows for milestone in commitment.shown_milestones]
+    # Only a milestone that has moved has moves (it keeps its first date, ``original_due_date``,
+    # from its first move on): theirs are read and shown, the others' are none.
+    moved = [milestone for milestone in milestones if milestone.original_due_date]
+    prefetch_related_objects(moved, moves_of("reschedules"))
     if day:
         for commitment in rows:
             commitment.take_state_then()
-            for milestone in commitment.milestones.all():
-                milestone.take_state_on(day)
-                milestone.take_date_on(day)
+        for milestone in milestones:
+            milestone.take_state_on(day)
+        for milestone in moved:
+            milestone.take_date_on(day)
+    roles = defaultdict(list)
+    role_label = {role: label.lower() for role, label in PartyRole.choices}
+    for commitment_id, role, name, code in (
+        CommitmentParty.objects.filter(commitment__in=rows)
+        .order_by("commitment", "party__name")
+        .values_list("commitment_id", "role", "party__name", "party__code")
+    ):
+        roles[commitment_id].append((name, code, role_label.get(role, role)))
+    badges, states, months = {}, {}, {}
+    for commitment in rows:
+        overdue = commitment.is_overdue(today)
+        shown = (commitment.status, commitment.cancellation, commitment.is_stalled, overdue)
+        if shown not in badges:
+            badges[shown] = status_badge(commitment) + flag_badges(commitment, today)
+        commitment.badges = badges[shown]
+        commitment.roles = roles[commitment.pk]
+        commitment.target = _shown_date(months, commitment.target_date)
+        for milestone in commitment.shown_milestones:
+            if milestone.status not in states:
+                states[milestone.status] = state_badge(
+                    milestone.status, milestone.get_status_display()
+                )
+            milestone.badge = states[milestone.status]
+            milestone.due = _shown_date(months, milestone.due_date)
     return rows
 
 
+def _shown_date(months: dict, day) -> str:
+    """``day`` as the rows write it, Django's ``date_format(day, "j M Y")`` ("15 Jan 2030",
+    the month's abbreviation in the reader's language), each month's name looked up once (a
+    page of rows writes some hundred dates)."""
+    if not day:
+        return ""
+    if day.month not in months:
+        months[day.month] = MONTHS_3[day.month].title()
+    return f"{day.day} {months[day.month]} {day.year:04d}"
+
+
+# What a claim's row shows (templates/jinja2/agreements/meeting_claim_rows.html).
+CLAIM_FIELDS = ("text", "verification", "commitment", "body", "record_meeting")
+
+
+def _claim_rows(claims: list[Claim]) -> list[Claim]:
+    """A page of claims, each with its sources and what introduces them."""
+    for claim in claims:
+        claim.shown_sources = list(claim.sources.all())
+        claim.sources_label = ngettext("source:", "sources:", len(claim.shown_sources))
+    return claims
+
+
 def _milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
-    rows = with_forms(rows, editable=editable and not day, forms=forms)
+    rows = with_forms(with_moves(rows), editable=editable and not day, forms=forms)
     if day:
         for milestone in rows:
             milestone.take_state_on(day)
-            milestone.take_date_on(day)
+            if milestone.original_due_date:  # else never moved: due on the same day then
+                milestone.take_date_on(day)
     return rows
 
 

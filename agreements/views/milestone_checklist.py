@@ -7,7 +7,7 @@ in place. ``checklist_actions(kind, section)`` gives a page its two actions and
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,15 +24,19 @@ def checklist(milestones: QuerySet[Milestone], *, editable: bool, forms: dict) -
     closed and empty, fetched when opened (``opened_reschedule``); the one in ``forms``
     (``"reschedule_form"``: refused, with what was typed, or opened without JavaScript) is
     drawn open on its milestone."""
-    rows = list(with_moves(milestones).order_by("due_date", "pk"))
+    rows = with_moves(list(milestones.order_by("due_date", "pk")))
     return with_forms(rows, editable=editable, forms=forms)
 
 
-def with_moves(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
-    """``milestones`` with their moves and who made them, as the checklist shows them."""
-    return milestones.prefetch_related(
-        Prefetch("reschedules", queryset=MilestoneReschedule.objects.select_related("by"))
+def with_moves(rows: list[Milestone]) -> list[Milestone]:
+    """``rows`` with their moves and who made them, as the checklist shows them: read for
+    those that have moved (``original_due_date``, kept from the first move on), the others
+    have none (``Milestone.shown_moves``)."""
+    prefetch_related_objects(
+        [milestone for milestone in rows if milestone.original_due_date],
+        Prefetch("reschedules", queryset=MilestoneReschedule.objects.select_related("by")),
     )
+    return rows
 
 
 def with_forms(rows: list[Milestone], *, editable: bool, forms: dict) -> list[Milestone]:
