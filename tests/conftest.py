@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from agreements.actions import submit_update
 from agreements.models import (
@@ -204,6 +205,14 @@ def themes(request):
     if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("_django_db_helper")
         Theme.seed()
+
+
+@pytest.fixture(autouse=True)
+def default_language_after():
+    """A page asked for in Spanish leaves Spanish active in the thread (LocaleMiddleware sets
+    it, nothing unsets it): the next test starts in the default language again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
