@@ -353,3 +353,56 @@ def test_a_past_day_shows_the_bodies_of_the_meetings_held_by_then(client, editor
     client.force_login(editor)
     shown = [row["key"] for row in client.get("/?as_of=2024-06-30").context["by_body"]]
     assert shown == ["Border working group (Held in 2024)"]
+
+
+@pytest.mark.perf
+def test_a_past_days_lists_read_as_many_queries_at_any_size_when_they_hold_rows(
+    client, team, other_team, us, editor, queries
+):
+    """The past day's own lists (milestones overdue then, moved and not; the bodies, meetings
+    and status changes of then; the chart), over two teams, read as many queries with a row
+    or two as with more than each list shows. Two things make the count able to move: the
+    meetings are held before the day (made on their default day, after 2025-06-30, they would
+    leave every list of that day empty), and the first fill stays under the lists' caps (five
+    meetings, ten rows: ``stay_flat``'s 5 rows a team over two teams would fill them, and an
+    extra query a row would cost as much at 5 as at 50)."""
+    from agreements import actions
+
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    day = "2025-06-30"
+
+    def fill(n: int) -> None:
+        for _ in range(n // 5):  # 1, then 9 more, a team
+            for held in (team, other_team):
+                meeting = make_meeting(held, start_date=datetime.date(2025, 1, 10))
+                commitment = make_commitment(meeting, parties=[us])
+                make_body(meeting).commitments.add(commitment)
+                actions.change_commitment_status(
+                    commitment=commitment,
+                    status=1,
+                    reason="Started",
+                    by=editor,
+                    via="web",
+                    effective_on=datetime.date(2025, 3, 1),
+                )
+                milestone = Milestone.objects.create(
+                    commitment=commitment, title="m", due_date=datetime.date(2025, 5, 1)
+                )
+                if held == other_team:  # moved after the day: overdue then at its date then
+                    actions.reschedule_milestone(
+                        milestone=milestone,
+                        expected=milestone.version,
+                        to_date=datetime.date(2026, 1, 1),
+                        reason="Extended",
+                        by=editor,
+                        moved_on=datetime.date(2025, 8, 1),
+                    )
+
+    client.force_login(both)
+    queries.stay_flat(client, fill, f"/?as_of={day}")
+    shown = client.get(f"/?as_of={day}").context
+    overdue = shown["overdue_milestones"]
+    assert len(overdue) == 10 and {m.due_date for m in overdue} == {datetime.date(2025, 5, 1)}
+    assert shown["by_body"] and shown["recent_meetings"]
+    assert shown["recent_changes"] and shown["curve"] is not None
