@@ -4,6 +4,7 @@ versions are checked, and the models' rules show as form errors."""
 from __future__ import annotations
 
 import datetime
+import html
 
 import pytest
 
@@ -67,7 +68,7 @@ def test_an_admins_status_change_shows_as_an_override_on_the_timeline_and_dashbo
     assert m.StatusChange.objects.get().is_override
     timeline = admin_client.get(commitment.get_absolute_url()).content.decode()
     assert "Override</span> <strong>Status set by an admin</strong>" in timeline
-    assert "Corrected from the ministry&#x27;s report" in timeline
+    assert "Corrected from the ministry's report" in html.unescape(timeline)
     dashboard = admin_client.get("/")
     assert [c.is_override for c in dashboard.context["recent_changes"]] == [True]
     assert "Override</span>" in dashboard.content.decode()
