@@ -11,7 +11,7 @@ import pygal
 import pytest
 from django.utils import translation
 
-from agreements import actions, charts
+from agreements import actions, chart_svg, charts
 from agreements.forms.compare import DrawnPartiesForm
 from agreements.models import Assessment
 from agreements.views import charts as views_charts
@@ -34,9 +34,9 @@ def test_a_long_span_is_read_by_quarter():
     assert days[:3] == [D(2021, 3, 31), D(2021, 6, 30), D(2021, 9, 30)]
     assert days[-2:] == [D(2026, 9, 30), D(2026, 12, 6)]
     with translation.override("en"):
-        assert charts.period_label(days[0], quarterly) == "Q1 2021"
+        assert charts.labeller(quarterly)(days[0]) == "Q1 2021"
     with translation.override("es"):
-        assert charts.period_label(days[0], quarterly) == "T1 2021"
+        assert charts.labeller(quarterly)(days[0]) == "T1 2021"
 
 
 def test_the_meetings_curve_steps_up_when_a_commitment_was_carried_out(
@@ -314,7 +314,7 @@ def test_a_long_curve_draws_lines_and_the_milestones_dots_a_short_one_every_peri
 
 
 def test_the_picture_is_pygals_own_line_chart(monkeypatch):
-    """``charts.Line`` leaves out pygal's generic work, none of its drawing: the same SVG as
+    """``chart_svg.Line`` leaves out pygal's generic work, none of its drawing: the same SVG as
     pygal's ``Line`` (its script taken out), long and short, with compliance and milestones,
     each picture with its own id in its stylesheet."""
     days, quarterly = charts.periods(D(2016, 2, 10), D(2026, 12, 6))
@@ -333,7 +333,7 @@ def test_the_picture_is_pygals_own_line_chart(monkeypatch):
     # Each twice: its stylesheet made, then as made before.
     curves = [(long, "Ten years"), (short, "Three <i>months</i>")] * 2
     ours = [charts.draw(curve, title=title) for curve, title in curves]
-    monkeypatch.setattr(charts, "Line", pygal.Line)
+    monkeypatch.setattr(chart_svg, "Line", pygal.Line)
     pygals = [charts.draw(curve, title=title) for curve, title in curves]
 
     def same(svg: str) -> str:  # each picture has its own id; pygal's has its script

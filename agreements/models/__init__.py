@@ -61,6 +61,7 @@ from .compliance_history import (
     ComplianceHistory,
     ComplianceMonthTally,
     ComplianceSpan,
+    compliance_percent,
 )
 from .evidence import (
     OPEN_VERIFICATIONS,

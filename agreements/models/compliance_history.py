@@ -206,13 +206,17 @@ class ComplianceMonthTally(ComplianceTallyFields):
         ]
 
 
+def compliance_percent(total: float, scored: int) -> float | None:
+    """The mean of ``scored`` scores summing to ``total`` (+1 … −1) as 100 … 0 %, to one
+    decimal; None when nothing was scored. Every compliance figure and curve is this."""
+    return round((total / scored + 1) / 2 * 100, 1) if scored else None
+
+
 def _index(counts: Counter) -> float | None:
     """+1 … −1 as 100 … 0 % over the scored ("not assessed" left out), as the dashboard."""
     scored = sum(k for score, k in counts.items() if score in SCORE_VALUE)
-    if not scored:
-        return None
-    mean = sum(SCORE_VALUE[score] * k for score, k in counts.items() if score in SCORE_VALUE)
-    return round((mean / scored + 1) / 2 * 100, 1)
+    total = sum(SCORE_VALUE[score] * k for score, k in counts.items() if score in SCORE_VALUE)
+    return compliance_percent(total, scored)
 
 
 class ComplianceHistory:
@@ -330,8 +334,7 @@ class ComplianceHistory:
                 sums[2] += k
                 taken += 1
             for party, (scores, scored, _held) in held.items():
-                value = round((scores / scored + 1) / 2 * 100, 1) if scored else None
-                curves[party].append((len(curves[party]), value))
+                curves[party].append((len(curves[party]), compliance_percent(scores, scored)))
         # Each drawn if it held a score on the last day ("not assessed" included).
         chosen = [party for party in chosen if party in held and held[party][2]]
         result = {}

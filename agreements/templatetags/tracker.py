@@ -80,7 +80,6 @@ def whole(number: float | int) -> str:
 _ONE = decimal.Decimal(1)
 
 
-@register.simple_tag
 def index_bar(
     label: str,
     index: float | None,
