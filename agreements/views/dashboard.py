@@ -27,6 +27,7 @@ from ..models import (
     StatusChange,
     StatusHistory,
     StatusSpan,
+    active_q,
     as_index,
 )
 from .charts import chart_url, dashboard_curve
@@ -126,7 +127,8 @@ def _figures(user, today: datetime.date) -> dict:
         # Meetings held: a planned one is not held yet (issue #26).
         "recent_meetings": Meeting.objects.visible_to(user).active().held().brief()[:5],
         "recent_updates": _updates(
-            ProgressUpdate.objects.visible_to(user).filter(commitment__in=commitments.active())
+            # Of active commitments, read through the join the team's filter makes already.
+            ProgressUpdate.objects.visible_to(user).filter(active_q(Commitment, "commitment__"))
         ).order_by("-created_at", "-pk")[:LIST_LIMIT],
         "recent_changes": _changes(StatusChange.objects.visible_to(user)).order_by(
             "-changed_at", "-pk"
