@@ -308,8 +308,18 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     ) -> tuple[list[Milestone], list[Milestone]]:
         """The first ``limit`` milestones ``overdue`` and the first ``limit`` ``due_within``
         ``days``, soonest due first, read together (``first_rows_of``)."""
+        # Their common conditions built once (the owners' joins, archived or not), then split
+        # by date: ``overdue`` and ``due_within`` over the same ``open()``.
+        planned = self.open()
         overdue, due = first_rows_of(
-            [self.overdue(today), self.due_within(today, days)], ("due_date", "pk"), limit
+            [
+                planned.filter(due_date__lt=today),
+                planned.filter(
+                    due_date__gte=today, due_date__lte=today + datetime.timedelta(days)
+                ),
+            ],
+            ("due_date", "pk"),
+            limit,
         )
         return overdue, due
 
