@@ -314,9 +314,7 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         overdue, due = first_rows_of(
             [
                 planned.filter(due_date__lt=today),
-                planned.filter(
-                    due_date__gte=today, due_date__lte=today + datetime.timedelta(days)
-                ),
+                planned.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days)),
             ],
             ("due_date", "pk"),
             limit,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from .. import permissions
 from ..forms.as_of import AsOfForm
 from ..forms.compare import DrawnPartiesForm
+from ..ids import address_of
 from ..models import (
     Commitment,
     CommitmentTally,
@@ -97,6 +98,7 @@ def _figures(user, today: datetime.date) -> dict:
         )
     )
 
+    briefing = address_of("agreements:party_briefing")  # each party's, reversed once
     overdue_milestones, due_soon = milestones.overdue_and_due_within(
         today, DUE_SOON_DAYS, LIST_LIMIT
     )
@@ -109,7 +111,7 @@ def _figures(user, today: datetime.date) -> dict:
         "overdue": commitments.overdue(today).order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
-            row | {"url": reverse("agreements:party_briefing", args=[row["party_id"]])}
+            row | {"url": briefing(row["party_id"])}
             for row in ComplianceTally.objects.visible_to(user).by_party()
         ],
         # Bodies of the most recent meetings, their figures computed for those rows only
@@ -203,6 +205,8 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
     held and the status changes in effect by then. What needs doing today (reviews waiting,
     milestones due soon, commitments without news) is today's page's."""
     overdue = Commitment.objects.visible_to(user).overdue_on(day)
+    briefing = address_of("agreements:party_briefing")  # each party's, reversed once
+    on_day = urlencode({"as_of": day})
     return {
         "today": day,
         "as_of": day,
@@ -211,11 +215,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         "overdue": overdue.order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
-            row
-            | {
-                "url": reverse("agreements:party_briefing", args=[row["party_id"]])
-                + f"?{urlencode({'as_of': day})}"
-            }
+            row | {"url": f"{briefing(row['party_id'])}?{on_day}"}
             for row in ComplianceHistory.visible_to(user).by_party(day)
         ],
         "by_body": _recent_bodies(user, day, past=True),
@@ -250,10 +250,11 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
             body.mean_status, body.commitment_count = then.get(body.pk, (None, 0))
     else:
         bodies = bodies.with_index()[:LIST_LIMIT]
+    body_url = address_of("agreements:body_detail")  # as ``get_absolute_url``, reversed once
     return [
         {
             "key": f"{body.name} ({body.meeting.title})",
-            "url": body.get_absolute_url(),
+            "url": body_url(body.pk),
             "index": body.index,
             "count": body.commitment_count,
         }
