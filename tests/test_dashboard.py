@@ -9,6 +9,7 @@ from agreements.actions import submit_update
 from agreements.models import (
     Assessment,
     Cancellation,
+    ImplementationBody,
     ImplementationStatus,
     Milestone,
     ProgressUpdate,
@@ -353,3 +354,22 @@ def test_a_past_day_shows_the_bodies_of_the_meetings_held_by_then(client, editor
     client.force_login(editor)
     shown = [row["key"] for row in client.get("/?as_of=2024-06-30").context["by_body"]]
     assert shown == ["Border working group (Held in 2024)"]
+
+
+def test_the_bodies_figures_are_those_of_the_bodies_list(client, editor, meeting):
+    """The latest meetings' bodies are read first and their figures after, in one read of
+    those bodies: the same as each body's own (``with_index``), the cancelled not counted,
+    a body that oversees none that count left out."""
+    counted = make_body(meeting, name="Counted group")
+    counted.commitments.add(
+        make_commitment(meeting, status=3),
+        make_commitment(meeting, status=0),
+        make_commitment(meeting, status=1, cancellation=Cancellation.CANCELLED),
+    )
+    idle = make_body(meeting, name="Idle group")
+    idle.commitments.add(make_commitment(meeting, cancellation=Cancellation.CANCELLED))
+    client.force_login(editor)
+    rows = {row["key"]: (row["index"], row["count"]) for row in client.get("/").context["by_body"]}
+    listed = {b.pk: (b.index, b.commitment_count) for b in ImplementationBody.objects.with_index()}
+    assert listed[counted.pk] == (50.0, 2)
+    assert rows == {f"Counted group ({meeting.title})": listed[counted.pk]}
