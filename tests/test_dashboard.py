@@ -9,6 +9,7 @@ from agreements.actions import submit_update
 from agreements.models import (
     Assessment,
     Cancellation,
+    ImplementationBody,
     ImplementationStatus,
     Milestone,
     ProgressUpdate,
@@ -411,3 +412,22 @@ def test_a_past_days_lists_read_as_many_queries_at_any_size_when_they_hold_rows(
     assert len(overdue) == 10 and {m.due_date for m in overdue} == {datetime.date(2025, 5, 1)}
     assert shown["by_body"] and shown["recent_meetings"]
     assert shown["recent_changes"] and shown["curve"] is not None
+
+
+def test_the_bodies_figures_are_those_of_the_bodies_list(client, editor, meeting):
+    """The latest meetings' bodies are read first and their figures after, in one read of
+    those bodies: the same as each body's own (``with_index``), the cancelled not counted,
+    a body that oversees none that count left out."""
+    counted = make_body(meeting, name="Counted group")
+    counted.commitments.add(
+        make_commitment(meeting, status=3),
+        make_commitment(meeting, status=0),
+        make_commitment(meeting, status=1, cancellation=Cancellation.CANCELLED),
+    )
+    idle = make_body(meeting, name="Idle group")
+    idle.commitments.add(make_commitment(meeting, cancellation=Cancellation.CANCELLED))
+    client.force_login(editor)
+    rows = {row["key"]: (row["index"], row["count"]) for row in client.get("/").context["by_body"]}
+    listed = {b.pk: (b.index, b.commitment_count) for b in ImplementationBody.objects.with_index()}
+    assert listed[counted.pk] == (50.0, 2)
+    assert rows == {f"Counted group ({meeting.title})": listed[counted.pk]}

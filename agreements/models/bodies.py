@@ -81,6 +81,20 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             ),
         )
 
+    def index_by_body(self, body_ids) -> dict[int, tuple[float, int]]:
+        """Per body of ``body_ids``: the mean status of the commitments it oversees that count,
+        and how many they are (``with_index``'s figures), in one grouped read of those bodies'
+        rows, for a short list read first (as ``StatusSpan.objects.index_by_body`` on a past
+        day): two plain queries, where the list's subqueries were planned for each body."""
+        rows = (
+            ImplementationBody.commitments.through.objects.filter(implementationbody__in=body_ids)
+            .filter(Commitment.counting_q("commitment__"))
+            .values_list("implementationbody")
+            .annotate(mean=models.Avg("commitment__status"), n=models.Count("*"))
+            .order_by()
+        )
+        return {body: (mean, n) for body, mean, n in rows}
+
 
 def _count(grouped: models.QuerySet) -> models.Expression:
     """COUNT(*) of a queryset already grouped by its outer reference, 0 when empty."""
@@ -308,8 +322,16 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     ) -> tuple[list[Milestone], list[Milestone]]:
         """The first ``limit`` milestones ``overdue`` and the first ``limit`` ``due_within``
         ``days``, soonest due first, read together (``first_rows_of``)."""
+        # Their common conditions built once (the owners' joins, archived or not), then split
+        # by date: ``overdue`` and ``due_within`` over the same ``open()``.
+        planned = self.open()
         overdue, due = first_rows_of(
-            [self.overdue(today), self.due_within(today, days)], ("due_date", "pk"), limit
+            [
+                planned.filter(due_date__lt=today),
+                planned.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days)),
+            ],
+            ("due_date", "pk"),
+            limit,
         )
         return overdue, due
 

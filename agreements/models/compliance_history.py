@@ -269,15 +269,12 @@ class ComplianceHistory:
         """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
         counts: dict[int, Counter] = defaultdict(Counter)
         names: dict[int, str] = {}
-        # Summed by the database over the months (a row per party and score, not per month).
-        for part in self._parts(day):
-            for party, name, score, k in (
-                part.values_list("party", "party__name", "score")
-                .annotate(k=models.Sum("n"))
-                .order_by()
-            ):
-                counts[party][score] += k
-                names[party] = name
+        # Summed by the database over the months (a row per party and score, not per month),
+        # the months and the day's month read in one query.
+        parts = (part.values_list("party", "party__name", "score") for part in self._parts(day))
+        for party, name, score, k in summed(*parts, k=models.Sum("n")):
+            counts[party][score] += k
+            names[party] = name
         rows = []
         for party in sorted((p for p in counts if any(counts[p].values())), key=names.get):
             scored = sum(k for score, k in counts[party].items() if score in SCORE_VALUE)

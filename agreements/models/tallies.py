@@ -102,18 +102,17 @@ class CommitmentTallyQuerySet(TallyQuerySet):
     def active_states(self) -> Counter:
         """Active commitments counted by (theme, status, stalled, cancelled), in one read:
         every figure the dashboard shows of them (``StateCounts``)."""
-        rows = (
-            self.filter(active=True)
-            .values_list("theme", "status", "is_stalled", "cancelled")
-            .annotate(k=models.Sum("n"))
-            .order_by()
-        )
+        rows = self.active_state_keys().annotate(k=models.Sum("n")).order_by()
         return Counter(
             {
                 (theme, status, stalled, cancelled): k
                 for theme, status, stalled, cancelled, k in rows
             }
         )
+
+    def active_state_keys(self):
+        """The active rows by the keys ``active_states`` counts them by (to be summed)."""
+        return self.filter(active=True).values_list("theme", "status", "is_stalled", "cancelled")
 
     def index_by_theme_raw(self) -> list[tuple]:
         """(theme, sum of statuses, commitments) per theme, over those that count."""

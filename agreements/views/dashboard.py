@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from .. import permissions
 from ..forms.as_of import AsOfForm
 from ..forms.compare import DrawnPartiesForm
+from ..ids import address_of
 from ..models import (
     Commitment,
     CommitmentTally,
@@ -27,6 +28,7 @@ from ..models import (
     StatusChange,
     StatusHistory,
     StatusSpan,
+    active_q,
     as_index,
 )
 from .charts import chart_url, dashboard_curve
@@ -96,6 +98,7 @@ def _figures(user, today: datetime.date) -> dict:
         )
     )
 
+    briefing = address_of("agreements:party_briefing")  # each party's, reversed once
     overdue_milestones, due_soon = milestones.overdue_and_due_within(
         today, DUE_SOON_DAYS, LIST_LIMIT
     )
@@ -108,7 +111,7 @@ def _figures(user, today: datetime.date) -> dict:
         "overdue": commitments.overdue(today).order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
-            row | {"url": reverse("agreements:party_briefing", args=[row["party_id"]])}
+            row | {"url": briefing(row["party_id"])}
             for row in ComplianceTally.objects.visible_to(user).by_party()
         ],
         # Bodies of the most recent meetings, their figures computed for those rows only
@@ -126,7 +129,8 @@ def _figures(user, today: datetime.date) -> dict:
         # Meetings held: a planned one is not held yet (issue #26).
         "recent_meetings": Meeting.objects.visible_to(user).active().held().brief()[:5],
         "recent_updates": _updates(
-            ProgressUpdate.objects.visible_to(user).filter(commitment__in=commitments.active())
+            # Of active commitments, read through the join the team's filter makes already.
+            ProgressUpdate.objects.visible_to(user).filter(active_q(Commitment, "commitment__"))
         ).order_by("-created_at", "-pk")[:LIST_LIMIT],
         "recent_changes": _changes(StatusChange.objects.visible_to(user)).order_by(
             "-changed_at", "-pk"
@@ -201,6 +205,8 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
     held and the status changes in effect by then. What needs doing today (reviews waiting,
     milestones due soon, commitments without news) is today's page's."""
     overdue = Commitment.objects.visible_to(user).overdue_on(day)
+    briefing = address_of("agreements:party_briefing")  # each party's, reversed once
+    on_day = urlencode({"as_of": day})
     return {
         "today": day,
         "as_of": day,
@@ -209,11 +215,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         "overdue": overdue.order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
-            row
-            | {
-                "url": reverse("agreements:party_briefing", args=[row["party_id"]])
-                + f"?{urlencode({'as_of': day})}"
-            }
+            row | {"url": f"{briefing(row['party_id'])}?{on_day}"}
             for row in ComplianceHistory.visible_to(user).by_party(day)
         ],
         "by_body": _recent_bodies(user, day, past=True),
@@ -233,7 +235,8 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
 
 def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[dict]:
     """The bodies of the most recent meetings, with their index (on a past ``today``, as it
-    stood then, from the stored history), each row read with what it shows."""
+    stood then, from the stored history), each row read with what it shows: the ten bodies
+    first, then their figures in one grouped read of those ten."""
     bodies = (
         ImplementationBody.objects.visible_to(user)
         .active()
@@ -242,16 +245,21 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
         .order_by("-meeting__start_date", "-pk")
     )
     if past:  # the latest meetings' bodies then, each one's index as it stood then
-        bodies = list(bodies.filter(meeting__start_date__lte=today)[:LIST_LIMIT])
-        then = StatusSpan.objects.index_by_body([b.pk for b in bodies], today)
-        for body in bodies:
-            body.mean_status, body.commitment_count = then.get(body.pk, (None, 0))
-    else:
-        bodies = bodies.with_index()[:LIST_LIMIT]
+        bodies = bodies.filter(meeting__start_date__lte=today)
+    bodies = list(bodies[:LIST_LIMIT])
+    ids = [body.pk for body in bodies]
+    figures = (
+        StatusSpan.objects.index_by_body(ids, today)
+        if past
+        else ImplementationBody.objects.index_by_body(ids)
+    )
+    for body in bodies:
+        body.mean_status, body.commitment_count = figures.get(body.pk, (None, 0))
+    body_url = address_of("agreements:body_detail")  # as ``get_absolute_url``, reversed once
     return [
         {
             "key": f"{body.name} ({body.meeting.title})",
-            "url": body.get_absolute_url(),
+            "url": body_url(body.pk),
             "index": body.index,
             "count": body.commitment_count,
         }
