@@ -6,8 +6,8 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models, transaction
-from django.db.models import F, Q, Value
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from .commitments import Commitment
 from .meetings import Meeting
 from .reference import Party, Person
 from .teams import TeamScopedQuerySet
+from .unions import first_rows_of
 
 
 class Lifecycle(models.TextChoices):
@@ -255,26 +256,6 @@ class MilestoneStatus(models.TextChoices):
     DONE = "done", _("Done")
     MISSED = "missed", _("Missed")
     CANCELLED = "cancelled", _("Cancelled")
-
-
-def first_rows_of(parts: list[models.QuerySet], order: tuple[str, ...], limit: int) -> list[list]:
-    """The first ``limit`` rows of each of ``parts`` (querysets of one model, selecting the
-    same columns) in ``order``. Where the database takes an ORDER BY and a LIMIT inside a
-    UNION (PostgreSQL), in one query (each part along its own index): a short list's query
-    costs about a millisecond of compiling and a round trip, whatever its rows; elsewhere, a
-    query each."""
-    if (
-        len(parts) < 2
-        or not connections[parts[0].db].features.supports_slicing_ordering_in_compound
-    ):
-        return [list(part.order_by(*order)[:limit]) for part in parts]
-    firsts = [
-        part.annotate(in_part=Value(n)).order_by(*order)[:limit] for n, part in enumerate(parts)
-    ]
-    lists: list[list] = [[] for _ in parts]
-    for row in firsts[0].union(*firsts[1:], all=True).order_by("in_part", *order):
-        lists[row.in_part].append(row)
-    return lists
 
 
 class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):

@@ -22,7 +22,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db import connections, models
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -37,6 +37,7 @@ from .. import actions
 from ..forms.base import SearchSelect
 from ..ids import is_id, number_in
 from ..models import Archivable, VersionConflict, crosses_many, found_by
+from ..models.unions import orders_in_union
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -302,12 +303,7 @@ def merged(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> 
         return list(parts[0].values_list("pk", flat=True)[start:stop])
     order = queryset.query.order_by
     names = [c.removeprefix("-") for c in order if isinstance(c, str)]
-    if (
-        connections[queryset.db].features.supports_slicing_ordering_in_compound
-        and names
-        and len(names) == len(order)
-        and names[-1] == "pk"
-    ):
+    if orders_in_union(queryset) and names and len(names) == len(order) and names[-1] == "pk":
         firsts = [part.values_list(*names)[:stop] for part in parts]
         rows = firsts[0].union(*firsts[1:], all=True).order_by(*order)[start:stop]
         return [row[-1] for row in rows]

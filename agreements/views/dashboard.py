@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,6 +30,7 @@ from ..models import (
     active_q,
     as_index,
 )
+from ..models.unions import first_of_each
 from .charts import chart_url, dashboard_curve
 from .common import first_rows, runs
 
@@ -159,16 +159,15 @@ def _changes(changes):
 def _stale(user, commitments, count: int) -> list:
     """The first ``count`` of ``commitments`` (ordered), each team's read along its own index
     (``runs``): over several teams, PostgreSQL would sort every one of them first. There, the
-    teams' first rows are merged in the same query (the order's empty dates first, which
-    ``first_rows`` leaves to a query of their own); elsewhere by ``first_rows``."""
+    teams' first rows are merged in the same query (``first_of_each``: the order puts empty
+    dates first, which ``first_rows`` leaves to a query of their own); elsewhere by
+    ``first_rows``."""
     parts = runs(commitments, team=permissions.visible_team_ids(user))
     if len(parts) <= 1:
         return [row for part in parts for row in part[:count]]
-    if connections[commitments.db].features.supports_slicing_ordering_in_compound:
-        firsts = [part[:count] for part in parts]
-        order = commitments.query.order_by
-        return list(firsts[0].union(*firsts[1:], all=True).order_by(*order)[:count])
-    return first_rows(commitments, parts, count)
+    order = commitments.query.order_by
+    merged = first_of_each(parts, order, count)
+    return merged if merged is not None else first_rows(commitments, parts, count)
 
 
 def _counts(tally, day: datetime.date | None = None) -> dict:
