@@ -8,6 +8,8 @@ import datetime
 
 import pytest
 
+from agreements import actions
+from agreements.forms import CommitmentFilterForm
 from agreements.models import Commitment, Team, TeamMembership, TeamRole
 from tests.conftest import make_commitment, make_meeting, make_user
 
@@ -88,3 +90,36 @@ def test_a_sort_by_a_column_that_may_be_empty_pages_by_number(client, editor, me
     first = client.get(LIST, {"sort": "target"})
     assert first.context["page"].next_after is None
     assert "sort=target&amp;page=2" in first.text and "after=" not in first.text
+
+
+def test_archived_commitments_and_those_of_archived_meetings_leave_every_page(
+    client, team, other_team, admin_user, monkeypatch
+):
+    """The list walks its index with ``live()`` (its meeting's archiving looked up among the
+    archived meetings' ids, not joined): the same rows as ``active()``, on every page and in
+    the count, for a reader of several teams."""
+    monkeypatch.setattr("agreements.views.commitments.PAGE_SIZE", 3)
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.REVIEWER)
+    held = {}
+    for day in range(1, 5):
+        for desk in (team, other_team):
+            held[desk, day] = make_meeting(desk, start_date=datetime.date(2025, 3, day))
+            for n in range(2):
+                make_commitment(held[desk, day], title=f"{desk.slug} pledge {day} {n}")
+    actions.archive_record(record=held[team, 2], by=admin_user, reason="Entered twice.")
+    actions.archive_record(record=held[other_team, 3], by=admin_user, reason="Entered twice.")
+    one = held[team, 4].commitments.first()
+    actions.archive_record(record=one, by=admin_user, reason="Entered twice.")
+    seen = Commitment.objects.visible_to(both)
+    order = CommitmentFilterForm.DEFAULT_ORDER
+    expected = list(seen.active().order_by(*order))
+    assert len(expected) == 11
+    assert list(seen.live().order_by(*order)) == expected
+    client.force_login(both)
+    first = client.get(LIST)
+    assert first.context["page"].paginator.count == 11
+    shown = [c for n in range(1, 5) for c in client.get(LIST, {"page": n}).context["page"]]
+    assert shown == expected
+    counted = client.get(LIST, {"q": "pledge"}).context["page"]  # counted, not tallied
+    assert counted.paginator.count == 11 and list(counted) == expected[:3]
