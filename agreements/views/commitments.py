@@ -68,7 +68,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     page = annotated_page(
         request,
         commitments,
-        (lambda rows: rows.for_rows().as_of(day)) if day else (lambda rows: rows.for_rows()),
+        (lambda rows: rows.for_rows().agreed_by(day)) if day else (lambda rows: rows.for_rows()),
         PAGE_SIZE,
         size,
         split={"team": permissions.visible_team_ids(request.user)},
