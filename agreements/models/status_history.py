@@ -273,7 +273,10 @@ class StatusSpan(models.Model):
     team_lookups = ("team",)
     derived = True  # rewritten by the actions, edited nowhere (not in the admin)
 
-    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="+")
+    # Joined to its commitment as "status_span" (``CommitmentQuerySet.agreed_by``).
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="+", related_query_name="status_span"
+    )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     theme = models.CharField(max_length=30)
     active = models.BooleanField()
