@@ -307,6 +307,8 @@ def merged(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> 
         and names
         and len(names) == len(order)
         and names[-1] == "pk"
+        # Not by an annotation (a past day's status): a list of ids selects none of them.
+        and not any(name in queryset.query.annotations for name in names)
     ):
         firsts = [part.values_list(*names)[:stop] for part in parts]
         rows = firsts[0].union(*firsts[1:], all=True).order_by(*order)[start:stop]
