@@ -78,10 +78,7 @@ HTMX = {"HX-Request": "true"}
 
 
 def sequential_scans(sql: str) -> list[str]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = explained(sql)
     tables = re.findall(r"Seq Scan on (\w+)", plan)
     return [table for table in tables if table not in SMALL]
 
@@ -122,6 +119,33 @@ def assert_every_query_reads_an_index(client, user, path: str, headers=None) -> 
     assert selects
     scanned = {sql[:300]: tables for sql in selects if (tables := sequential_scans(sql))}
     assert scanned == {}, scanned
+
+
+def explained(sql: str) -> str:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_commitment_list_walks_the_index_of_active_commitments_alone(client, editor, records):
+    """A deep page walks 10,000 entries of the list's index: the index of the active ones
+    (``commitment_team_live_order``) read alone, the archived meetings' ids looked up in a hash
+    (``meeting_archived``), neither a commitment's row nor its meeting read for each
+    (``CommitmentQuerySet.live``)."""
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        assert client.get("/commitments/", {"page": 2}).status_code == 200
+    walks = [
+        q["sql"]
+        for q in ran.captured_queries
+        if q["sql"].startswith('SELECT "agreements_commitment"."id" AS "pk"')
+    ]
+    assert len(walks) == 1
+    plan = explained(walks[0])
+    assert "Index Only Scan using commitment_team_live_order" in plan, plan
+    assert "on meeting_archived" in plan, plan  # a bitmap scan of a table this small
+    assert "agreements_meeting_pkey" not in plan, plan
 
 
 def test_a_query_no_index_serves_is_reported(db):

@@ -238,6 +238,11 @@ def test_a_commitment_reads_its_state_on_any_day_from_the_stored_history(commitm
     for day, status in [(SEP3, 0), (OCT, 1), (NOV - datetime.timedelta(days=1), 1), (DEC, 3)]:
         then = Commitment.objects.as_of(day).get(pk=commitment.pk)
         assert then.status_then == status, day
+        # Read for those agreed by then (the commitment list's), the same state.
+        state = ("status_then", "stalled_then", "cancellation_then")
+        agreed = Commitment.objects.agreed_by(day).filter(pk=commitment.pk).values(*state)
+        assert list(agreed) == [{name: getattr(then, name) for name in state}], day
+    assert not Commitment.objects.agreed_by(SEP3 - datetime.timedelta(days=1)).exists()
 
 
 def test_a_teams_figures_on_a_day_and_its_curve_come_from_the_day_tally(meeting, team, editor):

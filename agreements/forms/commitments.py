@@ -136,7 +136,7 @@ class CommitmentFilterForm(ListFilters):
 
     def filter(self, commitments, today):
         """Apply the valid filters and the sort; on a past day (``day``), to the commitments
-        agreed by then, each in the state it had then (``CommitmentQuerySet.as_of``)."""
+        agreed by then, each in the state it had then (``CommitmentQuerySet.agreed_by``)."""
         data = self._data()
         if day := self.day():
             return self._filter_then(commitments, data, day)
@@ -168,7 +168,7 @@ class CommitmentFilterForm(ListFilters):
         return commitments
 
     def _filter_then(self, commitments, data: dict, day: datetime.date):
-        then = commitments.filter(meeting_date__lte=day).as_of(day)
+        then = commitments.agreed_by(day)
         then = then.filter(**{k: v for k, v in data.items() if k in ("theme", "team") and v})
         if data.get("status") is not None:
             then = then.filter(status_then=data["status"])

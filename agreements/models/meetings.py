@@ -130,6 +130,11 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
             models.Index(fields=["team", "-start_date"]),
             models.Index(fields=["-start_date", "-id"]),
             models.Index(fields=["outcome_type"]),
+            # The archived meetings' ids, a few: what a list of commitments leaves out
+            # (``CommitmentQuerySet.live``).
+            models.Index(
+                fields=["id"], condition=Q(archived_at__isnull=False), name="meeting_archived"
+            ),
         ]
         constraints = [
             Check(

@@ -273,7 +273,10 @@ class StatusSpan(models.Model):
     team_lookups = ("team",)
     derived = True  # rewritten by the actions, edited nowhere (not in the admin)
 
-    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="+")
+    # Joined to its commitment as "status_span" (``CommitmentQuerySet.agreed_by``).
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="+", related_query_name="status_span"
+    )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     theme = models.CharField(max_length=30)
     active = models.BooleanField()
@@ -497,7 +500,9 @@ class _Summed:
         return _Summed([part.counting() for part in self.parts])
 
     def total(self, **conditions) -> int:
-        return sum(part.total(**conditions) for part in self.parts)
+        """Their sum, the parts read as one query (``summed``: a row per part and team)."""
+        parts = [part.filter(**conditions).values_list("team") for part in self.parts]
+        return sum(k for _team, k in summed(*parts, k=models.Sum("n")))
 
     def active_states(self) -> Counter:
         """As ``CommitmentTallyQuerySet.active_states``, the parts read in one query."""

@@ -57,7 +57,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     form = CommitmentFilterForm(request.GET or None, user=request.user)
     day = form.day()  # a past day (``?as_of=``): the list as it stood then, read-only
     today = day or timezone.localdate()
-    commitments = form.filter(Commitment.objects.visible_to(request.user).active(), today)
+    commitments = form.filter(Commitment.objects.visible_to(request.user).live(), today)
     if options := picker_options(request, form):
         return options
     if request.GET.get("format") == "csv" and not day:  # today's state: a past day has none
@@ -72,7 +72,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     page = annotated_page(
         request,
         commitments,
-        (lambda rows: rows.for_rows().as_of(day)) if day else (lambda rows: rows.for_rows()),
+        (lambda rows: rows.for_rows().agreed_by(day)) if day else (lambda rows: rows.for_rows()),
         PAGE_SIZE,
         size,
         split={"team": permissions.visible_team_ids(request.user)},

@@ -303,7 +303,14 @@ def merged(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> 
         return list(parts[0].values_list("pk", flat=True)[start:stop])
     order = queryset.query.order_by
     names = [c.removeprefix("-") for c in order if isinstance(c, str)]
-    if orders_in_union(queryset) and names and len(names) == len(order) and names[-1] == "pk":
+    if (
+        orders_in_union(queryset)
+        and names
+        and len(names) == len(order)
+        and names[-1] == "pk"
+        # Not by an annotation (a past day's status): a list of ids selects none of them.
+        and not any(name in queryset.query.annotations for name in names)
+    ):
         firsts = [part.values_list(*names)[:stop] for part in parts]
         rows = firsts[0].union(*firsts[1:], all=True).order_by(*order)[start:stop]
         return [row[-1] for row in rows]
