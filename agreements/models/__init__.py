@@ -54,7 +54,6 @@ from .commitments import (
     CommitmentQuerySet,
     ImplementationStatus,
     PartyRole,
-    StatusChange,
 )
 from .compliance_history import (
     ComplianceDayTally,
@@ -121,6 +120,7 @@ from .reviews import (
     ReviewState,
 )
 from .security import SecurityEvent, SecurityEventKind, SignInLock, SignInLockQuerySet
+from .status_changes import StatusChange
 from .status_history import (
     StatusDayTally,
     StatusHistory,

@@ -31,7 +31,8 @@ from django.db import connection, models, transaction
 from django.db.models import Max, Min, Q
 
 from .base import active_q, as_index
-from .commitments import Commitment, ImplementationStatus, StatusChange
+from .commitments import Commitment, ImplementationStatus
+from .status_changes import StatusChange
 from .tallies import CommitmentTallyQuerySet, Tally
 from .teams import Team, TeamScopedQuerySet
 

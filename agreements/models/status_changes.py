@@ -1,0 +1,131 @@
+"""A commitment's official status changes: who, when, from what, to what, and why."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .base import ChoiceLabels, choice_check
+from .commitments import Cancellation, Commitment, ImplementationStatus
+from .teams import TeamScopedQuerySet
+
+
+class StatusChange(ChoiceLabels, models.Model):
+    """One change of a commitment's official status: who, when, from what, to what, and why.
+
+    Append-only: written by ``actions.change_commitment_status`` and never edited.
+    """
+
+    team_lookups = ("commitment__team",)
+
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+        verbose_name=_("commitment"),
+    )
+    from_status = models.PositiveSmallIntegerField(
+        choices=ImplementationStatus.choices, verbose_name=_("from status")
+    )
+    to_status = models.PositiveSmallIntegerField(
+        choices=ImplementationStatus.choices, verbose_name=_("to status")
+    )
+    from_stalled = models.BooleanField(verbose_name=_("from stalled"))
+    to_stalled = models.BooleanField(verbose_name=_("to stalled"))
+    from_cancellation = models.CharField(
+        max_length=20,
+        choices=Cancellation.choices,
+        blank=True,
+        verbose_name=_("from cancellation"),
+    )
+    to_cancellation = models.CharField(
+        max_length=20, choices=Cancellation.choices, blank=True, verbose_name=_("to cancellation")
+    )
+    reason = models.TextField(verbose_name=_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        verbose_name=_("changed by"),
+    )
+    changed_via = models.CharField(
+        max_length=100,
+        verbose_name=_("changed via"),
+        help_text=_('Where the change came from: "web", "admin", "command:…".'),
+    )
+    changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("changed at"))
+    # The day it took effect, apart from when it was recorded (``changed_at``): an approval's
+    # is its update's day of progress. A commitment's state is that of its change with the
+    # latest such day (the later recorded on one day), whatever order they were entered in.
+    effective_on = models.DateField(default=timezone.localdate, verbose_name=_("effective on"))
+    update = models.ForeignKey(
+        "ProgressUpdate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        verbose_name=_("update"),
+        help_text=_("The approved progress update that caused the change, if any."),
+    )
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    OVERRIDE_VIA = "admin"
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        indexes = [
+            models.Index(fields=["commitment", "-changed_at"]),
+            models.Index(fields=["-changed_at", "-id"], name="status_change_recent"),
+            # A past day's dashboard: the changes in effect by then, the latest first.
+            models.Index(
+                fields=["-effective_on", "-changed_at", "-id"], name="status_change_in_effect"
+            ),
+            models.Index(
+                fields=["commitment", "effective_on", "changed_at", "id"],
+                name="status_change_effective",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="status_change_has_reason",
+                violation_error_message=_("A status change needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    from_status=F("to_status"),
+                    from_stalled=F("to_stalled"),
+                    from_cancellation=F("to_cancellation"),
+                ),
+                name="status_change_changes_something",
+                violation_error_message=_("A status change must change something."),
+            ),
+            choice_check("status_change_from_status_valid", "from_status", ImplementationStatus),
+            choice_check("status_change_to_status_valid", "to_status", ImplementationStatus),
+            choice_check(
+                "status_change_from_cancellation_valid",
+                "from_cancellation",
+                Cancellation,
+                blank=True,
+            ),
+            choice_check(
+                "status_change_to_cancellation_valid", "to_cancellation", Cancellation, blank=True
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment}: {self.from_status} → {self.to_status}"
+
+    @property
+    def is_override(self) -> bool:
+        """An admin's direct change in the records admin, not a reviewer's approval of an
+        update: shown as an override wherever status changes are listed."""
+        return self.update_id is None and self.changed_via == self.OVERRIDE_VIA
