@@ -22,6 +22,17 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
+def assess(commitment, party, score: str, as_of: datetime.date, *, by) -> None:
+    """A reviewer's assessment of ``party`` on ``commitment``, recorded through the action
+    (which writes the compliance history the curves read)."""
+    actions.record_assessment(
+        assessment=Assessment(
+            commitment=commitment, party=party, score=score, justification="Read", as_of=as_of
+        ),
+        by=by,
+    )
+
+
 def test_a_short_span_is_read_by_month_ending_on_its_last_day():
     days, quarterly = charts.periods(D(2025, 9, 3), D(2025, 12, 6))
     assert not quarterly
@@ -46,12 +57,7 @@ def test_the_meetings_curve_steps_up_when_a_commitment_was_carried_out(
     actions.change_commitment_status(
         commitment=other, status=3, reason="Done", by=editor, via="web", effective_on=D(2025, 11, 2)
     )
-    actions.record_assessment(
-        assessment=Assessment(
-            commitment=other, party=us, score="+1", justification="Did it", as_of=D(2025, 11, 20)
-        ),
-        by=reviewer,
-    )
+    assess(other, us, "+1", D(2025, 11, 20), by=reviewer)
     curve = charts.meeting_curve(meeting, D(2025, 12, 6))
     # Two commitments: none done, then one of two complete (3 + 0) / 2 ÷ 3 = 50 %.
     assert curve.index == [0.0, 0.0, 50.0, 50.0]
@@ -61,16 +67,7 @@ def test_the_meetings_curve_steps_up_when_a_commitment_was_carried_out(
 def test_a_partys_compliance_counts_a_commitment_until_the_day_it_was_cancelled(
     meeting, commitment, reviewer, admin_user, us
 ):
-    actions.record_assessment(
-        assessment=Assessment(
-            commitment=commitment,
-            party=us,
-            score="+1",
-            justification="Did it",
-            as_of=D(2025, 9, 20),
-        ),
-        by=reviewer,
-    )
+    assess(commitment, us, "+1", D(2025, 9, 20), by=reviewer)
     actions.change_commitment_status(
         commitment=commitment,
         cancellation="cancelled",
@@ -241,16 +238,7 @@ def test_the_dashboard_draws_the_parties_the_reader_chooses(
 ):
     commitment = make_commitment(meeting, parties=[us, mexico])
     for party, score in [(us, "+1"), (mexico, "-1")]:
-        actions.record_assessment(
-            assessment=Assessment(
-                commitment=commitment,
-                party=party,
-                score=score,
-                justification="Read",
-                as_of=D(2025, 10, 1),
-            ),
-            by=reviewer,
-        )
+        assess(commitment, party, score, D(2025, 10, 1), by=reviewer)
     client.force_login(editor)
 
     def drawn(query: str) -> tuple[str, str]:
@@ -416,16 +404,7 @@ def test_the_curves_are_read_in_few_queries(
     their names) and the index's rows, beside the reader's teams (read once a request); a
     meeting's: its spans, its milestones, its assessments."""
     for party in (us, mexico):
-        actions.record_assessment(
-            assessment=Assessment(
-                commitment=commitment,
-                party=party,
-                score="+1",
-                justification="Read",
-                as_of=D(2025, 10, 1),
-            ),
-            by=reviewer,
-        )
+        assess(commitment, party, "+1", D(2025, 10, 1), by=reviewer)
     views_charts.dashboard_curve(editor, D(2025, 12, 6))  # the reader's teams: read once
     with django_assert_num_queries(4):
         curve = views_charts.dashboard_curve(editor, D(2025, 12, 6))
@@ -475,12 +454,7 @@ def test_a_teams_curve_by_quarter_is_its_meetings_curve_read_from_the_records(
         (third, mexico, "+1", D(2024, 7, 1)),
         (third, us, "+1", D(2025, 12, 5)),
     ]:
-        actions.record_assessment(
-            assessment=Assessment(
-                commitment=commitment, party=party, score=score, justification="Read", as_of=day
-            ),
-            by=reviewer,
-        )
+        assess(commitment, party, score, day, by=reviewer)
     end = D(2025, 12, 6)
     team, records = views_charts.dashboard_curve(editor, end), charts.meeting_curve(meeting, end)
     assert team.quarterly and team.days == records.days
