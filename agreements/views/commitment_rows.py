@@ -1,6 +1,7 @@
-"""The commitment list's rows, as its Jinja2 template draws them
-(templates/jinja2/agreements/commitment_rows.html): what each cell says, worked out here once
-per page rather than per row by the template (a badge for each status, a date each day)."""
+"""Commitment rows, as the Jinja2 templates draw them (the commitment list's
+templates/jinja2/agreements/commitment_rows.html, a meeting's meeting_commitment_rows.html):
+what each cell says, worked out here once per page rather than per row by the template (a
+badge for each state, a date each day, the parties' roles in one query)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class Row:
     badges: str  # HTML: the status badge, then the flags
     target: str
     updated: str
-    roles: list[tuple[str, str]]  # each party's code and role, by the parties' names
+    roles: list[tuple[str, str, str]]  # each party's name, code and role, by their names
 
 
 def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date) -> list[Row]:
@@ -36,15 +37,11 @@ def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date)
     shown), their themes named from ``themes`` (code: name, as the filter form offers them:
     ``CommitmentFilterForm.reference``), and ``today`` for the overdue flag. Their parties'
     roles are read here, in one query."""
-    roles = _roles([c.pk for c in commitments])
+    roles = party_roles([c.pk for c in commitments])
     detail = address_of("agreements:commitment_detail")
-    day = _day_names()
-    badges: dict[tuple, str] = {}
+    day, badges = day_names(), state_badges(today)
     rows = []
     for c in commitments:
-        state = (c.status, c.cancellation, c.is_stalled, c.is_overdue(today))
-        if state not in badges:  # a few states a page: each drawn once
-            badges[state] = status_badge(c) + flag_badges(c, today)
         rows.append(
             Row(
                 url=detail(c.pk),
@@ -53,7 +50,7 @@ def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date)
                 meeting=c.meeting.title,
                 meeting_date=day(c.meeting.start_date),
                 team=c.team.name,
-                badges=badges[state],
+                badges=badges(c),
                 target=day(c.target_date) or "–",
                 updated=day(c.updated_at),
                 roles=roles.get(c.pk, []),
@@ -62,18 +59,34 @@ def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date)
     return rows
 
 
-def _roles(ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-    """Each commitment's parties' codes and roles (in lower case, as the rows write them), by
-    the parties' names: one query for the page."""
+def state_badges(today: datetime.date) -> Callable[[Commitment], str]:
+    """A commitment's status badge and flags (overdue on ``today``, stalled, cancelled), each
+    state's drawn once: a page of rows repeats a few states."""
+    drawn: dict[tuple, str] = {}
+
+    def badges(c: Commitment) -> str:
+        state = (c.status, c.cancellation, c.is_stalled, c.is_overdue(today))
+        if state not in drawn:
+            drawn[state] = status_badge(c) + flag_badges(c, today)
+        return drawn[state]
+
+    return badges
+
+
+def party_roles(ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Each commitment's parties' names, codes and roles (in lower case, as the rows write
+    them), by the parties' names: one query for the page."""
     labels = {value: str(label).lower() for value, label in PartyRole.choices}
-    found: dict[int, list[tuple[str, str]]] = {}
+    found: dict[int, list[tuple[str, str, str]]] = {}
     rows = CommitmentParty.objects.filter(commitment__in=ids).order_by("party__name", "pk")
-    for pk, code, role in rows.values_list("commitment_id", "party__code", "role"):
-        found.setdefault(pk, []).append((code, labels.get(role, role)))
+    for pk, name, code, role in rows.values_list(
+        "commitment_id", "party__name", "party__code", "role"
+    ):
+        found.setdefault(pk, []).append((name, code, labels.get(role, role)))
     return found
 
 
-def _day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
+def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
     """A day as the rows write it (``jinja2.date``: "5 Dec 2026" in the reader's language),
     a moment on the day it is in the current time zone; each day formatted once."""
     names: dict[datetime.date, str] = {}

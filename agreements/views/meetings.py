@@ -4,13 +4,10 @@ there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -25,12 +22,10 @@ from ..models import (
     BodyMembership,
     Claim,
     Commitment,
-    CommitmentParty,
     ContextEvent,
     ImplementationBody,
     Meeting,
     Participant,
-    PartyRole,
     Source,
     Statement,
     StatementKind,
@@ -38,8 +33,9 @@ from ..models import (
     compare_readouts,
     moves_of,
 )
-from ..templatetags.tracker import flag_badges, state_badge, status_badge
+from ..templatetags.tracker import state_badge
 from .charts import chart_url
+from .commitment_rows import day_names, party_roles, state_badges
 from .common import (
     ARCHIVE,
     Outcome,
@@ -452,42 +448,20 @@ def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
             milestone.take_state_on(day)
         for milestone in moved:
             milestone.take_date_on(day)
-    roles = defaultdict(list)
-    role_label = {role: label.lower() for role, label in PartyRole.choices}
-    for commitment_id, role, name, code in (
-        CommitmentParty.objects.filter(commitment__in=rows)
-        .order_by("commitment", "party__name")
-        .values_list("commitment_id", "role", "party__name", "party__code")
-    ):
-        roles[commitment_id].append((name, code, role_label.get(role, role)))
-    badges, states, months = {}, {}, {}
+    roles = party_roles([commitment.pk for commitment in rows])
+    badges, day, states = state_badges(today), day_names(), {}
     for commitment in rows:
-        overdue = commitment.is_overdue(today)
-        shown = (commitment.status, commitment.cancellation, commitment.is_stalled, overdue)
-        if shown not in badges:
-            badges[shown] = status_badge(commitment) + flag_badges(commitment, today)
-        commitment.badges = badges[shown]
-        commitment.roles = roles[commitment.pk]
-        commitment.target = _shown_date(months, commitment.target_date)
+        commitment.badges = badges(commitment)
+        commitment.roles = roles.get(commitment.pk, [])
+        commitment.target = day(commitment.target_date)
         for milestone in commitment.shown_milestones:
             if milestone.status not in states:
                 states[milestone.status] = state_badge(
                     milestone.status, milestone.get_status_display()
                 )
             milestone.badge = states[milestone.status]
-            milestone.due = _shown_date(months, milestone.due_date)
+            milestone.due = day(milestone.due_date)
     return rows
-
-
-def _shown_date(months: dict, day) -> str:
-    """``day`` as the rows write it, Django's ``date_format(day, "j M Y")`` ("15 Jan 2030",
-    the month's abbreviation in the reader's language), each month's name looked up once (a
-    page of rows writes some hundred dates)."""
-    if not day:
-        return ""
-    if day.month not in months:
-        months[day.month] = MONTHS_3[day.month].title()
-    return f"{day.day} {months[day.month]} {day.year:04d}"
 
 
 # What a claim's row shows (templates/jinja2/agreements/meeting_claim_rows.html).
