@@ -23,7 +23,7 @@ from django.db.models.functions import Cast, TruncQuarter
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
+from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -196,11 +196,13 @@ class ComplianceMonthTally(ComplianceTallyFields):
 
     key = ("team_id", "party_id", "score", "month")
 
+    # As ``StatusMonthTally``'s: read through its key, which holds the counts.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
+            CountingKey(
                 fields=["team", "month", "party", "score"], name="compliance_month_tally_key"
             )
         ]

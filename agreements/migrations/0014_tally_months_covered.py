@@ -1,0 +1,53 @@
+"""The month tallies' keys hold their counts on PostgreSQL (``CountingKey``): a team's months
+are read from the index alone. Their teams' own indexes go: each key leads with its team."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+import agreements.models.status_history
+
+
+def team(model_name):
+    return migrations.AlterField(
+        model_name=model_name,
+        name="team",
+        field=models.ForeignKey(
+            db_index=False,
+            on_delete=django.db.models.deletion.CASCADE,
+            related_name="+",
+            to="agreements.team",
+        ),
+    )
+
+
+KEYS = {
+    "statusmonthtally": (
+        "status_month_tally_key",
+        ("team", "month", "theme", "status", "is_stalled", "cancelled", "active"),
+    ),
+    "compliancemonthtally": ("compliance_month_tally_key", ("team", "month", "party", "score")),
+}
+
+
+def rekeyed(model_name):
+    name, fields = KEYS[model_name]
+    return [
+        migrations.RemoveConstraint(model_name=model_name, name=name),
+        migrations.AddConstraint(
+            model_name=model_name,
+            constraint=agreements.models.status_history.CountingKey(fields=fields, name=name),
+        ),
+    ]
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("agreements", "0013_commitment_list_live"),
+    ]
+
+    operations = [
+        team("statusmonthtally"),
+        team("compliancemonthtally"),
+        *rekeyed("statusmonthtally"),
+        *rekeyed("compliancemonthtally"),
+    ]
