@@ -9,11 +9,11 @@ import re
 
 import pygal
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from agreements import actions, chart_svg, charts
 from agreements.forms.compare import DrawnPartiesForm
-from agreements.models import Assessment
+from agreements.models import Assessment, ComplianceHistory
 from agreements.views import charts as views_charts
 from tests.conftest import make_body, make_commitment, make_meeting
 
@@ -415,6 +415,29 @@ def test_the_curves_are_read_in_few_queries(
     assert chosen.compliance == {mexico.name: curve.compliance[mexico.name]}
     with django_assert_num_queries(3):
         charts.meeting_curve(meeting, D(2025, 12, 6))
+
+
+def test_today_the_most_assessed_parties_are_counted_from_the_live_tally_as_the_history_counts(
+    editor, reviewer, admin_user, meeting, us, mexico
+):
+    """Unless chosen, a curve ending today draws the parties most assessed today, counted from
+    the live tally (a few hundred rows a team) instead of every month of the history: the
+    same counts, a later assessment standing for the earlier, a cancelled commitment left out."""
+    today = timezone.localdate()
+    first, second, third = (make_commitment(meeting, parties=[us, mexico]) for _ in range(3))
+    for commitment, score in ((first, "+1"), (second, "n/a"), (third, "0")):
+        assess(commitment, us, score, today, by=reviewer)
+    for commitment, score in ((first, "-1"), (first, "+1"), (second, "0")):
+        assess(commitment, mexico, score, today, by=reviewer)
+    history = ComplianceHistory.visible_to(editor)
+    assert history._sizes_now() == history._sizes(today) == {us.pk: 3, mexico.pk: 2}
+    days = charts.periods(meeting.start_date, today)[0]
+    assert list(history.curves(days, 1)) == [us.name]
+    actions.change_commitment_status(
+        commitment=third, cancellation="cancelled", reason="Dropped", by=admin_user, via="admin"
+    )
+    assert history._sizes_now() == history._sizes(today) == {us.pk: 2, mexico.pk: 2}
+    assert list(history.curves(days, 1)) == [min((us, mexico), key=lambda p: p.pk).name]
 
 
 def test_a_teams_curve_by_quarter_is_its_meetings_curve_read_from_the_records(

@@ -19,11 +19,13 @@ from collections.abc import Sequence
 
 from django.db import models
 from django.db.models.functions import Cast, TruncQuarter
+from django.utils import timezone
 
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
 from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
+from .tallies import ComplianceTally
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -225,14 +227,16 @@ class ComplianceHistory:
     """Teams' compliance by party on past days and over time, from the stored tallies: the
     months before a day by month, its own month by day."""
 
-    def __init__(self, months, days):
+    def __init__(self, months, days, now=None):
         self.months, self.days = months, days
+        self.now = now  # the live tally (``ComplianceTally``) of the same teams, when given
 
     @classmethod
     def visible_to(cls, user) -> ComplianceHistory:
         return cls(
             ComplianceMonthTally.objects.visible_to(user),
             ComplianceDayTally.objects.visible_to(user),
+            ComplianceTally.objects.visible_to(user),
         )
 
     def _parts(self, day: datetime.date) -> tuple[models.QuerySet, models.QuerySet]:
@@ -266,6 +270,14 @@ class ComplianceHistory:
         for party, k in summed(*parts, k=models.Sum("n")):
             sizes[party] += k
         return sizes
+
+    def _sizes_now(self) -> Counter | None:
+        """``_sizes`` today, read from the live tally, which holds the same counts in a few
+        hundred rows a team, where the history's months are thousands at 1,000,000
+        commitments; None without it."""
+        if self.now is None:
+            return None
+        return Counter(dict(self.now.values_list("party").annotate(k=models.Sum("n")).order_by()))
 
     def by_party(self, day: datetime.date) -> list[dict]:
         """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
@@ -306,7 +318,8 @@ class ComplianceHistory:
         are read summed by quarter (a month counts on a quarter's last day exactly when its
         quarter does)."""
         if parties is None:  # the most assessed; of equal ones, the first added
-            sizes = self._sizes(days[-1])
+            sizes = self._sizes_now() if days[-1] == timezone.localdate() else None
+            sizes = sizes if sizes is not None else self._sizes(days[-1])
             chosen = sorted((p for p in sizes if sizes[p]), key=lambda p: (-sizes[p], p))[:most]
             if not chosen:
                 return {}
