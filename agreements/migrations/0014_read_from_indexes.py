@@ -1,5 +1,10 @@
-"""The month tallies' keys hold their counts on PostgreSQL (``CountingKey``): a team's months
-are read from the index alone. Their teams' own indexes go: each key leads with its team."""
+"""Reads from indexes alone, at 1,000,000 commitments:
+
+- the month tallies' keys hold their counts on PostgreSQL (``CountingKey``): a team's months
+  are read from the index alone. Their teams' own indexes go: each key leads with its team;
+- a meeting's parties by party, then meeting: the meetings list asks, party by party, whether
+  one of the reader's meetings had it (``MeetingFilterForm``): one index entry each, where the
+  index of the party alone was read whole (8,335 entries a party, 15 ms a list)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -50,4 +55,9 @@ class Migration(migrations.Migration):
         team("compliancemonthtally"),
         *rekeyed("statusmonthtally"),
         *rekeyed("compliancemonthtally"),
+        migrations.RunSQL(
+            "CREATE INDEX meeting_parties_by_party ON agreements_meeting_parties "
+            "(party_id, meeting_id)",
+            "DROP INDEX meeting_parties_by_party",
+        ),
     ]
