@@ -25,6 +25,7 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
+    Milestone,
     Participant,
     Statement,
     StatementKind,
@@ -420,21 +421,26 @@ ROW_FIELDS = (
 
 def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
     """The meeting's commitments with what each row shows; on a past ``day``, their state."""
-    commitments = (
-        commitments.select_related("theme")
-        .only(*ROW_FIELDS, "theme__name")
-        .prefetch_related("milestones")  # in their order, due date first
-    )
+    commitments = commitments.select_related("theme").only(*ROW_FIELDS, "theme__name")
     return (commitments.as_of(day) if day else commitments).with_mean_status(day)
 
 
 def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
     """A page of commitment rows as they are drawn: on a past ``day``, each commitment and its
     milestones as they stood then; each row's badges, parties' roles and dates written here,
-    each distinct one once (a page of 50 rows repeats a few statuses, roles and days)."""
+    each distinct one once (a page of rows repeats a few statuses, roles and days). Their
+    milestones are read in one plain query, in their order (due date first), where a prefetch
+    cost twice as much to put together."""
+    milestones = list(
+        Milestone.objects.filter(commitment__in=[commitment.pk for commitment in rows]).order_by(
+            "commitment", "due_date", "pk"
+        )
+    )
+    by_commitment: dict[int, list[Milestone]] = {}
+    for milestone in milestones:
+        by_commitment.setdefault(milestone.commitment_id, []).append(milestone)
     for commitment in rows:
-        commitment.shown_milestones = list(commitment.milestones.all())
-    milestones = [milestone for commitment in rows for milestone in commitment.shown_milestones]
+        commitment.shown_milestones = by_commitment.get(commitment.pk, [])
     # Only a milestone that has moved has moves (it keeps its first date, ``original_due_date``,
     # from its first move on): theirs are read and shown, the others' are none.
     moved = [milestone for milestone in milestones if milestone.original_due_date]
