@@ -473,9 +473,16 @@ CLAIM_FIELDS = ("text", "verification", "commitment", "body", "record_meeting")
 
 
 def _claim_rows(claims: list[Claim]) -> list[Claim]:
-    """A page of claims, each with its sources' titles and what introduces them."""
+    """A page of claims, each with its verification's badge (each drawn once), its sources'
+    titles and what introduces them."""
     titles = names_of(claims, "sources", SOURCE_ORDER, "title")
+    badges: dict[str, str] = {}
     for claim in claims:
+        if claim.verification not in badges:
+            badges[claim.verification] = state_badge(
+                claim.verification, claim.get_verification_display()
+            )
+        claim.badge = badges[claim.verification]
         claim.shown_sources = titles.get(claim.pk, [])
         claim.sources_label = ngettext("source:", "sources:", len(claim.shown_sources))
     return claims
