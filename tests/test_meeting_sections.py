@@ -18,7 +18,7 @@ from tests.conftest import HTMX, make_commitment, make_meeting, make_source
 @pytest.fixture
 def shown_three(monkeypatch):
     """Three commitments, and two rows of another section, a page (the page's sizes are
-    50 and 25: the tests need fewer rows to cross them)."""
+    25 and 25: the tests need fewer rows to cross them)."""
     monkeypatch.setattr(meetings, "COMMITMENTS_SHOWN", 3)
     monkeypatch.setattr(meeting_sections, "SECTION_SHOWN", 2)
 
@@ -162,6 +162,18 @@ def test_the_briefing_still_prints_every_commitment(client, reviewer, long_meeti
 
 
 @pytest.mark.perf
+def test_a_meeting_shows_its_first_25_commitments_as_the_commitment_list_does(
+    client, editor, meeting
+):
+    for i in range(26):
+        make_commitment(meeting, title=f"Commitment {i:02d}", position=i)
+    client.force_login(editor)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Commitment 24" in html and "Commitment 25" not in html
+    assert "Showing 1–25 of 26" in html
+    assert 'href="?commitments_page=2#commitments"' in html
+
+
 def test_the_next_commitments_cost_the_same_however_many_there_are(
     client, editor, team, us, queries
 ):
@@ -172,7 +184,7 @@ def test_the_next_commitments_cost_the_same_however_many_there_are(
         return meeting
 
     client.force_login(editor)
-    # Every page full: 50 rows of 100 and of 200 (the page's own size).
+    # Every page full: 25 rows of 100 and of 200 (the page's own size).
     small, large = meeting_with(100), meeting_with(200)
     page = ({"commitments_page": 2, "commitments_since": 1}, HTMX)
     assert queries.of(client, (small.get_absolute_url(), *page)) == queries.of(
@@ -232,3 +244,23 @@ def test_participant_and_claim_rows_escape_their_texts_and_read_in_the_readers_l
     spanish = spanish.content.decode()
     assert f"· por {us}</span>" in spanish
     assert " · fuentes: A; B</span>" in spanish
+
+
+def test_a_rows_days_are_written_as_djangos_date_filter_writes_them():
+    """``day_names`` writes each day itself (each month's name looked up once): the same
+    text as the rows' ``date`` filter, in English and in Spanish, a moment on its local day."""
+    import datetime
+
+    from django.utils import timezone, translation
+
+    from agreements.jinja2 import date
+    from agreements.views.commitment_rows import day_names
+
+    days = [datetime.date(2026, month, 1 + month) for month in range(1, 13)]
+    days += [datetime.date(999, 5, 9), datetime.date(2030, 12, 31)]
+    moment = timezone.make_aware(datetime.datetime(2026, 3, 1, 23, 30))
+    for language in ("en", "es"):
+        with translation.override(language):
+            name = day_names()
+            assert [name(day) for day in days] == [date(day) for day in days]
+            assert name(moment) == date(moment) and name(None) == ""

@@ -25,8 +25,8 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
+    Milestone,
     Participant,
-    Source,
     Statement,
     StatementKind,
     as_index,
@@ -301,11 +301,9 @@ def _detail_context(
             "statements",
             Statement.objects.filter(meeting=meeting)
             .select_related("speaker", "party")
-            .prefetch_related(
-                Prefetch("commitments", Commitment.objects.only("pk", "title")), "joint_parties"
-            )
             .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
             .order_by("said_on", "pk"),
+            finish=_statement_rows,
         )
 
     statements_shown = SimpleLazyObject(statements)
@@ -370,7 +368,6 @@ def _detail_context(
                 Claim.objects.filter(record_meeting=meeting)
                 .select_related("commitment", "body")
                 .only(*CLAIM_FIELDS, "commitment__title", "body__name")
-                .prefetch_related(Prefetch("sources", Source.objects.only("pk", "title")))
                 .order_by("pk"),
                 finish=_claim_rows,
             )
@@ -378,7 +375,9 @@ def _detail_context(
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
-        "events": SimpleLazyObject(lambda: shown(request, "events", _events(meeting))),
+        "events": SimpleLazyObject(
+            lambda: shown(request, "events", _events(meeting), finish=_event_rows)
+        ),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
         "event_form": (
@@ -422,21 +421,26 @@ ROW_FIELDS = (
 
 def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
     """The meeting's commitments with what each row shows; on a past ``day``, their state."""
-    commitments = (
-        commitments.select_related("theme")
-        .only(*ROW_FIELDS, "theme__name")
-        .prefetch_related("milestones")  # in their order, due date first
-    )
+    commitments = commitments.select_related("theme").only(*ROW_FIELDS, "theme__name")
     return (commitments.as_of(day) if day else commitments).with_mean_status(day)
 
 
 def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
     """A page of commitment rows as they are drawn: on a past ``day``, each commitment and its
     milestones as they stood then; each row's badges, parties' roles and dates written here,
-    each distinct one once (a page of 50 rows repeats a few statuses, roles and days)."""
+    each distinct one once (a page of rows repeats a few statuses, roles and days). Their
+    milestones are read in one plain query, in their order (due date first), where a prefetch
+    cost twice as much to put together."""
+    milestones = list(
+        Milestone.objects.filter(commitment__in=[commitment.pk for commitment in rows]).order_by(
+            "commitment", "due_date", "pk"
+        )
+    )
+    by_commitment: dict[int, list[Milestone]] = {}
+    for milestone in milestones:
+        by_commitment.setdefault(milestone.commitment_id, []).append(milestone)
     for commitment in rows:
-        commitment.shown_milestones = list(commitment.milestones.all())
-    milestones = [milestone for commitment in rows for milestone in commitment.shown_milestones]
+        commitment.shown_milestones = by_commitment.get(commitment.pk, [])
     # Only a milestone that has moved has moves (it keeps its first date, ``original_due_date``,
     # from its first move on): theirs are read and shown, the others' are none.
     moved = [milestone for milestone in milestones if milestone.original_due_date]
@@ -469,11 +473,62 @@ CLAIM_FIELDS = ("text", "verification", "commitment", "body", "record_meeting")
 
 
 def _claim_rows(claims: list[Claim]) -> list[Claim]:
-    """A page of claims, each with its sources and what introduces them."""
+    """A page of claims, each with its verification's badge (each drawn once), its sources'
+    titles and what introduces them."""
+    titles = names_of(claims, "sources", SOURCE_ORDER, "title")
+    badges: dict[str, str] = {}
     for claim in claims:
-        claim.shown_sources = list(claim.sources.all())
+        if claim.verification not in badges:
+            badges[claim.verification] = state_badge(
+                claim.verification, claim.get_verification_display()
+            )
+        claim.badge = badges[claim.verification]
+        claim.shown_sources = titles.get(claim.pk, [])
         claim.sources_label = ngettext("source:", "sources:", len(claim.shown_sources))
     return claims
+
+
+def _statement_rows(statements: list[Statement]) -> list[Statement]:
+    """A page of statements, each with the names of the parties it was made jointly with and
+    the titles of the commitments it mentions (in the commitments' order)."""
+    joint = names_of(statements, "joint_parties", ("party__name", "party"), "name")
+    order = ("commitment__meeting", "commitment__position", "commitment")
+    mentioned = names_of(statements, "commitments", order, "title")
+    for statement in statements:
+        statement.joint_names = joint.get(statement.pk, [])
+        statement.mentioned = mentioned.get(statement.pk, [])
+    return statements
+
+
+def _event_rows(events: list[ContextEvent]) -> list[ContextEvent]:
+    """A page of context events, each with its sources' titles."""
+    titles = names_of(events, "sources", SOURCE_ORDER, "title")
+    for event in events:
+        event.source_titles = titles.get(event.pk, [])
+    return events
+
+
+# A record's sources in their own order (``Source.Meta.ordering``), read from its link table.
+SOURCE_ORDER = ("-source__published_on", "source__title", "source")
+
+
+def names_of(
+    records: list, field: str, order: tuple[str, ...], column: str
+) -> dict[int, list[str]]:
+    """Each of ``records``' related records by one ``column`` (a name, a title), through its
+    many-to-many ``field``, in ``order`` (lookups on the link table): one plain read of the
+    link table for the page, where a prefetch built every related record (some 2 ms a
+    prefetch, under 1 ms a read)."""
+    if not records:
+        return {}
+    relation = getattr(type(records[0]), field)
+    owner = relation.field.m2m_field_name()
+    target = relation.field.m2m_reverse_field_name()
+    rows = relation.through.objects.filter(**{f"{owner}__in": [r.pk for r in records]})
+    named: dict[int, list[str]] = {}
+    for pk, name in rows.order_by(*order).values_list(f"{owner}_id", f"{target}__{column}"):
+        named.setdefault(pk, []).append(name)
+    return named
 
 
 def _milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
@@ -500,7 +555,6 @@ def _events(meeting: Meeting) -> QuerySet[ContextEvent]:
     return (
         ContextEvent.objects.filter(meeting=meeting)
         .select_related("actor")
-        .prefetch_related("sources")
         .order_by(F("archived_at").asc(nulls_first=True), "occurred_on", "pk")
     )
 
