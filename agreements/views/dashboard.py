@@ -90,7 +90,7 @@ def _drawn(request: HttpRequest, figures: dict, end: datetime.date, as_of=None) 
 
 def _figures(user, today: datetime.date) -> dict:
     commitments = Commitment.objects.visible_to(user)
-    milestones = Milestone.objects.visible_to(user).brief()
+    milestones = Milestone.objects.visible_to(user)
     # Whole days: "no update for 90 days" counts days, as the page says.
     stale_since = timezone.make_aware(
         datetime.datetime.combine(
@@ -138,22 +138,16 @@ def _figures(user, today: datetime.date) -> dict:
     }
 
 
-# The lists name each record in a line: their rows are read with what the line shows, not the
-# records' texts and search vectors.
+# The lists name each record in a line: their rows are read with what the line shows (``lines()``),
+# not the records' texts and search vectors, nor model instances.
 
 
 def _updates(updates):
-    return updates.select_related("commitment", "author").only(
-        "commitment_id", "created_at", "review_state", "commitment__title", "author__username"
-    )
+    return updates.lines()
 
 
 def _changes(changes):
-    return changes.select_related("commitment", "changed_by").only(
-        *("commitment_id", "from_status", "to_status", "reason", "update_id"),
-        *("changed_via", "changed_at", "effective_on"),
-        *("commitment__title", "changed_by__username"),
-    )
+    return changes.lines()
 
 
 def _stale(user, commitments, count: int) -> list:
@@ -218,9 +212,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
             for row in ComplianceHistory.visible_to(user).by_party(day)
         ],
         "by_body": _recent_bodies(user, day, past=True),
-        "overdue_milestones": Milestone.objects.visible_to(user)
-        .brief()
-        .overdue_on(day, LIST_LIMIT),
+        "overdue_milestones": Milestone.objects.visible_to(user).overdue_on(day, LIST_LIMIT),
         "recent_meetings": Meeting.objects.visible_to(user)
         .active()
         .held()
