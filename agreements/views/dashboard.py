@@ -231,29 +231,29 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
     bodies = (
         ImplementationBody.objects.visible_to(user)
         .active()
-        .select_related("meeting")
-        .only("name", "meeting__title", "meeting__start_date")
         .order_by("-meeting__start_date", "-pk")
+        .values_list("pk", "name", "meeting__title")
     )
     if past:  # the latest meetings' bodies then, each one's index as it stood then
         bodies = bodies.filter(meeting__start_date__lte=today)
     bodies = list(bodies[:LIST_LIMIT])
-    ids = [body.pk for body in bodies]
+    ids = [pk for pk, _name, _meeting in bodies]
     figures = (
         StatusSpan.objects.index_by_body(ids, today)
         if past
         else ImplementationBody.objects.index_by_body(ids)
     )
-    for body in bodies:
-        body.mean_status, body.commitment_count = figures.get(body.pk, (None, 0))
     body_url = address_of("agreements:body_detail")  # as ``get_absolute_url``, reversed once
-    return [
-        {
-            "key": f"{body.name} ({body.meeting.title})",
-            "url": body_url(body.pk),
-            "index": body.index,
-            "count": body.commitment_count,
-        }
-        for body in bodies
-        if body.commitment_count
-    ]
+    rows = []
+    for pk, name, meeting in bodies:
+        mean_status, count = figures.get(pk, (None, 0))
+        if count:  # as ``ImplementationBody.index``
+            rows.append(
+                {
+                    "key": f"{name} ({meeting})",
+                    "url": body_url(pk),
+                    "index": as_index(mean_status),
+                    "count": count,
+                }
+            )
+    return rows
