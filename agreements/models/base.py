@@ -41,6 +41,13 @@ def _labels(field: models.Field) -> dict:
     return dict(make_hashable(field.flatchoices))
 
 
+def label_of(model: type[models.Model], name: str, value) -> str:
+    """``get_<name>_display()`` of a record of ``model`` whose ``name`` is ``value``, for rows
+    read without their record (``as_lines``)."""
+    field = model._meta.get_field(name)
+    return force_str(_labels(field).get(make_hashable(value), value), strings_only=True)
+
+
 def content_language(help_text: str) -> models.CharField:
     """The language a record's own words are written in (they are never translated: a quotation
     stays as it was said), as a BCP 47 tag; pages mark the words with it (``lang``)."""

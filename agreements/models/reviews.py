@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.encoding import force_str
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check
+from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check, label_of
 from .commitments import Commitment, ImplementationStatus
 from .reference import Party
 from .teams import TeamRole, TeamScopedQuerySet, team_ids
@@ -385,4 +384,4 @@ class UpdateLine(NamedTuple):
         return cls(*row)
 
     def get_review_state_display(self) -> str:
-        return force_str(ReviewState(self.review_state).label)
+        return label_of(ProgressUpdate, "review_state", self.review_state)

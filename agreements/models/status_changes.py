@@ -9,10 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
-from .base import ChoiceLabels, as_lines, choice_check
+from .base import ChoiceLabels, as_lines, choice_check, label_of
 from .commitments import Cancellation, Commitment, ImplementationStatus
 from .teams import TeamScopedQuerySet
 
@@ -171,7 +170,7 @@ class ChangeLine(NamedTuple):
         return self.update_id is None and self.changed_via == StatusChange.OVERRIDE_VIA
 
     def get_from_status_display(self) -> str:
-        return force_str(ImplementationStatus(self.from_status).label)
+        return label_of(StatusChange, "from_status", self.from_status)
 
     def get_to_status_display(self) -> str:
-        return force_str(ImplementationStatus(self.to_status).label)
+        return label_of(StatusChange, "to_status", self.to_status)

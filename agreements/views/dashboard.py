@@ -127,7 +127,7 @@ def _figures(user, today: datetime.date) -> dict:
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
         # Meetings held: a planned one is not held yet (issue #26).
-        "recent_meetings": Meeting.objects.visible_to(user).active().held().brief()[:5],
+        "recent_meetings": Meeting.objects.visible_to(user).active().held().lines()[:5],
         "recent_updates": _updates(
             # Of active commitments, read through the join the team's filter makes already.
             ProgressUpdate.objects.visible_to(user).filter(active_q(Commitment, "commitment__"))
@@ -217,7 +217,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         .active()
         .held()
         .filter(start_date__lte=day)
-        .brief()[:5],
+        .lines()[:5],
         "recent_changes": _changes(
             StatusChange.objects.visible_to(user).filter(effective_on__lte=day)
         ).order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
