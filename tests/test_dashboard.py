@@ -158,6 +158,30 @@ def test_the_longest_without_update_are_merged_across_the_readers_teams(
     assert stale == [f"{slug} {n}" for n in range(7, 2, -1) for slug in ("europe", "north-america")]
 
 
+def test_a_milestone_line_names_what_it_belongs_to_as_its_record_names_itself(
+    client, editor, team, commitment
+):
+    """The lists read each milestone's line (title, date, its record's name), not the
+    records: a meeting's, a commitment's and a body's milestone each named as its record is."""
+    today = timezone.localdate()
+    due = today - datetime.timedelta(3)
+    planned = make_meeting(team, title="Summit", start_date=today - datetime.timedelta(30))
+    type(planned).objects.filter(pk=planned.pk).update(planned=True)
+    planned.refresh_from_db()
+    body = make_body(commitment.meeting, name="Border working group")
+    Milestone.objects.create(meeting=planned, title="Agenda agreed", due_date=due)
+    Milestone.objects.create(commitment=commitment, title="Task force", due_date=due)
+    Milestone.objects.create(body=body, title="First sitting", due_date=due)
+    client.force_login(editor)
+    lines = client.get("/").context["overdue_milestones"]
+    assert {(line.title, line.belongs_to) for line in lines} == {
+        ("Agenda agreed", str(planned)),
+        ("Task force", commitment.title),
+        ("First sitting", "Border working group"),
+    }
+    assert "(planned, " in str(planned)
+
+
 def test_dashboard_counts_nothing_from_another_team(client, outsider, commitment):
     client.force_login(outsider)
     response = client.get("/")
@@ -199,7 +223,8 @@ def test_dashboard_shows_recent_updates_with_their_review_state(client, editor, 
     submit_update(commitment=commitment, author=editor, narrative="Seizures up")
     client.force_login(editor)
     response = client.get("/")
-    assert [u.narrative for u in response.context["recent_updates"]] == ["Seizures up"]
+    shown = [(u.commitment, u.author, u.review_state) for u in response.context["recent_updates"]]
+    assert shown == [(commitment.title, editor.username, "submitted")]
     assert "Submitted" in response.content.decode()
 
 

@@ -25,6 +25,7 @@ from agreements.models import (
     ProgressUpdate,
     StatusChange,
 )
+from agreements.models.base import label_of
 from agreements.views.common import CappedPaginator
 from tests.conftest import HTMX, make_commitment, make_meeting, make_status_change
 
@@ -252,6 +253,38 @@ def test_choice_labels_are_read_in_the_readers_language(meeting):
         assert change.get_to_status_display() == spanish
     odd = StatusChange(from_status=9, to_status=2)  # a value outside the choices shows itself
     assert odd.get_from_status_display() == 9
+
+
+def test_a_lines_labels_are_its_records_in_the_readers_language(meeting):
+    """The dashboard's lines (values rows, not records) show the labels the records show."""
+    commitment = make_commitment(meeting)
+    make_status_change(commitment, from_status=0, to_status=2)
+    change = StatusChange.objects.get()
+    for language in ("en-gb", "es"):
+        with translation.override(language):
+            (line,) = StatusChange.objects.lines()
+            assert line.get_from_status_display() == change.get_from_status_display()
+            assert line.get_to_status_display() == change.get_to_status_display()
+            assert line.commitment == commitment.title and not line.is_override
+    assert label_of(StatusChange, "from_status", 9) == 9  # outside the choices: itself
+
+
+def test_the_rows_dates_are_written_as_djangos_date_filter_writes_them():
+    """The Jinja2 rows' ``date`` writes the lists' "j M Y" itself (fifty a page): the same
+    text as Django's filter, in each language, for days and for moments (in the time zone)."""
+    from django.template import defaultfilters
+
+    from agreements.jinja2 import date
+
+    days = [datetime.date(2024, month, day) for month in range(1, 13) for day in (1, 9, 28)]
+    moments = [timezone.now() - datetime.timedelta(days=40 * k, hours=k) for k in range(30)]
+    for language in ("en", "es"):
+        with translation.override(language):
+            for value in [*days, *moments, datetime.date(5, 3, 4)]:
+                django = defaultfilters.date(timezone.template_localtime(value), "j M Y")
+                assert date(value) == django, (language, value)
+            assert date(datetime.datetime(2024, 6, 30, 12), "Y-m-d") == "2024-06-30"
+    assert date(None) == date("") == ""
 
 
 def test_every_model_with_choices_reads_its_labels_once():

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Q
+from django.db.models.query import ValuesListIterable
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.formats import date_format
@@ -38,6 +39,13 @@ class ChoiceLabels:
 @cache
 def _labels(field: models.Field) -> dict:
     return dict(make_hashable(field.flatchoices))
+
+
+def label_of(model: type[models.Model], name: str, value) -> str:
+    """``get_<name>_display()`` of a record of ``model`` whose ``name`` is ``value``, for rows
+    read without their record (``as_lines``)."""
+    field = model._meta.get_field(name)
+    return force_str(_labels(field).get(make_hashable(value), value), strings_only=True)
 
 
 def content_language(help_text: str) -> models.CharField:
@@ -201,6 +209,24 @@ def active_q(model: type[models.Model], prefix: str = "") -> Q:
     own = [""] if issubclass(model, Archivable) else []
     paths = [*own, *(f"{path}__" for path in getattr(model, "archived_via", ()))]
     return Q(*(Q(**{f"{prefix}{path}archived_at__isnull": True}) for path in paths))
+
+
+def as_lines(queryset: models.QuerySet, line: type) -> models.QuerySet:
+    """``queryset`` read as ``line`` objects (``line.of`` of each row of its ``FIELDS``): what
+    a list shows of each record in a line, where model instances and their related ones cost
+    more to build than the rows to read. Still a lazy queryset, ordered and sliced as any."""
+    rows = queryset.values_list(*line.FIELDS)
+    rows._iterable_class = _lines_of(line)  # as ``values_list(named=True)`` sets its own
+    return rows
+
+
+@cache
+def _lines_of(line: type) -> type[ValuesListIterable]:
+    class Lines(ValuesListIterable):
+        def __iter__(self):
+            return map(line.of, super().__iter__())
+
+    return Lines
 
 
 def is_read_only(record: models.Model) -> bool:

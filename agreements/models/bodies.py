@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -258,6 +259,37 @@ class MilestoneStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class MilestoneLine(NamedTuple):
+    """A milestone as a list names it in a line: its title, its due date and the record it
+    belongs to (``Milestone.belongs_to``, as text), from a ``MilestoneQuerySet.lines()`` row."""
+
+    FIELDS = (
+        *("pk", "title", "due_date", "meeting_id", "commitment_id"),
+        *("meeting__title", "meeting__planned", "meeting__start_date"),
+        *("commitment__title", "body__name"),
+    )
+
+    pk: int
+    title: str
+    due_date: datetime.date
+    belongs_to: str
+
+    @classmethod
+    def of(cls, row: dict) -> MilestoneLine:
+        if row["meeting_id"]:  # named as the meeting names itself (its date, planned or not)
+            meeting = Meeting(
+                title=row["meeting__title"],
+                planned=row["meeting__planned"],
+                start_date=row["meeting__start_date"],
+            )
+            belongs_to = str(meeting)
+        elif row["commitment_id"]:
+            belongs_to = row["commitment__title"]
+        else:
+            belongs_to = row["body__name"]
+        return cls(row["pk"], row["title"], row["due_date"], belongs_to)
+
+
 class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def open(self):
         """Planned milestones of records that are not archived."""
@@ -266,12 +298,12 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def overdue(self, today: datetime.date):
         return self.open().filter(due_date__lt=today)
 
-    def overdue_on(self, day: datetime.date, limit: int) -> list[Milestone]:
+    def overdue_on(self, day: datetime.date, limit: int) -> list[MilestoneLine]:
         """The first ``limit`` milestones overdue as they stood on ``day``, soonest due first,
-        each shown as it stood then (``take_state_on``): due before that day by their date
-        then, and not done by then (planned still, missed, or done after it). A date moved
-        after that day stood at the date it was first moved from; those milestones are few, so
-        they are read apart and the rest by their own date, on its index."""
+        each named as it stood then (``MilestoneLine``, its date then): due before that day by
+        their date then, and not done by then (planned still, missed, or done after it). A
+        date moved after that day stood at the date it was first moved from; those milestones
+        are few, so they are read apart and the rest by their own date, on its index."""
         moved_since = MilestoneReschedule.objects.filter(moved_on__gt=day)
         first_move = moved_since.filter(milestone=models.OuterRef("pk")).order_by(
             "moved_on", "at", "pk"
@@ -285,27 +317,24 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         )
         moved = (
             candidates.filter(pk__in=moved_since.values("milestone"))
+            .lines()
             .annotate(due_then=models.Subquery(first_move.values("from_date")[:1]))
             .filter(due_then__lt=day)
         )
         unmoved, moved = first_rows_of(
-            [unmoved.annotate(due_then=F("due_date")), moved], ("due_then", "pk"), limit
+            [unmoved.lines().annotate(due_then=F("due_date")), moved], ("due_then", "pk"), limit
         )
-        overdue = [*unmoved, *moved]
-        overdue.sort(key=lambda milestone: (milestone.due_then, milestone.pk))
-        for milestone in overdue[:limit]:
-            milestone.take_state_on(day)
-            milestone.due_date = milestone.due_then
-        return overdue[:limit]
+        overdue = sorted([*unmoved, *moved], key=lambda row: (row["due_then"], row["pk"]))
+        return [MilestoneLine.of(row | {"due_date": row["due_then"]}) for row in overdue[:limit]]
 
     def overdue_and_due_within(
         self, today: datetime.date, days: int, limit: int
-    ) -> tuple[list[Milestone], list[Milestone]]:
+    ) -> tuple[list[MilestoneLine], list[MilestoneLine]]:
         """The first ``limit`` milestones ``overdue`` and the first ``limit`` ``due_within``
-        ``days``, soonest due first, read together (``first_rows_of``)."""
+        ``days``, soonest due first, read together (``first_rows_of``), as lines."""
         # Their common conditions built once (the owners' joins, archived or not), then split
         # by date: ``overdue`` and ``due_within`` over the same ``open()``.
-        planned = self.open()
+        planned = self.open().lines()
         overdue, due = first_rows_of(
             [
                 planned.filter(due_date__lt=today),
@@ -314,7 +343,7 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             ("due_date", "pk"),
             limit,
         )
-        return overdue, due
+        return [MilestoneLine.of(row) for row in overdue], [MilestoneLine.of(row) for row in due]
 
     def due_within(self, today: datetime.date, days: int):
         return self.open().filter(
@@ -324,15 +353,11 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
     def for_list(self):
         return self.select_related("meeting", "commitment__meeting", "body__meeting")
 
-    def brief(self):
-        """With what a one-line mention shows (title, due date, state, what it belongs to)
-        and no more: the dashboard's lists."""
-        return self.select_related("meeting", "commitment", "body").only(
-            *("title", "due_date", "status", "completed_on"),
-            *("meeting_id", "commitment_id", "body_id"),
-            *("meeting__title", "meeting__planned", "meeting__start_date"),
-            *("commitment__title", "body__name"),
-        )
+    def lines(self):
+        """With what a one-line mention shows (title, due date, what it belongs to) and no
+        more, as values rows (``MilestoneLine.of``): the dashboard's lists, where model
+        instances and their related ones cost more to build than the rows to read."""
+        return self.values(*MilestoneLine.FIELDS)
 
     def with_moves(self):
         """With what ``Milestone.shown_moves`` reads, a query for all of them."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import NamedTuple
+
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -19,8 +22,10 @@ from .base import (
     Timestamped,
     Versioned,
     as_index,
+    as_lines,
     choice_check,
     content_language,
+    label_of,
     track_history,
 )
 from .reference import Party, Person, Source
@@ -42,11 +47,11 @@ class MeetingQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         """Meetings that took place: not those only planned."""
         return self.filter(planned=False)
 
-    def brief(self):
-        """With what a one-line mention shows (title, date, outcome, team) and no more."""
-        return self.select_related("team").only(
-            "title", "start_date", "planned", "outcome_type", "team__name"
-        )
+    def lines(self):
+        """What a one-line mention shows (title, date, outcome, team), as ``MeetingLine``s:
+        the dashboard's list, where model instances and their team cost more to build than
+        the rows to read."""
+        return as_lines(self, MeetingLine)
 
     def for_list(self):
         """With team, parties, the number of commitments and their mean status (subqueries, so
@@ -445,3 +450,22 @@ class MeetingLink(Timestamped):
                     % {"other": other, "relation": relation}
                 }
             )
+
+
+class MeetingLine(NamedTuple):
+    """A meeting as a list names it in a line: its title, date, outcome and team's name."""
+
+    FIELDS = ("pk", "title", "start_date", "outcome_type", "team__name")
+
+    pk: int
+    title: str
+    start_date: datetime.date
+    outcome_type: str
+    team: str
+
+    @classmethod
+    def of(cls, row: tuple) -> MeetingLine:
+        return cls(*row)
+
+    def get_outcome_type_display(self) -> str:
+        return label_of(Meeting, "outcome_type", self.outcome_type)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import ChoiceLabels, Sourced, active_q, choice_check
+from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check, label_of
 from .commitments import Commitment, ImplementationStatus
 from .reference import Party
 from .teams import TeamRole, TeamScopedQuerySet, team_ids
@@ -41,6 +41,11 @@ AWAITING_REVIEW = (ReviewState.SUBMITTED, ReviewState.RESUBMITTED)
 
 
 class ProgressUpdateQuerySet(TeamScopedQuerySet):
+    def lines(self):
+        """What a one-line mention shows, as ``UpdateLine``s: the dashboard's lists,
+        where model instances and their related ones cost more to build than to read."""
+        return as_lines(self, UpdateLine)
+
     def proposing_a_change(self):
         """Submitted, not yet decided, proposing a new status or stalled flag (what a
         commitment's page shows as its pending change; ``ProgressUpdate.proposes_change``)."""
@@ -354,3 +359,29 @@ class Assessment(Sourced):
                         % {"date": date_format(meeting_date, "j M Y")}
                     }
                 )
+
+
+class UpdateLine(NamedTuple):
+    """A progress update as a list names it in a line: its commitment and author by name,
+    its review state (and its label, as ``ProgressUpdate`` reads it), when it was written."""
+
+    FIELDS = (
+        "commitment_id",
+        "commitment__title",
+        "author__username",
+        "created_at",
+        "review_state",
+    )
+
+    commitment_id: int
+    commitment: str
+    author: str
+    created_at: datetime.datetime
+    review_state: str
+
+    @classmethod
+    def of(cls, row: tuple) -> UpdateLine:
+        return cls(*row)
+
+    def get_review_state_display(self) -> str:
+        return label_of(ProgressUpdate, "review_state", self.review_state)

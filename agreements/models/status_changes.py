@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import ChoiceLabels, choice_check
+from .base import ChoiceLabels, as_lines, choice_check, label_of
 from .commitments import Cancellation, Commitment, ImplementationStatus
 from .teams import TeamScopedQuerySet
+
+
+class StatusChangeQuerySet(TeamScopedQuerySet):
+    def lines(self):
+        """What a one-line mention shows, as ``ChangeLine``s: the dashboard's list,
+        where model instances and their related ones cost more to build than to read."""
+        return as_lines(self, ChangeLine)
 
 
 class StatusChange(ChoiceLabels, models.Model):
@@ -73,7 +83,7 @@ class StatusChange(ChoiceLabels, models.Model):
         help_text=_("The approved progress update that caused the change, if any."),
     )
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = StatusChangeQuerySet.as_manager()
 
     OVERRIDE_VIA = "admin"
 
@@ -129,3 +139,38 @@ class StatusChange(ChoiceLabels, models.Model):
         """An admin's direct change in the records admin, not a reviewer's approval of an
         update: shown as an override wherever status changes are listed."""
         return self.update_id is None and self.changed_via == self.OVERRIDE_VIA
+
+
+class ChangeLine(NamedTuple):
+    """A status change as a list names it in a line, read as ``StatusChange`` reads (its
+    commitment and who changed it by name, its statuses' labels, ``is_override``)."""
+
+    FIELDS = (
+        *("commitment_id", "commitment__title", "from_status", "to_status", "reason"),
+        *("update_id", "changed_via", "changed_by__username", "changed_at", "effective_on"),
+    )
+
+    commitment_id: int
+    commitment: str
+    from_status: int
+    to_status: int
+    reason: str
+    update_id: int | None
+    changed_via: str
+    changed_by: str | None
+    changed_at: datetime.datetime
+    effective_on: datetime.date
+
+    @classmethod
+    def of(cls, row: tuple) -> ChangeLine:
+        return cls(*row)
+
+    @property
+    def is_override(self) -> bool:
+        return self.update_id is None and self.changed_via == StatusChange.OVERRIDE_VIA
+
+    def get_from_status_display(self) -> str:
+        return label_of(StatusChange, "from_status", self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return label_of(StatusChange, "to_status", self.to_status)

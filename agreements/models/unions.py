@@ -25,10 +25,10 @@ def first_of_each(parts: list[models.QuerySet], order, limit: int) -> list:
 
 def first_rows_of(parts: list[models.QuerySet], order: tuple[str, ...], limit: int) -> list[list]:
     """The first ``limit`` rows of each of ``parts`` (querysets of one model, selecting the
-    same columns) in ``order``. Where the database takes an ORDER BY and a LIMIT inside a
-    UNION (PostgreSQL), in one query (each part along its own index): a short list's query
-    costs about a millisecond of compiling and a round trip, whatever its rows; elsewhere, a
-    query each."""
+    same columns: model instances, or ``values()`` dicts) in ``order``. Where the database
+    takes an ORDER BY and a LIMIT inside a UNION (PostgreSQL), in one query (each part along
+    its own index): a short list's query costs about a millisecond of compiling and a round
+    trip, whatever its rows; elsewhere, a query each."""
     if len(parts) < 2 or not orders_in_union(parts[0]):
         return [list(part.order_by(*order)[:limit]) for part in parts]
     firsts = [
@@ -36,5 +36,5 @@ def first_rows_of(parts: list[models.QuerySet], order: tuple[str, ...], limit: i
     ]
     lists: list[list] = [[] for _ in parts]
     for row in firsts[0].union(*firsts[1:], all=True).order_by("in_part", *order):
-        lists[row.in_part].append(row)
+        lists[row.pop("in_part") if isinstance(row, dict) else row.in_part].append(row)
     return lists

@@ -90,7 +90,7 @@ def _drawn(request: HttpRequest, figures: dict, end: datetime.date, as_of=None) 
 
 def _figures(user, today: datetime.date) -> dict:
     commitments = Commitment.objects.visible_to(user)
-    milestones = Milestone.objects.visible_to(user).brief()
+    milestones = Milestone.objects.visible_to(user)
     # Whole days: "no update for 90 days" counts days, as the page says.
     stale_since = timezone.make_aware(
         datetime.datetime.combine(
@@ -127,7 +127,7 @@ def _figures(user, today: datetime.date) -> dict:
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
         # Meetings held: a planned one is not held yet (issue #26).
-        "recent_meetings": Meeting.objects.visible_to(user).active().held().brief()[:5],
+        "recent_meetings": Meeting.objects.visible_to(user).active().held().lines()[:5],
         "recent_updates": _updates(
             # Of active commitments, read through the join the team's filter makes already.
             ProgressUpdate.objects.visible_to(user).filter(active_q(Commitment, "commitment__"))
@@ -138,22 +138,16 @@ def _figures(user, today: datetime.date) -> dict:
     }
 
 
-# The lists name each record in a line: their rows are read with what the line shows, not the
-# records' texts and search vectors.
+# The lists name each record in a line: their rows are read with what the line shows (``lines()``),
+# not the records' texts and search vectors, nor model instances.
 
 
 def _updates(updates):
-    return updates.select_related("commitment", "author").only(
-        "commitment_id", "created_at", "review_state", "commitment__title", "author__username"
-    )
+    return updates.lines()
 
 
 def _changes(changes):
-    return changes.select_related("commitment", "changed_by").only(
-        *("commitment_id", "from_status", "to_status", "reason", "update_id"),
-        *("changed_via", "changed_at", "effective_on"),
-        *("commitment__title", "changed_by__username"),
-    )
+    return changes.lines()
 
 
 def _stale(user, commitments, count: int) -> list:
@@ -218,14 +212,12 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
             for row in ComplianceHistory.visible_to(user).by_party(day)
         ],
         "by_body": _recent_bodies(user, day, past=True),
-        "overdue_milestones": Milestone.objects.visible_to(user)
-        .brief()
-        .overdue_on(day, LIST_LIMIT),
+        "overdue_milestones": Milestone.objects.visible_to(user).overdue_on(day, LIST_LIMIT),
         "recent_meetings": Meeting.objects.visible_to(user)
         .active()
         .held()
         .filter(start_date__lte=day)
-        .brief()[:5],
+        .lines()[:5],
         "recent_changes": _changes(
             StatusChange.objects.visible_to(user).filter(effective_on__lte=day)
         ).order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
@@ -239,29 +231,29 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
     bodies = (
         ImplementationBody.objects.visible_to(user)
         .active()
-        .select_related("meeting")
-        .only("name", "meeting__title", "meeting__start_date")
         .order_by("-meeting__start_date", "-pk")
+        .values_list("pk", "name", "meeting__title")
     )
     if past:  # the latest meetings' bodies then, each one's index as it stood then
         bodies = bodies.filter(meeting__start_date__lte=today)
     bodies = list(bodies[:LIST_LIMIT])
-    ids = [body.pk for body in bodies]
+    ids = [pk for pk, _name, _meeting in bodies]
     figures = (
         StatusSpan.objects.index_by_body(ids, today)
         if past
         else ImplementationBody.objects.index_by_body(ids)
     )
-    for body in bodies:
-        body.mean_status, body.commitment_count = figures.get(body.pk, (None, 0))
     body_url = address_of("agreements:body_detail")  # as ``get_absolute_url``, reversed once
-    return [
-        {
-            "key": f"{body.name} ({body.meeting.title})",
-            "url": body_url(body.pk),
-            "index": body.index,
-            "count": body.commitment_count,
-        }
-        for body in bodies
-        if body.commitment_count
-    ]
+    rows = []
+    for pk, name, meeting in bodies:
+        mean_status, count = figures.get(pk, (None, 0))
+        if count:  # as ``ImplementationBody.index``
+            rows.append(
+                {
+                    "key": f"{name} ({meeting})",
+                    "url": body_url(pk),
+                    "index": as_index(mean_status),
+                    "count": count,
+                }
+            )
+    return rows
