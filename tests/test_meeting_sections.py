@@ -244,23 +244,3 @@ def test_participant_and_claim_rows_escape_their_texts_and_read_in_the_readers_l
     spanish = spanish.content.decode()
     assert f"· por {us}</span>" in spanish
     assert " · fuentes: A; B</span>" in spanish
-
-
-def test_a_rows_days_are_written_as_djangos_date_filter_writes_them():
-    """``day_names`` writes each day itself (each month's name looked up once): the same
-    text as the rows' ``date`` filter, in English and in Spanish, a moment on its local day."""
-    import datetime
-
-    from django.utils import timezone, translation
-
-    from agreements.jinja2 import date
-    from agreements.views.commitment_rows import day_names
-
-    days = [datetime.date(2026, month, 1 + month) for month in range(1, 13)]
-    days += [datetime.date(999, 5, 9), datetime.date(2030, 12, 31)]
-    moment = timezone.make_aware(datetime.datetime(2026, 3, 1, 23, 30))
-    for language in ("en", "es"):
-        with translation.override(language):
-            name = day_names()
-            assert [name(day) for day in days] == [date(day) for day in days]
-            assert name(moment) == date(moment) and name(None) == ""

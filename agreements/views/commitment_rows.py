@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext
 
 from ..ids import address_of
+from ..jinja2 import date
 from ..models import Commitment, CommitmentParty, PartyRole
 from ..templatetags.tracker import flag_badges, status_badge
 
@@ -87,12 +87,9 @@ def party_roles(ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
 
 
 def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
-    """A day as the rows write it (``jinja2.date``, Django's "j M Y": "5 Dec 2026" in the
-    reader's language), a moment on the day it is in the current time zone: each month's
-    name looked up once, where Django's date filter parsed the format and translated the
-    month for every day (a page of rows writes some fifty days, nearly all different)."""
+    """A day as the rows write it (``jinja2.date``: "5 Dec 2026" in the reader's language),
+    a moment on the day it is in the current time zone; each day formatted once."""
     names: dict[datetime.date, str] = {}
-    months: dict[int, str] = {}
 
     def name(value: datetime.date | datetime.datetime | None) -> str:
         if value is None:
@@ -100,9 +97,7 @@ def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
         if isinstance(value, datetime.datetime):
             value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
         if value not in names:
-            if value.month not in months:
-                months[value.month] = MONTHS_3[value.month].title()  # as Django's "M"
-            names[value] = f"{value.day} {months[value.month]} {value.year:04d}"
+            names[value] = date(value)
         return names[value]
 
     return name
