@@ -1,17 +1,16 @@
 """The meetings: their list, and a meeting's page with everything it holds (what editors add
-there is ``meeting_additions.ADDITIONS``; recording and changing a meeting is
-``meeting_form``)."""
+there is ``meeting_additions.ADDITIONS``; what each section shows, row by row,
+``meeting_rows``; recording and changing a meeting is ``meeting_form``)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import actions, charts, exports, permissions
@@ -25,17 +24,13 @@ from ..models import (
     ContextEvent,
     ImplementationBody,
     Meeting,
-    Milestone,
     Participant,
     Statement,
     StatementKind,
     as_index,
     compare_readouts,
-    moves_of,
 )
-from ..templatetags.tracker import state_badge
 from .charts import chart_url
-from .commitment_rows import day_names, party_roles, state_badges
 from .common import (
     ARCHIVE,
     Outcome,
@@ -48,9 +43,21 @@ from .common import (
     wants_fragment,
 )
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
+from .meeting_rows import (
+    CLAIM_FIELDS,
+    claim_rows,
+    commitment_query,
+    event_form,
+    event_rows,
+    events_of,
+    milestone_rows,
+    shown_commitments,
+    source_rows,
+    statement_rows,
+)
 from .meeting_sections import COMMITMENTS_SHOWN, Shown, fragment_of, shown
-from .milestone_checklist import checklist_actions, opened_reschedule, with_forms, with_moves
-from .source_files import KEEP_FILE, keep_forms, with_files
+from .milestone_checklist import checklist_actions, opened_reschedule
+from .source_files import KEEP_FILE, with_files
 
 PAGE_SIZE = 25
 
@@ -138,7 +145,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # An edit form's picker names its event: "event-<id>-sources".
         event_pk = request.GET["_pick"].removeprefix("event-").partition("-")[0]
         forms = [a.form(meeting, None) for a in ADDITIONS.values()]
-        forms.append(_event_form(meeting, event_pk))
+        forms.append(event_form(meeting, event_pk))
         if options := picker_options(request, *filter(None, forms)):
             return options
     if request.GET.get("add") in ADDITIONS and permissions.may_edit(request.user, meeting):
@@ -279,8 +286,8 @@ def _detail_context(
             "commitments",
             Commitment.objects.filter(meeting=meeting).order_by("position", "pk"),
             size=COMMITMENTS_SHOWN,
-            prepare=lambda rows: _commitment_rows(rows, day),
-            finish=lambda rows: _shown_rows(rows, day, day or timezone.localdate()),
+            prepare=lambda rows: commitment_query(rows, day),
+            finish=lambda rows: shown_commitments(rows, day, day or timezone.localdate()),
         )
     )
     # How many commitments, and their index: read with their first rows (windows over all).
@@ -303,7 +310,7 @@ def _detail_context(
             .select_related("speaker", "party")
             .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
             .order_by("said_on", "pk"),
-            finish=_statement_rows,
+            finish=statement_rows,
         )
 
     statements_shown = SimpleLazyObject(statements)
@@ -350,7 +357,7 @@ def _detail_context(
                 request,
                 "milestones",
                 meeting.milestones.order_by("due_date", "pk"),
-                finish=lambda rows: _milestone_rows(rows, day, editable=editable, forms=opened),
+                finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
             )
         ),
         "bodies": ImplementationBody.objects.filter(meeting=meeting).prefetch_related(
@@ -369,20 +376,20 @@ def _detail_context(
                 .select_related("commitment", "body")
                 .only(*CLAIM_FIELDS, "commitment__title", "body__name")
                 .order_by("pk"),
-                finish=_claim_rows,
+                finish=claim_rows,
             )
         ),
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
         "events": SimpleLazyObject(
-            lambda: shown(request, "events", _events(meeting), finish=_event_rows)
+            lambda: shown(request, "events", events_of(meeting), finish=event_rows)
         ),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
         "event_form": (
             outcome.forms.get("event_edit")
-            or _event_form(meeting, request.GET.get("edit_event", ""))
+            or event_form(meeting, request.GET.get("edit_event", ""))
         )
         if editable
         else None,
@@ -391,7 +398,7 @@ def _detail_context(
                 request,
                 "sources",
                 with_files(meeting.sources.order_by("-published_on", "title", "pk")),
-                finish=lambda rows: _sources(rows, editable, opened.get("keep")),
+                finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
             )
         ),
         "forms": opened if editable else {},
@@ -400,175 +407,3 @@ def _detail_context(
         "open_form": next(iter(opened), ""),
         "outcome": outcome,
     }
-
-
-# What a commitment row shows (templates/jinja2/agreements/meeting_commitment_rows.html), read
-# alone: its long texts (text, indicator, notes) stay in the database.
-ROW_FIELDS = (
-    "title",
-    "language",
-    "status",
-    "is_stalled",
-    "cancellation",
-    "archived_at",
-    "theme",
-    "target_date",
-    "lead_agency",
-    "meeting_id",
-    "position",
-)
-
-
-def _commitment_rows(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
-    """The meeting's commitments with what each row shows; on a past ``day``, their state."""
-    commitments = commitments.select_related("theme").only(*ROW_FIELDS, "theme__name")
-    return (commitments.as_of(day) if day else commitments).with_mean_status(day)
-
-
-def _shown_rows(rows: list[Commitment], day, today) -> list[Commitment]:
-    """A page of commitment rows as they are drawn: on a past ``day``, each commitment and its
-    milestones as they stood then; each row's badges, parties' roles and dates written here,
-    each distinct one once (a page of rows repeats a few statuses, roles and days). Their
-    milestones are read in one plain query, in their order (due date first), where a prefetch
-    cost twice as much to put together."""
-    milestones = list(
-        Milestone.objects.filter(commitment__in=[commitment.pk for commitment in rows]).order_by(
-            "commitment", "due_date", "pk"
-        )
-    )
-    by_commitment: dict[int, list[Milestone]] = {}
-    for milestone in milestones:
-        by_commitment.setdefault(milestone.commitment_id, []).append(milestone)
-    for commitment in rows:
-        commitment.shown_milestones = by_commitment.get(commitment.pk, [])
-    # Only a milestone that has moved has moves (it keeps its first date, ``original_due_date``,
-    # from its first move on): theirs are read and shown, the others' are none.
-    moved = [milestone for milestone in milestones if milestone.original_due_date]
-    prefetch_related_objects(moved, moves_of("reschedules"))
-    if day:
-        for commitment in rows:
-            commitment.take_state_then()
-        for milestone in milestones:
-            milestone.take_state_on(day)
-        for milestone in moved:
-            milestone.take_date_on(day)
-    roles = party_roles([commitment.pk for commitment in rows])
-    badges, day, states = state_badges(today), day_names(), {}
-    for commitment in rows:
-        commitment.badges = badges(commitment)
-        commitment.roles = roles.get(commitment.pk, [])
-        commitment.target = day(commitment.target_date)
-        for milestone in commitment.shown_milestones:
-            if milestone.status not in states:
-                states[milestone.status] = state_badge(
-                    milestone.status, milestone.get_status_display()
-                )
-            milestone.badge = states[milestone.status]
-            milestone.due = day(milestone.due_date)
-    return rows
-
-
-# What a claim's row shows (templates/jinja2/agreements/meeting_claim_rows.html).
-CLAIM_FIELDS = ("text", "verification", "commitment", "body", "record_meeting")
-
-
-def _claim_rows(claims: list[Claim]) -> list[Claim]:
-    """A page of claims, each with its verification's badge (each drawn once), its sources'
-    titles and what introduces them."""
-    titles = names_of(claims, "sources", SOURCE_ORDER, "title")
-    badges: dict[str, str] = {}
-    for claim in claims:
-        if claim.verification not in badges:
-            badges[claim.verification] = state_badge(
-                claim.verification, claim.get_verification_display()
-            )
-        claim.badge = badges[claim.verification]
-        claim.shown_sources = titles.get(claim.pk, [])
-        claim.sources_label = ngettext("source:", "sources:", len(claim.shown_sources))
-    return claims
-
-
-def _statement_rows(statements: list[Statement]) -> list[Statement]:
-    """A page of statements, each with the names of the parties it was made jointly with and
-    the titles of the commitments it mentions (in the commitments' order)."""
-    joint = names_of(statements, "joint_parties", ("party__name", "party"), "name")
-    order = ("commitment__meeting", "commitment__position", "commitment")
-    mentioned = names_of(statements, "commitments", order, "title")
-    for statement in statements:
-        statement.joint_names = joint.get(statement.pk, [])
-        statement.mentioned = mentioned.get(statement.pk, [])
-    return statements
-
-
-def _event_rows(events: list[ContextEvent]) -> list[ContextEvent]:
-    """A page of context events, each with its sources' titles."""
-    titles = names_of(events, "sources", SOURCE_ORDER, "title")
-    for event in events:
-        event.source_titles = titles.get(event.pk, [])
-    return events
-
-
-# A record's sources in their own order (``Source.Meta.ordering``), read from its link table.
-SOURCE_ORDER = ("-source__published_on", "source__title", "source")
-
-
-def names_of(
-    records: list, field: str, order: tuple[str, ...], column: str
-) -> dict[int, list[str]]:
-    """Each of ``records``' related records by one ``column`` (a name, a title), through its
-    many-to-many ``field``, in ``order`` (lookups on the link table): one plain read of the
-    link table for the page, where a prefetch built every related record (some 2 ms a
-    prefetch, under 1 ms a read)."""
-    if not records:
-        return {}
-    relation = getattr(type(records[0]), field)
-    owner = relation.field.m2m_field_name()
-    target = relation.field.m2m_reverse_field_name()
-    rows = relation.through.objects.filter(**{f"{owner}__in": [r.pk for r in records]})
-    named: dict[int, list[str]] = {}
-    for pk, name in rows.order_by(*order).values_list(f"{owner}_id", f"{target}__{column}"):
-        named.setdefault(pk, []).append(name)
-    return named
-
-
-def _milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
-    rows = with_forms(with_moves(rows), editable=editable and not day, forms=forms)
-    if day:
-        for milestone in rows:
-            milestone.take_state_on(day)
-            if milestone.original_due_date:  # else never moved: due on the same day then
-                milestone.take_date_on(day)
-    return rows
-
-
-def _sources(sources: list, editable: bool, opened=None) -> list:
-    """A page of the meeting's sources (with their kept files), and for its editors the form
-    to keep another that is ``opened`` (refused, with what was wrong, or opened without
-    JavaScript)."""
-    if editable:
-        keep_forms(sources, opened)
-    return sources
-
-
-def _events(meeting: Meeting) -> QuerySet[ContextEvent]:
-    """The meeting's context events, archived ones last."""
-    return (
-        ContextEvent.objects.filter(meeting=meeting)
-        .select_related("actor")
-        .order_by(F("archived_at").asc(nulls_first=True), "occurred_on", "pk")
-    )
-
-
-def _event_form(meeting: Meeting, pk: str) -> ContextEventForm | None:
-    """The edit form of one open context event of the meeting (``?edit_event=<id>``): the page
-    opens one at a time, so it costs the same however many events the meeting has."""
-    event = (
-        ContextEvent.objects.filter(meeting=meeting).active().filter(pk=pk).first()
-        if is_id(pk)
-        else None
-    )
-    if event is None:
-        return None
-    return ContextEventForm(
-        instance=event, meeting=meeting, sources=team_sources(meeting), prefix=f"event-{event.pk}"
-    )
