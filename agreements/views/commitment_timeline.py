@@ -23,7 +23,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ..models import Commitment, MilestoneStatus, ReviewAction, ReviewEvent
+from ..models import Commitment, MilestoneStatus, ReviewEvent
 
 PAGE = 20  # events per page of the timeline
 
@@ -114,9 +114,7 @@ def timeline_page(
     changes read from the database, up to two pages of each; the ``assessments`` and
     ``milestones`` given (all of them) placed among them. ``has_changes``: False when the
     commitment is known to have no status change (its page read so), not read then."""
-    reviews = ReviewEvent.objects.filter(update__commitment=commitment).exclude(
-        action=ReviewAction.SUBMIT
-    )
+    reviews = ReviewEvent.objects.decisions_on(commitment)
     changes = commitment.status_changes.all()
     read = [
         ("update", "created_at", updates.select_related("author").prefetch_related("sources")),
