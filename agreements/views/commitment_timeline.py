@@ -16,14 +16,14 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ..models import Commitment, MilestoneStatus, ReviewEvent
+from ..models import Commitment, MilestoneStatus, ProgressUpdate, ReviewEvent
 
 PAGE = 20  # events per page of the timeline
 
@@ -116,8 +116,11 @@ def timeline_page(
     commitment is known to have no status change (its page read so), not read then."""
     reviews = ReviewEvent.objects.decisions_on(commitment)
     changes = commitment.status_changes.all()
+    # Whether each update cites a source, read with it: the sources are read for the shown
+    # updates that cite some (``_with_sources``), most cite none.
+    cites = Exists(ProgressUpdate.sources.through.objects.filter(progressupdate=OuterRef("pk")))
     read = [
-        ("update", "created_at", updates.select_related("author").prefetch_related("sources")),
+        ("update", "created_at", updates.select_related("author").annotate(cites=cites)),
         ("review", "at", reviews.select_related("by")),
         ("status", "changed_at", changes.select_related("changed_by")),
     ]
@@ -142,7 +145,7 @@ def timeline_page(
     if cursor is not None:
         entries = [entry for entry in entries if entry.key < cursor]
     entries.sort(key=lambda entry: entry.key, reverse=True)
-    shown = _with_bylines(entries[:PAGE])
+    shown = _with_bylines(_with_sources(entries[:PAGE]))
     earlier = min(len(entries) - len(shown), PAGE)
     return TimelinePage(
         entries=shown,
@@ -150,6 +153,13 @@ def timeline_page(
         next_cursor=shown[-1].cursor if earlier else "",
         started_at=".".join(map(str, cursor)) if cursor else "",
     )
+
+
+def _with_sources(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The sources the shown updates cite, read for those that cite some (one query then)."""
+    citing = [e.item for e in entries if e.kind == "update" and e.item.cites]
+    prefetch_related_objects(citing, "sources")
+    return entries
 
 
 def _with_bylines(entries: list[TimelineEntry]) -> list[TimelineEntry]:
