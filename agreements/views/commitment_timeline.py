@@ -170,7 +170,8 @@ def timeline_page(
     if cursor is not None:
         events = [event for event in events if event[0] < cursor]
     events.sort(key=lambda event: event[0], reverse=True)
-    shown = _with_sources([_entry(commitment, item) for _key, item in events[:PAGE]])
+    name = _day_names()
+    shown = _with_sources([_entry(commitment, item, name) for _key, item in events[:PAGE]])
     earlier = min(len(events) - len(shown), PAGE)
     return TimelinePage(
         entries=shown,
@@ -253,7 +254,7 @@ def _status_rows(changes: QuerySet) -> QuerySet:
     ).values_list(*COLUMNS)
 
 
-def _entry(commitment: Commitment, item) -> TimelineEntry:
+def _entry(commitment: Commitment, item, name) -> TimelineEntry:
     """A shown event: an assessment's or a milestone's as it is; a row read (``COLUMNS``)
     made the record it is, with its byline (who, when, and when it took effect if another
     day), written here once rather than by the template per event."""
@@ -274,10 +275,10 @@ def _entry(commitment: Commitment, item) -> TimelineEntry:
             revises_id=ref,
         )
         update.cites = f2
-        return TimelineEntry(at, "update", update, _byline(who, at, day))
+        return TimelineEntry(at, "update", update, _byline(who, at, day, name=name))
     if rank == RANK["review"]:
         review = ReviewEvent(id=pk, update_id=ref, action=state, by_id=who_id, comment=text, at=at)
-        return TimelineEntry(at, "review", review, _byline(who, at))
+        return TimelineEntry(at, "review", review, _byline(who, at, name=name))
     change = StatusChange(
         id=pk,
         commitment_id=commitment.pk,
@@ -293,7 +294,9 @@ def _entry(commitment: Commitment, item) -> TimelineEntry:
         effective_on=day,
         update_id=ref,
     )
-    return TimelineEntry(at, "status", change, _byline(who or state, at, day, took_effect=True))
+    return TimelineEntry(
+        at, "status", change, _byline(who or state, at, day, took_effect=True, name=name)
+    )
 
 
 def _with_sources(entries: list[TimelineEntry]) -> list[TimelineEntry]:
@@ -304,17 +307,38 @@ def _with_sources(entries: list[TimelineEntry]) -> list[TimelineEntry]:
 
 
 def _byline(
-    author, at: datetime.datetime, day: datetime.date | None = None, *, took_effect=False
+    author,
+    at: datetime.datetime,
+    day: datetime.date | None = None,
+    *,
+    took_effect=False,
+    name=None,
 ) -> str:
     """ "by <author>, <when>"; with the day it happened (or took effect) when that is not the
-    day it was recorded, in the reader's time zone."""
+    day it was recorded, in the reader's time zone. ``name``: how days are written
+    (``_day_names``), for several bylines."""
+    name = name or _day_names()
     at = timezone.localtime(at)
-    values = {"author": conditional_escape(author), "date": date_format(at, "j M Y, H:i")}
+    values = {"author": conditional_escape(author), "date": f"{name(at)}, {at:%H:%M}"}
     if day is None or day == at.date():
         return mark_safe(_("by %(author)s, %(date)s") % values)
-    on = date_format(day, "j M Y")
+    on = name(day)
     if took_effect:
         text = _("took effect %(effective)s · recorded %(date)s by %(author)s")
         return mark_safe(text % (values | {"effective": on}))
     text = _("happened %(happened)s · recorded %(date)s by %(author)s")
     return mark_safe(text % (values | {"happened": on}))
+
+
+def _day_names():
+    """A day as ``date_format(day, "j M Y")`` writes it ("5 Dec 2026", in the reader's
+    language), each month's name looked up once: formatting a date costs ~0.1 ms, twenty
+    bylines' worth of a page's time."""
+    months: dict[int, str] = {}
+
+    def name(day: datetime.date) -> str:
+        if day.month not in months:
+            months[day.month] = date_format(day, "M")
+        return f"{day.day} {months[day.month]} {day.year:04d}"
+
+    return name
