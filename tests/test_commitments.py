@@ -527,11 +527,12 @@ def test_a_commitment_without_claims_or_changes_does_not_read_them(
         assessed_by=editor,
     )
     commitment.sources.add(make_source(team, title="Joint communiqué"))
-    # The claims and their sources, the assessments, the sources and their files (the bodies
-    # are read anyway); the status changes are read with the updates and review decisions in
-    # one query where the database can (PostgreSQL), in one more elsewhere.
+    # The claims and their sources, the assessments, the sources (their kept files when one
+    # has some: none here; the bodies are read anyway); the status changes are read with the
+    # updates and review decisions in one query where the database can (PostgreSQL), in one
+    # more elsewhere.
     changes = 0 if orders_in_union(ProgressUpdate.objects.all()) else 1
-    assert queries.of(client, detail_url(commitment)) == bare + 5 + changes
+    assert queries.of(client, detail_url(commitment)) == bare + 4 + changes
     html = client.get(detail_url(commitment)).content.decode()
     assert "Joint task force</a>" in html and "Seizures doubled" in html
     assert "Task force set up" in html

@@ -39,7 +39,7 @@ from .common import (
     wants_fragment,
 )
 from .milestone_checklist import checklist, checklist_actions, opened_reschedule
-from .source_files import with_files
+from .source_files import with_kept_files
 
 PAGE_SIZE = 25
 SORTABLE = [
@@ -355,7 +355,7 @@ def _detail_context(
         "assessed_party_ids": {a.party_id for a in latest},
         "bodies": commitment.bodies.all(),
         # Read when there are some (``_facts`` says): most commitments have none.
-        "sources": with_files(commitment.sources.all()) if facts["has_sources"] else [],
+        "sources": with_kept_files(commitment.sources.all()) if facts["has_sources"] else [],
         "claims": commitment.claims.prefetch_related("sources") if facts["has_claims"] else [],
         "milestones": milestones,
         "timeline": timeline,
