@@ -137,7 +137,11 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             pk=pk,
             render=_render_detail,
         )
-    commitment = permissions.get_commitment_for_user(request.user, pk)
+    # The page's facts (``_facts``) read with the commitment, unless the request is for a
+    # picker's options or the timeline's next events, which do not show them.
+    fragment = "_pick" in request.GET or ("before" in request.GET and wants_fragment(request))
+    facts = None if fragment else _fact_expressions(request.user)
+    commitment = permissions.get_commitment_for_user(request.user, pk, annotate=facts)
     if "_pick" in request.GET:
         evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
         if options := picker_options(request, evidence):
@@ -372,42 +376,21 @@ def _detail_context(
 
 
 def _facts(commitment: Commitment, user) -> dict:
-    """What the page says beside the commitment, read together (one query): whether the
-    reader follows it, the day its official state took effect (its latest effective
-    change's; None when it never changed), its update waiting for review that proposes a
-    change (the newest), as far as the page shows it (its proposed status), and whether any
-    claim, assessment or source is about it (each list read only then)."""
-    one = OuterRef("pk")
-    pending = ProgressUpdate.objects.filter(commitment=one).proposing_a_change()
-    pending = pending.order_by("-created_at", "-pk")
-    facts = (
-        Commitment.objects.filter(pk=commitment.pk)
-        .annotate(
-            following=Exists(Follow.objects.filter(user=user.pk, commitment=one)),
-            status_since=Subquery(
-                StatusChange.objects.filter(commitment=one)
-                .order_by("-effective_on", "-changed_at", "-pk")
-                .values("effective_on")[:1]
-            ),
-            # The pending update's proposed status, NOTHING when it proposes only a stall (no
-            # pending update: None), in one subquery.
-            pending_status=Subquery(
-                pending.annotate(shown=Coalesce("proposed_status", NOTHING)).values("shown")[:1]
-            ),
-            has_claims=Exists(Claim.objects.filter(commitment=one)),
-            has_assessments=Exists(Assessment.objects.filter(commitment=one)),
-            has_sources=Exists(Commitment.sources.through.objects.filter(commitment=one)),
+    """What the page says beside the commitment (``_fact_expressions``), as read with it
+    (``commitment_detail``), or else in one query: whether the reader follows it, the day its
+    official state took effect (its latest effective change's; None when it never changed),
+    its update waiting for review that proposes a change (the newest), as far as the page
+    shows it (its proposed status), and whether any claim, assessment or source is about it
+    (each list read only then)."""
+    if all(name in commitment.__dict__ for name in FACTS):
+        facts = {name: getattr(commitment, name) for name in FACTS}
+    else:  # an action's answer: read after it
+        facts = (
+            Commitment.objects.filter(pk=commitment.pk)
+            .annotate(**_fact_expressions(user))
+            .values(*FACTS)
+            .get()
         )
-        .values(
-            "following",
-            "status_since",
-            "pending_status",
-            "has_claims",
-            "has_assessments",
-            "has_sources",
-        )
-        .get()
-    )
     status = facts.pop("pending_status")
     facts["pending"] = (
         None
@@ -415,6 +398,39 @@ def _facts(commitment: Commitment, user) -> dict:
         else ProgressUpdate(proposed_status=None if status == NOTHING.value else status)
     )
     return facts
+
+
+FACTS = (
+    "following",
+    "status_since",
+    "pending_status",
+    "has_claims",
+    "has_assessments",
+    "has_sources",
+)
+
+
+def _fact_expressions(user) -> dict:
+    """``FACTS`` as expressions on a commitment (``_facts`` says what they are)."""
+    one = OuterRef("pk")
+    pending = ProgressUpdate.objects.filter(commitment=one).proposing_a_change()
+    pending = pending.order_by("-created_at", "-pk")
+    return {
+        "following": Exists(Follow.objects.filter(user=user.pk, commitment=one)),
+        "status_since": Subquery(
+            StatusChange.objects.filter(commitment=one)
+            .order_by("-effective_on", "-changed_at", "-pk")
+            .values("effective_on")[:1]
+        ),
+        # The pending update's proposed status, NOTHING when it proposes only a stall (no
+        # pending update: None), in one subquery.
+        "pending_status": Subquery(
+            pending.annotate(shown=Coalesce("proposed_status", NOTHING)).values("shown")[:1]
+        ),
+        "has_claims": Exists(Claim.objects.filter(commitment=one)),
+        "has_assessments": Exists(Assessment.objects.filter(commitment=one)),
+        "has_sources": Exists(Commitment.sources.through.objects.filter(commitment=one)),
+    }
 
 
 NOTHING = Value(-1)  # no proposed status (``ImplementationStatus`` values are 0 to 3)
