@@ -121,11 +121,12 @@ def get_meeting_for_user(user: User, pk: object, *, edit: bool = False) -> m.Mee
 
 
 def get_commitment_for_user(
-    user: User, pk: object, *, edit: bool = False, review: bool = False
+    user: User, pk: object, *, edit: bool = False, review: bool = False, annotate=None
 ) -> m.Commitment:
-    """A commitment; ``edit`` needs an editor of its team, ``review`` a reviewer."""
+    """A commitment; ``edit`` needs an editor of its team, ``review`` a reviewer.
+    ``annotate``: what its page reads beside it (``{name: expression}``), in the same query."""
     return _get_for_user(
-        m.Commitment.objects.select_related("meeting__team", "theme"),
+        m.Commitment.objects.select_related("meeting__team", "theme").annotate(**annotate or {}),
         user,
         pk,
         edit=edit,

@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from agreements.actions import submit_update
 from agreements.models import (
+    Assessment,
     Cancellation,
     Claim,
+    ComplianceScore,
     ImplementationStatus,
     Milestone,
     MilestoneStatus,
@@ -17,6 +19,7 @@ from agreements.models import (
     ProgressUpdate,
     ReviewState,
 )
+from agreements.models.unions import orders_in_union
 from agreements.views.common import CappedPaginator
 from tests.conftest import (
     HTMX,
@@ -504,19 +507,33 @@ def test_a_lists_capped_count_does_not_sort_the_rows_it_counts(client, editor, m
 
 
 def test_a_commitment_without_claims_or_changes_does_not_read_them(
-    client, editor, commitment, meeting, team, queries
+    client, editor, commitment, meeting, team, us, queries
 ):
     """The page knows (in the query that reads whether the reader follows it) whether any
-    claim is about the commitment and its status ever changed: each list is read only when
-    there is one, and shown then."""
+    claim, assessment or source is about the commitment and whether its status ever changed:
+    each list is read only when there is one, and shown then."""
     client.force_login(editor)
     bare = queries.of(client, detail_url(commitment))
     body = make_body(meeting, name="Joint task force")
     body.commitments.add(commitment)
     Claim.objects.create(commitment=commitment, text="Seizures doubled")
     make_status_change(commitment, reason="Task force set up")
-    # The claims and their sources, the status changes (the bodies are read anyway).
-    assert queries.of(client, detail_url(commitment)) == bare + 3
+    Assessment.objects.create(
+        commitment=commitment,
+        party=us,
+        score=ComplianceScore.PARTIAL,
+        justification="Joint patrols under way",
+        as_of=commitment.meeting.start_date,
+        assessed_by=editor,
+    )
+    commitment.sources.add(make_source(team, title="Joint communiqué"))
+    # The claims and their sources, the assessments, the sources (their kept files when one
+    # has some: none here; the bodies are read anyway); the status changes are read with the
+    # updates and review decisions in one query where the database can (PostgreSQL), in one
+    # more elsewhere.
+    changes = 0 if orders_in_union(ProgressUpdate.objects.all()) else 1
+    assert queries.of(client, detail_url(commitment)) == bare + 4 + changes
     html = client.get(detail_url(commitment)).content.decode()
     assert "Joint task force</a>" in html and "Seizures doubled" in html
     assert "Task force set up" in html
+    assert "Joint patrols under way" in html and "Joint communiqué" in html

@@ -26,6 +26,7 @@ from agreements.models import (
     StatusChange,
 )
 from agreements.models.base import label_of
+from agreements.models.unions import orders_in_union
 from agreements.views.common import CappedPaginator
 from tests.conftest import HTMX, make_commitment, make_meeting, make_status_change
 
@@ -239,6 +240,45 @@ def test_the_newest_events_are_read_whatever_the_kind_and_age_of_their_record(
     for i in range(20):
         make_status_change(commitment, reason=f"Change {i}")
     assert queries.of(client, url) == count
+
+
+def test_a_timeline_shows_the_review_decisions_on_its_own_updates_alone(
+    client, editor, reviewer, meeting
+):
+    """A commitment's decisions are read through its own updates (``decisions_on``): another
+    commitment's, a submission (not a decision) are not among its events."""
+    mine, other = make_commitment(meeting), make_commitment(meeting)
+    ours = submit_update(commitment=mine, author=editor, narrative="Our report")
+    theirs = submit_update(commitment=other, author=editor, narrative="Their report")
+    return_update(update=ours, by=reviewer, comment="Cite our figures")
+    return_update(update=theirs, by=reviewer, comment="Cite their figures")
+    client.force_login(editor)
+    html = client.get(mine.get_absolute_url()).text
+    assert "Cite our figures" in html and "Cite their figures" not in html
+    assert html.count("Update returned for revision") == 1  # the decision; no submission
+
+
+def test_the_timeline_reads_its_updates_decisions_and_changes_in_one_query_where_it_can(
+    client, editor, reviewer, meeting
+):
+    """Where the database takes a LIMIT inside a UNION (PostgreSQL), the three kinds of events
+    kept in their own tables are one query; elsewhere one a kind. Only the shown updates
+    that cite a source have their sources read."""
+    commitment = make_commitment(meeting)
+    update = submit_update(commitment=commitment, author=editor, narrative="A report")
+    return_update(update=update, by=reviewer, comment="Cite the figures")
+    make_status_change(commitment, reason="Task force set up")
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        html = client.get(commitment.get_absolute_url()).text
+    assert "A report" in html and "Cite the figures" in html and "Task force set up" in html
+    sql = [q["sql"] for q in ran.captured_queries]
+    timeline = [q for q in sql if 'AS "t_rank"' in q]  # each kind's rows (COLUMNS)
+    if orders_in_union(ProgressUpdate.objects.all()):
+        assert len(timeline) == 1 and timeline[0].count('AS "t_rank"') == 3
+    else:
+        assert len(timeline) == 3
+    assert not [q for q in sql if 'JOIN "agreements_progressupdate_sources"' in q]
 
 
 def test_choice_labels_are_read_in_the_readers_language(meeting):

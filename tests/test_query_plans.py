@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements.models import Commitment, ImplementationBody, Meeting
+from agreements.models import Commitment, ImplementationBody, Meeting, ReviewEvent
 
 pytestmark = [
     pytest.mark.perf,
@@ -109,6 +109,18 @@ def test_every_query_of_a_briefing_reads_an_index(client, editor, records, us, n
     record = {"meeting": records[Meeting], "body": records[ImplementationBody], "party": us}
     path = reverse(f"agreements:{name}_briefing", args=[record[name].pk])
     assert_every_query_reads_an_index(client, editor, path)
+
+
+def test_a_commitments_review_decisions_are_read_through_its_own_updates(records):
+    """Joined plainly, the planner hashed the commitment's updates against every decision of
+    every commitment; through its updates' ids, one probe of the index an update."""
+    decisions = ReviewEvent.objects.decisions_on(records[Commitment])
+    sql, params = decisions.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert re.search(r"Index Cond: \(update_id = ANY", plan), plan
 
 
 def assert_every_query_reads_an_index(client, user, path: str, headers=None) -> None:

@@ -16,14 +16,34 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ..models import Commitment, MilestoneStatus, ReviewAction, ReviewEvent
+from ..models import (
+    Commitment,
+    MilestoneStatus,
+    ProgressUpdate,
+    ReviewEvent,
+    StatusChange,
+)
+from ..models.unions import orders_in_union
+from .commitment_rows import day_names
 
 PAGE = 20  # events per page of the timeline
 
@@ -37,7 +57,7 @@ class TimelineEntry:
     when: datetime.datetime
     kind: str
     item: object
-    byline: str = ""  # who and when, as the entry shows it (``_with_bylines``)
+    byline: str = ""  # who and when, as the entry shows it (``_entry``)
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -114,25 +134,30 @@ def timeline_page(
     changes read from the database, up to two pages of each; the ``assessments`` and
     ``milestones`` given (all of them) placed among them. ``has_changes``: False when the
     commitment is known to have no status change (its page read so), not read then."""
-    reviews = ReviewEvent.objects.filter(update__commitment=commitment).exclude(
-        action=ReviewAction.SUBMIT
-    )
-    changes = commitment.status_changes.all()
-    read = [
-        ("update", "created_at", updates.select_related("author").prefetch_related("sources")),
-        ("review", "at", reviews.select_related("by")),
-        ("status", "changed_at", changes.select_related("changed_by")),
+    parts = [
+        ("update", "created_at", _update_rows(updates)),
+        ("review", "at", _review_rows(ReviewEvent.objects.decisions_on(commitment))),
+        ("status", "changed_at", _status_rows(commitment.status_changes.all())),
     ]
     if not has_changes:
-        read.pop()
-    entries = []
-    for kind, field, rows in read:
-        rows = rows.filter(_before(field, kind, cursor))
-        # Two pages and one more of each kind: how many events the next page holds is then
-        # known without counting (a kind cut short has more than a page left after this one).
-        page = rows.order_by(f"-{field}", "-pk")[: 2 * PAGE + 1]
-        entries += [TimelineEntry(getattr(row, field), kind, row) for row in page]
-    entries += [TimelineEntry(_day_end(a.as_of), "assessment", a) for a in assessments]
+        parts.pop()
+    # Two pages and one more of each kind: how many events the next page holds is then known
+    # without counting (a kind cut short has more than a page left after this one).
+    firsts = [
+        rows.filter(_before(field, kind, cursor)).order_by(f"-{field}", "-pk")[: 2 * PAGE + 1]
+        for kind, field, rows in parts
+    ]
+    # Each kind's rows as plain values, in one query where the database takes a LIMIT inside
+    # a UNION (PostgreSQL; a query a kind elsewhere): a record is made only of those shown.
+    if orders_in_union(firsts[0]):
+        rows = list(firsts[0].union(*firsts[1:], all=True).order_by())
+    else:
+        rows = [row for part in firsts for row in part]
+    # Each event by its key, with what it is made into when shown (``_entry``).
+    events = [((_micros(row[2]), row[0], row[1]), row) for row in rows]
+    for assessment in assessments:
+        entry = TimelineEntry(_day_end(assessment.as_of), "assessment", assessment)
+        events.append((entry.key, entry))
     for milestone in milestones:
         if milestone.status == MilestoneStatus.DONE:
             day, kind = milestone.completed_on, "milestone_done"
@@ -140,12 +165,14 @@ def timeline_page(
             day, kind = milestone.due_date, f"milestone_{milestone.status}"
         else:
             continue
-        entries.append(TimelineEntry(_day_end(day), kind, milestone))
+        entry = TimelineEntry(_day_end(day), kind, milestone)
+        events.append((entry.key, entry))
     if cursor is not None:
-        entries = [entry for entry in entries if entry.key < cursor]
-    entries.sort(key=lambda entry: entry.key, reverse=True)
-    shown = _with_bylines(entries[:PAGE])
-    earlier = min(len(entries) - len(shown), PAGE)
+        events = [event for event in events if event[0] < cursor]
+    events.sort(key=lambda event: event[0], reverse=True)
+    name = day_names()
+    shown = _with_sources([_entry(commitment, item, name) for _key, item in events[:PAGE]])
+    earlier = min(len(events) - len(shown), PAGE)
     return TimelinePage(
         entries=shown,
         earlier=earlier,
@@ -154,31 +181,148 @@ def timeline_page(
     )
 
 
-def _with_bylines(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-    """Each update's, review decision's and status change's byline (who, when, and when it
-    took effect if another day), written here once rather than by the template per event."""
-    for entry in entries:
-        item = entry.item
-        if entry.kind == "update":
-            entry.byline = _byline(item.author, item.created_at, item.happened_on)
-        elif entry.kind == "review":
-            entry.byline = _byline(item.by, item.at)
-        elif entry.kind == "status":
-            author = item.changed_by or item.changed_via
-            entry.byline = _byline(author, item.changed_at, item.effective_on, took_effect=True)
+# The columns each kind's rows are read with (``_update_rows``, ``_review_rows``,
+# ``_status_rows``), the same for all so that one UNION reads them: its rank and id, when it
+# happened, who did it (name, id), a day, its words, a state, two statuses, two flags, the
+# record it refers to, a cancellation.
+COLUMNS = ("t_rank", "t_id", "t_at", "t_who", "t_who_id", "t_day", "t_text", "t_state")
+COLUMNS += ("t_a", "t_b", "t_f1", "t_f2", "t_ref", "t_extra")
+# A column a kind has not, typed: PostgreSQL gives a column NULL in two parts the type text.
+_NO_DAY = Cast(Value(None), DateField())
+_NO_NUMBER = Cast(Value(None), IntegerField())
+_NO_FLAG = Cast(Value(None), BooleanField())
+_NO_TEXT = Cast(Value(None), CharField())
+
+
+def _update_rows(updates: QuerySet) -> QuerySet:
+    # Whether each update cites a source, read with it: the sources are read for the shown
+    # updates that cite some (``_with_sources``), most cite none.
+    cites = Exists(ProgressUpdate.sources.through.objects.filter(progressupdate=OuterRef("pk")))
+    return updates.annotate(
+        t_rank=Value(RANK["update"]),
+        t_id=F("pk"),
+        t_at=F("created_at"),
+        t_who=F("author__username"),
+        t_who_id=F("author_id"),
+        t_day=F("happened_on"),
+        t_text=F("narrative"),
+        t_state=F("review_state"),
+        t_a=F("proposed_status"),
+        t_b=_NO_NUMBER,
+        t_f1=F("proposed_stalled"),
+        t_f2=cites,
+        t_ref=F("revises_id"),
+        t_extra=_NO_TEXT,
+    ).values_list(*COLUMNS)
+
+
+def _review_rows(reviews: QuerySet) -> QuerySet:
+    return reviews.annotate(
+        t_rank=Value(RANK["review"]),
+        t_id=F("pk"),
+        t_at=F("at"),
+        t_who=F("by__username"),
+        t_who_id=F("by_id"),
+        t_day=_NO_DAY,
+        t_text=F("comment"),
+        t_state=F("action"),
+        t_a=_NO_NUMBER,
+        t_b=_NO_NUMBER,
+        t_f1=_NO_FLAG,
+        t_f2=_NO_FLAG,
+        t_ref=F("update_id"),
+        t_extra=_NO_TEXT,
+    ).values_list(*COLUMNS)
+
+
+def _status_rows(changes: QuerySet) -> QuerySet:
+    return changes.annotate(
+        t_rank=Value(RANK["status"]),
+        t_id=F("pk"),
+        t_at=F("changed_at"),
+        t_who=F("changed_by__username"),
+        t_who_id=F("changed_by_id"),
+        t_day=F("effective_on"),
+        t_text=F("reason"),
+        t_state=F("changed_via"),
+        t_a=F("from_status"),
+        t_b=F("to_status"),
+        t_f1=F("from_stalled"),
+        t_f2=F("to_stalled"),
+        t_ref=F("update_id"),
+        t_extra=F("to_cancellation"),
+    ).values_list(*COLUMNS)
+
+
+def _entry(commitment: Commitment, item, name) -> TimelineEntry:
+    """A shown event: an assessment's or a milestone's as it is; a row read (``COLUMNS``)
+    made the record it is, with its byline (who, when, and when it took effect if another
+    day), written here once rather than by the template per event."""
+    if isinstance(item, TimelineEntry):
+        return item
+    rank, pk, at, who, who_id, day, text, state, a, b, f1, f2, ref, extra = item
+    if rank == RANK["update"]:
+        update = ProgressUpdate(
+            id=pk,
+            commitment_id=commitment.pk,
+            author_id=who_id,
+            created_at=at,
+            happened_on=day,
+            narrative=text,
+            review_state=state,
+            proposed_status=a,
+            proposed_stalled=f1,
+            revises_id=ref,
+        )
+        update.cites = f2
+        return TimelineEntry(at, "update", update, _byline(who, at, day, name=name))
+    if rank == RANK["review"]:
+        review = ReviewEvent(id=pk, update_id=ref, action=state, by_id=who_id, comment=text, at=at)
+        return TimelineEntry(at, "review", review, _byline(who, at, name=name))
+    change = StatusChange(
+        id=pk,
+        commitment_id=commitment.pk,
+        from_status=a,
+        to_status=b,
+        from_stalled=f1,
+        to_stalled=f2,
+        to_cancellation=extra,
+        reason=text,
+        changed_by_id=who_id,
+        changed_via=state,
+        changed_at=at,
+        effective_on=day,
+        update_id=ref,
+    )
+    return TimelineEntry(
+        at, "status", change, _byline(who or state, at, day, took_effect=True, name=name)
+    )
+
+
+def _with_sources(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The sources the shown updates cite, read for those that cite some (one query then)."""
+    citing = [e.item for e in entries if e.kind == "update" and e.item.cites]
+    prefetch_related_objects(citing, "sources")
     return entries
 
 
 def _byline(
-    author, at: datetime.datetime, day: datetime.date | None = None, *, took_effect=False
+    author,
+    at: datetime.datetime,
+    day: datetime.date | None = None,
+    *,
+    took_effect=False,
+    name=None,
 ) -> str:
     """ "by <author>, <when>"; with the day it happened (or took effect) when that is not the
-    day it was recorded, in the reader's time zone."""
+    day it was recorded, in the reader's time zone. ``name``: how days are written
+    (``commitment_rows.day_names``), for several bylines."""
+    name = name or day_names()
     at = timezone.localtime(at)
-    values = {"author": conditional_escape(author), "date": date_format(at, "j M Y, H:i")}
+    values = {"author": conditional_escape(author), "date": f"{name(at)}, {at:%H:%M}"}
     if day is None or day == at.date():
         return mark_safe(_("by %(author)s, %(date)s") % values)
-    on = date_format(day, "j M Y")
+    on = name(day)
     if took_effect:
         text = _("took effect %(effective)s · recorded %(date)s by %(author)s")
         return mark_safe(text % (values | {"effective": on}))

@@ -11,7 +11,7 @@ location); from an S3 bucket it redirects to an address the bucket signed for a 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.http import (
     FileResponse,
     Http404,
@@ -41,6 +41,18 @@ ATTACHMENT_CSP = "sandbox; default-src 'none'"
 def with_files(sources: QuerySet[Source]) -> QuerySet[Source]:
     """``sources`` with their kept files (what a list of them shows), in one more query."""
     return sources.prefetch_related(Prefetch("files", queryset=SourceFile.objects.for_list()))
+
+
+def with_kept_files(sources: QuerySet[Source]) -> list[Source]:
+    """``sources``, each saying whether it has kept files (``kept``), with them read for
+    those that have (one more query then): most sources have none, and a page listing a few
+    (a commitment's) need not ask."""
+    rows = list(sources.annotate(kept=Exists(SourceFile.objects.filter(source=OuterRef("pk")))))
+    prefetch_related_objects(
+        [source for source in rows if source.kept],
+        Prefetch("files", queryset=SourceFile.objects.for_list()),
+    )
+    return rows
 
 
 def keep_forms(sources, shown: KeepFileForm | None = None) -> None:
