@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -17,7 +18,7 @@ from agreements import models as m
 from agreements.actions import submit_update
 from agreements.views.common import CappedPaginator
 from tests.admin_forms import admin_url
-from tests.conftest import make_commitment
+from tests.conftest import make_commitment, make_user
 from tests.test_query_plans import SMALL, sequential_scans
 
 pytestmark = pytest.mark.perf
@@ -177,9 +178,22 @@ def test_a_row_s_checkbox_and_link_and_the_model_menu_are_django_s(rf, admin_use
     for record in (commitment, m.Theme.objects.first(), us):  # a number's key, a text's
         cl = admin.site._registry[type(record)].get_changelist_instance(request)
         assert cl.url_for_result(record) == admin_url(type(record), "change", record.pk)
-    ours = admin.site.get_app_list(request)
-    django_s = admin.AdminSite.get_app_list(admin.site, request)
-    assert [(a["name"], [x["name"] for x in a["models"]]) for a in ours] == [
-        (str(a["name"]), [str(x["name"]) for x in a["models"]]) for a in django_s
-    ]
-    assert all(isinstance(a["name"], str) for a in ours)
+    reviewer = make_user("menu-reader", is_staff=True)
+    reviewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_commitment", "change_meeting", "add_party"])
+    )
+    for user in (admin_user, reviewer):
+        request.user = type(user).objects.get(pk=user.pk)  # its permissions read afresh
+        for app_label in (None, "agreements"):
+            ours = admin.site.get_app_list(request, app_label)
+            django_s = admin.AdminSite.get_app_list(admin.site, request, app_label)
+            assert ours == [
+                {
+                    **a,
+                    "name": str(a["name"]),
+                    "models": [{**x, "name": str(x["name"])} for x in a["models"]],
+                }
+                for a in django_s
+            ]
+            assert all(isinstance(a["name"], str) for a in ours)
+    assert [x["name"] for a in ours for x in a["models"]] == ["Commitments", "Meetings", "Parties"]
