@@ -251,6 +251,32 @@ def test_a_changelists_rows_are_the_html_djangos_admin_writes(
     assert ours == [table(query) for query in queries]
 
 
+@pytest.mark.parametrize("language", ["en-gb", "es"])
+@pytest.mark.parametrize("zone", ["UTC", "America/Mexico_City"])
+def test_a_changelists_dates_and_times_are_written_as_django_writes_them(language, zone):
+    """The rows' dates (``admin/rows.py``, ``Dates``) read the names of months, days, a.m. and
+    p.m. once a language: the same text as ``formats.localize`` after
+    ``template_localtime``, in every month, at midnight, noon, morning and evening."""
+    from django.utils import formats, translation
+
+    from agreements.admin.dates import Dates
+
+    days = [datetime.date(2025, month, 3 + month) for month in range(1, 13)]
+    times = [
+        datetime.datetime(2025, month, 3 + month, hour, minute, tzinfo=datetime.UTC)
+        for month in range(1, 13)
+        for hour, minute in [(0, 0), (6, 0), (9, 5), (12, 0), (18, 0), (23, 59)]
+    ]
+    with translation.override(language), timezone.override(zone):
+        dates = Dates()
+        assert [dates.shown(day) for day in days] == [formats.localize(day) for day in days]
+        assert [dates.shown(at, local=True) for at in times] == [
+            formats.localize(timezone.template_localtime(at)) for at in times
+        ]
+        assert [dates.shown(at) for at in times] == [formats.localize(at) for at in times]
+        assert dates.shown(datetime.time(9, 5)) == formats.localize(datetime.time(9, 5))
+
+
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
 def test_changelist_search_and_facets_work(admin_client, world, model):
     build(model, world)

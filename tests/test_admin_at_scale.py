@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -17,7 +18,7 @@ from agreements import models as m
 from agreements.actions import submit_update
 from agreements.views.common import CappedPaginator
 from tests.admin_forms import admin_url
-from tests.conftest import make_commitment
+from tests.conftest import make_commitment, make_user
 from tests.test_query_plans import SMALL, sequential_scans
 
 pytestmark = pytest.mark.perf
@@ -177,9 +178,59 @@ def test_a_row_s_checkbox_and_link_and_the_model_menu_are_django_s(rf, admin_use
     for record in (commitment, m.Theme.objects.first(), us):  # a number's key, a text's
         cl = admin.site._registry[type(record)].get_changelist_instance(request)
         assert cl.url_for_result(record) == admin_url(type(record), "change", record.pk)
-    ours = admin.site.get_app_list(request)
-    django_s = admin.AdminSite.get_app_list(admin.site, request)
-    assert [(a["name"], [x["name"] for x in a["models"]]) for a in ours] == [
-        (str(a["name"]), [str(x["name"]) for x in a["models"]]) for a in django_s
+    reviewer = make_user("menu-reader", is_staff=True)
+    reviewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_commitment", "change_meeting", "add_party"])
+    )
+    for user in (admin_user, reviewer):
+        request.user = type(user).objects.get(pk=user.pk)  # its permissions read afresh
+        for app_label in (None, "agreements"):
+            ours = admin.site.get_app_list(request, app_label)
+            django_s = admin.AdminSite.get_app_list(admin.site, request, app_label)
+            assert ours == [
+                {
+                    **a,
+                    "name": str(a["name"]),
+                    "models": [{**x, "name": str(x["name"])} for x in a["models"]],
+                }
+                for a in django_s
+            ]
+            assert all(isinstance(a["name"], str) for a in ours)
+    assert [x["name"] for a in ours for x in a["models"]] == ["Commitments", "Meetings", "Parties"]
+
+
+def test_the_model_menu_is_drawn_once_for_all_it_shows(admin_client, commitment):
+    """The sidebar's menu (``app_list_drawn``) is kept by everything it shows: drawn afresh or
+    kept from another page, it is the same; the current model, the index's links and the
+    language each draw their own (a user's permissions: the test above, as ``get_app_list``
+    lists them)."""
+    from agreements.templatetags.admin_rows import MENUS_DRAWN
+
+    pages = [
+        (admin_client, admin_url(m.Commitment, "changelist"), "en"),
+        (admin_client, admin_url(m.Meeting, "changelist"), "en"),
+        (admin_client, admin_url(m.Meeting, "changelist"), "es"),
+        (admin_client, "/admin/", "en"),
+        (admin_client, "/admin/agreements/", "en"),
+        (admin_client, admin_url(m.Commitment, "change", commitment.pk), "en"),
     ]
-    assert all(isinstance(a["name"], str) for a in ours)
+
+    def menu(who, url, language) -> str:
+        html = who.get(url, headers={"accept-language": language}).content.decode()
+        start = html.index('<div class="app-')
+        sidebar = 'id="nav-sidebar"' in html  # else the index's own list, the page's end
+        return html[start : html.index("</nav>", start) if sidebar else html.rindex("</table>")]
+
+    afresh = []
+    for page in pages:
+        MENUS_DRAWN.clear()
+        afresh.append(menu(*page))
+    assert [menu(*page) for page in pages] == afresh  # kept from the pages before
+    commitments, meetings, reuniones, index, app, one_commitment = afresh
+    assert 'class="app-agreements module current-app"' in app
+    assert 'class="model-commitment current-model"' in commitments
+    assert 'class="model-meeting current-model"' in meetings
+    assert 'class="model-commitment current-model"' not in meetings
+    assert "Reuniones" in reuniones and "Reuniones" not in meetings
+    assert "changelink" in index and "changelink" not in commitments  # the index's own links
+    assert one_commitment == commitments  # its list's menu: the same current model

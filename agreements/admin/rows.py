@@ -10,8 +10,10 @@ from one with the key left out (as ``PageList.url_for_result`` does), and a row 
 template as one piece of HTML (``admin/change_list_results.html`` writes a row's items one
 after the other, so the page is the same). Every value is shown as Django shows it: its
 ``display_for_field`` / ``display_for_value`` for all but choices, booleans, dates and times,
-which it formats here the same way; what a plan does not know (an editable list, a popup, a
-key that is not a number) is left to Django's own ``items_for_result``.
+which it formats here the same way (``admin/dates.py``: the names of months and days read once),
+and a foreign key's record, written once a page for every row naming it; what a plan does not
+know (an editable list, a popup, a key that is not a number) is left to Django's own
+``items_for_result``.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import contextlib
 import datetime
 import html
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cached_property
 from typing import Any
 
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
     _boolean_icon,
@@ -42,10 +46,10 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch
-from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from .dates import Dates
 from .scale import AtScale, PageList
 
 
@@ -62,18 +66,28 @@ class Column:
     icons: dict | None = None  # a boolean field: its icons, by value
 
     checkbox: str | None = None  # the row checkbox's words, translated once
+    dates: Dates | None = None  # the page's dates and times, as Django writes them
+    named: dict = dataclass_field(default_factory=dict)  # a foreign key's text, by its key
 
     def cell(self, result, changelist) -> tuple[str, Any]:
         """The cell's CSS class and what it shows."""
         field = self.field
         if self.checkbox is not None:
-            return self.classes_html, changelist.model_admin.action_checkbox(result, self.checkbox)
+            return self.classes_html, self._checkbox(result)
         if field is None:
             return self._other(result, changelist)
+        if field.many_to_one:  # the record it names, as Django shows it: once a page
+            key = getattr(result, field.attname)
+            if key is None:
+                return self.classes_html, self.empty
+            try:
+                return self.classes_html, self.named[key]
+            except KeyError:
+                value = getattr(result, self.name)
+                shown = self.named[key] = SafeString(_escaped(value))
+                return self.classes_html, shown
         value = getattr(result, self.name)
-        if field.many_to_one:  # the record it names, as Django shows it
-            shown = self.empty if value is None else value
-        elif self.choices is not None:
+        if self.choices is not None:
             try:
                 shown = self.choices.get(value, self.empty)
             except TypeError:  # a value no dictionary holds: as Django reads it
@@ -85,12 +99,21 @@ class Column:
         elif value in field.empty_values:
             shown = self.empty
         elif isinstance(field, models.DateTimeField):
-            shown = formats.localize(timezone.template_localtime(value))
+            shown = self.dates.shown(value, local=True)
         elif isinstance(field, models.DateField | models.TimeField):
-            shown = formats.localize(value)
+            shown = self.dates.shown(value)
         else:
             shown = display_for_field(value, field, self.empty, avoid_link=self.link)
         return self.classes_html, shown
+
+    def _checkbox(self, result) -> SafeString:
+        """``AtScale.action_checkbox`` (Django's row checkbox), its words translated once."""
+        pk = html.escape(str(result.pk))
+        label = self.checkbox.format(html.escape(str(result)))
+        return SafeString(
+            f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{pk}" '
+            f'class="action-select" aria-label="{label}">'
+        )
 
     def _other(self, result, changelist) -> tuple[str, Any]:
         """A column Django reads another way (a method, a property, a path): as it reads it."""
@@ -148,6 +171,7 @@ def plan(changelist) -> list[Column] | None:
     opts = changelist.lookup_opts
     links = changelist.list_display_links
     columns = []
+    dates = Dates()
     first = True  # Django's rule: the first column named a link, or the first of all
     for index, name in enumerate(changelist.list_display):
         link = False if links is None else (first and not links) or name in links
@@ -168,7 +192,7 @@ def plan(changelist) -> list[Column] | None:
                 or getattr(field, "fk_field", None)  # a generic key: Django's to read
             ):
                 field = None
-        column = Column(name, field, classes, link, empty)
+        column = Column(name, field, classes, link, empty, dates=dates)
         if name == "action_checkbox" and getattr(admin.action_checkbox, "__func__", None) is (
             AtScale.action_checkbox
         ):
