@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext
 
 from ..ids import address_of
-from ..jinja2 import date
 from ..models import Commitment, CommitmentParty, PartyRole
 from ..templatetags.tracker import flag_badges, status_badge
 
@@ -88,8 +88,12 @@ def party_roles(ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
 
 def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
     """A day as the rows write it (``jinja2.date``: "5 Dec 2026" in the reader's language),
-    a moment on the day it is in the current time zone; each day formatted once."""
+    a moment on the day it is in the current time zone; each day formatted once, and the
+    as Django's ``date`` filter writes ``jinja2.date``'s format ("j M Y": the day, the month's
+    abbreviation, the year), each month's name translated once, where Django's formatter
+    parses the format anew for each date (a page of rows writes some forty days)."""
     names: dict[datetime.date, str] = {}
+    months: dict[int, str] = {}
 
     def name(value: datetime.date | datetime.datetime | None) -> str:
         if value is None:
@@ -97,7 +101,9 @@ def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
         if isinstance(value, datetime.datetime):
             value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
         if value not in names:
-            names[value] = date(value)
+            if value.month not in months:
+                months[value.month] = MONTHS_3[value.month].title()  # as Django's "M"
+            names[value] = f"{value.day} {months[value.month]} {value.year:04d}"
         return names[value]
 
     return name
