@@ -180,10 +180,15 @@ class CommitmentFilterForm(ListFilters):
     def _filter_then(self, commitments, data: dict, day: datetime.date):
         then = commitments.agreed_by(day)
         then = then.filter(**{k: v for k, v in data.items() if k in ("theme", "team") and v})
+        # By the span that held then (``agreed_by``: every commitment agreed by then has one,
+        # as the tallies that count the list assume), its own columns rather than the state
+        # read through COALESCE: PostgreSQL then knows how many spans hold a status, where it
+        # guessed 0.5% of the rows and read both tables whole for a third page (116 ms; 3 ms
+        # now), and the walk reads the list's index alone.
         if data.get("status") is not None:
-            then = then.filter(status_then=data["status"])
+            then = then.filter(held__status=data["status"])
         if data.get("stalled"):
-            then = then.filter(stalled_then=True)
+            then = then.filter(held__is_stalled=True)
         then = self._filter_links(then, data)
         if data.get("overdue"):
             then = then.overdue_on(day)
