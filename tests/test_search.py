@@ -91,11 +91,12 @@ def test_archived_records_are_not_found(client, editor, meeting):
 
 def test_the_matching_words_are_marked_and_the_text_escaped(client, editor, meeting):
     text = "<script>alert(1)</script> Stop fentanyl at the border"
-    make_commitment(meeting, title="Halt fentanyl", text=text)
+    make_commitment(meeting, title="Halt <b>fentanyl</b>", text=text)
     client.force_login(editor)
     html = client.get(SEARCH, {"q": "fentanyl"}).content.decode()
     assert "<mark>fentanyl</mark>" in html.lower()
     assert "Stop" in html and "<script>alert" not in html  # escaped (or, on PostgreSQL, dropped)
+    assert ">Halt &lt;b&gt;fentanyl&lt;/b&gt;</a>" in html  # the hits are Jinja2's (escaped)
 
 
 def test_the_commitment_list_search_uses_the_same_matching(client, editor, meeting):
