@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, models, transaction
 from django.db.models import F, Func, Q
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from . import models as m
+from .ids import address_of
 from .migrations._search import SEARCH_LANGUAGES  # the rules that store the words name them
 
 # Model: the fields searched (on PostgreSQL, the trigger stores their words: _rules.py).
@@ -143,12 +143,29 @@ def search(user, words: str) -> list[Section]:
     words = words.strip()[:200]
     if not words:
         return []
+    # Each kind: its section, model, the field its extract is of, and its hits' titles and
+    # addresses (each page's address pattern reversed once: ``address_of``).
+    meeting = address_of("agreements:meeting_detail")
+    commitment = address_of("agreements:commitment_detail")
+    kept = address_of("agreements:source_file")
     kinds = [
-        (_("Commitments"), m.Commitment, "text", lambda c: c.title, lambda c: c),
-        (_("Meetings"), m.Meeting, "summary", lambda mt: str(mt), lambda mt: mt),
-        (_("Statements"), m.Statement, "text", _speaker, lambda s: s.meeting),
-        (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_record),
-        (_("Kept documents"), m.SourceFile, "text", _kept_file, _SourceFileLink),
+        (
+            _("Commitments"),
+            m.Commitment,
+            "text",
+            lambda c: c.title,
+            lambda c: commitment(c.pk),
+        ),
+        (_("Meetings"), m.Meeting, "summary", str, lambda mt: meeting(mt.pk)),
+        (_("Statements"), m.Statement, "text", _speaker, lambda s: meeting(s.meeting_id)),
+        (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_address()),
+        (
+            _("Kept documents"),
+            m.SourceFile,
+            "text",
+            _kept_file,
+            lambda kept_file: kept(kept_file.pk),
+        ),
     ]
     # The words' readings, asked for once for every kind, with each kind's newest id
     # (PostgreSQL: one round trip).
@@ -159,7 +176,7 @@ def search(user, words: str) -> list[Section]:
     )
     sections = []
     with _through_the_indexes(words_query is not None):
-        for label, model, shown, title, page in kinds:
+        for label, model, shown, title, address in kinds:
             visible = model.objects.visible_to(user).filter(m.active_q(model))
             if connection.vendor == "postgresql" and words_query is None:
                 rows, looked_at = [], 0  # no word left to look for (only stopwords)
@@ -167,10 +184,7 @@ def search(user, words: str) -> list[Section]:
                 rows, looked_at = _best(
                     visible, words, model, words_query, shown, newest.get(model, 0)
                 )
-            hits = [
-                Hit(row, title(row), _extract(row, shown, words), page(row).get_absolute_url())
-                for row in rows
-            ]
+            hits = [Hit(row, title(row), _extract(row, shown, words), address(row)) for row in rows]
             sections.append(Section(label, hits, bool(looked_at), looked_at))
     return sections
 
@@ -214,15 +228,14 @@ def _best(
 ) -> tuple[list, int]:
     """The PER_KIND best matches among ``visible`` records, and among how many of the newest
     records they were found (0: among all): the newest RECENT, then ten times as many, then
-    all (see ``RECENT``). ``newest``: the kind's newest id (PostgreSQL)."""
+    all (see ``RECENT``). ``newest``: the kind's newest id (PostgreSQL).
+
+    Each query reads the rows it finds as they are shown, ranked, with their extract
+    (``_ranked``): PostgreSQL writes an extract after the sort and the limit, for the rows
+    shown alone, so the rows need no query of their own (one query fewer a kind)."""
     rows = matching(visible, words, words_query)
     if connection.vendor != "postgresql":
         return list(_ranked(rows, model, words_query, shown)[:PER_KIND]), 0
-    # The best ids are found first by rank alone (a light query), then only those rows are
-    # read, with their relations and extracts.
-    rank = SearchRank(F("search_vector"), words_query)
-    best = rows.annotate(rank=rank).order_by("-rank", "-pk").values_list("pk", flat=True)
-    ids, looked_at = [], 0
     if newest > RECENT:
         # Among the newest RECENT. In a large table, read along the ids' index, the words of
         # each looked at, not through the words' index, whose matches grow with the table (a
@@ -233,36 +246,27 @@ def _best(
         if newest > 10 * RECENT:
             unindexed = Func(F("search_vector"), template="(%(expressions)s || '')")
             recent = visible.alias(words=unindexed).filter(words=words_query)
-        recent = (
-            recent.filter(pk__gt=newest - RECENT)
-            .annotate(rank=rank)
-            .order_by("-rank", "-pk")
-            .values_list("pk", flat=True)
+        found = list(
+            _ranked(recent.filter(pk__gt=newest - RECENT), model, words_query, shown)[:PER_KIND]
         )
-        ids = list(recent[:PER_KIND])
-        looked_at = RECENT if len(ids) == PER_KIND else 0
-    if not looked_at:
-        # Fewer than PER_KIND matches among them: the matches are rare, and read through the
-        # GIN index alone (``_through_the_indexes``; their ids read as ``id + 0``, which no
-        # index serves, else the planner may walk back along the ids' index through every
-        # record), their cost the matches', however many records there are: the newest
-        # PER_KIND of them first. Fewer still: they are all,
-        # ranked when read. Else the window (RECENT, widened tenfold until it holds them)
-        # starts at the PER_KIND-th newest match, and the best are ranked in it: one query,
-        # where trying each wider window took one each (more, the larger the table), each
-        # walking the window's ids.
-        newest_first = rows.alias(newest=F("pk") + 0).order_by("-newest")
-        ids = list(newest_first.values_list("pk", flat=True)[:PER_KIND])
-        window = _window(newest, ids[-1]) if len(ids) == PER_KIND else None
-        if window is not None:
-            best = best.alias(newest=F("pk") + 0).filter(newest__gt=newest - window)
-            looked_at = window
-        if len(ids) == PER_KIND:
-            ids = list(best[:PER_KIND])
-    if not ids:
-        return [], looked_at
-    # In ``best``'s order (rank, then newest), which ``_ranked`` reads them in.
-    return list(_ranked(model.objects.filter(pk__in=ids), model, words_query, shown)), looked_at
+        if len(found) == PER_KIND:
+            return found, RECENT
+    # Fewer than PER_KIND matches among them: the matches are rare, and read through the GIN
+    # index alone (``_through_the_indexes``; their ids read as ``id + 0``, which no index
+    # serves, else the planner may walk back along the ids' index through every record), their
+    # cost the matches', however many records there are: the newest PER_KIND of them first.
+    # Fewer still: they are all, put in their rank's order here. Else the window (RECENT,
+    # widened tenfold until it holds them) starts at the PER_KIND-th newest match, and the
+    # best are ranked in it: one query, where trying each wider window took one each (more,
+    # the larger the table), each walking the window's ids.
+    ranked = _ranked(rows.alias(newest=F("pk") + 0), model, words_query, shown)
+    found = list(ranked.order_by("-newest")[:PER_KIND])
+    if len(found) < PER_KIND:
+        return sorted(found, key=lambda row: (row.rank, row.pk), reverse=True), 0
+    window = _window(newest, found[-1].pk)
+    if window is not None:
+        ranked = ranked.filter(newest__gt=newest - window)
+    return list(ranked[:PER_KIND]), window or 0
 
 
 def _window(newest: int, oldest: int) -> int | None:
@@ -276,16 +280,25 @@ def _window(newest: int, oldest: int) -> int | None:
     return None
 
 
+# What each kind's hits show of a record (``search``): its related rows and its fields (the
+# extract's on SQLite too, which draws it in Python). Those alone are read: the rows of
+# the ranking query itself, where a page of hits reads no more.
+SHOWN = {
+    m.Commitment: ([], ["title"]),
+    m.Meeting: ([], ["title", "planned", "start_date"]),
+    m.Statement: (["speaker", "party"], ["said_on", "meeting", "speaker__name", "party__name"]),
+    m.Claim: ([], ["meeting", "commitment", "body"]),
+    m.SourceFile: (["source"], ["name", "source__title"]),
+}
+
+
 def _ranked(
     rows: models.QuerySet, model, words_query: SearchQuery | None, shown: str
 ) -> models.QuerySet:
-    related = {
-        m.Statement: ["meeting", "speaker", "party"],
-        m.Claim: ["meeting", "commitment", "body"],
-        m.SourceFile: ["source"],
-    }.get(model, [])
-    if related:
+    related, fields = SHOWN[model]
+    if related:  # (``select_related()`` of nothing would follow every relation)
         rows = rows.select_related(*related)
+    rows = rows.only(*fields, shown)
     if words_query is None:  # SQLite: newest first
         return rows.order_by("-pk")
     # The extract is read in the record's own language, as its words were stored (a kept
@@ -339,15 +352,15 @@ def _kept_file(kept) -> str:
     }
 
 
-class _SourceFileLink:
-    """A kept file's address, as a hit's page (the file view checks permission again)."""
+def _claim_address():
+    """A claim's address: its meeting's, commitment's or body's page, the first it is about."""
+    meeting = address_of("agreements:meeting_detail")
+    commitment = address_of("agreements:commitment_detail")
+    body = address_of("agreements:body_detail")
 
-    def __init__(self, kept) -> None:
-        self.kept = kept
+    def address(claim) -> str:
+        if claim.meeting_id:
+            return meeting(claim.meeting_id)
+        return commitment(claim.commitment_id) if claim.commitment_id else body(claim.body_id)
 
-    def get_absolute_url(self) -> str:
-        return reverse("agreements:source_file", args=[self.kept.pk])
-
-
-def _claim_record(claim):
-    return claim.meeting or claim.commitment or claim.body
+    return address

@@ -3,10 +3,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.actions import submit_update
+from agreements.jinja2 import date
 from agreements.models import (
     Assessment,
     Cancellation,
@@ -20,6 +23,7 @@ from agreements.models import (
     ReviewState,
 )
 from agreements.models.unions import orders_in_union
+from agreements.views.commitment_rows import day_names
 from agreements.views.common import CappedPaginator
 from tests.conftest import (
     HTMX,
@@ -98,6 +102,21 @@ def test_a_row_escapes_its_texts_and_reads_in_the_readers_language(client, edito
     assert "<td>15 Jan 2030</td>" in html
     spanish = client.get(LIST, headers={"accept-language": "es"}).content.decode()
     assert "<td>15 Ene 2030</td>" in spanish and ">Completo</span>" in spanish
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr", "pt"])
+def test_a_row_writes_each_day_as_the_date_filter_does(language):
+    """The rows' days are written once a day (``day_names``), as the rows' ``date`` filter
+    writes them (``jinja2.date``), in each language: every month, a year of fewer than four
+    digits, a moment on its day in the current time zone."""
+    days = [datetime.date(2026, month, month + 9) for month in range(1, 13)]
+    days += [datetime.date(987, 3, 1), datetime.date(2024, 2, 29)]
+    moment = timezone.make_aware(datetime.datetime(2026, 12, 31, 23, 30))
+    with translation.override(language):
+        name = day_names()
+        for day in [*days, *days]:
+            assert name(day) == date(day)
+        assert name(moment) == date(moment) and name(None) == ""
 
 
 def test_a_row_names_its_theme_team_and_parties_in_the_readers_language(
@@ -245,6 +264,34 @@ def test_cancelled_commitments_stay_visible(client, editor, meeting):
     client.force_login(editor)
     html = client.get(LIST).content.decode()
     assert "Old plan" in html and "Superseded" in html
+
+
+def test_the_filters_options_are_read_with_the_themes_in_one_query(
+    client, editor, admin_user, team, other_team, us, mexico
+):
+    """The page's selects: the themes and the parties in one query (``labels_of``), each in
+    its names' order; a member's teams from the memberships the request read already; an
+    admin's, every team, with the rest. The table alone reads the themes alone."""
+    make_commitment(make_meeting(team), title="Halt fentanyl", theme="drugs")
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        html = client.get(LIST).content.decode()
+    lists = [q["sql"] for q in ran.captured_queries if '"agreements_theme"' in q["sql"]]
+    assert len(lists) == 1 and '"agreements_party"' in lists[0]
+    assert not [q for q in ran.captured_queries if 'FROM "agreements_team"' in q["sql"]]
+    teams = f'<option value="" selected>Any team</option><option value="team-{team.pk}">'
+    assert teams + "North America</option></select>" in html
+    parties = f'<option value="party-{mexico.pk}">Mexico</option><option value="party-{us.pk}">'
+    assert parties in html and '<option value="drugs">Drugs</option>' in html
+    with CaptureQueriesContext(connection) as ran:
+        client.get(LIST, **HTMX)
+    lists = [q["sql"] for q in ran.captured_queries if '"agreements_theme"' in q["sql"]]
+    assert len(lists) == 1 and '"agreements_party"' not in lists[0]
+    client.force_login(admin_user)
+    html = client.get(LIST).content.decode()
+    every = f'<option value="team-{other_team.pk}">Europe</option><option value="team-{team.pk}">'
+    assert every + "North America</option></select>" in html
+    assert parties in html and '<option value="drugs">Drugs</option>' in html
 
 
 @pytest.mark.perf

@@ -8,11 +8,18 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from agreements import actions, search
 from agreements.models import Claim, Commitment, Meeting, SourceFile, Statement
 from agreements.search import SEARCHED
-from tests.conftest import make_commitment, make_meeting
+from tests.conftest import (
+    keep_text_file,
+    make_body,
+    make_commitment,
+    make_meeting,
+    make_source,
+)
 
 pytestmark = pytest.mark.django_db
 SEARCH = "/search/"
@@ -41,6 +48,40 @@ def test_search_finds_every_kind_the_user_may_see(client, editor, meeting, us, o
     assert "Fentanyl elsewhere" not in str(found)
 
 
+def test_each_hit_links_to_its_page(client, editor, meeting, us, team):
+    """A statement to its meeting's page, a claim to its subject's (meeting, commitment or
+    body), a kept document to its file: read from the hits' own rows, no query each."""
+    commitment = make_commitment(meeting, title="Halt fentanyl trafficking")
+    statement = Statement.objects.create(
+        meeting=meeting, party=us, text="Fentanyl kills", said_on=datetime.date(2025, 9, 3)
+    )
+    body = make_body(meeting)
+    about = {
+        "meeting": Claim.objects.create(meeting=meeting, text="Fentanyl at the meeting?"),
+        "commitment": Claim.objects.create(commitment=commitment, text="Fentanyl done?"),
+        "body": Claim.objects.create(body=body, text="Fentanyl overseen?"),
+    }
+    kept = keep_text_file(make_source(team), editor, text="Fentanyl seizures")
+    actions.read_words(kept)  # as the worker reads them
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as few:
+        results(client, "heroin")
+    with CaptureQueriesContext(connection) as found:
+        sections = client.get(SEARCH, {"q": "fentanyl"}).context["sections"]
+    links = {s.label: {hit.url for hit in s.hits} for s in sections}
+    assert links["Commitments"] == {commitment.get_absolute_url()}
+    assert links["Statements"] == {statement.meeting.get_absolute_url()}
+    assert links["Claims"] == {
+        meeting.get_absolute_url(),
+        commitment.get_absolute_url(),
+        body.get_absolute_url(),
+    }
+    assert links["Kept documents"] == {reverse("agreements:source_file", args=[kept.pk])}
+    assert [hit.title for hit in sections[2].hits] == [f"{us}, 3 Sep 2025"]
+    assert len(found) == len(few)  # as many queries for a hit of each kind as for none
+    assert about  # (the claims above)
+
+
 def test_archived_records_are_not_found(client, editor, meeting):
     make_commitment(meeting, title="Halt fentanyl")
     actions.archive_record(record=meeting, reason="Entered twice", by=editor)
@@ -50,11 +91,12 @@ def test_archived_records_are_not_found(client, editor, meeting):
 
 def test_the_matching_words_are_marked_and_the_text_escaped(client, editor, meeting):
     text = "<script>alert(1)</script> Stop fentanyl at the border"
-    make_commitment(meeting, title="Halt fentanyl", text=text)
+    make_commitment(meeting, title="Halt <b>fentanyl</b>", text=text)
     client.force_login(editor)
     html = client.get(SEARCH, {"q": "fentanyl"}).content.decode()
     assert "<mark>fentanyl</mark>" in html.lower()
     assert "Stop" in html and "<script>alert" not in html  # escaped (or, on PostgreSQL, dropped)
+    assert ">Halt &lt;b&gt;fentanyl&lt;/b&gt;</a>" in html  # the hits are Jinja2's (escaped)
 
 
 def test_the_commitment_list_search_uses_the_same_matching(client, editor, meeting):
@@ -126,9 +168,9 @@ def test_rare_matches_are_found_in_the_window_that_holds_them_in_one_query(
         c.title for c in tracing[1:]
     )  # the ten newest of the eleven
     read = [q["sql"] for q in queries if q["sql"].startswith('SELECT "agreements_commitment"')]
-    # The newest two; the newest ten matches (through the index); the best in the window;
-    # the rows shown.
-    assert len(read) == 4, "\n".join(read)
+    # The newest two; the newest ten matches (through the index); the best in the window,
+    # each query reading the rows it finds as they are shown (none of its own for them).
+    assert len(read) == 3, "\n".join(read)
     # The newest records' words each looked at, not through their index (whose matches grow
     # with the table): a window's cost stays its own.
     assert "\"search_vector\" || '')" in read[0]

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..ids import typed_id
+from ..models.teams import memberships
+from ..models.unions import labels_of
 from .as_of import AsOfForm
 from .base import (
     DATE,
@@ -83,18 +85,26 @@ class CommitmentFilterForm(ListFilters):
                 lambda name=name: self._record_options(name)
             )
 
-    def reference(self, kind: str) -> dict:
+    def reference(self, kind: str, *also: str) -> dict:
         """What the select of ``kind`` offers, read once, in its order: the themes (code:
         name; archived ones too: their commitments are still there to be found), the teams
         the user sees or the parties (id: name). A list's rows name their theme from these
-        (the table alone, fetched in place, reads no team or party)."""
-        if kind not in self._reference:
-            rows = {
-                "theme": m.Theme.objects.values_list("code", "name"),
-                "team": self.fields["team"].queryset.values_list("pk", "name"),
-                "party": self.fields["party"].queryset.values_list("pk", "name"),
-            }[kind]
-            self._reference[kind] = dict(rows)
+        (the table alone, fetched in place, reads no team or party). ``also``: the kinds the
+        page draws too, read in the same query (``labels_of``); a member's teams are those
+        read with the request's memberships (``memberships``), no query of their own."""
+        wanted = [name for name in dict.fromkeys((kind, *also)) if name not in self._reference]
+        user = self.user
+        if "team" in wanted and user.is_active and not user.is_superuser:
+            teams = memberships(user)  # in their names' order, as the teams list them
+            self._reference["team"] = {pk: name for pk, (name, _role) in teams.items()}
+            wanted.remove("team")
+        if wanted:
+            lists = {
+                "theme": (m.Theme.objects.all(), "code", "name"),
+                "team": (self.fields["team"].queryset, "pk", "name"),
+                "party": (self.fields["party"].queryset, "pk", "name"),
+            }
+            self._reference |= labels_of({name: lists[name] for name in wanted})
         return self._reference[kind]
 
     def _theme_options(self) -> list[tuple]:
@@ -170,10 +180,15 @@ class CommitmentFilterForm(ListFilters):
     def _filter_then(self, commitments, data: dict, day: datetime.date):
         then = commitments.agreed_by(day)
         then = then.filter(**{k: v for k, v in data.items() if k in ("theme", "team") and v})
+        # By the span that held then (``agreed_by``: every commitment agreed by then has one,
+        # as the tallies that count the list assume), its own columns rather than the state
+        # read through COALESCE: PostgreSQL then knows how many spans hold a status, where it
+        # guessed 0.5% of the rows and read both tables whole for a third page (116 ms; 3 ms
+        # now), and the walk reads the list's index alone.
         if data.get("status") is not None:
-            then = then.filter(status_then=data["status"])
+            then = then.filter(held__status=data["status"])
         if data.get("stalled"):
-            then = then.filter(stalled_then=True)
+            then = then.filter(held__is_stalled=True)
         then = self._filter_links(then, data)
         if data.get("overdue"):
             then = then.overdue_on(day)

@@ -36,6 +36,7 @@ class ListFilters(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["team"].queryset = permissions.visible_teams(user)
         # Drawn from the teams' names alone, read once when drawn (``ListedNames``).
         self.fields["team"].widget.choices = ListedNames(self.fields["team"])

@@ -5,7 +5,8 @@ rows. PostgreSQL takes that; SQLite does not (a query a part there)."""
 from __future__ import annotations
 
 from django.db import connections, models
-from django.db.models import Value
+from django.db.models import F, TextField, Value
+from django.db.models.functions import Cast
 
 
 def orders_in_union(queryset: models.QuerySet) -> bool:
@@ -38,3 +39,29 @@ def first_rows_of(parts: list[models.QuerySet], order: tuple[str, ...], limit: i
     for row in firsts[0].union(*firsts[1:], all=True).order_by("in_part", *order):
         lists[row.pop("in_part") if isinstance(row, dict) else row.in_part].append(row)
     return lists
+
+
+def labels_of(parts: dict[str, tuple[models.QuerySet, str, str]]) -> dict[str, dict]:
+    """Short lists of labels (a filter's options), each ``name: (queryset, key, label)`` read
+    as ``{key: label}`` in its labels' order, all in one query on every database (``UNION
+    ALL``, sorted as a whole by part and label): the keys read as text, then given back as
+    their field's kind (a number or a text)."""
+    if len(parts) < 2:
+        return {
+            name: dict(rows.order_by(label).values_list(key, label))
+            for name, (rows, key, label) in parts.items()
+        }
+    numeric = {}
+    selected = []
+    for n, (rows, key, label) in enumerate(parts.values()):
+        field = rows.model._meta.pk if key == "pk" else rows.model._meta.get_field(key)
+        numeric[n] = isinstance(field, models.IntegerField | models.AutoField)
+        selected.append(
+            rows.order_by()
+            .annotate(in_part=Value(n), key_text=Cast(key, TextField()), label=F(label))
+            .values_list("in_part", "key_text", "label")
+        )
+    lists: list[dict] = [{} for _ in parts]
+    for n, key, label in selected[0].union(*selected[1:], all=True).order_by("in_part", "label"):
+        lists[n][int(key) if numeric[n] else key] = label
+    return dict(zip(parts, lists, strict=True))

@@ -84,10 +84,12 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     if day:
         for commitment in page.object_list:
             commitment.take_state_then()
+    also = () if wants_fragment(request) else ("party", "team")
     context = {
         "form": form,
         "page": page,
-        "rows": list_rows(page.object_list, form.reference("theme"), today),
+        # The themes, with the other selects' options when the whole page is drawn.
+        "rows": list_rows(page.object_list, form.reference("theme", *also), today),
         "as_of": day,
         "today": today,
         "columns": _sort_columns(request, form),
