@@ -135,6 +135,16 @@ def test_a_row_names_its_theme_team_and_parties_in_the_readers_language(
     assert "<td>MX: conjunta<br>US: conjunta</td>" in spanish
 
 
+def test_the_theme_filter_offers_the_themes_by_their_names_in_the_readers_language(client, editor):
+    """As the rows name them: "Drogas" in Spanish, in the order of the names shown."""
+    client.force_login(editor)
+    spanish = client.get(LIST, headers={"accept-language": "es"})
+    options = [label for code, label in spanish.context["form"].fields["theme"].choices if code]
+    assert "Drogas" in options and "Drugs" not in options
+    assert options == sorted(options, key=str.casefold)
+    assert '<option value="drugs">Drogas</option>' in spanish.content.decode()
+
+
 def test_detail_shows_every_flag_as_a_badge_not_as_text(client, editor, meeting):
     commitment = make_commitment(
         meeting,

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
@@ -108,7 +109,10 @@ class CommitmentFilterForm(ListFilters):
         return self._reference[kind]
 
     def _theme_options(self) -> list[tuple]:
-        return [("", _("Any theme")), *self.reference("theme").items()]
+        """The themes by name in the reader's language, as the rows and ``Theme.label`` name
+        them (the stored names are English)."""
+        themes = [(code, gettext(name)) for code, name in self.reference("theme").items()]
+        return [("", _("Any theme")), *sorted(themes, key=lambda theme: theme[1].casefold())]
 
     def _record_options(self, name: str) -> list[tuple]:
         field = self.fields[name]
