@@ -353,7 +353,8 @@ def _kept_file(kept) -> str:
 
 
 def _claim_address():
-    """A claim's address: its meeting's, commitment's or body's page, the first it is about."""
+    """A claim's address: its meeting's, commitment's or body's page, the first it is about
+    (``Claim.subject``'s rule, read from the ids of a hit's row)."""
     meeting = address_of("agreements:meeting_detail")
     commitment = address_of("agreements:commitment_detail")
     body = address_of("agreements:body_detail")

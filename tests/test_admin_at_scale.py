@@ -234,3 +234,19 @@ def test_the_model_menu_is_drawn_once_for_all_it_shows(admin_client, commitment)
     assert "Reuniones" in reuniones and "Reuniones" not in meetings
     assert "changelink" in index and "changelink" not in commitments  # the index's own links
     assert one_commitment == commitments  # its list's menu: the same current model
+
+
+def test_a_kept_menu_shows_each_user_what_their_permissions_reach(client, admin_client, team):
+    """Kept after an admin's page, the sidebar still shows a staff user only what they may
+    view, and an add link once they may add."""
+    admin_client.get(admin_url(m.Commitment, "changelist"))  # the admin's menu, kept
+    viewer = make_user("menu-viewer", team=team, role=m.TeamRole.REVIEWER, is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_commitment"))
+    client.force_login(viewer)
+    html = client.get(admin_url(m.Commitment, "changelist")).content.decode()
+    sidebar = html[html.index('id="nav-sidebar"') :]
+    assert "model-commitment" in sidebar and "model-meeting" not in sidebar
+    assert admin_url(m.Commitment, "add") not in sidebar
+    viewer.user_permissions.add(Permission.objects.get(codename="add_commitment"))
+    html = client.get(admin_url(m.Commitment, "changelist")).content.decode()
+    assert admin_url(m.Commitment, "add") in html[html.index('id="nav-sidebar"') :]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.actions import submit_update
 from agreements.models import (
@@ -13,10 +13,12 @@ from agreements.models import (
     ImplementationStatus,
     Milestone,
     ProgressUpdate,
+    StatusChange,
     TeamMembership,
     TeamRole,
 )
-from tests.conftest import make_body, make_commitment, make_meeting, make_user
+from agreements.models.base import label_of
+from tests.conftest import make_body, make_commitment, make_meeting, make_status_change, make_user
 
 
 def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
@@ -456,3 +458,17 @@ def test_the_bodies_figures_are_those_of_the_bodies_list(client, editor, meeting
     listed = {b.pk: (b.index, b.commitment_count) for b in ImplementationBody.objects.with_index()}
     assert listed[counted.pk] == (50.0, 2)
     assert rows == {f"Counted group ({meeting.title})": listed[counted.pk]}
+
+
+def test_a_lines_labels_are_its_records_in_the_readers_language(meeting):
+    """The dashboard's lines (values rows, not records) show the labels the records show."""
+    commitment = make_commitment(meeting)
+    make_status_change(commitment, from_status=0, to_status=2)
+    change = StatusChange.objects.get()
+    for language in ("en-gb", "es"):
+        with translation.override(language):
+            (line,) = StatusChange.objects.lines()
+            assert line.get_from_status_display() == change.get_from_status_display()
+            assert line.get_to_status_display() == change.get_to_status_display()
+            assert line.commitment == commitment.title and not line.is_override
+    assert label_of(StatusChange, "from_status", 9) == 9  # outside the choices: itself

@@ -161,7 +161,6 @@ def test_the_briefing_still_prints_every_commitment(client, reviewer, long_meeti
         assert f"Row {n}" in html
 
 
-@pytest.mark.perf
 def test_a_meeting_shows_its_first_25_commitments_as_the_commitment_list_does(
     client, editor, meeting
 ):
@@ -174,6 +173,7 @@ def test_a_meeting_shows_its_first_25_commitments_as_the_commitment_list_does(
     assert 'href="?commitments_page=2#commitments"' in html
 
 
+@pytest.mark.perf
 def test_the_next_commitments_cost_the_same_however_many_there_are(
     client, editor, team, us, queries
 ):

@@ -25,7 +25,6 @@ from agreements.models import (
     ProgressUpdate,
     StatusChange,
 )
-from agreements.models.base import label_of
 from agreements.models.unions import orders_in_union
 from agreements.views.common import CappedPaginator
 from tests.conftest import HTMX, make_commitment, make_meeting, make_status_change
@@ -293,20 +292,6 @@ def test_choice_labels_are_read_in_the_readers_language(meeting):
         assert change.get_to_status_display() == spanish
     odd = StatusChange(from_status=9, to_status=2)  # a value outside the choices shows itself
     assert odd.get_from_status_display() == 9
-
-
-def test_a_lines_labels_are_its_records_in_the_readers_language(meeting):
-    """The dashboard's lines (values rows, not records) show the labels the records show."""
-    commitment = make_commitment(meeting)
-    make_status_change(commitment, from_status=0, to_status=2)
-    change = StatusChange.objects.get()
-    for language in ("en-gb", "es"):
-        with translation.override(language):
-            (line,) = StatusChange.objects.lines()
-            assert line.get_from_status_display() == change.get_from_status_display()
-            assert line.get_to_status_display() == change.get_to_status_display()
-            assert line.commitment == commitment.title and not line.is_override
-    assert label_of(StatusChange, "from_status", 9) == 9  # outside the choices: itself
 
 
 def test_the_rows_dates_are_written_as_djangos_date_filter_writes_them():

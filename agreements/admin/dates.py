@@ -75,17 +75,21 @@ class _NamesOnce(dateformat.DateFormat):
         return "".join(shown)
 
 
+def kept_per_language(store: dict) -> dict:
+    """``store`` (what is worked out once per language), emptied when a catalogue is compiled
+    again (runserver) or a setting changes (a test's other formats, addresses or languages)."""
+
+    def forget(file_path=None, **kwargs) -> None:
+        if file_path is None or file_path.suffix == ".mo":
+            store.clear()
+
+    file_changed.connect(forget, weak=False)
+    setting_changed.connect(forget, weak=False)
+    return store
+
+
 # The names of each language (``_NamesOnce.names``), read again when a catalogue changes.
-NAMES: dict[str, dict] = {}
-
-
-def _forget_names(file_path=None, **kwargs) -> None:
-    if file_path is None or file_path.suffix == ".mo":
-        NAMES.clear()
-
-
-file_changed.connect(_forget_names)  # a catalogue compiled again (runserver)
-setting_changed.connect(_forget_names)  # a test's other formats or languages
+NAMES: dict[str, dict] = kept_per_language({})
 
 
 class Dates:

@@ -31,10 +31,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Page
-from django.core.signals import setting_changed
 from django.db import connection
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.autoreload import file_changed
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -42,6 +40,7 @@ from django.utils.translation import get_language, gettext
 
 from .. import search
 from ..views.common import MAX_PAGE, CappedPaginator
+from .dates import kept_per_language
 
 # What an empty cell shows, translated once for the changelist being drawn: Django's admin
 # translates it again for every cell of the page (a lazy text, read through the catalogues).
@@ -250,16 +249,7 @@ def app_list_named_once(site: admin.AdminSite):
 
 
 # Each site's menu entries (``_menu``), by the language and the addresses they were made in.
-MENUS: dict[tuple, list[dict]] = {}
-
-
-def _forget_menus(file_path=None, **kwargs) -> None:
-    if file_path is None or file_path.suffix == ".mo":
-        MENUS.clear()
-
-
-file_changed.connect(_forget_menus)  # a catalogue compiled again (runserver)
-setting_changed.connect(_forget_menus)  # a test's other addresses or languages
+MENUS: dict[tuple, list[dict]] = kept_per_language({})
 
 
 def _menu(site: admin.AdminSite) -> list[dict]:

@@ -40,11 +40,6 @@ from .bodies import (
     ImplementationBody,
     ImplementationBodyQuerySet,
     Lifecycle,
-    Milestone,
-    MilestoneQuerySet,
-    MilestoneReschedule,
-    MilestoneStatus,
-    moves_of,
 )
 from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing, for_briefing
 from .commitments import (
@@ -84,6 +79,13 @@ from .meetings import (
     OutcomeType,
     Participant,
     ParticipantRole,
+)
+from .milestones import (
+    Milestone,
+    MilestoneQuerySet,
+    MilestoneReschedule,
+    MilestoneStatus,
+    moves_of,
 )
 from .reference import (
     Party,

@@ -31,9 +31,7 @@ class ChoiceLabels:
     label itself is still translated on each call, into the reader's language."""
 
     def _get_FIELD_display(self, field):
-        value = getattr(self, field.attname)
-        label = _labels(field).get(make_hashable(value), value)
-        return force_str(label, strings_only=True)
+        return _label(field, getattr(self, field.attname))
 
 
 @cache
@@ -41,11 +39,14 @@ def _labels(field: models.Field) -> dict:
     return dict(make_hashable(field.flatchoices))
 
 
+def _label(field: models.Field, value) -> str:
+    return force_str(_labels(field).get(make_hashable(value), value), strings_only=True)
+
+
 def label_of(model: type[models.Model], name: str, value) -> str:
     """``get_<name>_display()`` of a record of ``model`` whose ``name`` is ``value``, for rows
     read without their record (``as_lines``)."""
-    field = model._meta.get_field(name)
-    return force_str(_labels(field).get(make_hashable(value), value), strings_only=True)
+    return _label(model._meta.get_field(name), value)
 
 
 def content_language(help_text: str) -> models.CharField:

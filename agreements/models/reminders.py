@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .base import ChoiceLabels, choice_check
-from .bodies import Milestone
 from .commitments import Commitment
+from .milestones import Milestone
 from .reviews import ProgressUpdate
 from .teams import TeamRole, team_ids
 

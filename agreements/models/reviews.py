@@ -192,6 +192,8 @@ class ReviewEventQuerySet(TeamScopedQuerySet):
             return decisions.filter(update__commitment=commitment)
         from django.contrib.postgres.expressions import ArraySubquery
 
+        # Written whole: as a lookup's right-hand side, Django would put ``ANY(…)`` in brackets,
+        # which PostgreSQL refuses.
         among = Func(
             F("update_id"),
             ArraySubquery(updates),

@@ -138,7 +138,13 @@ class StatusChange(ChoiceLabels, models.Model):
     def is_override(self) -> bool:
         """An admin's direct change in the records admin, not a reviewer's approval of an
         update: shown as an override wherever status changes are listed."""
-        return self.update_id is None and self.changed_via == self.OVERRIDE_VIA
+        return self.overrides(self.update_id, self.changed_via)
+
+    @classmethod
+    def overrides(cls, update_id: int | None, changed_via: str) -> bool:
+        """Whether a change with these is an override (``is_override``), for rows read
+        without their record (``ChangeLine``)."""
+        return update_id is None and changed_via == cls.OVERRIDE_VIA
 
 
 class ChangeLine(NamedTuple):
@@ -167,7 +173,7 @@ class ChangeLine(NamedTuple):
 
     @property
     def is_override(self) -> bool:
-        return self.update_id is None and self.changed_via == StatusChange.OVERRIDE_VIA
+        return StatusChange.overrides(self.update_id, self.changed_via)
 
     def get_from_status_display(self) -> str:
         return label_of(StatusChange, "from_status", self.from_status)

@@ -62,9 +62,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": today,
         "as_of_form": as_of,
         "reviews": reviews,
-        "awaiting_review": _updates(
-            ProgressUpdate.objects.reviewable_by(user).awaiting_review()
-        ).order_by("created_at", "pk")[:LIST_LIMIT]
+        "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
+        .awaiting_review()
+        .lines()
+        .order_by("created_at", "pk")[:LIST_LIMIT]
         if reviews
         else [],
     }
@@ -126,28 +127,19 @@ def _figures(user, today: datetime.date) -> dict:
         ),
         "stale_days": STALE_AFTER_DAYS,
         "due_soon_days": DUE_SOON_DAYS,
+        # The lists name each record in a line: their rows are read with what the line shows
+        # (``lines()``), not the records' texts and search vectors, nor model instances.
         # Meetings held: a planned one is not held yet (issue #26).
         "recent_meetings": Meeting.objects.visible_to(user).active().held().lines()[:5],
-        "recent_updates": _updates(
-            # Of active commitments, read through the join the team's filter makes already.
-            ProgressUpdate.objects.visible_to(user).filter(active_q(Commitment, "commitment__"))
-        ).order_by("-created_at", "-pk")[:LIST_LIMIT],
-        "recent_changes": _changes(StatusChange.objects.visible_to(user)).order_by(
-            "-changed_at", "-pk"
-        )[:LIST_LIMIT],
+        # Of active commitments, read through the join the team's filter makes already.
+        "recent_updates": ProgressUpdate.objects.visible_to(user)
+        .filter(active_q(Commitment, "commitment__"))
+        .lines()
+        .order_by("-created_at", "-pk")[:LIST_LIMIT],
+        "recent_changes": StatusChange.objects.visible_to(user)
+        .lines()
+        .order_by("-changed_at", "-pk")[:LIST_LIMIT],
     }
-
-
-# The lists name each record in a line: their rows are read with what the line shows (``lines()``),
-# not the records' texts and search vectors, nor model instances.
-
-
-def _updates(updates):
-    return updates.lines()
-
-
-def _changes(changes):
-    return changes.lines()
 
 
 def _stale(user, commitments, count: int) -> list:
@@ -218,9 +210,10 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         .held()
         .filter(start_date__lte=day)
         .lines()[:5],
-        "recent_changes": _changes(
-            StatusChange.objects.visible_to(user).filter(effective_on__lte=day)
-        ).order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
+        "recent_changes": StatusChange.objects.visible_to(user)
+        .filter(effective_on__lte=day)
+        .lines()
+        .order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
     }
 
 
