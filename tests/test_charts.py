@@ -400,17 +400,17 @@ def test_the_curves_read_in_one_pass_are_those_of_each_day_counted_anew():
 def test_the_curves_are_read_in_few_queries(
     editor, reviewer, meeting, commitment, us, mexico, django_assert_num_queries
 ):
-    """The dashboard's: its first day, the parties' sizes (unless chosen), their rows (with
-    their names) and the index's rows, beside the reader's teams (read once a request); a
-    meeting's: its spans, its milestones, its assessments."""
+    """The dashboard's: the index's rows (which tell its first day), the parties' sizes
+    (unless chosen) and their rows (with their names), beside the reader's teams (read once a
+    request); a meeting's: its spans, its milestones, its assessments."""
     for party in (us, mexico):
         assess(commitment, party, "+1", D(2025, 10, 1), by=reviewer)
     views_charts.dashboard_curve(editor, D(2025, 12, 6))  # the reader's teams: read once
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         curve = views_charts.dashboard_curve(editor, D(2025, 12, 6))
     assert list(curve.compliance) == sorted([us.name, mexico.name])
     # Parties chosen (as the dashboard's picture asks): their rows tell which were assessed.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         chosen = views_charts.dashboard_curve(editor, D(2025, 12, 6), [mexico.pk, 99999])
     assert chosen.compliance == {mexico.name: curve.compliance[mexico.name]}
     with django_assert_num_queries(3):

@@ -1,7 +1,8 @@
 """Reads from indexes alone, at 1,000,000 commitments:
 
 - the month tallies' keys hold their counts on PostgreSQL (``CountingKey``): a team's months
-  are read from the index alone. Their teams' own indexes go: each key leads with its team;
+  are read from the index alone (the compliance tally's by party, then month: a curve reads
+  the parties it draws). Their teams' own indexes go: each key leads with its team;
 - a meeting's parties by party, then meeting: the meetings list asks, party by party, whether
   one of the reader's meetings had it (``MeetingFilterForm``): one index entry each, where the
   index of the party alone was read whole (8,335 entries a party, 15 ms a list)."""
@@ -30,7 +31,7 @@ KEYS = {
         "status_month_tally_key",
         ("team", "month", "theme", "status", "is_stalled", "cancelled", "active"),
     ),
-    "compliancemonthtally": ("compliance_month_tally_key", ("team", "month", "party", "score")),
+    "compliancemonthtally": ("compliance_month_tally_key", ("team", "party", "month", "score")),
 }
 
 

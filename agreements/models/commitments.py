@@ -118,17 +118,6 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             .exclude(status=ImplementationStatus.COMPLETE)
         )
 
-    def first_meeting_date(self, teams) -> datetime.date | None:
-        """The earliest meeting date of these commitments in ``teams`` (a Team QuerySet): one
-        probe per team at the end of its index by date, where ordering every commitment of
-        several teams by date reads them all (their dates are in order only within a team)."""
-        firsts = models.Subquery(
-            self.filter(team=models.OuterRef("pk"))
-            .order_by("meeting_date")
-            .values("meeting_date")[:1]
-        )
-        return teams.annotate(earliest=firsts).aggregate(first=models.Min("earliest"))["first"]
-
     def overdue_on(self, day: datetime.date):
         """Overdue as they stood on ``day``: counting then (active, not cancelled then), past
         their target date and not complete then, by their stored history (a semi-join on the

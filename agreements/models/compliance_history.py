@@ -204,8 +204,9 @@ class ComplianceMonthTally(ComplianceTallyFields):
 
     class Meta:
         constraints = [
+            # By party before month: a curve reads the months of the few parties it draws.
             CountingKey(
-                fields=["team", "month", "party", "score"], name="compliance_month_tally_key"
+                fields=["team", "party", "month", "score"], name="compliance_month_tally_key"
             )
         ]
 

@@ -478,25 +478,33 @@ class StatusHistory:
             ]
         )
 
-    def curve(self, days: Sequence[datetime.date]) -> list[float | None]:
-        """The implementation index on each of ``days`` (ascending; each the last of a month
-        or a quarter, the last any day): the running sum of the counts by month, the last
-        day's month read up to that day, in one query. (By month even for a curve read by
-        quarter: a month's rows are few, and PostgreSQL's quarter of a date costs more to
-        compute than the rows it saves cost to read.)"""
-        last = days[-1]
+    def sums_up_to(self, last: datetime.date) -> list[tuple[datetime.date, int, int]]:
+        """Per date, the statuses' sum and how many they are, of the commitments that count,
+        ascending: every month before ``last``'s (dated its first day) and ``last``'s own
+        month by day up to it, in one query. (By month even for a curve read by quarter: a
+        month's rows are few, and PostgreSQL's quarter of a date costs more to compute than
+        the rows it saves cost to read.)"""
         months = self.months.counting().filter(month__lt=last.replace(day=1)).values_list("month")
         month = self.on(last).parts[1].counting()  # the last day's own month, up to it
-        # Per date, the statuses' sum and how many they are: the mean, whatever their mix.
-        # The last month's days dated as they are: each after every day but the last, so
-        # counted for it alone.
         rows = summed(
             months,
             month.values_list("day"),
             scores=models.Sum(models.F("status") * models.F("n")),
             k=models.Sum("n"),
         )
-        rows = sorted(rows, key=lambda row: row[0])
+        return sorted(rows, key=lambda row: row[0])
+
+    @staticmethod
+    def first_counted(sums: list[tuple[datetime.date, int, int]]) -> datetime.date | None:
+        """The first date of ``sums`` (``sums_up_to``) on which a commitment counted."""
+        return next((day for day, _scores, k in sums if k), None)
+
+    def curve(self, days: Sequence[datetime.date], sums=None) -> list[float | None]:
+        """The implementation index on each of ``days`` (ascending; each the last of a month
+        or a quarter, the last any day): the running sum of ``sums`` (``sums_up_to`` the last
+        day, read when not given). The last month's days are dated as they are: each after
+        every day but the last, so counted for it alone."""
+        rows = self.sums_up_to(days[-1]) if sums is None else sums
         curve, scores, total, at = [], 0, 0, 0
         for day in days:
             while at < len(rows) and rows[at][0] <= day:

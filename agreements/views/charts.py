@@ -25,7 +25,7 @@ from .. import charts, permissions
 from ..forms.as_of import AsOfForm
 from ..forms.compare import CompareForm
 from ..ids import number_in, typed_id
-from ..models import Commitment, ComplianceHistory, StatusHistory, Team, team_ids
+from ..models import Commitment, ComplianceHistory, StatusHistory
 from .common import picker_options
 
 IMAGE_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
@@ -74,10 +74,8 @@ def dashboard_chart(request: HttpRequest) -> HttpResponse:
 def dashboard_curve(user, end, parties=None) -> charts.Curve | None:
     """The index of every commitment the user can see, from their teams' first meeting, and
     the compliance of ``parties`` (ids; else of the most assessed)."""
-    teams = Team.objects.all() if user.is_superuser else Team.objects.filter(pk__in=team_ids(user))
-    first = Commitment.objects.visible_to(user).first_meeting_date(teams)
     return charts.team_curve(
-        StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), first, end, parties
+        StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), end, parties
     )
 
 
