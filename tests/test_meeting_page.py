@@ -565,33 +565,6 @@ def test_statement_shows_its_attribution_and_language(client, editor, meeting, m
         assert text in html, text
 
 
-def test_statements_claims_and_events_name_what_they_link_in_order(
-    client, editor, meeting, us, mexico, team
-):
-    """A statement's joint parties (by name) and the commitments it mentions (in the meeting's
-    order), a claim's and an event's sources (newest first, then by title), escaped."""
-    first = make_commitment(meeting, title="Curb <fuel> theft", position=1)
-    second = make_commitment(meeting, title="Halt fentanyl", position=2)
-    statement = Statement.objects.create(
-        meeting=meeting, party=us, text="Together", said_on=meeting.start_date
-    )
-    statement.commitments.add(second, first)
-    statement.joint_parties.add(us, mexico)
-    older = make_source(team, title="B older", published_on=datetime.date(2025, 1, 1))
-    newer = make_source(team, title="A newer", published_on=datetime.date(2025, 2, 1))
-    oldest = make_source(team, title="C oldest", published_on=datetime.date(2024, 1, 1))
-    claim = Claim.objects.create(meeting=meeting, text="Said so", verification="unconfirmed")
-    claim.sources.add(older, newer)
-    event = ContextEvent.objects.create(meeting=meeting, title="A raid", relation="background")
-    event.sources.add(older, oldest, newer)
-    client.force_login(editor)
-    html = client.get(detail_url(meeting)).content.decode()
-    assert "jointly with Mexico, United States" in html
-    assert "Mentions: Curb &lt;fuel&gt; theft; Halt fentanyl</span>" in html
-    assert "sources: A newer; B older</span>" in html
-    assert "Sources: A newer; B older; C oldest</span>" in html
-
-
 def test_detail_links_each_commitment_and_shows_its_roles(client, editor, meeting, us, mexico):
     commitment = make_commitment(meeting, title="Curb fuel theft", lead_agency="Pemex")
     commitment.party_roles.create(party=mexico, role="committed")

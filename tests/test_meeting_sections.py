@@ -5,12 +5,13 @@ briefing that still prints everything."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
 
-from agreements.models import Claim, Participant, Person
+from agreements.models import Claim, ContextEvent, Participant, Person, Statement
 from agreements.views import meeting_sections, meetings
 from tests.conftest import HTMX, make_commitment, make_meeting, make_source
 
@@ -244,3 +245,30 @@ def test_participant_and_claim_rows_escape_their_texts_and_read_in_the_readers_l
     spanish = spanish.content.decode()
     assert f"· por {us}</span>" in spanish
     assert " · fuentes: A; B</span>" in spanish
+
+
+def test_statements_claims_and_events_name_what_they_link_in_order(
+    client, editor, meeting, us, mexico, team
+):
+    """A statement's joint parties (by name) and the commitments it mentions (in the meeting's
+    order), a claim's and an event's sources (newest first, then by title), escaped."""
+    first = make_commitment(meeting, title="Curb <fuel> theft", position=1)
+    second = make_commitment(meeting, title="Halt fentanyl", position=2)
+    statement = Statement.objects.create(
+        meeting=meeting, party=us, text="Together", said_on=meeting.start_date
+    )
+    statement.commitments.add(second, first)
+    statement.joint_parties.add(us, mexico)
+    older = make_source(team, title="B older", published_on=datetime.date(2025, 1, 1))
+    newer = make_source(team, title="A newer", published_on=datetime.date(2025, 2, 1))
+    oldest = make_source(team, title="C oldest", published_on=datetime.date(2024, 1, 1))
+    claim = Claim.objects.create(meeting=meeting, text="Said so", verification="unconfirmed")
+    claim.sources.add(older, newer)
+    event = ContextEvent.objects.create(meeting=meeting, title="A raid", relation="background")
+    event.sources.add(older, oldest, newer)
+    client.force_login(editor)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    assert "jointly with Mexico, United States" in html
+    assert "Mentions: Curb &lt;fuel&gt; theft; Halt fentanyl</span>" in html
+    assert "sources: A newer; B older</span>" in html
+    assert "Sources: A newer; B older; C oldest</span>" in html
