@@ -140,21 +140,26 @@ def explained(sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def test_the_commitment_list_walks_the_index_of_active_commitments_alone(client, editor, records):
-    """A deep page walks 10,000 entries of the list's index: the index of the active ones
-    (``commitment_team_live_order``) read alone, the archived meetings' ids looked up in a hash
-    (``meeting_archived``), neither a commitment's row nor its meeting read for each
-    (``CommitmentQuerySet.live``)."""
-    client.force_login(editor)
+def list_walk(client, user, params: dict) -> str:
+    """The plan of the commitment list's one walk of its ids, for the page ``params`` ask."""
+    client.force_login(user)
     with CaptureQueriesContext(connection) as ran:
-        assert client.get("/commitments/", {"page": 2}).status_code == 200
+        assert client.get("/commitments/", params).status_code == 200
     walks = [
         q["sql"]
         for q in ran.captured_queries
         if q["sql"].startswith('SELECT "agreements_commitment"."id" AS "pk"')
     ]
     assert len(walks) == 1
-    plan = explained(walks[0])
+    return explained(walks[0])
+
+
+def test_the_commitment_list_walks_the_index_of_active_commitments_alone(client, editor, records):
+    """A deep page walks 10,000 entries of the list's index: the index of the active ones
+    (``commitment_team_live_order``) read alone, the archived meetings' ids looked up in a hash
+    (``meeting_archived``), neither a commitment's row nor its meeting read for each
+    (``CommitmentQuerySet.live``)."""
+    plan = list_walk(client, editor, {"page": 2})
     assert "Index Only Scan using commitment_team_live_order" in plan, plan
     assert "on meeting_archived" in plan, plan  # a bitmap scan of a table this small
     assert "agreements_meeting_pkey" not in plan, plan
@@ -186,16 +191,7 @@ def test_a_past_day_by_status_walks_the_index_of_active_commitments_alone(client
     that held then looked up for each entry by its status (the span's own column, which
     PostgreSQL has figures for: through COALESCE it guessed 0.5% of the rows, and a third
     page read both tables whole)."""
-    client.force_login(editor)
-    with CaptureQueriesContext(connection) as ran:
-        assert client.get("/commitments/", {"as_of": "2025-10-01", "status": 0}).status_code == 200
-    walks = [
-        q["sql"]
-        for q in ran.captured_queries
-        if q["sql"].startswith('SELECT "agreements_commitment"."id" AS "pk"')
-    ]
-    assert len(walks) == 1
-    plan = explained(walks[0])
+    plan = list_walk(client, editor, {"as_of": "2025-10-01", "status": 0})
     assert "Index Only Scan using commitment_team_live_order" in plan, plan
     assert "COALESCE" not in plan, plan
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,18 +10,14 @@ from .. import actions, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm
 from ..ids import is_id
 from ..models import (
-    Assessment,
-    Claim,
     Commitment,
     CommitmentTally,
-    Follow,
     Party,
-    ProgressUpdate,
     ReviewState,
     Source,
-    StatusChange,
     StatusHistory,
 )
+from ..models.commitment_facts import fact_expressions, facts_of
 from .commitment_rows import list_rows
 from .commitment_timeline import parse_cursor, timeline_page
 from .common import (
@@ -139,10 +133,10 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             pk=pk,
             render=_render_detail,
         )
-    # The page's facts (``_facts``) read with the commitment, unless the request is for a
-    # picker's options or the timeline's next events, which do not show them.
+    # The page's facts (``commitment_facts``) read with the commitment, unless the request is
+    # for a picker's options or the timeline's next events, which do not show them.
     fragment = "_pick" in request.GET or ("before" in request.GET and wants_fragment(request))
-    facts = None if fragment else _fact_expressions(request.user)
+    facts = None if fragment else fact_expressions(request.user)
     commitment = permissions.get_commitment_for_user(request.user, pk, annotate=facts)
     if "_pick" in request.GET:
         evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
@@ -317,8 +311,8 @@ def _detail_context(
     assessment_form = forms.get("assessment_form") if can_review else None
     milestones = checklist(commitment.milestones.all(), editable=can_edit, forms=forms)
     updates = commitment.progress_updates.all()
-    facts = _facts(commitment, user)
-    # Read when there are some (``_facts`` says): most commitments have none.
+    facts = facts_of(commitment, user)
+    # Read when there are some (``facts_of`` says): most commitments have none.
     assessments = (
         list(commitment.assessments.select_related("party", "assessed_by"))
         if facts["has_assessments"]
@@ -360,7 +354,7 @@ def _detail_context(
         "latest_assessments": latest,
         "assessed_party_ids": {a.party_id for a in latest},
         "bodies": commitment.bodies.all(),
-        # Read when there are some (``_facts`` says): most commitments have none.
+        # Read when there are some (``facts_of`` says): most commitments have none.
         "sources": with_kept_files(commitment.sources.all()) if facts["has_sources"] else [],
         "claims": commitment.claims.prefetch_related("sources") if facts["has_claims"] else [],
         "milestones": milestones,
@@ -375,67 +369,6 @@ def _detail_context(
         "open_form": "assess" if assessment_form is not None else "",
         "outcome": outcome,
     }
-
-
-def _facts(commitment: Commitment, user) -> dict:
-    """What the page says beside the commitment (``_fact_expressions``), as read with it
-    (``commitment_detail``), or else in one query: whether the reader follows it, the day its
-    official state took effect (its latest effective change's; None when it never changed),
-    its update waiting for review that proposes a change (the newest), as far as the page
-    shows it (its proposed status), and whether any claim, assessment or source is about it
-    (each list read only then)."""
-    if all(name in commitment.__dict__ for name in FACTS):
-        facts = {name: getattr(commitment, name) for name in FACTS}
-    else:  # an action's answer: read after it
-        facts = (
-            Commitment.objects.filter(pk=commitment.pk)
-            .annotate(**_fact_expressions(user))
-            .values(*FACTS)
-            .get()
-        )
-    status = facts.pop("pending_status")
-    facts["pending"] = (
-        None
-        if status is None
-        else ProgressUpdate(proposed_status=None if status == NOTHING.value else status)
-    )
-    return facts
-
-
-FACTS = (
-    "following",
-    "status_since",
-    "pending_status",
-    "has_claims",
-    "has_assessments",
-    "has_sources",
-)
-
-
-def _fact_expressions(user) -> dict:
-    """``FACTS`` as expressions on a commitment (``_facts`` says what they are)."""
-    one = OuterRef("pk")
-    pending = ProgressUpdate.objects.filter(commitment=one).proposing_a_change()
-    pending = pending.order_by("-created_at", "-pk")
-    return {
-        "following": Exists(Follow.objects.filter(user=user.pk, commitment=one)),
-        "status_since": Subquery(
-            StatusChange.objects.filter(commitment=one)
-            .order_by("-effective_on", "-changed_at", "-pk")
-            .values("effective_on")[:1]
-        ),
-        # The pending update's proposed status, NOTHING when it proposes only a stall (no
-        # pending update: None), in one subquery.
-        "pending_status": Subquery(
-            pending.annotate(shown=Coalesce("proposed_status", NOTHING)).values("shown")[:1]
-        ),
-        "has_claims": Exists(Claim.objects.filter(commitment=one)),
-        "has_assessments": Exists(Assessment.objects.filter(commitment=one)),
-        "has_sources": Exists(Commitment.sources.through.objects.filter(commitment=one)),
-    }
-
-
-NOTHING = Value(-1)  # no proposed status (``ImplementationStatus`` values are 0 to 3)
 
 
 def _revised(updates, timeline) -> set[int]:
