@@ -19,8 +19,16 @@ from agreements.models import (
 from agreements.views import briefings
 from tests.conftest import make_body, make_commitment, make_meeting, make_source, make_user
 
-TODAY = timezone.localdate()
-PAST = TODAY - datetime.timedelta(days=40)
+
+
+def today():
+    """Asked when a test runs, not when the module is imported: a run that passes midnight keeps
+    its days."""
+    return timezone.localdate()
+
+
+def past():
+    return today() - datetime.timedelta(days=40)
 
 
 def url(name: str, record) -> str:
@@ -45,7 +53,7 @@ def assess(commitment, party, score=ComplianceScore.FULL, *, by, sources=(), **e
 def briefed(meeting, team, us, mexico, reviewer):
     """A meeting with one commitment carrying everything a briefing reports, and what it must
     leave out: an older assessment, a done and a cancelled milestone, a verified claim."""
-    meeting.start_date = TODAY - datetime.timedelta(days=100)
+    meeting.start_date = today() - datetime.timedelta(days=100)
     meeting.save(update_fields=["start_date"])
     readout, report, wire = (make_source(team, title=t) for t in ("Readout", "Report", "Wire"))
     meeting.sources.add(readout)
@@ -55,18 +63,18 @@ def briefed(meeting, team, us, mexico, reviewer):
         title="Halt fentanyl flows",
         reference="3.2",
         status=2,
-        target_date=PAST,
+        target_date=past(),
         lead_agency="Security cabinet",
     )
     commitment.sources.add(report, readout)  # the readout is cited again: the same number
     assess(commitment, us, ComplianceScore.NONE, by=reviewer, as_of=meeting.start_date)
-    assess(commitment, us, by=reviewer, sources=[wire], as_of=TODAY)
+    assess(commitment, us, by=reviewer, sources=[wire], as_of=today())
     for title, due, status in (
-        ("Joint report", PAST, MilestoneStatus.PLANNED),
-        ("Kick-off", PAST, MilestoneStatus.DONE),
-        ("Dropped step", PAST, MilestoneStatus.CANCELLED),
-        ("Second review", TODAY + datetime.timedelta(days=20), MilestoneStatus.PLANNED),
-        ("Final review", TODAY + datetime.timedelta(days=90), MilestoneStatus.PLANNED),
+        ("Joint report", past(), MilestoneStatus.PLANNED),
+        ("Kick-off", past(), MilestoneStatus.DONE),
+        ("Dropped step", past(), MilestoneStatus.CANCELLED),
+        ("Second review", today() + datetime.timedelta(days=20), MilestoneStatus.PLANNED),
+        ("Final review", today() + datetime.timedelta(days=90), MilestoneStatus.PLANNED),
     ):
         Milestone.objects.create(
             commitment=commitment,
@@ -112,7 +120,7 @@ def test_meeting_briefing_reports_each_commitment_with_what_a_reader_needs(
         "Disputed",
         "reviewer",  # printed by
         "North America",  # the team
-        TODAY.strftime("%-d %B %Y"),  # as of today
+        today().strftime("%-d %B %Y"),  # as of today
     ):
         assert shown in html, shown
     for left_out in (
@@ -159,9 +167,9 @@ def test_body_briefing_covers_what_it_oversees_and_its_own_meetings(
     body = make_body(meeting, name="High-level implementation group")
     body.commitments.add(briefed["commitment"])
     make_commitment(meeting, title="Not overseen")
-    Milestone.objects.create(body=body, title="First session", due_date=PAST)
+    Milestone.objects.create(body=body, title="First session", due_date=past())
     Milestone.objects.create(
-        body=body, title="Second session", due_date=TODAY + datetime.timedelta(days=5)
+        body=body, title="Second session", due_date=today() + datetime.timedelta(days=5)
     )
     Claim.objects.create(text="Membership not published", body=body)
     client.force_login(reviewer)
@@ -274,20 +282,20 @@ def test_briefing_query_counts_do_not_grow(client, admin_user, team, us, mexico,
     reviewer = make_user("assessor", team=team, role="reviewer")
 
     def meeting_with(n: int):
-        meeting = make_meeting(team, start_date=PAST)
+        meeting = make_meeting(team, start_date=past())
         body = make_body(meeting)
         for _ in range(n):
-            commitment = make_commitment(meeting, parties=[us, mexico], target_date=PAST)
+            commitment = make_commitment(meeting, parties=[us, mexico], target_date=past())
             commitment.sources.add(make_source(team))
             body.commitments.add(commitment)
             assess(commitment, us, by=reviewer, sources=[make_source(team)])
-            assess(commitment, us, ComplianceScore.PARTIAL, by=reviewer, as_of=TODAY)
-            Milestone.objects.create(commitment=commitment, title="m", due_date=PAST)
-            Milestone.objects.create(commitment=commitment, title="n", due_date=TODAY)
+            assess(commitment, us, ComplianceScore.PARTIAL, by=reviewer, as_of=today())
+            Milestone.objects.create(commitment=commitment, title="m", due_date=past())
+            Milestone.objects.create(commitment=commitment, title="n", due_date=today())
             Claim.objects.create(commitment=commitment, text="c").sources.add(make_source(team))
             Claim.objects.create(meeting=meeting, text="d").sources.add(make_source(team))
             Claim.objects.create(body=body, text="e").sources.add(make_source(team))
-            Milestone.objects.create(body=body, title="b", due_date=PAST)
+            Milestone.objects.create(body=body, title="b", due_date=past())
             meeting.sources.add(make_source(team))
         return meeting, body
 
@@ -310,8 +318,8 @@ def test_the_meeting_and_body_briefings_list_their_own_overdue_milestones(
     client, reviewer, meeting
 ):
     body = make_body(meeting, name="High-level implementation group")
-    Milestone.objects.create(meeting=meeting, title="Ministers report back", due_date=PAST)
-    Milestone.objects.create(body=body, title="First session", due_date=PAST)
+    Milestone.objects.create(meeting=meeting, title="Ministers report back", due_date=past())
+    Milestone.objects.create(body=body, title="First session", due_date=past())
     client.force_login(reviewer)
     for kind, record, heading, title in (
         ("meeting", meeting, "Milestones of the meeting", "Ministers report back"),
