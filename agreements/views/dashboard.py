@@ -79,7 +79,10 @@ def _drawn(request: HttpRequest, figures: dict, end: datetime.date, as_of=None) 
     chosen = parties.chosen()
     return {
         "parties_form": parties,
-        "curve": dashboard_curve(request.user, end, chosen),
+        # The parties' names as their figures have them: the curve's rows read without.
+        "curve": dashboard_curve(
+            request.user, end, chosen, {row["party_id"]: row["key"] for row in figures["by_party"]}
+        ),
         # The picture draws the parties the table shows, named (when there are any to choose).
         "chart_url": chart_url(
             "agreements:dashboard_chart",
