@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime
+import math
+import random
 
 import pytest
 from django.utils import timezone, translation
@@ -341,8 +343,28 @@ def test_whole_figures_round_as_floatformat_does():
 
     from agreements.templatetags.tracker import whole
 
-    for number in (0, 0.0, 0.5, 1.5, 2.5, 33.3, 49.95, 66.66666666666667, 99.5, 100.0, 100):
+    halves = [n + 0.5 for n in range(-3, 120)]  # each n + ½, and the floats either side
+    near = [math.nextafter(x, side) for x in halves for side in (-math.inf, math.inf)]
+    numbers = [0, 0.0, -0.0, -0.3, 0.49999999999999994, 12.45, 33.3, 49.95, 66.66666666666667]
+    numbers += [99.5, 100.0, 100, 1234567.5, 2.0**53 + 2, *halves, *near]
+    numbers += [random.Random(n).uniform(-1000, 1000) for n in range(2000)]
+    for number in numbers:
         assert whole(number) == floatformat(number, 0), number
+
+
+def test_index_bars_write_their_numbers_as_localize_does():
+    from django.utils.formats import localize
+
+    from agreements.templatetags.tracker import index_bars
+
+    rows = [{"key": "Drugs", "index": 66.7, "count": 12345, "url": "/x/?a=1&b=2"}]
+    for language in ("en-gb", "es"):
+        with translation.override(language):
+            html = index_bars(rows)
+            assert f'aria-label="Drugs: {localize(66.7)}%"' in html
+            assert f"({localize(12345)})" in html and 'href="/x/?a=1&amp;b=2"' in html
+    with translation.override("es"):
+        assert "66,7%" in index_bars(rows)
 
 
 @pytest.mark.perf
