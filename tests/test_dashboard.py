@@ -5,6 +5,8 @@ import math
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from agreements.actions import submit_update
@@ -39,6 +41,23 @@ def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
     assert "Drugs: 33.3%" in page
     assert f"High-level implementation group ({meeting.title}): 100.0%" in page
     assert "cancelled or superseded" in page
+
+
+def test_the_themes_are_named_in_the_read_that_counts_them(client, editor, meeting):
+    """Today's tally and a past day's history name their themes as they count them, in the
+    reader's language: no query of the themes' own."""
+    make_commitment(meeting, theme="arms", status=3)
+    client.force_login(editor)
+    for url in ("/", f"/?as_of={timezone.localdate() - datetime.timedelta(1):%Y-%m-%d}"):
+        with CaptureQueriesContext(connection) as read:
+            page = client.get(url).content.decode()
+        assert "Arms trafficking: 100.0%" in page, url
+        themes = 'SELECT "agreements_theme"."code" AS "code", "agreements_theme"."name"'
+        assert not [q for q in read.captured_queries if q["sql"].startswith(themes)]
+        assert any('"agreements_theme"' in q["sql"] for q in read.captured_queries)
+        with translation.override("es"):
+            spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        assert "Tráfico de armas: 100,0%" in spanish, url
 
 
 def test_each_index_leads_to_the_records_behind_it(client, editor, reviewer, meeting, us):

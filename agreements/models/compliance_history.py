@@ -25,7 +25,7 @@ from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
 from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
-from .tallies import ComplianceTally
+from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -224,20 +224,6 @@ def _index(counts: Counter) -> float | None:
     return compliance_percent(total, scored)
 
 
-class NameOfParty(models.Subquery):
-    """The name of the row's ``party``, beside rows grouped by party: read for each group (a
-    probe of the parties' key), where a join reads it for every row summed. Not grouped by
-    itself (which would read it for every row again): it follows from the party, which is."""
-
-    def __init__(self):
-        super().__init__(
-            Party.objects.filter(pk=models.OuterRef("party")).order_by().values("name")[:1]
-        )
-
-    def get_group_by_cols(self):
-        return []
-
-
 class ComplianceHistory:
     """Teams' compliance by party on past days and over time, from the stored tallies: the
     months before a day by month, its own month by day."""
@@ -304,10 +290,10 @@ class ComplianceHistory:
         names: dict[int, str] = {}
         # Summed by the database over the months (a row per party and score, not per month),
         # the months and the day's month read in one query; each sum named once it is made
-        # (``NameOfParty``), not every month's row joined to its party's name and grouped by
+        # (``NamedOnce``), not every month's row joined to its party's name and grouped by
         # it (~9,500 rows at 100,000 commitments: 5.4 → 3.4 ms).
         parts = (
-            part.values_list("party", "score").annotate(name=NameOfParty())
+            part.values_list("party", "score").annotate(name=NamedOnce(Party, "party"))
             for part in self._parts(day)
         )
         for party, score, name, k in summed(*parts, k=models.Sum("n")):

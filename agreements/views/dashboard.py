@@ -162,9 +162,9 @@ def _stale(user, commitments, count: int) -> list:
 def _counts(tally, day: datetime.date | None = None) -> dict:
     """The figures a tally gives (today's ``CommitmentTally``, or a past ``day``'s from the
     stored history), all from one read of its active states: the index, counts by status,
-    stalled and cancelled, the index by theme, each theme's row leading to the records behind
-    it (on that day)."""
-    states = StateCounts(tally.active_states())
+    stalled and cancelled, the index by theme (the themes named in the same read), each
+    theme's row leading to the records behind it (on that day)."""
+    states = StateCounts(*tally.active_states_named())
     status_counts = states.status_counts()
     listed = reverse("agreements:commitment_list")
     on_day = {"as_of": day} if day else {}
