@@ -252,17 +252,20 @@ DOTTED_UP_TO = 12  # periods: a short curve shows each one's dot (a lone value i
 PARTIES_DRAWN = 5  # unless the reader chooses, a team's chart draws its most assessed parties
 
 
-def team_curve(history, compliance, end: datetime.date, parties=None) -> Curve | None:
+def team_curve(history, compliance, end: datetime.date, parties=None, names=None) -> Curve | None:
     """The index of the teams whose ``StatusHistory`` is ``history``, and the compliance
-    (``ComplianceHistory``) of ``parties`` (ids), or else of their most assessed parties, from
-    the month their history first counts a commitment (their earliest meeting's) to ``end``;
-    None before it. The index's rows tell where it starts: no query of its own."""
+    (``ComplianceHistory``) of ``parties`` (ids; ``names``, their names by id, when known),
+    or else of their most assessed parties, from the month their history first counts a
+    commitment (their earliest meeting's) to ``end``; None before it. The index's rows tell
+    where it starts: no query of its own."""
     sums = history.sums_up_to(end)
     first_day = history.first_counted(sums)
     if first_day is None:
         return None
     days, quarterly = periods(first_day, end)
-    compliance_curves = compliance.curves(days, PARTIES_DRAWN, parties, quarterly=quarterly)
+    compliance_curves = compliance.curves(
+        days, PARTIES_DRAWN, parties, quarterly=quarterly, names=names
+    )
     return Curve(days, quarterly, history.curve(days, sums), compliance_curves)
 
 

@@ -9,6 +9,8 @@ import re
 
 import pygal
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from agreements import actions, chart_svg, charts
@@ -415,6 +417,26 @@ def test_the_curves_are_read_in_few_queries(
     assert chosen.compliance == {mexico.name: curve.compliance[mexico.name]}
     with django_assert_num_queries(3):
         charts.meeting_curve(meeting, D(2025, 12, 6))
+
+
+def test_a_curve_given_its_parties_names_reads_their_rows_without_them(
+    editor, reviewer, commitment, us, mexico, django_assert_num_queries
+):
+    """The dashboard has each party's name with its figures: its curve reads the tallies
+    without joining the parties, and draws what it draws reading them (a party whose name
+    is not given, read with its name)."""
+    for party, score in ((us, "+1"), (mexico, "-1")):
+        assess(commitment, party, score, D(2025, 10, 1), by=reviewer)
+    assess(commitment, us, "0", D(2025, 12, 2), by=reviewer)  # the last month, by day
+    end, parties = D(2025, 12, 6), [us.pk, mexico.pk]
+    read = views_charts.dashboard_curve(editor, end, parties)
+    names = {us.pk: us.name, mexico.pk: mexico.name}
+    with CaptureQueriesContext(connection) as queries:
+        given = views_charts.dashboard_curve(editor, end, parties, names)
+    assert given == read and set(given.compliance) == {us.name, mexico.name}
+    assert not any("agreements_party" in query["sql"] for query in queries.captured_queries)
+    partly = views_charts.dashboard_curve(editor, end, parties, {us.pk: us.name})
+    assert partly == read
 
 
 def test_today_the_most_assessed_parties_are_counted_from_the_live_tally_as_the_history_counts(

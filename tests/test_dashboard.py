@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import datetime
+import math
+import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from agreements.actions import submit_update
@@ -37,6 +41,23 @@ def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
     assert "Drugs: 33.3%" in page
     assert f"High-level implementation group ({meeting.title}): 100.0%" in page
     assert "cancelled or superseded" in page
+
+
+def test_the_themes_are_named_in_the_read_that_counts_them(client, editor, meeting):
+    """Today's tally and a past day's history name their themes as they count them, in the
+    reader's language: no query of the themes' own."""
+    make_commitment(meeting, theme="arms", status=3)
+    client.force_login(editor)
+    for url in ("/", f"/?as_of={timezone.localdate() - datetime.timedelta(1):%Y-%m-%d}"):
+        with CaptureQueriesContext(connection) as read:
+            page = client.get(url).content.decode()
+        assert "Arms trafficking: 100.0%" in page, url
+        themes = 'SELECT "agreements_theme"."code" AS "code", "agreements_theme"."name"'
+        assert not [q for q in read.captured_queries if q["sql"].startswith(themes)]
+        assert any('"agreements_theme"' in q["sql"] for q in read.captured_queries)
+        with translation.override("es"):
+            spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        assert "Tráfico de armas: 100,0%" in spanish, url
 
 
 def test_each_index_leads_to_the_records_behind_it(client, editor, reviewer, meeting, us):
@@ -341,8 +362,28 @@ def test_whole_figures_round_as_floatformat_does():
 
     from agreements.templatetags.tracker import whole
 
-    for number in (0, 0.0, 0.5, 1.5, 2.5, 33.3, 49.95, 66.66666666666667, 99.5, 100.0, 100):
+    halves = [n + 0.5 for n in range(-3, 120)]  # each n + ½, and the floats either side
+    near = [math.nextafter(x, side) for x in halves for side in (-math.inf, math.inf)]
+    numbers = [0, 0.0, -0.0, -0.3, 0.49999999999999994, 12.45, 33.3, 49.95, 66.66666666666667]
+    numbers += [99.5, 100.0, 100, 1234567.5, 2.0**53 + 2, *halves, *near]
+    numbers += [random.Random(n).uniform(-1000, 1000) for n in range(2000)]
+    for number in numbers:
         assert whole(number) == floatformat(number, 0), number
+
+
+def test_index_bars_write_their_numbers_as_localize_does():
+    from django.utils.formats import localize
+
+    from agreements.templatetags.tracker import index_bars
+
+    rows = [{"key": "Drugs", "index": 66.7, "count": 12345, "url": "/x/?a=1&b=2"}]
+    for language in ("en-gb", "es"):
+        with translation.override(language):
+            html = index_bars(rows)
+            assert f'aria-label="Drugs: {localize(66.7)}%"' in html
+            assert f"({localize(12345)})" in html and 'href="/x/?a=1&amp;b=2"' in html
+    with translation.override("es"):
+        assert "66,7%" in index_bars(rows)
 
 
 @pytest.mark.perf

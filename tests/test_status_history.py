@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from agreements import actions
 from agreements.models import (
@@ -325,7 +326,11 @@ def test_a_teams_compliance_on_a_day_and_over_time(meeting, team, admin_user, us
     history = ComplianceHistory(
         ComplianceMonthTally.objects.filter(team=team), ComplianceDayTally.objects.filter(team=team)
     )
-    on_oct = {row["key"]: row for row in history.by_party(datetime.date(2025, 10, 31))}
+    with CaptureQueriesContext(connection) as read:
+        on_oct = {row["key"]: row for row in history.by_party(datetime.date(2025, 10, 31))}
+    # Each party's sums named once made: no join to the parties, no grouping by the name.
+    (sql,) = (query["sql"] for query in read.captured_queries)
+    assert "JOIN" not in sql and "GROUP BY 1, 2" in sql and "GROUP BY 1, 2, 3" not in sql
     assert on_oct[us.name]["index"] == 50.0 and on_oct[us.name]["count"] == 2  # (+1 −1) / 2
     assert on_oct[mexico.name]["index"] is None  # assessed, "not assessed"
     assert history.by_party(NOV)[1]["index"] == 100.0  # both +1 on 1 Nov (read by day)

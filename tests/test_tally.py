@@ -215,3 +215,7 @@ def test_the_dashboard_reads_every_figure_at_once_as_the_tally_gives_them(editor
         assert states.cancelled() == tally.total(active=True, cancelled=True) == 2
         assert states.index_by_theme() == tally.index_by_theme()
         assert [row["count"] for row in states.index_by_theme()] == [1, 2]
+        # The same, the themes named in the same read (the dashboard's).
+        named, names = tally.active_states_named()
+        assert named == tally.active_states() and names.keys() == {"arms", "drugs"}
+        assert StateCounts(named, names).index_by_theme() == tally.index_by_theme()

@@ -25,7 +25,7 @@ from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
 from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
-from .tallies import ComplianceTally
+from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -246,16 +246,20 @@ class ComplianceHistory:
         first = day.replace(day=1)
         return self.months.filter(month__lt=first), self.days.filter(day__gte=first, day__lte=day)
 
-    def _rows_up_to(self, day: datetime.date, parties, *, by_quarter: bool = False) -> list:
+    def _rows_up_to(
+        self, day: datetime.date, parties, *, by_quarter: bool = False, named: bool = True
+    ) -> list:
         """Counts by (month, party, party's name, score) before ``day``'s month and by (day,
         party, name, score) in it up to ``day``, of ``parties`` (ids) only, in one query;
         ``by_quarter``: the months' summed by quarter, dated its first day (a third of the
-        rows, for a curve read at quarters' ends). (A row per score, not the scores summed
-        by the database: its expressions cost more to write than the rows to read.)"""
+        rows, for a curve read at quarters' ends); not ``named``: without the name (month,
+        party, score), for a reader who has the names (the tallies read without joining the
+        parties: a third less time in the database). (A row per score, not the scores
+        summed by the database: its expressions cost more to write than the rows to read.)"""
         months, days = self._parts(day)
         if by_quarter:
             months = months.annotate(period=quarter_of("month"))
-        fields = ("party", "party__name", "score")
+        fields = ("party", "party__name", "score") if named else ("party", "score")
         months = months.filter(party__in=parties).values_list(
             "period" if by_quarter else "month", *fields
         )
@@ -285,9 +289,14 @@ class ComplianceHistory:
         counts: dict[int, Counter] = defaultdict(Counter)
         names: dict[int, str] = {}
         # Summed by the database over the months (a row per party and score, not per month),
-        # the months and the day's month read in one query.
-        parts = (part.values_list("party", "party__name", "score") for part in self._parts(day))
-        for party, name, score, k in summed(*parts, k=models.Sum("n")):
+        # the months and the day's month read in one query; each sum named once it is made
+        # (``NamedOnce``), not every month's row joined to its party's name and grouped by
+        # it (~9,500 rows at 100,000 commitments: 5.4 → 3.4 ms).
+        parts = (
+            part.values_list("party", "score").annotate(name=NamedOnce(Party, "party"))
+            for part in self._parts(day)
+        )
+        for party, score, name, k in summed(*parts, k=models.Sum("n")):
             counts[party][score] += k
             names[party] = name
         rows = []
@@ -312,12 +321,14 @@ class ComplianceHistory:
         parties: Sequence[int] | None = None,
         *,
         quarterly: bool = False,
+        names: dict[int, str] | None = None,
     ) -> dict[str, list[float | None]]:
         """Each party's compliance on each of ``days`` (ascending; the last any day, its month
         read by day), by name: the ``parties`` given (those assessed), else the ``most`` most
         assessed. ``quarterly``: every day but the last is a quarter's last day, so the months
         are read summed by quarter (a month counts on a quarter's last day exactly when its
-        quarter does)."""
+        quarter does). ``names``: the parties' names by id, when the caller has read them
+        (the dashboard, with each party's figures), so that the rows are read without."""
         if parties is None:  # the most assessed; of equal ones, the first added
             sizes = self._sizes_now() if days[-1] == timezone.localdate() else None
             sizes = sizes if sizes is not None else self._sizes(days[-1])
@@ -331,23 +342,29 @@ class ComplianceHistory:
         # The chosen parties' rows only: a few hundred, however many parties were assessed.
         # The last day's month is read by day, each day after every day but the last: counted
         # for the last only, as its month would be.
-        rows = self._rows_up_to(days[-1], chosen, by_quarter=quarterly)
+        named = names is None or any(party not in names for party in chosen)
+        rows = self._rows_up_to(days[-1], chosen, by_quarter=quarterly, named=named)
+        if named:
+            names = {party: name for _date, party, name, _score, _k in rows}
+            rows = [(date, party, score, k) for date, party, _name, score, k in rows]
         rows.sort(key=lambda row: row[0])
         held: dict[int, list[int]] = {}  # each party's scores' sum, how many scored, held
         curves: dict[int, list] = defaultdict(list)
-        names: dict[int, str] = {}
         taken = 0  # rows[:taken] are counted (an index: popping the front is quadratic)
         for day in days:
             while taken < len(rows) and rows[taken][0] <= day:
-                _date, party, names[party], score, k = rows[taken]
-                sums = held.setdefault(party, [0, 0, 0])
+                _date, party, score, k = rows[taken]
+                sums = held.setdefault(party, [0, 0, 0, None])
                 if score in SCORE_VALUE:  # as ``_index`` reads them: "not assessed" left out
                     sums[0] += SCORE_VALUE[score] * k
                     sums[1] += k
                 sums[2] += k
+                sums[3] = None  # to be worked out again
                 taken += 1
-            for party, (scores, scored, _held) in held.items():
-                curves[party].append((len(curves[party]), compliance_percent(scores, scored)))
+            for party, sums in held.items():
+                if sums[3] is None:  # moved: its compliance again; else as the period before
+                    sums[3] = (compliance_percent(sums[0], sums[1]),)
+                curves[party].append((len(curves[party]), sums[3][0]))
         # Each drawn if it held a score on the last day ("not assessed" included).
         chosen = [party for party in chosen if party in held and held[party][2]]
         result = {}

@@ -547,6 +547,16 @@ class _Summed:
             states[theme, status, stalled, cancelled] += k
         return states
 
+    def active_states_named(self) -> tuple[Counter, dict[str, str]]:
+        """As ``CommitmentTallyQuerySet.active_states_named``, the parts read in one query."""
+        states: Counter = Counter()
+        names = {}
+        parts = (part.active_state_keys(named=True) for part in self.parts)
+        for theme, status, stalled, cancelled, name, k in summed(*parts, k=models.Sum("n")):
+            states[theme, status, stalled, cancelled] += k
+            names[theme] = name
+        return states, names
+
     def status_counts(self) -> dict[int, int]:
         counts = [part.status_counts() for part in self.parts]
         return {s: sum(c[s] for c in counts) for s in ImplementationStatus.values}

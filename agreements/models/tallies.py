@@ -30,6 +30,20 @@ from .reviews import SCORE_VALUE, Assessment
 from .teams import Team, TeamScopedQuerySet
 
 
+class NamedOnce(models.Subquery):
+    """The ``field`` (a name) of the ``model`` row whose ``key`` is the outer row's ``outer``,
+    beside rows grouped by ``outer``: read once a group (a probe of the key), where a join
+    reads it for every row summed. Not grouped by itself (the database would read it for
+    every row again): it follows from ``outer``, which is grouped by."""
+
+    def __init__(self, model: type[models.Model], outer: str, *, key="pk", field="name"):
+        rows = model.objects.filter(**{key: models.OuterRef(outer)}).order_by()
+        super().__init__(rows.values(field)[:1])
+
+    def get_group_by_cols(self):
+        return []
+
+
 class TallyQuerySet(TeamScopedQuerySet):
     def total(self, **conditions) -> int:
         return self.filter(**conditions).aggregate(k=models.Sum("n"))["k"] or 0
@@ -110,9 +124,23 @@ class CommitmentTallyQuerySet(TallyQuerySet):
             }
         )
 
-    def active_state_keys(self):
-        """The active rows by the keys ``active_states`` counts them by (to be summed)."""
-        return self.filter(active=True).values_list("theme", "status", "is_stalled", "cancelled")
+    def active_states_named(self) -> tuple[Counter, dict[str, str]]:
+        """``active_states``, and the names of their themes (code → name, untranslated) read
+        in the same query (``NamedOnce``), where they took one of their own."""
+        states: Counter = Counter()
+        names = {}
+        for theme, status, stalled, cancelled, name, k in (
+            self.active_state_keys(named=True).annotate(k=models.Sum("n")).order_by()
+        ):
+            states[theme, status, stalled, cancelled] = k
+            names[theme] = name
+        return states, names
+
+    def active_state_keys(self, *, named: bool = False):
+        """The active rows by the keys ``active_states`` counts them by (to be summed);
+        ``named``: each key with its theme's name after them (``NamedOnce``)."""
+        keys = self.filter(active=True).values_list("theme", "status", "is_stalled", "cancelled")
+        return keys.annotate(theme_name=NamedOnce(Theme, "theme", key="code")) if named else keys
 
     def index_by_theme_raw(self) -> list[tuple]:
         """(theme, sum of statuses, commitments) per theme, over those that count."""
@@ -132,9 +160,12 @@ class CommitmentTallyQuerySet(TallyQuerySet):
         return self.theme_rows(rows)
 
     @staticmethod
-    def theme_rows(rows: dict) -> list[dict]:
-        """The index per theme, named in the reader's language, from [sum, count] per theme."""
-        labels = {code: gettext(name) for code, name in Theme.objects.values_list("code", "name")}
+    def theme_rows(rows: dict, names: dict[str, str] | None = None) -> list[dict]:
+        """The index per theme, named in the reader's language, from [sum, count] per theme;
+        the themes' ``names`` (code → name) read here unless given."""
+        if names is None:
+            names = dict(Theme.objects.values_list("code", "name"))
+        labels = {code: gettext(name) for code, name in names.items() if name is not None}
         return [
             {
                 "key": labels.get(theme, theme),
@@ -154,8 +185,9 @@ class StateCounts:
     stalled and cancelled, and the index by theme, as the tally's separate reads give them
     (``status_counts``, ``total``, ``index_by_theme``; tests/test_tally.py compares them)."""
 
-    def __init__(self, states: Counter):
+    def __init__(self, states: Counter, names: dict[str, str] | None = None):
         self.states = states
+        self.names = names  # the themes' names, when read with the states
 
     def status_counts(self) -> dict[int, int]:
         counts: Counter = Counter()
@@ -180,7 +212,7 @@ class StateCounts:
             if not cancelled:
                 rows[theme][0] += status * k
                 rows[theme][1] += k
-        return CommitmentTallyQuerySet.theme_rows(rows)
+        return CommitmentTallyQuerySet.theme_rows(rows, self.names)
 
 
 class CommitmentTally(Tally):

@@ -6,13 +6,16 @@ They only format what the view computed; no permission checks and no queries her
 from __future__ import annotations
 
 import decimal
+import html
+import math
 
 from django import template
 from django.template import engines
-from django.utils.formats import localize, number_format
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils import numberformat
+from django.utils.formats import get_format, number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language_info, pgettext
+from django.utils.translation import get_language, get_language_info, pgettext
 from django.utils.translation import gettext as _
 
 from .. import system_texts
@@ -73,8 +76,19 @@ def whole(number: float | int) -> str:
     writes some three hundred a page."""
     if isinstance(number, int):
         return str(number)
+    if isinstance(number, float) and abs(number) < _EXACT:
+        # As the number as written rounds: the shortest text that reads back as a float lies
+        # below n + ½ exactly when the float does (n + ½ is a float of its own), and the
+        # float's part after its whole is exact; half away from zero, as ROUND_HALF_UP.
+        size = abs(number)
+        rounded = math.floor(size)
+        rounded += size - rounded >= 0.5
+        return str(-rounded if number < 0 else rounded)  # -0 is 0: "0", as floatformat
     # int(): "-0" (−0.3 rounded) is written 0, as floatformat writes it.
     return str(int(decimal.Decimal(str(number)).quantize(_ONE, decimal.ROUND_HALF_UP)))
+
+
+_EXACT = 2.0**52  # below it, a float's whole and the rest are exact
 
 
 _ONE = decimal.Decimal(1)
@@ -86,25 +100,27 @@ def index_bar(
     count: int | None = None,
     none: str | None = None,
     url: str = "",
+    number=None,
 ) -> str:
     """A horizontal bar for an index (0–100 %), with its number as text; ``none`` says why
-    there is no figure; ``url``, where the label leads (the records behind the figure).
-    Formatted here, not through a template each: the dashboard draws some fifty
-    (``index_bars``). Every value is escaped (``conditional_escape``, as ``format_html``)."""
-    label = conditional_escape(label)
+    there is no figure; ``url``, where the label leads (the records behind the figure);
+    ``number``, how numbers are written (``_number_writer``, read once for many bars; as
+    ``localize`` writes them). Formatted here, not through a template each: the dashboard
+    draws some fifty (``index_bars``). Every value is escaped, as ``conditional_escape``
+    escapes it (``_escape``)."""
+    number = number or _number_writer()
+    label = _escape(label)
     if url:
-        label_html = (
-            f'<span class="index-label"><a href="{conditional_escape(url)}">{label}</a></span>'
-        )
+        label_html = f'<span class="index-label"><a href="{_escape(url)}">{label}</a></span>'
     else:
         label_html = f'<span class="index-label">{label}</span>'
     if index is None:
         if none is None:
             none = _("no commitments that count")
-        figure = f'<span class="index-none muted">{conditional_escape(none)}</span>'
+        figure = f'<span class="index-none muted">{_escape(none)}</span>'
     else:
-        counted = "" if count is None else f' <span class="muted">({localize(count)})</span>'
-        value = conditional_escape(localize(index))
+        counted = "" if count is None else f' <span class="muted">({number(count)})</span>'
+        value = _escape(number(index))
         figure = (
             '<svg class="index-bar" viewBox="0 0 100 8" preserveAspectRatio="none" role="img" '
             f'aria-label="{label}: {value}%"><rect x="0" y="0" width="100" '
@@ -115,12 +131,31 @@ def index_bar(
     return mark_safe(f'<div class="index-row">{label_html}{figure}</div>')
 
 
+def _escape(value) -> str:
+    """``conditional_escape(value)`` as a plain string, without its lazy wrapper: HTML kept
+    (``__html__``), any other value's text escaped as Django escapes it (``html.escape``)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _number_writer():
+    """A number written as ``localize`` writes it, the reader's separators read once (each
+    ``localize`` looks up the language and its three formats)."""
+    lang = get_language()
+    separator = get_format("DECIMAL_SEPARATOR", lang)
+    grouping = get_format("NUMBER_GROUPING", lang)
+    thousands = get_format("THOUSAND_SEPARATOR", lang)
+    return lambda value: numberformat.format(value, separator, None, grouping, thousands)
+
+
 @register.simple_tag
 def index_bars(rows: list[dict], none: str | None = None) -> str:
     """``index_bar`` for each of ``rows`` (``key``, ``index``, ``count``, ``url``)."""
+    number = _number_writer()
     return mark_safe(
         "".join(
-            index_bar(row["key"], row["index"], row["count"], none, row.get("url", ""))
+            index_bar(row["key"], row["index"], row["count"], none, row.get("url", ""), number)
             for row in rows
         )
     )

@@ -71,11 +71,12 @@ def dashboard_chart(request: HttpRequest) -> HttpResponse:
     return _svg(curve, _("Implementation index, your teams"))
 
 
-def dashboard_curve(user, end, parties=None) -> charts.Curve | None:
+def dashboard_curve(user, end, parties=None, names=None) -> charts.Curve | None:
     """The index of every commitment the user can see, from their teams' first meeting, and
-    the compliance of ``parties`` (ids; else of the most assessed)."""
+    the compliance of ``parties`` (ids; else of the most assessed; ``names``: their names by
+    id, when the caller has them)."""
     return charts.team_curve(
-        StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), end, parties
+        StatusHistory.visible_to(user), ComplianceHistory.visible_to(user), end, parties, names
     )
 
 

@@ -79,7 +79,10 @@ def _drawn(request: HttpRequest, figures: dict, end: datetime.date, as_of=None) 
     chosen = parties.chosen()
     return {
         "parties_form": parties,
-        "curve": dashboard_curve(request.user, end, chosen),
+        # The parties' names as their figures have them: the curve's rows read without.
+        "curve": dashboard_curve(
+            request.user, end, chosen, {row["party_id"]: row["key"] for row in figures["by_party"]}
+        ),
         # The picture draws the parties the table shows, named (when there are any to choose).
         "chart_url": chart_url(
             "agreements:dashboard_chart",
@@ -159,9 +162,9 @@ def _stale(user, commitments, count: int) -> list:
 def _counts(tally, day: datetime.date | None = None) -> dict:
     """The figures a tally gives (today's ``CommitmentTally``, or a past ``day``'s from the
     stored history), all from one read of its active states: the index, counts by status,
-    stalled and cancelled, the index by theme, each theme's row leading to the records behind
-    it (on that day)."""
-    states = StateCounts(tally.active_states())
+    stalled and cancelled, the index by theme (the themes named in the same read), each
+    theme's row leading to the records behind it (on that day)."""
+    states = StateCounts(*tally.active_states_named())
     status_counts = states.status_counts()
     listed = reverse("agreements:commitment_list")
     on_day = {"as_of": day} if day else {}
