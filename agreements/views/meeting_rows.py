@@ -23,7 +23,7 @@ from ..templatetags.tracker import state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources
 from .milestone_checklist import with_forms, with_moves
-from .source_files import keep_forms
+from .source_files import keep_forms, read_kept_files
 
 # What a commitment row shows (templates/jinja2/agreements/meeting_commitment_rows.html), read
 # alone: its long texts (text, indicator, notes) stay in the database.
@@ -42,6 +42,17 @@ ROW_FIELDS = (
 )
 
 
+# What a commitment's milestone shows under it, and what a past day's state of it reads.
+MILESTONE_FIELDS = (
+    "commitment_id",
+    "title",
+    "due_date",
+    "status",
+    "completed_on",
+    "original_due_date",
+)
+
+
 def commitment_query(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
     """The meeting's commitments with what each row shows; on a past ``day``, their state."""
     commitments = commitments.select_related("theme").only(*ROW_FIELDS, "theme__name")
@@ -57,7 +68,9 @@ def shown_commitments(rows: list[Commitment], day, today) -> list[Commitment]:
     # By the commitment's id: by the commitment, its own order (by meeting) joins two tables.
     ids = [commitment.pk for commitment in rows]
     milestones = list(
-        Milestone.objects.filter(commitment__in=ids).order_by("commitment_id", "due_date", "pk")
+        Milestone.objects.filter(commitment__in=ids)
+        .only(*MILESTONE_FIELDS)
+        .order_by("commitment_id", "due_date", "pk")
     )
     by_commitment: dict[int, list[Milestone]] = {}
     for milestone in milestones:
@@ -164,10 +177,15 @@ def milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
     return rows
 
 
+# What a source's row shows (its kept files read after, for those that have: ``flag_kept``).
+SOURCE_FIELDS = ("title", "url", "publisher", "published_on", "accessed_on", "reliability", "notes")
+
+
 def source_rows(sources: list, editable: bool, opened=None) -> list:
-    """A page of the meeting's sources (with their kept files), and for its editors the form
-    to keep another that is ``opened`` (refused, with what was wrong, or opened without
-    JavaScript)."""
+    """A page of the meeting's sources, the kept files read of those that have some, and for
+    its editors the form to keep another that is ``opened`` (refused, with what was wrong, or
+    opened without JavaScript)."""
+    read_kept_files(sources)
     if editable:
         keep_forms(sources, opened)
     return sources

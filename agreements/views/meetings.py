@@ -45,6 +45,7 @@ from .common import (
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
     CLAIM_FIELDS,
+    SOURCE_FIELDS,
     claim_rows,
     commitment_query,
     event_form,
@@ -57,7 +58,7 @@ from .meeting_rows import (
 )
 from .meeting_sections import COMMITMENTS_SHOWN, Shown, fragment_of, shown
 from .milestone_checklist import checklist_actions, opened_reschedule
-from .source_files import KEEP_FILE, with_files
+from .source_files import KEEP_FILE, flag_kept
 
 PAGE_SIZE = 25
 
@@ -397,7 +398,9 @@ def _detail_context(
             lambda: shown(
                 request,
                 "sources",
-                with_files(meeting.sources.order_by("-published_on", "title", "pk")),
+                flag_kept(meeting.sources.only(*SOURCE_FIELDS)).order_by(
+                    "-published_on", "title", "pk"
+                ),
                 finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
             )
         ),
