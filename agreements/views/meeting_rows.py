@@ -5,7 +5,8 @@ day's state of each row."""
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Q, QuerySet, Value, Window, prefetch_related_objects
+from django.db.models.functions import RowNumber
 from django.utils.translation import ngettext
 
 from ..forms import ContextEventForm
@@ -17,9 +18,11 @@ from ..models import (
     Meeting,
     Milestone,
     Statement,
+    StatementKind,
     moves_of,
 )
-from ..templatetags.tracker import state_badge
+from ..models.base import label_of
+from ..templatetags.tracker import language_name, state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources
 from .milestone_checklist import with_forms, with_moves
@@ -124,16 +127,78 @@ def claim_rows(claims: list[Claim]) -> list[Claim]:
     return claims
 
 
-def statement_rows(statements: list[Statement]) -> list[Statement]:
-    """A page of statements, each with the names of the parties it was made jointly with and
-    the titles of the commitments it mentions (in the commitments' order)."""
-    joint = names_of(statements, "joint_parties", ("party__name", "party"), "name")
-    order = ("commitment__meeting", "commitment__position", "commitment")
-    mentioned = names_of(statements, "commitments", order, "title")
+def statements_of(meeting: Meeting) -> QuerySet:
+    """The meeting's statements as their rows show them (plain rows: the speaker's and the
+    party's names beside the statement's own columns), each counting the meeting's readouts
+    (a window over its statements)."""
+    return (
+        Statement.objects.filter(meeting=meeting)
+        .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
+        .order_by("said_on", "pk")
+        .values(
+            "pk",
+            "text",
+            "language",
+            "speaker_office",
+            "kind",
+            "said_on",
+            "readouts",
+            speaker_name=F("speaker__name"),
+            party_name=F("party__name"),
+        )
+    )
+
+
+def statement_rows(statements: list[dict]) -> list[dict]:
+    """A page of statements (``statements_of``), each with its kind's label and its language's
+    name (each written once), the names of the parties it was made jointly with and the
+    titles of the commitments it mentions (in the commitments' order), both read in one
+    query."""
+    names: dict[tuple[int, int], list[str]] = {}
+    for pk, part, name in _statement_names([statement["pk"] for statement in statements]):
+        names.setdefault((part, pk), []).append(name)
+    kinds: dict[str, str] = {}
+    languages: dict[str, str] = {}
     for statement in statements:
-        statement.joint_names = joint.get(statement.pk, [])
-        statement.mentioned = mentioned.get(statement.pk, [])
+        kind, language = statement["kind"], statement["language"]
+        if kind not in kinds:
+            kinds[kind] = label_of(Statement, "kind", kind)
+        if language not in languages:
+            languages[language] = language_name(language)
+        statement["kind_label"], statement["language_name"] = kinds[kind], languages[language]
+        statement["joint_names"] = names.get((0, statement["pk"]), [])
+        statement["mentioned"] = names.get((1, statement["pk"]), [])
     return statements
+
+
+def _statement_names(ids: list[int]) -> list[tuple[int, int, str]]:
+    """``(statement, 0, party's name)`` for each party that made one of the statements
+    ``ids`` jointly (by name), and ``(statement, 1, title)`` for each commitment one mentions
+    (in the commitments' own order: their meeting's, then their position), in one read of
+    both link tables (``UNION ALL``), each part numbering its rows in its own order."""
+    if not ids:
+        return []
+    joint = Statement.joint_parties.through.objects.filter(statement__in=ids).annotate(
+        part=Value(0),
+        name=F("party__name"),
+        n=Window(RowNumber(), order_by=(F("party__name"), F("party"))),
+    )
+    mentioned = Statement.commitments.through.objects.filter(statement__in=ids).annotate(
+        part=Value(1),
+        name=F("commitment__title"),
+        n=Window(
+            RowNumber(),
+            order_by=(
+                F("commitment__meeting__start_date").desc(),  # ``Meeting.Meta.ordering``
+                F("commitment__meeting").desc(),
+                F("commitment__position"),
+                F("commitment"),
+            ),
+        ),
+    )
+    columns = ("statement_id", "part", "name", "n")
+    rows = joint.values_list(*columns).union(mentioned.values_list(*columns), all=True)
+    return [row[:3] for row in rows.order_by("part", "n")]
 
 
 def event_rows(events: list[ContextEvent]) -> list[ContextEvent]:

@@ -4,7 +4,7 @@ there is ``meeting_additions.ADDITIONS``; what each section shows, row by row,
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, Window
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -55,8 +55,9 @@ from .meeting_rows import (
     shown_commitments,
     source_rows,
     statement_rows,
+    statements_of,
 )
-from .meeting_sections import COMMITMENTS_SHOWN, Shown, fragment_of, shown
+from .meeting_sections import COMMITMENTS_SHOWN, fragment_of, shown
 from .milestone_checklist import checklist_actions, opened_reschedule
 from .source_files import KEEP_FILE, flag_kept
 
@@ -301,25 +302,14 @@ def _detail_context(
     parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
     links = SimpleLazyObject(meeting.related)
 
-    def statements() -> Shown:
-        """A page of statements (what each shows: who said it, with whom, the commitments it
-        mentions), each counting the meeting's readouts (a window over its statements)."""
-        return shown(
-            request,
-            "statements",
-            Statement.objects.filter(meeting=meeting)
-            .select_related("speaker", "party")
-            .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
-            .order_by("said_on", "pk"),
-            finish=statement_rows,
-        )
-
-    statements_shown = SimpleLazyObject(statements)
+    statements_shown = SimpleLazyObject(
+        lambda: shown(request, "statements", statements_of(meeting), finish=statement_rows)
+    )
 
     def readouts():
         """Every readout, compared over every commitment of the meeting (titles only); not
         read when the statements counted none."""
-        if not statements_shown.rows or not statements_shown.rows[0].readouts:
+        if not statements_shown.rows or not statements_shown.rows[0]["readouts"]:
             return None
         said = (
             Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
