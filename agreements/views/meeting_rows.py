@@ -256,11 +256,25 @@ def source_rows(sources: list, editable: bool, opened=None) -> list:
     return sources
 
 
+# What an event's row shows (its edit form reads the event it edits on its own: ``event_form``).
+EVENT_FIELDS = (
+    "title",
+    "relation",
+    "archived_at",
+    "occurred_on",
+    "timing_note",
+    "location",
+    "fatalities",
+    "description",
+)
+
+
 def events_of(meeting: Meeting) -> QuerySet[ContextEvent]:
-    """The meeting's context events, archived ones last."""
+    """The meeting's context events as their rows show them, archived ones last."""
     return (
         ContextEvent.objects.filter(meeting=meeting)
         .select_related("actor")
+        .only(*EVENT_FIELDS, "actor__name")
         .order_by(F("archived_at").asc(nulls_first=True), "occurred_on", "pk")
     )
 

@@ -338,6 +338,7 @@ def _detail_context(
                 "participants",
                 Participant.objects.filter(meeting=meeting)
                 .select_related("person", "party")
+                .only("office", "role", "person__name", "party__name")
                 .order_by("pk"),
             )
         ),
