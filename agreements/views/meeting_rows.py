@@ -12,9 +12,11 @@ from django.utils.translation import ngettext
 from ..forms import ContextEventForm
 from ..ids import is_id
 from ..models import (
+    BodyMembership,
     Claim,
     Commitment,
     ContextEvent,
+    ImplementationBody,
     Meeting,
     Milestone,
     Statement,
@@ -230,6 +232,59 @@ def names_of(
     for pk, name in rows.order_by(*order).values_list(f"{owner}_id", f"{target}__{column}"):
         named.setdefault(pk, []).append(name)
     return named
+
+
+def body_rows(meeting: Meeting) -> list[dict]:
+    """The bodies set up at the meeting (in their order), each with its lifecycle's badge and
+    its members (in theirs), each with its confirmation's badge (each badge drawn once): one
+    read of both, a plain row per member (or per body without one)."""
+    rows = (
+        ImplementationBody.objects.filter(meeting=meeting)
+        .order_by("name", "pk", "members__pk")  # their own orders: ``Meta.ordering``
+        .values_list(
+            "pk",
+            "name",
+            "lifecycle",
+            "mandate",
+            "cadence",
+            "membership_note",
+            "members__pk",
+            "members__person__name",
+            "members__party__name",
+            "members__role",
+            "members__confirmation",
+        )
+    )
+    bodies: dict[int, dict] = {}
+    badges: dict[tuple[str, str], str] = {}
+
+    def badge(model, field: str, value: str) -> str:
+        if (field, value) not in badges:
+            badges[field, value] = state_badge(value, label_of(model, field, value))
+        return badges[field, value]
+
+    for pk, name, lifecycle, mandate, cadence, note, member, *sits in rows:
+        if pk not in bodies:
+            bodies[pk] = {
+                "pk": pk,
+                "name": name,
+                "badge": badge(ImplementationBody, "lifecycle", lifecycle),
+                "mandate": mandate,
+                "cadence": cadence,
+                "membership_note": note,
+                "members": [],
+            }
+        if member is not None:
+            person, party, role, confirmation = sits
+            bodies[pk]["members"].append(
+                {
+                    "person": person,
+                    "party": party,
+                    "role": role,
+                    "badge": badge(BodyMembership, "confirmation", confirmation),
+                }
+            )
+    return list(bodies.values())
 
 
 def milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:

@@ -4,7 +4,6 @@ there is ``meeting_additions.ADDITIONS``; what each section shows, row by row,
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -18,11 +17,9 @@ from ..forms import ContextEventForm, KeepFileForm, MeetingFilterForm
 from ..forms.as_of import AsOfForm
 from ..ids import address_of, is_id
 from ..models import (
-    BodyMembership,
     Claim,
     Commitment,
     ContextEvent,
-    ImplementationBody,
     Meeting,
     Participant,
     Statement,
@@ -46,6 +43,7 @@ from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
     CLAIM_FIELDS,
     SOURCE_FIELDS,
+    body_rows,
     claim_rows,
     commitment_query,
     event_form,
@@ -352,12 +350,7 @@ def _detail_context(
                 finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
             )
         ),
-        "bodies": ImplementationBody.objects.filter(meeting=meeting).prefetch_related(
-            Prefetch(
-                "members",
-                queryset=BodyMembership.objects.select_related("person", "party"),
-            )
-        ),
+        "bodies": SimpleLazyObject(lambda: body_rows(meeting)),
         "statements": statements_shown,
         "readouts": SimpleLazyObject(readouts),
         "claims": SimpleLazyObject(
