@@ -212,7 +212,7 @@ def event_rows(events: list[ContextEvent]) -> list[ContextEvent]:
 
 
 # A record's sources in their own order (``Source.Meta.ordering``), read from its link table.
-SOURCE_ORDER = ("-source__published_on", "source__title", "source")
+SOURCE_ORDER = ("-source__published_on", "source__title", "source_id")
 
 
 def names_of(
