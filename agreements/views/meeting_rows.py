@@ -5,7 +5,16 @@ day's state of each row."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet, Value, Window, prefetch_related_objects
+from django.db.models import (
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import RowNumber
 from django.utils.translation import ngettext
 
@@ -19,6 +28,7 @@ from ..models import (
     ImplementationBody,
     Meeting,
     Milestone,
+    Source,
     Statement,
     StatementKind,
     moves_of,
@@ -147,6 +157,30 @@ def statements_of(meeting: Meeting) -> QuerySet:
             "readouts",
             speaker_name=F("speaker__name"),
             party_name=F("party__name"),
+        )
+    )
+
+
+def readouts_of(meeting: Meeting) -> QuerySet[Statement]:
+    """The meeting's readouts as ``compare_readouts`` reads them and the page shows them:
+    their words, day, speaker and parties (each party's name and code), the commitments they
+    mention (their ids alone, in no order) and their sources (each a link)."""
+    return (
+        Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
+        .select_related("speaker", "party")
+        .only(
+            "kind",
+            "text",
+            "language",
+            "said_on",
+            "speaker__name",
+            "party__name",
+            "party__code",
+        )
+        .prefetch_related(
+            Prefetch("commitments", queryset=Commitment.objects.only("pk").order_by()),
+            Prefetch("sources", queryset=Source.objects.only("url", "title")),
+            "joint_parties",
         )
     )
 

@@ -22,8 +22,6 @@ from ..models import (
     ContextEvent,
     Meeting,
     Participant,
-    Statement,
-    StatementKind,
     as_index,
     compare_readouts,
 )
@@ -50,6 +48,7 @@ from .meeting_rows import (
     event_rows,
     events_of,
     milestone_rows,
+    readouts_of,
     shown_commitments,
     source_rows,
     statement_rows,
@@ -309,11 +308,7 @@ def _detail_context(
         read when the statements counted none."""
         if not statements_shown.rows or not statements_shown.rows[0]["readouts"]:
             return None
-        said = (
-            Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
-            .select_related("speaker", "party")
-            .prefetch_related("commitments", "sources", "joint_parties")
-        )
+        said = readouts_of(meeting)
         titles = Commitment.objects.filter(meeting=meeting).only("pk", "title", "meeting_id")
         return compare_readouts(parties, list(said), titles.order_by("position", "pk"))
 
