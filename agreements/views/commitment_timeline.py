@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import (
     BooleanField,
@@ -195,63 +196,74 @@ _NO_TEXT = Cast(Value(None), CharField())
 
 
 def _update_rows(updates: QuerySet) -> QuerySet:
-    # Whether each update cites a source, read with it: the sources are read for the shown
-    # updates that cite some (``_with_sources``), most cite none.
-    cites = Exists(ProgressUpdate.sources.through.objects.filter(progressupdate=OuterRef("pk")))
-    return updates.annotate(
-        t_rank=Value(RANK["update"]),
-        t_id=F("pk"),
-        t_at=F("created_at"),
-        t_who=F("author__username"),
-        t_who_id=F("author_id"),
-        t_day=F("happened_on"),
-        t_text=F("narrative"),
-        t_state=F("review_state"),
-        t_a=F("proposed_status"),
-        t_b=_NO_NUMBER,
-        t_f1=F("proposed_stalled"),
-        t_f2=cites,
-        t_ref=F("revises_id"),
-        t_extra=_NO_TEXT,
-    ).values_list(*COLUMNS)
+    return updates.annotate(**_columns("update")).values_list(*COLUMNS)
 
 
 def _review_rows(reviews: QuerySet) -> QuerySet:
-    return reviews.annotate(
-        t_rank=Value(RANK["review"]),
-        t_id=F("pk"),
-        t_at=F("at"),
-        t_who=F("by__username"),
-        t_who_id=F("by_id"),
-        t_day=_NO_DAY,
-        t_text=F("comment"),
-        t_state=F("action"),
-        t_a=_NO_NUMBER,
-        t_b=_NO_NUMBER,
-        t_f1=_NO_FLAG,
-        t_f2=_NO_FLAG,
-        t_ref=F("update_id"),
-        t_extra=_NO_TEXT,
-    ).values_list(*COLUMNS)
+    return reviews.annotate(**_columns("review")).values_list(*COLUMNS)
 
 
 def _status_rows(changes: QuerySet) -> QuerySet:
-    return changes.annotate(
-        t_rank=Value(RANK["status"]),
-        t_id=F("pk"),
-        t_at=F("changed_at"),
-        t_who=F("changed_by__username"),
-        t_who_id=F("changed_by_id"),
-        t_day=F("effective_on"),
-        t_text=F("reason"),
-        t_state=F("changed_via"),
-        t_a=F("from_status"),
-        t_b=F("to_status"),
-        t_f1=F("from_stalled"),
-        t_f2=F("to_stalled"),
-        t_ref=F("update_id"),
-        t_extra=F("to_cancellation"),
-    ).values_list(*COLUMNS)
+    return changes.annotate(**_columns("status")).values_list(*COLUMNS)
+
+
+@cache
+def _columns(kind: str) -> dict:
+    """Each kind's ``COLUMNS`` as expressions, made once a process: a query copies what it is
+    given (``resolve_expression``), so they are never changed."""
+    if kind == "update":
+        # Whether each update cites a source, read with it: the sources are read for the
+        # shown updates that cite some (``_with_sources``), most cite none.
+        cites = Exists(ProgressUpdate.sources.through.objects.filter(progressupdate=OuterRef("pk")))
+        return {
+            "t_rank": Value(RANK["update"]),
+            "t_id": F("pk"),
+            "t_at": F("created_at"),
+            "t_who": F("author__username"),
+            "t_who_id": F("author_id"),
+            "t_day": F("happened_on"),
+            "t_text": F("narrative"),
+            "t_state": F("review_state"),
+            "t_a": F("proposed_status"),
+            "t_b": _NO_NUMBER,
+            "t_f1": F("proposed_stalled"),
+            "t_f2": cites,
+            "t_ref": F("revises_id"),
+            "t_extra": _NO_TEXT,
+        }
+    if kind == "review":
+        return {
+            "t_rank": Value(RANK["review"]),
+            "t_id": F("pk"),
+            "t_at": F("at"),
+            "t_who": F("by__username"),
+            "t_who_id": F("by_id"),
+            "t_day": _NO_DAY,
+            "t_text": F("comment"),
+            "t_state": F("action"),
+            "t_a": _NO_NUMBER,
+            "t_b": _NO_NUMBER,
+            "t_f1": _NO_FLAG,
+            "t_f2": _NO_FLAG,
+            "t_ref": F("update_id"),
+            "t_extra": _NO_TEXT,
+        }
+    return {
+        "t_rank": Value(RANK["status"]),
+        "t_id": F("pk"),
+        "t_at": F("changed_at"),
+        "t_who": F("changed_by__username"),
+        "t_who_id": F("changed_by_id"),
+        "t_day": F("effective_on"),
+        "t_text": F("reason"),
+        "t_state": F("changed_via"),
+        "t_a": F("from_status"),
+        "t_b": F("to_status"),
+        "t_f1": F("from_stalled"),
+        "t_f2": F("to_stalled"),
+        "t_ref": F("update_id"),
+        "t_extra": F("to_cancellation"),
+    }
 
 
 def _entry(commitment: Commitment, item, name) -> TimelineEntry:
