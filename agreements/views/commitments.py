@@ -158,7 +158,6 @@ def _earlier_events(request: HttpRequest, commitment: Commitment) -> HttpRespons
     updates = commitment.progress_updates.all()
     timeline = timeline_page(
         commitment,
-        updates,
         list(commitment.assessments.select_related("party", "assessed_by")),
         list(commitment.milestones.all()),
         parse_cursor(request.GET["before"]),
@@ -334,7 +333,6 @@ def _detail_context(
     # offers the next on request: a page costs the same however long the history.
     timeline = timeline_page(
         commitment,
-        updates,
         assessments,
         milestones,
         parse_cursor(request.GET.get("before", "")),
