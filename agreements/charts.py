@@ -30,6 +30,7 @@ from .models import (
     as_index,
     compliance_percent,
 )
+from .models.unions import rows_of_made_once
 
 MONTHLY_UP_TO = 36  # months; a longer span is drawn by quarter
 
@@ -281,52 +282,72 @@ def records_curve(
 
     if start > end:
         return None
-    days, quarterly = periods(start, end)
-    spans = list(
+    return _curve(start, end, *(list(rows) for rows in _reads(commitments, milestones, party)))
+
+
+def _reads(commitments, milestones, party=None) -> tuple:
+    """What a curve reads (``_curve``), as three ``values_list`` querysets: the spans of
+    ``commitments`` that count, the dates of ``milestones`` (one query, each part read on its
+    own index; UNION ALL: a milestone in two parts counts twice, as it did read part by part)
+    and the assessments of ``commitments`` (only ``party``'s, if given) in their order."""
+    spans = (
         StatusSpan.objects.filter(commitment__in=commitments)
         .counting()
         .values_list("commitment_id", "starts_on", "ends_on", "status")
     )
-    counted: dict[int, list] = defaultdict(list)  # each one's days that count: compliance then
-    for commitment, starts_on, ends_on, _status in spans:
-        counted[commitment].append((starts_on, ends_on))
-    assessments = Assessment.objects.filter(commitment__in=commitments)
-    if party is not None:
-        assessments = assessments.filter(party=party)
-    # One query, each part read on its own index (UNION ALL: a milestone in two parts counts
-    # twice, as it did read part by part).
     first, *others = [
         part.values_list("due_date", "completed_on").order_by() for part in milestones
     ]
-    dates = list(first.union(*others, all=True).order_by() if others else first)
+    dates = first.union(*others, all=True).order_by() if others else first
+    assessments = Assessment.objects.filter(commitment__in=commitments)
+    if party is not None:
+        assessments = assessments.filter(party=party)
+    scores = assessments.order_by("as_of", "pk").values_list(
+        "party__name", "commitment_id", "as_of", "score"
+    )
+    return spans, dates, scores
+
+
+def _curve(start: datetime.date, end: datetime.date, spans, dates, assessments) -> Curve:
+    """The curve from ``start`` to ``end`` (not after it) of the rows ``_reads`` reads."""
+    days, quarterly = periods(start, end)
+    counted: dict[int, list] = defaultdict(list)  # each one's days that count: compliance then
+    for commitment, starts_on, ends_on, _status in spans:
+        counted[commitment].append((starts_on, ends_on))
     return Curve(
         days,
         quarterly,
         index_on_days([span[1:] for span in spans], days),
-        compliance_on_days(
-            assessments.order_by("as_of", "pk").values_list(
-                "party__name", "commitment_id", "as_of", "score"
-            ),
-            days,
-            counted,
-        ),
+        compliance_on_days(assessments, days, counted),
         due=count_in_periods((due for due, _done in dates), days),
         met=count_in_periods((done for _due, done in dates), days),
     )
 
 
 def meeting_curve(meeting, end: datetime.date) -> Curve | None:
-    """A meeting's commitments and milestones (its own, its commitments' and its bodies')."""
+    """A meeting's commitments and milestones (its own, its commitments' and its bodies').
+    Its three queries, the same for every meeting but its id, are made once a process
+    (``rows_of_made_once``): built and compiled, they cost more than they take to run."""
 
-    return records_curve(
+    if meeting.start_date > end:
+        return None
+    rows = [
+        rows_of_made_once(
+            ("meeting_curve", n), lambda of, n=n: _meeting_reads(of)[n], of=meeting.pk
+        )
+        for n in range(3)
+    ]
+    return _curve(meeting.start_date, end, *rows)
+
+
+def _meeting_reads(meeting: int) -> tuple:
+    return _reads(
         Commitment.objects.filter(meeting=meeting),
         [
             Milestone.objects.filter(meeting=meeting),
             Milestone.objects.filter(commitment__meeting=meeting),
             Milestone.objects.filter(body__meeting=meeting),
         ],
-        meeting.start_date,
-        end,
     )
 
 

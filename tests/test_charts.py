@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from agreements import actions, chart_svg, charts
 from agreements.forms.compare import DrawnPartiesForm
-from agreements.models import Assessment, ComplianceHistory
+from agreements.models import Assessment, Commitment, ComplianceHistory, Milestone
 from agreements.views import charts as views_charts
 from tests.conftest import make_body, make_commitment, make_meeting
 
@@ -96,6 +96,36 @@ def test_milestones_due_and_met_are_counted_in_their_period(meeting, commitment,
     curve = charts.meeting_curve(meeting, D(2025, 12, 6))
     assert curve.due == [0, 1, 0, 0]
     assert curve.met == [0, 0, 1, 0]
+
+
+def test_a_meetings_curve_made_once_reads_each_meeting_s_own_rows(
+    team, meeting, commitment, editor, reviewer, us
+):
+    """The meeting curve's SQL is made once a process (``rows_of_made_once``): each meeting's
+    curve reads its own spans, milestones and assessments, as ``records_curve`` reads them."""
+    later = make_meeting(team, title="Follow-up", start_date=D(2025, 9, 1))
+    done = make_commitment(later, parties=[us])
+    actions.change_commitment_status(
+        commitment=done, status=3, reason="Done", by=editor, via="web", effective_on=D(2025, 10, 2)
+    )
+    assess(done, us, "+1", D(2025, 10, 20), by=reviewer)
+    actions.add_milestone(
+        milestone=later.milestones.model(meeting=later, title="Review", due_date=D(2025, 11, 5)),
+        by=editor,
+    )
+    end = D(2025, 12, 6)
+    curves = [charts.meeting_curve(m, end) for m in (meeting, later, meeting)]
+    assert curves[0] == curves[2] != curves[1]
+    for m, curve in zip((meeting, later), curves, strict=False):
+        milestones = [Milestone.objects.filter(meeting=m)]
+        milestones.append(Milestone.objects.filter(commitment__meeting=m))
+        milestones.append(Milestone.objects.filter(body__meeting=m))
+        expected = charts.records_curve(
+            Commitment.objects.filter(meeting=m), milestones, m.start_date, end
+        )
+        assert curve == expected
+    assert curves[1].compliance == {us.name: [None, 100.0, 100.0, 100.0]}
+    assert curves[1].due == [0, 0, 1, 0]
 
 
 def test_each_chart_is_an_svg_image_for_the_records_team_only(

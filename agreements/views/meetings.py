@@ -40,6 +40,7 @@ from .common import (
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
     CLAIM_FIELDS,
+    MILESTONE_FIELDS,
     SOURCE_FIELDS,
     body_rows,
     claim_rows,
@@ -341,7 +342,9 @@ def _detail_context(
             lambda: shown(
                 request,
                 "milestones",
-                meeting.milestones.order_by("due_date", "pk"),
+                meeting.milestones.only(*MILESTONE_FIELDS, "version", "owner").order_by(
+                    "due_date", "pk"
+                ),
                 finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
             )
         ),
