@@ -541,6 +541,23 @@ def test_body_without_members_says_so_plainly(client, editor, meeting):
     assert "No published membership" in html
 
 
+def test_each_meeting_shows_its_own_bodies_and_members(client, editor, team, meeting, us, mexico):
+    """Their rows' SQL is made once a process (``body_rows``): another meeting reads its own."""
+    body = make_body(meeting, name="High-level implementation group")
+    BodyMembership.objects.create(body=body, party=mexico, role="Chair", confirmation="reported")
+    BodyMembership.objects.create(body=body, party=us, confirmation="confirmed")
+    other = make_meeting(team, title="Follow-up")
+    make_body(other, name="Technical working group")
+    client.force_login(editor)
+    first = client.get(detail_url(meeting)).content.decode()
+    second = client.get(detail_url(other)).content.decode()
+    assert "High-level implementation group" in first and "Technical working group" not in first
+    bodies = first[first.index('id="bodies"') : first.index('id="statements"')]
+    assert bodies.index("Mexico, Chair") < bodies.index("United States")  # in their order
+    assert "Technical working group" in second and "High-level implementation group" not in second
+    assert "No published membership" in second and "No published membership" not in first
+
+
 def test_statement_shows_its_attribution_and_language(client, editor, meeting, mexico):
     person = Person.objects.create(team=meeting.team, name="Ramón de la Fuente")
     Statement.objects.create(

@@ -34,6 +34,7 @@ from ..models import (
     moves_of,
 )
 from ..models.base import label_of
+from ..models.unions import rows_of_made_once
 from ..templatetags.tracker import language_name, state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources
@@ -271,24 +272,9 @@ def names_of(
 def body_rows(meeting: Meeting) -> list[dict]:
     """The bodies set up at the meeting (in their order), each with its lifecycle's badge and
     its members (in theirs), each with its confirmation's badge (each badge drawn once): one
-    read of both, a plain row per member (or per body without one)."""
-    rows = (
-        ImplementationBody.objects.filter(meeting=meeting)
-        .order_by("name", "pk", "members__pk")  # their own orders: ``Meta.ordering``
-        .values_list(
-            "pk",
-            "name",
-            "lifecycle",
-            "mandate",
-            "cadence",
-            "membership_note",
-            "members__pk",
-            "members__person__name",
-            "members__party__name",
-            "members__role",
-            "members__confirmation",
-        )
-    )
+    read of both, a plain row per member (or per body without one), its SQL made once a
+    process (``rows_of_made_once``: the same for every meeting but its id)."""
+    rows = rows_of_made_once(("meeting_bodies",), _bodies_of, of=meeting.pk)
     bodies: dict[int, dict] = {}
     badges: dict[tuple[str, str], str] = {}
 
@@ -319,6 +305,27 @@ def body_rows(meeting: Meeting) -> list[dict]:
                 }
             )
     return list(bodies.values())
+
+
+def _bodies_of(of: int) -> QuerySet:
+    """A row per member of each body of meeting ``of`` (a row for a body without one)."""
+    return (
+        ImplementationBody.objects.filter(meeting=of)
+        .order_by("name", "pk", "members__pk")  # their own orders: ``Meta.ordering``
+        .values_list(
+            "pk",
+            "name",
+            "lifecycle",
+            "mandate",
+            "cadence",
+            "membership_note",
+            "members__pk",
+            "members__person__name",
+            "members__party__name",
+            "members__role",
+            "members__confirmation",
+        )
+    )
 
 
 def milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
