@@ -299,17 +299,18 @@ def test_the_rows_dates_are_written_as_djangos_date_filter_writes_them():
     text as Django's filter, in each language, for days and for moments (in the time zone)."""
     from django.template import defaultfilters
 
-    from agreements.jinja2 import date
+    from agreements.jinja2 import date, day_writer
 
     days = [datetime.date(2024, month, day) for month in range(1, 13) for day in (1, 9, 28)]
     moments = [timezone.now() - datetime.timedelta(days=40 * k, hours=k) for k in range(30)]
     for language in ("en", "es"):
         with translation.override(language):
-            for value in [*days, *moments, datetime.date(5, 3, 4)]:
+            day = day_writer()  # a drawing's: each month named once, in its language
+            for value in [*days, *moments, datetime.date(5, 3, 4), *days]:
                 django = defaultfilters.date(timezone.template_localtime(value), "j M Y")
-                assert date(value) == django, (language, value)
+                assert date(value) == day(value) == django, (language, value)
             assert date(datetime.datetime(2024, 6, 30, 12), "Y-m-d") == "2024-06-30"
-    assert date(None) == date("") == ""
+    assert date(None) == date("") == day_writer()(None) == day_writer()("") == ""
 
 
 def test_every_model_with_choices_reads_its_labels_once():
