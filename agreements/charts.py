@@ -14,6 +14,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -120,10 +121,10 @@ def index_on_days(spans: Iterable[tuple], days: Sequence[datetime.date]) -> list
         moves.append((start, status, 1))
         if end is not None:
             moves.append((end, status, -1))
-    moves.sort(key=lambda move: move[0])
-    values, total, held, at = [], 0, 0, 0
+    moves.sort(key=itemgetter(0))
+    values, total, held, at, last = [], 0, 0, 0, len(moves)
     for day in days:
-        while at < len(moves) and moves[at][0] <= day:
+        while at < last and moves[at][0] <= day:
             _day, status, sign = moves[at]
             total, held, at = total + sign * status, held + sign, at + 1
         values.append(as_index(total / held) if held else None)
@@ -153,7 +154,7 @@ def compliance_on_days(
         if commitment in counted:  # else it never counted (archived, or cancelled all along)
             moves.append((as_of, 1, commitment, party, score))
             parties.add(party)
-    moves.sort(key=lambda move: (move[0], move[1]))  # stable: one day's scores in rows' order
+    moves.sort(key=itemgetter(0, 1))  # stable: one day's scores in rows' order
     covered: dict[int, int] = defaultdict(int)  # spans that hold: 1 while it counts, else 0
     latest: dict[int, dict[str, str]] = defaultdict(dict)  # commitment → party → score
     sums: dict[str, list[int]] = {party: [0, 0] for party in parties}  # [total, how many]
@@ -164,9 +165,9 @@ def compliance_on_days(
             sums[party][1] += sign
 
     curves: dict[str, list[float | None]] = {party: [] for party in sorted(parties)}
-    at = 0
+    at, last = 0, len(moves)
     for day in days:
-        while at < len(moves) and moves[at][0] <= day:
+        while at < last and moves[at][0] <= day:
             _day, kind, commitment, party, change = moves[at]
             at += 1
             if kind == 0:  # the commitment begins or stops counting: its latest scores with it
@@ -189,8 +190,10 @@ def compliance_on_days(
 def _joined(spans: list[tuple]) -> list[tuple]:
     """``(starts_on, ends_on)`` spans, one following on from another joined: the days they
     hold, in fewer spans (a commitment's states that count, one after another, are one)."""
+    if len(spans) == 1:  # most commitments: one state that counts, held since it began
+        return spans
     joined: list[list] = []
-    for start, end in sorted(spans, key=lambda span: span[0]):
+    for start, end in sorted(spans, key=itemgetter(0)):
         if joined and joined[-1][1] is not None and start <= joined[-1][1]:
             last = joined[-1][1]
             joined[-1][1] = None if end is None else max(end, last)

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchConfig, SearchQuery, SearchRank
 from django.db import connection, models, transaction
-from django.db.models import F, Func, Q
+from django.db.models import F, Func, Q, TextField, Value
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -54,6 +54,8 @@ PER_KIND = 10
 # each (issue #27); in 2,000 a few hundred are, and ten matches are found by then.
 RECENT = 2_000
 START, STOP = "<mark>", "</mark>"
+# ts_headline's options: the matching words between START and STOP, in up to 30 words.
+HEADLINE = f"StartSel='{START}', StopSel='{STOP}', MaxWords=30"
 
 
 def query(words: str, *, prefix: bool = True) -> SearchQuery | None:
@@ -167,15 +169,16 @@ def search(user, words: str) -> list[Section]:
             lambda kept_file: kept(kept_file.pk),
         ),
     ]
-    # The words' readings, asked for once for every kind, with each kind's newest id
-    # (PostgreSQL: one round trip).
-    words_query, newest = (
-        _query_and_newest(words, [model for _label, model, *_rest in kinds])
-        if connection.vendor == "postgresql"
-        else (None, {})
-    )
+    postgresql = connection.vendor == "postgresql"
     sections = []
-    with _through_the_indexes(words_query is not None):
+    with _through_the_indexes(postgresql):
+        # The words' readings, asked for once for every kind, with each kind's newest id
+        # (PostgreSQL: one round trip, which turns sequential scans off too).
+        words_query, newest = (
+            _query_and_newest(words, [model for _label, model, *_rest in kinds])
+            if postgresql
+            else (None, {})
+        )
         for label, model, shown, title, address in kinds:
             visible = model.objects.visible_to(user).filter(m.active_q(model))
             if connection.vendor == "postgresql" and words_query is None:
@@ -194,27 +197,31 @@ def _through_the_indexes(searching: bool) -> Iterator[None]:
     """While ``searching`` (PostgreSQL), its queries read through indexes only, as each of
     them can (tests/test_query_plans.py): PostgreSQL guesses how many records a word's start
     (a prefix) matches, and a guess of hundreds made it read a whole table, sequentially, for
-    a word no record held. Sequential scans are off for the search alone (``SET LOCAL`` in
-    its own transaction, or put back after it within a longer one; a failed query's
-    rollback puts it back too)."""
+    a word no record held. Sequential scans are off for the search alone: turned off by its
+    first query (``_query_and_newest``: ``SET LOCAL`` in its own transaction, where a query
+    of its own cost a round trip), put back after it within a longer transaction (a failed
+    query's rollback puts it back too)."""
     if not searching:
         yield
         return
     within = connection.in_atomic_block  # a transaction that goes on after the search
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+    with transaction.atomic():
         yield
         if within:  # else the setting ends with the search's own transaction
-            cursor.execute("SET LOCAL enable_seqscan = on")
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = on")
 
 
 def _query_and_newest(words: str, kinds: list) -> tuple[SearchQuery | None, dict]:
     """The words' query (``query``) and the newest id of each of these models, read in one
-    round trip (where asking each apart took six)."""
+    round trip (where asking each apart took six), which turns sequential scans off for the
+    rest of the search's transaction (``_through_the_indexes``: ``set_config``'s ``true`` is
+    ``SET LOCAL``)."""
     tables = [model._meta.db_table for model in kinds]
     newest = "".join(f', (SELECT max(id) FROM "{table}")' for table in tables)
-    readings = _readings(words, also=newest)
-    ids = readings[0][3:] if readings else [0] * len(kinds)
+    indexes_only = ", (SELECT set_config('enable_seqscan', 'off', true))"
+    readings = _readings(words, also=newest + indexes_only)
+    ids = readings[0][3 : 3 + len(kinds)] if readings else [0] * len(kinds)
     return _query(readings), {model: pk or 0 for model, pk in zip(kinds, ids, strict=True)}
 
 
@@ -240,11 +247,13 @@ def _best(
         # Among the newest RECENT. In a large table, read along the ids' index, the words of
         # each looked at, not through the words' index, whose matches grow with the table (a
         # word in one meeting in twenty: 450 read at 100,000 commitments, 4,500 at 1,000,000;
-        # ``|| ''`` is the same words, which no index serves). In a table of up to ten times
-        # RECENT records, the planner may read either: the words' index holds no more.
+        # ``COALESCE(…, '')`` is the same words, which no index serves, and unlike ``|| ''``
+        # not a copy of them for each record: half the time, 1.3 → 0.6 ms over 2,000 claims).
+        # In a table of up to ten times RECENT records, the planner may read either: the
+        # words' index holds no more.
         recent = rows
         if newest > 10 * RECENT:
-            unindexed = Func(F("search_vector"), template="(%(expressions)s || '')")
+            unindexed = Func(F("search_vector"), template="COALESCE(%(expressions)s, '')")
             recent = visible.alias(words=unindexed).filter(words=words_query)
         found = list(
             _ranked(recent.filter(pk__gt=newest - RECENT), model, words_query, shown)[:PER_KIND]
@@ -307,8 +316,15 @@ def _ranked(
     config = Func(F("language"), function="agreements_search_config") if has_language else "simple"
     return rows.annotate(
         rank=SearchRank(F("search_vector"), words_query),
-        headline=SearchHeadline(
-            shown, words_query, config=config, start_sel=START, stop_sel=STOP, max_words=30
+        # ``SearchHeadline``'s SQL, its options written once (``HEADLINE``), where it wrote
+        # each again for every query (with a cursor of its own to quote it).
+        headline=Func(
+            SearchConfig(config),
+            F(shown),
+            words_query,
+            Value(HEADLINE),
+            function="ts_headline",
+            output_field=TextField(),
         ),
     ).order_by("-rank", "-pk")
 
@@ -316,13 +332,12 @@ def _ranked(
 def _extract(row, shown: str, words: str) -> SafeString:
     """The matching words marked in an extract; the text itself is escaped."""
     if hasattr(row, "headline"):
-        parts = re.split(f"({re.escape(START)}|{re.escape(STOP)})", row.headline or "")
         out, inside = [], False
-        for part in parts:
+        for part in _MARKS.split(row.headline or ""):
             if part in (START, STOP):
                 inside = part == START
             elif inside:
-                out.append(format_html("<mark>{}</mark>", part))
+                out.append(f"{START}{escape(part)}{STOP}")
             else:
                 out.append(escape(part))
         return mark_safe("".join(out))
@@ -337,6 +352,9 @@ def _extract(row, shown: str, words: str) -> SafeString:
             format_html("<mark>{}</mark>", p) if i % 2 else escape(p) for i, p in enumerate(pieces)
         )
     )
+
+
+_MARKS = re.compile(f"({re.escape(START)}|{re.escape(STOP)})")
 
 
 def _speaker(statement) -> str:

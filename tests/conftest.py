@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from agreements.actions import submit_update
@@ -167,6 +168,23 @@ def meeting(team, us, mexico) -> Meeting:
 @pytest.fixture
 def commitment(meeting, us, mexico) -> Commitment:
     return make_commitment(meeting, parties=[us, mexico])
+
+
+@pytest.fixture
+def body(meeting, commitment) -> ImplementationBody:
+    """The seed's body: a group overseeing the meeting's commitment, its members unnamed."""
+    body = make_body(
+        meeting,
+        name="High-level implementation group",
+        mandate="Monitor and coordinate agreed activities",
+        cadence="Meets regularly",
+    )
+    body.commitments.add(commitment)
+    return body
+
+
+def body_url(body) -> str:
+    return reverse("agreements:body_detail", args=[body.pk])
 
 
 @pytest.fixture(autouse=True)

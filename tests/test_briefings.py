@@ -20,7 +20,6 @@ from agreements.views import briefings
 from tests.conftest import make_body, make_commitment, make_meeting, make_source, make_user
 
 
-
 def today():
     """Asked when a test runs, not when the module is imported: a run that passes midnight keeps
     its days."""

@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,7 +26,7 @@ from agreements.models import (
     ProgressUpdate,
     StatusChange,
 )
-from agreements.models.unions import orders_in_union
+from agreements.models.unions import orders_in_union, rows_of_made_once
 from agreements.views.common import CappedPaginator
 from tests.conftest import HTMX, make_commitment, make_meeting, make_status_change
 
@@ -278,6 +279,53 @@ def test_the_timeline_reads_its_updates_decisions_and_changes_in_one_query_where
     else:
         assert len(timeline) == 3
     assert not [q for q in sql if 'JOIN "agreements_progressupdate_sources"' in q]
+
+
+def test_the_newest_events_sql_is_made_once_and_run_with_each_commitments_id(
+    client, editor, meeting
+):
+    """The timeline's query (a UNION of three parts built by the ORM) is built and compiled
+    for the first page drawn, then run with each commitment's id: another commitment's page
+    shows its own events, compiling none of it again."""
+    first, second = make_commitment(meeting), make_commitment(meeting)
+    submit_update(commitment=first, author=editor, narrative="First report")
+    submit_update(commitment=second, author=editor, narrative="Second report")
+    make_status_change(second, reason="Second change")
+    client.force_login(editor)
+    assert "First report" in client.get(first.get_absolute_url()).text
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        sql, params = as_sql(self, *args, **kwargs)
+        compiled.append(sql)
+        return sql, params
+
+    with mock.patch.object(SQLCompiler, "as_sql", counted):
+        html = client.get(second.get_absolute_url()).text
+    assert "Second report" in html and "Second change" in html
+    assert "First report" not in html
+    assert not [sql for sql in compiled if "t_rank" in sql]
+
+
+def test_a_query_made_once_takes_its_values_as_parameters_only(meeting):
+    """``rows_of_made_once`` refuses a query that writes a value into its SQL (it would run
+    with the stand-in) or reads records rather than rows; its rows are the query's own."""
+    commitment = make_commitment(meeting, title="Halt fentanyl")
+
+    def titles(of: int):
+        return Commitment.objects.filter(pk=of).values_list("pk", "title")
+
+    assert rows_of_made_once(("test", "titles"), titles, of=commitment.pk) == [
+        (commitment.pk, "Halt fentanyl")
+    ]
+    assert rows_of_made_once(("test", "titles"), titles, of=commitment.pk + 1) == []
+    written = lambda of: Commitment.objects.extra(where=[f"id = {of}"]).values_list("pk")  # noqa: E731
+    with pytest.raises(ValueError):
+        rows_of_made_once(("test", "written"), written, of=commitment.pk)
+    records = lambda of: Commitment.objects.filter(pk=of)  # noqa: E731
+    with pytest.raises(ValueError):
+        rows_of_made_once(("test", "records"), records, of=commitment.pk)
 
 
 def test_choice_labels_are_read_in_the_readers_language(meeting):

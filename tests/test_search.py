@@ -171,9 +171,10 @@ def test_rare_matches_are_found_in_the_window_that_holds_them_in_one_query(
     assert len(read) == 3, "\n".join(read)
     # The newest records' words each looked at, not through their index (whose matches grow
     # with the table): a window's cost stays its own.
-    assert "\"search_vector\" || '')" in read[0]
+    assert 'COALESCE("agreements_commitment"."search_vector", \'\')' in read[0]
     sql = [q["sql"] for q in queries]
-    off = next(i for i, q in enumerate(sql) if "enable_seqscan = off" in q)
+    # The words' readings turn sequential scans off, in the search's transaction.
+    off = next(i for i, q in enumerate(sql) if "set_config('enable_seqscan', 'off', true)" in q)
     assert off < sql.index(read[1])  # read with sequential scans off: by the GIN index alone
 
 

@@ -6,6 +6,8 @@ or source is about it (the page reads each of those lists only then: most have n
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -29,12 +31,21 @@ NO_STATUS = -1
 
 
 def fact_expressions(user) -> dict:
-    """``FACTS`` as expressions on a commitment."""
+    """``FACTS`` as expressions on a commitment: whether ``user`` follows it, beside the
+    others, which are the same for every reader (``_shared_facts``)."""
+    following = Exists(Follow.objects.filter(user=user.pk, commitment=OuterRef("pk")))
+    return {"following": following} | _shared_facts()
+
+
+@cache
+def _shared_facts() -> dict:
+    """The facts that do not depend on the reader, built once a process: a query copies an
+    expression as it takes it (``resolve_expression``), so these are never changed, and a page
+    does not build five subqueries anew (about 2 ms of the commitment page's 4 in the ORM)."""
     one = OuterRef("pk")
     pending = ProgressUpdate.objects.filter(commitment=one).proposing_a_change()
     pending = pending.order_by("-created_at", "-pk")
     return {
-        "following": Exists(Follow.objects.filter(user=user.pk, commitment=one)),
         # The day the official state took effect: its latest effective change's (None: never).
         "status_since": Subquery(
             StatusChange.objects.filter(commitment=one)

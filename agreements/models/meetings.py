@@ -233,10 +233,11 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
         """Every meeting linked to this one, either way round, each with the link read from
         this side ("Follows up" one way, "Followed up by" the other): its own links first. One
         query, both ways."""
+        named = [f"{side}__{name}" for side in ("meeting", "other") for name in NAMED_BY]
         links = list(
-            MeetingLink.objects.filter(Q(meeting=self) | Q(other=self)).select_related(
-                "meeting", "other"
-            )
+            MeetingLink.objects.filter(Q(meeting=self) | Q(other=self))
+            .select_related("meeting", "other")
+            .only("meeting", "other", "relation", "note", *named)
         )
         return [
             (link.get_relation_display(), link.other, link)
@@ -372,6 +373,10 @@ def _first_step(
         return None
     pick = max if descending else min
     return pick(steps, key=lambda link: getattr(link, side).start_date)
+
+
+# What a linked meeting's name reads (``Meeting.__str__``, ``is_archived``, its link).
+NAMED_BY = ("title", "planned", "start_date", "archived_at")
 
 
 class MeetingLink(Timestamped):

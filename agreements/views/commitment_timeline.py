@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import (
     BooleanField,
@@ -42,7 +43,7 @@ from ..models import (
     ReviewEvent,
     StatusChange,
 )
-from ..models.unions import orders_in_union
+from ..models.unions import orders_in_union, rows_of_made_once
 from .commitment_rows import day_names
 
 PAGE = 20  # events per page of the timeline
@@ -122,37 +123,52 @@ def _day_end(day: datetime.date) -> datetime.datetime:
 
 def timeline_page(
     commitment: Commitment,
-    updates: QuerySet,
     assessments: list,
     milestones: list,
     cursor: tuple[int, int, int] | None,
     *,
     has_changes: bool = True,
 ) -> TimelinePage:
-    """The ``PAGE`` events after ``cursor`` (the newest when None), newest first: the updates
-    (``updates``: the commitment's, as the page reads them), review decisions and status
-    changes read from the database, up to two pages of each; the ``assessments`` and
-    ``milestones`` given (all of them) placed among them. ``has_changes``: False when the
-    commitment is known to have no status change (its page read so), not read then."""
-    parts = [
-        ("update", "created_at", _update_rows(updates)),
-        ("review", "at", _review_rows(ReviewEvent.objects.decisions_on(commitment))),
-        ("status", "changed_at", _status_rows(commitment.status_changes.all())),
-    ]
-    if not has_changes:
-        parts.pop()
+    """The ``PAGE`` events after ``cursor`` (the newest when None), newest first: the
+    commitment's updates, review decisions and status changes read from the database, up to
+    two pages of each; the ``assessments`` and ``milestones`` given (all of them) placed among
+    them. ``has_changes``: False when the commitment is known to have no status change (its
+    page read so), not read then."""
+    parts = [("update", "created_at", _update_rows), ("review", "at", _review_rows)]
+    if has_changes:
+        parts.append(("status", "changed_at", _status_rows))
+
     # Two pages and one more of each kind: how many events the next page holds is then known
     # without counting (a kind cut short has more than a page left after this one).
-    firsts = [
-        rows.filter(_before(field, kind, cursor)).order_by(f"-{field}", "-pk")[: 2 * PAGE + 1]
-        for kind, field, rows in parts
-    ]
+    def firsts(kinds: list, of: int) -> list[QuerySet]:
+        return [
+            rows(of)
+            .filter(_before(field, kind, cursor))
+            .order_by(f"-{field}", "-pk")[: 2 * PAGE + 1]
+            for kind, field, rows in kinds
+        ]
+
+    def union(of: int) -> QuerySet:
+        first, *others = firsts(parts, of)
+        return first.union(*others, all=True).order_by()
+
     # Each kind's rows as plain values, in one query where the database takes a LIMIT inside
     # a UNION (PostgreSQL; a query a kind elsewhere): a record is made only of those shown.
-    if orders_in_union(firsts[0]):
-        rows = list(firsts[0].union(*firsts[1:], all=True).order_by())
+    # The newest events' SQL, the same for every commitment, is made once a process
+    # (``rows_of_made_once``); a page further back compares with its cursor's moment.
+    if orders_in_union(ProgressUpdate.objects.all()):
+        key = None if cursor else ("timeline", len(parts))
+        rows = rows_of_made_once(key, union, of=commitment.pk)
     else:
-        rows = [row for part in firsts for row in part]
+        rows = [
+            row
+            for part in parts
+            for row in rows_of_made_once(
+                None if cursor else ("timeline", part[0]),
+                lambda of, part=part: firsts([part], of)[0],
+                of=commitment.pk,
+            )
+        ]
     # Each event by its key, with what it is made into when shown (``_entry``).
     events = [((_micros(row[2]), row[0], row[1]), row) for row in rows]
     for assessment in assessments:
@@ -194,64 +210,78 @@ _NO_FLAG = Cast(Value(None), BooleanField())
 _NO_TEXT = Cast(Value(None), CharField())
 
 
-def _update_rows(updates: QuerySet) -> QuerySet:
-    # Whether each update cites a source, read with it: the sources are read for the shown
-    # updates that cite some (``_with_sources``), most cite none.
-    cites = Exists(ProgressUpdate.sources.through.objects.filter(progressupdate=OuterRef("pk")))
-    return updates.annotate(
-        t_rank=Value(RANK["update"]),
-        t_id=F("pk"),
-        t_at=F("created_at"),
-        t_who=F("author__username"),
-        t_who_id=F("author_id"),
-        t_day=F("happened_on"),
-        t_text=F("narrative"),
-        t_state=F("review_state"),
-        t_a=F("proposed_status"),
-        t_b=_NO_NUMBER,
-        t_f1=F("proposed_stalled"),
-        t_f2=cites,
-        t_ref=F("revises_id"),
-        t_extra=_NO_TEXT,
-    ).values_list(*COLUMNS)
+def _update_rows(commitment: int) -> QuerySet:
+    updates = ProgressUpdate.objects.filter(commitment=commitment)
+    return updates.annotate(**_columns("update")).values_list(*COLUMNS)
 
 
-def _review_rows(reviews: QuerySet) -> QuerySet:
-    return reviews.annotate(
-        t_rank=Value(RANK["review"]),
-        t_id=F("pk"),
-        t_at=F("at"),
-        t_who=F("by__username"),
-        t_who_id=F("by_id"),
-        t_day=_NO_DAY,
-        t_text=F("comment"),
-        t_state=F("action"),
-        t_a=_NO_NUMBER,
-        t_b=_NO_NUMBER,
-        t_f1=_NO_FLAG,
-        t_f2=_NO_FLAG,
-        t_ref=F("update_id"),
-        t_extra=_NO_TEXT,
-    ).values_list(*COLUMNS)
+def _review_rows(commitment: int) -> QuerySet:
+    reviews = ReviewEvent.objects.decisions_on(commitment)
+    return reviews.annotate(**_columns("review")).values_list(*COLUMNS)
 
 
-def _status_rows(changes: QuerySet) -> QuerySet:
-    return changes.annotate(
-        t_rank=Value(RANK["status"]),
-        t_id=F("pk"),
-        t_at=F("changed_at"),
-        t_who=F("changed_by__username"),
-        t_who_id=F("changed_by_id"),
-        t_day=F("effective_on"),
-        t_text=F("reason"),
-        t_state=F("changed_via"),
-        t_a=F("from_status"),
-        t_b=F("to_status"),
-        t_f1=F("from_stalled"),
-        t_f2=F("to_stalled"),
-        t_ref=F("update_id"),
-        t_extra=F("to_cancellation"),
-    ).values_list(*COLUMNS)
+def _status_rows(commitment: int) -> QuerySet:
+    changes = StatusChange.objects.filter(commitment=commitment)
+    return changes.annotate(**_columns("status")).values_list(*COLUMNS)
+
+
+@cache
+def _columns(kind: str) -> dict:
+    """Each kind's ``COLUMNS`` as expressions, made once a process: a query copies what it is
+    given (``resolve_expression``), so they are never changed."""
+    if kind == "update":
+        # Whether each update cites a source, read with it: the sources are read for the
+        # shown updates that cite some (``_with_sources``), most cite none.
+        cites = Exists(ProgressUpdate.sources.through.objects.filter(progressupdate=OuterRef("pk")))
+        return {
+            "t_rank": Value(RANK["update"]),
+            "t_id": F("pk"),
+            "t_at": F("created_at"),
+            "t_who": F("author__username"),
+            "t_who_id": F("author_id"),
+            "t_day": F("happened_on"),
+            "t_text": F("narrative"),
+            "t_state": F("review_state"),
+            "t_a": F("proposed_status"),
+            "t_b": _NO_NUMBER,
+            "t_f1": F("proposed_stalled"),
+            "t_f2": cites,
+            "t_ref": F("revises_id"),
+            "t_extra": _NO_TEXT,
+        }
+    if kind == "review":
+        return {
+            "t_rank": Value(RANK["review"]),
+            "t_id": F("pk"),
+            "t_at": F("at"),
+            "t_who": F("by__username"),
+            "t_who_id": F("by_id"),
+            "t_day": _NO_DAY,
+            "t_text": F("comment"),
+            "t_state": F("action"),
+            "t_a": _NO_NUMBER,
+            "t_b": _NO_NUMBER,
+            "t_f1": _NO_FLAG,
+            "t_f2": _NO_FLAG,
+            "t_ref": F("update_id"),
+            "t_extra": _NO_TEXT,
+        }
+    return {
+        "t_rank": Value(RANK["status"]),
+        "t_id": F("pk"),
+        "t_at": F("changed_at"),
+        "t_who": F("changed_by__username"),
+        "t_who_id": F("changed_by_id"),
+        "t_day": F("effective_on"),
+        "t_text": F("reason"),
+        "t_state": F("changed_via"),
+        "t_a": F("from_status"),
+        "t_b": F("to_status"),
+        "t_f1": F("from_stalled"),
+        "t_f2": F("to_stalled"),
+        "t_ref": F("update_id"),
+        "t_extra": F("to_cancellation"),
+    }
 
 
 def _entry(commitment: Commitment, item, name) -> TimelineEntry:

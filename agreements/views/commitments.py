@@ -158,7 +158,6 @@ def _earlier_events(request: HttpRequest, commitment: Commitment) -> HttpRespons
     updates = commitment.progress_updates.all()
     timeline = timeline_page(
         commitment,
-        updates,
         list(commitment.assessments.select_related("party", "assessed_by")),
         list(commitment.milestones.all()),
         parse_cursor(request.GET["before"]),
@@ -334,7 +333,6 @@ def _detail_context(
     # offers the next on request: a page costs the same however long the history.
     timeline = timeline_page(
         commitment,
-        updates,
         assessments,
         milestones,
         parse_cursor(request.GET.get("before", "")),
@@ -350,7 +348,9 @@ def _detail_context(
         "status_since": facts["status_since"],
         # An archived commitment takes no new follower; one who follows it may still stop.
         "can_follow": not commitment.is_read_only,
-        "party_roles": commitment.party_roles.select_related("party"),
+        # By the party's name: the model's own order starts with the commitment's, which
+        # joined its meeting to order the rows of one commitment.
+        "party_roles": commitment.party_roles.select_related("party").order_by("party__name"),
         "latest_assessments": latest,
         "assessed_party_ids": {a.party_id for a in latest},
         "bodies": commitment.bodies.all(),

@@ -5,25 +5,40 @@ day's state of each row."""
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import RowNumber
 from django.utils.translation import ngettext
 
 from ..forms import ContextEventForm
 from ..ids import is_id
 from ..models import (
+    BodyMembership,
     Claim,
     Commitment,
     ContextEvent,
+    ImplementationBody,
     Meeting,
     Milestone,
+    Source,
     Statement,
+    StatementKind,
     moves_of,
 )
-from ..templatetags.tracker import state_badge
+from ..models.base import label_of
+from ..templatetags.tracker import language_name, state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources
 from .milestone_checklist import with_forms, with_moves
-from .source_files import keep_forms
+from .source_files import keep_forms, read_kept_files
 
 # What a commitment row shows (templates/jinja2/agreements/meeting_commitment_rows.html), read
 # alone: its long texts (text, indicator, notes) stay in the database.
@@ -42,6 +57,17 @@ ROW_FIELDS = (
 )
 
 
+# What a commitment's milestone shows under it, and what a past day's state of it reads.
+MILESTONE_FIELDS = (
+    "commitment_id",
+    "title",
+    "due_date",
+    "status",
+    "completed_on",
+    "original_due_date",
+)
+
+
 def commitment_query(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
     """The meeting's commitments with what each row shows; on a past ``day``, their state."""
     commitments = commitments.select_related("theme").only(*ROW_FIELDS, "theme__name")
@@ -57,7 +83,9 @@ def shown_commitments(rows: list[Commitment], day, today) -> list[Commitment]:
     # By the commitment's id: by the commitment, its own order (by meeting) joins two tables.
     ids = [commitment.pk for commitment in rows]
     milestones = list(
-        Milestone.objects.filter(commitment__in=ids).order_by("commitment_id", "due_date", "pk")
+        Milestone.objects.filter(commitment__in=ids)
+        .only(*MILESTONE_FIELDS)
+        .order_by("commitment_id", "due_date", "pk")
     )
     by_commitment: dict[int, list[Milestone]] = {}
     for milestone in milestones:
@@ -111,16 +139,102 @@ def claim_rows(claims: list[Claim]) -> list[Claim]:
     return claims
 
 
-def statement_rows(statements: list[Statement]) -> list[Statement]:
-    """A page of statements, each with the names of the parties it was made jointly with and
-    the titles of the commitments it mentions (in the commitments' order)."""
-    joint = names_of(statements, "joint_parties", ("party__name", "party"), "name")
-    order = ("commitment__meeting", "commitment__position", "commitment")
-    mentioned = names_of(statements, "commitments", order, "title")
+def statements_of(meeting: Meeting) -> QuerySet:
+    """The meeting's statements as their rows show them (plain rows: the speaker's and the
+    party's names beside the statement's own columns), each counting the meeting's readouts
+    (a window over its statements)."""
+    return (
+        Statement.objects.filter(meeting=meeting)
+        .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
+        .order_by("said_on", "pk")
+        .values(
+            "pk",
+            "text",
+            "language",
+            "speaker_office",
+            "kind",
+            "said_on",
+            "readouts",
+            speaker_name=F("speaker__name"),
+            party_name=F("party__name"),
+        )
+    )
+
+
+def readouts_of(meeting: Meeting) -> QuerySet[Statement]:
+    """The meeting's readouts as ``compare_readouts`` reads them and the page shows them:
+    their words, day, speaker and parties (each party's name and code), the commitments they
+    mention (their ids alone, in no order) and their sources (each a link)."""
+    return (
+        Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
+        .select_related("speaker", "party")
+        .only(
+            "kind",
+            "text",
+            "language",
+            "said_on",
+            "speaker__name",
+            "party__name",
+            "party__code",
+        )
+        .prefetch_related(
+            Prefetch("commitments", queryset=Commitment.objects.only("pk").order_by()),
+            Prefetch("sources", queryset=Source.objects.only("url", "title")),
+            "joint_parties",
+        )
+    )
+
+
+def statement_rows(statements: list[dict]) -> list[dict]:
+    """A page of statements (``statements_of``), each with its kind's label and its language's
+    name (each written once), the names of the parties it was made jointly with and the
+    titles of the commitments it mentions (in the commitments' order), both read in one
+    query."""
+    names: dict[tuple[int, int], list[str]] = {}
+    for pk, part, name in _statement_names([statement["pk"] for statement in statements]):
+        names.setdefault((part, pk), []).append(name)
+    kinds: dict[str, str] = {}
+    languages: dict[str, str] = {}
     for statement in statements:
-        statement.joint_names = joint.get(statement.pk, [])
-        statement.mentioned = mentioned.get(statement.pk, [])
+        kind, language = statement["kind"], statement["language"]
+        if kind not in kinds:
+            kinds[kind] = label_of(Statement, "kind", kind)
+        if language not in languages:
+            languages[language] = language_name(language)
+        statement["kind_label"], statement["language_name"] = kinds[kind], languages[language]
+        statement["joint_names"] = names.get((0, statement["pk"]), [])
+        statement["mentioned"] = names.get((1, statement["pk"]), [])
     return statements
+
+
+def _statement_names(ids: list[int]) -> list[tuple[int, int, str]]:
+    """``(statement, 0, party's name)`` for each party that made one of the statements
+    ``ids`` jointly (by name), and ``(statement, 1, title)`` for each commitment one mentions
+    (in the commitments' own order: their meeting's, then their position), in one read of
+    both link tables (``UNION ALL``), each part numbering its rows in its own order."""
+    if not ids:
+        return []
+    joint = Statement.joint_parties.through.objects.filter(statement__in=ids).annotate(
+        part=Value(0),
+        name=F("party__name"),
+        n=Window(RowNumber(), order_by=(F("party__name"), F("party"))),
+    )
+    mentioned = Statement.commitments.through.objects.filter(statement__in=ids).annotate(
+        part=Value(1),
+        name=F("commitment__title"),
+        n=Window(
+            RowNumber(),
+            order_by=(
+                F("commitment__meeting__start_date").desc(),  # ``Meeting.Meta.ordering``
+                F("commitment__meeting").desc(),
+                F("commitment__position"),
+                F("commitment"),
+            ),
+        ),
+    )
+    columns = ("statement_id", "part", "name", "n")
+    rows = joint.values_list(*columns).union(mentioned.values_list(*columns), all=True)
+    return [row[:3] for row in rows.order_by("part", "n")]
 
 
 def event_rows(events: list[ContextEvent]) -> list[ContextEvent]:
@@ -132,7 +246,7 @@ def event_rows(events: list[ContextEvent]) -> list[ContextEvent]:
 
 
 # A record's sources in their own order (``Source.Meta.ordering``), read from its link table.
-SOURCE_ORDER = ("-source__published_on", "source__title", "source")
+SOURCE_ORDER = ("-source__published_on", "source__title", "source_id")
 
 
 def names_of(
@@ -154,6 +268,59 @@ def names_of(
     return named
 
 
+def body_rows(meeting: Meeting) -> list[dict]:
+    """The bodies set up at the meeting (in their order), each with its lifecycle's badge and
+    its members (in theirs), each with its confirmation's badge (each badge drawn once): one
+    read of both, a plain row per member (or per body without one)."""
+    rows = (
+        ImplementationBody.objects.filter(meeting=meeting)
+        .order_by("name", "pk", "members__pk")  # their own orders: ``Meta.ordering``
+        .values_list(
+            "pk",
+            "name",
+            "lifecycle",
+            "mandate",
+            "cadence",
+            "membership_note",
+            "members__pk",
+            "members__person__name",
+            "members__party__name",
+            "members__role",
+            "members__confirmation",
+        )
+    )
+    bodies: dict[int, dict] = {}
+    badges: dict[tuple[str, str], str] = {}
+
+    def badge(model, field: str, value: str) -> str:
+        if (field, value) not in badges:
+            badges[field, value] = state_badge(value, label_of(model, field, value))
+        return badges[field, value]
+
+    for pk, name, lifecycle, mandate, cadence, note, member, *sits in rows:
+        if pk not in bodies:
+            bodies[pk] = {
+                "pk": pk,
+                "name": name,
+                "badge": badge(ImplementationBody, "lifecycle", lifecycle),
+                "mandate": mandate,
+                "cadence": cadence,
+                "membership_note": note,
+                "members": [],
+            }
+        if member is not None:
+            person, party, role, confirmation = sits
+            bodies[pk]["members"].append(
+                {
+                    "person": person,
+                    "party": party,
+                    "role": role,
+                    "badge": badge(BodyMembership, "confirmation", confirmation),
+                }
+            )
+    return list(bodies.values())
+
+
 def milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
     rows = with_forms(with_moves(rows), editable=editable and not day, forms=forms)
     if day:
@@ -164,20 +331,39 @@ def milestone_rows(rows: list, day, *, editable: bool, forms: dict) -> list:
     return rows
 
 
+# What a source's row shows (its kept files read after, for those that have: ``flag_kept``).
+SOURCE_FIELDS = ("title", "url", "publisher", "published_on", "accessed_on", "reliability", "notes")
+
+
 def source_rows(sources: list, editable: bool, opened=None) -> list:
-    """A page of the meeting's sources (with their kept files), and for its editors the form
-    to keep another that is ``opened`` (refused, with what was wrong, or opened without
-    JavaScript)."""
+    """A page of the meeting's sources, the kept files read of those that have some, and for
+    its editors the form to keep another that is ``opened`` (refused, with what was wrong, or
+    opened without JavaScript)."""
+    read_kept_files(sources)
     if editable:
         keep_forms(sources, opened)
     return sources
 
 
+# What an event's row shows (its edit form reads the event it edits on its own: ``event_form``).
+EVENT_FIELDS = (
+    "title",
+    "relation",
+    "archived_at",
+    "occurred_on",
+    "timing_note",
+    "location",
+    "fatalities",
+    "description",
+)
+
+
 def events_of(meeting: Meeting) -> QuerySet[ContextEvent]:
-    """The meeting's context events, archived ones last."""
+    """The meeting's context events as their rows show them, archived ones last."""
     return (
         ContextEvent.objects.filter(meeting=meeting)
         .select_related("actor")
+        .only(*EVENT_FIELDS, "actor__name")
         .order_by(F("archived_at").asc(nulls_first=True), "occurred_on", "pk")
     )
 

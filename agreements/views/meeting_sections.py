@@ -121,7 +121,7 @@ def shown(
         queryset = queryset.annotate(section_total=Window(Count("pk")))
     page = list(queryset[(number - 1) * size : number * size])
     if total is None:
-        total = page[0].section_total if page else (queryset.count() if number > 1 else 0)
+        total = _total(page[0]) if page else (queryset.count() if number > 1 else 0)
     last_page = max(1, -(-total // size))
     if number > last_page:  # a link kept from when the section was longer
         number = last_page
@@ -133,6 +133,11 @@ def shown(
         query.pop(key, None)
     since = _number_param(request, f"{name}_since", limit=(number - 1) * size)
     return Shown(name, page, total, number, size, query.urlencode(), since)
+
+
+def _total(row) -> int:
+    """The section's rows, as counted beside one of them (a record, or a plain row)."""
+    return row["section_total"] if isinstance(row, dict) else row.section_total
 
 
 def _number_param(request: HttpRequest, key: str, *, limit: int) -> int:

@@ -4,7 +4,6 @@ there is ``meeting_additions.ADDITIONS``; what each section shows, row by row,
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -18,15 +17,11 @@ from ..forms import ContextEventForm, KeepFileForm, MeetingFilterForm
 from ..forms.as_of import AsOfForm
 from ..ids import address_of, is_id
 from ..models import (
-    BodyMembership,
     Claim,
     Commitment,
     ContextEvent,
-    ImplementationBody,
     Meeting,
     Participant,
-    Statement,
-    StatementKind,
     as_index,
     compare_readouts,
 )
@@ -45,19 +40,23 @@ from .common import (
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
     CLAIM_FIELDS,
+    SOURCE_FIELDS,
+    body_rows,
     claim_rows,
     commitment_query,
     event_form,
     event_rows,
     events_of,
     milestone_rows,
+    readouts_of,
     shown_commitments,
     source_rows,
     statement_rows,
+    statements_of,
 )
-from .meeting_sections import COMMITMENTS_SHOWN, Shown, fragment_of, shown
+from .meeting_sections import COMMITMENTS_SHOWN, fragment_of, shown
 from .milestone_checklist import checklist_actions, opened_reschedule
-from .source_files import KEEP_FILE, with_files
+from .source_files import KEEP_FILE, flag_kept
 
 PAGE_SIZE = 25
 
@@ -300,31 +299,16 @@ def _detail_context(
     parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
     links = SimpleLazyObject(meeting.related)
 
-    def statements() -> Shown:
-        """A page of statements (what each shows: who said it, with whom, the commitments it
-        mentions), each counting the meeting's readouts (a window over its statements)."""
-        return shown(
-            request,
-            "statements",
-            Statement.objects.filter(meeting=meeting)
-            .select_related("speaker", "party")
-            .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
-            .order_by("said_on", "pk"),
-            finish=statement_rows,
-        )
-
-    statements_shown = SimpleLazyObject(statements)
+    statements_shown = SimpleLazyObject(
+        lambda: shown(request, "statements", statements_of(meeting), finish=statement_rows)
+    )
 
     def readouts():
         """Every readout, compared over every commitment of the meeting (titles only); not
         read when the statements counted none."""
-        if not statements_shown.rows or not statements_shown.rows[0].readouts:
+        if not statements_shown.rows or not statements_shown.rows[0]["readouts"]:
             return None
-        said = (
-            Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
-            .select_related("speaker", "party")
-            .prefetch_related("commitments", "sources", "joint_parties")
-        )
+        said = readouts_of(meeting)
         titles = Commitment.objects.filter(meeting=meeting).only("pk", "title", "meeting_id")
         return compare_readouts(parties, list(said), titles.order_by("position", "pk"))
 
@@ -347,6 +331,7 @@ def _detail_context(
                 "participants",
                 Participant.objects.filter(meeting=meeting)
                 .select_related("person", "party")
+                .only("office", "role", "person__name", "party__name")
                 .order_by("pk"),
             )
         ),
@@ -360,12 +345,7 @@ def _detail_context(
                 finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
             )
         ),
-        "bodies": ImplementationBody.objects.filter(meeting=meeting).prefetch_related(
-            Prefetch(
-                "members",
-                queryset=BodyMembership.objects.select_related("person", "party"),
-            )
-        ),
+        "bodies": SimpleLazyObject(lambda: body_rows(meeting)),
         "statements": statements_shown,
         "readouts": SimpleLazyObject(readouts),
         "claims": SimpleLazyObject(
@@ -397,7 +377,9 @@ def _detail_context(
             lambda: shown(
                 request,
                 "sources",
-                with_files(meeting.sources.order_by("-published_on", "title", "pk")),
+                flag_kept(meeting.sources.only(*SOURCE_FIELDS)).order_by(
+                    "-published_on", "title", "pk"
+                ),
                 finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
             )
         ),

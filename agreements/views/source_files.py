@@ -38,21 +38,27 @@ INLINE_CSP = (
 ATTACHMENT_CSP = "sandbox; default-src 'none'"
 
 
-def with_files(sources: QuerySet[Source]) -> QuerySet[Source]:
-    """``sources`` with their kept files (what a list of them shows), in one more query."""
-    return sources.prefetch_related(Prefetch("files", queryset=SourceFile.objects.for_list()))
-
-
 def with_kept_files(sources: QuerySet[Source]) -> list[Source]:
     """``sources``, each saying whether it has kept files (``kept``), with them read for
     those that have (one more query then): most sources have none, and a page listing a few
     (a commitment's) need not ask."""
-    rows = list(sources.annotate(kept=Exists(SourceFile.objects.filter(source=OuterRef("pk")))))
+    return read_kept_files(list(flag_kept(sources)))
+
+
+def flag_kept(sources: QuerySet[Source]) -> QuerySet[Source]:
+    """``sources``, each saying whether it has kept files (``kept``): read them after
+    (``read_kept_files``) for those that have."""
+    return sources.annotate(kept=Exists(SourceFile.objects.filter(source=OuterRef("pk"))))
+
+
+def read_kept_files(sources: list[Source]) -> list[Source]:
+    """The kept files of those of ``sources`` (``flag_kept``) that have some, in one query
+    (none when none has)."""
     prefetch_related_objects(
-        [source for source in rows if source.kept],
+        [source for source in sources if source.kept],
         Prefetch("files", queryset=SourceFile.objects.for_list()),
     )
-    return rows
+    return sources
 
 
 def keep_forms(sources, shown: KeepFileForm | None = None) -> None:
