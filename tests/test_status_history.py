@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from agreements import actions
 from agreements.models import (
@@ -34,7 +35,7 @@ from agreements.models import (
     spans_of,
 )
 from agreements.models.status_history import Span, State, _wanted_spans
-from tests.conftest import make_commitment
+from tests.conftest import make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -303,6 +304,24 @@ def test_concurrent_changes_on_one_day_leave_the_stored_history_whole(meeting, e
     history = StatusHistory(StatusMonthTally.objects.all(), StatusDayTally.objects.all())
     on_nov = history.on(NOV).status_counts()
     assert on_nov[ImplementationStatus.COMPLETE] == 8
+
+
+def test_a_readers_curve_sums_are_read_by_sql_made_once_as_built(
+    meeting, editor, outsider, admin_user, other_team
+):
+    """``StatusHistory.visible_to(user)`` reads its curve's sums by SQL made once a process
+    for the number of the reader's teams (or an admin's every team), run with their ids and
+    the days: the same sums as the history's own querysets read, on any day."""
+    make_commitment(meeting, status=2)
+    make_commitment(make_meeting(other_team), status=3)
+    for user in (editor, outsider, admin_user):
+        made = StatusHistory.visible_to(user)
+        built = StatusHistory(made.months, made.days)
+        for day in (NOV, datetime.date(2020, 1, 31), timezone.localdate()):
+            assert made.sums_up_to(day) == built.sums_up_to(day), (user, day)
+    assert StatusHistory.visible_to(admin_user).every
+    rows = StatusHistory.visible_to(editor).sums_up_to(timezone.localdate())
+    assert (sum(row[1] for row in rows), sum(row[2] for row in rows)) == (2, 1)  # its own
 
 
 def test_a_teams_compliance_on_a_day_and_over_time(meeting, team, admin_user, us, mexico):
