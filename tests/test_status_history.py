@@ -309,8 +309,8 @@ def test_concurrent_changes_on_one_day_leave_the_stored_history_whole(meeting, e
 def test_a_readers_curve_sums_are_read_by_sql_made_once_as_built(
     meeting, editor, outsider, admin_user, other_team, us, mexico
 ):
-    """``StatusHistory.visible_to(user)`` reads its curve's sums, and
-    ``ComplianceHistory.visible_to(user)`` its parties' rows, by SQL made once a process for
+    """``StatusHistory.visible_to(user)`` reads its curve's sums and a day's states, and
+    ``ComplianceHistory.visible_to(user)`` its parties' rows and figures, by SQL made once for
     the number of the reader's teams (or an admin's every team) and of parties, run with
     their ids and the days: the same as the histories' own querysets read, on any day."""
     ours = make_commitment(meeting, status=2, parties=[us, mexico])
@@ -329,6 +329,9 @@ def test_a_readers_curve_sums_are_read_by_sql_made_once_as_built(
         as_built = ComplianceHistory(compliance.months, compliance.days)
         for day in (NOV, datetime.date(2020, 1, 31), timezone.localdate()):
             assert made.sums_up_to(day) == built.sums_up_to(day), (user, day)
+            states = made.on(day).active_states_named()
+            assert states == built.on(day).active_states_named(), (user, day)
+            assert compliance.by_party(day) == as_built.by_party(day), (user, day)
             for parties, quarters, named in (([us.pk, mexico.pk], True, True), ([us.pk], 0, 0)):
                 read = (day, parties)
                 flags = {"by_quarter": quarters, "named": named}

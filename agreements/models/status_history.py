@@ -483,8 +483,27 @@ class StatusHistory:
             [
                 self.months.filter(month__lt=first),
                 self.days.filter(day__gte=first, day__lte=day),
-            ]
+            ],
+            on=(self, first, day),
         )
+
+    def _made_once(self, key: tuple, read, **days) -> list[tuple] | None:
+        """``read(months, days, **days)`` (a ``values_list`` of the two tallies) run by SQL
+        made once a process for the number of teams (``rows_of_made_once``), when the teams
+        are known; else None."""
+        if not (self.teams or self.every):
+            return None
+        ids = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
+
+        def build(**values):
+            months, days = StatusMonthTally.objects.all(), StatusDayTally.objects.all()
+            if not self.every:
+                teams = [values.pop(name) for name in ids]
+                months, days = months.in_teams(teams), days.in_teams(teams)
+            return read(months, days, **values)
+
+        whose = "every" if self.every else len(ids)
+        return rows_of_made_once((*key, whose), build, **days, **ids)
 
     def sums_up_to(self, last: datetime.date) -> list[tuple[datetime.date, int, int]]:
         """Per date, the statuses' sum and how many they are, of the commitments that count,
@@ -552,8 +571,11 @@ def summed(*parts: models.QuerySet, **sums: models.Aggregate) -> models.QuerySet
 class _Summed:
     """Tally querysets read as one: each method sums theirs."""
 
-    def __init__(self, parts):
+    def __init__(self, parts, on=None):
         self.parts = parts
+        # (history, first, day): the parts are ``history.on(day)``'s as they stand, whose
+        # states' SQL is made once (``active_states_named``).
+        self.on = on
 
     def filter(self, **lookups):
         return _Summed([part.filter(**lookups) for part in self.parts])
@@ -575,11 +597,25 @@ class _Summed:
         return states
 
     def active_states_named(self) -> tuple[Counter, dict[str, str]]:
-        """As ``CommitmentTallyQuerySet.active_states_named``, the parts read in one query."""
+        """As ``CommitmentTallyQuerySet.active_states_named``, the parts read in one query
+        (by SQL made once, for a day's counts, ``StatusHistory.on``, of known teams)."""
         states: Counter = Counter()
         names = {}
-        parts = (part.active_state_keys(named=True) for part in self.parts)
-        for theme, status, stalled, cancelled, name, k in summed(*parts, k=models.Sum("n")):
+
+        def read(months, days, first=None, last=None):
+            if first is not None:
+                months = months.filter(month__lt=first)
+                days = days.filter(day__gte=first, day__lte=last)
+            parts = (part.active_state_keys(named=True) for part in (months, days))
+            return summed(*parts, k=models.Sum("n"))
+
+        rows = None
+        if self.on is not None:
+            history, first, day = self.on
+            rows = history._made_once(("states on a day",), read, first=first, last=day)
+        if rows is None:
+            rows = read(*self.parts)
+        for theme, status, stalled, cancelled, name, k in rows:
             states[theme, status, stalled, cancelled] += k
             names[theme] = name
         return states, names
