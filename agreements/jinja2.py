@@ -41,6 +41,24 @@ def date(value: datetime.date | datetime.datetime | None, format: str = "j M Y")
     return defaultfilters.date(value, format)
 
 
+def day_writer():
+    """``date`` in the lists' own format ("j M Y") for the many dates of one drawing, each
+    month's name translated once for them all (``{% set day = day_writer() %}``, then
+    ``day(value)``), where each date translated its own (a gettext each, some fifty)."""
+    months: dict[int, str] = {}
+
+    def day(value: datetime.date | datetime.datetime | None) -> str:
+        if value is None or value == "":
+            return ""
+        value = timezone.template_localtime(value)
+        month = months.get(value.month)
+        if month is None:
+            month = months[value.month] = MONTHS_3[value.month].title()
+        return f"{value.day} {month} {value.year:04d}"
+
+    return day
+
+
 def django_include(template_name: str, **values) -> SafeString:
     """A Django template drawn inside a Jinja2 one: a part that other pages draw in Django's
     engine, which a row shows only now and then (a milestone's moves)."""
@@ -56,6 +74,7 @@ def environment(**options) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=False)
     env.globals.update(
         address=address_of,
+        day_writer=day_writer,
         django_include=django_include,
         pgettext=pgettext,
         status_badge=status_badge,

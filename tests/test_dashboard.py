@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import math
 import random
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -124,6 +125,47 @@ def test_dashboard_lists_overdue_and_due_soon_milestones(client, editor, commitm
     due_soon = [m.title for m in response.context["due_soon"]]
     assert overdue == ["Joint task force"]
     assert due_soon == ["First report"]
+
+
+def test_the_milestones_lists_sql_is_made_once_and_reads_what_the_queryset_reads(
+    client, editor, outsider, admin_user, team, other_team, commitment
+):
+    """The lists of milestones overdue and due soon are read by SQL made once a process for
+    each number of teams (``overdue_and_due_within_for``), run with the reader's teams and
+    the day: the same lines as ``visible_to(user).overdue_and_due_within``, for one team, two,
+    all (an admin) and none of them (another team's member); a later page compiles none."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from agreements.models.milestones import overdue_and_due_within_for
+
+    today = timezone.localdate()
+    theirs = make_commitment(make_meeting(other_team))
+    for n in range(14):
+        for record in (commitment, theirs):
+            Milestone.objects.create(
+                commitment=record, title=f"Step {n}", due_date=today + datetime.timedelta(n - 7)
+            )
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    for user in (editor, outsider, admin_user, both):
+        for day in (today, today - datetime.timedelta(5), today + datetime.timedelta(30)):
+            made = overdue_and_due_within_for(user, day, 3, 10)
+            assert made == Milestone.objects.visible_to(user).overdue_and_due_within(day, 3, 10)
+    assert [len(lines) for lines in overdue_and_due_within_for(both, today, 3, 10)] == [10, 8]
+    client.force_login(editor)
+    client.get("/")
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        sql, params = as_sql(self, *args, **kwargs)
+        compiled.append(sql)
+        return sql, params
+
+    with mock.patch.object(SQLCompiler, "as_sql", counted):
+        response = client.get("/", {"_": "later"})
+    assert [line.title for line in response.context["due_soon"]][:2] == ["Step 7", "Step 8"]
+    assert not [sql for sql in compiled if '"agreements_milestone"' in sql]
 
 
 def test_dashboard_shows_reviewers_what_waits_for_them(client, editor, reviewer, commitment):

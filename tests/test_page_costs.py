@@ -328,6 +328,32 @@ def test_a_query_made_once_takes_its_values_as_parameters_only(meeting):
         rows_of_made_once(("test", "records"), records, of=commitment.pk)
 
 
+def test_a_query_made_once_takes_days_as_parameters_too(meeting):
+    """A day given to ``rows_of_made_once`` is a parameter as the database takes a date (the
+    day itself, or its text on SQLite), run with each call's day; written in, refused."""
+    early = make_commitment(meeting, title="Early", target_date=datetime.date(2025, 1, 1))
+    make_commitment(meeting, title="Late", target_date=datetime.date(2026, 1, 1))
+
+    def before(day, of):
+        rows = Commitment.objects.filter(meeting=of, target_date__lt=day)
+        return rows.order_by("pk").values_list("title")
+
+    key = ("test", "before")
+    assert rows_of_made_once(key, before, day=datetime.date(2025, 6, 1), of=meeting.pk) == [
+        ("Early",)
+    ]
+    assert rows_of_made_once(key, before, day=datetime.date(2027, 1, 1), of=meeting.pk) == [
+        ("Early",),
+        ("Late",),
+    ]
+    assert rows_of_made_once(key, before, day=early.target_date, of=meeting.pk) == []
+    written = lambda day: Commitment.objects.extra(where=[f"target_date < '{day}'"]).values_list(  # noqa: E731
+        "pk"
+    )
+    with pytest.raises(ValueError):
+        rows_of_made_once(("test", "written day"), written, day=datetime.date(2025, 6, 1))
+
+
 def test_choice_labels_are_read_in_the_readers_language(meeting):
     commitment = make_commitment(meeting, status=ImplementationStatus.INTERMEDIATE)
     change = make_status_change(commitment, from_status=0, to_status=2)
@@ -347,17 +373,18 @@ def test_the_rows_dates_are_written_as_djangos_date_filter_writes_them():
     text as Django's filter, in each language, for days and for moments (in the time zone)."""
     from django.template import defaultfilters
 
-    from agreements.jinja2 import date
+    from agreements.jinja2 import date, day_writer
 
     days = [datetime.date(2024, month, day) for month in range(1, 13) for day in (1, 9, 28)]
     moments = [timezone.now() - datetime.timedelta(days=40 * k, hours=k) for k in range(30)]
     for language in ("en", "es"):
         with translation.override(language):
-            for value in [*days, *moments, datetime.date(5, 3, 4)]:
+            day = day_writer()  # a drawing's: each month named once, in its language
+            for value in [*days, *moments, datetime.date(5, 3, 4), *days]:
                 django = defaultfilters.date(timezone.template_localtime(value), "j M Y")
-                assert date(value) == django, (language, value)
+                assert date(value) == day(value) == django, (language, value)
             assert date(datetime.datetime(2024, 6, 30, 12), "Y-m-d") == "2024-06-30"
-    assert date(None) == date("") == ""
+    assert date(None) == date("") == day_writer()(None) == day_writer()("") == ""
 
 
 def test_every_model_with_choices_reads_its_labels_once():

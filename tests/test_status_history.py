@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from agreements import actions
 from agreements.models import (
@@ -34,7 +35,7 @@ from agreements.models import (
     spans_of,
 )
 from agreements.models.status_history import Span, State, _wanted_spans
-from tests.conftest import make_commitment
+from tests.conftest import make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -303,6 +304,43 @@ def test_concurrent_changes_on_one_day_leave_the_stored_history_whole(meeting, e
     history = StatusHistory(StatusMonthTally.objects.all(), StatusDayTally.objects.all())
     on_nov = history.on(NOV).status_counts()
     assert on_nov[ImplementationStatus.COMPLETE] == 8
+
+
+def test_a_readers_curve_sums_are_read_by_sql_made_once_as_built(
+    meeting, editor, outsider, admin_user, other_team, us, mexico
+):
+    """``StatusHistory.visible_to(user)`` reads its curve's sums and a day's states, and
+    ``ComplianceHistory.visible_to(user)`` its parties' rows and figures, by SQL made once for
+    the number of the reader's teams (or an admin's every team) and of parties, run with
+    their ids and the days: the same as the histories' own querysets read, on any day."""
+    ours = make_commitment(meeting, status=2, parties=[us, mexico])
+    theirs = make_commitment(make_meeting(other_team), status=3, parties=[us])
+    for commitment, party, score in ((ours, us, "+1"), (ours, mexico, "-1"), (theirs, us, "0")):
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=commitment, party=party, score=score, justification="x", as_of=OCT
+            ),
+            by=admin_user,
+        )
+    for user in (editor, outsider, admin_user):
+        made = StatusHistory.visible_to(user)
+        built = StatusHistory(made.months, made.days)
+        compliance = ComplianceHistory.visible_to(user)
+        as_built = ComplianceHistory(compliance.months, compliance.days)
+        for day in (NOV, datetime.date(2020, 1, 31), timezone.localdate()):
+            assert made.sums_up_to(day) == built.sums_up_to(day), (user, day)
+            states = made.on(day).active_states_named()
+            assert states == built.on(day).active_states_named(), (user, day)
+            assert compliance.by_party(day) == as_built.by_party(day), (user, day)
+            for parties, quarters, named in (([us.pk, mexico.pk], True, True), ([us.pk], 0, 0)):
+                read = (day, parties)
+                flags = {"by_quarter": quarters, "named": named}
+                assert sorted(compliance._rows_up_to(*read, **flags)) == sorted(
+                    as_built._rows_up_to(*read, **flags)
+                ), (user, day, parties)
+    assert StatusHistory.visible_to(admin_user).every
+    rows = StatusHistory.visible_to(editor).sums_up_to(timezone.localdate())
+    assert (sum(row[1] for row in rows), sum(row[2] for row in rows)) == (2, 1)  # its own
 
 
 def test_a_teams_compliance_on_a_day_and_over_time(meeting, team, admin_user, us, mexico):

@@ -34,7 +34,8 @@ from .base import active_q, as_index
 from .commitments import Commitment, ImplementationStatus
 from .status_changes import StatusChange
 from .tallies import CommitmentTallyQuerySet, Tally
-from .teams import Team, TeamScopedQuerySet
+from .teams import Team, TeamScopedQuerySet, team_ids
+from .unions import rows_of_made_once
 
 
 class State(NamedTuple):
@@ -458,14 +459,21 @@ class StatusHistory:
     before a day from ``StatusMonthTally``, its own month up to it from ``StatusDayTally``. A
     few rows a month, whatever the number of commitments and of days they changed on."""
 
-    def __init__(self, months, days):
+    def __init__(self, months, days, teams: list[int] | None = None, *, every: bool = False):
         self.months, self.days = months, days  # the tallies' rows, scoped already
+        # What scopes them, when known: these teams' ids, or ``every`` team's (an admin's):
+        # the curve's SQL is then made once a process (``sums_up_to``).
+        self.teams, self.every = teams, every
 
     @classmethod
     def visible_to(cls, user) -> StatusHistory:
-        return cls(
-            StatusMonthTally.objects.visible_to(user), StatusDayTally.objects.visible_to(user)
-        )
+        months = StatusMonthTally.objects.visible_to(user)
+        days = StatusDayTally.objects.visible_to(user)
+        if not user.is_authenticated or not user.is_active:
+            return cls(months, days)
+        if user.is_superuser:
+            return cls(months, days, every=True)
+        return cls(months, days, team_ids(user) or None)
 
     def on(self, day: datetime.date) -> _Summed:
         """The counts on ``day``, read as the tallies are (``status_counts``,
@@ -475,8 +483,27 @@ class StatusHistory:
             [
                 self.months.filter(month__lt=first),
                 self.days.filter(day__gte=first, day__lte=day),
-            ]
+            ],
+            on=(self, first, day),
         )
+
+    def _made_once(self, key: tuple, read, **days) -> list[tuple] | None:
+        """``read(months, days, **days)`` (a ``values_list`` of the two tallies) run by SQL
+        made once a process for the number of teams (``rows_of_made_once``), when the teams
+        are known; else None."""
+        if not (self.teams or self.every):
+            return None
+        ids = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
+
+        def build(**values):
+            months, days = StatusMonthTally.objects.all(), StatusDayTally.objects.all()
+            if not self.every:
+                teams = [values.pop(name) for name in ids]
+                months, days = months.in_teams(teams), days.in_teams(teams)
+            return read(months, days, **values)
+
+        whose = "every" if self.every else len(ids)
+        return rows_of_made_once((*key, whose), build, **days, **ids)
 
     def sums_up_to(self, last: datetime.date) -> list[tuple[datetime.date, int, int]]:
         """Per date, the statuses' sum and how many they are, of the commitments that count,
@@ -484,14 +511,33 @@ class StatusHistory:
         month by day up to it, in one query. (By month even for a curve read by quarter: a
         month's rows are few, and PostgreSQL's quarter of a date costs more to compute than
         the rows it saves cost to read.)"""
-        months = self.months.counting().filter(month__lt=last.replace(day=1)).values_list("month")
-        month = self.on(last).parts[1].counting()  # the last day's own month, up to it
-        rows = summed(
-            months,
-            month.values_list("day"),
-            scores=models.Sum(models.F("status") * models.F("n")),
-            k=models.Sum("n"),
-        )
+
+        def sums(months, days, first, last):
+            return summed(
+                months.counting().filter(month__lt=first).values_list("month"),
+                # the last day's own month, up to it (as ``on``)
+                days.counting().filter(day__gte=first, day__lte=last).values_list("day"),
+                scores=models.Sum(models.F("status") * models.F("n")),
+                k=models.Sum("n"),
+            )
+
+        first = last.replace(day=1)
+        if self.teams or self.every:  # made once a process for the number of teams
+            ids = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
+
+            def build(first, last, **ids):
+                months, days = StatusMonthTally.objects.all(), StatusDayTally.objects.all()
+                if not self.every:
+                    months, days = (
+                        months.in_teams(list(ids.values())),
+                        days.in_teams(list(ids.values())),
+                    )
+                return sums(months, days, first, last)
+
+            key = ("team curve", "every" if self.every else len(ids))
+            rows = rows_of_made_once(key, build, first=first, last=last, **ids)
+        else:
+            rows = sums(self.months, self.days, first, last)
         return sorted(rows, key=lambda row: row[0])
 
     @staticmethod
@@ -525,8 +571,11 @@ def summed(*parts: models.QuerySet, **sums: models.Aggregate) -> models.QuerySet
 class _Summed:
     """Tally querysets read as one: each method sums theirs."""
 
-    def __init__(self, parts):
+    def __init__(self, parts, on=None):
         self.parts = parts
+        # (history, first, day): the parts are ``history.on(day)``'s as they stand, whose
+        # states' SQL is made once (``active_states_named``).
+        self.on = on
 
     def filter(self, **lookups):
         return _Summed([part.filter(**lookups) for part in self.parts])
@@ -548,11 +597,25 @@ class _Summed:
         return states
 
     def active_states_named(self) -> tuple[Counter, dict[str, str]]:
-        """As ``CommitmentTallyQuerySet.active_states_named``, the parts read in one query."""
+        """As ``CommitmentTallyQuerySet.active_states_named``, the parts read in one query
+        (by SQL made once, for a day's counts, ``StatusHistory.on``, of known teams)."""
         states: Counter = Counter()
         names = {}
-        parts = (part.active_state_keys(named=True) for part in self.parts)
-        for theme, status, stalled, cancelled, name, k in summed(*parts, k=models.Sum("n")):
+
+        def read(months, days, first=None, last=None):
+            if first is not None:
+                months = months.filter(month__lt=first)
+                days = days.filter(day__gte=first, day__lte=last)
+            parts = (part.active_state_keys(named=True) for part in (months, days))
+            return summed(*parts, k=models.Sum("n"))
+
+        rows = None
+        if self.on is not None:
+            history, first, day = self.on
+            rows = history._made_once(("states on a day",), read, first=first, last=day)
+        if rows is None:
+            rows = read(*self.parts)
+        for theme, status, stalled, cancelled, name, k in rows:
             states[theme, status, stalled, cancelled] += k
             names[theme] = name
         return states, names

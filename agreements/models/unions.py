@@ -5,6 +5,7 @@ made once a process (``rows_of_made_once``), where the ORM built and compiled it
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.db import connections, models
@@ -72,52 +73,70 @@ def labels_of(parts: dict[str, tuple[models.QuerySet, str, str]]) -> dict[str, d
 
 
 # Where a query made once (``rows_of_made_once``) holds a value given each time it runs: a
-# number no id takes, so a parameter that equals it can only be the value's place.
+# number no id takes, or a day no record is dated (from the first of year 1 on), so a
+# parameter that equals it can only be the value's place.
 STAND_IN = -(2**62)
+STAND_IN_DAY = datetime.date(1, 1, 1)
+
+
+def _is_day(value) -> bool:
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+
+
 _MADE: dict[tuple, tuple] = {}
 
 
 def rows_of_made_once(
-    key: tuple | None, build: Callable[..., models.QuerySet], **values: int
+    key: tuple | None, build: Callable[..., models.QuerySet], **values: int | datetime.date
 ) -> list[tuple]:
     """The rows of ``build(**values)`` (a ``values_list`` queryset, whose SQL depends on no
-    more than ``key`` says and the numbers ``values``), its SQL made once a process and
-    database for ``key``: built and compiled with a stand-in for each value, which the SQL
-    takes as a parameter, then run with each request's values in their places. A page's
+    more than ``key`` says and the ``values``, numbers or days), its SQL made once a process
+    and database for ``key``: built and compiled with a stand-in for each value, which the
+    SQL takes as a parameter, then run with each request's values in their places. A page's
     longest queries (a UNION of parts, each built by the ORM) cost about 4 ms a request to
     build and compile, a millisecond or two of which the database then spends; made once,
-    only the run. ``key`` None: built and run as it is (a shape too varied to keep)."""
+    only the run. ``key`` None: built and run as it is (a shape too varied to keep). A day
+    is compared as a date column takes it (``build`` computes nothing from a stand-in: a
+    day it needs is a value of its own)."""
     if key is None:
         return list(build(**values))
     made = _MADE.get(key)
     if made is None:
-        made = _MADE[key] = _made(build, list(values))
+        made = _MADE[key] = _made(build, values)
     db, compiler, sql, params, places = made
     params = list(params)
-    for name, at in places:
-        params[at] = values[name]
+    adapt = connections[db].ops.adapt_datefield_value
+    for name, at, adapted in places:
+        params[at] = adapt(values[name]) if adapted else values[name]
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return list(compiler.results_iter([rows], tuple_expected=True))
 
 
-def _made(build: Callable[..., models.QuerySet], names: list[str]) -> tuple:
-    """``build``'s SQL with stand-ins for ``names``, and the places of their parameters."""
-    stand_ins = {name: STAND_IN - n for n, name in enumerate(names)}
+def _made(build: Callable[..., models.QuerySet], values: dict) -> tuple:
+    """``build``'s SQL with stand-ins for ``values`` (a number's or a day's, as each is), and
+    the places of their parameters: (name, place, whether given as the database takes a day,
+    ``adapt_datefield_value``, which is the day itself on PostgreSQL, its text on SQLite)."""
+    stand_ins = {
+        name: STAND_IN_DAY + datetime.timedelta(n) if _is_day(value) else STAND_IN - n
+        for n, (name, value) in enumerate(values.items())
+    }
     queryset = build(**stand_ins)
     compiler = queryset.query.get_compiler(queryset.db)
     sql, params = compiler.as_sql()
+    adapt = connections[queryset.db].ops.adapt_datefield_value
     places = [
-        (name, at)
+        (name, at, _is_day(stand_in) and type(param) is not type(stand_in))
         for at, param in enumerate(params)
         for name, stand_in in stand_ins.items()
-        if type(param) is int and param == stand_in
+        if (type(param) is type(stand_in) and param == stand_in)
+        or (_is_day(stand_in) and type(param) is str and param == adapt(stand_in))
     ]
     # Each value a parameter, never written into the SQL itself (it would stay the stand-in).
-    missing = set(names) - {name for name, _at in places}
+    missing = set(values) - {name for name, _at, _adapted in places}
     if missing or any(str(stand_in) in sql for stand_in in stand_ins.values()):
-        raise ValueError(f"Not parameters of the query: {sorted(missing) or names}")
+        raise ValueError(f"Not parameters of the query: {sorted(missing) or list(values)}")
     if queryset._iterable_class is not ValuesListIterable:  # its rows are the compiler's
         raise ValueError("Not a values_list() queryset")
     return queryset.db, compiler, sql, tuple(params), places

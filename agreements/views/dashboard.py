@@ -30,6 +30,7 @@ from ..models import (
     active_q,
     as_index,
 )
+from ..models.milestones import overdue_and_due_within_for
 from ..models.unions import first_of_each
 from .charts import chart_url, dashboard_curve
 from .common import first_rows, runs
@@ -94,7 +95,6 @@ def _drawn(request: HttpRequest, figures: dict, end: datetime.date, as_of=None) 
 
 def _figures(user, today: datetime.date) -> dict:
     commitments = Commitment.objects.visible_to(user)
-    milestones = Milestone.objects.visible_to(user)
     # Whole days: "no update for 90 days" counts days, as the page says.
     stale_since = timezone.make_aware(
         datetime.datetime.combine(
@@ -103,8 +103,10 @@ def _figures(user, today: datetime.date) -> dict:
     )
 
     briefing = address_of("agreements:party_briefing")  # each party's, reversed once
-    overdue_milestones, due_soon = milestones.overdue_and_due_within(
-        today, DUE_SOON_DAYS, LIST_LIMIT
+    # As ``Milestone.objects.visible_to(user).overdue_and_due_within`` reads them, its SQL
+    # made once a process.
+    overdue_milestones, due_soon = overdue_and_due_within_for(
+        user, today, DUE_SOON_DAYS, LIST_LIMIT
     )
 
     # Figures over all of the user's commitments come from the tally the database keeps on
