@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -300,6 +303,22 @@ class QueryCount:
         few = [self.of(client, request) for request in requests]
         fill(45)
         assert [self.of(client, request) for request in requests] == few
+
+
+@contextlib.contextmanager
+def compiled_sql():
+    """The SQL the ORM compiles inside the block, a list filled as it goes: what a query made
+    once a process (``unions.rows_of_made_once``) compiles no more."""
+    compiled: list[str] = []
+    as_sql = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        sql, params = as_sql(self, *args, **kwargs)
+        compiled.append(sql)
+        return sql, params
+
+    with mock.patch.object(SQLCompiler, "as_sql", counted):
+        yield compiled
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 import math
 import random
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -23,7 +22,14 @@ from agreements.models import (
     TeamRole,
 )
 from agreements.models.base import label_of
-from tests.conftest import make_body, make_commitment, make_meeting, make_status_change, make_user
+from tests.conftest import (
+    compiled_sql,
+    make_body,
+    make_commitment,
+    make_meeting,
+    make_status_change,
+    make_user,
+)
 
 
 def test_dashboard_shows_the_index_overall_and_by_theme_and_body(
@@ -134,8 +140,6 @@ def test_the_milestones_lists_sql_is_made_once_and_reads_what_the_queryset_reads
     each number of teams (``overdue_and_due_within_for``), run with the reader's teams and
     the day: the same lines as ``visible_to(user).overdue_and_due_within``, for one team, two,
     all (an admin) and none of them (another team's member); a later page compiles none."""
-    from django.db.models.sql.compiler import SQLCompiler
-
     from agreements.models.milestones import overdue_and_due_within_for
 
     today = timezone.localdate()
@@ -154,15 +158,7 @@ def test_the_milestones_lists_sql_is_made_once_and_reads_what_the_queryset_reads
     assert [len(lines) for lines in overdue_and_due_within_for(both, today, 3, 10)] == [10, 8]
     client.force_login(editor)
     client.get("/")
-    compiled = []
-    as_sql = SQLCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        sql, params = as_sql(self, *args, **kwargs)
-        compiled.append(sql)
-        return sql, params
-
-    with mock.patch.object(SQLCompiler, "as_sql", counted):
+    with compiled_sql() as compiled:
         response = client.get("/", {"_": "later"})
     assert [line.title for line in response.context["due_soon"]][:2] == ["Step 7", "Step 8"]
     assert not [sql for sql in compiled if '"agreements_milestone"' in sql]

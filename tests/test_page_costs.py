@@ -13,7 +13,6 @@ from unittest import mock
 
 import pytest
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,7 +27,7 @@ from agreements.models import (
 )
 from agreements.models.unions import orders_in_union, rows_of_made_once
 from agreements.views.common import CappedPaginator
-from tests.conftest import HTMX, make_commitment, make_meeting, make_status_change
+from tests.conftest import HTMX, compiled_sql, make_commitment, make_meeting, make_status_change
 
 pytestmark = pytest.mark.perf
 
@@ -296,15 +295,7 @@ def test_the_newest_events_sql_is_made_once_and_run_with_each_commitments_id(
     make_status_change(second, reason="Second change")
     client.force_login(editor)
     assert "First report" in client.get(first.get_absolute_url()).text
-    compiled = []
-    as_sql = SQLCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        sql, params = as_sql(self, *args, **kwargs)
-        compiled.append(sql)
-        return sql, params
-
-    with mock.patch.object(SQLCompiler, "as_sql", counted):
+    with compiled_sql() as compiled:
         html = client.get(second.get_absolute_url()).text
     assert "Second report" in html and "Second change" in html
     assert "First report" not in html and "First change" not in html
