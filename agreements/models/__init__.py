@@ -125,12 +125,12 @@ from .security import SecurityEvent, SecurityEventKind, SignInLock, SignInLockQu
 from .status_changes import StatusChange
 from .status_history import (
     StatusDayTally,
-    StatusHistory,
     StatusMonthTally,
     StatusSpan,
     StatusSpanQuerySet,
     spans_of,
 )
+from .status_reads import StatusHistory
 from .tallies import (
     CommitmentTally,
     CommitmentTallyQuerySet,

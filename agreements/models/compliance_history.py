@@ -24,7 +24,8 @@ from django.utils import timezone
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among, summed
+from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among
+from .status_reads import summed
 from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, TeamScopedQuerySet, team_ids
 from .unions import rows_of_made_once

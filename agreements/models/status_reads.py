@@ -1,0 +1,203 @@
+"""Teams' counts as they stood on past days, read from the stored history
+(``status_history``): a day's figures and a curve read the months before it from
+``StatusMonthTally`` and its own month from ``StatusDayTally`` (``StatusHistory``), several
+tallies' rows in one query (``summed``)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from django.db import models
+
+from .base import as_index
+from .commitments import ImplementationStatus
+from .status_history import StatusDayTally, StatusMonthTally
+from .tallies import CommitmentTallyQuerySet
+from .teams import team_ids
+from .unions import rows_of_made_once
+
+
+class StatusHistory:
+    """Teams' counts as they stood on past days, read from the two stored tallies: the months
+    before a day from ``StatusMonthTally``, its own month up to it from ``StatusDayTally``. A
+    few rows a month, whatever the number of commitments and of days they changed on."""
+
+    def __init__(self, months, days, teams: list[int] | None = None, *, every: bool = False):
+        self.months, self.days = months, days  # the tallies' rows, scoped already
+        # What scopes them, when known: these teams' ids, or ``every`` team's (an admin's):
+        # the curve's SQL is then made once a process (``sums_up_to``).
+        self.teams, self.every = teams, every
+
+    @classmethod
+    def visible_to(cls, user) -> StatusHistory:
+        months = StatusMonthTally.objects.visible_to(user)
+        days = StatusDayTally.objects.visible_to(user)
+        if not user.is_authenticated or not user.is_active:
+            return cls(months, days)
+        if user.is_superuser:
+            return cls(months, days, every=True)
+        return cls(months, days, team_ids(user) or None)
+
+    def on(self, day: datetime.date) -> _Summed:
+        """The counts on ``day``, read as the tallies are (``status_counts``,
+        ``implementation_index``, ``index_by_theme``, ``total``)."""
+        first = day.replace(day=1)
+        return _Summed(
+            [
+                self.months.filter(month__lt=first),
+                self.days.filter(day__gte=first, day__lte=day),
+            ],
+            on=(self, first, day),
+        )
+
+    def _made_once(self, key: tuple, read, **days) -> list[tuple] | None:
+        """``read(months, days, **days)`` (a ``values_list`` of the two tallies) run by SQL
+        made once a process for the number of teams (``rows_of_made_once``), when the teams
+        are known; else None."""
+        if not (self.teams or self.every):
+            return None
+        ids = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
+
+        def build(**values):
+            months, days = StatusMonthTally.objects.all(), StatusDayTally.objects.all()
+            if not self.every:
+                teams = [values.pop(name) for name in ids]
+                months, days = months.in_teams(teams), days.in_teams(teams)
+            return read(months, days, **values)
+
+        whose = "every" if self.every else len(ids)
+        return rows_of_made_once((*key, whose), build, **days, **ids)
+
+    def sums_up_to(self, last: datetime.date) -> list[tuple[datetime.date, int, int]]:
+        """Per date, the statuses' sum and how many they are, of the commitments that count,
+        ascending: every month before ``last``'s (dated its first day) and ``last``'s own
+        month by day up to it, in one query. (By month even for a curve read by quarter: a
+        month's rows are few, and PostgreSQL's quarter of a date costs more to compute than
+        the rows it saves cost to read.)"""
+
+        def sums(months, days, first, last):
+            return summed(
+                months.counting().filter(month__lt=first).values_list("month"),
+                # the last day's own month, up to it (as ``on``)
+                days.counting().filter(day__gte=first, day__lte=last).values_list("day"),
+                scores=models.Sum(models.F("status") * models.F("n")),
+                k=models.Sum("n"),
+            )
+
+        first = last.replace(day=1)
+        if self.teams or self.every:  # made once a process for the number of teams
+            ids = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
+
+            def build(first, last, **ids):
+                months, days = StatusMonthTally.objects.all(), StatusDayTally.objects.all()
+                if not self.every:
+                    months, days = (
+                        months.in_teams(list(ids.values())),
+                        days.in_teams(list(ids.values())),
+                    )
+                return sums(months, days, first, last)
+
+            key = ("team curve", "every" if self.every else len(ids))
+            rows = rows_of_made_once(key, build, first=first, last=last, **ids)
+        else:
+            rows = sums(self.months, self.days, first, last)
+        return sorted(rows, key=lambda row: row[0])
+
+    @staticmethod
+    def first_counted(sums: list[tuple[datetime.date, int, int]]) -> datetime.date | None:
+        """The first date of ``sums`` (``sums_up_to``) on which a commitment counted."""
+        return next((day for day, _scores, k in sums if k), None)
+
+    def curve(self, days: Sequence[datetime.date], sums=None) -> list[float | None]:
+        """The implementation index on each of ``days`` (ascending; each the last of a month
+        or a quarter, the last any day): the running sum of ``sums`` (``sums_up_to`` the last
+        day, read when not given). The last month's days are dated as they are: each after
+        every day but the last, so counted for it alone."""
+        rows = self.sums_up_to(days[-1]) if sums is None else sums
+        curve, scores, total, at = [], 0, 0, 0
+        for day in days:
+            while at < len(rows) and rows[at][0] <= day:
+                _date, more_scores, more = rows[at]
+                scores, total, at = scores + more_scores, total + more, at + 1
+            curve.append(as_index(scores / total) if total else None)
+        return curve
+
+
+def summed(*parts: models.QuerySet, **sums: models.Aggregate) -> models.QuerySet:
+    """Tally rows (``values_list`` querysets, each by its own fields, the same in number and
+    kind) with ``sums`` (of their counts, ``n``) by them: the parts read as one query (UNION
+    ALL), a row per part and key; a key in two parts is two rows, for the reader to add."""
+    first, *others = [part.annotate(**sums).order_by() for part in parts]
+    return first.union(*others, all=True)
+
+
+class _Summed:
+    """Tally querysets read as one: each method sums theirs."""
+
+    def __init__(self, parts, on=None):
+        self.parts = parts
+        # (history, first, day): the parts are ``history.on(day)``'s as they stand, whose
+        # states' SQL is made once (``active_states_named``).
+        self.on = on
+
+    def filter(self, **lookups):
+        return _Summed([part.filter(**lookups) for part in self.parts])
+
+    def counting(self):
+        return _Summed([part.counting() for part in self.parts])
+
+    def total(self, **conditions) -> int:
+        """Their sum, the parts read as one query (``summed``: a row per part and team)."""
+        parts = [part.filter(**conditions).values_list("team") for part in self.parts]
+        return sum(k for _team, k in summed(*parts, k=models.Sum("n")))
+
+    def active_states(self) -> Counter:
+        """As ``CommitmentTallyQuerySet.active_states``, the parts read in one query."""
+        states: Counter = Counter()
+        rows = summed(*(part.active_state_keys() for part in self.parts), k=models.Sum("n"))
+        for theme, status, stalled, cancelled, k in rows:
+            states[theme, status, stalled, cancelled] += k
+        return states
+
+    def active_states_named(self) -> tuple[Counter, dict[str, str]]:
+        """As ``CommitmentTallyQuerySet.active_states_named``, the parts read in one query
+        (by SQL made once, for a day's counts, ``StatusHistory.on``, of known teams)."""
+        states: Counter = Counter()
+        names = {}
+
+        def read(months, days, first=None, last=None):
+            if first is not None:
+                months = months.filter(month__lt=first)
+                days = days.filter(day__gte=first, day__lte=last)
+            parts = (part.active_state_keys(named=True) for part in (months, days))
+            return summed(*parts, k=models.Sum("n"))
+
+        rows = None
+        if self.on is not None:
+            history, first, day = self.on
+            rows = history._made_once(("states on a day",), read, first=first, last=day)
+        if rows is None:
+            rows = read(*self.parts)
+        for theme, status, stalled, cancelled, name, k in rows:
+            states[theme, status, stalled, cancelled] += k
+            names[theme] = name
+        return states, names
+
+    def status_counts(self) -> dict[int, int]:
+        counts = [part.status_counts() for part in self.parts]
+        return {s: sum(c[s] for c in counts) for s in ImplementationStatus.values}
+
+    def implementation_index(self) -> float | None:
+        counts = self.status_counts()
+        total = sum(counts.values())
+        return as_index(sum(s * k for s, k in counts.items()) / total) if total else None
+
+    def index_by_theme(self) -> list[dict]:
+        rows = defaultdict(lambda: [0, 0])
+        for part in self.parts:
+            for row in part.index_by_theme_raw():
+                rows[row[0]][0] += row[1]
+                rows[row[0]][1] += row[2]
+        return CommitmentTallyQuerySet.theme_rows(rows)
