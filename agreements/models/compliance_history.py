@@ -25,10 +25,9 @@ from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
 from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among
-from .status_reads import summed
+from .status_reads import summed, tallies_made_once
 from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, TeamScopedQuerySet, team_ids
-from .unions import rows_of_made_once
 
 
 def quarter_of(field: str) -> Cast:
@@ -249,6 +248,12 @@ class ComplianceHistory:
             return cls(*tallies, every=True)
         return cls(*tallies, teams=team_ids(user) or None)
 
+    def _made_once(self, key: tuple, read, **values) -> list[tuple] | None:
+        """``read(months, days, **values)`` by SQL made once a process for the number of
+        teams (``tallies_made_once``); None when the teams are not known."""
+        tallies = (ComplianceMonthTally, ComplianceDayTally)
+        return tallies_made_once(key, self.teams, self.every, tallies, read, **values)
+
     def _parts(self, day: datetime.date) -> tuple[models.QuerySet, models.QuerySet]:
         """The tallies' rows up to ``day``: the months before its month, and its month's days
         up to it."""
@@ -281,22 +286,15 @@ class ComplianceHistory:
             return summed(months, days, k=models.Sum("n"))
 
         first = day.replace(day=1)
-        if not (self.teams or self.every):
-            return list(rows(self.months, self.days, first, day, parties))
-        # Made once a process (``rows_of_made_once``) for the numbers of teams and parties.
-        teams = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
+        # Made once a process (``tallies_made_once``) for the numbers of teams and parties.
         chosen = {f"party_{n}": party for n, party in enumerate(parties)}
 
-        def build(first, last, **values):
-            months, days = ComplianceMonthTally.objects.all(), ComplianceDayTally.objects.all()
-            if not self.every:
-                ids = [values[name] for name in teams]
-                months, days = months.in_teams(ids), days.in_teams(ids)
+        def read(months, days, first, last, **values):
             return rows(months, days, first, last, [values[name] for name in chosen])
 
-        whose = "every" if self.every else len(teams)
-        key = ("compliance curve", whose, len(chosen), by_quarter, named)
-        return rows_of_made_once(key, build, first=first, last=day, **teams, **chosen)
+        key = ("compliance curve", len(chosen), by_quarter, named)
+        made = self._made_once(key, read, first=first, last=day, **chosen)
+        return list(rows(self.months, self.days, first, day, parties)) if made is None else made
 
     def _sizes(self, day: datetime.date) -> Counter:
         """How many commitments (that count) each party held a score for on ``day``, "not
@@ -332,20 +330,12 @@ class ComplianceHistory:
             )
             return summed(*parts, k=models.Sum("n"))
 
-        if self.teams or self.every:  # made once a process for the number of teams
-            teams = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
+        def read_on(months, days, first, last):
+            return read(months.filter(month__lt=first), days.filter(day__gte=first, day__lte=last))
 
-            def build(first, last, **values):
-                months, days = ComplianceMonthTally.objects.all(), ComplianceDayTally.objects.all()
-                if not self.every:
-                    ids = list(values.values())
-                    months, days = months.in_teams(ids), days.in_teams(ids)
-                months = months.filter(month__lt=first)
-                return read(months, days.filter(day__gte=first, day__lte=last))
-
-            key = ("compliance by party", "every" if self.every else len(teams))
-            rows = rows_of_made_once(key, build, first=day.replace(day=1), last=day, **teams)
-        else:
+        key = ("compliance by party",)
+        rows = self._made_once(key, read_on, first=day.replace(day=1), last=day)
+        if rows is None:
             rows = read(*self._parts(day))
         for party, score, name, k in rows:
             counts[party][score] += k

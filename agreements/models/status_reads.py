@@ -19,6 +19,28 @@ from .teams import team_ids
 from .unions import rows_of_made_once
 
 
+def tallies_made_once(
+    key: tuple, teams: list[int] | None, every: bool, tallies: tuple, read, **values
+) -> list[tuple] | None:
+    """``read(*tallies' rows, **values)`` (a ``values_list`` queryset) run by SQL made once a
+    process (``rows_of_made_once``) for the number of ``teams`` (ids), or for ``every`` team
+    (an admin's): the tallies' rows scoped to the teams given as values of their own. None
+    when neither is known (the history was given querysets): the caller reads them."""
+    if not (teams or every):
+        return None
+    ids = {f"team_{n}": team for n, team in enumerate(teams or [])}
+
+    def build(**given):
+        chosen = [given.pop(name) for name in ids]
+        rows = [tally.objects.all() for tally in tallies]
+        if not every:
+            rows = [part.in_teams(chosen) for part in rows]
+        return read(*rows, **given)
+
+    whose = "every" if every else len(ids)
+    return rows_of_made_once((*key, whose), build, **values, **ids)
+
+
 class StatusHistory:
     """Teams' counts as they stood on past days, read from the two stored tallies: the months
     before a day from ``StatusMonthTally``, its own month up to it from ``StatusDayTally``. A
@@ -54,21 +76,10 @@ class StatusHistory:
 
     def _made_once(self, key: tuple, read, **days) -> list[tuple] | None:
         """``read(months, days, **days)`` (a ``values_list`` of the two tallies) run by SQL
-        made once a process for the number of teams (``rows_of_made_once``), when the teams
-        are known; else None."""
-        if not (self.teams or self.every):
-            return None
-        ids = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
-
-        def build(**values):
-            months, days = StatusMonthTally.objects.all(), StatusDayTally.objects.all()
-            if not self.every:
-                teams = [values.pop(name) for name in ids]
-                months, days = months.in_teams(teams), days.in_teams(teams)
-            return read(months, days, **values)
-
-        whose = "every" if self.every else len(ids)
-        return rows_of_made_once((*key, whose), build, **days, **ids)
+        made once a process for the number of teams (``tallies_made_once``); None when the
+        teams are not known."""
+        tallies = (StatusMonthTally, StatusDayTally)
+        return tallies_made_once(key, self.teams, self.every, tallies, read, **days)
 
     def sums_up_to(self, last: datetime.date) -> list[tuple[datetime.date, int, int]]:
         """Per date, the statuses' sum and how many they are, of the commitments that count,
@@ -87,21 +98,8 @@ class StatusHistory:
             )
 
         first = last.replace(day=1)
-        if self.teams or self.every:  # made once a process for the number of teams
-            ids = {f"team_{n}": team for n, team in enumerate(self.teams or [])}
-
-            def build(first, last, **ids):
-                months, days = StatusMonthTally.objects.all(), StatusDayTally.objects.all()
-                if not self.every:
-                    months, days = (
-                        months.in_teams(list(ids.values())),
-                        days.in_teams(list(ids.values())),
-                    )
-                return sums(months, days, first, last)
-
-            key = ("team curve", "every" if self.every else len(ids))
-            rows = rows_of_made_once(key, build, first=first, last=last, **ids)
-        else:
+        rows = self._made_once(("team curve",), sums, first=first, last=last)
+        if rows is None:
             rows = sums(self.months, self.days, first, last)
         return sorted(rows, key=lambda row: row[0])
 
