@@ -104,7 +104,7 @@ def shown_commitments(rows: list[Commitment], day, today) -> list[Commitment]:
             milestone.take_state_on(day)
         for milestone in moved:
             milestone.take_date_on(day)
-    roles = party_roles([commitment.pk for commitment in rows])
+    roles = party_roles(ids)
     badges, day_name, states = state_badges(today), day_names(), {}
     for commitment in rows:
         commitment.badges = badges(commitment)
