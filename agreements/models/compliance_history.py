@@ -25,9 +25,10 @@ from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
 from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among
-from .status_reads import summed, tallies_made_once
+from .status_reads import summed
 from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, TeamScopedQuerySet, team_ids
+from .unions import rows_of_teams_made_once
 
 
 def quarter_of(field: str) -> Cast:
@@ -250,9 +251,9 @@ class ComplianceHistory:
 
     def _made_once(self, key: tuple, read, **values) -> list[tuple] | None:
         """``read(months, days, **values)`` by SQL made once a process for the number of
-        teams (``tallies_made_once``); None when the teams are not known."""
+        teams (``rows_of_teams_made_once``); None when the teams are not known."""
         tallies = (ComplianceMonthTally, ComplianceDayTally)
-        return tallies_made_once(key, self.teams, self.every, tallies, read, **values)
+        return rows_of_teams_made_once(key, self.teams, self.every, tallies, read, **values)
 
     def _parts(self, day: datetime.date) -> tuple[models.QuerySet, models.QuerySet]:
         """The tallies' rows up to ``day``: the months before its month, and its month's days
@@ -286,7 +287,7 @@ class ComplianceHistory:
             return summed(months, days, k=models.Sum("n"))
 
         first = day.replace(day=1)
-        # Made once a process (``tallies_made_once``) for the numbers of teams and parties.
+        # Made once a process (``rows_of_teams_made_once``) for the numbers of teams and parties.
         chosen = {f"party_{n}": party for n, party in enumerate(parties)}
 
         def read(months, days, first, last, **values):

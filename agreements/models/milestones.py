@@ -26,7 +26,7 @@ from .base import (
 from .commitments import Commitment
 from .meetings import Meeting
 from .teams import TeamScopedQuerySet, team_ids
-from .unions import first_rows_of, orders_in_union, rows_of_made_once
+from .unions import first_rows_of, orders_in_union, rows_of_teams_made_once
 
 if TYPE_CHECKING:
     from .bodies import ImplementationBody
@@ -384,7 +384,7 @@ def overdue_and_due_within_for(
 ) -> tuple[list[MilestoneLine], list[MilestoneLine]]:
     """``MilestoneQuerySet.overdue_and_due_within`` of the milestones ``user`` may see
     (``visible_to``), its SQL made once a process for each number of teams read
-    (``rows_of_made_once``, the teams' ids and the days its values): the dashboard's longest
+    (``rows_of_teams_made_once``, the teams' ids and the days its values): the dashboard's longest
     query (a UNION of two parts of five joins each) cost ~2 ms a request to build and
     compile. Where the database takes no LIMIT inside a UNION (SQLite), a query a part."""
     if not user.is_authenticated or not user.is_active:
@@ -392,43 +392,40 @@ def overdue_and_due_within_for(
     teams = None if user.is_superuser else team_ids(user)
     if teams == []:  # in no team: nothing to see
         return [], []
-    ids = {f"team_{n}": team for n, team in enumerate(teams or [])}
-    whose = "all" if teams is None else len(teams)
 
-    def read(ids: dict):
-        milestones = Milestone.objects.all()
-        if ids:
-            milestones = milestones.in_teams(list(ids.values()))
+    def read(milestones):
         return milestones.open().values_list(*MilestoneLine.FIELDS)
 
     def first(rows):
         return rows.order_by("due_date", "pk")[:limit]
 
-    def overdue(today, **ids):
-        return read(ids).filter(due_date__lt=today)
+    def overdue(milestones, today):
+        return read(milestones).filter(due_date__lt=today)
 
-    def due(today, until, **ids):
-        return read(ids).filter(due_date__gte=today, due_date__lte=until)
+    def due(milestones, today, until):
+        return read(milestones).filter(due_date__gte=today, due_date__lte=until)
 
-    def union(today, until, **ids):
-        lists = (overdue(today, **ids), due(today, until, **ids))
+    def union(milestones, today, until):
+        lists = (overdue(milestones, today), due(milestones, today, until))
         first_overdue, first_due = (
             first(rows.annotate(in_part=Value(n))) for n, rows in enumerate(lists)
         )
         return first_overdue.union(first_due, all=True).order_by("in_part", "due_date", "pk")
 
+    def made(key, read, **values):
+        every = teams is None
+        return rows_of_teams_made_once(key, teams, every, (Milestone,), read, **values)
+
     until = today + datetime.timedelta(days)
-    key = ("dashboard milestones", whose, limit)
+    key = ("dashboard milestones", limit)
     if orders_in_union(Milestone.objects.all()):
         lists: list[list] = [[], []]
-        for *row, in_part in rows_of_made_once(key, union, today=today, until=until, **ids):
+        for *row, in_part in made(key, union, today=today, until=until):
             lists[in_part].append(row)
     else:
         lists = [
-            rows_of_made_once((*key, 0), lambda **v: first(overdue(**v)), today=today, **ids),
-            rows_of_made_once(
-                (*key, 1), lambda **v: first(due(**v)), today=today, until=until, **ids
-            ),
+            made((*key, 0), lambda m, **v: first(overdue(m, **v)), today=today),
+            made((*key, 1), lambda m, **v: first(due(m, **v)), today=today, until=until),
         ]
     lines = [
         [MilestoneLine.of(dict(zip(MilestoneLine.FIELDS, row, strict=True))) for row in rows]

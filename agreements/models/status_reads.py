@@ -16,29 +16,7 @@ from .commitments import ImplementationStatus
 from .status_history import StatusDayTally, StatusMonthTally
 from .tallies import CommitmentTallyQuerySet
 from .teams import team_ids
-from .unions import rows_of_made_once
-
-
-def tallies_made_once(
-    key: tuple, teams: list[int] | None, every: bool, tallies: tuple, read, **values
-) -> list[tuple] | None:
-    """``read(*tallies' rows, **values)`` (a ``values_list`` queryset) run by SQL made once a
-    process (``rows_of_made_once``) for the number of ``teams`` (ids), or for ``every`` team
-    (an admin's): the tallies' rows scoped to the teams given as values of their own. None
-    when neither is known (the history was given querysets): the caller reads them."""
-    if not (teams or every):
-        return None
-    ids = {f"team_{n}": team for n, team in enumerate(teams or [])}
-
-    def build(**given):
-        chosen = [given.pop(name) for name in ids]
-        rows = [tally.objects.all() for tally in tallies]
-        if not every:
-            rows = [part.in_teams(chosen) for part in rows]
-        return read(*rows, **given)
-
-    whose = "every" if every else len(ids)
-    return rows_of_made_once((*key, whose), build, **values, **ids)
+from .unions import rows_of_teams_made_once
 
 
 class StatusHistory:
@@ -76,10 +54,10 @@ class StatusHistory:
 
     def _made_once(self, key: tuple, read, **days) -> list[tuple] | None:
         """``read(months, days, **days)`` (a ``values_list`` of the two tallies) run by SQL
-        made once a process for the number of teams (``tallies_made_once``); None when the
+        made once a process for the number of teams (``rows_of_teams_made_once``); None when the
         teams are not known."""
         tallies = (StatusMonthTally, StatusDayTally)
-        return tallies_made_once(key, self.teams, self.every, tallies, read, **days)
+        return rows_of_teams_made_once(key, self.teams, self.every, tallies, read, **days)
 
     def sums_up_to(self, last: datetime.date) -> list[tuple[datetime.date, int, int]]:
         """Per date, the statuses' sum and how many they are, of the commitments that count,

@@ -140,3 +140,26 @@ def _made(build: Callable[..., models.QuerySet], values: dict) -> tuple:
     if queryset._iterable_class is not ValuesListIterable:  # its rows are the compiler's
         raise ValueError("Not a values_list() queryset")
     return queryset.db, compiler, sql, tuple(params), places
+
+
+def rows_of_teams_made_once(
+    key: tuple, teams: list[int] | None, every: bool, scoped: tuple, read, **values
+) -> list[tuple] | None:
+    """``read(*rows, **values)`` (a ``values_list`` queryset) run by SQL made once a process
+    (``rows_of_made_once``) for the number of ``teams`` (ids), or for ``every`` team (an
+    admin's): ``rows``, the ``scoped`` models' rows (team-scoped querysets) of those teams,
+    the teams' ids given as values of their own. None when neither is known (a history given
+    its querysets, a reader in no team): the caller reads them, or nothing."""
+    if not (teams or every):
+        return None
+    ids = {f"team_{n}": team for n, team in enumerate(teams or [])}
+
+    def build(**given):
+        chosen = [given.pop(name) for name in ids]
+        rows = [model.objects.all() for model in scoped]
+        if not every:
+            rows = [part.in_teams(chosen) for part in rows]
+        return read(*rows, **given)
+
+    whose = "every" if every else len(ids)
+    return rows_of_made_once((*key, whose), build, **values, **ids)
