@@ -16,9 +16,9 @@ confirmation (``confirmed_on``), a claim's verification (``verified_on``), an as
 ``as_of``.
 
 Written as a stream, section by section and chunk by chunk: an export of 100,000 commitments is
-never held in memory. The document's records are drawn from plain rows (``opendata_rows``), the
-API's from instances by the shapes here; both write the same. Archived records are left out, as
-on the pages.
+never held in memory. The document's records are drawn from plain rows (``opendata_sections``
+reads them, ``opendata_rows`` writes each), the API's from instances by the shapes here; both
+write the same. Archived records are left out, as on the pages.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from django.utils.encoding import iri_to_uri
 
 from . import models as m
 from . import system_texts
-from .opendata_rows import sections
+from .opendata_sections import sections
 
 CHUNK = 2_000
 SCHEMA = "https://agreement-tracker.invalid/open-data.schema.json"
