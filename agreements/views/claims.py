@@ -7,7 +7,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import actions, exports, permissions
+from .. import actions, export_lists, exports, permissions
 from ..forms import ClaimFilterForm, ClaimVerificationForm
 from ..models import OPEN_VERIFICATIONS, Claim, Source
 from .common import (
@@ -62,7 +62,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":  # every open claim the filters select
         claims = still_open().select_related("team", "meeting", "commitment", "body")
         return exports.csv_response(
-            "open-claims", exports.CLAIMS, claims.prefetch_related("sources")
+            "open-claims", export_lists.CLAIMS, claims.prefetch_related("sources")
         )
 
     # Read and counted along the index (team, verification, id), one run per team and open

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import actions, exports, permissions
+from .. import actions, export_lists, exports, permissions
 from ..forms import AssessmentForm, CommitmentFilterForm, ProgressUpdateForm
 from ..ids import is_id
 from ..models import (
@@ -57,7 +57,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     if options := picker_options(request, form):
         return options
     if request.GET.get("format") == "csv" and not day:  # today's state: a past day has none
-        return exports.csv_response("commitments", exports.COMMITMENTS, commitments.for_list())
+        return exports.csv_response("commitments", export_lists.COMMITMENTS, commitments.for_list())
     # The list's size from the stored tallies when its filters allow, else counted (capped).
     tallies = (
         StatusHistory.visible_to(request.user).on(day)

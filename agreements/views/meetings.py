@@ -12,7 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import actions, charts, exports, permissions
+from .. import actions, charts, export_lists, exports, permissions
 from ..forms import ContextEventForm, KeepFileForm, MeetingFilterForm
 from ..forms.as_of import AsOfForm
 from ..ids import address_of, is_id
@@ -68,7 +68,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     form = MeetingFilterForm(request.GET or None, user=request.user)
     meetings = form.filter(Meeting.objects.visible_to(request.user).active())
     if request.GET.get("format") == "csv":  # every meeting the filters select
-        return exports.csv_response("meetings", exports.MEETINGS, meetings.for_list())
+        return exports.csv_response("meetings", export_lists.MEETINGS, meetings.for_list())
     query = request.GET.copy()
     query.pop("page", None)
     page = annotated_page(

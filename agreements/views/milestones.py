@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .. import exports
+from .. import export_lists, exports
 from ..forms import MilestoneFilterForm
 from ..models import Milestone
 from .common import capped_page, render_page
@@ -20,7 +20,7 @@ def milestone_list(request: HttpRequest) -> HttpResponse:
     form = MilestoneFilterForm(request.GET or None, user=request.user)
     milestones = form.filter(Milestone.objects.visible_to(request.user).active().for_list(), today)
     if request.GET.get("format") == "csv":
-        return exports.csv_response("milestones", exports.MILESTONES, milestones)
+        return exports.csv_response("milestones", export_lists.MILESTONES, milestones)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
