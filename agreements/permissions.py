@@ -32,7 +32,7 @@ def visible_teams(user: User) -> models.QuerySet[m.Team]:
 
 def visible_team_ids(user: User) -> list[int]:
     """The ids of ``visible_teams(user)``, read once per request: what a list is split by to
-    read each team's rows along its own index (``views.common.runs``)."""
+    read each team's rows along its own index (``views.paging.runs``)."""
     if user.is_authenticated and user.is_active and not user.is_superuser:
         return m.team_ids(user)
     return list(visible_teams(user).values_list("pk", flat=True))

@@ -19,7 +19,7 @@ from django.utils import timezone
 from agreements import actions
 from agreements import models as m
 from agreements.admin.scale import AtScale
-from agreements.views.common import CappedPaginator
+from agreements.views.paging import CappedPaginator
 from tests.admin_forms import admin_url, page_form, post_page
 from tests.conftest import (
     keep_text_file,

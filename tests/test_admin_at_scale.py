@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements import models as m
 from agreements.actions import submit_update
-from agreements.views.common import CappedPaginator
+from agreements.views.paging import CappedPaginator
 from tests.admin_forms import admin_url
 from tests.conftest import make_commitment, make_user
 from tests.test_query_plans import SMALL, sequential_scans

@@ -299,7 +299,7 @@ def test_the_claims_meeting_filter_is_a_picker_of_the_users_meetings(
 def test_a_reader_of_several_teams_pages_through_their_open_claims_in_order(
     client, team, other_team, monkeypatch
 ):
-    """Read in runs, one per team and open state (``views.common.runs``), merged into the
+    """Read in runs, one per team and open state (``views.paging.runs``), merged into the
     list's order (disputed, then unconfirmed, oldest first) and counted from the runs."""
     monkeypatch.setattr("agreements.views.claims.PAGE_SIZE", 4)
     both = make_user("both", team=team)

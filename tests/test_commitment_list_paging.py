@@ -20,7 +20,7 @@ LIST = "/commitments/"
 def test_a_reader_of_several_teams_pages_through_one_list_in_order(
     client, team, other_team, monkeypatch, sort
 ):
-    """Each team's rows are read on their own (``views.common.runs``) and merged into the
+    """Each team's rows are read on their own (``views.paging.runs``) and merged into the
     list's order: every page holds the rows the whole list has there, none twice, none lost,
     whichever sort."""
     monkeypatch.setattr("agreements.views.commitments.PAGE_SIZE", 4)

@@ -24,7 +24,7 @@ from agreements.models import (
 )
 from agreements.models.unions import orders_in_union
 from agreements.views.commitment_rows import day_names
-from agreements.views.common import CappedPaginator
+from agreements.views.paging import CappedPaginator
 from tests.conftest import (
     HTMX,
     make_body,

@@ -196,7 +196,7 @@ def test_dashboard_lists_the_never_updated_first_then_the_longest_without_update
 def test_the_longest_without_update_are_merged_across_the_readers_teams(
     client, team, other_team, meeting
 ):
-    """Each team's are read on their own (``views.common.runs``), then merged: the list is
+    """Each team's are read on their own (``views.paging.runs``), then merged: the list is
     the first ten of all of them, in order, whichever team each belongs to."""
     both = make_user("both", team=team)
     TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)

@@ -176,7 +176,7 @@ def test_list_hides_archived_meetings_and_other_teams_parties(client, editor, me
 def test_a_reader_of_several_teams_pages_through_their_meetings_newest_first(
     client, team, other_team, monkeypatch
 ):
-    """Each team's meetings are read on their own (``views.common.runs``), merged newest
+    """Each team's meetings are read on their own (``views.paging.runs``), merged newest
     first: every page holds what the whole list has there."""
     monkeypatch.setattr("agreements.views.meetings.PAGE_SIZE", 3)
     both = make_user("both", team=team)

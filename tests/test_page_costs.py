@@ -26,7 +26,7 @@ from agreements.models import (
     StatusChange,
 )
 from agreements.models.unions import orders_in_union, rows_of_made_once
-from agreements.views.common import CappedPaginator
+from agreements.views.paging import CappedPaginator
 from tests.conftest import HTMX, compiled_sql, make_commitment, make_meeting, make_status_change
 
 pytestmark = pytest.mark.perf

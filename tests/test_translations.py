@@ -206,7 +206,7 @@ def test_dates_are_written_in_the_readers_language():
 
 
 def test_a_long_lists_count_is_grouped_the_readers_way(client, editor, meeting, settings):
-    from agreements.views.common import CappedPaginator
+    from agreements.views.paging import CappedPaginator
     from tests.conftest import make_commitment
 
     for _ in range(27):

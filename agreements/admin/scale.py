@@ -39,7 +39,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 
 from .. import search
-from ..views.common import MAX_PAGE, CappedPaginator
+from ..views.paging import MAX_PAGE, CappedPaginator
 from .dates import kept_per_language
 
 # What an empty cell shows, translated once for the changelist being drawn: Django's admin

@@ -37,7 +37,6 @@ from .common import (
     Outcome,
     PageAction,
     add_form_partial,
-    annotated_page,
     picker_options,
     posted_day,
     render_page,
@@ -47,6 +46,7 @@ from .common import (
 )
 from .meeting_additions import Addition
 from .milestone_checklist import checklist, checklist_actions, opened_reschedule
+from .paging import annotated_page
 
 PAGE_SIZE = 25
 

@@ -11,17 +11,15 @@ from .. import actions, export_lists, exports, permissions
 from ..forms import ClaimFilterForm, ClaimVerificationForm
 from ..models import OPEN_VERIFICATIONS, Claim, Source
 from .common import (
-    CappedPaginator,
     Outcome,
     PageAction,
-    capped_page,
     picker_options,
     query_without,
     render_page,
     render_row,
     run_action,
-    runs,
 )
+from .paging import CappedPaginator, capped_page, runs
 
 PAGE_SIZE = 25
 

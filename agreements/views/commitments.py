@@ -25,7 +25,6 @@ from .common import (
     Outcome,
     PageAction,
     add_form_partial,
-    annotated_page,
     picker_options,
     query_without,
     render_page,
@@ -33,6 +32,7 @@ from .common import (
     wants_fragment,
 )
 from .milestone_checklist import checklist, checklist_actions, opened_reschedule
+from .paging import annotated_page
 from .source_files import with_kept_files
 
 PAGE_SIZE = 25

@@ -33,7 +33,7 @@ from ..models import (
 from ..models.milestones import overdue_and_due_within_for
 from ..models.unions import first_of_each
 from .charts import chart_url, dashboard_curve
-from .common import first_rows, runs
+from .paging import first_rows, runs
 
 STALE_AFTER_DAYS = 90
 DUE_SOON_DAYS = 30

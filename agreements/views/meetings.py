@@ -31,7 +31,6 @@ from .common import (
     Outcome,
     PageAction,
     add_form_partial,
-    annotated_page,
     picker_options,
     render_page,
     run_record_action,
@@ -57,6 +56,7 @@ from .meeting_rows import (
 )
 from .meeting_sections import COMMITMENTS_SHOWN, fragment_of, shown
 from .milestone_checklist import checklist_actions, opened_reschedule
+from .paging import annotated_page
 from .source_files import KEEP_FILE, flag_kept
 
 PAGE_SIZE = 25

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_GET
 from .. import export_lists, exports
 from ..forms import MilestoneFilterForm
 from ..models import Milestone
-from .common import capped_page, render_page
+from .common import render_page
+from .paging import capped_page
 
 PAGE_SIZE = 25
 
