@@ -17,21 +17,21 @@ are not stemmed there.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchConfig, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection, models, transaction
-from django.db.models import F, Func, Q, TextField, Value
-from django.utils.formats import date_format
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Func, Q
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from . import models as m
 from .ids import address_of
 from .migrations._search import SEARCH_LANGUAGES  # the rules that store the words name them
+from .models.unions import rows_of_teams_made_once
+from .search_hits import claim_address, extract, kept_file, ranked_rows, row_of, speaker
 
 # Model: the fields searched (on PostgreSQL, the trigger stores their words: _rules.py).
 SEARCHED = {
@@ -53,9 +53,6 @@ PER_KIND = 10
 # claims ranked in a window of 20,000, with their meetings, commitments and bodies joined to
 # each (issue #27); in 2,000 a few hundred are, and ten matches are found by then.
 RECENT = 2_000
-START, STOP = "<mark>", "</mark>"
-# ts_headline's options: the matching words between START and STOP, in up to 30 words.
-HEADLINE = f"StartSel='{START}', StopSel='{STOP}', MaxWords=30"
 
 
 def query(words: str, *, prefix: bool = True) -> SearchQuery | None:
@@ -85,6 +82,17 @@ def _readings(words: str, *, also: str = "") -> list[tuple]:
 
 
 def _query(readings: list[tuple], *, prefix: bool = True) -> SearchQuery | None:
+    raw = _raw(readings, prefix=prefix)
+    return None if raw is None else _tsquery(raw)
+
+
+def _tsquery(raw: str) -> SearchQuery:
+    """The query of ``raw`` words (``_raw``), as PostgreSQL reads them: the text a parameter."""
+    return SearchQuery(raw, config="simple", search_type="raw")
+
+
+def _raw(readings: list[tuple], *, prefix: bool = True) -> str | None:
+    """The text of ``query``'s query (``to_tsquery``'s), None when no word is left."""
     by_term: dict[int, set[str]] = {}
     dropped = set()
     for n, config, lexemes, *_also in readings:
@@ -98,8 +106,7 @@ def _query(readings: list[tuple], *, prefix: bool = True) -> SearchQuery | None:
     ]
     if not alternatives:
         return None
-    raw = " & ".join(f"({alternative})" for alternative in alternatives)
-    return SearchQuery(raw, config="simple", search_type="raw")
+    return " & ".join(f"({alternative})" for alternative in alternatives)
 
 
 def _quoted(lexeme: str) -> str:
@@ -126,7 +133,7 @@ def matching(
 
 @dataclass
 class Hit:
-    record: models.Model
+    record: tuple  # the hit's row (``_rows``)
     title: str
     extract: SafeString
     url: str
@@ -158,14 +165,14 @@ def search(user, words: str) -> list[Section]:
             lambda c: c.title,
             lambda c: commitment(c.pk),
         ),
-        (_("Meetings"), m.Meeting, "summary", str, lambda mt: meeting(mt.pk)),
-        (_("Statements"), m.Statement, "text", _speaker, lambda s: meeting(s.meeting_id)),
-        (_("Claims"), m.Claim, "text", lambda c: _("Claim"), _claim_address()),
+        (_("Meetings"), m.Meeting, "summary", m.Meeting.__str__, lambda mt: meeting(mt.pk)),
+        (_("Statements"), m.Statement, "text", speaker, lambda s: meeting(s.meeting_id)),
+        (_("Claims"), m.Claim, "text", lambda c: _("Claim"), claim_address()),
         (
             _("Kept documents"),
             m.SourceFile,
             "text",
-            _kept_file,
+            kept_file,
             lambda kept_file: kept(kept_file.pk),
         ),
     ]
@@ -174,20 +181,18 @@ def search(user, words: str) -> list[Section]:
     with _through_the_indexes(postgresql):
         # The words' readings, asked for once for every kind, with each kind's newest id
         # (PostgreSQL: one round trip, which turns sequential scans off too).
-        words_query, newest = (
+        raw, newest = (
             _query_and_newest(words, [model for _label, model, *_rest in kinds])
             if postgresql
             else (None, {})
         )
         for label, model, shown, title, address in kinds:
-            visible = model.objects.visible_to(user).filter(m.active_q(model))
-            if connection.vendor == "postgresql" and words_query is None:
+            if postgresql and raw is None:
                 rows, looked_at = [], 0  # no word left to look for (only stopwords)
             else:
-                rows, looked_at = _best(
-                    visible, words, model, words_query, shown, newest.get(model, 0)
-                )
-            hits = [Hit(row, title(row), _extract(row, shown, words), address(row)) for row in rows]
+                read = _reader(user, model, shown, words, raw)
+                rows, looked_at = _best(read, newest.get(model, 0))
+            hits = [Hit(row, title(row), extract(row, shown, words), address(row)) for row in rows]
             sections.append(Section(label, hits, bool(looked_at), looked_at))
     return sections
 
@@ -212,8 +217,8 @@ def _through_the_indexes(searching: bool) -> Iterator[None]:
                 cursor.execute("SET LOCAL enable_seqscan = on")
 
 
-def _query_and_newest(words: str, kinds: list) -> tuple[SearchQuery | None, dict]:
-    """The words' query (``query``) and the newest id of each of these models, read in one
+def _query_and_newest(words: str, kinds: list) -> tuple[str | None, dict]:
+    """The words' query's text (``_raw``) and the newest id of each of these models, read in one
     round trip (where asking each apart took six), which turns sequential scans off for the
     rest of the search's transaction (``_through_the_indexes``: ``set_config``'s ``true`` is
     ``SET LOCAL``)."""
@@ -222,42 +227,56 @@ def _query_and_newest(words: str, kinds: list) -> tuple[SearchQuery | None, dict
     indexes_only = ", (SELECT set_config('enable_seqscan', 'off', true))"
     readings = _readings(words, also=newest + indexes_only)
     ids = readings[0][3 : 3 + len(kinds)] if readings else [0] * len(kinds)
-    return _query(readings), {model: pk or 0 for model, pk in zip(kinds, ids, strict=True)}
+    return _raw(readings), {model: pk or 0 for model, pk in zip(kinds, ids, strict=True)}
 
 
-def _best(
-    visible: models.QuerySet,
-    words: str,
-    model,
-    words_query: SearchQuery | None,
-    shown: str,
-    newest: int = 0,
-) -> tuple[list, int]:
-    """The PER_KIND best matches among ``visible`` records, and among how many of the newest
-    records they were found (0: among all): the newest RECENT, then ten times as many, then
-    all (see ``RECENT``). ``newest``: the kind's newest id (PostgreSQL).
+def _reader(user, model, shown: str, words: str, raw: str | None) -> Callable[..., list]:
+    """``read(key, query, **values)``: the rows (``row_of``'s) of ``query(visible, matched,
+    words_query, ranked, **values)``, a queryset of PER_KIND rows, over ``visible``, the
+    ``model`` records ``user`` may see, active, ``matched``, those of them that match the
+    words, ``ranked`` a queryset's rows as a hit reads them (``ranked_rows``). On PostgreSQL its SQL
+    made once a process for ``key``, the model and the number of the reader's teams
+    (``rows_of_teams_made_once``), the words' query's text (``raw``) and the query's values
+    its parameters: a ranked query read as records cost 1.2–1.7 ms of building and compiling
+    a request, seven a search; made once, its run alone."""
+    row = row_of(model, shown, ranked=raw is not None)
+    active = user.is_authenticated and user.is_active
+    every = active and user.is_superuser
+    teams = m.team_ids(user) if active and not every else None
+
+    def read(key: tuple, query: Callable[..., models.QuerySet], **values) -> list:
+        def build(visible, words_text=None, **given):
+            words_query = None if words_text is None else _tsquery(words_text)
+            visible = visible.filter(m.active_q(model))
+            matched = matching(visible, words, words_query)
+            ranked = lambda rows: ranked_rows(rows, model, words_query, shown)  # noqa: E731
+            return query(visible, matched, words_query, ranked, **given)
+
+        rows = None
+        if raw is not None:
+            key = ("search", model.__name__, *key)
+            given = {"words_text": raw, **values}
+            rows = rows_of_teams_made_once(key, teams, every, (model,), build, **given)
+        if rows is None:  # SQLite, or a reader in no team (no query)
+            rows = build(model.objects.visible_to(user), raw, **values)
+        return [row._make(values) for values in rows]
+
+    return read
+
+
+def _best(read: Callable[..., list], newest: int = 0) -> tuple[list, int]:
+    """The PER_KIND best matches of a kind (``read``: ``_reader``'s), and among how many of
+    the newest records they were found (0: among all): the newest RECENT, then ten times as
+    many, then all (see ``RECENT``). ``newest``: the kind's newest id (PostgreSQL).
 
     Each query reads the rows it finds as they are shown, ranked, with their extract
-    (``_ranked``): PostgreSQL writes an extract after the sort and the limit, for the rows
+    (``ranked_rows``): PostgreSQL writes an extract after the sort and the limit, for the rows
     shown alone, so the rows need no query of their own (one query fewer a kind)."""
-    rows = matching(visible, words, words_query)
     if connection.vendor != "postgresql":
-        return list(_ranked(rows, model, words_query, shown)[:PER_KIND]), 0
+        return read(("all",), lambda _v, matched, _q, ranked: ranked(matched)[:PER_KIND]), 0
     if newest > RECENT:
-        # Among the newest RECENT. In a large table, read along the ids' index, the words of
-        # each looked at, not through the words' index, whose matches grow with the table (a
-        # word in one meeting in twenty: 450 read at 100,000 commitments, 4,500 at 1,000,000;
-        # ``COALESCE(…, '')`` is the same words, which no index serves, and unlike ``|| ''``
-        # not a copy of them for each record: half the time, 1.3 → 0.6 ms over 2,000 claims).
-        # In a table of up to ten times RECENT records, the planner may read either: the
-        # words' index holds no more.
-        recent = rows
-        if newest > 10 * RECENT:
-            unindexed = Func(F("search_vector"), template="COALESCE(%(expressions)s, '')")
-            recent = visible.alias(words=unindexed).filter(words=words_query)
-        found = list(
-            _ranked(recent.filter(pk__gt=newest - RECENT), model, words_query, shown)[:PER_KIND]
-        )
+        unindexed = newest > 10 * RECENT
+        found = read(("recent", unindexed), _recent(unindexed), since=newest - RECENT)
         if len(found) == PER_KIND:
             return found, RECENT
     # Fewer than PER_KIND matches among them: the matches are rare, and read through the GIN
@@ -268,14 +287,47 @@ def _best(
     # widened tenfold until it holds them) starts at the PER_KIND-th newest match, and the
     # best are ranked in it: one query, where trying each wider window took one each (more,
     # the larger the table), each walking the window's ids.
-    ranked = _ranked(rows.alias(newest=F("pk") + 0), model, words_query, shown)
-    found = list(ranked.order_by("-newest")[:PER_KIND])
+    found = read(("newest",), _newest_matches)
     if len(found) < PER_KIND:
         return sorted(found, key=lambda row: (row.rank, row.pk), reverse=True), 0
     window = _window(newest, found[-1].pk)
-    if window is not None:
-        ranked = ranked.filter(newest__gt=newest - window)
-    return list(ranked[:PER_KIND]), window or 0
+    if window is None:
+        return read(("among all",), _among_the_newest), 0
+    return read(("window",), _among_the_newest, since=newest - window), window
+
+
+def _recent(unindexed: bool) -> Callable[..., models.QuerySet]:
+    """The best among the newest RECENT (ids past ``since``). In a large table (``unindexed``),
+    read along the ids' index, the words of each looked at, not through the words' index,
+    whose matches grow with the table (a word in one meeting in twenty: 450 read at 100,000
+    commitments, 4,500 at 1,000,000; ``COALESCE(…, '')`` is the same words, which no index
+    serves, and unlike ``|| ''`` not a copy of them for each record: half the time, 1.3 → 0.6
+    ms over 2,000 claims). In a table of up to ten times RECENT records, the planner may read
+    either: the words' index holds no more."""
+
+    def query(visible, matched, words_query, ranked, since):
+        if unindexed:
+            words = Func(F("search_vector"), template="COALESCE(%(expressions)s, '')")
+            matched = visible.alias(words=words).filter(words=words_query)
+        return ranked(matched.filter(pk__gt=since))[:PER_KIND]
+
+    return query
+
+
+# A record's id as no index serves it (``_best``), a big integer as the id (as ``id + 0``, an
+# integer's: the ORM then drops a bound past an integer's range, as a stand-in's, ``since``).
+_NEWEST = ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField())
+
+
+def _newest_matches(_visible, matched, _words_query, ranked) -> models.QuerySet:
+    """The newest PER_KIND matches (``_best``)."""
+    return ranked(matched.alias(newest=_NEWEST)).order_by("-newest")[:PER_KIND]
+
+
+def _among_the_newest(_visible, matched, _words_query, ranked, since=None) -> models.QuerySet:
+    """The best PER_KIND matches with ids past ``since`` (a window of the newest), or of all."""
+    rows = ranked(matched.alias(newest=_NEWEST))
+    return (rows if since is None else rows.filter(newest__gt=since))[:PER_KIND]
 
 
 def _window(newest: int, oldest: int) -> int | None:
@@ -287,99 +339,3 @@ def _window(newest: int, oldest: int) -> int | None:
             return window
         window *= 10
     return None
-
-
-# What each kind's hits show of a record (``search``): its related rows and its fields (the
-# extract's on SQLite too, which draws it in Python). Those alone are read: the rows of
-# the ranking query itself, where a page of hits reads no more.
-SHOWN = {
-    m.Commitment: ([], ["title"]),
-    m.Meeting: ([], ["title", "planned", "start_date"]),
-    m.Statement: (["speaker", "party"], ["said_on", "meeting", "speaker__name", "party__name"]),
-    m.Claim: ([], ["meeting", "commitment", "body"]),
-    m.SourceFile: (["source"], ["name", "source__title"]),
-}
-
-
-def _ranked(
-    rows: models.QuerySet, model, words_query: SearchQuery | None, shown: str
-) -> models.QuerySet:
-    related, fields = SHOWN[model]
-    if related:  # (``select_related()`` of nothing would follow every relation)
-        rows = rows.select_related(*related)
-    rows = rows.only(*fields, shown)
-    if words_query is None:  # SQLite: newest first
-        return rows.order_by("-pk")
-    # The extract is read in the record's own language, as its words were stored (a kept
-    # document's words unstemmed: it has no language of its own).
-    has_language = any(field.name == "language" for field in model._meta.fields)
-    config = Func(F("language"), function="agreements_search_config") if has_language else "simple"
-    return rows.annotate(
-        rank=SearchRank(F("search_vector"), words_query),
-        # ``SearchHeadline``'s SQL, its options written once (``HEADLINE``), where it wrote
-        # each again for every query (with a cursor of its own to quote it).
-        headline=Func(
-            SearchConfig(config),
-            F(shown),
-            words_query,
-            Value(HEADLINE),
-            function="ts_headline",
-            output_field=TextField(),
-        ),
-    ).order_by("-rank", "-pk")
-
-
-def _extract(row, shown: str, words: str) -> SafeString:
-    """The matching words marked in an extract; the text itself is escaped."""
-    if hasattr(row, "headline"):
-        out, inside = [], False
-        for part in _MARKS.split(row.headline or ""):
-            if part in (START, STOP):
-                inside = part == START
-            elif inside:
-                out.append(f"{START}{escape(part)}{STOP}")
-            else:
-                out.append(escape(part))
-        return mark_safe("".join(out))
-    text = getattr(row, shown) or ""
-    terms = [re.escape(w) for w in words.split() if w]
-    first = re.search("|".join(terms), text, re.IGNORECASE) if terms else None
-    start = max(0, first.start() - 80) if first else 0
-    extract = ("…" if start else "") + text[start : start + 240]
-    pieces = re.split(f"({'|'.join(terms)})", extract, flags=re.IGNORECASE) if terms else [extract]
-    return mark_safe(
-        "".join(
-            format_html("<mark>{}</mark>", p) if i % 2 else escape(p) for i, p in enumerate(pieces)
-        )
-    )
-
-
-_MARKS = re.compile(f"({re.escape(START)}|{re.escape(STOP)})")
-
-
-def _speaker(statement) -> str:
-    who = statement.speaker or statement.party
-    return f"{who}, {date_format(statement.said_on)}"
-
-
-def _kept_file(kept) -> str:
-    """Which file the words were found in, and the source it is kept with."""
-    return _("“%(name)s”, kept with “%(source)s”") % {
-        "name": kept.name,
-        "source": kept.source.title,
-    }
-
-
-def _claim_address():
-    """A claim's address: its meeting's, commitment's or body's page, the first it is about
-    (``Claim.subject``'s rule, read from the ids of a hit's row)."""
-    meeting = address_of("agreements:meeting_detail")
-    commitment = address_of("agreements:commitment_detail")
-    body = address_of("agreements:body_detail")
-
-    def address(claim) -> str:
-        if claim.meeting_id:
-            return meeting(claim.meeting_id)
-        return commitment(claim.commitment_id) if claim.commitment_id else body(claim.body_id)
-
-    return address

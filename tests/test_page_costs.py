@@ -348,6 +348,29 @@ def test_a_query_made_once_takes_days_as_parameters_too(meeting):
         rows_of_made_once(("test", "written day"), written, day=datetime.date(2025, 6, 1))
 
 
+def test_a_query_made_once_takes_a_text_whole_as_a_parameter_only(meeting):
+    """A text given to ``rows_of_made_once`` (a search's words) is a parameter taken whole, run
+    with each call's text; written into the SQL, or a parameter built from it, refused."""
+    make_commitment(meeting, title="Halt fentanyl")
+    make_commitment(meeting, title="It's late")
+
+    def titled(title):
+        return Commitment.objects.filter(title=title).values_list("title")
+
+    key = ("test", "titled")
+    assert rows_of_made_once(key, titled, title="Halt fentanyl") == [("Halt fentanyl",)]
+    assert rows_of_made_once(key, titled, title="It's late") == [("It's late",)]
+    assert rows_of_made_once(key, titled, title="Halt") == []
+    written = lambda title: Commitment.objects.extra(where=[f"title = '{title}'"]).values_list(  # noqa: E731
+        "pk"
+    )
+    with pytest.raises(ValueError):
+        rows_of_made_once(("test", "written text"), written, title="Halt fentanyl")
+    within = lambda title: Commitment.objects.filter(title__contains=title).values_list("pk")  # noqa: E731
+    with pytest.raises(ValueError):
+        rows_of_made_once(("test", "text within"), within, title="Halt")
+
+
 def test_choice_labels_are_read_in_the_readers_language(meeting):
     commitment = make_commitment(meeting, status=ImplementationStatus.INTERMEDIATE)
     change = make_status_change(commitment, from_status=0, to_status=2)

@@ -9,11 +9,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from agreements import actions, search
-from agreements.models import Claim, Commitment, Meeting, SourceFile, Statement
+from agreements.models import Claim, Commitment, Meeting, Person, SourceFile, Statement
 from agreements.search import SEARCHED
 from tests.conftest import (
+    compiled_sql,
     keep_text_file,
     make_body,
     make_commitment,
@@ -312,3 +314,35 @@ def test_a_word_no_language_indexes_is_left_out_of_the_search(client, editor, me
     client.force_login(editor)
     assert results(client, "the fentanyl")["Commitments"] == ["Halt fentanyl"]
     assert results(client, "the")["Commitments"] == []  # nothing left to look for
+
+
+def test_a_statement_hit_names_its_speaker_else_its_party(client, editor, meeting, us, team):
+    """A statement's hit reads who spoke from its row: the speaker's name, else the party's."""
+    rubio = Person.objects.create(team=team, name="Marco Rubio", party=us)
+    said_on = datetime.date(2025, 9, 3)
+    Statement.objects.create(
+        meeting=meeting, party=us, speaker=rubio, text="Fentanyl kills", said_on=said_on
+    )
+    Statement.objects.create(meeting=meeting, party=us, text="Fentanyl flows", said_on=said_on)
+    client.force_login(editor)
+    titles = sorted(results(client, "fentanyl")["Statements"])
+    assert titles == sorted(
+        [f"{us.name}, {date_format(said_on)}", f"Marco Rubio, {date_format(said_on)}"]
+    )
+
+
+@postgres_only
+def test_the_search_queries_are_made_once_a_process_with_the_words_as_parameters(
+    client, editor, meeting
+):
+    """The ranked queries' SQL is compiled once a process (``unions.rows_of_made_once``), the
+    words' query its parameter: a second search, of other words, compiles none of them and
+    finds its own words' records."""
+    make_commitment(meeting, title="Halt fentanyl trafficking")
+    make_commitment(meeting, title="Open the border crossings")
+    client.force_login(editor)
+    assert results(client, "fentanyl")["Commitments"] == ["Halt fentanyl trafficking"]
+    with compiled_sql() as compiled:
+        found = results(client, "border")
+    assert found["Commitments"] == ["Open the border crossings"]
+    assert not [sql for sql in compiled if "ts_rank" in sql or "ts_headline" in sql]

@@ -73,24 +73,34 @@ def labels_of(parts: dict[str, tuple[models.QuerySet, str, str]]) -> dict[str, d
 
 
 # Where a query made once (``rows_of_made_once``) holds a value given each time it runs: a
-# number no id takes, or a day no record is dated (from the first of year 1 on), so a
-# parameter that equals it can only be the value's place.
+# number no id takes, a day no record is dated (from the first of year 1 on), or a text no
+# one types (control characters around it), so a parameter that equals it can only be the
+# value's place.
 STAND_IN = -(2**62)
 STAND_IN_DAY = datetime.date(1, 1, 1)
+STAND_IN_TEXT = "\x1fstand-in {}\x1f"
 
 
 def _is_day(value) -> bool:
     return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
 
 
+def _stand_in(n: int, value):
+    """The ``n``-th value's stand-in, of its kind: a day's, a text's or a number's."""
+    if _is_day(value):
+        return STAND_IN_DAY + datetime.timedelta(n)
+    return STAND_IN_TEXT.format(n) if isinstance(value, str) else STAND_IN - n
+
+
 _MADE: dict[tuple, tuple] = {}
 
 
 def rows_of_made_once(
-    key: tuple | None, build: Callable[..., models.QuerySet], **values: int | datetime.date
+    key: tuple | None, build: Callable[..., models.QuerySet], **values: int | datetime.date | str
 ) -> list[tuple]:
     """The rows of ``build(**values)`` (a ``values_list`` queryset, whose SQL depends on no
-    more than ``key`` says and the ``values``, numbers or days), its SQL made once a process
+    more than ``key`` says and the ``values``, numbers, days or texts: a text only where the
+    SQL takes it whole as a parameter, as a search's words), its SQL made once a process
     and database for ``key``: built and compiled with a stand-in for each value, which the
     SQL takes as a parameter, then run with each request's values in their places. A page's
     longest queries (a UNION of parts, each built by the ORM) cost about 4 ms a request to
@@ -106,8 +116,9 @@ def rows_of_made_once(
     db, compiler, sql, params, places = made
     params = list(params)
     adapt = connections[db].ops.adapt_datefield_value
-    for name, at, adapted in places:
-        params[at] = adapt(values[name]) if adapted else values[name]
+    for name, at, kind in places:
+        value = values[name]
+        params[at] = adapt(value) if kind is _DAY else value if kind is None else kind(value)
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -115,31 +126,49 @@ def rows_of_made_once(
 
 
 def _made(build: Callable[..., models.QuerySet], values: dict) -> tuple:
-    """``build``'s SQL with stand-ins for ``values`` (a number's or a day's, as each is), and
-    the places of their parameters: (name, place, whether given as the database takes a day,
-    ``adapt_datefield_value``, which is the day itself on PostgreSQL, its text on SQLite)."""
-    stand_ins = {
-        name: STAND_IN_DAY + datetime.timedelta(n) if _is_day(value) else STAND_IN - n
-        for n, (name, value) in enumerate(values.items())
-    }
+    """``build``'s SQL with stand-ins for ``values`` (a number's, a day's or a text's), and
+    the places of their parameters: (name, place, how the value is given: ``_DAY`` as the
+    database takes a day, ``adapt_datefield_value``, which is the day itself on PostgreSQL,
+    its text on SQLite; a number as the type its stand-in was given, where the ORM wrapped it,
+    as ``Int8`` for an expression declared a big integer; else None, as it is)."""
+    stand_ins = {name: _stand_in(n, value) for n, (name, value) in enumerate(values.items())}
     queryset = build(**stand_ins)
     compiler = queryset.query.get_compiler(queryset.db)
     sql, params = compiler.as_sql()
     adapt = connections[queryset.db].ops.adapt_datefield_value
     places = [
-        (name, at, _is_day(stand_in) and type(param) is not type(stand_in))
+        (name, at, _kind(param, stand_in, adapt))
         for at, param in enumerate(params)
         for name, stand_in in stand_ins.items()
-        if (type(param) is type(stand_in) and param == stand_in)
-        or (_is_day(stand_in) and type(param) is str and param == adapt(stand_in))
+        if _kind(param, stand_in, adapt) is not _NOT
     ]
-    # Each value a parameter, never written into the SQL itself (it would stay the stand-in).
-    missing = set(values) - {name for name, _at, _adapted in places}
-    if missing or any(str(stand_in) in sql for stand_in in stand_ins.values()):
+    # Each value a parameter, never written into the SQL itself (it would stay the stand-in),
+    # a text's stand-in nowhere in it either (nor a part of a parameter: a text built from it).
+    missing = set(values) - {name for name, _at, _kind in places}
+    texts = [stand_in for stand_in in stand_ins.values() if isinstance(stand_in, str)]
+    built_from = [param for param in params if isinstance(param, str) and param not in texts]
+    if (
+        missing
+        or any(str(stand_in) in sql for stand_in in stand_ins.values())
+        or any(text.strip("\x1f") in sql or text in param for text in texts for param in built_from)
+    ):
         raise ValueError(f"Not parameters of the query: {sorted(missing) or list(values)}")
     if queryset._iterable_class is not ValuesListIterable:  # its rows are the compiler's
         raise ValueError("Not a values_list() queryset")
     return queryset.db, compiler, sql, tuple(params), places
+
+
+_DAY, _NOT = object(), object()
+
+
+def _kind(param, stand_in, adapt):
+    """How a parameter holds ``stand_in`` (``_made``'s places), ``_NOT`` where it does not."""
+    if type(param) is type(stand_in) and param == stand_in:
+        return None
+    if _is_day(stand_in) and type(param) is str and param == adapt(stand_in):
+        return _DAY
+    number = type(stand_in) is int and isinstance(param, int) and not isinstance(param, bool)
+    return type(param) if number and param == stand_in else _NOT
 
 
 def rows_of_teams_made_once(
