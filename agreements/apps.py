@@ -8,4 +8,6 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Agreements")
 
     def ready(self) -> None:
-        from . import audit, middleware  # noqa: F401  (connect the history stamp, the sign-in clock)
+        from . import audit, catalogues, middleware  # noqa: F401  (connect the history stamp, the sign-in clock)
+
+        catalogues.skip_empty_fallbacks()

@@ -240,3 +240,29 @@ def test_the_template_check_finds_words_left_outside_the_translate_tags():
     marked = "{% blocktranslate %}Hello {{ name }}{% endblocktranslate %}"
     assert untranslated_text(marked) == []
     assert marked_messages_of(marked) == [(None, "Hello %(name)s")]
+
+
+def test_english_words_walk_no_empty_catalogue_and_read_as_before():
+    """English texts are written as they are, and no catalogue that holds nothing is chained
+    behind English (``catalogues.skip_empty_fallbacks``: five empty ``en`` catalogues of
+    Django's apps made every English text a walk through them). Django's own English and
+    Spanish texts, plurals and contexts read as before."""
+    from django.utils.translation import trans_real
+
+    with translation.override("en-gb"):
+        english = trans_real._active.value
+        chained = []
+        fallback = english._fallback
+        while fallback is not None:
+            chained.append(fallback)
+            fallback = fallback._fallback
+        assert not any(set(getattr(c, "_catalog", None) or {"x": 1}) <= {""} for c in chained)
+        assert translation.gettext("Commitments") == "Commitments"
+        assert translation.gettext("A text no catalogue holds") == "A text no catalogue holds"
+        assert translation.ngettext("%d day", "%d days", 2) == "%d days"
+        assert translation.pgettext("navigation", "Search") == "Search"
+        assert translation.gettext("This field is required.") == "This field is required."
+    with translation.override("es"):
+        assert translation.gettext("Commitments") == "Compromisos"
+        assert translation.gettext("This field is required.") == "Este campo es obligatorio."
+        assert translation.gettext("A text no catalogue holds") == "A text no catalogue holds"
