@@ -34,7 +34,7 @@ from ..models import (
     moves_of,
 )
 from ..models.base import label_of
-from ..models.unions import rows_of_made_once
+from ..models.unions import rows_of_ids_made_once, rows_of_made_once
 from ..templatetags.tracker import language_name, state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources
@@ -212,9 +212,13 @@ def _statement_names(ids: list[int]) -> list[tuple[int, int, str]]:
     """``(statement, 0, party's name)`` for each party that made one of the statements
     ``ids`` jointly (by name), and ``(statement, 1, title)`` for each commitment one mentions
     (in the commitments' own order: their meeting's, then their position), in one read of
-    both link tables (``UNION ALL``), each part numbering its rows in its own order."""
-    if not ids:
-        return []
+    both link tables (``UNION ALL``), each part numbering its rows in its own order, its SQL
+    made once a process for each number of statements (``rows_of_ids_made_once``)."""
+    return [row[:3] for row in rows_of_ids_made_once(("statement_names",), ids, _names_read)]
+
+
+def _names_read(ids: list[int]) -> QuerySet:
+    """The read of ``_statement_names``."""
     joint = Statement.joint_parties.through.objects.filter(statement__in=ids).annotate(
         part=Value(0),
         name=F("party__name"),
@@ -235,7 +239,7 @@ def _statement_names(ids: list[int]) -> list[tuple[int, int, str]]:
     )
     columns = ("statement_id", "part", "name", "n")
     rows = joint.values_list(*columns).union(mentioned.values_list(*columns), all=True)
-    return [row[:3] for row in rows.order_by("part", "n")]
+    return rows.order_by("part", "n")
 
 
 def event_rows(events: list[ContextEvent]) -> list[ContextEvent]:
@@ -256,15 +260,21 @@ def names_of(
     """Each of ``records``' related records by one ``column`` (a name, a title), through its
     many-to-many ``field``, in ``order`` (lookups on the link table): one plain read of the
     link table for the page, where a prefetch built every related record (some 2 ms a
-    prefetch, under 1 ms a read)."""
+    prefetch, under 1 ms a read), its SQL made once a process for each number of records
+    (``rows_of_ids_made_once``)."""
     if not records:
         return {}
     relation = getattr(type(records[0]), field)
     owner = relation.field.m2m_field_name()
     target = relation.field.m2m_reverse_field_name()
-    rows = relation.through.objects.filter(**{f"{owner}__in": [r.pk for r in records]})
+
+    def build(ids: list[int]) -> QuerySet:
+        rows = relation.through.objects.filter(**{f"{owner}__in": ids}).order_by(*order)
+        return rows.values_list(f"{owner}_id", f"{target}__{column}")
+
+    key = ("names_of", relation.through._meta.label, order, column)
     named: dict[int, list[str]] = {}
-    for pk, name in rows.order_by(*order).values_list(f"{owner}_id", f"{target}__{column}"):
+    for pk, name in rows_of_ids_made_once(key, [r.pk for r in records], build):
         named.setdefault(pk, []).append(name)
     return named
 
