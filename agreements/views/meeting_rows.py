@@ -140,7 +140,7 @@ def claim_rows(claims: list[Claim]) -> list[Claim]:
     return claims
 
 
-def statements_of(meeting: Meeting) -> QuerySet:
+def statements_of(meeting: Meeting | int) -> QuerySet:
     """The meeting's statements as their rows show them (plain rows: the speaker's and the
     party's names beside the statement's own columns), each counting the meeting's readouts
     (a window over its statements)."""
@@ -375,7 +375,7 @@ EVENT_FIELDS = (
 )
 
 
-def events_of(meeting: Meeting) -> QuerySet[ContextEvent]:
+def events_of(meeting: Meeting | int) -> QuerySet[ContextEvent]:
     """The meeting's context events as their rows show them, archived ones last."""
     return (
         ContextEvent.objects.filter(meeting=meeting)

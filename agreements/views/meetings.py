@@ -21,7 +21,9 @@ from ..models import (
     Commitment,
     ContextEvent,
     Meeting,
+    Milestone,
     Participant,
+    Source,
     as_index,
     compare_readouts,
 )
@@ -284,10 +286,12 @@ def _detail_context(
         lambda: shown(
             request,
             "commitments",
-            Commitment.objects.filter(meeting=meeting).order_by("position", "pk"),
+            lambda of: Commitment.objects.filter(meeting=of).order_by("position", "pk"),
             size=COMMITMENTS_SHOWN,
             prepare=lambda rows: commitment_query(rows, day),
             finish=lambda rows: shown_commitments(rows, day, day or timezone.localdate()),
+            of=meeting.pk,
+            key=None if day else ("today",),  # a past day's state: a query of its own
         )
     )
     # How many commitments, and their index: read with their first rows (windows over all).
@@ -301,7 +305,9 @@ def _detail_context(
     links = SimpleLazyObject(meeting.related)
 
     statements_shown = SimpleLazyObject(
-        lambda: shown(request, "statements", statements_of(meeting), finish=statement_rows)
+        lambda: shown(
+            request, "statements", statements_of, finish=statement_rows, of=meeting.pk, key=()
+        )
     )
 
     def readouts():
@@ -330,10 +336,14 @@ def _detail_context(
             lambda: shown(
                 request,
                 "participants",
-                Participant.objects.filter(meeting=meeting)
-                .select_related("person", "party")
-                .only("office", "role", "person__name", "party__name")
-                .order_by("pk"),
+                lambda of: (
+                    Participant.objects.filter(meeting=of)
+                    .select_related("person", "party")
+                    .only("office", "role", "person__name", "party__name")
+                    .order_by("pk")
+                ),
+                of=meeting.pk,
+                key=(),
             )
         ),
         "commitments": commitments,
@@ -342,10 +352,14 @@ def _detail_context(
             lambda: shown(
                 request,
                 "milestones",
-                meeting.milestones.only(*MILESTONE_FIELDS, "version", "owner").order_by(
-                    "due_date", "pk"
+                lambda of: (
+                    Milestone.objects.filter(meeting=of)
+                    .only(*MILESTONE_FIELDS, "version", "owner")
+                    .order_by("due_date", "pk")
                 ),
                 finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
+                of=meeting.pk,
+                key=(),
             )
         ),
         "bodies": SimpleLazyObject(lambda: body_rows(meeting)),
@@ -355,18 +369,22 @@ def _detail_context(
             lambda: shown(
                 request,
                 "claims",
-                Claim.objects.filter(record_meeting=meeting)
-                .select_related("commitment", "body")
-                .only(*CLAIM_FIELDS, "commitment__title", "body__name")
-                .order_by("pk"),
+                lambda of: (
+                    Claim.objects.filter(record_meeting=of)
+                    .select_related("commitment", "body")
+                    .only(*CLAIM_FIELDS, "commitment__title", "body__name")
+                    .order_by("pk")
+                ),
                 finish=claim_rows,
+                of=meeting.pk,
+                key=(),
             )
         ),
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
         "events": SimpleLazyObject(
-            lambda: shown(request, "events", events_of(meeting), finish=event_rows)
+            lambda: shown(request, "events", events_of, finish=event_rows, of=meeting.pk, key=())
         ),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
@@ -380,10 +398,12 @@ def _detail_context(
             lambda: shown(
                 request,
                 "sources",
-                flag_kept(meeting.sources.only(*SOURCE_FIELDS)).order_by(
-                    "-published_on", "title", "pk"
-                ),
+                lambda of: flag_kept(
+                    Source.objects.filter(meeting_records=of).only(*SOURCE_FIELDS)
+                ).order_by("-published_on", "title", "pk"),
                 finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
+                of=meeting.pk,
+                key=(),
             )
         ),
         "forms": opened if editable else {},
