@@ -219,12 +219,18 @@ def rows_of_teams_made_once(
 
 
 def rows_of_ids_made_once(
-    key: tuple, ids: list[int], build: Callable[..., models.QuerySet], **values
-) -> list[tuple]:
+    key: tuple,
+    ids: list[int],
+    build: Callable[..., models.QuerySet],
+    *,
+    records: bool = False,
+    **values,
+) -> list:
     """``build(ids, **values)`` (a ``values_list`` queryset reading the rows of a page's
-    records, ``ids``) run by SQL made once a process (``rows_of_made_once``) for each number
-    of ``ids``, each id a value of its own: a page of rows has at most a page's size of them,
-    so a few SQL texts a query, where the ORM built and compiled it for every page."""
+    records, ``ids``; a queryset of ``records``) run by SQL made once a process
+    (``rows_of_made_once``, ``records_of_made_once``) for each number of ``ids``, each id a
+    value of its own: a page of rows has at most a page's size of them, so a few SQL texts a
+    query, where the ORM built and compiled it for every page."""
     if not ids:
         return []
     named = {f"id_{n}": pk for n, pk in enumerate(ids)}
@@ -232,4 +238,5 @@ def rows_of_ids_made_once(
     def made(**given):
         return build([given.pop(name) for name in named], **given)
 
-    return rows_of_made_once((*key, len(ids)), made, **values, **named)
+    made_once = records_of_made_once if records else rows_of_made_once
+    return made_once((*key, len(ids)), made, **values, **named)

@@ -1,6 +1,7 @@
 """The meetings: their list, and a meeting's page with everything it holds (what editors add
 there is ``meeting_additions.ADDITIONS``; what each section shows, row by row,
-``meeting_rows``; recording and changing a meeting is ``meeting_form``)."""
+``meeting_rows`` and ``meeting_statements``; recording and changing a meeting is
+``meeting_form``)."""
 
 from __future__ import annotations
 
@@ -17,16 +18,13 @@ from ..forms import ContextEventForm, KeepFileForm, MeetingFilterForm
 from ..forms.as_of import AsOfForm
 from ..ids import address_of, is_id
 from ..models import (
-    Claim,
     Commitment,
     ContextEvent,
     Meeting,
-    Milestone,
-    Participant,
-    Source,
     as_index,
     compare_readouts,
 )
+from ..models.unions import records_of_made_once
 from .charts import chart_url
 from .common import (
     ARCHIVE,
@@ -41,25 +39,26 @@ from .common import (
 )
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
-    CLAIM_FIELDS,
-    MILESTONE_FIELDS,
-    SOURCE_FIELDS,
     body_rows,
     claim_rows,
+    claims_of,
     commitment_query,
+    commitments_of,
     event_form,
     event_rows,
     events_of,
+    meeting_milestones_of,
     milestone_rows,
-    readouts_of,
+    participants_of,
+    parties_of,
     shown_commitments,
     source_rows,
-    statement_rows,
-    statements_of,
+    sources_of,
 )
 from .meeting_sections import COMMITMENTS_SHOWN, fragment_of, shown
+from .meeting_statements import readouts_of, statement_rows, statements_of
 from .milestone_checklist import checklist_actions, opened_reschedule
-from .source_files import KEEP_FILE, flag_kept
+from .source_files import KEEP_FILE
 
 PAGE_SIZE = 25
 
@@ -286,7 +285,7 @@ def _detail_context(
         lambda: shown(
             request,
             "commitments",
-            lambda of: Commitment.objects.filter(meeting=of).order_by("position", "pk"),
+            commitments_of,
             size=COMMITMENTS_SHOWN,
             prepare=lambda rows: commitment_query(rows, day),
             finish=lambda rows: shown_commitments(rows, day, day or timezone.localdate()),
@@ -301,7 +300,9 @@ def _detail_context(
             "index": as_index(commitments.rows[0].mean_status) if commitments.rows else None,
         }
     )
-    parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
+    parties = SimpleLazyObject(
+        lambda: records_of_made_once(("meeting_parties",), parties_of, of=meeting.pk)
+    )
     links = SimpleLazyObject(meeting.related)
 
     statements_shown = SimpleLazyObject(
@@ -336,12 +337,7 @@ def _detail_context(
             lambda: shown(
                 request,
                 "participants",
-                lambda of: (
-                    Participant.objects.filter(meeting=of)
-                    .select_related("person", "party")
-                    .only("office", "role", "person__name", "party__name")
-                    .order_by("pk")
-                ),
+                participants_of,
                 of=meeting.pk,
                 key=(),
             )
@@ -352,11 +348,7 @@ def _detail_context(
             lambda: shown(
                 request,
                 "milestones",
-                lambda of: (
-                    Milestone.objects.filter(meeting=of)
-                    .only(*MILESTONE_FIELDS, "version", "owner")
-                    .order_by("due_date", "pk")
-                ),
+                meeting_milestones_of,
                 finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
                 of=meeting.pk,
                 key=(),
@@ -369,12 +361,7 @@ def _detail_context(
             lambda: shown(
                 request,
                 "claims",
-                lambda of: (
-                    Claim.objects.filter(record_meeting=of)
-                    .select_related("commitment", "body")
-                    .only(*CLAIM_FIELDS, "commitment__title", "body__name")
-                    .order_by("pk")
-                ),
+                claims_of,
                 finish=claim_rows,
                 of=meeting.pk,
                 key=(),
@@ -398,9 +385,7 @@ def _detail_context(
             lambda: shown(
                 request,
                 "sources",
-                lambda of: flag_kept(
-                    Source.objects.filter(meeting_records=of).only(*SOURCE_FIELDS)
-                ).order_by("-published_on", "title", "pk"),
+                sources_of,
                 finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
                 of=meeting.pk,
                 key=(),
