@@ -274,10 +274,10 @@ EVENT_FIELDS = (
 )
 
 
-def events_of(meeting: Meeting | int) -> QuerySet[ContextEvent]:
-    """The meeting's context events as their rows show them, archived ones last."""
+def events_of(of: int) -> QuerySet[ContextEvent]:
+    """Meeting ``of``'s context events as their rows show them, archived ones last."""
     return (
-        ContextEvent.objects.filter(meeting=meeting)
+        ContextEvent.objects.filter(meeting=of)
         .select_related("actor")
         .only(*EVENT_FIELDS, "actor__name")
         .order_by(F("archived_at").asc(nulls_first=True), "occurred_on", "pk")

@@ -105,36 +105,38 @@ def _number(request: HttpRequest, name: str) -> int:
 def shown(
     request: HttpRequest,
     name: str,
-    queryset: QuerySet | Callable[[int], QuerySet],
+    queryset: QuerySet | Callable[..., QuerySet],
     *,
     size: int | None = None,
     total: int | None = None,
     prepare: Callable[[QuerySet], QuerySet] = lambda rows: rows,
     finish: Callable[[list], list] = lambda rows: rows,
-    of: int | None = None,
     key: tuple | None = None,
+    values: dict | None = None,
 ) -> Shown:
     """The page of ``queryset`` (totally ordered) that ``?<name>_page=`` asks for: one query,
     its rows counted with them (a window over the section's rows, few), unless ``total`` is
     known; ``prepare`` adds what the rows show (prefetches), ``finish`` acts on the rows read
     (a past day's state). A page past the last is the last.
 
-    ``queryset`` may be the rows of a record ``of`` (its id): given a ``key`` (what else its
-    SQL depends on, ``prepare`` included), the first page, the one every view of the record
-    draws, is read by SQL made once a process (``records_of_made_once``: building and
+    ``queryset`` may be a function of ``values`` (a record's id, a day): given a ``key`` (what
+    else its SQL depends on, ``prepare`` included), the first page, the one every view of the
+    record draws, is read by SQL made once a process (``records_of_made_once``: building and
     compiling a section's query cost more than running it); the other pages, as they come."""
     size = size or SECTION_SHOWN
     number = _number(request, name)
-    build = queryset if callable(queryset) else lambda _of: queryset
+    values = values or {}
+    build = queryset if callable(queryset) else lambda: queryset
 
-    def read(of: int | None) -> QuerySet:
-        rows = prepare(build(of))
+    def read(**given) -> QuerySet:
+        rows = prepare(build(**given))
         return rows.annotate(section_total=Window(Count("pk"))) if total is None else rows
 
-    if key is not None and of is not None and number == 1 and total is None:
-        page = records_of_made_once(("shown", name, size, *key), lambda of: read(of)[:size], of=of)
+    if key is not None and number == 1 and total is None:
+        first = lambda **given: read(**given)[:size]  # noqa: E731
+        page = records_of_made_once(("shown", name, size, *key), first, **values)
     else:
-        queryset = read(of)
+        queryset = read(**values)
         page = list(queryset[(number - 1) * size : number * size])
     if total is None:
         total = _total(page[0]) if page else (queryset.count() if number > 1 else 0)

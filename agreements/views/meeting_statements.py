@@ -13,12 +13,12 @@ from ..models.unions import rows_of_ids_made_once
 from ..templatetags.tracker import language_name
 
 
-def statements_of(meeting: Meeting | int) -> QuerySet:
-    """The meeting's statements as their rows show them (plain rows: the speaker's and the
+def statements_of(of: int) -> QuerySet:
+    """Meeting ``of``'s statements as their rows show them (plain rows: the speaker's and the
     party's names beside the statement's own columns), each counting the meeting's readouts
     (a window over its statements)."""
     return (
-        Statement.objects.filter(meeting=meeting)
+        Statement.objects.filter(meeting=of)
         .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
         .order_by("said_on", "pk")
         .values(

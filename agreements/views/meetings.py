@@ -285,12 +285,11 @@ def _detail_context(
         lambda: shown(
             request,
             "commitments",
-            commitments_of,
+            lambda of, day=None: commitment_query(commitments_of(of), day),
             size=COMMITMENTS_SHOWN,
-            prepare=lambda rows: commitment_query(rows, day),
             finish=lambda rows: shown_commitments(rows, day, day or timezone.localdate()),
-            of=meeting.pk,
-            key=None if day else ("today",),  # a past day's state: a query of its own
+            key=("then",) if day else ("today",),  # a past day's state: SQL of its own
+            values={"of": meeting.pk, "day": day} if day else {"of": meeting.pk},
         )
     )
     # How many commitments, and their index: read with their first rows (windows over all).
@@ -307,7 +306,12 @@ def _detail_context(
 
     statements_shown = SimpleLazyObject(
         lambda: shown(
-            request, "statements", statements_of, finish=statement_rows, of=meeting.pk, key=()
+            request,
+            "statements",
+            statements_of,
+            finish=statement_rows,
+            key=(),
+            values={"of": meeting.pk},
         )
     )
 
@@ -338,8 +342,8 @@ def _detail_context(
                 request,
                 "participants",
                 participants_of,
-                of=meeting.pk,
                 key=(),
+                values={"of": meeting.pk},
             )
         ),
         "commitments": commitments,
@@ -350,8 +354,8 @@ def _detail_context(
                 "milestones",
                 meeting_milestones_of,
                 finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
-                of=meeting.pk,
                 key=(),
+                values={"of": meeting.pk},
             )
         ),
         "bodies": SimpleLazyObject(lambda: body_rows(meeting)),
@@ -363,15 +367,17 @@ def _detail_context(
                 "claims",
                 claims_of,
                 finish=claim_rows,
-                of=meeting.pk,
                 key=(),
+                values={"of": meeting.pk},
             )
         ),
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
         "events": SimpleLazyObject(
-            lambda: shown(request, "events", events_of, finish=event_rows, of=meeting.pk, key=())
+            lambda: shown(
+                request, "events", events_of, finish=event_rows, key=(), values={"of": meeting.pk}
+            )
         ),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
@@ -387,8 +393,8 @@ def _detail_context(
                 "sources",
                 sources_of,
                 finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
-                of=meeting.pk,
                 key=(),
+                values={"of": meeting.pk},
             )
         ),
         "forms": opened if editable else {},
