@@ -5,9 +5,12 @@ and a second view of a meeting compiles none of its sections' queries again."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db.models import Count, Window
 
+from agreements import actions
 from agreements.models import Commitment, Participant, Person
 from agreements.models.unions import records_of_made_once, rows_of_ids_made_once
 from tests.conftest import compiled_sql, make_commitment, make_meeting, make_party
@@ -73,3 +76,20 @@ def test_a_meetings_sections_are_compiled_once_and_show_each_meetings_rows(
     assert "Ben Cole" in html and "Commitment of Ben Cole" in html
     assert "Ana Ruiz" not in html and "Commitment of Ana Ruiz" not in html
     assert not [sql for sql in compiled if "section_total" in sql]
+
+
+def test_each_past_day_shows_the_commitments_as_they_stood_that_day(
+    client, reviewer, editor, meeting
+):
+    """The past day's first page is SQL made once too: the day is a value of each view's."""
+    commitment = make_commitment(meeting, title="Halt fentanyl")
+    for status, day in ((1, datetime.date(2025, 10, 1)), (3, datetime.date(2025, 11, 1))):
+        actions.change_commitment_status(
+            commitment=commitment, status=status, reason="Seen", by=editor, via="web",
+            effective_on=day,
+        )  # fmt: skip
+    client.force_login(reviewer)
+    url = meeting.get_absolute_url()
+    for day, index in (("2025-10-15", "33%"), ("2025-11-15", "100%"), ("2025-10-20", "33%")):
+        html = client.get(url, {"as_of": day}).text
+        assert f"Implementation index: {index}" in html, day
