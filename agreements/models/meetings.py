@@ -30,6 +30,7 @@ from .base import (
 )
 from .reference import Party, Person, Source
 from .teams import Team, TeamScopedQuerySet
+from .unions import records_of_made_once
 
 
 class OutcomeType(models.TextChoices):
@@ -232,13 +233,8 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
     def related(self) -> list[tuple[str, Meeting, MeetingLink]]:
         """Every meeting linked to this one, either way round, each with the link read from
         this side ("Follows up" one way, "Followed up by" the other): its own links first. One
-        query, both ways."""
-        named = [f"{side}__{name}" for side in ("meeting", "other") for name in NAMED_BY]
-        links = list(
-            MeetingLink.objects.filter(Q(meeting=self) | Q(other=self))
-            .select_related("meeting", "other")
-            .only("meeting", "other", "relation", "note", *named)
-        )
+        query, both ways, its SQL made once a process (``records_of_made_once``)."""
+        links = records_of_made_once(("meeting_links",), _links_of, of=self.pk)
         return [
             (link.get_relation_display(), link.other, link)
             for link in links
@@ -474,3 +470,13 @@ class MeetingLine(NamedTuple):
 
     def get_outcome_type_display(self) -> str:
         return label_of(Meeting, "outcome_type", self.outcome_type)
+
+
+def _links_of(of: int) -> models.QuerySet[MeetingLink]:
+    """The links of meeting ``of``, either way round (``Meeting.related``)."""
+    named = [f"{side}__{name}" for side in ("meeting", "other") for name in NAMED_BY]
+    return (
+        MeetingLink.objects.filter(Q(meeting=of) | Q(other=of))
+        .select_related("meeting", "other")
+        .only("meeting", "other", "relation", "note", *named)
+    )

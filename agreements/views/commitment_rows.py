@@ -9,12 +9,14 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from ..ids import address_of
 from ..jinja2 import date
 from ..models import Commitment, CommitmentParty, PartyRole
+from ..models.unions import rows_of_ids_made_once
 from ..templatetags.tracker import flag_badges, status_badge
 
 
@@ -78,12 +80,16 @@ def party_roles(ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
     them), by the parties' names: one query for the page."""
     labels = {value: str(label).lower() for value, label in PartyRole.choices}
     found: dict[int, list[tuple[str, str, str]]] = {}
-    rows = CommitmentParty.objects.filter(commitment__in=ids).order_by("party__name", "pk")
-    for pk, name, code, role in rows.values_list(
-        "commitment_id", "party__name", "party__code", "role"
-    ):
+    for pk, name, code, role in rows_of_ids_made_once(("party_roles",), ids, _roles_read):
         found.setdefault(pk, []).append((name, code, labels.get(role, role)))
     return found
+
+
+def _roles_read(ids: list[int]) -> QuerySet:
+    """The read of ``party_roles``, its SQL made once a process for each number of
+    commitments (``rows_of_ids_made_once``)."""
+    rows = CommitmentParty.objects.filter(commitment__in=ids).order_by("party__name", "pk")
+    return rows.values_list("commitment_id", "party__name", "party__code", "role")
 
 
 def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:

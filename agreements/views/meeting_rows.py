@@ -1,21 +1,16 @@
 """What each section of a meeting's page shows, row by row (``meetings.meeting_detail``): the
 fields each row reads, the figures and names put together for a page of rows at once (a
-plain read of each link table, not a prefetch building every related record), and a past
-day's state of each row."""
+plain read of each link table, not a prefetch building every related record), a past day's
+state of each row, and what each section reads given the meeting's id (the statements and
+readouts: ``meeting_statements``)."""
 
 from __future__ import annotations
 
 from django.db.models import (
-    Count,
     F,
-    Prefetch,
-    Q,
     QuerySet,
-    Value,
-    Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import RowNumber
 from django.utils.translation import ngettext
 
 from ..forms import ContextEventForm
@@ -28,18 +23,18 @@ from ..models import (
     ImplementationBody,
     Meeting,
     Milestone,
+    Participant,
+    Party,
     Source,
-    Statement,
-    StatementKind,
     moves_of,
 )
 from ..models.base import label_of
-from ..models.unions import rows_of_made_once
-from ..templatetags.tracker import language_name, state_badge
+from ..models.unions import rows_of_ids_made_once, rows_of_made_once
+from ..templatetags.tracker import state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources
 from .milestone_checklist import with_forms, with_moves
-from .source_files import keep_forms, read_kept_files
+from .source_files import flag_kept, keep_forms, read_kept_files
 
 # What a commitment row shows (templates/jinja2/agreements/meeting_commitment_rows.html), read
 # alone: its long texts (text, indicator, notes) stay in the database.
@@ -83,11 +78,7 @@ def shown_commitments(rows: list[Commitment], day, today) -> list[Commitment]:
     cost twice as much to put together."""
     # By the commitment's id: by the commitment, its own order (by meeting) joins two tables.
     ids = [commitment.pk for commitment in rows]
-    milestones = list(
-        Milestone.objects.filter(commitment__in=ids)
-        .only(*MILESTONE_FIELDS)
-        .order_by("commitment_id", "due_date", "pk")
-    )
+    milestones = rows_of_ids_made_once(("row_milestones",), ids, _milestones_of, records=True)
     by_commitment: dict[int, list[Milestone]] = {}
     for milestone in milestones:
         by_commitment.setdefault(milestone.commitment_id, []).append(milestone)
@@ -120,6 +111,16 @@ def shown_commitments(rows: list[Commitment], day, today) -> list[Commitment]:
     return rows
 
 
+def _milestones_of(ids: list[int]) -> QuerySet[Milestone]:
+    """The milestones of commitments ``ids`` (``shown_commitments``), its SQL made once a
+    process for each number of commitments."""
+    return (
+        Milestone.objects.filter(commitment__in=ids)
+        .only(*MILESTONE_FIELDS)
+        .order_by("commitment_id", "due_date", "pk")
+    )
+
+
 # What a claim's row shows (templates/jinja2/agreements/meeting_claim_rows.html).
 CLAIM_FIELDS = ("text", "verification", "commitment", "body", "record_meeting")
 
@@ -140,104 +141,6 @@ def claim_rows(claims: list[Claim]) -> list[Claim]:
     return claims
 
 
-def statements_of(meeting: Meeting) -> QuerySet:
-    """The meeting's statements as their rows show them (plain rows: the speaker's and the
-    party's names beside the statement's own columns), each counting the meeting's readouts
-    (a window over its statements)."""
-    return (
-        Statement.objects.filter(meeting=meeting)
-        .annotate(readouts=Window(Count("pk", filter=Q(kind=StatementKind.READOUT))))
-        .order_by("said_on", "pk")
-        .values(
-            "pk",
-            "text",
-            "language",
-            "speaker_office",
-            "kind",
-            "said_on",
-            "readouts",
-            speaker_name=F("speaker__name"),
-            party_name=F("party__name"),
-        )
-    )
-
-
-def readouts_of(meeting: Meeting) -> QuerySet[Statement]:
-    """The meeting's readouts as ``compare_readouts`` reads them and the page shows them:
-    their words, day, speaker and parties (each party's name and code), the commitments they
-    mention (their ids alone, in no order) and their sources (each a link)."""
-    return (
-        Statement.objects.filter(meeting=meeting, kind=StatementKind.READOUT)
-        .select_related("speaker", "party")
-        .only(
-            "kind",
-            "text",
-            "language",
-            "said_on",
-            "speaker__name",
-            "party__name",
-            "party__code",
-        )
-        .prefetch_related(
-            Prefetch("commitments", queryset=Commitment.objects.only("pk").order_by()),
-            Prefetch("sources", queryset=Source.objects.only("url", "title")),
-            "joint_parties",
-        )
-    )
-
-
-def statement_rows(statements: list[dict]) -> list[dict]:
-    """A page of statements (``statements_of``), each with its kind's label and its language's
-    name (each written once), the names of the parties it was made jointly with and the
-    titles of the commitments it mentions (in the commitments' order), both read in one
-    query."""
-    names: dict[tuple[int, int], list[str]] = {}
-    for pk, part, name in _statement_names([statement["pk"] for statement in statements]):
-        names.setdefault((part, pk), []).append(name)
-    kinds: dict[str, str] = {}
-    languages: dict[str, str] = {}
-    for statement in statements:
-        kind, language = statement["kind"], statement["language"]
-        if kind not in kinds:
-            kinds[kind] = label_of(Statement, "kind", kind)
-        if language not in languages:
-            languages[language] = language_name(language)
-        statement["kind_label"], statement["language_name"] = kinds[kind], languages[language]
-        statement["joint_names"] = names.get((0, statement["pk"]), [])
-        statement["mentioned"] = names.get((1, statement["pk"]), [])
-    return statements
-
-
-def _statement_names(ids: list[int]) -> list[tuple[int, int, str]]:
-    """``(statement, 0, party's name)`` for each party that made one of the statements
-    ``ids`` jointly (by name), and ``(statement, 1, title)`` for each commitment one mentions
-    (in the commitments' own order: their meeting's, then their position), in one read of
-    both link tables (``UNION ALL``), each part numbering its rows in its own order."""
-    if not ids:
-        return []
-    joint = Statement.joint_parties.through.objects.filter(statement__in=ids).annotate(
-        part=Value(0),
-        name=F("party__name"),
-        n=Window(RowNumber(), order_by=(F("party__name"), F("party"))),
-    )
-    mentioned = Statement.commitments.through.objects.filter(statement__in=ids).annotate(
-        part=Value(1),
-        name=F("commitment__title"),
-        n=Window(
-            RowNumber(),
-            order_by=(
-                F("commitment__meeting__start_date").desc(),  # ``Meeting.Meta.ordering``
-                F("commitment__meeting").desc(),
-                F("commitment__position"),
-                F("commitment"),
-            ),
-        ),
-    )
-    columns = ("statement_id", "part", "name", "n")
-    rows = joint.values_list(*columns).union(mentioned.values_list(*columns), all=True)
-    return [row[:3] for row in rows.order_by("part", "n")]
-
-
 def event_rows(events: list[ContextEvent]) -> list[ContextEvent]:
     """A page of context events, each with its sources' titles."""
     titles = names_of(events, "sources", SOURCE_ORDER, "title")
@@ -256,15 +159,21 @@ def names_of(
     """Each of ``records``' related records by one ``column`` (a name, a title), through its
     many-to-many ``field``, in ``order`` (lookups on the link table): one plain read of the
     link table for the page, where a prefetch built every related record (some 2 ms a
-    prefetch, under 1 ms a read)."""
+    prefetch, under 1 ms a read), its SQL made once a process for each number of records
+    (``rows_of_ids_made_once``)."""
     if not records:
         return {}
     relation = getattr(type(records[0]), field)
     owner = relation.field.m2m_field_name()
     target = relation.field.m2m_reverse_field_name()
-    rows = relation.through.objects.filter(**{f"{owner}__in": [r.pk for r in records]})
+
+    def build(ids: list[int]) -> QuerySet:
+        rows = relation.through.objects.filter(**{f"{owner}__in": ids}).order_by(*order)
+        return rows.values_list(f"{owner}_id", f"{target}__{column}")
+
+    key = ("names_of", relation.through._meta.label, order, column)
     named: dict[int, list[str]] = {}
-    for pk, name in rows.order_by(*order).values_list(f"{owner}_id", f"{target}__{column}"):
+    for pk, name in rows_of_ids_made_once(key, [r.pk for r in records], build):
         named.setdefault(pk, []).append(name)
     return named
 
@@ -365,10 +274,10 @@ EVENT_FIELDS = (
 )
 
 
-def events_of(meeting: Meeting) -> QuerySet[ContextEvent]:
-    """The meeting's context events as their rows show them, archived ones last."""
+def events_of(of: int) -> QuerySet[ContextEvent]:
+    """Meeting ``of``'s context events as their rows show them, archived ones last."""
     return (
-        ContextEvent.objects.filter(meeting=meeting)
+        ContextEvent.objects.filter(meeting=of)
         .select_related("actor")
         .only(*EVENT_FIELDS, "actor__name")
         .order_by(F("archived_at").asc(nulls_first=True), "occurred_on", "pk")
@@ -388,3 +297,49 @@ def event_form(meeting: Meeting, pk: str) -> ContextEventForm | None:
     return ContextEventForm(
         instance=event, meeting=meeting, sources=team_sources(meeting), prefix=f"event-{event.pk}"
     )
+
+
+# --- What each section reads, a function of the meeting's id: its first page's SQL is made
+# once a process (``meeting_sections.shown``).
+
+
+def commitments_of(of: int) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(meeting=of).order_by("position", "pk")
+
+
+def participants_of(of: int) -> QuerySet[Participant]:
+    return (
+        Participant.objects.filter(meeting=of)
+        .select_related("person", "party")
+        .only("office", "role", "person__name", "party__name")
+        .order_by("pk")
+    )
+
+
+def meeting_milestones_of(of: int) -> QuerySet[Milestone]:
+    """The meeting's own milestones (its deadlines as a whole), as its checklist shows them."""
+    return (
+        Milestone.objects.filter(meeting=of)
+        .only(*MILESTONE_FIELDS, "version", "owner")
+        .order_by("due_date", "pk")
+    )
+
+
+def claims_of(of: int) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(record_meeting=of)
+        .select_related("commitment", "body")
+        .only(*CLAIM_FIELDS, "commitment__title", "body__name")
+        .order_by("pk")
+    )
+
+
+def sources_of(of: int) -> QuerySet[Source]:
+    return flag_kept(Source.objects.filter(meeting_records=of).only(*SOURCE_FIELDS)).order_by(
+        "-published_on", "title", "pk"
+    )
+
+
+def parties_of(of: int) -> QuerySet[Party]:
+    """The meeting's parties, in their own order (``meeting.parties.all()``)."""
+    return Party.objects.filter(meetings=of)

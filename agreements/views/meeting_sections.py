@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest
 
+from ..models.unions import records_of_made_once
+
 # A page of commitments as the commitment list shows them (its PAGE_SIZE): 25 rows, each with its
 # milestones, where 50 drew twice the rows (issue #27: a summit's page, 58–67 ms).
 COMMITMENTS_SHOWN = 25
@@ -103,23 +105,39 @@ def _number(request: HttpRequest, name: str) -> int:
 def shown(
     request: HttpRequest,
     name: str,
-    queryset: QuerySet,
+    queryset: QuerySet | Callable[..., QuerySet],
     *,
     size: int | None = None,
     total: int | None = None,
     prepare: Callable[[QuerySet], QuerySet] = lambda rows: rows,
     finish: Callable[[list], list] = lambda rows: rows,
+    key: tuple | None = None,
+    values: dict | None = None,
 ) -> Shown:
     """The page of ``queryset`` (totally ordered) that ``?<name>_page=`` asks for: one query,
     its rows counted with them (a window over the section's rows, few), unless ``total`` is
     known; ``prepare`` adds what the rows show (prefetches), ``finish`` acts on the rows read
-    (a past day's state). A page past the last is the last."""
+    (a past day's state). A page past the last is the last.
+
+    ``queryset`` may be a function of ``values`` (a record's id, a day): given a ``key`` (what
+    else its SQL depends on, ``prepare`` included), the first page, the one every view of the
+    record draws, is read by SQL made once a process (``records_of_made_once``: building and
+    compiling a section's query cost more than running it); the other pages, as they come."""
     size = size or SECTION_SHOWN
     number = _number(request, name)
-    queryset = prepare(queryset)
-    if total is None:
-        queryset = queryset.annotate(section_total=Window(Count("pk")))
-    page = list(queryset[(number - 1) * size : number * size])
+    values = values or {}
+    build = queryset if callable(queryset) else lambda: queryset
+
+    def read(**given) -> QuerySet:
+        rows = prepare(build(**given))
+        return rows.annotate(section_total=Window(Count("pk"))) if total is None else rows
+
+    if key is not None and number == 1 and total is None:
+        first = lambda **given: read(**given)[:size]  # noqa: E731
+        page = records_of_made_once(("shown", name, size, *key), first, **values)
+    else:
+        queryset = read(**values)
+        page = list(queryset[(number - 1) * size : number * size])
     if total is None:
         total = _total(page[0]) if page else (queryset.count() if number > 1 else 0)
     last_page = max(1, -(-total // size))
@@ -129,8 +147,8 @@ def shown(
     page = finish(page)
     query = request.GET.copy()
     # A page link opens no form: those are the page's own (``?add=``, ``?reschedule=``…).
-    for key in (f"{name}_page", f"{name}_since", "add", "keep", "reschedule", "edit_event"):
-        query.pop(key, None)
+    for param in (f"{name}_page", f"{name}_since", "add", "keep", "reschedule", "edit_event"):
+        query.pop(param, None)
     since = _number_param(request, f"{name}_since", limit=(number - 1) * size)
     return Shown(name, page, total, number, size, query.urlencode(), since)
 

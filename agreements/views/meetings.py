@@ -1,6 +1,7 @@
 """The meetings: their list, and a meeting's page with everything it holds (what editors add
 there is ``meeting_additions.ADDITIONS``; what each section shows, row by row,
-``meeting_rows``; recording and changing a meeting is ``meeting_form``)."""
+``meeting_rows`` and ``meeting_statements``; recording and changing a meeting is
+``meeting_form``)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,13 @@ from ..forms import ContextEventForm, KeepFileForm, MeetingFilterForm
 from ..forms.as_of import AsOfForm
 from ..ids import address_of, is_id
 from ..models import (
-    Claim,
     Commitment,
     ContextEvent,
     Meeting,
-    Participant,
     as_index,
     compare_readouts,
 )
+from ..models.unions import records_of_made_once
 from .charts import chart_url
 from .common import (
     ARCHIVE,
@@ -38,26 +38,27 @@ from .common import (
 )
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
-    CLAIM_FIELDS,
-    MILESTONE_FIELDS,
-    SOURCE_FIELDS,
     body_rows,
     claim_rows,
+    claims_of,
     commitment_query,
+    commitments_of,
     event_form,
     event_rows,
     events_of,
+    meeting_milestones_of,
     milestone_rows,
-    readouts_of,
+    participants_of,
+    parties_of,
     shown_commitments,
     source_rows,
-    statement_rows,
-    statements_of,
+    sources_of,
 )
 from .meeting_sections import COMMITMENTS_SHOWN, fragment_of, shown
+from .meeting_statements import readouts_of, statement_rows, statements_of
 from .milestone_checklist import checklist_actions, opened_reschedule
 from .paging import annotated_page
-from .source_files import KEEP_FILE, flag_kept
+from .source_files import KEEP_FILE
 
 PAGE_SIZE = 25
 
@@ -284,10 +285,11 @@ def _detail_context(
         lambda: shown(
             request,
             "commitments",
-            Commitment.objects.filter(meeting=meeting).order_by("position", "pk"),
+            lambda of, day=None: commitment_query(commitments_of(of), day),
             size=COMMITMENTS_SHOWN,
-            prepare=lambda rows: commitment_query(rows, day),
             finish=lambda rows: shown_commitments(rows, day, day or timezone.localdate()),
+            key=("then",) if day else ("today",),  # a past day's state: SQL of its own
+            values={"of": meeting.pk, "day": day} if day else {"of": meeting.pk},
         )
     )
     # How many commitments, and their index: read with their first rows (windows over all).
@@ -297,11 +299,20 @@ def _detail_context(
             "index": as_index(commitments.rows[0].mean_status) if commitments.rows else None,
         }
     )
-    parties = SimpleLazyObject(lambda: list(meeting.parties.all()))
+    parties = SimpleLazyObject(
+        lambda: records_of_made_once(("meeting_parties",), parties_of, of=meeting.pk)
+    )
     links = SimpleLazyObject(meeting.related)
 
     statements_shown = SimpleLazyObject(
-        lambda: shown(request, "statements", statements_of(meeting), finish=statement_rows)
+        lambda: shown(
+            request,
+            "statements",
+            statements_of,
+            finish=statement_rows,
+            key=(),
+            values={"of": meeting.pk},
+        )
     )
 
     def readouts():
@@ -330,10 +341,9 @@ def _detail_context(
             lambda: shown(
                 request,
                 "participants",
-                Participant.objects.filter(meeting=meeting)
-                .select_related("person", "party")
-                .only("office", "role", "person__name", "party__name")
-                .order_by("pk"),
+                participants_of,
+                key=(),
+                values={"of": meeting.pk},
             )
         ),
         "commitments": commitments,
@@ -342,10 +352,10 @@ def _detail_context(
             lambda: shown(
                 request,
                 "milestones",
-                meeting.milestones.only(*MILESTONE_FIELDS, "version", "owner").order_by(
-                    "due_date", "pk"
-                ),
+                meeting_milestones_of,
                 finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
+                key=(),
+                values={"of": meeting.pk},
             )
         ),
         "bodies": SimpleLazyObject(lambda: body_rows(meeting)),
@@ -355,18 +365,19 @@ def _detail_context(
             lambda: shown(
                 request,
                 "claims",
-                Claim.objects.filter(record_meeting=meeting)
-                .select_related("commitment", "body")
-                .only(*CLAIM_FIELDS, "commitment__title", "body__name")
-                .order_by("pk"),
+                claims_of,
                 finish=claim_rows,
+                key=(),
+                values={"of": meeting.pk},
             )
         ),
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
         "events": SimpleLazyObject(
-            lambda: shown(request, "events", events_of(meeting), finish=event_rows)
+            lambda: shown(
+                request, "events", events_of, finish=event_rows, key=(), values={"of": meeting.pk}
+            )
         ),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
@@ -380,10 +391,10 @@ def _detail_context(
             lambda: shown(
                 request,
                 "sources",
-                flag_kept(meeting.sources.only(*SOURCE_FIELDS)).order_by(
-                    "-published_on", "title", "pk"
-                ),
+                sources_of,
                 finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
+                key=(),
+                values={"of": meeting.pk},
             )
         ),
         "forms": opened if editable else {},
