@@ -21,7 +21,6 @@ from ..models import (
     ImplementationBody,
     ImplementationStatus,
     Meeting,
-    Milestone,
     ProgressUpdate,
     StateCounts,
     StatusChange,
@@ -30,7 +29,7 @@ from ..models import (
     active_q,
     as_index,
 )
-from ..models.milestones import overdue_and_due_within_for
+from ..models.milestone_lists import overdue_and_due_within_for, overdue_on_for
 from ..models.unions import first_of_each
 from .charts import chart_url, dashboard_curve
 from .common import first_rows, runs
@@ -209,7 +208,8 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
             for row in ComplianceHistory.visible_to(user).by_party(day)
         ],
         "by_body": _recent_bodies(user, day, past=True),
-        "overdue_milestones": Milestone.objects.visible_to(user).overdue_on(day, LIST_LIMIT),
+        # As ``Milestone.objects.visible_to(user).overdue_on`` reads them, its SQL made once.
+        "overdue_milestones": overdue_on_for(user, day, LIST_LIMIT),
         "recent_meetings": Meeting.objects.visible_to(user)
         .active()
         .held()
