@@ -26,10 +26,15 @@ from ..models import (
     StatusChange,
     StatusHistory,
     StatusSpan,
+    TeamRole,
     active_q,
     as_index,
 )
+from ..models.lines_made_once import visible_lines
+from ..models.meetings import MeetingLine
 from ..models.milestone_lists import overdue_and_due_within_for, overdue_on_for
+from ..models.reviews import UpdateLine
+from ..models.status_changes import ChangeLine
 from ..models.unions import first_of_each
 from .charts import chart_url, dashboard_curve
 from .common import first_rows, runs
@@ -62,10 +67,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": today,
         "as_of_form": as_of,
         "reviews": reviews,
-        "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
-        .awaiting_review()
-        .lines()
-        .order_by("created_at", "pk")[:LIST_LIMIT]
+        # As ``ProgressUpdate.objects.reviewable_by(user).awaiting_review().lines()`` reads
+        # them, its SQL made once (``visible_lines``), as the other lists' are.
+        "awaiting_review": visible_lines(
+            ("awaiting review", LIST_LIMIT),
+            user,
+            ProgressUpdate,
+            UpdateLine,
+            lambda updates, me: (
+                updates.exclude(author=me)
+                .awaiting_review()
+                .order_by("created_at", "pk")[:LIST_LIMIT]
+            ),
+            role=TeamRole.REVIEWER,
+            me=user.pk,
+        )
         if reviews
         else [],
     }
@@ -133,16 +149,32 @@ def _figures(user, today: datetime.date) -> dict:
         "due_soon_days": DUE_SOON_DAYS,
         # The lists name each record in a line: their rows are read with what the line shows
         # (``lines()``), not the records' texts and search vectors, nor model instances.
+        # Each as ``Model.objects.visible_to(user)....lines()`` reads it, its SQL made once.
         # Meetings held: a planned one is not held yet (issue #26).
-        "recent_meetings": Meeting.objects.visible_to(user).active().held().lines()[:5],
+        "recent_meetings": visible_lines(
+            ("recent meetings",),
+            user,
+            Meeting,
+            MeetingLine,
+            lambda meetings: meetings.active().held()[:5],
+        ),
         # Of active commitments, read through the join the team's filter makes already.
-        "recent_updates": ProgressUpdate.objects.visible_to(user)
-        .filter(active_q(Commitment, "commitment__"))
-        .lines()
-        .order_by("-created_at", "-pk")[:LIST_LIMIT],
-        "recent_changes": StatusChange.objects.visible_to(user)
-        .lines()
-        .order_by("-changed_at", "-pk")[:LIST_LIMIT],
+        "recent_updates": visible_lines(
+            ("recent updates", LIST_LIMIT),
+            user,
+            ProgressUpdate,
+            UpdateLine,
+            lambda updates: updates.filter(active_q(Commitment, "commitment__")).order_by(
+                "-created_at", "-pk"
+            )[:LIST_LIMIT],
+        ),
+        "recent_changes": visible_lines(
+            ("recent changes", LIST_LIMIT),
+            user,
+            StatusChange,
+            ChangeLine,
+            lambda changes: changes.order_by("-changed_at", "-pk")[:LIST_LIMIT],
+        ),
     }
 
 
@@ -210,15 +242,24 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         "by_body": _recent_bodies(user, day, past=True),
         # As ``Milestone.objects.visible_to(user).overdue_on`` reads them, its SQL made once.
         "overdue_milestones": overdue_on_for(user, day, LIST_LIMIT),
-        "recent_meetings": Meeting.objects.visible_to(user)
-        .active()
-        .held()
-        .filter(start_date__lte=day)
-        .lines()[:5],
-        "recent_changes": StatusChange.objects.visible_to(user)
-        .filter(effective_on__lte=day)
-        .lines()
-        .order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
+        "recent_meetings": visible_lines(
+            ("recent meetings then",),
+            user,
+            Meeting,
+            MeetingLine,
+            lambda meetings, day: meetings.active().held().filter(start_date__lte=day)[:5],
+            day=day,
+        ),
+        "recent_changes": visible_lines(
+            ("recent changes then", LIST_LIMIT),
+            user,
+            StatusChange,
+            ChangeLine,
+            lambda changes, day: changes.filter(effective_on__lte=day).order_by(
+                "-effective_on", "-changed_at", "-pk"
+            )[:LIST_LIMIT],
+            day=day,
+        ),
     }
 
 
