@@ -10,6 +10,10 @@ from django.utils import timezone
 from agreements import actions
 from agreements.actions import submit_update
 from agreements.models import (
+    Assessment,
+    CommitmentTally,
+    ComplianceTally,
+    ImplementationBody,
     Meeting,
     Milestone,
     MilestoneStatus,
@@ -20,6 +24,7 @@ from agreements.models import (
 )
 from tests.conftest import (
     compiled_sql,
+    make_body,
     make_commitment,
     make_meeting,
     make_status_change,
@@ -145,5 +150,56 @@ def test_the_recent_lists_sql_is_made_once_and_reads_what_the_querysets_read(
         client.get("/", {"as_of": "2025-09-09"})
     read_from = [
         f'FROM "agreements_{table}"' for table in ("meeting", "progressupdate", "statuschange")
+    ]
+    assert compiled and not [sql for sql in compiled if any(part in sql for part in read_from)]
+
+
+def test_the_counts_parties_and_bodies_sql_is_made_once_and_reads_what_the_querysets_read(
+    client, editor, outsider, admin_user, team, other_team, meeting, us, mexico, reviewer
+):
+    """Today's counts (``CommitmentTally``), compliance by party (``ComplianceTally``) and the
+    bodies of the latest meetings (today's and a past day's), read by ``visible_rows``: the
+    same as ``visible_to(user)``'s reads, for one team, all (an admin) and another team's
+    member; a later page compiles none of their SQL."""
+    from agreements.views.dashboard import _counts
+
+    D = datetime.date
+    theirs = make_meeting(other_team, start_date=D(2025, 9, 10))
+    for n, record in enumerate([meeting] * 6 + [theirs] * 3):
+        done = make_commitment(record, parties=[us, mexico], theme="arms", status=n % 4)
+        make_commitment(record, parties=[us], theme="drugs", status=(n + 1) % 4)
+        Assessment.objects.create(
+            commitment=done, party=mexico if n % 2 else us, score=["+1", "0", "-1", "n/a"][n % 4],
+            justification="Evidence", as_of=D(2025, 10, 1), assessed_by=reviewer,
+        )  # fmt: skip
+        make_body(record, name=f"Body {n}").commitments.add(done)
+    later = make_meeting(team, start_date=D(2025, 12, 1))
+    make_body(later, name="Latest body").commitments.add(make_commitment(later, status=2))
+    for user in (editor, outsider, admin_user):
+        client.force_login(user)
+        for day in (None, D(2025, 10, 1)):
+            shown = client.get("/", {"as_of": day} if day else {}).context
+            bodies = ImplementationBody.objects.visible_to(user).active()
+            bodies = bodies.filter(meeting__start_date__lte=day) if day else bodies
+            names = [
+                name
+                for name in bodies.order_by("-meeting__start_date", "-pk").values_list(
+                    "name", flat=True
+                )
+            ]
+            assert [row["key"].split(" (")[0] for row in shown["by_body"]] == names[:10]
+        today = client.get("/").context
+        counts = _counts(CommitmentTally.objects.visible_to(user).active_states_named())
+        assert {name: today[name] for name in counts} == counts and today["counting"]
+        parties = ComplianceTally.objects.visible_to(user).by_party()
+        assert [row["key"] for row in today["by_party"]] == [row["key"] for row in parties]
+        assert [row["index"] for row in today["by_party"]] == [row["index"] for row in parties]
+    assert len(today["by_body"]) == 10 and today["by_body"][0]["key"].startswith("Latest body")
+    with compiled_sql() as compiled:
+        client.get("/", {"_": "later"})
+        client.get("/", {"as_of": "2025-10-02"})
+    read_from = [
+        f'FROM "agreements_{table}" '
+        for table in ("commitmenttally", "compliancetally", "implementationbody")
     ]
     assert compiled and not [sql for sql in compiled if any(part in sql for part in read_from)]

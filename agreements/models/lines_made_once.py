@@ -1,7 +1,8 @@
-"""A short list's lines (``as_lines``: what a list shows of each record in a line) read by SQL
-made once a process (``rows_of_teams_made_once``): the dashboard's lists of recent meetings,
-updates and changes and of updates awaiting review, each a query the ORM built and compiled
-every request (about a millisecond each) for rows the database reads in a tenth of that."""
+"""A reader's rows, and a short list's lines (``as_lines``: what a list shows of each record in
+a line), read by SQL made once a process (``rows_of_teams_made_once``): the dashboard's lists
+of recent meetings, updates, changes and bodies, of updates awaiting review, and its counts,
+each a query the ORM built and compiled every request (about a millisecond each) for rows the
+database reads in a tenth of that."""
 
 from __future__ import annotations
 
@@ -12,6 +13,27 @@ from django.db import models
 
 from .teams import team_ids
 from .unions import rows_of_teams_made_once
+
+
+def visible_rows(
+    key: tuple,
+    user,
+    model: type[models.Model],
+    read: Callable[..., models.QuerySet],
+    *,
+    role: str | None = None,
+    **values: int | datetime.date,
+) -> list[tuple]:
+    """The rows of ``read(rows, **values)`` (a ``values_list`` queryset), ``rows`` being
+    ``model``'s rows ``user`` may see (``visible_to``; with ``role``, those of the teams
+    where they hold it, as ``editable_by`` and ``reviewable_by_team`` read), its SQL made
+    once for ``key`` (``values`` given each time). Signed out, inactive, or in no such team:
+    nothing."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    every = user.is_superuser
+    teams = None if every else team_ids(user, role=role)
+    return rows_of_teams_made_once(key, teams, every, (model,), read, **values) or []
 
 
 def visible_lines(
@@ -28,14 +50,9 @@ def visible_lines(
     may see (``visible_to``; with ``role``, those of the teams where they hold it, as
     ``editable_by`` and ``reviewable_by_team`` read), read as ``line.FIELDS``: ``read``
     filters, orders and slices them (its SQL made once for ``key``, ``values`` given each
-    time). Signed out, inactive, or in no such team: nothing."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    every = user.is_superuser
-    teams = None if every else team_ids(user, role=role)
+    time, ``visible_rows``)."""
 
     def lines(rows, **given):
         return read(rows.values_list(*line.FIELDS), **given)
 
-    rows = rows_of_teams_made_once(key, teams, every, (model,), lines, **values)
-    return [line.of(row) for row in rows or ()]
+    return [line.of(row) for row in visible_rows(key, user, model, lines, role=role, **values)]

@@ -30,11 +30,12 @@ from ..models import (
     active_q,
     as_index,
 )
-from ..models.lines_made_once import visible_lines
+from ..models.lines_made_once import visible_lines, visible_rows
 from ..models.meetings import MeetingLine
 from ..models.milestone_lists import overdue_and_due_within_for, overdue_on_for
 from ..models.reviews import UpdateLine
 from ..models.status_changes import ChangeLine
+from ..models.tallies import parties_scored, states_named
 from ..models.unions import first_of_each
 from .charts import chart_url, dashboard_curve
 from .common import first_rows, runs
@@ -127,13 +128,23 @@ def _figures(user, today: datetime.date) -> dict:
     # Figures over all of the user's commitments come from the tally the database keeps on
     # every write (``CommitmentTally``): a few hundred rows per team, whatever the data.
     return {
-        **_counts(CommitmentTally.objects.visible_to(user)),
+        # The tallies' reads as ``CommitmentTally.objects.visible_to(user)`` and
+        # ``ComplianceTally``'s read them, their SQL made once (``visible_rows``).
+        **_counts(
+            states_named(
+                visible_rows(
+                    ("dashboard states",), user, CommitmentTally, _active_states_named_rows
+                )
+            )
+        ),
         # Counted up to a cap, so the count walks at most that many index entries.
         "overdue": commitments.overdue(today).order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
             row | {"url": briefing(row["party_id"])}
-            for row in ComplianceTally.objects.visible_to(user).by_party()
+            for row in parties_scored(
+                visible_rows(("dashboard parties",), user, ComplianceTally, _by_party_rows)
+            )
         ],
         # Bodies of the most recent meetings, their figures computed for those rows only
         # (every body's index is on the bodies page).
@@ -192,12 +203,21 @@ def _stale(user, commitments, count: int) -> list:
     return merged if merged is not None else first_rows(commitments, parts, count)
 
 
-def _counts(tally, day: datetime.date | None = None) -> dict:
-    """The figures a tally gives (today's ``CommitmentTally``, or a past ``day``'s from the
-    stored history), all from one read of its active states: the index, counts by status,
+def _active_states_named_rows(tally):
+    return tally.active_states_named_rows()
+
+
+def _by_party_rows(tally):
+    return tally.by_party_rows()
+
+
+def _counts(named_states: tuple, day: datetime.date | None = None) -> dict:
+    """The figures a tally gives (``active_states_named``: today's ``CommitmentTally``, or a
+    past ``day``'s from the stored history), all from one read of its active states: the
+    index, counts by status,
     stalled and cancelled, the index by theme (the themes named in the same read), each
     theme's row leading to the records behind it (on that day)."""
-    states = StateCounts(*tally.active_states_named())
+    states = StateCounts(*named_states)
     status_counts = states.status_counts()
     listed = reverse("agreements:commitment_list")
     on_day = {"as_of": day} if day else {}
@@ -232,7 +252,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         "today": day,
         "as_of": day,
         "as_of_form": as_of,
-        **_counts(StatusHistory.visible_to(user).on(day), day),
+        **_counts(StatusHistory.visible_to(user).on(day).active_states_named(), day),
         "overdue": overdue.order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
@@ -267,15 +287,18 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
     """The bodies of the most recent meetings, with their index (on a past ``today``, as it
     stood then, from the stored history), each row read with what it shows: the ten bodies
     first, then their figures in one grouped read of those ten."""
-    bodies = (
-        ImplementationBody.objects.visible_to(user)
-        .active()
-        .order_by("-meeting__start_date", "-pk")
-        .values_list("pk", "name", "meeting__title")
+
+    def read(bodies, **then):
+        rows = bodies.active().order_by("-meeting__start_date", "-pk")
+        if then:  # the latest meetings' bodies then, each one's index as it stood then
+            rows = rows.filter(meeting__start_date__lte=then["day"])
+        return rows.values_list("pk", "name", "meeting__title")[:LIST_LIMIT]
+
+    # As ``ImplementationBody.objects.visible_to(user)`` reads them, the SQL made once.
+    then = {"day": today} if past else {}
+    bodies = visible_rows(
+        ("recent bodies", past, LIST_LIMIT), user, ImplementationBody, read, **then
     )
-    if past:  # the latest meetings' bodies then, each one's index as it stood then
-        bodies = bodies.filter(meeting__start_date__lte=today)
-    bodies = list(bodies[:LIST_LIMIT])
     ids = [pk for pk, _name, _meeting in bodies]
     figures = (
         StatusSpan.objects.index_by_body(ids, today)
