@@ -19,6 +19,7 @@ from agreements.models import (
     MilestoneStatus,
     ProgressUpdate,
     StatusChange,
+    StatusSpan,
     TeamMembership,
     TeamRole,
 )
@@ -158,9 +159,11 @@ def test_the_counts_parties_and_bodies_sql_is_made_once_and_reads_what_the_query
     client, editor, outsider, admin_user, team, other_team, meeting, us, mexico, reviewer
 ):
     """Today's counts (``CommitmentTally``), compliance by party (``ComplianceTally``) and the
-    bodies of the latest meetings (today's and a past day's), read by ``visible_rows``: the
+    bodies of the latest meetings (today's and a past day's) with their figures
+    (``index_by_body``), read by SQL made once: the
     same as ``visible_to(user)``'s reads, for one team, all (an admin) and another team's
     member; a later page compiles none of their SQL."""
+    from agreements.models.lines_made_once import index_by_body
     from agreements.views.dashboard import _counts
 
     D = datetime.date
@@ -195,11 +198,17 @@ def test_the_counts_parties_and_bodies_sql_is_made_once_and_reads_what_the_query
         assert [row["key"] for row in today["by_party"]] == [row["key"] for row in parties]
         assert [row["index"] for row in today["by_party"]] == [row["index"] for row in parties]
     assert len(today["by_body"]) == 10 and today["by_body"][0]["key"].startswith("Latest body")
+    ids = list(ImplementationBody.objects.order_by("-pk").values_list("pk", flat=True))
+    for n in (0, 1, 3, len(ids)):
+        assert index_by_body(ids[:n]) == ImplementationBody.objects.index_by_body(ids[:n])
+        for day in (D(2025, 9, 5), D(2025, 12, 2), timezone.localdate()):
+            assert index_by_body(ids[:n], day) == StatusSpan.objects.index_by_body(ids[:n], day)
+    assert len(index_by_body(ids)) == len(ids)
     with compiled_sql() as compiled:
         client.get("/", {"_": "later"})
         client.get("/", {"as_of": "2025-10-02"})
     read_from = [
         f'FROM "agreements_{table}" '
         for table in ("commitmenttally", "compliancetally", "implementationbody")
-    ]
+    ] + ['"agreements_implementationbody_commitments"']  # the bodies' figures, today and then
     assert compiled and not [sql for sql in compiled if any(part in sql for part in read_from)]

@@ -11,8 +11,10 @@ from collections.abc import Callable
 
 from django.db import models
 
+from .bodies import ImplementationBody
+from .status_history import StatusSpan
 from .teams import team_ids
-from .unions import rows_of_teams_made_once
+from .unions import rows_of_made_once, rows_of_teams_made_once
 
 
 def visible_rows(
@@ -56,3 +58,24 @@ def visible_lines(
         return read(rows.values_list(*line.FIELDS), **given)
 
     return [line.of(row) for row in visible_rows(key, user, model, lines, role=role, **values)]
+
+
+def index_by_body(
+    body_ids: list[int], day: datetime.date | None = None
+) -> dict[int, tuple[float, int]]:
+    """``ImplementationBody.objects.index_by_body(body_ids)`` (on a past ``day``,
+    ``StatusSpan.objects.index_by_body(body_ids, day)``), its SQL made once a process for
+    each number of bodies (the ids and the day its values): a short list's figures."""
+    if not body_ids:
+        return {}
+    ids = {f"body_{n}": pk for n, pk in enumerate(body_ids)}
+    then = {"day": day} if day else {}
+
+    def build(**given):
+        chosen = [given.pop(name) for name in ids]
+        if day:
+            return StatusSpan.objects.index_by_body_rows(chosen, given["day"])
+        return ImplementationBody.objects.index_by_body_rows(chosen)
+
+    rows = rows_of_made_once(("index by body", bool(day), len(ids)), build, **ids, **then)
+    return {body: (mean, n) for body, mean, n in rows}

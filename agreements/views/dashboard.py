@@ -25,12 +25,11 @@ from ..models import (
     StateCounts,
     StatusChange,
     StatusHistory,
-    StatusSpan,
     TeamRole,
     active_q,
     as_index,
 )
-from ..models.lines_made_once import visible_lines, visible_rows
+from ..models.lines_made_once import index_by_body, visible_lines, visible_rows
 from ..models.meetings import MeetingLine
 from ..models.milestone_lists import overdue_and_due_within_for, overdue_on_for
 from ..models.reviews import UpdateLine
@@ -300,11 +299,9 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
         ("recent bodies", past, LIST_LIMIT), user, ImplementationBody, read, **then
     )
     ids = [pk for pk, _name, _meeting in bodies]
-    figures = (
-        StatusSpan.objects.index_by_body(ids, today)
-        if past
-        else ImplementationBody.objects.index_by_body(ids)
-    )
+    # As ``StatusSpan.objects.index_by_body(ids, today)`` on a past day, else as
+    # ``ImplementationBody.objects.index_by_body(ids)``, its SQL made once.
+    figures = index_by_body(ids, today if past else None)
     body_url = address_of("agreements:body_detail")  # as ``get_absolute_url``, reversed once
     rows = []
     for pk, name, meeting in bodies:
