@@ -135,7 +135,7 @@ def test_the_milestones_lists_sql_is_made_once_and_reads_what_the_queryset_reads
     each number of teams (``overdue_and_due_within_for``), run with the reader's teams and
     the day: the same lines as ``visible_to(user).overdue_and_due_within``, for one team, two,
     all (an admin) and none of them (another team's member); a later page compiles none."""
-    from agreements.models.milestones import overdue_and_due_within_for
+    from agreements.models.milestone_lists import overdue_and_due_within_for
 
     today = timezone.localdate()
     theirs = make_commitment(make_meeting(other_team))

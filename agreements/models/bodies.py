@@ -82,14 +82,17 @@ class ImplementationBodyQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         and how many they are (``with_index``'s figures), in one grouped read of those bodies'
         rows, for a short list read first (as ``StatusSpan.objects.index_by_body`` on a past
         day): two plain queries, where the list's subqueries were planned for each body."""
-        rows = (
+        return {body: (mean, n) for body, mean, n in self.index_by_body_rows(body_ids)}
+
+    def index_by_body_rows(self, body_ids):
+        """``index_by_body``'s rows: (body, mean status, count)."""
+        return (
             ImplementationBody.commitments.through.objects.filter(implementationbody__in=body_ids)
             .filter(Commitment.counting_q("commitment__"))
             .values_list("implementationbody")
             .annotate(mean=models.Avg("commitment__status"), n=models.Count("*"))
             .order_by()
         )
-        return {body: (mean, n) for body, mean, n in rows}
 
 
 def _count(grouped: models.QuerySet) -> models.Expression:

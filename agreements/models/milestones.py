@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -25,8 +25,8 @@ from .base import (
 )
 from .commitments import Commitment
 from .meetings import Meeting
-from .teams import TeamScopedQuerySet, team_ids
-from .unions import first_rows_of, orders_in_union, rows_of_teams_made_once
+from .teams import TeamScopedQuerySet
+from .unions import first_rows_of
 
 if TYPE_CHECKING:
     from .bodies import ImplementationBody
@@ -85,6 +85,19 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         their date then, and not done by then (planned still, missed, or done after it). A
         date moved after that day stood at the date it was first moved from; those milestones
         are few, so they are read apart and the rest by their own date, on its index."""
+        unmoved, moved = self.overdue_on_parts(day)
+        unmoved, moved = first_rows_of(
+            [unmoved, moved],
+            ("due_then", "pk"),
+            limit,
+        )
+        overdue = sorted([*unmoved, *moved], key=lambda row: (row["due_then"], row["pk"]))
+        return [MilestoneLine.of(row | {"due_date": row["due_then"]}) for row in overdue[:limit]]
+
+    def overdue_on_parts(self, day: datetime.date) -> tuple[models.QuerySet, models.QuerySet]:
+        """``overdue_on``'s two reads, as ``line_values()`` rows with ``due_then`` (the date
+        due on ``day``): the milestones not moved after ``day``, by their own date (on its
+        index), and the few moved after it, by the date first moved from."""
         moved_since = MilestoneReschedule.objects.filter(moved_on__gt=day)
         first_move = moved_since.filter(milestone=models.OuterRef("pk")).order_by(
             "moved_on", "at", "pk"
@@ -102,13 +115,7 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             .annotate(due_then=models.Subquery(first_move.values("from_date")[:1]))
             .filter(due_then__lt=day)
         )
-        unmoved, moved = first_rows_of(
-            [unmoved.line_values().annotate(due_then=F("due_date")), moved],
-            ("due_then", "pk"),
-            limit,
-        )
-        overdue = sorted([*unmoved, *moved], key=lambda row: (row["due_then"], row["pk"]))
-        return [MilestoneLine.of(row | {"due_date": row["due_then"]}) for row in overdue[:limit]]
+        return unmoved.line_values().annotate(due_then=F("due_date")), moved
 
     def overdue_and_due_within(
         self, today: datetime.date, days: int, limit: int
@@ -377,58 +384,3 @@ def moves_of(lookup: str) -> models.Prefetch:
     """The moves of milestones reached by ``lookup`` (``"milestones__reschedules"``), with
     who moved them, as a milestone shows them (``shown_moves``)."""
     return models.Prefetch(lookup, MilestoneReschedule.objects.select_related("by"))
-
-
-def overdue_and_due_within_for(
-    user, today: datetime.date, days: int, limit: int
-) -> tuple[list[MilestoneLine], list[MilestoneLine]]:
-    """``MilestoneQuerySet.overdue_and_due_within`` of the milestones ``user`` may see
-    (``visible_to``), its SQL made once a process for each number of teams read
-    (``rows_of_teams_made_once``, the teams' ids and the days its values): the dashboard's longest
-    query (a UNION of two parts of five joins each) cost ~2 ms a request to build and
-    compile. Where the database takes no LIMIT inside a UNION (SQLite), a query a part."""
-    if not user.is_authenticated or not user.is_active:
-        return [], []
-    teams = None if user.is_superuser else team_ids(user)
-    if teams == []:  # in no team: nothing to see
-        return [], []
-
-    def read(milestones):
-        return milestones.open().values_list(*MilestoneLine.FIELDS)
-
-    def first(rows):
-        return rows.order_by("due_date", "pk")[:limit]
-
-    def overdue(milestones, today):
-        return read(milestones).filter(due_date__lt=today)
-
-    def due(milestones, today, until):
-        return read(milestones).filter(due_date__gte=today, due_date__lte=until)
-
-    def union(milestones, today, until):
-        lists = (overdue(milestones, today), due(milestones, today, until))
-        first_overdue, first_due = (
-            first(rows.annotate(in_part=Value(n))) for n, rows in enumerate(lists)
-        )
-        return first_overdue.union(first_due, all=True).order_by("in_part", "due_date", "pk")
-
-    def made(key, read, **values):
-        every = teams is None
-        return rows_of_teams_made_once(key, teams, every, (Milestone,), read, **values)
-
-    until = today + datetime.timedelta(days)
-    key = ("dashboard milestones", limit)
-    if orders_in_union(Milestone.objects.all()):
-        lists: list[list] = [[], []]
-        for *row, in_part in made(key, union, today=today, until=until):
-            lists[in_part].append(row)
-    else:
-        lists = [
-            made((*key, 0), lambda m, **v: first(overdue(m, **v)), today=today),
-            made((*key, 1), lambda m, **v: first(due(m, **v)), today=today, until=until),
-        ]
-    lines = [
-        [MilestoneLine.of(dict(zip(MilestoneLine.FIELDS, row, strict=True))) for row in rows]
-        for rows in lists
-    ]
-    return lines[0], lines[1]

@@ -202,7 +202,11 @@ class StatusSpanQuerySet(SpanQuerySet):
     def index_by_body(self, body_ids, day: datetime.date) -> dict[int, tuple[float, int]]:
         """Per body: the mean status on ``day`` of the commitments it oversees that counted
         then, and how many they were."""
-        rows = (
+        return {body: (mean, n) for body, mean, n in self.index_by_body_rows(body_ids, day)}
+
+    def index_by_body_rows(self, body_ids, day: datetime.date):
+        """``index_by_body``'s rows: (body, mean status, count)."""
+        return (
             self.on(day)
             .counting()
             .filter(commitment__bodies__in=body_ids)
@@ -210,7 +214,6 @@ class StatusSpanQuerySet(SpanQuerySet):
             .annotate(mean=models.Avg("status"), n=models.Count("*"))
             .order_by()
         )
-        return {body: (mean, n) for body, mean, n in rows}
 
 
 def _wanted_spans(ids: Ids) -> dict[int, list[dict]]:

@@ -127,14 +127,11 @@ class CommitmentTallyQuerySet(TallyQuerySet):
     def active_states_named(self) -> tuple[Counter, dict[str, str]]:
         """``active_states``, and the names of their themes (code → name, untranslated) read
         in the same query (``NamedOnce``), where they took one of their own."""
-        states: Counter = Counter()
-        names = {}
-        for theme, status, stalled, cancelled, name, k in (
-            self.active_state_keys(named=True).annotate(k=models.Sum("n")).order_by()
-        ):
-            states[theme, status, stalled, cancelled] = k
-            names[theme] = name
-        return states, names
+        return states_named(self.active_states_named_rows())
+
+    def active_states_named_rows(self):
+        """``active_states_named``'s rows, as ``states_named`` takes them."""
+        return self.active_state_keys(named=True).annotate(k=models.Sum("n")).order_by()
 
     def active_state_keys(self, *, named: bool = False):
         """The active rows by the keys ``active_states`` counts them by (to be summed);
@@ -256,35 +253,54 @@ class ComplianceTallyQuerySet(TallyQuerySet):
     def by_party(self) -> list[dict]:
         """Per party: the mean latest score (+1 … −1, "not assessed" left out) as a 0–100 %
         index, and how many commitments were scored; over commitments that count."""
-        sums = defaultdict(lambda: [0, 0])  # party: [sum of scores, scored]
-        seen = set()
-        names = {}
-        for party, name, score, k in (
+        return parties_scored(self.by_party_rows())
+
+    def by_party_rows(self):
+        """``by_party``'s rows, as ``parties_scored`` takes them."""
+        return (
             self.values_list("party_id", "party__name", "score")
             .annotate(k=models.Sum("n"))
             .order_by()
-        ):
-            if not k:
-                continue
-            seen.add(party)
-            names[party] = name
-            if score in SCORE_VALUE:
-                sums[party][0] += SCORE_VALUE[score] * k
-                sums[party][1] += k
-        rows = []
-        for party in sorted(seen, key=lambda pk: names[pk]):
-            total, scored = sums[party]
-            mean = total / scored if scored else None
-            rows.append(
-                {
-                    "key": names[party],
-                    "party_id": party,
-                    "mean": mean,
-                    "index": None if mean is None else round((mean + 1) / 2 * 100, 1),
-                    "count": scored,
-                }
-            )
-        return rows
+        )
+
+
+def states_named(rows) -> tuple[Counter, dict[str, str]]:
+    """``active_states_named`` of its rows (``active_states_named_rows``)."""
+    states: Counter = Counter()
+    names = {}
+    for theme, status, stalled, cancelled, name, k in rows:
+        states[theme, status, stalled, cancelled] = k
+        names[theme] = name
+    return states, names
+
+
+def parties_scored(rows) -> list[dict]:
+    """``ComplianceTallyQuerySet.by_party`` of its rows (``by_party_rows``)."""
+    sums = defaultdict(lambda: [0, 0])  # party: [sum of scores, scored]
+    seen = set()
+    names = {}
+    for party, name, score, k in rows:
+        if not k:
+            continue
+        seen.add(party)
+        names[party] = name
+        if score in SCORE_VALUE:
+            sums[party][0] += SCORE_VALUE[score] * k
+            sums[party][1] += k
+    result = []
+    for party in sorted(seen, key=lambda pk: names[pk]):
+        total, scored = sums[party]
+        mean = total / scored if scored else None
+        result.append(
+            {
+                "key": names[party],
+                "party_id": party,
+                "mean": mean,
+                "index": None if mean is None else round((mean + 1) / 2 * 100, 1),
+                "count": scored,
+            }
+        )
+    return result
 
 
 class ComplianceTally(Tally):

@@ -21,16 +21,20 @@ from ..models import (
     ImplementationBody,
     ImplementationStatus,
     Meeting,
-    Milestone,
     ProgressUpdate,
     StateCounts,
     StatusChange,
     StatusHistory,
-    StatusSpan,
+    TeamRole,
     active_q,
     as_index,
 )
-from ..models.milestones import overdue_and_due_within_for
+from ..models.lines_made_once import index_by_body, visible_lines, visible_rows
+from ..models.meetings import MeetingLine
+from ..models.milestone_lists import overdue_and_due_within_for, overdue_on_for
+from ..models.reviews import UpdateLine
+from ..models.status_changes import ChangeLine
+from ..models.tallies import parties_scored, states_named
 from ..models.unions import first_of_each
 from .charts import chart_url, dashboard_curve
 from .paging import first_rows, runs
@@ -63,10 +67,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": today,
         "as_of_form": as_of,
         "reviews": reviews,
-        "awaiting_review": ProgressUpdate.objects.reviewable_by(user)
-        .awaiting_review()
-        .lines()
-        .order_by("created_at", "pk")[:LIST_LIMIT]
+        # As ``ProgressUpdate.objects.reviewable_by(user).awaiting_review().lines()`` reads
+        # them, its SQL made once (``visible_lines``), as the other lists' are.
+        "awaiting_review": visible_lines(
+            ("awaiting review", LIST_LIMIT),
+            user,
+            ProgressUpdate,
+            UpdateLine,
+            lambda updates, me: (
+                updates.exclude(author=me)
+                .awaiting_review()
+                .order_by("created_at", "pk")[:LIST_LIMIT]
+            ),
+            role=TeamRole.REVIEWER,
+            me=user.pk,
+        )
         if reviews
         else [],
     }
@@ -112,13 +127,23 @@ def _figures(user, today: datetime.date) -> dict:
     # Figures over all of the user's commitments come from the tally the database keeps on
     # every write (``CommitmentTally``): a few hundred rows per team, whatever the data.
     return {
-        **_counts(CommitmentTally.objects.visible_to(user)),
+        # The tallies' reads as ``CommitmentTally.objects.visible_to(user)`` and
+        # ``ComplianceTally``'s read them, their SQL made once (``visible_rows``).
+        **_counts(
+            states_named(
+                visible_rows(
+                    ("dashboard states",), user, CommitmentTally, _active_states_named_rows
+                )
+            )
+        ),
         # Counted up to a cap, so the count walks at most that many index entries.
         "overdue": commitments.overdue(today).order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
             row | {"url": briefing(row["party_id"])}
-            for row in ComplianceTally.objects.visible_to(user).by_party()
+            for row in parties_scored(
+                visible_rows(("dashboard parties",), user, ComplianceTally, _by_party_rows)
+            )
         ],
         # Bodies of the most recent meetings, their figures computed for those rows only
         # (every body's index is on the bodies page).
@@ -134,16 +159,32 @@ def _figures(user, today: datetime.date) -> dict:
         "due_soon_days": DUE_SOON_DAYS,
         # The lists name each record in a line: their rows are read with what the line shows
         # (``lines()``), not the records' texts and search vectors, nor model instances.
+        # Each as ``Model.objects.visible_to(user)....lines()`` reads it, its SQL made once.
         # Meetings held: a planned one is not held yet (issue #26).
-        "recent_meetings": Meeting.objects.visible_to(user).active().held().lines()[:5],
+        "recent_meetings": visible_lines(
+            ("recent meetings",),
+            user,
+            Meeting,
+            MeetingLine,
+            lambda meetings: meetings.active().held()[:5],
+        ),
         # Of active commitments, read through the join the team's filter makes already.
-        "recent_updates": ProgressUpdate.objects.visible_to(user)
-        .filter(active_q(Commitment, "commitment__"))
-        .lines()
-        .order_by("-created_at", "-pk")[:LIST_LIMIT],
-        "recent_changes": StatusChange.objects.visible_to(user)
-        .lines()
-        .order_by("-changed_at", "-pk")[:LIST_LIMIT],
+        "recent_updates": visible_lines(
+            ("recent updates", LIST_LIMIT),
+            user,
+            ProgressUpdate,
+            UpdateLine,
+            lambda updates: updates.filter(active_q(Commitment, "commitment__")).order_by(
+                "-created_at", "-pk"
+            )[:LIST_LIMIT],
+        ),
+        "recent_changes": visible_lines(
+            ("recent changes", LIST_LIMIT),
+            user,
+            StatusChange,
+            ChangeLine,
+            lambda changes: changes.order_by("-changed_at", "-pk")[:LIST_LIMIT],
+        ),
     }
 
 
@@ -161,12 +202,21 @@ def _stale(user, commitments, count: int) -> list:
     return merged if merged is not None else first_rows(commitments, parts, count)
 
 
-def _counts(tally, day: datetime.date | None = None) -> dict:
-    """The figures a tally gives (today's ``CommitmentTally``, or a past ``day``'s from the
-    stored history), all from one read of its active states: the index, counts by status,
+def _active_states_named_rows(tally):
+    return tally.active_states_named_rows()
+
+
+def _by_party_rows(tally):
+    return tally.by_party_rows()
+
+
+def _counts(named_states: tuple, day: datetime.date | None = None) -> dict:
+    """The figures a tally gives (``active_states_named``: today's ``CommitmentTally``, or a
+    past ``day``'s from the stored history), all from one read of its active states: the
+    index, counts by status,
     stalled and cancelled, the index by theme (the themes named in the same read), each
     theme's row leading to the records behind it (on that day)."""
-    states = StateCounts(*tally.active_states_named())
+    states = StateCounts(*named_states)
     status_counts = states.status_counts()
     listed = reverse("agreements:commitment_list")
     on_day = {"as_of": day} if day else {}
@@ -201,7 +251,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         "today": day,
         "as_of": day,
         "as_of_form": as_of,
-        **_counts(StatusHistory.visible_to(user).on(day), day),
+        **_counts(StatusHistory.visible_to(user).on(day).active_states_named(), day),
         "overdue": overdue.order_by()[: OVERDUE_CAP + 1].count(),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
@@ -209,16 +259,26 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
             for row in ComplianceHistory.visible_to(user).by_party(day)
         ],
         "by_body": _recent_bodies(user, day, past=True),
-        "overdue_milestones": Milestone.objects.visible_to(user).overdue_on(day, LIST_LIMIT),
-        "recent_meetings": Meeting.objects.visible_to(user)
-        .active()
-        .held()
-        .filter(start_date__lte=day)
-        .lines()[:5],
-        "recent_changes": StatusChange.objects.visible_to(user)
-        .filter(effective_on__lte=day)
-        .lines()
-        .order_by("-effective_on", "-changed_at", "-pk")[:LIST_LIMIT],
+        # As ``Milestone.objects.visible_to(user).overdue_on`` reads them, its SQL made once.
+        "overdue_milestones": overdue_on_for(user, day, LIST_LIMIT),
+        "recent_meetings": visible_lines(
+            ("recent meetings then",),
+            user,
+            Meeting,
+            MeetingLine,
+            lambda meetings, day: meetings.active().held().filter(start_date__lte=day)[:5],
+            day=day,
+        ),
+        "recent_changes": visible_lines(
+            ("recent changes then", LIST_LIMIT),
+            user,
+            StatusChange,
+            ChangeLine,
+            lambda changes, day: changes.filter(effective_on__lte=day).order_by(
+                "-effective_on", "-changed_at", "-pk"
+            )[:LIST_LIMIT],
+            day=day,
+        ),
     }
 
 
@@ -226,21 +286,22 @@ def _recent_bodies(user, today: datetime.date, *, past: bool = False) -> list[di
     """The bodies of the most recent meetings, with their index (on a past ``today``, as it
     stood then, from the stored history), each row read with what it shows: the ten bodies
     first, then their figures in one grouped read of those ten."""
-    bodies = (
-        ImplementationBody.objects.visible_to(user)
-        .active()
-        .order_by("-meeting__start_date", "-pk")
-        .values_list("pk", "name", "meeting__title")
+
+    def read(bodies, **then):
+        rows = bodies.active().order_by("-meeting__start_date", "-pk")
+        if then:  # the latest meetings' bodies then, each one's index as it stood then
+            rows = rows.filter(meeting__start_date__lte=then["day"])
+        return rows.values_list("pk", "name", "meeting__title")[:LIST_LIMIT]
+
+    # As ``ImplementationBody.objects.visible_to(user)`` reads them, the SQL made once.
+    then = {"day": today} if past else {}
+    bodies = visible_rows(
+        ("recent bodies", past, LIST_LIMIT), user, ImplementationBody, read, **then
     )
-    if past:  # the latest meetings' bodies then, each one's index as it stood then
-        bodies = bodies.filter(meeting__start_date__lte=today)
-    bodies = list(bodies[:LIST_LIMIT])
     ids = [pk for pk, _name, _meeting in bodies]
-    figures = (
-        StatusSpan.objects.index_by_body(ids, today)
-        if past
-        else ImplementationBody.objects.index_by_body(ids)
-    )
+    # As ``StatusSpan.objects.index_by_body(ids, today)`` on a past day, else as
+    # ``ImplementationBody.objects.index_by_body(ids)``, its SQL made once.
+    figures = index_by_body(ids, today if past else None)
     body_url = address_of("agreements:body_detail")  # as ``get_absolute_url``, reversed once
     rows = []
     for pk, name, meeting in bodies:
