@@ -1,7 +1,8 @@
 """Commitment rows, as the Jinja2 templates draw them (the commitment list's
 templates/jinja2/agreements/commitment_rows.html, a meeting's meeting_commitment_rows.html):
 what each cell says, worked out here once per page rather than per row by the template (a
-badge for each state, a date each day, the parties' roles in one query)."""
+badge for each state, a date each day, the parties' roles in one query, its SQL made once a
+process)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..ids import address_of
 from ..jinja2 import date
 from ..models import Commitment, CommitmentParty, PartyRole
 from ..templatetags.tracker import flag_badges, status_badge
+from .list_reads import rows_of_ids
 
 
 @dataclass(slots=True)
@@ -78,12 +80,15 @@ def party_roles(ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
     them), by the parties' names: one query for the page."""
     labels = {value: str(label).lower() for value, label in PartyRole.choices}
     found: dict[int, list[tuple[str, str, str]]] = {}
-    rows = CommitmentParty.objects.filter(commitment__in=ids).order_by("party__name", "pk")
-    for pk, name, code, role in rows.values_list(
-        "commitment_id", "party__name", "party__code", "role"
-    ):
+    for pk, name, code, role in rows_of_ids(("party_roles",), _roles_of, ids):
         found.setdefault(pk, []).append((name, code, labels.get(role, role)))
     return found
+
+
+def _roles_of(ids: list[int]):
+    """``party_roles``' query, its SQL made once a process for each number of ids."""
+    rows = CommitmentParty.objects.filter(commitment__in=ids).order_by("party__name", "pk")
+    return rows.values_list("commitment_id", "party__name", "party__code", "role")
 
 
 def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
