@@ -2,6 +2,7 @@
 request's values in their places, never the first request's."""
 
 from agreements.forms import CommitmentFilterForm
+from agreements.models import Commitment
 from agreements.views.commitment_rows import party_roles
 from tests.conftest import make_commitment, make_party
 
@@ -29,3 +30,26 @@ def test_reference_labels_read_after_a_change(editor, us, mexico):
     again = CommitmentFilterForm(user=editor)
     assert list(again.reference("party", "theme")) == [canada.pk, mexico.pk, us.pk]
     assert again.reference("theme") == form.reference("theme")
+
+
+def test_meeting_figures_and_parties_are_each_pages_own(team, us, mexico):
+    """The meeting list's figures and parties, by SQL made once: each page's own."""
+    from agreements.models import ImplementationStatus
+    from agreements.views.list_reads import meeting_figures, meeting_parties
+    from tests.conftest import make_meeting
+
+    first, second, third = make_meeting(team), make_meeting(team), make_meeting(team)
+    first.parties.set([us])
+    second.parties.set([us, mexico])
+    make_commitment(first, status=ImplementationStatus.COMPLETE)
+    make_commitment(first, status=ImplementationStatus.NOT_STARTED, cancellation="")
+    make_commitment(third)
+    assert meeting_parties([first.pk, third.pk]) == {first.pk: [("United States", "US")]}
+    assert meeting_parties([second.pk, first.pk]) == {
+        second.pk: [("Mexico", "MX"), ("United States", "US")],
+        first.pk: [("United States", "US")],
+    }
+    assert meeting_figures([first.pk, second.pk]) == {first.pk: (2, 1.5)}
+    third_only = Commitment.objects.filter(meeting=third).totals_by_meeting()
+    assert meeting_figures([third.pk, second.pk]) == third_only
+    assert meeting_figures([]) == {} and meeting_parties([]) == {}

@@ -25,3 +25,36 @@ def rows_of_ids(
         return build([given.pop(name) for name in named], **given)
 
     return rows_of_made_once((*key, len(named)), made, **values, **named)
+
+
+def meeting_figures(ids: list[int]) -> dict[int, tuple[int, float | None]]:
+    """Each of these meetings' number of commitments and mean status over those that count
+    (``CommitmentQuerySet.totals_by_meeting``): its grouped query took 4 to 5 ms to build and
+    compile, a page of the meeting list, for a millisecond of the database's."""
+    rows = rows_of_ids(("meeting_figures",), _figures_of, ids)
+    return {meeting: (total, mean) for meeting, total, mean in rows}
+
+
+def _figures_of(ids: list[int]) -> models.QuerySet:
+    from ..models import Commitment
+
+    return Commitment.objects.filter(meeting__in=ids).totals_by_meeting_rows()
+
+
+def meeting_parties(ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Each of these meetings' parties' names and codes, by the parties' names (their own
+    order, as a prefetch read them)."""
+    parties: dict[int, list[tuple[str, str]]] = {}
+    for meeting_id, name, code in rows_of_ids(("meeting_parties",), _parties_of, ids):
+        parties.setdefault(meeting_id, []).append((name, code))
+    return parties
+
+
+def _parties_of(ids: list[int]) -> models.QuerySet:
+    from ..models import Meeting
+
+    return (
+        Meeting.parties.through.objects.filter(meeting__in=ids)
+        .order_by("party__name", "party")
+        .values_list("meeting", "party__name", "party__code")
+    )
