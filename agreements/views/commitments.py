@@ -17,7 +17,7 @@ from ..models import (
     Source,
     StatusHistory,
 )
-from ..models.commitment_facts import fact_expressions, facts_of
+from ..models.commitment_facts import facts_of, reader_facts
 from .commitment_rows import list_rows
 from .commitment_timeline import parse_cursor, timeline_page
 from .common import (
@@ -136,8 +136,10 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The page's facts (``commitment_facts``) read with the commitment, unless the request is
     # for a picker's options or the timeline's next events, which do not show them.
     fragment = "_pick" in request.GET or ("before" in request.GET and wants_fragment(request))
-    facts = None if fragment else fact_expressions(request.user)
-    commitment = permissions.get_commitment_for_user(request.user, pk, annotate=facts)
+    if fragment:
+        commitment = permissions.get_commitment_for_user(request.user, pk)
+    else:
+        commitment = permissions.get_commitment_page_for_user(request.user, pk, reader_facts)
     if "_pick" in request.GET:
         evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
         if options := picker_options(request, evidence):
