@@ -21,10 +21,20 @@ _MADE: dict[tuple, tuple] = {}
 def record_made_once(
     key: tuple, build: Callable[..., models.QuerySet], **values: int
 ) -> models.Model | None:
-    """The one record of ``build(**values)`` (a queryset of model instances, with whatever it
-    selects and annotates, of at most one row: filtered by its primary key), None when it
-    has none. Its SQL made once a process for ``key`` (which says all the SQL depends on but
-    ``values``: numbers, each a parameter of its own)."""
+    """The one record of ``build(**values)`` (``records_made_once``, of at most one row:
+    filtered by its primary key), None when it has none."""
+    found = records_made_once(key, build, **values)
+    if len(found) > 1:
+        raise found[0].MultipleObjectsReturned
+    return found[0] if found else None
+
+
+def records_made_once(
+    key: tuple, build: Callable[..., models.QuerySet], **values: int
+) -> list[models.Model]:
+    """The records of ``build(**values)`` (a queryset of model instances, with whatever it
+    selects and annotates, no prefetch), its SQL made once a process for ``key`` (which says
+    all the SQL depends on but ``values``: numbers, each a parameter of its own)."""
     made = _MADE.get(key)
     if made is None:
         made = _MADE[key] = _made(build, values)
@@ -35,10 +45,7 @@ def record_made_once(
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    found = list(ModelIterable(_ran(queryset, _GivenRows(compiler, rows))))
-    if len(found) > 1:
-        raise queryset.model.MultipleObjectsReturned
-    return found[0] if found else None
+    return list(ModelIterable(_ran(queryset, _GivenRows(compiler, rows))))
 
 
 def _made(build: Callable[..., models.QuerySet], values: dict) -> tuple:

@@ -74,6 +74,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         split={"team": permissions.visible_team_ids(request.user)},
         # Today's list pages on by cursor (``?after=``); a past day's sorts by state then.
         order=None if day else form.order(),
+        made=None if day else ("commitment_rows",),
     )
     if day:
         for commitment in page.object_list:

@@ -78,6 +78,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         lambda rows: rows.select_related("team").only(*LISTED),
         PAGE_SIZE,
         split={"team": permissions.visible_team_ids(request.user)},
+        made=("meeting_rows",),
     )
     _listed(page.object_list)
     context = {
