@@ -53,3 +53,20 @@ def test_not_seen_is_not_found(editor, other_team, meeting):
     for pk in (theirs.pk, theirs.pk + 1000, "x1", 10**30):
         with pytest.raises(Http404):
             permissions.get_commitment_page_for_user(editor, pk, reader_facts)
+
+
+def test_a_commitment_pages_parties_and_bodies_are_its_own(meeting, us, mexico):
+    """Read in turn by the same SQL, each commitment's parties (by name) and bodies."""
+    from agreements.views.list_reads import bodies_of, party_roles_of
+    from tests.conftest import make_body
+
+    first = make_commitment(meeting, parties=[us, mexico])
+    second = make_commitment(meeting, parties=[us])
+    body = make_body(meeting)
+    body.commitments.add(second)
+    assert [(r.party.name, r.commitment_id) for r in party_roles_of(first)] == [
+        ("Mexico", first.pk),
+        ("United States", first.pk),
+    ]
+    assert [r.party.code for r in party_roles_of(second)] == ["US"]
+    assert bodies_of(first) == [] and bodies_of(second) == [body]

@@ -31,6 +31,7 @@ from .common import (
     run_record_action,
     wants_fragment,
 )
+from .list_reads import bodies_of, party_roles_of
 from .milestone_checklist import checklist, checklist_actions, opened_reschedule
 from .paging import annotated_page
 from .source_files import with_kept_files
@@ -351,12 +352,10 @@ def _detail_context(
         "status_since": facts["status_since"],
         # An archived commitment takes no new follower; one who follows it may still stop.
         "can_follow": not commitment.is_read_only,
-        # By the party's name: the model's own order starts with the commitment's, which
-        # joined its meeting to order the rows of one commitment.
-        "party_roles": commitment.party_roles.select_related("party").order_by("party__name"),
+        "party_roles": party_roles_of(commitment),  # SQL made once, as the bodies'
         "latest_assessments": latest,
         "assessed_party_ids": {a.party_id for a in latest},
-        "bodies": commitment.bodies.all(),
+        "bodies": bodies_of(commitment),
         # Read when there are some (``facts_of`` says): most commitments have none.
         "sources": with_kept_files(commitment.sources.all()) if facts["has_sources"] else [],
         "claims": commitment.claims.prefetch_related("sources") if facts["has_claims"] else [],

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.db import models
 
+from ..models.records_once import records_made_once
 from ..models.unions import rows_of_made_once
 
 
@@ -58,3 +59,33 @@ def _parties_of(ids: list[int]) -> models.QuerySet:
         .order_by("party__name", "party")
         .values_list("meeting", "party__name", "party__code")
     )
+
+
+def party_roles_of(commitment) -> list:
+    """The commitment page's parties (``CommitmentParty`` rows with their party), by the
+    parties' names, by SQL made once a process (``records_made_once``)."""
+    return records_made_once(("commitment_party_roles",), _roles_of_commitment, of=commitment.pk)
+
+
+def _roles_of_commitment(of: int) -> models.QuerySet:
+    from ..models import CommitmentParty
+
+    # By the party's name: the model's own order starts with the commitment's, which joined
+    # its meeting to order the rows of one commitment.
+    return (
+        CommitmentParty.objects.filter(commitment=of)
+        .select_related("party")
+        .order_by("party__name")
+    )
+
+
+def bodies_of(commitment) -> list:
+    """The bodies overseeing the commitment (``commitment.bodies.all()``, in their own
+    order), by SQL made once a process (``records_made_once``)."""
+    return records_made_once(("commitment_bodies",), _bodies_of_commitment, of=commitment.pk)
+
+
+def _bodies_of_commitment(of: int) -> models.QuerySet:
+    from ..models import ImplementationBody
+
+    return ImplementationBody.objects.filter(commitments=of)
