@@ -70,3 +70,18 @@ def test_a_commitment_pages_parties_and_bodies_are_its_own(meeting, us, mexico):
     ]
     assert [r.party.code for r in party_roles_of(second)] == ["US"]
     assert bodies_of(first) == [] and bodies_of(second) == [body]
+
+
+def test_a_commitment_pages_sources_are_its_own_with_their_kept_files(team, editor, meeting):
+    """Read in turn by the same SQL, each commitment's sources, flagged when they keep files."""
+    from agreements.views.list_reads import sources_of
+    from tests.conftest import keep_text_file, make_source
+
+    first, second = make_commitment(meeting), make_commitment(meeting)
+    kept, plain = make_source(team), make_source(team)
+    keep_text_file(kept, editor)
+    first.sources.add(kept, plain)
+    second.sources.add(plain)
+    assert {(s.pk, s.kept) for s in sources_of(first)} == {(kept.pk, True), (plain.pk, False)}
+    assert [(s.pk, s.kept) for s in sources_of(second)] == [(plain.pk, False)]
+    assert [s.pk for s in sources_of(first)] == [s.pk for s in first.sources.all()]

@@ -31,10 +31,10 @@ from .common import (
     run_record_action,
     wants_fragment,
 )
-from .list_reads import bodies_of, party_roles_of
+from .list_reads import bodies_of, party_roles_of, sources_of
 from .milestone_checklist import checklist, checklist_actions, opened_reschedule
 from .paging import annotated_page
-from .source_files import with_kept_files
+from .source_files import read_kept_files
 
 PAGE_SIZE = 25
 SORTABLE = [
@@ -357,7 +357,7 @@ def _detail_context(
         "assessed_party_ids": {a.party_id for a in latest},
         "bodies": bodies_of(commitment),
         # Read when there are some (``facts_of`` says): most commitments have none.
-        "sources": with_kept_files(commitment.sources.all()) if facts["has_sources"] else [],
+        "sources": read_kept_files(sources_of(commitment)) if facts["has_sources"] else [],
         "claims": commitment.claims.prefetch_related("sources") if facts["has_claims"] else [],
         "milestones": milestones,
         "timeline": timeline,

@@ -89,3 +89,17 @@ def _bodies_of_commitment(of: int) -> models.QuerySet:
     from ..models import ImplementationBody
 
     return ImplementationBody.objects.filter(commitments=of)
+
+
+def sources_of(commitment) -> list:
+    """The sources the commitment cites (``commitment.sources.all()``, in their own order),
+    each saying whether it has kept files (``flag_kept``), by SQL made once a process
+    (``records_made_once``); their kept files are then read for those that have some."""
+    return records_made_once(("commitment_sources",), _sources_of_commitment, of=commitment.pk)
+
+
+def _sources_of_commitment(of: int) -> models.QuerySet:
+    from ..models import Source
+    from .source_files import flag_kept
+
+    return flag_kept(Source.objects.filter(commitment_records=of))
