@@ -7,6 +7,8 @@ when ``edit=True``. Admins (superusers) see and change everything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import models as m
 from .ids import is_id
+from .models.unions import record_of_made_once
 
 type User = AbstractBaseUser | AnonymousUser
 
@@ -132,6 +135,35 @@ def get_commitment_for_user(
         edit=edit,
         review=review,
     )
+
+
+def get_commitment_page_for_user(
+    user: User, pk: object, facts: Callable[[int], dict]
+) -> m.Commitment:
+    """A commitment as its page reads it (``get_commitment_for_user`` with ``annotate``:
+    ``facts`` of the reader's id), by SQL made once a process for the number of the reader's
+    teams (``record_of_made_once``): the query's five subqueries cost 6 ms to build and compile,
+    of the page's 20 of Python. The same rows, the same 404."""
+    every = user.is_authenticated and user.is_active and user.is_superuser
+    teams = m.team_ids(user) if user.is_authenticated and user.is_active and not every else []
+    if not is_id(pk) or not (every or teams):  # the ORM's to refuse, or nothing to see
+        return get_commitment_for_user(user, pk, annotate=facts(user.pk))
+    ids = {f"team_{n}": team for n, team in enumerate(teams)}
+
+    def build(of: int, reader: int, **given: int) -> models.QuerySet[m.Commitment]:
+        rows = m.Commitment.objects.select_related("meeting__team", "theme")
+        rows = rows.annotate(**facts(reader))
+        if not every:
+            rows = rows.in_teams([given[name] for name in ids])
+        return rows.filter(pk=of).order_by()[:21]  # as ``get()`` reads it
+
+    key = ("commitment_page", "every" if every else len(ids))
+    commitment = record_of_made_once(key, build, of=int(pk), reader=user.pk, **ids)
+    if commitment is None:
+        raise Http404(
+            _("No %(kind)s matches the given query.") % {"kind": m.Commitment._meta.verbose_name}
+        )
+    return commitment
 
 
 def get_body_for_user(user: User, pk: object, *, edit: bool = False) -> m.ImplementationBody:

@@ -1,7 +1,9 @@
 """Records read by SQL made once a process (``unions.records_of_made_once``, a meeting page's
 sections) and a page's link-table rows read for its ids (``unions.rows_of_ids_made_once``):
 each run reads its own values' rows, with what the queryset joined, counted and prefetched,
-and a second view of a meeting compiles none of its sections' queries again."""
+and a second view of a meeting compiles none of its sections' queries again. The commitment
+page (``permissions.get_commitment_page_for_user``, ``unions.record_of_made_once``) reads each
+request's record, reader and teams, never the first request's."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ import datetime
 
 import pytest
 from django.db.models import Count, Window
+from django.http import Http404
 
-from agreements import actions
-from agreements.models import Commitment, Participant, Person
+from agreements import actions, permissions
+from agreements.models import Commitment, Follow, Participant, Person
+from agreements.models.commitment_facts import reader_facts
 from agreements.models.unions import records_of_made_once, rows_of_ids_made_once
-from tests.conftest import compiled_sql, make_commitment, make_meeting, make_party
+from tests.conftest import compiled_sql, make_commitment, make_meeting, make_party, make_user
 
 
 def test_records_made_once_are_each_runs_own_with_their_joins_and_prefetches(meeting, team):
@@ -93,3 +97,79 @@ def test_each_past_day_shows_the_commitments_as_they_stood_that_day(
     for day, index in (("2025-10-15", "33%"), ("2025-11-15", "100%"), ("2025-10-20", "33%")):
         html = client.get(url, {"as_of": day}).text
         assert f"Implementation index: {index}" in html, day
+
+
+def test_each_read_is_its_own_record_reader_and_teams(team, other_team, editor, meeting, us):
+    """Two commitments, two readers (one following), another team's member and an admin,
+    read in turn by the same SQL: each gets what the ORM's own query would give."""
+    first = make_commitment(meeting, parties=[us])
+    second = make_commitment(meeting, title="Second")
+    theirs = make_commitment(make_meeting(other_team), title="Theirs")
+    Follow.objects.create(user=editor, commitment=second)
+    colleague = make_user("colleague", team=team)
+    both = make_user("both", team=team)
+    both.team_memberships.create(team=other_team, role="editor")
+    admin = make_user("root", is_superuser=True)
+    for user, commitment in [
+        (editor, first),
+        (editor, second),
+        (colleague, second),
+        (both, theirs),
+        (both, first),
+        (admin, theirs),
+        (admin, second),
+    ]:
+        read = permissions.get_commitment_page_for_user(user, commitment.pk, reader_facts)
+        orm = permissions.get_commitment_for_user(
+            user, commitment.pk, annotate=reader_facts(user.pk)
+        )
+        assert (read.pk, read.title, read.meeting.team.name, read.theme.pk) == (
+            orm.pk,
+            orm.title,
+            orm.meeting.team.name,
+            orm.theme.pk,
+        )
+        assert read.following == (user == editor and commitment == second) == orm.following
+        assert read.has_sources == orm.has_sources and read.status_since == orm.status_since
+
+
+def test_not_seen_is_not_found(editor, other_team, meeting):
+    """Another team's commitment, a missing one and one not an id: a 404, as before."""
+    theirs = make_commitment(make_meeting(other_team))
+    ours = make_commitment(meeting)
+    assert permissions.get_commitment_page_for_user(editor, ours.pk, reader_facts) == ours
+    for pk in (theirs.pk, theirs.pk + 1000, "x1", 10**30):
+        with pytest.raises(Http404):
+            permissions.get_commitment_page_for_user(editor, pk, reader_facts)
+
+
+def test_a_commitment_pages_parties_and_bodies_are_its_own(meeting, us, mexico):
+    """Read in turn by the same SQL, each commitment's parties (by name) and bodies."""
+    from agreements.views.list_reads import bodies_of, party_roles_of
+    from tests.conftest import make_body
+
+    first = make_commitment(meeting, parties=[us, mexico])
+    second = make_commitment(meeting, parties=[us])
+    body = make_body(meeting)
+    body.commitments.add(second)
+    assert [(r.party.name, r.commitment_id) for r in party_roles_of(first)] == [
+        ("Mexico", first.pk),
+        ("United States", first.pk),
+    ]
+    assert [r.party.code for r in party_roles_of(second)] == ["US"]
+    assert bodies_of(first) == [] and bodies_of(second) == [body]
+
+
+def test_a_commitment_pages_sources_are_its_own_with_their_kept_files(team, editor, meeting):
+    """Read in turn by the same SQL, each commitment's sources, flagged when they keep files."""
+    from agreements.views.list_reads import sources_of
+    from tests.conftest import keep_text_file, make_source
+
+    first, second = make_commitment(meeting), make_commitment(meeting)
+    kept, plain = make_source(team), make_source(team)
+    keep_text_file(kept, editor)
+    first.sources.add(kept, plain)
+    second.sources.add(plain)
+    assert {(s.pk, s.kept) for s in sources_of(first)} == {(kept.pk, True), (plain.pk, False)}
+    assert [(s.pk, s.kept) for s in sources_of(second)] == [(plain.pk, False)]
+    assert [s.pk for s in sources_of(first)] == [s.pk for s in first.sources.all()]

@@ -33,7 +33,12 @@ NO_STATUS = -1
 def fact_expressions(user) -> dict:
     """``FACTS`` as expressions on a commitment: whether ``user`` follows it, beside the
     others, which are the same for every reader (``_shared_facts``)."""
-    following = Exists(Follow.objects.filter(user=user.pk, commitment=OuterRef("pk")))
+    return reader_facts(user.pk)
+
+
+def reader_facts(reader: int) -> dict:
+    """``fact_expressions`` of the user whose id is ``reader``."""
+    following = Exists(Follow.objects.filter(user=reader, commitment=OuterRef("pk")))
     return {"following": following} | _shared_facts()
 
 

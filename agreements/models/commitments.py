@@ -216,7 +216,11 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         """Each meeting's number of these commitments and their mean status over those that
         count (``as_index`` makes it the index), ``{meeting id: (total, mean)}``: one grouped
         read, for a page of meetings (``for_list()`` reads the same as two subqueries a row)."""
-        rows = (
+        return {meeting: (total, mean) for meeting, total, mean in self.totals_by_meeting_rows()}
+
+    def totals_by_meeting_rows(self):
+        """``totals_by_meeting``'s query: rows of (meeting id, total, mean)."""
+        return (
             self.order_by()
             .values_list("meeting_id")
             .annotate(
@@ -224,7 +228,6 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
                 mean=models.Avg("status", filter=Commitment.counting_q()),
             )
         )
-        return {meeting: (total, mean) for meeting, total, mean in rows}
 
 
 class Commitment(Sourced, Timestamped, Versioned, Archivable):

@@ -47,28 +47,36 @@ def first_rows_of(parts: list[models.QuerySet], order: tuple[str, ...], limit: i
     return lists
 
 
-def labels_of(parts: dict[str, tuple[models.QuerySet, str, str]]) -> dict[str, dict]:
+def labels_of(
+    parts: dict[str, tuple[models.QuerySet, str, str]], made: tuple | None = None
+) -> dict[str, dict]:
     """Short lists of labels (a filter's options), each ``name: (queryset, key, label)`` read
     as ``{key: label}`` in its labels' order, all in one query on every database (``UNION
     ALL``, sorted as a whole by part and label): the keys read as text, then given back as
-    their field's kind (a number or a text)."""
+    their field's kind (a number or a text). ``made``: the key of the query's SQL made once a
+    process (``rows_of_made_once``), where the parts' querysets are the same for every
+    reader (reference data)."""
     if len(parts) < 2:
         return {
             name: dict(rows.order_by(label).values_list(key, label))
             for name, (rows, key, label) in parts.items()
         }
     numeric = {}
-    selected = []
-    for n, (rows, key, label) in enumerate(parts.values()):
+    for n, (rows, key, _label) in enumerate(parts.values()):
         field = rows.model._meta.pk if key == "pk" else rows.model._meta.get_field(key)
         numeric[n] = isinstance(field, models.IntegerField | models.AutoField)
-        selected.append(
+
+    def union():
+        selected = [
             rows.order_by()
             .annotate(in_part=Value(n), key_text=Cast(key, TextField()), label=F(label))
             .values_list("in_part", "key_text", "label")
-        )
+            for n, (rows, key, label) in enumerate(parts.values())
+        ]
+        return selected[0].union(*selected[1:], all=True).order_by("in_part", "label")
+
     lists: list[dict] = [{} for _ in parts]
-    for n, key, label in selected[0].union(*selected[1:], all=True).order_by("in_part", "label"):
+    for n, key, label in rows_of_made_once(made, union):
         lists[n][int(key) if numeric[n] else key] = label
     return dict(zip(parts, lists, strict=True))
 
@@ -160,6 +168,17 @@ def records_of_made_once(
     rows._prefetch_related_lookups = built._prefetch_related_lookups
     rows._fetch_mode = built._fetch_mode
     return list(rows)
+
+
+def record_of_made_once(
+    key: tuple, build: Callable[..., models.QuerySet], **values: int | datetime.date
+) -> models.Model | None:
+    """The one record of ``build(**values)`` (``records_of_made_once``: a queryset filtered
+    by its primary key), None when it has none; more than one, as ``get()`` refuses them."""
+    found = records_of_made_once(key, build, **values)
+    if len(found) > 1:
+        raise found[0].MultipleObjectsReturned
+    return found[0] if found else None
 
 
 class _Made:

@@ -88,6 +88,7 @@ def body_list(request: HttpRequest) -> HttpResponse:
         bodies,
         lambda rows: rows.select_related("meeting__team").only(*LISTED),
         PAGE_SIZE,
+        made=("body_rows",),
     )
     _listed(page.object_list, today)
     context = {

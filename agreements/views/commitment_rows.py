@@ -1,7 +1,8 @@
 """Commitment rows, as the Jinja2 templates draw them (the commitment list's
 templates/jinja2/agreements/commitment_rows.html, a meeting's meeting_commitment_rows.html):
 what each cell says, worked out here once per page rather than per row by the template (a
-badge for each state, a date each day, the parties' roles in one query)."""
+badge for each state, a date each day, the parties' roles in one query, its SQL made once a
+process)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from ..models import (
     Source,
     StatusHistory,
 )
-from ..models.commitment_facts import fact_expressions, facts_of
+from ..models.commitment_facts import facts_of, reader_facts
 from .commitment_rows import list_rows
 from .commitment_timeline import parse_cursor, timeline_page
 from .common import (
@@ -31,9 +31,10 @@ from .common import (
     run_record_action,
     wants_fragment,
 )
+from .list_reads import bodies_of, party_roles_of, sources_of
 from .milestone_checklist import checklist, checklist_actions, opened_reschedule
 from .paging import annotated_page
-from .source_files import with_kept_files
+from .source_files import read_kept_files
 
 PAGE_SIZE = 25
 SORTABLE = [
@@ -74,6 +75,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         split={"team": permissions.visible_team_ids(request.user)},
         # Today's list pages on by cursor (``?after=``); a past day's sorts by state then.
         order=None if day else form.order(),
+        made=None if day else ("commitment_rows",),
     )
     if day:
         for commitment in page.object_list:
@@ -136,8 +138,10 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The page's facts (``commitment_facts``) read with the commitment, unless the request is
     # for a picker's options or the timeline's next events, which do not show them.
     fragment = "_pick" in request.GET or ("before" in request.GET and wants_fragment(request))
-    facts = None if fragment else fact_expressions(request.user)
-    commitment = permissions.get_commitment_for_user(request.user, pk, annotate=facts)
+    if fragment:
+        commitment = permissions.get_commitment_for_user(request.user, pk)
+    else:
+        commitment = permissions.get_commitment_page_for_user(request.user, pk, reader_facts)
     if "_pick" in request.GET:
         evidence = ProgressUpdateForm(commitment=commitment, sources=_team_sources(commitment))
         if options := picker_options(request, evidence):
@@ -348,14 +352,12 @@ def _detail_context(
         "status_since": facts["status_since"],
         # An archived commitment takes no new follower; one who follows it may still stop.
         "can_follow": not commitment.is_read_only,
-        # By the party's name: the model's own order starts with the commitment's, which
-        # joined its meeting to order the rows of one commitment.
-        "party_roles": commitment.party_roles.select_related("party").order_by("party__name"),
+        "party_roles": party_roles_of(commitment),  # SQL made once, as the bodies'
         "latest_assessments": latest,
         "assessed_party_ids": {a.party_id for a in latest},
-        "bodies": commitment.bodies.all(),
+        "bodies": bodies_of(commitment),
         # Read when there are some (``facts_of`` says): most commitments have none.
-        "sources": with_kept_files(commitment.sources.all()) if facts["has_sources"] else [],
+        "sources": read_kept_files(sources_of(commitment)) if facts["has_sources"] else [],
         "claims": commitment.claims.prefetch_related("sources") if facts["has_claims"] else [],
         "milestones": milestones,
         "timeline": timeline,

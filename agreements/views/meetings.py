@@ -36,6 +36,7 @@ from .common import (
     run_record_action,
     wants_fragment,
 )
+from .list_reads import meeting_figures, meeting_parties
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
     body_rows,
@@ -78,6 +79,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         lambda rows: rows.select_related("team").only(*LISTED),
         PAGE_SIZE,
         split={"team": permissions.visible_team_ids(request.user)},
+        made=("meeting_rows",),
     )
     _listed(page.object_list)
     context = {
@@ -110,14 +112,7 @@ def _listed(meetings: list[Meeting]) -> None:
     each: the figures ``for_list()`` reads as two subqueries a meeting, and its parties as a
     prefetch, cost more to put together than to run."""
     ids = [meeting.pk for meeting in meetings]
-    figures = Commitment.objects.filter(meeting__in=ids).totals_by_meeting()
-    parties: dict[int, list[tuple[str, str]]] = {}
-    for meeting_id, name, code in (
-        Meeting.parties.through.objects.filter(meeting__in=ids)
-        .order_by("party__name", "party")  # the parties' own order, as the prefetch read them
-        .values_list("meeting", "party__name", "party__code")
-    ):
-        parties.setdefault(meeting_id, []).append((name, code))
+    figures, parties = meeting_figures(ids), meeting_parties(ids)  # SQL made once a process
     link = address_of("agreements:meeting_detail")
     for meeting in meetings:
         meeting.link = link(meeting.pk)
