@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import models as m
 from .ids import is_id
-from .models.unions import record_of_made_once
+from .models.unions import rows_of_teams_made_once
 
 type User = AbstractBaseUser | AnonymousUser
 
@@ -128,13 +128,14 @@ def get_commitment_for_user(
 ) -> m.Commitment:
     """A commitment; ``edit`` needs an editor of its team, ``review`` a reviewer.
     ``annotate``: what its page reads beside it (``{name: expression}``), in the same query."""
-    return _get_for_user(
-        m.Commitment.objects.select_related("meeting__team", "theme").annotate(**annotate or {}),
-        user,
-        pk,
-        edit=edit,
-        review=review,
-    )
+    return _get_for_user(_commitment_read(annotate or {}), user, pk, edit=edit, review=review)
+
+
+def _commitment_read(annotate: dict, commitments=None) -> models.QuerySet[m.Commitment]:
+    """A commitment as its page reads it (of ``commitments``, else of all): its meeting's team
+    and its theme joined, and what the page reads beside it (``annotate``)."""
+    rows = m.Commitment.objects.all() if commitments is None else commitments
+    return rows.select_related("meeting__team", "theme").annotate(**annotate)
 
 
 def get_commitment_page_for_user(
@@ -142,28 +143,27 @@ def get_commitment_page_for_user(
 ) -> m.Commitment:
     """A commitment as its page reads it (``get_commitment_for_user`` with ``annotate``:
     ``facts`` of the reader's id), by SQL made once a process for the number of the reader's
-    teams (``record_of_made_once``): the query's five subqueries cost 6 ms to build and compile,
-    of the page's 20 of Python. The same rows, the same 404."""
+    teams (``rows_of_teams_made_once``): the query's five subqueries cost 6 ms to build and
+    compile, of the page's 20 of Python. The same rows, the same 404."""
     every = user.is_authenticated and user.is_active and user.is_superuser
     teams = m.team_ids(user) if user.is_authenticated and user.is_active and not every else []
     if not is_id(pk) or not (every or teams):  # the ORM's to refuse, or nothing to see
         return get_commitment_for_user(user, pk, annotate=facts(user.pk))
-    ids = {f"team_{n}": team for n, team in enumerate(teams)}
 
-    def build(of: int, reader: int, **given: int) -> models.QuerySet[m.Commitment]:
-        rows = m.Commitment.objects.select_related("meeting__team", "theme")
-        rows = rows.annotate(**facts(reader))
-        if not every:
-            rows = rows.in_teams([given[name] for name in ids])
-        return rows.filter(pk=of).order_by()[:21]  # as ``get()`` reads it
+    def read(commitments, of: int, reader: int) -> models.QuerySet[m.Commitment]:
+        return _commitment_read(facts(reader), commitments).filter(pk=of).order_by()[:21]
 
-    key = ("commitment_page", "every" if every else len(ids))
-    commitment = record_of_made_once(key, build, of=int(pk), reader=user.pk, **ids)
-    if commitment is None:
+    key = ("commitment_page",)
+    found = rows_of_teams_made_once(
+        key, teams, every, (m.Commitment,), read, records=True, of=int(pk), reader=user.pk
+    )
+    if len(found) > 1:  # as ``get()`` refuses them
+        raise m.Commitment.MultipleObjectsReturned
+    if not found:
         raise Http404(
             _("No %(kind)s matches the given query.") % {"kind": m.Commitment._meta.verbose_name}
         )
-    return commitment
+    return found[0]
 
 
 def get_body_for_user(user: User, pk: object, *, edit: bool = False) -> m.ImplementationBody:

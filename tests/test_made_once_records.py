@@ -2,7 +2,7 @@
 sections) and a page's link-table rows read for its ids (``unions.rows_of_ids_made_once``):
 each run reads its own values' rows, with what the queryset joined, counted and prefetched,
 and a second view of a meeting compiles none of its sections' queries again. The commitment
-page (``permissions.get_commitment_page_for_user``, ``unions.record_of_made_once``) reads each
+page (``permissions.get_commitment_page_for_user``, ``unions.rows_of_teams_made_once``) reads each
 request's record, reader and teams, never the first request's."""
 
 from __future__ import annotations

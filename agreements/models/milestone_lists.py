@@ -11,23 +11,18 @@ import datetime
 
 from django.db.models import Value
 
+from .lines_made_once import visible_rows
 from .milestones import Milestone, MilestoneLine
-from .teams import team_ids
-from .unions import orders_in_union, rows_of_teams_made_once
+from .unions import orders_in_union
 
 
 def _made_for(user):
-    """How to read made-once rows for ``user``: a function of (key, read, **values), or None
-    when ``user`` sees no milestone (signed out, inactive, in no team)."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    teams = None if user.is_superuser else team_ids(user)
-    if teams == []:  # in no team: nothing to see
-        return None
+    """How to read made-once rows of the milestones ``user`` may see: a function of (key,
+    read, **values), ``lines_made_once.visible_rows`` (nothing signed out, inactive, or in
+    no team)."""
 
     def made(key, read, **values):
-        every = teams is None
-        return rows_of_teams_made_once(key, teams, every, (Milestone,), read, **values)
+        return visible_rows(key, user, Milestone, read, **values)
 
     return made
 
@@ -39,8 +34,6 @@ def overdue_and_due_within_for(
     (``visible_to``), its SQL made once a process for each number of teams read: the
     dashboard's longest query, a UNION of the two lists' parts."""
     made = _made_for(user)
-    if made is None:
-        return [], []
 
     def read(milestones):
         return milestones.open().values_list(*MilestoneLine.FIELDS)
@@ -84,8 +77,6 @@ def overdue_on_for(user, day: datetime.date, limit: int) -> list[MilestoneLine]:
     its SQL made once a process for each number of teams read: its two parts (those not moved
     after ``day``, those moved after it) in one query on PostgreSQL, the day their value."""
     made = _made_for(user)
-    if made is None:
-        return []
     fields = (*MilestoneLine.FIELDS, "due_then")
 
     def part(n):

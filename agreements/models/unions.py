@@ -170,17 +170,6 @@ def records_of_made_once(
     return list(rows)
 
 
-def record_of_made_once(
-    key: tuple, build: Callable[..., models.QuerySet], **values: int | datetime.date
-) -> models.Model | None:
-    """The one record of ``build(**values)`` (``records_of_made_once``: a queryset filtered
-    by its primary key), None when it has none; more than one, as ``get()`` refuses them."""
-    found = records_of_made_once(key, build, **values)
-    if len(found) > 1:
-        raise found[0].MultipleObjectsReturned
-    return found[0] if found else None
-
-
 class _Made:
     """The query of a queryset run by SQL made once: its compiler, given; what else its
     iterable reads of it (the names of a ``values()`` row's columns), the query made."""
@@ -244,13 +233,21 @@ def _kind(param, stand_in, adapt):
 
 
 def rows_of_teams_made_once(
-    key: tuple, teams: list[int] | None, every: bool, scoped: tuple, read, **values
-) -> list[tuple] | None:
-    """``read(*rows, **values)`` (a ``values_list`` queryset) run by SQL made once a process
-    (``rows_of_made_once``) for the number of ``teams`` (ids), or for ``every`` team (an
-    admin's): ``rows``, the ``scoped`` models' rows (team-scoped querysets) of those teams,
-    the teams' ids given as values of their own. None when neither is known (a history given
-    its querysets, a reader in no team): the caller reads them, or nothing."""
+    key: tuple,
+    teams: list[int] | None,
+    every: bool,
+    scoped: tuple,
+    read,
+    *,
+    records: bool = False,
+    **values,
+) -> list | None:
+    """``read(*rows, **values)`` (a ``values_list`` queryset; a queryset of ``records``) run
+    by SQL made once a process (``rows_of_made_once``, ``records_of_made_once``) for the
+    number of ``teams`` (ids), or for ``every`` team (an admin's): ``rows``, the ``scoped``
+    models' rows (team-scoped querysets) of those teams, the teams' ids given as values of
+    their own. None when neither is known (a history given its querysets, a reader in no
+    team): the caller reads them, or nothing."""
     if not (teams or every):
         return None
     ids = {f"team_{n}": team for n, team in enumerate(teams or [])}
@@ -263,7 +260,8 @@ def rows_of_teams_made_once(
         return read(*rows, **given)
 
     whose = "every" if every else len(ids)
-    return rows_of_made_once((*key, whose), build, **values, **ids)
+    made_once = records_of_made_once if records else rows_of_made_once
+    return made_once((*key, whose), build, **values, **ids)
 
 
 def rows_of_ids_made_once(

@@ -213,9 +213,8 @@ def _by_party_rows(tally):
 def _counts(named_states: tuple, day: datetime.date | None = None) -> dict:
     """The figures a tally gives (``active_states_named``: today's ``CommitmentTally``, or a
     past ``day``'s from the stored history), all from one read of its active states: the
-    index, counts by status,
-    stalled and cancelled, the index by theme (the themes named in the same read), each
-    theme's row leading to the records behind it (on that day)."""
+    index, counts by status, stalled and cancelled, the index by theme (the themes named in
+    the same read), each theme's row leading to the records behind it (on that day)."""
     states = StateCounts(*named_states)
     status_counts = states.status_counts()
     listed = reverse("agreements:commitment_list")

@@ -299,16 +299,14 @@ def _detail_context(
     )
     links = SimpleLazyObject(meeting.related)
 
-    statements_shown = SimpleLazyObject(
-        lambda: shown(
-            request,
-            "statements",
-            statements_of,
-            finish=statement_rows,
-            key=(),
-            values={"of": meeting.pk},
+    def section(name: str, rows_of, **options) -> SimpleLazyObject:
+        """The section ``name``'s page of ``rows_of(meeting's id)``, read when drawn; its
+        first page by SQL made once (``shown``: the same for every meeting but its id)."""
+        return SimpleLazyObject(
+            lambda: shown(request, name, rows_of, key=(), values={"of": meeting.pk}, **options)
         )
-    )
+
+    statements_shown = section("statements", statements_of, finish=statement_rows)
 
     def readouts():
         """Every readout, compared over every commitment of the meeting (titles only); not
@@ -332,48 +330,22 @@ def _detail_context(
         "figures": figures,  # how many commitments, their index
         "can_edit": editable,
         "parties": parties,
-        "participants": SimpleLazyObject(
-            lambda: shown(
-                request,
-                "participants",
-                participants_of,
-                key=(),
-                values={"of": meeting.pk},
-            )
-        ),
+        "participants": section("participants", participants_of),
         "commitments": commitments,
         # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
-        "milestones": SimpleLazyObject(
-            lambda: shown(
-                request,
-                "milestones",
-                meeting_milestones_of,
-                finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
-                key=(),
-                values={"of": meeting.pk},
-            )
+        "milestones": section(
+            "milestones",
+            meeting_milestones_of,
+            finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
         ),
         "bodies": SimpleLazyObject(lambda: body_rows(meeting)),
         "statements": statements_shown,
         "readouts": SimpleLazyObject(readouts),
-        "claims": SimpleLazyObject(
-            lambda: shown(
-                request,
-                "claims",
-                claims_of,
-                finish=claim_rows,
-                key=(),
-                values={"of": meeting.pk},
-            )
-        ),
+        "claims": section("claims", claims_of, finish=claim_rows),
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
-        "events": SimpleLazyObject(
-            lambda: shown(
-                request, "events", events_of, finish=event_rows, key=(), values={"of": meeting.pk}
-            )
-        ),
+        "events": section("events", events_of, finish=event_rows),
         # The event form open on the page: the refused one, with what was typed, else the one
         # the editor asked for.
         "event_form": (
@@ -382,15 +354,10 @@ def _detail_context(
         )
         if editable
         else None,
-        "sources": SimpleLazyObject(
-            lambda: shown(
-                request,
-                "sources",
-                sources_of,
-                finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
-                key=(),
-                values={"of": meeting.pk},
-            )
+        "sources": section(
+            "sources",
+            sources_of,
+            finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
         ),
         "forms": opened if editable else {},
         "additions": ADDITIONS,
