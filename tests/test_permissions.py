@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from agreements import models as m
 from agreements import permissions
 from agreements.models import Participant, Person
+from agreements.models.teams import memberships
 from tests.conftest import (
     HTMX,
+    compiled_sql,
     make_body,
     make_commitment,
     make_meeting,
@@ -131,6 +133,28 @@ def test_a_page_reads_the_users_teams_once_and_names_them_in_the_header(
     assert client.get("/").context["reviews"]  # its review queue is on the dashboard
     assert m.team_ids(user, role=m.TeamRole.REVIEWER) == [team.pk]
     assert m.team_ids(user, role=m.TeamRole.EDITOR) == [other_team.pk]
+
+
+def test_each_users_memberships_are_read_by_sql_made_once(team, other_team, editor, outsider):
+    """Every signed-in page reads its user's memberships: the SQL is made once a process and
+    run with each user's id, so each user still gets their own teams, in name order, with
+    their roles, and a user in no team none."""
+    user = make_user("split", team=team, role=m.TeamRole.REVIEWER)
+    m.TeamMembership.objects.create(user=user, team=other_team, role=m.TeamRole.EDITOR)
+    nobody = make_user("nobody")
+    memberships(editor)  # the SQL made with the first user read
+    with compiled_sql() as compiled:
+        seen = {u.username: memberships(u) for u in (user, outsider, nobody)}
+    assert not [sql for sql in compiled if "teammembership" in sql]
+    assert seen == {
+        "split": {
+            other_team.pk: ("Europe", m.TeamRole.EDITOR),
+            team.pk: ("North America", m.TeamRole.REVIEWER),
+        },
+        "outsider": {other_team.pk: ("Europe", m.TeamRole.EDITOR)},
+        "nobody": {},
+    }
+    assert list(seen["split"]) == [other_team.pk, team.pk]  # by the teams' names
 
 
 def test_visible_teams_are_those_whose_records_the_user_sees(team, other_team, admin_user):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .base import ChoiceLabels, choice_check, track_history
+from .unions import rows_of_made_once
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -79,13 +80,18 @@ def memberships(user: AbstractBaseUser | AnonymousUser) -> dict[int, tuple[str, 
         return {}
     known = user.__dict__.get("_memberships")
     if known is None:
-        rows = (
-            TeamMembership.objects.filter(user=user)
-            .order_by("team__name")
-            .values_list("team_id", "team__name", "role")
-        )
+        # Every signed-in page asks: its SQL made once a process, the user's id its value.
+        rows = rows_of_made_once(("memberships",), _memberships_of, user=user.pk)
         known = user.__dict__["_memberships"] = {team: (name, role) for team, name, role in rows}
     return known
+
+
+def _memberships_of(user: int):
+    return (
+        TeamMembership.objects.filter(user=user)
+        .order_by("team__name")
+        .values_list("team_id", "team__name", "role")
+    )
 
 
 def team_ids(user: AbstractBaseUser | AnonymousUser, *, role: str | None = None) -> list[int]:
