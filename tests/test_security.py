@@ -14,6 +14,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
@@ -25,7 +26,7 @@ from agreements.middleware import SEEN_KEY, SIGNED_IN_KEY
 from agreements.models import SecurityEvent, SecurityEventKind, SignInLock, TeamMembership
 from tracker.logs import JsonFormatter
 
-from .conftest import PASSWORD, make_user
+from .conftest import PASSWORD, compiled_sql, make_user
 from .test_reminders import run_worker
 from .test_settings import settings_in
 
@@ -383,6 +384,25 @@ def test_leaving_the_last_team_ends_the_session(client, editor):
     TeamMembership.objects.filter(user=editor).delete()
     assert client.get("/").status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_each_session_is_read_by_sql_made_once_and_an_expired_one_is_not(client, editor, reviewer):
+    """Every signed-in request reads its session: by SQL made once a process, run with each
+    cookie's key (``agreements.sessions``), so each reader is still themselves, and a session
+    past its expiry date reads as none, as Django's own query has it."""
+    other = Client()
+    client.force_login(editor)
+    other.force_login(reviewer)
+    assert client.get("/").context["user"] == editor  # the SQL made with the first session
+    with compiled_sql() as compiled:
+        assert other.get("/").context["user"] == reviewer
+        assert client.get("/").context["user"] == editor
+    assert not [sql for sql in compiled if "django_session" in sql]
+    Session.objects.filter(session_key=other.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert other.get("/").status_code == 302  # to the sign-in page
+    assert client.get("/").status_code == 200
 
 
 def test_a_deactivated_user_is_signed_out_at_the_next_request(client, editor):

@@ -324,6 +324,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # without a second factor, unless given within this many seconds (agreements/reauth.py).
 RECENT_CONFIRMATION_SECONDS = 10 * 60
 
+# Django's database sessions, read by SQL made once a process (agreements/sessions.py).
+SESSION_ENGINE = "agreements.sessions"
 # Sessions end after 30 minutes without a request and 12 hours after sign-in, whatever happens
 # (``agreements.middleware.session_limits``); the cookie dies with the browser.
 SESSION_IDLE_SECONDS = 30 * 60
