@@ -231,24 +231,46 @@ def test_a_deep_page_holds_the_rows_the_list_has_there_and_counts_nothing(
 
 
 @pytest.mark.parametrize("model", AT_SCALE, ids=lambda model: model.__name__)
-def test_a_changelists_rows_are_the_html_djangos_admin_writes(
+def test_a_changelists_rows_and_filters_are_the_html_djangos_admin_writes(
     admin_client, world, model, monkeypatch
 ):
-    """The rows are drawn a column at a time (``admin/rows.py``): the same table as Django's
-    own ``result_list`` writes, links keeping the list's filters and an empty cell's text."""
+    """The rows are drawn a column at a time (``admin/rows.py``), the table and each filter
+    written in Python (``admin/drawn.py``): the same HTML as Django's own ``result_list`` and
+    ``admin_list_filter`` write with its templates, links keeping the list's filters and an
+    empty cell's text, a chosen filter and two sorted columns shown, in English and Spanish."""
     build_many(model, world, 2)
     url = admin_url(model, "changelist")
+    cl = admin_client.get(url).context["cl"]
+    # The second choice of the first filter offering one (its first is "All").
+    chosen = next(
+        (
+            choices[1]["query_string"]
+            for spec in cl.filter_specs
+            if len(choices := list(spec.choices(cl))) > 1
+        ),
+        "",
+    )
 
-    def table(query: dict) -> str:
-        html = admin_client.get(url, query).content.decode()
-        start = html.find('<table id="result_list">')
-        return html[start : html.index("</table>", start)] if start >= 0 else ""
+    def parts(query: str, language: str) -> list[str]:
+        html = admin_client.get(url + query, headers={"accept-language": language})
+        html = html.content.decode()
+        drawn = []
+        for start, end in [
+            ('<search id="changelist-filter"', "</search>"),
+            ('<table id="result_list">', "</table>"),
+        ]:
+            at = html.find(start)
+            drawn.append(html[at : html.index(end, at)] if at >= 0 else "")
+        return drawn
 
-    queries = [{}, {"o": "-1"}, {"q": "a"}]
-    ours = [table(query) for query in queries]
-    assert ours[0].count("<tr") >= 3  # the heading and at least the two rows
+    queries = ["", "?o=-1", "?o=2.-1", "?q=a", chosen]
+    pages = [parts(query, language) for query in queries for language in ("en", "es")]
+    assert pages[0][1].count("<tr") >= 3  # the heading and at least the two rows
+    if model is m.Commitment:  # its filters and columns offer both
+        assert 'class="sortpriority"' in pages[4][1]  # two columns sorted
+        assert 'class="selected"' in pages[-1][0]  # a filter chosen
     monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
-    assert ours == [table(query) for query in queries]
+    assert pages == [parts(query, language) for query in queries for language in ("en", "es")]
 
 
 @pytest.mark.parametrize("language", ["en-gb", "es"])

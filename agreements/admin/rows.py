@@ -241,10 +241,11 @@ def rows(changelist, columns: list[Column]) -> list[ResultList]:
     return drawn
 
 
-def result_list(changelist) -> dict:
+def result_list(changelist, columns: list[Column] | None = None) -> dict:
     """The context of ``admin/change_list_results.html``, as Django's ``result_list`` tag
-    makes it, the rows drawn by ``rows``."""
-    columns = plan(changelist)
+    makes it, the rows drawn by ``rows`` (with ``columns``, their plan, when it is made)."""
+    if columns is None:
+        columns = plan(changelist)
     if columns is None:
         from django.contrib.admin.templatetags.admin_list import result_list as djangos
 

@@ -5,18 +5,40 @@ drawn once for all it shows (``app_list_drawn``)."""
 from __future__ import annotations
 
 from django import template
+from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.contrib.admin.templatetags.base import InclusionAdminNode
+from django.template.loader import get_template
 
-from ..admin.rows import result_list
+from ..admin import drawn
+from ..admin.rows import plan, result_list
 from .tracker import jinja2
 
 register = template.Library()
 
 
+class ResultListNode(InclusionAdminNode):
+    """Django's ``{% result_list cl %}``: the template a model's or an app's own first, as the
+    admin looks; Django's own written in Python (``admin/drawn.py``) when the rows are
+    ``admin/rows.py``'s to draw."""
+
+    def render(self, context):
+        opts = context["opts"]
+        chosen = context.template.engine.select_template(
+            [
+                f"admin/{opts.app_label.lower()}/{opts.model_name}/{self.template_name}",
+                f"admin/{opts.app_label.lower()}/{self.template_name}",
+                f"admin/{self.template_name}",
+            ]
+        )
+        changelist = self.args[0].resolve(context)
+        if chosen.origin.name != drawn.TABLE or (columns := plan(changelist)) is None:
+            return super().render(context)
+        return drawn.table(result_list(changelist, columns))
+
+
 @register.tag(name="result_list")
 def result_list_tag(parser, token):
-    # The same template as Django's tag (a model's or an app's own first, as the admin looks).
-    return InclusionAdminNode(
+    return ResultListNode(
         "result_list",
         parser,
         token,
@@ -24,6 +46,17 @@ def result_list_tag(parser, token):
         template_name="change_list_results.html",
         takes_context=False,
     )
+
+
+@register.simple_tag
+def list_filter_drawn(changelist, spec) -> str:
+    """Django's ``{% admin_list_filter cl spec %}``, its own template written in Python
+    (``admin/drawn.py``); a filter's or the project's own template drawn as Django draws it."""
+    if spec.template != "admin/filter.html" or get_template(spec.template).origin.name != (
+        drawn.FILTER
+    ):
+        return admin_list_filter(changelist, spec)
+    return drawn.list_filter(spec.title, list(spec.choices(changelist)))
 
 
 # The admin's menu drawn (``app_list_drawn``), by all it is drawn from.
