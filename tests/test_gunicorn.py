@@ -161,3 +161,19 @@ def test_make_serve_without_a_secret_key_stops_before_anything_and_says_what_to_
     assert "set SECRET_KEY" in result.stderr
     assert "secrets.token_urlsafe" in result.stderr
     assert "migrate" not in result.stdout  # stopped before touching the database
+
+
+def test_a_worker_sets_what_it_holds_for_life_aside_from_the_garbage_collectors_full_passes():
+    """``post_worker_init``: once a worker has loaded the app, its objects (Django's, the
+    models', the URL patterns') are frozen (``gc.freeze``), so that no full pass of the
+    collector walks them again in the middle of a request."""
+    import gc
+    import runpy
+
+    hooks = runpy.run_path(str(ROOT / "tracker" / "gunicorn.conf.py"))
+    gc.unfreeze()
+    try:
+        hooks["post_worker_init"](None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

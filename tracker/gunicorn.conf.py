@@ -25,6 +25,7 @@ each access line carries the request's id from the response's X-Request-ID.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -65,6 +66,20 @@ control_socket_disable = True
 accesslog = None if os.environ.get("GUNICORN_ACCESS_LOG", "").strip() == "0" else "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
+
+
+def post_worker_init(worker) -> None:
+    """Once a worker has loaded the app (and its addresses), what it holds for its whole life
+    (Django, the models, the URL patterns: some 150,000 objects) is set aside from the
+    garbage collector's full passes (``gc.freeze``). Each full pass walked all of them again,
+    some 80 ms every few dozen requests at 100,000 commitments: 0.5–2 ms of every request's
+    CPU on average, and a pause in whichever request it fell on."""
+    from django.urls import reverse
+
+    reverse("agreements:dashboard")  # the URL patterns read and indexed, as a request would
+    gc.collect()
+    gc.freeze()
+
 
 # A calendar feed's address holds its secret token: the access log names the page, not the key.
 CALENDAR_TOKEN = re.compile(r"^/calendar/[^/]+\.ics$")
