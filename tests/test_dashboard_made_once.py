@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import models
 from django.utils import timezone
 
 from agreements import actions
@@ -212,3 +213,75 @@ def test_the_counts_parties_and_bodies_sql_is_made_once_and_reads_what_the_query
         for table in ("commitmenttally", "compliancetally", "implementationbody")
     ] + ['"agreements_implementationbody_commitments"']  # the bodies' figures, today and then
     assert compiled and not [sql for sql in compiled if any(part in sql for part in read_from)]
+
+
+def test_the_stale_list_and_overdue_count_sql_is_made_once_and_reads_what_the_querysets_read(
+    client, editor, outsider, admin_user, team, other_team, meeting
+):
+    """The commitments without news (``_stale``: each team's first ones merged) and the
+    overdue count up to its cap (``visible_count``), read by SQL made once (the moment and the
+    day its values): the same as ``visible_to(user)``'s querysets, for one team, two, all (an
+    admin) and the other team's member, at several moments and caps; a later page compiles
+    none of the commitments' SQL."""
+    from agreements.models import Commitment
+    from agreements.models.lines_made_once import visible_count
+    from agreements.models.unions import orders_in_union
+    from agreements.views.dashboard import _stale
+
+    D = datetime.date
+    theirs = make_meeting(other_team)
+    now = timezone.now()
+    for n in range(14):
+        for record in (meeting, theirs):
+            made = make_commitment(
+                record, target_date=D(2025, 1, 1) + datetime.timedelta(30 * n), status=n % 4
+            )
+            # Some never updated, the rest over half a year; all made a year ago.
+            last = None if n % 5 == 0 else now - datetime.timedelta(days=15 * n + record.pk % 3)
+            Commitment.objects.filter(pk=made.pk).update(
+                last_update_at=last, created_at=now - datetime.timedelta(days=365)
+            )
+    both = make_user("both", team=team)
+    TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    for user in (editor, outsider, admin_user, both):
+        for days in (0, 40, 95, 400):
+            since = now - datetime.timedelta(days=days)
+            expected = list(
+                Commitment.objects.visible_to(user)
+                .without_update_since(since)
+                .order_by(models.F("last_update_at").asc(nulls_first=True), "pk")[:10]
+            )
+            shown = _stale(user, since, 10)
+            assert [(c.pk, c.title, c.last_update_at) for c in shown] == [
+                (c.pk, c.title, c.last_update_at) for c in expected
+            ]
+            assert shown or days == 400
+        for day in (D(2024, 12, 1), D(2025, 6, 15), D(2026, 3, 1), D(2027, 1, 1)):
+            for cap in (3, 999):
+                counted = visible_count(
+                    ("overdue", cap),
+                    user,
+                    Commitment,
+                    lambda commitments, today, cap=cap: commitments.overdue(today).order_by()[
+                        : cap + 1
+                    ],
+                    today=day,
+                )
+                overdue = Commitment.objects.visible_to(user).overdue(day)
+                assert counted == min(overdue.count(), cap + 1)
+    client.force_login(both)
+    page = client.get("/").context
+    assert (
+        page["overdue"] == Commitment.objects.visible_to(both).overdue(timezone.localdate()).count()
+    )
+    assert len(page["stale"]) == 10
+    # Over two teams (both's, the admin's), SQLite (no ORDER BY inside a UNION) reads each
+    # team's stale ones by the ORM.
+    several = [admin_user, both] if orders_in_union(Commitment.objects.all()) else []
+    readers = [editor, outsider, *several]
+    for user in readers:
+        client.force_login(user)
+        client.get("/")
+        with compiled_sql() as compiled:
+            client.get("/", {"_": "later"})
+        assert compiled and not [sql for sql in compiled if 'FROM "agreements_commitment"' in sql]

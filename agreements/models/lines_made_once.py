@@ -24,18 +24,37 @@ def visible_rows(
     read: Callable[..., models.QuerySet],
     *,
     role: str | None = None,
+    records: bool = False,
     **values: int | datetime.date,
 ) -> list[tuple]:
-    """The rows of ``read(rows, **values)`` (a ``values_list`` queryset), ``rows`` being
-    ``model``'s rows ``user`` may see (``visible_to``; with ``role``, those of the teams
-    where they hold it, as ``editable_by`` and ``reviewable_by_team`` read), its SQL made
-    once for ``key`` (``values`` given each time). Signed out, inactive, or in no such team:
-    nothing."""
+    """The rows of ``read(rows, **values)`` (a ``values_list`` queryset; of model instances,
+    ``records``), ``rows`` being ``model``'s rows ``user`` may see (``visible_to``; with
+    ``role``, those of the teams where they hold it, as ``editable_by`` and
+    ``reviewable_by_team`` read), its SQL made once for ``key`` (``values`` given each
+    time). Signed out, inactive, or in no such team: nothing."""
     if not user.is_authenticated or not user.is_active:
         return []
     every = user.is_superuser
     teams = None if every else team_ids(user, role=role)
-    return rows_of_teams_made_once(key, teams, every, (model,), read, **values) or []
+    read_once = rows_of_teams_made_once
+    return read_once(key, teams, every, (model,), read, records=records, **values) or []
+
+
+def visible_count(
+    key: tuple,
+    user,
+    model: type[models.Model],
+    read: Callable[..., models.QuerySet],
+    **values: int | datetime.date,
+) -> int:
+    """How many rows ``read(rows, **values)`` has (a queryset, sliced for a count up to a
+    cap), ``rows`` being ``model``'s rows ``user`` may see (``visible_to``), as its
+    ``count()`` counts them, its SQL made once for ``key`` (``count_of_made_once``)."""
+    if not user.is_authenticated or not user.is_active:
+        return 0
+    every = user.is_superuser
+    teams = None if every else team_ids(user)
+    return rows_of_teams_made_once(key, teams, every, (model,), read, counted=True, **values) or 0
 
 
 def visible_lines(
