@@ -23,7 +23,7 @@ from functools import cache
 from itertools import batched
 from operator import itemgetter
 
-from django.db import models
+from django.db import models, transaction
 from django.http import StreamingHttpResponse
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
@@ -153,6 +153,17 @@ def copied_file(columns: Columns, queryset: models.QuerySet) -> Iterator[str | b
     yield from copying.copied_rows(columns.copied, queryset)
 
 
+def in_one_transaction(pieces: Iterable[str]) -> Iterator[str]:
+    """``pieces`` made inside one transaction, opened with the first and closed after the
+    last (or when the reader goes away). Inside one, Django declares a download's server-side
+    cursor WITHOUT HOLD, so PostgreSQL runs its query as its rows are fetched, a chunk at a
+    time. Outside one (autocommit), it is WITH HOLD, which PostgreSQL fills with the whole
+    result as the statement declaring it commits: the milestones' CSV at 1,000,000
+    commitments sent its first bytes after 22 s, once every row had been read."""
+    with transaction.atomic():
+        yield from pieces
+
+
 def in_language(language: str, pieces: Iterable[str]) -> Iterator[str]:
     """``pieces``, each made with ``language`` active: a streamed download is read after its
     view returned, and labels in it (a status's name) must stay in the reader's language."""
@@ -182,7 +193,8 @@ def csv_response(name: str, columns: Columns, queryset: models.QuerySet):
         )
         pieces = rows_of(columns, rows)
     response = StreamingHttpResponse(
-        in_language(translation.get_language(), pieces), content_type="text/csv; charset=utf-8"
+        in_language(translation.get_language(), in_one_transaction(pieces)),
+        content_type="text/csv; charset=utf-8",
     )
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

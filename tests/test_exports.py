@@ -12,7 +12,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from agreements import actions, exports
+from agreements import actions, exports, opendata
 from agreements.models import Claim, Milestone
 from tests.conftest import HTMX, make_commitment, make_meeting, make_source
 
@@ -259,3 +259,32 @@ def test_every_lists_csv_is_rfc_4180_as_a_spreadsheet_reads_it(client, editor, t
     assert len(set(header)) == len(header) and records
     assert all(len(record) == len(header) for record in records)
     assert hard in {value for record in records for value in record}
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as production serves a download
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's server-side cursors")
+@pytest.mark.parametrize("path", ["/milestones/?format=csv", "/open-data.json"])
+def test_a_download_reads_its_rows_as_it_sends_them(client, editor, meeting, path, monkeypatch):
+    """A download's rows are read inside one transaction, through a cursor PostgreSQL runs
+    as its rows are fetched. Outside one, Django's cursor is holdable, and PostgreSQL reads
+    every row into it before the first is sent (22 s for the milestones at 1,000,000)."""
+    monkeypatch.setattr(exports, "CHUNK", 2)
+    monkeypatch.setattr(opendata, "CHUNK", 2)
+    monkeypatch.setattr(exports.copying, "copies", lambda: False)  # the Python writer
+    for n in range(5):
+        Milestone.objects.create(
+            meeting=meeting, title=f"Step {n}", due_date=meeting.start_date + datetime.timedelta(n)
+        )
+    client.force_login(editor)
+    response = client.get(path)
+    pieces = iter(response.streaming_content)
+    with connection.cursor() as cursor:
+        for _ in range(100):  # up to the milestones' rows: a cursor open, rows still to fetch
+            next(pieces)
+            cursor.execute("SELECT is_holdable FROM pg_cursors")
+            open_cursors = [holdable for (holdable,) in cursor.fetchall()]
+            if open_cursors:
+                break
+    assert open_cursors and not any(open_cursors)
+    assert b"Step 4" in b"".join(pieces)
+    response.close()

@@ -5,14 +5,16 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from .. import opendata
-from ..exports import in_language
+from ..exports import in_language, in_one_transaction
 
 
 @require_GET
 def open_data(request: HttpRequest) -> StreamingHttpResponse:
     """Everything the user may see, as one JSON document (``opendata``), streamed."""
     response = StreamingHttpResponse(
-        in_language(translation.get_language(), opendata.document(request.user)),
+        in_language(
+            translation.get_language(), in_one_transaction(opendata.document(request.user))
+        ),
         content_type="application/json",
     )
     filename = f"agreement-tracker-{timezone.localdate():%Y-%m-%d}.json"
