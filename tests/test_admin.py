@@ -319,6 +319,24 @@ def test_team_filter_follows_every_path_to_a_team(admin_client, world, other_tea
     assert theirs not in shown
 
 
+def test_the_team_filter_offers_every_team_as_it_is_now(admin_client, team, other_team):
+    """Its SQL made once a process (``TeamFilter``), its rows read on every request: a new
+    team is offered at once, in name order, as the queryset it replaces lists them."""
+    from agreements.admin.base import TeamFilter
+
+    def offered() -> list:
+        cl = admin_client.get(admin_url(m.Claim, "changelist")).context["cl"]
+        return next(s for s in cl.filter_specs if isinstance(s, TeamFilter)).lookup_choices
+
+    def teams() -> list:
+        return [(str(pk), name) for pk, name in m.Team.objects.values_list("pk", "name")]
+
+    assert offered() == teams() == [(str(other_team.pk), "Europe"), (str(team.pk), "North America")]
+    aardvark = m.Team.objects.create(name="Aardvark", slug="aardvark")
+    assert offered() == teams()
+    assert offered()[0] == (str(aardvark.pk), "Aardvark")
+
+
 def test_policy_staff_have_no_admin(client, editor):
     client.force_login(editor)
     response = client.get(reverse("admin:index"))

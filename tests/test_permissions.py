@@ -157,6 +157,18 @@ def test_each_users_memberships_are_read_by_sql_made_once(team, other_team, edit
     assert list(seen["split"]) == [other_team.pk, team.pk]  # by the teams' names
 
 
+def test_a_page_that_names_no_teams_reads_no_memberships(
+    admin_client, admin_user, team, commitment
+):
+    """The header's teams are read when a template shows them (``user_teams``): the admin's
+    pages, which never do, read no memberships."""
+    m.TeamMembership.objects.create(user=admin_user, team=team, role=m.TeamRole.EDITOR)
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get("/admin/agreements/commitment/")
+    assert page.status_code == 200
+    assert not [q for q in queries.captured_queries if "teammembership" in q["sql"]]
+
+
 def test_visible_teams_are_those_whose_records_the_user_sees(team, other_team, admin_user):
     """What a filter by team offers: a reviewer's teams too, every team for an admin, none for
     an anonymous or deactivated user; editable teams are only those where the user edits."""
