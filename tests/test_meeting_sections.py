@@ -274,13 +274,13 @@ def test_statements_claims_and_events_name_what_they_link_in_order(
     assert "Sources: A newer; B older; C oldest</span>" in html
 
 
-def test_participant_and_claim_rows_show_what_their_records_would(
+def test_participant_claim_and_commitment_rows_show_what_their_records_would(
     client, editor, team, meeting, us, commitment
 ):
     """Participants and claims are read as plain rows (``meeting_rows.participants_of``,
-    ``claims_of``), not records: each row names what its record would (the person, the party,
-    the role's label in the reader's language; the claim's commitment or body), and each
-    meeting shows its own."""
+    ``claims_of``), not records, and a commitment's theme by its name: each row names what its
+    record would (the person, the party, the role's label in the reader's language; the
+    claim's commitment or body; the theme's label), and each meeting shows its own."""
     other = make_meeting(team, title="Round two")
     host = Person.objects.create(team=team, name="Ana Ruiz")
     Participant.objects.create(meeting=meeting, person=host, party=us, office="Envoy", role="host")
@@ -300,3 +300,6 @@ def test_participant_and_claim_rows_show_what_their_records_would(
     spanish = client.get(meeting.get_absolute_url(), headers={"accept-language": "es"}).text
     assert '<strong>Ana Ruiz</strong>, Envoy <span class="muted">· Anfitrión ·' in spanish
     assert "Controvertido</span> About the body" in spanish
+    # A commitment's theme, read by name with its row (not as a theme), in the reader's words.
+    assert '<br><span class="muted">Drugs' in html
+    assert '<br><span class="muted">Drogas' in spanish
