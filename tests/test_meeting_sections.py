@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from agreements.models import Claim, ContextEvent, Participant, Person, Statement
 from agreements.views import meeting_sections, meetings
-from tests.conftest import HTMX, make_commitment, make_meeting, make_source
+from tests.conftest import HTMX, make_body, make_commitment, make_meeting, make_source
 
 
 @pytest.fixture
@@ -272,3 +272,34 @@ def test_statements_claims_and_events_name_what_they_link_in_order(
     assert "Mentions: Curb &lt;fuel&gt; theft; Halt fentanyl</span>" in html
     assert "sources: A newer; B older</span>" in html
     assert "Sources: A newer; B older; C oldest</span>" in html
+
+
+def test_participant_claim_and_commitment_rows_show_what_their_records_would(
+    client, editor, team, meeting, us, commitment
+):
+    """Participants and claims are read as plain rows (``meeting_rows.participants_of``,
+    ``claims_of``), not records, and a commitment's theme by its name: each row names what its
+    record would (the person, the party, the role's label in the reader's language; the
+    claim's commitment or body; the theme's label), and each meeting shows its own."""
+    other = make_meeting(team, title="Round two")
+    host = Person.objects.create(team=team, name="Ana Ruiz")
+    Participant.objects.create(meeting=meeting, person=host, party=us, office="Envoy", role="host")
+    Participant.objects.create(
+        meeting=other, person=Person.objects.create(team=team, name="Ben Cole"), party=us
+    )
+    body = make_body(meeting, name="Working group")
+    Claim.objects.create(commitment=commitment, text="About the commitment")
+    Claim.objects.create(body=body, text="About the body", verification="disputed")
+    client.force_login(editor)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    assert f'<strong>Ana Ruiz</strong>, Envoy <span class="muted">· Host · for {us}</span>' in html
+    assert "Ben Cole" not in html
+    assert f'About the commitment\n        <span class="muted">· about “{commitment.title}”' in html
+    assert 'About the body\n        <span class="muted">· about Working group</span>' in html
+    assert 'badge state-disputed">Disputed</span> About the body' in html
+    spanish = client.get(meeting.get_absolute_url(), headers={"accept-language": "es"}).text
+    assert '<strong>Ana Ruiz</strong>, Envoy <span class="muted">· Anfitrión ·' in spanish
+    assert "Controvertido</span> About the body" in spanish
+    # A commitment's theme, read by name with its row (not as a theme), in the reader's words.
+    assert '<br><span class="muted">Drugs' in html
+    assert '<br><span class="muted">Drogas' in spanish

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
+from agreements.models import Theme
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -111,3 +116,26 @@ def test_health_checks_answer_over_plain_http_when_everything_else_redirects(cli
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/accounts/login/").status_code == 301
+
+
+def test_postgresql_prepares_a_query_run_again():
+    out = settings_in(
+        {"DEBUG": "1", "DATABASE_URL": "postgresql://tracker:pw@db.internal:5432/tracker"},
+        "s.DATABASES['default']['OPTIONS']['server_side_binding'], "
+        "s.DATABASES['default']['OPTIONS']['prepare_threshold']",
+    )
+    assert out.stdout.strip() == "(True, 5)"
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_on_postgresql_is_prepared_once():
+    """A page's query, the same text each request, is parsed and planned once a connection:
+    prepared after its fifth run (``prepare_threshold``)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (SQLite runs the tests by default)")
+    for _run in range(6):
+        list(Theme.objects.filter(code="drugs").values_list("name", "description"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert [sql for sql in prepared if "agreements_theme" in sql]

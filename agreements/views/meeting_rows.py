@@ -11,7 +11,7 @@ from django.db.models import (
     QuerySet,
     prefetch_related_objects,
 )
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from ..forms import ContextEventForm
 from ..ids import is_id
@@ -66,7 +66,9 @@ MILESTONE_FIELDS = (
 
 def commitment_query(commitments: QuerySet[Commitment], day) -> QuerySet[Commitment]:
     """The meeting's commitments with what each row shows; on a past ``day``, their state."""
-    commitments = commitments.select_related("theme").only(*ROW_FIELDS, "theme__name")
+    # Its theme by name alone (``shown_commitments`` names it as ``Theme.label`` does): a
+    # theme built for each row cost more than the row's other columns.
+    commitments = commitments.only(*ROW_FIELDS).annotate(theme_name=F("theme__name"))
     return (commitments.as_of(day) if day else commitments).with_mean_status(day)
 
 
@@ -96,8 +98,11 @@ def shown_commitments(rows: list[Commitment], day, today) -> list[Commitment]:
         for milestone in moved:
             milestone.take_date_on(day)
     roles = party_roles(ids)
-    badges, day_name, states = state_badges(today), day_names(), {}
+    badges, day_name, states, themes = state_badges(today), day_names(), {}, {}
     for commitment in rows:
+        if commitment.theme_name not in themes:  # as ``Theme.label`` names it
+            themes[commitment.theme_name] = gettext(commitment.theme_name)
+        commitment.theme_label = themes[commitment.theme_name]
         commitment.badges = badges(commitment)
         commitment.roles = roles.get(commitment.pk, [])
         commitment.target = day_name(commitment.target_date)
@@ -122,22 +127,22 @@ def _milestones_of(ids: list[int]) -> QuerySet[Milestone]:
 
 
 # What a claim's row shows (templates/jinja2/agreements/meeting_claim_rows.html).
-CLAIM_FIELDS = ("text", "verification", "commitment", "body", "record_meeting")
+CLAIM_FIELDS = ("pk", "text", "verification", "commitment_id", "body_id")
 
 
-def claim_rows(claims: list[Claim]) -> list[Claim]:
-    """A page of claims, each with its verification's badge (each drawn once), its sources'
-    titles and what introduces them."""
-    titles = names_of(claims, "sources", SOURCE_ORDER, "title")
+def claim_rows(claims: list[dict]) -> list[dict]:
+    """A page of claims (plain rows, ``claims_of``), each with its verification's badge (each
+    drawn once), its sources' titles and what introduces them."""
+    titles = names_of(claims, "sources", SOURCE_ORDER, "title", model=Claim)
     badges: dict[str, str] = {}
     for claim in claims:
-        if claim.verification not in badges:
-            badges[claim.verification] = state_badge(
-                claim.verification, claim.get_verification_display()
-            )
-        claim.badge = badges[claim.verification]
-        claim.shown_sources = titles.get(claim.pk, [])
-        claim.sources_label = ngettext("source:", "sources:", len(claim.shown_sources))
+        verification = claim["verification"]
+        if verification not in badges:
+            label = label_of(Claim, "verification", verification)
+            badges[verification] = state_badge(verification, label)
+        claim["badge"] = badges[verification]
+        claim["shown_sources"] = titles.get(claim["pk"], [])
+        claim["sources_label"] = ngettext("source:", "sources:", len(claim["shown_sources"]))
     return claims
 
 
@@ -154,16 +159,17 @@ SOURCE_ORDER = ("-source__published_on", "source__title", "source_id")
 
 
 def names_of(
-    records: list, field: str, order: tuple[str, ...], column: str
+    records: list, field: str, order: tuple[str, ...], column: str, *, model=None
 ) -> dict[int, list[str]]:
     """Each of ``records``' related records by one ``column`` (a name, a title), through its
-    many-to-many ``field``, in ``order`` (lookups on the link table): one plain read of the
+    many-to-many ``field``, in ``order`` (lookups on the link table); ``records`` may be plain
+    rows of ``model`` (dicts with their "pk"), not records. One plain read of the
     link table for the page, where a prefetch built every related record (some 2 ms a
     prefetch, under 1 ms a read), its SQL made once a process for each number of records
     (``rows_of_ids_made_once``)."""
     if not records:
         return {}
-    relation = getattr(type(records[0]), field)
+    relation = getattr(model or type(records[0]), field)
     owner = relation.field.m2m_field_name()
     target = relation.field.m2m_reverse_field_name()
 
@@ -173,7 +179,8 @@ def names_of(
 
     key = ("names_of", relation.through._meta.label, order, column)
     named: dict[int, list[str]] = {}
-    for pk, name in rows_of_ids_made_once(key, [r.pk for r in records], build):
+    ids = [r["pk"] for r in records] if model else [r.pk for r in records]
+    for pk, name in rows_of_ids_made_once(key, ids, build):
         named.setdefault(pk, []).append(name)
     return named
 
@@ -307,13 +314,26 @@ def commitments_of(of: int) -> QuerySet[Commitment]:
     return Commitment.objects.filter(meeting=of).order_by("position", "pk")
 
 
-def participants_of(of: int) -> QuerySet[Participant]:
+def participants_of(of: int) -> QuerySet:
+    """Meeting ``of``'s participants as plain rows (``participant_rows``): their names and
+    office, where building a participant, its person and its party for each row cost more
+    than reading them."""
     return (
         Participant.objects.filter(meeting=of)
-        .select_related("person", "party")
-        .only("office", "role", "person__name", "party__name")
         .order_by("pk")
+        .values("pk", "office", "role", person_name=F("person__name"), party_name=F("party__name"))
     )
+
+
+def participant_rows(participants: list[dict]) -> list[dict]:
+    """A page of participants, each with its role's label (each label read once)."""
+    labels: dict[str, str] = {}
+    for participant in participants:
+        role = participant["role"]
+        if role not in labels:
+            labels[role] = label_of(Participant, "role", role)
+        participant["role_label"] = labels[role]
+    return participants
 
 
 def meeting_milestones_of(of: int) -> QuerySet[Milestone]:
@@ -325,12 +345,14 @@ def meeting_milestones_of(of: int) -> QuerySet[Milestone]:
     )
 
 
-def claims_of(of: int) -> QuerySet[Claim]:
+def claims_of(of: int) -> QuerySet:
+    """Meeting ``of``'s claims as plain rows (``claim_rows``), each with the title of its
+    commitment or the name of its body: a claim, its commitment and its body built for each
+    row cost more than reading them."""
     return (
         Claim.objects.filter(record_meeting=of)
-        .select_related("commitment", "body")
-        .only(*CLAIM_FIELDS, "commitment__title", "body__name")
         .order_by("pk")
+        .values(*CLAIM_FIELDS, commitment_title=F("commitment__title"), body_name=F("body__name"))
     )
 
 

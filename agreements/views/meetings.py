@@ -49,6 +49,7 @@ from .meeting_rows import (
     events_of,
     meeting_milestones_of,
     milestone_rows,
+    participant_rows,
     participants_of,
     parties_of,
     shown_commitments,
@@ -330,7 +331,7 @@ def _detail_context(
         "figures": figures,  # how many commitments, their index
         "can_edit": editable,
         "parties": parties,
-        "participants": section("participants", participants_of),
+        "participants": section("participants", participants_of, finish=participant_rows),
         "commitments": commitments,
         # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
         "milestones": section(
