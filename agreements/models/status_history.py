@@ -30,7 +30,7 @@ from typing import NamedTuple
 from django.db import connection, models, transaction
 from django.db.models import Max, Min, Q
 
-from .base import active_q
+from .base import CoveringIndex, active_q
 from .commitments import Commitment
 from .status_changes import StatusChange
 from .tallies import CommitmentTallyQuerySet, Tally
@@ -293,7 +293,16 @@ class StatusSpan(models.Model):
     objects = StatusSpanQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["commitment", "starts_on"], name="status_span_commitment")]
+        indexes = [
+            models.Index(fields=["commitment", "starts_on"], name="status_span_commitment"),
+            # A team's spans by status, then commitment, with their days: a past day's list
+            # sorted by the state then reads a page's rows along it (``agreed_by``).
+            CoveringIndex(
+                fields=["team", "status", "commitment"],
+                covers=("starts_on", "ends_on"),
+                name="status_span_team_status",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.commitment_id}: {self.status} from {self.starts_on} to {self.ends_on}"
