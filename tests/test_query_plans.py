@@ -224,6 +224,22 @@ def test_a_past_day_sorted_by_status_walks_the_spans_by_team_and_status(client, 
         assert cursor.fetchone()[0].endswith("INCLUDE (starts_on, ends_on)")
 
 
+def test_a_past_days_own_month_is_read_through_the_day_tallies_keys(client, editor, records):
+    """A past day's figures sum its own month's day tallies (700 rows at 100,000): through
+    their keys, which hold the counts on PostgreSQL (``CountingKey``), where each row visited
+    a table page."""
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        assert client.get("/?as_of=2025-10-01").status_code == 200
+    plans = "\n".join(explained(q["sql"]) for q in ran.captured_queries if "daytally" in q["sql"])
+    assert "on agreements_statusdaytally" in plans and "on agreements_compliancedaytally" in plans
+    assert "status_day_tally_key" in plans and "compliance_day_tally_key" in plans, plans
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%%day_tally_key'")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert len(keys) == 2 and all(key.endswith("INCLUDE (n)") for key in keys), keys
+
+
 def test_a_query_no_index_serves_is_reported(db):
     """The check itself: a search inside the text of every commitment cannot use an index."""
     sql = "SELECT id FROM agreements_commitment WHERE text LIKE '%fentanyl%'"
