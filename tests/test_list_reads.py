@@ -53,3 +53,34 @@ def test_meeting_figures_and_parties_are_each_pages_own(team, us, mexico):
     third_only = Commitment.objects.filter(meeting=third).totals_by_meeting()
     assert meeting_figures([third.pk, second.pk]) == third_only
     assert meeting_figures([]) == {} and meeting_parties([]) == {}
+
+
+def test_a_past_days_rows_are_each_days_own(client, meeting, editor):
+    """The commitment list's rows on a past day (``annotated_page(made=..., values=...)``),
+    by SQL made once with the day a parameter: each row's state that day, as
+    ``agreed_by(day)`` reads it, and a later day's page compiles none of their SQL."""
+    import datetime
+
+    from agreements import actions
+    from tests.conftest import compiled_sql
+
+    made = [make_commitment(meeting, title=f"Row {n}") for n in range(4)]
+    for n, commitment in enumerate(made):
+        actions.change_commitment_status(
+            commitment=commitment, status=n % 4, is_stalled=n == 2, reason="Moved",
+            by=editor, via="web", effective_on=datetime.date(2025, 10, 1 + n),
+        )  # fmt: skip
+    client.force_login(editor)
+    state = ("pk", "status_then", "stalled_then", "cancellation_then")
+    seen = set()
+    for n, day in enumerate(("2025-09-20", "2025-10-02", "2025-10-05")):
+        with compiled_sql() as compiled:
+            page = client.get("/commitments/", {"as_of": day, "sort": "title"}).context["page"]
+        shown = [tuple(getattr(row, name) for name in state) for row in page.object_list]
+        ids = [c.pk for c in made]
+        then = Commitment.objects.filter(pk__in=ids).agreed_by(datetime.date.fromisoformat(day))
+        assert shown == list(then.order_by("title").values_list(*state)), day
+        seen.add(tuple(shown))
+        if n:  # the first day's request made it
+            assert not [sql for sql in compiled if '"status_then"' in sql], day
+    assert len(seen) == 3

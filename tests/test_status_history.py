@@ -35,7 +35,7 @@ from agreements.models import (
     spans_of,
 )
 from agreements.models.status_history import Span, State, _wanted_spans
-from tests.conftest import make_commitment, make_meeting
+from tests.conftest import compiled_sql, make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -341,6 +341,46 @@ def test_a_readers_curve_sums_are_read_by_sql_made_once_as_built(
     assert StatusHistory.visible_to(admin_user).every
     rows = StatusHistory.visible_to(editor).sums_up_to(timezone.localdate())
     assert (sum(row[1] for row in rows), sum(row[2] for row in rows)) == (2, 1)  # its own
+
+
+def test_a_past_days_list_size_is_read_by_sql_made_once_as_built(
+    client, meeting, team, editor, outsider, admin_user, other_team
+):
+    """A past day's count of the filtered list (``StatusHistory.on(day).filter(...).total()``,
+    the commitment list's size) is read by SQL made once for its lookups' names (a flag's
+    value in the key): the same as the history's own querysets sum, for each reader, day and
+    filter; a later page of another day and theme compiles none of it."""
+    theirs = make_meeting(other_team, start_date=datetime.date(2025, 9, 10))
+    for n in range(8):
+        made = make_commitment(theirs if n % 3 == 0 else meeting, theme=["drugs", "arms"][n % 2])
+        actions.change_commitment_status(
+            commitment=made, status=n % 4, reason="Moved", by=editor, via="web",
+            effective_on=datetime.date(2025, 9, 12 + n), is_stalled=n % 3 == 1,
+        )  # fmt: skip
+    filters = [
+        {},
+        {"status": 2},
+        {"status": 0, "is_stalled": True},
+        {"theme": "drugs"},
+        {"theme": "arms", "status": 1, "team": team},
+        {"team": other_team.pk},
+    ]
+    totals = set()
+    for user in (editor, outsider, admin_user):
+        made = StatusHistory.visible_to(user)
+        built = StatusHistory(made.months, made.days)
+        for day in (datetime.date(2025, 9, 15), NOV, timezone.localdate()):
+            for lookups in filters:
+                total = made.on(day).filter(active=True, **lookups).total()
+                assert total == built.on(day).filter(active=True, **lookups).total()
+                totals.add(total)
+    assert len(totals) > 3  # the filters and days tell the commitments apart
+    client.force_login(editor)
+    client.get("/commitments/", {"as_of": "2025-10-01", "status": 1, "theme": "arms"})
+    with compiled_sql() as compiled:
+        page = client.get("/commitments/", {"as_of": "2025-11-02", "status": 1, "theme": "drugs"})
+    assert page.status_code == 200
+    assert compiled and not [sql for sql in compiled if "statusmonthtally" in sql]
 
 
 def test_a_teams_compliance_on_a_day_and_over_time(meeting, team, admin_user, us, mexico):

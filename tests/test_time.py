@@ -5,6 +5,7 @@ change with the latest effective day, whatever the order of entry or of approval
 from __future__ import annotations
 
 import datetime
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,6 +21,8 @@ from agreements.models import (
     ImplementationStatus,
     Milestone,
     StatusChange,
+    TeamMembership,
+    TeamRole,
 )
 from tests.admin_forms import admin_url, post_page
 from tests.conftest import HTMX, make_commitment, make_meeting, make_user
@@ -498,6 +501,45 @@ def test_the_commitment_list_filters_and_sorts_by_the_status_then(client, meetin
     # Before the meeting, none of its commitments had been agreed.
     before = client.get("/commitments/?as_of=2025-09-02").content.decode()
     assert "Never started" not in before and "Done in November" not in before
+
+
+def test_a_past_day_sorted_by_status_lists_each_commitment_by_its_status_then(
+    client, meeting, editor, other_team
+):
+    """Sorted by the state then (``agreed_by``: the spans' index by team and status), each
+    run of a team merged with the other's: the order of every commitment's state then as
+    ``as_of`` reads it, ties by id, down or up; a page of 25 and the next."""
+    TeamMembership.objects.create(user=editor, team=other_team, role=TeamRole.EDITOR)
+    theirs = make_meeting(other_team, start_date=datetime.date(2025, 9, 10))
+    later = make_meeting(other_team, start_date=datetime.date(2025, 10, 20))  # after the day
+    made = [make_commitment(m) for m in (meeting, theirs) for _ in range(15)]
+    made += [make_commitment(later) for _ in range(3)]  # agreed after the day: not listed
+    for n, commitment in enumerate(made[:30]):
+        for status, day in ((n % 4, 11), (3 - n % 3, 20)):
+            if status != commitment.status:
+                actions.change_commitment_status(
+                    commitment=commitment,
+                    status=status,
+                    reason="Moved",
+                    by=editor,
+                    via="web",
+                    effective_on=datetime.date(2025, 9, day + n % 5),
+                )
+                commitment.refresh_from_db()
+    day = datetime.date(2025, 9, 22)
+    then = Commitment.objects.filter(pk__in=[c.pk for c in made]).as_of(day)
+    states = sorted((c.status_then, c.pk) for c in then if c.meeting_date <= day)
+    assert len(states) == 30 and len({status for status, _pk in states}) == 4
+    client.force_login(editor)
+    for sort, expected in (("status", states), ("-status", states[::-1])):
+        shown = []
+        for page in (1, 2):
+            html = client.get(f"/commitments/?as_of={day}&sort={sort}&page={page}").content
+            shown += [
+                int(pk)
+                for pk in re.findall(r'href="/commitments/commitment-(\d+)/"', html.decode())
+            ]
+        assert shown == [pk for _status, pk in expected], sort
 
 
 def test_milestones_overdue_on_a_past_day_by_their_date_then(client, editor, commitment):

@@ -167,23 +167,35 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
             cancellation_then=then("cancellation", "cancellation"),
         )
 
-    def agreed_by(self, day: datetime.date):
+    def agreed_by(self, day: datetime.date, **then):
         """Those agreed by ``day`` (their meeting held by then), each with its state then as
         ``as_of`` reads it: the span that held then, which each of them has (a commitment's
-        spans run without a gap from its meeting, or earlier, to today: ``spans_of``), so
-        joined (at most one holds on a day), where ``as_of`` reads two subqueries a column,
-        the first span for a day before it (the commitment list on a past day, its walk and
-        its rows: 2 ms less to compile a page, and less for PostgreSQL to plan)."""
-        held = Q(status_span__starts_on__lte=day) & (
-            Q(status_span__ends_on__gt=day) | Q(status_span__ends_on__isnull=True)
+        spans run without a gap from its meeting, or earlier, to today: ``spans_of``, kept
+        with the commitment's team), so joined, inner (one holds on a day), where ``as_of``
+        reads two subqueries a column, the first span for a day before it (the commitment
+        list on a past day, its walk and its rows: 2 ms less to compile a page, and less for
+        PostgreSQL to plan). ``then``: what that span held (``status=2``, ``is_stalled=True``),
+        in the one join (a filter on it after would join the spans a second time).
+
+        The join says the span's team is the commitment's, so that a run of one team's rows
+        (``paging.runs``) sorted by the state then (``held__status``, then the commitment)
+        walks the spans' index by team and status (``status_span_team_status``) for a page's
+        rows, where it sorted every commitment the team had agreed by then (70 ms at
+        100,000)."""
+        held = (
+            Q(status_span__starts_on__lte=day)
+            & (Q(status_span__ends_on__gt=day) | Q(status_span__ends_on__isnull=True))
+            & Q(status_span__team=F("team"))
+            & Q(**{f"status_span__{field}": value for field, value in then.items()})
         )  # as ``StatusSpanQuerySet.on``
         return (
             self.filter(meeting_date__lte=day)
             .alias(held=models.FilteredRelation("status_span", condition=held))
+            .filter(held__isnull=False)  # inner: each has it
             .annotate(
-                status_then=Coalesce(F("held__status"), F("status")),
-                stalled_then=Coalesce(F("held__is_stalled"), F("is_stalled")),
-                cancellation_then=Coalesce(F("held__cancellation"), F("cancellation")),
+                status_then=F("held__status"),
+                stalled_then=F("held__is_stalled"),
+                cancellation_then=F("held__cancellation"),
             )
         )
 

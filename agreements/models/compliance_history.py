@@ -182,7 +182,7 @@ class ComplianceDayTally(ComplianceTallyFields):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
+            CountingKey(  # holding the counts, as the status day tally's
                 fields=["team", "day", "party", "score"], name="compliance_day_tally_key"
             )
         ]

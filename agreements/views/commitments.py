@@ -69,13 +69,14 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     page = annotated_page(
         request,
         commitments,
-        (lambda rows: rows.for_rows().agreed_by(day)) if day else (lambda rows: rows.for_rows()),
+        _rows_then if day else (lambda rows: rows.for_rows()),
         PAGE_SIZE,
         size,
         split={"team": permissions.visible_team_ids(request.user)},
         # Today's list pages on by cursor (``?after=``); a past day's sorts by state then.
         order=None if day else form.order(),
-        made=None if day else ("commitment_rows",),
+        made=("commitment_rows_then",) if day else ("commitment_rows",),
+        values={"day": day} if day else None,  # the day a parameter of the rows' SQL
     )
     if day:
         for commitment in page.object_list:
@@ -94,6 +95,11 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     return render_page(
         request, "agreements/commitment_list.html", context, partial="commitment-table"
     )
+
+
+def _rows_then(rows, day):
+    """A past day's rows: as today's, each with its state then (``agreed_by``)."""
+    return rows.for_rows().agreed_by(day)
 
 
 def _sort_columns(request: HttpRequest, form: CommitmentFilterForm) -> list[dict]:

@@ -268,6 +268,7 @@ def annotated_page(
     split: dict[str, list] | None = None,
     order: tuple[str, ...] | None = None,
     made: tuple | None = None,
+    values: dict | None = None,
 ) -> Page:
     """Paginate on the ordered ids, then fetch and ``annotate`` only the rows shown: per-row
     figures (counts, indexes) and joins then cost one page, not every row skipped on the way
@@ -276,7 +277,9 @@ def annotated_page(
     last row of the page before: ``after_row``); the page then offers its own last row as the
     next page's (``page.next_after``). ``made``: the key of the shown rows' query made once a
     process (``rows_of_ids_made_once``: ``annotate`` then depends on nothing but the ids; its
-    select, joins and columns cost a millisecond a page to build and compile)."""
+    select, joins and columns cost a millisecond a page to build and compile). ``values``:
+    what ``annotate`` takes besides the rows (``annotate(rows, **values)``: a past day),
+    parameters of that SQL."""
     ids = queryset.values_list("pk", flat=True)
     parts = runs(ids, **split) if split else None
     after = request.GET.get("after")
@@ -285,15 +288,19 @@ def annotated_page(
     ids = list(page.object_list)
     keyed = order is not None and _keyed(queryset.model, order)
     page.next_after = ids[-1] if keyed and ids and page.has_next() else None
+    values = values or {}
     if made and ids:  # the page's rows by SQL made once for as many ids
         shown = rows_of_ids_made_once(
             made,
             ids,
-            lambda given: annotate(queryset.model.objects.filter(pk__in=given)),
+            lambda given, **given_values: annotate(
+                queryset.model.objects.filter(pk__in=given), **given_values
+            ),
             records=True,
+            **values,
         )
     else:
-        shown = annotate(queryset.model.objects.filter(pk__in=ids))
+        shown = annotate(queryset.model.objects.filter(pk__in=ids), **values)
     rows = {row.pk: row for row in shown}
     page.object_list = [rows[pk] for pk in ids]
     return page
