@@ -119,8 +119,48 @@ def _get_for_user[T: models.Model](
     return obj
 
 
+def _get_made_once[T: models.Model](
+    key: tuple,
+    model: type[T],
+    read: Callable[..., models.QuerySet[T]],
+    user: User,
+    pk: object,
+    **values: int,
+) -> T:
+    """``_get_for_user(read(<all>, **values), user, pk, edit=False)``, the record of a page's
+    first read, by SQL made once a process for the number of the reader's teams
+    (``rows_of_teams_made_once``; ``values``, numbers, its other parameters): built and
+    compiled, such a read cost 0.7–6 ms of a page's Python. The same rows, the same 404."""
+    every = user.is_authenticated and user.is_active and user.is_superuser
+    teams = m.team_ids(user) if user.is_authenticated and user.is_active and not every else []
+    if not is_id(pk) or not (every or teams):  # the ORM's to refuse, or nothing to see
+        return _get_for_user(read(model.objects.all(), **values), user, pk, edit=False)
+
+    def one(records, of: int, **given) -> models.QuerySet[T]:
+        return read(records, **given).filter(pk=of).order_by()[:21]
+
+    found = rows_of_teams_made_once(
+        key, teams, every, (model,), one, records=True, of=int(pk), **values
+    )
+    if len(found) > 1:  # as ``get()`` refuses them
+        raise model.MultipleObjectsReturned
+    if not found:
+        raise Http404(
+            _("No %(kind)s matches the given query.") % {"kind": model._meta.verbose_name}
+        )
+    return found[0]
+
+
 def get_meeting_for_user(user: User, pk: object, *, edit: bool = False) -> m.Meeting:
-    return _get_for_user(m.Meeting.objects.select_related("team"), user, pk, edit=edit)
+    """A meeting, with its team; ``edit`` needs an editor of its team. To read it (its page),
+    by SQL made once (``_get_made_once``)."""
+    if edit:
+        return _get_for_user(_meeting_read(m.Meeting.objects.all()), user, pk, edit=True)
+    return _get_made_once(("meeting",), m.Meeting, _meeting_read, user, pk)
+
+
+def _meeting_read(meetings) -> models.QuerySet[m.Meeting]:
+    return meetings.select_related("team")
 
 
 def get_commitment_for_user(
@@ -142,34 +182,25 @@ def get_commitment_page_for_user(
     user: User, pk: object, facts: Callable[[int], dict]
 ) -> m.Commitment:
     """A commitment as its page reads it (``get_commitment_for_user`` with ``annotate``:
-    ``facts`` of the reader's id), by SQL made once a process for the number of the reader's
-    teams (``rows_of_teams_made_once``): the query's five subqueries cost 6 ms to build and
-    compile, of the page's 20 of Python. The same rows, the same 404."""
-    every = user.is_authenticated and user.is_active and user.is_superuser
-    teams = m.team_ids(user) if user.is_authenticated and user.is_active and not every else []
-    if not is_id(pk) or not (every or teams):  # the ORM's to refuse, or nothing to see
-        return get_commitment_for_user(user, pk, annotate=facts(user.pk))
+    ``facts`` of the reader's id), by SQL made once (``_get_made_once``): the query's five
+    subqueries cost 6 ms to build and compile, of the page's 20 of Python."""
 
-    def read(commitments, of: int, reader: int) -> models.QuerySet[m.Commitment]:
-        return _commitment_read(facts(reader), commitments).filter(pk=of).order_by()[:21]
+    def read(commitments, reader: int) -> models.QuerySet[m.Commitment]:
+        return _commitment_read(facts(reader), commitments)
 
-    key = ("commitment_page",)
-    found = rows_of_teams_made_once(
-        key, teams, every, (m.Commitment,), read, records=True, of=int(pk), reader=user.pk
-    )
-    if len(found) > 1:  # as ``get()`` refuses them
-        raise m.Commitment.MultipleObjectsReturned
-    if not found:
-        raise Http404(
-            _("No %(kind)s matches the given query.") % {"kind": m.Commitment._meta.verbose_name}
-        )
-    return found[0]
+    return _get_made_once(("commitment_page",), m.Commitment, read, user, pk, reader=user.pk)
 
 
 def get_body_for_user(user: User, pk: object, *, edit: bool = False) -> m.ImplementationBody:
-    return _get_for_user(
-        m.ImplementationBody.objects.select_related("meeting__team"), user, pk, edit=edit
-    )
+    """A body, with its meeting's team; ``edit`` needs an editor of its team. To read it (its
+    page), by SQL made once (``_get_made_once``)."""
+    if edit:
+        return _get_for_user(_body_read(m.ImplementationBody.objects.all()), user, pk, edit=True)
+    return _get_made_once(("body",), m.ImplementationBody, _body_read, user, pk)
+
+
+def _body_read(bodies) -> models.QuerySet[m.ImplementationBody]:
+    return bodies.select_related("meeting__team")
 
 
 def get_milestone_for_user(

@@ -242,3 +242,31 @@ def test_outsider_probes_find_nothing_of_another_team(
     body = {"body-meeting": meeting.pk, "body-name": "G", "body-lifecycle": "announced"}
     assert client.post("/bodies/", body).status_code == 422
     assert not Participant.objects.exists()
+
+
+def test_a_meeting_and_a_body_are_read_for_their_pages_by_sql_made_once(
+    editor, outsider, admin_user, team, other_team
+):
+    """A meeting's or a body's page reads it by SQL made once a process for the number of the
+    reader's teams: another record of the same team compiles none of it, with what the page
+    shows beside it joined (the team), and a record of another team is still a 404."""
+    mine, again, theirs = make_meeting(team), make_meeting(team), make_meeting(other_team)
+    body, other_body = make_body(mine), make_body(theirs)
+    assert permissions.get_meeting_for_user(editor, mine.pk) == mine
+    assert permissions.get_body_for_user(editor, body.pk) == body
+    with compiled_sql() as compiled, CaptureQueriesContext(connection) as ran:
+        read = permissions.get_meeting_for_user(editor, again.pk)
+        assert read == again and read.team.name == "North America"
+        for get, record in (
+            (permissions.get_meeting_for_user, theirs),
+            (permissions.get_body_for_user, other_body),
+        ):
+            with pytest.raises(Http404):
+                get(editor, record.pk)
+    assert not compiled
+    assert len(ran) == 3  # a query each: the team read with the meeting
+    assert permissions.get_meeting_for_user(outsider, theirs.pk) == theirs
+    assert permissions.get_body_for_user(admin_user, other_body.pk).meeting.team == other_team
+    for pk in ("x", "-1", "9" * 30):  # not an id: refused as the ORM refuses it
+        with pytest.raises(Http404):
+            permissions.get_meeting_for_user(editor, pk)
