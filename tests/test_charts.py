@@ -536,3 +536,33 @@ def test_a_teams_curve_by_quarter_is_its_meetings_curve_read_from_the_records(
     assert team.index == records.index
     assert team.compliance == records.compliance
     assert len({v for values in team.compliance.values() for v in values}) > 3
+
+
+def test_the_charts_table_rows_are_written_as_the_templates_loop_wrote_them():
+    """``chart_rows`` (chart.html's rows in one pass): the same HTML as the Jinja2 loop it
+    replaced, for figures missing, halves rounded up, parties and milestones or none, and a
+    period's name with characters to escape."""
+    from django.template import engines
+
+    from agreements.jinja2 import chart_rows
+
+    loop = engines["jinja2"].from_string(
+        """{% for row in rows %}<tr>
+          <th scope="row">{{ row.label }}</th>
+          <td>{% if row.index is none %}–{% else %}{{ row.index|whole }}%{% endif %}</td>
+          {% for value in row.compliance %}<td>{% if value is none %}–{% else %}{{ value|whole }}%{% endif %}</td>{% endfor %}
+          {% if has_milestones %}<td>{{ row.due }}</td><td>{{ row.met }}</td>{% endif %}
+        </tr>{% endfor %}"""  # noqa: E501
+    )
+    rows = [
+        {"label": "Q1 2025", "index": None, "compliance": [None, 50.0], "due": 0, "met": 0},
+        {"label": '<b>"A&B\'s"</b>', "index": 66.5, "compliance": [0.0, 99.5], "due": 2, "met": 1},
+        {"label": "dic. 2026", "index": 100.0, "compliance": [33.3, None], "due": 0, "met": 3},
+    ]
+    for has_milestones in (True, False):
+        for parties in (2, 0):
+            shown = [row | {"compliance": row["compliance"][:parties]} for row in rows]
+            context = {"rows": shown, "has_milestones": has_milestones}
+            assert str(chart_rows(shown, has_milestones)) == loop.render(context)
+    assert "&lt;b&gt;&#34;A&amp;B&#39;s&#34;&lt;/b&gt;" in chart_rows(rows, True)
+    assert chart_rows([], True) == ""
