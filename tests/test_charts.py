@@ -566,3 +566,32 @@ def test_the_charts_table_rows_are_written_as_the_templates_loop_wrote_them():
             assert str(chart_rows(shown, has_milestones)) == loop.render(context)
     assert "&lt;b&gt;&#34;A&amp;B&#39;s&#34;&lt;/b&gt;" in chart_rows(rows, True)
     assert chart_rows([], True) == ""
+
+
+def test_a_history_whose_reads_are_made_once_builds_none_of_its_querysets(
+    editor, admin_user, outsider, reviewer, meeting, commitment, us, monkeypatch
+):
+    """The dashboard's curve of known teams (a member's, an admin's every team's), of the
+    parties the page chose, reads by SQL made once: its tallies' querysets (``Scoped``) are
+    never built; a history read otherwise
+    (a past day's counts) builds them when first read, scoped to the reader's teams."""
+    from agreements.models import StatusDayTally, StatusHistory, StatusMonthTally
+    from agreements.models.teams import TeamScopedQuerySet
+
+    assess(commitment, us, "+1", D(2025, 10, 1), by=reviewer)
+    built = []
+    scoped = TeamScopedQuerySet.visible_to
+
+    def counted(rows, user):
+        built.append(rows.model)
+        return scoped(rows, user)
+
+    monkeypatch.setattr(TeamScopedQuerySet, "visible_to", counted)
+    for user in (editor, admin_user):
+        curve = views_charts.dashboard_curve(user, D(2025, 12, 6), [us.pk])
+        assert curve.index[-1] is not None and list(curve.compliance) == [us.name]
+    assert built == []
+    history = StatusHistory.visible_to(outsider)
+    assert not history.on(D(2025, 12, 6)).total()  # the other team's: none of ours
+    assert set(built) == {StatusMonthTally, StatusDayTally}
+    assert StatusHistory.visible_to(editor).on(D(2025, 12, 6)).total() >= 1

@@ -25,7 +25,7 @@ from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
 from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among
-from .status_reads import summed
+from .status_reads import Scoped, summed
 from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, TeamScopedQuerySet, team_ids
 from .unions import rows_of_teams_made_once
@@ -230,7 +230,12 @@ class ComplianceHistory:
     """Teams' compliance by party on past days and over time, from the stored tallies: the
     months before a day by month, its own month by day."""
 
+    months = Scoped()
+    days = Scoped()
+    now = Scoped()
+
     def __init__(self, months, days, now=None, teams: list[int] | None = None, *, every=False):
+        # The tallies' rows, scoped already (or the functions making them: ``Scoped``).
         self.months, self.days = months, days
         self.now = now  # the live tally (``ComplianceTally``) of the same teams, when given
         # What scopes them, when known (as ``StatusHistory``'s): a curve's SQL made once.
@@ -238,10 +243,9 @@ class ComplianceHistory:
 
     @classmethod
     def visible_to(cls, user) -> ComplianceHistory:
-        tallies = (
-            ComplianceMonthTally.objects.visible_to(user),
-            ComplianceDayTally.objects.visible_to(user),
-            ComplianceTally.objects.visible_to(user),
+        tallies = tuple(  # each built when first read (``Scoped``)
+            lambda tally=tally: tally.objects.visible_to(user)
+            for tally in (ComplianceMonthTally, ComplianceDayTally, ComplianceTally)
         )
         if not user.is_authenticated or not user.is_active:
             return cls(*tallies)
