@@ -6,18 +6,26 @@ from __future__ import annotations
 import datetime
 import random
 import re
+from collections import Counter
 
 import pygal
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from agreements import actions, chart_svg, charts
 from agreements.forms.compare import DrawnPartiesForm
-from agreements.models import Assessment, Commitment, ComplianceHistory, Milestone
+from agreements.models import (
+    Assessment,
+    Commitment,
+    ComplianceHistory,
+    ComplianceTally,
+    Milestone,
+)
 from agreements.views import charts as views_charts
-from tests.conftest import make_body, make_commitment, make_meeting
+from tests.conftest import compiled_sql, make_body, make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -470,7 +478,7 @@ def test_a_curve_given_its_parties_names_reads_their_rows_without_them(
 
 
 def test_today_the_most_assessed_parties_are_counted_from_the_live_tally_as_the_history_counts(
-    editor, reviewer, admin_user, meeting, us, mexico
+    editor, reviewer, admin_user, outsider, meeting, us, mexico
 ):
     """Unless chosen, a curve ending today draws the parties most assessed today, counted from
     the live tally (a few hundred rows a team) instead of every month of the history: the
@@ -490,6 +498,22 @@ def test_today_the_most_assessed_parties_are_counted_from_the_live_tally_as_the_
     )
     assert history._sizes_now() == history._sizes(today) == {us.pk: 2, mexico.pk: 2}
     assert list(history.curves(days, 1)) == [min((us, mexico), key=lambda p: p.pk).name]
+    # Read by SQL made once for the reader's teams (an admin's: every team's), as the live
+    # tally's queryset reads them; a reader of the other team counts none of these.
+    for user, sizes in ((editor, {us.pk: 2, mexico.pk: 2}), (admin_user, None), (outsider, {})):
+        live = ComplianceHistory.visible_to(user)
+        counted = Counter(
+            dict(
+                ComplianceTally.objects.visible_to(user)
+                .values_list("party")
+                .annotate(k=Sum("n"))
+                .order_by()
+            )
+        )
+        assert live._sizes_now() == counted == (counted if sizes is None else sizes)
+        with compiled_sql() as compiled:
+            assert live._sizes_now() == counted
+        assert not compiled
 
 
 def test_a_teams_curve_by_quarter_is_its_meetings_curve_read_from_the_records(

@@ -238,6 +238,7 @@ class ComplianceHistory:
         # The tallies' rows, scoped already (or the functions making them: ``Scoped``).
         self.months, self.days = months, days
         self.now = now  # the live tally (``ComplianceTally``) of the same teams, when given
+        self.live = now is not None
         # What scopes them, when known (as ``StatusHistory``'s): a curve's SQL made once.
         self.teams, self.every = teams, every
 
@@ -314,10 +315,16 @@ class ComplianceHistory:
     def _sizes_now(self) -> Counter | None:
         """``_sizes`` today, read from the live tally, which holds the same counts in a few
         hundred rows a team, where the history's months are thousands at 1,000,000
-        commitments; None without it."""
-        if self.now is None:
+        commitments (by SQL made once a process, for known teams); None without it."""
+        if not self.live:
             return None
-        return Counter(dict(self.now.values_list("party").annotate(k=models.Sum("n")).order_by()))
+
+        def read(now):
+            return now.values_list("party").annotate(k=models.Sum("n")).order_by()
+
+        key = ("compliance sizes now",)
+        rows = rows_of_teams_made_once(key, self.teams, self.every, (ComplianceTally,), read)
+        return Counter(dict(read(self.now) if rows is None else rows))
 
     def by_party(self, day: datetime.date) -> list[dict]:
         """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
