@@ -22,6 +22,7 @@ from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext, pgettext
 from jinja2 import Environment
+from markupsafe import Markup, escape
 
 from .ids import address_of
 from .system_texts import shown
@@ -59,6 +60,28 @@ def day_writer():
     return day
 
 
+def chart_rows(rows: list[dict], has_milestones: bool) -> Markup:
+    """The rows of a chart's table of numbers (chart.html: a row per period, ``Curve.rows``),
+    written in one pass, as the template's loop wrote them: some forty rows of up to eight
+    cells, where the loop's tests, filters and escaping of each cell cost about half a
+    millisecond a chart. Only the period's name is text to escape (as Jinja2 escapes it);
+    the figures are ``whole`` numbers, or "–" where there is none."""
+
+    def figure(value: float | None) -> str:
+        return "–" if value is None else f"{whole(value)}%"
+
+    lines = []
+    for row in rows:
+        parties = "".join(f"<td>{figure(value)}</td>" for value in row["compliance"])
+        milestones = f"<td>{row['due']}</td><td>{row['met']}</td>" if has_milestones else ""
+        lines.append(
+            f'<tr>\n          <th scope="row">{escape(row["label"])}</th>\n'
+            f"          <td>{figure(row['index'])}</td>\n"
+            f"          {parties}\n          {milestones}\n        </tr>"
+        )
+    return Markup("".join(lines))
+
+
 def django_include(template_name: str, **values) -> SafeString:
     """A Django template drawn inside a Jinja2 one: a part that other pages draw in Django's
     engine, which a row shows only now and then (a milestone's moves)."""
@@ -74,6 +97,7 @@ def environment(**options) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=False)
     env.globals.update(
         address=address_of,
+        chart_rows=chart_rows,
         day_writer=day_writer,
         django_include=django_include,
         pgettext=pgettext,

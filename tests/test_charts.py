@@ -6,18 +6,26 @@ from __future__ import annotations
 import datetime
 import random
 import re
+from collections import Counter
 
 import pygal
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from agreements import actions, chart_svg, charts
 from agreements.forms.compare import DrawnPartiesForm
-from agreements.models import Assessment, Commitment, ComplianceHistory, Milestone
+from agreements.models import (
+    Assessment,
+    Commitment,
+    ComplianceHistory,
+    ComplianceTally,
+    Milestone,
+)
 from agreements.views import charts as views_charts
-from tests.conftest import make_body, make_commitment, make_meeting
+from tests.conftest import compiled_sql, make_body, make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -470,7 +478,7 @@ def test_a_curve_given_its_parties_names_reads_their_rows_without_them(
 
 
 def test_today_the_most_assessed_parties_are_counted_from_the_live_tally_as_the_history_counts(
-    editor, reviewer, admin_user, meeting, us, mexico
+    editor, reviewer, admin_user, outsider, meeting, us, mexico
 ):
     """Unless chosen, a curve ending today draws the parties most assessed today, counted from
     the live tally (a few hundred rows a team) instead of every month of the history: the
@@ -490,6 +498,22 @@ def test_today_the_most_assessed_parties_are_counted_from_the_live_tally_as_the_
     )
     assert history._sizes_now() == history._sizes(today) == {us.pk: 2, mexico.pk: 2}
     assert list(history.curves(days, 1)) == [min((us, mexico), key=lambda p: p.pk).name]
+    # Read by SQL made once for the reader's teams (an admin's: every team's), as the live
+    # tally's queryset reads them; a reader of the other team counts none of these.
+    for user, sizes in ((editor, {us.pk: 2, mexico.pk: 2}), (admin_user, None), (outsider, {})):
+        live = ComplianceHistory.visible_to(user)
+        counted = Counter(
+            dict(
+                ComplianceTally.objects.visible_to(user)
+                .values_list("party")
+                .annotate(k=Sum("n"))
+                .order_by()
+            )
+        )
+        assert live._sizes_now() == counted == (counted if sizes is None else sizes)
+        with compiled_sql() as compiled:
+            assert live._sizes_now() == counted
+        assert not compiled
 
 
 def test_a_teams_curve_by_quarter_is_its_meetings_curve_read_from_the_records(
@@ -536,3 +560,62 @@ def test_a_teams_curve_by_quarter_is_its_meetings_curve_read_from_the_records(
     assert team.index == records.index
     assert team.compliance == records.compliance
     assert len({v for values in team.compliance.values() for v in values}) > 3
+
+
+def test_the_charts_table_rows_are_written_as_the_templates_loop_wrote_them():
+    """``chart_rows`` (chart.html's rows in one pass): the same HTML as the Jinja2 loop it
+    replaced, for figures missing, halves rounded up, parties and milestones or none, and a
+    period's name with characters to escape."""
+    from django.template import engines
+
+    from agreements.jinja2 import chart_rows
+
+    loop = engines["jinja2"].from_string(
+        """{% for row in rows %}<tr>
+          <th scope="row">{{ row.label }}</th>
+          <td>{% if row.index is none %}–{% else %}{{ row.index|whole }}%{% endif %}</td>
+          {% for value in row.compliance %}<td>{% if value is none %}–{% else %}{{ value|whole }}%{% endif %}</td>{% endfor %}
+          {% if has_milestones %}<td>{{ row.due }}</td><td>{{ row.met }}</td>{% endif %}
+        </tr>{% endfor %}"""  # noqa: E501
+    )
+    rows = [
+        {"label": "Q1 2025", "index": None, "compliance": [None, 50.0], "due": 0, "met": 0},
+        {"label": '<b>"A&B\'s"</b>', "index": 66.5, "compliance": [0.0, 99.5], "due": 2, "met": 1},
+        {"label": "dic. 2026", "index": 100.0, "compliance": [33.3, None], "due": 0, "met": 3},
+    ]
+    for has_milestones in (True, False):
+        for parties in (2, 0):
+            shown = [row | {"compliance": row["compliance"][:parties]} for row in rows]
+            context = {"rows": shown, "has_milestones": has_milestones}
+            assert str(chart_rows(shown, has_milestones)) == loop.render(context)
+    assert "&lt;b&gt;&#34;A&amp;B&#39;s&#34;&lt;/b&gt;" in chart_rows(rows, True)
+    assert chart_rows([], True) == ""
+
+
+def test_a_history_whose_reads_are_made_once_builds_none_of_its_querysets(
+    editor, admin_user, outsider, reviewer, meeting, commitment, us, monkeypatch
+):
+    """The dashboard's curve of known teams (a member's, an admin's every team's), of the
+    parties the page chose, reads by SQL made once: its tallies' querysets (``Scoped``) are
+    never built; a history read otherwise
+    (a past day's counts) builds them when first read, scoped to the reader's teams."""
+    from agreements.models import StatusDayTally, StatusHistory, StatusMonthTally
+    from agreements.models.teams import TeamScopedQuerySet
+
+    assess(commitment, us, "+1", D(2025, 10, 1), by=reviewer)
+    built = []
+    scoped = TeamScopedQuerySet.visible_to
+
+    def counted(rows, user):
+        built.append(rows.model)
+        return scoped(rows, user)
+
+    monkeypatch.setattr(TeamScopedQuerySet, "visible_to", counted)
+    for user in (editor, admin_user):
+        curve = views_charts.dashboard_curve(user, D(2025, 12, 6), [us.pk])
+        assert curve.index[-1] is not None and list(curve.compliance) == [us.name]
+    assert built == []
+    history = StatusHistory.visible_to(outsider)
+    assert not history.on(D(2025, 12, 6)).total()  # the other team's: none of ours
+    assert set(built) == {StatusMonthTally, StatusDayTally}
+    assert StatusHistory.visible_to(editor).on(D(2025, 12, 6)).total() >= 1

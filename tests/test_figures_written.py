@@ -62,6 +62,21 @@ def test_the_parties_boxes_are_djangos_own_checkboxes(us, mexico):
     assert "United &lt;b&gt;States&lt;/b&gt;" in ours and 'aria-invalid="true"' in ours
 
 
+def test_the_parties_boxes_escape_their_values_as_conditional_escape_does():
+    """``CheckboxList``'s values (names, ids, labels) escaped as ``conditional_escape`` escapes
+    them, quotes included (``&#x27;``, ``&quot;``: Django's, not markupsafe's), HTML kept."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from agreements.forms.compare import _escape
+
+    values = ['Côte d\'Ivoire "&" <b>', mark_safe("<b>kept</b>"), gettext_lazy("Parties drawn")]
+    for value in [*values, 7, None, "party-7"]:
+        assert _escape(value) == conditional_escape(value)
+    assert _escape(values[0]) == "Côte d&#x27;Ivoire &quot;&amp;&quot; &lt;b&gt;"
+
+
 def test_whole_figures_round_as_floatformat_does():
     from django.template.defaultfilters import floatformat
 

@@ -25,7 +25,7 @@ from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
 from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among
-from .status_reads import summed
+from .status_reads import Scoped, summed
 from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, TeamScopedQuerySet, team_ids
 from .unions import rows_of_teams_made_once
@@ -230,18 +230,23 @@ class ComplianceHistory:
     """Teams' compliance by party on past days and over time, from the stored tallies: the
     months before a day by month, its own month by day."""
 
+    months = Scoped()
+    days = Scoped()
+    now = Scoped()
+
     def __init__(self, months, days, now=None, teams: list[int] | None = None, *, every=False):
+        # The tallies' rows, scoped already (or the functions making them: ``Scoped``).
         self.months, self.days = months, days
         self.now = now  # the live tally (``ComplianceTally``) of the same teams, when given
+        self.live = now is not None
         # What scopes them, when known (as ``StatusHistory``'s): a curve's SQL made once.
         self.teams, self.every = teams, every
 
     @classmethod
     def visible_to(cls, user) -> ComplianceHistory:
-        tallies = (
-            ComplianceMonthTally.objects.visible_to(user),
-            ComplianceDayTally.objects.visible_to(user),
-            ComplianceTally.objects.visible_to(user),
+        tallies = tuple(  # each built when first read (``Scoped``)
+            lambda tally=tally: tally.objects.visible_to(user)
+            for tally in (ComplianceMonthTally, ComplianceDayTally, ComplianceTally)
         )
         if not user.is_authenticated or not user.is_active:
             return cls(*tallies)
@@ -310,10 +315,16 @@ class ComplianceHistory:
     def _sizes_now(self) -> Counter | None:
         """``_sizes`` today, read from the live tally, which holds the same counts in a few
         hundred rows a team, where the history's months are thousands at 1,000,000
-        commitments; None without it."""
-        if self.now is None:
+        commitments (by SQL made once a process, for known teams); None without it."""
+        if not self.live:
             return None
-        return Counter(dict(self.now.values_list("party").annotate(k=models.Sum("n")).order_by()))
+
+        def read(now):
+            return now.values_list("party").annotate(k=models.Sum("n")).order_by()
+
+        key = ("compliance sizes now",)
+        rows = rows_of_teams_made_once(key, self.teams, self.every, (ComplianceTally,), read)
+        return Counter(dict(read(self.now) if rows is None else rows))
 
     def by_party(self, day: datetime.date) -> list[dict]:
         """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
