@@ -13,7 +13,7 @@ from django.db.models import Value
 
 from .lines_made_once import visible_rows
 from .milestones import Milestone, MilestoneLine
-from .unions import orders_in_union
+from .unions import generic_plans, orders_in_union
 
 
 def _made_for(user):
@@ -58,7 +58,9 @@ def overdue_and_due_within_for(
     key = ("dashboard milestones", limit)
     if orders_in_union(Milestone.objects.all()):
         lists: list[list] = [[], []]
-        for *row, in_part in made(key, union, today=today, until=until):
+        with generic_plans(Milestone):
+            rows = made(key, union, today=today, until=until)
+        for *row, in_part in rows:
             lists[in_part].append(row)
     else:
         lists = [
