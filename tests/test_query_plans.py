@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection, transaction
+from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements.models import Commitment, ImplementationBody, Meeting, ReviewEvent
+from agreements.models import Commitment, ImplementationBody, Meeting, Milestone, ReviewEvent
+from agreements.models.unions import generic_plans
 
 pytestmark = [
     pytest.mark.perf,
@@ -299,3 +300,19 @@ def test_the_dashboards_milestone_lists_keep_one_plan_that_walks_their_order(
     assert "$1" in plan or "$2" in plan, plan  # the generic plan, not one for these days
     assert plan.count("Sort  (") == 1, plan  # the two lists' rows put together: 20 at most
     assert "milestone_open_due on agreements_milestone" in plan, plan
+
+
+def test_a_query_failing_on_the_generic_plan_raises_its_own_error(db):
+    """Inside a transaction, a query failing under ``generic_plans`` raises its own error, and
+    the rollback takes the setting back; the RESET a broken transaction would refuse is not
+    tried (its error would hide the query's)."""
+    with (
+        pytest.raises(ProgrammingError, match="no_such_table"),
+        transaction.atomic(),
+        generic_plans(Milestone),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT 1 FROM no_such_table")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"

@@ -14,6 +14,7 @@ from django.db import connections, models, router
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Cast
 from django.db.models.query import ValuesListIterable
+from psycopg.pq import TransactionStatus
 
 
 def orders_in_union(queryset: models.QuerySet) -> bool:
@@ -146,8 +147,11 @@ def generic_plans(model: type[models.Model]):
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET plan_cache_mode")
+        # A transaction a failed query broke takes the setting back as it rolls back (and
+        # would refuse the RESET, hiding the failure).
+        if connection.connection.info.transaction_status != TransactionStatus.INERROR:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET plan_cache_mode")
 
 
 _COUNTED: dict[tuple, tuple] = {}
