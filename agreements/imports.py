@@ -20,6 +20,9 @@ it done on that day. Each names the file in the history.
 Cells an export disarmed (``'=…``, see ``exports``) come back as they were; a cell that is a
 formula (it starts with ``=`` or ``@``) is refused, never stored for a spreadsheet to run later.
 Excel's date cells are read as the days they show.
+
+Here: a file's lines and what they plan (``Row``, ``Plan``, ``file_lines``, ``checked``), and the
+commitments' plan; the milestones' is in ``milestone_imports``.
 """
 
 from __future__ import annotations
@@ -30,14 +33,13 @@ from dataclasses import dataclass, field
 import tablib
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import models as m
 from .exports import armed
 from .forms.meeting_rows import CommitmentRowForm
-from .forms.milestones import MilestoneImportForm
 
 
 @dataclass
@@ -127,7 +129,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
     roles = _role_names()
     states = _States(existing)
     rows, lines = [], {}
-    for row, values in _lines(dataset):
+    for row, values in file_lines(dataset):
         rows.append(row)
         target = None
         if values.get("id"):
@@ -142,7 +144,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
             target = by_reference.get(values["reference"])
         if target is None and not values.get("id"):
             target = by_title.get(values.get("title", "").casefold())
-        _once(row, target.pk if target else row.title.casefold(), lines, "commitment")
+        once(row, target.pk if target else row.title.casefold(), lines, "commitment")
         chosen = {}
         for part in filter(None, (p.strip() for p in values.get("party_roles", "").split(";"))):
             code, _sep, role = (s.strip() for s in part.partition(":"))
@@ -171,7 +173,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
         data = _form_data(values, target, themes)
         instance = target or m.Commitment(meeting=meeting, position=len(existing) + len(rows))
         form = CommitmentRowForm(data, instance=instance, parties=[], themes=all_themes)
-        _checked(row, form, whole="title")
+        checked(row, form, whole="title")
         if row.errors:
             row.outcome = "error"
             continue
@@ -192,7 +194,7 @@ def plan_commitments(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | N
                     )
                     if part is not None
                 ]
-        _planned(row, form, target, changed, seen)
+        planned(row, form, target, changed, seen)
     return Plan(rows)
 
 
@@ -325,145 +327,7 @@ def _form_data(values: dict, target, themes: dict) -> dict:
     return data
 
 
-def plan_milestones(meeting: m.Meeting, dataset: tablib.Dataset, seen: dict | None = None) -> Plan:
-    """Every milestone row checked and matched (see the module). A row names what it is a step
-    of by ``commitment`` (a commitment's title or reference), ``body`` (a body's name), or
-    ``of`` as an export writes it ("meeting: …" for the meeting itself, "commitment: …",
-    "body: …"). An import never moves a saved
-    milestone's date: that is a reschedule, whose reason is kept (the commitment's page)."""
-    seen = seen or {}
-    existing = list(
-        m.Milestone.objects.filter(
-            Q(meeting=meeting) | Q(commitment__meeting=meeting) | Q(body__meeting=meeting)
-        )
-    )
-    by_id = {str(ms.pk): ms for ms in existing}
-    by_parent = {
-        (ms.meeting_id, ms.commitment_id, ms.body_id, ms.title.casefold()): ms for ms in existing
-    }
-    commitments = {}
-    for commitment in m.Commitment.objects.filter(meeting=meeting):
-        commitments[commitment.title.casefold()] = commitment
-        if commitment.reference:
-            commitments[commitment.reference.casefold()] = commitment
-    bodies = {b.name.casefold(): b for b in m.ImplementationBody.objects.filter(meeting=meeting)}
-    rows, lines = [], {}
-    for row, values in _lines(dataset):
-        rows.append(row)
-        target = by_id.get(values["id"]) if values.get("id") else None
-        if values.get("id") and target is None:
-            row.errors.append(
-                ("id", _("Not a milestone of this meeting: leave it empty to add one."))
-            )
-            row.outcome = "error"
-            continue
-        parent, column = _parent(values, meeting, commitments, bodies)
-        if parent is None and target is not None:
-            parent = target.belongs_to
-        if parent is None:
-            row.errors.append(
-                (
-                    column,
-                    _(
-                        "Name the commitment (its title or reference) or body it is a step "
-                        "of, or “meeting” for the meeting itself."
-                    ),
-                )
-            )
-        elif target is None:
-            parent_key = (
-                parent.pk if isinstance(parent, m.Meeting) else None,
-                parent.pk if isinstance(parent, m.Commitment) else None,
-                parent.pk if isinstance(parent, m.ImplementationBody) else None,
-                row.title.casefold(),
-            )
-            target = by_parent.get(parent_key)
-        key = (type(parent).__name__, getattr(parent, "pk", 0), row.title.casefold())
-        _once(row, target.pk if target else key, lines, "milestone")
-        if parent is None:
-            row.outcome = "error"
-            continue
-        instance = target or m.Milestone(
-            meeting=parent if isinstance(parent, m.Meeting) else None,
-            commitment=parent if isinstance(parent, m.Commitment) else None,
-            body=parent if isinstance(parent, m.ImplementationBody) else None,
-        )
-        data = {name: values.get(name, "") for name in MilestoneImportForm.Meta.fields}
-        for name in MilestoneImportForm.Meta.fields:
-            if name not in values and target is not None:
-                value = getattr(target, name)
-                data[name] = value.isoformat() if hasattr(value, "isoformat") else value
-        form = MilestoneImportForm(data, instance=instance)
-        if _checked(row, form, whole="due_date") and target and "due_date" in form.changed_data:
-            row.errors.append(
-                (
-                    "due_date",
-                    _(
-                        "An import does not move a milestone: give it a new date on its "
-                        "commitment's page, where the reason is kept."
-                    ),
-                )
-            )
-        completed_on = _completed_on(row, values, meeting, target)
-        if row.errors:
-            row.outcome = "error"
-            continue
-        changed = list(form.changed_data)
-        if completed_on is not None and completed_on != form.instance.completed_on:
-            form.instance.status, form.instance.completed_on = m.MilestoneStatus.DONE, completed_on
-            changed.append("completed_on")
-        _planned(row, form, target, changed, seen)
-    return Plan(rows)
-
-
-def _completed_on(row: Row, values: dict, meeting: m.Meeting, target) -> datetime.date | None:
-    """The day a milestone row says it was done, checked as the checklist checks it; None when
-    it says none. An empty cell leaves a done milestone done: an import never opens one again
-    (the checklist does), so an older file cannot undo what was ticked since."""
-    text = values.get("completed_on", "")
-    if not text:
-        return None
-    if target is not None and target.status not in (
-        m.MilestoneStatus.PLANNED,
-        m.MilestoneStatus.DONE,
-    ):
-        row.errors.append(
-            (
-                "completed_on",
-                _("“%(title)s” is %(status)s: it cannot be ticked.")
-                % {"title": target.title, "status": target.get_status_display().lower()},
-            )
-        )
-        return None
-    try:
-        day = forms.DateField().clean(text)
-        m.refuse_dated_outside(day, meeting.start_date, field="completed_on")
-    except ValidationError as error:
-        row.errors += [("completed_on", message) for message in error.messages]
-        return None
-    return day
-
-
-def _parent(values: dict, meeting: m.Meeting, commitments: dict, bodies: dict):
-    """What a milestone row is a step of, and the column that says so."""
-    of = values.get("of", "")
-    kind, _sep, name = of.partition(":")
-    if kind.strip() == "meeting" and not values.get("commitment") and not values.get("body"):
-        # The meeting imported into (an export names it; another meeting's is refused).
-        same = name.strip().casefold() in ("", meeting.title.casefold())
-        return (meeting if same else None), "of"
-    if values.get("commitment") or kind.strip() == "commitment":
-        wanted = values.get("commitment") or name.strip()
-        column = "commitment" if values.get("commitment") else "of"
-        return commitments.get(wanted.casefold()), column
-    if values.get("body") or kind.strip() == "body":
-        wanted = values.get("body") or name.strip()
-        column = "body" if values.get("body") else "of"
-        return bodies.get(wanted.casefold()), column
-    return None, "commitment"
-
-
-def _lines(dataset: tablib.Dataset):
+def file_lines(dataset: tablib.Dataset):
     """Each line of the file: its ``Row`` (numbered as a spreadsheet does, the header being
     line 1; a formula cell already refused) and its values (as exported values were)."""
     for number, cells in enumerate(dataset.dict, start=2):
@@ -478,7 +342,7 @@ def _lines(dataset: tablib.Dataset):
         yield row, values
 
 
-def _once(row: Row, key, lines: dict, noun: str) -> None:
+def once(row: Row, key, lines: dict, noun: str) -> None:
     """A record named by two lines of the file is refused on the second."""
     if key in lines:
         same = (
@@ -490,7 +354,7 @@ def _once(row: Row, key, lines: dict, noun: str) -> None:
     lines[key] = row.line
 
 
-def _checked(row: Row, form, *, whole: str) -> bool:
+def checked(row: Row, form, *, whole: str) -> bool:
     """Whether the row's form is valid; its errors join the row's (those of the whole form
     under ``whole``), each column said once."""
     if form.is_valid():
@@ -505,7 +369,7 @@ def _checked(row: Row, form, *, whole: str) -> bool:
     return False
 
 
-def _planned(row: Row, form, target, changed: list[str], seen: dict) -> None:
+def planned(row: Row, form, target, changed: list[str], seen: dict) -> None:
     """A valid row's outcome: new, update or unchanged, with what applying it writes, over
     the version the dry run read (``seen``) when it updates."""
     row.changed = changed

@@ -67,7 +67,8 @@ def _import_status(commitment: Commitment, wanted, filename: str, by, *, direct:
 @transaction.atomic
 def import_milestones(*, meeting: Meeting, rows, filename: str, by: AbstractBaseUser) -> int:
     """As ``import_commitments``, for the milestones of the meeting itself, its commitments
-    and bodies (``imports.plan_milestones``: a date is never moved by an import, see there)."""
+    and bodies (``milestone_imports.plan_milestones``: a date is never moved by an import,
+    see there)."""
     refuse_archived(meeting)
     for row in rows:
         refuse_archived(row.record.commitment, row.record.body)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from .. import actions, imports, permissions, spreadsheets
+from .. import actions, imports, milestone_imports, permissions, spreadsheets
 from ..ids import is_id
 from ..models import VersionConflict
 from .common import render_page
@@ -17,7 +17,11 @@ from .common import render_page
 # What a file may hold: its planner (``imports``) and the action that applies the plan.
 KINDS = {
     "commitments": (spreadsheets.COMMITMENTS, imports.plan_commitments, actions.import_commitments),
-    "milestones": (spreadsheets.MILESTONES, imports.plan_milestones, actions.import_milestones),
+    "milestones": (
+        spreadsheets.MILESTONES,
+        milestone_imports.plan_milestones,
+        actions.import_milestones,
+    ),
 }
 
 
