@@ -28,6 +28,7 @@ from agreements.models import (
     ComplianceScore,
     ComplianceSpan,
     ComplianceTally,
+    ComplianceYearTally,
     ContextEvent,
     ImplementationBody,
     Meeting,
@@ -48,6 +49,7 @@ from agreements.models import (
     StatusDayTally,
     StatusMonthTally,
     StatusSpan,
+    StatusYearTally,
     Team,
     TeamMembership,
     TeamRole,
@@ -419,8 +421,10 @@ def records(meeting, commitment, us, team, editor):
         ComplianceSpan: compliance_history(commitment).first(),
         ComplianceDayTally: ComplianceDayTally.objects.filter(team=team).first(),
         ComplianceMonthTally: ComplianceMonthTally.objects.filter(team=team).first(),
+        ComplianceYearTally: ComplianceYearTally.objects.filter(team=team).first(),
         StatusDayTally: StatusDayTally.objects.filter(team=team).first(),
         StatusMonthTally: StatusMonthTally.objects.filter(team=team).first(),
+        StatusYearTally: StatusYearTally.objects.filter(team=team).first(),
         Statement: Statement.objects.create(
             meeting=meeting, speaker=person, text="Words", said_on=datetime.date(2025, 9, 3)
         ),

@@ -599,7 +599,7 @@ def test_a_history_whose_reads_are_made_once_builds_none_of_its_querysets(
     parties the page chose, reads by SQL made once: its tallies' querysets (``Scoped``) are
     never built; a history read otherwise
     (a past day's counts) builds them when first read, scoped to the reader's teams."""
-    from agreements.models import StatusDayTally, StatusHistory, StatusMonthTally
+    from agreements.models import StatusDayTally, StatusHistory, StatusMonthTally, StatusYearTally
     from agreements.models.teams import TeamScopedQuerySet
 
     assess(commitment, us, "+1", D(2025, 10, 1), by=reviewer)
@@ -617,5 +617,5 @@ def test_a_history_whose_reads_are_made_once_builds_none_of_its_querysets(
     assert built == []
     history = StatusHistory.visible_to(outsider)
     assert not history.on(D(2025, 12, 6)).total()  # the other team's: none of ours
-    assert set(built) == {StatusMonthTally, StatusDayTally}
+    assert set(built) == {StatusYearTally, StatusMonthTally, StatusDayTally}
     assert StatusHistory.visible_to(editor).on(D(2025, 12, 6)).total() >= 1

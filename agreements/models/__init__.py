@@ -55,6 +55,7 @@ from .compliance_history import (
     ComplianceHistory,
     ComplianceMonthTally,
     ComplianceSpan,
+    ComplianceYearTally,
     compliance_percent,
 )
 from .evidence import (
@@ -128,6 +129,7 @@ from .status_history import (
     StatusMonthTally,
     StatusSpan,
     StatusSpanQuerySet,
+    StatusYearTally,
     spans_of,
 )
 from .status_reads import StatusHistory

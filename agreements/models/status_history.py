@@ -14,8 +14,11 @@ once (``SpanQuerySet.rebuild``, the same rules and rows):
 - ``StatusDayTally``: per team and state, the days on which counts changed (+1 for the state
   a commitment entered, −1 for the one it left), one row per key added to in place
   (``DatedTally.add``): a team's figures on a day are the sum of its rows up to that day.
-- ``StatusMonthTally``: the same summed by month, so that a day's figures and a curve read a
-  few rows a month (``status_reads.StatusHistory``), whatever the number of commitments.
+- ``StatusMonthTally``: the same summed by month, so that a curve reads a few rows a month
+  (``status_reads.StatusHistory``), whatever the number of commitments.
+- ``StatusYearTally``: the same summed by year, so that a day's figures read the years before
+  its own, then its year's months before its month, then its month's days: a tenth of the
+  rows the months before it were.
 
 Tests (tests/test_status_history.py) compare all three with a recount from the status changes.
 """
@@ -91,7 +94,8 @@ class SpanQuerySet(TeamScopedQuerySet):
     """Stored history per commitment (``StatusSpan``, ``ComplianceSpan``): rows with the days
     they held, rewritten from the facts they come from, their tallies told the difference.
     Each kind says ``wanted(ids)``: each commitment's rows as they should be stored (as a
-    stored one's ``row()``), and ``tallies()``: the day and month tallies that count them."""
+    stored one's ``row()``), and ``tallies()``: the day, month and year tallies that count
+    them."""
 
     CHUNK = 1000  # commitments rewritten per round of queries
     stored_order: tuple[str, ...] = ("starts_on",)  # as ``wanted`` lists each one's rows
@@ -126,9 +130,10 @@ class SpanQuerySet(TeamScopedQuerySet):
         for span in new:
             span.count_into(deltas, +1)
         spans.bulk_create(new)
-        day, month = self.tallies()
+        day, month, year = self.tallies()
         day.add(deltas)
         month.add(DatedTally.by_month(deltas))
+        year.add(DatedTally.by_year(deltas))
 
     REBUILD_CHUNK = 5000  # commitments read per round when every one is written anew
 
@@ -137,13 +142,13 @@ class SpanQuerySet(TeamScopedQuerySet):
         (``synthetic_data``), where ``rewrite`` would read back, compare and add to the tallies
         a thousand commitments at a time. The same rows and sums as ``rewrite`` of every
         commitment (tests/test_status_history.py compares them), from the same rules
-        (``wanted``), without reading what was stored: the table and its two tallies are
-        emptied, the rows copied in (COPY on PostgreSQL), and the tallies given their sums once,
-        at the end, a row per key. One transaction; on PostgreSQL it locks the three tables
-        against writes until it commits, so an action's ``rewrite`` meanwhile waits for it and
-        then reads the new rows. Returns the number of rows written."""
-        day, month = self.tallies()
-        tables = [connection.ops.quote_name(t._meta.db_table) for t in (self.model, day, month)]
+        (``wanted``), without reading what was stored: the table and its tallies are emptied,
+        the rows copied in (COPY on PostgreSQL), and the tallies given their sums once, at the
+        end, a row per key. One transaction; on PostgreSQL it locks the four tables against
+        writes until it commits, so an action's ``rewrite`` meanwhile waits for it and then
+        reads the new rows. Returns the number of rows written."""
+        day, month, year = tallies = self.tallies()
+        tables = [connection.ops.quote_name(t._meta.db_table) for t in (self.model, *tallies)]
         deltas: Counter = Counter()
         written = 0
         with transaction.atomic():
@@ -163,6 +168,7 @@ class SpanQuerySet(TeamScopedQuerySet):
                 written += len(rows)
             day.fill(deltas)
             month.fill(DatedTally.by_month(deltas))
+            year.fill(DatedTally.by_year(deltas))
         return written
 
     def _copy_in(self, rows: list[tuple[int, dict]]) -> None:
@@ -189,7 +195,7 @@ class StatusSpanQuerySet(SpanQuerySet):
         return _wanted_spans(ids)
 
     def tallies(self):
-        return StatusDayTally, StatusMonthTally
+        return StatusDayTally, StatusMonthTally, StatusYearTally
 
     def on(self, day: datetime.date):
         """The spans that held on ``day``: one per commitment that existed then."""
@@ -367,6 +373,14 @@ class DatedTally(Tally):
             months[(*state, day.replace(day=1))] += n
         return months
 
+    @staticmethod
+    def by_year(deltas: Counter) -> Counter:
+        """Day deltas (keys ending with a day) summed by year (its first day)."""
+        years: Counter = Counter()
+        for (*state, day), n in deltas.items():
+            years[(*state, day.replace(month=1, day=1))] += n
+        return years
+
     @classmethod
     def fill(cls, deltas: Counter) -> None:
         """Write each key's count into the emptied tally (``SpanQuerySet.rebuild``): a row per
@@ -448,9 +462,10 @@ class StatusDayTally(StatusTally):
 
 
 class StatusMonthTally(StatusTally):
-    """``StatusDayTally`` summed by month (``month``: its first day): a team's curve and its
-    figures on a past day read a few rows a month, whatever the number of commitments and
-    of days they changed on (``StatusHistory.on``)."""
+    """``StatusDayTally`` summed by month (``month``: its first day): a team's curve reads a
+    few rows a month, whatever the number of commitments and of days they changed on
+    (``StatusHistory.sums_up_to``), and a past day's figures its year's months before its
+    own (``StatusHistory.on``)."""
 
     key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active", "month")
 
@@ -464,5 +479,25 @@ class StatusMonthTally(StatusTally):
             CountingKey(
                 fields=["team", "month", "theme", "status", "is_stalled", "cancelled", "active"],
                 name="status_month_tally_key",
+            )
+        ]
+
+
+class StatusYearTally(StatusTally):
+    """``StatusDayTally`` summed by year (``year``: its first day): a past day's figures read
+    the years before its own here, a few rows a year, where the months before it were ten
+    years' worth (~6,000 rows a reader at 100,000 commitments; ``StatusHistory.on``)."""
+
+    key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active", "year")
+
+    # Read by team through its key, which holds the counts, as the month tally's.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
+    year = models.DateField()
+
+    class Meta:
+        constraints = [
+            CountingKey(
+                fields=["team", "year", "theme", "status", "is_stalled", "cancelled", "active"],
+                name="status_year_tally_key",
             )
         ]
