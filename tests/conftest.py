@@ -31,6 +31,7 @@ from agreements.models import (
     ComplianceYearTally,
     ContextEvent,
     ImplementationBody,
+    IndexMonthTally,
     Meeting,
     MeetingLink,
     Milestone,
@@ -425,6 +426,7 @@ def records(meeting, commitment, us, team, editor):
         StatusDayTally: StatusDayTally.objects.filter(team=team).first(),
         StatusMonthTally: StatusMonthTally.objects.filter(team=team).first(),
         StatusYearTally: StatusYearTally.objects.filter(team=team).first(),
+        IndexMonthTally: IndexMonthTally.objects.filter(team=team).first(),
         Statement: Statement.objects.create(
             meeting=meeting, speaker=person, text="Words", said_on=datetime.date(2025, 9, 3)
         ),

@@ -28,6 +28,7 @@ from agreements.models import (
     ComplianceTally,
     ComplianceYearTally,
     ImplementationStatus,
+    IndexMonthTally,
     Meeting,
     StatusDayTally,
     StatusHistory,
@@ -41,6 +42,8 @@ from tests.conftest import compiled_sql, make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
+# A status history's tallies, in the order ``StatusHistory`` takes them.
+HISTORY_TALLIES = (StatusYearTally, StatusMonthTally, StatusDayTally, IndexMonthTally)
 SEP3, OCT, NOV, DEC = (datetime.date(2025, m, d) for m, d in ((9, 3), (10, 1), (11, 1), (12, 1)))
 NONE, MINIMAL, MIDWAY, DONE = (State(s, False, "") for s in range(4))
 
@@ -89,6 +92,13 @@ def stored_agrees_with_the_changes() -> None:
     assert StatusDayTally.summed() == StatusDayTally.recount()
     assert StatusMonthTally.summed() == by_period(StatusDayTally.summed(), "month")
     assert StatusYearTally.summed() == by_period(StatusDayTally.summed(), "year")
+    # The months of those that count (active, neither cancelled nor superseded), by status.
+    counting = [
+        (team, status, day, n)
+        for team, _theme, status, _stalled, cancelled, active, day, n in StatusDayTally.summed()
+        if active and not cancelled
+    ]
+    assert IndexMonthTally.summed() == by_period(counting, "month")
     by_state: Counter = Counter()
     for *key, _day, n in StatusDayTally.summed():
         by_state[tuple(key)] += n
@@ -262,12 +272,7 @@ def test_a_teams_figures_on_a_day_and_its_curve_come_from_the_day_tally(meeting,
     change = actions.change_commitment_status
     change(commitment=first, status=3, reason="Done", by=editor, via="web", effective_on=OCT)
     change(commitment=second, status=1, reason="Begun", by=editor, via="web", effective_on=NOV)
-    history = StatusHistory(
-        *(
-            tally.objects.filter(team=team)
-            for tally in (StatusYearTally, StatusMonthTally, StatusDayTally)
-        )
-    )
+    history = StatusHistory(*(tally.objects.filter(team=team) for tally in HISTORY_TALLIES))
     # On 31 Oct: one complete, one not started.
     counts = history.on(datetime.date(2025, 10, 31)).status_counts()
     assert counts[ImplementationStatus.COMPLETE] == 1
@@ -284,6 +289,10 @@ def test_a_teams_figures_on_a_day_and_its_curve_come_from_the_day_tally(meeting,
     assert history.curve(month_ends) == [0.0, 50.0, 66.7]
     # A curve ending mid-month reads that month by day.
     assert history.curve([datetime.date(2025, 9, 30), datetime.date(2025, 11, 1)]) == [0.0, 66.7]
+    # Its months are those of the commitments that count, by status alone (``IndexMonthTally``):
+    # the month tally's, by theme and flags, are read no more.
+    StatusMonthTally.objects.all().delete()
+    assert StatusHistory.visible_to(editor).curve(month_ends) == [0.0, 50.0, 66.7]
 
 
 def test_a_past_days_figures_read_the_years_before_its_own_from_the_year_tallies(
@@ -358,9 +367,7 @@ def test_concurrent_changes_on_one_day_leave_the_stored_history_whole(meeting, e
         list(pool.map(change, range(8)))
     close_old_connections()
     stored_agrees_with_the_changes()
-    history = StatusHistory(
-        StatusYearTally.objects.all(), StatusMonthTally.objects.all(), StatusDayTally.objects.all()
-    )
+    history = StatusHistory(*(tally.objects.all() for tally in HISTORY_TALLIES))
     on_nov = history.on(NOV).status_counts()
     assert on_nov[ImplementationStatus.COMPLETE] == 8
 
@@ -383,7 +390,7 @@ def test_a_readers_curve_sums_are_read_by_sql_made_once_as_built(
         )
     for user in (editor, outsider, admin_user):
         made = StatusHistory.visible_to(user)
-        built = StatusHistory(made.years, made.months, made.days)
+        built = StatusHistory(made.years, made.months, made.days, made.index_months)
         compliance = ComplianceHistory.visible_to(user)
         as_built = ComplianceHistory(compliance.years, compliance.months, compliance.days)
         for day in (NOV, datetime.date(2020, 1, 31), timezone.localdate()):
@@ -427,7 +434,7 @@ def test_a_past_days_list_size_is_read_by_sql_made_once_as_built(
     totals = set()
     for user in (editor, outsider, admin_user):
         made = StatusHistory.visible_to(user)
-        built = StatusHistory(made.years, made.months, made.days)
+        built = StatusHistory(made.years, made.months, made.days, made.index_months)
         for day in (datetime.date(2025, 9, 15), NOV, timezone.localdate()):
             for lookups in filters:
                 total = made.on(day).filter(active=True, **lookups).total()

@@ -125,6 +125,7 @@ from .reviews import (
 from .security import SecurityEvent, SecurityEventKind, SignInLock, SignInLockQuerySet
 from .status_changes import StatusChange
 from .status_history import (
+    IndexMonthTally,
     StatusDayTally,
     StatusMonthTally,
     StatusSpan,

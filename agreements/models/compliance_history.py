@@ -200,6 +200,7 @@ class ComplianceMonthTally(ComplianceTallyFields):
     day's year's months before its own."""
 
     key = ("team_id", "party_id", "score", "month")
+    period = "month"
 
     # As ``StatusMonthTally``'s: read through its key, which holds the counts.
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -220,6 +221,7 @@ class ComplianceYearTally(ComplianceTallyFields):
     rows a reader at 100,000 commitments; ``ComplianceHistory.by_party``)."""
 
     key = ("team_id", "party_id", "score", "year")
+    period = "year"
 
     # As ``StatusMonthTally``'s: read through its key, which holds the counts.
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)

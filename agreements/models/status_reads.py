@@ -1,8 +1,9 @@
 """Teams' counts as they stood on past days, read from the stored history
 (``status_history``): a day's figures read the years before its own from ``StatusYearTally``,
 its year's months before its own from ``StatusMonthTally`` and its own month from
-``StatusDayTally`` (``up_to``); a curve reads every month before its last one's and that
-month by day (``StatusHistory``); several tallies' rows in one query (``summed``)."""
+``StatusDayTally`` (``up_to``); a curve reads every month before its last one's from
+``IndexMonthTally`` and that month by day (``StatusHistory``); several tallies' rows in one
+query (``summed``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.db import models
 
 from .base import as_index
 from .commitments import ImplementationStatus
-from .status_history import StatusDayTally, StatusMonthTally, StatusYearTally
+from .status_history import IndexMonthTally, StatusDayTally, StatusMonthTally, StatusYearTally
 from .tallies import CommitmentTallyQuerySet
 from .teams import team_ids
 from .unions import rows_of_teams_made_once
@@ -46,6 +47,10 @@ def bounds_of(day: datetime.date) -> dict[str, datetime.date]:
     return {"year": day.replace(month=1, day=1), "first": day.replace(day=1), "last": day}
 
 
+# The tallies a day's counts are read from (``up_to``), in its arguments' order.
+ON_A_DAY = (StatusYearTally, StatusMonthTally, StatusDayTally)
+
+
 def up_to(years, months, days, *, year, first, last) -> list[models.QuerySet]:
     """The rows of a year, a month and a day tally (querysets) that sum to the counts on
     ``last`` (``bounds_of``): the years before its own, its year's months before its month,
@@ -61,16 +66,28 @@ class StatusHistory:
     """Teams' counts as they stood on past days, read from the three stored tallies: a day's
     figures from the years before its own (``StatusYearTally``), its year's months before its
     own (``StatusMonthTally``) and its month's days up to it (``StatusDayTally``); a curve
-    from every month before its last one's and that month's days. A few rows a year or a
-    month, whatever the number of commitments and of days they changed on."""
+    from every month before its last one's (``IndexMonthTally``: those that count, by status)
+    and that month's days. A few rows a year or a month, whatever the number of commitments
+    and of days they changed on."""
 
     years = Scoped()
     months = Scoped()
     days = Scoped()
+    index_months = Scoped()
 
-    def __init__(self, years, months, days, teams: list[int] | None = None, *, every: bool = False):
+    def __init__(
+        self,
+        years,
+        months,
+        days,
+        index_months,
+        teams: list[int] | None = None,
+        *,
+        every: bool = False,
+    ):
         # The tallies' rows, scoped already (or the functions making them: ``Scoped``).
         self.years, self.months, self.days = years, months, days
+        self.index_months = index_months
         # What scopes them, when known: these teams' ids, or ``every`` team's (an admin's):
         # the curve's SQL is then made once a process (``sums_up_to``).
         self.teams, self.every = teams, every
@@ -79,7 +96,7 @@ class StatusHistory:
     def visible_to(cls, user) -> StatusHistory:
         tallies = tuple(  # each built when first read (``Scoped``)
             lambda tally=tally: tally.objects.visible_to(user)
-            for tally in (StatusYearTally, StatusMonthTally, StatusDayTally)
+            for tally in (StatusYearTally, StatusMonthTally, StatusDayTally, IndexMonthTally)
         )
         if not user.is_authenticated or not user.is_active:
             return cls(*tallies)
@@ -92,24 +109,22 @@ class StatusHistory:
         ``implementation_index``, ``index_by_theme``, ``total``)."""
         return _Summed(up_to(self.years, self.months, self.days, **bounds_of(day)), on=(self, day))
 
-    def _made_once(self, key: tuple, read, *, years: bool = False, **days) -> list[tuple] | None:
-        """``read(months, days, **days)`` (a ``values_list`` of the two tallies; with
-        ``years``, ``read(years, months, days, **days)``) run by SQL made once a process for
-        the number of teams (``rows_of_teams_made_once``); None when the teams are not
-        known."""
-        tallies = (StatusYearTally,) * years + (StatusMonthTally, StatusDayTally)
+    def _made_once(self, key: tuple, read, tallies: tuple, **days) -> list[tuple] | None:
+        """``read(*rows, **days)`` (a ``values_list`` of ``tallies``, each's rows scoped to
+        the teams) run by SQL made once a process for the number of teams
+        (``rows_of_teams_made_once``); None when the teams are not known."""
         return rows_of_teams_made_once(key, self.teams, self.every, tallies, read, **days)
 
     def sums_up_to(self, last: datetime.date) -> list[tuple[datetime.date, int, int]]:
         """Per date, the statuses' sum and how many they are, of the commitments that count,
-        ascending: every month before ``last``'s (dated its first day) and ``last``'s own
-        month by day up to it, in one query. (By month even for a curve read by quarter: a
-        month's rows are few, and PostgreSQL's quarter of a date costs more to compute than
-        the rows it saves cost to read.)"""
+        ascending: every month before ``last``'s (dated its first day; ``IndexMonthTally``)
+        and ``last``'s own month by day up to it, in one query. (By month even for a curve
+        read by quarter: a month's rows are few, and PostgreSQL's quarter of a date costs
+        more to compute than the rows it saves cost to read.)"""
 
-        def sums(months, days, first, last):
+        def sums(index_months, days, first, last):
             return summed(
-                months.counting().filter(month__lt=first).values_list("month"),
+                index_months.filter(month__lt=first).values_list("month"),
                 # the last day's own month, up to it (as ``on``)
                 days.counting().filter(day__gte=first, day__lte=last).values_list("day"),
                 scores=models.Sum(models.F("status") * models.F("n")),
@@ -117,9 +132,10 @@ class StatusHistory:
             )
 
         first = last.replace(day=1)
-        rows = self._made_once(("team curve",), sums, first=first, last=last)
+        tallies = (IndexMonthTally, StatusDayTally)
+        rows = self._made_once(("team curve",), sums, tallies, first=first, last=last)
         if rows is None:
-            rows = sums(self.months, self.days, first, last)
+            rows = sums(self.index_months, self.days, first, last)
         return sorted(rows, key=lambda row: row[0])
 
     @staticmethod
@@ -208,7 +224,7 @@ class _Summed:
             )
 
         key = ("total on a day", tuple(flags), tuple(values))
-        return history._made_once(key, read, years=True, **bounds, **values)
+        return history._made_once(key, read, ON_A_DAY, **bounds, **values)
 
     def active_states(self) -> Counter:
         """As ``CommitmentTallyQuerySet.active_states``, the parts read in one query."""
@@ -235,7 +251,7 @@ class _Summed:
         if self.on is not None and not self.lookups:
             history, day = self.on
             key = ("states on a day",)
-            rows = history._made_once(key, read_on, years=True, **bounds_of(day))
+            rows = history._made_once(key, read_on, ON_A_DAY, **bounds_of(day))
         if rows is None:
             rows = read(*self.parts)
         for theme, status, stalled, cancelled, name, k in rows:
