@@ -185,7 +185,7 @@ def test_the_team_curve_reads_its_months_through_the_tallies_keys(client, editor
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%%_tally_key'")
         keys = [row[0] for row in cursor.fetchall()]
-    assert len(keys) == 7 and all(key.endswith("INCLUDE (n)") for key in keys), keys
+    assert len(keys) == 8 and all(key.endswith("INCLUDE (n)") for key in keys), keys
 
 
 def test_a_past_day_by_status_walks_the_index_of_active_commitments_alone(client, editor, records):

@@ -24,6 +24,7 @@ from agreements.models import (
     ComplianceDayTally,
     ComplianceHistory,
     ComplianceMonthTally,
+    ComplianceQuarterTally,
     ComplianceSpan,
     ComplianceTally,
     ComplianceYearTally,
@@ -71,12 +72,13 @@ def test_a_change_on_the_meeting_day_replaces_the_state_it_found():
 
 
 def by_period(day_tally: list[tuple], period: str) -> list[tuple]:
-    """A day tally's sums (``summed``) summed by month or year (dated its first day), as the
-    month and year tallies should hold them."""
-    first = {"month": {"day": 1}, "year": {"month": 1, "day": 1}}[period]
+    """A day tally's sums (``summed``) summed by month, quarter or year (dated its first day),
+    as the month, quarter and year tallies should hold them."""
     sums: Counter = Counter()
     for *key, day, n in day_tally:
-        sums[(*key, day.replace(**first))] += n
+        months = {"month": 1, "quarter": 3, "year": 12}[period]  # a period's length
+        first = datetime.date(day.year, (day.month - 1) // months * months + 1, 1)
+        sums[(*key, first)] += n
     return sorted((*k, n) for k, n in sums.items() if n)
 
 
@@ -119,6 +121,7 @@ def compliance_agrees_with_the_assessments() -> None:
     assert ComplianceDayTally.summed() == ComplianceDayTally.recount()
     assert ComplianceMonthTally.summed() == by_period(ComplianceDayTally.summed(), "month")
     assert ComplianceYearTally.summed() == by_period(ComplianceDayTally.summed(), "year")
+    assert ComplianceQuarterTally.summed() == by_period(ComplianceDayTally.summed(), "quarter")
     by_score: Counter = Counter()
     for *key, _day, n in ComplianceDayTally.summed():
         by_score[tuple(key)] += n
@@ -392,7 +395,9 @@ def test_a_readers_curve_sums_are_read_by_sql_made_once_as_built(
         made = StatusHistory.visible_to(user)
         built = StatusHistory(made.years, made.months, made.days, made.index_months)
         compliance = ComplianceHistory.visible_to(user)
-        as_built = ComplianceHistory(compliance.years, compliance.months, compliance.days)
+        as_built = ComplianceHistory(
+            compliance.years, compliance.quarters, compliance.months, compliance.days
+        )
         for day in (NOV, datetime.date(2020, 1, 31), timezone.localdate()):
             assert made.sums_up_to(day) == built.sums_up_to(day), (user, day)
             states = made.on(day).active_states_named()
@@ -470,7 +475,12 @@ def test_a_teams_compliance_on_a_day_and_over_time(meeting, team, admin_user, us
     history = ComplianceHistory(
         *(
             tally.objects.filter(team=team)
-            for tally in (ComplianceYearTally, ComplianceMonthTally, ComplianceDayTally)
+            for tally in (
+                ComplianceYearTally,
+                ComplianceQuarterTally,
+                ComplianceMonthTally,
+                ComplianceDayTally,
+            )
         )
     )
     with CaptureQueriesContext(connection) as read:

@@ -1,14 +1,16 @@
 """The status and compliance histories summed by year too (``StatusYearTally``,
-``ComplianceYearTally``), and the status history's months of the commitments that count by
-status alone (``IndexMonthTally``), kept by the same writes as the day and month tallies: a
-past day's figures read the years before its own, its year's months before its own and its
-month's days, where they read every month before it (~6,000 rows a history for a reader at
-100,000 commitments, a tenth of that now); a curve of the implementation index reads about 4
-rows a month, where it read about 20. Filled here from the month tallies a database holds."""
+``ComplianceYearTally``), the compliance by quarter (``ComplianceQuarterTally``), and the
+status history's months of the commitments that count by status alone (``IndexMonthTally``),
+kept by the same writes as the day and month tallies: a past day's figures read the years
+before its own, its year's months before its own and its month's days, where they read every
+month before it (~6,000 rows a history for a reader at 100,000 commitments, a tenth of that
+now); a curve of the implementation index reads about 4 rows a month, where it read about 20,
+and a long compliance curve its quarters, where it summed the months by quarter. Filled here
+from the month tallies a database holds."""
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models.functions import Cast, TruncYear
+from django.db.models.functions import Cast, TruncQuarter, TruncYear
 
 import agreements.models.status_history
 
@@ -26,6 +28,12 @@ SUMMED = {
         {},
         ("team", "party", "score"),
         ("year", Cast(TruncYear("month"), models.DateField())),
+    ),
+    "ComplianceQuarterTally": (
+        "ComplianceMonthTally",
+        {},
+        ("team", "party", "score"),
+        ("quarter", Cast(TruncQuarter("month"), models.DateField())),
     ),
     "IndexMonthTally": (
         "StatusMonthTally",
@@ -70,6 +78,45 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name="ComplianceQuarterTally",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("n", models.IntegerField(default=0)),
+                ("score", models.CharField(max_length=3)),
+                ("quarter", models.DateField()),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agreements.party",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agreements.team",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    agreements.models.status_history.CountingKey(
+                        fields=("team", "party", "quarter", "score"),
+                        name="compliance_quarter_tally_key",
+                    )
+                ],
+            },
+        ),
         migrations.CreateModel(
             name="ComplianceYearTally",
             fields=[

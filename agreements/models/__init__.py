@@ -54,6 +54,7 @@ from .compliance_history import (
     ComplianceDayTally,
     ComplianceHistory,
     ComplianceMonthTally,
+    ComplianceQuarterTally,
     ComplianceSpan,
     ComplianceYearTally,
     compliance_percent,

@@ -18,23 +18,24 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from django.db import models
-from django.db.models.functions import Cast, TruncQuarter
 from django.utils import timezone
 
 from .commitments import Commitment
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among
+from .status_history import (
+    PERIODS,
+    CountingKey,
+    DatedTally,
+    Ids,
+    SpanQuerySet,
+    StatusSpan,
+    among,
+)
 from .status_reads import Scoped, bounds_of, summed, up_to
 from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, TeamScopedQuerySet, team_ids
 from .unions import rows_of_teams_made_once
-
-
-def quarter_of(field: str) -> Cast:
-    """A date field's quarter, as its first day (a date, where ``TruncQuarter`` alone gives
-    PostgreSQL's timestamp, read and converted row by row)."""
-    return Cast(TruncQuarter(field), models.DateField())
 
 
 class ComplianceSpanQuerySet(SpanQuerySet):
@@ -47,7 +48,7 @@ class ComplianceSpanQuerySet(SpanQuerySet):
         return _wanted_spans(ids)
 
     def tallies(self):
-        return ComplianceDayTally, ComplianceMonthTally, ComplianceYearTally
+        return ComplianceDayTally, ComplianceMonthTally, ComplianceQuarterTally, ComplianceYearTally
 
 
 def _wanted_spans(ids: Ids) -> dict[int, list[dict]]:
@@ -215,6 +216,27 @@ class ComplianceMonthTally(ComplianceTallyFields):
         ]
 
 
+class ComplianceQuarterTally(ComplianceTallyFields):
+    """``ComplianceDayTally`` summed by quarter (its first day): a long curve, read at the
+    quarters' ends, reads its quarters here (``ComplianceHistory.curves``), where it summed
+    the months by quarter (PostgreSQL's quarter of ~2,300 month rows a page, for ~800)."""
+
+    key = ("team_id", "party_id", "score", "quarter")
+    period = "quarter"
+
+    # As ``StatusMonthTally``'s: read through its key, which holds the counts.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
+    quarter = models.DateField()
+
+    class Meta:
+        constraints = [
+            # By party before quarter, as the month tally's: a curve's few parties.
+            CountingKey(
+                fields=["team", "party", "quarter", "score"], name="compliance_quarter_tally_key"
+            )
+        ]
+
+
 class ComplianceYearTally(ComplianceTallyFields):
     """``ComplianceDayTally`` summed by year (its first day): a past day's figures read the
     years before its own here, where the months before it were ten years' worth (~7,000
@@ -251,18 +273,28 @@ class ComplianceHistory:
     """Teams' compliance by party on past days and over time, from the stored tallies: a
     day's figures from the years before its own, its year's months before its own and its
     month's days (``status_reads.up_to``); a curve from the months before its last day's
-    month by month, and that month by day."""
+    month (or the quarters before its quarter, then its quarter's months), and that month by
+    day."""
 
     years = Scoped()
+    quarters = Scoped()
     months = Scoped()
     days = Scoped()
     now = Scoped()
 
     def __init__(
-        self, years, months, days, now=None, teams: list[int] | None = None, *, every=False
+        self,
+        years,
+        quarters,
+        months,
+        days,
+        now=None,
+        teams: list[int] | None = None,
+        *,
+        every=False,
     ):
         # The tallies' rows, scoped already (or the functions making them: ``Scoped``).
-        self.years, self.months, self.days = years, months, days
+        self.years, self.quarters, self.months, self.days = years, quarters, months, days
         self.now = now  # the live tally (``ComplianceTally``) of the same teams, when given
         self.live = now is not None
         # What scopes them, when known (as ``StatusHistory``'s): a curve's SQL made once.
@@ -274,6 +306,7 @@ class ComplianceHistory:
             lambda tally=tally: tally.objects.visible_to(user)
             for tally in (
                 ComplianceYearTally,
+                ComplianceQuarterTally,
                 ComplianceMonthTally,
                 ComplianceDayTally,
                 ComplianceTally,
@@ -285,11 +318,10 @@ class ComplianceHistory:
             return cls(*tallies, every=True)
         return cls(*tallies, teams=team_ids(user) or None)
 
-    def _made_once(self, key: tuple, read, *, years: bool = False, **values) -> list | None:
-        """``read(months, days, **values)`` (with ``years``, ``read(years, months, days,
-        **values)``) by SQL made once a process for the number of teams
-        (``rows_of_teams_made_once``); None when the teams are not known."""
-        tallies = (ComplianceYearTally,) * years + (ComplianceMonthTally, ComplianceDayTally)
+    def _made_once(self, key: tuple, read, tallies: tuple, **values) -> list | None:
+        """``read(*rows, **values)`` (``rows``: each of ``tallies``' rows of the teams) by SQL
+        made once a process for the number of teams (``rows_of_teams_made_once``); None when
+        the teams are not known."""
         return rows_of_teams_made_once(key, self.teams, self.every, tallies, read, **values)
 
     def _parts(self, day: datetime.date) -> list[models.QuerySet]:
@@ -301,36 +333,48 @@ class ComplianceHistory:
     ) -> list:
         """Counts by (month, party, party's name, score) before ``day``'s month and by (day,
         party, name, score) in it up to ``day``, of ``parties`` (ids) only, in one query;
-        ``by_quarter``: the months' summed by quarter, dated its first day (a third of the
-        rows, for a curve read at quarters' ends); not ``named``: without the name (month,
-        party, score), for a reader who has the names (the tallies read without joining the
-        parties: a third less time in the database). (A row per score, not the scores
-        summed by the database: its expressions cost more to write than the rows to read.)"""
+        ``by_quarter``: by quarter (dated its first day) before ``day``'s quarter, then by
+        month (a third of the rows, for a curve read at quarters' ends); not ``named``:
+        without the name (month, party, score), for a reader who has the names (the tallies
+        read without joining the parties: a third less time in the database). (A row per
+        score, not the scores summed by the database: its expressions cost more to write
+        than the rows to read.)"""
+        fields = ("party", "party__name", "score") if named else ("party", "score")
 
-        def rows(months, days, first, last, parties):
-            months, days = (
-                months.filter(month__lt=first),
-                days.filter(day__gte=first, day__lte=last),
-            )
+        def rows(tallies, parties, first, last, quarter=None):
             if by_quarter:
-                months = months.annotate(period=quarter_of("month"))
-            fields = ("party", "party__name", "score") if named else ("party", "score")
-            months = months.filter(party__in=parties).values_list(
-                "period" if by_quarter else "month", *fields
-            )
-            days = days.filter(party__in=parties).values_list("day", *fields)
-            return summed(months, days, k=models.Sum("n"))
+                quarters, months, days = tallies
+                parts = [
+                    quarters.filter(quarter__lt=quarter).values_list("quarter", *fields),
+                    months.filter(month__gte=quarter, month__lt=first).values_list(
+                        "month", *fields
+                    ),
+                ]
+            else:
+                months, days = tallies
+                parts = [months.filter(month__lt=first).values_list("month", *fields)]
+            parts.append(days.filter(day__gte=first, day__lte=last).values_list("day", *fields))
+            return summed(*(part.filter(party__in=parties) for part in parts), k=models.Sum("n"))
 
-        first = day.replace(day=1)
+        bounds = {"first": day.replace(day=1), "last": day}
+        if by_quarter:
+            bounds["quarter"] = PERIODS["quarter"](day)
         # Made once a process (``rows_of_teams_made_once``) for the numbers of teams and parties.
         chosen = {f"party_{n}": party for n, party in enumerate(parties)}
 
-        def read(months, days, first, last, **values):
-            return rows(months, days, first, last, [values[name] for name in chosen])
+        def read(*tallies, **values):
+            return rows(tallies, [values.pop(name) for name in chosen], **values)
 
         key = ("compliance curve", len(chosen), by_quarter, named)
-        made = self._made_once(key, read, first=first, last=day, **chosen)
-        return list(rows(self.months, self.days, first, day, parties)) if made is None else made
+        tallies = (ComplianceQuarterTally,) * by_quarter + (
+            ComplianceMonthTally,
+            ComplianceDayTally,
+        )
+        made = self._made_once(key, read, tallies, **bounds, **chosen)
+        if made is None:
+            own = (self.quarters,) * by_quarter + (self.months, self.days)
+            return list(rows(own, parties, **bounds))
+        return made
 
     def _sizes(self, day: datetime.date) -> Counter:
         """How many commitments (that count) each party held a score for on ``day``, "not
@@ -376,7 +420,8 @@ class ComplianceHistory:
             return read(*up_to(years, months, days, **bounds))
 
         key = ("compliance by party",)
-        rows = self._made_once(key, read_on, years=True, **bounds_of(day))
+        tallies = (ComplianceYearTally, ComplianceMonthTally, ComplianceDayTally)
+        rows = self._made_once(key, read_on, tallies, **bounds_of(day))
         if rows is None:
             rows = read(*self._parts(day))
         for party, score, name, k in rows:

@@ -355,6 +355,14 @@ class CountingKey(models.UniqueConstraint):
         return self._as_made(schema_editor).remove_sql(model, schema_editor)
 
 
+# Each period's first day, of a day in it.
+PERIODS = {
+    "month": lambda day: day.replace(day=1),
+    "quarter": lambda day: day.replace(month=day.month - (day.month - 1) % 3, day=1),
+    "year": lambda day: day.replace(month=1, day=1),
+}
+
+
 class DatedTally(Tally):
     """A tally per state and date, one row per key, added to in place (``add``), not appended
     and folded as the dashboard's tallies: its keys are many (a team's days × states), so
@@ -364,9 +372,8 @@ class DatedTally(Tally):
     class Meta:
         abstract = True
 
-    # What its date is the first day of: a day, a month or a year.
+    # What its date is the first day of: a day, a month, a quarter or a year (``PERIODS``).
     period = "day"
-    FIRST_DAY = {"day": {}, "month": {"day": 1}, "year": {"month": 1, "day": 1}}
 
     @classmethod
     def of(cls, deltas: Counter) -> Counter:
@@ -374,10 +381,10 @@ class DatedTally(Tally):
         tally counts them: summed by its period, dated its first day."""
         if cls.period == "day":
             return deltas
-        first = cls.FIRST_DAY[cls.period]
+        first_of = PERIODS[cls.period]
         summed: Counter = Counter()
         for (*state, day), n in deltas.items():
-            summed[(*state, day.replace(**first))] += n
+            summed[(*state, first_of(day))] += n
         return summed
 
     @classmethod
