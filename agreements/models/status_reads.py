@@ -107,7 +107,9 @@ class StatusHistory:
     def on(self, day: datetime.date) -> _Summed:
         """The counts on ``day``, read as the tallies are (``status_counts``,
         ``implementation_index``, ``index_by_theme``, ``total``)."""
-        return _Summed(up_to(self.years, self.months, self.days, **bounds_of(day)), on=(self, day))
+        return _Summed(
+            lambda: up_to(self.years, self.months, self.days, **bounds_of(day)), on=(self, day)
+        )
 
     def _made_once(self, key: tuple, read, tallies: tuple, **days) -> list[tuple] | None:
         """``read(*rows, **days)`` (a ``values_list`` of ``tallies``, each's rows scoped to
@@ -169,6 +171,10 @@ def summed(*parts: models.QuerySet, **sums: models.Aggregate) -> models.QuerySet
 class _Summed:
     """Tally querysets read as one: each method sums theirs."""
 
+    # The querysets, or the function making them, called when they are first read (``Scoped``):
+    # a day's counts read by SQL made once build none of them.
+    parts = Scoped()
+
     def __init__(self, parts, on=None, lookups=None):
         self.parts = parts
         # (history, day): the parts are ``history.on(day)``'s as they stand, whose states'
@@ -179,7 +185,7 @@ class _Summed:
 
     def filter(self, **lookups):
         return _Summed(
-            [part.filter(**lookups) for part in self.parts],
+            lambda: [part.filter(**lookups) for part in self.parts],
             on=self.on,
             lookups={**self.lookups, **lookups},
         )
