@@ -21,20 +21,19 @@ from django.db import models
 from django.utils import timezone
 
 from .commitments import Commitment
+from .history_tallies import (
+    PERIODS,
+    ComplianceDayTally,
+    ComplianceMonthTally,
+    ComplianceQuarterTally,
+    ComplianceYearTally,
+)
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import (
-    PERIODS,
-    CountingKey,
-    DatedTally,
-    Ids,
-    SpanQuerySet,
-    StatusSpan,
-    among,
-)
+from .status_history import Ids, SpanQuerySet, StatusSpan, among
 from .status_reads import Scoped, bounds_of, summed, up_to
 from .tallies import ComplianceTally, NamedOnce
-from .teams import Team, TeamScopedQuerySet, team_ids
+from .teams import Team, team_ids
 from .unions import rows_of_teams_made_once
 
 
@@ -161,99 +160,6 @@ class ComplianceSpan(models.Model):
         deltas[(*key, row["starts_on"])] += sign
         if row["ends_on"] is not None:
             deltas[(*key, row["ends_on"])] -= sign
-
-
-class ComplianceTallyFields(DatedTally):
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
-    score = models.CharField(max_length=3)
-
-    objects = TeamScopedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-
-class ComplianceDayTally(ComplianceTallyFields):
-    """Per team, party, score and day: how many commitments (that count) took or left the
-    score as the party's latest that day."""
-
-    key = ("team_id", "party_id", "score", "day")
-
-    day = models.DateField()
-
-    class Meta:
-        constraints = [
-            CountingKey(  # holding the counts, as the status day tally's
-                fields=["team", "day", "party", "score"], name="compliance_day_tally_key"
-            )
-        ]
-
-    @classmethod
-    def recount(cls) -> list[tuple]:
-        deltas: Counter = Counter()
-        for span in ComplianceSpan.objects.all():
-            span.count_into(deltas, +1)
-        return sorted((*key, n) for key, n in deltas.items() if n)
-
-
-class ComplianceMonthTally(ComplianceTallyFields):
-    """``ComplianceDayTally`` summed by month (its first day): a curve's months, and a past
-    day's year's months before its own."""
-
-    key = ("team_id", "party_id", "score", "month")
-    period = "month"
-
-    # As ``StatusMonthTally``'s: read through its key, which holds the counts.
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
-    month = models.DateField()
-
-    class Meta:
-        constraints = [
-            # By party before month: a curve reads the months of the few parties it draws.
-            CountingKey(
-                fields=["team", "party", "month", "score"], name="compliance_month_tally_key"
-            )
-        ]
-
-
-class ComplianceQuarterTally(ComplianceTallyFields):
-    """``ComplianceDayTally`` summed by quarter (its first day): a long curve, read at the
-    quarters' ends, reads its quarters here (``ComplianceHistory.curves``), where it summed
-    the months by quarter (PostgreSQL's quarter of ~2,300 month rows a page, for ~800)."""
-
-    key = ("team_id", "party_id", "score", "quarter")
-    period = "quarter"
-
-    # As ``StatusMonthTally``'s: read through its key, which holds the counts.
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
-    quarter = models.DateField()
-
-    class Meta:
-        constraints = [
-            # By party before quarter, as the month tally's: a curve's few parties.
-            CountingKey(
-                fields=["team", "party", "quarter", "score"], name="compliance_quarter_tally_key"
-            )
-        ]
-
-
-class ComplianceYearTally(ComplianceTallyFields):
-    """``ComplianceDayTally`` summed by year (its first day): a past day's figures read the
-    years before its own here, where the months before it were ten years' worth (~7,000
-    rows a reader at 100,000 commitments; ``ComplianceHistory.by_party``)."""
-
-    key = ("team_id", "party_id", "score", "year")
-    period = "year"
-
-    # As ``StatusMonthTally``'s: read through its key, which holds the counts.
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
-    year = models.DateField()
-
-    class Meta:
-        constraints = [
-            # By year before party: a day's figures read every party's years.
-            CountingKey(fields=["team", "year", "party", "score"], name="compliance_year_tally_key")
-        ]
 
 
 def compliance_percent(total: float, scored: int) -> float | None:

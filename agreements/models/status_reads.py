@@ -15,7 +15,7 @@ from django.db import models
 
 from .base import as_index
 from .commitments import ImplementationStatus
-from .status_history import IndexMonthTally, StatusDayTally, StatusMonthTally, StatusYearTally
+from .history_tallies import IndexMonthTally, StatusDayTally, StatusMonthTally, StatusYearTally
 from .tallies import CommitmentTallyQuerySet
 from .teams import team_ids
 from .unions import rows_of_teams_made_once
@@ -63,7 +63,7 @@ def up_to(years, months, days, *, year, first, last) -> list[models.QuerySet]:
 
 
 class StatusHistory:
-    """Teams' counts as they stood on past days, read from the three stored tallies: a day's
+    """Teams' counts as they stood on past days, read from the stored tallies: a day's
     figures from the years before its own (``StatusYearTally``), its year's months before its
     own (``StatusMonthTally``) and its month's days up to it (``StatusDayTally``); a curve
     from every month before its last one's (``IndexMonthTally``: those that count, by status)
