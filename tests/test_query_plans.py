@@ -188,6 +188,25 @@ def test_the_team_curve_reads_its_months_through_the_tallies_keys(client, editor
     assert len(keys) == 8 and all(key.endswith("INCLUDE (n)") for key in keys), keys
 
 
+def test_a_past_days_figures_read_the_years_months_and_days_through_their_keys(
+    client, editor, records
+):
+    """A past day's figures sum each history's years before its own, its year's months before
+    its month and its month's days (``status_reads.up_to``): every tally read through its key,
+    which holds the counts, from the index alone."""
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        assert client.get("/", {"as_of": "2025-10-15"}).status_code == 200
+    plans = "\n".join(explained(q["sql"]) for q in ran.captured_queries if "yeartally" in q["sql"])
+    read = set(re.findall(r"Scan(?: using| on) (\w+) on agreements_\w+tally\b", plans))
+    read |= set(re.findall(r"Bitmap Index Scan on (\w+_tally_key)", plans))  # a tiny table's
+    assert read == {
+        f"{history}_{period}_tally_key"
+        for history in ("status", "compliance")
+        for period in ("year", "month", "day")
+    }, plans
+
+
 def test_a_past_day_by_status_walks_the_index_of_active_commitments_alone(client, editor, records):
     """A past day's list of one status then: its walk reads the list's index alone, the span
     that held then looked up for each entry by its status (the span's own column, which
