@@ -596,10 +596,10 @@ def test_a_history_whose_reads_are_made_once_builds_none_of_its_querysets(
     editor, admin_user, outsider, reviewer, meeting, commitment, us, monkeypatch
 ):
     """The dashboard's curve of known teams (a member's, an admin's every team's), of the
-    parties the page chose, reads by SQL made once: its tallies' querysets (``Scoped``) are
-    never built; a history read otherwise
-    (a past day's counts) builds them when first read, scoped to the reader's teams."""
-    from agreements.models import StatusDayTally, StatusHistory, StatusMonthTally
+    parties the page chose, and a past day's total, read by SQL made once: their tallies'
+    querysets (``Scoped``) are never built; a history read otherwise (a past day's counts by
+    status) builds them when first read, scoped to the reader's teams."""
+    from agreements.models import StatusDayTally, StatusHistory, StatusMonthTally, StatusYearTally
     from agreements.models.teams import TeamScopedQuerySet
 
     assess(commitment, us, "+1", D(2025, 10, 1), by=reviewer)
@@ -617,5 +617,7 @@ def test_a_history_whose_reads_are_made_once_builds_none_of_its_querysets(
     assert built == []
     history = StatusHistory.visible_to(outsider)
     assert not history.on(D(2025, 12, 6)).total()  # the other team's: none of ours
-    assert set(built) == {StatusMonthTally, StatusDayTally}
     assert StatusHistory.visible_to(editor).on(D(2025, 12, 6)).total() >= 1
+    assert built == []
+    assert not any(history.on(D(2025, 12, 6)).status_counts().values())
+    assert set(built) == {StatusYearTally, StatusMonthTally, StatusDayTally}

@@ -219,14 +219,14 @@ def test_the_stale_list_and_overdue_count_sql_is_made_once_and_reads_what_the_qu
     client, editor, outsider, admin_user, team, other_team, meeting
 ):
     """The commitments without news (``_stale``: each team's first ones merged) and the
-    overdue count up to its cap (``visible_count``), read by SQL made once (the moment and the
-    day its values): the same as ``visible_to(user)``'s querysets, for one team, two, all (an
-    admin) and the other team's member, at several moments and caps; a later page compiles
-    none of the commitments' SQL."""
+    overdue count up to its cap, today's and a past day's (``overdue_count``), read by SQL
+    made once (the moment and the day its values): the same as ``visible_to(user)``'s
+    querysets, for one team, two, all (an admin) and the other team's member, at several
+    moments, days and caps; a later page, today's or a past day's, compiles none of the
+    commitments' SQL."""
     from agreements.models import Commitment
-    from agreements.models.lines_made_once import visible_count
     from agreements.models.unions import orders_in_union
-    from agreements.views.dashboard import _stale
+    from agreements.views.dashboard import _stale, overdue_count
 
     D = datetime.date
     theirs = make_meeting(other_team)
@@ -236,6 +236,12 @@ def test_the_stale_list_and_overdue_count_sql_is_made_once_and_reads_what_the_qu
             made = make_commitment(
                 record, target_date=D(2025, 1, 1) + datetime.timedelta(30 * n), status=n % 4
             )
+            if n % 3 == 1:  # complete or cancelled since: overdue before, not after
+                change = {"status": 3} if n % 2 else {"cancellation": "cancelled"}
+                actions.change_commitment_status(
+                    commitment=made, reason="Moved", by=admin_user, via="web",
+                    effective_on=D(2025, 10, 1), **change,
+                )  # fmt: skip
             # Some never updated, the rest over half a year; all made a year ago.
             last = None if n % 5 == 0 else now - datetime.timedelta(days=15 * n + record.pk % 3)
             Commitment.objects.filter(pk=made.pk).update(
@@ -243,6 +249,7 @@ def test_the_stale_list_and_overdue_count_sql_is_made_once_and_reads_what_the_qu
             )
     both = make_user("both", team=team)
     TeamMembership.objects.create(user=both, team=other_team, role=TeamRole.EDITOR)
+    counts = set()
     for user in (editor, outsider, admin_user, both):
         for days in (0, 40, 95, 400):
             since = now - datetime.timedelta(days=days)
@@ -258,17 +265,13 @@ def test_the_stale_list_and_overdue_count_sql_is_made_once_and_reads_what_the_qu
             assert shown or days == 400
         for day in (D(2024, 12, 1), D(2025, 6, 15), D(2026, 3, 1), D(2027, 1, 1)):
             for cap in (3, 999):
-                counted = visible_count(
-                    ("overdue", cap),
-                    user,
-                    Commitment,
-                    lambda commitments, today, cap=cap: commitments.overdue(today).order_by()[
-                        : cap + 1
-                    ],
-                    today=day,
-                )
                 overdue = Commitment.objects.visible_to(user).overdue(day)
-                assert counted == min(overdue.count(), cap + 1)
+                assert overdue_count(user, day, cap=cap) == min(overdue.count(), cap + 1)
+                then = Commitment.objects.visible_to(user).overdue_on(day)
+                counted = overdue_count(user, day, past=True, cap=cap)
+                assert counted == min(then.count(), cap + 1), (user, day, cap)
+                counts.add(counted)
+    assert len(counts) > 3  # the days and caps tell the commitments apart
     client.force_login(both)
     page = client.get("/").context
     assert (
@@ -282,6 +285,8 @@ def test_the_stale_list_and_overdue_count_sql_is_made_once_and_reads_what_the_qu
     for user in readers:
         client.force_login(user)
         client.get("/")
+        client.get("/", {"as_of": "2025-06-01"})
         with compiled_sql() as compiled:
             client.get("/", {"_": "later"})
+            client.get("/", {"as_of": "2025-10-02"})
         assert compiled and not [sql for sql in compiled if 'FROM "agreements_commitment"' in sql]

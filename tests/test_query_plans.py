@@ -167,10 +167,11 @@ def test_the_commitment_list_walks_the_index_of_active_commitments_alone(client,
 
 
 def test_the_team_curve_reads_its_months_through_the_tallies_keys(client, editor, records):
-    """A team's curve sums every month of its history (~8,000 index entries a team at
-    1,000,000 commitments). Each month tally is read through its key, which holds the counts
-    (``CountingKey``): with the table's pages all visible, as a vacuumed history's are, from
-    the index alone (an Index Only Scan, a third of the time of visiting each row)."""
+    """A team's curve sums every month of its history (the index tally's, by status: ~4 rows
+    a month; the compliance's of the parties drawn). Each month tally is read through its
+    key, which holds the counts (``CountingKey``, as every history tally's): with the table's
+    pages all visible, as a vacuumed history's are, from the index alone (an Index Only Scan,
+    a third of the time of visiting each row)."""
     client.force_login(editor)
     with CaptureQueriesContext(connection) as ran:
         assert client.get("/chart.svg").status_code == 200
@@ -178,13 +179,32 @@ def test_the_team_curve_reads_its_months_through_the_tallies_keys(client, editor
     read = re.findall(r"Scan(?: using| on) (\w+) on (agreements_\w+monthtally)", plans)
     read += re.findall(r"Bitmap Index Scan on (\w*month\w*)()", plans)
     assert {index for index, _table in read} == {
-        "status_month_tally_key",
+        "index_month_tally_key",
         "compliance_month_tally_key",
     }, plans
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%%month_tally_key'")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%%_tally_key'")
         keys = [row[0] for row in cursor.fetchall()]
-    assert len(keys) == 2 and all(key.endswith("INCLUDE (n)") for key in keys), keys
+    assert len(keys) == 8 and all(key.endswith("INCLUDE (n)") for key in keys), keys
+
+
+def test_a_past_days_figures_read_the_years_months_and_days_through_their_keys(
+    client, editor, records
+):
+    """A past day's figures sum each history's years before its own, its year's months before
+    its month and its month's days (``status_reads.up_to``): every tally read through its key,
+    which holds the counts, from the index alone."""
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        assert client.get("/", {"as_of": "2025-10-15"}).status_code == 200
+    plans = "\n".join(explained(q["sql"]) for q in ran.captured_queries if "yeartally" in q["sql"])
+    read = set(re.findall(r"Scan(?: using| on) (\w+) on agreements_\w+tally\b", plans))
+    read |= set(re.findall(r"Bitmap Index Scan on (\w+_tally_key)", plans))  # a tiny table's
+    assert read == {
+        f"{history}_{period}_tally_key"
+        for history in ("status", "compliance")
+        for period in ("year", "month", "day")
+    }, plans
 
 
 def test_a_past_day_by_status_walks_the_index_of_active_commitments_alone(client, editor, records):

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import close_old_connections, connection, connections, models, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -24,14 +24,18 @@ from agreements.models import (
     ComplianceDayTally,
     ComplianceHistory,
     ComplianceMonthTally,
+    ComplianceQuarterTally,
     ComplianceSpan,
     ComplianceTally,
+    ComplianceYearTally,
     ImplementationStatus,
+    IndexMonthTally,
     Meeting,
     StatusDayTally,
     StatusHistory,
     StatusMonthTally,
     StatusSpan,
+    StatusYearTally,
     spans_of,
 )
 from agreements.models.status_history import Span, State, _wanted_spans
@@ -39,6 +43,8 @@ from tests.conftest import compiled_sql, make_commitment, make_meeting
 
 pytestmark = pytest.mark.django_db
 
+# A status history's tallies, in the order ``StatusHistory`` takes them.
+HISTORY_TALLIES = (StatusYearTally, StatusMonthTally, StatusDayTally, IndexMonthTally)
 SEP3, OCT, NOV, DEC = (datetime.date(2025, m, d) for m, d in ((9, 3), (10, 1), (11, 1), (12, 1)))
 NONE, MINIMAL, MIDWAY, DONE = (State(s, False, "") for s in range(4))
 
@@ -65,19 +71,36 @@ def test_a_change_on_the_meeting_day_replaces_the_state_it_found():
     assert spans_of(SEP3, DONE, [(SEP3, NONE, DONE)]) == [Span(SEP3, None, DONE)]
 
 
+def by_period(day_tally: list[tuple], period: str) -> list[tuple]:
+    """A day tally's sums (``summed``) summed by month, quarter or year (dated its first day),
+    as the month, quarter and year tallies should hold them."""
+    sums: Counter = Counter()
+    for *key, day, n in day_tally:
+        months = {"month": 1, "quarter": 3, "year": 12}[period]  # a period's length
+        first = datetime.date(day.year, (day.month - 1) // months * months + 1, 1)
+        sums[(*key, first)] += n
+    return sorted((*k, n) for k, n in sums.items() if n)
+
+
 def stored_agrees_with_the_changes() -> None:
     """Every commitment's stored spans are those its changes give; the day tally is the sum of
-    the spans; summed up to today it is the tally of today."""
+    the spans, the month and year tallies its sums by month and year; summed up to today it
+    is the tally of today."""
     ids = list(Commitment.objects.values_list("pk", flat=True))
     wanted = _wanted_spans(ids)
     for pk in ids:
         stored = [s.row() for s in StatusSpan.objects.filter(commitment=pk).order_by("starts_on")]
         assert stored == wanted[pk], f"commitment {pk}"
     assert StatusDayTally.summed() == StatusDayTally.recount()
-    by_month: Counter = Counter()
-    for *state, day, n in StatusDayTally.summed():
-        by_month[(*state, day.replace(day=1))] += n
-    assert StatusMonthTally.summed() == sorted((*k, n) for k, n in by_month.items() if n)
+    assert StatusMonthTally.summed() == by_period(StatusDayTally.summed(), "month")
+    assert StatusYearTally.summed() == by_period(StatusDayTally.summed(), "year")
+    # The months of those that count (active, neither cancelled nor superseded), by status.
+    counting = [
+        (team, status, day, n)
+        for team, _theme, status, _stalled, cancelled, active, day, n in StatusDayTally.summed()
+        if active and not cancelled
+    ]
+    assert IndexMonthTally.summed() == by_period(counting, "month")
     by_state: Counter = Counter()
     for *key, _day, n in StatusDayTally.summed():
         by_state[tuple(key)] += n
@@ -96,12 +119,12 @@ def compliance_agrees_with_the_assessments() -> None:
         stored = ComplianceSpan.objects.filter(commitment=pk).order_by("party_id", "starts_on")
         assert [s.row() for s in stored] == wanted[pk], f"commitment {pk}"
     assert ComplianceDayTally.summed() == ComplianceDayTally.recount()
-    by_month: Counter = Counter()
+    assert ComplianceMonthTally.summed() == by_period(ComplianceDayTally.summed(), "month")
+    assert ComplianceYearTally.summed() == by_period(ComplianceDayTally.summed(), "year")
+    assert ComplianceQuarterTally.summed() == by_period(ComplianceDayTally.summed(), "quarter")
     by_score: Counter = Counter()
-    for *key, day, n in ComplianceDayTally.summed():
-        by_month[(*key, day.replace(day=1))] += n
+    for *key, _day, n in ComplianceDayTally.summed():
         by_score[tuple(key)] += n
-    assert ComplianceMonthTally.summed() == sorted((*k, n) for k, n in by_month.items() if n)
     assert sorted((*k, n) for k, n in by_score.items() if n) == ComplianceTally.summed()
 
 
@@ -172,16 +195,16 @@ def stored_history() -> dict:
         for model in (StatusSpan, ComplianceSpan)
     } | {
         tally.__name__: tally.summed()
-        for tally in (StatusDayTally, StatusMonthTally, ComplianceDayTally, ComplianceMonthTally)
+        for spans in (StatusSpan, ComplianceSpan)
+        for tally in spans.objects.tallies()
     }
 
 
 def rewritten_one_by_one() -> dict:
     """The stored history as the actions' ``rewrite`` leaves it, written from nothing."""
-    for model in (StatusSpan, StatusDayTally, StatusMonthTally):
-        model.objects.all().delete()
-    for model in (ComplianceSpan, ComplianceDayTally, ComplianceMonthTally):
-        model.objects.all().delete()
+    for spans in (StatusSpan, ComplianceSpan):
+        for model in (spans, *spans.objects.tallies()):
+            model.objects.all().delete()
     ids = list(Commitment.objects.values_list("pk", flat=True))
     StatusSpan.objects.rewrite(ids)
     ComplianceSpan.objects.rewrite(ids)
@@ -252,9 +275,7 @@ def test_a_teams_figures_on_a_day_and_its_curve_come_from_the_day_tally(meeting,
     change = actions.change_commitment_status
     change(commitment=first, status=3, reason="Done", by=editor, via="web", effective_on=OCT)
     change(commitment=second, status=1, reason="Begun", by=editor, via="web", effective_on=NOV)
-    history = StatusHistory(
-        StatusMonthTally.objects.filter(team=team), StatusDayTally.objects.filter(team=team)
-    )
+    history = StatusHistory(*(tally.objects.filter(team=team) for tally in HISTORY_TALLIES))
     # On 31 Oct: one complete, one not started.
     counts = history.on(datetime.date(2025, 10, 31)).status_counts()
     assert counts[ImplementationStatus.COMPLETE] == 1
@@ -271,6 +292,54 @@ def test_a_teams_figures_on_a_day_and_its_curve_come_from_the_day_tally(meeting,
     assert history.curve(month_ends) == [0.0, 50.0, 66.7]
     # A curve ending mid-month reads that month by day.
     assert history.curve([datetime.date(2025, 9, 30), datetime.date(2025, 11, 1)]) == [0.0, 66.7]
+    # Its months are those of the commitments that count, by status alone (``IndexMonthTally``):
+    # the month tally's, by theme and flags, are read no more.
+    StatusMonthTally.objects.all().delete()
+    assert StatusHistory.visible_to(editor).curve(month_ends) == [0.0, 50.0, 66.7]
+
+
+def test_a_past_days_figures_read_the_years_before_its_own_from_the_year_tallies(
+    team, editor, admin_user, us
+):
+    """A day's counts are the years before its own (the year tallies), its year's months before
+    its month and its month's days: the same as its spans say, on days across three years,
+    with the months of the years before gone (read no more)."""
+    meeting = make_meeting(team, start_date=datetime.date(2023, 5, 10))
+    first, second = make_commitment(meeting, parties=[us]), make_commitment(meeting)
+    change = actions.change_commitment_status
+    for commitment, status, day in (
+        (first, 1, datetime.date(2023, 11, 2)),
+        (second, 2, datetime.date(2024, 2, 1)),
+        (first, 3, datetime.date(2024, 12, 31)),
+        (second, 1, datetime.date(2025, 3, 4)),
+    ):
+        change(
+            commitment=commitment, status=status, reason="x", by=editor, via="web", effective_on=day
+        )
+    for score, day in (("-1", datetime.date(2023, 6, 1)), ("+1", datetime.date(2024, 7, 1))):
+        actions.record_assessment(
+            assessment=Assessment(
+                commitment=first, party=us, score=score, justification="x", as_of=day
+            ),
+            by=admin_user,
+        )
+    days = [datetime.date(2024, 1, 1), datetime.date(2024, 12, 31), datetime.date(2025, 3, 4)]
+    history = StatusHistory.visible_to(editor)
+
+    def counted(day: datetime.date) -> dict[int, int]:
+        return {s: k for s, k in history.on(day).status_counts().items() if k}
+
+    spans = StatusSpan.objects.counting()
+    for day in days:
+        by_status = spans.on(day).values_list("status").annotate(k=models.Count("*"))
+        assert counted(day) == dict(by_status.order_by()), day
+    # The months of the years before 2025 are read no more: the year tallies hold them.
+    StatusMonthTally.objects.filter(month__lt=datetime.date(2025, 1, 1)).delete()
+    ComplianceMonthTally.objects.filter(month__lt=datetime.date(2025, 1, 1)).delete()
+    assert counted(datetime.date(2025, 3, 3)) == {2: 1, 3: 1}  # January and February, by month
+    assert counted(days[2]) == {1: 1, 3: 1}  # and March's days
+    compliance = ComplianceHistory.visible_to(editor)
+    assert [row["index"] for row in compliance.by_party(days[2])] == [100.0]  # 2024's +1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -301,7 +370,7 @@ def test_concurrent_changes_on_one_day_leave_the_stored_history_whole(meeting, e
         list(pool.map(change, range(8)))
     close_old_connections()
     stored_agrees_with_the_changes()
-    history = StatusHistory(StatusMonthTally.objects.all(), StatusDayTally.objects.all())
+    history = StatusHistory(*(tally.objects.all() for tally in HISTORY_TALLIES))
     on_nov = history.on(NOV).status_counts()
     assert on_nov[ImplementationStatus.COMPLETE] == 8
 
@@ -324,9 +393,11 @@ def test_a_readers_curve_sums_are_read_by_sql_made_once_as_built(
         )
     for user in (editor, outsider, admin_user):
         made = StatusHistory.visible_to(user)
-        built = StatusHistory(made.months, made.days)
+        built = StatusHistory(made.years, made.months, made.days, made.index_months)
         compliance = ComplianceHistory.visible_to(user)
-        as_built = ComplianceHistory(compliance.months, compliance.days)
+        as_built = ComplianceHistory(
+            compliance.years, compliance.quarters, compliance.months, compliance.days
+        )
         for day in (NOV, datetime.date(2020, 1, 31), timezone.localdate()):
             assert made.sums_up_to(day) == built.sums_up_to(day), (user, day)
             states = made.on(day).active_states_named()
@@ -368,7 +439,7 @@ def test_a_past_days_list_size_is_read_by_sql_made_once_as_built(
     totals = set()
     for user in (editor, outsider, admin_user):
         made = StatusHistory.visible_to(user)
-        built = StatusHistory(made.months, made.days)
+        built = StatusHistory(made.years, made.months, made.days, made.index_months)
         for day in (datetime.date(2025, 9, 15), NOV, timezone.localdate()):
             for lookups in filters:
                 total = made.on(day).filter(active=True, **lookups).total()
@@ -402,7 +473,15 @@ def test_a_teams_compliance_on_a_day_and_over_time(meeting, team, admin_user, us
             by=admin_user,
         )
     history = ComplianceHistory(
-        ComplianceMonthTally.objects.filter(team=team), ComplianceDayTally.objects.filter(team=team)
+        *(
+            tally.objects.filter(team=team)
+            for tally in (
+                ComplianceYearTally,
+                ComplianceQuarterTally,
+                ComplianceMonthTally,
+                ComplianceDayTally,
+            )
+        )
     )
     with CaptureQueriesContext(connection) as read:
         on_oct = {row["key"]: row for row in history.by_party(datetime.date(2025, 10, 31))}

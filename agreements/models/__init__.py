@@ -50,13 +50,7 @@ from .commitments import (
     ImplementationStatus,
     PartyRole,
 )
-from .compliance_history import (
-    ComplianceDayTally,
-    ComplianceHistory,
-    ComplianceMonthTally,
-    ComplianceSpan,
-    compliance_percent,
-)
+from .compliance_history import ComplianceHistory, ComplianceSpan, compliance_percent
 from .evidence import (
     OPEN_VERIFICATIONS,
     Claim,
@@ -71,6 +65,16 @@ from .evidence import (
 from .feeds import CalendarFeed
 from .files import Extraction, SourceFile, SourceFileQuerySet, evidence_storage
 from .folding import crosses_many, fold, found_by
+from .history_tallies import (
+    ComplianceDayTally,
+    ComplianceMonthTally,
+    ComplianceQuarterTally,
+    ComplianceYearTally,
+    IndexMonthTally,
+    StatusDayTally,
+    StatusMonthTally,
+    StatusYearTally,
+)
 from .meetings import (
     Meeting,
     MeetingLink,
@@ -123,13 +127,7 @@ from .reviews import (
 )
 from .security import SecurityEvent, SecurityEventKind, SignInLock, SignInLockQuerySet
 from .status_changes import StatusChange
-from .status_history import (
-    StatusDayTally,
-    StatusMonthTally,
-    StatusSpan,
-    StatusSpanQuerySet,
-    spans_of,
-)
+from .status_history import StatusSpan, StatusSpanQuerySet, spans_of
 from .status_reads import StatusHistory
 from .tallies import (
     CommitmentTally,

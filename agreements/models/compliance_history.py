@@ -18,23 +18,23 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from django.db import models
-from django.db.models.functions import Cast, TruncQuarter
 from django.utils import timezone
 
 from .commitments import Commitment
+from .history_tallies import (
+    PERIODS,
+    ComplianceDayTally,
+    ComplianceMonthTally,
+    ComplianceQuarterTally,
+    ComplianceYearTally,
+)
 from .reference import Party
 from .reviews import SCORE_VALUE, Assessment
-from .status_history import CountingKey, DatedTally, Ids, SpanQuerySet, StatusSpan, among
-from .status_reads import Scoped, summed
+from .status_history import Ids, SpanQuerySet, StatusSpan, among
+from .status_reads import Scoped, bounds_of, summed, up_to
 from .tallies import ComplianceTally, NamedOnce
-from .teams import Team, TeamScopedQuerySet, team_ids
+from .teams import Team, team_ids
 from .unions import rows_of_teams_made_once
-
-
-def quarter_of(field: str) -> Cast:
-    """A date field's quarter, as its first day (a date, where ``TruncQuarter`` alone gives
-    PostgreSQL's timestamp, read and converted row by row)."""
-    return Cast(TruncQuarter(field), models.DateField())
 
 
 class ComplianceSpanQuerySet(SpanQuerySet):
@@ -47,7 +47,7 @@ class ComplianceSpanQuerySet(SpanQuerySet):
         return _wanted_spans(ids)
 
     def tallies(self):
-        return ComplianceDayTally, ComplianceMonthTally
+        return ComplianceDayTally, ComplianceMonthTally, ComplianceQuarterTally, ComplianceYearTally
 
 
 def _wanted_spans(ids: Ids) -> dict[int, list[dict]]:
@@ -162,57 +162,6 @@ class ComplianceSpan(models.Model):
             deltas[(*key, row["ends_on"])] -= sign
 
 
-class ComplianceTallyFields(DatedTally):
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
-    score = models.CharField(max_length=3)
-
-    objects = TeamScopedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-
-class ComplianceDayTally(ComplianceTallyFields):
-    """Per team, party, score and day: how many commitments (that count) took or left the
-    score as the party's latest that day."""
-
-    key = ("team_id", "party_id", "score", "day")
-
-    day = models.DateField()
-
-    class Meta:
-        constraints = [
-            CountingKey(  # holding the counts, as the status day tally's
-                fields=["team", "day", "party", "score"], name="compliance_day_tally_key"
-            )
-        ]
-
-    @classmethod
-    def recount(cls) -> list[tuple]:
-        deltas: Counter = Counter()
-        for span in ComplianceSpan.objects.all():
-            span.count_into(deltas, +1)
-        return sorted((*key, n) for key, n in deltas.items() if n)
-
-
-class ComplianceMonthTally(ComplianceTallyFields):
-    """``ComplianceDayTally`` summed by month (its first day)."""
-
-    key = ("team_id", "party_id", "score", "month")
-
-    # As ``StatusMonthTally``'s: read through its key, which holds the counts.
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
-    month = models.DateField()
-
-    class Meta:
-        constraints = [
-            # By party before month: a curve reads the months of the few parties it draws.
-            CountingKey(
-                fields=["team", "party", "month", "score"], name="compliance_month_tally_key"
-            )
-        ]
-
-
 def compliance_percent(total: float, scored: int) -> float | None:
     """The mean of ``scored`` scores summing to ``total`` (+1 … −1) as 100 … 0 %, to one
     decimal; None when nothing was scored. Every compliance figure and curve is this."""
@@ -227,16 +176,31 @@ def _index(counts: Counter) -> float | None:
 
 
 class ComplianceHistory:
-    """Teams' compliance by party on past days and over time, from the stored tallies: the
-    months before a day by month, its own month by day."""
+    """Teams' compliance by party on past days and over time, from the stored tallies: a
+    day's figures from the years before its own, its year's months before its own and its
+    month's days (``status_reads.up_to``); a curve from the months before its last day's
+    month (or the quarters before its quarter, then its quarter's months), and that month by
+    day."""
 
+    years = Scoped()
+    quarters = Scoped()
     months = Scoped()
     days = Scoped()
     now = Scoped()
 
-    def __init__(self, months, days, now=None, teams: list[int] | None = None, *, every=False):
+    def __init__(
+        self,
+        years,
+        quarters,
+        months,
+        days,
+        now=None,
+        teams: list[int] | None = None,
+        *,
+        every=False,
+    ):
         # The tallies' rows, scoped already (or the functions making them: ``Scoped``).
-        self.months, self.days = months, days
+        self.years, self.quarters, self.months, self.days = years, quarters, months, days
         self.now = now  # the live tally (``ComplianceTally``) of the same teams, when given
         self.live = now is not None
         # What scopes them, when known (as ``StatusHistory``'s): a curve's SQL made once.
@@ -246,7 +210,13 @@ class ComplianceHistory:
     def visible_to(cls, user) -> ComplianceHistory:
         tallies = tuple(  # each built when first read (``Scoped``)
             lambda tally=tally: tally.objects.visible_to(user)
-            for tally in (ComplianceMonthTally, ComplianceDayTally, ComplianceTally)
+            for tally in (
+                ComplianceYearTally,
+                ComplianceQuarterTally,
+                ComplianceMonthTally,
+                ComplianceDayTally,
+                ComplianceTally,
+            )
         )
         if not user.is_authenticated or not user.is_active:
             return cls(*tallies)
@@ -254,53 +224,63 @@ class ComplianceHistory:
             return cls(*tallies, every=True)
         return cls(*tallies, teams=team_ids(user) or None)
 
-    def _made_once(self, key: tuple, read, **values) -> list[tuple] | None:
-        """``read(months, days, **values)`` by SQL made once a process for the number of
-        teams (``rows_of_teams_made_once``); None when the teams are not known."""
-        tallies = (ComplianceMonthTally, ComplianceDayTally)
+    def _made_once(self, key: tuple, read, tallies: tuple, **values) -> list | None:
+        """``read(*rows, **values)`` (``rows``: each of ``tallies``' rows of the teams) by SQL
+        made once a process for the number of teams (``rows_of_teams_made_once``); None when
+        the teams are not known."""
         return rows_of_teams_made_once(key, self.teams, self.every, tallies, read, **values)
 
-    def _parts(self, day: datetime.date) -> tuple[models.QuerySet, models.QuerySet]:
-        """The tallies' rows up to ``day``: the months before its month, and its month's days
-        up to it."""
-        first = day.replace(day=1)
-        return self.months.filter(month__lt=first), self.days.filter(day__gte=first, day__lte=day)
+    def _parts(self, day: datetime.date) -> list[models.QuerySet]:
+        """The tallies' rows that sum to ``day``'s counts (``status_reads.up_to``)."""
+        return up_to(self.years, self.months, self.days, **bounds_of(day))
 
     def _rows_up_to(
         self, day: datetime.date, parties, *, by_quarter: bool = False, named: bool = True
     ) -> list:
         """Counts by (month, party, party's name, score) before ``day``'s month and by (day,
         party, name, score) in it up to ``day``, of ``parties`` (ids) only, in one query;
-        ``by_quarter``: the months' summed by quarter, dated its first day (a third of the
-        rows, for a curve read at quarters' ends); not ``named``: without the name (month,
-        party, score), for a reader who has the names (the tallies read without joining the
-        parties: a third less time in the database). (A row per score, not the scores
-        summed by the database: its expressions cost more to write than the rows to read.)"""
+        ``by_quarter``: by quarter (dated its first day) before ``day``'s quarter, then by
+        month (a third of the rows, for a curve read at quarters' ends); not ``named``:
+        without the name (month, party, score), for a reader who has the names (the tallies
+        read without joining the parties: a third less time in the database). (A row per
+        score, not the scores summed by the database: its expressions cost more to write
+        than the rows to read.)"""
+        fields = ("party", "party__name", "score") if named else ("party", "score")
 
-        def rows(months, days, first, last, parties):
-            months, days = (
-                months.filter(month__lt=first),
-                days.filter(day__gte=first, day__lte=last),
-            )
+        def rows(tallies, parties, first, last, quarter=None):
             if by_quarter:
-                months = months.annotate(period=quarter_of("month"))
-            fields = ("party", "party__name", "score") if named else ("party", "score")
-            months = months.filter(party__in=parties).values_list(
-                "period" if by_quarter else "month", *fields
-            )
-            days = days.filter(party__in=parties).values_list("day", *fields)
-            return summed(months, days, k=models.Sum("n"))
+                quarters, months, days = tallies
+                parts = [
+                    quarters.filter(quarter__lt=quarter).values_list("quarter", *fields),
+                    months.filter(month__gte=quarter, month__lt=first).values_list(
+                        "month", *fields
+                    ),
+                ]
+            else:
+                months, days = tallies
+                parts = [months.filter(month__lt=first).values_list("month", *fields)]
+            parts.append(days.filter(day__gte=first, day__lte=last).values_list("day", *fields))
+            return summed(*(part.filter(party__in=parties) for part in parts), k=models.Sum("n"))
 
-        first = day.replace(day=1)
+        bounds = {"first": day.replace(day=1), "last": day}
+        if by_quarter:
+            bounds["quarter"] = PERIODS["quarter"](day)
         # Made once a process (``rows_of_teams_made_once``) for the numbers of teams and parties.
         chosen = {f"party_{n}": party for n, party in enumerate(parties)}
 
-        def read(months, days, first, last, **values):
-            return rows(months, days, first, last, [values[name] for name in chosen])
+        def read(*tallies, **values):
+            return rows(tallies, [values.pop(name) for name in chosen], **values)
 
         key = ("compliance curve", len(chosen), by_quarter, named)
-        made = self._made_once(key, read, first=first, last=day, **chosen)
-        return list(rows(self.months, self.days, first, day, parties)) if made is None else made
+        tallies = (ComplianceQuarterTally,) * by_quarter + (
+            ComplianceMonthTally,
+            ComplianceDayTally,
+        )
+        made = self._made_once(key, read, tallies, **bounds, **chosen)
+        if made is None:
+            own = (self.quarters,) * by_quarter + (self.months, self.days)
+            return list(rows(own, parties, **bounds))
+        return made
 
     def _sizes(self, day: datetime.date) -> Counter:
         """How many commitments (that count) each party held a score for on ``day``, "not
@@ -330,23 +310,24 @@ class ComplianceHistory:
         """Each party's compliance on ``day``, as ``ComplianceTally.by_party`` gives today."""
         counts: dict[int, Counter] = defaultdict(Counter)
         names: dict[int, str] = {}
-        # Summed by the database over the months (a row per party and score, not per month),
-        # the months and the day's month read in one query; each sum named once it is made
+        # Summed by the database over the years, months and days (a row per party and score,
+        # not per period), the three read in one query; each sum named once it is made
         # (``NamedOnce``), not every month's row joined to its party's name and grouped by
         # it (~9,500 rows at 100,000 commitments: 5.4 → 3.4 ms).
 
-        def read(months, days):
-            parts = (
+        def read(*parts):
+            named = (
                 part.values_list("party", "score").annotate(name=NamedOnce(Party, "party"))
-                for part in (months, days)
+                for part in parts
             )
-            return summed(*parts, k=models.Sum("n"))
+            return summed(*named, k=models.Sum("n"))
 
-        def read_on(months, days, first, last):
-            return read(months.filter(month__lt=first), days.filter(day__gte=first, day__lte=last))
+        def read_on(years, months, days, **bounds):
+            return read(*up_to(years, months, days, **bounds))
 
         key = ("compliance by party",)
-        rows = self._made_once(key, read_on, first=day.replace(day=1), last=day)
+        tallies = (ComplianceYearTally, ComplianceMonthTally, ComplianceDayTally)
+        rows = self._made_once(key, read_on, tallies, **bounds_of(day))
         if rows is None:
             rows = read(*self._parts(day))
         for party, score, name, k in rows:

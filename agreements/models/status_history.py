@@ -4,7 +4,7 @@ never replayed.
 A commitment's state on a day is that of its status change with the latest effective day up
 to then (the later recorded on one day); before its first change, what that change changed
 from; without changes, its state now (``spans_of``, the one statement of that rule). Stored
-in three forms, all rewritten by the actions that move it (``actions.states_moved`` →
+in these forms, all rewritten by the actions that move it (``actions.states_moved`` →
 ``StatusSpan.objects.rewrite``: a status change, saving or importing a meeting, archiving or
 restoring, the admin's saves), in the same transaction; a bulk load writes them all anew at
 once (``SpanQuerySet.rebuild``, the same rules and rows):
@@ -14,10 +14,16 @@ once (``SpanQuerySet.rebuild``, the same rules and rows):
 - ``StatusDayTally``: per team and state, the days on which counts changed (+1 for the state
   a commitment entered, −1 for the one it left), one row per key added to in place
   (``DatedTally.add``): a team's figures on a day are the sum of its rows up to that day.
-- ``StatusMonthTally``: the same summed by month, so that a day's figures and a curve read a
-  few rows a month (``status_reads.StatusHistory``), whatever the number of commitments.
+- ``StatusMonthTally``: the same summed by month, and ``StatusYearTally`` by year, so that a
+  day's figures read the years before its own, then its year's months before its month,
+  then its month's days (``status_reads.StatusHistory``): a few rows a year, whatever the
+  number of commitments.
+- ``IndexMonthTally``: the month tally of the commitments that count (active, neither
+  cancelled nor superseded) by status alone, the implementation index's: a curve reads a
+  few rows a month.
 
-Tests (tests/test_status_history.py) compare all three with a recount from the status changes.
+The tallies live in ``history_tallies``. Tests (tests/test_status_history.py) compare them
+all with a recount from the status changes.
 """
 
 from __future__ import annotations
@@ -32,8 +38,14 @@ from django.db.models import Max, Min, Q
 
 from .base import CoveringIndex, active_q
 from .commitments import Commitment
+from .history_tallies import (  # CountingKey: named here by the migrations
+    CountingKey,  # noqa: F401
+    IndexMonthTally,
+    StatusDayTally,
+    StatusMonthTally,
+    StatusYearTally,
+)
 from .status_changes import StatusChange
-from .tallies import CommitmentTallyQuerySet, Tally
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -91,7 +103,8 @@ class SpanQuerySet(TeamScopedQuerySet):
     """Stored history per commitment (``StatusSpan``, ``ComplianceSpan``): rows with the days
     they held, rewritten from the facts they come from, their tallies told the difference.
     Each kind says ``wanted(ids)``: each commitment's rows as they should be stored (as a
-    stored one's ``row()``), and ``tallies()``: the day and month tallies that count them."""
+    stored one's ``row()``), and ``tallies()``: the tallies that count them, each from the
+    day deltas (``DatedTally.of``)."""
 
     CHUNK = 1000  # commitments rewritten per round of queries
     stored_order: tuple[str, ...] = ("starts_on",)  # as ``wanted`` lists each one's rows
@@ -126,9 +139,8 @@ class SpanQuerySet(TeamScopedQuerySet):
         for span in new:
             span.count_into(deltas, +1)
         spans.bulk_create(new)
-        day, month = self.tallies()
-        day.add(deltas)
-        month.add(DatedTally.by_month(deltas))
+        for tally in self.tallies():
+            tally.add(tally.of(deltas))
 
     REBUILD_CHUNK = 5000  # commitments read per round when every one is written anew
 
@@ -137,13 +149,13 @@ class SpanQuerySet(TeamScopedQuerySet):
         (``synthetic_data``), where ``rewrite`` would read back, compare and add to the tallies
         a thousand commitments at a time. The same rows and sums as ``rewrite`` of every
         commitment (tests/test_status_history.py compares them), from the same rules
-        (``wanted``), without reading what was stored: the table and its two tallies are
-        emptied, the rows copied in (COPY on PostgreSQL), and the tallies given their sums once,
-        at the end, a row per key. One transaction; on PostgreSQL it locks the three tables
-        against writes until it commits, so an action's ``rewrite`` meanwhile waits for it and
-        then reads the new rows. Returns the number of rows written."""
-        day, month = self.tallies()
-        tables = [connection.ops.quote_name(t._meta.db_table) for t in (self.model, day, month)]
+        (``wanted``), without reading what was stored: the table and its tallies are emptied,
+        the rows copied in (COPY on PostgreSQL), and the tallies given their sums once, at the
+        end, a row per key. One transaction; on PostgreSQL it locks the tables against
+        writes until it commits, so an action's ``rewrite`` meanwhile waits for it and then
+        reads the new rows. Returns the number of rows written."""
+        tallies = self.tallies()
+        tables = [connection.ops.quote_name(t._meta.db_table) for t in (self.model, *tallies)]
         deltas: Counter = Counter()
         written = 0
         with transaction.atomic():
@@ -161,8 +173,8 @@ class SpanQuerySet(TeamScopedQuerySet):
                     self.model.count_row(row, deltas, +1)
                 self._copy_in(rows)
                 written += len(rows)
-            day.fill(deltas)
-            month.fill(DatedTally.by_month(deltas))
+            for tally in tallies:
+                tally.fill(tally.of(deltas))
         return written
 
     def _copy_in(self, rows: list[tuple[int, dict]]) -> None:
@@ -189,7 +201,7 @@ class StatusSpanQuerySet(SpanQuerySet):
         return _wanted_spans(ids)
 
     def tallies(self):
-        return StatusDayTally, StatusMonthTally
+        return StatusDayTally, StatusMonthTally, StatusYearTally, IndexMonthTally
 
     def on(self, day: datetime.date):
         """The spans that held on ``day``: one per commitment that existed then."""
@@ -324,145 +336,3 @@ class StatusSpan(models.Model):
         deltas[(*state, *flags, row["starts_on"])] += sign
         if row["ends_on"] is not None:
             deltas[(*state, *flags, row["ends_on"])] -= sign
-
-
-class CountingKey(models.UniqueConstraint):
-    """A month or day tally's key whose index, on PostgreSQL, holds the count too
-    (``INCLUDE (n)``): a team's months (or days) are read from the index alone, never
-    visiting the table (at 1,000,000 commitments a team's curve reads its ~8,000 month rows
-    in a third of the time; a past day's own month, 700 day rows at 100,000, in a fifth).
-    Elsewhere a plain unique key: Django's own ``include`` would make no key at all on
-    SQLite, where the tally's upsert needs one."""
-
-    def _as_made(self, schema_editor) -> models.UniqueConstraint:
-        covering = schema_editor.connection.features.supports_covering_indexes
-        return models.UniqueConstraint(
-            fields=self.fields, name=self.name, include=["n"] if covering else None
-        )
-
-    def constraint_sql(self, model, schema_editor):
-        return self._as_made(schema_editor).constraint_sql(model, schema_editor)
-
-    def create_sql(self, model, schema_editor):
-        return self._as_made(schema_editor).create_sql(model, schema_editor)
-
-    def remove_sql(self, model, schema_editor):
-        return self._as_made(schema_editor).remove_sql(model, schema_editor)
-
-
-class DatedTally(Tally):
-    """A tally per state and date, one row per key, added to in place (``add``), not appended
-    and folded as the dashboard's tallies: its keys are many (a team's days × states), so
-    folding would cost as much as the rows it saves. Writers add to the same rows in one order
-    (sorted keys), so they queue on a row rather than deadlock."""
-
-    class Meta:
-        abstract = True
-
-    @staticmethod
-    def by_month(deltas: Counter) -> Counter:
-        """Day deltas (keys ending with a day) summed by month (its first day)."""
-        months: Counter = Counter()
-        for (*state, day), n in deltas.items():
-            months[(*state, day.replace(day=1))] += n
-        return months
-
-    @classmethod
-    def fill(cls, deltas: Counter) -> None:
-        """Write each key's count into the emptied tally (``SpanQuerySet.rebuild``): a row per
-        key that is not zero, as ``add`` would make them, copied in at once on PostgreSQL."""
-        if connection.vendor != "postgresql":
-            cls.add(deltas)
-            return
-        table = connection.ops.quote_name(cls._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(c) for c in (*cls.key, "n"))
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for key, n in sorted(deltas.items()):
-                if n:
-                    copy.write_row((*key, n))
-
-    @classmethod
-    def add(cls, deltas: Counter) -> None:
-        """Add each key's change of count to its row (made when missing)."""
-        rows = sorted((key, n) for key, n in deltas.items() if n)
-        if not rows:
-            return
-        table, columns = cls._meta.db_table, ", ".join(cls.key)
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), 200):  # within every database's parameter limit
-                chunk = rows[start : start + 200]
-                values = []
-                for (*state, day), n in chunk:
-                    values += [*state, connection.ops.adapt_datefield_value(day), n]
-                row = "(" + ", ".join(["%s"] * (len(cls.key) + 1)) + ")"
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}, n) VALUES {', '.join([row] * len(chunk))} "
-                    f"ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
-                    values,
-                )
-
-
-class StatusTally(DatedTally):
-    """The states a commitment is counted by, as in ``CommitmentTally``."""
-
-    theme = models.CharField(max_length=30)
-    status = models.PositiveSmallIntegerField()
-    is_stalled = models.BooleanField()
-    cancelled = models.BooleanField()
-    active = models.BooleanField()
-
-    objects = CommitmentTallyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-
-class StatusDayTally(StatusTally):
-    """Per team and state (as ``CommitmentTally``) and day: how the count of commitments in
-    that state changed on that day. Summed up to a day, the ``CommitmentTally`` of that day."""
-
-    key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active", "day")
-
-    day = models.DateField()
-
-    class Meta:
-        constraints = [
-            # Holding the counts: a day's own month (a past day's figures, a curve's last
-            # month) is read from the index alone, where it visited a table page a row.
-            CountingKey(
-                fields=["team", "day", "theme", "status", "is_stalled", "cancelled", "active"],
-                name="status_day_tally_key",
-            )
-        ]
-
-    @classmethod
-    def recount(cls) -> list[tuple]:
-        """The tally as computed from the stored spans: (key..., n), sorted."""
-        deltas: Counter = Counter()
-        for span in StatusSpan.objects.all():
-            span.count_into(deltas, +1)
-        return sorted((*key, n) for key, n in deltas.items() if n)
-
-
-class StatusMonthTally(StatusTally):
-    """``StatusDayTally`` summed by month (``month``: its first day): a team's curve and its
-    figures on a past day read a few rows a month, whatever the number of commitments and
-    of days they changed on (``StatusHistory.on``)."""
-
-    key = ("team_id", "theme", "status", "is_stalled", "cancelled", "active", "month")
-
-    # Read by team through its key, which leads with it: a team's own index would only lure
-    # the planner off the key's, which holds the counts (``CountingKey``).
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
-    month = models.DateField()
-
-    class Meta:
-        constraints = [
-            CountingKey(
-                fields=["team", "month", "theme", "status", "is_stalled", "cancelled", "active"],
-                name="status_month_tally_key",
-            )
-        ]

@@ -1,7 +1,9 @@
 """Teams' counts as they stood on past days, read from the stored history
-(``status_history``): a day's figures and a curve read the months before it from
-``StatusMonthTally`` and its own month from ``StatusDayTally`` (``StatusHistory``), several
-tallies' rows in one query (``summed``)."""
+(``status_history``): a day's figures read the years before its own from ``StatusYearTally``,
+its year's months before its own from ``StatusMonthTally`` and its own month from
+``StatusDayTally`` (``up_to``); a curve reads every month before its last one's from
+``IndexMonthTally`` and that month by day (``StatusHistory``); several tallies' rows in one
+query (``summed``)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from django.db import models
 
 from .base import as_index
 from .commitments import ImplementationStatus
-from .status_history import StatusDayTally, StatusMonthTally
+from .history_tallies import IndexMonthTally, StatusDayTally, StatusMonthTally, StatusYearTally
 from .tallies import CommitmentTallyQuerySet
 from .teams import team_ids
 from .unions import rows_of_teams_made_once
@@ -39,64 +41,92 @@ class Scoped:
         history.__dict__[self.name] = rows
 
 
-class StatusHistory:
-    """Teams' counts as they stood on past days, read from the two stored tallies: the months
-    before a day from ``StatusMonthTally``, its own month up to it from ``StatusDayTally``. A
-    few rows a month, whatever the number of commitments and of days they changed on."""
+def bounds_of(day: datetime.date) -> dict[str, datetime.date]:
+    """Where ``up_to`` cuts the tallies for ``day``: its year's first day, its month's, and
+    the day itself (a made-once read's values)."""
+    return {"year": day.replace(month=1, day=1), "first": day.replace(day=1), "last": day}
 
+
+# The tallies a day's counts are read from (``up_to``), in its arguments' order.
+ON_A_DAY = (StatusYearTally, StatusMonthTally, StatusDayTally)
+
+
+def up_to(years, months, days, *, year, first, last) -> list[models.QuerySet]:
+    """The rows of a year, a month and a day tally (querysets) that sum to the counts on
+    ``last`` (``bounds_of``): the years before its own, its year's months before its month,
+    its month's days up to it. About a tenth of the rows every month before it would be."""
+    return [
+        years.filter(year__lt=year),
+        months.filter(month__gte=year, month__lt=first),
+        days.filter(day__gte=first, day__lte=last),
+    ]
+
+
+class StatusHistory:
+    """Teams' counts as they stood on past days, read from the stored tallies: a day's
+    figures from the years before its own (``StatusYearTally``), its year's months before its
+    own (``StatusMonthTally``) and its month's days up to it (``StatusDayTally``); a curve
+    from every month before its last one's (``IndexMonthTally``: those that count, by status)
+    and that month's days. A few rows a year or a month, whatever the number of commitments
+    and of days they changed on."""
+
+    years = Scoped()
     months = Scoped()
     days = Scoped()
+    index_months = Scoped()
 
-    def __init__(self, months, days, teams: list[int] | None = None, *, every: bool = False):
+    def __init__(
+        self,
+        years,
+        months,
+        days,
+        index_months,
+        teams: list[int] | None = None,
+        *,
+        every: bool = False,
+    ):
         # The tallies' rows, scoped already (or the functions making them: ``Scoped``).
-        self.months, self.days = months, days
+        self.years, self.months, self.days = years, months, days
+        self.index_months = index_months
         # What scopes them, when known: these teams' ids, or ``every`` team's (an admin's):
         # the curve's SQL is then made once a process (``sums_up_to``).
         self.teams, self.every = teams, every
 
     @classmethod
     def visible_to(cls, user) -> StatusHistory:
-        def months():
-            return StatusMonthTally.objects.visible_to(user)
-
-        def days():
-            return StatusDayTally.objects.visible_to(user)
-
+        tallies = tuple(  # each built when first read (``Scoped``)
+            lambda tally=tally: tally.objects.visible_to(user)
+            for tally in (StatusYearTally, StatusMonthTally, StatusDayTally, IndexMonthTally)
+        )
         if not user.is_authenticated or not user.is_active:
-            return cls(months, days)
+            return cls(*tallies)
         if user.is_superuser:
-            return cls(months, days, every=True)
-        return cls(months, days, team_ids(user) or None)
+            return cls(*tallies, every=True)
+        return cls(*tallies, team_ids(user) or None)
 
     def on(self, day: datetime.date) -> _Summed:
         """The counts on ``day``, read as the tallies are (``status_counts``,
         ``implementation_index``, ``index_by_theme``, ``total``)."""
-        first = day.replace(day=1)
         return _Summed(
-            [
-                self.months.filter(month__lt=first),
-                self.days.filter(day__gte=first, day__lte=day),
-            ],
-            on=(self, first, day),
+            lambda: up_to(self.years, self.months, self.days, **bounds_of(day)), on=(self, day)
         )
 
-    def _made_once(self, key: tuple, read, **days) -> list[tuple] | None:
-        """``read(months, days, **days)`` (a ``values_list`` of the two tallies) run by SQL
-        made once a process for the number of teams (``rows_of_teams_made_once``); None when the
-        teams are not known."""
-        tallies = (StatusMonthTally, StatusDayTally)
+    def _made_once(self, key: tuple, read, tallies: tuple, **days) -> list[tuple] | None:
+        """``read(*rows, **days)`` (a ``values_list`` of ``tallies``, each's rows scoped to
+        the teams) run by SQL made once a process for the number of teams
+        (``rows_of_teams_made_once``); None when the teams are not known."""
         return rows_of_teams_made_once(key, self.teams, self.every, tallies, read, **days)
 
     def sums_up_to(self, last: datetime.date) -> list[tuple[datetime.date, int, int]]:
         """Per date, the statuses' sum and how many they are, of the commitments that count,
-        ascending: every month before ``last``'s (dated its first day) and ``last``'s own
-        month by day up to it, in one query. (By month even for a curve read by quarter: a
-        month's rows are few, and PostgreSQL's quarter of a date costs more to compute than
-        the rows it saves cost to read.)"""
+        ascending: every month before ``last``'s (dated its first day; ``IndexMonthTally``)
+        and ``last``'s own month by day up to it, in one query. (By month even for a curve
+        read by quarter: a month's rows are few, and PostgreSQL's quarter of a date costs
+        more to compute than the rows it saves cost to read.)"""
 
-        def sums(months, days, first, last):
+        def sums(index_months, days, first, last):
             return summed(
-                months.counting().filter(month__lt=first).values_list("month"),
+                index_months.filter(month__lt=first).values_list("month"),
                 # the last day's own month, up to it (as ``on``)
                 days.counting().filter(day__gte=first, day__lte=last).values_list("day"),
                 scores=models.Sum(models.F("status") * models.F("n")),
@@ -104,9 +134,10 @@ class StatusHistory:
             )
 
         first = last.replace(day=1)
-        rows = self._made_once(("team curve",), sums, first=first, last=last)
+        tallies = (IndexMonthTally, StatusDayTally)
+        rows = self._made_once(("team curve",), sums, tallies, first=first, last=last)
         if rows is None:
-            rows = sums(self.months, self.days, first, last)
+            rows = sums(self.index_months, self.days, first, last)
         return sorted(rows, key=lambda row: row[0])
 
     @staticmethod
@@ -140,17 +171,21 @@ def summed(*parts: models.QuerySet, **sums: models.Aggregate) -> models.QuerySet
 class _Summed:
     """Tally querysets read as one: each method sums theirs."""
 
+    # The querysets, or the function making them, called when they are first read (``Scoped``):
+    # a day's counts read by SQL made once build none of them.
+    parts = Scoped()
+
     def __init__(self, parts, on=None, lookups=None):
         self.parts = parts
-        # (history, first, day): the parts are ``history.on(day)``'s as they stand, whose
-        # states' SQL is made once (``active_states_named``); or, with ``lookups``, theirs
-        # filtered by these (``total``'s SQL made once).
+        # (history, day): the parts are ``history.on(day)``'s as they stand, whose states'
+        # SQL is made once (``active_states_named``); or, with ``lookups``, theirs filtered
+        # by these (``total``'s SQL made once).
         self.on = on
         self.lookups = lookups or {}
 
     def filter(self, **lookups):
         return _Summed(
-            [part.filter(**lookups) for part in self.parts],
+            lambda: [part.filter(**lookups) for part in self.parts],
             on=self.on,
             lookups={**self.lookups, **lookups},
         )
@@ -184,20 +219,18 @@ class _Summed:
                 values[name] = value
             else:
                 return None
-        history, first, day = self.on
+        history, day = self.on
+        bounds = bounds_of(day)
 
-        def read(months, days, first, last, **values):
-            parts = (
-                months.filter(month__lt=first),
-                days.filter(day__gte=first, day__lte=last),
-            )
+        def read(years, months, days, year, first, last, **values):
+            parts = up_to(years, months, days, year=year, first=first, last=last)
             by = dict(flags) | values
             return summed(
                 *(part.filter(**by).values_list("team") for part in parts), k=models.Sum("n")
             )
 
         key = ("total on a day", tuple(flags), tuple(values))
-        return history._made_once(key, read, first=first, last=day, **values)
+        return history._made_once(key, read, ON_A_DAY, **bounds, **values)
 
     def active_states(self) -> Counter:
         """As ``CommitmentTallyQuerySet.active_states``, the parts read in one query."""
@@ -213,17 +246,18 @@ class _Summed:
         states: Counter = Counter()
         names = {}
 
-        def read(months, days, first=None, last=None):
-            if first is not None:
-                months = months.filter(month__lt=first)
-                days = days.filter(day__gte=first, day__lte=last)
-            parts = (part.active_state_keys(named=True) for part in (months, days))
-            return summed(*parts, k=models.Sum("n"))
+        def read(*parts):
+            named = (part.active_state_keys(named=True) for part in parts)
+            return summed(*named, k=models.Sum("n"))
+
+        def read_on(years, months, days, **bounds):
+            return read(*up_to(years, months, days, **bounds))
 
         rows = None
         if self.on is not None and not self.lookups:
-            history, first, day = self.on
-            rows = history._made_once(("states on a day",), read, first=first, last=day)
+            history, day = self.on
+            key = ("states on a day",)
+            rows = history._made_once(key, read_on, ON_A_DAY, **bounds_of(day))
         if rows is None:
             rows = read(*self.parts)
         for theme, status, stalled, cancelled, name, k in rows:

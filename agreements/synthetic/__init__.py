@@ -103,16 +103,8 @@ def generate(size: int, seed: int, progress: Callable[[str], None] = lambda _: N
     progress("  status history")
     m.StatusSpan.objects.rebuild()
     m.ComplianceSpan.objects.rebuild()  # reads the status history: after it
-    writer.touched.update(
-        {
-            m.StatusSpan,
-            m.StatusDayTally,
-            m.StatusMonthTally,
-            m.ComplianceSpan,
-            m.ComplianceDayTally,
-            m.ComplianceMonthTally,
-        }
-    )
+    for spans in (m.StatusSpan, m.ComplianceSpan):  # and their day, month and year tallies
+        writer.touched.update({spans, *spans.objects.tallies()})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in writer.touched:

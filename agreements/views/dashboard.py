@@ -135,16 +135,7 @@ def _figures(user, today: datetime.date) -> dict:
                 )
             )
         ),
-        # Counted up to a cap, so the count walks at most that many index entries. As
-        # ``Commitment.objects.visible_to(user).overdue(today)...count()`` counts, its SQL
-        # made once (``visible_count``).
-        "overdue": visible_count(
-            ("overdue", OVERDUE_CAP),
-            user,
-            Commitment,
-            lambda commitments, today: commitments.overdue(today).order_by()[: OVERDUE_CAP + 1],
-            today=today,
-        ),
+        "overdue": overdue_count(user, today),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
             row | {"url": briefing(row["party_id"])}
@@ -189,6 +180,26 @@ def _figures(user, today: datetime.date) -> dict:
             lambda changes: changes.order_by("-changed_at", "-pk")[:LIST_LIMIT],
         ),
     }
+
+
+def overdue_count(user, day: datetime.date, *, past: bool = False, cap: int = OVERDUE_CAP) -> int:
+    """How many of the reader's commitments are overdue on ``day`` (as they stood then,
+    ``past``), counted up to ``cap`` + 1, so the count walks at most that many: as
+    ``Commitment.objects.visible_to(user).overdue(day)`` (``overdue_on(day)``) counts them,
+    its SQL made once (``visible_count``; a past day's was built and compiled every request,
+    and planned: a millisecond)."""
+    if past:
+        key = ("overdue then", cap)
+
+        def read(commitments, day):
+            return commitments.overdue_on(day).order_by()[: cap + 1]
+    else:
+        key = ("overdue", cap)
+
+        def read(commitments, day):
+            return commitments.overdue(day).order_by()[: cap + 1]
+
+    return visible_count(key, user, Commitment, read, day=day)
 
 
 def _stale(user, since: datetime.datetime, count: int) -> list:
@@ -262,7 +273,6 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
     tally, each party's latest assessments up to then, milestones overdue then, the meetings
     held and the status changes in effect by then. What needs doing today (reviews waiting,
     milestones due soon, commitments without news) is today's page's."""
-    overdue = Commitment.objects.visible_to(user).overdue_on(day)
     briefing = address_of("agreements:party_briefing")  # each party's, reversed once
     on_day = urlencode({"as_of": day})
     return {
@@ -270,7 +280,7 @@ def _past_figures(user, day: datetime.date, as_of: AsOfForm) -> dict:
         "as_of": day,
         "as_of_form": as_of,
         **_counts(StatusHistory.visible_to(user).on(day).active_states_named(), day),
-        "overdue": overdue.order_by()[: OVERDUE_CAP + 1].count(),
+        "overdue": overdue_count(user, day, past=True),
         "overdue_cap": OVERDUE_CAP,
         "by_party": [
             row | {"url": f"{briefing(row['party_id'])}?{on_day}"}
