@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements import models as m
 from agreements.actions import submit_update
+from agreements.admin.scale import KeysFirstPaginator
 from agreements.views.paging import CappedPaginator
 from tests.admin_forms import admin_url
 from tests.conftest import make_commitment, make_user
@@ -61,6 +62,34 @@ def test_a_page_past_the_cap_is_reached_and_counted_to_there(admin_client, meeti
     assert not cl.paginator.capped
     assert cl.result_count == 6
     assert [c.title for c in cl.result_list] == ["Commitment 4", "Commitment 5"]
+
+
+def test_a_page_past_the_numbered_pages_is_not_walked_to_and_says_so(
+    admin_client, meeting, short_pages, monkeypatch
+):
+    """Pages are numbered as far as ``WALKED`` rows (here 4: two pages of 2): a page asked
+    past them reads no row and skips none, counts the list as its first page does and says
+    how to reach rows further on; the last numbered page is still walked to."""
+    monkeypatch.setattr(KeysFirstPaginator, "WALKED", 4)
+    for n in range(8):
+        make_commitment(meeting, title=f"Commitment {n}")
+    url = admin_url(m.Commitment, "changelist")
+    last = admin_client.get(url, {"p": 2})
+    assert [c.title for c in last.context["cl"].result_list] == ["Commitment 2", "Commitment 3"]
+    assert "past the last numbered page" not in last.text
+    with CaptureQueriesContext(connection) as ran:
+        past = admin_client.get(url, {"p": 3})
+    assert past.status_code == 200
+    cl = past.context["cl"]
+    assert list(cl.result_list) == []
+    assert not [q["sql"] for q in ran.captured_queries if "OFFSET" in q["sql"].upper()]
+    assert not [q["sql"] for q in ran.captured_queries if "agreements_meeting" in q["sql"]]
+    assert cl.result_count == admin_client.get(url).context["cl"].result_count
+    assert (
+        "<p>Page 3 is past the last numbered page (2): to reach rows further on, search or "
+        "filter the list, or sort it the other way.</p>" in past.text
+    )
+    assert 'href="?p=1"' in past.text
 
 
 def test_a_changelist_offers_no_facets(admin_client, commitment):
@@ -147,10 +176,11 @@ ORDER_INDEXES = {
 @on_postgresql
 @pytest.mark.parametrize("model", ORDER_INDEXES, ids=lambda model: model.__name__)
 def test_a_deep_page_walks_the_index_of_the_list_order_alone(rf, admin_user, model):
-    """The 5,000th page's keys (a million commitments: 250,000 rows skipped) are read along
+    """The last numbered page's keys (the 1,000th page: 49,950 rows skipped) are read along
     the index of the list's order, joining nothing and sorting nothing: its rows, with the
-    records they name, are then read by key."""
-    first, deep = (rf.get(admin_url(model, "changelist"), query) for query in ({}, {"p": 5000}))
+    records they name, are then read by key. (A page past it is not walked to.)"""
+    last = KeysFirstPaginator.WALKED // admin.site._registry[model].list_per_page
+    first, deep = (rf.get(admin_url(model, "changelist"), query) for query in ({}, {"p": last}))
     first.user = admin_user
     model_admin = admin.site._registry[model]
     cl = model_admin.get_changelist_instance(first)  # the list: its filters and its order
