@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements import models as m
 from agreements.actions import submit_update
-from agreements.admin.scale import KeysFirstPaginator
+from agreements.admin.scale import KeysFirstPaginator, RelatedOnce
 from agreements.views.paging import CappedPaginator
 from tests.admin_forms import admin_url
-from tests.conftest import make_commitment, make_user
+from tests.conftest import compiled_sql, make_commitment, make_user
 from tests.test_query_plans import SMALL, sequential_scans
 
 pytestmark = pytest.mark.perf
@@ -110,6 +110,37 @@ def test_a_never_sent_address_is_the_same_changelist(admin_client, meeting):
     listed = [[c.title for c in r.context["cl"].result_list] for r in (plain, busted)]
     assert listed[0] == listed[1] == ["Border crossings reopened"]
     assert admin_client.get(url, {"unknown": "1"}).status_code == 302  # any other: as Django
+
+
+def test_a_filter_by_a_related_record_reads_its_choices_by_sql_made_once(
+    admin_client, commitment, team
+):
+    """The commitments' filters by theme and by team offer what Django's own
+    (``RelatedFieldListFilter``) offers, in its order, read by SQL made once a process: the
+    next list compiles no query of themes or teams, and offers a theme added since."""
+    url = admin_url(m.Commitment, "changelist")
+    admin_client.get(url)
+    m.Theme.objects.create(code="ports", name="Aaa ports")
+    m.Team.objects.create(name="Aaa team", slug="aaa-team")  # two teams: the filter is shown
+    with compiled_sql() as compiled:
+        cl = admin_client.get(url).context["cl"]
+    assert not [sql for sql in compiled if 'FROM "agreements_theme"' in sql], compiled
+    assert not [sql for sql in compiled if 'FROM "agreements_team"' in sql], compiled
+    related = {
+        spec.field_path: spec
+        for spec in cl.filter_specs
+        if isinstance(spec, admin.RelatedFieldListFilter)
+    }
+    offered = {path: spec.lookup_choices for path, spec in related.items()}
+    for path in ("theme", "meeting__team"):
+        spec = related[path]
+        assert type(spec) is RelatedOnce
+        django_s = admin.RelatedFieldListFilter.field_choices(
+            spec, spec.field, None, admin.site._registry[m.Commitment]
+        )
+        assert offered[path] == django_s and django_s
+    assert ("ports", "Aaa ports") in offered["theme"]
+    assert "Aaa team" in dict(offered["meeting__team"]).values()
 
 
 @on_postgresql

@@ -12,7 +12,8 @@
   skipped 250,000 entries, 20 ms of PostgreSQL's time, more than the rest of the page); it
   shows no rows, the first page's links and says how to reach rows further on (a search, a
   filter, the other order), ``templates/admin/pagination.html``.
-- No facets (a count of every filter's every choice).
+- No facets (a count of every filter's every choice). A filter by a related record reads its
+  choices by SQL made once a process (``RelatedOnce``).
 - Search through the stored words the site search reads (``search_vector``, GIN-indexed) on
   PostgreSQL, the record's own or those of the record it belongs to (``words_of``), instead of
   ``icontains`` over joined tables, which reads every row. Elsewhere (SQLite) the admin's own
@@ -29,14 +30,16 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import cached_property
+from operator import attrgetter
 
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Page
-from django.db import connection
+from django.db import connection, models
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -44,6 +47,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 
 from .. import search
+from ..models.unions import records_of_made_once
 from ..views.paging import MAX_PAGE, CappedPaginator
 from .dates import kept_per_language
 
@@ -85,6 +89,9 @@ class AtScale:
     def get_changelist(self, request, **kwargs):
         return PageList
 
+    def get_list_filter(self, request):
+        return [related_once(self.model, entry) for entry in super().get_list_filter(request)]
+
     def get_empty_value_display(self):
         shown = EMPTY_SHOWN.get()
         return super().get_empty_value_display() if shown is None else shown
@@ -123,6 +130,39 @@ class AtScale:
         owner = words_owner(self.model, self.words_of)
         matched = owner.objects.filter(search_vector=words)
         return queryset.filter(**{f"{self.words_of}__in": matched.values("pk")}), False
+
+
+class RelatedOnce(admin.RelatedFieldListFilter):
+    """Django's filter by a related record, its choices read by SQL made once a process
+    (``records_of_made_once``): the related model's rows, as its default manager gives them
+    in its admin's order, are the same query for every list and request, which cost more to
+    build and compile than to run (two on the commitments' list: themes and teams)."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = tuple(self.field_admin_ordering(field, request, model_admin) or ())
+        if field.get_limit_choices_to() or not all(isinstance(o, str) for o in ordering):
+            return super().field_choices(field, request, model_admin)  # a shape of its own
+        related = field.remote_field.model
+        value = attrgetter(field.remote_field.get_related_field().attname)
+
+        def rows():  # as ``Field.get_choices`` reads them
+            rows = related._default_manager.all()
+            return rows.order_by(*ordering) if ordering else rows
+
+        made = records_of_made_once(("admin_choices", related._meta.label, ordering), rows)
+        return [(value(row), str(row)) for row in made]
+
+
+def related_once(model, entry):
+    """An entry of ``model``'s ``list_filter``: a related record's field named alone is
+    filtered by ``RelatedOnce`` (where Django's admin chooses ``RelatedFieldListFilter``,
+    for every field to another record); any other entry as it is."""
+    if not isinstance(entry, str):
+        return entry
+    field = get_fields_from_path(model, entry)[-1]
+    if isinstance(field, models.ForeignKey | models.ManyToManyField):
+        return (entry, RelatedOnce)
+    return entry
 
 
 class PageList(ChangeList):
