@@ -90,6 +90,10 @@ def test_a_page_past_the_numbered_pages_is_not_walked_to_and_says_so(
         "filter the list, or sort it the other way.</p>" in past.text
     )
     assert 'href="?p=1"' in past.text
+    # A list of one page is shown whole whatever the number, as Django's admin shows it.
+    one = admin_client.get(url, {"p": 3, "title": "Commitment 7"})
+    assert [c.title for c in one.context["cl"].result_list] == ["Commitment 7"]
+    assert "past the last numbered page" not in one.text
 
 
 def test_a_changelist_offers_no_facets(admin_client, commitment):

@@ -193,8 +193,9 @@ class KeysFirstPaginator(CappedPaginator):
     page's, and one more to know whether there are more (the list then says "more than").
     A page past the end reads no key, and is out of range as in Django's admin.
 
-    A page that starts past ``WALKED`` rows is ``past`` the numbered pages: no key is read,
-    the list is counted as its first page is, and the page holds no rows."""
+    A page that starts past ``WALKED`` rows is ``unwalked``: no key is read, the list is
+    counted as its first page is, and the page holds no rows, ``past`` the numbered pages
+    (a list of one page is shown whole, as Django's admin shows it whatever the number)."""
 
     # How many rows a page asked by number may skip: 50,000 index entries are 4 ms of
     # PostgreSQL's time at most (0.08 µs an entry, read from memory), a fifth of a page's.
@@ -202,9 +203,14 @@ class KeysFirstPaginator(CappedPaginator):
 
     def __init__(self, object_list, per_page, *, number: int):
         self.start = (number - 1) * per_page
-        self.past = self.start >= self.WALKED
-        super().__init__(object_list, per_page, reach=(1 if self.past else number) * per_page)
+        self.unwalked = self.start >= self.WALKED
+        super().__init__(object_list, per_page, reach=(1 if self.unwalked else number) * per_page)
         self.number = number
+
+    @property
+    def past(self) -> bool:
+        """Asked for a page past the numbered ones, of a list of more than one page."""
+        return self.unwalked and self.count > self.per_page
 
     @property
     def last_numbered(self) -> int:
@@ -214,7 +220,7 @@ class KeysFirstPaginator(CappedPaginator):
     @cached_property
     def window(self) -> list | None:
         """The keys from the page asked for on, when it starts past the cap (else None)."""
-        if self.start < self.CAP or self.past:
+        if self.start < self.CAP or self.unwalked:
             return None
         stop = self.start + 2 * self.per_page + 1
         return list(self.keys()[self.start : stop])
@@ -229,7 +235,7 @@ class KeysFirstPaginator(CappedPaginator):
         return self.object_list.values_list("pk", flat=True)
 
     def page(self, number) -> Page:
-        if self.past and number == self.number:
+        if self.unwalked and number == self.number:
             return Page([], number, self)  # not walked to: the template says so
         number = self.validate_number(number)
         if number != self.number or self.window is None:
@@ -240,7 +246,7 @@ class KeysFirstPaginator(CappedPaginator):
 
     def get_elided_page_range(self, number=1, **kwargs):
         """Past the numbered pages, the first page's links: what the list's count reaches."""
-        if self.past and number == self.number:
+        if self.unwalked and number == self.number:
             number = 1
         return super().get_elided_page_range(number, **kwargs)
 
