@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from agreements import actions
 from agreements import models as m
-from agreements.admin.scale import AtScale
+from agreements.admin.scale import AtScale, KeysFirstPaginator
 from agreements.views.paging import CappedPaginator
 from tests.admin_forms import admin_url, page_form, post_page
 from tests.conftest import (
@@ -271,6 +271,57 @@ def test_a_changelists_rows_and_filters_are_the_html_djangos_admin_writes(
         assert 'class="selected"' in pages[-1][0]  # a filter chosen
     monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
     assert pages == [parts(query, language) for query in queries for language in ("en", "es")]
+
+
+@pytest.mark.parametrize("model", AT_SCALE, ids=lambda model: model.__name__)
+def test_a_changelists_bars_are_the_html_djangos_admin_and_our_pages_template_write(
+    admin_client, world, model, monkeypatch
+):
+    """The bars around a changelist's table are written in Python (``admin/drawn.py``): the
+    actions, the search form with its count, the add link keeping the list's filters and
+    the pages (the project's ``admin/pagination.html``: its links, "more than", "show all",
+    a page past the numbered ones) are the HTML the templates write, in English and
+    Spanish, on a list, a search, a popup's list, a page, a page shown whole and a page
+    past the numbered ones."""
+    build_many(model, world, 3)
+    monkeypatch.setattr(admin.site._registry[model], "list_per_page", 1)
+    monkeypatch.setattr(CappedPaginator, "CAP", 2)
+    monkeypatch.setattr(KeysFirstPaginator, "WALKED", 2)
+    url = admin_url(model, "changelist")
+
+    def bars(query: str, language: str) -> list[str]:
+        response = admin_client.get(url + query, headers={"accept-language": language})
+        drawn = [sorted({t.name for t in response.templates} & BAR_TEMPLATES)]
+        html = response.content.decode()
+        for start, end in [
+            ('<ul class="object-tools">', "</ul>"),
+            ('<div id="toolbar">', "</form></div>"),
+            ('<div class="actions">', "</div>"),
+            ('<div class="changelist-footer">', "</div>"),
+        ]:
+            at = html.find(start)
+            drawn.append(html[at : html.index(end, at) + len(end)] if at >= 0 else "")
+        return drawn
+
+    queries = ["", "?p=2", "?q=a", "?_popup=1&_to_field=id", "?all=", "?p=3"]
+    pages = [bars(query, language) for query in queries for language in ("en", "es")]
+    if model is m.Commitment:  # every part shown
+        assert all(pages[0][1:]), pages[0]
+        assert "More than" in pages[0][4] and 'href="?p=2"' in pages[0][4]
+        assert "past the last numbered page" in pages[-2][4]
+    assert not [page[0] for page in pages if page[0]]  # no template drawn: written in Python
+    monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
+    templates = [bars(query, language) for query in queries for language in ("en", "es")]
+    assert templates[0][0]  # (what the check above would see, were they drawn)
+    assert [page[1:] for page in pages] == [page[1:] for page in templates]
+
+
+BAR_TEMPLATES = {
+    "admin/actions.html",
+    "admin/search_form.html",
+    "admin/change_list_object_tools.html",
+    "admin/pagination.html",
+}
 
 
 @pytest.mark.parametrize("language", ["en-gb", "es"])

@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements import models as m
 from agreements.actions import submit_update
+from agreements.admin.scale import KeysFirstPaginator, RelatedOnce
 from agreements.views.paging import CappedPaginator
 from tests.admin_forms import admin_url
-from tests.conftest import make_commitment, make_user
+from tests.conftest import compiled_sql, make_commitment, make_user
 from tests.test_query_plans import SMALL, sequential_scans
 
 pytestmark = pytest.mark.perf
@@ -63,6 +64,38 @@ def test_a_page_past_the_cap_is_reached_and_counted_to_there(admin_client, meeti
     assert [c.title for c in cl.result_list] == ["Commitment 4", "Commitment 5"]
 
 
+def test_a_page_past_the_numbered_pages_is_not_walked_to_and_says_so(
+    admin_client, meeting, short_pages, monkeypatch
+):
+    """Pages are numbered as far as ``WALKED`` rows (here 4: two pages of 2): a page asked
+    past them reads no row and skips none, counts the list as its first page does and says
+    how to reach rows further on; the last numbered page is still walked to."""
+    monkeypatch.setattr(KeysFirstPaginator, "WALKED", 4)
+    for n in range(8):
+        make_commitment(meeting, title=f"Commitment {n}")
+    url = admin_url(m.Commitment, "changelist")
+    last = admin_client.get(url, {"p": 2})
+    assert [c.title for c in last.context["cl"].result_list] == ["Commitment 2", "Commitment 3"]
+    assert "past the last numbered page" not in last.text
+    with CaptureQueriesContext(connection) as ran:
+        past = admin_client.get(url, {"p": 3})
+    assert past.status_code == 200
+    cl = past.context["cl"]
+    assert list(cl.result_list) == []
+    assert not [q["sql"] for q in ran.captured_queries if "OFFSET" in q["sql"].upper()]
+    assert not [q["sql"] for q in ran.captured_queries if "agreements_meeting" in q["sql"]]
+    assert cl.result_count == admin_client.get(url).context["cl"].result_count
+    assert (
+        "<p>Page 3 is past the last numbered page (2): to reach rows further on, search or "
+        "filter the list, or sort it the other way.</p>" in past.text
+    )
+    assert 'href="?p=1"' in past.text
+    # A list of one page is shown whole whatever the number, as Django's admin shows it.
+    one = admin_client.get(url, {"p": 3, "title": "Commitment 7"})
+    assert [c.title for c in one.context["cl"].result_list] == ["Commitment 7"]
+    assert "past the last numbered page" not in one.text
+
+
 def test_a_changelist_offers_no_facets(admin_client, commitment):
     """Facets count every choice of every filter over the whole table."""
     response = admin_client.get(admin_url(m.Commitment, "changelist"), {"_facets": "1"})
@@ -81,6 +114,37 @@ def test_a_never_sent_address_is_the_same_changelist(admin_client, meeting):
     listed = [[c.title for c in r.context["cl"].result_list] for r in (plain, busted)]
     assert listed[0] == listed[1] == ["Border crossings reopened"]
     assert admin_client.get(url, {"unknown": "1"}).status_code == 302  # any other: as Django
+
+
+def test_a_filter_by_a_related_record_reads_its_choices_by_sql_made_once(
+    admin_client, commitment, team
+):
+    """The commitments' filters by theme and by team offer what Django's own
+    (``RelatedFieldListFilter``) offers, in its order, read by SQL made once a process: the
+    next list compiles no query of themes or teams, and offers a theme added since."""
+    url = admin_url(m.Commitment, "changelist")
+    admin_client.get(url)
+    m.Theme.objects.create(code="ports", name="Aaa ports")
+    m.Team.objects.create(name="Aaa team", slug="aaa-team")  # two teams: the filter is shown
+    with compiled_sql() as compiled:
+        cl = admin_client.get(url).context["cl"]
+    assert not [sql for sql in compiled if 'FROM "agreements_theme"' in sql], compiled
+    assert not [sql for sql in compiled if 'FROM "agreements_team"' in sql], compiled
+    related = {
+        spec.field_path: spec
+        for spec in cl.filter_specs
+        if isinstance(spec, admin.RelatedFieldListFilter)
+    }
+    offered = {path: spec.lookup_choices for path, spec in related.items()}
+    for path in ("theme", "meeting__team"):
+        spec = related[path]
+        assert type(spec) is RelatedOnce
+        django_s = admin.RelatedFieldListFilter.field_choices(
+            spec, spec.field, None, admin.site._registry[m.Commitment]
+        )
+        assert offered[path] == django_s and django_s
+    assert ("ports", "Aaa ports") in offered["theme"]
+    assert "Aaa team" in dict(offered["meeting__team"]).values()
 
 
 @on_postgresql
@@ -147,10 +211,11 @@ ORDER_INDEXES = {
 @on_postgresql
 @pytest.mark.parametrize("model", ORDER_INDEXES, ids=lambda model: model.__name__)
 def test_a_deep_page_walks_the_index_of_the_list_order_alone(rf, admin_user, model):
-    """The 5,000th page's keys (a million commitments: 250,000 rows skipped) are read along
+    """The last numbered page's keys (the 1,000th page: 49,950 rows skipped) are read along
     the index of the list's order, joining nothing and sorting nothing: its rows, with the
-    records they name, are then read by key."""
-    first, deep = (rf.get(admin_url(model, "changelist"), query) for query in ({}, {"p": 5000}))
+    records they name, are then read by key. (A page past it is not walked to.)"""
+    last = KeysFirstPaginator.WALKED // admin.site._registry[model].list_per_page
+    first, deep = (rf.get(admin_url(model, "changelist"), query) for query in ({}, {"p": last}))
     first.user = admin_user
     model_admin = admin.site._registry[model]
     cl = model_admin.get_changelist_instance(first)  # the list: its filters and its order

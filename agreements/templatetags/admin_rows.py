@@ -1,10 +1,13 @@
 """The records admin's changelist rows (``agreements/admin/rows.py``): ``{% result_list cl %}``
-as Django's admin writes it, its rows worked out a column at a time; and its menu of models,
-drawn once for all it shows (``app_list_drawn``)."""
+as Django's admin writes it, its rows worked out a column at a time; the bars around them
+(``{% admin_actions %}``, ``{% search_form cl %}``, ``{% change_list_object_tools %}``,
+``{% pagination cl %}``) written in Python; and its menu of models, drawn once for all it
+shows (``app_list_drawn``). Loaded after ``admin_list``, its tags take the place of Django's."""
 
 from __future__ import annotations
 
 from django import template
+from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.template.loader import get_template
@@ -45,6 +48,85 @@ def result_list_tag(parser, token):
         func=result_list,
         template_name="change_list_results.html",
         takes_context=False,
+    )
+
+
+class DrawnNode(InclusionAdminNode):
+    """One of Django's inclusion tags of a changelist (``admin_list``): its template chosen
+    among the model's, the app's and the admin's as Django chooses, then written in Python
+    by ``writer`` (``admin/drawn.py``) where the choice is ``written``, the template it
+    writes; any other drawn as Django draws it."""
+
+    def __init__(self, *args, written: str, writer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.written, self.writer = written, writer
+
+    def render(self, context):
+        opts = context["opts"]
+        chosen = context.template.engine.select_template(
+            [
+                f"admin/{opts.app_label.lower()}/{opts.model_name}/{self.template_name}",
+                f"admin/{opts.app_label.lower()}/{self.template_name}",
+                f"admin/{self.template_name}",
+            ]
+        )
+        if chosen.origin.name != self.written:
+            return super().render(context)
+        args, kwargs = self.get_resolved_arguments(context)
+        return self.writer(self.func(*args, **kwargs))
+
+
+@register.tag(name="admin_actions")
+def admin_actions_tag(parser, token):
+    return DrawnNode(
+        "admin_actions",
+        parser,
+        token,
+        func=admin_list.admin_actions,
+        template_name="actions.html",
+        written=drawn.ACTIONS,
+        writer=drawn.actions,
+    )
+
+
+@register.tag(name="search_form")
+def search_form_tag(parser, token):
+    return DrawnNode(
+        "search_form",
+        parser,
+        token,
+        func=admin_list.search_form,
+        template_name="search_form.html",
+        takes_context=False,
+        written=drawn.SEARCH,
+        writer=drawn.search_form,
+    )
+
+
+@register.tag(name="change_list_object_tools")
+def change_list_object_tools_tag(parser, token):
+    return DrawnNode(
+        "change_list_object_tools",
+        parser,
+        token,
+        func=lambda context: context,
+        template_name="change_list_object_tools.html",
+        written=drawn.OBJECT_TOOLS,
+        writer=drawn.object_tools,
+    )
+
+
+@register.tag(name="pagination")
+def pagination_tag(parser, token):
+    return DrawnNode(
+        "pagination",
+        parser,
+        token,
+        func=admin_list.pagination,
+        template_name="pagination.html",
+        takes_context=False,
+        written=drawn.PAGINATION,
+        writer=drawn.pagination,
     )
 
 
