@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from agreements import actions
 from agreements.actions.reviews import REVIEW_STEPS, Taker, apply_proposal
+from agreements.ids import typed_id
 from agreements.models import (
     Assessment,
     Commitment,
@@ -22,7 +23,9 @@ from agreements.models import (
     ReviewState,
     StatusChange,
 )
-from tests.conftest import HTMX, make_commitment, make_source, make_user
+from agreements.models.teams import TeamMembership, TeamRole
+from agreements.views.paging import CappedPaginator
+from tests.conftest import HTMX, make_commitment, make_meeting, make_source, make_user
 
 QUEUE = "/reviews/"
 
@@ -247,6 +250,116 @@ def test_queue_query_count_does_not_grow(client, reviewer, editor, meeting, team
 
     client.force_login(reviewer)
     queries.stay_flat(client, fill, QUEUE)
+
+
+def test_the_queue_stays_flat_filtered_by_team_and_fetched_in_place(
+    client, reviewer, editor, meeting, team, queries
+):
+    source = make_source(team)
+
+    def fill(n: int) -> None:
+        for _ in range(n):
+            submitted(make_commitment(meeting), editor, sources=[source])
+
+    client.force_login(reviewer)
+    queries.stay_flat(client, fill, (QUEUE, {"team": typed_id("team", team.pk)}, HTMX))
+
+
+# The queue a page at a time (issue #27: a busy team's reviewer drew 30,000 updates) ----------
+
+
+def fill_queue(meeting, author, n: int) -> list[ProgressUpdate]:
+    return [submitted(make_commitment(meeting), author, narrative=f"Update {i}") for i in range(n)]
+
+
+def narratives(response) -> list[str]:
+    return [row["update"].narrative for row in response.context["rows"]]
+
+
+def test_the_queue_shows_25_oldest_first_and_the_rest_a_link_away(
+    client, reviewer, editor, meeting
+):
+    updates = fill_queue(meeting, editor, 30)
+    client.force_login(reviewer)
+    page = client.get(QUEUE)
+    assert narratives(page) == [f"Update {i}" for i in range(25)]
+    html = page.content.decode()
+    more = f"?page=2&amp;after={updates[24].pk}"
+    assert f'<a href="{more}" hx-get="{more}" hx-target="#reviews-more"' in html
+    # With htmx, the next rows alone, appended in place of the link (none after them).
+    appended = client.get(QUEUE, {"page": 2, "after": updates[24].pk}, **HTMX)
+    assert narratives(appended) == [f"Update {i}" for i in range(25, 30)]
+    fragment = appended.content.decode()
+    assert "<html" not in fragment and "reviews-more" not in fragment
+    assert 'id="review-count"' not in fragment  # what is waiting has not changed
+    # Without JavaScript, the page after the first, with the way back.
+    next_page = client.get(QUEUE, {"page": 2, "after": updates[24].pk})
+    assert narratives(next_page) == [f"Update {i}" for i in range(25, 30)]
+    assert f'<a href="{QUEUE}">← First page</a>' in next_page.content.decode()
+
+
+def test_the_queue_says_more_than_it_counts(client, reviewer, editor, meeting, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)  # a page's 25 are always counted
+    fill_queue(meeting, editor, 27)
+    client.force_login(reviewer)
+    assert "More than 25 updates waiting, oldest first" in client.get(QUEUE).content.decode()
+
+
+def test_the_queue_merges_the_teams_reviewed_and_narrows_to_one(
+    client, reviewer, editor, meeting, other_team
+):
+    TeamMembership.objects.create(user=reviewer, team=other_team, role=TeamRole.REVIEWER)
+    TeamMembership.objects.create(user=editor, team=other_team, role=TeamRole.EDITOR)
+    elsewhere = make_meeting(other_team)
+    for i in range(3):
+        submitted(make_commitment(meeting), editor, narrative=f"Ours {i}")
+        submitted(make_commitment(elsewhere), editor, narrative=f"Theirs {i}")
+    client.force_login(reviewer)
+    assert narratives(client.get(QUEUE)) == [
+        f"{whose} {i}" for i in range(3) for whose in ("Ours", "Theirs")
+    ]
+    narrowed = client.get(QUEUE, {"team": typed_id("team", other_team.pk)}, **HTMX)
+    assert narratives(narrowed) == ["Theirs 0", "Theirs 1", "Theirs 2"]
+    html = narrowed.content.decode()
+    assert 'id="review-list"' in html and "<html" not in html
+    count = re.search(r'<p [^>]*id="review-count"[^>]*>([^<]*)</p>', html)
+    assert count and 'hx-swap-oob="true"' in count.group(0)  # the count follows the filter
+    assert count.group(1) == "3 updates waiting, oldest first"
+
+
+def test_the_queue_narrows_to_a_meeting_and_a_decision_keeps_it_so(
+    client, reviewer, editor, meeting, team
+):
+    other = make_meeting(team)
+    first = submitted(make_commitment(meeting), editor, narrative="At the first")
+    submitted(make_commitment(meeting), editor, narrative="Again at the first")
+    submitted(make_commitment(other), editor, narrative="At the other")
+    client.force_login(reviewer)
+    query = {"meeting": typed_id("meeting", meeting.pk)}
+    page = client.get(QUEUE, query)
+    assert narratives(page) == ["At the first", "Again at the first"]
+    address = f"{QUEUE}?meeting=meeting-{meeting.pk}"
+    assert f'<form method="post" action="{address}" hx-post="{address}"' in page.content.decode()
+    response = client.post(
+        address, {"update": first.pk, "action": "approve", "comment": ""}, **HTMX
+    )
+    count = re.search(r'<p [^>]*id="review-count"[^>]*>([^<]*)</p>', response.content.decode())
+    assert count.group(1) == "1 update waiting, oldest first"  # of that meeting
+    # Without JavaScript, back to the queue as it was filtered.
+    other_update = ProgressUpdate.objects.get(narrative="Again at the first")
+    response = client.post(address, {"update": other_update.pk, "action": "approve"})
+    assert response.status_code == 302 and response["Location"] == address
+
+
+def test_a_team_the_user_does_not_review_is_not_offered(
+    client, reviewer, editor, meeting, other_team
+):
+    TeamMembership.objects.create(user=reviewer, team=other_team, role=TeamRole.EDITOR)
+    submitted(make_commitment(make_meeting(other_team)), make_user("author", team=other_team))
+    client.force_login(reviewer)
+    page = client.get(QUEUE, {"team": typed_id("team", other_team.pk)})
+    assert f'value="team-{other_team.pk}"' not in page.content.decode()
+    assert narratives(page) == []  # the filter ignored: the teams the user reviews, none waiting
 
 
 # The workflow's table of steps ---------------------------------------------------------------

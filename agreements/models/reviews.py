@@ -38,6 +38,8 @@ class ReviewAction(models.TextChoices):
 
 
 AWAITING_REVIEW = (ReviewState.SUBMITTED, ReviewState.RESUBMITTED)
+# The review queue's order: oldest first (and a total order, for its pages' cursor).
+QUEUE_ORDER = ("created_at", "pk")
 
 
 class ProgressUpdateQuerySet(TeamScopedQuerySet):
@@ -62,6 +64,13 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
         return self.filter(review_state__in=AWAITING_REVIEW).filter(
             active_q(Commitment, "commitment__")
         )
+
+    def for_review(self):
+        """With what the review queue shows of each update: its commitment, meeting, team and
+        author, and the sources it cites (one query for the page's rows)."""
+        return self.select_related(
+            "commitment__meeting__team", "author", "revises"
+        ).prefetch_related("sources")
 
     def reviewable_by(self, user: AbstractBaseUser | AnonymousUser):
         """Updates in teams where the user reviews (all for admins), not their own."""
@@ -139,6 +148,13 @@ class ProgressUpdate(Sourced):
         indexes = [
             models.Index(fields=["commitment", "-created_at"]),
             models.Index(fields=["review_state", "created_at"]),
+            # The review queue's order (``QUEUE_ORDER``), of the updates awaiting review alone:
+            # each team's run of the queue walks it to its first rows, without a sort.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(review_state__in=AWAITING_REVIEW),
+                name="progress_update_awaiting",
+            ),
             models.Index(fields=["-created_at", "-id"], name="progress_update_recent"),
         ]
         constraints = [
