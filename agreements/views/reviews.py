@@ -68,6 +68,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "waiting": page.paginator,
         "waiting_oob": wants_fragment(request),
         "page_query": query_without(request, "page", "after"),
+        "action_url": _address(request),  # where the rows' decisions post
         # With htmx, the rows after the cursor are appended to those shown ("Show more").
         "appended": "after" in request.GET and wants_fragment(request),
     }
@@ -98,7 +99,7 @@ def _count(request: HttpRequest, form: ReviewFilterForm) -> CappedPaginator:
 
 
 def _address(request: HttpRequest) -> str:
-    """The queue as the reader had it filtered."""
+    """The queue as the reader had it filtered: where its decisions post, and redirect."""
     query = query_without(request, "page", "after")
     return reverse("agreements:review_queue") + (f"?{query}" if query else "")
 
@@ -150,6 +151,7 @@ def _render_row(
         "waiting": _count(request, filters),
         "waiting_oob": wants_fragment(request),
         "page_query": query_without(request, "page", "after"),
+        "action_url": _address(request),
         "form": filters,
     }
     return render_row(
