@@ -51,7 +51,8 @@ def test_the_database_holds_every_rule_written_for_it(db):
     there (SQLite once lost an index to a table remade by a later migration)."""
     installed = _installed()
     if connection.vendor == "postgresql":
-        sql = _rules.POSTGRESQL + _search.SEARCH_POSTGRESQL  # the search's, made by 0008
+        # The search's, made by 0008; the progress updates' team copy's key, by 0018.
+        sql = _rules.POSTGRESQL + _search.SEARCH_POSTGRESQL + _rules.UPDATE_TEAM_POSTGRESQL
         wanted = {
             "triggers": _named(r"CREATE (?:CONSTRAINT )?TRIGGER (\w+)", sql)
             | {f"{table}_append_only" for table in _rules.APPEND_ONLY},

@@ -23,7 +23,7 @@ from agreements.models import (
     ReviewState,
     StatusChange,
 )
-from agreements.models.teams import TeamMembership, TeamRole
+from agreements.models.teams import Team, TeamMembership, TeamRole
 from agreements.views.paging import CappedPaginator
 from tests.conftest import HTMX, make_commitment, make_meeting, make_source, make_user
 
@@ -360,6 +360,43 @@ def test_a_team_the_user_does_not_review_is_not_offered(
     page = client.get(QUEUE, {"team": typed_id("team", other_team.pk)})
     assert f'value="team-{other_team.pk}"' not in page.content.decode()
     assert narratives(page) == []  # the filter ignored: the teams the user reviews, none waiting
+
+
+def test_an_update_carries_its_commitments_team_wherever_the_commitment_goes(
+    client, editor, commitment, meeting, other_team
+):
+    """The queue reads each team's updates by the update's copy of its team: it follows a
+    meeting moved to another team and a commitment moved to another team's meeting."""
+    update = submitted(commitment, editor)
+    assert update.team_id == commitment.team_id
+    meeting.team = other_team
+    meeting.save()
+    update.refresh_from_db()
+    assert update.team_id == other_team.pk
+    third = Team.objects.create(name="Africa", slug="africa")
+    commitment.refresh_from_db()
+    commitment.meeting = make_meeting(third)
+    commitment.save()
+    update.refresh_from_db()
+    assert update.team_id == third.pk
+    # Reviewed there: in the queue of that team's reviewer.
+    client.force_login(make_user("africa-reviewer", team=third, role=TeamRole.REVIEWER))
+    assert [row["update"] for row in client.get(QUEUE).context["rows"]] == [update]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a foreign key of PostgreSQL's")
+def test_postgresql_refuses_a_team_copy_that_disagrees_with_the_commitment(
+    editor, commitment, other_team
+):
+    update = submitted(commitment, editor)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE agreements_progressupdate SET team_id = %s WHERE id = %s",
+            [other_team.pk, update.pk],
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        ProgressUpdate.objects.filter(pk=update.pk).update(narrative="Rewritten")
 
 
 # The workflow's table of steps ---------------------------------------------------------------

@@ -412,10 +412,13 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             self.team_id, self.meeting_date = self.meeting.team_id, self.meeting.start_date
             if fields is not None:
                 kwargs["update_fields"] = {*fields, "team", "meeting_date"}
+        adding = self._state.adding
         with transaction.atomic():
             super().save(*args, **kwargs)
             if fields is None or "meeting" in fields:
                 self.claims.copy_record_meeting(self.meeting)
+                if not adding:  # its progress updates' copies of the team (``ProgressUpdate``)
+                    self.progress_updates.exclude(team_id=self.team_id).update(team_id=self.team_id)
 
     def save_versioned(self, *, expected: int, update_fields: list[str] | None = None) -> None:
         """As ``Versioned.save_versioned``, holding its meeting's row first (``Meeting.lock``,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check, label_of
 from .commitments import Commitment, ImplementationStatus
 from .reference import Party
-from .teams import TeamRole, TeamScopedQuerySet, team_ids
+from .teams import Team, TeamRole, TeamScopedQuerySet, team_ids
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -89,12 +89,26 @@ class ProgressUpdate(Sourced):
     """
 
     team_lookups = ("commitment__team",)
+    team_from = ("commitment__team",)  # ``team`` is a copy, made on saving
 
     commitment = models.ForeignKey(
         Commitment,
         on_delete=models.PROTECT,
         related_name="progress_updates",
         verbose_name=_("commitment"),
+    )
+    # Copied from the commitment so that the review queue reads each team's waiting updates
+    # along one index that leads with the team (``progress_update_awaiting``). It cannot
+    # drift: ``save()`` copies it, a commitment's or meeting's save passes a change on, and on
+    # PostgreSQL a foreign key over (commitment, team) to the commitment's (id, team), ON
+    # UPDATE CASCADE, makes the database keep them equal (migrations/_rules.py).
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # the indexes that read it lead with it
+        verbose_name=_("team"),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -148,11 +162,13 @@ class ProgressUpdate(Sourced):
         indexes = [
             models.Index(fields=["commitment", "-created_at"]),
             models.Index(fields=["review_state", "created_at"]),
-            # The review queue's order (``QUEUE_ORDER``), of the updates awaiting review alone:
-            # each team's run of the queue walks it to its first rows, without a sort.
+            # The review queue's order (``QUEUE_ORDER``) for each team and state: each run of
+            # the queue (a team's updates in one of the states awaiting review) walks it to its
+            # first rows, without a sort, whatever the team's share of the waiting updates.
+            # Not partial: PostgreSQL's generic plan of a prepared statement, whose states are
+            # parameters, could not tell that it holds the rows.
             models.Index(
-                fields=["created_at", "id"],
-                condition=Q(review_state__in=AWAITING_REVIEW),
+                fields=["team", "review_state", "created_at", "id"],
                 name="progress_update_awaiting",
             ),
             models.Index(fields=["-created_at", "-id"], name="progress_update_recent"),
@@ -172,6 +188,11 @@ class ProgressUpdate(Sourced):
 
     def __str__(self) -> str:
         return f"Update on {self.commitment} by {self.author}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.commitment_id is not None:
+            self.team_id = self.commitment.team_id  # written once: the update is append-only
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.happened_on and self.commitment_id:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from .. import actions, permissions
 from ..forms import ReviewFilterForm, ReviewForm
 from ..models import ProgressUpdate, Team, TeamRole
-from ..models.reviews import QUEUE_ORDER
+from ..models.reviews import AWAITING_REVIEW, QUEUE_ORDER
 from ..models.teams import memberships, team_ids
 from .common import (
     Outcome,
@@ -57,7 +57,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         waiting,
         lambda rows: rows.for_review(),
         PAGE_SIZE,
-        split={"commitment__team": form.team_ids()},
+        split=_runs(form),
         order=QUEUE_ORDER,
     )
     rows = [{"update": u, "form": ReviewForm(update=u)} for u in page.object_list]
@@ -95,7 +95,13 @@ def _count(request: HttpRequest, form: ReviewFilterForm) -> CappedPaginator:
     """How many updates wait in the queue as filtered: each team's run counted up to the cap,
     as the page counts them."""
     ids = _waiting(request, form).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
-    return CappedPaginator(ids, PAGE_SIZE, parts=runs(ids, commitment__team=form.team_ids()))
+    return CappedPaginator(ids, PAGE_SIZE, parts=runs(ids, **_runs(form)))
+
+
+def _runs(form: ReviewFilterForm) -> dict[str, list]:
+    """The queue's runs: each team's updates in each state awaiting review, read along their
+    index (``progress_update_awaiting``: team, state, time, id) and merged."""
+    return {"team": form.team_ids(), "review_state": list(AWAITING_REVIEW)}
 
 
 def _address(request: HttpRequest) -> str:
