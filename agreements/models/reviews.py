@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check, label_of
 from .commitments import Commitment, ImplementationStatus
-from .reference import Party
+from .reference import Party, Source
 from .teams import Team, TeamRole, TeamScopedQuerySet, team_ids
 
 if TYPE_CHECKING:
@@ -66,11 +66,56 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
         )
 
     def for_review(self):
-        """With what the review queue shows of each update: its commitment, meeting, team and
-        author, and the sources it cites (one query for the page's rows)."""
-        return self.select_related(
-            "commitment__meeting__team", "author", "revises"
-        ).prefetch_related("sources")
+        """With what the review queue shows of each update (review_rows.html): its commitment's
+        title and status, its meeting and team by name, its author, and the sources it cites
+        (one query for the page's rows); not the long texts and stored words of the records
+        around it, which no row shows."""
+        sources = Source.objects.only("title", "url", "publisher")
+        return (
+            self.select_related("commitment__meeting__team", "author")
+            .only(
+                *self.REVIEWED,
+                "commitment__title",
+                "commitment__status",
+                "commitment__is_stalled",
+                "commitment__meeting__title",
+                "commitment__meeting__team__name",
+                "author__username",
+            )
+            .prefetch_related(models.Prefetch("sources", queryset=sources))
+        )
+
+    # What the review queue reads of an update itself.
+    REVIEWED = (
+        "commitment",
+        "author",
+        "created_at",
+        "narrative",
+        "proposed_status",
+        "proposed_stalled",
+        "review_state",
+    )
+
+    def queue_of(
+        self, user: AbstractBaseUser | AnonymousUser, teams: list[int]
+    ) -> tuple[ProgressUpdateQuerySet, dict[str, list]]:
+        """The review queue of ``user`` among ``teams``, as ``reviewable_by(user)
+        .awaiting_review()`` holds it, in its runs (``views.paging.runs``): the updates the
+        user may decide on (not their own, on an active commitment) and the runs' values, one
+        run per team of ``teams`` the user reviews and per state awaiting review, each read
+        along ``progress_update_awaiting`` in the queue's order (``QUEUE_ORDER``).
+
+        The runs alone name the teams and states, each by one value: with the lists too,
+        PostgreSQL's generic plan of the prepared statement read a team's every waiting update
+        and sorted them for a page (its index's order is lost to a list of values)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none(), {}
+        reviewed = teams if user.is_superuser else team_ids(user, role=TeamRole.REVIEWER)
+        teams = [team for team in teams if team in reviewed]
+        if not teams:
+            return self.none(), {}
+        mine = self.exclude(author=user).filter(active_q(Commitment, "commitment__"))
+        return mine, {"team": teams, "review_state": list(AWAITING_REVIEW)}
 
     def reviewable_by(self, user: AbstractBaseUser | AnonymousUser):
         """Updates in teams where the user reviews (all for admins), not their own."""

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from .. import actions, permissions
 from ..forms import ReviewFilterForm, ReviewForm
 from ..models import ProgressUpdate, Team, TeamRole
-from ..models.reviews import AWAITING_REVIEW, QUEUE_ORDER
+from ..models.reviews import QUEUE_ORDER
 from ..models.teams import memberships, team_ids
 from .common import (
     Outcome,
@@ -51,14 +51,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
     if options := picker_options(request, form):
         return options
-    waiting = _waiting(request, form).order_by(*QUEUE_ORDER)
+    waiting, split = _queue(request, form)
     page = annotated_page(
         request,
         waiting,
         lambda rows: rows.for_review(),
         PAGE_SIZE,
-        split=_runs(form),
+        split=split,
         order=QUEUE_ORDER,
+        in_order=True,  # counted along the runs' index: not by hashing the team's commitments
     )
     rows = [{"update": u, "form": ReviewForm(update=u)} for u in page.object_list]
     context = {
@@ -87,21 +88,19 @@ def _filters(request: HttpRequest) -> ReviewFilterForm:
     return ReviewFilterForm(request.GET or None, teams=teams)
 
 
-def _waiting(request: HttpRequest, form: ReviewFilterForm):
-    return form.filter(ProgressUpdate.objects.reviewable_by(request.user).awaiting_review())
+def _queue(request: HttpRequest, form: ReviewFilterForm):
+    """The updates waiting for the user's review as filtered, in the queue's order, and the
+    runs they are read in (``ProgressUpdateQuerySet.queue_of``)."""
+    waiting, split = ProgressUpdate.objects.queue_of(request.user, form.team_ids())
+    return form.filter(waiting).order_by(*QUEUE_ORDER), split
 
 
 def _count(request: HttpRequest, form: ReviewFilterForm) -> CappedPaginator:
-    """How many updates wait in the queue as filtered: each team's run counted up to the cap,
-    as the page counts them."""
-    ids = _waiting(request, form).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
-    return CappedPaginator(ids, PAGE_SIZE, parts=runs(ids, **_runs(form)))
-
-
-def _runs(form: ReviewFilterForm) -> dict[str, list]:
-    """The queue's runs: each team's updates in each state awaiting review, read along their
-    index (``progress_update_awaiting``: team, state, time, id) and merged."""
-    return {"team": form.team_ids(), "review_state": list(AWAITING_REVIEW)}
+    """How many updates wait in the queue as filtered: each run counted up to the cap, along
+    its index, as the page counts them."""
+    waiting, split = _queue(request, form)
+    ids = waiting.values_list("pk", flat=True)
+    return CappedPaginator(ids, PAGE_SIZE, in_order=True, parts=runs(ids, **split))
 
 
 def _address(request: HttpRequest) -> str:
