@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import actions
@@ -325,6 +326,39 @@ def test_the_queue_merges_the_teams_reviewed_and_narrows_to_one(
     count = re.search(r'<p [^>]*id="review-count"[^>]*>([^<]*)</p>', html)
     assert count and 'hx-swap-oob="true"' in count.group(0)  # the count follows the filter
     assert count.group(1) == "3 updates waiting, oldest first"
+
+
+def test_the_queue_merges_resubmitted_updates_in_time_with_the_first_submitted(
+    client, editor, reviewer, meeting
+):
+    """Each state awaiting review is a run of its own (``ProgressUpdateQuerySet.queue_of``),
+    merged into the queue's one order."""
+    first = submitted(make_commitment(meeting), editor, narrative="First")
+    client.force_login(reviewer)
+    client.post(QUEUE, {"update": first.pk, "action": "return", "comment": "Cite it"})
+    submitted(make_commitment(meeting), editor, narrative="Second")
+    actions.submit_update(
+        commitment=first.commitment, author=editor, narrative="First, revised", revises=first
+    )
+    submitted(make_commitment(meeting), editor, narrative="Third")
+    assert narratives(client.get(QUEUE)) == ["Second", "First, revised", "Third"]
+
+
+def test_the_queue_stops_counting_once_it_holds_more_than_it_says(
+    client, reviewer, editor, meeting, other_team, monkeypatch
+):
+    """Its first run (a team's submitted updates) holding more than the cap, the other runs
+    are not counted: the page says "more than" either way."""
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)  # a page's 25 are always counted
+    TeamMembership.objects.create(user=reviewer, team=other_team, role=TeamRole.REVIEWER)
+    TeamMembership.objects.create(user=editor, team=other_team, role=TeamRole.EDITOR)
+    fill_queue(make_meeting(other_team), editor, 27)  # Europe: the first team by name
+    fill_queue(meeting, editor, 2)
+    client.force_login(reviewer)
+    with CaptureQueriesContext(connection) as ran:
+        page = client.get(QUEUE).content.decode()
+    assert "More than 25 updates waiting, oldest first" in page
+    assert len([q for q in ran.captured_queries if "COUNT(*)" in q["sql"]]) == 1
 
 
 def test_the_queue_narrows_to_a_meeting_and_a_decision_keeps_it_so(
