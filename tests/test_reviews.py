@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from agreements import actions
 from agreements.actions.reviews import REVIEW_STEPS, Taker, apply_proposal
+from agreements.forms import DrawnReviewForms, ReviewForm
 from agreements.ids import typed_id
 from agreements.models import (
     Assessment,
@@ -297,6 +299,22 @@ def test_the_queue_shows_25_oldest_first_and_the_rest_a_link_away(
     next_page = client.get(QUEUE, {"page": 2, "after": updates[24].pk})
     assert narratives(next_page) == [f"Update {i}" for i in range(25, 30)]
     assert f'<a href="{QUEUE}">← First page</a>' in next_page.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_rows_form_drawn_once_a_page_is_the_form_django_draws(editor, commitment, language):
+    """The queue draws an undecided row's form once a page and gives it each row's id
+    (``DrawnReviewForms``): the same HTML as the row's own ``ReviewForm`` draws."""
+    update = submitted(commitment, editor)
+    with translation.override(language):
+        drawn = DrawnReviewForms().blank(update.pk)
+        form = ReviewForm(update=update)
+        assert drawn == {
+            "update_input": str(form["update"]),
+            "comment_group": str(form["comment"].as_field_group()),
+            "errors": "",
+        }
+    assert f'id="review-{update.pk}-comment"' in drawn["comment_group"]
 
 
 def test_the_queue_says_more_than_it_counts(client, reviewer, editor, meeting, monkeypatch):

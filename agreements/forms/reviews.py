@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django import forms
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
@@ -31,6 +34,41 @@ class ReviewForm(forms.Form):
         if self.decision == "return" and not cleaned.get("comment", "").strip():
             self.add_error("comment", _("Say what to revise when returning an update."))
         return cleaned
+
+
+class DrawnReviewForms:
+    """The review form of each undecided row of a page, as a row shows it: its hidden id, its
+    comment's field group, its errors. A form bound to what was posted is drawn by Django
+    (``drawn``); an unbound one, the same for every row but for its update's id, is drawn
+    once a page for a probe id and given each row's (``blank``): a form and its field group
+    drawn per row were half of the queue's drawing (0.3 ms a row). The same HTML as
+    ``ReviewForm(update=…)`` draws (tests/test_reviews.py)."""
+
+    PROBE = 918_273_645
+
+    def __init__(self) -> None:
+        form = ReviewForm(update=SimpleNamespace(pk=self.PROBE))
+        probe = str(self.PROBE)
+        self._update = str(form["update"]).split(probe)
+        self._comment = str(form["comment"].as_field_group()).split(probe)
+
+    def blank(self, pk: int) -> dict:
+        """The unbound form of update ``pk``."""
+        number = str(int(pk))  # Django's HTML around a number: safe as it stands
+        return {
+            "update_input": mark_safe(number.join(self._update)),
+            "comment_group": mark_safe(number.join(self._comment)),
+            "errors": "",
+        }
+
+    @staticmethod
+    def drawn(form: ReviewForm) -> dict:
+        """A form as Django draws it (bound to what was posted, with its errors)."""
+        return {
+            "update_input": form["update"],
+            "comment_group": form["comment"].as_field_group(),
+            "errors": form.non_field_errors(),
+        }
 
 
 class ReviewFilterForm(forms.Form):

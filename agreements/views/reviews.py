@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, permissions
-from ..forms import ReviewFilterForm, ReviewForm
+from ..forms import DrawnReviewForms, ReviewFilterForm, ReviewForm
 from ..models import ProgressUpdate, Team, TeamRole
 from ..models.reviews import QUEUE_ORDER
 from ..models.teams import memberships, team_ids
@@ -61,7 +61,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         order=QUEUE_ORDER,
         in_order=True,  # counted along the runs' index: not by hashing the team's commitments
     )
-    rows = [{"update": u, "form": ReviewForm(update=u)} for u in page.object_list]
+    forms = DrawnReviewForms()
+    rows = [{"update": u, "form": forms.blank(u.pk)} for u in page.object_list]
     context = {
         "form": form,
         "page": page,
@@ -146,9 +147,11 @@ def _render_row(
     outcome: Outcome,
 ) -> HttpResponse:
     """One update's row as it stands now: the form again while it still awaits review."""
-    form = outcome.forms.get("form")
-    if form is None and update.awaits_review:
-        form = ReviewForm(update=update)
+    form = outcome.forms.get("form")  # bound to what was posted, with its errors
+    if form is not None:
+        form = DrawnReviewForms.drawn(form)
+    elif update.awaits_review:
+        form = DrawnReviewForms().blank(update.pk)
     row = {"update": update, "form": form}
     # The queue's count follows the decision: out of band beside the row (htmx); without
     # JavaScript the redirect draws the page, and its count, anew.
