@@ -151,3 +151,18 @@ def test_every_answer_but_a_200_counts_as_an_error_when_the_script_counted_them(
     which wrk alone does not count)."""
     counted = WRK.replace("  Non-2xx or 3xx responses: 7\n", "") + "Non-200 responses: 40\n"
     assert parse_wrk(counted, seconds=10).errors == 40 + 2 + 3
+
+
+def test_each_page_is_read_by_whom_its_prefix_names():
+    """``admin:`` pages are read as the demo's admin, ``reviewer:`` ones as its reviewer (the
+    review queue of the busiest team), the rest as its editor: each has a session made."""
+    from scripts.bench.__main__ import READERS, pages, reader_of
+    from scripts.bench.database import SESSION
+
+    assert reader_of("reviewer:/reviews/") == ("reviewer", "/reviews/")
+    assert reader_of("admin:/admin/agreements/claim/") == ("admin", "/admin/agreements/claim/")
+    assert reader_of("htmx:/commitments/?page=2") == ("editor", "htmx:/commitments/?page=2")
+    listed = dict(pages(1, 2))
+    assert listed["reviews, as a reviewer"] == "reviewer:/reviews/"
+    assert {reader_of(path)[0] for path in listed.values()} == {"editor", *READERS.values()}
+    assert 'signed_in("reviewer")' in SESSION

@@ -26,4 +26,4 @@ from .meeting_editor import MeetingEditor
 from .meeting_rows import CommitmentRowForm, CommitmentRows, ParticipantRows
 from .meetings import MeetingFilterForm, MeetingForm
 from .milestones import MilestoneFilterForm
-from .reviews import ReviewForm
+from .reviews import DrawnReviewForms, ReviewFilterForm, ReviewForm

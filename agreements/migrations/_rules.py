@@ -3,7 +3,7 @@ for PostgreSQL (``POSTGRESQL``) and once for SQLite (``SQLITE``). Migration 0002
 
 PostgreSQL keeps them all:
 
-- append-only tables (progress updates but for their review state, review events, assessments,
+- append-only tables (progress updates but for their review state and team copy, review events, assessments,
   status changes, milestone reschedules, the citations of updates and assessments, every
   history table): UPDATE and DELETE refused;
 - nobody records a review decision on their own update; a progress update's stored review
@@ -16,8 +16,9 @@ PostgreSQL keeps them all:
   names (persons), a meeting is related to, only its own team's; a statement mentions only its
   own meeting's commitments;
 - copies kept where they change: a commitment's team and meeting date (a composite foreign
-  key to the meeting), a claim's record meeting and team (a trigger, and a composite foreign
-  key), a commitment's newest update time (a trigger);
+  key to the meeting), a progress update's team (a composite foreign key to the commitment,
+  ``UPDATE_TEAM_POSTGRESQL``, from migration 0018), a claim's record meeting and team (a
+  trigger, and a composite foreign key), a commitment's newest update time (a trigger);
 - the tallies (``models.tallies``): commitments per team and state, compliance per team and
   party, moved by every write in the same transaction (-1/+1 rows, never updated);
 - each searched record's stored words (``search_vector``), read in its own language, accents
@@ -49,6 +50,38 @@ APPEND_ONLY = [
     "agreements_assessment_sources",
 ]
 
+# A progress update is append-only but for its review state, which the actions move with the
+# review event that moves it, and its copy of its commitment's team, which follows the commitment
+# (``UPDATE_TEAM_POSTGRESQL``). Read as JSON, the team is there or not whether the column exists
+# (it came with migration 0018; migration 0002 makes this function, 0018 replaces it).
+PROGRESS_UPDATE_GUARD = r"""
+CREATE FUNCTION agreements_progressupdate_guard() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE'
+       OR (NEW.review_state IS NOT DISTINCT FROM OLD.review_state
+           AND (to_jsonb(NEW) -> 'team_id') IS NOT DISTINCT FROM (to_jsonb(OLD) -> 'team_id'))
+       OR (to_jsonb(NEW) - 'review_state' - 'team_id') IS DISTINCT FROM (to_jsonb(OLD) - 'review_state' - 'team_id') THEN
+        RAISE EXCEPTION 'agreements_progressupdate is append-only but for its review state: % refused', TG_OP
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+# A progress update carries its commitment's team (the review queue reads each team's waiting
+# updates along an index that leads with it, ``progress_update_awaiting``); the composite key
+# keeps it equal to the commitment's, which follows its meeting's. Made by migration 0018, after
+# the column.
+UPDATE_TEAM_POSTGRESQL = r"""
+ALTER TABLE agreements_commitment
+    ADD CONSTRAINT agreements_commitment_id_team_uniq UNIQUE (id, team_id);
+ALTER TABLE agreements_progressupdate
+    ADD CONSTRAINT agreements_progressupdate_copies_commitment
+    FOREIGN KEY (commitment_id, team_id) REFERENCES agreements_commitment (id, team_id)
+    ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;
+"""
+
 POSTGRESQL = r"""
 -- Append-only tables ---------------------------------------------------------------------------
 
@@ -62,20 +95,7 @@ $$ LANGUAGE plpgsql;
 -- (Its triggers, one per table of APPEND_ONLY and per history table, are made by
 -- ``append_only_sql``.)
 
--- A progress update is append-only but for its review state, which the actions move with the
--- review event that moves it.
-CREATE FUNCTION agreements_progressupdate_guard() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'DELETE'
-       OR NEW.review_state IS NOT DISTINCT FROM OLD.review_state
-       OR (to_jsonb(NEW) - 'review_state') IS DISTINCT FROM (to_jsonb(OLD) - 'review_state') THEN
-        RAISE EXCEPTION 'agreements_progressupdate is append-only but for its review state: % refused', TG_OP
-            USING ERRCODE = 'integrity_constraint_violation';
-    END IF;
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER agreements_progressupdate_append_only
+""" + PROGRESS_UPDATE_GUARD + r"""CREATE TRIGGER agreements_progressupdate_append_only
     BEFORE UPDATE OR DELETE ON agreements_progressupdate
     FOR EACH ROW EXECUTE FUNCTION agreements_progressupdate_guard();
 
@@ -509,6 +529,11 @@ def uninstall(apps, schema_editor) -> None:
             )
             statements = [f"DROP FUNCTION {name} CASCADE" for (name,) in cursor.fetchall()]
             statements += [
+                # Migration 0018's (``UPDATE_TEAM_POSTGRESQL``), when it has been applied.
+                "ALTER TABLE agreements_progressupdate"
+                " DROP CONSTRAINT IF EXISTS agreements_progressupdate_copies_commitment",
+                "ALTER TABLE agreements_commitment"
+                " DROP CONSTRAINT IF EXISTS agreements_commitment_id_team_uniq",
                 "ALTER TABLE agreements_commitment DROP CONSTRAINT agreements_commitment_copies_meeting",
                 "ALTER TABLE agreements_claim DROP CONSTRAINT agreements_claim_copies_meeting",
                 "ALTER TABLE agreements_meeting DROP CONSTRAINT agreements_meeting_id_team_date_uniq",

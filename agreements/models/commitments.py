@@ -408,6 +408,7 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
 
     def save(self, *args, **kwargs) -> None:
         fields = kwargs.get("update_fields")
+        moved_from = None if self._state.adding else self.team_id
         if self.meeting_id is not None and (fields is None or "meeting" in fields):
             self.team_id, self.meeting_date = self.meeting.team_id, self.meeting.start_date
             if fields is not None:
@@ -416,6 +417,10 @@ class Commitment(Sourced, Timestamped, Versioned, Archivable):
             super().save(*args, **kwargs)
             if fields is None or "meeting" in fields:
                 self.claims.copy_record_meeting(self.meeting)
+            if moved_from is not None and moved_from != self.team_id:
+                # Its progress updates' copies of the team (``ProgressUpdate``), unless the
+                # database's cascade has moved them already (PostgreSQL).
+                self.progress_updates.exclude(team_id=self.team_id).update(team_id=self.team_id)
 
     def save_versioned(self, *, expected: int, update_fields: list[str] | None = None) -> None:
         """As ``Versioned.save_versioned``, holding its meeting's row first (``Meeting.lock``,

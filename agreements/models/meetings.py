@@ -214,13 +214,20 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
         cls.objects.select_for_update().filter(pk=pk).values_list("pk").first()
 
     def save(self, *args, **kwargs) -> None:
-        """Pass a change of team or date on to the copies in commitments and claims (see
-        ``Commitment`` and ``Claim``; on PostgreSQL foreign keys' cascades have done it already)."""
+        """Pass a change of team or date on to the copies in commitments, their progress updates
+        and claims (see ``Commitment``, ``ProgressUpdate`` and ``Claim``; on PostgreSQL foreign
+        keys' cascades have done it already)."""
         with transaction.atomic():
             super().save(*args, **kwargs)
-            self.commitments.exclude(team_id=self.team_id, meeting_date=self.start_date).update(
+            moved = self.commitments.exclude(
                 team_id=self.team_id, meeting_date=self.start_date
-            )
+            ).update(team_id=self.team_id, meeting_date=self.start_date)
+            if moved:  # and their progress updates' copies of the team (``ProgressUpdate``)
+                Commitment = self._meta.get_field("commitments").related_model
+                Update = Commitment._meta.get_field("progress_updates").related_model
+                Update.objects.filter(commitment__meeting=self).exclude(
+                    team_id=self.team_id
+                ).update(team_id=self.team_id)
             # Every claim about the meeting or one of its records keeps its team. Claims sit
             # above meetings: their model is reached through the relation they declare here
             # (its copy ``record_meeting`` has no reverse one).

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check, label_of
 from .commitments import Commitment, ImplementationStatus
-from .reference import Party
-from .teams import TeamRole, TeamScopedQuerySet, team_ids
+from .reference import Party, Source
+from .teams import Team, TeamRole, TeamScopedQuerySet, team_ids
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -38,6 +38,8 @@ class ReviewAction(models.TextChoices):
 
 
 AWAITING_REVIEW = (ReviewState.SUBMITTED, ReviewState.RESUBMITTED)
+# The review queue's order: oldest first (and a total order, for its pages' cursor).
+QUEUE_ORDER = ("created_at", "pk")
 
 
 class ProgressUpdateQuerySet(TeamScopedQuerySet):
@@ -63,6 +65,58 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
             active_q(Commitment, "commitment__")
         )
 
+    def for_review(self):
+        """With what the review queue shows of each update (review_rows.html): its commitment's
+        title and status, its meeting and team by name, its author, and the sources it cites
+        (one query for the page's rows); not the long texts and stored words of the records
+        around it, which no row shows."""
+        sources = Source.objects.only("title", "url", "publisher")
+        return (
+            self.select_related("commitment__meeting__team", "author")
+            .only(
+                *self.REVIEWED,
+                "commitment__title",
+                "commitment__status",
+                "commitment__is_stalled",
+                "commitment__meeting__title",
+                "commitment__meeting__team__name",
+                "author__username",
+            )
+            .prefetch_related(models.Prefetch("sources", queryset=sources))
+        )
+
+    # What the review queue reads of an update itself.
+    REVIEWED = (
+        "commitment",
+        "author",
+        "created_at",
+        "narrative",
+        "proposed_status",
+        "proposed_stalled",
+        "review_state",
+    )
+
+    def queue_of(
+        self, user: AbstractBaseUser | AnonymousUser, teams: list[int]
+    ) -> tuple[ProgressUpdateQuerySet, dict[str, list]]:
+        """The review queue of ``user`` among ``teams``, as ``reviewable_by(user)
+        .awaiting_review()`` holds it, in its runs (``views.paging.runs``): the updates the
+        user may decide on (not their own, on an active commitment) and the runs' values, one
+        run per team of ``teams`` the user reviews and per state awaiting review, each read
+        along ``progress_update_awaiting`` in the queue's order (``QUEUE_ORDER``).
+
+        The runs alone name the teams and states, each by one value: with the lists too,
+        PostgreSQL's generic plan of the prepared statement read a team's every waiting update
+        and sorted them for a page (its index's order is lost to a list of values)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none(), {}
+        reviewed = teams if user.is_superuser else team_ids(user, role=TeamRole.REVIEWER)
+        teams = [team for team in teams if team in reviewed]
+        if not teams:
+            return self.none(), {}
+        mine = self.exclude(author=user).filter(active_q(Commitment, "commitment__"))
+        return mine, {"team": teams, "review_state": list(AWAITING_REVIEW)}
+
     def reviewable_by(self, user: AbstractBaseUser | AnonymousUser):
         """Updates in teams where the user reviews (all for admins), not their own."""
         if not user.is_authenticated or not user.is_active:
@@ -80,12 +134,26 @@ class ProgressUpdate(Sourced):
     """
 
     team_lookups = ("commitment__team",)
+    team_from = ("commitment__team",)  # ``team`` is a copy, made on saving
 
     commitment = models.ForeignKey(
         Commitment,
         on_delete=models.PROTECT,
         related_name="progress_updates",
         verbose_name=_("commitment"),
+    )
+    # Copied from the commitment so that the review queue reads each team's waiting updates
+    # along one index that leads with the team (``progress_update_awaiting``). It cannot
+    # drift: ``save()`` copies it, a commitment's or meeting's save passes a change on, and on
+    # PostgreSQL a foreign key over (commitment, team) to the commitment's (id, team), ON
+    # UPDATE CASCADE, makes the database keep them equal (migrations/_rules.py).
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # the indexes that read it lead with it
+        verbose_name=_("team"),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -139,6 +207,15 @@ class ProgressUpdate(Sourced):
         indexes = [
             models.Index(fields=["commitment", "-created_at"]),
             models.Index(fields=["review_state", "created_at"]),
+            # The review queue's order (``QUEUE_ORDER``) for each team and state: each run of
+            # the queue (a team's updates in one of the states awaiting review) walks it to its
+            # first rows, without a sort, whatever the team's share of the waiting updates.
+            # Not partial: PostgreSQL's generic plan of a prepared statement, whose states are
+            # parameters, could not tell that it holds the rows.
+            models.Index(
+                fields=["team", "review_state", "created_at", "id"],
+                name="progress_update_awaiting",
+            ),
             models.Index(fields=["-created_at", "-id"], name="progress_update_recent"),
         ]
         constraints = [
@@ -156,6 +233,11 @@ class ProgressUpdate(Sourced):
 
     def __str__(self) -> str:
         return f"Update on {self.commitment} by {self.author}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.commitment_id is not None:
+            self.team_id = self.commitment.team_id  # written once: the update is append-only
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.happened_on and self.commitment_id:

@@ -311,6 +311,7 @@ class MeetingMaker:
         first = w.add(
             m.ProgressUpdate,
             commitment_id=commitment,
+            team_id=team.id,
             author_id=team.editor_id,
             narrative=sentence(rng, 30),
             created_at=when,
@@ -330,6 +331,7 @@ class MeetingMaker:
             revision = w.add(
                 m.ProgressUpdate,
                 commitment_id=commitment,
+                team_id=team.id,
                 author_id=team.editor_id,
                 narrative=sentence(rng, 30),
                 created_at=later,

@@ -211,9 +211,15 @@ class CappedPaginator(Paginator):
     def counted(self) -> int:
         if self.known is not None:
             return self.known
-        if self.parts:  # each run counted on its own (along its index when in order)
+        if self.parts:  # each run counted on its own (along its index when in order), until
+            # those counted hold more than the cap: the others would not change what it says
             parts = self.parts if self.in_order else [part.order_by() for part in self.parts]
-            return sum(part[: self.cap + 1].count() for part in parts)
+            counted = 0
+            for part in parts:
+                counted += part[: self.cap + 1].count()
+                if counted > self.cap:
+                    break
+            return counted
         # Any cap + 1 rows count the same as the first cap + 1: unordered, the database stops
         # at the first rows it finds instead of sorting every match (docs/benchmarks.md).
         rows = self.object_list
@@ -269,6 +275,7 @@ def annotated_page(
     order: tuple[str, ...] | None = None,
     made: tuple | None = None,
     values: dict | None = None,
+    in_order: bool = False,
 ) -> Page:
     """Paginate on the ordered ids, then fetch and ``annotate`` only the rows shown: per-row
     figures (counts, indexes) and joins then cost one page, not every row skipped on the way
@@ -279,12 +286,13 @@ def annotated_page(
     process (``rows_of_ids_made_once``: ``annotate`` then depends on nothing but the ids; its
     select, joins and columns cost a millisecond a page to build and compile). ``values``:
     what ``annotate`` takes besides the rows (``annotate(rows, **values)``: a past day),
-    parameters of that SQL."""
+    parameters of that SQL. ``in_order``: counted along the list's order (``CappedPaginator``),
+    for a list whose runs each walk an index in that order."""
     ids = queryset.values_list("pk", flat=True)
     parts = runs(ids, **split) if split else None
     after = request.GET.get("after")
     after = after_row(queryset, order, after) if order and after else None
-    page = capped_page(request, ids, per_page, count, parts=parts, after=after)
+    page = capped_page(request, ids, per_page, count, in_order=in_order, parts=parts, after=after)
     ids = list(page.object_list)
     keyed = order is not None and _keyed(queryset.model, order)
     page.next_after = ids[-1] if keyed and ids and page.has_next() else None

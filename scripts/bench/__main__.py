@@ -78,6 +78,8 @@ def pages(commitment: int, meeting: int) -> list[tuple[str, str]]:
         ("bodies", "/bodies/"),
         ("claims", "/claims/"),
         ("reviews", "/reviews/"),
+        # The review queue of the demo's reviewer, who reviews the busiest team (#27).
+        ("reviews, as a reviewer", "reviewer:/reviews/"),
         ("htmx list fragment", "htmx:/commitments/?theme=migration&page=2"),
         # Time (#21): a past day and the curves, read from the stored history.
         ("dashboard, a past day", "/?as_of=2024-06-30"),
@@ -116,13 +118,24 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, {platform.system()}"
 
 
+# Who reads a page listed with one of these prefixes; the rest are read by the demo's editor.
+READERS = {"admin:": "admin", "reviewer:": "reviewer"}
+
+
+def reader_of(asked: str) -> tuple[str, str]:
+    """Who reads a listed page ("editor", or the reader its prefix names), and its path."""
+    for prefix, reader in READERS.items():
+        if asked.startswith(prefix):
+            return reader, asked.removeprefix(prefix)
+    return "editor", asked
+
+
 def page_runs(listed: list[tuple[str, str]], cookies: dict[str, str]) -> list[Page]:
-    """``cookies``: the session of who reads each page ("editor", "admin" for ``admin:``)."""
+    """``cookies``: the session of each reader ("editor", and those of ``READERS``)."""
     say(f"{'page':34} " + " ".join(f"{m + ' req/s':>11} {'p99 ms':>8}" for m in MODES[:2]))
     results = []
     for label, asked in listed:
-        reader = "admin" if asked.startswith("admin:") else "editor"
-        path = asked.removeprefix("admin:")
+        reader, path = reader_of(asked)
         page = Page(label, path.removeprefix("htmx:"))
         headers = {"Cookie": f"sessionid={cookies[reader]}"}
         extra = {"HX-Request": "true"} if path.startswith("htmx:") else {}
@@ -144,11 +157,12 @@ def page_runs(listed: list[tuple[str, str]], cookies: dict[str, str]) -> list[Pa
 
 def mixed_run(listed: list[tuple[str, str]], cookie: str, env: dict) -> tuple[Measure, Writes]:
     """Readers round every page (cold) while the writers write through the actions."""
-    # The editor's pages: the admin's are read by records admins, not by the many readers.
+    # The editor's pages: the admin's are read by records admins, the reviewer's queue by a
+    # few reviewers, not by the many readers.
     paths = [
         path
         for label, path in listed
-        if label not in ("liveness", "readiness") and not path.startswith("admin:")
+        if label not in ("liveness", "readiness") and reader_of(path)[0] == "editor"
     ]
     measure.drain()
     writer = subprocess.Popen(
@@ -183,14 +197,14 @@ def main() -> int:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     server, stop_cluster = server_url()
     # Plain HTTP on loopback: HTTPS=0 (production serves HTTPS behind its proxy). The session
-    # is made here for the demo's editor, who is spared the second sign-in step.
+    # is made here for the demo's editor (and admin and reviewer), spared the second sign-in step.
     env = dict(
         os.environ,
         SECRET_KEY="bench-only",
         DEBUG="0",
         HTTPS="0",
         ALLOWED_HOSTS="127.0.0.1",
-        TWO_FACTOR_EXEMPT="staff,admin",
+        TWO_FACTOR_EXEMPT="staff,admin,reviewer",
     )
     gunicorn = None
     try:
@@ -203,14 +217,15 @@ def main() -> int:
     try:
         loaded = prepare(server, env, SIZE)
         run(PY, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
-        cookie, admin_cookie, commitment, updates, meeting, held = run(
+        cookie, admin_cookie, reviewer_cookie, commitment, updates, meeting, held = run(
             PY, "manage.py", "shell", "-v0", "-c", SESSION, env=env, capture=True
         ).split()
         say(f"Longest pages: commitment {commitment} ({updates} updates), meeting {meeting} "
             f"({held} commitments)")  # fmt: skip
         gunicorn = measure.gunicorn(env)
         listed = pages(int(commitment), int(meeting))
-        results = page_runs(listed, {"editor": cookie, "admin": admin_cookie})
+        cookies = {"editor": cookie, "admin": admin_cookie, "reviewer": reviewer_cookie}
+        results = page_runs(listed, cookies)
         if MIXED:
             mixed, writes = mixed_run(listed, cookie, env)
         rss = measure.worker_rss_mb(gunicorn.pid)

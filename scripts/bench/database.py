@@ -167,8 +167,9 @@ def signed_in(username):
     s.create()
     return s.session_key
 user = get_user_model().objects.get(username="staff")
-# The pages as the demo's editor; the admin's changelists as the demo's records admin.
-editor, admin = signed_in("staff"), signed_in("admin")
+# The pages as the demo's editor; the admin's changelists as the demo's records admin; the
+# review queue as the demo's reviewer too.
+editor, admin, reviewer = signed_in("staff"), signed_in("admin"), signed_in("reviewer")
 # The long pages, found by what makes them long: the reader's meeting with the most
 # commitments, and the commitment with the most progress updates.
 meeting = (
@@ -180,5 +181,5 @@ longest = (
     m.ProgressUpdate.objects.filter(commitment__in=seen).values("commitment")
     .annotate(n=Count("pk")).order_by("-n", "commitment").first()
 )
-print(editor, admin, longest["commitment"], longest["n"], meeting.pk, meeting.n)
+print(editor, admin, reviewer, longest["commitment"], longest["n"], meeting.pk, meeting.n)
 """
