@@ -376,9 +376,9 @@ def test_the_picture_is_pygals_own_line_chart(monkeypatch):
 
 
 def test_the_curves_read_in_one_pass_are_those_of_each_day_counted_anew():
-    """``index_on_days`` and ``compliance_on_days`` against their definition, read day by
-    day: spans with gaps, open-ended, a day's two assessments (the later stands), scores "not
-    assessed", and commitments that never counted."""
+    """``index_on_days``, ``compliance_on_days`` and ``count_in_periods`` against their
+    definition, read day by day: spans with gaps, open-ended, a day's two assessments (the
+    later stands), scores "not assessed", and commitments that never counted."""
     rng = random.Random(21)
     days = charts.periods(D(2019, 5, 4), D(2026, 12, 6))[0]
     days += charts.periods(D(2026, 1, 1), D(2026, 12, 6))[0]  # by month too
@@ -435,6 +435,11 @@ def test_the_curves_read_in_one_pass_are_those_of_each_day_counted_anew():
     assert list(compliance) == ["Canada", "Mexico", "United States"]
     for party, values in compliance.items():
         assert values == [compliance_on(party, day) for day in days], party
+    # Milestones due in each period: after the day before, up to the day (none after the last).
+    dates = [as_of for _party, _commitment, as_of, _score in assessments] + [None, D(2027, 1, 1)]
+    periods = zip([D(1, 1, 1), *days], days, strict=False)
+    expected = [sum(1 for d in dates if d and before < d <= day) for before, day in periods]
+    assert charts.count_in_periods(dates, days) == expected and sum(expected) == 300
 
 
 def test_the_curves_are_read_in_few_queries(

@@ -137,6 +137,22 @@ def test_a_past_day_keeps_its_place_in_the_pages(client, reviewer, long_meeting,
     assert 'href="?as_of=2025-10-01&amp;commitments_page=2#commitments"' in html
 
 
+def test_a_sections_links_keep_the_pages_other_parameters_but_open_no_form(
+    client, editor, long_meeting, shown_three
+):
+    """Each section's links keep what else the page was asked (its day, the other sections'
+    pages) and drop what opens a form (``?add=``, ``?edit_event=``…), put together only for a
+    section that draws links: a section shown whole (no links) never does."""
+    client.force_login(editor)
+    asked = {"as_of": "2025-10-01", "claims_page": "1", "add": "claim", "edit_event": "4"}
+    html = client.get(long_meeting.get_absolute_url(), asked).content.decode()
+    assert 'href="?as_of=2025-10-01&amp;claims_page=1&amp;commitments_page=2#commitments"' in html
+    request = client.get(long_meeting.get_absolute_url(), asked).wsgi_request
+    whole = meeting_sections.shown(request, "claims", Claim.objects.none())
+    assert not whole.is_partial and "query" not in whole.__dict__  # no links: nothing built
+    assert whole.query == "as_of=2025-10-01"  # its own page and the forms' dropped
+
+
 def test_participants_are_paged_and_swapped_in_place(
     client, reviewer, meeting, team, us, shown_three
 ):

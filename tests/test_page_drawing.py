@@ -207,3 +207,33 @@ def test_no_page_writes_to_the_database_when_read(client, world, editor, reviewe
                     assert client.get(url, **headers).status_code == 200, url
             writes = [q["sql"] for q in captured if WRITES.match(q["sql"])]
             assert writes == [], (url, writes)
+
+
+def test_the_headers_links_are_reversed_once_for_each_script_prefix(client, editor):
+    """The header's links and a record's (``{% page_url %}``: reversed once a process for each
+    script prefix, URLconf and language, not on every page) are those ``reverse`` gives,
+    under another prefix too, and every one of the header's is on the page."""
+    from django.template import engines
+    from django.urls import get_script_prefix, reverse, set_script_prefix
+
+    link = engines["django"].from_string(
+        "{% load tracker %}{% page_url 'agreements:search' %} {% page_url name pk %}"
+    )
+    record = {"name": "agreements:meeting_edit", "pk": 7}
+    edit = reverse("agreements:meeting_edit", args=[7])
+    assert link.render(record) == f"{reverse('agreements:search')} {edit}"
+    assert link.render(record) == "/search/ /meetings/meeting-7/edit/"
+    prefix = get_script_prefix()
+    set_script_prefix("/tracker/")
+    try:
+        assert link.render(record) == "/tracker/search/ /tracker/meetings/meeting-7/edit/"
+    finally:
+        set_script_prefix(prefix)
+    assert link.render(record | {"pk": 8}) == "/search/ /meetings/meeting-8/edit/"
+    client.force_login(editor)
+    html = client.get(reverse("agreements:meeting_list")).text
+    names = ("dashboard", "meeting_list", "commitment_list", "milestone_list", "body_list")
+    names += ("claim_list", "review_queue", "search")
+    for name in [f"agreements:{name}" for name in names] + ["two_factor", "logout", "language_set"]:
+        assert f'="{reverse(name)}"' in html, name
+    assert 'href="/meetings/" aria-current="page"' in html

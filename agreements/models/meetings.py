@@ -257,8 +257,8 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
         continues (oldest first), itself, then those continuing it; at most ``limit`` each way
         (a query a step, so the page's cost stays bounded however long the series grows).
         ``links``: every link of this meeting's, both ways, when read already (``related``):
-        the first step each way is among them."""
-        follow_ups = MeetingLink.objects.filter(relation=MeetingRelation.FOLLOWS_UP)
+        the first step each way is among them: a meeting in no series (most) reads nothing
+        and builds no query."""
         seen, earlier, later = {self.pk}, [], []
         for links_from, side, order, found in (
             ("meeting", "other", "-other__start_date", earlier),
@@ -270,7 +270,8 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
                     link = _first_step(links, self, links_from, side, descending=order[0] == "-")
                 else:
                     link = (
-                        follow_ups.filter(**{links_from: node})
+                        MeetingLink.objects.filter(relation=MeetingRelation.FOLLOWS_UP)
+                        .filter(**{links_from: node})
                         .exclude(**{f"{side}__in": seen})
                         .select_related(side)
                         .order_by(order)

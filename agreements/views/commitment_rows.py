@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ..ids import address_of
-from ..jinja2 import date
+from ..jinja2 import day_writer
 from ..models import Commitment, CommitmentParty, PartyRole
 from ..models.unions import rows_of_ids_made_once
 from ..templatetags.tracker import flag_badges, status_badge
@@ -95,8 +95,10 @@ def _roles_read(ids: list[int]) -> QuerySet:
 
 def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
     """A day as the rows write it (``jinja2.date``: "5 Dec 2026" in the reader's language),
-    a moment on the day it is in the current time zone; each day formatted once."""
+    a moment on the day it is in the current time zone; each day formatted once, each month's
+    name translated once (``jinja2.day_writer``)."""
     names: dict[datetime.date, str] = {}
+    write = day_writer()
 
     def name(value: datetime.date | datetime.datetime | None) -> str:
         if value is None:
@@ -104,7 +106,7 @@ def day_names() -> Callable[[datetime.date | datetime.datetime | None], str]:
         if isinstance(value, datetime.datetime):
             value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
         if value not in names:
-            names[value] = date(value)
+            names[value] = write(value)
         return names[value]
 
     return name

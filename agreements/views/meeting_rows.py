@@ -89,7 +89,8 @@ def shown_commitments(rows: list[Commitment], day, today) -> list[Commitment]:
     # Only a milestone that has moved has moves (it keeps its first date, ``original_due_date``,
     # from its first move on): theirs are read and shown, the others' are none.
     moved = [milestone for milestone in milestones if milestone.original_due_date]
-    prefetch_related_objects(moved, moves_of("reschedules"))
+    if moved:  # else not even the moves' query is built
+        prefetch_related_objects(moved, moves_of("reschedules"))
     if day:
         for commitment in rows:
             commitment.take_state_then()

@@ -53,11 +53,9 @@ def flag_kept(sources: QuerySet[Source]) -> QuerySet[Source]:
 
 def read_kept_files(sources: list[Source]) -> list[Source]:
     """The kept files of those of ``sources`` (``flag_kept``) that have some, in one query
-    (none when none has)."""
-    prefetch_related_objects(
-        [source for source in sources if source.kept],
-        Prefetch("files", queryset=SourceFile.objects.for_list()),
-    )
+    (none when none has: nor is that query built, most sources keeping no file)."""
+    if kept := [source for source in sources if source.kept]:
+        prefetch_related_objects(kept, Prefetch("files", queryset=SourceFile.objects.for_list()))
     return sources
 
 
