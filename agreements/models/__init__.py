@@ -6,20 +6,28 @@ Group), claim verification, and the Akvo RSR review workflow.
 
 Team scoping: every meeting belongs to one team, and everything hanging off a meeting belongs
 to that team through its foreign keys. Where a list filters by team on an index, the team is
-copied (commitments and claims), kept equal by ``save()`` and, on PostgreSQL, by a composite
-foreign key that cannot drift. Each scoped model names the lookup paths to its team in
-``team_lookups``; ``visible_to(user)`` on its QuerySet and ``permissions.py`` use them.
+copied (commitments, claims and progress updates), kept equal by ``save()`` and, on
+PostgreSQL, by a composite foreign key that cannot drift. Each scoped model names the lookup
+paths to its team in ``team_lookups``; ``visible_to(user)`` on its QuerySet and
+``permissions.py`` use them.
 
 The modules read bottom-up, each importing only those below it: base → teams → reference →
-meetings → commitments → bodies, reviews → evidence, files, tallies, reminders → status_history →
-compliance_history, briefings; ``security`` (the security log, locked usernames) stands apart,
-on the users alone.
+meetings → commitments → bodies, reviews, assessments → evidence, files, tallies, reminders →
+status_history → compliance_history, briefings; ``security`` (the security log, locked
+usernames) stands apart, on the users alone.
 
 One module per part of the domain; everything is re-exported here, so ``from agreements.models
 import Commitment`` (and ``models as m``) work as they always have.
 """
 
 from . import lookups  # registers the ``__any_of`` lookup
+from .assessments import (
+    SCORE_VALUE,
+    Assessment,
+    AssessmentQuerySet,
+    AssessmentStage,
+    ComplianceScore,
+)
 from .base import (
     Archivable,
     ArchivableQuerySet,
@@ -114,11 +122,6 @@ from .reminders import (
 )
 from .reviews import (
     AWAITING_REVIEW,
-    SCORE_VALUE,
-    Assessment,
-    AssessmentQuerySet,
-    AssessmentStage,
-    ComplianceScore,
     ProgressUpdate,
     ProgressUpdateQuerySet,
     ReviewAction,

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Q
 
+from .assessments import Assessment
 from .commitments import Commitment, CommitmentParty
 from .evidence import Claim
 from .files import SourceFile
 from .milestones import Milestone, MilestoneStatus
 from .reference import Source
-from .reviews import Assessment
 
 
 @dataclass

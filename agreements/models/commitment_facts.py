@@ -11,10 +11,11 @@ from functools import cache
 from django.db.models import Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from .assessments import Assessment
 from .commitments import Commitment
 from .evidence import Claim
 from .reminders import Follow
-from .reviews import Assessment, ProgressUpdate
+from .reviews import ProgressUpdate
 from .status_changes import StatusChange
 
 FACTS = (

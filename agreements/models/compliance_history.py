@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from django.db import models
 from django.utils import timezone
 
+from .assessments import SCORE_VALUE, Assessment
 from .commitments import Commitment
 from .history_tallies import (
     PERIODS,
@@ -29,7 +30,6 @@ from .history_tallies import (
     ComplianceYearTally,
 )
 from .reference import Party
-from .reviews import SCORE_VALUE, Assessment
 from .status_history import Ids, SpanQuerySet, StatusSpan, among
 from .status_reads import Scoped, bounds_of, summed, up_to
 from .tallies import ComplianceTally, NamedOnce

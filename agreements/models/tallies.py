@@ -23,10 +23,10 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from .assessments import SCORE_VALUE, Assessment
 from .base import as_index
 from .commitments import Commitment, ImplementationStatus
 from .reference import Party, Theme
-from .reviews import SCORE_VALUE, Assessment
 from .teams import Team, TeamScopedQuerySet
 
 
