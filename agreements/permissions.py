@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import models as m
 from .ids import is_id
+from .models.teams import memberships
 from .models.unions import rows_of_teams_made_once
 
 type User = AbstractBaseUser | AnonymousUser
@@ -94,6 +95,17 @@ def reviews_any_team(user: User) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or bool(m.team_ids(user, role=m.TeamRole.REVIEWER))
+
+
+def reviewed_teams(user: User) -> dict[int, str]:
+    """The teams whose updates the user reviews (every team for admins), id: name, in their
+    names' order; a reviewer's read from the request's memberships, without a query."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    if user.is_superuser:
+        return dict(m.Team.objects.order_by("name", "pk").values_list("pk", "name"))
+    reviewed = m.team_ids(user, role=m.TeamRole.REVIEWER)
+    return {pk: name for pk, (name, _role) in memberships(user).items() if pk in reviewed}
 
 
 def sets_status_directly(user: User) -> bool:

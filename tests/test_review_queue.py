@@ -18,17 +18,9 @@ from agreements.models import ProgressUpdate
 from agreements.models.teams import Team, TeamMembership, TeamRole
 from agreements.views.paging import CappedPaginator
 from tests.conftest import HTMX, make_commitment, make_meeting, make_user
+from tests.test_reviews import submitted
 
 QUEUE = "/reviews/"
-
-
-def submitted(commitment, author, **extra) -> ProgressUpdate:
-    return actions.submit_update(
-        commitment=commitment,
-        author=author,
-        narrative=extra.pop("narrative", "Seizures up"),
-        **extra,
-    )
 
 
 def fill_queue(meeting, author, n: int) -> list[ProgressUpdate]:

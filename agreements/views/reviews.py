@@ -7,9 +7,8 @@ from django.views.decorators.http import require_http_methods
 
 from .. import actions, permissions
 from ..forms import DrawnReviewForms, ReviewFilterForm, ReviewForm
-from ..models import ProgressUpdate, Team, TeamRole
+from ..models import ProgressUpdate
 from ..models.reviews import QUEUE_ORDER
-from ..models.teams import memberships, team_ids
 from .common import (
     Outcome,
     PageAction,
@@ -80,12 +79,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def _filters(request: HttpRequest) -> ReviewFilterForm:
     """The queue's filters as the page's address gives them (a decision posts to it too)."""
-    user = request.user
-    if user.is_superuser:
-        teams = dict(Team.objects.order_by("name", "pk").values_list("pk", "name"))
-    else:  # read with the request's memberships, in their names' order: no query
-        reviewed = team_ids(user, role=TeamRole.REVIEWER)
-        teams = {pk: name for pk, (name, _role) in memberships(user).items() if pk in reviewed}
+    teams = permissions.reviewed_teams(request.user)
     return ReviewFilterForm(request.GET or None, teams=teams)
 
 
