@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 
 from django import template
+from django.conf import settings
 from django.template import engines
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import numberformat
@@ -215,7 +216,9 @@ def page_url(name: str, pk=None) -> str:
     page), or ``{% url name pk %}`` for a record's page (``ids.address_of``): reversed once a
     process for each script prefix, URLconf and language rather than on every page (some
     15 µs a link), the answer being the same for the same key."""
-    key = (name, pk is None, get_script_prefix(), get_urlconf(), get_language())
+    # The URLconf a request set, else the setting (a test may change it).
+    urlconf = get_urlconf(settings.ROOT_URLCONF)
+    key = (name, pk is None, get_script_prefix(), urlconf, get_language())
     found = _ADDRESSES.get(key)
     if found is None:
         found = _ADDRESSES[key] = reverse(name) if pk is None else address_of(name)
