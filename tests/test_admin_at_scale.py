@@ -103,6 +103,18 @@ def test_a_changelist_offers_no_facets(admin_client, commitment):
     assert not response.context["cl"].add_facets
 
 
+def test_a_page_s_rows_are_read_without_the_columns_no_row_shows(admin_client, commitment):
+    """The commitments' rows (``list_only``) are read without their long texts and stored
+    words, or their meeting's; an action is still given whole records (the list's queryset)."""
+    response = admin_client.get(admin_url(m.Commitment, "changelist"))
+    cl = response.context["cl"]
+    [row] = cl.result_list
+    assert {"text", "search_vector", "created_at"} <= row.get_deferred_fields()
+    assert {"summary", "search_vector"} <= row.meeting.get_deferred_fields()
+    assert str(row.meeting) in response.text and row.title in response.text
+    assert not cl.queryset.get().get_deferred_fields()
+
+
 def test_a_never_sent_address_is_the_same_changelist(admin_client, meeting):
     """``_=<anything>`` (a cache-buster: a script's, the benchmark's cold reads) is no lookup:
     the list answers as without it, where Django's admin would take it for a bad filter."""

@@ -70,6 +70,9 @@ class AtScale:
     # Facets count every choice of every filter over the whole table: not offered.
     show_facets = admin.ShowFacets.NEVER
     words_of: str | None = None
+    # The columns a page's rows are read with (``QuerySet.only``), the records they name
+    # included; () for all of them. Only the page's rows: an action is given whole records.
+    list_only: tuple[str, ...] = ()
 
     def changelist_view(self, request, extra_context=None):
         # ``_`` asks for a never-sent address (a browser's or a script's cache-buster, the
@@ -175,6 +178,14 @@ class PageList(ChangeList):
     def change_url(self) -> str:
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
         return reverse(name, args=(self.MARK,), current_app=self.model_admin.admin_site.name)
+
+    def get_results(self, request):
+        """Django's, the page's rows read with the model admin's ``list_only`` columns (not
+        an editable list's: its forms save what they read)."""
+        super().get_results(request)
+        only = getattr(self.model_admin, "list_only", ())
+        if only and not self.list_editable and isinstance(self.result_list, models.QuerySet):
+            self.result_list = self.result_list.only(*only)
 
     def url_for_result(self, result) -> str:
         pk = str(getattr(result, self.pk_attname))
