@@ -316,6 +316,34 @@ def test_a_changelists_bars_are_the_html_djangos_admin_and_our_pages_template_wr
     assert [page[1:] for page in pages] == [page[1:] for page in templates]
 
 
+def test_an_action_forms_fields_are_drawn_once_for_the_choices_and_language_they_show():
+    """The action bar's fields (``drawn._action_fields``) are kept by the choices a page gives
+    the form and the language: another choice, another language or a form given data (a
+    choice made) is drawn as its widgets draw it."""
+    from django.contrib.admin.helpers import ActionForm
+    from django.utils import translation
+
+    from agreements.admin import drawn
+
+    def form(choices, data=None):
+        made = ActionForm(data, auto_id=None)
+        made.fields["action"].choices = choices
+        return made
+
+    archive = [("", "---------"), ("archive_selected", "Archive the selected records")]
+    restore = [("", "---------"), ("restore_selected", "Restore the selected records")]
+    for language in ("en", "es"):
+        with translation.override(language):
+            for choices in (archive, restore, archive):
+                assert drawn._action_fields(form(choices)) == drawn._fields_drawn(form(choices))
+            chosen = form(restore, {"action": "restore_selected", "select_across": "0"})
+            assert drawn._action_fields(chosen) == drawn._fields_drawn(chosen)
+            assert 'value="restore_selected" selected' in drawn._action_fields(chosen)
+    with translation.override("es"):
+        spanish = drawn._action_fields(form(archive))
+    assert "Acción" in spanish and spanish != drawn._action_fields(form(archive))
+
+
 BAR_TEMPLATES = {
     "admin/actions.html",
     "admin/search_form.html",
