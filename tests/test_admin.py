@@ -316,6 +316,49 @@ def test_a_changelists_bars_are_the_html_djangos_admin_and_our_pages_template_wr
     assert [page[1:] for page in pages] == [page[1:] for page in templates]
 
 
+def test_a_changelists_callable_columns_are_the_html_djangos_admin_writes(
+    admin_client, world, monkeypatch
+):
+    """A column that is a function of the record (``admin/rows.py``, ``Column._called``) is
+    written as Django's admin writes it: a record it gives (written once a page), nothing,
+    a date, a yes or no, its own empty text, a record that is not there."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from agreements.admin.base import meeting_team
+
+    def nothing(record):
+        return None
+
+    def day(record):
+        return record.meeting.start_date
+
+    @admin.display(boolean=True)
+    def stalled(record):
+        return record.is_stalled
+
+    @admin.display(empty_value="(none)")
+    def reason(record):
+        return record.cancellation or None
+
+    def missing(record):
+        raise ObjectDoesNotExist
+
+    build_many(m.Commitment, world, 3)
+    columns = ["title", meeting_team, nothing, day, stalled, reason, missing, meeting_team]
+    monkeypatch.setattr(admin.site._registry[m.Commitment], "list_display", columns)
+    url = admin_url(m.Commitment, "changelist")
+
+    def table(language: str) -> str:
+        html = admin_client.get(url, headers={"accept-language": language}).content.decode()
+        at = html.index('<table id="result_list">')
+        return html[at : html.index("</table>", at)]
+
+    drawn = [table(language) for language in ("en", "es")]
+    assert drawn[0].count('class="field-meeting_team"') >= 6
+    monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
+    assert drawn == [table(language) for language in ("en", "es")]
+
+
 def test_an_action_forms_fields_are_drawn_once_for_the_choices_and_language_they_show():
     """The action bar's fields (``drawn._action_fields``) are kept by the choices a page gives
     the form and the language: another choice, another language or a form given data (a

@@ -66,6 +66,7 @@ class Column:
     icons: dict | None = None  # a boolean field: its icons, by value
 
     checkbox: str | None = None  # the row checkbox's words, translated once
+    call: Any = None  # a callable column (a function of the record): called, read once
     dates: Dates | None = None  # the page's dates and times, as Django writes them
     named: dict = dataclass_field(default_factory=dict)  # a foreign key's text, by its key
 
@@ -74,6 +75,8 @@ class Column:
         field = self.field
         if self.checkbox is not None:
             return self.classes_html, self._checkbox(result)
+        if self.call is not None:
+            return self._called(result)
         if field is None:
             return self._other(result, changelist)
         if field.many_to_one:  # the record it names, as Django shows it: once a page
@@ -114,6 +117,28 @@ class Column:
             f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{pk}" '
             f'class="action-select" aria-label="{label}">'
         )
+
+    def _called(self, result) -> tuple[str, Any]:
+        """A callable column, as ``_other`` reads it (Django's ``lookup_field``, then
+        ``display_for_value``), what is the callable's read once; a record it gives is written
+        once a page for every row that gives it, as a foreign key's."""
+        call = self.call
+        try:
+            value = call(result)
+        except ObjectDoesNotExist:
+            return self.classes_html, self.empty
+        boolean = getattr(call, "boolean", False)
+        if isinstance(value, models.Model) and value.pk is not None and not boolean:
+            key = (type(value), value.pk)
+            try:
+                return self.classes_html, self.named[key]
+            except KeyError:
+                shown = self.named[key] = SafeString(_escaped(str(value)))
+                return self.classes_html, shown
+        shown = display_for_value(value, getattr(call, "empty_value_display", self.empty), boolean)
+        if isinstance(value, datetime.date | datetime.time):
+            return _classes([*self.classes, "nowrap"]), shown
+        return self.classes_html, shown
 
     def _other(self, result, changelist) -> tuple[str, Any]:
         """A column Django reads another way (a method, a property, a path): as it reads it."""
@@ -193,6 +218,8 @@ def plan(changelist) -> list[Column] | None:
             ):
                 field = None
         column = Column(name, field, classes, link, empty, dates=dates)
+        if callable(name) and not isinstance(name, str):
+            column.call = name
         if name == "action_checkbox" and getattr(admin.action_checkbox, "__func__", None) is (
             AtScale.action_checkbox
         ):
