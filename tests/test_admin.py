@@ -316,6 +316,36 @@ def test_a_changelists_bars_are_the_html_djangos_admin_and_our_pages_template_wr
     assert [page[1:] for page in pages] == [page[1:] for page in templates]
 
 
+LISTED_ONLY = [
+    model for model, kept in admin.site._registry.items() if getattr(kept, "list_only", ())
+]
+
+
+@pytest.mark.parametrize("model", LISTED_ONLY, ids=lambda model: model.__name__)
+def test_a_changelists_rows_read_only_what_they_show_and_show_the_same(
+    admin_client, world, model, monkeypatch
+):
+    """A list that reads its rows with only the columns they show (``list_only``) shows the
+    same rows, in as many queries, as with every column read; its rows lack the others."""
+    build_many(model, world, 3)
+    url = admin_url(model, "changelist")
+
+    def table(language: str) -> tuple[str, int, set]:
+        with CaptureQueriesContext(connection) as ran:
+            response = admin_client.get(url, headers={"accept-language": language})
+        html = response.content.decode()
+        at = html.index('<table id="result_list">')
+        rows = list(response.context["cl"].result_list)
+        return html[at : html.index("</table>", at)], len(ran), rows[0].get_deferred_fields()
+
+    read = [table(language) for language in ("en", "es")]
+    assert {"created_at", "version"} <= read[0][2]
+    monkeypatch.setattr(admin.site._registry[model], "list_only", ())
+    whole = [table(language) for language in ("en", "es")]
+    assert not whole[0][2]
+    assert [(html, count) for html, count, _ in read] == [(h, c) for h, c, _ in whole]
+
+
 def test_a_changelists_callable_columns_are_the_html_djangos_admin_writes(
     admin_client, world, monkeypatch
 ):

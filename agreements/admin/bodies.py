@@ -132,6 +132,13 @@ class MilestoneAdmin(ThroughActionsAdmin):
     ]
     list_filter = [TeamFilter, "status", ("due_date", admin.DateFieldListFilter)]
     words_of = "commitment"
+    # What the columns show, its records named as their ``__str__`` writes them: not the
+    # commitment's and meeting's long texts and stored words (``AtScale.list_only``).
+    list_only = (
+        *("title", "due_date", "status", "completed_on", "owner"),
+        *("meeting__title", "meeting__planned", "meeting__start_date"),
+        *("commitment__title", "body__name"),
+    )
     search_fields = ["title", "owner", "meeting__title", "commitment__title", "body__name"]
     ordering = ["due_date", "pk"]
     autocomplete_fields = ["meeting", "commitment", "body"]

@@ -102,6 +102,13 @@ class ClaimAdmin(ThroughActionsAdmin, ArchivableAdmin):
     ordering = ["-updated_at", "-pk"]
     autocomplete_fields = ["meeting", "commitment", "body", "sources"]
     list_select_related = ["meeting", "commitment", "body"]
+    # What the columns show (the claim's own words: its ``__str__``), its records named as
+    # their ``__str__`` writes them: not their long texts and stored words.
+    list_only = (
+        *("text", "verification", "updated_at"),
+        *("meeting__title", "meeting__planned", "meeting__start_date"),
+        *("commitment__title", "body__name"),
+    )
     readonly_fields = TIMESTAMPS
 
     action_fields = ("verification",)
