@@ -47,6 +47,10 @@ class ListFilters(forms.Form):
         )
         self.fields["body"].label_from_instance = lambda body: f"{body} ({body.meeting.title})"
 
+    def chooses(self) -> bool:
+        """Whether the valid filters select anything: else the list is every row."""
+        return any(self._data().values())
+
     def _data(self) -> dict:
         return self.cleaned_data if self.is_valid() else {}  # invalid values are ignored
 
