@@ -298,6 +298,23 @@ def test_the_claims_meeting_filter_is_a_picker_of_the_users_meetings(
     assert f'value="meeting-{meeting.pk}"' in options and f"meeting-{theirs.pk}" not in options
 
 
+def test_the_team_filter_offers_a_members_teams_from_their_memberships_an_admins_every_team(
+    client, editor, admin_user, team, other_team
+):
+    """``forms.base.TeamNames``: a member's teams as the memberships read once a request give
+    them (names, in name order), no query of the teams of its own; an admin's, every team."""
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        html = client.get(URL).text
+    assert not [q for q in ran.captured_queries if 'FROM "agreements_team"' in q["sql"]]
+    mine = f'<option value="" selected>Any team</option><option value="team-{team.pk}">'
+    assert mine + "North America</option></select>" in html
+    client.force_login(admin_user)
+    html = client.get(URL).text
+    every = f'<option value="team-{other_team.pk}">Europe</option><option value="team-{team.pk}">'
+    assert every + "North America</option></select>" in html
+
+
 def test_a_reader_of_several_teams_pages_through_their_open_claims_in_order(
     client, team, other_team, monkeypatch
 ):
