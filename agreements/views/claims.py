@@ -73,13 +73,14 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     # reader's teams, or picks a join that walks a whole parent table to count them.
     open_claims = still_open()
     teams = permissions.visible_team_ids(request.user)
-    parts = runs(open_claims, team=teams, verification=list(OPEN_VERIFICATIONS))
     # The page's rows with what they show alone (not the texts and stored words of the
     # records they are about); their sources' titles in one plain read.
     shown = _shown(open_claims)
-    paginator = _CountedInTurn
-    if teams and not form.chooses() and orders_in_union(shown):
-        paginator = functools.partial(_Unfiltered, reader=request.user, teams=teams)
+    if teams and not form.chooses() and orders_in_union(shown):  # its runs made once
+        paginator, parts = functools.partial(_Unfiltered, reader=request.user, teams=teams), None
+    else:
+        paginator = _CountedInTurn
+        parts = runs(open_claims, team=teams, verification=list(OPEN_VERIFICATIONS))
     page = capped_page(request, shown, PAGE_SIZE, in_order=True, parts=parts, paginator=paginator)
     titles = _source_titles([claim.pk for claim in page.object_list])
     verify = reverse("agreements:claim_list") + "?verify="  # built once, not per row
