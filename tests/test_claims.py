@@ -5,6 +5,8 @@ import datetime
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import actions
@@ -296,6 +298,23 @@ def test_the_claims_meeting_filter_is_a_picker_of_the_users_meetings(
     assert f'value="meeting-{meeting.pk}"' in options and f"meeting-{theirs.pk}" not in options
 
 
+def test_the_team_filter_offers_a_members_teams_from_their_memberships_an_admins_every_team(
+    client, editor, admin_user, team, other_team
+):
+    """``forms.base.TeamNames``: a member's teams as the memberships read once a request give
+    them (names, in name order), no query of the teams of its own; an admin's, every team."""
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as ran:
+        html = client.get(URL).text
+    assert not [q for q in ran.captured_queries if 'FROM "agreements_team"' in q["sql"]]
+    mine = f'<option value="" selected>Any team</option><option value="team-{team.pk}">'
+    assert mine + "North America</option></select>" in html
+    client.force_login(admin_user)
+    html = client.get(URL).text
+    every = f'<option value="team-{other_team.pk}">Europe</option><option value="team-{team.pk}">'
+    assert every + "North America</option></select>" in html
+
+
 def test_a_reader_of_several_teams_pages_through_their_open_claims_in_order(
     client, team, other_team, monkeypatch
 ):
@@ -317,6 +336,43 @@ def test_a_reader_of_several_teams_pages_through_their_open_claims_in_order(
     assert first.context["page"].paginator.count == 20
     shown = [r["claim"] for n in range(1, 6) for r in client.get(URL, {"page": n}).context["rows"]]
     assert shown == list(Claim.objects.still_open().order_by("verification", "pk"))
+
+
+@pytest.mark.perf
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a LIMIT inside a UNION is PostgreSQL's"
+)
+def test_the_unfiltered_list_is_counted_paged_and_read_in_a_query_each_for_every_reader(
+    client, team, other_team, monkeypatch
+):
+    """The page as first opened: its count, its page's ids and its rows each one query of
+    SQL made once a process (``claims._Unfiltered``), under the generic plan; the same SQL for
+    two readers of as many teams gives each their own claims, as the ORM's list orders them."""
+    monkeypatch.setattr("agreements.views.claims.PAGE_SIZE", 3)
+    readers = {desk: make_user(f"reader-{desk.slug}", team=desk) for desk in (team, other_team)}
+    for desk in readers:
+        place = make_meeting(desk)
+        for n in range(4):
+            for state in (Verification.DISPUTED, Verification.UNCONFIRMED, Verification.VERIFIED):
+                Claim.objects.create(
+                    text=f"{desk.slug} {state} {n}", meeting=place, verification=state
+                )
+    for desk, reader in readers.items():
+        client.force_login(reader)
+        expected = list(
+            Claim.objects.visible_to(reader).still_open().order_by("verification", "pk")
+        )
+        with CaptureQueriesContext(connection) as ran:
+            first = client.get(URL)
+        assert first.context["page"].paginator.count == len(expected) == 8
+        sql = [query["sql"] for query in ran.captured_queries]
+        generic = sql[sql.index("SET plan_cache_mode = force_generic_plan") + 1 :]
+        generic = generic[: generic.index("RESET plan_cache_mode")]
+        assert len(generic) == 3 and all('"agreements_claim"' in query for query in generic)
+        shown = [
+            r["claim"] for n in (1, 2, 3) for r in client.get(URL, {"page": n}).context["rows"]
+        ]
+        assert shown == expected and {claim.team_id for claim in shown} == {desk.pk}
 
 
 def test_open_claims_are_counted_run_after_run_only_until_the_cap(

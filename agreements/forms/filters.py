@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from .. import permissions
 from ..search import matching
-from .base import PICK_BODY, FastSelect, IdChoiceField, ListedNames, SearchSelect
+from .base import PICK_BODY, FastSelect, IdChoiceField, SearchSelect, TeamNames
 
 
 class ListFilters(forms.Form):
@@ -38,14 +38,18 @@ class ListFilters(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["team"].queryset = permissions.visible_teams(user)
-        # Drawn from the teams' names alone, read once when drawn (``ListedNames``).
-        self.fields["team"].widget.choices = ListedNames(self.fields["team"])
+        # Drawn from the teams' names alone, as the memberships read them (``TeamNames``).
+        self.fields["team"].widget.choices = TeamNames(self.fields["team"], user)
         self.fields["body"].queryset = (
             m.ImplementationBody.objects.visible_to(user)
             .select_related("meeting")
             .order_by("name", "pk")
         )
         self.fields["body"].label_from_instance = lambda body: f"{body} ({body.meeting.title})"
+
+    def chooses(self) -> bool:
+        """Whether the valid filters select anything: else the list is every row."""
+        return any(self._data().values())
 
     def _data(self) -> dict:
         return self.cleaned_data if self.is_valid() else {}  # invalid values are ignored

@@ -22,6 +22,7 @@ from .base import (
     MarksRequired,
     ModelForm,
     SearchCheckboxes,
+    TeamNames,
     VersionedForm,
 )
 
@@ -69,8 +70,10 @@ class MeetingFilterForm(forms.Form):
         )
         self.fields["party"].queryset = m.Party.objects.filter(Exists(at_their_meetings))
         self.fields["team"].queryset = permissions.visible_teams(user)
-        for name in ("party", "team"):  # drawn from their names alone (Party, Team: ``name``)
-            self.fields[name].widget.choices = ListedNames(self.fields[name])
+        # Drawn from their names alone (Party, Team: ``name``), the teams' as the memberships
+        # read them (``TeamNames``).
+        self.fields["party"].widget.choices = ListedNames(self.fields["party"])
+        self.fields["team"].widget.choices = TeamNames(self.fields["team"], user)
         # The years from the first meeting's to the last one's: two index probes, where a
         # DISTINCT over every meeting's year grows with the meetings.
         span = meetings.aggregate(first=Min("start_date"), last=Max("start_date"))

@@ -137,16 +137,19 @@ def generic_plans(model: type[models.Model]):
     lists' is (six tables joined for the owner's team: 1.4 ms planned for 0.2 ms run), though
     it runs as fast (it walks the milestones by their due date, an index each list's order
     has: ``milestone_open_due``). Only for a query whose generic plan is so checked
-    (``tests/test_query_plans.py``). Elsewhere, nothing."""
+    (``tests/test_query_plans.py``). Inside another such block, nothing more: the outer one
+    sets it and puts it back. Elsewhere, nothing."""
     connection = connections[router.db_for_read(model)]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or getattr(connection, "_generic_plans", False):
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("SET plan_cache_mode = force_generic_plan")
+    connection._generic_plans = True
     try:
         yield
     finally:
+        connection._generic_plans = False
         # A transaction a failed query broke takes the setting back as it rolls back (and
         # would refuse the RESET, hiding the failure).
         if connection.connection.info.transaction_status != TransactionStatus.INERROR:
