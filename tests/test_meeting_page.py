@@ -20,6 +20,7 @@ from agreements.models import (
     Statement,
     Verification,
 )
+from agreements.views.common import Outcome
 from tests.conftest import (
     HTMX,
     make_body,
@@ -347,6 +348,25 @@ def test_a_closed_add_form_is_written_as_the_template_would_escape_it(rf):
     )
     opened = page.render({"adding": adding, "form": None, "open_form": "note"}, request)
     assert '<details id="add-form-note" class="card add-form" open hx-get=' in opened
+
+
+def test_an_actions_outcome_is_written_in_the_section_that_answered_it():
+    """The ``action_outcome`` tag: in the section that answered, the notice and why the action
+    was refused (each escaped as the templates escape it); in the others, the empty live
+    region that a later swap fills."""
+    drawn = engines["django"].from_string('{% load tracker %}{% action_outcome "claims" %}')
+    refused = Outcome(notice="“A” & <b>", refusal="Not 'now'")
+    assert drawn.render({"answered": "claims", "outcome": refused}) == (
+        '\n\n\n<p role="status" class="notice">“A” &amp; &lt;b&gt;</p>\n'
+        '<p role="alert" class="refusal">Not &#x27;now&#x27;</p>\n\n'
+    )
+    done = Outcome(notice="Claim added.")
+    assert drawn.render({"answered": "claims", "outcome": done}) == (
+        '\n\n\n<p role="status" class="notice">Claim added.</p>\n\n\n'
+    )
+    empty = '\n\n\n<p role="status" class="notice"></p>\n'
+    assert drawn.render({"answered": "events", "outcome": refused}) == empty
+    assert drawn.render({}) == empty
 
 
 def test_without_javascript_an_add_form_opens_on_the_page(client, editor, meeting, commitment):

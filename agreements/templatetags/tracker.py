@@ -273,6 +273,23 @@ def section_pager(shown, target: str, label: str) -> str:
     )
 
 
+@register.simple_tag(takes_context=True)
+def action_outcome(context: template.Context, section: str) -> str:
+    """What the last action did, in the section that answered it (``section`` is this one's
+    name; ``answered``, the one that did, ``views.common.render_page``): a live notice, and
+    why the action was refused if it was (``outcome``: ``views.common.Outcome``). The empty
+    live region stays so that screen readers announce what a later swap puts in it. Written
+    here, each value escaped as the templates escape it (``_escape``), with the blank lines
+    its template wrote: a meeting's page draws seven, some 35 µs each through a template."""
+    if context.get("answered") != section:
+        return mark_safe('\n\n\n<p role="status" class="notice"></p>\n')
+    done = context.get("outcome")
+    notice = _escape(getattr(done, "notice", ""))
+    refused = getattr(done, "refusal", "")
+    refusal = f'<p role="alert" class="refusal">{_escape(refused)}</p>' if refused else ""
+    return mark_safe(f'\n\n\n<p role="status" class="notice">{notice}</p>\n{refusal}\n\n')
+
+
 KNOWN = ("kind", "title")
 
 
