@@ -378,7 +378,8 @@ def test_the_picture_is_pygals_own_line_chart(monkeypatch):
 def test_the_curves_read_in_one_pass_are_those_of_each_day_counted_anew():
     """``index_on_days``, ``compliance_on_days`` and ``count_in_periods`` against their
     definition, read day by day: spans with gaps, open-ended, a day's two assessments (the
-    later stands), scores "not assessed", and commitments that never counted."""
+    later stands), scores "not assessed", commitments that never counted, and commitments
+    that count but are never assessed (100 to 119: their spans move no party's figures)."""
     rng = random.Random(21)
     days = charts.periods(D(2019, 5, 4), D(2026, 12, 6))[0]
     days += charts.periods(D(2026, 1, 1), D(2026, 12, 6))[0]  # by month too
@@ -393,6 +394,11 @@ def test_the_curves_read_in_one_pass_are_those_of_each_day_counted_anew():
             if last:
                 break
             day = end + datetime.timedelta(days=rng.choice([0, 0, 30]))  # now and then a gap
+    others = random.Random(5)
+    for commitment in range(100, 120):
+        start = D(2019, 1, 1) + datetime.timedelta(days=others.randrange(2500))
+        end = None if others.random() < 0.5 else start + datetime.timedelta(days=400)
+        spans.append((commitment, start, end, others.randrange(4)))
     assessments = sorted(
         (
             (

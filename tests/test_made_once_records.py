@@ -16,7 +16,11 @@ from django.http import Http404
 from agreements import actions, permissions
 from agreements.models import Commitment, Follow, Participant, Person
 from agreements.models.commitment_facts import reader_facts
-from agreements.models.unions import records_of_made_once, rows_of_ids_made_once
+from agreements.models.unions import (
+    records_of_made_once,
+    rows_of_ids_made_once,
+    rows_of_made_once,
+)
 from tests.conftest import compiled_sql, make_commitment, make_meeting, make_party, make_user
 
 
@@ -50,6 +54,27 @@ def test_records_made_once_are_each_runs_own_with_their_joins_and_prefetches(mee
     written = lambda of: Commitment.objects.extra(where=[f"id = {of}"])  # noqa: E731
     with pytest.raises(ValueError):
         records_of_made_once(("test", "written"), written, of=first.pk)
+
+
+def test_made_once_runs_keep_converting_their_columns(meeting):
+    """A query made once works out its columns' converters with its SQL, once: every later
+    run's values are still their fields' kinds (a moment in its time zone: converted on
+    SQLite, which keeps it without one), as rows and as records."""
+    first = make_commitment(meeting, title="A", target_date=datetime.date(2027, 1, 2))
+    second = make_commitment(meeting, title="B")
+
+    def moments(of: int):
+        return Commitment.objects.filter(pk=of).values_list("updated_at", "target_date")
+
+    for commitment in (first, second, first):
+        rows = rows_of_made_once(("test", "moments"), moments, of=commitment.pk)
+        assert rows == [(commitment.updated_at, commitment.target_date)]
+        assert rows[0][0].tzinfo is not None
+        (record,) = records_of_made_once(
+            ("test", "moment"), lambda of: Commitment.objects.filter(pk=of), of=commitment.pk
+        )
+        assert (record.updated_at, record.target_date) == rows[0]
+        assert record.updated_at.tzinfo is not None
 
 
 def test_rows_of_ids_are_read_for_each_number_of_ids(meeting):

@@ -4,6 +4,7 @@ JavaScript), and who may see and change it."""
 from __future__ import annotations
 
 import pytest
+from django.template import engines
 from django.urls import reverse
 
 from agreements import actions
@@ -19,6 +20,7 @@ from agreements.models import (
     Statement,
     Verification,
 )
+from agreements.views.common import Outcome
 from tests.conftest import (
     HTMX,
     make_body,
@@ -325,6 +327,46 @@ def test_editor_is_offered_every_add_form_fetched_when_opened(client, editor, me
         text = fragment.content.decode()
         assert "<html" not in text and "<details" not in text
         assert text.lstrip().startswith("<form") and f'value="add_{kind}"' in text
+
+
+def test_a_closed_add_form_is_written_as_the_template_would_escape_it(rf):
+    """An add form drawn closed is written by the ``add_form`` tag, not its template: each
+    value escaped as Django's templates escape it, with the page's address it is fetched
+    from and the link that opens it without JavaScript; open when it is the page's open
+    form."""
+    page = engines["django"].from_string("{% load tracker %}{% add_form adding form %}")
+    adding = {"kind": "note", "title": "Say \"hi\" & <b>'bye'</b>"}
+    request = rf.get("/meetings/m'1\"/")
+    html = page.render({"adding": adding, "form": None, "open_form": ""}, request)
+    assert html == (
+        '\n\n\n\n\n\n<details id="add-form-note" class="card add-form" '
+        'hx-get="/meetings/m&#x27;1&quot;/?add=note" hx-trigger="toggle once" '
+        'hx-target="find .form-slot">\n'
+        "  <summary>Say &quot;hi&quot; &amp; &lt;b&gt;&#x27;bye&#x27;&lt;/b&gt;</summary>\n"
+        '  <div class="form-slot">\n  \n'
+        '  <p><a href="?add=note#add-form-note">Open the form</a></p>\n  \n  </div>\n</details>\n'
+    )
+    opened = page.render({"adding": adding, "form": None, "open_form": "note"}, request)
+    assert '<details id="add-form-note" class="card add-form" open hx-get=' in opened
+
+
+def test_an_actions_outcome_is_written_in_the_section_that_answered_it():
+    """The ``action_outcome`` tag: in the section that answered, the notice and why the action
+    was refused (each escaped as the templates escape it); in the others, the empty live
+    region that a later swap fills."""
+    drawn = engines["django"].from_string('{% load tracker %}{% action_outcome "claims" %}')
+    refused = Outcome(notice="“A” & <b>", refusal="Not 'now'")
+    assert drawn.render({"answered": "claims", "outcome": refused}) == (
+        '\n\n\n<p role="status" class="notice">“A” &amp; &lt;b&gt;</p>\n'
+        '<p role="alert" class="refusal">Not &#x27;now&#x27;</p>\n\n'
+    )
+    done = Outcome(notice="Claim added.")
+    assert drawn.render({"answered": "claims", "outcome": done}) == (
+        '\n\n\n<p role="status" class="notice">Claim added.</p>\n\n\n'
+    )
+    empty = '\n\n\n<p role="status" class="notice"></p>\n'
+    assert drawn.render({"answered": "events", "outcome": refused}) == empty
+    assert drawn.render({}) == empty
 
 
 def test_without_javascript_an_add_form_opens_on_the_page(client, editor, meeting, commitment):

@@ -9,7 +9,9 @@ import datetime
 import re
 
 import pytest
+from django.template import engines
 from django.urls import reverse
+from django.utils import translation
 
 from agreements.models import Claim, ContextEvent, Participant, Person, Statement
 from agreements.views import meeting_sections, meetings
@@ -168,6 +170,31 @@ def test_participants_are_paged_and_swapped_in_place(
     assert section.lstrip().startswith('<section id="participants"')
     assert "Delegate 3" in section and "Delegate 1" not in section
     assert "Showing 3–3 of 3" in section and "Previous" in section
+
+
+def test_a_sections_pages_are_written_with_each_value_escaped_in_the_readers_language(rf):
+    """The pages of a section (the ``section_pager`` tag): which rows of how many and a link
+    each way, the addresses and the section's name escaped as the templates escape them;
+    nothing for a section shown whole."""
+    pager = engines["django"].from_string(
+        '{% load tracker %}{% section_pager shown "claims" label %}'
+    )
+    asked = rf.get("/", {"claims_page": "2", "x": "<b>"}).GET
+    shown = meeting_sections.Shown("claims", ["c", "d"], 5, 2, 2, asked)  # rows 3-4 of 5
+    html = pager.render({"shown": shown, "label": "Claims & more"})
+    link = 'href="?x=%3Cb%3E&amp;claims_page={0}#claims" hx-get="?x=%3Cb%3E&amp;claims_page={0}"'
+    rest = 'hx-target="#claims" hx-swap="outerHTML" hx-push-url="true"'
+    assert html == (
+        '\n\n<nav class="pagination" aria-label="Pages of Claims &amp; more">\n'
+        f"  <a {link.format(1)} {rest}>← Previous</a>\n"
+        "  <span>Showing 3–4 of 5</span>\n"
+        f"  <a {link.format(3)} {rest}>Next →</a>\n</nav>\n\n"
+    )
+    with translation.override("es"):
+        spanish = pager.render({"shown": shown, "label": "Reclamaciones"})
+    assert 'aria-label="Páginas de Reclamaciones"' in spanish and "Se muestran 3–4 de 5" in spanish
+    whole = meeting_sections.Shown("claims", ["a"], 1, 1, 2, asked)
+    assert pager.render({"shown": whole, "label": "Claims"}) == "\n\n"
 
 
 def test_the_briefing_still_prints_every_commitment(client, reviewer, long_meeting, shown_three):

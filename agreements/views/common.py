@@ -52,7 +52,7 @@ def render_page(
     with status 422, which the htmx config in base.html swaps in place.
     """
     name = f"{template}#{partial}" if partial and wants_fragment(request) else template
-    # The section that answers an action shows its outcome (includes/outcome.html).
+    # The section that answers an action shows its outcome (the ``action_outcome`` tag).
     context = {"answered": partial or "page", **context}
     response = render(request, name, context, status=status)
     if partial:  # one URL, two answers: caches must key on the header that picks one
