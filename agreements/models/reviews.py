@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check, label_of
 from .commitments import Commitment, ImplementationStatus
-from .reference import Source
 from .teams import Team, TeamRole, TeamScopedQuerySet, team_ids
 
 if TYPE_CHECKING:
@@ -65,22 +64,17 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
 
     def for_review(self):
         """With what the review queue shows of each update (review_rows.html): its commitment's
-        title and status, its meeting and team by name, its author, and the sources it cites
-        (one query for the page's rows); not the long texts and stored words of the records
-        around it, which no row shows."""
-        sources = Source.objects.only("title", "url", "publisher")
-        return (
-            self.select_related("commitment__meeting__team", "author")
-            .only(
-                *self.REVIEWED,
-                "commitment__title",
-                "commitment__status",
-                "commitment__is_stalled",
-                "commitment__meeting__title",
-                "commitment__meeting__team__name",
-                "author__username",
-            )
-            .prefetch_related(models.Prefetch("sources", queryset=sources))
+        title and status, its meeting and team by name, its author; not the long texts and
+        stored words of the records around it, which no row shows. The sources it cites are
+        read for the page's rows apart (``views.list_reads.update_sources``)."""
+        return self.select_related("commitment__meeting__team", "author").only(
+            *self.REVIEWED,
+            "commitment__title",
+            "commitment__status",
+            "commitment__is_stalled",
+            "commitment__meeting__title",
+            "commitment__meeting__team__name",
+            "author__username",
         )
 
     # What the review queue reads of an update itself.
