@@ -12,7 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check, label_of
+from .base import (
+    ChoiceLabels,
+    CoveringIndex,
+    Sourced,
+    active_q,
+    as_lines,
+    choice_check,
+    label_of,
+)
 from .commitments import Commitment, ImplementationStatus
 from .teams import Team, TeamRole, TeamScopedQuerySet, team_ids
 
@@ -203,9 +211,13 @@ class ProgressUpdate(Sourced):
             # the queue (a team's updates in one of the states awaiting review) walks it to its
             # first rows, without a sort, whatever the team's share of the waiting updates.
             # Not partial: PostgreSQL's generic plan of a prepared statement, whose states are
-            # parameters, could not tell that it holds the rows.
-            models.Index(
+            # parameters, could not tell that it holds the rows. With the author and the
+            # commitment beside each entry, a run is read from the index alone (the queue
+            # leaves out the reader's own updates, and joins the commitment for its archiving):
+            # the count up to 1,000 read each entry's row too, a quarter of its time.
+            CoveringIndex(
                 fields=["team", "review_state", "created_at", "id"],
+                covers=("author", "commitment"),
                 name="progress_update_awaiting",
             ),
             models.Index(fields=["-created_at", "-id"], name="progress_update_recent"),
