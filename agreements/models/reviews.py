@@ -114,8 +114,12 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
         teams = [team for team in teams if team in reviewed]
         if not teams:
             return self.none(), {}
-        mine = self.exclude(author=user).filter(active_q(Commitment, "commitment__"))
-        return mine, {"team": teams, "review_state": list(AWAITING_REVIEW)}
+        return self.decided_by(user.pk), {"team": teams, "review_state": list(AWAITING_REVIEW)}
+
+    def decided_by(self, me: int) -> ProgressUpdateQuerySet:
+        """The updates user ``me`` (an id) may decide on, the team and state aside (the runs
+        of ``queue_of`` give them): not their own, on an active commitment."""
+        return self.exclude(author=me).filter(active_q(Commitment, "commitment__"))
 
     def reviewable_by(self, user: AbstractBaseUser | AnonymousUser):
         """Updates in teams where the user reviews (all for admins), not their own."""
