@@ -408,6 +408,25 @@ def test_the_rows_dates_are_written_as_djangos_date_filter_writes_them():
     assert date(None) == date("") == day_writer()(None) == day_writer()("") == ""
 
 
+def test_a_drawings_status_badges_are_the_badges_status_badge_writes():
+    """The review queue's rows write each status's badge once a drawing
+    (``status_badge_writer``): the same HTML as ``status_badge``, in each language, for each
+    status, the drawing's first of a status kept for the rest."""
+    from types import SimpleNamespace
+
+    from agreements.jinja2 import status_badge_writer
+    from agreements.models import ImplementationStatus
+    from agreements.templatetags.tracker import status_badge
+
+    for language in ("en", "es"):
+        with translation.override(language):
+            badge = status_badge_writer()
+            for status in [*ImplementationStatus.values, *ImplementationStatus.values]:
+                commitment = Commitment(status=status)
+                assert badge(commitment) == status_badge(commitment), (language, status)
+            assert badge(SimpleNamespace(status=0)) is badge(Commitment(status=0))
+
+
 def test_a_row_templates_globals_are_a_plain_dict_copied_from_the_environments():
     """Each drawing copies its template's globals into its context: a ``ChainMap`` (Jinja2's
     own) cost some 25 µs a drawing to copy, a dict next to nothing (agreements/jinja2.py). A
