@@ -386,8 +386,9 @@ def test_choice_labels_are_read_in_the_readers_language(meeting):
 
 
 def test_the_rows_dates_are_written_as_djangos_date_filter_writes_them():
-    """The Jinja2 rows' ``date`` writes the lists' "j M Y" itself (fifty a page): the same
-    text as Django's filter, in each language, for days and for moments (in the time zone)."""
+    """The Jinja2 rows' ``date`` writes the lists' "j M Y" itself (fifty a page), and the
+    review queue's "j M Y, H:i": the same text as Django's filter, in each language, for days
+    and for moments (in the time zone)."""
     from django.template import defaultfilters
 
     from agreements.jinja2 import date, day_writer
@@ -400,8 +401,30 @@ def test_the_rows_dates_are_written_as_djangos_date_filter_writes_them():
             for value in [*days, *moments, datetime.date(5, 3, 4), *days]:
                 django = defaultfilters.date(timezone.template_localtime(value), "j M Y")
                 assert date(value) == day(value) == django, (language, value)
+            for value in moments:  # the review queue's moments, to the minute
+                django = defaultfilters.date(timezone.template_localtime(value), "j M Y, H:i")
+                assert date(value, "j M Y, H:i") == django, (language, value)
             assert date(datetime.datetime(2024, 6, 30, 12), "Y-m-d") == "2024-06-30"
     assert date(None) == date("") == day_writer()(None) == day_writer()("") == ""
+
+
+def test_a_drawings_status_badges_are_the_badges_status_badge_writes():
+    """The review queue's rows write each status's badge once a drawing
+    (``status_badge_writer``): the same HTML as ``status_badge``, in each language, for each
+    status, the drawing's first of a status kept for the rest."""
+    from types import SimpleNamespace
+
+    from agreements.jinja2 import status_badge_writer
+    from agreements.models import ImplementationStatus
+    from agreements.templatetags.tracker import status_badge
+
+    for language in ("en", "es"):
+        with translation.override(language):
+            badge = status_badge_writer()
+            for status in [*ImplementationStatus.values, *ImplementationStatus.values]:
+                commitment = Commitment(status=status)
+                assert badge(commitment) == status_badge(commitment), (language, status)
+            assert badge(SimpleNamespace(status=0)) is badge(Commitment(status=0))
 
 
 def test_a_row_templates_globals_are_a_plain_dict_copied_from_the_environments():

@@ -55,8 +55,9 @@ def test_the_queue_shows_25_oldest_first_and_the_rest_a_link_away(
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_rows_form_drawn_once_a_page_is_the_form_django_draws(editor, commitment, language):
-    """The queue draws an undecided row's form once a page and gives it each row's id
-    (``DrawnReviewForms``): the same HTML as the row's own ``ReviewForm`` draws."""
+    """The queue draws an undecided row's form once a process for each language and gives it
+    each row's id (``DrawnReviewForms``): the same HTML as the row's own ``ReviewForm``
+    draws."""
     update = submitted(commitment, editor)
     with translation.override(language):
         drawn = DrawnReviewForms().blank(update.pk)
@@ -67,6 +68,12 @@ def test_a_rows_form_drawn_once_a_page_is_the_form_django_draws(editor, commitme
             "errors": "",
         }
     assert f'id="review-{update.pk}-comment"' in drawn["comment_group"]
+    # Its parts drawn once a process for each language: another's are its own.
+    other = "es" if language == "en" else "en"
+    with translation.override(other):
+        again = DrawnReviewForms().blank(update.pk)["comment_group"]
+        assert again == str(ReviewForm(update=update)["comment"].as_field_group())
+    assert again != drawn["comment_group"]
 
 
 def test_the_queue_says_more_than_it_counts(client, reviewer, editor, meeting, monkeypatch):

@@ -3,6 +3,7 @@ Only an approved update changes the official status; nobody reviews their own up
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -48,6 +49,37 @@ def test_queue_lists_submitted_updates_oldest_first_with_evidence(
     assert [row["update"].narrative for row in response.context["rows"]] == ["First", "Second"]
     assert "Customs seizure figures" in response.content.decode()
     assert first.review_state == ReviewState.SUBMITTED
+
+
+def test_each_row_cites_its_own_sources_in_their_order_and_so_does_a_decided_row(
+    client, editor, reviewer, commitment, team
+):
+    """The rows' sources are read for the page at once (``list_reads.update_sources``): each
+    row shows its own, in the sources' order (newest published first, then by title), linked
+    when they have an address, with their publisher; a row answering a decision too."""
+    older = make_source(team, title="B older", published_on=datetime.date(2020, 1, 1))
+    newer = make_source(team, title="C newer", published_on=datetime.date(2021, 1, 1))
+    bare = make_source(
+        team, title="A bare", url="", publisher="", published_on=datetime.date(2020, 6, 1)
+    )
+    first = submitted(commitment, editor, narrative="First", sources=[older, bare, newer])
+    second = submitted(commitment, editor, narrative="Second", sources=[bare])
+    submitted(commitment, editor, narrative="Third")
+    client.force_login(reviewer)
+    html = client.get(QUEUE).content.decode()
+    evidence = re.findall(r"Evidence</dt><dd>(.*?)</dd>", html)
+    assert evidence == [
+        f'<a href="{newer.url}">C newer</a> <span class="muted">(Wire)</span>; '
+        "A bare; "
+        f'<a href="{older.url}">B older</a> <span class="muted">(Wire)</span>',
+        "A bare",
+        '<span class="badge warn">No evidence cited</span>',
+    ]
+    answered = client.post(
+        QUEUE, {"update": first.pk, "action": "return", "comment": "Cite more"}, **HTMX
+    ).content.decode()
+    assert re.findall(r"Evidence</dt><dd>(.*?)</dd>", answered) == evidence[:1]
+    assert second.review_state == ReviewState.SUBMITTED
 
 
 def test_authors_do_not_see_their_own_updates_to_review(client, editor, commitment):

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from django.db import models
 
 from .bodies import ImplementationBody
+from .reviews import QUEUE_ORDER, ProgressUpdate, UpdateLine
 from .status_history import StatusSpan
 from .teams import team_ids
-from .unions import rows_of_made_once, rows_of_teams_made_once
+from .unions import orders_in_union, rows_of_made_once, rows_of_teams_made_once
 
 
 def visible_rows(
@@ -77,6 +78,36 @@ def visible_lines(
         return read(rows.values_list(*line.FIELDS), **given)
 
     return [line.of(row) for row in visible_rows(key, user, model, lines, role=role, **values)]
+
+
+def queue_lines(user, teams: list[int], limit: int) -> list[UpdateLine]:
+    """The first ``limit`` updates of ``user``'s review queue among ``teams`` (the teams they
+    review: ``ProgressUpdateQuerySet.queue_of``), oldest first, as ``UpdateLine``s: each run
+    (a team and a state awaiting review) read along the queue's index to its first ``limit``
+    and the runs merged, in one query (``UNION ALL``) by SQL made once a process for the
+    number of teams. Read as one list over the teams (the commitment's team among them), the
+    statement's generic plan walked every team's waiting updates in time to find a small
+    team's (180 to 280 ms at 100,000 for a reviewer of a team of 4)."""
+    _rows, split = ProgressUpdate.objects.queue_of(user, teams)
+    if not split:
+        return []
+    ids = {f"team_{n}": team for n, team in enumerate(split["team"])}
+
+    def build(me: int, **given):
+        mine = ProgressUpdate.objects.decided_by(me).values_list(*UpdateLine.FIELDS, "pk")
+        if not orders_in_union(mine):  # SQLite: no ORDER BY or LIMIT inside a UNION
+            teams = [given[name] for name in ids]
+            rows = mine.filter(team__in=teams, review_state__in=split["review_state"])
+            return rows.order_by(*QUEUE_ORDER)[:limit]
+        parts = [
+            mine.filter(team=given[name], review_state=state).order_by(*QUEUE_ORDER)[:limit]
+            for name in ids
+            for state in split["review_state"]
+        ]
+        return parts[0].union(*parts[1:], all=True).order_by("created_at", "pk")[:limit]
+
+    rows = rows_of_made_once(("queue lines", len(ids), limit), build, me=user.pk, **ids)
+    return [UpdateLine.of(row[:-1]) for row in rows]
 
 
 def index_by_body(

@@ -12,9 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import ChoiceLabels, Sourced, active_q, as_lines, choice_check, label_of
+from .base import (
+    ChoiceLabels,
+    CoveringIndex,
+    Sourced,
+    active_q,
+    as_lines,
+    choice_check,
+    label_of,
+)
 from .commitments import Commitment, ImplementationStatus
-from .reference import Source
 from .teams import Team, TeamRole, TeamScopedQuerySet, team_ids
 
 if TYPE_CHECKING:
@@ -65,22 +72,17 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
 
     def for_review(self):
         """With what the review queue shows of each update (review_rows.html): its commitment's
-        title and status, its meeting and team by name, its author, and the sources it cites
-        (one query for the page's rows); not the long texts and stored words of the records
-        around it, which no row shows."""
-        sources = Source.objects.only("title", "url", "publisher")
-        return (
-            self.select_related("commitment__meeting__team", "author")
-            .only(
-                *self.REVIEWED,
-                "commitment__title",
-                "commitment__status",
-                "commitment__is_stalled",
-                "commitment__meeting__title",
-                "commitment__meeting__team__name",
-                "author__username",
-            )
-            .prefetch_related(models.Prefetch("sources", queryset=sources))
+        title and status, its meeting and team by name, its author; not the long texts and
+        stored words of the records around it, which no row shows. The sources it cites are
+        read for the page's rows apart (``views.list_reads.update_sources``)."""
+        return self.select_related("commitment__meeting__team", "author").only(
+            *self.REVIEWED,
+            "commitment__title",
+            "commitment__status",
+            "commitment__is_stalled",
+            "commitment__meeting__title",
+            "commitment__meeting__team__name",
+            "author__username",
         )
 
     # What the review queue reads of an update itself.
@@ -112,8 +114,12 @@ class ProgressUpdateQuerySet(TeamScopedQuerySet):
         teams = [team for team in teams if team in reviewed]
         if not teams:
             return self.none(), {}
-        mine = self.exclude(author=user).filter(active_q(Commitment, "commitment__"))
-        return mine, {"team": teams, "review_state": list(AWAITING_REVIEW)}
+        return self.decided_by(user.pk), {"team": teams, "review_state": list(AWAITING_REVIEW)}
+
+    def decided_by(self, me: int) -> ProgressUpdateQuerySet:
+        """The updates user ``me`` (an id) may decide on, the team and state aside (the runs
+        of ``queue_of`` give them): not their own, on an active commitment."""
+        return self.exclude(author=me).filter(active_q(Commitment, "commitment__"))
 
     def reviewable_by(self, user: AbstractBaseUser | AnonymousUser):
         """Updates in teams where the user reviews (all for admins), not their own."""
@@ -209,9 +215,13 @@ class ProgressUpdate(Sourced):
             # the queue (a team's updates in one of the states awaiting review) walks it to its
             # first rows, without a sort, whatever the team's share of the waiting updates.
             # Not partial: PostgreSQL's generic plan of a prepared statement, whose states are
-            # parameters, could not tell that it holds the rows.
-            models.Index(
+            # parameters, could not tell that it holds the rows. With the author and the
+            # commitment beside each entry, a run is read from the index alone (the queue
+            # leaves out the reader's own updates, and joins the commitment for its archiving):
+            # the count up to 1,000 read each entry's row too, a quarter of its time.
+            CoveringIndex(
                 fields=["team", "review_state", "created_at", "id"],
+                covers=("author", "commitment"),
                 name="progress_update_awaiting",
             ),
             models.Index(fields=["-created_at", "-id"], name="progress_update_recent"),

@@ -24,6 +24,7 @@ from .common import (
     render_row,
     run_action,
 )
+from .list_reads import through_source
 from .paging import CappedPaginator, capped_page, runs
 
 PAGE_SIZE = 25
@@ -219,14 +220,9 @@ def _source_titles(ids: list[int]) -> dict[int, list[str]]:
 def _titles_of(ids: list[int]) -> QuerySet:
     return (
         Claim.sources.through.objects.filter(claim__in=ids)
-        .order_by(*(_through_source(field) for field in Source._meta.ordering))
+        .order_by(*(through_source(field) for field in Source._meta.ordering))
         .values_list("claim", "source__title")
     )
-
-
-def _through_source(field: str) -> str:
-    """A column of the sources' order, read from the claims' links to them."""
-    return f"-source__{field[1:]}" if field.startswith("-") else f"source__{field}"
 
 
 def _listed(claim: Claim, editable: bool, verify: str, sources: list[str] | None = None) -> dict:

@@ -25,11 +25,16 @@ from ..models import (
     StateCounts,
     StatusChange,
     StatusHistory,
-    TeamRole,
     active_q,
     as_index,
 )
-from ..models.lines_made_once import index_by_body, visible_count, visible_lines, visible_rows
+from ..models.lines_made_once import (
+    index_by_body,
+    queue_lines,
+    visible_count,
+    visible_lines,
+    visible_rows,
+)
 from ..models.meetings import MeetingLine
 from ..models.milestone_lists import overdue_and_due_within_for, overdue_on_for
 from ..models.reviews import UpdateLine
@@ -72,25 +77,29 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": today,
         "as_of_form": as_of,
         "reviews": reviews,
-        # As ``ProgressUpdate.objects.reviewable_by(user).awaiting_review().lines()`` reads
-        # them, its SQL made once (``visible_lines``), as the other lists' are.
-        "awaiting_review": visible_lines(
-            ("awaiting review", LIST_LIMIT),
-            user,
-            ProgressUpdate,
-            UpdateLine,
-            lambda updates, me: (
-                updates.exclude(author=me)
-                .awaiting_review()
-                .order_by("created_at", "pk")[:LIST_LIMIT]
-            ),
-            role=TeamRole.REVIEWER,
-            me=user.pk,
-        )
-        if reviews
-        else [],
+        "awaiting_review": _awaiting_review(user) if reviews else [],
     }
     return render(request, "agreements/dashboard.html", context)
+
+
+def _awaiting_review(user) -> list[UpdateLine]:
+    """The oldest updates waiting for ``user``'s review, as
+    ``ProgressUpdate.objects.reviewable_by(user).awaiting_review().lines()`` reads them: a
+    reviewer's first rows of their queue's runs (``queue_lines``, along the queue's index); an
+    admin's, who reviews every team, the oldest of all (no team to pick out), each by SQL made
+    once (``visible_lines``), as the other lists' are."""
+    if not user.is_superuser:
+        return queue_lines(user, list(permissions.reviewed_teams(user)), LIST_LIMIT)
+    return visible_lines(
+        ("awaiting review", LIST_LIMIT),
+        user,
+        ProgressUpdate,
+        UpdateLine,
+        lambda updates, me: (
+            updates.exclude(author=me).awaiting_review().order_by("created_at", "pk")[:LIST_LIMIT]
+        ),
+        me=user.pk,
+    )
 
 
 def _drawn(request: HttpRequest, figures: dict, end: datetime.date, as_of=None) -> dict:

@@ -4,6 +4,8 @@ Python time (a millisecond or more a query, for a page of 25 rows)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import models
 
 from ..models.unions import records_of_made_once, rows_of_ids_made_once
@@ -84,3 +86,38 @@ def _sources_of_commitment(of: int) -> models.QuerySet:
     from .source_files import flag_kept
 
     return flag_kept(Source.objects.filter(commitment_records=of))
+
+
+def through_source(field: str) -> str:
+    """A column of the sources' order (``Source._meta.ordering``), read from a record's links
+    to its sources (the through model of its ``sources``)."""
+    return f"-source__{field[1:]}" if field.startswith("-") else f"source__{field}"
+
+
+class Cited(NamedTuple):
+    """A source as a review queue's row cites it (review_rows.html)."""
+
+    title: str
+    url: str
+    publisher: str
+
+
+def update_sources(ids: list[int]) -> dict[int, list[Cited]]:
+    """Each of these progress updates' sources (``update.sources.all()``, in the sources' own
+    order), by SQL made once a process for as many updates (``rows_of_ids_made_once``): the
+    review queue's prefetch of them built and compiled its query every page, 2.5 ms of
+    Python for a page of 25 updates, whether they cite any source or not."""
+    cited: dict[int, list[Cited]] = {}
+    for update, *source in rows_of_ids_made_once(("update_sources",), ids, _sources_of_updates):
+        cited.setdefault(update, []).append(Cited(*source))
+    return cited
+
+
+def _sources_of_updates(ids: list[int]) -> models.QuerySet:
+    from ..models import ProgressUpdate, Source
+
+    return (
+        ProgressUpdate.sources.through.objects.filter(progressupdate__in=ids)
+        .order_by(*(through_source(field) for field in Source._meta.ordering))
+        .values_list("progressupdate", "source__title", "source__url", "source__publisher")
+    )
