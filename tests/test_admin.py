@@ -1,12 +1,10 @@
 """The records admin: every model's pages render for an admin, changelists run a fixed number
 of queries whatever their length, inline rows save, sources stay in their team, and
-append-only records stay so. The rules of status changes and versions: test_admin_rules.py.
+append-only records stay so. The rules of status changes and versions: test_admin_rules.py;
+the tables, filters and bars written in Python as Django writes them: test_admin_drawn.py.
 Forms are posted as a browser would send them (``tests.admin_forms``)."""
 
 from __future__ import annotations
-
-import datetime
-import itertools
 
 import pytest
 from django.apps import apps
@@ -18,143 +16,26 @@ from django.utils import timezone
 
 from agreements import actions
 from agreements import models as m
-from agreements.admin.scale import AtScale, KeysFirstPaginator
 from agreements.views.paging import CappedPaginator
 from tests.admin_forms import admin_url, page_form, post_page
+from tests.admin_world import (  # noqa: F401 (the world fixture, by its name)
+    AT_SCALE,
+    MODELS,
+    SEPT_3,
+    build,
+    build_many,
+    world_fixture,
+)
 from tests.conftest import (
-    keep_text_file,
     make_body,
     make_commitment,
     make_meeting,
     make_source,
-    make_status_change,
-    make_user,
 )
 
-SEPT_3 = datetime.date(2025, 9, 3)
 # The most queries an admin page (changelist, add or change) may take. The most observed is
 # 10 (a changelist with a date hierarchy and several related filters); see the report.
 PAGE_QUERY_BUDGET = 13
-_n = itertools.count(1)
-
-
-def build(model, world: dict):
-    """One new row of ``model``, attached to the world's meeting where it needs a parent."""
-    n = next(_n)
-    meeting, commitment, team = world["meeting"], world["commitment"], world["team"]
-    party, person, user = world["party"], world["person"], world["user"]
-    body = world["body"]
-    makers = {
-        m.Team: lambda: m.Team.objects.create(name=f"Desk {n}", slug=f"desk-{n}"),
-        m.TeamMembership: lambda: m.TeamMembership.objects.create(
-            user=make_user(f"member{n}"), team=team, role="editor"
-        ),
-        m.Party: lambda: m.Party.objects.create(name=f"Org {n}", code=f"O{n}", kind="organisation"),
-        m.PartyAlias: lambda: m.PartyAlias.objects.create(party=party, name=f"Alias {n}"),
-        m.CalendarFeed: lambda: m.CalendarFeed.of(make_user(f"subscriber{n}")),
-        m.ApiToken: lambda: m.ApiToken.issue(user, f"Script {n}")[0],
-        m.Preference: lambda: m.Preference.objects.create(
-            user=make_user(f"reader{n}"), language="es"
-        ),
-        m.Follow: lambda: m.Follow.objects.create(
-            user=make_user(f"follower{n}"), commitment=commitment
-        ),
-        m.DigestSent: lambda: m.DigestSent.objects.create(
-            user=make_user(f"reminded{n}"), day=SEPT_3
-        ),
-        m.Theme: lambda: m.Theme.objects.create(code=f"theme_{n}", name=f"Theme {n}"),
-        m.SecurityEvent: lambda: actions.record_event(
-            m.SecurityEventKind.SIGN_IN_FAILED, username=f"guess{n}"
-        ),
-        m.SignInLock: lambda: m.SignInLock.objects.create(
-            username=f"locked{n}",
-            until=timezone.now() + datetime.timedelta(hours=1),
-            failures=20,
-            addresses=20,
-        ),
-        m.Person: lambda: m.Person.objects.create(team=team, name=f"Person {n}", party=party),
-        m.Source: lambda: make_source(team),
-        m.Meeting: lambda: make_meeting(team),
-        m.Participant: lambda: m.Participant.objects.create(
-            meeting=make_meeting(team), person=person, party=party, office="Minister", role="host"
-        ),
-        m.MeetingLink: lambda: m.MeetingLink.objects.create(
-            meeting=make_meeting(team),
-            relation="follows_up",
-            other=make_meeting(team, start_date=datetime.date(2021, 10, 8)),
-        ),
-        m.MilestoneReschedule: lambda: m.MilestoneReschedule.objects.create(
-            milestone=m.Milestone.objects.create(
-                commitment=commitment, title=f"Step {n}", due_date=SEPT_3
-            ),
-            from_date=datetime.date(2025, 9, 1),
-            to_date=SEPT_3,
-            reason="Extended",
-            by=user,
-        ),
-        m.Commitment: lambda: make_commitment(meeting),
-        m.CommitmentParty: lambda: m.CommitmentParty.objects.create(
-            commitment=make_commitment(meeting), party=party, role="joint"
-        ),
-        m.StatusChange: lambda: make_status_change(commitment, changed_by=user),
-        m.ImplementationBody: lambda: make_body(meeting),
-        m.BodyMembership: lambda: m.BodyMembership.objects.create(
-            body=body, person=person, party=party
-        ),
-        m.Milestone: lambda: m.Milestone.objects.create(
-            commitment=commitment, title=f"Step {n}", due_date=SEPT_3
-        ),
-        m.ProgressUpdate: lambda: m.ProgressUpdate.objects.create(
-            commitment=commitment, author=user, narrative=f"Update {n}"
-        ),
-        # Through the action, which stores the state beside the event (on PostgreSQL the
-        # database refuses, at commit or at a test's constraint check, an event without it).
-        m.ReviewEvent: lambda: actions.submit_update(
-            commitment=commitment, author=user, narrative=f"Update {n}"
-        ).review_events.get(),
-        m.Assessment: lambda: m.Assessment.objects.create(
-            commitment=commitment,
-            party=party,
-            score="0",
-            justification="Partial",
-            as_of=SEPT_3,
-            assessed_by=user,
-        ),
-        m.Statement: lambda: m.Statement.objects.create(
-            meeting=meeting, speaker=person, party=party, text=f"Words {n}", said_on=SEPT_3
-        ),
-        m.Claim: lambda: m.Claim.objects.create(text=f"Claim {n}", meeting=meeting),
-        m.ContextEvent: lambda: m.ContextEvent.objects.create(
-            meeting=meeting, title=f"Event {n}", relation="background", actor=party
-        ),
-        m.SourceFile: lambda: keep_text_file(make_source(team), user, name=f"copy-{n}.txt"),
-    }
-    return makers[model]()
-
-
-def build_many(model, world: dict, count: int) -> list:
-    return [build(model, world) for _ in range(count)]
-
-
-MODELS = [model for model in admin.site._registry if model._meta.app_label == "agreements"]
-AT_SCALE = [model for model in MODELS if isinstance(admin.site._registry[model], AtScale)]
-
-
-# ``admin_client`` is pytest-django's: a client logged in (force_login) as ``admin_user``,
-# the superuser persona of conftest.py.
-
-
-@pytest.fixture
-def world(team, meeting, commitment, us, admin_user):
-    return {
-        "team": team,
-        "meeting": meeting,
-        "commitment": commitment,
-        "party": us,
-        "person": m.Person.objects.create(team=team, name="Marco Rubio", party=us),
-        "user": admin_user,
-        "body": make_body(meeting),
-    }
 
 
 # --- Every model, every page ------------------------------------------------------------------
@@ -228,227 +109,6 @@ def test_a_deep_page_holds_the_rows_the_list_has_there_and_counts_nothing(
     assert list(cl.result_list) == list(cl.queryset[4:6])
     assert not [q["sql"] for q in ran.captured_queries if "COUNT(" in q["sql"].upper()]
     assert admin_client.get(url, {"p": "99"}).status_code == 302  # past the end: as Django's
-
-
-@pytest.mark.parametrize("model", AT_SCALE, ids=lambda model: model.__name__)
-def test_a_changelists_rows_and_filters_are_the_html_djangos_admin_writes(
-    admin_client, world, model, monkeypatch
-):
-    """The rows are drawn a column at a time (``admin/rows.py``), the table and each filter
-    written in Python (``admin/drawn.py``): the same HTML as Django's own ``result_list`` and
-    ``admin_list_filter`` write with its templates, links keeping the list's filters and an
-    empty cell's text, a chosen filter and two sorted columns shown, in English and Spanish."""
-    build_many(model, world, 2)
-    url = admin_url(model, "changelist")
-    cl = admin_client.get(url).context["cl"]
-    # The second choice of the first filter offering one (its first is "All").
-    chosen = next(
-        (
-            choices[1]["query_string"]
-            for spec in cl.filter_specs
-            if len(choices := list(spec.choices(cl))) > 1
-        ),
-        "",
-    )
-
-    def parts(query: str, language: str) -> list[str]:
-        html = admin_client.get(url + query, headers={"accept-language": language})
-        html = html.content.decode()
-        drawn = []
-        for start, end in [
-            ('<search id="changelist-filter"', "</search>"),
-            ('<table id="result_list">', "</table>"),
-        ]:
-            at = html.find(start)
-            drawn.append(html[at : html.index(end, at)] if at >= 0 else "")
-        return drawn
-
-    queries = ["", "?o=-1", "?o=2.-1", "?q=a", chosen]
-    pages = [parts(query, language) for query in queries for language in ("en", "es")]
-    assert pages[0][1].count("<tr") >= 3  # the heading and at least the two rows
-    if model is m.Commitment:  # its filters and columns offer both
-        assert 'class="sortpriority"' in pages[4][1]  # two columns sorted
-        assert 'class="selected"' in pages[-1][0]  # a filter chosen
-    monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
-    assert pages == [parts(query, language) for query in queries for language in ("en", "es")]
-
-
-@pytest.mark.parametrize("model", AT_SCALE, ids=lambda model: model.__name__)
-def test_a_changelists_bars_are_the_html_djangos_admin_and_our_pages_template_write(
-    admin_client, world, model, monkeypatch
-):
-    """The bars around a changelist's table are written in Python (``admin/drawn.py``): the
-    actions, the search form with its count, the add link keeping the list's filters and
-    the pages (the project's ``admin/pagination.html``: its links, "more than", "show all",
-    a page past the numbered ones) are the HTML the templates write, in English and
-    Spanish, on a list, a search, a popup's list, a page, a page shown whole and a page
-    past the numbered ones."""
-    build_many(model, world, 3)
-    monkeypatch.setattr(admin.site._registry[model], "list_per_page", 1)
-    monkeypatch.setattr(CappedPaginator, "CAP", 2)
-    monkeypatch.setattr(KeysFirstPaginator, "WALKED", 2)
-    url = admin_url(model, "changelist")
-
-    def bars(query: str, language: str) -> list[str]:
-        response = admin_client.get(url + query, headers={"accept-language": language})
-        drawn = [sorted({t.name for t in response.templates} & BAR_TEMPLATES)]
-        html = response.content.decode()
-        for start, end in [
-            ('<ul class="object-tools">', "</ul>"),
-            ('<div id="toolbar">', "</form></div>"),
-            ('<div class="actions">', "</div>"),
-            ('<div class="changelist-footer">', "</div>"),
-        ]:
-            at = html.find(start)
-            drawn.append(html[at : html.index(end, at) + len(end)] if at >= 0 else "")
-        return drawn
-
-    queries = ["", "?p=2", "?q=a", "?_popup=1&_to_field=id", "?all=", "?p=3"]
-    pages = [bars(query, language) for query in queries for language in ("en", "es")]
-    if model is m.Commitment:  # every part shown
-        assert all(pages[0][1:]), pages[0]
-        assert "More than" in pages[0][4] and 'href="?p=2"' in pages[0][4]
-        assert "past the last numbered page" in pages[-2][4]
-    assert not [page[0] for page in pages if page[0]]  # no template drawn: written in Python
-    monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
-    templates = [bars(query, language) for query in queries for language in ("en", "es")]
-    assert templates[0][0]  # (what the check above would see, were they drawn)
-    assert [page[1:] for page in pages] == [page[1:] for page in templates]
-
-
-LISTED_ONLY = [
-    model for model, kept in admin.site._registry.items() if getattr(kept, "list_only", ())
-]
-
-
-@pytest.mark.parametrize("model", LISTED_ONLY, ids=lambda model: model.__name__)
-def test_a_changelists_rows_read_only_what_they_show_and_show_the_same(
-    admin_client, world, model, monkeypatch
-):
-    """A list that reads its rows with only the columns they show (``list_only``) shows the
-    same rows, in as many queries, as with every column read; its rows lack the others."""
-    build_many(model, world, 3)
-    url = admin_url(model, "changelist")
-
-    def table(language: str) -> tuple[str, int, set]:
-        with CaptureQueriesContext(connection) as ran:
-            response = admin_client.get(url, headers={"accept-language": language})
-        html = response.content.decode()
-        at = html.index('<table id="result_list">')
-        rows = list(response.context["cl"].result_list)
-        return html[at : html.index("</table>", at)], len(ran), rows[0].get_deferred_fields()
-
-    read = [table(language) for language in ("en", "es")]
-    assert {"created_at", "version"} <= read[0][2]
-    monkeypatch.setattr(admin.site._registry[model], "list_only", ())
-    whole = [table(language) for language in ("en", "es")]
-    assert not whole[0][2]
-    assert [(html, count) for html, count, _ in read] == [(h, c) for h, c, _ in whole]
-
-
-def test_a_changelists_callable_columns_are_the_html_djangos_admin_writes(
-    admin_client, world, monkeypatch
-):
-    """A column that is a function of the record (``admin/rows.py``, ``Column._called``) is
-    written as Django's admin writes it: a record it gives (written once a page), nothing,
-    a date, a yes or no, its own empty text, a record that is not there."""
-    from django.core.exceptions import ObjectDoesNotExist
-
-    from agreements.admin.base import meeting_team
-
-    def nothing(record):
-        return None
-
-    def day(record):
-        return record.meeting.start_date
-
-    @admin.display(boolean=True)
-    def stalled(record):
-        return record.is_stalled
-
-    @admin.display(empty_value="(none)")
-    def reason(record):
-        return record.cancellation or None
-
-    def missing(record):
-        raise ObjectDoesNotExist
-
-    build_many(m.Commitment, world, 3)
-    columns = ["title", meeting_team, nothing, day, stalled, reason, missing, meeting_team]
-    monkeypatch.setattr(admin.site._registry[m.Commitment], "list_display", columns)
-    url = admin_url(m.Commitment, "changelist")
-
-    def table(language: str) -> str:
-        html = admin_client.get(url, headers={"accept-language": language}).content.decode()
-        at = html.index('<table id="result_list">')
-        return html[at : html.index("</table>", at)]
-
-    drawn = [table(language) for language in ("en", "es")]
-    assert drawn[0].count('class="field-meeting_team"') >= 6
-    monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
-    assert drawn == [table(language) for language in ("en", "es")]
-
-
-def test_an_action_forms_fields_are_drawn_once_for_the_choices_and_language_they_show():
-    """The action bar's fields (``drawn._action_fields``) are kept by the choices a page gives
-    the form and the language: another choice, another language or a form given data (a
-    choice made) is drawn as its widgets draw it."""
-    from django.contrib.admin.helpers import ActionForm
-    from django.utils import translation
-
-    from agreements.admin import drawn
-
-    def form(choices, data=None):
-        made = ActionForm(data, auto_id=None)
-        made.fields["action"].choices = choices
-        return made
-
-    archive = [("", "---------"), ("archive_selected", "Archive the selected records")]
-    restore = [("", "---------"), ("restore_selected", "Restore the selected records")]
-    for language in ("en", "es"):
-        with translation.override(language):
-            for choices in (archive, restore, archive):
-                assert drawn._action_fields(form(choices)) == drawn._fields_drawn(form(choices))
-            chosen = form(restore, {"action": "restore_selected", "select_across": "0"})
-            assert drawn._action_fields(chosen) == drawn._fields_drawn(chosen)
-            assert 'value="restore_selected" selected' in drawn._action_fields(chosen)
-    with translation.override("es"):
-        spanish = drawn._action_fields(form(archive))
-    assert "Acción" in spanish and spanish != drawn._action_fields(form(archive))
-
-
-BAR_TEMPLATES = {
-    "admin/actions.html",
-    "admin/search_form.html",
-    "admin/change_list_object_tools.html",
-    "admin/pagination.html",
-}
-
-
-@pytest.mark.parametrize("language", ["en-gb", "es"])
-@pytest.mark.parametrize("zone", ["UTC", "America/Mexico_City"])
-def test_a_changelists_dates_and_times_are_written_as_django_writes_them(language, zone):
-    """The rows' dates (``admin/rows.py``, ``Dates``) read the names of months, days, a.m. and
-    p.m. once a language: the same text as ``formats.localize`` after
-    ``template_localtime``, in every month, at midnight, noon, morning and evening."""
-    from django.utils import formats, translation
-
-    from agreements.admin.dates import Dates
-
-    days = [datetime.date(2025, month, 3 + month) for month in range(1, 13)]
-    times = [
-        datetime.datetime(2025, month, 3 + month, hour, minute, tzinfo=datetime.UTC)
-        for month in range(1, 13)
-        for hour, minute in [(0, 0), (6, 0), (9, 5), (12, 0), (18, 0), (23, 59)]
-    ]
-    with translation.override(language), timezone.override(zone):
-        dates = Dates()
-        assert [dates.shown(day) for day in days] == [formats.localize(day) for day in days]
-        assert [dates.shown(at, local=True) for at in times] == [
-            formats.localize(timezone.template_localtime(at)) for at in times
-        ]
-        assert [dates.shown(at) for at in times] == [formats.localize(at) for at in times]
-        assert dates.shown(datetime.time(9, 5)) == formats.localize(datetime.time(9, 5))
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
