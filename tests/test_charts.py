@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from agreements import actions, chart_svg, charts
+from agreements import actions, chart_comparison, chart_svg, charts
 from agreements.forms.compare import DrawnPartiesForm
 from agreements.models import (
     Assessment,
@@ -203,7 +203,7 @@ def test_meetings_are_compared_from_their_own_dates(client, editor, outsider, te
     change(
         commitment=second, status=3, reason="Done", by=editor, via="web", effective_on=D(2026, 6, 3)
     )
-    comparison = charts.compare_meetings([meeting, later], D(2026, 9, 10))
+    comparison = chart_comparison.compare_meetings([meeting, later], D(2026, 9, 10))
     with translation.override("en"):
         labels = comparison.labels
     assert labels[:3] == ["At the meeting", "3 months", "6 months"]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
-from .. import charts, permissions
+from .. import chart_comparison, charts, permissions
 from ..forms.as_of import AsOfForm
 from ..forms.compare import CompareForm
 from ..ids import number_in, typed_id
@@ -131,7 +131,7 @@ def meeting_comparison(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "meetings": meetings,
-        "comparison": charts.compare_meetings(meetings, timezone.localdate()),
+        "comparison": chart_comparison.compare_meetings(meetings, timezone.localdate()),
         "chart_url": f"{reverse('agreements:meeting_comparison_chart')}?{query}",
     }
     return render(request, "agreements/meeting_comparison.html", context)
@@ -141,9 +141,11 @@ def meeting_comparison(request: HttpRequest) -> HttpResponse:
 @csp_override(IMAGE_POLICY)
 def meeting_comparison_chart(request: HttpRequest) -> HttpResponse:
     meetings = CompareForm(request.GET, user=request.user).chosen()
-    comparison = charts.compare_meetings(meetings, timezone.localdate())
+    comparison = chart_comparison.compare_meetings(meetings, timezone.localdate())
     if comparison is None:
         raise Http404(_("Choose the meetings to compare."))
     return _image(
-        charts.draw_comparison(comparison, title=_("Implementation index since each meeting"))
+        chart_comparison.draw_comparison(
+            comparison, title=_("Implementation index since each meeting")
+        )
     )
