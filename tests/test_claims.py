@@ -301,7 +301,7 @@ def test_the_claims_meeting_filter_is_a_picker_of_the_users_meetings(
 def test_the_team_filter_offers_a_members_teams_from_their_memberships_an_admins_every_team(
     client, editor, admin_user, team, other_team
 ):
-    """``forms.base.TeamNames``: a member's teams as the memberships read once a request give
+    """``forms.selects.TeamNames``: a member's teams as the memberships read once a request give
     them (names, in name order), no query of the teams of its own; an admin's, every team."""
     client.force_login(editor)
     with CaptureQueriesContext(connection) as ran:

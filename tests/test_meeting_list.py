@@ -106,9 +106,9 @@ def test_the_year_filter_offers_the_years_from_the_first_meeting_to_the_last(
 
 
 def test_the_party_and_team_filters_read_their_options_once_when_drawn(client, editor, meetings):
-    """``forms.base.ListedNames``: the options are (id, name) rows, read when the select is
+    """``forms.selects.ListedNames``: the options are (id, name) rows, read when the select is
     drawn, once; a form that is not drawn (the API's filters) reads none. A member's teams
-    are those of their memberships, read once a request already (``forms.base.TeamNames``)."""
+    are those of their memberships, read once a request already (``forms.selects.TeamNames``)."""
     with CaptureQueriesContext(connection) as made:
         form = MeetingFilterForm({"party": "", "team": ""}, user=editor)
     assert not [q for q in made.captured_queries if "agreements_party" in q["sql"]]

@@ -3,7 +3,7 @@
 Choice fields that list records are always limited to what the requesting user may see.
 """
 
-from .base import DATE, FastSelect, VersionedForm
+from .base import DATE, VersionedForm
 from .bodies import BodyForm, BodyMilestoneForm, MemberForm, NewBodyForm
 from .claims import ClaimFilterForm, ClaimVerificationForm
 from .commitments import (
@@ -27,3 +27,4 @@ from .meeting_rows import CommitmentRowForm, CommitmentRows, ParticipantRows
 from .meetings import MeetingFilterForm, MeetingForm
 from .milestones import MilestoneFilterForm
 from .reviews import DrawnReviewForms, ReviewFilterForm, ReviewForm
+from .selects import FastSelect

@@ -7,8 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import DATE, PICK_MEETING, PICK_PERSON, ModelForm, SearchSelect, VersionedForm
+from .base import DATE, ModelForm, VersionedForm
 from .people import known_person
+from .selects import PICK_MEETING, PICK_PERSON, SearchSelect
 
 
 class MemberForm(ModelForm):

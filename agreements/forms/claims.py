@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import PICK_MEETING, FastSelect, IdChoiceField, SearchSelect, source_picker
+from .base import IdChoiceField
 from .filters import ListFilters
+from .selects import PICK_MEETING, FastSelect, SearchSelect, source_picker
 
 
 class ClaimVerificationForm(forms.Form):

@@ -17,16 +17,9 @@ from ..ids import typed_id
 from ..models.teams import memberships
 from ..models.unions import labels_of
 from .as_of import AsOfForm
-from .base import (
-    DATE,
-    EARLIEST,
-    LATEST,
-    FastSelect,
-    IdChoiceField,
-    ModelForm,
-    source_picker,
-)
+from .base import DATE, EARLIEST, LATEST, IdChoiceField, ModelForm
 from .filters import ListFilters
+from .selects import FastSelect, source_picker
 
 
 class CommitmentFilterForm(ListFilters):

@@ -11,12 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from ..charts import PARTIES_DRAWN
 from ..ids import typed_id
-from .base import (
-    PICK_MEETING,
-    IdMultipleChoiceField,
-    IdTypedMultipleChoiceField,
-    SearchSelectMultiple,
-)
+from .base import IdMultipleChoiceField, IdTypedMultipleChoiceField
+from .selects import PICK_MEETING, SearchSelectMultiple
 
 MOST = 6  # curves a chart keeps legible
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from .. import permissions
 from ..search import matching
-from .base import PICK_BODY, FastSelect, IdChoiceField, SearchSelect, TeamNames
+from .base import IdChoiceField
+from .selects import PICK_BODY, FastSelect, SearchSelect, TeamNames
 
 
 class ListFilters(forms.Form):

@@ -7,19 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import (
-    DATE,
-    PICK_MEETING,
-    PICK_PERSON,
-    FastSelect,
-    KeepsItsLanguage,
-    MarksRequired,
-    ModelForm,
-    SearchSelect,
-    VersionedForm,
-    source_picker,
-)
+from .base import DATE, KeepsItsLanguage, MarksRequired, ModelForm, VersionedForm
 from .files import FILE_HELP, checked_upload
+from .selects import PICK_MEETING, PICK_PERSON, FastSelect, SearchSelect, source_picker
 
 
 class MilestoneForm(ModelForm):

@@ -10,16 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import (
-    DATE,
-    PICK_PERSON,
-    TEXT_LIMIT,
-    IdChoiceField,
-    SearchSelect,
-    know_choices,
-    known_labels,
-)
+from .base import DATE, TEXT_LIMIT, IdChoiceField
 from .meeting_rows import NEW_PARTY
+from .selects import PICK_PERSON, SearchSelect, know_choices, known_labels
 
 MAX_EXTRA_ROWS = 50
 

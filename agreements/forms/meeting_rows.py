@@ -8,21 +8,9 @@ from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import (
-    DATE,
-    PICK_PARTY,
-    PICK_PERSON,
-    FastSelect,
-    IdChoiceField,
-    KeepsItsLanguage,
-    MarksRequired,
-    ModelForm,
-    SearchSelect,
-    VersionedForm,
-    know_choices,
-    known_labels,
-)
+from .base import DATE, IdChoiceField, KeepsItsLanguage, MarksRequired, ModelForm, VersionedForm
 from .people import known_person
+from .selects import PICK_PARTY, PICK_PERSON, FastSelect, SearchSelect, know_choices, known_labels
 
 
 class MeetingRow:

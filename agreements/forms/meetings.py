@@ -11,20 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from .. import models as m
 from .. import permissions
 from ..ids import is_id
-from .base import (
-    DATE,
-    PICK_MEETING,
-    PICK_PARTY,
-    FastSelect,
-    IdChoiceField,
-    KeepsItsLanguage,
-    ListedNames,
-    MarksRequired,
-    ModelForm,
-    SearchCheckboxes,
-    TeamNames,
-    VersionedForm,
-)
+from .base import DATE, IdChoiceField, KeepsItsLanguage, MarksRequired, ModelForm, VersionedForm
+from .selects import PICK_MEETING, PICK_PARTY, FastSelect, ListedNames, SearchCheckboxes, TeamNames
 
 
 class MeetingFilterForm(forms.Form):

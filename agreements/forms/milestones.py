@@ -11,7 +11,8 @@ from django.utils.translation import pgettext_lazy
 
 from .. import models as m
 from .. import permissions
-from .base import FastSelect, IdChoiceField, ModelForm
+from .base import IdChoiceField, ModelForm
+from .selects import FastSelect
 
 WHEN = [
     ("", _("Any date")),

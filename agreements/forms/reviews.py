@@ -10,7 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
-from .base import PICK_MEETING, FastSelect, IdChoiceField, SearchSelect
+from .base import IdChoiceField
+from .selects import PICK_MEETING, FastSelect, SearchSelect
 
 
 class ReviewForm(forms.Form):

@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .. import actions
-from ..forms.base import SearchSelect
+from ..forms.selects import SearchSelect
 from ..ids import number_in
 from ..models import Archivable, VersionConflict, crosses_many, found_by
 
