@@ -83,11 +83,10 @@ from .history_tallies import (
     StatusMonthTally,
     StatusYearTally,
 )
+from .meeting_links import MeetingLink, MeetingRelation
 from .meetings import (
     Meeting,
-    MeetingLink,
     MeetingQuerySet,
-    MeetingRelation,
     OutcomeType,
     Participant,
     ParticipantRole,

@@ -1,9 +1,9 @@
-"""Meetings, and who took part in them."""
+"""Meetings, and who took part in them (how meetings relate to each other: ``meeting_links``)."""
 
 from __future__ import annotations
 
 import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -31,6 +31,9 @@ from .base import (
 from .reference import Party, Person, Source
 from .teams import Team, TeamScopedQuerySet
 from .unions import records_of_made_once
+
+if TYPE_CHECKING:
+    from .meeting_links import MeetingLink
 
 
 class OutcomeType(models.TextChoices):
@@ -241,7 +244,9 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
         """Every meeting linked to this one, either way round, each with the link read from
         this side ("Follows up" one way, "Followed up by" the other): its own links first. One
         query, both ways, its SQL made once a process (``records_of_made_once``)."""
-        links = records_of_made_once(("meeting_links",), _links_of, of=self.pk)
+        from .meeting_links import MeetingRelation, links_of  # stored below this module
+
+        links = records_of_made_once(("meeting_links",), links_of, of=self.pk)
         return [
             (link.get_relation_display(), link.other, link)
             for link in links
@@ -259,6 +264,8 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
         ``links``: every link of this meeting's, both ways, when read already (``related``):
         the first step each way is among them: a meeting in no series (most) reads nothing
         and builds no query."""
+        from .meeting_links import MeetingLink, MeetingRelation, first_step
+
         seen, earlier, later = {self.pk}, [], []
         for links_from, side, order, found in (
             ("meeting", "other", "-other__start_date", earlier),
@@ -267,7 +274,7 @@ class Meeting(Sourced, Timestamped, Versioned, Archivable):
             node = self
             for step in range(limit):
                 if step == 0 and links is not None:
-                    link = _first_step(links, self, links_from, side, descending=order[0] == "-")
+                    link = first_step(links, self, links_from, side, descending=order[0] == "-")
                 else:
                     link = (
                         MeetingLink.objects.filter(relation=MeetingRelation.FOLLOWS_UP)
@@ -344,123 +351,6 @@ class Participant(ChoiceLabels, models.Model):
         return f"{self.person}, {self.office}"
 
 
-class MeetingRelation(models.TextChoices):
-    """How one meeting relates to another, with the reading from the other side."""
-
-    FOLLOWS_UP = "follows_up", _("Follows up")
-    SAME_SERIES = "same_series", _("Same series as")
-    SUPERSEDES = "supersedes", _("Supersedes")
-
-    @property
-    def inverse_label(self) -> str:
-        return {
-            "follows_up": gettext("Followed up by"),
-            "same_series": gettext("Same series as"),
-            "supersedes": gettext("Superseded by"),
-        }[self.value]
-
-
-def _first_step(
-    links: list[MeetingLink], meeting: Meeting, links_from: str, side: str, *, descending: bool
-) -> MeetingLink | None:
-    """Among ``links`` (``meeting``'s, both ways), the "follows up" link from ``meeting`` whose
-    ``side`` is the latest (``descending``) or earliest meeting: ``Meeting.chain``'s first step,
-    as its query would find it."""
-    steps = [
-        link
-        for link in links
-        if link.relation == MeetingRelation.FOLLOWS_UP
-        and getattr(link, f"{links_from}_id") == meeting.pk
-        and getattr(link, f"{side}_id") != meeting.pk
-    ]
-    if not steps:
-        return None
-    pick = max if descending else min
-    return pick(steps, key=lambda link: getattr(link, side).start_date)
-
-
-# What a linked meeting's name reads (``Meeting.__str__``, ``is_archived``, its link).
-NAMED_BY = ("title", "planned", "start_date", "archived_at")
-
-
-class MeetingLink(Timestamped):
-    """A typed link between two meetings of one team, read both ways: this meeting follows up
-    an earlier one (the 2021 High-Level Security Dialogue), is a round of the same series, or
-    supersedes it. An earlier meeting never follows up or is superseded by a later one."""
-
-    team_lookups = ("meeting__team",)
-    archived_via = ("meeting", "other")
-
-    meeting = models.ForeignKey(
-        Meeting, on_delete=models.PROTECT, related_name="links", verbose_name=_("meeting")
-    )
-    relation = models.CharField(
-        max_length=20, choices=MeetingRelation.choices, verbose_name=_("relation")
-    )
-    other = models.ForeignKey(
-        Meeting,
-        on_delete=models.PROTECT,
-        related_name="linked_from",
-        verbose_name=_("related meeting"),
-    )
-    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
-
-    objects = TeamScopedQuerySet.as_manager()
-    history = track_history()
-
-    class Meta:
-        ordering = ["pk"]
-        verbose_name = _("meeting link")
-        verbose_name_plural = _("meeting links")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["meeting", "relation", "other"], name="meeting_link_once"
-            ),
-            Check(
-                condition=~Q(meeting=F("other")),
-                name="meeting_link_not_itself",
-                violation_error_message=_("A meeting is not related to itself."),
-                field="other",
-            ),
-            choice_check("meetinglink_relation_valid", "relation", MeetingRelation),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.meeting} {self.get_relation_display().lower()} {self.other}"
-
-    def clean(self) -> None:
-        if not (self.meeting_id and self.other_id):
-            return
-        other, meeting = self.other, self.meeting  # of one team: ``outside_team`` checks
-        ordered = self.relation in (MeetingRelation.FOLLOWS_UP, MeetingRelation.SUPERSEDES)
-        if ordered and other.start_date > meeting.start_date:
-            raise ValidationError(
-                {
-                    "other": gettext(
-                        "“%(other)s” is later than this meeting: link it from that "
-                        "meeting's page instead."
-                    )
-                    % {"other": other}
-                }
-            )
-        same = MeetingLink.objects.filter(relation=self.relation).exclude(pk=self.pk)
-        if same.filter(meeting=meeting, other=other).exists():
-            raise ValidationError(
-                {
-                    "other": gettext("This meeting is linked to “%(other)s” already.")
-                    % {"other": other}
-                }
-            )
-        if same.filter(meeting=other, other=meeting).exists():
-            relation = self.get_relation_display().lower()
-            raise ValidationError(
-                {
-                    "other": gettext("“%(other)s” %(relation)s this meeting already.")
-                    % {"other": other, "relation": relation}
-                }
-            )
-
-
 class MeetingLine(NamedTuple):
     """A meeting as a list names it in a line: its title, date, outcome and team's name."""
 
@@ -478,13 +368,3 @@ class MeetingLine(NamedTuple):
 
     def get_outcome_type_display(self) -> str:
         return label_of(Meeting, "outcome_type", self.outcome_type)
-
-
-def _links_of(of: int) -> models.QuerySet[MeetingLink]:
-    """The links of meeting ``of``, either way round (``Meeting.related``)."""
-    named = [f"{side}__{name}" for side in ("meeting", "other") for name in NAMED_BY]
-    return (
-        MeetingLink.objects.filter(Q(meeting=of) | Q(other=of))
-        .select_related("meeting", "other")
-        .only("meeting", "other", "relation", "note", *named)
-    )
