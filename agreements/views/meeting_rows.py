@@ -33,6 +33,7 @@ from ..models.unions import rows_of_ids_made_once, rows_of_made_once
 from ..templatetags.tracker import state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources
+from .meeting_sections import FirstPages
 from .milestone_checklist import with_forms, with_moves
 from .source_files import flag_kept, keep_forms, read_kept_files
 
@@ -186,12 +187,16 @@ def names_of(
     return named
 
 
-def body_rows(meeting: Meeting) -> list[dict]:
+def body_rows(meeting: Meeting, together: FirstPages | None = None) -> list[dict]:
     """The bodies set up at the meeting (in their order), each with its lifecycle's badge and
     its members (in theirs), each with its confirmation's badge (each badge drawn once): one
     read of both, a plain row per member (or per body without one), its SQL made once a
-    process (``rows_of_made_once``: the same for every meeting but its id)."""
-    rows = rows_of_made_once(("meeting_bodies",), _bodies_of, of=meeting.pk)
+    process (``rows_of_made_once``: the same for every meeting but its id), or read with
+    other sections ``together`` where they hold it (``bodies_of``)."""
+    if "bodies" in (together or ()):
+        rows = together.page("bodies")
+    else:
+        rows = rows_of_made_once(("meeting_bodies",), bodies_of, of=meeting.pk)
     bodies: dict[int, dict] = {}
     badges: dict[tuple[str, str], str] = {}
 
@@ -224,7 +229,7 @@ def body_rows(meeting: Meeting) -> list[dict]:
     return list(bodies.values())
 
 
-def _bodies_of(of: int) -> QuerySet:
+def bodies_of(of: int) -> QuerySet:
     """A row per member of each body of meeting ``of`` (a row for a body without one)."""
     return (
         ImplementationBody.objects.filter(meeting=of)

@@ -39,6 +39,7 @@ from .common import (
 from .list_reads import meeting_figures, meeting_parties
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
+    bodies_of,
     body_rows,
     claim_rows,
     claims_of,
@@ -56,7 +57,13 @@ from .meeting_rows import (
     source_rows,
     sources_of,
 )
-from .meeting_sections import COMMITMENTS_SHOWN, fragment_of, shown
+from .meeting_sections import (
+    COMMITMENTS_SHOWN,
+    FirstPages,
+    fragment_of,
+    page_number,
+    shown,
+)
 from .meeting_statements import readouts_of, statement_rows, statements_of
 from .milestone_checklist import checklist_actions, opened_reschedule
 from .paging import annotated_page
@@ -253,7 +260,12 @@ def _render_detail(
     its editor ``opened`` without JavaScript; the others are fetched when opened."""
     outcome = outcome or Outcome()
     context = _detail_context(
-        request, meeting, permissions.may_edit(request.user, meeting), outcome, opened
+        request,
+        meeting,
+        permissions.may_edit(request.user, meeting),
+        outcome,
+        opened,
+        whole=not (partial and wants_fragment(request)),  # as ``render_page`` picks
     )
     return render_page(
         request, "agreements/meeting_detail.html", context, partial=partial, status=outcome.status
@@ -266,11 +278,14 @@ def _detail_context(
     editable: bool,
     outcome: Outcome | None = None,
     opened: dict | None = None,
+    *,
+    whole: bool = True,
 ) -> dict:
     """What the page shows: the meeting and everything it holds, as the reader may act on it;
     on a past day (``?as_of=``), its commitments and milestones as they stood then, read-only.
     Its long sections are a page of rows each (``meeting_sections``), each read only when the
-    template draws it (a section's next rows draw that section alone)."""
+    template draws it (a section's next rows draw that section alone); drawn ``whole``, the
+    sections of plain rows at their first page are read together (``FirstPages``)."""
     outcome = outcome or Outcome()
     opened = (opened or {}) | outcome.forms
     as_of = AsOfForm(request.GET)
@@ -300,14 +315,30 @@ def _detail_context(
     )
     links = SimpleLazyObject(meeting.related)
 
-    def section(name: str, rows_of, **options) -> SimpleLazyObject:
+    # The page drawn whole draws each section: those of plain rows are read in one query.
+    together = FirstPages(("meeting",), {"of": meeting.pk}) if whole else None
+    if together is not None:
+        together.add("bodies", bodies_of)
+
+    def section(name: str, rows_of, *, plain: bool = False, **options) -> SimpleLazyObject:
         """The section ``name``'s page of ``rows_of(meeting's id)``, read when drawn; its
-        first page by SQL made once (``shown``: the same for every meeting but its id)."""
+        first page by SQL made once (``shown``: the same for every meeting but its id), with
+        the other sections of ``plain`` rows (dicts) where the page is drawn whole."""
+        if plain and together is not None and page_number(request, name) == 1:
+            together.add(name, rows_of, paged=True)
         return SimpleLazyObject(
-            lambda: shown(request, name, rows_of, key=(), values={"of": meeting.pk}, **options)
+            lambda: shown(
+                request,
+                name,
+                rows_of,
+                key=(),
+                values={"of": meeting.pk},
+                together=together,
+                **options,
+            )
         )
 
-    statements_shown = section("statements", statements_of, finish=statement_rows)
+    statements_shown = section("statements", statements_of, plain=True, finish=statement_rows)
 
     def readouts():
         """Every readout, compared over every commitment of the meeting (titles only); not
@@ -331,7 +362,9 @@ def _detail_context(
         "figures": figures,  # how many commitments, their index
         "can_edit": editable,
         "parties": parties,
-        "participants": section("participants", participants_of, finish=participant_rows),
+        "participants": section(
+            "participants", participants_of, plain=True, finish=participant_rows
+        ),
         "commitments": commitments,
         # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
         "milestones": section(
@@ -339,10 +372,10 @@ def _detail_context(
             meeting_milestones_of,
             finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
         ),
-        "bodies": SimpleLazyObject(lambda: body_rows(meeting)),
+        "bodies": SimpleLazyObject(lambda: body_rows(meeting, together)),
         "statements": statements_shown,
         "readouts": SimpleLazyObject(readouts),
-        "claims": section("claims", claims_of, finish=claim_rows),
+        "claims": section("claims", claims_of, plain=True, finish=claim_rows),
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
