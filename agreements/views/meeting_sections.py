@@ -194,6 +194,7 @@ class FirstPages:
         self.key, self.values = key, values
         self.parts: dict[str, Callable[..., QuerySet]] = {}
         self.shape: list[tuple[str, int | None]] = []
+        self.sections: dict[str, tuple[Callable[..., QuerySet], int]] = {}
         self.pages: dict[str, list] | None = None
 
     def add(self, name: str, rows_of: Callable[..., QuerySet], *, paged: bool = False) -> None:
@@ -204,6 +205,19 @@ class FirstPages:
         size = SECTION_SHOWN if paged else None
         self.parts[name] = first_page_of(rows_of, size) if paged else rows_of
         self.shape.append((name, size))
+        if paged:
+            self.sections[name] = (rows_of, size)
+
+    def add_links(self, name: str, section: str, read: Callable[[QuerySet], QuerySet]) -> None:
+        """Part ``name``: ``read(ids)`` of the rows on ``section``'s first page (``ids``, a
+        query of their ids, run within the same query: the same rows)."""
+        rows_of, size = self.sections[section]
+        self.add(name, lambda **given: read(rows_of(**given).values("pk")[:size]))
+        self.shape.append((section, size))
+
+    def links(self, name: str) -> list | None:
+        """The rows of part ``name`` if one was added, else None (its section reads them)."""
+        return self.page(name) if name in self.parts else None
 
     def __contains__(self, name: str) -> bool:
         return name in self.parts

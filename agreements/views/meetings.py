@@ -42,6 +42,7 @@ from .meeting_rows import (
     bodies_of,
     body_rows,
     claim_rows,
+    claim_sources,
     claims_of,
     commitment_query,
     commitments_of,
@@ -64,7 +65,13 @@ from .meeting_sections import (
     page_number,
     shown,
 )
-from .meeting_statements import readouts_of, statement_rows, statements_of
+from .meeting_statements import (
+    joint_names,
+    mentioned_titles,
+    readouts_of,
+    statement_rows,
+    statements_of,
+)
 from .milestone_checklist import checklist_actions, opened_reschedule
 from .paging import annotated_page
 from .source_files import KEEP_FILE
@@ -320,12 +327,17 @@ def _detail_context(
     if together is not None:
         together.add("bodies", bodies_of)
 
-    def section(name: str, rows_of, *, plain: bool = False, **options) -> SimpleLazyObject:
+    def section(
+        name: str, rows_of, *, plain: bool = False, links_of: dict | None = None, **options
+    ) -> SimpleLazyObject:
         """The section ``name``'s page of ``rows_of(meeting's id)``, read when drawn; its
         first page by SQL made once (``shown``: the same for every meeting but its id), with
-        the other sections of ``plain`` rows (dicts) where the page is drawn whole."""
+        the other sections of ``plain`` rows (dicts) where the page is drawn whole, and what
+        its rows link (``links_of``: a name, and its read of the rows' ids) with them."""
         if plain and together is not None and page_number(request, name) == 1:
             together.add(name, rows_of, paged=True)
+            for links, read in (links_of or {}).items():
+                together.add_links(links, name, read)
         return SimpleLazyObject(
             lambda: shown(
                 request,
@@ -338,7 +350,17 @@ def _detail_context(
             )
         )
 
-    statements_shown = section("statements", statements_of, plain=True, finish=statement_rows)
+    def linked(name: str) -> list | None:
+        """The rows of links ``name`` read with their section's, else None."""
+        return together.links(name) if together is not None else None
+
+    statements_shown = section(
+        "statements",
+        statements_of,
+        plain=True,
+        links_of={"joint_names": joint_names, "mentioned_titles": mentioned_titles},
+        finish=lambda rows: statement_rows(rows, linked("joint_names"), linked("mentioned_titles")),
+    )
 
     def readouts():
         """Every readout, compared over every commitment of the meeting (titles only); not
@@ -375,7 +397,13 @@ def _detail_context(
         "bodies": SimpleLazyObject(lambda: body_rows(meeting, together)),
         "statements": statements_shown,
         "readouts": SimpleLazyObject(readouts),
-        "claims": section("claims", claims_of, plain=True, finish=claim_rows),
+        "claims": section(
+            "claims",
+            claims_of,
+            plain=True,
+            links_of={"claim_sources": claim_sources},
+            finish=lambda rows: claim_rows(rows, linked("claim_sources")),
+        ),
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
