@@ -16,7 +16,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from agreements import actions, permissions
-from agreements.models import Commitment, Follow, Meeting, Participant, Person
+from agreements.models import Commitment, Follow, Meeting, Participant, Party, Person
 from agreements.models.commitment_facts import reader_facts
 from agreements.models.unions import (
     records_of_made_once,
@@ -107,6 +107,13 @@ def test_parts_read_in_one_query_are_each_read_as_alone(meeting, team, us):
             .order_by("-pk")
             .values("office", "person__name", party_code=F("party__code"))
         ),
+        "parties": lambda of: Party.objects.filter(meetings=of),  # its model's order
+        "commitments": lambda of: (
+            Commitment.objects.filter(meeting=of)
+            .only("title", "position")
+            .annotate(counted=Window(Count("pk")))
+            .order_by("position")[:2]
+        ),
     }
     expected = {
         of: {name: list(part(of=of)) for name, part in parts.items()}
@@ -119,9 +126,17 @@ def test_parts_read_in_one_query_are_each_read_as_alone(meeting, team, us):
     ]
     assert [row["office"] for row in mine["participants"]] == ["Minister", "Envoy"]
     assert expected[other.pk]["participants"] == []
+    assert [party.name for party in mine["parties"]] == ["Mexico", "United States"]
     with CaptureQueriesContext(connection) as ran:
-        assert rows_in_one(("test", "in_one"), parts, of=meeting.pk) == mine
-    assert len(ran) == (1 if connection.features.supports_slicing_ordering_in_compound else 3)
+        got = rows_in_one(("test", "in_one"), parts, of=meeting.pk)
+    assert got == mine
+    assert len(ran) == (1 if connection.features.supports_slicing_ordering_in_compound else 5)
+    # Records as the ORM builds them: their columns, the others deferred, their annotations.
+    assert [party.name for party in got["parties"]] == ["Mexico", "United States"]
+    first, second = got["commitments"]
+    assert (first.title, first.position, first.counted, second.title) == ("Curb", 1, 3, "Halt")
+    assert first.get_deferred_fields() == mine["commitments"][0].get_deferred_fields()
+    assert first._state.db == "default" and not first._state.adding
     with compiled_sql() as compiled:
         assert rows_in_one(("test", "in_one"), parts, of=other.pk) == expected[other.pk]
     assert compiled == []

@@ -317,24 +317,30 @@ def _detail_context(
             "index": as_index(commitments.rows[0].mean_status) if commitments.rows else None,
         }
     )
-    parties = SimpleLazyObject(
-        lambda: records_of_made_once(("meeting_parties",), parties_of, of=meeting.pk)
-    )
     links = SimpleLazyObject(meeting.related)
 
-    # The page drawn whole draws each section: those of plain rows are read in one query.
+    # The page drawn whole draws each section: those of plain rows or of records of one model
+    # are read in one query (``FirstPages``), with the meeting's parties.
     together = FirstPages(("meeting",), {"of": meeting.pk}) if whole else None
     if together is not None:
         together.add("bodies", bodies_of)
+        together.add("parties", parties_of)
+    parties = SimpleLazyObject(
+        lambda: (
+            together.page("parties")
+            if together is not None
+            else records_of_made_once(("meeting_parties",), parties_of, of=meeting.pk)
+        )
+    )
 
     def section(
-        name: str, rows_of, *, plain: bool = False, links_of: dict | None = None, **options
+        name: str, rows_of, *, in_one: bool = False, links_of: dict | None = None, **options
     ) -> SimpleLazyObject:
         """The section ``name``'s page of ``rows_of(meeting's id)``, read when drawn; its
         first page by SQL made once (``shown``: the same for every meeting but its id), with
-        the other sections of ``plain`` rows (dicts) where the page is drawn whole, and what
+        the other sections read ``in_one`` query where the page is drawn whole, and what
         its rows link (``links_of``: a name, and its read of the rows' ids) with them."""
-        if plain and together is not None and page_number(request, name) == 1:
+        if in_one and together is not None and page_number(request, name) == 1:
             together.add(name, rows_of, paged=True)
             for links, read in (links_of or {}).items():
                 together.add_links(links, name, read)
@@ -357,7 +363,7 @@ def _detail_context(
     statements_shown = section(
         "statements",
         statements_of,
-        plain=True,
+        in_one=True,
         links_of={"joint_names": joint_names, "mentioned_titles": mentioned_titles},
         finish=lambda rows: statement_rows(rows, linked("joint_names"), linked("mentioned_titles")),
     )
@@ -385,13 +391,14 @@ def _detail_context(
         "can_edit": editable,
         "parties": parties,
         "participants": section(
-            "participants", participants_of, plain=True, finish=participant_rows
+            "participants", participants_of, in_one=True, finish=participant_rows
         ),
         "commitments": commitments,
         # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
         "milestones": section(
             "milestones",
             meeting_milestones_of,
+            in_one=True,
             finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
         ),
         "bodies": SimpleLazyObject(lambda: body_rows(meeting, together)),
@@ -400,7 +407,7 @@ def _detail_context(
         "claims": section(
             "claims",
             claims_of,
-            plain=True,
+            in_one=True,
             links_of={"claim_sources": claim_sources},
             finish=lambda rows: claim_rows(rows, linked("claim_sources")),
         ),
