@@ -189,15 +189,15 @@ PLAIN = (
 )
 
 
-def test_a_page_drawn_whole_reads_its_sections_of_plain_rows_together(
+def test_a_page_drawn_whole_reads_its_small_sections_together(
     client, reviewer, meeting, team, us, mexico, shown_three
 ):
-    """Participants, statements, claims and bodies (plain rows), with what the statements and
-    claims shown link (joint parties, commitments mentioned, sources), are read in one query
-    where the page is drawn whole (PostgreSQL: each section's first page in its own order; a
-    query each elsewhere), each showing its own rows; a section's next page without
-    JavaScript is read on its own, the others' first pages together; drawn alone (htmx), a
-    section reads only its own rows and theirs."""
+    """Participants, statements, claims, bodies (plain rows) and sources (records), with what
+    the statements and claims shown link (joint parties, commitments mentioned, sources), are
+    read in one query where the page is drawn whole (PostgreSQL: each section's first page in
+    its own order; a query each elsewhere), each showing its own rows; a section's next page
+    without JavaScript is read on its own, the others' first pages together; drawn alone
+    (htmx), a section reads only its own rows and theirs."""
     older = make_source(team, title="B older", published_on=datetime.date(2025, 1, 1))
     newer = make_source(team, title="A newer", published_on=datetime.date(2025, 2, 1))
     for n in range(1, 4):
@@ -213,11 +213,13 @@ def test_a_page_drawn_whole_reads_its_sections_of_plain_rows_together(
     body = make_body(meeting, name="Working group")
     member = Person.objects.create(team=team, name="Member")
     BodyMembership.objects.create(body=body, person=member, party=us)
+    meeting.sources.add(make_source(team, title="Cited alone"))
     linked = (
         *PLAIN,
         "agreements_claim_sources",
         "agreements_statement_joint_parties",
         "agreements_statement_commitments",
+        "agreements_source",  # the meeting's own sources: records
     )
     in_one = connection.features.supports_slicing_ordering_in_compound
     client.force_login(reviewer)
@@ -228,14 +230,14 @@ def test_a_page_drawn_whole_reads_its_sections_of_plain_rows_together(
     assert "Claim 2" in html and "Claim 3" not in html and "Said once" in html
     assert 'Claim 2\n        <span class="muted"> · source: B older</span>' in html
     assert "jointly with Mexico, United States" in html and "Mentions: Halt fentanyl" in html
-    assert "Working group" in html and "Member" in html
-    assert len(reading(ran, *linked)) == (1 if in_one else 7)
+    assert "Working group" in html and "Member" in html and "Cited alone" in html
+    assert len(reading(ran, *linked)) == (1 if in_one else 8)
     with CaptureQueriesContext(connection) as ran:
         html = client.get(url, {"claims_page": 2}).text
     assert "Claim 3" in html and "Claim 1" not in html and "Delegate 1" in html
     assert "sources: A newer; B older</span>" in html and "Mentions: Halt fentanyl" in html
     assert len(reading(ran, "agreements_claim")) == 1
-    assert len(reading(ran, *linked)) == (3 if in_one else 7)
+    assert len(reading(ran, *linked)) == (3 if in_one else 8)
     with CaptureQueriesContext(connection) as ran:
         section = client.get(url, {"claims_page": 2}, **HTMX).text
     assert "Claim 3" in section and "Delegate" not in section and "A newer; B older" in section

@@ -426,6 +426,7 @@ def _detail_context(
         "sources": section(
             "sources",
             sources_of,
+            in_one=True,
             finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
         ),
         "forms": opened if editable else {},
