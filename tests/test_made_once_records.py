@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db.models import Count, Window
+from django.db import connection
+from django.db.models import Count, F, JSONField, Value, Window
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from agreements import actions, permissions
-from agreements.models import Commitment, Follow, Participant, Person
+from agreements.models import Commitment, Follow, Meeting, Participant, Party, Person
 from agreements.models.commitment_facts import reader_facts
 from agreements.models.unions import (
     records_of_made_once,
+    rows_in_one,
     rows_of_ids_made_once,
     rows_of_made_once,
 )
@@ -75,6 +78,78 @@ def test_made_once_runs_keep_converting_their_columns(meeting):
         )
         assert (record.updated_at, record.target_date) == rows[0]
         assert record.updated_at.tzinfo is not None
+
+
+def test_parts_read_in_one_query_are_each_read_as_alone(meeting, team, us):
+    """``unions.rows_in_one``: parts of other columns (dicts and tuples of texts, numbers, days
+    and links left empty), each in its own order and slice, each read as it reads alone, in
+    one query where the database takes an ORDER BY inside a UNION (a query each elsewhere);
+    a second run, for another meeting, compiles nothing and reads that meeting's rows. A
+    column converted as it is read (a field's ``from_db_value``) is refused."""
+    other = make_meeting(team, title="Round two")
+    for n, title in enumerate(("Curb", "Halt", "Open"), 1):
+        make_commitment(meeting, title=title, position=n, target_date=datetime.date(2027, 1, n))
+    make_commitment(other, title="Share", position=1)
+    for name, office in (("Ana Ruiz", "Envoy"), ("Ben Cole", "Minister")):
+        person = Person.objects.create(team=team, name=name)
+        Participant.objects.create(meeting=meeting, person=person, party=us, office=office)
+    parts = {
+        "last_two": lambda of: (
+            Commitment.objects.filter(meeting=of)
+            .order_by("-position")
+            .values("pk", "title", "target_date", "position")[:2]
+        ),
+        "meeting": lambda of: Meeting.objects.filter(pk=of).values_list(
+            "title", "start_date", "team_id", "city"
+        ),
+        "participants": lambda of: (
+            Participant.objects.filter(meeting=of)
+            .order_by("-pk")
+            .values("office", "person__name", party_code=F("party__code"))
+        ),
+        "parties": lambda of: Party.objects.filter(meetings=of),  # its model's order
+        "commitments": lambda of: (
+            Commitment.objects.filter(meeting=of)
+            .only("title", "position")
+            .annotate(counted=Window(Count("pk")))
+            .order_by("position")[:2]
+        ),
+    }
+    expected = {
+        of: {name: list(part(of=of)) for name, part in parts.items()}
+        for of in (meeting.pk, other.pk)
+    }
+    mine = expected[meeting.pk]
+    assert [(row["title"], row["target_date"].day) for row in mine["last_two"]] == [
+        ("Open", 3),
+        ("Halt", 2),
+    ]
+    assert [row["office"] for row in mine["participants"]] == ["Minister", "Envoy"]
+    assert expected[other.pk]["participants"] == []
+    assert [party.name for party in mine["parties"]] == ["Mexico", "United States"]
+    with CaptureQueriesContext(connection) as ran:
+        got = rows_in_one(("test", "in_one"), parts, of=meeting.pk)
+    assert got == mine
+    assert len(ran) == (1 if connection.features.supports_slicing_ordering_in_compound else 5)
+    # Records as the ORM builds them: their columns, the others deferred, their annotations.
+    assert [party.name for party in got["parties"]] == ["Mexico", "United States"]
+    first, second = got["commitments"]
+    assert (first.title, first.position, first.counted, second.title) == ("Curb", 1, 3, "Halt")
+    assert first.get_deferred_fields() == mine["commitments"][0].get_deferred_fields()
+    assert first._state.db == "default" and not first._state.adding
+    with compiled_sql() as compiled:
+        assert rows_in_one(("test", "in_one"), parts, of=other.pk) == expected[other.pk]
+    assert compiled == []
+    converted = {
+        "ids": lambda of: Commitment.objects.filter(meeting=of).values("pk"),
+        "kept": lambda of: (
+            Commitment.objects.filter(meeting=of)
+            .annotate(kept=Value({}, output_field=JSONField()))
+            .values("kept")
+        ),
+    }
+    with pytest.raises(ValueError):
+        rows_in_one(("test", "converted"), converted, of=meeting.pk)
 
 
 def test_rows_of_ids_are_read_for_each_number_of_ids(meeting):

@@ -9,11 +9,13 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
 from django.template import engines
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from agreements.models import Claim, ContextEvent, Participant, Person, Statement
+from agreements.models import BodyMembership, Claim, ContextEvent, Participant, Person, Statement
 from agreements.views import meeting_sections, meetings
 from tests.conftest import HTMX, make_body, make_commitment, make_meeting, make_source
 
@@ -170,6 +172,76 @@ def test_participants_are_paged_and_swapped_in_place(
     assert section.lstrip().startswith('<section id="participants"')
     assert "Delegate 3" in section and "Delegate 1" not in section
     assert "Showing 3–3 of 3" in section and "Previous" in section
+
+
+def reading(ran, *tables: str) -> list[str]:
+    """The queries ``ran`` that read from any of ``tables``."""
+    return [
+        q["sql"] for q in ran.captured_queries if any(f'FROM "{t}"' in q["sql"] for t in tables)
+    ]
+
+
+PLAIN = (
+    "agreements_participant",
+    "agreements_statement",
+    "agreements_claim",
+    "agreements_implementationbody",
+)
+
+
+def test_a_page_drawn_whole_reads_its_small_sections_together(
+    client, reviewer, meeting, team, us, mexico, shown_three
+):
+    """Participants, statements, claims, bodies (plain rows) and sources (records), with what
+    the statements and claims shown link (joint parties, commitments mentioned, sources), are
+    read in one query where the page is drawn whole (PostgreSQL: each section's first page in
+    its own order; a query each elsewhere), each showing its own rows; a section's next page
+    without JavaScript is read on its own, the others' first pages together; drawn alone
+    (htmx), a section reads only its own rows and theirs."""
+    older = make_source(team, title="B older", published_on=datetime.date(2025, 1, 1))
+    newer = make_source(team, title="A newer", published_on=datetime.date(2025, 2, 1))
+    for n in range(1, 4):
+        person = Person.objects.create(team=team, name=f"Delegate {n}")
+        Participant.objects.create(meeting=meeting, person=person, party=us, office="Envoy")
+        claim = Claim.objects.create(meeting=meeting, text=f"Claim {n}", verification="disputed")
+        claim.sources.add(*[older, newer][: n - 1])
+    said = Statement.objects.create(
+        meeting=meeting, party=us, text="Said once", said_on=meeting.start_date
+    )
+    said.joint_parties.add(us, mexico)
+    said.commitments.add(make_commitment(meeting, title="Halt fentanyl"))
+    body = make_body(meeting, name="Working group")
+    member = Person.objects.create(team=team, name="Member")
+    BodyMembership.objects.create(body=body, person=member, party=us)
+    meeting.sources.add(make_source(team, title="Cited alone"))
+    linked = (
+        *PLAIN,
+        "agreements_claim_sources",
+        "agreements_statement_joint_parties",
+        "agreements_statement_commitments",
+        "agreements_source",  # the meeting's own sources: records
+    )
+    in_one = connection.features.supports_slicing_ordering_in_compound
+    client.force_login(reviewer)
+    url = meeting.get_absolute_url()
+    with CaptureQueriesContext(connection) as ran:
+        html = client.get(url).text
+    assert "Delegate 2" in html and "Delegate 3" not in html and "Showing 1–2 of 3" in html
+    assert "Claim 2" in html and "Claim 3" not in html and "Said once" in html
+    assert 'Claim 2\n        <span class="muted"> · source: B older</span>' in html
+    assert "jointly with Mexico, United States" in html and "Mentions: Halt fentanyl" in html
+    assert "Working group" in html and "Member" in html and "Cited alone" in html
+    assert len(reading(ran, *linked)) == (1 if in_one else 8)
+    with CaptureQueriesContext(connection) as ran:
+        html = client.get(url, {"claims_page": 2}).text
+    assert "Claim 3" in html and "Claim 1" not in html and "Delegate 1" in html
+    assert "sources: A newer; B older</span>" in html and "Mentions: Halt fentanyl" in html
+    assert len(reading(ran, "agreements_claim")) == 1
+    assert len(reading(ran, *linked)) == (3 if in_one else 8)
+    with CaptureQueriesContext(connection) as ran:
+        section = client.get(url, {"claims_page": 2}, **HTMX).text
+    assert "Claim 3" in section and "Delegate" not in section and "A newer; B older" in section
+    assert len(reading(ran, *linked)) == 2
 
 
 def test_a_sections_pages_are_written_with_each_value_escaped_in_the_readers_language(rf):

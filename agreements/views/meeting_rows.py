@@ -33,6 +33,7 @@ from ..models.unions import rows_of_ids_made_once, rows_of_made_once
 from ..templatetags.tracker import state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources
+from .meeting_sections import FirstPages
 from .milestone_checklist import with_forms, with_moves
 from .source_files import flag_kept, keep_forms, read_kept_files
 
@@ -131,10 +132,14 @@ def _milestones_of(ids: list[int]) -> QuerySet[Milestone]:
 CLAIM_FIELDS = ("pk", "text", "verification", "commitment_id", "body_id")
 
 
-def claim_rows(claims: list[dict]) -> list[dict]:
+def claim_rows(claims: list[dict], sources: list[tuple] | None = None) -> list[dict]:
     """A page of claims (plain rows, ``claims_of``), each with its verification's badge (each
-    drawn once), its sources' titles and what introduces them."""
-    titles = names_of(claims, "sources", SOURCE_ORDER, "title", model=Claim)
+    drawn once), its sources' titles and what introduces them: read here, or given, read
+    with the claims (``claim_sources``)."""
+    if sources is None:
+        titles = names_of(claims, "sources", SOURCE_ORDER, "title", model=Claim)
+    else:
+        titles = named(sources)
     badges: dict[str, str] = {}
     for claim in claims:
         verification = claim["verification"]
@@ -171,27 +176,48 @@ def names_of(
     if not records:
         return {}
     relation = getattr(model or type(records[0]), field)
-    owner = relation.field.m2m_field_name()
-    target = relation.field.m2m_reverse_field_name()
 
     def build(ids: list[int]) -> QuerySet:
-        rows = relation.through.objects.filter(**{f"{owner}__in": ids}).order_by(*order)
-        return rows.values_list(f"{owner}_id", f"{target}__{column}")
+        return names_read(relation, order, column, ids)
 
     key = ("names_of", relation.through._meta.label, order, column)
-    named: dict[int, list[str]] = {}
     ids = [r["pk"] for r in records] if model else [r.pk for r in records]
-    for pk, name in rows_of_ids_made_once(key, ids, build):
-        named.setdefault(pk, []).append(name)
-    return named
+    return named(rows_of_ids_made_once(key, ids, build))
 
 
-def body_rows(meeting: Meeting) -> list[dict]:
+def names_read(relation, order: tuple[str, ...], column: str, ids) -> QuerySet:
+    """The read of ``names_of``: ``(id, name)`` of the records ``ids`` (a list, or a query of
+    them), through their many-to-many ``relation`` (its descriptor), in ``order``."""
+    owner = relation.field.m2m_field_name()
+    target = relation.field.m2m_reverse_field_name()
+    rows = relation.through.objects.filter(**{f"{owner}__in": ids}).order_by(*order)
+    return rows.values_list(f"{owner}_id", f"{target}__{column}")
+
+
+def named(rows: list[tuple]) -> dict[int, list[str]]:
+    """``(id, name)`` rows as each id's names, in their order."""
+    names: dict[int, list[str]] = {}
+    for pk, name in rows:
+        names.setdefault(pk, []).append(name)
+    return names
+
+
+def claim_sources(ids: QuerySet) -> QuerySet:
+    """The titles of the sources of claims ``ids`` (a query of them: a page's), as
+    ``claim_rows`` shows them, to read with the claims (``FirstPages.add_links``)."""
+    return names_read(Claim.sources, SOURCE_ORDER, "title", ids)
+
+
+def body_rows(meeting: Meeting, together: FirstPages | None = None) -> list[dict]:
     """The bodies set up at the meeting (in their order), each with its lifecycle's badge and
     its members (in theirs), each with its confirmation's badge (each badge drawn once): one
     read of both, a plain row per member (or per body without one), its SQL made once a
-    process (``rows_of_made_once``: the same for every meeting but its id)."""
-    rows = rows_of_made_once(("meeting_bodies",), _bodies_of, of=meeting.pk)
+    process (``rows_of_made_once``: the same for every meeting but its id), or read with
+    other sections ``together`` where they hold it (``bodies_of``)."""
+    if "bodies" in (together or ()):
+        rows = together.page("bodies")
+    else:
+        rows = rows_of_made_once(("meeting_bodies",), bodies_of, of=meeting.pk)
     bodies: dict[int, dict] = {}
     badges: dict[tuple[str, str], str] = {}
 
@@ -224,7 +250,7 @@ def body_rows(meeting: Meeting) -> list[dict]:
     return list(bodies.values())
 
 
-def _bodies_of(of: int) -> QuerySet:
+def bodies_of(of: int) -> QuerySet:
     """A row per member of each body of meeting ``of`` (a row for a body without one)."""
     return (
         ImplementationBody.objects.filter(meeting=of)

@@ -59,13 +59,20 @@ def readouts_of(meeting: Meeting) -> QuerySet[Statement]:
     )
 
 
-def statement_rows(statements: list[dict]) -> list[dict]:
+def statement_rows(
+    statements: list[dict], joint: list[tuple] | None = None, mentioned: list[tuple] | None = None
+) -> list[dict]:
     """A page of statements (``statements_of``), each with its kind's label and its language's
     name (each written once), the names of the parties it was made jointly with and the
     titles of the commitments it mentions (in the commitments' order), both read in one
-    query."""
+    query, or given, read with the statements (``(id, name)`` rows: ``joint_names``,
+    ``mentioned_titles``)."""
     names: dict[tuple[int, int], list[str]] = {}
-    for pk, part, name in _statement_names([statement["pk"] for statement in statements]):
+    if joint is None or mentioned is None:
+        rows = _statement_names([statement["pk"] for statement in statements])
+    else:
+        rows = [(pk, 0, name) for pk, name in joint] + [(pk, 1, name) for pk, name in mentioned]
+    for pk, part, name in rows:
         names.setdefault((part, pk), []).append(name)
     kinds: dict[str, str] = {}
     languages: dict[str, str] = {}
@@ -90,25 +97,41 @@ def _statement_names(ids: list[int]) -> list[tuple[int, int, str]]:
     return [row[:3] for row in rows_of_ids_made_once(("statement_names",), ids, _names_read)]
 
 
+# The order of a statement's joint parties (by name) and of the commitments it mentions
+# (``Meeting.Meta.ordering``, then their position), on the link tables.
+JOINT_ORDER = (F("party__name"), F("party"))
+MENTIONED_ORDER = (
+    F("commitment__meeting__start_date").desc(),
+    F("commitment__meeting").desc(),
+    F("commitment__position"),
+    F("commitment"),
+)
+
+
+def joint_names(ids: QuerySet) -> QuerySet:
+    """``(statement, party's name)`` of statements ``ids`` (a query of them: a page's) made
+    jointly, in ``statement_rows``' order, to read with the statements
+    (``FirstPages.add_links``)."""
+    rows = Statement.joint_parties.through.objects.filter(statement__in=ids)
+    return rows.order_by(*JOINT_ORDER).values_list("statement_id", "party__name")
+
+
+def mentioned_titles(ids: QuerySet) -> QuerySet:
+    """``(statement, commitment's title)`` of the commitments statements ``ids`` mention, in
+    ``statement_rows``' order (``joint_names``)."""
+    rows = Statement.commitments.through.objects.filter(statement__in=ids)
+    return rows.order_by(*MENTIONED_ORDER).values_list("statement_id", "commitment__title")
+
+
 def _names_read(ids: list[int]) -> QuerySet:
     """The read of ``_statement_names``."""
     joint = Statement.joint_parties.through.objects.filter(statement__in=ids).annotate(
-        part=Value(0),
-        name=F("party__name"),
-        n=Window(RowNumber(), order_by=(F("party__name"), F("party"))),
+        part=Value(0), name=F("party__name"), n=Window(RowNumber(), order_by=JOINT_ORDER)
     )
     mentioned = Statement.commitments.through.objects.filter(statement__in=ids).annotate(
         part=Value(1),
         name=F("commitment__title"),
-        n=Window(
-            RowNumber(),
-            order_by=(
-                F("commitment__meeting__start_date").desc(),  # ``Meeting.Meta.ordering``
-                F("commitment__meeting").desc(),
-                F("commitment__position"),
-                F("commitment"),
-            ),
-        ),
+        n=Window(RowNumber(), order_by=MENTIONED_ORDER),
     )
     columns = ("statement_id", "part", "name", "n")
     rows = joint.values_list(*columns).union(mentioned.values_list(*columns), all=True)

@@ -39,8 +39,10 @@ from .common import (
 from .list_reads import meeting_figures, meeting_parties
 from .meeting_additions import ADD_ACTIONS, ADDITIONS, team_sources
 from .meeting_rows import (
+    bodies_of,
     body_rows,
     claim_rows,
+    claim_sources,
     claims_of,
     commitment_query,
     commitments_of,
@@ -56,8 +58,20 @@ from .meeting_rows import (
     source_rows,
     sources_of,
 )
-from .meeting_sections import COMMITMENTS_SHOWN, fragment_of, shown
-from .meeting_statements import readouts_of, statement_rows, statements_of
+from .meeting_sections import (
+    COMMITMENTS_SHOWN,
+    FirstPages,
+    fragment_of,
+    page_number,
+    shown,
+)
+from .meeting_statements import (
+    joint_names,
+    mentioned_titles,
+    readouts_of,
+    statement_rows,
+    statements_of,
+)
 from .milestone_checklist import checklist_actions, opened_reschedule
 from .paging import annotated_page
 from .source_files import KEEP_FILE
@@ -253,7 +267,12 @@ def _render_detail(
     its editor ``opened`` without JavaScript; the others are fetched when opened."""
     outcome = outcome or Outcome()
     context = _detail_context(
-        request, meeting, permissions.may_edit(request.user, meeting), outcome, opened
+        request,
+        meeting,
+        permissions.may_edit(request.user, meeting),
+        outcome,
+        opened,
+        whole=not (partial and wants_fragment(request)),  # as ``render_page`` picks
     )
     return render_page(
         request, "agreements/meeting_detail.html", context, partial=partial, status=outcome.status
@@ -266,11 +285,14 @@ def _detail_context(
     editable: bool,
     outcome: Outcome | None = None,
     opened: dict | None = None,
+    *,
+    whole: bool = True,
 ) -> dict:
     """What the page shows: the meeting and everything it holds, as the reader may act on it;
     on a past day (``?as_of=``), its commitments and milestones as they stood then, read-only.
     Its long sections are a page of rows each (``meeting_sections``), each read only when the
-    template draws it (a section's next rows draw that section alone)."""
+    template draws it (a section's next rows draw that section alone); drawn ``whole``, the
+    sections of plain rows at their first page are read together (``FirstPages``)."""
     outcome = outcome or Outcome()
     opened = (opened or {}) | outcome.forms
     as_of = AsOfForm(request.GET)
@@ -295,19 +317,56 @@ def _detail_context(
             "index": as_index(commitments.rows[0].mean_status) if commitments.rows else None,
         }
     )
-    parties = SimpleLazyObject(
-        lambda: records_of_made_once(("meeting_parties",), parties_of, of=meeting.pk)
-    )
     links = SimpleLazyObject(meeting.related)
 
-    def section(name: str, rows_of, **options) -> SimpleLazyObject:
+    # The page drawn whole draws each section: those of plain rows or of records of one model
+    # are read in one query (``FirstPages``), with the meeting's parties.
+    together = FirstPages(("meeting",), {"of": meeting.pk}) if whole else None
+    if together is not None:
+        together.add("bodies", bodies_of)
+        together.add("parties", parties_of)
+    parties = SimpleLazyObject(
+        lambda: (
+            together.page("parties")
+            if together is not None
+            else records_of_made_once(("meeting_parties",), parties_of, of=meeting.pk)
+        )
+    )
+
+    def section(
+        name: str, rows_of, *, in_one: bool = False, links_of: dict | None = None, **options
+    ) -> SimpleLazyObject:
         """The section ``name``'s page of ``rows_of(meeting's id)``, read when drawn; its
-        first page by SQL made once (``shown``: the same for every meeting but its id)."""
+        first page by SQL made once (``shown``: the same for every meeting but its id), with
+        the other sections read ``in_one`` query where the page is drawn whole, and what
+        its rows link (``links_of``: a name, and its read of the rows' ids) with them."""
+        if in_one and together is not None and page_number(request, name) == 1:
+            together.add(name, rows_of, paged=True)
+            for links, read in (links_of or {}).items():
+                together.add_links(links, name, read)
         return SimpleLazyObject(
-            lambda: shown(request, name, rows_of, key=(), values={"of": meeting.pk}, **options)
+            lambda: shown(
+                request,
+                name,
+                rows_of,
+                key=(),
+                values={"of": meeting.pk},
+                together=together,
+                **options,
+            )
         )
 
-    statements_shown = section("statements", statements_of, finish=statement_rows)
+    def linked(name: str) -> list | None:
+        """The rows of links ``name`` read with their section's, else None."""
+        return together.links(name) if together is not None else None
+
+    statements_shown = section(
+        "statements",
+        statements_of,
+        in_one=True,
+        links_of={"joint_names": joint_names, "mentioned_titles": mentioned_titles},
+        finish=lambda rows: statement_rows(rows, linked("joint_names"), linked("mentioned_titles")),
+    )
 
     def readouts():
         """Every readout, compared over every commitment of the meeting (titles only); not
@@ -331,18 +390,27 @@ def _detail_context(
         "figures": figures,  # how many commitments, their index
         "can_edit": editable,
         "parties": parties,
-        "participants": section("participants", participants_of, finish=participant_rows),
+        "participants": section(
+            "participants", participants_of, in_one=True, finish=participant_rows
+        ),
         "commitments": commitments,
         # The meeting's own milestones (its deadlines as a whole), as a checklist for its editors.
         "milestones": section(
             "milestones",
             meeting_milestones_of,
+            in_one=True,
             finish=lambda rows: milestone_rows(rows, day, editable=editable, forms=opened),
         ),
-        "bodies": SimpleLazyObject(lambda: body_rows(meeting)),
+        "bodies": SimpleLazyObject(lambda: body_rows(meeting, together)),
         "statements": statements_shown,
         "readouts": SimpleLazyObject(readouts),
-        "claims": section("claims", claims_of, finish=claim_rows),
+        "claims": section(
+            "claims",
+            claims_of,
+            in_one=True,
+            links_of={"claim_sources": claim_sources},
+            finish=lambda rows: claim_rows(rows, linked("claim_sources")),
+        ),
         "links": links,
         # Its first step each way is among the links read already.
         "chain": SimpleLazyObject(lambda: meeting.chain(links=[link for *_, link in links])),
@@ -358,6 +426,7 @@ def _detail_context(
         "sources": section(
             "sources",
             sources_of,
+            in_one=True,
             finish=lambda rows: source_rows(rows, editable, opened.get("keep")),
         ),
         "forms": opened if editable else {},
