@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -457,3 +458,44 @@ def test_the_bodies_figures_are_those_of_the_bodies_list(client, editor, meeting
     listed = {b.pk: (b.index, b.commitment_count) for b in ImplementationBody.objects.with_index()}
     assert listed[counted.pk] == (50.0, 2)
     assert rows == {f"Counted group ({meeting.title})": listed[counted.pk]}
+
+
+def test_the_summary_is_written_as_its_template_wrote_it_in_the_readers_language():
+    """The figures' summary (the ``dashboard_summary`` tag): the index as ``floatformat:0``
+    writes it, "–" without one; the counts each in its plural, "more than" the cap past it;
+    a status's label escaped as the templates escape it; in the reader's language."""
+    drawn = engines["django"].from_string(
+        "{% load dashboard %}{% dashboard_summary index counting overdue cap stalled "
+        "cancelled rows %}"
+    )
+    rows = [{"status": 0, "label": "Not <started> & 'late'", "count": 1234}]
+    figures = dict(index=66.5, counting=1, overdue=1, cap=999, stalled=2, cancelled=1, rows=rows)
+    html = drawn.render(figures)
+    assert html == (
+        '<section class="grid" aria-label="Summary">\n  <div class="card">\n'
+        '    <h2 class="visually-hidden">Implementation index</h2>\n'
+        '    <p class="muted">Implementation index</p>\n    <p class="stat">67%</p>\n'
+        '    <p class="muted">Mean status ÷ 3 over 1 commitment that counts.</p>\n  </div>\n'
+        '  <div class="card">\n    <p class="muted">Needs attention</p>\n'
+        '    <ul class="plain">\n      <li><strong>1</strong> overdue commitment</li>\n'
+        "      <li><strong>2</strong> stalled</li>\n"
+        "      <li><strong>1</strong> cancelled or superseded (not counted)</li>\n"
+        "    </ul>\n  </div>\n"
+        '  <div class="card">\n    <h2>By status</h2>\n    <table class="data">\n'
+        '      <caption class="visually-hidden">Commitments by implementation status</caption>\n'
+        '      <thead><tr><th scope="col">Status</th><th scope="col">Commitments</th></tr>'
+        "</thead>\n      <tbody>\n        \n"
+        '          <tr><td><span class="badge status-0">Not &lt;started&gt; &amp; '
+        "&#x27;late&#x27;</span></td><td>1234</td></tr>\n        \n"
+        "      </tbody>\n    </table>\n  </div>\n</section>"
+    )
+    past_cap = drawn.render(figures | {"index": None, "counting": 3, "overdue": 1000})
+    assert '<p class="stat">–</p>' in past_cap
+    assert "over 3 commitments that count." in past_cap
+    assert "<li><strong>More than 999</strong> overdue commitments</li>" in past_cap
+    with translation.override("es"):
+        spanish = drawn.render(figures | {"rows": []})
+    assert '<section class="grid" aria-label="Resumen">' in spanish
+    assert "Estado medio ÷ 3 sobre 1 compromiso computable." in spanish
+    assert "<li><strong>1</strong> compromiso vencido</li>" in spanish
+    assert "<tbody>\n        \n      </tbody>" in spanish
