@@ -237,3 +237,47 @@ def test_the_headers_links_are_reversed_once_for_each_script_prefix(client, edit
     for name in [f"agreements:{name}" for name in names] + ["two_factor", "logout", "language_set"]:
         assert f'="{reverse(name)}"' in html, name
     assert 'href="/meetings/" aria-current="page"' in html
+
+
+def test_the_headers_navigation_marks_the_current_page_in_the_readers_language(rf, editor):
+    """The header's navigation (the ``site_nav`` tag, written once for each page name, staff
+    or not, script prefix and language): a link to each list, the current page's marked,
+    the admin's for staff only, the texts in the reader's language."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import engines
+    from django.urls import get_script_prefix, resolve, set_script_prefix
+    from django.utils import translation
+
+    nav = engines["django"].from_string("{% load tracker %}{% site_nav %}")
+    request = rf.get("/meetings/")
+    request.resolver_match = resolve("/meetings/meeting-7/")
+    html = nav.render({"request": request, "user": editor})
+    assert html == (
+        '\n      <nav aria-label="Main">\n        <ul>'
+        '\n          <li><a href="/">Dashboard</a></li>'
+        '\n          <li><a href="/meetings/" aria-current="page">Meetings</a></li>'
+        '\n          <li><a href="/commitments/">Commitments</a></li>'
+        '\n          <li><a href="/milestones/">Milestones</a></li>'
+        '\n          <li><a href="/bodies/">Bodies</a></li>'
+        '\n          <li><a href="/claims/">Open claims</a></li>'
+        '\n          <li><a href="/reviews/">Reviews</a></li>'
+        '\n          <li><a href="/search/">Search</a></li>'
+        "\n          \n        </ul>\n      </nav>\n      "
+    )
+    editor.is_staff = True
+    staff = nav.render({"request": request, "user": editor})
+    assert '\n          <li><a href="/admin/">Admin</a></li>\n        </ul>' in staff
+    assert 'aria-current="page"' not in nav.render({"request": rf.get("/"), "user": editor})
+    assert "/admin/" not in nav.render({"user": AnonymousUser()})  # no request: none current
+    with translation.override("es"):
+        spanish = nav.render({"request": request, "user": editor})
+    assert '<nav aria-label="Principal">' in spanish
+    assert '<a href="/meetings/" aria-current="page">Reuniones</a>' in spanish
+    assert '<a href="/admin/">Administración</a>' in spanish
+    prefix = get_script_prefix()
+    set_script_prefix("/tracker/")
+    try:
+        moved = nav.render({"request": request, "user": editor})
+    finally:
+        set_script_prefix(prefix)
+    assert '<a href="/tracker/meetings/" aria-current="page">' in moved

@@ -290,6 +290,60 @@ def action_outcome(context: template.Context, section: str) -> str:
     return mark_safe(f'\n\n\n<p role="status" class="notice">{notice}</p>\n{refusal}\n\n')
 
 
+@register.simple_tag(takes_context=True)
+def site_nav(context: template.Context) -> str:
+    """The header's main navigation (base.html, every page of a signed-in reader): a link to
+    each list, the current page's marked (``aria-current``, by its URL's name), the admin's
+    for staff. Written once a process for each page name, staff or not, script prefix,
+    URLconf and language (``_NAVS``: what it is made of, the links as ``page_url`` gives
+    them, each text translated as its ``{% translate %}`` translated it): through the
+    template it was some thirty-five nodes on every page, some 0.3 ms."""
+    request = context.get("request")
+    current = getattr(getattr(request, "resolver_match", None), "url_name", None) or ""
+    staff = bool(getattr(context.get("user"), "is_staff", False))
+    urlconf = get_urlconf(settings.ROOT_URLCONF)
+    key = (current, staff, get_script_prefix(), urlconf, get_language())
+    if (written := _NAVS.get(key)) is None:
+        written = _NAVS[key] = mark_safe(_nav(current, staff))
+    return written
+
+
+def _nav(current: str, staff: bool) -> str:
+    # A text translated with a context is escaped as the tag escapes it (``pgettext`` gives
+    # a plain string); one without is written as it stands (``gettext`` keeps it safe).
+    links = "".join(
+        f'\n          <li><a href="{page_url(f"agreements:{name}")}"'
+        f"{' aria-current="page"' if current in marked else ''}>{text}</a></li>"
+        for name, marked, text in (
+            ("dashboard", ("dashboard",), _("Dashboard")),
+            ("meeting_list", _MEETING_PAGES, _("Meetings")),
+            ("commitment_list", ("commitment_list", "commitment_detail"), _("Commitments")),
+            ("milestone_list", ("milestone_list",), _("Milestones")),
+            ("body_list", ("body_list", "body_detail"), _("Bodies")),
+            ("claim_list", ("claim_list",), _("Open claims")),
+            ("review_queue", ("review_queue",), _("Reviews")),
+            ("search", ("search",), _escape(pgettext("navigation", "Search"))),
+        )
+    )
+    admin = (
+        f'<li><a href="{page_url("admin:index")}">'
+        f"{_escape(pgettext('navigation', 'Admin'))}</a></li>"
+        if staff
+        else ""
+    )
+    return (
+        f'\n      <nav aria-label="{_escape(pgettext("navigation", "Main"))}">\n        <ul>'
+        f"{links}\n          {admin}\n        </ul>\n      </nav>\n      "
+    )
+
+
+_MEETING_PAGES = ("meeting_list", "meeting_detail", "meeting_create", "meeting_edit")
+
+# The header's navigation as written for a page name, staff or not, script prefix, URLconf
+# and language (``site_nav``).
+_NAVS: dict[tuple, str] = {}
+
+
 KNOWN = ("kind", "title")
 
 
