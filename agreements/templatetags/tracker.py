@@ -112,7 +112,11 @@ def index_bar(
     ``localize`` writes them). Formatted here, not through a template each: the dashboard
     draws some fifty (``index_bars``). Every value is escaped, as ``conditional_escape``
     escapes it (``_escape``)."""
-    number = number or _number_writer()
+    return mark_safe(_bar(label, index, count, none, url, number or _number_writer()))
+
+
+def _bar(label, index, count, none, url, number) -> str:
+    # ``index_bar`` as a plain string: ``index_bars`` marks their whole safe once.
     label = _escape(label)
     if url:
         label_html = f'<span class="index-label"><a href="{_escape(url)}">{label}</a></span>'
@@ -132,7 +136,7 @@ def index_bar(
             f'width="{index:.1f}" height="8" class="fill"></rect></svg>'
             f'<span class="index-value">{whole(index)}%{counted}</span>'
         )
-    return mark_safe(f'<div class="index-row">{label_html}{figure}</div>')
+    return f'<div class="index-row">{label_html}{figure}</div>'
 
 
 def _escape(value) -> str:
@@ -150,7 +154,16 @@ def _number_writer():
     separator = get_format("DECIMAL_SEPARATOR", lang)
     grouping = get_format("NUMBER_GROUPING", lang)
     thousands = get_format("THOUSAND_SEPARATOR", lang)
-    return lambda value: numberformat.format(value, separator, None, grouping, thousands)
+    # ``numberformat.format``'s own first case, taken before the call (some fifty counts a
+    # dashboard): a whole number not grouped is written as its digits.
+    grouped = settings.USE_THOUSAND_SEPARATOR and grouping != 0
+
+    def write(value) -> str:
+        if type(value) is int and not grouped:
+            return str(value)
+        return numberformat.format(value, separator, None, grouping, thousands)
+
+    return write
 
 
 @register.simple_tag
@@ -159,7 +172,7 @@ def index_bars(rows: list[dict], none: str | None = None) -> str:
     number = _number_writer()
     return mark_safe(
         "".join(
-            index_bar(row["key"], row["index"], row["count"], none, row.get("url", ""), number)
+            _bar(row["key"], row["index"], row["count"], none, row.get("url", ""), number)
             for row in rows
         )
     )
