@@ -281,3 +281,40 @@ def test_the_headers_navigation_marks_the_current_page_in_the_readers_language(r
     finally:
         set_script_prefix(prefix)
     assert '<a href="/tracker/meetings/" aria-current="page">' in moved
+
+
+def test_the_headers_language_form_and_failed_requests_texts_are_in_the_readers_language(rf):
+    """The header's choice of language (the ``language_form`` tag): each language by its
+    name, the reader's chosen, the page to come back to escaped as the templates escape it,
+    posted with the reader's CSRF token; and what a failed request says (the
+    ``request_errors`` tag, written once a language), in the reader's language."""
+    from django.template import engines
+    from django.utils import translation
+
+    form = engines["django"].from_string("{% load tracker %}{% language_form %}")
+    request = rf.get("/search/", {"q": '"<b>"'})
+    html = form.render({"request": request, "LANGUAGE_CODE": "es", "csrf_token": "t0k"})
+    assert html == (
+        '\n    <form class="language" method="post" action="/accounts/language/">\n'
+        '      <input type="hidden" name="csrfmiddlewaretoken" value="t0k">'
+        '<input type="hidden" name="next" value="/search/?q=%22%3Cb%3E%22">\n'
+        '      <label for="language-choice">Language</label>\n'
+        '      <select id="language-choice" name="language">\n'
+        '        <option value="en-gb" lang="en-gb">English</option>'
+        '<option value="es" lang="es" selected>Español</option>\n'
+        '      </select>\n      <button type="submit" class="secondary">Change</button>\n'
+        "    </form>"
+    )
+    assert 'name="csrfmiddlewaretoken"' not in form.render({"request": request})
+    with translation.override("es"):
+        spanish = form.render({"request": request, "LANGUAGE_CODE": "en-gb"})
+    assert '<label for="language-choice">Idioma</label>' in spanish
+    assert '<option value="en-gb" lang="en-gb" selected>' in spanish and "Cambiar" in spanish
+    errors = engines["django"].from_string("{% load tracker %}{% request_errors %}")
+    written = errors.render({})
+    assert written.startswith('<div id="request-error" role="alert" tabindex="-1"\n')
+    assert '\n         data-http-403="You are not allowed to do that"\n' in written
+    assert written.endswith(' and try again; nothing you typed was lost."></div>')
+    with translation.override("es"):
+        assert 'data-http-403="No tiene permiso para hacer eso"' in errors.render({})
+    assert errors.render({}) == written

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django import template
 from django.conf import settings
 from django.template import engines
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import numberformat
 from django.utils.formats import get_format, number_format
@@ -377,3 +378,73 @@ def page_url(name: str, pk=None) -> str:
     if found is None:
         found = _ADDRESSES[key] = reverse(name) if pk is None else address_of(name)
     return found if pk is None else found(pk)
+
+
+@register.simple_tag
+def request_errors() -> str:
+    """What static/js/tracker.js says when an htmx request fails (base.html's
+    ``#request-error``, on every page), in the reader's language: written once a process for
+    each language (``_ERRORS``), where its nine translations were nine nodes a page. Each
+    text written as its ``{% translate %}`` wrote it (one with a context, escaped)."""
+    language = get_language()
+    if (written := _ERRORS.get(language)) is None:
+        said = (
+            (
+                "http-401",
+                _("Your session has ended. Sign in again in a new tab, then send this again"),
+            ),
+            ("http-403", _("You are not allowed to do that")),
+            ("http-404", _("That record no longer exists, or is not visible to you")),
+            ("http-409", _("Someone else changed this record since you opened it")),
+            (
+                "http-503",
+                _("The database did not answer, so nothing was saved. Try again in a moment"),
+            ),
+            ("http-other", _("The server could not complete the request")),
+            ("kept", _("Nothing you typed was lost.")),
+            (
+                "reference",
+                _escape(pgettext("a request's id, quoted to an administrator", "reference")),
+            ),
+            (
+                "unreachable",
+                _(
+                    "The server could not be reached. Check the connection and try again; "
+                    "nothing you typed was lost."
+                ),
+            ),
+        )
+        attributes = "".join(f'\n         data-{name}="{text}"' for name, text in said)
+        written = _ERRORS[language] = mark_safe(
+            f'<div id="request-error" role="alert" tabindex="-1"{attributes}></div>'
+        )
+    return written
+
+
+# The failed requests' texts as written for a language (``request_errors``).
+_ERRORS: dict[str, str] = {}
+
+
+@register.simple_tag(takes_context=True)
+def language_form(context: template.Context) -> str:
+    """The header's choice of language (base.html, every page): each language the tracker
+    speaks by its name in the reader's (``get_available_languages``), the reader's chosen
+    (``LANGUAGE_CODE``), the page to come back to (``next``), posted with the reader's CSRF
+    token (the ``{% csrf_token %}`` tag's own node). Written here, each value escaped as
+    the templates escape it: through the template, a dozen nodes a page."""
+    request = context.get("request")
+    current = context.get("LANGUAGE_CODE")
+    options = "".join(
+        f'<option value="{_escape(code)}" lang="{_escape(code)}"'
+        f"{' selected' if code == current else ''}>{_escape(_(name))}</option>"
+        for code, name in settings.LANGUAGES
+    )
+    back = _escape(request.get_full_path()) if request is not None else ""
+    return mark_safe(
+        f'\n    <form class="language" method="post" action="{page_url("language_set")}">\n'
+        f'      {CsrfTokenNode().render(context)}<input type="hidden" name="next" value="{back}">\n'
+        f'      <label for="language-choice">{_("Language")}</label>\n'
+        f'      <select id="language-choice" name="language">\n        {options}\n'
+        f'      </select>\n      <button type="submit" class="secondary">{_("Change")}</button>\n'
+        "    </form>"
+    )
