@@ -318,3 +318,32 @@ def test_the_headers_language_form_and_failed_requests_texts_are_in_the_readers_
     with translation.override("es"):
         assert 'data-http-403="No tiene permiso para hacer eso"' in errors.render({})
     assert errors.render({}) == written
+
+
+def test_the_header_says_who_is_signed_in_and_their_teams_escaped(rf, editor):
+    """Who is signed in (the ``site_user`` tag): their name and teams escaped as the
+    templates escape them, their two-factor sign-in, and signing out posted with their
+    CSRF token; in the reader's language."""
+    from django.template import engines
+    from django.utils import translation
+
+    user = engines["django"].from_string("{% load tracker %}{% site_user %}")
+    editor.username = "a<b>"
+    teams = ["North & South", "East"]
+    html = user.render({"user": editor, "user_teams": teams, "csrf_token": "t0k"})
+    assert html == (
+        '<div class="user">\n        <span>Signed in as <strong>a&lt;b&gt;</strong> · '
+        "North &amp; South, East</span>\n"
+        '        <a href="/accounts/two-factor/">Two-factor sign-in</a>\n'
+        '        <form method="post" action="/accounts/logout/">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="t0k">'
+        '<button type="submit" class="link">Sign out</button></form>\n      </div>'
+    )
+    assert "<span>Signed in as <strong>a&lt;b&gt;</strong></span>" in user.render(
+        {"user": editor, "user_teams": []}
+    )
+    with translation.override("es"):
+        spanish = user.render({"user": editor, "user_teams": teams})
+    assert (
+        "Sesión iniciada como <strong>a&lt;b&gt;</strong>" in spanish and "Cerrar sesión" in spanish
+    )

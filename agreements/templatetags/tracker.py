@@ -448,3 +448,23 @@ def language_form(context: template.Context) -> str:
         f'      </select>\n      <button type="submit" class="secondary">{_("Change")}</button>\n'
         "    </form>"
     )
+
+
+@register.simple_tag(takes_context=True)
+def site_user(context: template.Context) -> str:
+    """Who is signed in (base.html's header, every page of a signed-in reader): their name
+    and teams (``user_teams``, read when first shown), the way to their two-factor sign-in
+    and to sign out (posted with their CSRF token, the ``{% csrf_token %}`` tag's own node).
+    Written here, each value escaped as the templates escape it: a dozen nodes a page."""
+    teams = context.get("user_teams")
+    signed = _("Signed in as <strong>%(username)s</strong>") % {
+        "username": _escape(context["user"].get_username())
+    }
+    listed = f" · {', '.join(_escape(team) for team in teams)}" if teams else ""
+    return mark_safe(
+        f'<div class="user">\n        <span>{signed}{listed}</span>\n'
+        f'        <a href="{page_url("two_factor")}">{_("Two-factor sign-in")}</a>\n'
+        f'        <form method="post" action="{page_url("logout")}">'
+        f"{CsrfTokenNode().render(context)}"
+        f'<button type="submit" class="link">{_("Sign out")}</button></form>\n      </div>'
+    )
