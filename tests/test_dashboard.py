@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from agreements.actions import submit_update
+from agreements.forms.as_of import AsOfForm
+from agreements.forms.compare import DrawnPartiesForm
 from agreements.models import (
     Assessment,
     Cancellation,
@@ -457,3 +461,166 @@ def test_the_bodies_figures_are_those_of_the_bodies_list(client, editor, meeting
     listed = {b.pk: (b.index, b.commitment_count) for b in ImplementationBody.objects.with_index()}
     assert listed[counted.pk] == (50.0, 2)
     assert rows == {f"Counted group ({meeting.title})": listed[counted.pk]}
+
+
+def test_the_summary_is_written_as_its_template_wrote_it_in_the_readers_language():
+    """The figures' summary (the ``dashboard_summary`` tag): the index as ``floatformat:0``
+    writes it, "–" without one; the counts each in its plural, "more than" the cap past it;
+    a status's label escaped as the templates escape it; in the reader's language."""
+    drawn = engines["django"].from_string(
+        "{% load dashboard %}{% dashboard_summary index counting overdue cap stalled "
+        "cancelled rows %}"
+    )
+    rows = [{"status": 0, "label": "Not <started> & 'late'", "count": 1234}]
+    figures = dict(index=66.5, counting=1, overdue=1, cap=999, stalled=2, cancelled=1, rows=rows)
+    html = drawn.render(figures)
+    assert html == (
+        '<section class="grid" aria-label="Summary">\n  <div class="card">\n'
+        '    <h2 class="visually-hidden">Implementation index</h2>\n'
+        '    <p class="muted">Implementation index</p>\n    <p class="stat">67%</p>\n'
+        '    <p class="muted">Mean status ÷ 3 over 1 commitment that counts.</p>\n  </div>\n'
+        '  <div class="card">\n    <p class="muted">Needs attention</p>\n'
+        '    <ul class="plain">\n      <li><strong>1</strong> overdue commitment</li>\n'
+        "      <li><strong>2</strong> stalled</li>\n"
+        "      <li><strong>1</strong> cancelled or superseded (not counted)</li>\n"
+        "    </ul>\n  </div>\n"
+        '  <div class="card">\n    <h2>By status</h2>\n    <table class="data">\n'
+        '      <caption class="visually-hidden">Commitments by implementation status</caption>\n'
+        '      <thead><tr><th scope="col">Status</th><th scope="col">Commitments</th></tr>'
+        "</thead>\n      <tbody>\n        \n"
+        '          <tr><td><span class="badge status-0">Not &lt;started&gt; &amp; '
+        "&#x27;late&#x27;</span></td><td>1234</td></tr>\n        \n"
+        "      </tbody>\n    </table>\n  </div>\n</section>"
+    )
+    past_cap = drawn.render(figures | {"index": None, "counting": 3, "overdue": 1000})
+    assert '<p class="stat">–</p>' in past_cap
+    assert "over 3 commitments that count." in past_cap
+    assert "<li><strong>More than 999</strong> overdue commitments</li>" in past_cap
+    with translation.override("es"):
+        spanish = drawn.render(figures | {"rows": []})
+    assert '<section class="grid" aria-label="Resumen">' in spanish
+    assert "Estado medio ÷ 3 sobre 1 compromiso computable." in spanish
+    assert "<li><strong>1</strong> compromiso vencido</li>" in spanish
+    assert "<tbody>\n        \n      </tbody>" in spanish
+
+
+def test_the_heading_and_the_day_form_are_written_as_their_template_wrote_them(rf):
+    """The heading, its day and the form for a past day (the ``dashboard_head`` tag): the
+    page's address escaped as the templates escape it, the parties the chart draws kept,
+    and on a past day the way back and what its figures are; in the reader's language."""
+    head = engines["django"].from_string("{% load dashboard %}{% dashboard_head %}")
+    request = rf.get("/<b>/", {"as_of": "2024-06-30", "drawn": "1", "party": "party-2"})
+    past = {
+        "request": request,
+        "today": datetime.date(2024, 6, 30),
+        "as_of": datetime.date(2024, 6, 30),
+        "as_of_form": AsOfForm(request.GET),
+        "parties_form": DrawnPartiesForm(
+            request.GET, assessed=[{"party_id": 2, "key": "Chile", "count": 3}]
+        ),
+    }
+    field = str(past["as_of_form"]["as_of"].as_field_group())
+    assert head.render(past) == (
+        '<div class="page-head">\n  <h1>Dashboard</h1>\n'
+        '  <p class="muted">As of 30 June 2024 · <a href="/open-data.json" download>'
+        'Everything you can see, as open data (JSON)</a> · <a href="/api-keys/">API keys</a>'
+        "</p>\n</div>\n\n"
+        '<form method="get" action="/&lt;b&gt;/" class="as-of" '
+        'aria-label="Show the dashboard as it stood on a day">\n'
+        f'  <div class="field">{field}</div>\n'
+        '  <input type="hidden" name="drawn" value="1">'
+        '<input type="hidden" name="party" value="party-2">\n'
+        '  <button type="submit" class="secondary">Show</button>\n'
+        '  <a href="/&lt;b&gt;/">Back to today</a>\n</form>\n'
+        '\n  <p class="past-banner" role="note"><strong>As it stood on 30 June 2024</strong>: '
+        "the figures, milestones overdue, meetings held and status changes in effect that day. "
+        "What needs doing today (reviews waiting, milestones due soon, commitments without "
+        "news) is on today's dashboard.</p>\n"
+    )
+    today = past | {
+        "request": rf.get("/"),
+        "as_of": None,
+        "parties_form": DrawnPartiesForm({}, assessed=[]),
+    }
+    with translation.override("es"):
+        spanish = head.render(today)
+    assert "<h1>Panel</h1>" in spanish
+    assert '<p class="muted">A fecha de 30 junio 2024 · ' in spanish
+    assert spanish.endswith("</button>\n  \n</form>\n") and "past-banner" not in spanish
+
+
+def test_the_curve_and_its_parties_form_are_written_as_their_template_wrote_them(rf):
+    """The implementation over time (the ``dashboard_curve_section`` tag): nothing without a
+    curve; its chart as includes/chart.html draws it, then the parties to draw, opened when
+    chosen, a past day kept, the page's address escaped as the templates escape it."""
+    section = engines["django"].from_string("{% load dashboard %}{% dashboard_curve_section %}")
+    assert section.render({"curve": None}) == ""
+    row = {"label": "Q1 <2024>", "index": 50.0, "compliance": [], "due": 0, "met": 0}
+    curve = SimpleNamespace(
+        rows=lambda: [row], has_milestones=False, quarterly=True, compliance=[], height=200
+    )
+    request = rf.get("/<b>/", {"drawn": "1", "party": "party-2"})
+    assessed = [{"party_id": 2, "key": "Chile", "count": 3}]
+    context = {
+        "request": request,
+        "curve": curve,
+        "chart_url": "/chart.svg?a=1&b=2",
+        "as_of": datetime.date(2024, 6, 30),
+        "parties_form": DrawnPartiesForm(request.GET, assessed=assessed),
+    }
+    chart = engines["jinja2"].get_template("agreements/chart.html")
+    drawn = chart.render({"curve": curve, "chart_url": context["chart_url"]}, request)
+    field = context["parties_form"]["party"].as_field_group()
+    assert section.render(context) == (
+        '\n<section class="card over-time" aria-labelledby="over-time">\n'
+        f'  <h2 id="over-time">Implementation over time</h2>\n  {drawn}\n\n  '
+        '\n  <details class="drawn-parties" open>\n'
+        "    <summary>Choose whose compliance is drawn (1 party assessed)</summary>\n"
+        '    <form method="get" action="/&lt;b&gt;/#over-time">\n'
+        '      <input type="hidden" name="as_of" value="2024-06-30">\n'
+        '      <input type="hidden" name="drawn" value="1">\n'
+        f'      <div class="field">{field}</div>\n'
+        '      <button type="submit" class="secondary">Draw</button>\n'
+        "    </form>\n  </details>\n  \n</section>\n"
+    )
+    assert "Q1 &lt;2024&gt;" in drawn
+    none_assessed = context | {
+        "as_of": None,
+        "parties_form": DrawnPartiesForm({}, assessed=[]),
+    }
+    assert section.render(none_assessed).endswith(f"{drawn}\n\n  \n</section>\n")
+    with translation.override("es"):
+        spanish = section.render(
+            context | {"parties_form": DrawnPartiesForm({}, assessed=assessed * 2)}
+        )
+    assert '<details class="drawn-parties">' in spanish
+    assert "Elegir de quién se dibuja el cumplimiento (2 partes evaluadas)" in spanish
+
+
+def test_the_indexes_by_theme_party_and_body_say_why_there_is_none(rf):
+    """The indexes by theme, party and body (the ``dashboard_indexes`` tag): a bar a row, or
+    why there is none; the note on the compliance's scale keeps its "%"."""
+    indexes = engines["django"].from_string(
+        "{% load dashboard %}{% dashboard_indexes by_theme by_party by_body %}"
+    )
+    empty = {"by_theme": [], "by_party": [], "by_body": []}
+    assert indexes.render(empty) == (
+        '<section class="grid">\n  <div class="card">\n    <h2>Index by theme</h2>\n'
+        '    <p class="muted">No commitments yet.</p>\n  </div>\n'
+        '  <div class="card">\n    <h2>Compliance by party</h2>\n'
+        '    <p class="muted">Latest reviewer assessments, +1 … −1 shown as 100 … 0 %; '
+        "“not assessed” is left out.</p>\n"
+        '    <p class="muted">No party has been assessed yet.</p>\n  </div>\n'
+        '  <div class="card">\n    <h2>Index by body</h2>\n'
+        '    <p class="muted">Bodies of the latest meetings; every body on '
+        '<a href="/bodies/">the bodies page</a>.</p>\n'
+        '    <p class="muted">No body oversees a commitment yet.</p>\n  </div>\n</section>'
+    )
+    party = [{"key": "Chile & <Peru>", "index": None, "count": 0, "url": "/p/"}]
+    drawn = indexes.render(empty | {"by_party": party})
+    assert '<span class="index-none muted">not assessed</span>' in drawn
+    assert "Chile &amp; &lt;Peru&gt;" in drawn
+    with translation.override("es"):
+        spanish = indexes.render(empty)
+    assert "100 … 0 %" in spanish and "%%" not in spanish
+    assert '<a href="/bodies/">la página de órganos</a>' in spanish

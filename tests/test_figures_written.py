@@ -106,6 +106,25 @@ def test_index_bars_write_their_numbers_as_localize_does():
         assert "66,7%" in index_bars(rows)
 
 
+def test_index_bars_group_their_counts_as_localize_does_when_every_number_is_grouped(settings):
+    """A whole count is written as its digits without a word (``numberformat``'s own first
+    case, taken before it is called); when the settings group every number, as ``localize``
+    groups it, in the reader's way."""
+    from django.utils.formats import localize
+
+    from agreements.templatetags.tracker import index_bars
+
+    rows = [{"key": "Drugs", "index": 50.0, "count": 1234567, "url": ""}]
+    assert "(1234567)" in index_bars(rows)
+    settings.USE_THOUSAND_SEPARATOR = True
+    for language in ("en-gb", "es"):
+        with translation.override(language):
+            html = index_bars(rows)
+            assert f"({localize(1234567)})" in html and f"Drugs: {localize(50.0)}%" in html
+    with translation.override("en-gb"):
+        assert "(1,234,567)" in index_bars(rows)
+
+
 def test_a_lines_labels_are_its_records_in_the_readers_language(meeting):
     """The dashboard's lines (values rows, not records) show the labels the records show."""
     commitment = make_commitment(meeting)
