@@ -16,11 +16,35 @@ from django.template.defaultfilters import date
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .tracker import _escape, _number_writer, index_bars, page_url, whole
 
 register = template.Library()
+
+# The texts the sections write, each marked where makemessages finds it: xgettext does not look
+# inside an f-string's braces. Lazy: each written in the reader's language.
+SUMMARY = gettext_lazy("Summary")
+NEEDS_ATTENTION = gettext_lazy("Needs attention")
+BY_STATUS = gettext_lazy("By status")
+BY_STATUS_CAPTION = gettext_lazy("Commitments by implementation status")
+STATUS = gettext_lazy("Status")
+COMMITMENTS = gettext_lazy("Commitments")
+BACK_TO_TODAY = gettext_lazy("Back to today")
+DASHBOARD = gettext_lazy("Dashboard")
+OPEN_DATA_LINK = gettext_lazy("Everything you can see, as open data (JSON)")
+API_KEYS = gettext_lazy("API keys")
+AS_OF_LABEL = gettext_lazy("Show the dashboard as it stood on a day")
+SHOW = gettext_lazy("Show")
+IMPLEMENTATION_OVER_TIME = gettext_lazy("Implementation over time")
+DRAW = gettext_lazy("Draw")
+INDEX_BY_THEME = gettext_lazy("Index by theme")
+NO_COMMITMENTS_YET = gettext_lazy("No commitments yet.")
+COMPLIANCE_BY_PARTY = gettext_lazy("Compliance by party")
+NO_PARTY_ASSESSED = gettext_lazy("No party has been assessed yet.")
+NOT_ASSESSED = gettext_lazy("not assessed")
+INDEX_BY_BODY = gettext_lazy("Index by body")
+NO_BODY_OVERSEES = gettext_lazy("No body oversees a commitment yet.")
 
 
 @register.simple_tag
@@ -72,18 +96,18 @@ def dashboard_summary(
     )
     heading = _("Implementation index")
     return mark_safe(
-        f'<section class="grid" aria-label="{_("Summary")}">\n'
+        f'<section class="grid" aria-label="{SUMMARY}">\n'
         f'  <div class="card">\n    <h2 class="visually-hidden">{heading}</h2>\n'
         f'    <p class="muted">{heading}</p>\n    <p class="stat">{figure}</p>\n'
         f'    <p class="muted">{means}</p>\n  </div>\n'
-        f'  <div class="card">\n    <p class="muted">{_("Needs attention")}</p>\n'
+        f'  <div class="card">\n    <p class="muted">{NEEDS_ATTENTION}</p>\n'
         f'    <ul class="plain">\n      <li>{late}</li>\n      <li>{stuck}</li>\n'
         f"      <li>{dropped}</li>\n    </ul>\n  </div>\n"
-        f'  <div class="card">\n    <h2>{_("By status")}</h2>\n    <table class="data">\n'
-        f'      <caption class="visually-hidden">{_("Commitments by implementation status")}'
+        f'  <div class="card">\n    <h2>{BY_STATUS}</h2>\n    <table class="data">\n'
+        f'      <caption class="visually-hidden">{BY_STATUS_CAPTION}'
         "</caption>\n"
-        f'      <thead><tr><th scope="col">{_("Status")}</th>'
-        f'<th scope="col">{_("Commitments")}</th></tr></thead>\n'
+        f'      <thead><tr><th scope="col">{STATUS}</th>'
+        f'<th scope="col">{COMMITMENTS}</th></tr></thead>\n'
         f"      <tbody>\n        {rows}\n      </tbody>\n    </table>\n  </div>\n</section>"
     )
 
@@ -105,7 +129,7 @@ def dashboard_head(context: template.Context) -> str:
         )
     back, banner = "", ""
     if as_of:
-        back = f'<a href="{path}">{_("Back to today")}</a>'
+        back = f'<a href="{path}">{BACK_TO_TODAY}</a>'
         then = _(
             "<strong>As it stood on %(date)s</strong>: the figures, milestones overdue, "
             "meetings held and status changes in effect that day. What needs doing today "
@@ -115,14 +139,14 @@ def dashboard_head(context: template.Context) -> str:
         banner = f'\n  <p class="past-banner" role="note">{then}</p>\n'
     field = context["as_of_form"]["as_of"].as_field_group()
     return mark_safe(
-        f'<div class="page-head">\n  <h1>{_("Dashboard")}</h1>\n'
+        f'<div class="page-head">\n  <h1>{DASHBOARD}</h1>\n'
         f'  <p class="muted">{day} · <a href="{page_url("agreements:open_data")}" download>'
-        f"{_('Everything you can see, as open data (JSON)')}</a> · "
-        f'<a href="{page_url("agreements:api_keys")}">{_("API keys")}</a></p>\n</div>\n\n'
+        f"{OPEN_DATA_LINK}</a> · "
+        f'<a href="{page_url("agreements:api_keys")}">{API_KEYS}</a></p>\n</div>\n\n'
         f'<form method="get" action="{path}" class="as-of" '
-        f'aria-label="{_("Show the dashboard as it stood on a day")}">\n'
+        f'aria-label="{AS_OF_LABEL}">\n'
         f'  <div class="field">{field}</div>\n  {kept}\n'
-        f'  <button type="submit" class="secondary">{_("Show")}</button>\n  {back}\n</form>\n'
+        f'  <button type="submit" class="secondary">{SHOW}</button>\n  {back}\n</form>\n'
         f"{banner}"
     )
 
@@ -141,7 +165,7 @@ def dashboard_curve_section(context: template.Context) -> str:
     drawn = chart.render({"curve": curve, "chart_url": context.get("chart_url")}, request)
     written = (
         '\n<section class="card over-time" aria-labelledby="over-time">\n'
-        f'  <h2 id="over-time">{_("Implementation over time")}</h2>\n  {drawn}\n\n  '
+        f'  <h2 id="over-time">{IMPLEMENTATION_OVER_TIME}</h2>\n  {drawn}\n\n  '
     )
     parties = context["parties_form"]
     if assessed := len(parties.fields["party"].choices):
@@ -162,7 +186,7 @@ def dashboard_curve_section(context: template.Context) -> str:
             f'    <form method="get" action="{_escape(request.path)}#over-time">\n'
             f'      {kept}\n      <input type="hidden" name="drawn" value="1">\n'
             f'      <div class="field">{parties["party"].as_field_group()}</div>\n'
-            f'      <button type="submit" class="secondary">{_("Draw")}</button>\n'
+            f'      <button type="submit" class="secondary">{DRAW}</button>\n'
             "    </form>\n  </details>\n  "
         )
     return mark_safe(written + "\n</section>\n")
@@ -186,13 +210,13 @@ def dashboard_indexes(by_theme: list[dict], by_party: list[dict], by_body: list[
     ) % {"body_list_url": _escape(page_url("agreements:body_list"))}
     return mark_safe(
         '<section class="grid">\n  <div class="card">\n'
-        f"    <h2>{_('Index by theme')}</h2>\n"
-        f"    {bars(by_theme, _('No commitments yet.'))}\n  </div>\n"
-        f'  <div class="card">\n    <h2>{_("Compliance by party")}</h2>\n'
+        f"    <h2>{INDEX_BY_THEME}</h2>\n"
+        f"    {bars(by_theme, NO_COMMITMENTS_YET)}\n  </div>\n"
+        f'  <div class="card">\n    <h2>{COMPLIANCE_BY_PARTY}</h2>\n'
         f'    <p class="muted">{shown}</p>\n'
-        f"    {bars(by_party, _('No party has been assessed yet.'), _('not assessed'))}\n"
+        f"    {bars(by_party, NO_PARTY_ASSESSED, NOT_ASSESSED)}\n"
         "  </div>\n"
-        f'  <div class="card">\n    <h2>{_("Index by body")}</h2>\n'
+        f'  <div class="card">\n    <h2>{INDEX_BY_BODY}</h2>\n'
         f'    <p class="muted">{bodies}</p>\n'
-        f"    {bars(by_body, _('No body oversees a commitment yet.'))}\n  </div>\n</section>"
+        f"    {bars(by_body, NO_BODY_OVERSEES)}\n  </div>\n</section>"
     )

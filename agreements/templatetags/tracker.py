@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django import template
 from django.conf import settings
 from django.template import engines
-from django.template.defaulttags import CsrfTokenNode
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import numberformat
 from django.utils.formats import get_format, number_format
@@ -306,55 +306,25 @@ def action_outcome(context: template.Context, section: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def site_nav(context: template.Context) -> str:
-    """The header's main navigation (base.html, every page of a signed-in reader): a link to
-    each list, the current page's marked (``aria-current``, by its URL's name), the admin's
-    for staff. Written once a process for each page name, staff or not, script prefix,
-    URLconf and language (``_NAVS``: what it is made of, the links as ``page_url`` gives
-    them, each text translated as its ``{% translate %}`` translated it): through the
-    template it was some thirty-five nodes on every page, some 0.3 ms."""
+    """The header's main navigation (base.html, every page of a signed-in reader;
+    ``includes/site_nav.html``): a link to each list, the current page's marked
+    (``aria-current``, by its URL's name), the admin's for staff. Nothing else in it changes:
+    drawn once a process for each page name, staff or not, script prefix, URLconf and
+    language (``_NAVS``), where its thirty-five nodes cost some 0.3 ms on every page."""
     request = context.get("request")
     current = getattr(getattr(request, "resolver_match", None), "url_name", None) or ""
     staff = bool(getattr(context.get("user"), "is_staff", False))
     urlconf = get_urlconf(settings.ROOT_URLCONF)
     key = (current, staff, get_script_prefix(), urlconf, get_language())
-    if (written := _NAVS.get(key)) is None:
-        written = _NAVS[key] = mark_safe(_nav(current, staff))
-    return written
-
-
-def _nav(current: str, staff: bool) -> str:
-    # A text translated with a context is escaped as the tag escapes it (``pgettext`` gives
-    # a plain string); one without is written as it stands (``gettext`` keeps it safe).
-    links = "".join(
-        f'\n          <li><a href="{page_url(f"agreements:{name}")}"'
-        f"{' aria-current="page"' if current in marked else ''}>{text}</a></li>"
-        for name, marked, text in (
-            ("dashboard", ("dashboard",), _("Dashboard")),
-            ("meeting_list", _MEETING_PAGES, _("Meetings")),
-            ("commitment_list", ("commitment_list", "commitment_detail"), _("Commitments")),
-            ("milestone_list", ("milestone_list",), _("Milestones")),
-            ("body_list", ("body_list", "body_detail"), _("Bodies")),
-            ("claim_list", ("claim_list",), _("Open claims")),
-            ("review_queue", ("review_queue",), _("Reviews")),
-            ("search", ("search",), _escape(pgettext("navigation", "Search"))),
+    if (drawn := _NAVS.get(key)) is None:
+        drawn = _NAVS[key] = render_to_string(
+            "includes/site_nav.html", {"current": current, "staff": staff}
         )
-    )
-    admin = (
-        f'<li><a href="{page_url("admin:index")}">'
-        f"{_escape(pgettext('navigation', 'Admin'))}</a></li>"
-        if staff
-        else ""
-    )
-    return (
-        f'\n      <nav aria-label="{_escape(pgettext("navigation", "Main"))}">\n        <ul>'
-        f"{links}\n          {admin}\n        </ul>\n      </nav>\n      "
-    )
+    return drawn
 
 
-_MEETING_PAGES = ("meeting_list", "meeting_detail", "meeting_create", "meeting_edit")
-
-# The header's navigation as written for a page name, staff or not, script prefix, URLconf
-# and language (``site_nav``).
+# The header's navigation as drawn for a page name, staff or not, script prefix, URLconf and
+# language (``site_nav``).
 _NAVS: dict[tuple, str] = {}
 
 
@@ -383,88 +353,13 @@ def page_url(name: str, pk=None) -> str:
 @register.simple_tag
 def request_errors() -> str:
     """What static/js/tracker.js says when an htmx request fails (base.html's
-    ``#request-error``, on every page), in the reader's language: written once a process for
-    each language (``_ERRORS``), where its nine translations were nine nodes a page. Each
-    text written as its ``{% translate %}`` wrote it (one with a context, escaped)."""
+    ``#request-error``, on every page; ``includes/request_errors.html``), in the reader's
+    language: drawn once a process for each language (``_ERRORS``)."""
     language = get_language()
-    if (written := _ERRORS.get(language)) is None:
-        said = (
-            (
-                "http-401",
-                _("Your session has ended. Sign in again in a new tab, then send this again"),
-            ),
-            ("http-403", _("You are not allowed to do that")),
-            ("http-404", _("That record no longer exists, or is not visible to you")),
-            ("http-409", _("Someone else changed this record since you opened it")),
-            (
-                "http-503",
-                _("The database did not answer, so nothing was saved. Try again in a moment"),
-            ),
-            ("http-other", _("The server could not complete the request")),
-            ("kept", _("Nothing you typed was lost.")),
-            (
-                "reference",
-                _escape(pgettext("a request's id, quoted to an administrator", "reference")),
-            ),
-            (
-                "unreachable",
-                _(
-                    "The server could not be reached. Check the connection and try again; "
-                    "nothing you typed was lost."
-                ),
-            ),
-        )
-        attributes = "".join(f'\n         data-{name}="{text}"' for name, text in said)
-        written = _ERRORS[language] = mark_safe(
-            f'<div id="request-error" role="alert" tabindex="-1"{attributes}></div>'
-        )
-    return written
+    if (drawn := _ERRORS.get(language)) is None:
+        drawn = _ERRORS[language] = render_to_string("includes/request_errors.html")
+    return drawn
 
 
-# The failed requests' texts as written for a language (``request_errors``).
+# The failed requests' texts as drawn for a language (``request_errors``).
 _ERRORS: dict[str, str] = {}
-
-
-@register.simple_tag(takes_context=True)
-def language_form(context: template.Context) -> str:
-    """The header's choice of language (base.html, every page): each language the tracker
-    speaks by its name in the reader's (``get_available_languages``), the reader's chosen
-    (``LANGUAGE_CODE``), the page to come back to (``next``), posted with the reader's CSRF
-    token (the ``{% csrf_token %}`` tag's own node). Written here, each value escaped as
-    the templates escape it: through the template, a dozen nodes a page."""
-    request = context.get("request")
-    current = context.get("LANGUAGE_CODE")
-    options = "".join(
-        f'<option value="{_escape(code)}" lang="{_escape(code)}"'
-        f"{' selected' if code == current else ''}>{_escape(_(name))}</option>"
-        for code, name in settings.LANGUAGES
-    )
-    back = _escape(request.get_full_path()) if request is not None else ""
-    return mark_safe(
-        f'\n    <form class="language" method="post" action="{page_url("language_set")}">\n'
-        f'      {CsrfTokenNode().render(context)}<input type="hidden" name="next" value="{back}">\n'
-        f'      <label for="language-choice">{_("Language")}</label>\n'
-        f'      <select id="language-choice" name="language">\n        {options}\n'
-        f'      </select>\n      <button type="submit" class="secondary">{_("Change")}</button>\n'
-        "    </form>"
-    )
-
-
-@register.simple_tag(takes_context=True)
-def site_user(context: template.Context) -> str:
-    """Who is signed in (base.html's header, every page of a signed-in reader): their name
-    and teams (``user_teams``, read when first shown), the way to their two-factor sign-in
-    and to sign out (posted with their CSRF token, the ``{% csrf_token %}`` tag's own node).
-    Written here, each value escaped as the templates escape it: a dozen nodes a page."""
-    teams = context.get("user_teams")
-    signed = _("Signed in as <strong>%(username)s</strong>") % {
-        "username": _escape(context["user"].get_username())
-    }
-    listed = f" · {', '.join(_escape(team) for team in teams)}" if teams else ""
-    return mark_safe(
-        f'<div class="user">\n        <span>{signed}{listed}</span>\n'
-        f'        <a href="{page_url("two_factor")}">{_("Two-factor sign-in")}</a>\n'
-        f'        <form method="post" action="{page_url("logout")}">'
-        f"{CsrfTokenNode().render(context)}"
-        f'<button type="submit" class="link">{_("Sign out")}</button></form>\n      </div>'
-    )
