@@ -183,6 +183,27 @@ def test_an_admin_dates_a_direct_status_change(admin_client, commitment):
     assert commitment.status == 2
 
 
+def test_an_approval_that_confirmed_the_status_then_still_stands_after_an_earlier_one(
+    commitment, editor, reviewer
+):
+    """An approved update whose proposal was the status on its day records no change; an
+    update dated before it, approved after it, changes the status from its own day, but not
+    past the later update's: that one is applied again (as if approved in their days' order),
+    and the commitment keeps the latest day's status."""
+    first, third, second = OCT, OCT + datetime.timedelta(days=14), OCT + datetime.timedelta(days=7)
+    approve = actions.approve_update
+    approve(update=update(commitment, editor, 2, first), by=reviewer)
+    confirming = update(commitment, editor, 2, third)
+    approve(update=confirming, by=reviewer)
+    assert not StatusChange.objects.filter(update=confirming).exists()  # 2 stood already
+    approve(update=update(commitment, editor, 1, second), by=reviewer)
+    commitment.refresh_from_db()
+    assert commitment.status == 2
+    changes = StatusChange.objects.filter(commitment=commitment).order_by("effective_on")
+    assert [(c.effective_on, c.to_status) for c in changes] == [(first, 2), (second, 1), (third, 2)]
+    assert changes.last().update == confirming
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql",

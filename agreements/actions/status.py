@@ -10,12 +10,21 @@ from functools import partial
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import tasks
 from ..audit import audit_via
-from ..models import Commitment, Follow, Meeting, ProgressUpdate, StatusChange
+from ..models import (
+    Commitment,
+    Follow,
+    Meeting,
+    ProgressUpdate,
+    ReviewAction,
+    ReviewState,
+    StatusChange,
+)
 from ..models.status_history import State
 from .base import refuse_archived, states_moved
 
@@ -82,6 +91,7 @@ def change_commitment_status(
     )
     if superseded:
         states_moved(current)
+        _confirmed_again(current, effective_on)
         return change  # a later change stands: the commitment's state is unchanged
     commitment.status, commitment.is_stalled, commitment.cancellation = after
     # The history record names the same person and reason, in a request or not.
@@ -92,6 +102,7 @@ def change_commitment_status(
             expected=current.version, update_fields=["status", "is_stalled", "cancellation"]
         )
     states_moved(current)
+    _confirmed_again(current, effective_on)
     followers = Follow.objects.filter(commitment=current)
     if by is not None:
         followers = followers.exclude(user=by)
@@ -100,6 +111,28 @@ def change_commitment_status(
         # Robust: a queue that fails then is logged, and the change stands, answered as done.
         transaction.on_commit(partial(tasks.notify_followers.enqueue, change.pk), robust=True)
     return change
+
+
+def _confirmed_again(commitment: Commitment, day: datetime.date) -> None:
+    """The approved updates dated after ``day`` that changed nothing, what they proposed
+    standing on their day when approved (none recorded a change), applied again in their
+    days' order now that a change dated ``day`` is in place: as if approved after it. An
+    update confirming the status on the 19th then still stands after one of the 12th,
+    approved later, set another (an approved update is a dated fact, whichever was
+    approved first); one that still changes nothing records nothing again."""
+    confirmed = (
+        ProgressUpdate.objects.filter(
+            commitment=commitment, review_state=ReviewState.APPROVED, happened_on__gt=day
+        )
+        .filter(Q(proposed_status__isnull=False) | Q(proposed_stalled__isnull=False))
+        .exclude(Exists(StatusChange.objects.filter(update=OuterRef("pk"))))
+        .order_by("happened_on", "pk")
+    )
+    from .reviews import apply_proposal  # its module calls this one
+
+    for update in confirmed:
+        approval = update.review_events.filter(action=ReviewAction.APPROVE).latest("at")
+        apply_proposal(update, by=approval.by, comment=approval.comment)
 
 
 def state_of(commitment: Commitment) -> State:
