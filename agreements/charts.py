@@ -29,7 +29,7 @@ from .models import (
     as_index,
     compliance_percent,
 )
-from .models.unions import rows_of_made_once
+from .models.made_once import rows_of_made_once
 
 MONTHLY_UP_TO = 36  # months; a longer span is drawn by quarter
 

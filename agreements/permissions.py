@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from . import models as m
 from .ids import is_id
+from .models.made_once import rows_of_teams_made_once
 from .models.teams import memberships
-from .models.unions import rows_of_teams_made_once
 
 type User = AbstractBaseUser | AnonymousUser
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from . import models as m
 from .ids import address_of
 from .migrations._search import SEARCH_LANGUAGES  # the rules that store the words name them
-from .models.unions import rows_of_teams_made_once
+from .models.made_once import rows_of_teams_made_once
 from .search_hits import claim_address, extract, kept_file, ranked_rows, row_of, speaker
 
 # Model: the fields searched (on PostgreSQL, the trigger stores their words: _rules.py).

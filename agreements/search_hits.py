@@ -1,7 +1,7 @@
 """What a search's hits show (``search.py``): each kind's row, read ranked with its extract
 (PostgreSQL's ``ts_headline``, or drawn here on SQLite), and its title and address worked out
 from the row alone: plain rows, where records cost more to build (and a query made once a
-process reads rows, ``unions.rows_of_made_once``)."""
+process reads rows, ``made_once.rows_of_made_once``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Django's database sessions, their read made once: every signed-in request reads its session
 by its key, a query the ORM built and compiled anew each time (about 0.2 ms), now by SQL made
-once a process (``unions.rows_of_made_once``) with the key its value. Whether the session has
+once a process (``made_once.rows_of_made_once``) with the key its value. Whether the session has
 expired is asked of the row read, as Django's own query asks it of the table. Writing,
 creating and deleting sessions are Django's, unchanged. ``SESSION_ENGINE`` names this module."""
 
@@ -10,7 +10,7 @@ from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from .models.unions import rows_of_made_once
+from .models.made_once import rows_of_made_once
 
 
 class SessionStore(db.SessionStore):

@@ -312,7 +312,7 @@ class QueryCount:
 @contextlib.contextmanager
 def compiled_sql():
     """The SQL the ORM compiles inside the block, a list filled as it goes: what a query made
-    once a process (``unions.rows_of_made_once``) compiles no more."""
+    once a process (``made_once.rows_of_made_once``) compiles no more."""
     compiled: list[str] = []
     as_sql = SQLCompiler.as_sql
 

@@ -1,9 +1,9 @@
-"""Records read by SQL made once a process (``unions.records_of_made_once``, a meeting page's
-sections) and a page's link-table rows read for its ids (``unions.rows_of_ids_made_once``):
+"""Records read by SQL made once a process (``made_once.records_of_made_once``, a meeting page's
+sections) and a page's link-table rows read for its ids (``made_once.rows_of_ids_made_once``):
 each run reads its own values' rows, with what the queryset joined, counted and prefetched,
 and a second view of a meeting compiles none of its sections' queries again. The commitment
-page (``permissions.get_commitment_page_for_user``, ``unions.rows_of_teams_made_once``) reads each
-request's record, reader and teams, never the first request's."""
+page (``permissions.get_commitment_page_for_user``, ``made_once.rows_of_teams_made_once``) reads
+each request's record, reader and teams, never the first request's."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from agreements import actions, permissions
 from agreements.models import Commitment, Follow, Meeting, Participant, Party, Person
 from agreements.models.commitment_facts import reader_facts
-from agreements.models.unions import (
+from agreements.models.made_once import (
     records_of_made_once,
-    rows_in_one,
     rows_of_ids_made_once,
     rows_of_made_once,
 )
+from agreements.models.unions import rows_in_one
 from tests.conftest import compiled_sql, make_commitment, make_meeting, make_party, make_user
 
 

@@ -25,7 +25,8 @@ from agreements.models import (
     ProgressUpdate,
     StatusChange,
 )
-from agreements.models.unions import orders_in_union, rows_of_made_once
+from agreements.models.made_once import rows_of_made_once
+from agreements.models.unions import orders_in_union
 from agreements.views.paging import CappedPaginator
 from tests.conftest import HTMX, compiled_sql, make_commitment, make_meeting, make_status_change
 

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.models import Commitment, ImplementationBody, Meeting, Milestone, ReviewEvent
-from agreements.models.unions import generic_plans
+from agreements.models.made_once import generic_plans
 
 pytestmark = [
     pytest.mark.perf,
@@ -289,7 +289,7 @@ def test_the_dashboards_milestone_lists_keep_one_plan_that_walks_their_order(
     client, editor, records
 ):
     """The dashboard's milestone lists (overdue, due within 30 days) run with PostgreSQL's
-    generic plan (``unions.generic_plans``), planned once a connection, not at each request
+    generic plan (``made_once.generic_plans``), planned once a connection, not at each request
     (1.4 ms, for a run of 0.2 ms at 100,000). So the plan must hold whatever the days: each
     list walks the open milestones' index in its order (due date, then id) and stops at its
     first rows; with the date alone in that index, the generic plan read and sorted every

@@ -335,7 +335,7 @@ def test_a_statement_hit_names_its_speaker_else_its_party(client, editor, meetin
 def test_the_search_queries_are_made_once_a_process_with_the_words_as_parameters(
     client, editor, meeting
 ):
-    """The ranked queries' SQL is compiled once a process (``unions.rows_of_made_once``), the
+    """The ranked queries' SQL is compiled once a process (``made_once.rows_of_made_once``), the
     words' query its parameter: a second search, of other words, compiles none of them and
     finds its own words' records."""
     make_commitment(meeting, title="Halt fentanyl trafficking")

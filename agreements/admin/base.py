@@ -18,7 +18,7 @@ from ..audit import allow_citation_edits
 from ..forms.base import IdChoiceField, IdMultipleChoiceField, ModelForm, VersionedForm
 from ..ids import is_id
 from ..models import VersionConflict
-from ..models.unions import rows_of_made_once
+from ..models.made_once import rows_of_made_once
 from .scale import AtScale
 
 LIST_PER_PAGE = 50  # a screenful that still loads fast; the default 100 scrolls for long

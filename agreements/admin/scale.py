@@ -47,7 +47,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 
 from .. import search
-from ..models.unions import records_of_made_once
+from ..models.made_once import records_of_made_once
 from ..views.paging import MAX_PAGE, CappedPaginator
 from .dates import kept_per_language
 

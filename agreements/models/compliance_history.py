@@ -29,12 +29,12 @@ from .history_tallies import (
     ComplianceQuarterTally,
     ComplianceYearTally,
 )
+from .made_once import rows_of_teams_made_once
 from .reference import Party
 from .status_history import Ids, SpanQuerySet, StatusSpan, among
 from .status_reads import Scoped, bounds_of, summed, up_to
 from .tallies import ComplianceTally, NamedOnce
 from .teams import Team, team_ids
-from .unions import rows_of_teams_made_once
 
 
 class ComplianceSpanQuerySet(SpanQuerySet):

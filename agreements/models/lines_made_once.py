@@ -12,10 +12,11 @@ from collections.abc import Callable
 from django.db import models
 
 from .bodies import ImplementationBody
+from .made_once import rows_of_made_once, rows_of_teams_made_once
 from .reviews import QUEUE_ORDER, ProgressUpdate, UpdateLine
 from .status_history import StatusSpan
 from .teams import team_ids
-from .unions import orders_in_union, rows_of_made_once, rows_of_teams_made_once
+from .unions import orders_in_union
 
 
 def visible_rows(

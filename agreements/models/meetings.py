@@ -28,9 +28,9 @@ from .base import (
     label_of,
     track_history,
 )
+from .made_once import records_of_made_once
 from .reference import Party, Person, Source
 from .teams import Team, TeamScopedQuerySet
-from .unions import records_of_made_once
 
 if TYPE_CHECKING:
     from .meeting_links import MeetingLink

@@ -12,8 +12,9 @@ import datetime
 from django.db.models import Value
 
 from .lines_made_once import visible_rows
+from .made_once import generic_plans
 from .milestones import Milestone, MilestoneLine
-from .unions import generic_plans, orders_in_union
+from .unions import orders_in_union
 
 
 def _made_for(user):

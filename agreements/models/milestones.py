@@ -228,7 +228,7 @@ class Milestone(Timestamped, Versioned):
         indexes = [
             # The open milestones in their lists' order (due date, then id): a list due within
             # days walks it and stops at its first rows, whatever the days (a generic plan:
-            # ``unions.generic_plans``).
+            # ``made_once.generic_plans``).
             models.Index(fields=["status", "due_date", "id"], name="milestone_open_due"),
             # The milestone list's and the admin's order (issue #27).
             models.Index(fields=["due_date", "id"], name="milestone_due"),

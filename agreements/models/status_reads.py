@@ -16,9 +16,9 @@ from django.db import models
 from .base import as_index
 from .commitments import ImplementationStatus
 from .history_tallies import IndexMonthTally, StatusDayTally, StatusMonthTally, StatusYearTally
+from .made_once import rows_of_teams_made_once
 from .tallies import CommitmentTallyQuerySet
 from .teams import team_ids
-from .unions import rows_of_teams_made_once
 
 
 class Scoped:

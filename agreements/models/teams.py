@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .base import ChoiceLabels, choice_check, track_history
-from .unions import rows_of_made_once
+from .made_once import rows_of_made_once
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser

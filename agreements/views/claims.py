@@ -14,7 +14,8 @@ from .. import actions, export_lists, exports, permissions
 from ..forms import ClaimFilterForm, ClaimVerificationForm
 from ..models import OPEN_VERIFICATIONS, Claim, Source
 from ..models.lines_made_once import visible_count, visible_rows
-from ..models.unions import generic_plans, orders_in_union, rows_of_ids_made_once
+from ..models.made_once import generic_plans, rows_of_ids_made_once
+from ..models.unions import orders_in_union
 from .common import (
     Outcome,
     PageAction,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from ..ids import address_of
 from ..jinja2 import day_writer
 from ..models import Commitment, CommitmentParty, PartyRole
-from ..models.unions import rows_of_ids_made_once
+from ..models.made_once import rows_of_ids_made_once
 from ..templatetags.tracker import flag_badges, status_badge
 
 

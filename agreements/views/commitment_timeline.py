@@ -43,7 +43,8 @@ from ..models import (
     ReviewEvent,
     StatusChange,
 )
-from ..models.unions import orders_in_union, rows_of_made_once
+from ..models.made_once import rows_of_made_once
+from ..models.unions import orders_in_union
 from .commitment_rows import day_names
 
 PAGE = 20  # events per page of the timeline

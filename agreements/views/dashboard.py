@@ -35,12 +35,13 @@ from ..models.lines_made_once import (
     visible_lines,
     visible_rows,
 )
+from ..models.made_once import generic_plans
 from ..models.meetings import MeetingLine
 from ..models.milestone_lists import overdue_and_due_within_for, overdue_on_for
 from ..models.reviews import UpdateLine
 from ..models.status_changes import ChangeLine
 from ..models.tallies import parties_scored, states_named
-from ..models.unions import generic_plans, orders_in_union
+from ..models.unions import orders_in_union
 from .charts import chart_url, dashboard_curve
 from .paging import first_rows, runs
 

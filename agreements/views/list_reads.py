@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from django.db import models
 
-from ..models.unions import records_of_made_once, rows_of_ids_made_once
+from ..models.made_once import records_of_made_once, rows_of_ids_made_once
 
 
 def meeting_figures(ids: list[int]) -> dict[int, tuple[int, float | None]]:

@@ -29,7 +29,7 @@ from ..models import (
     moves_of,
 )
 from ..models.base import label_of
-from ..models.unions import rows_of_ids_made_once, rows_of_made_once
+from ..models.made_once import rows_of_ids_made_once, rows_of_made_once
 from ..templatetags.tracker import state_badge
 from .commitment_rows import day_names, party_roles, state_badges
 from .meeting_additions import team_sources

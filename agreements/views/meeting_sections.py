@@ -16,7 +16,8 @@ from functools import cached_property
 from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, QueryDict
 
-from ..models.unions import records_of_made_once, rows_in_one
+from ..models.made_once import records_of_made_once
+from ..models.unions import rows_in_one
 
 # A page of commitments as the commitment list shows them (its PAGE_SIZE): 25 rows, each with its
 # milestones, where 50 drew twice the rows (issue #27: a summit's page, 58–67 ms).

@@ -9,7 +9,7 @@ from django.db.models.functions import RowNumber
 
 from ..models import Commitment, Meeting, Source, Statement, StatementKind
 from ..models.base import label_of
-from ..models.unions import rows_of_ids_made_once
+from ..models.made_once import rows_of_ids_made_once
 from ..templatetags.tracker import language_name
 
 

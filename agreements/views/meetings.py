@@ -24,7 +24,7 @@ from ..models import (
     as_index,
     compare_readouts,
 )
-from ..models.unions import records_of_made_once
+from ..models.made_once import records_of_made_once
 from .charts import chart_url
 from .common import (
     ARCHIVE,

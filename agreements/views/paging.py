@@ -22,7 +22,8 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from ..ids import is_id
-from ..models.unions import orders_in_union, rows_of_ids_made_once
+from ..models.made_once import rows_of_ids_made_once
+from ..models.unions import orders_in_union
 
 
 def runs(queryset: QuerySet, **values: list) -> list[QuerySet]:
