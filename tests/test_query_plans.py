@@ -285,6 +285,38 @@ def test_web_connections_compile_no_query(db):
         assert cursor.fetchone()[0] == "off"
 
 
+def ran_on(client, user, path: str) -> list[tuple[str, tuple]]:
+    """Each query (its SQL and parameters) that ``user`` reading ``path`` ran, in order."""
+    ran = []
+
+    def kept(execute, sql, params, many, context):
+        ran.append((sql, params))
+        return execute(sql, params, many, context)
+
+    client.force_login(user)
+    with connection.execute_wrapper(kept):
+        assert client.get(path).status_code == 200
+    return ran
+
+
+def generic_plan(sql: str, params, *, sorts: bool = True) -> str:
+    """``sql``'s generic plan (the one a prepared statement keeps), sequential scans off (and
+    sorts, unless ``sorts``: a few rows sort sooner than an index is walked)."""
+    numbers = itertools.count(1)
+    prepared = re.sub("%s", lambda _match: f"${next(numbers)}", sql)
+    values = ", ".join(connection.ops.compose_sql("%s", [value]) for value in params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        if not sorts:
+            cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"PREPARE kept AS {prepared}")
+        cursor.execute(f"EXPLAIN EXECUTE kept({values})")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE kept")
+    return plan
+
+
 def test_the_dashboards_milestone_lists_keep_one_plan_that_walks_their_order(
     client, editor, records
 ):
@@ -294,30 +326,12 @@ def test_the_dashboards_milestone_lists_keep_one_plan_that_walks_their_order(
     list walks the open milestones' index in its order (due date, then id) and stops at its
     first rows; with the date alone in that index, the generic plan read and sorted every
     milestone due in the window (10 ms at 100,000)."""
-    ran = []
-
-    def kept(execute, sql, params, many, context):
-        ran.append((sql, params))
-        return execute(sql, params, many, context)
-
-    client.force_login(editor)
-    with connection.execute_wrapper(kept):
-        assert client.get("/").status_code == 200
+    ran = ran_on(client, editor, "/")
     at = [n for n, (sql, _params) in enumerate(ran) if sql.startswith("SET plan_cache_mode")]
     assert len(at) == 1 and ran[at[0] + 2][0].startswith("RESET plan_cache_mode")
     sql, params = ran[at[0] + 1]
     assert 'FROM "agreements_milestone"' in sql
-    numbers = iter(range(1, len(params) + 1))
-    prepared = re.sub("%s", lambda _match: f"${next(numbers)}", sql)
-    values = ", ".join(connection.ops.compose_sql("%s", [value]) for value in params)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")  # a few rows sort sooner than walked
-        cursor.execute(f"PREPARE milestone_lists AS {prepared}")
-        cursor.execute(f"EXPLAIN EXECUTE milestone_lists({values})")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("DEALLOCATE milestone_lists")
+    plan = generic_plan(sql, params, sorts=False)
     assert "$1" in plan or "$2" in plan, plan  # the generic plan, not one for these days
     assert plan.count("Sort  (") == 1, plan  # the two lists' rows put together: 20 at most
     assert "milestone_open_due on agreements_milestone" in plan, plan
@@ -331,48 +345,16 @@ def test_the_open_claims_count_and_page_keep_one_plan_that_walks_each_runs_index
     connection (its UNION was planned anew at each request: 1.3 ms at 100,000). So the plan
     must hold whatever the teams: each run walks the index (team, verification, id) in the
     list's order and stops at its first rows, the count merging them up to its cap."""
-    ran = []
-
-    def kept(execute, sql, params, many, context):
-        ran.append((sql, params))
-        return execute(sql, params, many, context)
-
-    client.force_login(editor)
-    with connection.execute_wrapper(kept):
-        assert client.get("/claims/").status_code == 200
+    ran = ran_on(client, editor, "/claims/")
     at = [n for n, (sql, _params) in enumerate(ran) if sql.startswith("SET plan_cache_mode")]
     assert len(at) == 1 and ran[at[0] + 4][0].startswith("RESET plan_cache_mode")
     for name, (sql, params) in zip(("count", "page"), ran[at[0] + 1 : at[0] + 3], strict=True):
-        numbers = itertools.count(1)
-        prepared = re.sub("%s", lambda _match, numbers=numbers: f"${next(numbers)}", sql)
-        values = ", ".join(connection.ops.compose_sql("%s", [value]) for value in params)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"PREPARE open_claims AS {prepared}")
-            cursor.execute(f"EXPLAIN EXECUTE open_claims({values})")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            cursor.execute("DEALLOCATE open_claims")
+        plan = generic_plan(sql, params)
         assert "$1" in plan, plan  # the generic plan, not one for these teams
         runs = plan.count("Index Scan using claim_team_verification on agreements_claim")
         assert runs == 2 and plan.count("on agreements_claim") == 2, (name, plan)
         if name == "count":  # merged in order, so it stops at the cap, sorting nothing
             assert "Merge Append" in plan and "Sort  (" not in plan, plan
-
-
-def generic_plan(sql: str, params) -> str:
-    """``sql``'s generic plan (the one a prepared statement keeps), sequential scans off."""
-    numbers = itertools.count(1)
-    prepared = re.sub("%s", lambda _match: f"${next(numbers)}", sql)
-    values = ", ".join(connection.ops.compose_sql("%s", [value]) for value in params)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"PREPARE kept AS {prepared}")
-        cursor.execute(f"EXPLAIN EXECUTE kept({values})")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("DEALLOCATE kept")
-    return plan
 
 
 def test_a_past_days_dashboard_reads_its_figures_with_generic_plans_that_read_indexes(
@@ -382,15 +364,7 @@ def test_a_past_days_dashboard_reads_its_figures_with_generic_plans_that_read_in
     in one block: the overdue count, the bodies, the meetings and the changes then were
     planned anew at each request. Their plans must hold whatever the day: each reads the
     large tables through their indexes."""
-    ran = []
-
-    def kept(execute, sql, params, many, context):
-        ran.append((sql, params))
-        return execute(sql, params, many, context)
-
-    client.force_login(editor)
-    with connection.execute_wrapper(kept):
-        assert client.get("/?as_of=2025-10-01").status_code == 200
+    ran = ran_on(client, editor, "/?as_of=2025-10-01")
     sql = [query for query, _params in ran]
     at = [n for n, query in enumerate(sql) if query.startswith("SET plan_cache_mode")]
     assert len(at) == 1 and sum(query.startswith("RESET plan_cache_mode") for query in sql) == 1
@@ -446,14 +420,7 @@ def test_the_review_queue_walks_each_teams_waiting_updates_in_its_order(client, 
     keeps once prepared. Through the commitment's team, that plan walked every team's
     waiting updates in time to find one small team's (200 ms at 100,000 for a team of 4)."""
     assert_every_query_reads_an_index(client, reviewer, "/reviews/")
-    ran = []
-
-    def kept(execute, sql, params, many, context):
-        ran.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(kept):
-        assert client.get("/reviews/").status_code == 200
+    ran = ran_on(client, reviewer, "/reviews/")
     walks = [
         (sql, params)
         for sql, params in ran
@@ -461,16 +428,7 @@ def test_the_review_queue_walks_each_teams_waiting_updates_in_its_order(client, 
     ]
     assert len(walks) == 1, ran
     sql, params = walks[0]
-    numbers = iter(range(1, len(params) + 1))
-    prepared = re.sub("%s", lambda _match: f"${next(numbers)}", sql)
-    values = ", ".join(connection.ops.compose_sql("%s", [value]) for value in params)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"PREPARE review_queue AS {prepared}")
-        cursor.execute(f"EXPLAIN EXECUTE review_queue({values})")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("DEALLOCATE review_queue")
+    plan = generic_plan(sql, params)
     assert "$1" in plan or "$2" in plan, plan  # the generic plan
     assert plan.count("progress_update_awaiting on agreements_progressupdate") == 2, plan
     # Each run read in its order, the runs merged in it: no sort.
@@ -487,15 +445,7 @@ def test_the_review_queue_counts_each_run_from_its_index_alone(client, reviewer,
         )
         (definition,) = cursor.fetchone()
     assert definition.endswith("INCLUDE (author_id, commitment_id)"), definition
-    client.force_login(reviewer)
-    ran = []
-
-    def kept(execute, sql, params, many, context):
-        ran.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(kept):
-        assert client.get("/reviews/").status_code == 200
+    ran = ran_on(client, reviewer, "/reviews/")
     counts = [(sql, params) for sql, params in ran if sql.startswith("SELECT COUNT(*)")]
     assert counts, ran
     with transaction.atomic(), connection.cursor() as cursor:
@@ -513,15 +463,7 @@ def test_the_dashboard_reads_a_reviewers_waiting_updates_along_the_queues_index(
     the statement's generic plan too. As one list over the commitments' teams, that plan
     walked every team's waiting updates in time to find a small team's (180 to 280 ms at
     100,000 for a reviewer of a team of 4)."""
-    client.force_login(reviewer)
-    ran = []
-
-    def kept(execute, sql, params, many, context):
-        ran.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(kept):
-        assert client.get("/").status_code == 200
+    ran = ran_on(client, reviewer, "/")
     walks = [
         (sql, params)
         for sql, params in ran
@@ -530,16 +472,7 @@ def test_the_dashboard_reads_a_reviewers_waiting_updates_along_the_queues_index(
     ]
     assert len(walks) == 1, ran
     sql, params = walks[0]
-    numbers = iter(range(1, len(params) + 1))
-    prepared = re.sub("%s", lambda _match: f"${next(numbers)}", sql)
-    values = ", ".join(connection.ops.compose_sql("%s", [value]) for value in params)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"PREPARE awaiting_review AS {prepared}")
-        cursor.execute(f"EXPLAIN EXECUTE awaiting_review({values})")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("DEALLOCATE awaiting_review")
+    plan = generic_plan(sql, params)
     assert "$1" in plan or "$2" in plan, plan  # the generic plan
     assert plan.count("progress_update_awaiting on agreements_progressupdate") == 2, plan
     assert "Merge Append" in plan and "Sort  (" not in plan, plan
