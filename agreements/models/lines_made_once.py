@@ -97,8 +97,8 @@ def queue_lines(user, teams: list[int], limit: int) -> list[UpdateLine]:
     def build(me: int, **given):
         mine = ProgressUpdate.objects.decided_by(me).values_list(*UpdateLine.FIELDS, "pk")
         if not orders_in_union(mine):  # SQLite: no ORDER BY or LIMIT inside a UNION
-            teams = [given[name] for name in ids]
-            rows = mine.filter(team__in=teams, review_state__in=split["review_state"])
+            chosen = [given[name] for name in ids]
+            rows = mine.filter(team__in=chosen, review_state__in=split["review_state"])
             return rows.order_by(*QUEUE_ORDER)[:limit]
         parts = [
             mine.filter(team=given[name], review_state=state).order_by(*QUEUE_ORDER)[:limit]

@@ -163,11 +163,7 @@ class _Unfiltered(_CountedInTurn):
             return super().get_page(number)
 
     def page(self, number) -> Page:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
+        number, bottom, top = self.bounds(number)
 
         def read(claims, **given):
             firsts = [

@@ -197,16 +197,22 @@ class CappedPaginator(Paginator):
     def page(self, number) -> Page:
         if not self.parts and self.after is None:
             return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
+        number, bottom, top = self.bounds(number)
         rows, parts = self.object_list, self.parts or [self.object_list]
         if self.after is not None:  # the page after the cursor's row, numbered as asked
             rows, parts = rows.filter(self.after), [part.filter(self.after) for part in parts]
             bottom, top = 0, self.per_page
         return self._get_page(rows_of(rows, merged(rows, parts, bottom, top)), number, self)
+
+    def bounds(self, number) -> tuple[int, int, int]:
+        """Page ``number`` (validated) and its first and last rows' places, as Django's
+        ``Paginator.page`` works them out (the last page taking the orphans)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return number, bottom, top
 
     @cached_property
     def counted(self) -> int:
