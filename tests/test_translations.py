@@ -270,3 +270,31 @@ def test_english_words_walk_no_empty_catalogue_and_read_as_before():
         assert translation.gettext("Commitments") == "Compromisos"
         assert translation.gettext("This field is required.") == "Este campo es obligatorio."
         assert translation.gettext("A text no catalogue holds") == "A text no catalogue holds"
+
+
+def test_what_is_drawn_once_a_language_is_drawn_again_when_a_catalogue_is_compiled():
+    """The parts drawn once a process for each language (the header's navigation, the failed
+    requests' texts, the admin's menu and names, a blank review form) are forgotten when
+    runserver sees a catalogue compiled again, so an edited translation shows without a
+    restart; a code file's change leaves them (runserver restarts for it anyway)."""
+    from django.utils.autoreload import file_changed
+
+    from agreements.admin import dates, drawn, scale
+    from agreements.forms.reviews import DrawnReviewForms
+    from agreements.templatetags import admin_rows, tracker
+
+    stores = [
+        tracker._NAVS,
+        tracker._ERRORS,
+        admin_rows.MENUS_DRAWN,
+        DrawnReviewForms._DRAWN,
+        dates.NAMES,
+        drawn.ACTION_FIELDS,
+        scale.MENUS,
+    ]
+    for store in stores:
+        store["probe"] = "drawn before"
+    file_changed.send(sender=None, file_path=Path("agreements/views/dashboard.py"))
+    assert all(store.get("probe") == "drawn before" for store in stores)
+    file_changed.send(sender=None, file_path=PO.with_suffix(".mo"))
+    assert not any("probe" in store for store in stores)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.utils import dateformat, formats, timezone
-from django.utils.autoreload import file_changed
 from django.utils.translation import get_language
+
+from ..kept import kept_per_language
 
 
 class _NamesOnce(dateformat.DateFormat):
@@ -73,19 +73,6 @@ class _NamesOnce(dateformat.DateFormat):
                 )
             shown.append(str(getattr(self, piece)()))
         return "".join(shown)
-
-
-def kept_per_language(store: dict) -> dict:
-    """``store`` (what is worked out once per language), emptied when a catalogue is compiled
-    again (runserver) or a setting changes (a test's other formats, addresses or languages)."""
-
-    def forget(file_path=None, **kwargs) -> None:
-        if file_path is None or file_path.suffix == ".mo":
-            store.clear()
-
-    file_changed.connect(forget, weak=False)
-    setting_changed.connect(forget, weak=False)
-    return store
 
 
 # The names of each language (``_NamesOnce.names``), read again when a catalogue changes.

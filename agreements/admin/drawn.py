@@ -33,8 +33,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import get_language, gettext, ngettext
 
+from ..kept import kept_per_language
 from ..templatetags.tracker import grouped
-from .dates import kept_per_language
 
 TEMPLATES = Path(django.contrib.admin.__file__).parent / "templates"
 TABLE = str(TEMPLATES / "admin" / "change_list_results.html")

@@ -47,9 +47,9 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 
 from .. import search
+from ..kept import kept_per_language
 from ..models.made_once import records_of_made_once
 from ..views.paging import MAX_PAGE, CappedPaginator
-from .dates import kept_per_language
 
 # What an empty cell shows, translated once for the changelist being drawn: Django's admin
 # translates it again for every cell of the page (a lazy text, read through the catalogues).

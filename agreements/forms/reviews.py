@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
+from ..kept import kept_per_language
 from .base import IdChoiceField
 from .selects import PICK_MEETING, FastSelect, SearchSelect
 
@@ -49,7 +50,7 @@ class DrawnReviewForms:
     PROBE = 918_273_645
     # The unbound form's parts, drawn once a process for each language (its label and help
     # text): the same for every page, where drawing them took half a millisecond a page.
-    _DRAWN: dict[str, tuple[list[str], list[str]]] = {}
+    _DRAWN: dict[str, tuple[list[str], list[str]]] = kept_per_language({})
 
     def __init__(self) -> None:
         language = get_language()

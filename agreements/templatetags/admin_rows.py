@@ -14,6 +14,7 @@ from django.template.loader import get_template
 
 from ..admin import drawn
 from ..admin.rows import plan, result_list
+from ..kept import kept_per_language
 from .tracker import jinja2
 
 register = template.Library()
@@ -142,7 +143,7 @@ def list_filter_drawn(changelist, spec) -> str:
 
 
 # The admin's menu drawn (``app_list_drawn``), by all it is drawn from.
-MENUS_DRAWN: dict[tuple, str] = {}
+MENUS_DRAWN: dict[tuple, str] = kept_per_language({})
 
 
 @register.simple_tag(takes_context=True)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from .. import system_texts
 from ..ids import address_of
+from ..kept import kept_per_language
 
 register = template.Library()
 
@@ -325,7 +326,7 @@ def site_nav(context: template.Context) -> str:
 
 # The header's navigation as drawn for a page name, staff or not, script prefix, URLconf and
 # language (``site_nav``).
-_NAVS: dict[tuple, str] = {}
+_NAVS: dict[tuple, str] = kept_per_language({})
 
 
 KNOWN = ("kind", "title")
@@ -362,4 +363,4 @@ def request_errors() -> str:
 
 
 # The failed requests' texts as drawn for a language (``request_errors``).
-_ERRORS: dict[str, str] = {}
+_ERRORS: dict[str, str] = kept_per_language({})
