@@ -47,7 +47,7 @@ class Line(pygal.Line):
       script (``js=[]`` leaves out the script's file; this, its inline configuration).
     - Its stylesheet is made once for the pictures it is the same for (``_add_styles``).
 
-    tests/test_charts.py compares its pictures with pygal's own ``Line``'s.
+    tests/test_chart_pictures.py compares its pictures with pygal's own ``Line``'s.
     """
 
     def __getattribute__(self, name: str):
