@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from agreements.actions import submit_update
 from agreements.models import (
@@ -358,6 +358,24 @@ def meeting_data(
         for key, value in row.items():
             data[f"participants-{i}-{key}"] = value
     return data
+
+
+def submit_dated_update(commitment, author, status, day: datetime.date):
+    """A progress update proposing ``status``, dated ``day`` (its day of progress), submitted
+    through the action."""
+    return submit_update(
+        commitment=commitment,
+        author=author,
+        narrative=f"Progress of {day}",
+        proposed_status=status,
+        happened_on=day,
+    )
+
+
+def tomorrow() -> datetime.date:
+    """Asked when a test runs, not when its module is imported: a run that passes midnight
+    would otherwise date "the future" today."""
+    return timezone.localdate() + datetime.timedelta(days=1)
 
 
 def make_status_change(commitment, **extra) -> StatusChange:
