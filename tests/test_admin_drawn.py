@@ -243,3 +243,34 @@ def test_a_changelists_dates_and_times_are_written_as_django_writes_them(languag
         ]
         assert [dates.shown(at) for at in times] == [formats.localize(at) for at in times]
         assert dates.shown(datetime.time(9, 5)) == formats.localize(datetime.time(9, 5))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["", "?status__exact=1", "?q=border+line&is_stalled__exact=1&o=2.-1", "?q=a%26b%3Dc&e=ñ"],
+)
+def test_a_changelists_links_keep_its_parameters_as_djangos_do(admin_user, query):
+    """``PageList.get_query_string`` (each parameter encoded once a page) writes the addresses
+    Django's ``ChangeList.get_query_string`` writes: parameters taken away by their start,
+    added, replaced and removed, texts to quote, lists and numbers."""
+    from django.contrib.admin.views.main import ChangeList
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/agreements/commitment/" + query)
+    request.user = admin_user
+    changelist = admin.site._registry[m.Commitment].get_changelist_instance(request)
+    asked = [
+        (None, None),
+        ({"status__exact": "2"}, ["status__"]),
+        ({"theme__id__exact": 7}, ["theme__id__isnull"]),
+        ({"q": "a b&c", "o": None}, None),
+        ({"p": 3}, None),
+        ({"status__in": ["1", "2"]}, ["q", "theme"]),
+        ({"status__exact": "2"}, ["status__"]),  # again: the same text
+        ({}, ["e", "o", "q", "status", "theme"]),
+    ]
+    for new_params, remove in asked * 2:
+        assert changelist.get_query_string(new_params, remove) == ChangeList.get_query_string(
+            changelist, new_params, remove
+        )
