@@ -274,3 +274,29 @@ def test_a_changelists_links_keep_its_parameters_as_djangos_do(admin_user, query
         assert changelist.get_query_string(new_params, remove) == ChangeList.get_query_string(
             changelist, new_params, remove
         )
+
+
+def test_a_date_or_time_the_page_wrote_already_is_written_as_it_was():
+    """``Dates`` keeps what it wrote by value: the same value twice is the same text, and
+    values Python finds equal but Django writes apart (one instant in two zones, the two
+    readings of an hour a clock goes through twice) are each written as Django writes them."""
+    import zoneinfo
+
+    from django.utils import formats
+
+    from agreements.admin.dates import Dates
+
+    york = zoneinfo.ZoneInfo("America/New_York")
+    at = datetime.datetime(2025, 3, 4, 18, 0, tzinfo=datetime.UTC)
+    twice = [
+        datetime.datetime(2025, 11, 2, 1, 30, tzinfo=york),
+        datetime.datetime(2025, 11, 2, 1, 30, fold=1, tzinfo=york),
+    ]
+    assert twice[0] == twice[1]
+    with timezone.override("UTC"):
+        dates = Dates()
+        for value in [at, at.astimezone(york), *twice, at.date(), at.date()]:
+            assert dates.shown(value) == formats.localize(value)
+            local = timezone.template_localtime(value)
+            assert dates.shown(value, local=True) == formats.localize(local)
+        assert dates.shown(twice[0], local=True) != dates.shown(twice[1], local=True)
