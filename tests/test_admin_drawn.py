@@ -243,3 +243,96 @@ def test_a_changelists_dates_and_times_are_written_as_django_writes_them(languag
         ]
         assert [dates.shown(at) for at in times] == [formats.localize(at) for at in times]
         assert dates.shown(datetime.time(9, 5)) == formats.localize(datetime.time(9, 5))
+
+
+def test_a_date_or_time_the_page_wrote_already_is_written_as_it_was():
+    """``Dates`` keeps what it wrote by value: the same value twice is the same text, and
+    values Python finds equal but Django writes apart (one instant in two zones, the two
+    readings of an hour a clock goes through twice) are each written as Django writes them."""
+    import zoneinfo
+
+    from django.utils import formats
+
+    from agreements.admin.dates import Dates
+
+    york = zoneinfo.ZoneInfo("America/New_York")
+    at = datetime.datetime(2025, 3, 4, 18, 0, tzinfo=datetime.UTC)
+    twice = [
+        datetime.datetime(2025, 11, 2, 1, 30, tzinfo=york),
+        datetime.datetime(2025, 11, 2, 1, 30, fold=1, tzinfo=york),
+    ]
+    assert twice[0] == twice[1]
+    with timezone.override("UTC"):
+        dates = Dates()
+        for value in [at, at.astimezone(york), *twice, at.date(), at.date()]:
+            assert dates.shown(value) == formats.localize(value)
+            local = timezone.template_localtime(value)
+            assert dates.shown(value, local=True) == formats.localize(local)
+        assert dates.shown(twice[0], local=True) != dates.shown(twice[1], local=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["", "?status__exact=1", "?q=border+line&is_stalled__exact=1&o=2.-1", "?q=a%26b%3Dc&e=ñ"],
+)
+def test_a_changelists_links_keep_its_parameters_as_djangos_do(admin_user, query):
+    """``PageList.get_query_string`` (each parameter encoded once a page) writes the addresses
+    Django's ``ChangeList.get_query_string`` writes: parameters taken away by their start,
+    added, replaced and removed, texts to quote, lists and numbers."""
+    from django.contrib.admin.views.main import ChangeList
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/agreements/commitment/" + query)
+    request.user = admin_user
+    changelist = admin.site._registry[m.Commitment].get_changelist_instance(request)
+    asked = [
+        (None, None),
+        ({"status__exact": "2"}, ["status__"]),
+        ({"theme__id__exact": 7}, ["theme__id__isnull"]),
+        ({"q": "a b&c", "o": None}, None),
+        ({"p": 3}, None),
+        ({"status__in": ["1", "2"]}, ["q", "theme"]),
+        ({"status__exact": "2"}, ["status__"]),  # again: the same text
+        ({}, ["e", "o", "q", "status", "theme"]),
+    ]
+    for new_params, remove in asked * 2:
+        assert changelist.get_query_string(new_params, remove) == ChangeList.get_query_string(
+            changelist, new_params, remove
+        )
+
+
+@pytest.mark.parametrize("usable", [True, False])
+def test_a_changelists_header_links_are_the_html_djangos_base_template_writes(
+    admin_client, admin_user, world, monkeypatch, usable
+):
+    """``block userlinks`` (``userlinks_drawn``: drawn once for what it shows, the page's CSRF
+    token put in) is what Django's own ``admin/base.html`` writes, in English and Spanish,
+    with and without a usable password; the token is the page's, one the site accepts."""
+    import re
+
+    from agreements.templatetags.admin_rows import USERLINKS_DRAWN
+
+    if not usable:
+        admin_user.set_unusable_password()
+        admin_user.save()
+        admin_client.force_login(admin_user)
+    build_many(m.Commitment, world, 2)
+    url = admin_url(m.Commitment, "changelist")
+
+    def links(language: str) -> tuple[str, str]:
+        html = admin_client.get(url, headers={"accept-language": language}).content.decode()
+        start = html.index('<div id="user-tools">')
+        end = html.index("</button>", html.index("theme-icon-when-light", start))
+        block = html[start:end]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', block)[1]
+        return block.replace(token, "TOKEN"), token
+
+    USERLINKS_DRAWN.clear()
+    drawn = [links(language) for language in ("en", "es", "en")]
+    assert len(USERLINKS_DRAWN) == 2  # drawn once a language
+    monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
+    djangos = [links(language) for language in ("en", "es", "en")]
+    assert [block for block, _ in drawn] == [block for block, _ in djangos]
+    assert ("Change password" in drawn[0][0]) is usable
+    assert len({token for _, token in drawn}) == 3  # each page's own, as Django's

@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..forms.accounts import AdminSignInForm
-from . import bodies, evidence, meetings, reference, reminders, reviews, scale, security
+from . import bodies, evidence, meetings, menu, reference, reminders, reviews, security
 
 admin.site.site_header = _("Agreement tracker: records admin")
 admin.site.site_title = _("Agreement tracker admin")
@@ -22,6 +22,6 @@ admin.site.index_title = _("Records")
 admin.site.login_form = AdminSignInForm
 # The admin's own password change, as the site's: after a recent confirmation, in the log.
 admin.site.password_change = security.password_change(admin.site.password_change)
-admin.site.get_app_list = scale.app_list_named_once(admin.site)
+admin.site.get_app_list = menu.app_list_named_once(admin.site)
 
 __all__ = ["bodies", "evidence", "meetings", "reference", "reminders", "reviews", "security"]

@@ -88,6 +88,7 @@ class Dates:
         self.names = NAMES.setdefault(get_language(), {})
         self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
         self.formats = {}
+        self.written = {}  # each date or time written, by its value: the page's rows repeat some
 
     def pieces(self, name: str) -> list[tuple[bool, str]]:
         try:
@@ -103,7 +104,20 @@ class Dates:
             return pieces
 
     def shown(self, value, *, local: bool = False) -> str:
-        """``formats.localize(value)``; ``local``: of ``template_localtime(value)``."""
+        """``formats.localize(value)``; ``local``: of ``template_localtime(value)``. A date or
+        a date time the page has written already is written as it was (a column of the times
+        the rows were last changed, after an import: one time for all)."""
+        kind = type(value)
+        if kind is not datetime.date and kind is not datetime.datetime:
+            return self._shown(value, local)
+        key = (value, kind, getattr(value, "tzinfo", None), getattr(value, "fold", 0), local)
+        try:
+            return self.written[key]
+        except KeyError:
+            shown = self.written[key] = self._shown(value, local)
+            return shown
+
+    def _shown(self, value, local: bool) -> str:
         if isinstance(value, datetime.datetime):
             if (
                 local

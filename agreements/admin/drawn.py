@@ -43,6 +43,8 @@ ACTIONS = str(TEMPLATES / "admin" / "actions.html")
 SEARCH = str(TEMPLATES / "admin" / "search_form.html")
 OBJECT_TOOLS = str(TEMPLATES / "admin" / "change_list_object_tools.html")
 PAGINATION = str(settings.BASE_DIR / "templates" / "admin" / "pagination.html")
+BASE = str(TEMPLATES / "admin" / "base.html")
+BASE_SITE = str(TEMPLATES / "admin" / "base_site.html")
 
 # Words of Django's templates that its own Spanish catalogue leaves in English ("Run", "Search
 # %(name)s"), read through it unmarked: the project's catalogue, which translates every string

@@ -28,11 +28,11 @@
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from functools import cached_property
 from operator import attrgetter
 
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import get_fields_from_path
@@ -40,11 +40,11 @@ from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Page
 from django.db import connection, models
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from .. import search
 from ..kept import kept_per_language
@@ -168,6 +168,10 @@ def related_once(model, entry):
     return entry
 
 
+# The characters an address's parameters are written with as they are (``quote_plus``).
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 class PageList(ChangeList):
     """Django's changelist, with each row's link written from one reversed address: Django
     reverses the change page's address for every row."""
@@ -186,6 +190,44 @@ class PageList(ChangeList):
         only = getattr(self.model_admin, "list_only", ())
         if only and not self.list_editable and isinstance(self.result_list, models.QuerySet):
             self.result_list = self.result_list.only(*only)
+
+    def get_query_string(self, new_params=None, remove=None) -> str:
+        """Django's (the list's parameters, less those ``remove`` starts, with ``new_params``,
+        sorted and encoded), each parameter encoded once a page (``_encoded``): every link of
+        the filters, the headers and the pages asks for the list's own parameters again,
+        about 70 times a page."""
+        params = self.filter_params.copy()
+        for start in remove or ():
+            for key in [key for key in params if key.startswith(start)]:
+                del params[key]
+        for key, value in (new_params or {}).items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
+        encoded = [self._encoded(key, value) for key, value in sorted(params.items())]
+        return "?" + "&".join(piece for piece in encoded if piece)
+
+    def _encoded(self, key, value) -> str:
+        """``urlencode([(key, value)], doseq=True)``: a text or a list of texts (a parameter
+        as the request gave it) encoded once a page, anything else each time."""
+        if type(value) is str:
+            if _UNQUOTED.fullmatch(key) and _UNQUOTED.fullmatch(value):
+                return f"{key}={value}"  # what ``quote_plus`` leaves as it is
+            kept = (key, value)
+        elif type(value) is list and all(type(item) is str for item in value):
+            kept = (key, tuple(value), list)
+        else:
+            return urlencode([(key, value)], doseq=True)
+        try:
+            return self._encodings[kept]
+        except KeyError:
+            encoded = self._encodings[kept] = urlencode([(key, value)], doseq=True)
+            return encoded
+
+    @cached_property
+    def _encodings(self) -> dict:
+        return {}
 
     def url_for_result(self, result) -> str:
         pk = str(getattr(result, self.pk_attname))
@@ -279,95 +321,3 @@ def words_owner(model, path: str) -> type:
     if model not in search.SEARCHED:
         raise ValueError(f"{model.__name__} keeps no stored words")
     return model
-
-
-def app_list_named_once(site: admin.AdminSite):
-    """``AdminSite.get_app_list`` (the menu of every model, on every admin page), as Django
-    builds it (``AdminSite._build_app_dict``, then sorted by name), with each model's and
-    app's name and addresses worked out once (``_menu``), not on every page: Django reverses
-    two addresses a model and translates each name again at every comparison of its sort
-    (hundreds a page). Only the permissions are asked again, as Django asks them."""
-
-    def get_app_list(request, app_label=None):
-        listed = {}
-        for entry in _menu(site):
-            model, model_admin = entry["model"], entry["admin"]
-            if app_label and model._meta.app_label != app_label:
-                continue
-            has_module_perms = model_admin.has_module_permission(request)
-            if not has_module_perms:
-                continue
-            perms = model_admin.get_model_perms(request)
-            if True not in perms.values():
-                continue
-            model_dict = {
-                "model": model,
-                "name": entry["name"],
-                "object_name": model._meta.object_name,
-                "perms": perms,
-                "admin_url": None,
-                "add_url": None,
-            }
-            if perms.get("change") or perms.get("view"):
-                model_dict["view_only"] = not perms.get("change")
-                model_dict["admin_url"] = entry["admin_url"]
-            if perms.get("add"):
-                model_dict["add_url"] = entry["add_url"]
-            label = model._meta.app_label
-            if label in listed:
-                listed[label]["models"].append(model_dict)
-            else:
-                listed[label] = {
-                    "name": entry["app_name"],
-                    "app_label": label,
-                    "app_url": entry["app_url"],
-                    "has_module_perms": has_module_perms,
-                    "models": [model_dict],
-                }
-        for app in listed.values():
-            app["models"].sort(key=lambda model: model["name"])
-        return sorted(listed.values(), key=lambda app: app["name"].lower())
-
-    return get_app_list
-
-
-# Each site's menu entries (``_menu``), by the language and the addresses they were made in.
-MENUS: dict[tuple, list[dict]] = kept_per_language({})
-
-
-def _menu(site: admin.AdminSite) -> list[dict]:
-    """Each registered model of ``site``: its name and its app's (translated, as text), and
-    the addresses of its list, its add page and its app (``None`` where Django's ``reverse``
-    finds none), for the current language, URLconf and script prefix and the models
-    registered."""
-    registered = tuple(site._registry.items())
-    key = (site.name, registered, get_language(), get_urlconf(), get_script_prefix())
-    try:
-        return MENUS[key]
-    except KeyError:
-        pass
-
-    def address(name: str, **kwargs) -> str | None:
-        try:
-            return reverse(name, kwargs=kwargs or None, current_app=site.name)
-        except NoReverseMatch:
-            return None
-
-    entries = []
-    for model, model_admin in registered:
-        info = (model._meta.app_label, model._meta.model_name)
-        entries.append(
-            {
-                "model": model,
-                "admin": model_admin,
-                "name": str(capfirst(model._meta.verbose_name_plural)),
-                "admin_url": address(f"admin:{info[0]}_{info[1]}_changelist"),
-                "add_url": address(f"admin:{info[0]}_{info[1]}_add"),
-                "app_name": str(apps.get_app_config(info[0]).verbose_name),
-                "app_url": reverse(
-                    "admin:app_list", kwargs={"app_label": info[0]}, current_app=site.name
-                ),
-            }
-        )
-    MENUS[key] = entries
-    return entries

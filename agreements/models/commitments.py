@@ -27,6 +27,7 @@ from .base import (
     refuse_dated_outside,
     track_history,
 )
+from .loading import QuickLoad
 from .meetings import Meeting
 from .reference import Party, Theme
 from .teams import Team, TeamScopedQuerySet
@@ -242,7 +243,7 @@ class CommitmentQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         )
 
 
-class Commitment(Sourced, Timestamped, Versioned, Archivable):
+class Commitment(QuickLoad, Sourced, Timestamped, Versioned, Archivable):
     """Something a party, or several, undertook to do at a meeting."""
 
     team_lookups = ("team",)

@@ -28,6 +28,7 @@ from .base import (
     label_of,
     track_history,
 )
+from .loading import QuickLoad
 from .made_once import records_of_made_once
 from .reference import Party, Person, Source
 from .teams import Team, TeamScopedQuerySet
@@ -78,7 +79,7 @@ class MeetingQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         )
 
 
-class Meeting(Sourced, Timestamped, Versioned, Archivable):
+class Meeting(QuickLoad, Sourced, Timestamped, Versioned, Archivable):
     """A meeting between parties, where commitments were made."""
 
     team_lookups = ("team",)

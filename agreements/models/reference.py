@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from .base import Check, ChoiceLabels, Versioned, choice_check, track_history
+from .loading import QuickLoad
 from .teams import Team, TeamScopedQuerySet
 
 
@@ -108,7 +109,7 @@ class ThemeQuerySet(models.QuerySet):
         return self.filter(Q(archived=False) | Q(pk=keep or ""))
 
 
-class Theme(models.Model):
+class Theme(QuickLoad, models.Model):
     """What a commitment is about (drugs, migration, climate…): one list for every team, kept
     by records admins in the admin. Archived themes are no longer offered for new commitments
     but stay on those that have them, and in filters and the dashboard."""

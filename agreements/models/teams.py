@@ -11,13 +11,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .base import ChoiceLabels, choice_check, track_history
+from .loading import QuickLoad
 from .made_once import rows_of_made_once
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-class Team(models.Model):
+class Team(QuickLoad, models.Model):
     """A desk (e.g. "North America"). Records belong to a team; users are members of teams."""
 
     name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))

@@ -11,6 +11,11 @@ from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.template.loader import get_template
+from django.template.loader_tags import BlockNode
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from ..admin import drawn
 from ..admin.rows import plan, result_list
@@ -185,3 +190,56 @@ def app_list_drawn(context, template_name: str, *, app_list, path: str, **values
     drawn = jinja2(context, template_name, app_list=app_list, path=path, **values)
     MENUS_DRAWN[key] = drawn
     return drawn
+
+
+# The links of the admin's header (``block userlinks`` of Django's ``admin/base.html``), drawn
+# once for all they are drawn from (``userlinks_drawn``), the CSRF token left out.
+USERLINKS_DRAWN: dict[tuple, str] = {}
+# What stands for the page's CSRF token in a drawn ``block userlinks``.
+_TOKEN = "\x00csrf-token\x00"
+
+
+@register.simple_tag(takes_context=True)
+def userlinks_drawn(context) -> str:
+    """Django's ``block userlinks`` of ``admin/base.html`` (the site's link, the documentation's,
+    the password's, the sign-out form, the colour theme's button: 0.7 ms of a changelist's
+    time), drawn by that block once for what it shows: the language, the site's address, the
+    user's kind (active staff, a usable password), the addresses' URLconf and prefix; the page's
+    CSRF token then put in. Where the page's base is not Django's own, or it has no token,
+    the block as Django draws it."""
+    user, token = context.get("user"), context.get("csrf_token")
+    block = _djangos_userlinks()
+    if block is None or user is None or not token or token == "NOTPROVIDED":
+        return context["block"].super()
+    request = context.get("request")
+    key = (
+        get_language(),
+        str(context.get("site_url")),
+        bool(user.is_active and user.is_staff),
+        bool(user.has_usable_password()),
+        getattr(request, "current_app", None),
+        getattr(getattr(request, "resolver_match", None), "namespace", None),
+        get_urlconf(),
+        get_script_prefix(),
+    )
+    try:
+        drawn = USERLINKS_DRAWN[key]
+    except KeyError:
+        if len(USERLINKS_DRAWN) >= 500:  # languages, users' kinds: a few
+            USERLINKS_DRAWN.clear()
+        with context.push(csrf_token=_TOKEN):
+            drawn = USERLINKS_DRAWN[key] = block.nodelist.render(context)
+    return mark_safe(drawn.replace(_TOKEN, conditional_escape(token)))
+
+
+def _djangos_userlinks():
+    """The ``userlinks`` block of Django's ``admin/base.html``, when the admin's base templates
+    are Django's own (``admin/base_site.html`` too); else None."""
+    base = get_template("admin/base.html").template
+    site = get_template("admin/base_site.html").template
+    if base.origin.name != drawn.BASE or site.origin.name != drawn.BASE_SITE:
+        return None
+    return next(
+        (node for node in base.nodelist.get_nodes_by_type(BlockNode) if node.name == "userlinks"),
+        None,
+    )
