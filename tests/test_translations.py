@@ -279,7 +279,7 @@ def test_what_is_drawn_once_a_language_is_drawn_again_when_a_catalogue_is_compil
     restart; a code file's change leaves them (runserver restarts for it anyway)."""
     from django.utils.autoreload import file_changed
 
-    from agreements.admin import dates, drawn, scale
+    from agreements.admin import dates, drawn, menu
     from agreements.forms.reviews import DrawnReviewForms
     from agreements.templatetags import admin_rows, tracker
 
@@ -290,7 +290,8 @@ def test_what_is_drawn_once_a_language_is_drawn_again_when_a_catalogue_is_compil
         DrawnReviewForms._DRAWN,
         dates.NAMES,
         drawn.ACTION_FIELDS,
-        scale.MENUS,
+        menu.MENUS,
+        admin_rows.USERLINKS_DRAWN,
     ]
     for store in stores:
         store["probe"] = "drawn before"

@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
-from .dates import kept_per_language
+from ..kept import kept_per_language
 
 
 def app_list_named_once(site: admin.AdminSite):

@@ -47,7 +47,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from .. import search
-from ..kept import kept_per_language
 from ..models.made_once import records_of_made_once
 from ..views.paging import MAX_PAGE, CappedPaginator
 

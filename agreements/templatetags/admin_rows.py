@@ -194,7 +194,7 @@ def app_list_drawn(context, template_name: str, *, app_list, path: str, **values
 
 # The links of the admin's header (``block userlinks`` of Django's ``admin/base.html``), drawn
 # once for all they are drawn from (``userlinks_drawn``), the CSRF token left out.
-USERLINKS_DRAWN: dict[tuple, str] = {}
+USERLINKS_DRAWN: dict[tuple, str] = kept_per_language({})
 # What stands for the page's CSRF token in a drawn ``block userlinks``.
 _TOKEN = "\x00csrf-token\x00"
 
