@@ -25,6 +25,7 @@ from ..models import (
     StateCounts,
     StatusChange,
     StatusHistory,
+    StatusSpan,
     active_q,
     as_index,
 )
@@ -202,19 +203,21 @@ def overdue_count(user, day: datetime.date, *, past: bool = False, cap: int = OV
     ``past``), counted up to ``cap`` + 1, so the count walks at most that many: as
     ``Commitment.objects.visible_to(user).overdue(day)`` (``overdue_on(day)``) counts them,
     its SQL made once (``visible_count``; a past day's was built and compiled every request,
-    and planned: a millisecond)."""
+    and planned: a millisecond). A past day's counts the spans that held then
+    (``StatusSpan.objects.overdue_on``: one a commitment), on their index by target date
+    alone, where reading each commitment's row and probing its spans took 2.6–3.5 ms at
+    100,000 commitments (0.5 ms)."""
     if past:
-        key = ("overdue then", cap)
 
-        def read(commitments, day):
-            return commitments.overdue_on(day).order_by()[: cap + 1]
-    else:
-        key = ("overdue", cap)
+        def read_then(spans, day):
+            return spans.overdue_on(day).order_by()[: cap + 1]
 
-        def read(commitments, day):
-            return commitments.overdue(day).order_by()[: cap + 1]
+        return visible_count(("overdue then", cap), user, StatusSpan, read_then, day=day)
 
-    return visible_count(key, user, Commitment, read, day=day)
+    def read(commitments, day):
+        return commitments.overdue(day).order_by()[: cap + 1]
+
+    return visible_count(("overdue", cap), user, Commitment, read, day=day)
 
 
 def _stale(user, since: datetime.datetime, count: int) -> list:
