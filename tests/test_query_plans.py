@@ -328,9 +328,9 @@ def test_the_dashboards_milestone_lists_keep_one_plan_that_walks_their_order(
     milestone due in the window (10 ms at 100,000)."""
     ran = ran_on(client, editor, "/")
     at = [n for n, (sql, _params) in enumerate(ran) if sql.startswith("SET plan_cache_mode")]
-    assert len(at) == 1 and ran[at[0] + 2][0].startswith("RESET plan_cache_mode")
-    sql, params = ran[at[0] + 1]
-    assert 'FROM "agreements_milestone"' in sql
+    assert len(at) == 1  # the milestones' block inside the figures' (its own does nothing)
+    block = ran[at[0] + 1 : [sql for sql, _params in ran].index("RESET plan_cache_mode")]
+    sql, params = next(run for run in block if 'FROM "agreements_milestone"' in run[0])
     plan = generic_plan(sql, params, sorts=False)
     assert "$1" in plan or "$2" in plan, plan  # the generic plan, not one for these days
     assert plan.count("Sort  (") == 1, plan  # the two lists' rows put together: 20 at most
@@ -363,20 +363,49 @@ def test_a_past_days_dashboard_reads_its_figures_with_generic_plans_that_read_in
     """A past day's figures are read with PostgreSQL's generic plans (``views.dashboard``),
     in one block: the overdue count, the bodies, the meetings and the changes then were
     planned anew at each request. Their plans must hold whatever the day: each reads the
-    large tables through their indexes."""
+    large tables through their indexes, the overdue count the spans' index by target date
+    alone (``StatusSpanQuerySet.overdue_on``)."""
     ran = ran_on(client, editor, "/?as_of=2025-10-01")
     sql = [query for query, _params in ran]
     at = [n for n, query in enumerate(sql) if query.startswith("SET plan_cache_mode")]
     assert len(at) == 1 and sum(query.startswith("RESET plan_cache_mode") for query in sql) == 1
     block = ran[at[0] + 1 : sql.index("RESET plan_cache_mode")]
     read = " ".join(query for query, _params in block)
-    for table in ("commitment", "implementationbody", "meeting", "statuschange", "milestone"):
+    for table in ("statusspan", "implementationbody", "meeting", "statuschange", "milestone"):
         assert f'FROM "agreements_{table}"' in read, table
     for query, params in block:
         plan = generic_plan(query, params)
         assert "$1" in plan or not params, plan
         scanned = [t for t in re.findall(r"Seq Scan on (\w+)", plan) if t not in SMALL]
         assert not scanned, plan
+        if query.startswith("SELECT COUNT(*)"):  # the overdue count: the spans' index alone
+            assert "Index Only Scan using status_span_team_target" in plan, plan
+            assert "agreements_commitment" not in plan, plan
+
+
+def test_todays_dashboard_reads_its_figures_with_generic_plans_that_read_indexes(
+    client, editor, admin_user, records
+):
+    """Today's figures are read with PostgreSQL's generic plans (``views.dashboard``), in
+    one block: the overdue count and the stale list were planned anew at each request. Their
+    plans must hold whatever the reader and the day: each reads the large tables through
+    their indexes."""
+    for user in (editor, admin_user):
+        ran = ran_on(client, user, "/")
+        sql = [query for query, _params in ran]
+        at = [n for n, query in enumerate(sql) if query.startswith("SET plan_cache_mode")]
+        assert len(at) == 1, sql
+        block = ran[at[0] + 1 : sql.index("RESET plan_cache_mode")]
+        read = " ".join(query for query, _params in block)
+        for table in ("commitment", "implementationbody", "meeting", "statuschange", "milestone"):
+            assert f'FROM "agreements_{table}"' in read, table
+        for query, params in block:
+            if not params:  # an admin's tallies: no values, one plan
+                continue
+            plan = generic_plan(query, params)
+            assert "$1" in plan, plan
+            scanned = [t for t in re.findall(r"Seq Scan on (\w+)", plan) if t not in SMALL]
+            assert not scanned, plan
 
 
 def test_generic_plans_inside_generic_plans_are_put_back_by_the_outer_block(db):

@@ -205,6 +205,13 @@ class VersionCheckedAdmin(RecordsAdmin):
         # The form's citations are set here, as an edit the record's history keeps.
         allow_citation_edits(request.user)
         super().save_related(request, form, formsets, change)
+        # A meeting's commitments added or edited in its rows (their theme, target date) are
+        # saved after the meeting: their stored history follows them too.
+        if any(
+            formset.model is m.Commitment and (formset.new_objects or formset.changed_objects)
+            for formset in formsets
+        ):
+            actions.states_moved(form.instance)
 
     def _on_current_versions(self, request, object_id):
         """The POST with every versioned record's version as stored now."""

@@ -37,7 +37,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max, Min, Q
 
 from .base import CoveringIndex, active_q
-from .commitments import Commitment
+from .commitments import Commitment, ImplementationStatus
 from .history_tallies import (  # CountingKey: named here by the migrations
     CountingKey,  # noqa: F401
     IndexMonthTally,
@@ -211,6 +211,18 @@ class StatusSpanQuerySet(SpanQuerySet):
         """Spans of commitments that count: active, neither cancelled nor superseded then."""
         return self.filter(active=True, cancellation="")
 
+    def overdue_on(self, day: datetime.date):
+        """The spans of the commitments overdue as they stood on ``day``: a row each, as
+        ``Commitment.objects.overdue_on(day)`` has them (counting then, past their target
+        date, not complete then), read from the spans alone, which carry the commitment's
+        team, archiving and target date as they are now, on their index by target date."""
+        return (
+            self.on(day)
+            .counting()
+            .filter(target_date__lt=day)
+            .exclude(status=ImplementationStatus.COMPLETE)
+        )
+
     def index_by_body(self, body_ids, day: datetime.date) -> dict[int, tuple[float, int]]:
         """Per body: the mean status on ``day`` of the commitments it oversees that counted
         then, and how many they were."""
@@ -262,15 +274,17 @@ def _wanted_spans(ids: Ids) -> dict[int, list[dict]]:
             "status",
             "is_stalled",
             "cancellation",
+            "target_date",
         )
     )
     wanted = {}
-    for pk, team, theme, meeting_date, active, *now in commitments:
+    for pk, team, theme, meeting_date, active, *now, target in commitments:
         wanted[pk] = [
             {
                 "team_id": team,
                 "theme": theme,
                 "active": active,
+                "target_date": target,
                 "starts_on": span.starts_on,
                 "ends_on": span.ends_on,
                 **span.state._asdict(),
@@ -284,7 +298,8 @@ class StatusSpan(models.Model):
     """One state of a commitment's official status and the days it held: from ``starts_on``
     up to (not including) ``ends_on``, or still, when that is empty. Derived, stored by
     ``StatusSpan.objects.rewrite``; with the commitment's team, theme and whether it is active
-    (neither it nor its meeting archived) as they are now."""
+    (neither it nor its meeting archived) and target date as they are now: a past day's overdue
+    count reads the spans alone (``StatusSpanQuerySet.overdue_on``)."""
 
     team_lookups = ("team",)
     derived = True  # rewritten by the actions, edited nowhere (not in the admin)
@@ -296,6 +311,7 @@ class StatusSpan(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     theme = models.CharField(max_length=30)
     active = models.BooleanField()
+    target_date = models.DateField(null=True)
     status = models.PositiveSmallIntegerField()
     is_stalled = models.BooleanField()
     cancellation = models.CharField(max_length=20, blank=True)
@@ -314,12 +330,20 @@ class StatusSpan(models.Model):
                 covers=("starts_on", "ends_on"),
                 name="status_span_team_status",
             ),
+            # A team's spans by target date, with what says whether one was overdue on a day:
+            # a past day's overdue count (``overdue_on``) walks the spans past their target
+            # then in this index alone, never a commitment's row.
+            CoveringIndex(
+                fields=["team", "target_date"],
+                covers=("starts_on", "ends_on", "status", "cancellation", "active"),
+                name="status_span_team_target",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.commitment_id}: {self.status} from {self.starts_on} to {self.ends_on}"
 
-    ROW = ("team_id", "theme", "active", "starts_on", "ends_on", *State._fields)
+    ROW = ("team_id", "theme", "active", "target_date", "starts_on", "ends_on", *State._fields)
 
     def row(self) -> dict:
         return {field: getattr(self, field) for field in self.ROW}
