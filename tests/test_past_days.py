@@ -1,6 +1,7 @@
 """The state as of a past day: a meeting page, a briefing, the dashboard, the commitment and
 milestone lists as they stood then, read from the stored history; a day to come refused next
-to the picker; the same queries with 5 or 50 commitments. How dated facts are recorded is in
+to the picker; the same queries with 5 or 50 commitments; the overdue count then read from the
+spans, which every move of a target date rewrites. How dated facts are recorded is in
 test_time.py."""
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from agreements.models import (
     Assessment,
     Commitment,
     ComplianceHistory,
+    Meeting,
     Milestone,
+    StatusSpan,
     TeamMembership,
     TeamRole,
 )
+from agreements.views.dashboard import overdue_count
+from tests.admin_forms import admin_url, page_form, post_page
 from tests.conftest import (
     make_commitment,
     make_meeting,
@@ -333,3 +338,68 @@ def test_the_meeting_page_on_a_past_day_shows_a_milestone_at_its_date_then(
     then = client.get(url, {"as_of": "2025-11-01"}).content.decode()
     assert "15 Oct 2025" in then and "15 Dec 2025" not in then  # not moved yet then
     assert "15 Dec 2025" in client.get(url).content.decode()
+
+
+# A past day's overdue count, read from the status spans alone: each span carries its
+# commitment's target date as it is now (``StatusSpan.target_date``), so every write that can
+# move a target date rewrites the spans (``actions.states_moved``), the admin's too.
+
+D = datetime.date
+# Days before, during and after the changes of the overdue count's test.
+DAYS = (D(2025, 9, 1), D(2025, 10, 15), D(2026, 1, 1), D(2027, 6, 1))
+
+
+def spans_agree(*commitments: Commitment) -> None:
+    """Every span of these commitments carries the commitment's target date as stored."""
+    for commitment in commitments:
+        commitment.refresh_from_db()
+        targets = set(
+            StatusSpan.objects.filter(commitment=commitment).values_list("target_date", flat=True)
+        )
+        assert targets == {commitment.target_date}, commitment
+
+
+def counts_agree(user) -> None:
+    """The count from the spans is the count from the commitments, on days before, during
+    and after their changes, capped or not."""
+    for day in DAYS:
+        for cap in (0, 999):
+            then = Commitment.objects.visible_to(user).overdue_on(day).count()
+            assert overdue_count(user, day, past=True, cap=cap) == min(then, cap + 1)
+
+
+def test_a_target_date_moved_in_the_admin_moves_the_spans_and_the_count_then(
+    client, meeting, editor, admin_user
+):
+    late = make_commitment(meeting, target_date=D(2025, 10, 1))
+    done = make_commitment(meeting, target_date=D(2025, 9, 20))
+    never = make_commitment(meeting)
+    actions.change_commitment_status(
+        commitment=done, status=3, reason="Done", by=editor, via="web", effective_on=D(2025, 12, 1)
+    )
+    spans_agree(late, done, never)
+    counts_agree(editor)
+    assert overdue_count(editor, D(2025, 10, 15), past=True) == 2
+    assert overdue_count(editor, D(2026, 1, 1), past=True) == 1
+
+    # The commitment's own admin page.
+    client.force_login(admin_user)
+    page = admin_url(Commitment, "change", late.pk)
+    assert post_page(client, page, target_date="2026-06-30").status_code == 302
+    spans_agree(late)
+    counts_agree(editor)
+    assert overdue_count(editor, D(2026, 1, 1), past=True) == 0
+
+    # The meeting's admin page, its commitments' rows saved after the meeting.
+    page = admin_url(Meeting, "change", meeting.pk)
+    data = page_form(client, page)
+    row = next(
+        key for key, value in data.items() if key.endswith("-id") and value == [str(never.pk)]
+    )
+    data[row.replace("-id", "-target_date")] = "2025-10-01"
+    response = client.post(page, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Commitment.objects.get(pk=never.pk).target_date == D(2025, 10, 1)
+    spans_agree(late, done, never)
+    counts_agree(editor)
+    assert overdue_count(editor, D(2026, 1, 1), past=True) == 1
