@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from .. import models as m
 from .. import permissions
 from .base import IdChoiceField, ModelForm
-from .selects import FastSelect
+from .selects import FastSelect, TeamNames
 
 WHEN = [
     ("", _("Any date")),
@@ -48,6 +48,9 @@ class MilestoneFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = permissions.visible_teams(user)
+        # Drawn from the teams' names as the request's memberships read them (``TeamNames``),
+        # where the select's own read was a query a page.
+        self.fields["team"].widget.choices = TeamNames(self.fields["team"], user)
 
     def filter(self, milestones, today: datetime.date):
         """Apply the valid filters; the soonest due first (invalid values are ignored)."""

@@ -4,10 +4,11 @@ choices that grow with the data (``SearchSelect``, its checkboxes)."""
 
 from __future__ import annotations
 
+import html
+
 from django import forms
-from django.forms.utils import flatatt
 from django.utils.choices import BaseChoiceIterator
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -88,10 +89,29 @@ class FastSelect(forms.Select):
         for v, label in self.choices:
             v = str(v)
             selected = " selected" if v in chosen else ""
-            options.append(
-                f'<option value="{escape(v)}"{selected}>{conditional_escape(label)}</option>'
-            )
-        return mark_safe(f"<select{flatatt(final)}>{''.join(options)}</select>")
+            options.append(f'<option value="{html.escape(v)}"{selected}>{escaped(label)}</option>')
+        return mark_safe(f"<select{attributes(final)}>{''.join(options)}</select>")
+
+
+def escaped(value) -> str:
+    """``conditional_escape(value)`` as a plain string: HTML kept (``__html__``), any other
+    value's text escaped as Django escapes it. A label translated when read (a choice's, a
+    lazy text) is translated once, and no check for lazy arguments runs on each call
+    (``conditional_escape`` is ``keep_lazy``): a select's options, a field's label."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def attributes(attrs: dict) -> str:
+    """``flatatt(attrs)``: the valued attributes in name order, then the ones set ``True``
+    in name order, ``False`` and ``None`` left out, each escaped as ``flatatt`` escapes
+    them, without its formatting machinery (a select's half dozen each drawing)."""
+    valued = sorted((n, v) for n, v in attrs.items() if v is not None and not isinstance(v, bool))
+    bare = sorted(n for n, v in attrs.items() if v is True)
+    return "".join(f' {escaped(n)}="{escaped(v)}"' for n, v in valued) + "".join(
+        f" {escaped(n)}" for n in bare
+    )
 
 
 class SearchSelect(FastSelect):
@@ -138,18 +158,19 @@ class SearchSelect(FastSelect):
         # Each option's value as the field writes its ids (``party-3``, or a bare number).
         choices = [(field.prepare_value(pk) if pk != "" else pk, label) for pk, label in choices]
         select_id = self.build_attrs(self.attrs, attrs).get("id", f"id_{name}")
-        search = format_html(
-            '<input type="search" name="find" form="" id="{}_find" class="picker-find" '
-            'autocomplete="off" placeholder="{}" aria-label="{}" '
-            'aria-controls="{}" hx-get="?_pick={}" hx-trigger="input changed delay:250ms, search" '
-            'hx-target="#{}" hx-swap="innerHTML" hx-include="{}" hx-sync="this:replace">',
-            select_id,
-            _("Type to find"),
-            _("%(field)s: type to find") % {"field": field.label or name},
-            select_id,
-            name,
-            select_id,
-            ", ".join(filter(None, [f"#{select_id}", self.include])),
+        # Written as format_html wrote it, each value escaped as it escapes them (``escaped``),
+        # without its check for lazy arguments on each of them.
+        finds = _("Type to find")
+        named = _("%(field)s: type to find") % {"field": field.label or name}
+        include = ", ".join(filter(None, [f"#{select_id}", self.include]))
+        target = escaped(select_id)
+        search = (
+            f'<input type="search" name="find" form="" id="{target}_find" class="picker-find" '
+            f'autocomplete="off" placeholder="{escaped(finds)}" aria-label="{escaped(named)}" '
+            f'aria-controls="{target}" hx-get="?_pick={escaped(name)}" '
+            'hx-trigger="input changed delay:250ms, search" '
+            f'hx-target="#{target}" hx-swap="innerHTML" hx-include="{escaped(include)}" '
+            'hx-sync="this:replace">'
         )
         if self.allow_multiple_selected:
             attrs = {**(attrs or {}), "multiple": True}
@@ -159,7 +180,7 @@ class SearchSelect(FastSelect):
             select = super().render(name, value, attrs, renderer)
         finally:
             self.choices = original
-        return format_html('<span class="picker">{}{}</span>', search, select)
+        return mark_safe(f'<span class="picker">{search}{escaped(select)}</span>')
 
     def label_of(self, field: forms.Field, obj) -> str:
         """The option's label for ``obj`` (see ``describe``)."""
