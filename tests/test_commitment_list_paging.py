@@ -187,3 +187,20 @@ def test_the_pages_ids_are_read_by_sql_made_once_with_each_requests_values(
             if n:  # the first request of the shape made it
                 assert not [sql for sql in compiled if "UNION" in sql], query
         assert seen[0] != seen[1]
+
+
+def test_an_admins_list_made_once_reads_a_team_added_since(
+    client, admin_user, meeting, monkeypatch
+):
+    """An admin's runs are every team's: a team added since the list's SQL was made gets a
+    run of its own (their number is in the key), and its commitments are listed."""
+    monkeypatch.setattr("agreements.views.commitments.PAGE_SIZE", 2)  # full pages: the same
+    client.force_login(admin_user)
+    for n in range(3):
+        make_commitment(meeting, title=f"Ours {n}")
+    assert [row.title for row in client.get(LIST).context["page"]] == ["Ours 0", "Ours 1"]
+    zulu = Team.objects.create(name="Zulu", slug="zulu")  # the last of the teams by name
+    later = make_meeting(zulu, start_date=meeting.start_date + datetime.timedelta(days=1))
+    for n in range(2):
+        make_commitment(later, title=f"Theirs {n}")
+    assert [row.title for row in client.get(LIST).context["page"]] == ["Theirs 0", "Theirs 1"]

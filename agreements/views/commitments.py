@@ -99,7 +99,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 
 def _ids_made_once(form: CommitmentFilterForm, user, teams: list[int], today) -> tuple | None:
     """The list's page of ids by SQL made once a process (``paging.merged``): its key (the
-    filters' ``shape``, the reader's number of teams, or every team for an admin), how the
+    filters' ``shape``, whether the reader sees every team, as an admin, and how many), how the
     list and its runs are built from values, and the values (the filters', the teams'). The
     ORM built and compiled the page's UNION of runs every request (1 to 2 ms)."""
     shape = form.shape(today)
@@ -114,8 +114,9 @@ def _ids_made_once(form: CommitmentFilterForm, user, teams: list[int], today) ->
         seen = Commitment.objects.all() if every else Commitment.objects.in_teams(chosen)
         return build(seen.live(), **given), {"team": chosen}
 
-    whose = "every" if every else len(named)
-    return ("commitment_ids", *key, whose), listed, {**values, **named}
+    # The runs are the teams' either way: their number shapes the UNION (an admin's too).
+    whose = ("every" if every else "member", len(named))
+    return ("commitment_ids", *key, *whose), listed, {**values, **named}
 
 
 def _rows_then(rows, day):
