@@ -150,7 +150,8 @@ def list_walk(client, user, params: dict) -> str:
     walks = [
         q["sql"]
         for q in ran.captured_queries
-        if q["sql"].startswith('SELECT "agreements_commitment"."id" AS "pk"')
+        # The ids alone: the shown rows' values are read after, the primary key first.
+        if q["sql"].startswith('SELECT "agreements_commitment"."id" AS "pk" FROM')
     ]
     assert len(walks) == 1
     return explained(walks[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -146,14 +147,52 @@ class CommitmentFilterForm(ListFilters):
     def filter(self, commitments, today):
         """Apply the valid filters and the sort; on a past day (``day``), to the commitments
         agreed by then, each in the state it had then (``CommitmentQuerySet.agreed_by``)."""
+        return self.filtered(commitments, self._data(), self.day(), today)
+
+    # The filters a list's query made once takes as values (``shape``), a record chosen by
+    # its id; the flags, on or off, and the status (one of four, a small integer whose
+    # stand-in no column could hold) shape its SQL.
+    VALUED = ("theme", "party", "team", "body")
+    FLAGS = ("overdue", "stalled")
+
+    def shape(self, today: datetime.date) -> tuple[tuple, dict, Callable] | None:
+        """What the list's query depends on besides values (which filters are in use, the
+        sort, a past day or today), those values, and how the query is built from them
+        (``build(commitments, **values)``: ``filter`` with the values given), for its SQL made
+        once a process (views/commitments.py). None for words: the search's SQL depends on
+        them."""
         data = self._data()
-        if day := self.day():
+        if data.get("q"):
+            return None
+        values = {}
+        for name in self.VALUED:
+            value = data.get(name)
+            if value is not None and value != "":
+                values[name] = getattr(value, "pk", value)
+        flags = tuple(name for name in self.FLAGS if data.get(name))
+        day = self.day()
+        if day:
+            values["day"] = day
+        elif "overdue" in flags:  # else today is in no SQL
+            values["today"] = today
+        sort, status = data.get("sort") or "", data.get("status")
+
+        def build(commitments, **given):
+            shaped = {**given, **dict.fromkeys(flags, True), "sort": sort, "status": status}
+            return self.filtered(commitments, shaped, given.get("day"), given.get("today"))
+
+        return (tuple(values), flags, sort, status), values, build
+
+    def filtered(self, commitments, data: dict, day: datetime.date | None, today):
+        """``filter`` with these ``data`` (the form's valid values, or ``shape``'s), on
+        ``day`` (a past day, or None)."""
+        if day:
             return self._filter_then(commitments, data, day)
         commitments = commitments.filter(**self._tallied_lookups(data))
         commitments = self._filter_links(commitments, data)
         if data.get("overdue"):
             commitments = commitments.overdue(today)
-        return commitments.order_by(*self.order())
+        return commitments.order_by(*self.SORTS.get(data.get("sort") or "", self.DEFAULT_ORDER))
 
     def _filter_links(self, commitments, data: dict):
         """The filters that read other records: words, party, body."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -35,11 +36,28 @@ class Row:
     roles: list[tuple[str, str, str]]  # each party's name, code and role, by their names
 
 
-def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date) -> list[Row]:
-    """The rows of ``commitments`` (read by ``CommitmentQuerySet.for_rows``, in the state
-    shown), their themes named from ``themes`` (code: name, as the filter form offers them:
-    ``CommitmentFilterForm.reference``), and ``today`` for the overdue flag. Their parties'
-    roles are read here, in one query."""
+class Listed(NamedTuple):
+    """A commitment as a row of the list reads it: the values of
+    ``CommitmentQuerySet.for_rows`` (``ROW_COLUMNS``, in their order), the state in the
+    day's (a past day's: then)."""
+
+    pk: int
+    title: str
+    theme: str  # its code
+    status: int
+    is_stalled: bool
+    cancellation: str
+    target_date: datetime.date | None
+    updated_at: datetime.datetime
+    meeting_title: str
+    meeting_date: datetime.date
+    team_name: str
+
+
+def list_rows(commitments: list[Listed], themes: dict, today: datetime.date) -> list[Row]:
+    """The rows of ``commitments`` (in the state shown), their themes named from ``themes``
+    (code: name, as the filter form offers them: ``CommitmentFilterForm.reference``), and
+    ``today`` for the overdue flag. Their parties' roles are read here, in one query."""
     roles = party_roles([c.pk for c in commitments])
     detail = address_of("agreements:commitment_detail")
     day, badges = day_names(), state_badges(today)
@@ -49,10 +67,10 @@ def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date)
             Row(
                 url=detail(c.pk),
                 title=c.title,
-                theme=gettext(themes[c.theme_id]),  # as ``Theme.label`` names it
-                meeting=c.meeting.title,
-                meeting_date=day(c.meeting.start_date),
-                team=c.team.name,
+                theme=gettext(themes[c.theme]),  # as ``Theme.label`` names it
+                meeting=c.meeting_title,
+                meeting_date=day(c.meeting_date),
+                team=c.team_name,
                 badges=badges(c),
                 target=day(c.target_date) or "–",
                 updated=day(c.updated_at),
@@ -62,15 +80,23 @@ def list_rows(commitments: list[Commitment], themes: dict, today: datetime.date)
     return rows
 
 
-def state_badges(today: datetime.date) -> Callable[[Commitment], str]:
+def state_badges(today: datetime.date) -> Callable[[Commitment | Listed], str]:
     """A commitment's status badge and flags (overdue on ``today``, stalled, cancelled), each
-    state's drawn once: a page of rows repeats a few states."""
+    state's drawn once: a page of rows repeats a few states. For a commitment or a list's
+    row (``Listed``): drawn from a commitment in that state, built for the drawing alone."""
     drawn: dict[tuple, str] = {}
 
-    def badges(c: Commitment) -> str:
-        state = (c.status, c.cancellation, c.is_stalled, c.is_overdue(today))
+    def badges(c: Commitment | Listed) -> str:
+        overdue = Commitment.overdue_in(c.status, c.cancellation, c.target_date, today)
+        state = (c.status, c.cancellation, c.is_stalled, overdue)
         if state not in drawn:
-            drawn[state] = status_badge(c) + flag_badges(c, today)
+            shown = Commitment(
+                status=c.status,
+                cancellation=c.cancellation,
+                is_stalled=c.is_stalled,
+                target_date=c.target_date,
+            )
+            drawn[state] = status_badge(shown) + flag_badges(shown, today)
         return drawn[state]
 
     return badges

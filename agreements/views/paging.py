@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from ..ids import is_id
-from ..models.made_once import rows_of_ids_made_once
+from ..models.made_once import rows_of_ids_made_once, rows_of_made_once
 from ..models.unions import orders_in_union
 
 
@@ -41,7 +41,16 @@ def runs(queryset: QuerySet, **values: list) -> list[QuerySet]:
     ]
 
 
-def merged(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> list:
+# How far into a list its page's ids are read by SQL made once (``merged``): the first five
+# pages of 25, those most read; a deeper page's SQL is built each time, so that a list keeps
+# a bounded number of SQL texts (each first and last row of a page: a short list's last page
+# ends where it does).
+MADE_ONCE_ROWS = 125
+
+
+def merged(
+    queryset: QuerySet, parts: list[QuerySet], start: int, stop: int, made: tuple | None = None
+) -> list:
     """The primary keys of ``queryset[start:stop]``, read from its ``parts`` (``runs``): the
     first ``stop`` of each run, merged.
 
@@ -51,15 +60,18 @@ def merged(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> 
     Python. Elsewhere (SQLite takes no ORDER BY or LIMIT inside a UNION), ordered by numbers
     and dates that are never empty, they are merged here on their sort values; else those
     few rows are put in the list's order by the database (its own order of texts and empty
-    values, which Python's would not match)."""
+    values, which Python's would not match).
+
+    ``made``: the list's query as made once a process, ``(key, build, values)``, where
+    ``build(**values)`` gives ``queryset`` and ``parts`` again for those values: the page's
+    query (the UNION) is then built and compiled once for its key and page (within
+    ``MADE_ONCE_ROWS``), 1 to 2 ms of Python a page, and run with the request's values."""
     parts = [part for part in parts if not part.query.is_empty()]  # ``none()``: no rows
     if stop <= start or not parts:  # an empty list (``[:0]`` would be ``none()`` too)
         return []
-    if len(parts) == 1:
-        return list(parts[0].values_list("pk", flat=True)[start:stop])
     order = queryset.query.order_by
     names = [c.removeprefix("-") for c in order if isinstance(c, str)]
-    if (
+    if len(parts) == 1 or (
         orders_in_union(queryset)
         and names
         and len(names) == len(order)
@@ -67,8 +79,15 @@ def merged(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> 
         # Not by an annotation (a past day's status): a list of ids selects none of them.
         and not any(name in queryset.query.annotations for name in names)
     ):
-        firsts = [part.values_list(*names)[:stop] for part in parts]
-        rows = firsts[0].union(*firsts[1:], all=True).order_by(*order)[start:stop]
+        if made and stop <= MADE_ONCE_ROWS:
+            key, build, values = made
+            rows = rows_of_made_once(
+                (*key, start, stop),
+                lambda **given: _page_read(*build(**given), start, stop),
+                **values,
+            )
+        else:
+            rows = _page_read(queryset, parts, start, stop)
         return [row[-1] for row in rows]
     if _merges_here(queryset.model, order):
         names = [column.removeprefix("-") for column in order]
@@ -81,6 +100,17 @@ def merged(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> 
         return [row[-1] for row in itertools.islice(rows, start, stop)]
     firsts = [pk for part in parts for pk in part.values_list("pk", flat=True)[:stop]]
     return list(queryset.filter(pk__in=firsts).values_list("pk", flat=True)[start:stop])
+
+
+def _page_read(queryset: QuerySet, parts: list[QuerySet], start: int, stop: int) -> QuerySet:
+    """``merged``'s query of a page read in the database: its rows (the primary key last)
+    from the one run, or from the runs' UNION, in the list's order."""
+    parts = [part for part in parts if not part.query.is_empty()]
+    if len(parts) == 1:
+        return parts[0].values_list("pk")[start:stop]
+    order = queryset.query.order_by
+    firsts = [part.values_list(*(c.removeprefix("-") for c in order))[:stop] for part in parts]
+    return firsts[0].union(*firsts[1:], all=True).order_by(*order)[start:stop]
 
 
 class _Reversed:
@@ -172,7 +202,8 @@ class CappedPaginator(Paginator):
     count lets PostgreSQL pick a join that walks a whole parent table instead.
 
     ``parts``: the list split into ``runs`` (a queryset of ids each): a page is ``merged``
-    from them and the count is theirs, each along its own index."""
+    from them and the count is theirs, each along its own index; ``made``: their page's
+    query made once (``merged``), but for a page after a cursor's row."""
 
     CAP = 1_000
 
@@ -186,6 +217,7 @@ class CappedPaginator(Paginator):
         in_order: bool = False,
         parts: list[QuerySet] | None = None,
         after: Q | None = None,
+        made: tuple | None = None,
     ):
         super().__init__(object_list, per_page)
         self.cap = max(self.CAP, reach + per_page)
@@ -193,16 +225,18 @@ class CappedPaginator(Paginator):
         self.in_order = in_order
         self.parts = parts
         self.after = after
+        self.made = made
 
     def page(self, number) -> Page:
         if not self.parts and self.after is None:
             return super().page(number)
         number, bottom, top = self.bounds(number)
-        rows, parts = self.object_list, self.parts or [self.object_list]
+        rows, parts, made = self.object_list, self.parts or [self.object_list], self.made
         if self.after is not None:  # the page after the cursor's row, numbered as asked
             rows, parts = rows.filter(self.after), [part.filter(self.after) for part in parts]
-            bottom, top = 0, self.per_page
-        return self._get_page(rows_of(rows, merged(rows, parts, bottom, top)), number, self)
+            bottom, top, made = 0, self.per_page, None
+        ids = merged(rows, parts, bottom, top, made)
+        return self._get_page(rows_of(rows, ids), number, self)
 
     def bounds(self, number) -> tuple[int, int, int]:
         """Page ``number`` (validated) and its first and last rows' places, as Django's
@@ -256,9 +290,11 @@ def capped_page(
     parts: list[QuerySet] | None = None,
     after: Q | None = None,
     paginator: type[CappedPaginator] = CappedPaginator,
+    made: tuple | None = None,
 ) -> Page:
     """The page of ``queryset`` asked for (``?page=``), counted by ``paginator`` (a
-    ``CappedPaginator``, or a list's own kind of one)."""
+    ``CappedPaginator``, or a list's own kind of one); ``made``: its query made once
+    (``merged``)."""
     number = request.GET.get("page")
     try:
         # Past the end of any list, and a LIMIT every database takes (a page number of 20
@@ -267,7 +303,14 @@ def capped_page(
     except (TypeError, ValueError):
         reach = 0
     return paginator(
-        queryset, per_page, reach=reach, count=count, in_order=in_order, parts=parts, after=after
+        queryset,
+        per_page,
+        reach=reach,
+        count=count,
+        in_order=in_order,
+        parts=parts,
+        after=after,
+        made=made,
     ).get_page(number)
 
 
@@ -283,6 +326,8 @@ def annotated_page(
     made: tuple | None = None,
     values: dict | None = None,
     in_order: bool = False,
+    record: Callable[[tuple], object] | None = None,
+    ids_made: tuple | None = None,
 ) -> Page:
     """Paginate on the ordered ids, then fetch and ``annotate`` only the rows shown: per-row
     figures (counts, indexes) and joins then cost one page, not every row skipped on the way
@@ -294,12 +339,26 @@ def annotated_page(
     select, joins and columns cost a millisecond a page to build and compile). ``values``:
     what ``annotate`` takes besides the rows (``annotate(rows, **values)``: a past day),
     parameters of that SQL. ``in_order``: counted along the list's order (``CappedPaginator``),
-    for a list whose runs each walk an index in that order."""
+    for a list whose runs each walk an index in that order. ``record``: what each shown row
+    is made from its values, when ``annotate`` gives a ``values_list`` whose first column is
+    the primary key (a ``NamedTuple``'s ``_make``): no model instances built.
+    ``ids_made``: the page's ids read by SQL made once a process (``merged``), ``(key,
+    build, values)``, where ``build(**values)`` gives ``queryset`` and ``split`` again for
+    those values (a list split in runs)."""
     ids = queryset.values_list("pk", flat=True)
     parts = runs(ids, **split) if split else None
     after = request.GET.get("after")
     after = after_row(queryset, order, after) if order and after else None
-    page = capped_page(request, ids, per_page, count, in_order=in_order, parts=parts, after=after)
+    page = capped_page(
+        request,
+        ids,
+        per_page,
+        count,
+        in_order=in_order,
+        parts=parts,
+        after=after,
+        made=ids_made and (ids_made[0], _ids_and_runs(ids_made[1]), ids_made[2]),
+    )
     ids = list(page.object_list)
     keyed = order is not None and _keyed(queryset.model, order)
     page.next_after = ids[-1] if keyed and ids and page.has_next() else None
@@ -311,11 +370,24 @@ def annotated_page(
             lambda given, **given_values: annotate(
                 queryset.model.objects.filter(pk__in=given), **given_values
             ),
-            records=True,
+            records=record is None,
             **values,
         )
     else:
         shown = annotate(queryset.model.objects.filter(pk__in=ids), **values)
-    rows = {row.pk: row for row in shown}
+    # Values (the primary key first) each made a ``record``, or model instances.
+    rows = {row[0]: record(row) for row in shown} if record else {row.pk: row for row in shown}
     page.object_list = [rows[pk] for pk in ids]
     return page
+
+
+def _ids_and_runs(build: Callable[..., tuple[QuerySet, dict]]) -> Callable[..., tuple]:
+    """``build`` (a list's queryset and its split, for some values) made the ids and runs
+    that ``merged`` reads, as ``annotated_page`` makes them."""
+
+    def made(**given) -> tuple[QuerySet, list[QuerySet]]:
+        queryset, split = build(**given)
+        ids = queryset.values_list("pk", flat=True)
+        return ids, runs(ids, **split)
+
+    return made
