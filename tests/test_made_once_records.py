@@ -16,7 +16,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from agreements import actions, permissions
-from agreements.models import Commitment, Follow, Meeting, Participant, Party, Person
+from agreements.models import Commitment, Follow, Meeting, Participant, Party, Person, made_once
 from agreements.models.commitment_facts import reader_facts
 from agreements.models.made_once import (
     records_of_made_once,
@@ -162,6 +162,23 @@ def test_rows_of_ids_are_read_for_each_number_of_ids(meeting):
     assert rows_of_ids_made_once(("test", "titles"), [b.pk, c.pk], titles) == [("B",), ("C",)]
     assert rows_of_ids_made_once(("test", "titles"), [c.pk], titles) == [("C",)]
     assert rows_of_ids_made_once(("test", "titles"), [], titles) == []
+
+
+def test_a_store_of_sql_made_once_starts_again_rather_than_grow(meeting, monkeypatch):
+    """However many shapes of query readers ask for (every combination of a list's filters,
+    sorts and pages), a process keeps at most ``MOST_KEPT`` SQL texts a store, and a query
+    made again after the store started again reads as before."""
+    monkeypatch.setattr(made_once, "MOST_KEPT", 3)
+    monkeypatch.setattr(made_once, "_MADE", {})
+    commitment = make_commitment(meeting, title="Kept")
+
+    def title(pk):
+        return Commitment.objects.filter(pk=pk).values_list("title")
+
+    for n in range(7):
+        assert rows_of_made_once(("test", "bounded", n), title, pk=commitment.pk) == [("Kept",)]
+        assert len(made_once._MADE) <= 3
+    assert rows_of_made_once(("test", "bounded", 0), title, pk=commitment.pk) == [("Kept",)]
 
 
 def test_a_meetings_sections_are_compiled_once_and_show_each_meetings_rows(
