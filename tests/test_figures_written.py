@@ -62,19 +62,21 @@ def test_the_parties_boxes_are_djangos_own_checkboxes(us, mexico):
     assert "United &lt;b&gt;States&lt;/b&gt;" in ours and 'aria-invalid="true"' in ours
 
 
-def test_the_parties_boxes_escape_their_values_as_conditional_escape_does():
-    """``CheckboxList``'s values (names, ids, labels) escaped as ``conditional_escape`` escapes
-    them, quotes included (``&#x27;``, ``&quot;``: Django's, not markupsafe's), HTML kept."""
+def test_values_written_in_python_are_escaped_as_conditional_escape_does():
+    """What the parts written in Python escape (the parties' boxes, the selects, the admin's
+    rows, the tags: ``escaping.escaped``) is escaped as ``conditional_escape`` escapes it,
+    quotes included (``&#x27;``, ``&quot;``: Django's, not markupsafe's), HTML kept, a lazy
+    text translated."""
     from django.utils.html import conditional_escape
     from django.utils.safestring import mark_safe
     from django.utils.translation import gettext_lazy
 
-    from agreements.forms.compare import _escape
+    from agreements.escaping import escaped
 
     values = ['Côte d\'Ivoire "&" <b>', mark_safe("<b>kept</b>"), gettext_lazy("Parties drawn")]
     for value in [*values, 7, None, "party-7"]:
-        assert _escape(value) == conditional_escape(value)
-    assert _escape(values[0]) == "Côte d&#x27;Ivoire &quot;&amp;&quot; &lt;b&gt;"
+        assert escaped(value) == conditional_escape(value)
+    assert escaped(values[0]) == "Côte d&#x27;Ivoire &quot;&amp;&quot; &lt;b&gt;"
 
 
 def test_whole_figures_round_as_floatformat_does():

@@ -49,6 +49,7 @@ from django.urls import NoReverseMatch
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from ..escaping import escaped
 from .dates import Dates
 from .scale import AtScale, PageList
 
@@ -87,7 +88,7 @@ class Column:
                 return self.classes_html, self.named[key]
             except KeyError:
                 value = getattr(result, self.name)
-                shown = self.named[key] = SafeString(_escaped(value))
+                shown = self.named[key] = SafeString(escaped(value))
                 return self.classes_html, shown
         value = getattr(result, self.name)
         if self.choices is not None:
@@ -133,7 +134,7 @@ class Column:
             try:
                 return self.classes_html, self.named[key]
             except KeyError:
-                shown = self.named[key] = SafeString(_escaped(str(value)))
+                shown = self.named[key] = SafeString(escaped(str(value)))
                 return self.classes_html, shown
         shown = display_for_value(value, getattr(call, "empty_value_display", self.empty), boolean)
         if isinstance(value, datetime.date | datetime.time):
@@ -174,14 +175,6 @@ class Column:
     @cached_property
     def classes_html(self) -> str:
         return _classes(self.classes)
-
-
-def _escaped(value: Any) -> str:
-    """``conditional_escape``, without its check for a lazy text on every call: a value with
-    ``__html__`` as it is, anything else escaped (``django.utils.html.escape``)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def _classes(classes: list[str]) -> str:
@@ -260,10 +253,10 @@ def rows(changelist, columns: list[Column]) -> list[ResultList]:
                 tag = "th" if first else "td"
                 first = False
                 url = address.replace(f"/{mark}/", f"/{pk}/", 1)
-                shown = f'<a href="{_escaped(url)}">{_escaped(shown)}</a>'
+                shown = f'<a href="{escaped(url)}">{escaped(shown)}</a>'
                 cells.append(f"<{tag}{classes}>{shown}</{tag}>")
             else:
-                cells.append(f"<td{classes}>{_escaped(shown)}</td>")
+                cells.append(f"<td{classes}>{escaped(shown)}</td>")
         drawn.append(ResultList(None, [mark_safe("".join(cells))]))
     return drawn
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
-
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 from ..charts import PARTIES_DRAWN
+from ..escaping import escaped
 from ..ids import typed_id
 from .base import IdMultipleChoiceField, IdTypedMultipleChoiceField
 from .selects import PICK_MEETING, SearchSelectMultiple
@@ -65,34 +64,25 @@ class CheckboxList(forms.CheckboxSelectMultiple):
             for option in options
         )
         outer = widget["attrs"]
-        ident = f' id="{_escape(outer["id"])}"' if outer.get("id") else ""
-        css = f' class="{_escape(outer["class"])}"' if outer.get("class") else ""
+        ident = f' id="{escaped(outer["id"])}"' if outer.get("id") else ""
+        css = f' class="{escaped(outer["class"])}"' if outer.get("class") else ""
         return mark_safe(f"<div{ident}{css}>{boxes}\n</div>")
-
-
-def _escape(value) -> str:
-    """``conditional_escape(value)`` as a plain string: HTML kept (``__html__``), any other
-    value's text escaped as Django escapes it (``html.escape``), without its lazy wrapper's
-    cost (some 150 values a dashboard)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def _option(option: dict) -> str:
     """One box (django/forms/widgets/input_option.html, input.html and attrs.html)."""
     attrs = "".join(
-        f" {name}" if value is True else f' {name}="{_escape(value)}"'
+        f" {name}" if value is True else f' {name}="{escaped(value)}"'
         for name, value in option["attrs"].items()
         if value is not False
     )
-    value = "" if option["value"] is None else f' value="{_escape(option["value"])}"'
-    box = f'<input type="{option["type"]}" name="{_escape(option["name"])}"{value}{attrs}>'
+    value = "" if option["value"] is None else f' value="{escaped(option["value"])}"'
+    box = f'<input type="{option["type"]}" name="{escaped(option["name"])}"{value}{attrs}>'
     if not option["wrap_label"]:
         return box
     ident = option["attrs"].get("id")
-    label_for = f' for="{_escape(ident)}"' if ident else ""
-    return f"<label{label_for}>{box} {_escape(option['label'])}</label>"
+    label_for = f' for="{escaped(ident)}"' if ident else ""
+    return f"<label{label_for}>{box} {escaped(option['label'])}</label>"
 
 
 class DrawnPartiesForm(forms.Form):

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from ..escaping import escaped
 from ..ids import is_id, number_in
 from ..models.teams import memberships
 
@@ -91,16 +92,6 @@ class FastSelect(forms.Select):
             selected = " selected" if v in chosen else ""
             options.append(f'<option value="{html.escape(v)}"{selected}>{escaped(label)}</option>')
         return mark_safe(f"<select{attributes(final)}>{''.join(options)}</select>")
-
-
-def escaped(value) -> str:
-    """``conditional_escape(value)`` as a plain string: HTML kept (``__html__``), any other
-    value's text escaped as Django escapes it. A label translated when read (a choice's, a
-    lazy text) is translated once, and no check for lazy arguments runs on each call
-    (``conditional_escape`` is ``keep_lazy``): a select's options, a field's label."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def attributes(attrs: dict) -> str:

@@ -2,7 +2,7 @@
 
 Both dashboards (today's and a past day's) draw them once a page; through the template each
 was some thirty nodes (lookups, ifs, a loop and a translation each), written here with the
-same characters: each value escaped as the templates escape it (``tracker._escape``), the
+same characters: each value escaped as the templates escape it (``escaping.escaped``), the
 texts translated as their tags translate them (``{% translate %}`` writes a text of the
 template's unescaped; ``{% blocktranslate %}`` puts its values in the translation), and each
 count written as the templates write a number (``localize``).
@@ -18,7 +18,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .tracker import _escape, _number_writer, index_bars, page_url, whole
+from ..escaping import escaped
+from .tracker import _number_writer, index_bars, page_url, whole
 
 register = template.Library()
 
@@ -90,8 +91,8 @@ def dashboard_summary(
         cancelled,
     ) % {"counter": number(cancelled)}
     rows = "".join(
-        f'\n          <tr><td><span class="badge status-{_escape(row["status"])}">'
-        f"{_escape(row['label'])}</span></td><td>{number(row['count'])}</td></tr>\n        "
+        f'\n          <tr><td><span class="badge status-{escaped(row["status"])}">'
+        f"{escaped(row['label'])}</span></td><td>{number(row['count'])}</td></tr>\n        "
         for row in status_rows
     )
     heading = _("Implementation index")
@@ -119,12 +120,12 @@ def dashboard_head(context: template.Context) -> str:
     stood on a day (``as_of_form``), keeping the parties the chart draws (``parties_form``);
     on a past day (``as_of``), the way back to today and what the figures then are."""
     request, as_of, parties = context["request"], context.get("as_of"), context["parties_form"]
-    path = _escape(request.path)
-    day = _("As of %(date)s") % {"date": _escape(date(context["today"], "j F Y"))}
+    path = escaped(request.path)
+    day = _("As of %(date)s") % {"date": escaped(date(context["today"], "j F Y"))}
     kept = ""
     if parties.is_bound:
         kept = '<input type="hidden" name="drawn" value="1">' + "".join(
-            f'<input type="hidden" name="party" value="party-{_escape(localize(party))}">'
+            f'<input type="hidden" name="party" value="party-{escaped(localize(party))}">'
             for party in parties.chosen()
         )
     back, banner = "", ""
@@ -135,7 +136,7 @@ def dashboard_head(context: template.Context) -> str:
             "meetings held and status changes in effect that day. What needs doing today "
             "(reviews waiting, milestones due soon, commitments without news) is on "
             "today's dashboard."
-        ) % {"date": _escape(date(as_of, "j F Y"))}
+        ) % {"date": escaped(date(as_of, "j F Y"))}
         banner = f'\n  <p class="past-banner" role="note">{then}</p>\n'
     field = context["as_of_form"]["as_of"].as_field_group()
     return mark_safe(
@@ -173,17 +174,17 @@ def dashboard_curve_section(context: template.Context) -> str:
             "Choose whose compliance is drawn (%(counter)s party assessed)",
             "Choose whose compliance is drawn (%(counter)s parties assessed)",
             assessed,
-        ) % {"counter": _escape(localize(assessed))}
+        ) % {"counter": escaped(localize(assessed))}
         as_of = context.get("as_of")
         kept = (
-            f'<input type="hidden" name="as_of" value="{_escape(date(as_of, "Y-m-d"))}">'
+            f'<input type="hidden" name="as_of" value="{escaped(date(as_of, "Y-m-d"))}">'
             if as_of
             else ""
         )
         written += (
             f'\n  <details class="drawn-parties"{" open" if parties.is_bound else ""}>\n'
             f"    <summary>{choose}</summary>\n"
-            f'    <form method="get" action="{_escape(request.path)}#over-time">\n'
+            f'    <form method="get" action="{escaped(request.path)}#over-time">\n'
             f'      {kept}\n      <input type="hidden" name="drawn" value="1">\n'
             f'      <div class="field">{parties["party"].as_field_group()}</div>\n'
             f'      <button type="submit" class="secondary">{DRAW}</button>\n'
@@ -207,7 +208,7 @@ def dashboard_indexes(by_theme: list[dict], by_party: list[dict], by_body: list[
     bodies = _(
         'Bodies of the latest meetings; every body on <a href="%(body_list_url)s">the bodies '
         "page</a>."
-    ) % {"body_list_url": _escape(page_url("agreements:body_list"))}
+    ) % {"body_list_url": escaped(page_url("agreements:body_list"))}
     return mark_safe(
         '<section class="grid">\n  <div class="card">\n'
         f"    <h2>{INDEX_BY_THEME}</h2>\n"

@@ -24,8 +24,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from markupsafe import escape
 
+from ..escaping import escaped
 from ..forms.renderer import FormRenderer
-from ..forms.selects import escaped
 
 register = template.Library()
 

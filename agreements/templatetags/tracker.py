@@ -6,7 +6,6 @@ They only format what the view computed; no permission checks and no queries her
 from __future__ import annotations
 
 import decimal
-import html
 import math
 from collections.abc import Callable
 
@@ -23,6 +22,7 @@ from django.utils.translation import get_language, get_language_info, pgettext
 from django.utils.translation import gettext as _
 
 from .. import system_texts
+from ..escaping import escaped
 from ..ids import address_of
 from ..kept import kept_per_language
 
@@ -113,24 +113,24 @@ def index_bar(
     ``number``, how numbers are written (``_number_writer``, read once for many bars; as
     ``localize`` writes them). Formatted here, not through a template each: the dashboard
     draws some fifty (``index_bars``). Every value is escaped, as ``conditional_escape``
-    escapes it (``_escape``)."""
+    escapes it (``escaping.escaped``)."""
     return mark_safe(_bar(label, index, count, none, url, number or _number_writer()))
 
 
 def _bar(label, index, count, none, url, number) -> str:
     # ``index_bar`` as a plain string: ``index_bars`` marks their whole safe once.
-    label = _escape(label)
+    label = escaped(label)
     if url:
-        label_html = f'<span class="index-label"><a href="{_escape(url)}">{label}</a></span>'
+        label_html = f'<span class="index-label"><a href="{escaped(url)}">{label}</a></span>'
     else:
         label_html = f'<span class="index-label">{label}</span>'
     if index is None:
         if none is None:
             none = _("no commitments that count")
-        figure = f'<span class="index-none muted">{_escape(none)}</span>'
+        figure = f'<span class="index-none muted">{escaped(none)}</span>'
     else:
         counted = "" if count is None else f' <span class="muted">({number(count)})</span>'
-        value = _escape(number(index))
+        value = escaped(number(index))
         figure = (
             '<svg class="index-bar" viewBox="0 0 100 8" preserveAspectRatio="none" role="img" '
             f'aria-label="{label}: {value}%"><rect x="0" y="0" width="100" '
@@ -139,14 +139,6 @@ def _bar(label, index, count, none, url, number) -> str:
             f'<span class="index-value">{whole(index)}%{counted}</span>'
         )
     return f'<div class="index-row">{label_html}{figure}</div>'
-
-
-def _escape(value) -> str:
-    """``conditional_escape(value)`` as a plain string, without its lazy wrapper: HTML kept
-    (``__html__``), any other value's text escaped as Django escapes it (``html.escape``)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def _number_writer():
@@ -229,7 +221,7 @@ def add_form(context: template.Context, adding, form=None) -> str:
     ``add-form``), its link opening the page with it without JavaScript. A meeting's page
     draws eight closed, each some 55 µs through the template (its include, a dozen lookups,
     its link's text translated each time) for some 15 µs written here, each value escaped
-    as the template escapes it (``_escape``), the link's text translated once a drawing."""
+    as the template escapes it (``escaping.escaped``), the link's text translated once a drawing."""
     if form:
         drawn = context.template.engine.get_template("agreements/includes/add_form.html")
         with context.push(adding=adding, form=form):
@@ -237,17 +229,17 @@ def add_form(context: template.Context, adding, form=None) -> str:
     # What it adds: a registry's entry (``meeting_additions.Addition``), or a page's dict.
     kind, title = (adding[n] if isinstance(adding, dict) else getattr(adding, n) for n in KNOWN)
     opened = " open" if context.get("open_form") == kind else ""
-    kind = _escape(kind)
+    kind = escaped(kind)
     drawing = context.render_context
     if (written := drawing.get(add_form)) is None:
         # As ``{% translate %}`` writes a text of the template's: unescaped.
-        written = drawing[add_form] = (_escape(context["request"].path), _("Open the form"))
+        written = drawing[add_form] = (escaped(context["request"].path), _("Open the form"))
     path, opens = written
     # The template's six lines before its form (comments, a load), and its last line's end.
     return mark_safe(
         f'\n\n\n\n\n\n<details id="add-form-{kind}" class="card add-form"{opened} '
         f'hx-get="{path}?add={kind}" hx-trigger="toggle once" hx-target="find .form-slot">\n'
-        f'  <summary>{_escape(title)}</summary>\n  <div class="form-slot">\n  \n'
+        f'  <summary>{escaped(title)}</summary>\n  <div class="form-slot">\n  \n'
         f'  <p><a href="?add={kind}#add-form-{kind}">{opens}</a></p>\n  \n  </div>\n</details>\n'
     )
 
@@ -258,25 +250,25 @@ def section_pager(shown, target: str, label: str) -> str:
     ``views/meeting_sections.Shown``): which rows are shown of how many, and the links to the
     others, each the page without JavaScript and, with htmx, the section (``#target``)
     swapped in place; ``label`` names the section. Nothing for a section shown whole.
-    Written here, each value escaped as the templates escape it (``_escape``), the texts
+    Written here, each value escaped as the templates escape it (``escaping.escaped``), the texts
     translated as their tags translate them (``blocktranslate``: the values put in the
     translation): a meeting's page draws six, some 85 µs a drawn one through a template."""
     if not shown.is_partial:
         return mark_safe("\n\n")  # the template's lines around it, kept for the same bytes
-    target = _escape(target)
+    target = escaped(target)
     links = []
     for shows, url, text in (
         (shown.has_previous, "previous_url", "← " + pgettext("page", "Previous")),
         (shown.has_next, "next_url", pgettext("page", "Next") + " →"),
     ):
-        url = _escape(getattr(shown, url)) if shows else ""
+        url = escaped(getattr(shown, url)) if shows else ""
         links.append(
             f'<a href="{url}#{target}" hx-get="{url}" hx-target="#{target}" hx-swap="outerHTML" '
             f'hx-push-url="true">{text}</a>'
             if shows
             else ""
         )
-    pages = _("Pages of %(label)s") % {"label": _escape(label)}
+    pages = _("Pages of %(label)s") % {"label": escaped(label)}
     showing = _("Showing %(first)s–%(last)s of %(total)s") % {
         "first": shown.first,
         "last": shown.last,
@@ -294,14 +286,14 @@ def action_outcome(context: template.Context, section: str) -> str:
     name; ``answered``, the one that did, ``views.common.render_page``): a live notice, and
     why the action was refused if it was (``outcome``: ``views.common.Outcome``). The empty
     live region stays so that screen readers announce what a later swap puts in it. Written
-    here, each value escaped as the templates escape it (``_escape``), with the blank lines
+    here, each value escaped as the templates escape it (``escaping.escaped``), with the blank lines
     its template wrote: a meeting's page draws seven, some 35 µs each through a template."""
     if context.get("answered") != section:
         return mark_safe('\n\n\n<p role="status" class="notice"></p>\n')
     done = context.get("outcome")
-    notice = _escape(getattr(done, "notice", ""))
+    notice = escaped(getattr(done, "notice", ""))
     refused = getattr(done, "refusal", "")
-    refusal = f'<p role="alert" class="refusal">{_escape(refused)}</p>' if refused else ""
+    refusal = f'<p role="alert" class="refusal">{escaped(refused)}</p>' if refused else ""
     return mark_safe(f'\n\n\n<p role="status" class="notice">{notice}</p>\n{refusal}\n\n')
 
 
