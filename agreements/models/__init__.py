@@ -50,14 +50,8 @@ from .bodies import (
     Lifecycle,
 )
 from .briefings import Briefing, BriefingItem, Cited, SourceNotes, compile_briefing, for_briefing
-from .commitments import (
-    Cancellation,
-    Commitment,
-    CommitmentParty,
-    CommitmentQuerySet,
-    ImplementationStatus,
-    PartyRole,
-)
+from .commitment_vocabularies import Cancellation, ImplementationStatus, PartyRole
+from .commitments import Commitment, CommitmentParty, CommitmentQuerySet
 from .compliance_history import ComplianceHistory, ComplianceSpan, compliance_percent
 from .evidence import (
     OPEN_VERIFICATIONS,

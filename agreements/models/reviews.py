@@ -21,7 +21,8 @@ from .base import (
     choice_check,
     label_of,
 )
-from .commitments import Commitment, ImplementationStatus
+from .commitment_vocabularies import ImplementationStatus
+from .commitments import Commitment
 from .teams import Team, TeamRole, TeamScopedQuerySet, team_ids
 
 if TYPE_CHECKING:

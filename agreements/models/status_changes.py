@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .base import ChoiceLabels, as_lines, choice_check, label_of
-from .commitments import Cancellation, Commitment, ImplementationStatus
+from .commitment_vocabularies import Cancellation, ImplementationStatus
+from .commitments import Commitment
 from .teams import TeamScopedQuerySet
 
 

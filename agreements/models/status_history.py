@@ -37,7 +37,8 @@ from django.db import connection, models, transaction
 from django.db.models import Max, Min, Q
 
 from .base import CoveringIndex, active_q
-from .commitments import Commitment, ImplementationStatus
+from .commitment_vocabularies import ImplementationStatus
+from .commitments import Commitment
 from .history_tallies import (  # CountingKey: named here by the migrations
     CountingKey,  # noqa: F401
     IndexMonthTally,

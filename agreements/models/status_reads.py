@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.db import models
 
 from .base import as_index
-from .commitments import ImplementationStatus
+from .commitment_vocabularies import ImplementationStatus
 from .history_tallies import IndexMonthTally, StatusDayTally, StatusMonthTally, StatusYearTally
 from .made_once import rows_of_teams_made_once
 from .tallies import CommitmentTallyQuerySet

@@ -25,7 +25,8 @@ from django.utils.translation import gettext
 
 from .assessments import SCORE_VALUE, Assessment
 from .base import as_index
-from .commitments import Commitment, ImplementationStatus
+from .commitment_vocabularies import ImplementationStatus
+from .commitments import Commitment
 from .reference import Party, Theme
 from .teams import Team, TeamScopedQuerySet
 
