@@ -24,6 +24,10 @@
   takes its place and costs no query.
 - Every changelist selects the records its columns name with its rows (``list_select_related``)
   and orders along an index; the tests (tests/test_admin_at_scale.py) explain each one.
+- A list whose SQL depends on nothing but its address (``sql_of_address``: the commitments')
+  compiles its count and its page's rows once a process for each set of parameters, the
+  search's words and a page's keys given to that SQL as values (``made_once``'s
+  ``count_of_built_once``, ``records_of_built_once``).
 """
 
 from __future__ import annotations
