@@ -84,6 +84,11 @@ class AtScale:
     # compiled once a process for each set of parameters (``shape``), the search's words
     # and the page's keys given as values, where Django's ORM compiled them on every request.
     sql_of_address = False
+    # What of a list's admin its SQL depends on, with its address (``shape``).
+    SHAPING = (
+        *("list_display", "list_filter", "list_only", "list_select_related", "ordering"),
+        *("sortable_by", "list_per_page", "list_max_show_all", "search_fields", "words_of"),
+    )
 
     def changelist_view(self, request, extra_context=None):
         # ``_`` asks for a never-sent address (a browser's or a script's cache-buster, the
@@ -111,7 +116,9 @@ class AtScale:
         given = sorted(
             (k, tuple(v)) for k, v in request.GET.lists() if k not in (PAGE_VAR, SEARCH_VAR)
         )
-        key = (type(self).__module__, type(self).__qualname__, *given)
+        # And what of this admin shapes the query, as it is now (a test changes some of it).
+        shaping = [repr(getattr(self, name)) for name in self.SHAPING]
+        key = (type(self).__module__, type(self).__qualname__, *shaping, *given)
         words = SEARCHED.get()
         if words is not None:
             return (*key, SEARCH_VAR), {"words": words}
