@@ -45,6 +45,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Page
 from django.db import connection, models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -88,6 +89,7 @@ class AtScale:
     SHAPING = (
         *("list_display", "list_filter", "list_only", "list_select_related", "ordering"),
         *("sortable_by", "list_per_page", "list_max_show_all", "search_fields", "words_of"),
+        "date_hierarchy",
     )
 
     def changelist_view(self, request, extra_context=None):
@@ -113,12 +115,14 @@ class AtScale:
         searched, which are a value (the query's text); None where it depends on more."""
         if not self.sql_of_address:
             return None
-        given = sorted(
+        given = sorted(  # the filters, the order, ...: all but the page and the search
             (k, tuple(v)) for k, v in request.GET.lists() if k not in (PAGE_VAR, SEARCH_VAR)
         )
-        # And what of this admin shapes the query, as it is now (a test changes some of it).
+        # What of this admin shapes the query, as it is now (a test changes some of it).
         shaping = [repr(getattr(self, name)) for name in self.SHAPING]
-        key = (type(self).__module__, type(self).__qualname__, *shaping, *given)
+        # A moment's filter is read in the reader's time zone.
+        zone = timezone.get_current_timezone_name()
+        key = (type(self).__module__, type(self).__qualname__, *shaping, zone, *given)
         words = SEARCHED.get()
         if words is not None:
             return (*key, SEARCH_VAR), {"words": words}
