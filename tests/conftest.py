@@ -220,7 +220,7 @@ def plain_static_names(settings):
     browser tests would lose their CSS and htmx). tests/test_gunicorn.py serves the hashed,
     compressed files as production does."""
     settings.STORAGES = settings.STORAGES | {
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+        "staticfiles": {"BACKEND": "tracker.storages.PlainAddressesKept"}
     }
 
 

@@ -159,6 +159,47 @@ def test_a_filter_by_a_related_record_reads_its_choices_by_sql_made_once(
     assert "Aaa team" in dict(offered["meeting__team"]).values()
 
 
+def test_a_commitment_list_s_count_and_rows_are_compiled_once_for_its_parameters(
+    admin_client, meeting, short_pages
+):
+    """The commitments' list (``sql_of_address``): its count and its page's rows, within the
+    cap, past it (its keys read first) or filtered, are compiled once a process for each set
+    of parameters; the next such list compiles no query of commitments and lists its own rows
+    (the page's keys given anew)."""
+    for n in range(6):
+        make_commitment(meeting, title=f"Commitment {n}")
+    url = admin_url(m.Commitment, "changelist")
+    for params, titles in [
+        ({}, ["Commitment 0", "Commitment 1"]),
+        ({"p": 3}, ["Commitment 4", "Commitment 5"]),
+        ({"status__exact": "0", "p": 2}, ["Commitment 2", "Commitment 3"]),
+    ]:
+        admin_client.get(url, params)
+        with compiled_sql() as compiled:
+            cl = admin_client.get(url, params).context["cl"]
+        assert not [sql for sql in compiled if 'FROM "agreements_commitment"' in sql], compiled
+        assert [c.title for c in cl.result_list] == titles
+    # Other keys of a page read first: the rows they name.
+    m.Commitment.objects.filter(title="Commitment 2").update(position=9)
+    listed = admin_client.get(url, {"p": 3}).context["cl"].result_list
+    assert [c.title for c in listed] == ["Commitment 5", "Commitment 2"]
+
+
+@on_postgresql
+def test_a_searched_list_compiled_once_is_given_each_search_s_words(admin_client, meeting):
+    border = make_commitment(meeting, title="Border crossings reopened")
+    quota = make_commitment(meeting, title="Fisheries quota")
+    url = admin_url(m.Commitment, "changelist")
+    admin_client.get(url, {"q": "borders"})
+    with compiled_sql() as compiled:
+        found = {
+            q: admin_client.get(url, {"q": q}).context["cl"].result_list
+            for q in ("quota", "borders")
+        }
+    assert not [sql for sql in compiled if 'FROM "agreements_commitment"' in sql], compiled
+    assert found == {"quota": [quota], "borders": [border]}
+
+
 @on_postgresql
 def test_search_reads_the_stored_words_of_the_record_and_of_the_one_it_belongs_to(
     admin_client, meeting, editor

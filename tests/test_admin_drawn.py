@@ -336,3 +336,32 @@ def test_a_changelists_header_links_are_the_html_djangos_base_template_writes(
     assert [block for block, _ in drawn] == [block for block, _ in djangos]
     assert ("Change password" in drawn[0][0]) is usable
     assert len({token for _, token in drawn}) == 3  # each page's own, as Django's
+
+
+def test_a_changelists_scripts_are_the_tags_djangos_template_writes(
+    admin_client, world, monkeypatch
+):
+    """The admin's script tags of a changelist's head (``scripts_drawn``: drawn once for each
+    list of scripts, the page's nonce put in) are what ``{% csp_nonce_attr media.js %}``
+    writes, with a nonce and without; the page's head is Django's own template's."""
+    from django.template import Context
+    from django.utils import csp
+
+    from agreements.templatetags.admin_rows import SCRIPTS_DRAWN, scripts_drawn
+
+    media = admin.site._registry[m.Commitment].media["js"]
+    SCRIPTS_DRAWN.clear()
+    for nonce in ("first", None, "sec<ond&", None):
+        context = Context({} if nonce is None else {csp.CONTEXT_KEY: nonce})
+        assert scripts_drawn(context, media) == csp.nonce_attr(context, media)
+    assert len(SCRIPTS_DRAWN) == 2  # with a nonce and without
+    build_many(m.Commitment, world, 2)
+    url = admin_url(m.Commitment, "changelist")
+
+    def head() -> str:
+        html = admin_client.get(url).content.decode()
+        return html[: html.index("</head>")]
+
+    drawn = head()
+    monkeypatch.setattr(AtScale, "change_list_template", None)  # Django's own template
+    assert drawn == head()

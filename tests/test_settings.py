@@ -83,11 +83,42 @@ def test_allowed_hosts_and_time_zone():
 
 def test_production_serves_hashed_compressed_static_files_and_the_demo_plain_ones():
     production = settings_in({"SECRET_KEY": "x"}, "s.STORAGES['staticfiles']['BACKEND']")
-    assert production.stdout.strip() == (
-        "('whitenoise.storage.CompressedManifestStaticFilesStorage',)"
-    )
+    assert production.stdout.strip() == ("('tracker.storages.HashedAddressesKept',)")
     demo = settings_in({"DEBUG": "1"}, "s.STORAGES['staticfiles']['BACKEND']")
-    assert demo.stdout.strip() == "('django.contrib.staticfiles.storage.StaticFilesStorage',)"
+    assert demo.stdout.strip() == "('tracker.storages.PlainAddressesKept',)"
+
+
+def test_static_files_addresses_are_the_storages_own_worked_out_once(settings, tmp_path):
+    """Production's and the demo's storages (tracker/storages.py) give each file the address
+    WhiteNoise's and Django's give it, hashed or plain, in DEBUG and not; asked again, from
+    what they kept. A file the manifest does not hold is refused each time, as WhiteNoise's."""
+    import json
+
+    from django.contrib.staticfiles.storage import StaticFilesStorage
+    from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+    from tracker.storages import HashedAddressesKept, PlainAddressesKept
+
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "site.css").write_text("body {}")
+    paths = {"css/site.css": "css/site.0123456789ab.css"}
+    (tmp_path / "staticfiles.json").write_text(json.dumps({"version": "1.1", "paths": paths}))
+    pairs = [
+        (
+            HashedAddressesKept(location=tmp_path),
+            CompressedManifestStaticFilesStorage(location=tmp_path),
+        ),
+        (PlainAddressesKept(location=tmp_path), StaticFilesStorage(location=tmp_path)),
+    ]
+    for debug in (False, True, False):
+        settings.DEBUG = debug
+        for kept, djangos in pairs:
+            for name in ("css/site.css", "css/site.css", "css/"):
+                assert kept.url(name) == djangos.url(name)
+    assert pairs[0][0].url("css/site.css") == "/static/css/site.0123456789ab.css"
+    for _twice in range(2):
+        with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+            pairs[0][0].url("css/missing.css")
 
 
 def test_static_root_is_in_the_checkout_unless_set():

@@ -292,6 +292,7 @@ def test_what_is_drawn_once_a_language_is_drawn_again_when_a_catalogue_is_compil
         drawn.ACTION_FIELDS,
         menu.MENUS,
         admin_rows.USERLINKS_DRAWN,
+        admin_rows.SCRIPTS_DRAWN,
     ]
     for store in stores:
         store["probe"] = "drawn before"

@@ -280,9 +280,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "evidence": EVIDENCE_STORAGE,
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        # Django's plain storage and WhiteNoise's hashed, compressed one, each file's address
+        # worked out once a process (tracker/storages.py).
+        "BACKEND": "tracker.storages.PlainAddressesKept"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "tracker.storages.HashedAddressesKept"
     },
 }
 

@@ -241,6 +241,8 @@ class CommitmentAdmin(ArchivableAdmin):
     ]
     words_of = ""
     search_fields = ["title", "text", "lead_agency", "meeting__title"]
+    # Its queryset and filters read nothing but the address: SQL compiled once (``AtScale``).
+    sql_of_address = True
     # The site's list order (the latest meetings first), on the commitment's own columns and
     # their index (``commitment_order``): the meeting's own order would sort every row.
     ordering = ["-meeting_date", "meeting_id", "position", "pk"]

@@ -24,6 +24,10 @@
   takes its place and costs no query.
 - Every changelist selects the records its columns name with its rows (``list_select_related``)
   and orders along an index; the tests (tests/test_admin_at_scale.py) explain each one.
+- A list whose SQL depends on nothing but its address (``sql_of_address``: the commitments')
+  compiles its count and its page's rows once a process for each set of parameters, the
+  search's words and a page's keys given to that SQL as values (``made_once``'s
+  ``count_of_built_once``, ``records_of_built_once``).
 """
 
 from __future__ import annotations
@@ -36,23 +40,27 @@ from operator import attrgetter
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import get_fields_from_path
-from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Page
 from django.db import connection, models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from .. import search
-from ..models.made_once import records_of_made_once
+from ..models.made_once import count_of_built_once, records_of_built_once, records_of_made_once
 from ..views.paging import MAX_PAGE, CappedPaginator
 
 # What an empty cell shows, translated once for the changelist being drawn: Django's admin
 # translates it again for every cell of the page (a lazy text, read through the catalogues).
 EMPTY_SHOWN: ContextVar[str | None] = ContextVar("empty_shown", default=None)
+# The text of the query the changelist being drawn searches its stored words with, None when
+# it does not (``AtScale.get_search_results``).
+SEARCHED: ContextVar[str | None] = ContextVar("searched", default=None)
 
 
 class AtScale:
@@ -72,6 +80,17 @@ class AtScale:
     # The columns a page's rows are read with (``QuerySet.only``), the records they name
     # included; () for all of them. Only the page's rows: an action is given whole records.
     list_only: tuple[str, ...] = ()
+    # Whether the list's SQL depends on nothing but its address (its queryset and filters
+    # read nothing of the reader or of the time): then its count and its page's rows are
+    # compiled once a process for each set of parameters (``shape``), the search's words
+    # and the page's keys given as values, where Django's ORM compiled them on every request.
+    sql_of_address = False
+    # What of a list's admin its SQL depends on, with its address (``shape``).
+    SHAPING = (
+        *("list_display", "list_filter", "list_only", "list_select_related", "ordering"),
+        *("sortable_by", "list_per_page", "list_max_show_all", "search_fields", "words_of"),
+        "date_hierarchy",
+    )
 
     def changelist_view(self, request, extra_context=None):
         # ``_`` asks for a never-sent address (a browser's or a script's cache-buster, the
@@ -80,13 +99,34 @@ class AtScale:
             request.GET = request.GET.copy()
             del request.GET["_"]
         token = EMPTY_SHOWN.set(mark_safe(str(super().get_empty_value_display())))
+        searched = SEARCHED.set(None)
         try:
             response = super().changelist_view(request, extra_context)
             if hasattr(response, "render"):  # drawn here, where its empty text is known
                 response.render()
             return response
         finally:
+            SEARCHED.reset(searched)
             EMPTY_SHOWN.reset(token)
+
+    def shape(self, request) -> tuple[tuple, dict] | None:
+        """What the list's SQL depends on (``sql_of_address``): this admin and the address's
+        parameters but the page (its rows' places are added to the key) and the words
+        searched, which are a value (the query's text); None where it depends on more."""
+        if not self.sql_of_address:
+            return None
+        given = sorted(  # the filters, the order, ...: all but the page and the search
+            (k, tuple(v)) for k, v in request.GET.lists() if k not in (PAGE_VAR, SEARCH_VAR)
+        )
+        # What of this admin shapes the query, as it is now (a test changes some of it).
+        shaping = [repr(getattr(self, name)) for name in self.SHAPING]
+        # A moment's filter is read in the reader's time zone.
+        zone = timezone.get_current_timezone_name()
+        key = (type(self).__module__, type(self).__qualname__, *shaping, zone, *given)
+        words = SEARCHED.get()
+        if words is not None:
+            return (*key, SEARCH_VAR), {"words": words}
+        return (*key, SEARCH_VAR, request.GET.get(SEARCH_VAR, "")), {}
 
     def get_changelist(self, request, **kwargs):
         return PageList
@@ -117,7 +157,7 @@ class AtScale:
             number = min(max(int(request.GET.get(PAGE_VAR, 1)), 1), MAX_PAGE)
         except (TypeError, ValueError):
             number = 1
-        return KeysFirstPaginator(queryset, per_page, number=number)
+        return KeysFirstPaginator(queryset, per_page, number=number, shape=self.shape(request))
 
     def get_search_results(self, request, queryset, search_term):
         if self.words_of is None or connection.vendor != "postgresql":
@@ -127,6 +167,8 @@ class AtScale:
         words = whole_words(search_term)
         if words is None:  # only words no language indexes ("the", "de")
             return queryset.none(), False
+        # The query's text, a parameter of the list's SQL (``shape``).
+        SEARCHED.set(words.get_source_expressions()[-1].value)  # after its configuration
         if self.words_of == "":
             return queryset.filter(search_vector=words), False
         owner = words_owner(self.model, self.words_of)
@@ -189,6 +231,17 @@ class PageList(ChangeList):
         only = getattr(self.model_admin, "list_only", ())
         if only and not self.list_editable and isinstance(self.result_list, models.QuerySet):
             self.result_list = self.result_list.only(*only)
+        shape = getattr(self.paginator, "shape", None)
+        if shape and not self.list_editable and isinstance(self.result_list, models.QuerySet):
+            key, values = shape
+            keys = self.paginator.page_keys
+            if keys is None:  # a slice of the list: its places are in its SQL
+                query = self.result_list.query
+                key = (*key, "rows", query.low_mark, query.high_mark)
+            else:  # the page's rows by their keys, each a value
+                key = (*key, "keys", len(keys))
+                values = values | {f"id_{n}": pk for n, pk in enumerate(keys)}
+            self.result_list = records_of_built_once(key, self.result_list, **values)
 
     def get_query_string(self, new_params=None, remove=None) -> str:
         """Django's (the list's parameters, less those ``remove`` starts, with ``new_params``,
@@ -253,11 +306,15 @@ class KeysFirstPaginator(CappedPaginator):
     # PostgreSQL's time at most (0.08 µs an entry, read from memory), a fifth of a page's.
     WALKED = 50_000
 
-    def __init__(self, object_list, per_page, *, number: int):
+    def __init__(self, object_list, per_page, *, number: int, shape: tuple | None = None):
         self.start = (number - 1) * per_page
         self.unwalked = self.start >= self.WALKED
         super().__init__(object_list, per_page, reach=(1 if self.unwalked else number) * per_page)
         self.number = number
+        # The list's key and values (``AtScale.shape``) when its SQL is compiled once.
+        self.shape = shape
+        # The keys of the page asked for, when read first (``window``).
+        self.page_keys: list | None = None
 
     @property
     def past(self) -> bool:
@@ -275,13 +332,22 @@ class KeysFirstPaginator(CappedPaginator):
         if self.start < self.CAP or self.unwalked:
             return None
         stop = self.start + 2 * self.per_page + 1
-        return list(self.keys()[self.start : stop])
+        keys = self.keys()[self.start : stop]
+        if self.shape is None:
+            return list(keys)
+        key, values = self.shape
+        return records_of_built_once((*key, "window", self.start, stop), keys, **values)
 
     @cached_property
     def counted(self) -> int:
-        if self.window is None:
+        if self.window is not None:
+            return self.start + len(self.window)
+        if self.shape is None:
             return super().counted
-        return self.start + len(self.window)
+        # ``CappedPaginator``'s count (unordered, up to the cap), compiled once.
+        key, values = self.shape
+        rows = self.object_list.order_by()[: self.cap + 1]
+        return count_of_built_once((*key, "count", self.cap), rows, **values)
 
     def keys(self):
         return self.object_list.values_list("pk", flat=True)
@@ -293,7 +359,7 @@ class KeysFirstPaginator(CappedPaginator):
         if number != self.number or self.window is None:
             return super().page(number)  # within the cap: one query, a short walk
         # Still the list's queryset (ordered, its records selected): only these rows.
-        keys = self.window[: self.per_page]
+        keys = self.page_keys = self.window[: self.per_page]
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
     def get_elided_page_range(self, number=1, **kwargs):

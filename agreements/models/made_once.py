@@ -13,6 +13,7 @@ import datetime
 import operator
 from collections.abc import Callable
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models, router
 from django.db.models.query import ValuesListIterable
 from psycopg.pq import TransactionStatus
@@ -323,3 +324,70 @@ def rows_of_ids_made_once(
 
     made_once = records_of_made_once if records else rows_of_made_once
     return made_once((*key, len(ids)), made, **values, **named)
+
+
+# Queries built by a caller (an admin's changelist) whose SQL depends on nothing but its key
+# and the values given: at most ``BUILT_KEPT`` of them kept, then built and run as they are.
+BUILT_KEPT = 500
+_BUILT: dict[tuple, tuple | None] = {}
+
+
+def records_of_built_once(key: tuple, queryset: models.QuerySet, **values) -> list:
+    """``queryset``'s records (built already, with these ``values`` in it), its SQL compiled
+    once a process for ``key`` (what else it depends on), then run with each request's
+    values in their places, as ``records_of_made_once`` runs its own. A value's place is the
+    one parameter that equals it when first compiled: where none or several do (an id that
+    equals a filter's number), the query runs as it is, and is compiled again next time."""
+    made = _built(("records", *key), queryset, values)
+    if made is None:
+        return list(queryset)
+    db, compiler, sql, params, places, built = made
+    params = _given(db, params, places, values)
+    run = copy.copy(compiler)
+    run.connection = connections[db]
+    run.as_sql = lambda *args, **kwargs: (sql, params)
+    rows = models.QuerySet(built.model, query=_Made(run), using=db)
+    rows._iterable_class, rows._fields = built._iterable_class, built._fields
+    rows._prefetch_related_lookups = built._prefetch_related_lookups
+    rows._fetch_mode = built._fetch_mode
+    return list(rows)
+
+
+def count_of_built_once(key: tuple, queryset: models.QuerySet, **values) -> int:
+    """``queryset.count()`` (a queryset built already, sliced for a count up to a cap), its
+    SQL compiled once a process for ``key`` (``records_of_built_once``)."""
+    made = _built(("count", *key), queryset.values_list("pk"), values)
+    if made is None:
+        return queryset.count()
+    db, _compiler, sql, params, places, _queryset = made
+    with connections[db].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", _given(db, params, places, values))
+        return cursor.fetchone()[0]
+
+
+def _built(key: tuple, queryset: models.QuerySet, values: dict) -> tuple | None:
+    """What ``_made`` keeps of ``queryset``, its values found among its parameters; None
+    when one of them is not found once, or the store is full."""
+    key = (queryset.db, *key)
+    made = _BUILT.get(key)
+    if made is not None or len(_BUILT) >= BUILT_KEPT:
+        return made
+    compiler = queryset.query.get_compiler(queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # a query that reads nothing (``none()``): run as it is
+        return None
+    ops = connections[queryset.db].ops
+    places = [
+        (name, at, _kind(param, value, ops))
+        for name, value in values.items()
+        for at, param in enumerate(params)
+        if _kind(param, value, ops) is not _NOT
+    ]
+    found = [name for name, _at, _how in places]
+    texts = [value for value in values.values() if isinstance(value, str)]
+    if sorted(found) != sorted(values) or any(text in sql for text in texts):
+        return None
+    _keep_converters(compiler)
+    made = _BUILT[key] = (queryset.db, compiler, sql, tuple(params), places, queryset)
+    return made
