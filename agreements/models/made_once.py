@@ -166,7 +166,12 @@ def records_of_made_once(
     Each run reads through a copy of the compiler kept (which knows the columns, their
     converters and the joined records) that gives its SQL as made, on this thread's
     connection: the ORM's own iterable builds the records from its rows."""
-    made = _kept(_KEPT, key, lambda: _made(build, values, iterable=None))
+    return _records_run(_kept(_KEPT, key, lambda: _made(build, values, iterable=None)), values)
+
+
+def _records_run(made: tuple, values: dict) -> list:
+    """The records of SQL made once (``_made``'s), run with ``values`` through a copy of its
+    compiler that gives its SQL as made, on this thread's connection."""
     db, compiler, sql, params, places, built = made
     params = _given(db, params, places, values)
     run = copy.copy(compiler)
@@ -339,18 +344,7 @@ def records_of_built_once(key: tuple, queryset: models.QuerySet, **values) -> li
     one parameter that equals it when first compiled: where none or several do (an id that
     equals a filter's number), the query runs as it is, and is compiled again next time."""
     made = _built(("records", *key), queryset, values)
-    if made is None:
-        return list(queryset)
-    db, compiler, sql, params, places, built = made
-    params = _given(db, params, places, values)
-    run = copy.copy(compiler)
-    run.connection = connections[db]
-    run.as_sql = lambda *args, **kwargs: (sql, params)
-    rows = models.QuerySet(built.model, query=_Made(run), using=db)
-    rows._iterable_class, rows._fields = built._iterable_class, built._fields
-    rows._prefetch_related_lookups = built._prefetch_related_lookups
-    rows._fetch_mode = built._fetch_mode
-    return list(rows)
+    return list(queryset) if made is None else _records_run(made, values)
 
 
 def count_of_built_once(key: tuple, queryset: models.QuerySet, **values) -> int:
