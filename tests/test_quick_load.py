@@ -5,12 +5,15 @@ and Django's is used when a receiver listens to ``post_init``."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import models
 from django.db.models.signals import post_init
 
-from agreements.models import Commitment, Meeting, Team, Theme
+from agreements.models import Commitment, Meeting, Milestone, Team, Theme
 from agreements.models.loading import QuickLoad, _columns
+from agreements.views.meeting_rows import MILESTONE_FIELDS
 
 
 def djangos(queryset):
@@ -37,9 +40,11 @@ def same(quick, django):
     assert quick._state.fields_cache.keys() == django._state.fields_cache.keys()
 
 
-@pytest.mark.parametrize("model", [Commitment, Meeting, Team, Theme], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "model", [Commitment, Meeting, Milestone, Team, Theme], ids=lambda m: m.__name__
+)
 def test_the_models_records_are_made_quickly(model):
-    assert _columns(model) is not None
+    assert issubclass(model, QuickLoad) and _columns(model) is not None
 
 
 @pytest.mark.django_db
@@ -65,6 +70,18 @@ def test_a_record_read_is_the_record_djangos_from_db_makes(commitment, shape):
         same(quick.meeting, django.meeting)
         same(quick.meeting.team, django.meeting.team)
         assert quick.meeting.team.name == commitment.meeting.team.name
+
+
+@pytest.mark.django_db
+def test_a_milestone_read_as_a_meeting_row_is_the_record_djangos_from_db_makes(commitment):
+    """A meeting's commitment rows read their milestones' few columns (``MILESTONE_FIELDS``)."""
+    milestone = Milestone.objects.create(
+        commitment=commitment, title="First report", due_date=datetime.date(2026, 5, 1)
+    )
+    rows = Milestone.objects.filter(pk=milestone.pk).only(*MILESTONE_FIELDS)
+    [quick], [django] = list(rows), djangos(rows)
+    same(quick, django)
+    assert quick == milestone and quick.owner == milestone.owner  # not read: on first use
 
 
 @pytest.mark.django_db

@@ -24,6 +24,7 @@ from .base import (
     track_history,
 )
 from .commitments import Commitment
+from .loading import QuickLoad
 from .meetings import Meeting
 from .teams import TeamScopedQuerySet
 from .unions import first_rows_of
@@ -166,7 +167,7 @@ class MilestoneQuerySet(TeamScopedQuerySet, ArchivableQuerySet):
         )
 
 
-class Milestone(Timestamped, Versioned):
+class Milestone(QuickLoad, Timestamped, Versioned):
     """A dated step of a meeting's agreement as a whole, of one of its commitments, or of a
     body (its meetings, its own deadlines): it belongs to exactly one of the three."""
 
