@@ -286,6 +286,35 @@ def test_web_connections_compile_no_query(db):
         assert cursor.fetchone()[0] == "off"
 
 
+def test_an_admins_dashboard_reads_every_teams_days_and_months_by_their_dates(
+    client, admin_user, records
+):
+    """A records admin sees every team, so the day and month tallies are read by date alone:
+    their keys lead with the team and serve no such read, which scanned the whole table (the
+    status days' 128,000 rows for 1,000 at 100,000: 20 ms, three times an editor's page's
+    queries). Each is read through its index by date (``EveryTeamIndex``), which holds the
+    columns summed, today and on a past day."""
+    plans = []
+    for path in ("/", "/?as_of=2025-10-15"):
+        client.force_login(admin_user)
+        with CaptureQueriesContext(connection) as ran:
+            assert client.get(path).status_code == 200
+        plans += [explained(q["sql"]) for q in ran.captured_queries if "daytally" in q["sql"]]
+    read = "\n".join(plans)
+    tallies = r"agreements_(?:status|compliance)(?:day|month)tally"
+    assert not re.findall(rf"Seq Scan on {tallies}", read), read
+    used = set(re.findall(rf"(?:using|Bitmap Index Scan on) (\w+_every)(?: on {tallies})?", read))
+    assert used == {
+        f"{history}_{period}_every"
+        for history in ("status", "compliance")
+        for period in ("day", "month")
+    }, read
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%%\\_every'")
+        made = [row[0] for row in cursor.fetchall()]
+    assert len(made) == 4 and all(index.endswith(", n)") for index in made), made
+
+
 def ran_on(client, user, path: str) -> list[tuple[str, tuple]]:
     """Each query (its SQL and parameters) that ``user`` reading ``path`` ran, in order."""
     ran = []
