@@ -292,8 +292,8 @@ def test_an_admins_dashboard_reads_every_teams_days_and_months_by_their_dates(
     """A records admin sees every team, so the day and month tallies are read by date alone:
     their keys lead with the team and serve no such read, which scanned the whole table (the
     status days' 128,000 rows for 1,000 at 100,000: 20 ms, three times an editor's page's
-    queries). Each is read through its index by date (a ``CoveringIndex`` by date: ``*_every``), which holds the
-    columns summed, today and on a past day."""
+    queries). Each is read through its index by date (a ``CoveringIndex``: ``*_every``), which
+    holds the columns summed, today and on a past day."""
     plans = []
     for path in ("/", "/?as_of=2025-10-15"):
         client.force_login(admin_user)
