@@ -394,7 +394,7 @@ def test_a_past_days_dashboard_reads_its_figures_with_generic_plans_that_read_in
     in one block: the overdue count, the bodies, the meetings and the changes then were
     planned anew at each request. Their plans must hold whatever the day: each reads the
     large tables through their indexes, the overdue count the spans' index by target date
-    alone (``StatusSpanQuerySet.overdue_on``)."""
+    (``StatusSpanQuerySet.overdue_on``), never a commitment's row."""
     ran = ran_on(client, editor, "/?as_of=2025-10-01")
     sql = [query for query, _params in ran]
     at = [n for n, query in enumerate(sql) if query.startswith("SET plan_cache_mode")]
@@ -408,8 +408,13 @@ def test_a_past_days_dashboard_reads_its_figures_with_generic_plans_that_read_in
         assert "$1" in plan or not params, plan
         scanned = [t for t in re.findall(r"Seq Scan on (\w+)", plan) if t not in SMALL]
         assert not scanned, plan
-        if query.startswith("SELECT COUNT(*)"):  # the overdue count: the spans' index alone
-            assert "Index Only Scan using status_span_team_target" in plan, plan
+        if query.startswith("SELECT COUNT(*)"):  # the overdue count: the spans' index
+            # by target date, never a commitment's row. Walked alone (an index-only scan)
+            # where the table's pages are all visible, as after the bench's VACUUM; a test's
+            # fresh rows may be read through it by a bitmap instead, which is as right.
+            assert re.search(
+                r"(Index Only Scan|Bitmap Index Scan) using status_span_team_target", plan
+            ), plan
             assert "agreements_commitment" not in plan, plan
 
 
