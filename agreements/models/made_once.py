@@ -130,6 +130,11 @@ def count_of_made_once(
     made = _kept(
         _COUNTED, key, lambda: _made(lambda **given: build(**given).values_list("pk"), values)
     )
+    return _count_run(made, values)
+
+
+def _count_run(made: tuple, values: dict) -> int:
+    """How many rows SQL made once (``_made``'s, of the rows' keys) reads with ``values``."""
     db, _compiler, sql, params, places, _built = made
     with connections[db].cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", _given(db, params, places, values))
@@ -332,9 +337,8 @@ def rows_of_ids_made_once(
 
 
 # Queries built by a caller (an admin's changelist) whose SQL depends on nothing but its key
-# and the values given: at most ``BUILT_KEPT`` of them kept, then built and run as they are.
-BUILT_KEPT = 500
-_BUILT: dict[tuple, tuple | None] = {}
+# and the values given (``MOST_KEPT`` at most, as the stores above).
+_BUILT: dict[tuple, tuple] = {}
 
 
 def records_of_built_once(key: tuple, queryset: models.QuerySet, **values) -> list:
@@ -351,20 +355,15 @@ def count_of_built_once(key: tuple, queryset: models.QuerySet, **values) -> int:
     """``queryset.count()`` (a queryset built already, sliced for a count up to a cap), its
     SQL compiled once a process for ``key`` (``records_of_built_once``)."""
     made = _built(("count", *key), queryset.values_list("pk"), values)
-    if made is None:
-        return queryset.count()
-    db, _compiler, sql, params, places, _queryset = made
-    with connections[db].cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", _given(db, params, places, values))
-        return cursor.fetchone()[0]
+    return queryset.count() if made is None else _count_run(made, values)
 
 
 def _built(key: tuple, queryset: models.QuerySet, values: dict) -> tuple | None:
     """What ``_made`` keeps of ``queryset``, its values found among its parameters; None
-    when one of them is not found once, or the store is full."""
+    when one of them is not found once (nothing kept: compiled again next time)."""
     key = (queryset.db, *key)
     made = _BUILT.get(key)
-    if made is not None or len(_BUILT) >= BUILT_KEPT:
+    if made is not None:
         return made
     compiler = queryset.query.get_compiler(queryset.db)
     try:
@@ -383,5 +382,4 @@ def _built(key: tuple, queryset: models.QuerySet, values: dict) -> tuple | None:
     if sorted(found) != sorted(values) or any(text in sql for text in texts):
         return None
     _keep_converters(compiler)
-    made = _BUILT[key] = (queryset.db, compiler, sql, tuple(params), places, queryset)
-    return made
+    return _kept(_BUILT, key, lambda: (queryset.db, compiler, sql, tuple(params), places, queryset))
